@@ -1,0 +1,5 @@
+/** @custodes/shared: the protocol library (DESIGN.md §2). */
+export * as crypto from './crypto/index';
+export * as log from './log/index';
+export * as records from './records/index';
+export { CustodesError, ProtocolError, type ProtocolCode } from './errors';
