@@ -1,1 +1,56 @@
-export {};
+/** Protocol crypto of DESIGN.md §3. */
+export {
+  abytes,
+  base64ToBytes,
+  bytesToBase64,
+  bytesToHex,
+  concatBytes,
+  equalBytes,
+  hexToBytes,
+  u32,
+  u64,
+  utf8,
+} from './bytes';
+export { hashToScalar, sha256, TAG, taggedHash } from './hash';
+export {
+  CURVE_ORDER,
+  decodePoint,
+  encodePoint,
+  GENERATOR,
+  liftX,
+  mulBase,
+  pointEquals,
+  randomScalar,
+  randomSecretKey,
+  scalarFromBytes,
+  scalarToBytes,
+  schnorrPublicKey,
+  schnorrSign,
+  schnorrVerify,
+  xOnly,
+  type GroupPoint,
+} from './group';
+export {
+  checkThreshold,
+  dealShares,
+  MAX_CUSTODIANS,
+  shareMatchesCommitments,
+  verificationShare,
+  type Ceremony,
+} from './shares';
+export { assertLabel, labelBytes, labelHash, scopeCovers, type Label, type Scope } from './label';
+export { aeadOpen, aeadSeal, envelopeKey } from './aead';
+export {
+  ENVELOPE_FORMAT,
+  envelopeId,
+  openWithKey,
+  openWithSharedPoint,
+  parseEnvelope,
+  sealEnvelope,
+  verifyBinding,
+  type Envelope,
+  type ParsedEnvelope,
+  type SealRandomness,
+} from './envelope';
+export { createPartial, parsePartial, verifyParsedPartial, verifyPartial, type ParsedPartial, type Partial } from './partial';
+export { combineAndOpen, combinePoints, lagrangeCoefficients, type CombineResult } from './combine';

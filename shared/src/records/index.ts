@@ -1,1 +1,7 @@
-export {};
+/** Records of DESIGN.md §3–§4: schemas, canonical JSON, signing, warrants, ceremony files. */
+export { canonicalBytes, canonicalJson } from './jcs';
+export * from './schemas';
+export { isSignatureField, recordDigest, signRecord, unsignedRecord, verifyRecordSignature } from './signing';
+export { newSalt, signWarrant, verifyWarrantSignature, warrantBody, warrantCommitment, warrantCoverSheet } from './warrant';
+export { ceremonyFiles, parsePublicKeySet, parseShareFile, type CustodianShare, type EpochKeys } from './keys';
+export { formatZodError, parseRecord } from './validate';

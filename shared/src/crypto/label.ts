@@ -1,0 +1,65 @@
+/**
+ * Labels and scope (DESIGN.md §3.2, §4.1): ℓ = H("custodes/v1/label", JCS(label));
+ * scopeCovers(scope, label) iff subject ∈ subjects, category ∈ categories and
+ * notBefore ≤ time ≤ notAfter.
+ */
+import { canonicalJson } from '../records/jcs';
+import { utf8 } from './bytes';
+import { taggedHash, TAG } from './hash';
+
+export interface Label {
+  subject: string;
+  category: string;
+  time: number;
+}
+
+export interface Scope {
+  subjects: string[];
+  categories: string[];
+  notBefore: number;
+  notAfter: number;
+}
+
+const CATEGORY_RE = /^[a-z0-9-]{1,64}$/;
+
+/** Throws TypeError/RangeError unless `label` has exactly subject, category, time of the right forms. */
+export function assertLabel(label: unknown): asserts label is Label {
+  if (typeof label !== 'object' || label === null || Array.isArray(label)) throw new TypeError('label must be an object');
+  const keys = Object.keys(label).sort();
+  if (keys.length !== 3 || keys[0] !== 'category' || keys[1] !== 'subject' || keys[2] !== 'time') {
+    throw new RangeError('label must have exactly subject, category and time');
+  }
+  const { subject, category, time } = label as Record<string, unknown>;
+  if (typeof subject !== 'string' || subject.length < 1 || subject.length > 256) throw new RangeError('label.subject must be a string of 1–256 chars');
+  if (typeof category !== 'string' || !CATEGORY_RE.test(category)) throw new RangeError('label.category must match [a-z0-9-]{1,64}');
+  if (typeof time !== 'number' || !Number.isSafeInteger(time)) throw new RangeError('label.time must be an integer (Unix seconds)');
+}
+
+/** `JCS(label)` bytes. */
+export function labelBytes(label: Label): Uint8Array {
+  assertLabel(label);
+  return utf8(canonicalJson(label));
+}
+
+/** `ℓ = H("custodes/v1/label", JCS(label))`. */
+export function labelHash(label: Label): Uint8Array {
+  return taggedHash(TAG.label, labelBytes(label));
+}
+
+/** DESIGN.md §4.1. Returns false (never throws) for a label or scope of the wrong shape. */
+export function scopeCovers(scope: Scope, label: Label): boolean {
+  if (typeof scope !== 'object' || scope === null) return false;
+  if (!Array.isArray(scope.subjects) || !Array.isArray(scope.categories)) return false;
+  if (!Number.isSafeInteger(scope.notBefore) || !Number.isSafeInteger(scope.notAfter)) return false;
+  try {
+    assertLabel(label);
+  } catch {
+    return false;
+  }
+  return (
+    scope.subjects.includes(label.subject) &&
+    scope.categories.includes(label.category) &&
+    scope.notBefore <= label.time &&
+    label.time <= scope.notAfter
+  );
+}

@@ -1,0 +1,278 @@
+/**
+ * Strict zod schemas, with inferred types beside them, for every record of
+ * DESIGN.md §3 and §4.1–§4.2. Everything parsed here is attacker-controlled.
+ */
+import { z } from 'zod';
+
+// ## Primitives (DESIGN.md §3: points hex33, x-only keys and hashes hex32, sigs hex64)
+
+export const Hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lower-case hex');
+export const Hex33 = z.string().regex(/^0[23][0-9a-f]{64}$/, 'expected a 33-byte compressed point in lower-case hex');
+export const Hex64 = z.string().regex(/^[0-9a-f]{128}$/, 'expected a 64-byte signature in lower-case hex');
+export const XOnlyKey = Hex32;
+export const Base64 = z.string().regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'expected padded base64');
+/** Integer Unix seconds. */
+export const UnixTime = z.number().int().min(0).max(2 ** 53 - 1);
+export const Epoch = z.number().int().min(0).max(0xffffffff);
+export const CustodianIndex = z.number().int().min(1).max(255);
+export const Uuid = z.uuid();
+export const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected an identifier [A-Za-z0-9._:-], 1–128 chars');
+const Text = (max: number) => z.string().min(1).max(max);
+
+// ## §3.1 Ceremony files
+
+export const PublicKeySetSchema = z
+  .object({
+    format: z.literal('custodes.public.v1'),
+    epoch: Epoch,
+    threshold: z.number().int().min(1).max(255),
+    total: z.number().int().min(1).max(255),
+    groupKey: Hex33,
+    commitments: z.array(Hex33).min(1).max(255),
+    verificationShares: z.record(z.string().regex(/^[1-9][0-9]{0,2}$/), Hex33),
+  })
+  .strict();
+export type PublicKeySet = z.infer<typeof PublicKeySetSchema>;
+
+export const ShareFileSchema = z
+  .object({
+    format: z.literal('custodes.share.v1'),
+    epoch: Epoch,
+    index: CustodianIndex,
+    threshold: z.number().int().min(1).max(255),
+    total: z.number().int().min(1).max(255),
+    share: Hex32,
+    groupKey: Hex33,
+    commitments: z.array(Hex33).min(1).max(255),
+  })
+  .strict();
+export type ShareFile = z.infer<typeof ShareFileSchema>;
+
+export const KeyFileSchema = z
+  .object({ format: z.literal('custodes.key.v1'), secretKey: Hex32, publicKey: XOnlyKey })
+  .strict();
+export type KeyFile = z.infer<typeof KeyFileSchema>;
+
+// ## §3.2–§3.3 Envelope and partial
+
+export const LabelSchema = z
+  .object({
+    subject: z.string().min(1).max(256),
+    category: z.string().regex(/^[a-z0-9-]{1,64}$/),
+    time: z.number().int().min(-(2 ** 53 - 1)).max(2 ** 53 - 1),
+  })
+  .strict();
+export type LabelRecord = z.infer<typeof LabelSchema>;
+
+export const EnvelopeSchema = z
+  .object({
+    format: z.literal('custodes.envelope.v1'),
+    epoch: Epoch,
+    label: LabelSchema,
+    R: Hex32,
+    nonce: Base64,
+    ciphertext: Base64,
+    proof: Hex64,
+  })
+  .strict();
+export type EnvelopeRecord = z.infer<typeof EnvelopeSchema>;
+
+export const PartialSchema = z.object({ index: CustodianIndex, D: Hex33, c: Hex32, z: Hex32 }).strict();
+export type PartialRecord = z.infer<typeof PartialSchema>;
+
+// ## §4.1 Warrant
+
+export const ScopeSchema = z
+  .object({
+    subjects: z.array(z.string().min(1).max(256)).min(1).max(1000),
+    categories: z.array(z.string().regex(/^[a-z0-9-]{1,64}$/)).min(1).max(64),
+    notBefore: UnixTime,
+    notAfter: UnixTime,
+  })
+  .strict()
+  .refine((s) => s.notBefore <= s.notAfter, { message: 'scope.notBefore must not be after scope.notAfter' });
+export type ScopeRecord = z.infer<typeof ScopeSchema>;
+
+const warrantFields = {
+  format: z.literal('custodes.warrant.v1'),
+  id: Uuid,
+  agency: Id,
+  investigator: XOnlyKey,
+  court: Id,
+  caseNumber: Text(128),
+  legalAuthority: Text(512),
+  offense: Text(512),
+  scope: ScopeSchema,
+  maxEnvelopes: z.number().int().min(1).max(1_000_000),
+  issuedAt: UnixTime,
+  expiresAt: UnixTime,
+  sealedUntil: UnixTime,
+};
+const warrantDates = <T extends { issuedAt: number; expiresAt: number }>(w: T) => w.issuedAt < w.expiresAt;
+
+/** The warrant body: what the court and investigator sign and what the commitment covers. */
+export const WarrantSchema = z.object(warrantFields).strict().refine(warrantDates, { message: 'expiresAt must be after issuedAt' });
+export type Warrant = z.infer<typeof WarrantSchema>;
+
+/** A warrant with both signatures (§3.5: fields ending in `Signature` are outside the signed bytes). */
+export const SignedWarrantSchema = z
+  .object({ ...warrantFields, courtSignature: Hex64, investigatorSignature: Hex64 })
+  .strict()
+  .refine(warrantDates, { message: 'expiresAt must be after issuedAt' });
+export type SignedWarrant = z.infer<typeof SignedWarrantSchema>;
+
+// ## §4.2 Log entries
+
+export const RegistryCustodianSchema = z
+  .object({ index: CustodianIndex, name: Text(253), signingKey: XOnlyKey, url: z.url().max(2048) })
+  .strict();
+export const RegistryEpochSchema = z
+  .object({
+    epoch: Epoch,
+    threshold: z.number().int().min(1).max(255),
+    total: z.number().int().min(1).max(255),
+    groupKey: Hex33,
+    commitments: z.array(Hex33).min(1).max(255),
+    custodians: z.array(RegistryCustodianSchema).min(1).max(255),
+  })
+  .strict();
+export const RegistryCourtSchema = z.object({ id: Id, name: Text(256), key: XOnlyKey }).strict();
+export const RegistryAgencySchema = z
+  .object({ id: Id, name: Text(256), investigators: z.array(XOnlyKey).max(1000) })
+  .strict();
+export const RegistrySignatureSchema = z.object({ custodian: CustodianIndex, signature: Hex64 }).strict();
+
+export const RegistryEntrySchema = z
+  .object({
+    type: z.literal('registry'),
+    /** 0 for genesis; each update adds one. */
+    sequence: z.number().int().min(0),
+    origin: Text(253),
+    logKey: XOnlyKey,
+    epochs: z.array(RegistryEpochSchema).min(1).max(64),
+    courts: z.array(RegistryCourtSchema).max(1000),
+    agencies: z.array(RegistryAgencySchema).max(1000),
+    time: UnixTime,
+    signatures: z.array(RegistrySignatureSchema).max(255),
+  })
+  .strict();
+export type RegistryEntry = z.infer<typeof RegistryEntrySchema>;
+
+export const WarrantEntrySchema = z
+  .object({
+    type: z.literal('warrant'),
+    warrantId: Uuid,
+    commitment: Hex32,
+    agency: Id,
+    court: Id,
+    legalAuthority: Text(512),
+    categories: z.array(z.string().regex(/^[a-z0-9-]{1,64}$/)).min(1).max(64),
+    subjectCount: z.number().int().min(1).max(1000),
+    notBefore: UnixTime,
+    notAfter: UnixTime,
+    issuedAt: UnixTime,
+    expiresAt: UnixTime,
+    sealedUntil: UnixTime,
+    maxEnvelopes: z.number().int().min(1).max(1_000_000),
+  })
+  .strict();
+export type WarrantEntry = z.infer<typeof WarrantEntrySchema>;
+
+export const ApprovalEntrySchema = z
+  .object({
+    type: z.literal('approval'),
+    warrantId: Uuid,
+    commitment: Hex32,
+    custodian: CustodianIndex,
+    decision: z.enum(['approve', 'deny']),
+    reason: Text(1024).optional(),
+    time: UnixTime,
+    signature: Hex64,
+  })
+  .strict();
+export type ApprovalEntry = z.infer<typeof ApprovalEntrySchema>;
+
+export const DecryptionRequestEntrySchema = z
+  .object({
+    type: z.literal('decryption-request'),
+    requestId: Uuid,
+    warrantId: Uuid,
+    /** The signing investigator's registered key, so anyone can check the signature. */
+    investigator: XOnlyKey,
+    envelopeCount: z.number().int().min(1).max(1_000_000),
+    envelopeSetRoot: Hex32,
+    epochs: z.array(Epoch).min(1).max(64),
+    time: UnixTime,
+    signature: Hex64,
+  })
+  .strict();
+export type DecryptionRequestEntry = z.infer<typeof DecryptionRequestEntrySchema>;
+
+export const ReleaseEntrySchema = z
+  .object({
+    type: z.literal('release'),
+    requestId: Uuid,
+    custodian: CustodianIndex,
+    count: z.number().int().min(0).max(1_000_000),
+    partialsRoot: Hex32,
+    signature: Hex64,
+  })
+  .strict();
+export type ReleaseEntry = z.infer<typeof ReleaseEntrySchema>;
+
+export const DecryptionCompleteEntrySchema = z
+  .object({
+    type: z.literal('decryption-complete'),
+    requestId: Uuid,
+    decrypted: z.number().int().min(0),
+    failed: z.number().int().min(0),
+    blamed: z.array(CustodianIndex).max(255),
+    time: UnixTime,
+  })
+  .strict();
+export type DecryptionCompleteEntry = z.infer<typeof DecryptionCompleteEntrySchema>;
+
+export const MisbehaviorEntrySchema = z
+  .object({
+    type: z.literal('misbehavior'),
+    custodian: CustodianIndex,
+    requestId: Uuid,
+    envelopeId: Hex32,
+    epoch: Epoch,
+    R: Hex32,
+    partial: z.object({ index: z.number().int(), D: z.string().max(200), c: z.string().max(200), z: z.string().max(200) }).strict(),
+  })
+  .strict();
+export type MisbehaviorEntry = z.infer<typeof MisbehaviorEntrySchema>;
+
+export const RevocationEntrySchema = z
+  .object({
+    type: z.literal('revocation'),
+    warrantId: Uuid,
+    reason: Text(1024),
+    by: z.enum(['court', 'investigator']),
+    signer: XOnlyKey,
+    time: UnixTime,
+    signature: Hex64,
+  })
+  .strict();
+export type RevocationEntry = z.infer<typeof RevocationEntrySchema>;
+
+export const UnsealEntrySchema = z
+  .object({ type: z.literal('unseal'), warrantId: Uuid, salt: Hex32, warrant: SignedWarrantSchema, time: UnixTime })
+  .strict();
+export type UnsealEntry = z.infer<typeof UnsealEntrySchema>;
+
+export const LogEntrySchema = z.discriminatedUnion('type', [
+  RegistryEntrySchema,
+  WarrantEntrySchema,
+  ApprovalEntrySchema,
+  DecryptionRequestEntrySchema,
+  ReleaseEntrySchema,
+  DecryptionCompleteEntrySchema,
+  MisbehaviorEntrySchema,
+  RevocationEntrySchema,
+  UnsealEntrySchema,
+]);
+export type LogEntry = z.infer<typeof LogEntrySchema>;
+export type LogEntryType = LogEntry['type'];
