@@ -1,0 +1,115 @@
+/**
+ * HTTP plumbing shared by the services (not protocol; the pure modules never
+ * import it). Errors leave as `{ error: { code, message } }` and never as a stack
+ * (STYLE.md); bodies are size-capped; everything parsed is attacker-controlled.
+ */
+import express from 'express';
+import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { z } from 'zod';
+import { CustodesError } from '../errors';
+import { formatZodError } from '../records/validate';
+
+/** An error with an HTTP status and a stable code. */
+export class HttpError extends CustodesError<string> {
+  readonly status: number;
+  /** The raw response body, when this error came back from another service. */
+  readonly body: string | undefined;
+  constructor(status: number, code: string, message: string, body?: string) {
+    super(code, message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** Parses `input` with `schema` or throws HttpError 400 BAD_REQUEST naming the path. */
+export function parseBody<S extends z.ZodType>(schema: S, input: unknown, what = 'body'): z.infer<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new HttpError(400, 'BAD_REQUEST', `${what}: ${formatZodError(r.error)}`);
+  return r.data;
+}
+
+/** Maps any thrown value to a status and `{error:{code,message}}`; never leaks a stack. */
+export function errorHandler(onUnexpected?: (err: unknown, req: Request) => void): ErrorRequestHandler {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return;
+    if (err instanceof HttpError) {
+      res.status(err.status).json({ error: { code: err.code, message: err.message } });
+      return;
+    }
+    // body-parser errors carry `type` and `status` (too large, bad JSON, bad charset).
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e && typeof e.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      const code = e.type === 'entity.too.large' ? 'BODY_TOO_LARGE' : e.type === 'entity.parse.failed' ? 'BAD_JSON' : 'BAD_REQUEST';
+      res.status(e.status).json({ error: { code, message: code === 'BAD_JSON' ? 'request body is not valid JSON' : (e.message ?? code) } });
+      return;
+    }
+    if (err instanceof CustodesError) {
+      res.status(400).json({ error: { code: err.code, message: err.message } });
+      return;
+    }
+    onUnexpected?.(err, req);
+    res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+  };
+}
+
+/** 404 for unknown routes, in the same error shape. */
+export const notFound: RequestHandler = (req, res) => {
+  res.status(404).json({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` } });
+};
+
+/** A fixed-window per-key rate limiter (in memory; per process). */
+export function rateLimit(opts: { windowMs: number; max: number; key?: (req: Request) => string }): RequestHandler {
+  const hits = new Map<string, { start: number; count: number }>();
+  return (req, _res, next) => {
+    const key = opts.key?.(req) ?? req.ip ?? 'unknown';
+    const now = Date.now();
+    let h = hits.get(key);
+    if (!h || now - h.start >= opts.windowMs) {
+      h = { start: now, count: 0 };
+      hits.set(key, h);
+      if (hits.size > 10_000) for (const [k, v] of hits) if (now - v.start >= opts.windowMs) hits.delete(k);
+    }
+    h.count++;
+    if (h.count > opts.max) return next(new HttpError(429, 'RATE_LIMITED', 'too many requests; slow down'));
+    next();
+  };
+}
+
+/** A JSON app with a body cap, no `x-powered-by`, strict JSON. */
+export function jsonApp(opts: { bodyLimit?: string } = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: opts.bodyLimit ?? '1mb', strict: true }));
+  return app;
+}
+
+/** Listens on host:port (port 0 allowed) and resolves with the bound port. */
+export function listen(app: Express, port: number, host: string): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve({ server, port: (server.address() as AddressInfo).port });
+    });
+  });
+}
+
+/** Closes a server, dropping idle keep-alive sockets so close() cannot hang. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  });
+}
+
+/** Extracts a bearer token, or undefined. */
+export function bearerToken(req: Request): string | undefined {
+  const h = req.get('authorization');
+  const m = h ? /^Bearer ([A-Za-z0-9_\-.~+/=]{16,256})$/.exec(h) : null;
+  return m?.[1];
+}
