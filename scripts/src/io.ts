@@ -1,0 +1,67 @@
+/**
+ * CLI input/output: reading JSON files with one-line errors, writing secret
+ * files with mode 0600, stdin/stdout when a path is omitted.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** A failure reported as one line on stderr with a non-zero exit. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+export function readBytes(path: string | undefined): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path ?? 0));
+  } catch (err) {
+    throw new CliError(`cannot read ${path ?? 'stdin'}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+export function readJson(path: string | undefined, what: string): unknown {
+  const text = new TextDecoder().decode(readBytes(path));
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(`${what} (${path ?? 'stdin'}) is not valid JSON`);
+  }
+}
+
+/** Writes to `path` (or stdout); `secret` files get mode 0600 and must not exist. */
+export function writeOutput(path: string | undefined, data: string | Uint8Array, opts: { secret?: boolean } = {}): void {
+  if (!path) {
+    process.stdout.write(data);
+    return;
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, data, { mode: opts.secret ? 0o600 : 0o644, flag: opts.secret ? 'wx' : 'w' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'EEXIST' ? `${path} already exists; refusing to overwrite a secret file` : `cannot write ${path}: ${code ?? (err as Error).message}`);
+  }
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+/** True if `dir` does not exist or is an empty directory. */
+export function isAbsentOrEmptyDir(dir: string): boolean {
+  if (!existsSync(dir)) return true;
+  return statSync(dir).isDirectory() && readdirSync(dir).length === 0;
+}
+
+/** Parses a decimal integer option strictly. */
+export function intOption(name: string) {
+  return (value: string): number => {
+    if (!/^-?[0-9]+$/.test(value)) throw new CliError(`--${name} must be an integer, got '${value}'`);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) throw new CliError(`--${name} is out of range`);
+    return n;
+  };
+}

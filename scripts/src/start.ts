@@ -1,0 +1,4 @@
+/** `npm start`: the protocol demo until the local cluster lands. */
+import { runProtocolDemo } from './demo';
+
+runProtocolDemo();
