@@ -5,3 +5,15 @@ export { isSignatureField, recordDigest, signRecord, unsignedRecord, verifyRecor
 export { newSalt, signWarrant, verifyWarrantSignature, warrantBody, warrantCommitment, warrantCoverSheet } from './warrant';
 export { ceremonyFiles, parsePublicKeySet, parseShareFile, type CustodianShare, type EpochKeys } from './keys';
 export { formatZodError, parseRecord } from './validate';
+export {
+  DAY_SECONDS,
+  openRecords,
+  ProviderRecordSchema,
+  SealedRecordSchema,
+  sealRecords,
+  utcDay,
+  type ProviderRecord,
+  type SealedGroup,
+  type SealedRecord,
+} from './corpus';
+export { envelopeSetRoot, partialsRoot } from './roots';
