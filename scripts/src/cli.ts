@@ -4,7 +4,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerEnvelopeCommands } from './commands/envelope';
+import { registerCourtCommands } from './commands/court';
+import { registerInvestigatorCommands } from './commands/investigator';
 import { registerKeyCommands } from './commands/keys';
+import { registerProviderCommands } from './commands/provider';
+import { registerRegistryCommands } from './commands/registry';
 import { CliError } from './io';
 
 export function buildProgram(): Command {
@@ -16,6 +20,10 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
   registerKeyCommands(program);
   registerEnvelopeCommands(program);
+  registerRegistryCommands(program);
+  registerCourtCommands(program);
+  registerInvestigatorCommands(program);
+  registerProviderCommands(program);
   return program;
 }
 

@@ -65,3 +65,21 @@ export function intOption(name: string) {
     return n;
   };
 }
+
+/** Reads a `custodes.key.v1` file; the secret never reaches an error message. */
+export function readKeyFile(path: string): { secretKey: string; publicKey: string } {
+  const raw = readJson(path, 'key file') as Record<string, unknown> | null;
+  if (!raw || raw.format !== 'custodes.key.v1' || typeof raw.secretKey !== 'string' || !/^[0-9a-f]{64}$/.test(raw.secretKey) || typeof raw.publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(raw.publicKey)) {
+    throw new CliError(`${path} is not a custodes.key.v1 key file`);
+  }
+  return { secretKey: raw.secretKey, publicKey: raw.publicKey };
+}
+
+/** The bearer token from --token, --token-file or CUSTODES_TOKEN. */
+export function resolveToken(opts: { token?: string; tokenFile?: string }): string {
+  if (opts.token) return opts.token;
+  if (opts.tokenFile) return new TextDecoder().decode(readBytes(opts.tokenFile)).trim();
+  const env = process.env.CUSTODES_TOKEN;
+  if (env) return env;
+  throw new CliError('a bearer token is needed: --token, --token-file or CUSTODES_TOKEN');
+}

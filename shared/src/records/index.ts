@@ -17,3 +17,11 @@ export {
   type SealedRecord,
 } from './corpus';
 export { envelopeSetRoot, partialsRoot } from './roots';
+export {
+  isValidGenesis,
+  isValidRegistryUpdate,
+  registryCustodians,
+  signRegistry,
+  validRegistrySigners,
+  type RegistryBody,
+} from './registry';

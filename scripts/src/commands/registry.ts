@@ -1,0 +1,162 @@
+/**
+ * `custodes registry propose|sign|submit` (DESIGN.md §4.2): build a registry
+ * entry (genesis, or the next update of the coordinator's current one), collect
+ * custodian signatures, and submit an update for logging.
+ */
+import type { Command } from 'commander';
+import {
+  parsePublicKeySet,
+  parseRecord,
+  RegistryEntrySchema,
+  signRegistry,
+  validRegistrySigners,
+  registryCustodians,
+} from '@custodes/shared/records';
+import type { PublicKeySet, RegistryEntry } from '@custodes/shared/records';
+import { ProtocolError } from '@custodes/shared';
+import { CliError, intOption, json, readJson, readKeyFile, writeOutput } from '../io';
+import { call } from '../remote';
+
+function record<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ProtocolError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+function fields(spec: string, n: number, what: string): string[] {
+  const parts = spec.split(',');
+  if (parts.length !== n || parts.some((p) => !p)) throw new CliError(`${what} must be ${n} comma-separated fields, got '${spec}'`);
+  return parts;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export interface GenesisInput {
+  origin: string;
+  logKey: string;
+  publicKeySet: PublicKeySet;
+  custodians: { index: number; name: string; url: string; signingKey: string }[];
+  courts: { id: string; name: string; key: string }[];
+  agencies: { id: string; name: string; investigators: string[] }[];
+  time: number;
+}
+
+/** The unsigned genesis registry entry (sequence 0). */
+export function genesisRegistry(input: GenesisInput): RegistryEntry {
+  const p = input.publicKeySet;
+  return record(() =>
+    parseRecord(
+      RegistryEntrySchema,
+      {
+        type: 'registry',
+        sequence: 0,
+        origin: input.origin,
+        logKey: input.logKey,
+        epochs: [{ epoch: p.epoch, threshold: p.threshold, total: p.total, groupKey: p.groupKey, commitments: p.commitments, custodians: input.custodians }],
+        courts: input.courts,
+        agencies: input.agencies,
+        time: input.time,
+        signatures: [],
+      },
+      'registry',
+    ),
+  );
+}
+
+export function registerRegistryCommands(program: Command): void {
+  const reg = program.command('registry').description('registry of custodians, courts, agencies and investigators');
+
+  reg
+    .command('propose')
+    .description('write an unsigned registry entry: genesis (--genesis) or the next update of the current one')
+    .option('--genesis', 'build the genesis entry')
+    .option('--public <file>', 'genesis: public.json from the ceremony')
+    .option('--origin <name>', 'genesis: the log origin (its key name)')
+    .option('--log-key <hex>', "genesis: the log's x-only public key")
+    .option('--custodian <index,name,url,key>', 'genesis: a custodian (repeat for each)', collect)
+    .option('--coordinator <url>', 'update: fetch the current registry from here')
+    .option('--base <file>', 'update: the current registry entry from a file')
+    .option('--court <id,name,key>', 'add a court (repeatable)', collect)
+    .option('--agency <id,name>', 'add an agency (repeatable)', collect)
+    .option('--investigator <agency,key>', "add an investigator key to an agency (repeatable)", collect)
+    .requiredOption('--out <file>', 'proposal file')
+    .action(async (opts: {
+      genesis?: boolean; public?: string; origin?: string; logKey?: string; custodian?: string[];
+      coordinator?: string; base?: string; court?: string[]; agency?: string[]; investigator?: string[]; out: string;
+    }) => {
+      const now = Math.floor(Date.now() / 1000);
+      let entry: RegistryEntry;
+      if (opts.genesis) {
+        if (!opts.public || !opts.origin || !opts.logKey || !opts.custodian?.length) throw new CliError('--genesis needs --public, --origin, --log-key and every --custodian');
+        const publicKeySet = record(() => {
+          const raw = readJson(opts.public, 'public key set');
+          parsePublicKeySet(raw);
+          return raw as PublicKeySet;
+        });
+        const custodians = opts.custodian.map((c) => {
+          const [index, name, url, key] = fields(c, 4, '--custodian');
+          return { index: Number(index), name: name!, url: url!, signingKey: key! };
+        });
+        entry = genesisRegistry({ origin: opts.origin, logKey: opts.logKey, publicKeySet, custodians, courts: [], agencies: [], time: now });
+      } else {
+        const current = opts.base
+          ? readJson(opts.base, 'registry')
+          : opts.coordinator
+            ? (await call<{ entry: unknown }>(opts.coordinator, 'v1/registry')).entry
+            : undefined;
+        if (!current) throw new CliError('an update needs --coordinator or --base (or use --genesis)');
+        const base = record(() => parseRecord(RegistryEntrySchema, current, 'registry'));
+        entry = { ...base, sequence: base.sequence + 1, time: now, signatures: [] };
+      }
+      for (const c of opts.court ?? []) {
+        const [id, name, key] = fields(c, 3, '--court');
+        entry.courts = [...entry.courts.filter((x) => x.id !== id), { id: id!, name: name!, key: key! }];
+      }
+      for (const a of opts.agency ?? []) {
+        const [id, name] = fields(a, 2, '--agency');
+        if (!entry.agencies.some((x) => x.id === id)) entry.agencies = [...entry.agencies, { id: id!, name: name!, investigators: [] }];
+      }
+      for (const i of opts.investigator ?? []) {
+        const [agency, key] = fields(i, 2, '--investigator');
+        const a = entry.agencies.find((x) => x.id === agency);
+        if (!a) throw new CliError(`--investigator names unknown agency '${agency}'`);
+        if (!a.investigators.includes(key!)) a.investigators = [...a.investigators, key!];
+      }
+      entry = record(() => parseRecord(RegistryEntrySchema, entry, 'registry'));
+      writeOutput(opts.out, json(entry));
+      process.stdout.write(`proposal (sequence ${entry.sequence}) written to ${opts.out}; each custodian signs it with \`custodes registry sign\`\n`);
+    });
+
+  reg
+    .command('sign')
+    .description("add a custodian's signature to a registry proposal")
+    .requiredOption('--key <file>', "the custodian's signing key file")
+    .requiredOption('--index <i>', 'custodian index', intOption('index'))
+    .requiredOption('--in <file>', 'proposal file (updated in place unless --out)')
+    .option('--out <file>', 'write the signed proposal here')
+    .action((opts: { key: string; index: number; in: string; out?: string }) => {
+      const key = readKeyFile(opts.key);
+      const entry = record(() => parseRecord(RegistryEntrySchema, readJson(opts.in, 'registry proposal'), 'registry'));
+      const me = registryCustodians(entry).get(opts.index);
+      if (!me) throw new CliError(`custodian ${opts.index} is not in this registry`);
+      if (me.signingKey !== key.publicKey) throw new CliError(`custodian ${opts.index}'s registered key is not this key`);
+      const signed = signRegistry(entry, opts.index, key.secretKey);
+      writeOutput(opts.out ?? opts.in, json(signed));
+      const valid = validRegistrySigners(signed, registryCustodians(signed)).length;
+      process.stdout.write(`signed as custodian ${opts.index}; ${valid} valid signature(s) so far\n`);
+    });
+
+  reg
+    .command('submit')
+    .description('submit a registry update signed by at least t custodians')
+    .requiredOption('--coordinator <url>', 'coordinator URL')
+    .requiredOption('--in <file>', 'signed proposal')
+    .action(async (opts: { coordinator: string; in: string }) => {
+      const entry = record(() => parseRecord(RegistryEntrySchema, readJson(opts.in, 'registry proposal'), 'registry'));
+      const r = await call<{ index: number }>(opts.coordinator, 'v1/registry', { body: { entry } });
+      process.stdout.write(`registry sequence ${entry.sequence} logged at index ${r.index}\n`);
+    });
+}
