@@ -1,0 +1,116 @@
+/**
+ * A client for the public read API of DESIGN.md §4.4. Everything it returns
+ * is attacker-controlled and checked for form here; what it means is checked
+ * by ./verify.
+ */
+import { base64ToBytes } from '@custodes/shared/crypto';
+import { HttpError, requestJson } from '@custodes/shared/service';
+import { CustodesError } from '@custodes/shared';
+
+/** Failures that stop an audit before any conclusion (not findings). */
+export type AuditErrorCode =
+  | 'FETCH_FAILED' // the server could not be reached or answered an error
+  | 'BAD_RESPONSE'; // the server answered something that is not the read API's shape
+
+export class AuditError extends CustodesError<AuditErrorCode> {}
+
+/** §4.4: at most 1000 entries a page. */
+export const PAGE_SIZE = 1000;
+
+export interface FetchOptions {
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+}
+
+function trimBase(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TypeError(`not a URL: ${url}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`not an http(s) URL: ${url}`);
+  return url.replace(/\/+$/, '');
+}
+
+async function get<T>(url: string, opts: FetchOptions, expectText: boolean): Promise<T> {
+  try {
+    return await requestJson<T>(url, { timeoutMs: opts.timeoutMs ?? 15_000, retries: opts.retries ?? 2, expectText });
+  } catch (err) {
+    if (err instanceof HttpError) throw new AuditError('FETCH_FAILED', `GET ${url}: ${err.status} ${err.code}: ${err.message}`, { cause: err });
+    throw new AuditError('FETCH_FAILED', `GET ${url}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  }
+}
+
+function decodeHashes(list: unknown, what: string): Uint8Array[] {
+  if (!Array.isArray(list) || list.length > 64) throw new AuditError('BAD_RESPONSE', `${what}: expected an array of at most 64 hashes`);
+  return list.map((h, i) => {
+    try {
+      if (typeof h !== 'string') throw new RangeError('not a string');
+      return base64ToBytes(h);
+    } catch {
+      throw new AuditError('BAD_RESPONSE', `${what}[${i}] is not base64`);
+    }
+  });
+}
+
+/** A client for one log's read API. */
+export class LogClient {
+  readonly base: string;
+  readonly #opts: FetchOptions;
+
+  constructor(logUrl: string, opts: FetchOptions = {}) {
+    this.base = trimBase(logUrl);
+    this.#opts = opts;
+  }
+
+  /** `GET /log/v1/checkpoint`: the signed note text. */
+  checkpoint(): Promise<string> {
+    return get<string>(`${this.base}/log/v1/checkpoint`, this.#opts, true);
+  }
+
+  /** Leaves [start, end), in pages; `onPage` sees the count fetched so far. */
+  async entries(start: number, end: number, onPage?: (fetched: number) => void): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    let next = start;
+    while (next < end) {
+      const stop = Math.min(end, next + PAGE_SIZE);
+      const url = `${this.base}/log/v1/entries?start=${next}&end=${stop}`;
+      const body = await get<unknown>(url, this.#opts, false);
+      const page = body as { start?: unknown; entries?: unknown };
+      if (typeof body !== 'object' || body === null || page.start !== next || !Array.isArray(page.entries)) {
+        throw new AuditError('BAD_RESPONSE', `${url}: expected { start: ${next}, entries: [...] }`);
+      }
+      if (page.entries.length === 0 || page.entries.length > stop - next) {
+        throw new AuditError('BAD_RESPONSE', `${url}: expected 1 to ${stop - next} entries, got ${page.entries.length}`);
+      }
+      page.entries.forEach((e, i) => {
+        try {
+          if (typeof e !== 'string') throw new RangeError('not a string');
+          out.push(base64ToBytes(e));
+        } catch {
+          throw new AuditError('BAD_RESPONSE', `${url}: entry ${next + i} is not base64`);
+        }
+      });
+      next += page.entries.length;
+      onPage?.(next - start);
+    }
+    return out;
+  }
+
+  /** `GET /log/v1/proof/consistency?from=A&to=B`. */
+  async consistency(from: number, to: number): Promise<Uint8Array[]> {
+    const url = `${this.base}/log/v1/proof/consistency?from=${from}&to=${to}`;
+    const body = await get<unknown>(url, this.#opts, false);
+    const p = body as { from?: unknown; to?: unknown; proof?: unknown };
+    if (typeof body !== 'object' || body === null || p.from !== from || p.to !== to) {
+      throw new AuditError('BAD_RESPONSE', `${url}: expected { from: ${from}, to: ${to}, proof: [...] }`);
+    }
+    return decodeHashes(p.proof, `${url} proof`);
+  }
+}
+
+/** `GET <custodian>/witness/v1/checkpoint` (docs/SERVICES.md): its last cosigned checkpoint. */
+export function fetchWitnessCheckpoint(custodianUrl: string, opts: FetchOptions = {}): Promise<string> {
+  return get<string>(`${trimBase(custodianUrl)}/witness/v1/checkpoint`, opts, true);
+}

@@ -1,0 +1,24 @@
+/**
+ * @custodes/auditor: an independent verifier and monitor of a Custodes log
+ * (DESIGN.md §1, §5 step 7) and its transparency report.
+ */
+export { compareFindings, formatFinding, type Finding, type FindingCode } from './findings';
+export { AuditError, type AuditErrorCode, fetchWitnessCheckpoint, LogClient, PAGE_SIZE } from './fetch';
+export { parsePinnedKeys, PinnedKeysSchema, type PinnedKeys } from './pins';
+export { RegistryView } from './registry';
+export {
+  CHECK_NAMES,
+  checkDecodedEntries,
+  checkEntries,
+  checkLeaves,
+  decodeLeaf,
+  decodeRecord,
+  type AuditState,
+  type DecodedLeaf,
+  type RequestState,
+  type RuleOptions,
+  type RuleResult,
+  type WarrantState,
+} from './rules';
+export { AuditorState, STATE_FILE } from './state';
+export { logNoteKey, verifyLog, witnessKeys, type Progress, type VerifiedCheckpoint, type VerifyOptions, type VerifyResult } from './verify';

@@ -1,0 +1,250 @@
+/**
+ * `audit verify`: fetch a log over the public read API (DESIGN.md §4.4),
+ * accept its checkpoint only if it is signed by the log key, consistent with
+ * every checkpoint accepted before, reproduced by the entries and cosigned by
+ * at least t registered custodians (§1 goal 8), then check every rule of §1
+ * from the entries alone (./rules).
+ *
+ * Trust starts from the genesis registry, on first use or against pinned keys;
+ * later runs with the same state directory trust only what they verified.
+ */
+import { bytesToBase64, equalBytes, hexToBytes } from '@custodes/shared/crypto';
+import {
+  MemoryTree,
+  openCheckpoint,
+  parseCheckpoint,
+  parseSignedNote,
+  verifiedCosigners,
+  verifyConsistency,
+  LogError,
+  type Checkpoint,
+  type NoteKey,
+  type SignedNote,
+} from '@custodes/shared/log';
+import { compareFindings, type Finding, type FindingCode } from './findings';
+import { LogClient, type FetchOptions } from './fetch';
+import type { PinnedKeys } from './pins';
+import { checkDecodedEntries, decodeLeaf, type AuditState } from './rules';
+import type { RegistryView } from './registry';
+import { AuditorState } from './state';
+
+export interface Progress {
+  readonly phase: 'fetch' | 'check';
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface VerifyOptions {
+  readonly logUrl: string;
+  /** Directory of the SQLite state; without it (and without `state`) the state is in memory. */
+  readonly stateDir?: string;
+  /** An open state to use instead of `stateDir` (the watcher keeps one across rounds). */
+  readonly state?: AuditorState;
+  readonly pinnedKeys?: PinnedKeys;
+  /** Unix seconds, for overdue unsealings; defaults to the clock. */
+  readonly now?: number;
+  readonly onProgress?: (progress: Progress) => void;
+  /** Report progress every this many entries (default 1000). */
+  readonly progressEvery?: number;
+  readonly fetch?: FetchOptions;
+}
+
+export interface VerifiedCheckpoint {
+  readonly origin: string;
+  readonly size: number;
+  /** base64, as in the checkpoint body. */
+  readonly root: string;
+  /** The signed note as served. */
+  readonly note: string;
+  /** Registered custodians whose cosignature verifies. */
+  readonly cosigners: readonly string[];
+  /** Whether it became the auditor's verified head. */
+  readonly accepted: boolean;
+}
+
+export interface VerifyResult {
+  /** Every finding, sorted by index. */
+  readonly findings: Finding[];
+  /** Size of the verified log the rules ran over. */
+  readonly size: number;
+  /** The coordinator's checkpoint as checked (undefined for a log that cannot be read at all). */
+  readonly checkpoint: VerifiedCheckpoint | undefined;
+  /** The replayed state (for reports), over the `size` verified entries. */
+  readonly audit: AuditState;
+  /** The verified leaves, in order. */
+  readonly leaves: readonly Uint8Array[];
+}
+
+/** Checkpoint findings that refuse the checkpoint. */
+const REFUSING: ReadonlySet<FindingCode> = new Set<FindingCode>([
+  'BAD_CHECKPOINT',
+  'BAD_LOG_SIGNATURE',
+  'LOG_EQUIVOCATION',
+  'INCONSISTENT_CHECKPOINT',
+  'ROOT_MISMATCH',
+  'INSUFFICIENT_COSIGNATURES',
+]);
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** The log's note key: name = origin, key from the pins or the genesis registry (DESIGN.md §4.3). */
+export function logNoteKey(origin: string, logKey: string): NoteKey {
+  return { name: origin, publicKey: hexToBytes(logKey, 32, 'logKey') };
+}
+
+/** Note keys of the witnesses: the current epoch's custodians under their registry names. */
+export function witnessKeys(registry: RegistryView): NoteKey[] {
+  return registry.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.signingKey, 32, 'signingKey') }));
+}
+
+/** Parses a note without trusting it; null if malformed. */
+function parseNote(text: string): { note: SignedNote; checkpoint: Checkpoint } | null {
+  try {
+    const note = parseSignedNote(text);
+    return { note, checkpoint: parseCheckpoint(note.text) };
+  } catch (err) {
+    if (err instanceof LogError) return null;
+    throw err;
+  }
+}
+
+/**
+ * Verifies the log at `logUrl` and checks its entries. Findings are returned,
+ * never thrown; AuditError is thrown only when the log cannot be read.
+ */
+export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
+  const state = options.state ?? AuditorState.open(options.stateDir);
+  try {
+    return await verifyWithState(options, state);
+  } finally {
+    if (!options.state) state.close();
+  }
+}
+
+async function verifyWithState(options: VerifyOptions, state: AuditorState): Promise<VerifyResult> {
+  const now = options.now ?? nowSeconds();
+  const client = new LogClient(options.logUrl, options.fetch);
+  const findings: Finding[] = [];
+  const stored = state.leaves();
+  const previous = state.latest();
+
+  const rules = (leaves: readonly Uint8Array[]) => {
+    const result = checkDecodedEntries(leaves.map(decodeLeaf), {
+      now,
+      pinnedKeys: options.pinnedKeys,
+      progressEvery: options.progressEvery,
+      onProgress: (done, total) => options.onProgress?.({ phase: 'check', done, total }),
+    });
+    return result;
+  };
+  const finish = (leaves: readonly Uint8Array[], checkpoint: VerifiedCheckpoint | undefined): VerifyResult => {
+    const r = rules(leaves);
+    const all = [...findings, ...r.findings].sort(compareFindings);
+    return { findings: all, size: leaves.length, checkpoint, audit: r.state, leaves };
+  };
+
+  // 1. The checkpoint, unverified.
+  const noteText = await client.checkpoint();
+  const parsed = parseNote(noteText);
+  if (!parsed) {
+    findings.push({ index: stored.length, code: 'BAD_CHECKPOINT', message: 'the checkpoint is not a well-formed signed note.' });
+    return finish(stored, undefined);
+  }
+  const { checkpoint } = parsed;
+  const described = (accepted: boolean, cosigners: readonly string[] = []): VerifiedCheckpoint => ({
+    origin: checkpoint.origin,
+    size: checkpoint.size,
+    root: bytesToBase64(checkpoint.root),
+    note: noteText,
+    cosigners,
+    accepted,
+  });
+  if (checkpoint.size === 0 && stored.length === 0) return finish(stored, described(false));
+
+  // 2. The trust anchor: the genesis registry, stored or fetched, and the log key.
+  const genesisLeaf = stored[0] ?? (await client.entries(0, 1))[0]!;
+  const genesis = decodeLeaf(genesisLeaf);
+  if (!genesis.ok || genesis.entry.type !== 'registry') {
+    // The rules report BAD_GENESIS at index 0; nothing else can be trusted.
+    return finish(stored.length ? stored : [genesisLeaf], described(false));
+  }
+  const pins = options.pinnedKeys;
+  const logKey = logNoteKey(pins?.origin ?? genesis.entry.origin, pins?.logKey ?? genesis.entry.logKey);
+  const opened = openCheckpoint(noteText, logKey);
+  if (!opened) {
+    findings.push({
+      index: checkpoint.size,
+      code: 'BAD_LOG_SIGNATURE',
+      message: `the checkpoint of size ${checkpoint.size} is not signed by the log key of origin "${logKey.name}".`,
+    });
+    return finish(stored, described(false));
+  }
+
+  // 3. Consistency with everything accepted before (RFC 9162 §2.1.4).
+  const tree = new MemoryTree();
+  for (const leaf of stored) tree.append(leaf);
+  if (previous) {
+    if (checkpoint.size <= previous.size) {
+      const ours = tree.root(checkpoint.size);
+      if (!equalBytes(ours, checkpoint.root)) {
+        state.recordConflict({ size: checkpoint.size, root: checkpoint.root, note: noteText }, client.base, now);
+        findings.push({
+          index: checkpoint.size,
+          code: 'LOG_EQUIVOCATION',
+          message: `the log signed a root ${bytesToBase64(checkpoint.root)} for size ${checkpoint.size}, but the verified tree of that size has root ${bytesToBase64(ours)}.`,
+        });
+      }
+      // Same size and root: nothing new. A smaller size: a stale but consistent view.
+      return finish(stored, described(checkpoint.size === previous.size && findings.length === 0));
+    }
+    const proof = await client.consistency(previous.size, checkpoint.size);
+    if (!verifyConsistency(previous.size, checkpoint.size, proof, previous.root, checkpoint.root)) {
+      state.recordConflict({ size: checkpoint.size, root: checkpoint.root, note: noteText }, client.base, now);
+      findings.push({
+        index: checkpoint.size,
+        code: 'INCONSISTENT_CHECKPOINT',
+        message: `the checkpoint of size ${checkpoint.size} is not proven consistent with the verified checkpoint of size ${previous.size}.`,
+      });
+      return finish(stored, described(false));
+    }
+  }
+
+  // 4. The new entries must reproduce the root.
+  const start = stored.length;
+  const fresh = start === 0 && checkpoint.size >= 1 ? [genesisLeaf] : [];
+  const more = await client.entries(start + fresh.length, checkpoint.size, (n) =>
+    options.onProgress?.({ phase: 'fetch', done: start + fresh.length + n, total: checkpoint.size }),
+  );
+  fresh.push(...more);
+  for (const leaf of fresh) tree.append(leaf);
+  const computed = tree.root();
+  if (!equalBytes(computed, checkpoint.root)) {
+    findings.push({
+      index: checkpoint.size,
+      code: 'ROOT_MISMATCH',
+      message: `the ${checkpoint.size} entries served hash to ${bytesToBase64(computed)}, not the checkpoint's root ${bytesToBase64(checkpoint.root)}.`,
+    });
+    return finish(stored, described(false));
+  }
+
+  // 5. The rules over every verified entry; then the cosignatures, under the registry they establish.
+  const leaves = [...stored, ...fresh];
+  const result = rules(leaves);
+  const registry = result.state.registry;
+  let cosigners: string[] = [];
+  if (registry) {
+    cosigners = verifiedCosigners(opened.note, witnessKeys(registry));
+    if (cosigners.length < registry.threshold) {
+      findings.push({
+        index: checkpoint.size,
+        code: 'INSUFFICIENT_COSIGNATURES',
+        message: `the checkpoint of size ${checkpoint.size} is cosigned by ${cosigners.length} registered custodians (${cosigners.join(', ') || 'none'}); ${registry.threshold} are needed.`,
+      });
+    }
+  }
+  const anchorBroken = result.findings.some((f) => f.index === 0 && (f.code === 'BAD_GENESIS' || f.code === 'PIN_MISMATCH'));
+  const accepted = registry !== undefined && !anchorBroken && !findings.some((f) => REFUSING.has(f.code));
+  if (accepted) state.accept({ size: checkpoint.size, root: checkpoint.root, note: noteText }, fresh, now);
+  const all = [...findings, ...result.findings].sort(compareFindings);
+  return { findings: all, size: leaves.length, checkpoint: described(accepted, cosigners), audit: result.state, leaves };
+}
