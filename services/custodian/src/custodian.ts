@@ -1,0 +1,154 @@
+/**
+ * `createCustodian(config)`: one custodian node (DESIGN.md §2) — an express app
+ * over its own SQLite store and in-memory vault. No module-level state: many
+ * nodes run in one process.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import express from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { LogError } from '@custodes/shared/log';
+import { closeServer, errorHandler, HttpError, listen, notFound } from '@custodes/shared/service';
+import type { Context } from './context';
+import { CustodianError, STATUS } from './errors';
+import { DB_FILE, DEV_KEYS_FILE } from './init';
+import { createLogger } from './logger';
+import type { Logger } from './logger';
+import { Outbox } from './outbox';
+import { parsePolicy, readPolicyFile } from './policy';
+import type { Policy } from './policy';
+import { operatorAuth, operatorRoutes } from './routes/operator';
+import { healthAndSealRoutes, sealRoute } from './routes/seal';
+import { warrantRoutes } from './routes/warrants';
+import { witnessRoutes } from './routes/witness';
+import { openStore } from './store';
+import { Vault } from './vault';
+import { Witness } from './witness';
+
+export interface CustodianConfig {
+  dataDir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Base URL of the coordinator (read API and `POST /v1/records`). */
+  coordinatorUrl: string;
+  /** Auto-approval policy (JSON); overrides one stored at init. */
+  policyFile?: string;
+  /** Rule (j): envelopes released per agency per minute (default 10 000). */
+  rateLimit?: { envelopesPerMinute?: number };
+  logger?: Logger;
+  /** pino level when no logger is given (default: CUSTODES_LOG_LEVEL, silent under vitest, else info). */
+  logLevel?: string;
+  /** Milliseconds since the epoch; tests move time with it. */
+  clock?: () => number;
+}
+
+export interface Custodian {
+  start(): Promise<{ port: number }>;
+  close(): Promise<void>;
+  /** `http://host:port` once started. */
+  readonly url: string;
+}
+
+/** Maps domain errors to `{error:{code,message}}` with their status. */
+const mapErrors: ErrorRequestHandler = (err, _req, _res, next) => {
+  if (err instanceof CustodianError) return next(new HttpError(STATUS[err.code] ?? 400, err.code, err.message));
+  if (err instanceof LogError) return next(new HttpError(400, err.code, err.message));
+  next(err);
+};
+
+export function createCustodian(config: CustodianConfig): Custodian {
+  const log = config.logger ?? createLogger(config.logLevel);
+  const dbFile = join(config.dataDir, DB_FILE);
+  if (!existsSync(dbFile)) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no custodian; run init first`);
+  const store = openStore(dbFile);
+  const node = store.node();
+  if (!node) {
+    store.close();
+    throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no initialised custodian`);
+  }
+  let policy: Policy | undefined;
+  try {
+    policy = config.policyFile ? readPolicyFile(config.policyFile) : node.policy ? parsePolicy(JSON.parse(node.policy)) : undefined;
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const coordinatorUrl = config.coordinatorUrl.replace(/\/+$/, '');
+  const vault = new Vault(node.unsealShares, node.unsealThreshold, () => ({ nonce: node.sealedNonce, box: node.sealedBox }));
+  const outbox = new Outbox(store, coordinatorUrl, log);
+  const ctx: Context = {
+    store,
+    node,
+    me: {
+      custodian: node.custodian,
+      epoch: node.epoch,
+      signingKey: node.signingKey,
+      groupKey: node.groupKey,
+      commitments: node.commitments,
+      name: node.name,
+    },
+    vault,
+    log,
+    outbox,
+    coordinatorUrl,
+    policy,
+    nowMs: config.clock ?? Date.now,
+    envelopesPerMinute: config.rateLimit?.envelopesPerMinute ?? 10_000,
+  };
+  const witness = new Witness(ctx);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const smallJson = express.json({ limit: '1mb', strict: true });
+  const bigJson = express.json({ limit: '64mb', strict: true });
+  app.use((req, res, next) => (req.path === '/v1/partials' ? bigJson : smallJson)(req, res, next));
+  app.use(healthAndSealRoutes(ctx));
+  const gate: RequestHandler = (_req, _res, next) => (vault.sealed ? next(new CustodianError('sealed', 'the node is sealed')) : next());
+  app.use(gate);
+  const operator = operatorAuth(ctx);
+  app.use(sealRoute(ctx, operator));
+  app.use(witnessRoutes(witness));
+  app.use(warrantRoutes(ctx));
+  app.use(operatorRoutes(ctx, operator));
+  app.use(notFound);
+  app.use(mapErrors);
+  app.use(errorHandler((err) => log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'unexpected error')));
+
+  let server: Server | null = null;
+  let url = '';
+  let closed = false;
+
+  return {
+    get url() {
+      return url;
+    },
+    async start() {
+      if (server) throw new Error('already started');
+      if (node.dev) {
+        const devFile = join(config.dataDir, DEV_KEYS_FILE);
+        const { unsealKeys } = JSON.parse(readFileSync(devFile, 'utf8')) as { unsealKeys: string[] };
+        for (const k of unsealKeys.slice(0, node.unsealThreshold)) await vault.submit(k);
+        log.warn('dev mode: unsealed from keys kept on disk');
+      }
+      const host = config.host ?? '127.0.0.1';
+      const bound = await listen(app, config.port ?? 0, host);
+      server = bound.server;
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+      log.info({ custodian: node.custodian, port: bound.port, sealed: vault.sealed }, 'custodian listening');
+      void outbox.kick(); // resend anything not yet acknowledged
+      return { port: bound.port };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (server) await closeServer(server);
+      await outbox.close();
+      await witness.idle();
+      vault.seal();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Custodian error codes (docs/SERVICES.md). Domain code throws CustodianError
+ * with a code; the HTTP layer maps each code to its status in one place.
+ */
+import { CustodesError } from '@custodes/shared';
+
+export type CustodianCode =
+  // seal (DESIGN.md §3.6)
+  | 'sealed'
+  | 'BAD_UNSEAL_KEY'
+  | 'UNSEAL_FAILED'
+  | 'UNAUTHENTICATED'
+  // init
+  | 'ALREADY_INITIALISED'
+  | 'NOT_INITIALISED'
+  | 'BAD_KEY_FILE'
+  | 'BAD_OPTIONS'
+  | 'BAD_POLICY'
+  // witness (C2SP tlog-witness)
+  | 'BAD_CHECKPOINT'
+  | 'UNKNOWN_LOG'
+  | 'BAD_LOG_SIGNATURE'
+  | 'OLD_SIZE_MISMATCH'
+  | 'ROOT_MISMATCH'
+  | 'BAD_PROOF'
+  | 'ENTRIES_MISMATCH'
+  | 'BAD_ENTRY'
+  | 'BAD_GENESIS'
+  | 'UPSTREAM_UNAVAILABLE'
+  // review
+  | 'WARRANT_NOT_LOGGED'
+  | 'BAD_COMMITMENT'
+  | 'BAD_COURT_SIGNATURE'
+  | 'BAD_INVESTIGATOR_SIGNATURE'
+  | 'UNKNOWN_COURT'
+  | 'UNKNOWN_INVESTIGATOR'
+  | 'BAD_DATES'
+  | 'UNKNOWN_WARRANT'
+  | 'ALREADY_DECIDED'
+  // release, one per rule (a)–(j)
+  | 'REQUEST_NOT_LOGGED'
+  | 'WARRANT_INVALID'
+  | 'WARRANT_EXPIRED'
+  | 'WARRANT_REVOKED'
+  | 'NO_QUORUM'
+  | 'NOT_APPROVED_BY_ME'
+  | 'ENVELOPE_SET_MISMATCH'
+  | 'BAD_BINDING'
+  | 'OUT_OF_SCOPE'
+  | 'UNKNOWN_EPOCH'
+  | 'ENVELOPE_CAP'
+  | 'RATE_LIMITED';
+
+export class CustodianError extends CustodesError<CustodianCode> {}
+
+/** HTTP status per code; anything not listed is 400. */
+export const STATUS: Partial<Record<CustodianCode, number>> = {
+  sealed: 503,
+  UNAUTHENTICATED: 401,
+  UNKNOWN_LOG: 404,
+  BAD_LOG_SIGNATURE: 403,
+  OLD_SIZE_MISMATCH: 409,
+  ROOT_MISMATCH: 409,
+  BAD_PROOF: 422,
+  ENTRIES_MISMATCH: 422,
+  BAD_ENTRY: 422,
+  BAD_GENESIS: 422,
+  UPSTREAM_UNAVAILABLE: 502,
+  WARRANT_NOT_LOGGED: 409,
+  UNKNOWN_WARRANT: 404,
+  ALREADY_DECIDED: 409,
+  REQUEST_NOT_LOGGED: 409,
+  WARRANT_INVALID: 403,
+  WARRANT_EXPIRED: 403,
+  WARRANT_REVOKED: 403,
+  NO_QUORUM: 403,
+  NOT_APPROVED_BY_ME: 403,
+  ENVELOPE_SET_MISMATCH: 400,
+  BAD_BINDING: 400,
+  OUT_OF_SCOPE: 403,
+  UNKNOWN_EPOCH: 400,
+  ENVELOPE_CAP: 403,
+  RATE_LIMITED: 429,
+};

@@ -1,0 +1,104 @@
+/**
+ * Lookups in a `registry` entry (DESIGN.md §4.2) and the two acceptance rules:
+ * the genesis registry must carry every listed custodian's signature and name
+ * this node; a later registry needs t signatures from the current one.
+ */
+import { verifyRecordSignature } from '@custodes/shared/records';
+import type { RegistryEntry } from '@custodes/shared/records';
+
+/** The signing keys registered for custodian `index` (one per epoch listing it). */
+export function custodianKeys(reg: RegistryEntry, index: number): string[] {
+  const keys = new Set<string>();
+  for (const e of reg.epochs) for (const c of e.custodians) if (c.index === index) keys.add(c.signingKey);
+  return [...keys];
+}
+
+/** The custodian's registry record in the newest epoch listing it. */
+export function custodianRecord(reg: RegistryEntry, index: number): { name: string; signingKey: string } | undefined {
+  for (let k = reg.epochs.length - 1; k >= 0; k--) {
+    const c = reg.epochs[k]!.custodians.find((x) => x.index === index);
+    if (c) return { name: c.name, signingKey: c.signingKey };
+  }
+  return undefined;
+}
+
+/** True iff `signature` on `record` verifies under a registered key of custodian `index`. */
+export function signedByCustodian(reg: RegistryEntry, record: object, kind: string, index: number, signature: string): boolean {
+  const keys = custodianKeys(reg, index);
+  return keys.length > 0 && keys.some((k) => verifyRecordSignature(record, kind, signature, k));
+}
+
+export function courtKey(reg: RegistryEntry, court: string): string | undefined {
+  return reg.courts.find((c) => c.id === court)?.key;
+}
+
+export function agencyInvestigators(reg: RegistryEntry, agency: string): string[] | undefined {
+  return reg.agencies.find((a) => a.id === agency)?.investigators;
+}
+
+export function registryEpoch(reg: RegistryEntry, epoch: number) {
+  return reg.epochs.find((e) => e.epoch === epoch);
+}
+
+/** The quorum t: the largest threshold of any registered epoch (all epochs in v1 share one custodian set). */
+export function quorum(reg: RegistryEntry): number {
+  return Math.max(...reg.epochs.map((e) => e.threshold));
+}
+
+/** Distinct custodian indices over every epoch. */
+export function custodianIndices(reg: RegistryEntry): number[] {
+  return [...new Set(reg.epochs.flatMap((e) => e.custodians.map((c) => c.index)))].sort((a, b) => a - b);
+}
+
+/** Indices whose signature in `reg.signatures` verifies against `signers` (distinct, duplicates ignored). */
+function validSigners(reg: RegistryEntry, signers: RegistryEntry): Set<number> {
+  const ok = new Set<number>();
+  for (const s of reg.signatures) {
+    if (ok.has(s.custodian)) continue;
+    const keys = custodianKeys(signers, s.custodian);
+    // every key listed for that index must accept the one signature
+    if (keys.length > 0 && keys.every((k) => verifyRecordSignature(reg, 'registry', s.signature, k))) ok.add(s.custodian);
+  }
+  return ok;
+}
+
+export interface OwnIdentity {
+  custodian: number;
+  epoch: number;
+  signingKey: string;
+  groupKey: string;
+  commitments: string[];
+  name: string | null;
+}
+
+/** Why `reg` is not an acceptable genesis for this node, or null if it is. */
+export function genesisProblem(reg: RegistryEntry, me: OwnIdentity): string | null {
+  if (reg.sequence !== 0) return 'entry 0 must be the genesis registry (sequence 0)';
+  for (const e of reg.epochs) {
+    if (e.commitments.length !== e.threshold || e.groupKey !== e.commitments[0]) return `epoch ${e.epoch} has inconsistent commitments`;
+    if (2 * e.threshold <= e.total || e.threshold > e.total) return `epoch ${e.epoch} needs total/2 < threshold ≤ total`;
+    if (new Set(e.custodians.map((c) => c.index)).size !== e.custodians.length) return `epoch ${e.epoch} lists a custodian twice`;
+  }
+  if (new Set(reg.epochs.map((e) => e.epoch)).size !== reg.epochs.length) return 'an epoch is listed twice';
+  const signed = validSigners(reg, reg);
+  const missing = custodianIndices(reg).filter((i) => !signed.has(i));
+  if (missing.length) return `genesis registry lacks valid signatures from custodian ${missing.join(', ')}`;
+  const mine = registryEpoch(reg, me.epoch);
+  if (!mine) return `genesis registry does not list this node's epoch ${me.epoch}`;
+  if (mine.groupKey !== me.groupKey || mine.commitments.join() !== me.commitments.join()) {
+    return `genesis registry's epoch ${me.epoch} group key does not match this node's share commitments`;
+  }
+  const self = mine.custodians.find((c) => c.index === me.custodian);
+  if (!self || self.signingKey !== me.signingKey) return `genesis registry does not list this node's signing key at index ${me.custodian}`;
+  if (me.name !== null && self.name !== me.name) return `genesis registry names index ${me.custodian} "${self.name}", not "${me.name}"`;
+  return null;
+}
+
+/** Why a later registry `next` is not acceptable after `current`, or null. */
+export function updateProblem(next: RegistryEntry, current: RegistryEntry): string | null {
+  if (next.sequence !== current.sequence + 1) return `registry sequence must be ${current.sequence + 1}`;
+  const signed = validSigners(next, current);
+  const t = quorum(current);
+  if (signed.size < t) return `registry update has ${signed.size} valid custodian signatures, needs ${t}`;
+  return null;
+}

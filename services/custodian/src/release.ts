@@ -1,0 +1,164 @@
+/**
+ * Release (DESIGN.md §5 step 5, §1 goals 2–4 and 7): partial decryptions only
+ * when every rule (a)–(j) of the custodian issue holds, each checked from this
+ * node's own replica, each with its own code (docs/SERVICES.md, Release).
+ */
+import { createPartial, parseEnvelope, scopeCovers, verifyBinding } from '@custodes/shared/crypto';
+import type { Partial, ParsedEnvelope } from '@custodes/shared/crypto';
+import { canonicalJson, envelopeSetRoot, partialsRoot, signRecord, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
+import type { ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
+import type { Context } from './context';
+import { nowSeconds } from './context';
+import { CustodianError } from './errors';
+import { courtKey, custodianKeys, quorum, registryEpoch } from './registry';
+import { currentRegistry, loggedRequest, loggedWarrant } from './replica';
+
+export interface ReleaseAnswer {
+  requestId: string;
+  custodian: number;
+  partials: Partial[];
+  release: ReleaseEntry;
+}
+
+const RATE_WINDOW_MS = 60_000;
+
+function refuse(code: ConstructorParameters<typeof CustodianError>[0], message: string): never {
+  throw new CustodianError(code, message);
+}
+
+/**
+ * Serves `POST /v1/partials`. Synchronous from the first check to the stored
+ * answer, so two calls can never interleave between the cap check and the count.
+ * Every outcome is recorded locally.
+ */
+export function releasePartials(ctx: Context, requestId: string, rawEnvelopes: readonly unknown[]): ReleaseAnswer {
+  const envelopes = rawEnvelopes.map((e) => parseEnvelope(e)); // BAD_FORMAT (400) on junk
+  const ids = envelopes.map((e) => e.id);
+  let warrantId: string | null = null;
+  try {
+    const repeated = ctx.store.served(requestId);
+    if (repeated) {
+      if (repeated.envelopeIds !== JSON.stringify(ids)) refuse('ENVELOPE_SET_MISMATCH', 'these envelopes differ from the ones already served for this request');
+      ctx.store.insertReleaseLog({ requestId, warrantId: repeated.warrantId, outcome: 'repeated', code: null, count: 0, time: nowSeconds(ctx) });
+      return JSON.parse(repeated.answer) as ReleaseAnswer;
+    }
+    const checked = check(ctx, requestId, envelopes, (id) => (warrantId = id));
+    return serve(ctx, requestId, envelopes, checked);
+  } catch (err) {
+    if (err instanceof CustodianError) {
+      ctx.store.insertReleaseLog({ requestId, warrantId, outcome: 'refused', code: err.code, count: envelopes.length, time: nowSeconds(ctx) });
+      ctx.log.info({ requestId, warrantId, code: err.code, count: envelopes.length }, 'release refused');
+    }
+    throw err;
+  }
+}
+
+interface Checked {
+  warrantId: string;
+  agency: string;
+}
+
+function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], seen: (warrantId: string) => void): Checked {
+  const { store } = ctx;
+  const registry = currentRegistry(store)?.entry;
+
+  // (a) the request is in this node's replica, which holds only entries under
+  // checkpoints this node cosigned (they are stored in the same transaction).
+  const request = loggedRequest(store, requestId)?.entry;
+  if (!request || !registry) refuse('REQUEST_NOT_LOGGED', `request ${requestId} is not in a checkpoint this node cosigned`);
+  seen(request.warrantId);
+
+  // (b) warrant logged, commitment opens, court registered and its signature valid.
+  const logged = loggedWarrant(store, request.warrantId)?.entry;
+  if (!logged) refuse('WARRANT_INVALID', 'the warrant is not logged');
+  const review = store.review(request.warrantId);
+  if (!review) refuse('WARRANT_INVALID', 'this node never received the full warrant');
+  const warrant = JSON.parse(review.warrant) as SignedWarrant;
+  if (warrantCommitment(warrant, review.salt) !== logged.commitment) refuse('WARRANT_INVALID', 'the warrant does not open the logged commitment');
+  const court = courtKey(registry, warrant.court);
+  if (!court || !verifyWarrantSignature(warrant, warrant.courtSignature, court)) refuse('WARRANT_INVALID', 'the court is not registered or its signature fails');
+
+  // (c) not expired, not revoked.
+  if (nowSeconds(ctx) >= logged.expiresAt) refuse('WARRANT_EXPIRED', 'the warrant has expired');
+  if (store.revocations(request.warrantId).length > 0) refuse('WARRANT_REVOKED', 'the warrant was revoked');
+
+  // (d) ≥ t logged approvals from distinct registered custodians, ours among
+  // them, and no denial of ours. A custodian's latest logged decision counts.
+  const latest = new Map<number, 'approve' | 'deny'>();
+  for (const a of store.approvals(request.warrantId)) {
+    if (a.commitment !== logged.commitment || custodianKeys(registry, a.custodian).length === 0) continue;
+    latest.set(a.custodian, a.decision);
+  }
+  const own = store.approvals(request.warrantId).filter((a) => a.custodian === ctx.node.custodian);
+  if (own.some((a) => a.decision === 'deny')) refuse('NOT_APPROVED_BY_ME', 'this custodian denied the warrant');
+  if (latest.get(ctx.node.custodian) !== 'approve') refuse('NOT_APPROVED_BY_ME', "this custodian's approval is not in its replica");
+  const approvals = [...latest.values()].filter((d) => d === 'approve').length;
+  const t = quorum(registry);
+  if (approvals < t) refuse('NO_QUORUM', `${approvals} logged approvals, ${t} needed`);
+
+  // (e) the envelopes are exactly the logged set: count, RFC 6962 root over the ids, epochs.
+  if (envelopes.length !== request.envelopeCount) refuse('ENVELOPE_SET_MISMATCH', `request logs ${request.envelopeCount} envelopes, got ${envelopes.length}`);
+  const root = envelopeSetRoot(envelopes.map((e) => e.id));
+  if (root !== request.envelopeSetRoot) refuse('ENVELOPE_SET_MISMATCH', 'the envelopes do not hash to the logged envelopeSetRoot');
+  if (envelopes.some((e) => !request.epochs.includes(e.epoch))) refuse('ENVELOPE_SET_MISMATCH', 'an envelope names an epoch the request does not list');
+
+  // (f) every binding proof.
+  const unbound = envelopes.findIndex((e) => !verifyBinding(e));
+  if (unbound >= 0) refuse('BAD_BINDING', `envelope ${unbound} fails its binding proof`);
+
+  // (g) every label in scope.
+  const outside = envelopes.findIndex((e) => !scopeCovers(warrant.scope, e.envelope.label));
+  if (outside >= 0) refuse('OUT_OF_SCOPE', `envelope ${outside} is outside the warrant's scope`);
+
+  // (h) epoch registered and its share held here.
+  for (const e of new Set(envelopes.map((x) => x.epoch))) {
+    if (!registryEpoch(registry, e) || ctx.vault.share(e) === undefined) refuse('UNKNOWN_EPOCH', `epoch ${e} is not registered or this node holds no share of it`);
+  }
+
+  // (i) the warrant's envelope cap, counting what this node released before.
+  const released = store.releasedForWarrant(request.warrantId);
+  if (released + envelopes.length > logged.maxEnvelopes) {
+    refuse('ENVELOPE_CAP', `${released} released so far, ${envelopes.length} more would exceed maxEnvelopes ${logged.maxEnvelopes}`);
+  }
+
+  // (j) per-agency rate.
+  const recent = store.releasedForAgencySince(logged.agency, ctx.nowMs() - RATE_WINDOW_MS);
+  if (recent + envelopes.length > ctx.envelopesPerMinute) {
+    refuse('RATE_LIMITED', `agency ${logged.agency} is limited to ${ctx.envelopesPerMinute} envelopes a minute`);
+  }
+  return { warrantId: request.warrantId, agency: logged.agency };
+}
+
+function serve(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], checked: Checked): ReleaseAnswer {
+  const index = ctx.node.custodian;
+  const partials = envelopes.map((e) => createPartial(ctx.vault.share(e.epoch)!, index, e));
+  const unsigned: Omit<ReleaseEntry, 'signature'> = {
+    type: 'release',
+    requestId,
+    custodian: index,
+    count: partials.length,
+    partialsRoot: partialsRoot(partials),
+  };
+  const release: ReleaseEntry = { ...unsigned, signature: signRecord(unsigned, 'release', ctx.vault.signingKey()) };
+  const answer: ReleaseAnswer = { requestId, custodian: index, partials, release };
+  ctx.store.tx(() => {
+    ctx.store.insertServed({
+      requestId,
+      warrantId: checked.warrantId,
+      agency: checked.agency,
+      count: partials.length,
+      envelopeIds: JSON.stringify(envelopes.map((e) => e.id)),
+      answer: JSON.stringify(answer),
+      timeMs: ctx.nowMs(),
+    });
+    ctx.store.insertReleaseLog({ requestId, warrantId: checked.warrantId, outcome: 'served', code: null, count: partials.length, time: nowSeconds(ctx) });
+    ctx.store.insertOutbox(`release:${requestId}`, canonicalJson(release));
+  });
+  ctx.log.info({ requestId, warrantId: checked.warrantId, agency: checked.agency, count: partials.length }, 'partials released');
+  void ctx.outbox.kick();
+  return answer;
+}
+
+export function releaseHistory(ctx: Context, limit = 200) {
+  return ctx.store.releaseLog(limit);
+}

@@ -1,0 +1,142 @@
+/**
+ * The log replica: each fetched leaf is parsed strictly (attacker-controlled),
+ * then checked against the registry it replicates and indexed, all inside the
+ * witness's one transaction (DESIGN.md §4.3; docs/SERVICES.md, Witness).
+ */
+import { canonicalJson, formatZodError, LogEntrySchema, RegistryEntrySchema, verifyRecordSignature, verifyWarrantSignature, warrantCommitment, WarrantEntrySchema } from '@custodes/shared/records';
+import type { DecryptionRequestEntry, LogEntry, RegistryEntry, WarrantEntry } from '@custodes/shared/records';
+import { CustodianError } from './errors';
+import { agencyInvestigators, courtKey, genesisProblem, signedByCustodian, updateProblem } from './registry';
+import type { OwnIdentity } from './registry';
+import type { Store } from './store';
+
+// ## Parsing a leaf
+
+/** A leaf is the JCS bytes of one entry (DESIGN.md §4.2); anything else is refused. */
+export function parseLeaf(bytes: Uint8Array, index: number): LogEntry {
+  let raw: unknown;
+  const text = Buffer.from(bytes).toString('utf8');
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new CustodianError('BAD_ENTRY', `entry ${index} is not JSON`);
+  }
+  const r = LogEntrySchema.safeParse(raw);
+  if (!r.success) throw new CustodianError('BAD_ENTRY', `entry ${index}: ${formatZodError(r.error)}`);
+  if (canonicalJson(raw) !== text) throw new CustodianError('BAD_ENTRY', `entry ${index} is not in canonical JSON (RFC 8785)`);
+  return r.data;
+}
+
+// ## Reading the replica
+
+export function currentRegistry(store: Store): { idx: number; entry: RegistryEntry } | undefined {
+  const row = store.latestRegistry();
+  return row ? { idx: row.idx, entry: RegistryEntrySchema.parse(JSON.parse(row.data)) } : undefined;
+}
+
+export function loggedWarrant(store: Store, warrantId: string): { idx: number; entry: WarrantEntry } | undefined {
+  const row = store.warrant(warrantId);
+  return row ? { idx: row.idx, entry: WarrantEntrySchema.parse(JSON.parse(row.data)) } : undefined;
+}
+
+export function loggedRequest(store: Store, requestId: string): { idx: number; entry: DecryptionRequestEntry } | undefined {
+  const row = store.request(requestId);
+  return row ? { idx: row.idx, entry: JSON.parse(row.data) as DecryptionRequestEntry } : undefined;
+}
+
+// ## Applying entries (call inside store.tx)
+
+function bad(index: number, why: string): never {
+  throw new CustodianError('BAD_ENTRY', `entry ${index}: ${why}`);
+}
+
+/**
+ * Checks `entry` at log index `idx` against the replica as it stands (earlier
+ * entries of the same batch included, since they were applied first in the same
+ * transaction) and indexes it. Throws BAD_ENTRY / BAD_GENESIS; the caller's
+ * transaction then rolls back everything.
+ */
+export function applyEntry(
+  store: Store,
+  me: OwnIdentity,
+  idx: number,
+  entry: LogEntry,
+  leafHash: Uint8Array,
+  leaf: Uint8Array,
+  /** Genesis leaf bytes already checked by genesisProblem in this call (saves re-verifying n signatures). */
+  checkedGenesis?: Uint8Array,
+): void {
+  const reg = currentRegistry(store);
+  if (idx === 0) {
+    if (entry.type !== 'registry') throw new CustodianError('BAD_GENESIS', 'entry 0 must be the genesis registry');
+    const why = checkedGenesis && Buffer.from(checkedGenesis).equals(Buffer.from(leaf)) ? null : genesisProblem(entry, me);
+    if (why) throw new CustodianError('BAD_GENESIS', why);
+    store.insertRegistry(idx, entry.sequence, canonicalJson(entry));
+    store.insertEntry(idx, entry.type, leafHash, leaf);
+    return;
+  }
+  if (!reg) bad(idx, 'no registry before it');
+  const registry = reg.entry;
+  const warrantOf = (warrantId: string) => loggedWarrant(store, warrantId)?.entry ?? bad(idx, `warrant ${warrantId} is not logged`);
+
+  switch (entry.type) {
+    case 'registry': {
+      const why = updateProblem(entry, registry);
+      if (why) bad(idx, why);
+      store.insertRegistry(idx, entry.sequence, canonicalJson(entry));
+      break;
+    }
+    case 'warrant': {
+      if (store.warrant(entry.warrantId)) bad(idx, `warrant ${entry.warrantId} is logged twice`);
+      if (!courtKey(registry, entry.court)) bad(idx, `court ${entry.court} is not registered`);
+      if (!agencyInvestigators(registry, entry.agency)) bad(idx, `agency ${entry.agency} is not registered`);
+      store.insertWarrant(entry.warrantId, idx, canonicalJson(entry));
+      break;
+    }
+    case 'approval': {
+      const w = warrantOf(entry.warrantId);
+      if (entry.commitment !== w.commitment) bad(idx, 'approval commitment differs from the warrant entry');
+      if (!signedByCustodian(registry, entry, 'approval', entry.custodian, entry.signature)) bad(idx, `approval not signed by registered custodian ${entry.custodian}`);
+      store.insertApproval(idx, entry.warrantId, entry.custodian, entry.decision, entry.commitment);
+      break;
+    }
+    case 'decryption-request': {
+      if (store.request(entry.requestId)) bad(idx, `request ${entry.requestId} is logged twice`);
+      const w = warrantOf(entry.warrantId);
+      const investigators = agencyInvestigators(registry, w.agency) ?? [];
+      if (!investigators.includes(entry.investigator)) bad(idx, `request signer is not a registered investigator of agency ${w.agency}`);
+      if (!verifyRecordSignature(entry, entry.type, entry.signature, entry.investigator)) bad(idx, 'request signature does not verify');
+      store.insertRequest(entry.requestId, idx, entry.warrantId, canonicalJson(entry));
+      break;
+    }
+    case 'release': {
+      if (!store.request(entry.requestId)) bad(idx, `release for unlogged request ${entry.requestId}`);
+      if (!signedByCustodian(registry, entry, 'release', entry.custodian, entry.signature)) bad(idx, `release not signed by registered custodian ${entry.custodian}`);
+      store.insertRelease(idx, entry.requestId, entry.custodian, entry.count);
+      break;
+    }
+    case 'revocation': {
+      const w = warrantOf(entry.warrantId);
+      const allowed = entry.by === 'court' ? courtKey(registry, w.court) === entry.signer : (agencyInvestigators(registry, w.agency) ?? []).includes(entry.signer);
+      if (!allowed) bad(idx, `revocation signer is not the warrant's registered ${entry.by}`);
+      if (!verifyRecordSignature(entry, entry.type, entry.signature, entry.signer)) bad(idx, 'revocation signature does not verify');
+      store.insertRevocation(idx, entry.warrantId, entry.by);
+      break;
+    }
+    case 'unseal': {
+      const w = warrantOf(entry.warrantId);
+      if (entry.warrant.id !== entry.warrantId) bad(idx, 'unseal names another warrant');
+      if (warrantCommitment(entry.warrant, entry.salt) !== w.commitment) bad(idx, 'unsealed warrant does not open the commitment');
+      const court = courtKey(registry, entry.warrant.court);
+      if (!court || !verifyWarrantSignature(entry.warrant, entry.warrant.courtSignature, court)) bad(idx, 'unsealed warrant lacks a valid court signature');
+      if (!verifyWarrantSignature(entry.warrant, entry.warrant.investigatorSignature, entry.warrant.investigator)) bad(idx, 'unsealed warrant lacks a valid investigator signature');
+      store.insertUnsealing(idx, entry.warrantId);
+      break;
+    }
+    case 'decryption-complete':
+    case 'misbehavior':
+      // Written by the coordinator under its log signature; form checked by the schema.
+      break;
+  }
+  store.insertEntry(idx, entry.type, leafHash, leaf);
+}

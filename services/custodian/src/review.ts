@@ -1,0 +1,140 @@
+/**
+ * Review (DESIGN.md §5 step 3): a delivered warrant is checked against its
+ * logged cover sheet and the registry, queued, and decided by an operator or by
+ * the auto-approval policy. A decision is a signed `approval` entry (§3.5),
+ * persisted in the outbox before it is sent to the coordinator.
+ */
+import { canonicalJson, signRecord, verifyWarrantSignature, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
+import type { ApprovalEntry, SignedWarrant } from '@custodes/shared/records';
+import type { Context } from './context';
+import { nowSeconds } from './context';
+import { CustodianError } from './errors';
+import { evaluatePolicy } from './policy';
+import type { PolicyVerdict } from './policy';
+import { agencyInvestigators, courtKey } from './registry';
+import { currentRegistry, loggedWarrant } from './replica';
+import type { ReviewRow } from './store';
+
+/** Warrants may be issued at most this far in our future (clock skew). */
+const MAX_SKEW_SECONDS = 300;
+
+export type ReviewStatus = ReviewRow['status'];
+
+/** Checks and queues a delivered warrant; idempotent (a known warrant returns its status). */
+export function receiveWarrant(ctx: Context, warrant: SignedWarrant, salt: string): { warrantId: string; status: ReviewStatus } {
+  const logged = loggedWarrant(ctx.store, warrant.id);
+  if (!logged) throw new CustodianError('WARRANT_NOT_LOGGED', `warrant ${warrant.id} is not yet in this node's log replica`);
+  const commitment = warrantCommitment(warrant, salt);
+  if (commitment !== logged.entry.commitment) throw new CustodianError('BAD_COMMITMENT', 'the warrant and salt do not open the logged commitment');
+  // The commitment binds the warrant, so the logged cover sheet must be exactly its summary.
+  if (canonicalJson(warrantCoverSheet(warrant, commitment)) !== canonicalJson(logged.entry)) {
+    throw new CustodianError('BAD_COMMITMENT', 'the logged cover sheet does not match the warrant');
+  }
+  const known = ctx.store.review(warrant.id);
+  if (known) return { warrantId: warrant.id, status: known.status };
+
+  const registry = currentRegistry(ctx.store)!.entry; // a logged warrant implies a registry
+  const court = courtKey(registry, warrant.court);
+  if (!court) throw new CustodianError('UNKNOWN_COURT', `court ${warrant.court} is not registered`);
+  if (!verifyWarrantSignature(warrant, warrant.courtSignature, court)) throw new CustodianError('BAD_COURT_SIGNATURE', 'the court signature does not verify');
+  const investigators = agencyInvestigators(registry, warrant.agency) ?? [];
+  if (!investigators.includes(warrant.investigator)) {
+    throw new CustodianError('UNKNOWN_INVESTIGATOR', `the investigator is not registered for agency ${warrant.agency}`);
+  }
+  if (!verifyWarrantSignature(warrant, warrant.investigatorSignature, warrant.investigator)) {
+    throw new CustodianError('BAD_INVESTIGATOR_SIGNATURE', 'the investigator signature does not verify');
+  }
+  const now = nowSeconds(ctx);
+  if (warrant.expiresAt <= now) throw new CustodianError('BAD_DATES', 'the warrant has already expired');
+  if (warrant.issuedAt > now + MAX_SKEW_SECONDS) throw new CustodianError('BAD_DATES', 'the warrant is issued in the future');
+
+  const verdict = evaluatePolicy(ctx.policy, warrant);
+  ctx.store.insertReview({
+    warrantId: warrant.id,
+    warrant: JSON.stringify(warrant),
+    salt,
+    commitment,
+    receivedAt: now,
+    policy: JSON.stringify(verdict),
+  });
+  ctx.log.info({ warrantId: warrant.id, agency: warrant.agency, court: warrant.court, auto: verdict.auto }, 'warrant queued for review');
+  if (verdict.auto) {
+    decide(ctx, warrant.id, 'approve', undefined, 'policy');
+    return { warrantId: warrant.id, status: 'approved' };
+  }
+  return { warrantId: warrant.id, status: 'pending' };
+}
+
+/**
+ * Signs and records a decision, queues the `approval` entry for the coordinator.
+ * Repeating the same decision returns the recorded entry; a different one is 409.
+ */
+export function decide(ctx: Context, warrantId: string, decision: 'approve' | 'deny', reason: string | undefined, by: string): { status: ReviewStatus; entry: ApprovalEntry } {
+  const review = ctx.store.review(warrantId);
+  if (!review) throw new CustodianError('UNKNOWN_WARRANT', `no warrant ${warrantId} awaits review here`);
+  const key = `approval:${warrantId}`;
+  const wanted: ReviewStatus = decision === 'approve' ? 'approved' : 'denied';
+  if (review.status !== 'pending') {
+    const prior = ctx.store.outbox(key);
+    if (review.status === wanted && prior) return { status: review.status, entry: JSON.parse(prior.entry) as ApprovalEntry };
+    throw new CustodianError('ALREADY_DECIDED', `warrant ${warrantId} was already ${review.status}`);
+  }
+  const now = nowSeconds(ctx);
+  const unsigned: Omit<ApprovalEntry, 'signature'> = {
+    type: 'approval',
+    warrantId,
+    commitment: review.commitment,
+    custodian: ctx.node.custodian,
+    decision,
+    ...(reason !== undefined ? { reason } : {}),
+    time: now,
+  };
+  const entry: ApprovalEntry = { ...unsigned, signature: signRecord(unsigned, 'approval', ctx.vault.signingKey()) };
+  ctx.store.tx(() => {
+    if (!ctx.store.decide(warrantId, wanted, reason ?? null, by, now)) throw new CustodianError('ALREADY_DECIDED', `warrant ${warrantId} was decided meanwhile`);
+    ctx.store.insertOutbox(key, canonicalJson(entry));
+  });
+  ctx.log.info({ warrantId, decision, by }, 'warrant decided');
+  void ctx.outbox.kick();
+  return { status: wanted, entry };
+}
+
+export function queue(ctx: Context) {
+  return ctx.store.pendingReviews().map((r) => {
+    const w = JSON.parse(r.warrant) as SignedWarrant;
+    return {
+      warrantId: r.warrantId,
+      agency: w.agency,
+      court: w.court,
+      caseNumber: w.caseNumber,
+      receivedAt: r.receivedAt,
+      expiresAt: w.expiresAt,
+      policy: JSON.parse(r.policy) as PolicyVerdict,
+    };
+  });
+}
+
+export function showWarrant(ctx: Context, warrantId: string) {
+  const r = ctx.store.review(warrantId);
+  if (!r) throw new CustodianError('UNKNOWN_WARRANT', `no warrant ${warrantId} here`);
+  const logged = loggedWarrant(ctx.store, warrantId);
+  const approvals = ctx.store.approvals(warrantId);
+  const revoked = ctx.store.revocations(warrantId).length > 0;
+  const warrant = JSON.parse(r.warrant) as SignedWarrant;
+  return {
+    warrant,
+    commitment: r.commitment,
+    logIndex: logged?.idx ?? null,
+    receivedAt: r.receivedAt,
+    // every check passed at delivery, else the warrant would not be here
+    checks: { commitment: 'ok', courtSignature: 'ok', investigatorSignature: 'ok', dates: 'ok' },
+    policy: JSON.parse(r.policy) as PolicyVerdict,
+    decision: { status: r.status, reason: r.reason, decidedBy: r.decidedBy, decidedAt: r.decidedAt },
+    logged: {
+      approvals: approvals.filter((a) => a.decision === 'approve').map((a) => a.custodian),
+      denials: approvals.filter((a) => a.decision === 'deny').map((a) => a.custodian),
+      revoked,
+      expired: warrant.expiresAt <= nowSeconds(ctx),
+    },
+  };
+}

@@ -1,0 +1,402 @@
+/**
+ * The custodian's SQLite repository: SQL only, plain records out (STYLE.md).
+ * WAL and numbered migrations come from openDatabase; every multi-row change
+ * goes through `tx` (DESIGN.md §2).
+ */
+import { openDatabase } from '@custodes/shared/service';
+import type { DB } from '@custodes/shared/service';
+
+// ## Migrations (numbered; append, never edit)
+
+const MIGRATIONS: readonly string[] = [
+  // 1: node identity, sealed secrets, replica, index tables, local state
+  `
+  CREATE TABLE node (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    custodian INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    signing_key TEXT NOT NULL,
+    name TEXT,
+    group_key TEXT NOT NULL,
+    commitments TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    unseal_shares INTEGER NOT NULL,
+    unseal_threshold INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    sealed_nonce BLOB NOT NULL,
+    sealed_box BLOB NOT NULL,
+    policy TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE entries (idx INTEGER PRIMARY KEY, type TEXT NOT NULL, leaf_hash BLOB NOT NULL, data BLOB NOT NULL);
+  CREATE TABLE witness (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    origin TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    root BLOB NOT NULL,
+    note TEXT NOT NULL,
+    cosigned_at INTEGER NOT NULL
+  );
+  CREATE TABLE cosigned (size INTEGER PRIMARY KEY, root BLOB NOT NULL, time INTEGER NOT NULL);
+  CREATE TABLE registry (idx INTEGER PRIMARY KEY, sequence INTEGER NOT NULL UNIQUE, data TEXT NOT NULL);
+  CREATE TABLE warrants (warrant_id TEXT PRIMARY KEY, idx INTEGER NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE approvals (idx INTEGER PRIMARY KEY, warrant_id TEXT NOT NULL, custodian INTEGER NOT NULL, decision TEXT NOT NULL, commitment TEXT NOT NULL);
+  CREATE INDEX approvals_by_warrant ON approvals (warrant_id);
+  CREATE TABLE requests (request_id TEXT PRIMARY KEY, idx INTEGER NOT NULL, warrant_id TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE releases (idx INTEGER PRIMARY KEY, request_id TEXT NOT NULL, custodian INTEGER NOT NULL, count INTEGER NOT NULL);
+  CREATE TABLE revocations (idx INTEGER PRIMARY KEY, warrant_id TEXT NOT NULL, by TEXT NOT NULL);
+  CREATE INDEX revocations_by_warrant ON revocations (warrant_id);
+  CREATE TABLE unsealings (idx INTEGER PRIMARY KEY, warrant_id TEXT NOT NULL);
+  CREATE TABLE reviews (
+    warrant_id TEXT PRIMARY KEY,
+    warrant TEXT NOT NULL,
+    salt TEXT NOT NULL,
+    commitment TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    policy TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied')),
+    reason TEXT,
+    decided_by TEXT,
+    decided_at INTEGER
+  );
+  CREATE TABLE served (
+    request_id TEXT PRIMARY KEY,
+    warrant_id TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    envelope_ids TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    time_ms INTEGER NOT NULL
+  );
+  CREATE INDEX served_by_warrant ON served (warrant_id);
+  CREATE INDEX served_by_agency ON served (agency, time_ms);
+  CREATE TABLE release_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id TEXT,
+    warrant_id TEXT,
+    outcome TEXT NOT NULL CHECK (outcome IN ('served', 'repeated', 'refused')),
+    code TEXT,
+    count INTEGER NOT NULL,
+    time INTEGER NOT NULL
+  );
+  CREATE TABLE outbox (
+    key TEXT PRIMARY KEY,
+    entry TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    acked_at INTEGER,
+    log_index INTEGER
+  );
+  `,
+];
+
+// ## Records
+
+export interface NodeRow {
+  custodian: number;
+  epoch: number;
+  signingKey: string;
+  name: string | null;
+  groupKey: string;
+  commitments: string[];
+  tokenHash: string;
+  unsealShares: number;
+  unsealThreshold: number;
+  dev: boolean;
+  sealedNonce: Uint8Array;
+  sealedBox: Uint8Array;
+  policy: string | null;
+}
+
+export interface WitnessRow {
+  origin: string;
+  size: number;
+  root: Uint8Array;
+  note: string;
+  cosignedAt: number;
+}
+
+export interface ReviewRow {
+  warrantId: string;
+  warrant: string;
+  salt: string;
+  commitment: string;
+  receivedAt: number;
+  policy: string;
+  status: 'pending' | 'approved' | 'denied';
+  reason: string | null;
+  decidedBy: string | null;
+  decidedAt: number | null;
+}
+
+export interface ServedRow {
+  requestId: string;
+  warrantId: string;
+  agency: string;
+  count: number;
+  envelopeIds: string;
+  answer: string;
+  timeMs: number;
+}
+
+export interface ReleaseLogRow {
+  requestId: string | null;
+  warrantId: string | null;
+  outcome: 'served' | 'repeated' | 'refused';
+  code: string | null;
+  count: number;
+  time: number;
+}
+
+export interface OutboxRow {
+  key: string;
+  entry: string;
+  attempts: number;
+  lastError: string | null;
+  ackedAt: number | null;
+}
+
+const toBytes = (b: Buffer | Uint8Array): Uint8Array => new Uint8Array(b);
+
+// ## Repository
+
+export type Store = ReturnType<typeof openStore>;
+
+export function openStore(file: string) {
+  const db: DB = openDatabase(file, MIGRATIONS);
+
+  const q = {
+    node: db.prepare('SELECT * FROM node WHERE id = 1'),
+    insertNode: db.prepare(`INSERT INTO node (id, custodian, epoch, signing_key, name, group_key, commitments, token_hash,
+      unseal_shares, unseal_threshold, dev, sealed_nonce, sealed_box, policy, created_at)
+      VALUES (1, @custodian, @epoch, @signingKey, @name, @groupKey, @commitments, @tokenHash, @unsealShares, @unsealThreshold,
+      @dev, @sealedNonce, @sealedBox, @policy, @createdAt)`),
+    witness: db.prepare('SELECT * FROM witness WHERE id = 1'),
+    setWitness: db.prepare(`INSERT INTO witness (id, origin, size, root, note, cosigned_at) VALUES (1, @origin, @size, @root, @note, @cosignedAt)
+      ON CONFLICT (id) DO UPDATE SET origin = excluded.origin, size = excluded.size, root = excluded.root, note = excluded.note, cosigned_at = excluded.cosigned_at`),
+    insertCosigned: db.prepare('INSERT OR REPLACE INTO cosigned (size, root, time) VALUES (?, ?, ?)'),
+    entryCount: db.prepare('SELECT COUNT(*) AS n FROM entries'),
+    leafHashes: db.prepare('SELECT leaf_hash FROM entries WHERE idx < ? ORDER BY idx'),
+    insertEntry: db.prepare('INSERT INTO entries (idx, type, leaf_hash, data) VALUES (?, ?, ?, ?)'),
+    latestRegistry: db.prepare('SELECT idx, data FROM registry ORDER BY sequence DESC LIMIT 1'),
+    insertRegistry: db.prepare('INSERT INTO registry (idx, sequence, data) VALUES (?, ?, ?)'),
+    warrant: db.prepare('SELECT idx, data FROM warrants WHERE warrant_id = ?'),
+    insertWarrant: db.prepare('INSERT INTO warrants (warrant_id, idx, data) VALUES (?, ?, ?)'),
+    approvals: db.prepare('SELECT idx, custodian, decision, commitment FROM approvals WHERE warrant_id = ? ORDER BY idx'),
+    insertApproval: db.prepare('INSERT INTO approvals (idx, warrant_id, custodian, decision, commitment) VALUES (?, ?, ?, ?, ?)'),
+    request: db.prepare('SELECT idx, data FROM requests WHERE request_id = ?'),
+    insertRequest: db.prepare('INSERT INTO requests (request_id, idx, warrant_id, data) VALUES (?, ?, ?, ?)'),
+    insertRelease: db.prepare('INSERT INTO releases (idx, request_id, custodian, count) VALUES (?, ?, ?, ?)'),
+    revocations: db.prepare('SELECT idx, by FROM revocations WHERE warrant_id = ? ORDER BY idx'),
+    insertRevocation: db.prepare('INSERT INTO revocations (idx, warrant_id, by) VALUES (?, ?, ?)'),
+    insertUnsealing: db.prepare('INSERT INTO unsealings (idx, warrant_id) VALUES (?, ?)'),
+    review: db.prepare('SELECT * FROM reviews WHERE warrant_id = ?'),
+    insertReview: db.prepare(`INSERT INTO reviews (warrant_id, warrant, salt, commitment, received_at, policy, status)
+      VALUES (@warrantId, @warrant, @salt, @commitment, @receivedAt, @policy, 'pending')`),
+    pendingReviews: db.prepare("SELECT * FROM reviews WHERE status = 'pending' ORDER BY received_at, warrant_id"),
+    decide: db.prepare("UPDATE reviews SET status = ?, reason = ?, decided_by = ?, decided_at = ? WHERE warrant_id = ? AND status = 'pending'"),
+    served: db.prepare('SELECT * FROM served WHERE request_id = ?'),
+    insertServed: db.prepare(`INSERT INTO served (request_id, warrant_id, agency, count, envelope_ids, answer, time_ms)
+      VALUES (@requestId, @warrantId, @agency, @count, @envelopeIds, @answer, @timeMs)`),
+    releasedForWarrant: db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM served WHERE warrant_id = ?'),
+    releasedForAgencySince: db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM served WHERE agency = ? AND time_ms > ?'),
+    insertReleaseLog: db.prepare('INSERT INTO release_log (request_id, warrant_id, outcome, code, count, time) VALUES (?, ?, ?, ?, ?, ?)'),
+    releaseLog: db.prepare('SELECT * FROM release_log ORDER BY id DESC LIMIT ?'),
+    insertOutbox: db.prepare('INSERT OR IGNORE INTO outbox (key, entry, created_at) VALUES (?, ?, ?)'),
+    pendingOutbox: db.prepare('SELECT * FROM outbox WHERE acked_at IS NULL ORDER BY created_at, key'),
+    outbox: db.prepare('SELECT * FROM outbox WHERE key = ?'),
+    ackOutbox: db.prepare('UPDATE outbox SET acked_at = ?, log_index = ?, attempts = attempts + 1, last_error = NULL WHERE key = ?'),
+    failOutbox: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE key = ?'),
+  };
+
+  type Raw = Record<string, unknown>;
+  const reviewRow = (r: Raw): ReviewRow => ({
+    warrantId: r.warrant_id as string,
+    warrant: r.warrant as string,
+    salt: r.salt as string,
+    commitment: r.commitment as string,
+    receivedAt: r.received_at as number,
+    policy: r.policy as string,
+    status: r.status as ReviewRow['status'],
+    reason: (r.reason as string | null) ?? null,
+    decidedBy: (r.decided_by as string | null) ?? null,
+    decidedAt: (r.decided_at as number | null) ?? null,
+  });
+  const outboxRow = (r: Raw): OutboxRow => ({
+    key: r.key as string,
+    entry: r.entry as string,
+    attempts: r.attempts as number,
+    lastError: (r.last_error as string | null) ?? null,
+    ackedAt: (r.acked_at as number | null) ?? null,
+  });
+
+  return {
+    /** Runs `fn` in one SQLite transaction; a throw rolls everything back. */
+    tx<T>(fn: () => T): T {
+      return db.transaction(fn)();
+    },
+    close(): void {
+      db.close();
+    },
+
+    // ### node
+    node(): NodeRow | undefined {
+      const r = q.node.get() as Raw | undefined;
+      if (!r) return undefined;
+      return {
+        custodian: r.custodian as number,
+        epoch: r.epoch as number,
+        signingKey: r.signing_key as string,
+        name: (r.name as string | null) ?? null,
+        groupKey: r.group_key as string,
+        commitments: JSON.parse(r.commitments as string) as string[],
+        tokenHash: r.token_hash as string,
+        unsealShares: r.unseal_shares as number,
+        unsealThreshold: r.unseal_threshold as number,
+        dev: r.dev === 1,
+        sealedNonce: toBytes(r.sealed_nonce as Buffer),
+        sealedBox: toBytes(r.sealed_box as Buffer),
+        policy: (r.policy as string | null) ?? null,
+      };
+    },
+    insertNode(n: NodeRow): void {
+      q.insertNode.run({
+        ...n,
+        commitments: JSON.stringify(n.commitments),
+        dev: n.dev ? 1 : 0,
+        sealedNonce: Buffer.from(n.sealedNonce),
+        sealedBox: Buffer.from(n.sealedBox),
+        createdAt: Math.floor(Date.now() / 1000),
+      });
+    },
+
+    // ### witness and replica
+    witness(): WitnessRow | undefined {
+      const r = q.witness.get() as Raw | undefined;
+      if (!r) return undefined;
+      return { origin: r.origin as string, size: r.size as number, root: toBytes(r.root as Buffer), note: r.note as string, cosignedAt: r.cosigned_at as number };
+    },
+    setWitness(w: WitnessRow): void {
+      q.setWitness.run({ ...w, root: Buffer.from(w.root) });
+      q.insertCosigned.run(w.size, Buffer.from(w.root), w.cosignedAt);
+    },
+    entryCount(): number {
+      return (q.entryCount.get() as { n: number }).n;
+    },
+    /** Leaf hashes of entries [0, size). */
+    leafHashes(size: number): Uint8Array[] {
+      return (q.leafHashes.all(size) as { leaf_hash: Buffer }[]).map((r) => toBytes(r.leaf_hash));
+    },
+    insertEntry(idx: number, type: string, leafHash: Uint8Array, data: Uint8Array): void {
+      q.insertEntry.run(idx, type, Buffer.from(leafHash), Buffer.from(data));
+    },
+    latestRegistry(): { idx: number; data: string } | undefined {
+      return q.latestRegistry.get() as { idx: number; data: string } | undefined;
+    },
+    insertRegistry(idx: number, sequence: number, data: string): void {
+      q.insertRegistry.run(idx, sequence, data);
+    },
+    warrant(warrantId: string): { idx: number; data: string } | undefined {
+      return q.warrant.get(warrantId) as { idx: number; data: string } | undefined;
+    },
+    insertWarrant(warrantId: string, idx: number, data: string): void {
+      q.insertWarrant.run(warrantId, idx, data);
+    },
+    approvals(warrantId: string): { idx: number; custodian: number; decision: 'approve' | 'deny'; commitment: string }[] {
+      return q.approvals.all(warrantId) as { idx: number; custodian: number; decision: 'approve' | 'deny'; commitment: string }[];
+    },
+    insertApproval(idx: number, warrantId: string, custodian: number, decision: string, commitment: string): void {
+      q.insertApproval.run(idx, warrantId, custodian, decision, commitment);
+    },
+    request(requestId: string): { idx: number; data: string } | undefined {
+      return q.request.get(requestId) as { idx: number; data: string } | undefined;
+    },
+    insertRequest(requestId: string, idx: number, warrantId: string, data: string): void {
+      q.insertRequest.run(requestId, idx, warrantId, data);
+    },
+    insertRelease(idx: number, requestId: string, custodian: number, count: number): void {
+      q.insertRelease.run(idx, requestId, custodian, count);
+    },
+    revocations(warrantId: string): { idx: number; by: string }[] {
+      return q.revocations.all(warrantId) as { idx: number; by: string }[];
+    },
+    insertRevocation(idx: number, warrantId: string, by: string): void {
+      q.insertRevocation.run(idx, warrantId, by);
+    },
+    insertUnsealing(idx: number, warrantId: string): void {
+      q.insertUnsealing.run(idx, warrantId);
+    },
+
+    // ### review
+    review(warrantId: string): ReviewRow | undefined {
+      const r = q.review.get(warrantId) as Raw | undefined;
+      return r ? reviewRow(r) : undefined;
+    },
+    insertReview(r: { warrantId: string; warrant: string; salt: string; commitment: string; receivedAt: number; policy: string }): void {
+      q.insertReview.run(r);
+    },
+    pendingReviews(): ReviewRow[] {
+      return (q.pendingReviews.all() as Raw[]).map(reviewRow);
+    },
+    /** Records a decision on a pending review; false if it was already decided. */
+    decide(warrantId: string, status: 'approved' | 'denied', reason: string | null, by: string, at: number): boolean {
+      return q.decide.run(status, reason, by, at, warrantId).changes === 1;
+    },
+
+    // ### release
+    served(requestId: string): ServedRow | undefined {
+      const r = q.served.get(requestId) as Raw | undefined;
+      if (!r) return undefined;
+      return {
+        requestId: r.request_id as string,
+        warrantId: r.warrant_id as string,
+        agency: r.agency as string,
+        count: r.count as number,
+        envelopeIds: r.envelope_ids as string,
+        answer: r.answer as string,
+        timeMs: r.time_ms as number,
+      };
+    },
+    insertServed(s: ServedRow): void {
+      q.insertServed.run(s);
+    },
+    releasedForWarrant(warrantId: string): number {
+      return (q.releasedForWarrant.get(warrantId) as { n: number }).n;
+    },
+    releasedForAgencySince(agency: string, sinceMs: number): number {
+      return (q.releasedForAgencySince.get(agency, sinceMs) as { n: number }).n;
+    },
+    insertReleaseLog(r: ReleaseLogRow): void {
+      q.insertReleaseLog.run(r.requestId, r.warrantId, r.outcome, r.code, r.count, r.time);
+    },
+    releaseLog(limit: number): ReleaseLogRow[] {
+      return (q.releaseLog.all(limit) as Raw[]).map((r) => ({
+        requestId: (r.request_id as string | null) ?? null,
+        warrantId: (r.warrant_id as string | null) ?? null,
+        outcome: r.outcome as ReleaseLogRow['outcome'],
+        code: (r.code as string | null) ?? null,
+        count: r.count as number,
+        time: r.time as number,
+      }));
+    },
+
+    // ### outbox (records for the coordinator, persisted before sending)
+    insertOutbox(key: string, entry: string): void {
+      q.insertOutbox.run(key, entry, Date.now());
+    },
+    outbox(key: string): OutboxRow | undefined {
+      const r = q.outbox.get(key) as Raw | undefined;
+      return r ? outboxRow(r) : undefined;
+    },
+    pendingOutbox(): OutboxRow[] {
+      return (q.pendingOutbox.all() as Raw[]).map(outboxRow);
+    },
+    ackOutbox(key: string, logIndex: number | null): void {
+      q.ackOutbox.run(Date.now(), logIndex, key);
+    },
+    failOutbox(key: string, error: string): void {
+      q.failOutbox.run(error.slice(0, 300), key);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * The node's secrets in memory: present only while unsealed (DESIGN.md §3.6).
+ * Sealing drops K and everything it opened.
+ */
+import { hexToBytes, scalarFromBytes } from '@custodes/shared/crypto';
+import { CustodianError } from './errors';
+import { Unsealer } from './seal';
+import type { SealedBox, SealProgress } from './seal';
+
+interface Open {
+  key: Uint8Array;
+  signingKey: Uint8Array;
+  shares: Map<number, bigint>; // epoch → x_i
+}
+
+export class Vault {
+  #open: Open | null = null;
+  readonly #unsealer: Unsealer;
+
+  constructor(
+    readonly shares: number,
+    readonly threshold: number,
+    sealed: () => SealedBox,
+  ) {
+    this.#unsealer = new Unsealer(threshold, sealed);
+  }
+
+  get sealed(): boolean {
+    return this.#open === null;
+  }
+
+  status(): SealProgress & { sealed: boolean; shares: number } {
+    return { sealed: this.sealed, progress: this.sealed ? this.#unsealer.progress : 0, threshold: this.threshold, shares: this.shares };
+  }
+
+  /** Submits one unseal key; true once the node is unsealed. */
+  async submit(key: unknown): Promise<boolean> {
+    if (!this.sealed) return true;
+    const opened = await this.#unsealer.submit(key);
+    if (!opened) return false;
+    const shares = new Map<number, bigint>();
+    for (const s of opened.secrets.shares) shares.set(s.epoch, scalarFromBytes(hexToBytes(s.share, 32), 'share'));
+    this.#open = { key: opened.key, signingKey: hexToBytes(opened.secrets.signingKey, 32), shares };
+    return true;
+  }
+
+  /** Drops K and the opened secrets. */
+  seal(): void {
+    if (this.#open) {
+      this.#open.key.fill(0);
+      this.#open.signingKey.fill(0);
+      this.#open.shares.clear();
+    }
+    this.#open = null;
+    this.#unsealer.reset();
+  }
+
+  #require(): Open {
+    if (!this.#open) throw new CustodianError('sealed', 'the node is sealed');
+    return this.#open;
+  }
+
+  signingKey(): Uint8Array {
+    return this.#require().signingKey;
+  }
+
+  /** x_i for `epoch`, or undefined if this node holds no share of it. */
+  share(epoch: number): bigint | undefined {
+    return this.#require().shares.get(epoch);
+  }
+}

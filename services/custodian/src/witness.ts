@@ -1,0 +1,177 @@
+/**
+ * The witness and log replica (DESIGN.md §4.3, §1 goals 2 and 8; C2SP
+ * tlog-witness add-checkpoint). Flow: parse (400) → the log key from entry 0
+ * of the replica, or from a fetched genesis registry checked first (404/422) →
+ * log signature (403) → size and consistency against the last cosigned head
+ * (400/409/422) → fetch entries [old, new) and check they reproduce the root and
+ * pass every entry rule (422) → one transaction: re-check, store entries and the
+ * new head → cosign under this node's registry name.
+ */
+import { base64ToBytes, bytesToHex, equalBytes, hexToBytes } from '@custodes/shared/crypto';
+import {
+  checkCheckpointUpdate,
+  cosignCheckpoint,
+  leafHash,
+  LogError,
+  parseAddCheckpointRequest,
+  parseCheckpoint,
+  parseSignedNote,
+  rootFromLeafHashes,
+  verifyLogSignature,
+} from '@custodes/shared/log';
+import type { Checkpoint, SignedNote } from '@custodes/shared/log';
+import type { LogEntry, RegistryEntry } from '@custodes/shared/records';
+import { HttpError, requestJson } from '@custodes/shared/service';
+import { z } from 'zod';
+import type { Context } from './context';
+import { nowSeconds } from './context';
+import { CustodianError } from './errors';
+import { custodianRecord, genesisProblem } from './registry';
+import { applyEntry, currentRegistry, parseLeaf } from './replica';
+
+/** The coordinator serves at most this many entries a page (DESIGN.md §4.4). */
+const PAGE = 1000;
+/** Refuse to replicate more than this many new entries in one call. */
+const MAX_NEW_ENTRIES = 1_000_000;
+
+/** A refusal with C2SP tlog-witness's status; 409 carries the witness size. */
+export class WitnessRefused extends CustodianError {
+  constructor(
+    code: ConstructorParameters<typeof CustodianError>[0],
+    message: string,
+    readonly witnessSize?: number,
+  ) {
+    super(code, message);
+  }
+}
+
+const EntriesPage = z.object({ start: z.number().int().min(0), entries: z.array(z.string()).max(PAGE) }).strict();
+
+/** Fetches leaves [start, end) from the coordinator, page by page (DESIGN.md §4.4). */
+async function fetchLeaves(ctx: Context, start: number, end: number): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  let next = start;
+  while (next < end) {
+    const to = Math.min(end, next + PAGE);
+    let page: z.infer<typeof EntriesPage>;
+    try {
+      const raw = await requestJson<unknown>(`${ctx.coordinatorUrl}/log/v1/entries?start=${next}&end=${to}`, { retries: 2, timeoutMs: 15_000 });
+      const parsed = EntriesPage.safeParse(raw);
+      if (!parsed.success || parsed.data.start !== next || parsed.data.entries.length === 0 || parsed.data.entries.length > to - next) {
+        throw new CustodianError('UPSTREAM_UNAVAILABLE', `the coordinator answered a malformed entries page at ${next}`);
+      }
+      page = parsed.data;
+    } catch (err) {
+      if (err instanceof CustodianError) throw err;
+      const why = err instanceof HttpError ? `${err.status} ${err.code}` : (err as Error).message;
+      throw new CustodianError('UPSTREAM_UNAVAILABLE', `fetching entries [${next}, ${to}) failed: ${why}`);
+    }
+    for (const b64 of page.entries) {
+      try {
+        out.push(base64ToBytes(b64, 'entry'));
+      } catch {
+        throw new CustodianError('BAD_ENTRY', `entry ${start + out.length} is not canonical base64`);
+      }
+    }
+    next = start + out.length;
+  }
+  return out;
+}
+
+/** The registry the log key comes from: the replica's, else a fetched genesis checked first. */
+async function trustedRegistry(ctx: Context): Promise<{ registry: RegistryEntry; genesisLeaf?: Uint8Array }> {
+  const known = currentRegistry(ctx.store);
+  if (known) return { registry: known.entry };
+  const [leaf] = await fetchLeaves(ctx, 0, 1);
+  const entry = parseLeaf(leaf!, 0);
+  if (entry.type !== 'registry') throw new CustodianError('BAD_GENESIS', 'entry 0 is not a registry');
+  const why = genesisProblem(entry, ctx.me);
+  if (why) throw new CustodianError('BAD_GENESIS', why);
+  return { registry: entry, genesisLeaf: leaf! };
+}
+
+/** One add-checkpoint at a time per node (the fetch sits between check and store). */
+export class Witness {
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly ctx: Context) {}
+
+  /** Resolves when no add-checkpoint is running. */
+  async idle(): Promise<void> {
+    await this.#queue;
+  }
+
+  add(body: string): Promise<string> {
+    const run = this.#queue.then(() => this.#add(body));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #add(body: string): Promise<string> {
+    const { ctx } = this;
+    let oldSize: number;
+    let proof: Uint8Array[];
+    let note: SignedNote;
+    let checkpoint: Checkpoint;
+    try {
+      const req = parseAddCheckpointRequest(body);
+      oldSize = req.oldSize;
+      proof = req.proof;
+      note = parseSignedNote(req.note);
+      checkpoint = parseCheckpoint(note.text);
+    } catch (err) {
+      if (err instanceof LogError) throw new CustodianError('BAD_CHECKPOINT', err.message);
+      throw err;
+    }
+    if (checkpoint.size === 0 && !currentRegistry(ctx.store)) throw new CustodianError('UNKNOWN_LOG', 'no log is known before its genesis entry');
+    const { registry, genesisLeaf } = await trustedRegistry(ctx);
+    if (checkpoint.origin !== registry.origin) throw new CustodianError('UNKNOWN_LOG', 'unknown log origin');
+    if (!verifyLogSignature(note, { name: registry.origin, publicKey: hexToBytes(registry.logKey, 32) })) {
+      throw new CustodianError('BAD_LOG_SIGNATURE', 'no valid signature from the log key');
+    }
+    this.#precheck(oldSize, proof, checkpoint);
+
+    const leaves = checkpoint.size > oldSize ? await this.#fetchNew(oldSize, checkpoint.size) : [];
+    const entries = leaves.map((leaf, k) => parseLeaf(leaf, oldSize + k));
+    const hashes = leaves.map((leaf) => leafHash(leaf));
+    const root = rootFromLeafHashes([...ctx.store.leafHashes(oldSize), ...hashes]);
+    if (!equalBytes(root, checkpoint.root)) throw new CustodianError('ENTRIES_MISMATCH', 'the fetched entries do not reproduce the checkpoint root');
+
+    ctx.store.tx(() => {
+      // Re-check against the stored head inside the transaction: it is the only writer.
+      this.#precheck(oldSize, proof, checkpoint);
+      entries.forEach((entry: LogEntry, k) => applyEntry(ctx.store, ctx.me, oldSize + k, entry, hashes[k]!, leaves[k]!, genesisLeaf));
+      ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: body.slice(body.indexOf('\n\n') + 2), cosignedAt: nowSeconds(ctx) });
+    });
+
+    const reg = currentRegistry(ctx.store)!.entry;
+    const self = custodianRecord(reg, ctx.node.custodian);
+    if (!self) throw new Error('the replicated registry no longer lists this node');
+    const cosignature = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.signingKey(), timestamp: nowSeconds(ctx) });
+    ctx.log.info({ origin: checkpoint.origin, size: checkpoint.size, root: bytesToHex(checkpoint.root), added: leaves.length }, 'checkpoint cosigned');
+    return cosignature;
+  }
+
+  #precheck(oldSize: number, proof: Uint8Array[], checkpoint: Checkpoint): void {
+    const head = this.ctx.store.witness();
+    const verdict = checkCheckpointUpdate(head ? { size: head.size, root: head.root } : undefined, oldSize, proof, checkpoint);
+    if (verdict.ok) return;
+    switch (verdict.status) {
+      case 409:
+        throw new WitnessRefused(verdict.code === 'ROOT_MISMATCH' ? 'ROOT_MISMATCH' : 'OLD_SIZE_MISMATCH', verdict.message, verdict.witnessSize);
+      case 422:
+        throw new CustodianError('BAD_PROOF', verdict.message);
+      case 400:
+        throw new CustodianError('BAD_CHECKPOINT', verdict.message);
+      case 403:
+        throw new CustodianError('BAD_LOG_SIGNATURE', verdict.message);
+      case 404:
+        throw new CustodianError('UNKNOWN_LOG', verdict.message);
+    }
+  }
+
+  async #fetchNew(from: number, to: number): Promise<Uint8Array[]> {
+    if (to - from > MAX_NEW_ENTRIES) throw new CustodianError('BAD_CHECKPOINT', `will not replicate more than ${MAX_NEW_ENTRIES} entries at once`);
+    return fetchLeaves(this.ctx, from, to);
+  }
+}
