@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerEnvelopeCommands } from './commands/envelope';
+import { registerCoordinatorCommands } from './commands/coordinator';
 import { registerCourtCommands } from './commands/court';
+import { registerCustodianCommands } from './commands/custodian';
 import { registerInvestigatorCommands } from './commands/investigator';
 import { registerKeyCommands } from './commands/keys';
 import { registerProviderCommands } from './commands/provider';
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerEnvelopeCommands(program);
   registerRegistryCommands(program);
+  registerCoordinatorCommands(program);
+  registerCustodianCommands(program);
   registerCourtCommands(program);
   registerInvestigatorCommands(program);
   registerProviderCommands(program);

@@ -1,4 +1,105 @@
-/** `npm start`: the protocol demo until the local cluster lands. */
-import { runProtocolDemo } from './demo';
+/**
+ * `npm start`: the local cluster. On a fresh clone it creates `.custodes/`
+ * (ceremony, registry, demo identities), starts the coordinator and five
+ * custodians as separate processes on loopback, seeds the demo once, prints
+ * where everything is, and serves until Ctrl-C (stopping every child).
+ *
+ * Environment: CUSTODES_HOME (default .custodes), CUSTODES_PORT_BASE (default
+ * 8600: coordinator, then custodians 1–5 on the next ports),
+ * CUSTODES_EXIT_AFTER_DEMO=1 to stop once the demo has run (tests).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { bootstrap } from './cluster/bootstrap';
+import { CUSTODIANS, layout, ports } from './cluster/layout';
+import type { Ports } from './cluster/layout';
+import { startChild, stopAll, waitHealthy } from './cluster/processes';
+import type { Child } from './cluster/processes';
+import { seedDemo } from './cluster/seed';
+import type { SeedResult } from './cluster/seed';
 
-runProtocolDemo();
+interface ClusterState {
+  ports: Ports;
+  demo?: SeedResult;
+}
+
+const say = (line = '') => process.stdout.write(line + '\n');
+
+async function main(): Promise<number> {
+  const l = layout();
+  const rel = (p: string) => relative(process.cwd(), p) || '.';
+  let state: ClusterState;
+  if (existsSync(l.state)) {
+    state = JSON.parse(readFileSync(l.state, 'utf8')) as ClusterState;
+    say(`Reusing ${rel(l.root)}/ (delete it to start from scratch).`);
+  } else {
+    say(`Setting up ${rel(l.root)}/ …`);
+    const p = ports();
+    await bootstrap(l, p, (line) => say(`  ${line}`));
+    state = { ports: p };
+    writeFileSync(l.state, JSON.stringify(state, null, 2) + '\n');
+  }
+
+  const coordinatorUrl = `http://127.0.0.1:${state.ports.coordinator}`;
+  const children: Child[] = [startChild('coordinator', ['coordinator', 'start', '--data', l.coordinator, '--port', String(state.ports.coordinator)], coordinatorUrl, l.logs)];
+  for (let i = 1; i <= CUSTODIANS; i++) {
+    const port = state.ports.custodians[i - 1]!;
+    children.push(startChild(`custodian-${i}`, ['custodian', 'start', '--data', l.custodian(i), '--coordinator', coordinatorUrl, '--port', String(port)], `http://127.0.0.1:${port}`, l.logs));
+  }
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return code;
+    stopping = true;
+    say('\nStopping the cluster …');
+    await stopAll(children);
+    say('Stopped.');
+    return code;
+  };
+  try {
+    say('Starting the coordinator and 5 custodians …');
+    await Promise.all(children.map((c) => waitHealthy(c)));
+    for (const c of children) {
+      c.process.once('exit', (code, signal) => {
+        if (!stopping) {
+          process.stderr.write(`${c.name} stopped unexpectedly (${signal ?? `exit ${code}`}); see ${join(rel(l.logs), c.name + '.log')}\n`);
+          void stop(1).then((c2) => process.exit(c2));
+        }
+      });
+    }
+    if (!state.demo) {
+      say('\nDemo');
+      state.demo = await seedDemo(l, coordinatorUrl, say);
+      writeFileSync(l.state, JSON.stringify(state, null, 2) + '\n');
+    }
+  } catch (err) {
+    process.stderr.write(`start: ${(err as Error).message}\n`);
+    return stop(1);
+  }
+  banner(state, coordinatorUrl, rel);
+  if (process.env.CUSTODES_EXIT_AFTER_DEMO === '1') return stop(0);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  return stop(0);
+}
+
+function banner(state: ClusterState, coordinatorUrl: string, rel: (p: string) => string): void {
+  const l = layout();
+  const d = state.demo!;
+  say('\nThe cluster is up (Ctrl-C stops it; `npm start` again reuses the data).');
+  say(`  coordinator   ${coordinatorUrl}   (public log: ${coordinatorUrl}/log/v1/checkpoint)`);
+  state.ports.custodians.forEach((p, i) => say(`  custodian ${i + 1}   http://127.0.0.1:${p}`));
+  say('');
+  say(`  demo: warrant ${d.warrantId}, request ${d.requestId}`);
+  say(`        ${d.inScope} in-scope envelopes decrypted → ${d.records} records in ${rel(d.resultsFile)}; ${d.refused} out-of-scope envelopes refused`);
+  say(`  keys: ${rel(l.identities)}/ (court, investigator, custodians, log), ${rel(l.keys)}/ (ceremony), tokens: ${rel(l.investigatorToken)}, ${rel(l.operatorTokens)}`);
+  say(`  logs: ${rel(l.logs)}/`);
+  say('');
+  say('Try:');
+  say(`  npx custodes investigator status --coordinator ${coordinatorUrl} --token-file ${rel(l.investigatorToken)} ${d.warrantId}`);
+  say(`  npx custodes custodian queue --node http://127.0.0.1:${state.ports.custodians[0]} --token <custodian 1 token from ${rel(l.operatorTokens)}>`);
+  say(`  curl -s ${coordinatorUrl}/log/v1/checkpoint`);
+}
+
+process.exitCode = await main();

@@ -198,14 +198,14 @@ export function buildRequestEntry(requestId: string, warrantId: string, envelope
   return parseRecord(DecryptionRequestEntrySchema, { ...entry, signature: signRecord(entry, 'decryption-request', key.secretKey) }, 'decryption-request');
 }
 
-/** Polls a request until it leaves the running states, drawing progress. */
+/** Polls a request until it is `complete` or `failed`, drawing progress. */
 export async function waitForRequest(coordinator: string, requestId: string, token: string, total: number): Promise<RequestProgress> {
   const bar = progressBar('decrypting', total);
   const deadline = Date.now() + 30 * 60_000;
   for (let delay = 200; Date.now() < deadline; delay = Math.min(2000, delay * 1.5)) {
     const s = await call<RequestProgress>(coordinator, `v1/requests/${requestId}`, { token });
     bar.update(Math.min(total, s.done + s.failed));
-    if (s.state !== 'pending' && s.state !== 'running' && s.state !== 'submitted') {
+    if (s.state === 'complete' || s.state === 'failed') {
       bar.finish();
       return s;
     }

@@ -1,0 +1,80 @@
+/**
+ * First start of the local cluster: a 3-of-5 ceremony, signing keys, the
+ * genesis registry signed by every custodian, a demo court, agency and
+ * investigator, then the coordinator's and custodians' data directories.
+ * Everything here is offline; a second start finds it and reuses it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { initCustodian } from '@custodes/custodian';
+import { addInvestigatorToken } from '@custodes/coordinator';
+import { ceremonyFiles, signRegistry } from '@custodes/shared/records';
+import { dealShares } from '@custodes/shared/crypto';
+import { initCoordinatorDir } from '../commands/coordinator';
+import { newKeyFile } from '../commands/keys';
+import { genesisRegistry } from '../commands/registry';
+import { json, readJson, writeOutput } from '../io';
+import { AGENCY_ID, COURT_ID, CUSTODIANS, EPOCH, ORIGIN, THRESHOLD } from './layout';
+import type { Layout, Ports } from './layout';
+
+const CUSTODIAN_NAMES = ['court-registry', 'data-protection-authority', 'civil-liberties-ngo', 'bar-association', 'provider'];
+
+/** The demo policy: auto-approve small warrants from the demo court; anything else waits for a person. */
+export const DEMO_POLICY = { courts: [COURT_ID], categories: ['messages', 'contacts'], maxSubjects: 3, maxWindowDays: 31, maxEnvelopes: 200 };
+
+export async function bootstrap(l: Layout, p: Ports, say: (line: string) => void): Promise<void> {
+  mkdirSync(l.root, { recursive: true, mode: 0o700 });
+  writeFileSync(`${l.root}/.gitignore`, '*\n');
+  mkdirSync(l.identities, { recursive: true, mode: 0o700 });
+
+  say(`key ceremony: ${THRESHOLD}-of-${CUSTODIANS}, epoch ${EPOCH}`);
+  const { publicKeySet, shares } = ceremonyFiles(dealShares(THRESHOLD, CUSTODIANS), EPOCH);
+  mkdirSync(l.keys, { recursive: true, mode: 0o700 });
+  writeOutput(`${l.keys}/public.json`, json(publicKeySet));
+  for (const s of shares) writeOutput(`${l.keys}/share-${s.index}.json`, json(s), { secret: true });
+
+  const write = (path: string) => {
+    const k = newKeyFile();
+    writeOutput(path, json(k), { secret: true });
+    return k;
+  };
+  const logKey = write(l.logKey);
+  const court = write(l.courtKey);
+  const investigator = write(l.investigatorKey);
+  const custodianKeys = Array.from({ length: CUSTODIANS }, (_, k) => write(l.custodianKey(k + 1)));
+
+  say('genesis registry: custodians, the log key, a demo court, agency and investigator');
+  let registry = genesisRegistry({
+    origin: ORIGIN,
+    logKey: logKey.publicKey,
+    publicKeySet,
+    custodians: custodianKeys.map((k, i) => ({ index: i + 1, name: CUSTODIAN_NAMES[i]!, url: `http://127.0.0.1:${p.custodians[i]}`, signingKey: k.publicKey })),
+    courts: [{ id: COURT_ID, name: 'Demo District Court', key: court.publicKey }],
+    agencies: [{ id: AGENCY_ID, name: 'Demo Investigative Agency', investigators: [investigator.publicKey] }],
+    time: Math.floor(Date.now() / 1000),
+  });
+  custodianKeys.forEach((k, i) => {
+    registry = signRegistry(registry, i + 1, k.secretKey);
+  });
+  writeOutput(l.registry, json(registry));
+  writeOutput(l.policy, json(DEMO_POLICY));
+
+  say('coordinator data directory');
+  initCoordinatorDir(l.coordinator, readJson(l.registry, 'registry'), l.logKey);
+  const token = addInvestigatorToken({ dataDir: l.coordinator, agency: AGENCY_ID, investigator: investigator.publicKey });
+  writeOutput(l.investigatorToken, token + '\n', { secret: true });
+
+  const operatorTokens: Record<string, string> = {};
+  for (let i = 1; i <= CUSTODIANS; i++) {
+    say(`custodian ${i} (${CUSTODIAN_NAMES[i - 1]}): sealed store, dev unseal keys, demo policy`);
+    const r = await initCustodian({
+      dataDir: l.custodian(i),
+      shareFile: shares[i - 1],
+      keyFile: custodianKeys[i - 1],
+      dev: true,
+      name: CUSTODIAN_NAMES[i - 1]!,
+      policy: DEMO_POLICY,
+    });
+    operatorTokens[String(i)] = r.operatorToken;
+  }
+  writeOutput(l.operatorTokens, json(operatorTokens), { secret: true });
+}

@@ -1,0 +1,64 @@
+/**
+ * The `.custodes/` directory of the local cluster (documented in README.md).
+ */
+import { join, resolve } from 'node:path';
+
+export const CUSTODIANS = 5;
+export const THRESHOLD = 3;
+export const EPOCH = 1;
+export const ORIGIN = 'localhost/custodes-dev-log';
+export const COURT_ID = 'court-1';
+export const AGENCY_ID = 'agency-1';
+
+export interface Layout {
+  root: string;
+  keys: string;
+  identities: string;
+  logKey: string;
+  courtKey: string;
+  investigatorKey: string;
+  custodianKey(i: number): string;
+  registry: string;
+  policy: string;
+  coordinator: string;
+  custodian(i: number): string;
+  investigatorToken: string;
+  operatorTokens: string;
+  demo: string;
+  logs: string;
+  state: string;
+}
+
+export function layout(root = process.env.CUSTODES_HOME ?? '.custodes'): Layout {
+  const r = resolve(root);
+  const identities = join(r, 'identities');
+  return {
+    root: r,
+    keys: join(r, 'keys'),
+    identities,
+    logKey: join(identities, 'log.key'),
+    courtKey: join(identities, 'court.key'),
+    investigatorKey: join(identities, 'investigator.key'),
+    custodianKey: (i) => join(identities, `custodian-${i}.key`),
+    registry: join(r, 'registry.json'),
+    policy: join(r, 'policy.json'),
+    coordinator: join(r, 'coordinator'),
+    custodian: (i) => join(r, 'custodians', String(i)),
+    investigatorToken: join(r, 'investigator.token'),
+    operatorTokens: join(r, 'operator-tokens.json'),
+    demo: join(r, 'demo'),
+    logs: join(r, 'logs'),
+    state: join(r, 'cluster.json'),
+  };
+}
+
+export interface Ports {
+  coordinator: number;
+  custodians: number[];
+}
+
+/** Fixed loopback ports (the registry names custodian URLs): CUSTODES_PORT_BASE, default 8600. */
+export function ports(base = Number(process.env.CUSTODES_PORT_BASE ?? 8600)): Ports {
+  if (!Number.isInteger(base) || base < 1024 || base > 65_000) throw new Error('CUSTODES_PORT_BASE must be an integer in [1024, 65000]');
+  return { coordinator: base, custodians: Array.from({ length: CUSTODIANS }, (_, k) => base + 1 + k) };
+}

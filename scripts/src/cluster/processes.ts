@@ -1,0 +1,61 @@
+/**
+ * The cluster's child processes: the coordinator and each custodian run as
+ * separate `custodes … start` processes on loopback, their logs in
+ * `.custodes/logs/`. Stopping the cluster stops every child.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/custodes.js', import.meta.url));
+
+export interface Child {
+  name: string;
+  url: string;
+  process: ChildProcess;
+}
+
+export function startChild(name: string, args: string[], url: string, logsDir: string): Child {
+  mkdirSync(logsDir, { recursive: true });
+  const out = openSync(join(logsDir, `${name}.log`), 'a');
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', out, out], env: { ...process.env, CUSTODES_LOG_LEVEL: process.env.CUSTODES_LOG_LEVEL ?? 'info' } });
+  return { name, url, process: child };
+}
+
+/** Polls `url/health` until it answers 200, the child dies, or the deadline passes. */
+export async function waitHealthy(child: Child, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 50;
+  while (Date.now() < deadline) {
+    if (child.process.exitCode !== null) throw new Error(`${child.name} exited with code ${child.process.exitCode}; see its log`);
+    try {
+      const res = await fetch(`${child.url}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(500, delay * 2);
+  }
+  throw new Error(`${child.name} did not become healthy at ${child.url} within ${timeoutMs / 1000} s`);
+}
+
+/** SIGTERM every child, then SIGKILL whatever is left after a grace period. */
+export async function stopAll(children: readonly Child[], graceMs = 5000): Promise<void> {
+  const alive = children.filter((c) => c.process.exitCode === null && c.process.signalCode === null);
+  await Promise.all(
+    alive.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => c.process.kill('SIGKILL'), graceMs);
+          c.process.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          c.process.kill('SIGTERM');
+        }),
+    ),
+  );
+}
