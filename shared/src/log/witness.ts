@@ -1,0 +1,268 @@
+/**
+ * Witness logic of C2SP tlog-witness `add-checkpoint` (DESIGN.md §4.3, §1 goal 8),
+ * without storage: a service supplies a WitnessStateStore whose `transaction`
+ * makes check-and-store atomic (e.g. one SQLite transaction), so that two
+ * racing requests can never roll the witness back.
+ *
+ * A witness never cosigns two inconsistent checkpoints for one origin: it
+ * moves forward only along verified consistency proofs from its last
+ * cosigned tree head.
+ */
+import { abytes, astring, base64ToBytes, bytesToBase64, equalBytes } from '../crypto/bytes';
+import { parseCheckpoint, parseTreeSize, type Checkpoint } from './checkpoint';
+import { LogError } from './errors';
+import { HASH_SIZE, verifyConsistency } from './merkle';
+import { cosignCheckpoint, parseSignedNote, verifyLogSignature, type NoteKey, type SignedNote } from './note';
+
+// ## State
+
+/** The latest tree head a witness cosigned for one origin. */
+interface CosignedHead {
+  readonly size: number;
+  readonly root: Uint8Array;
+}
+
+/** What a witness persists per origin. `note` is the checkpoint as received, kept as evidence. */
+interface CosignedRecord extends CosignedHead {
+  readonly note: string;
+}
+
+/**
+ * Storage for a witness. `transaction(fn)` runs fn so that reads and writes
+ * inside it are atomic with respect to other calls (better-sqlite3:
+ * `db.transaction(fn).immediate()`); it must rethrow fn's errors.
+ */
+interface WitnessStateStore {
+  transaction<T>(fn: () => T): T;
+  latest(origin: string): CosignedHead | undefined;
+  save(origin: string, record: CosignedRecord): void;
+}
+
+// ## The check
+
+/** Why a witness refuses, with the HTTP status C2SP tlog-witness assigns. */
+type WitnessRefusal =
+  | { readonly status: 400; readonly code: 'BAD_REQUEST'; readonly message: string }
+  | { readonly status: 403; readonly code: 'BAD_SIGNATURE'; readonly message: string }
+  | { readonly status: 404; readonly code: 'UNKNOWN_LOG'; readonly message: string }
+  | {
+      readonly status: 409;
+      readonly code: 'OLD_SIZE_MISMATCH' | 'ROOT_MISMATCH';
+      readonly message: string;
+      /** The witness's size, sent back as `text/x.tlog.size`. */
+      readonly witnessSize: number;
+    }
+  | { readonly status: 422; readonly code: 'BAD_PROOF'; readonly message: string };
+
+type WitnessVerdict = { readonly ok: true } | ({ readonly ok: false } & WitnessRefusal);
+
+/**
+ * Decides whether a witness whose last cosigned head for the origin is
+ * `latest` (undefined: never cosigned, i.e. size 0) may cosign `checkpoint`,
+ * given the client's `oldSize` and consistency `proof` (C2SP tlog-witness):
+ *
+ * - oldSize > checkpoint size → 400;
+ * - oldSize ≠ witness size → 409 with the witness size (this also refuses any
+ *   shrinking tree, which cannot carry a valid proof from the witness size);
+ * - oldSize = 0 with a non-empty proof, or a proof that does not verify from
+ *   the witness's root (a fork) → 422;
+ * - same size as the witness but another root (a fork) → 409.
+ */
+function checkCheckpointUpdate(
+  latest: CosignedHead | undefined,
+  oldSize: number,
+  proof: readonly Uint8Array[],
+  checkpoint: Checkpoint,
+): WitnessVerdict {
+  if (latest !== undefined) {
+    if (!Number.isSafeInteger(latest.size) || latest.size < 0) throw new RangeError('latest.size must be a tree size');
+    abytes(latest.root, HASH_SIZE, 'latest.root');
+  }
+  if (typeof oldSize !== 'number' || !Number.isSafeInteger(oldSize) || oldSize < 0) {
+    throw new RangeError('oldSize must be a tree size');
+  }
+  if (!Array.isArray(proof)) throw new TypeError('proof must be an array');
+  proof.forEach((p, i) => abytes(p, undefined, `proof[${i}]`));
+  const witnessSize = latest?.size ?? 0;
+  if (oldSize > checkpoint.size) {
+    return { ok: false, status: 400, code: 'BAD_REQUEST', message: 'old size exceeds the checkpoint size' };
+  }
+  if (oldSize !== witnessSize) {
+    return {
+      ok: false,
+      status: 409,
+      code: 'OLD_SIZE_MISMATCH',
+      message: `witness is at size ${witnessSize}`,
+      witnessSize,
+    };
+  }
+  if (oldSize === 0) {
+    // Nothing to check against (C2SP tlog-witness: the proof MUST be empty),
+    // except an empty tree the witness already cosigned: same size, same root.
+    if (proof.length > 0) {
+      return { ok: false, status: 422, code: 'BAD_PROOF', message: 'proof must be empty from size 0' };
+    }
+    if (latest !== undefined && checkpoint.size === 0 && !equalBytes(latest.root, checkpoint.root)) {
+      return { ok: false, status: 409, code: 'ROOT_MISMATCH', message: 'root differs at size 0', witnessSize };
+    }
+    return { ok: true };
+  }
+  const head = latest!; // oldSize > 0 equals witnessSize, so the witness has a head.
+  if (checkpoint.size === head.size) {
+    if (proof.length > 0) {
+      return { ok: false, status: 422, code: 'BAD_PROOF', message: 'proof must be empty for equal sizes' };
+    }
+    if (!equalBytes(head.root, checkpoint.root)) {
+      return {
+        ok: false,
+        status: 409,
+        code: 'ROOT_MISMATCH',
+        message: `root differs from the cosigned root at size ${head.size}`,
+        witnessSize,
+      };
+    }
+    return { ok: true };
+  }
+  if (!verifyConsistency(head.size, checkpoint.size, proof, head.root, checkpoint.root)) {
+    return { ok: false, status: 422, code: 'BAD_PROOF', message: 'consistency proof does not verify' };
+  }
+  return { ok: true };
+}
+
+// ## The add-checkpoint request body
+
+interface AddCheckpointRequest {
+  readonly oldSize: number;
+  readonly proof: Uint8Array[];
+  /** The checkpoint note, signatures included. */
+  readonly note: string;
+}
+
+/** C2SP tlog-witness: a client must not send more than 63 proof lines. */
+const MAX_PROOF_LINES = 63;
+/** Generous cap: proof lines plus a checkpoint with many cosignatures. */
+const MAX_REQUEST_BYTES = 80 * 1024;
+
+function badRequest(message: string): never {
+  throw new LogError('BAD_WITNESS_REQUEST', message);
+}
+
+/** Formats an add-checkpoint body: `old <size>\n`, proof lines, a blank line, the note. */
+function formatAddCheckpointRequest(request: AddCheckpointRequest): string {
+  const { oldSize, proof, note } = request;
+  if (!Number.isSafeInteger(oldSize) || oldSize < 0) throw new RangeError('oldSize must be a tree size');
+  if (!Array.isArray(proof) || proof.length > MAX_PROOF_LINES) throw new RangeError('proof must have ≤ 63 hashes');
+  proof.forEach((p, i) => abytes(p, HASH_SIZE, `proof[${i}]`));
+  astring(note, 'note');
+  return `old ${oldSize}\n${proof.map((p) => `${bytesToBase64(p)}\n`).join('')}\n${note}`;
+}
+
+/** Parses an add-checkpoint body (attacker-controlled); throws LogError BAD_WITNESS_REQUEST (→ 400). */
+function parseAddCheckpointRequest(body: string | Uint8Array): AddCheckpointRequest {
+  let text: string;
+  if (typeof body === 'string') text = body;
+  else if (body instanceof Uint8Array) {
+    if (body.length > MAX_REQUEST_BYTES) badRequest('request is too large');
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
+    } catch {
+      badRequest('request must be valid UTF-8');
+    }
+  } else throw new TypeError('body must be a string or a Uint8Array');
+  if (text.length > MAX_REQUEST_BYTES) badRequest('request is too large');
+  const blank = text.indexOf('\n\n');
+  if (blank < 0) badRequest('request must separate the proof from the checkpoint with a blank line');
+  const [oldLine, ...proofLines] = text.slice(0, blank).split('\n');
+  const match = /^old ([0-9]+)$/.exec(oldLine!);
+  const oldSize = match ? parseTreeSize(match[1]!) : undefined;
+  if (oldSize === undefined) badRequest('first line must be "old <size>" with a canonical decimal size');
+  if (proofLines.length > MAX_PROOF_LINES) badRequest('at most 63 consistency proof lines');
+  const proof = proofLines.map((line) => {
+    let hash: Uint8Array;
+    try {
+      hash = base64ToBytes(line, 'proof line');
+    } catch {
+      badRequest('proof lines must be canonical base64');
+    }
+    if (hash.length !== HASH_SIZE) badRequest('proof lines must be 32-byte hashes');
+    return hash;
+  });
+  return { oldSize, proof, note: text.slice(blank + 2) };
+}
+
+// ## The whole add-checkpoint flow
+
+interface WitnessConfig {
+  readonly store: WitnessStateStore;
+  /** The log key trusted for an origin (its name is the origin), or undefined if unknown. */
+  readonly logKey: (origin: string) => NoteKey | undefined;
+  /** This witness's key name and BIP340 secret key. */
+  readonly name: string;
+  readonly secretKey: Uint8Array;
+  /** POSIX seconds for the cosignature timestamp. */
+  readonly now: () => number;
+}
+
+type AddCheckpointResult =
+  | { readonly ok: true; readonly status: 200; readonly checkpoint: Checkpoint; readonly cosignature: string }
+  | ({ readonly ok: false } & WitnessRefusal);
+
+/**
+ * C2SP tlog-witness add-checkpoint: parse (400), find the log (404), check its
+ * signature (403), then check and store atomically (400/409/422), then cosign.
+ * Returns the cosignature line to send with 200; refusals carry their status.
+ * Storage errors propagate: they must never read as a refusal.
+ */
+function addCheckpoint(config: WitnessConfig, body: string | Uint8Array): AddCheckpointResult {
+  let request: AddCheckpointRequest;
+  let note: SignedNote;
+  let checkpoint: Checkpoint;
+  try {
+    request = parseAddCheckpointRequest(body);
+    note = parseSignedNote(request.note);
+    checkpoint = parseCheckpoint(note.text);
+  } catch (error) {
+    if (error instanceof LogError) return { ok: false, status: 400, code: 'BAD_REQUEST', message: error.message };
+    throw error;
+  }
+  const key = config.logKey(checkpoint.origin);
+  if (key === undefined) return { ok: false, status: 404, code: 'UNKNOWN_LOG', message: 'unknown log origin' };
+  if (key.name !== checkpoint.origin || !verifyLogSignature(note, key)) {
+    return { ok: false, status: 403, code: 'BAD_SIGNATURE', message: 'no valid signature from the log key' };
+  }
+  const verdict = config.store.transaction(() => {
+    const result = checkCheckpointUpdate(
+      config.store.latest(checkpoint.origin),
+      request.oldSize,
+      request.proof,
+      checkpoint,
+    );
+    if (result.ok) {
+      config.store.save(checkpoint.origin, { size: checkpoint.size, root: checkpoint.root, note: request.note });
+    }
+    return result;
+  });
+  if (!verdict.ok) return verdict;
+  const cosignature = cosignCheckpoint(checkpoint, {
+    name: config.name,
+    secretKey: config.secretKey,
+    timestamp: config.now(),
+  });
+  return { ok: true, status: 200, checkpoint, cosignature };
+}
+
+export {
+  MAX_PROOF_LINES,
+  type AddCheckpointRequest,
+  type AddCheckpointResult,
+  type CosignedHead,
+  type CosignedRecord,
+  type WitnessConfig,
+  type WitnessRefusal,
+  type WitnessStateStore,
+  type WitnessVerdict,
+  addCheckpoint,
+  checkCheckpointUpdate,
+  formatAddCheckpointRequest,
+  parseAddCheckpointRequest,
+};
