@@ -50,7 +50,10 @@ function forked(index: number): Uint8Array[] {
   return copy;
 }
 
-const lastComplete = () => clean.log.entries.findLastIndex((e) => e.type === 'decryption-complete');
+function lastComplete(): number {
+  for (let i = clean.log.entries.length - 1; i >= 0; i--) if (clean.log.entries[i]!.type === 'decryption-complete') return i;
+  throw new Error('no decryption-complete entry');
+}
 
 describe('verifyLog', () => {
   test('a clean log served over the read API passes with zero findings', async () => {
