@@ -1,0 +1,21 @@
+/**
+ * One error middleware for the coordinator: domain codes map to statuses here
+ * (STYLE.md), everything else goes through the shared handler, and nothing
+ * unexpected leaks more than `INTERNAL`.
+ */
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { errorHandler } from '@custodes/shared/service';
+import { CoordinatorError, statusOf } from '../errors';
+
+export function coordinatorErrors(logger: Logger): ErrorRequestHandler {
+  const shared = errorHandler((err, req) => logger.error({ method: req.method, path: req.route?.path, err: String(err) }, 'unexpected error'));
+  return (err, req, res, next) => {
+    if (err instanceof CoordinatorError) {
+      if (res.headersSent) return;
+      res.status(statusOf(err.code)).json({ error: { code: err.code, message: err.message } });
+      return;
+    }
+    shared(err, req, res, next);
+  };
+}

@@ -1,0 +1,28 @@
+/** `POST /v1/records` (approvals, releases, revocations) and `POST /v1/unseals` (docs/SERVICES.md). */
+import { Router } from 'express';
+import { z } from 'zod';
+import { ApprovalEntrySchema, Hex32, ReleaseEntrySchema, RevocationEntrySchema, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
+import { parseBody } from '@custodes/shared/service';
+import type { Context } from '../context';
+import { logRecord, unseal } from '../core/records';
+
+const RecordBody = z.object({ entry: z.discriminatedUnion('type', [ApprovalEntrySchema, ReleaseEntrySchema, RevocationEntrySchema]) }).strict();
+export type RecordBody = z.infer<typeof RecordBody>;
+
+const UnsealBody = z.object({ warrantId: Uuid, salt: Hex32, warrant: SignedWarrantSchema }).strict();
+export type UnsealBody = z.infer<typeof UnsealBody>;
+
+export function recordRoutes(ctx: Context): Router {
+  const r = Router();
+  r.post('/v1/records', (req, res) => {
+    const { entry } = parseBody(RecordBody, req.body);
+    const { index, fresh } = logRecord(ctx, entry);
+    res.status(fresh ? 201 : 200).json({ index });
+  });
+  r.post('/v1/unseals', (req, res) => {
+    const body = parseBody(UnsealBody, req.body);
+    const { index, fresh } = unseal(ctx, body);
+    res.status(fresh ? 201 : 200).json({ index });
+  });
+  return r;
+}

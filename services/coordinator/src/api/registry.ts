@@ -1,0 +1,24 @@
+/** `GET /v1/registry` (DESIGN.md §4.4) and `POST /v1/registry` (updates signed by t custodians). */
+import { Router } from 'express';
+import { z } from 'zod';
+import { RegistryEntrySchema } from '@custodes/shared/records';
+import { parseBody } from '@custodes/shared/service';
+import type { Context } from '../context';
+import { updateRegistry } from '../core/records';
+
+const UpdateBody = z.object({ entry: RegistryEntrySchema }).strict();
+export type UpdateBody = z.infer<typeof UpdateBody>;
+
+export function registryRoutes(ctx: Context): Router {
+  const r = Router();
+  r.get('/v1/registry', (_req, res) => {
+    const reg = ctx.registry();
+    res.json({ index: reg.index, entry: reg.entry });
+  });
+  r.post('/v1/registry', (req, res) => {
+    const { entry } = parseBody(UpdateBody, req.body);
+    const { index, fresh } = updateRegistry(ctx, entry);
+    res.status(fresh ? 201 : 200).json({ index });
+  });
+  return r;
+}

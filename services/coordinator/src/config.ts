@@ -1,0 +1,38 @@
+/** The coordinator's configuration and its defaults (docs/SERVICES.md). */
+import type { Logger } from 'pino';
+
+export interface CoordinatorConfig {
+  /** Directory holding `coordinator.db` (made by initCoordinator). */
+  dataDir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Loopback by default (docs/SERVICES.md). */
+  host?: string;
+  /** The log's origin; must equal the registry's. */
+  origin: string;
+  /** The log's BIP340 secret key, hex32; its x-only public key is the registry's logKey. */
+  logSecretKey: string;
+  /** Overrides the registry's custodian URLs, by index (e.g. a dev cluster on local ports). */
+  custodianUrls?: Record<number, string>;
+  /** How long plaintexts are kept for the investigator (default 86 400 s). */
+  retentionSeconds?: number;
+  /** Timeout of one add-checkpoint call (default 5 000 ms). */
+  cosignTimeoutMs?: number;
+  /** Timeout of one `POST /v1/partials` call (default 60 000 ms). */
+  partialsTimeoutMs?: number;
+  /** Timeout of one warrant delivery (default 10 000 ms). */
+  deliveryTimeoutMs?: number;
+  /** Calls to custodians in flight at once, per fan-out (default 8). */
+  concurrency?: number;
+  /** Requests per client IP per minute (default 6 000). */
+  rateLimitPerMinute?: number;
+  logger?: Logger;
+  /** Unix seconds; tests move time with it. */
+  now?: () => number;
+}
+
+export const DB_FILE = 'coordinator.db';
+
+/** Envelope batches carry up to 500 envelopes; the rest of the API is small. */
+export const BODY_LIMIT = '1mb';
+export const BATCH_BODY_LIMIT = '8mb';

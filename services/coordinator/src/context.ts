@@ -1,0 +1,25 @@
+/**
+ * Everything one coordinator instance holds (STYLE.md: a context built by
+ * createCoordinator, never module-level state).
+ */
+import type { Logger } from 'pino';
+import type { Registry } from './domain/registry';
+import type { Ledger, LogStorePort } from './ledger';
+import type { Repository } from './repo/repository';
+import type { Cosigner } from './workflow/cosigner';
+import type { DecryptionWorkflow } from './workflow/decryption';
+import type { Delivery } from './workflow/delivery';
+
+export interface Context {
+  repo: Repository;
+  store: LogStorePort;
+  ledger: Ledger;
+  logger: Logger;
+  now: () => number;
+  registry: () => Registry;
+  /** Re-reads the latest registry after an update is logged. */
+  reloadRegistry: () => void;
+  cosigner: Cosigner;
+  delivery: Delivery;
+  decryption: DecryptionWorkflow;
+}

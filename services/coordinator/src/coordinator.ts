@@ -1,0 +1,171 @@
+/**
+ * `createCoordinator(config)` (DESIGN.md §2, §5): builds the context (database,
+ * log, registry, workflows) and the express app; `start()` listens and resumes
+ * unfinished work; `close()` stops work, then HTTP, then the database.
+ */
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import express from 'express';
+import pino from 'pino';
+import type { Logger } from 'pino';
+import { RegistryEntrySchema } from '@custodes/shared/records';
+import { closeServer, listen, notFound, rateLimit } from '@custodes/shared/service';
+import { coordinatorErrors } from './api/errors';
+import { recordRoutes } from './api/records';
+import { registryRoutes } from './api/registry';
+import { requestRoutes } from './api/requests';
+import { warrantRoutes } from './api/warrants';
+import { BATCH_BODY_LIMIT, BODY_LIMIT, DB_FILE } from './config';
+import type { CoordinatorConfig } from './config';
+import type { Context } from './context';
+import { Registry } from './domain/registry';
+import { CoordinatorError, fail } from './errors';
+import { logPublicKey, openCoordinatorDb } from './init';
+import { Ledger } from './ledger';
+import { logReadRoutes, openLogStore } from './logStore';
+import { Repository } from './repo/repository';
+import { Cosigner } from './workflow/cosigner';
+import { DecryptionWorkflow } from './workflow/decryption';
+import { Delivery } from './workflow/delivery';
+
+export interface Coordinator {
+  start(): Promise<{ port: number }>;
+  close(): Promise<void>;
+  /** `http://host:port` once started. */
+  readonly url: string;
+}
+
+function defaultLogger(): Logger {
+  return pino({ name: 'custodes-coordinator', level: process.env.CUSTODES_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info') });
+}
+
+export function createCoordinator(config: CoordinatorConfig): Coordinator {
+  const logger = config.logger ?? defaultLogger();
+  const now = config.now ?? (() => Math.floor(Date.now() / 1000));
+  if (!existsSync(join(config.dataDir, DB_FILE))) throw new CoordinatorError('NOT_FOUND', `${config.dataDir} holds no coordinator; run init first`);
+  const logKey = logPublicKey(config.logSecretKey);
+  const db = openCoordinatorDb(config.dataDir);
+  const repo = new Repository(db);
+
+  const loadRegistry = (): Registry => {
+    const latest = repo.latestRegistry();
+    if (!latest) fail('NOT_FOUND', 'the coordinator has no registry; run initCoordinator first');
+    return new Registry(RegistryEntrySchema.parse(JSON.parse(latest.entryJson)), latest.logIndex);
+  };
+  let registry: Registry;
+  try {
+    registry = loadRegistry();
+    if (registry.entry.origin !== config.origin) fail('BAD_REGISTRY', `origin ${config.origin} is not the registry's ${registry.entry.origin}`);
+    if (registry.entry.logKey !== logKey) fail('BAD_REGISTRY', "logSecretKey does not match the registry's logKey");
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
+  const store = openLogStore(db, { origin: config.origin, logSecretKey: config.logSecretKey });
+  const ledger = new Ledger(store, repo);
+  const custodianUrl = (index: number): string => {
+    const url = config.custodianUrls?.[index] ?? registry.custodian(index)?.url;
+    if (!url) throw new CoordinatorError('UNKNOWN_CUSTODIAN', `no URL for custodian ${index}`);
+    return url.replace(/\/+$/, '');
+  };
+  const concurrency = config.concurrency ?? 8;
+  const cosigner = new Cosigner({
+    store,
+    repo,
+    registry: () => registry,
+    custodianUrl,
+    origin: config.origin,
+    timeoutMs: config.cosignTimeoutMs ?? 5000,
+    concurrency,
+    logger,
+  });
+  const delivery = new Delivery({ repo, cosigner, custodianUrl, timeoutMs: config.deliveryTimeoutMs ?? 10_000, concurrency, logger });
+  const decryption = new DecryptionWorkflow({
+    repo,
+    ledger,
+    cosigner,
+    registry: () => registry,
+    custodianUrl,
+    now,
+    retentionSeconds: config.retentionSeconds ?? 86_400,
+    timeoutMs: config.partialsTimeoutMs ?? 60_000,
+    retries: 2,
+    concurrency,
+    logger,
+  });
+  const ctx: Context = {
+    repo,
+    store,
+    ledger,
+    logger,
+    now,
+    registry: () => registry,
+    reloadRegistry: () => {
+      registry = loadRegistry();
+    },
+    cosigner,
+    delivery,
+    decryption,
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(rateLimit({ windowMs: 60_000, max: config.rateLimitPerMinute ?? 6000 }));
+  // Envelope batches are large; the first parser to read a body wins.
+  app.use('/v1/requests/:id/envelopes', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
+  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  app.get('/health', (_req, res) => {
+    res.json({ ok: true, size: store.size() });
+  });
+  app.use(registryRoutes(ctx));
+  app.use(logReadRoutes(db, store));
+  app.use(warrantRoutes(ctx));
+  app.use(recordRoutes(ctx));
+  app.use(requestRoutes(ctx));
+  app.use(notFound);
+  app.use(coordinatorErrors(logger));
+
+  const purge = () => {
+    try {
+      const n = repo.purgeResults(now());
+      if (n) logger.info({ requests: n }, 'plaintexts purged after retention');
+    } catch (err) {
+      logger.error({ err: String(err) }, 'purge failed');
+    }
+  };
+
+  let server: Server | null = null;
+  let url = '';
+  let purgeTimer: NodeJS.Timeout | null = null;
+  return {
+    get url() {
+      return url;
+    },
+    async start() {
+      if (server) throw new Error('already started');
+      const host = config.host ?? '127.0.0.1';
+      const bound = await listen(app, config.port ?? 0, host);
+      server = bound.server;
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+      logger.info({ port: bound.port, size: store.size() }, 'coordinator listening');
+      purge();
+      purgeTimer = setInterval(purge, 60_000);
+      purgeTimer.unref();
+      decryption.resumeAll();
+      delivery.kick();
+      return { port: bound.port };
+    },
+    async close() {
+      if (purgeTimer) clearInterval(purgeTimer);
+      cosigner.close();
+      await Promise.all([delivery.close(), decryption.close()]);
+      if (server) await closeServer(server);
+      server = null;
+      db.close();
+      logger.info('coordinator closed');
+    },
+  };
+}

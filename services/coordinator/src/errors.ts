@@ -1,0 +1,85 @@
+/**
+ * Typed errors of the coordinator's domain (STYLE.md: a code union per layer).
+ * Domain code throws these and knows nothing of HTTP; `statusOf` maps each code
+ * to its status in one place, used by the error middleware.
+ */
+import { CustodesError } from '@custodes/shared';
+
+export type CoordinatorCode =
+  // 400: the caller sent something wrong
+  | 'BAD_REQUEST'
+  | 'BAD_DATES'
+  | 'BAD_COURT_SIGNATURE'
+  | 'BAD_INVESTIGATOR_SIGNATURE'
+  | 'BAD_SIGNATURE'
+  | 'BAD_OPENING'
+  | 'BAD_COMMITMENT'
+  | 'UNKNOWN_COURT'
+  | 'UNKNOWN_INVESTIGATOR'
+  | 'UNKNOWN_CUSTODIAN'
+  | 'ENTRY_MISMATCH'
+  | 'BAD_REGISTRY'
+  // 401 / 403 / 404
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'WARRANT_NOT_LOGGED'
+  | 'REQUEST_NOT_LOGGED'
+  // 409: the request is well formed but the state does not allow it
+  | 'CONFLICT'
+  | 'DUPLICATE_DECISION'
+  | 'NOT_YET'
+  | 'WARRANT_EXPIRED'
+  | 'WARRANT_REVOKED'
+  | 'WARRANT_DENIED'
+  | 'WARRANT_NOT_APPROVED'
+  | 'ENVELOPE_CAP'
+  | 'NO_ENVELOPES'
+  | 'NOT_DRAFT'
+  | 'NOT_READY'
+  | 'REGISTRY_SEQUENCE'
+  // 410
+  | 'PURGED';
+
+export class CoordinatorError extends CustodesError<CoordinatorCode> {}
+
+const STATUS: Record<CoordinatorCode, number> = {
+  BAD_REQUEST: 400,
+  BAD_DATES: 400,
+  BAD_COURT_SIGNATURE: 400,
+  BAD_INVESTIGATOR_SIGNATURE: 400,
+  BAD_SIGNATURE: 400,
+  BAD_OPENING: 400,
+  BAD_COMMITMENT: 400,
+  UNKNOWN_COURT: 400,
+  UNKNOWN_INVESTIGATOR: 400,
+  UNKNOWN_CUSTODIAN: 400,
+  ENTRY_MISMATCH: 400,
+  BAD_REGISTRY: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  WARRANT_NOT_LOGGED: 404,
+  REQUEST_NOT_LOGGED: 404,
+  CONFLICT: 409,
+  DUPLICATE_DECISION: 409,
+  NOT_YET: 409,
+  WARRANT_EXPIRED: 409,
+  WARRANT_REVOKED: 409,
+  WARRANT_DENIED: 409,
+  WARRANT_NOT_APPROVED: 409,
+  ENVELOPE_CAP: 409,
+  NO_ENVELOPES: 409,
+  NOT_DRAFT: 409,
+  NOT_READY: 409,
+  REGISTRY_SEQUENCE: 409,
+  PURGED: 410,
+};
+
+export function statusOf(code: CoordinatorCode): number {
+  return STATUS[code];
+}
+
+export function fail(code: CoordinatorCode, message: string): never {
+  throw new CoordinatorError(code, message);
+}

@@ -1,0 +1,129 @@
+/**
+ * The coordinator's own tables (the log's tables belong to ../log/store).
+ * Numbered migrations, applied once each, tracked apart from the log store's
+ * so the two can evolve independently in one database file (DESIGN.md §2).
+ */
+import type { DB } from '@custodes/shared/service';
+
+const MIGRATIONS: readonly string[] = [
+  `
+  -- One row per logged entry that must never be logged twice (DESIGN.md §5:
+  -- "every call between services is idempotent"): warrant:<id>,
+  -- request:<id>, release:<request>:<custodian>, and so on.
+  CREATE TABLE entry_keys (
+    key TEXT PRIMARY KEY,
+    log_index INTEGER NOT NULL
+  );
+
+  CREATE TABLE registry (
+    sequence INTEGER PRIMARY KEY,
+    log_index INTEGER NOT NULL,
+    entry_json TEXT NOT NULL
+  );
+
+  -- Investigator bearer tokens, stored as SHA-256 hex only.
+  CREATE TABLE tokens (
+    token_hash TEXT PRIMARY KEY,
+    agency TEXT NOT NULL,
+    investigator TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+
+  -- Full warrants as received at intake: private (scope and subjects).
+  CREATE TABLE warrants (
+    id TEXT PRIMARY KEY,
+    log_index INTEGER NOT NULL,
+    commitment TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    investigator TEXT NOT NULL,
+    court TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    sealed_until INTEGER NOT NULL,
+    max_envelopes INTEGER NOT NULL,
+    warrant_json TEXT NOT NULL,
+    salt TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+  );
+
+  -- Delivery of each warrant to each custodian (a persisted outbox).
+  CREATE TABLE deliveries (
+    warrant_id TEXT NOT NULL REFERENCES warrants(id),
+    custodian INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'rejected')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    PRIMARY KEY (warrant_id, custodian)
+  );
+
+  CREATE TABLE decisions (
+    warrant_id TEXT NOT NULL,
+    custodian INTEGER NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('approve', 'deny')),
+    log_index INTEGER NOT NULL,
+    PRIMARY KEY (warrant_id, custodian)
+  );
+
+  CREATE TABLE revocations (
+    warrant_id TEXT PRIMARY KEY,
+    log_index INTEGER NOT NULL
+  );
+
+  -- Last tree size each witness has cosigned (C2SP tlog-witness "old" size).
+  CREATE TABLE witnesses (
+    custodian INTEGER PRIMARY KEY,
+    size INTEGER NOT NULL
+  );
+
+  -- Decryption requests: a durable workflow (DESIGN.md §5 steps 4–6).
+  CREATE TABLE requests (
+    id TEXT PRIMARY KEY,
+    warrant_id TEXT NOT NULL REFERENCES warrants(id),
+    investigator TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('draft', 'logged', 'cosigned', 'releasing', 'complete', 'failed')),
+    envelope_count INTEGER NOT NULL DEFAULT 0,
+    entry_json TEXT,
+    log_index INTEGER,
+    decrypted INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    error_code TEXT,
+    error_message TEXT,
+    created_at INTEGER NOT NULL,
+    completed_at INTEGER,
+    purge_at INTEGER,
+    purged INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX requests_unfinished ON requests(state) WHERE state IN ('logged', 'cosigned', 'releasing');
+
+  CREATE TABLE request_envelopes (
+    request_id TEXT NOT NULL REFERENCES requests(id),
+    position INTEGER NOT NULL,
+    envelope_id TEXT NOT NULL,
+    envelope_json TEXT NOT NULL,
+    PRIMARY KEY (request_id, position),
+    UNIQUE (request_id, envelope_id)
+  );
+
+  -- Plaintexts for the requesting investigator only, until purge_at.
+  CREATE TABLE results (
+    request_id TEXT NOT NULL REFERENCES requests(id),
+    position INTEGER NOT NULL,
+    envelope_id TEXT NOT NULL,
+    plaintext BLOB,
+    failure TEXT,
+    PRIMARY KEY (request_id, position)
+  );
+  `,
+];
+
+/** Applies the coordinator's migrations in order, each once, each in one transaction. */
+export function migrateCoordinator(db: DB): void {
+  db.exec('CREATE TABLE IF NOT EXISTS coordinator_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const done = new Set((db.prepare('SELECT version FROM coordinator_migrations').all() as { version: number }[]).map((r) => r.version));
+  const apply = db.transaction((version: number, sql: string) => {
+    db.exec(sql);
+    db.prepare('INSERT INTO coordinator_migrations (version, applied_at) VALUES (?, ?)').run(version, Math.floor(Date.now() / 1000));
+  });
+  MIGRATIONS.forEach((sql, i) => {
+    if (!done.has(i + 1)) apply(i + 1, sql);
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * The coordinator when custodians fail (DESIGN.md §1 goals 5 and 8, §5):
+ * one down, too many down, one returning bad partials, and the coordinator
+ * itself stopped mid-request and restarted on the same data directory.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodePoint, hexToBytes, parseEnvelope, verificationShare, verifyPartial } from '@custodes/shared/crypto';
+import { api, approvedWarrant, finished, logEntries, seal, startCluster, subjectLabel, submitRequest, waitFor } from './helpers/cluster';
+import type { Cluster } from './helpers/cluster';
+
+let cluster: Cluster | undefined;
+
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+const texts = ['first message', 'second message', 'third message'];
+const envelopesFor = (c: Cluster) =>
+  texts.map((t, i) => seal(c, t, subjectLabel(i % 2 ? 'bob@example.com' : 'alice@example.com', i % 2 ? 'chat' : 'email')));
+
+async function plaintexts(c: Cluster, requestId: string): Promise<string[]> {
+  const r = await api(c.url, 'GET', `/v1/requests/${requestId}/results`, undefined, c.tokens.a);
+  expect(r.status).toBe(200);
+  return r.body.results.map((x: { plaintext: string }) => Buffer.from(x.plaintext, 'base64').toString());
+}
+
+/** No leaf twice, and per request: one request, one completion, one release per custodian. */
+function expectLoggedOnce(entries: { type: string; [k: string]: any }[], requestId: string): void {
+  const leaves = entries.map((e) => JSON.stringify(e));
+  expect(new Set(leaves).size).toBe(leaves.length);
+  const mine = entries.filter((e) => e.requestId === requestId);
+  expect(mine.filter((e) => e.type === 'decryption-request')).toHaveLength(1);
+  expect(mine.filter((e) => e.type === 'decryption-complete')).toHaveLength(1);
+  const releases = mine.filter((e) => e.type === 'release').map((e) => e.custodian);
+  expect(new Set(releases).size).toBe(releases.length);
+}
+
+describe('custodians down', () => {
+  it('completes with one custodian down', async () => {
+    cluster = await startCluster();
+    const { warrant } = await approvedWarrant(cluster);
+    await cluster.custodians[4]!.close();
+    const id = await submitRequest(cluster, 'a', warrant.id, envelopesFor(cluster));
+    expect(await finished(cluster, 'a', id)).toMatchObject({ state: 'complete', done: 3, failed: 0 });
+    expect(await plaintexts(cluster, id)).toEqual(texts);
+    const entries = await logEntries(cluster);
+    expectLoggedOnce(entries, id);
+    expect(entries.some((e) => e.type === 'release' && e.requestId === id && e.custodian === 5)).toBe(false);
+  });
+
+  it('fails clearly and releases nothing when n − t + 1 custodians are down', async () => {
+    cluster = await startCluster();
+    const { warrant } = await approvedWarrant(cluster);
+    await Promise.all(cluster.custodians.slice(2).map((c) => c.close()));
+    const id = await submitRequest(cluster, 'a', warrant.id, envelopesFor(cluster));
+    const state = await finished(cluster, 'a', id);
+    expect(state).toMatchObject({ state: 'failed', total: 3, done: 0, failed: 3, error: { code: 'QUORUM_UNAVAILABLE' } });
+    expect(state.error.message).toMatch(/nothing was released/);
+    const results = await api(cluster.url, 'GET', `/v1/requests/${id}/results`, undefined, cluster.tokens.a);
+    expect(results.status).toBe(409);
+    expect(results.body.error.code).toBe('NOT_READY');
+    expect(cluster.custodians.every((c) => c.partialCalls === 0)).toBe(true);
+    const entries = await logEntries(cluster);
+    expect(entries.filter((e) => e.type === 'release' && e.requestId === id)).toEqual([]);
+    expect(entries.filter((e) => e.type === 'decryption-complete' && e.requestId === id)).toEqual([
+      { type: 'decryption-complete', requestId: id, decrypted: 0, failed: 3, blamed: [], time: expect.any(Number) },
+    ]);
+  });
+});
+
+describe('bad partials', () => {
+  it('blames the custodian, logs its misbehavior, and completes from the others', async () => {
+    cluster = await startCluster({ behaviours: { 1: 'bad-partial' } });
+    const { warrant } = await approvedWarrant(cluster);
+    const envelopes = envelopesFor(cluster);
+    const id = await submitRequest(cluster, 'a', warrant.id, envelopes);
+    expect(await finished(cluster, 'a', id)).toMatchObject({ state: 'complete', done: 3, failed: 0 });
+    expect(await plaintexts(cluster, id)).toEqual(texts);
+    const entries = await logEntries(cluster);
+    expectLoggedOnce(entries, id);
+    const complete = entries.find((e) => e.type === 'decryption-complete' && e.requestId === id)!;
+    expect(complete.blamed).toEqual([1]);
+    const bad = entries.filter((e) => e.type === 'misbehavior' && e.requestId === id);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatchObject({ custodian: 1, epoch: 0, partial: { index: 1 } });
+    // Anyone can re-run the DLEQ check from public data and see it fail (DESIGN.md §3.3).
+    const env = envelopes.map((e) => parseEnvelope(e)).find((e) => e.id === bad[0]!.envelopeId)!;
+    expect(env.envelope.R).toBe(bad[0]!.R);
+    const commitments = (entries[0]!.epochs[0].commitments as string[]).map((h) => decodePoint(hexToBytes(h, 33)));
+    expect(verifyPartial(bad[0]!.partial, verificationShare(commitments, 1), env)).toBe(false);
+  });
+});
+
+describe('restart', () => {
+  it('resumes a request after the coordinator stops mid-release, logging nothing twice', async () => {
+    cluster = await startCluster();
+    const c = cluster;
+    const { warrant } = await approvedWarrant(c);
+    let open!: () => void;
+    const hold = new Promise<void>((r) => (open = r));
+    for (const s of c.custodians) s.hold = hold;
+    const id = await submitRequest(c, 'a', warrant.id, envelopesFor(c));
+    await waitFor('partials to be asked for', () => (c.custodians.some((s) => s.partialCalls > 0) ? true : undefined));
+    const closing = c.coordinator.close();
+    open();
+    await closing;
+    for (const s of c.custodians) s.hold = null;
+    await c.restart();
+    expect(await finished(c, 'a', id)).toMatchObject({ state: 'complete', done: 3, failed: 0 });
+    expect(await plaintexts(c, id)).toEqual(texts);
+    expectLoggedOnce(await logEntries(c), id);
+  });
+
+  it('resumes a request logged just before the stop', async () => {
+    cluster = await startCluster();
+    const c = cluster;
+    const { warrant } = await approvedWarrant(c);
+    const id = await submitRequest(c, 'a', warrant.id, envelopesFor(c));
+    await c.restart();
+    expect(await finished(c, 'a', id)).toMatchObject({ state: 'complete', done: 3 });
+    expectLoggedOnce(await logEntries(c), id);
+  });
+});
