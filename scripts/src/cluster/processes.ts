@@ -25,7 +25,7 @@ export function startChild(name: string, args: string[], url: string, logsDir: s
 }
 
 /** Polls `url/health` until it answers 200, the child dies, or the deadline passes. */
-export async function waitHealthy(child: Child, timeoutMs = 30_000): Promise<void> {
+export async function waitHealthy(child: Child, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let delay = 50;
   while (Date.now() < deadline) {

@@ -1,0 +1,56 @@
+/**
+ * `npm start` from nothing: it creates the data directory, starts the
+ * coordinator and five custodians as processes, and the demo decrypts exactly
+ * the in-scope records; a second start reuses the data; logs hold no subject
+ * identifiers, plaintexts or tokens.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const START = fileURLToPath(new URL('../../scripts/src/start.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+
+function npmStart(home: string, portBase: number) {
+  return spawnSync(process.execPath, [TSX, START], {
+    env: { ...process.env, CUSTODES_HOME: home, CUSTODES_PORT_BASE: String(portBase), CUSTODES_EXIT_AFTER_DEMO: '1', VITEST: '' },
+    timeout: 240_000,
+    encoding: 'utf8',
+  });
+}
+
+describe('npm start (local cluster)', () => {
+  const home = mkdtempSync(join(tmpdir(), 'custodes-home-'));
+  const portBase = 20_000 + Math.floor(Math.random() * 40_000);
+
+  it('sets up, runs the demo and decrypts exactly the in-scope records', () => {
+    const r = npmStart(home, portBase);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/The cluster is up/);
+    expect(r.stdout).toMatch(/7 in scope, 77 refused/);
+    const records = readFileSync(join(home, 'demo', 'results', 'records.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // The warrant covers alice's messages on days 8–14: 7 days × 2 records.
+    expect(records).toHaveLength(14);
+    for (const rec of records) {
+      expect(rec.subject).toBe('acct:alice@example.org');
+      expect(rec.category).toBe('messages');
+      expect(rec.body).toMatch(/on day (8|9|1[0-4])$/);
+    }
+    const logs = readdirSync(join(home, 'logs')).map((f) => readFileSync(join(home, 'logs', f), 'utf8')).join('\n');
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toMatch(/alice|bob@|carol@/);
+    expect(logs).not.toContain(readFileSync(join(home, 'investigator.token'), 'utf8').trim());
+    expect(logs).not.toMatch(/messages #\d of/);
+  });
+
+  it('a second start reuses the data and does not seed again', () => {
+    const r = npmStart(home, portBase);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/Reusing/);
+    expect(r.stdout).not.toMatch(/The provider seals its corpus/);
+    expect(r.stdout).toMatch(/The cluster is up/);
+  });
+});
