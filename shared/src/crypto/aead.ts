@@ -23,6 +23,7 @@ export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Arr
   abytes(key, KEY_LENGTH, 'key');
   abytes(nonce, NONCE_LENGTH, 'nonce');
   abytes(plaintext, undefined, 'plaintext');
+  abytes(aad, undefined, 'aad');
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH });
   cipher.setAAD(aad);
   return concatBytes(cipher.update(plaintext), cipher.final(), cipher.getAuthTag());
@@ -33,6 +34,7 @@ export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array,
   abytes(key, KEY_LENGTH, 'key');
   abytes(nonce, NONCE_LENGTH, 'nonce');
   abytes(sealed, undefined, 'ciphertext');
+  abytes(aad, undefined, 'aad');
   if (sealed.length < TAG_LENGTH) return null;
   const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH });
   decipher.setAAD(aad);

@@ -31,6 +31,7 @@ const HEX_RE = /^(?:[0-9a-f]{2})*$/;
 /** Lower-case hex only: one canonical text per byte string. */
 export function hexToBytes(hex: string, length?: number, name = 'hex'): Uint8Array {
   astring(hex, name);
+  if (length !== undefined) auint(length, 0x7fffffff, 'length');
   if (!HEX_RE.test(hex)) throw new RangeError(`${name} must be lower-case hex`);
   if (length !== undefined && hex.length !== length * 2) {
     throw new RangeError(`${name} must be ${length} bytes, got ${hex.length / 2}`);
@@ -83,6 +84,8 @@ export function u32(value: number): Uint8Array {
 
 /** 8 bytes big-endian, for cosignature timestamps (DESIGN.md §4.3). */
 export function u64(value: bigint | number): Uint8Array {
+  if (typeof value === 'number') auint(value, Number.MAX_SAFE_INTEGER, 'u64');
+  else if (typeof value !== 'bigint') throw new TypeError('u64 must be a bigint or an integer');
   const v = BigInt(value);
   if (v < 0n || v >= 1n << 64n) throw new RangeError('u64 out of range');
   const out = new Uint8Array(8);
@@ -90,7 +93,9 @@ export function u64(value: bigint | number): Uint8Array {
   return out;
 }
 
+/** False unless both are Uint8Arrays with the same bytes (never true for other types). */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array)) return false;
   if (a.length !== b.length) return false;
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;

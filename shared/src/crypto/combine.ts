@@ -5,16 +5,25 @@
  * verify every DLEQ proof, drop and blame the bad ones, and retry with others.
  */
 import { ProtocolError } from '../errors';
-import { openWithSharedPoint } from './envelope';
+import { assertParsedEnvelope, openWithSharedPoint } from './envelope';
 import type { ParsedEnvelope } from './envelope';
 import { add, IDENTITY, invertN, modN, mulPublic } from './group';
 import type { GroupPoint } from './group';
 import { parsePartial, verifyParsedPartial } from './partial';
 import type { ParsedPartial } from './partial';
+import { MAX_CUSTODIANS } from './shares';
 
-/** λ_i for each i in the index set S (distinct, 1..255). */
+/** λ_i for each i in the index set S (non-empty, distinct, each in [1, 255]). */
 export function lagrangeCoefficients(indices: readonly number[]): Map<number, bigint> {
-  if (new Set(indices).size !== indices.length) throw new ProtocolError('DUPLICATE_INDEX', 'indices must be distinct');
+  if (!Array.isArray(indices)) throw new TypeError('indices must be an array');
+  if (indices.length === 0) throw new RangeError('indices must not be empty');
+  const seen = new Set<number>();
+  for (const i of indices) {
+    if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError('indices must be integers');
+    if (i < 1 || i > MAX_CUSTODIANS) throw new RangeError(`index must be in [1, ${MAX_CUSTODIANS}], got ${i}`);
+    if (seen.has(i)) throw new ProtocolError('DUPLICATE_INDEX', `index ${i} appears more than once`);
+    seen.add(i);
+  }
   const out = new Map<number, bigint>();
   for (const i of indices) {
     let num = 1n;
@@ -31,6 +40,9 @@ export function lagrangeCoefficients(indices: readonly number[]): Map<number, bi
 
 /** Z = Σ λ_i·D_i over exactly the partials given. */
 export function combinePoints(partials: readonly ParsedPartial[]): GroupPoint {
+  if (!Array.isArray(partials) || partials.some((p) => typeof p !== 'object' || p === null)) {
+    throw new TypeError('partials must be an array of parsed partials');
+  }
   const lambdas = lagrangeCoefficients(partials.map((p) => p.index));
   let Z = IDENTITY;
   for (const p of partials) Z = add(Z, mulPublic(p.D, lambdas.get(p.index)!));
@@ -58,7 +70,10 @@ export function combineAndOpen(
   threshold: number,
   verificationShares: ReadonlyMap<number, GroupPoint>,
 ): CombineResult {
+  assertParsedEnvelope(env);
+  if (!Array.isArray(partials)) throw new TypeError('partials must be an array');
   if (!Number.isInteger(threshold) || threshold < 1) throw new RangeError('threshold must be a positive integer');
+  if (!(verificationShares instanceof Map)) throw new TypeError('verificationShares must be a Map of index to point');
   const parsed: ParsedPartial[] = [];
   const blamed: number[] = [];
   const seen = new Set<number>();

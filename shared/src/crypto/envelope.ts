@@ -7,8 +7,10 @@ import { aeadOpen, aeadSeal, envelopeKey, NONCE_LENGTH } from './aead';
 import { abytes, base64ToBytes, bytesToBase64, bytesToHex, concatBytes, hexToBytes, u32 } from './bytes';
 import { sha256, taggedHash, TAG } from './hash';
 import {
+  apoint,
   encodePoint,
   hasEvenY,
+  isIdentity,
   liftX,
   mul,
   mulBase,
@@ -84,8 +86,10 @@ export function sealEnvelope(
   randomness: SealRandomness = {},
 ): Envelope {
   abytes(plaintext, undefined, 'plaintext');
+  if (isIdentity(apoint(groupKey, 'groupKey'))) throw new RangeError('groupKey must not be the point at infinity');
   checkEpoch(epoch);
   assertLabel(label);
+  if (typeof randomness !== 'object' || randomness === null) throw new TypeError('randomness must be an object');
   // 1. r uniform; R = r·G normalised to even y so it travels x-only.
   let r = randomness.r ?? randomScalar();
   let R = mulBase(r);
@@ -159,8 +163,24 @@ export function parseEnvelope(input: unknown): ParsedEnvelope {
   }
 }
 
+/**
+ * Throws TypeError unless `env` has the shape parseEnvelope returns: passing the
+ * raw JSON (or anything else) is a caller's bug, not an invalid envelope.
+ */
+export function assertParsedEnvelope(env: unknown): asserts env is ParsedEnvelope {
+  const msg = 'env must be a ParsedEnvelope (from parseEnvelope)';
+  if (typeof env !== 'object' || env === null) throw new TypeError(msg);
+  const e = env as Record<string, unknown>;
+  for (const f of ['Rx', 'nonce', 'ciphertext', 'proof', 'labelHash', 'mu']) {
+    if (!(e[f] instanceof Uint8Array)) throw new TypeError(msg);
+  }
+  if (typeof e.epoch !== 'number') throw new TypeError(msg);
+  apoint(e.R, 'env.R');
+}
+
 /** The binding proof verifies: BIP340.verify(proof, μ, Rx) (DESIGN.md §3.2 step 6). */
 export function verifyBinding(env: ParsedEnvelope): boolean {
+  assertParsedEnvelope(env);
   return schnorrVerify(env.proof, env.mu, env.Rx);
 }
 
@@ -171,6 +191,9 @@ export function envelopeId(envelope: unknown): string {
 
 /** Derives k from the shared point Z and opens the AEAD; null if the tag fails. */
 export function openWithSharedPoint(env: ParsedEnvelope, Z: GroupPoint): { key: Uint8Array; plaintext: Uint8Array } | null {
+  assertParsedEnvelope(env);
+  // Hostile partials can sum to ∞ (no encoding); that is a failed open, not a crash.
+  if (isIdentity(apoint(Z, 'Z'))) return null;
   const key = envelopeKey(encodePoint(Z), env.Rx, env.epoch, env.labelHash);
   const plaintext = aeadOpen(key, env.nonce, env.ciphertext, boundContext(env.Rx, env.epoch, env.labelHash));
   return plaintext ? { key, plaintext } : null;
@@ -178,5 +201,6 @@ export function openWithSharedPoint(env: ParsedEnvelope, Z: GroupPoint): { key: 
 
 /** Opens with a per-envelope key k (what the coordinator hands on). */
 export function openWithKey(env: ParsedEnvelope, key: Uint8Array): Uint8Array | null {
+  assertParsedEnvelope(env);
   return aeadOpen(key, env.nonce, env.ciphertext, boundContext(env.Rx, env.epoch, env.labelHash));
 }

@@ -62,6 +62,16 @@ export function randomScalar(): bigint {
 
 // ## Points
 
+export function isPoint(P: unknown): P is GroupPoint {
+  return P instanceof Point;
+}
+
+/** Throws TypeError unless `P` is a secp256k1 point object (a caller's bug otherwise). */
+export function apoint(P: unknown, name: string): GroupPoint {
+  if (!isPoint(P)) throw new TypeError(`${name} must be a secp256k1 point`);
+  return P;
+}
+
 export const GENERATOR: GroupPoint = Point.BASE;
 export const IDENTITY: GroupPoint = Point.ZERO;
 
@@ -73,12 +83,14 @@ export function mulBase(k: bigint): GroupPoint {
 
 /** k·P for a secret k ∈ [1, n). */
 export function mul(P: GroupPoint, k: bigint): GroupPoint {
+  apoint(P, 'point');
   if (!isScalar(k) || k === 0n) throw new RangeError('scalar must be in [1, n)');
   return P.multiply(k);
 }
 
 /** k·P for a public k ∈ [0, n): variable time, for verification only. */
 export function mulPublic(P: GroupPoint, k: bigint): GroupPoint {
+  apoint(P, 'point');
   if (!isScalar(k)) throw new RangeError('scalar must be in [0, n)');
   if (k === 0n || P.is0()) return Point.ZERO;
   return P.multiplyUnsafe(k);
@@ -97,6 +109,8 @@ export function isIdentity(P: GroupPoint): boolean {
 }
 
 export function pointEquals(P: GroupPoint, Q: GroupPoint): boolean {
+  apoint(P, 'point');
+  apoint(Q, 'point');
   return P.equals(Q);
 }
 
@@ -106,7 +120,7 @@ export function hasEvenY(P: GroupPoint): boolean {
 
 /** 33-byte SEC1 compressed encoding; the identity has none. */
 export function encodePoint(P: GroupPoint): Uint8Array {
-  if (P.is0()) throw new RangeError('the point at infinity has no encoding');
+  if (apoint(P, 'point').is0()) throw new RangeError('the point at infinity has no encoding');
   return P.toBytes(true);
 }
 

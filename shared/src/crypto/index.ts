@@ -13,6 +13,7 @@ export {
 } from './bytes';
 export { hashToScalar, sha256, TAG, taggedHash } from './hash';
 export {
+  apoint,
   CURVE_ORDER,
   decodePoint,
   encodePoint,
@@ -41,6 +42,7 @@ export {
 export { assertLabel, labelBytes, labelHash, scopeCovers, type Label, type Scope } from './label';
 export { aeadOpen, aeadSeal, envelopeKey } from './aead';
 export {
+  assertParsedEnvelope,
   ENVELOPE_FORMAT,
   envelopeId,
   openWithKey,

@@ -21,6 +21,7 @@ export interface Scope {
 }
 
 const CATEGORY_RE = /^[a-z0-9-]{1,64}$/;
+const LONE_SURROGATE_RE = /\p{Cs}/u;
 
 /** Throws TypeError/RangeError unless `label` has exactly subject, category, time of the right forms. */
 export function assertLabel(label: unknown): asserts label is Label {
@@ -31,6 +32,8 @@ export function assertLabel(label: unknown): asserts label is Label {
   }
   const { subject, category, time } = label as Record<string, unknown>;
   if (typeof subject !== 'string' || subject.length < 1 || subject.length > 256) throw new RangeError('label.subject must be a string of 1–256 chars');
+  // RFC 8785 has no encoding for a lone surrogate, so ℓ could not be computed.
+  if (LONE_SURROGATE_RE.test(subject)) throw new RangeError('label.subject must be well-formed Unicode');
   if (typeof category !== 'string' || !CATEGORY_RE.test(category)) throw new RangeError('label.category must match [a-z0-9-]{1,64}');
   if (typeof time !== 'number' || !Number.isSafeInteger(time)) throw new RangeError('label.time must be an integer (Unix seconds)');
 }

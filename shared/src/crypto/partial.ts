@@ -7,10 +7,12 @@
 import { bytesToHex, hexToBytes } from './bytes';
 import { hashToScalar, TAG } from './hash';
 import {
+  apoint,
   decodePoint,
   encodePoint,
   GENERATOR,
   isIdentity,
+  isPoint,
   isScalar,
   modN,
   mul,
@@ -22,6 +24,7 @@ import {
   subtract,
 } from './group';
 import type { GroupPoint } from './group';
+import { assertParsedEnvelope } from './envelope';
 import type { ParsedEnvelope } from './envelope';
 
 /** Partial JSON (DESIGN.md §3.3). */
@@ -51,6 +54,7 @@ function challenge(X: GroupPoint, env: ParsedEnvelope, D: GroupPoint, A: GroupPo
 export function createPartial(share: bigint, index: number, env: ParsedEnvelope, w: bigint = randomScalar()): Partial {
   if (!isScalar(share) || share === 0n) throw new RangeError('share must be in [1, n)');
   if (!Number.isInteger(index) || index < 1 || index > 255) throw new RangeError('index must be in [1, 255]');
+  assertParsedEnvelope(env);
   const X = mulBase(share);
   const D = mul(env.R, share);
   const A = mulBase(w);
@@ -85,12 +89,17 @@ export function parsePartial(input: unknown): ParsedPartial | null {
  * recomputes. Returns false for anything malformed.
  */
 export function verifyPartial(partial: unknown, verificationShare: GroupPoint, env: ParsedEnvelope): boolean {
+  apoint(verificationShare, 'verificationShare');
+  assertParsedEnvelope(env);
   const p = parsePartial(partial);
   return p !== null && verifyParsedPartial(p, verificationShare, env);
 }
 
 export function verifyParsedPartial(p: ParsedPartial, X: GroupPoint, env: ParsedEnvelope): boolean {
-  if (isIdentity(p.D)) return false;
+  apoint(X, 'verificationShare');
+  assertParsedEnvelope(env);
+  if (typeof p !== 'object' || p === null || !isScalar(p.c) || !isScalar(p.z)) return false;
+  if (!isPoint(p.D) || isIdentity(p.D) || isIdentity(X)) return false;
   const A = subtract(mulPublic(GENERATOR, p.z), mulPublic(X, p.c));
   const B = subtract(mulPublic(env.R, p.z), mulPublic(p.D, p.c));
   if (isIdentity(A) || isIdentity(B)) return false;

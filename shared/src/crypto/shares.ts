@@ -3,7 +3,7 @@
  * f(x) = Σ a_k·x^k mod n; custodian i gets x_i = f(i); C_k = a_k·G; Y = C_0;
  * verification share X_i = Σ_k i^k·C_k (= x_i·G).
  */
-import { add, decodePoint, encodePoint, IDENTITY, modN, mulBase, mulPublic, pointEquals, randomScalar } from './group';
+import { add, apoint, decodePoint, encodePoint, IDENTITY, modN, mulBase, mulPublic, pointEquals, randomScalar } from './group';
 import type { GroupPoint } from './group';
 
 export const MAX_CUSTODIANS = 255;
@@ -50,7 +50,9 @@ export function dealShares(threshold: number, total: number, coefficients?: read
 /** X_i = Σ_k i^k·C_k (DESIGN.md §3.1). */
 export function verificationShare(commitments: readonly GroupPoint[], index: number): GroupPoint {
   if (!Number.isInteger(index) || index < 1 || index > MAX_CUSTODIANS) throw new RangeError('index must be in [1, 255]');
+  if (!Array.isArray(commitments)) throw new TypeError('commitments must be an array of points');
   if (commitments.length === 0) throw new RangeError('commitments must not be empty');
+  commitments.forEach((C, k) => apoint(C, `commitments[${k}]`));
   let acc = IDENTITY;
   let power = 1n;
   for (const C of commitments) {

@@ -3,7 +3,7 @@
  * internal consistency checked: Y = C_0 and X_i = Σ_k i^k·C_k for every i.
  */
 import { ProtocolError } from '../errors';
-import { bytesToHex, hexToBytes } from '../crypto/bytes';
+import { auint, bytesToHex, hexToBytes } from '../crypto/bytes';
 import { decodePoint, encodePoint, pointEquals, scalarFromBytes } from '../crypto/group';
 import type { GroupPoint } from '../crypto/group';
 import { checkThreshold, shareMatchesCommitments, verificationShare } from '../crypto/shares';
@@ -88,6 +88,11 @@ export function parseShareFile(input: unknown): CustodianShare {
 
 /** The ceremony's output files (DESIGN.md §3.1). */
 export function ceremonyFiles(ceremony: Ceremony, epoch: number): { publicKeySet: PublicKeySet; shares: ShareFile[] } {
+  if (typeof ceremony !== 'object' || ceremony === null || !Array.isArray(ceremony.commitments) || !Array.isArray(ceremony.shares)) {
+    throw new TypeError('ceremony must come from dealShares');
+  }
+  // The files must parse again (DESIGN.md §3.1): epoch is a u32.
+  auint(epoch, 0xffffffff, 'epoch');
   const commitments = ceremony.commitments.map((C) => bytesToHex(encodePoint(C)));
   const groupKey = commitments[0]!;
   const verificationShares: Record<string, string> = {};

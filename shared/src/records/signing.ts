@@ -9,6 +9,7 @@ import { taggedHash, TAG } from '../crypto/hash';
 import { canonicalJson } from './jcs';
 
 export function isSignatureField(name: string): boolean {
+  if (typeof name !== 'string') return false;
   return name === 'signature' || name === 'signatures' || name.endsWith('Signature');
 }
 

@@ -3,7 +3,7 @@
  * commitment, and the public cover sheet logged as a `warrant` entry (§4.2).
  */
 import { randomBytes } from 'node:crypto';
-import { bytesToHex, concatBytes, hexToBytes, utf8 } from '../crypto/bytes';
+import { abytes, bytesToHex, concatBytes, hexToBytes, utf8 } from '../crypto/bytes';
 import { taggedHash, TAG } from '../crypto/hash';
 import { canonicalJson } from './jcs';
 import type { SignedWarrant, Warrant, WarrantEntry } from './schemas';
@@ -16,8 +16,7 @@ export function warrantBody(warrant: Warrant | SignedWarrant): Warrant {
 
 /** `commitment = H("custodes/v1/warrant-commit", salt32 ‖ JCS(warrant))`. */
 export function warrantCommitment(warrant: Warrant | SignedWarrant, salt: string | Uint8Array): string {
-  const s = typeof salt === 'string' ? hexToBytes(salt, 32, 'salt') : salt;
-  if (s.length !== 32) throw new RangeError('salt must be 32 bytes');
+  const s = typeof salt === 'string' ? hexToBytes(salt, 32, 'salt') : abytes(salt, 32, 'salt');
   return bytesToHex(taggedHash(TAG.warrantCommit, concatBytes(s, utf8(canonicalJson(warrantBody(warrant))))));
 }
 
@@ -37,6 +36,10 @@ export function verifyWarrantSignature(warrant: Warrant | SignedWarrant, signatu
 
 /** The public cover sheet: no subjects, no signatures (they would let anyone test guesses). */
 export function warrantCoverSheet(warrant: Warrant | SignedWarrant, commitment: string): WarrantEntry {
+  const scope: unknown = typeof warrant === 'object' && warrant !== null ? warrant.scope : undefined;
+  if (typeof scope !== 'object' || scope === null || !Array.isArray((scope as { subjects?: unknown }).subjects)) {
+    throw new TypeError('warrant must be a parsed warrant (WarrantSchema)');
+  }
   return {
     type: 'warrant',
     warrantId: warrant.id,

@@ -1,0 +1,143 @@
+/**
+ * Property tests of DESIGN.md §3.1–§3.4 over random t-of-n (n ≤ 7, t > n/2),
+ * plaintexts, labels and epochs. Heavy properties run ~20 times: each case deals,
+ * seals, makes n DLEQ partials and combines every subset.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  bytesToHex,
+  combineAndOpen,
+  createPartial,
+  CURVE_ORDER,
+  dealShares,
+  envelopeId,
+  lagrangeCoefficients,
+  mulBase,
+  parseEnvelope,
+  pointEquals,
+  sealEnvelope,
+  shareMatchesCommitments,
+  verificationShare,
+  verifyBinding,
+  verifyPartial,
+} from '@custodes/shared/crypto';
+import type { Label } from '@custodes/shared/crypto';
+import { ceremonyFiles, parsePublicKeySet, parseShareFile } from '@custodes/shared/records';
+import { expectProtocolError, subsets } from './helpers';
+
+// ## Arbitraries
+
+/** n ∈ [1, 7] and n/2 < t ≤ n (DESIGN.md §3.1). */
+const thresholdArb = fc
+  .integer({ min: 1, max: 7 })
+  .chain((n) => fc.record({ n: fc.constant(n), t: fc.integer({ min: Math.floor(n / 2) + 1, max: n }) }));
+
+/** Labels of §3.2: subject 1–256 UTF-16 units of well-formed Unicode, category [a-z0-9-]{1,64}, integer time. */
+const labelArb: fc.Arbitrary<Label> = fc.record({
+  subject: fc.string({ unit: 'binary', minLength: 1, maxLength: 128 }),
+  category: fc.stringMatching(/^[a-z0-9-]{1,64}$/),
+  time: fc.maxSafeInteger(),
+});
+
+const epochArb = fc.integer({ min: 0, max: 0xffffffff });
+const plaintextArb = fc.uint8Array({ maxLength: 300 });
+const scalarArb = fc.bigInt({ min: 1n, max: CURVE_ORDER - 1n });
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, k) => k + 1);
+
+// ## Properties
+
+describe('threshold decryption over random t-of-n (§3.1–§3.4)', () => {
+  it('every t-subset of partials opens the envelope; every (t−1)-subset fails with NOT_ENOUGH_PARTIALS; a partial fails against another X_j', () => {
+    fc.assert(
+      fc.property(thresholdArb, plaintextArb, labelArb, epochArb, ({ t, n }, plaintext, label, epoch) => {
+        const files = ceremonyFiles(dealShares(t, n), epoch);
+        const keys = parsePublicKeySet(files.publicKeySet);
+        const shares = files.shares.map((s) => parseShareFile(s));
+        const env = parseEnvelope(sealEnvelope(plaintext, keys.groupKey, epoch, label));
+        expect(verifyBinding(env)).toBe(true);
+        const partials = shares.map((s) => createPartial(s.share, s.index, env));
+        // Each partial verifies against its own X_i (implied below: the (t−1)-subsets
+        // count every partial as valid) and not against another custodian's.
+        if (n > 1) partials.forEach((p, k) => expect(verifyPartial(p, keys.verificationShares.get(((k + 1) % n) + 1)!, env)).toBe(false));
+
+        let key: string | undefined;
+        for (const set of subsets(range(n), t)) {
+          const out = combineAndOpen(env, set.map((i) => partials[i - 1]), t, keys.verificationShares);
+          expect(out.plaintext).toEqual(plaintext);
+          expect(out.used).toEqual(set);
+          expect(out.blamed).toEqual([]);
+          // Every quorum derives the same per-envelope key.
+          key ??= bytesToHex(out.key);
+          expect(bytesToHex(out.key)).toBe(key);
+        }
+        for (const set of subsets(range(n), t - 1)) {
+          expectProtocolError(
+            () => combineAndOpen(env, set.map((i) => partials[i - 1]), t, keys.verificationShares),
+            'NOT_ENOUGH_PARTIALS',
+            new RegExp(`need ${t} valid partials, have ${t - 1}$`),
+          );
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
+
+describe('Feldman shares (§3.1)', () => {
+  it('shares verify against the commitments and X_i = x_i·G; Σ λ_i·x_i = a_0 over every t-subset', () => {
+    fc.assert(
+      fc.property(
+        thresholdArb.chain(({ t, n }) => fc.record({ t: fc.constant(t), n: fc.constant(n), coeffs: fc.array(scalarArb, { minLength: t, maxLength: t }) })),
+        epochArb,
+        ({ t, n, coeffs }, epoch) => {
+          const ceremony = dealShares(t, n, coeffs);
+          expect(pointEquals(ceremony.commitments[0]!, mulBase(coeffs[0]!))).toBe(true);
+          const files = ceremonyFiles(ceremony, epoch);
+          const keys = parsePublicKeySet(files.publicKeySet);
+          expect(pointEquals(keys.groupKey, mulBase(coeffs[0]!))).toBe(true);
+          for (const file of files.shares) {
+            const s = parseShareFile(file);
+            expect(shareMatchesCommitments(s.share, s.index, keys.commitments)).toBe(true);
+            expect(pointEquals(keys.verificationShares.get(s.index)!, mulBase(s.share))).toBe(true);
+            expect(pointEquals(verificationShare(keys.commitments, s.index), mulBase(s.share))).toBe(true);
+            // The share of another index never matches (x_i ≠ x_j unless f collides).
+            const other = (s.index % n) + 1;
+            if (other !== s.index) expect(shareMatchesCommitments(s.share, other, keys.commitments)).toBe(ceremony.shares[other - 1] === s.share);
+          }
+          // Scalar-only interpolation check of the dealer's polynomial (tests only; §1 goal 1 forbids it in services).
+          for (const set of subsets(range(n), t)) {
+            const lambdas = lagrangeCoefficients(set);
+            const a0 = set.reduce((acc, i) => (acc + lambdas.get(i)! * ceremony.shares[i - 1]!) % CURVE_ORDER, 0n);
+            expect(a0).toBe(coeffs[0]);
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe('envelope binding (§3.2)', () => {
+  const files = ceremonyFiles(dealShares(2, 3), 3);
+  const keys = parsePublicKeySet(files.publicKeySet);
+
+  it('a sealed envelope survives JSON, its id is hex(μ) and its binding verifies; any other label breaks it', () => {
+    fc.assert(
+      fc.property(plaintextArb, labelArb, labelArb, (plaintext, label, other) => {
+        fc.pre(JSON.stringify(label) !== JSON.stringify(other));
+        const envelope = sealEnvelope(plaintext, keys.groupKey, 3, label);
+        const wire: unknown = JSON.parse(JSON.stringify(envelope));
+        const env = parseEnvelope(wire);
+        expect(env.envelope).toEqual(envelope);
+        expect(envelopeId(wire)).toBe(bytesToHex(env.mu));
+        expect(verifyBinding(env)).toBe(true);
+        const relabelled = parseEnvelope({ ...envelope, label: other });
+        expect(relabelled.id).not.toBe(env.id);
+        expect(verifyBinding(relabelled)).toBe(false);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
