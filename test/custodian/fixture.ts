@@ -189,7 +189,11 @@ export class StandIn {
   /** Records custodians posted to `POST /v1/records`, in order. */
   readonly records: LogEntry[] = [];
   /** Faults to inject. */
-  faults = { entriesFailFrom: Infinity, pageSize: 1000, recordsFail: 0 };
+  faults: { entriesFailFrom: number; pageSize: number; recordsFail: number; serve?: (index: number, leaf: Uint8Array) => Uint8Array } = {
+    entriesFailFrom: Infinity,
+    pageSize: 1000,
+    recordsFail: 0,
+  };
   /** Append posted records to the log. */
   autoLog = false;
   url = '';
@@ -229,7 +233,7 @@ export class StandIn {
       const end = Math.min(Number(req.query.end), start + this.faults.pageSize, this.size);
       if (!(start >= 0) || !(end > start)) return void res.status(404).json({ error: { code: 'RANGE', message: 'beyond the tree' } });
       if (start >= this.faults.entriesFailFrom) return void res.status(500).json({ error: { code: 'INJECTED', message: 'injected failure' } });
-      res.json({ start, entries: this.leaves.slice(start, end).map((l) => bytesToBase64(l)) });
+      res.json({ start, entries: this.leaves.slice(start, end).map((l, k) => bytesToBase64(this.faults.serve?.(start + k, l) ?? l)) });
     });
     app.get('/log/v1/checkpoint', (_req, res) => {
       res.type('text/plain').send(this.note());

@@ -132,10 +132,10 @@ export class Witness {
     this.#precheck(oldSize, proof, checkpoint);
 
     const leaves = checkpoint.size > oldSize ? await this.#fetchNew(oldSize, checkpoint.size) : [];
-    const entries = leaves.map((leaf, k) => parseLeaf(leaf, oldSize + k));
     const hashes = leaves.map((leaf) => leafHash(leaf));
     const root = rootFromLeafHashes([...ctx.store.leafHashes(oldSize), ...hashes]);
     if (!equalBytes(root, checkpoint.root)) throw new CustodianError('ENTRIES_MISMATCH', 'the fetched entries do not reproduce the checkpoint root');
+    const entries = leaves.map((leaf, k) => parseLeaf(leaf, oldSize + k));
 
     ctx.store.tx(() => {
       // Re-check against the stored head inside the transaction: it is the only writer.
