@@ -1,0 +1,174 @@
+/**
+ * The whole path with five real custodian nodes (services/custodian, dev mode,
+ * auto-approval policy) and the coordinator in one process: intake, delivery,
+ * approvals, cosigned checkpoints, release and combination, with one node down.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesToHex, dealShares, decodePoint, hexToBytes, parseEnvelope, randomSecretKey, schnorrPublicKey, sealEnvelope, utf8 } from '@custodes/shared/crypto';
+import type { Envelope, Label } from '@custodes/shared/crypto';
+import { parseSignedNote, verifiedCosigners } from '@custodes/shared/log';
+import { ceremonyFiles, envelopeSetRoot, newSalt, signRecord, signWarrant } from '@custodes/shared/records';
+import type { RegistryEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
+import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
+import type { Coordinator } from '@custodes/coordinator';
+import { createCustodian, initCustodian } from '@custodes/custodian';
+import type { Custodian } from '@custodes/custodian';
+import { api, waitFor } from './helpers/cluster';
+
+const ORIGIN = 'custodes.test/real';
+const now = () => Math.floor(Date.now() / 1000);
+
+function keyPair() {
+  const sk = randomSecretKey();
+  return { secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)) };
+}
+
+/** A port that was free a moment ago, so custodians can be told the coordinator's URL first. */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'custodes-real-'));
+  dirs.push(d);
+  return d;
+};
+
+let coordinator: Coordinator;
+let custodians: Custodian[];
+let url: string;
+let token: string;
+const court = keyPair();
+const investigator = keyPair();
+const custodianKeys = Array.from({ length: 5 }, keyPair);
+let groupKey: string;
+
+beforeAll(async () => {
+  const { publicKeySet, shares } = ceremonyFiles(dealShares(3, 5), 1);
+  groupKey = publicKeySet.groupKey;
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  const policy = { courts: ['court-1'], categories: ['messages'], maxSubjects: 10, maxWindowDays: 365, maxEnvelopes: 1000 };
+  custodians = [];
+  for (let i = 0; i < 5; i++) {
+    const dataDir = tempDir();
+    await initCustodian({ dataDir, shareFile: shares[i], keyFile: { format: 'custodes.key.v1', ...custodianKeys[i]! }, dev: true, policy });
+    const c = createCustodian({ dataDir, coordinatorUrl: url, logLevel: 'silent' });
+    await c.start();
+    custodians.push(c);
+  }
+  const log = keyPair();
+  const unsigned: Omit<RegistryEntry, 'signatures'> = {
+    type: 'registry',
+    sequence: 0,
+    origin: ORIGIN,
+    logKey: log.publicKey,
+    epochs: [
+      {
+        epoch: 1,
+        threshold: 3,
+        total: 5,
+        groupKey: publicKeySet.groupKey,
+        commitments: publicKeySet.commitments,
+        custodians: custodians.map((c, i) => ({ index: i + 1, name: `custodian-${i + 1}.test`, signingKey: custodianKeys[i]!.publicKey, url: c.url })),
+      },
+    ],
+    courts: [{ id: 'court-1', name: 'Test Court', key: court.publicKey }],
+    agencies: [{ id: 'agency-1', name: 'Test Agency', investigators: [investigator.publicKey] }],
+    time: now() - 60,
+  };
+  const registry: RegistryEntry = {
+    ...unsigned,
+    signatures: custodianKeys.map((k, i) => ({ custodian: i + 1, signature: signRecord(unsigned, 'registry', k.secretKey) })),
+  };
+  const dataDir = tempDir();
+  initCoordinator({ dataDir, registry, logSecretKey: log.secretKey });
+  token = addInvestigatorToken({ dataDir, agency: 'agency-1', investigator: investigator.publicKey });
+  coordinator = createCoordinator({ dataDir, port, origin: ORIGIN, logSecretKey: log.secretKey, cosignTimeoutMs: 5000 });
+  await coordinator.start();
+});
+
+afterAll(async () => {
+  await coordinator?.close();
+  await Promise.all((custodians ?? []).map((c) => c.close()));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function warrant(): { warrant: SignedWarrant; salt: string } {
+  const t = now();
+  const body: Warrant = {
+    format: 'custodes.warrant.v1',
+    id: randomUUID(),
+    agency: 'agency-1',
+    investigator: investigator.publicKey,
+    court: 'court-1',
+    caseNumber: 'CASE-7',
+    legalAuthority: 'Test Act §1',
+    offense: 'testing',
+    scope: { subjects: ['subject-a'], categories: ['messages'], notBefore: t - 30 * 86_400, notAfter: t },
+    maxEnvelopes: 100,
+    issuedAt: t - 600,
+    expiresAt: t + 30 * 86_400,
+    sealedUntil: t + 90 * 86_400,
+  };
+  return {
+    warrant: { ...body, courtSignature: signWarrant(body, court.secretKey), investigatorSignature: signWarrant(body, investigator.secretKey) },
+    salt: newSalt(),
+  };
+}
+
+const label = (k: number): Label => ({ subject: 'subject-a', category: 'messages', time: now() - 86_400 - k });
+
+describe('with real custodians', () => {
+  it('decrypts in-scope envelopes end to end, with one custodian down', async () => {
+    const w = warrant();
+    const intake = await api(url, 'POST', '/v1/warrants', w, token);
+    expect(intake.status).toBe(201);
+    await waitFor('approval by the custodians', async () => {
+      const s = await api(url, 'GET', `/v1/warrants/${w.warrant.id}`, undefined, token);
+      return s.body.status === 'approved' && s.body.approvals === 5 ? s.body : undefined;
+    });
+    await custodians[4]!.close();
+
+    const Y = decodePoint(hexToBytes(groupKey, 33));
+    const texts = ['one', 'two', 'three'];
+    const envelopes: Envelope[] = texts.map((t, k) => sealEnvelope(utf8(t), Y, 1, label(k)));
+    const open = await api(url, 'POST', '/v1/requests', { warrantId: w.warrant.id }, token);
+    const requestId = open.body.requestId as string;
+    const batch = await api(url, 'POST', `/v1/requests/${requestId}/envelopes`, { envelopes }, token);
+    expect(batch.body.rejected).toEqual([]);
+    const unsigned = {
+      type: 'decryption-request' as const,
+      requestId,
+      warrantId: w.warrant.id,
+      investigator: investigator.publicKey,
+      envelopeCount: envelopes.length,
+      envelopeSetRoot: envelopeSetRoot(envelopes.map((e) => parseEnvelope(e).id)),
+      epochs: [1],
+      time: now(),
+    };
+    const entry = { ...unsigned, signature: signRecord(unsigned, 'decryption-request', investigator.secretKey) };
+    expect((await api(url, 'POST', `/v1/requests/${requestId}/submit`, { entry }, token)).status).toBe(202);
+    const state = await waitFor('the request to finish', async () => {
+      const r = await api(url, 'GET', `/v1/requests/${requestId}`, undefined, token);
+      return r.body.state === 'complete' || r.body.state === 'failed' ? r.body : undefined;
+    });
+    expect(state).toMatchObject({ state: 'complete', done: 3, failed: 0 });
+    const results = await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token);
+    expect(results.body.results.map((r: { plaintext: string }) => Buffer.from(r.plaintext, 'base64').toString())).toEqual(texts);
+
+    const cp = await api<string>(url, 'GET', '/log/v1/checkpoint');
+    const keys = custodianKeys.map((k, i) => ({ name: `custodian-${i + 1}.test`, publicKey: hexToBytes(k.publicKey, 32) }));
+    expect(verifiedCosigners(parseSignedNote(cp.body), keys).length).toBeGreaterThanOrEqual(3);
+  });
+});
