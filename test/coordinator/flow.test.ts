@@ -8,13 +8,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '@custodes/shared/crypto';
 import { parseSignedNote, verifiedCosigners } from '@custodes/shared/log';
-import { signRecord } from '@custodes/shared/records';
+import { signRecord, signWarrant } from '@custodes/shared/records';
+import type { RegistryEntry } from '@custodes/shared/records';
 import {
   api,
   approvedWarrant,
   finished,
   logEntries,
   makeWarrant,
+  party,
   requestEntry,
   seal,
   startCluster,
@@ -124,6 +126,16 @@ describe('whole path', () => {
     const cp = await api<string>(cluster.url, 'GET', '/log/v1/checkpoint');
     const keys = cluster.registry.epochs[0]!.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.signingKey, 32) }));
     expect(verifiedCosigners(parseSignedNote(cp.body), keys).length).toBeGreaterThanOrEqual(THRESHOLD);
+
+    // After the retention period the plaintexts are gone.
+    cluster.clock.offset += 86_401;
+    try {
+      const purged = await api(cluster.url, 'GET', `/v1/requests/${requestId}/results`, undefined, cluster.tokens.a);
+      expect(purged.status).toBe(410);
+      expect(purged.body.error.code).toBe('PURGED');
+    } finally {
+      cluster.clock.offset -= 86_401;
+    }
   });
 
   it('is idempotent by warrant id and refuses a different warrant under the same id', async () => {
@@ -266,6 +278,35 @@ describe('revocation, expiry and unsealing', () => {
     expect(r.body.error.code).toBe('DUPLICATE_DECISION');
     const same = await api(cluster.url, 'POST', '/v1/records', { entry: approval });
     expect(same.status).toBe(200);
+  });
+});
+
+describe('registry updates', () => {
+  it('logs an update signed by t custodians and refuses fewer, gaps and rewrites', async () => {
+    const current = await api(cluster.url, 'GET', '/v1/registry');
+    expect(current.status).toBe(200);
+    expect(current.body.index).toBe(0);
+    const newCourt = party();
+    const { signatures: _s, ...base } = current.body.entry as RegistryEntry;
+    const unsigned = { ...base, sequence: 1, courts: [...base.courts, { id: 'court-2', name: 'Appeals Court', key: newCourt.publicKey }], time: cluster.config.now!() };
+    const sign = (u: object, by: number[]) => by.map((i) => ({ custodian: i, signature: signRecord(u, 'registry', cluster.custodians[i - 1]!.opts.signingKey) }));
+    const tooFew = await api(cluster.url, 'POST', '/v1/registry', { entry: { ...unsigned, signatures: sign(unsigned, [1, 2]) } });
+    expect(tooFew.status).toBe(400);
+    expect(tooFew.body.error.code).toBe('BAD_SIGNATURE');
+    const gap = { ...unsigned, sequence: 5 };
+    const skipped = await api(cluster.url, 'POST', '/v1/registry', { entry: { ...gap, signatures: sign(gap, [1, 2, 3]) } });
+    expect(skipped.status).toBe(409);
+    expect(skipped.body.error.code).toBe('REGISTRY_SEQUENCE');
+    const entry = { ...unsigned, signatures: sign(unsigned, [2, 4, 5]) };
+    const ok = await api(cluster.url, 'POST', '/v1/registry', { entry });
+    expect(ok.status).toBe(201);
+    expect((await api(cluster.url, 'POST', '/v1/registry', { entry })).body).toEqual(ok.body);
+    const after = await api(cluster.url, 'GET', '/v1/registry');
+    expect(after.body).toEqual({ index: ok.body.index, entry });
+    // A warrant from the newly registered court is now accepted.
+    const w = makeWarrant(cluster, 'a', { court: 'court-2' });
+    const signed = { ...w.warrant, courtSignature: signWarrant(w.warrant, newCourt.secretKey) };
+    expect((await api(cluster.url, 'POST', '/v1/warrants', { warrant: signed, salt: w.salt }, cluster.tokens.a)).status).toBe(201);
   });
 });
 
