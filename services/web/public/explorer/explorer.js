@@ -1,0 +1,488 @@
+// @ts-check
+/**
+ * The public log explorer (served by the coordinator, no sign-in). It reads
+ * only the fixed read API of DESIGN.md §4.4, relative to this page:
+ * `../log/v1/checkpoint`, `../log/v1/entries`, `../log/v1/proof/inclusion`
+ * and `../v1/registry`. Everything it reads is attacker-controlled and is
+ * shown as text; the inclusion check runs here with WebCrypto.
+ */
+import { describeError, requestJson, requestText } from './lib/api.js';
+import { base64ToBytes, bytesToBase64, bytesToHex, equalBytes, hexToBytes } from './lib/bytes.js';
+import { byId, dl, formatTime, h, replace, short, table } from './lib/dom.js';
+import { decodeLeaf, describeEntry, warrantHistory, warrantIdOf } from './lib/entries.js';
+import { leafHash, verifyInclusion } from './lib/merkle.js';
+import { classifySignatures, parseCheckpointNote } from './lib/note.js';
+
+/** DESIGN.md §4.4: at most 1000 entries a page. */
+const MAX_PAGE = 1000;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const api = {
+  checkpoint: new URL('../log/v1/checkpoint', location.href).href,
+  entries: new URL('../log/v1/entries', location.href).href,
+  inclusion: new URL('../log/v1/proof/inclusion', location.href).href,
+  registry: new URL('../v1/registry', location.href).href,
+};
+
+// ## State
+
+/** @type {ReturnType<typeof parseCheckpointNote> | null} */
+let checkpoint = null;
+/** @type {{ origin: string, logKey: string, threshold: number, custodians: { index: number, name: string, signingKey: string }[] } | null} */
+let registry = null;
+/** Decoded leaves by index; all within the checkpoint's tree. @type {Map<number, import('./lib/entries.js').DecodedEntry>} */
+const cache = new Map();
+/** The proof as served, for "restore". @type {Uint8Array[]} */
+let servedProof = [];
+/** @type {{ index: number, size: number, hash: Uint8Array, root: Uint8Array } | null} */
+let proofTarget = null;
+
+// ## Status lines
+
+/** @param {string} id @param {string} text @param {'' | 'ok' | 'bad' | 'warn'} [kind] */
+function status(id, text, kind = '') {
+  const el = byId(id, HTMLElement);
+  el.className = `status${kind ? ` ${kind}` : ''}`;
+  el.textContent = text;
+}
+
+// ## Checkpoint and registry
+
+async function loadRegistry() {
+  try {
+    const body = await requestJson(api.registry);
+    const entry = body?.entry;
+    const epochs = Array.isArray(entry?.epochs) ? entry.epochs : [];
+    const last = epochs[epochs.length - 1];
+    if (typeof entry?.origin !== 'string' || typeof entry?.logKey !== 'string' || !last || !Array.isArray(last.custodians)) return null;
+    return {
+      origin: entry.origin,
+      logKey: entry.logKey,
+      threshold: Number(last.threshold),
+      custodians: last.custodians
+        .filter((/** @type {any} */ c) => typeof c?.name === 'string' && typeof c?.signingKey === 'string' && /^[0-9a-f]{64}$/.test(c.signingKey))
+        .map((/** @type {any} */ c) => ({ index: Number(c.index), name: c.name, signingKey: c.signingKey })),
+    };
+  } catch {
+    return null; // the page still works without names
+  }
+}
+
+async function loadCheckpoint() {
+  status('checkpoint-status', 'Loading the latest checkpoint…');
+  try {
+    const [note, reg] = await Promise.all([requestText(api.checkpoint), loadRegistry()]);
+    const parsed = parseCheckpointNote(note);
+    if (checkpoint && parsed.size < checkpoint.size) throw new Error(`the log shrank from ${checkpoint.size} to ${parsed.size} entries`);
+    checkpoint = parsed;
+    registry = reg;
+    const roles = await classifySignatures(parsed, reg);
+    const cosigners = roles.filter((r) => r.role === 'cosignature');
+    const hasLog = roles.some((r) => r.role === 'log');
+    replace(
+      byId('checkpoint-body', HTMLElement),
+      dl([
+        ['Origin', parsed.origin],
+        ['Tree size', h('span', { id: 'checkpoint-size' }, String(parsed.size))],
+        ['Root (base64)', h('code', { id: 'checkpoint-root', class: 'wrap' }, bytesToBase64(parsed.root))],
+        ['Root (hex)', h('code', { class: 'wrap' }, bytesToHex(parsed.root))],
+      ]),
+      table(
+        'Signatures on this checkpoint',
+        ['Signer', 'Role', 'Key ID', 'Cosigned at'],
+        roles.map((r) => [
+          r.signature.name,
+          r.role === 'log' ? 'log signature' : r.role === 'cosignature' ? `cosignature (custodian ${r.custodian})` : 'unknown key',
+          h('code', {}, r.signature.keyId),
+          r.signature.timestamp === null ? '—' : formatTime(r.signature.timestamp),
+        ]),
+        { id: 'cosigners' },
+      ),
+    );
+    if (!reg) {
+      status('checkpoint-status', `${parsed.signatures.length} signature line(s); the registry is unavailable, so signers are not identified.`, 'warn');
+    } else {
+      const enough = cosigners.length >= reg.threshold;
+      const text = `Cosigned by ${cosigners.length} of ${reg.custodians.length} custodians (auditors require ${reg.threshold}).${hasLog ? '' : ' No line matches the log key.'}`;
+      status('checkpoint-status', text, enough && hasLog ? 'ok' : 'warn');
+    }
+  } catch (err) {
+    status('checkpoint-status', `Could not read the checkpoint: ${describeError(err)}`, 'bad');
+  }
+}
+
+/** @returns {Promise<NonNullable<typeof checkpoint>>} */
+async function needCheckpoint() {
+  if (!checkpoint) await loadCheckpoint();
+  if (!checkpoint) throw new Error('no checkpoint is available');
+  return checkpoint;
+}
+
+// ## Entries
+
+/**
+ * Decoded leaves [start, end), fetched in pages of at most 1000 (DESIGN.md §4.4).
+ * @param {number} start @param {number} end @param {(done: number) => void} [progress]
+ */
+async function fetchEntries(start, end, progress) {
+  let at = start;
+  while (at < end) {
+    if (cache.has(at)) {
+      at++;
+      continue;
+    }
+    const stop = Math.min(end, at + MAX_PAGE);
+    const url = new URL(api.entries);
+    url.searchParams.set('start', String(at));
+    url.searchParams.set('end', String(stop));
+    const body = await requestJson(url.href);
+    if (body?.start !== at || !Array.isArray(body.entries) || body.entries.length === 0 || body.entries.length > stop - at) {
+      throw new Error(`the log answered entries [${at}, ${stop}) with a malformed page`);
+    }
+    body.entries.forEach((/** @type {unknown} */ b64, /** @type {number} */ i) => {
+      cache.set(at + i, decodeLeaf(at + i, typeof b64 === 'string' ? b64 : ''));
+    });
+    at += body.entries.length;
+    progress?.(at - start);
+  }
+  /** @type {import('./lib/entries.js').DecodedEntry[]} */
+  const out = [];
+  for (let i = start; i < end; i++) out.push(/** @type {import('./lib/entries.js').DecodedEntry} */ (cache.get(i)));
+  return out;
+}
+
+/** @param {import('./lib/entries.js').DecodedEntry} d */
+function entryActions(d) {
+  const wid = warrantIdOf(d);
+  return h(
+    'div',
+    { class: 'buttons' },
+    h('a', { href: `#proof=${d.index}`, 'aria-label': `Check inclusion of entry ${d.index}`, onclick: routeLink }, 'Check inclusion'),
+    wid && UUID_RE.test(wid)
+      ? h('a', { href: `#warrant=${wid}`, 'aria-label': `History of warrant ${wid}`, onclick: routeLink }, 'Warrant history')
+      : null,
+  );
+}
+
+/** @param {import('./lib/entries.js').DecodedEntry} d */
+function entryDetails(d) {
+  const { title, fields } = describeEntry(d);
+  return h('details', {}, h('summary', {}, title), dl(fields.map(([k, v]) => [k, v])));
+}
+
+let pageStart = 0;
+
+async function showEntries() {
+  const cp = await needCheckpoint();
+  const count = Number(byId('entries-count', HTMLSelectElement).value) || 20;
+  const startInput = byId('entries-start', HTMLInputElement);
+  let start = Math.floor(Number(startInput.value));
+  if (!Number.isSafeInteger(start) || start < 0) start = 0;
+  if (cp.size === 0) {
+    status('entries-status', 'The log is empty.');
+    replace(byId('entries-body', HTMLElement));
+    return;
+  }
+  if (start >= cp.size) start = Math.max(0, cp.size - count);
+  pageStart = start;
+  startInput.value = String(start);
+  const end = Math.min(cp.size, start + count);
+  status('entries-status', `Loading entries ${start}–${end - 1}…`);
+  try {
+    const page = await fetchEntries(start, end);
+    replace(
+      byId('entries-body', HTMLElement),
+      table(
+        `Entries ${start}–${end - 1} of ${cp.size}`,
+        ['Index', 'Type', 'Entry', 'Actions'],
+        page.map((d) => [String(d.index), h('span', { class: 'badge' }, d.type), entryDetails(d), entryActions(d)]),
+        { id: 'entries-table' },
+      ),
+    );
+    status('entries-status', `Showing entries ${start}–${end - 1} of ${cp.size} in checkpoint.`);
+    byId('entries-prev', HTMLButtonElement).disabled = start === 0;
+    byId('entries-next', HTMLButtonElement).disabled = end >= cp.size;
+  } catch (err) {
+    status('entries-status', `Could not read entries: ${describeError(err)}`, 'bad');
+  }
+}
+
+/** @param {number} direction */
+async function turnPage(direction) {
+  const count = Number(byId('entries-count', HTMLSelectElement).value) || 20;
+  byId('entries-start', HTMLInputElement).value = String(Math.max(0, pageStart + direction * count));
+  await showEntries();
+}
+
+// ## Warrant history
+
+/** @param {string} title @param {import('./lib/entries.js').DecodedEntry[]} items @param {string} none */
+function historySection(title, items, none) {
+  return h(
+    'section',
+    { 'aria-label': title },
+    h('h3', {}, `${title} (${items.length})`),
+    items.length === 0
+      ? h('p', { class: 'muted' }, none)
+      : h(
+          'ol',
+          { class: 'timeline' },
+          items.map((d) => {
+            const { title: t, fields } = describeEntry(d);
+            return h('li', {}, h('h4', {}, `Entry ${d.index}: ${t}`), dl(fields), entryActions(d));
+          }),
+        ),
+  );
+}
+
+/** @param {string} warrantId */
+async function showWarrant(warrantId) {
+  const id = warrantId.trim().toLowerCase();
+  byId('warrant-id', HTMLInputElement).value = id;
+  if (!UUID_RE.test(id)) {
+    status('warrant-status', 'A warrant ID is a UUID such as 0b0c6f4e-…', 'bad');
+    return;
+  }
+  const body = byId('warrant-body', HTMLElement);
+  replace(body);
+  try {
+    const cp = await needCheckpoint();
+    status('warrant-status', `Scanning ${cp.size} entries…`);
+    const all = await fetchEntries(0, cp.size, (done) => status('warrant-status', `Scanned ${done} of ${cp.size} entries…`));
+    const hist = warrantHistory(id, all);
+    const found = Object.values(hist).reduce((n, list) => n + list.length, 0);
+    if (found === 0) {
+      status('warrant-status', `Warrant ${id} does not appear in the ${cp.size} entries of the latest checkpoint.`, 'warn');
+      return;
+    }
+    const cover = hist.cover[0]?.entry;
+    const approvals = hist.approvals.filter((d) => d.entry?.decision === 'approve').length;
+    const denials = hist.approvals.length - approvals;
+    const now = Date.now() / 1000;
+    const sealedUntil = typeof cover?.sealedUntil === 'number' ? cover.sealedUntil : null;
+    /** @type {string[]} */
+    const facts = [`${approvals} approval(s), ${denials} denial(s)`];
+    if (registry) facts.push(`quorum is ${registry.threshold}`);
+    if (hist.revocations.length) facts.push('revoked');
+    if (sealedUntil !== null) {
+      if (hist.unsealings.length) facts.push('unsealed');
+      else if (sealedUntil <= now) facts.push(`unsealing OVERDUE since ${formatTime(sealedUntil)}`);
+      else facts.push(`sealed until ${formatTime(sealedUntil)}`);
+    }
+    status('warrant-status', `Warrant ${id}: ${facts.join('; ')}.`, sealedUntil !== null && sealedUntil <= now && !hist.unsealings.length ? 'warn' : 'ok');
+    replace(
+      body,
+      historySection('Cover sheet', hist.cover, 'No cover sheet in this log.'),
+      historySection('Approvals and denials', hist.approvals, 'No custodian has decided yet.'),
+      historySection('Decryption requests', hist.requests, 'No decryption requested.'),
+      historySection('Releases', hist.releases, 'No partial decryptions released.'),
+      historySection('Completed decryptions', hist.completions, 'None completed.'),
+      historySection('Misbehaviour', hist.misbehavior, 'None recorded.'),
+      historySection('Revocation', hist.revocations, 'Not revoked.'),
+      historySection('Unsealing', hist.unsealings, sealedUntil !== null && sealedUntil <= now ? 'Overdue: not yet unsealed.' : 'Not yet unsealed.'),
+    );
+  } catch (err) {
+    status('warrant-status', `Could not scan the log: ${describeError(err)}`, 'bad');
+  }
+}
+
+// ## Inclusion proof
+
+/** @param {string} text @returns {Uint8Array[] | string} the hashes, or why the text is not a proof */
+function parseProofText(text) {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  /** @type {Uint8Array[]} */
+  const out = [];
+  for (const [i, line] of lines.entries()) {
+    try {
+      out.push(hexToBytes(line, `line ${i + 1}`));
+    } catch (err) {
+      return `line ${i + 1} is not hex: ${describeError(err)}`;
+    }
+  }
+  return out;
+}
+
+/** @param {readonly Uint8Array[]} proof */
+function proofText(proof) {
+  return proof.map(bytesToHex).join('\n');
+}
+
+/** @param {number} index */
+async function fetchProof(index) {
+  const facts = byId('proof-facts', HTMLElement);
+  byId('proof-index', HTMLInputElement).value = String(index);
+  replace(facts);
+  replace(byId('proof-path', HTMLElement));
+  byId('proof-check-form', HTMLFormElement).hidden = true;
+  proofTarget = null;
+  try {
+    const cp = await needCheckpoint();
+    if (!Number.isSafeInteger(index) || index < 0 || index >= cp.size) {
+      status('proof-result', `Entry ${index} is not in the checkpoint's tree of ${cp.size} entries.`, 'bad');
+      return;
+    }
+    status('proof-result', `Fetching entry ${index} and its proof…`);
+    const [entry] = await fetchEntries(index, index + 1);
+    if (!entry) throw new Error(`entry ${index} is missing`);
+    const url = new URL(api.inclusion);
+    url.searchParams.set('index', String(index));
+    url.searchParams.set('size', String(cp.size));
+    const body = await requestJson(url.href);
+    if (body?.index !== index || body?.size !== cp.size || !Array.isArray(body.proof)) throw new Error('the log answered with a malformed proof');
+    servedProof = body.proof.map((/** @type {unknown} */ p, /** @type {number} */ i) => base64ToBytes(typeof p === 'string' ? p : '', `proof[${i}]`));
+    // The leaf hash is computed here from the entry's bytes, not taken from the server.
+    const hash = await leafHash(entry.bytes);
+    let served = null;
+    try {
+      served = typeof body.leafHash === 'string' ? base64ToBytes(body.leafHash, 'leafHash') : null;
+    } catch {
+      served = null;
+    }
+    proofTarget = { index, size: cp.size, hash, root: cp.root };
+    replace(
+      facts,
+      dl([
+        ['Entry', `${index}: ${describeEntry(entry).title}`],
+        ['Tree size (checkpoint)', String(cp.size)],
+        ['Checkpoint root', h('code', { class: 'wrap' }, bytesToHex(cp.root))],
+        ['Leaf hash, computed here', h('code', { class: 'wrap', id: 'proof-leaf-hash' }, bytesToHex(hash))],
+        [
+          'Leaf hash, served',
+          served === null ? 'missing or malformed' : equalBytes(served, hash) ? 'matches' : h('strong', {}, 'DIFFERS from the entry bytes'),
+        ],
+      ]),
+    );
+    byId('proof-hashes', HTMLTextAreaElement).value = proofText(servedProof);
+    byId('proof-check-form', HTMLFormElement).hidden = false;
+    await checkProof();
+  } catch (err) {
+    status('proof-result', `Could not fetch the proof: ${describeError(err)}`, 'bad');
+  }
+}
+
+async function checkProof() {
+  if (!proofTarget) return;
+  const { index, size, hash, root } = proofTarget;
+  const parsed = parseProofText(byId('proof-hashes', HTMLTextAreaElement).value);
+  const pathEl = byId('proof-path', HTMLElement);
+  if (typeof parsed === 'string') {
+    replace(pathEl);
+    status('proof-result', `✗ Inclusion NOT verified: ${parsed}.`, 'bad');
+    return;
+  }
+  const result = await verifyInclusion(index, size, hash, parsed, root);
+  replace(
+    pathEl,
+    table(
+      `Audit path of entry ${index} in a tree of ${size}`,
+      ['Step', 'Proof hash', 'Position', 'Running hash'],
+      [
+        ['leaf', '—', '—', h('code', { class: 'wrap' }, bytesToHex(hash))],
+        ...result.steps.map((st) => [
+          String(st.position + 1),
+          h('code', { class: 'wrap' }, bytesToHex(st.sibling)),
+          st.side === 'left' ? 'proof hash on the left' : 'proof hash on the right',
+          h('code', { class: 'wrap' }, bytesToHex(st.result)),
+        ]),
+      ],
+      { class: 'path', id: 'proof-path-table' },
+    ),
+    result.computedRoot
+      ? dl([
+          ['Computed root', h('code', { class: 'wrap' }, bytesToHex(result.computedRoot))],
+          ['Checkpoint root', h('code', { class: 'wrap' }, bytesToHex(root))],
+        ])
+      : null,
+  );
+  if (result.ok) status('proof-result', `✓ Inclusion verified: entry ${index} is in the checkpoint of size ${size}.`, 'ok');
+  else status('proof-result', `✗ Inclusion NOT verified: ${result.reason}.`, 'bad');
+}
+
+function tamper() {
+  const area = byId('proof-hashes', HTMLTextAreaElement);
+  const parsed = parseProofText(area.value);
+  if (typeof parsed === 'string' || parsed.length === 0) {
+    status('proof-result', 'There is no proof hash to change (a one-entry tree has an empty proof).', 'warn');
+    return;
+  }
+  const first = /** @type {Uint8Array} */ (parsed[0]).slice();
+  first[0] = /** @type {number} */ (first[0]) ^ 0x01;
+  parsed[0] = first;
+  area.value = proofText(parsed);
+  void checkProof();
+}
+
+// ## Routing: #warrant=<id>, #proof=<index>, #entries=<start>
+
+/** @param {string} hash */
+async function route(hash) {
+  const m = /^#(warrant|proof|entries)=(.+)$/.exec(hash);
+  if (!m) return;
+  const [, kind, value = ''] = m;
+  if (kind === 'warrant') {
+    byId('warrant-h', HTMLElement).focus();
+    await showWarrant(decodeURIComponent(value));
+  } else if (kind === 'proof') {
+    byId('proof-h', HTMLElement).focus();
+    await fetchProof(Number(value));
+  } else {
+    byId('entries-start', HTMLInputElement).value = value;
+    await showEntries();
+  }
+}
+
+/** @param {Event} event */
+function routeLink(event) {
+  const a = event.currentTarget;
+  if (!(a instanceof HTMLAnchorElement)) return;
+  event.preventDefault();
+  const hash = new URL(a.href).hash;
+  history.replaceState(null, '', hash);
+  void route(hash);
+}
+
+// ## Wiring
+
+/** @param {string} id @param {() => Promise<void> | void} fn */
+function onSubmit(id, fn) {
+  byId(id, HTMLFormElement).addEventListener('submit', (event) => {
+    event.preventDefault();
+    void fn();
+  });
+}
+
+function main() {
+  byId('checkpoint-refresh', HTMLButtonElement).addEventListener('click', () => {
+    cache.clear();
+    void loadCheckpoint().then(showEntries);
+  });
+  onSubmit('entries-form', showEntries);
+  byId('entries-prev', HTMLButtonElement).addEventListener('click', () => void turnPage(-1));
+  byId('entries-next', HTMLButtonElement).addEventListener('click', () => void turnPage(1));
+  onSubmit('warrant-form', () => {
+    const id = byId('warrant-id', HTMLInputElement).value.trim().toLowerCase();
+    history.replaceState(null, '', `#warrant=${id}`);
+    return showWarrant(id);
+  });
+  onSubmit('proof-form', () => {
+    const index = Number(byId('proof-index', HTMLInputElement).value);
+    history.replaceState(null, '', `#proof=${index}`);
+    return fetchProof(index);
+  });
+  onSubmit('proof-check-form', checkProof);
+  byId('proof-tamper', HTMLButtonElement).addEventListener('click', tamper);
+  byId('proof-reset', HTMLButtonElement).addEventListener('click', () => {
+    byId('proof-hashes', HTMLTextAreaElement).value = proofText(servedProof);
+    void checkProof();
+  });
+  window.addEventListener('hashchange', () => void route(location.hash));
+  void (async () => {
+    await loadCheckpoint();
+    await showEntries();
+    await route(location.hash);
+    document.body.dataset.ready = 'true';
+  })();
+}
+
+main();

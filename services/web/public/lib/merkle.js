@@ -1,0 +1,126 @@
+// @ts-check
+/**
+ * RFC 6962 / RFC 9162 Merkle hashing and inclusion-proof verification in the
+ * browser, with WebCrypto SHA-256 (DESIGN.md §4.3). Proofs, indices, sizes
+ * and roots come from the network: malformed input gives a failed result
+ * with a reason, never an exception (STYLE.md); only a wrong JS type throws.
+ */
+import { concatBytes, equalBytes } from './bytes.js';
+
+/** Length of every tree hash (SHA-256). */
+const HASH_SIZE = 32;
+/** A tree of at most 2^53 − 1 leaves has paths of at most 53 hashes. */
+const MAX_PROOF_LENGTH = 64;
+
+/** @param {...Uint8Array} parts @returns {Promise<Uint8Array>} */
+async function sha256(...parts) {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', concatBytes(...parts)));
+}
+
+/** `SHA256(0x00 ‖ data)` (RFC 9162 §2.1.1). @param {Uint8Array} data */
+function leafHash(data) {
+  if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array');
+  return sha256(Uint8Array.of(0x00), data);
+}
+
+/** `SHA256(0x01 ‖ left ‖ right)` (RFC 9162 §2.1.1). @param {Uint8Array} left @param {Uint8Array} right */
+function nodeHash(left, right) {
+  return sha256(Uint8Array.of(0x01), left, right);
+}
+
+/**
+ * One hashing step along an audit path.
+ * @typedef {object} PathStep
+ * @property {number} position  index of the proof element (0 = next to the leaf)
+ * @property {'left' | 'right'} side  where the proof hash sits relative to the running hash
+ * @property {Uint8Array} sibling  the proof hash
+ * @property {Uint8Array} result  the running hash after this step
+ */
+
+/**
+ * @typedef {object} InclusionResult
+ * @property {boolean} ok  true iff the proof leads from the leaf hash to `root`
+ * @property {string} reason  why not (empty when ok)
+ * @property {Uint8Array | null} computedRoot  the root the proof leads to, if well-formed
+ * @property {PathStep[]} steps
+ */
+
+/** @param {unknown} v @returns {v is number} */
+const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * The root that `proof` leads to from leaf `index` with hash `hash` in a tree
+ * of `size` leaves (RFC 9162 §2.1.3.2 steps 1–4), with every step recorded.
+ * Requires 0 ≤ index < size; returns a failed result otherwise.
+ * @param {number} index
+ * @param {number} size
+ * @param {Uint8Array} hash  the leaf hash, `SHA256(0x00 ‖ leaf)`
+ * @param {readonly Uint8Array[]} proof  leaf side first
+ * @returns {Promise<{ root: Uint8Array | null, reason: string, steps: PathStep[] }>}
+ */
+async function rootFromInclusionProof(index, size, hash, proof) {
+  if (!(hash instanceof Uint8Array)) throw new TypeError('hash must be a Uint8Array');
+  if (!Array.isArray(proof)) throw new TypeError('proof must be an array');
+  /** @type {PathStep[]} */
+  const steps = [];
+  const fail = (/** @type {string} */ reason) => ({ root: null, reason, steps });
+  if (!isCount(index) || !isCount(size)) return fail('index and size must be integers in [0, 2^53 − 1]');
+  // RFC 9162 §2.1.3.2 step 1
+  if (index >= size) return fail(`index ${index} is not below the tree size ${size}`);
+  if (hash.length !== HASH_SIZE) return fail(`the leaf hash must be ${HASH_SIZE} bytes`);
+  if (proof.length > MAX_PROOF_LENGTH) return fail('the proof is too long');
+  for (const [i, p] of proof.entries()) {
+    if (!(p instanceof Uint8Array) || p.length !== HASH_SIZE) return fail(`proof hash ${i} must be ${HASH_SIZE} bytes`);
+  }
+  // Step 2: BigInt, because JS shifts are 32-bit.
+  let fn = BigInt(index);
+  let sn = BigInt(size - 1);
+  // Step 3
+  let r = hash;
+  // Step 4
+  for (const [position, p] of proof.entries()) {
+    if (sn === 0n) return fail('the proof is longer than the path from this leaf');
+    if ((fn & 1n) === 1n || fn === sn) {
+      r = await nodeHash(p, r);
+      steps.push({ position, side: 'left', sibling: p, result: r });
+      // Step 4b.ii: skip the levels where this node has no right sibling.
+      if ((fn & 1n) === 0n) {
+        while ((fn & 1n) === 0n && fn !== 0n) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      }
+    } else {
+      r = await nodeHash(r, p);
+      steps.push({ position, side: 'right', sibling: p, result: r });
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  // Step 5, first half: the path must reach the top.
+  if (sn !== 0n) return fail('the proof is shorter than the path from this leaf');
+  return { root: r, reason: '', steps };
+}
+
+/**
+ * RFC 9162 §2.1.3.2: does `proof` show leaf `index` with hash `hash` in the
+ * tree of `size` leaves whose root is `root`?
+ * @param {number} index
+ * @param {number} size
+ * @param {Uint8Array} hash
+ * @param {readonly Uint8Array[]} proof
+ * @param {Uint8Array} root
+ * @returns {Promise<InclusionResult>}
+ */
+async function verifyInclusion(index, size, hash, proof, root) {
+  if (!(root instanceof Uint8Array)) throw new TypeError('root must be a Uint8Array');
+  const { root: computedRoot, reason, steps } = await rootFromInclusionProof(index, size, hash, proof);
+  if (computedRoot === null) return { ok: false, reason, computedRoot, steps };
+  // Step 5, second half.
+  if (!equalBytes(computedRoot, root)) {
+    return { ok: false, reason: 'the proof leads to a different root than the checkpoint', computedRoot, steps };
+  }
+  return { ok: true, reason: '', computedRoot, steps };
+}
+
+export { HASH_SIZE, leafHash, nodeHash, rootFromInclusionProof, sha256, verifyInclusion };

@@ -1,0 +1,173 @@
+/**
+ * The public log explorer in headless Chromium against a stand-in log (the
+ * DESIGN.md §4.4 read API over shared/src/log): checkpoint and cosigners,
+ * paging, decoding, a warrant's history, and the in-browser inclusion check
+ * passing, then failing when one proof byte changes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { bytesToBase64 } from '@custodes/shared/crypto';
+import { launchBrowser, newContext, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
+import type { PageWatch } from './helpers/browser';
+import { populatedLog } from './helpers/scenario';
+import type { Scenario } from './helpers/scenario';
+import type { Served } from './helpers/world';
+
+describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, () => {
+  let scenario: Scenario;
+  let coordinator: Served;
+  let browser: Browser;
+  let context: BrowserContext;
+  let watch: PageWatch;
+  let page: Page;
+
+  beforeAll(async () => {
+    scenario = populatedLog();
+    coordinator = await scenario.log.serve();
+    browser = await launchBrowser();
+    ({ context, watch } = await newContext(browser, [coordinator.url]));
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await coordinator?.close();
+  });
+
+  async function open(hash = ''): Promise<void> {
+    await page.goto(`${coordinator.url}/explorer/${hash}`);
+    await page.waitForSelector('body[data-ready="true"]');
+  }
+
+  it('serves the page with a strict CSP and redirects /explorer to /explorer/', async () => {
+    const res = await fetch(`${coordinator.url}/explorer`, { redirect: 'manual' });
+    expect(res.status).toBe(301);
+    expect(res.headers.get('location')).toBe('/explorer/');
+    const page = await fetch(`${coordinator.url}/explorer/`);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    const lib = await fetch(`${coordinator.url}/explorer/lib/merkle.js`);
+    expect(lib.headers.get('content-type')).toMatch(/javascript/);
+  });
+
+  it('shows the latest checkpoint and identifies its cosigners', async () => {
+    await open();
+    const { log, world } = scenario;
+    await expect.poll(() => page.locator('#checkpoint-size').textContent()).toBe(String(log.checkpointSize));
+    expect(await page.locator('#checkpoint-root').textContent()).toBe(bytesToBase64(log.root()));
+    const rows = page.locator('#cosigners tbody tr');
+    expect(await rows.count()).toBe(1 + world.custodians.length);
+    const text = await page.locator('#cosigners').innerText();
+    expect(text).toContain('log signature');
+    for (const c of world.custodians) expect(text).toContain(`${c.name}\tcosignature (custodian ${c.index})`);
+    expect(await page.locator('#checkpoint-status').textContent()).toBe('Cosigned by 3 of 3 custodians (auditors require 2).');
+    await screenshot(page, 'explorer-checkpoint');
+  });
+
+  it('pages through the entries, decoding each by type', async () => {
+    await open();
+    const rows = page.locator('#entries-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(20);
+    expect(await rows.nth(0).innerText()).toContain('Registry #0: 2 of 3 custodians');
+    expect(await rows.nth(scenario.approvalIndex).innerText()).toContain('Approval by custodian 1');
+    expect(await rows.nth(scenario.junkIndex).innerText()).toContain('Undecodable leaf (unknown entry type)');
+    const types = await page.locator('#entries-table tbody tr td:nth-child(2)').allInnerTexts();
+    for (const t of ['registry', 'warrant', 'approval', 'decryption-request', 'release', 'decryption-complete', 'revocation', 'unseal', 'undecodable']) {
+      expect(types).toContain(t);
+    }
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => page.locator('#entries-status').textContent()).toBe(`Showing entries 20–${scenario.log.checkpointSize - 1} of ${scenario.log.checkpointSize} in checkpoint.`);
+    expect(await rows.count()).toBe(scenario.log.checkpointSize - 20);
+    expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await expect.poll(() => rows.first().innerText()).toContain('Registry #0');
+  });
+
+  it("assembles a warrant's public history: cover sheet, decisions, request, releases, completion", async () => {
+    await open();
+    await page.getByLabel('Warrant ID').fill(scenario.served.warrant.id);
+    await page.getByRole('button', { name: 'Find in the log' }).click();
+    const status = page.locator('#warrant-status');
+    await expect.poll(() => status.textContent()).toMatch(/^Warrant .*: 2 approval\(s\), 1 denial\(s\); quorum is 2; sealed until/);
+    const body = page.locator('#warrant-body');
+    const text = await body.innerText();
+    expect(text).toContain('Cover sheet (1)');
+    expect(text).toContain('Approvals and denials (3)');
+    expect(text).toContain('subject count exceeds our policy');
+    expect(text).toContain('Decryption requests (1)');
+    expect(text).toContain('Releases (2)');
+    expect(text).toContain('Completed decryptions (1)');
+    expect(text).toContain('Revocation (0)');
+    // Another warrant's entries are not mixed in.
+    expect(text).not.toContain(scenario.revoked.warrant.id);
+    expect(page.url()).toContain(`#warrant=${scenario.served.warrant.id}`);
+    await screenshot(page, 'explorer-warrant-history');
+  });
+
+  it('flags an overdue unsealing and shows a revocation and an unsealing', async () => {
+    await open(`#warrant=${scenario.overdue.warrant.id}`);
+    await expect.poll(() => page.locator('#warrant-status').textContent()).toMatch(/unsealing OVERDUE since/);
+    expect(await page.locator('#warrant-body').innerText()).toContain('Overdue: not yet unsealed.');
+    await open(`#warrant=${scenario.revoked.warrant.id}`);
+    await expect.poll(() => page.locator('#warrant-status').textContent()).toMatch(/revoked/);
+    expect(await page.locator('#warrant-body').innerText()).toContain('investigation closed');
+    await open(`#warrant=${scenario.unsealed.warrant.id}`);
+    await expect.poll(() => page.locator('#warrant-status').textContent()).toMatch(/; unsealed\./);
+    expect(await page.locator('#warrant-body').innerText()).toContain('acct:alice@example.org');
+  });
+
+  it('checks an inclusion proof in the browser, and fails it when one proof byte changes', async () => {
+    await open();
+    const index = scenario.approvalIndex;
+    await page.getByLabel('Entry index to prove').fill(String(index));
+    await page.getByRole('button', { name: 'Fetch and check proof' }).click();
+    const result = page.locator('#proof-result');
+    await expect.poll(() => result.textContent()).toBe(`✓ Inclusion verified: entry ${index} is in the checkpoint of size ${scenario.log.checkpointSize}.`);
+    const proofLines = (await page.getByLabel(/Proof hashes/).inputValue()).split('\n');
+    expect(proofLines.length).toBeGreaterThanOrEqual(4);
+    // One row for the leaf, one per proof hash.
+    expect(await page.locator('#proof-path-table tbody tr').count()).toBe(proofLines.length + 1);
+    await screenshot(page, 'explorer-proof-ok');
+
+    // Edit one byte of the second proof hash by hand.
+    const edited = [...proofLines];
+    const line = edited[1]!;
+    edited[1] = `${line.slice(0, 10)}${line.slice(10, 12) === 'ff' ? '00' : 'ff'}${line.slice(12)}`;
+    await page.getByLabel(/Proof hashes/).fill(edited.join('\n'));
+    await page.getByRole('button', { name: 'Check this proof again' }).click();
+    await expect.poll(() => result.textContent()).toBe('✗ Inclusion NOT verified: the proof leads to a different root than the checkpoint.');
+    expect(await result.getAttribute('class')).toContain('bad');
+    await screenshot(page, 'explorer-proof-tampered');
+
+    await page.getByRole('button', { name: 'Restore the served proof' }).click();
+    await expect.poll(() => result.textContent()).toMatch(/^✓ Inclusion verified/);
+    await page.getByRole('button', { name: 'Flip one bit of the first proof hash' }).click();
+    await expect.poll(() => result.textContent()).toMatch(/^✗ Inclusion NOT verified/);
+    // Junk in the text area is a failed check, not a crash.
+    await page.getByLabel(/Proof hashes/).fill('not hex');
+    await page.getByRole('button', { name: 'Check this proof again' }).click();
+    await expect.poll(() => result.textContent()).toMatch(/^✗ Inclusion NOT verified: line 1 is not hex/);
+  });
+
+  it('works from the keyboard alone', async () => {
+    await open();
+    // From an entry's "Check inclusion" link to a verified proof, with Enter.
+    const link = page.getByRole('link', { name: 'Check inclusion of entry 3' });
+    await link.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#proof-result').textContent()).toMatch(/^✓ Inclusion verified: entry 3 /);
+    expect(await page.locator(':focus').getAttribute('id')).toBe('proof-h');
+    // Tab from the warrant field to its button and submit with the keyboard.
+    await page.getByLabel('Warrant ID').focus();
+    await page.keyboard.type(scenario.revoked.warrant.id);
+    await page.keyboard.press('Tab');
+    expect(await page.locator(':focus').textContent()).toBe('Find in the log');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#warrant-status').textContent()).toMatch(/revoked/);
+  });
+
+  it('made no request off its origin and raised no script or CSP error', () => {
+    expect(watch.offOrigin).toEqual([]);
+    expect(watch.errors).toEqual([]);
+  });
+});

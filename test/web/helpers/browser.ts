@@ -1,0 +1,92 @@
+/**
+ * Headless Chromium for the browser tests, through playwright-core and the
+ * system's Debian Chromium (playwright's own browser download does not work
+ * here). Under CI=true a missing Chromium fails the tests (.ci/run installs
+ * it); elsewhere the browser tests are skipped with the reason in their
+ * names and a loud warning.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CUSTODES_CHROMIUM ?? '/usr/bin/chromium';
+export const HAVE_CHROMIUM = existsSync(CHROMIUM_PATH);
+const IN_CI = process.env.CI === 'true';
+
+/** True when the browser tests must be skipped (no Chromium, not in CI). */
+export const SKIP_BROWSER = !HAVE_CHROMIUM && !IN_CI;
+/** Appended to test names so a skip says why. */
+export const SKIP_REASON = SKIP_BROWSER ? ` [SKIPPED: no Chromium at ${CHROMIUM_PATH}; apt-get install -y chromium]` : '';
+
+if (SKIP_BROWSER) {
+  console.warn(
+    `\n!!! ${'='.repeat(70)}\n!!! Browser tests SKIPPED: Chromium is not installed at ${CHROMIUM_PATH}.\n` +
+      `!!! Install it with: apt-get update && apt-get install -y chromium\n` +
+      `!!! (under CI=true these tests fail instead of skipping)\n!!! ${'='.repeat(70)}\n`,
+  );
+}
+
+export const SCREENSHOT_DIR = join(import.meta.dirname, '../../../artifacts/screenshots');
+
+/** Launches headless Chromium with no background network and a fresh profile (playwright makes one per launch). */
+export async function launchBrowser(): Promise<Browser> {
+  if (!HAVE_CHROMIUM) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}; CI=true requires it (apt-get update && apt-get install -y chromium)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** What a page did that a test should see: errors, CSP violations, requests off the page's origin. */
+export interface PageWatch {
+  readonly errors: string[];
+  readonly offOrigin: string[];
+}
+
+/**
+ * A context whose pages may talk only to `allowed` origins: anything else is
+ * aborted and recorded (the pages must work with no external network).
+ */
+export async function newContext(browser: Browser, allowed: readonly string[]): Promise<{ context: BrowserContext; watch: PageWatch }> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const watch: PageWatch = { errors: [], offOrigin: [] };
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (allowed.some((origin) => url.startsWith(`${origin}/`))) return route.continue();
+    watch.offOrigin.push(url);
+    return route.abort();
+  });
+  context.on('page', (page) => watchPage(page, watch));
+  return { context, watch };
+}
+
+function watchPage(page: Page, watch: PageWatch): void {
+  page.on('pageerror', (err) => watch.errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    // Failed fetches the test provokes on purpose (401, 400) are logged by Chromium as errors: keep only script and CSP errors.
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    if (/Failed to load resource: the server responded with a status of (4\d\d)/.test(text)) return;
+    watch.errors.push(`console: ${text}`);
+  });
+}
+
+/** Saves a full-page screenshot to artifacts/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

@@ -1,0 +1,76 @@
+/**
+ * The browser modules of services/web/public/lib, loaded in Node (which has
+ * WebCrypto and TextDecoder), typed by hand: they are plain JS with JSDoc.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PUBLIC_DIR } from '../../../services/web/src/index';
+
+export interface PathStep {
+  position: number;
+  side: 'left' | 'right';
+  sibling: Uint8Array;
+  result: Uint8Array;
+}
+export interface InclusionResult {
+  ok: boolean;
+  reason: string;
+  computedRoot: Uint8Array | null;
+  steps: PathStep[];
+}
+export interface MerkleModule {
+  leafHash(data: Uint8Array): Promise<Uint8Array>;
+  nodeHash(l: Uint8Array, r: Uint8Array): Promise<Uint8Array>;
+  verifyInclusion(index: number, size: number, hash: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): Promise<InclusionResult>;
+}
+export interface NoteSignature {
+  name: string;
+  keyId: string;
+  signature: Uint8Array;
+  timestamp: number | null;
+}
+export interface ParsedCheckpoint {
+  origin: string;
+  size: number;
+  root: Uint8Array;
+  text: string;
+  signatures: NoteSignature[];
+}
+export interface NoteModule {
+  parseCheckpointNote(note: string): ParsedCheckpoint;
+  noteKeyId(name: string, kind: 'log' | 'cosignature', xonlyHex: string): Promise<string>;
+  classifySignatures(
+    cp: ParsedCheckpoint,
+    registry: { origin: string; logKey: string; custodians: { index: number; name: string; signingKey: string }[] } | null,
+  ): Promise<{ signature: NoteSignature; role: 'log' | 'cosignature' | 'unknown'; custodian: number | null }[]>;
+}
+export interface DecodedEntry {
+  index: number;
+  bytes: Uint8Array;
+  entry: Record<string, unknown> | null;
+  type: string;
+  error: string;
+}
+export interface EntriesModule {
+  decodeLeaf(index: number, b64: string): DecodedEntry;
+  describeEntry(d: DecodedEntry): { title: string; fields: [string, string][] };
+  warrantHistory(id: string, entries: readonly DecodedEntry[]): Record<string, DecodedEntry[]>;
+}
+export interface BytesModule {
+  base64ToBytes(b64: string, name?: string): Uint8Array;
+  hexToBytes(hex: string, name?: string): Uint8Array;
+}
+export interface ChartsModule {
+  quorumHistogram(hours: readonly number[]): [string, number][];
+  median(values: readonly number[]): number | null;
+}
+
+async function load<T>(file: string): Promise<T> {
+  return (await import(pathToFileURL(join(PUBLIC_DIR, 'lib', file)).href)) as T;
+}
+
+export const loadMerkle = () => load<MerkleModule>('merkle.js');
+export const loadNote = () => load<NoteModule>('note.js');
+export const loadEntries = () => load<EntriesModule>('entries.js');
+export const loadBytes = () => load<BytesModule>('bytes.js');
+export const loadCharts = () => load<ChartsModule>('charts.js');

@@ -1,0 +1,237 @@
+/**
+ * The explorer's browser modules, run in Node against the project's own log
+ * library: every inclusion proof for every tree size up to 64 verifies, and
+ * fails with any single bit flipped (STYLE.md); the transparency-dev vectors;
+ * checkpoint notes and key IDs as shared/src/log writes them; entry decoding
+ * of junk leaves.
+ */
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bytesToBase64, bytesToHex, hexToBytes, utf8 } from '@custodes/shared/crypto';
+import { COSIGNATURE_KEY_TYPE, cosignCheckpoint, LOG_KEY_TYPE, MemoryTree, noteKeyId, signCheckpoint } from '@custodes/shared/log';
+import { canonicalBytes, warrantCoverSheet } from '@custodes/shared/records';
+import { loadBytes, loadCharts, loadEntries, loadMerkle, loadNote } from './helpers/lib';
+import { issueWarrant, makeWorld, ORIGIN, signedApproval } from './helpers/world';
+
+const merkle = await loadMerkle();
+const note = await loadNote();
+const entries = await loadEntries();
+const bytes = await loadBytes();
+const charts = await loadCharts();
+
+const leafOf = (i: number) => utf8(`leaf ${i}`);
+
+function treeOf(size: number): MemoryTree {
+  const t = new MemoryTree();
+  for (let i = 0; i < size; i++) t.append(leafOf(i));
+  return t;
+}
+
+describe('merkle.js: RFC 9162 §2.1.3.2 in WebCrypto', () => {
+  it('hashes leaves and nodes as RFC 6962', async () => {
+    const t = new MemoryTree();
+    t.append(leafOf(0));
+    t.append(leafOf(1));
+    const l0 = await merkle.leafHash(leafOf(0));
+    const l1 = await merkle.leafHash(leafOf(1));
+    expect(await merkle.nodeHash(l0, l1)).toEqual(t.root());
+  });
+
+  it('verifies every proof for every size up to 64, and rejects each with one bit flipped', async () => {
+    let checked = 0;
+    for (let size = 1; size <= 64; size++) {
+      const t = treeOf(size);
+      const root = t.root();
+      for (let index = 0; index < size; index++) {
+        const proof = t.inclusionProof(index, size);
+        const hash = await merkle.leafHash(leafOf(index));
+        const ok = await merkle.verifyInclusion(index, size, hash, proof, root);
+        expect(ok.ok, `size ${size} index ${index}`).toBe(true);
+        expect(ok.steps).toHaveLength(proof.length);
+        // one bit in one proof hash (the position varies with the index)
+        if (proof.length > 0) {
+          const which = index % proof.length;
+          const bad = proof.map((p) => p.slice());
+          const hashToFlip = bad[which]!;
+          hashToFlip[index % 32] = hashToFlip[index % 32]! ^ (1 << (index % 8));
+          const r = await merkle.verifyInclusion(index, size, hash, bad, root);
+          expect(r.ok).toBe(false);
+          expect(r.reason).toMatch(/different root/);
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBe((64 * 65) / 2);
+  });
+
+  it('rejects a wrong index, size, leaf, root, and a short or long proof', async () => {
+    const t = treeOf(13);
+    const root = t.root();
+    const proof = t.inclusionProof(5, 13);
+    const hash = await merkle.leafHash(leafOf(5));
+    expect((await merkle.verifyInclusion(5, 13, hash, proof, root)).ok).toBe(true);
+    expect((await merkle.verifyInclusion(4, 13, hash, proof, root)).ok).toBe(false);
+    // A size of the same path shape proves the same root (the root binds the size); another shape fails.
+    expect((await merkle.verifyInclusion(5, 6, hash, proof, root)).ok).toBe(false);
+    expect((await merkle.verifyInclusion(13, 13, hash, proof, root)).reason).toMatch(/not below the tree size/);
+    expect((await merkle.verifyInclusion(5, 13, await merkle.leafHash(leafOf(6)), proof, root)).ok).toBe(false);
+    expect((await merkle.verifyInclusion(5, 13, hash, proof, t.root(12))).ok).toBe(false);
+    expect((await merkle.verifyInclusion(5, 13, hash, proof.slice(1), root)).reason).toMatch(/shorter/);
+    expect((await merkle.verifyInclusion(5, 13, hash, [...proof, proof[0]!], root)).reason).toMatch(/longer/);
+    expect((await merkle.verifyInclusion(5, 13, hash, [proof[0]!.slice(1), ...proof.slice(1)], root)).reason).toMatch(/32 bytes/);
+    for (const junk of [NaN, -1, 1.5, 2 ** 53, Infinity]) {
+      expect((await merkle.verifyInclusion(junk, 13, hash, proof, root)).ok).toBe(false);
+      expect((await merkle.verifyInclusion(5, junk, hash, proof, root)).ok).toBe(false);
+    }
+  });
+
+  it('throws only for a caller bug (wrong JS types)', async () => {
+    await expect(merkle.verifyInclusion(0, 1, 'x' as unknown as Uint8Array, [], new Uint8Array(32))).rejects.toThrow(TypeError);
+    await expect(merkle.verifyInclusion(0, 1, new Uint8Array(32), null as unknown as [], new Uint8Array(32))).rejects.toThrow(TypeError);
+  });
+
+  const vectors = join(import.meta.dirname, '../../../shared/conformance/merkle/testdata/inclusion');
+  it.skipIf(!existsSync(vectors))('agrees with the transparency-dev/merkle inclusion vectors', async () => {
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (name.endsWith('.json')) files.push(p);
+      }
+    };
+    walk(vectors);
+    expect(files.length).toBeGreaterThanOrEqual(80);
+    const b64 = (s: string) => Uint8Array.from(Buffer.from(s, 'base64'));
+    for (const file of files) {
+      const v = JSON.parse(readFileSync(file, 'utf8')) as { leafIdx: number; treeSize: number; root: string; leafHash: string; proof: string[] | null; wantErr: boolean };
+      const r = await merkle.verifyInclusion(v.leafIdx, v.treeSize, b64(v.leafHash), (v.proof ?? []).map(b64), b64(v.root));
+      expect(r.ok, file).toBe(!v.wantErr);
+    }
+  });
+});
+
+describe('note.js: checkpoints and signature lines', () => {
+  const world = makeWorld(1_800_000_000);
+  const t = treeOf(7);
+  const cp = { origin: ORIGIN, size: 7, root: t.root() };
+  const sk = (hex: string) => hexToBytes(hex, 32);
+  const signed =
+    signCheckpoint(cp, sk(world.log.secretKey)) +
+    world.custodians
+      .slice(0, 2)
+      .map((c) => cosignCheckpoint(cp, { name: c.name, secretKey: sk(c.secretKey), timestamp: 1_800_000_123 }))
+      .join('');
+  const registry = { origin: ORIGIN, logKey: world.log.publicKey, custodians: world.custodians.map((c) => ({ index: c.index, name: c.name, signingKey: c.publicKey })) };
+
+  it('parses the body and the signature lines', () => {
+    const parsed = note.parseCheckpointNote(signed);
+    expect(parsed.origin).toBe(ORIGIN);
+    expect(parsed.size).toBe(7);
+    expect(parsed.root).toEqual(t.root());
+    expect(parsed.signatures.map((s) => s.name)).toEqual([ORIGIN, world.custodians[0]!.name, world.custodians[1]!.name]);
+    expect(parsed.signatures[0]!.timestamp).toBeNull();
+    expect(parsed.signatures[1]!.timestamp).toBe(1_800_000_123);
+  });
+
+  it('computes key IDs as shared/src/log does', async () => {
+    const c = world.custodians[2]!;
+    expect(await note.noteKeyId(c.name, 'cosignature', c.publicKey)).toBe(bytesToHex(noteKeyId(c.name, COSIGNATURE_KEY_TYPE, hexToBytes(c.publicKey))));
+    expect(await note.noteKeyId(ORIGIN, 'log', world.log.publicKey)).toBe(bytesToHex(noteKeyId(ORIGIN, LOG_KEY_TYPE, hexToBytes(world.log.publicKey))));
+  });
+
+  it('identifies the log key and the cosigners by registry key IDs', async () => {
+    const roles = await note.classifySignatures(note.parseCheckpointNote(signed), registry);
+    expect(roles.map((r) => [r.role, r.custodian])).toEqual([
+      ['log', null],
+      ['cosignature', 1],
+      ['cosignature', 2],
+    ]);
+    // A line under a registered name but another key is not that custodian.
+    const stranger = cosignCheckpoint(cp, { name: world.custodians[2]!.name, secretKey: sk(world.log.secretKey), timestamp: 1 });
+    const mixed = await note.classifySignatures(note.parseCheckpointNote(signed + stranger), registry);
+    expect(mixed.at(-1)!.role).toBe('unknown');
+    expect((await note.classifySignatures(note.parseCheckpointNote(signed), null)).every((r) => r.role === 'unknown')).toBe(true);
+  });
+
+  it('rejects malformed notes with a RangeError', () => {
+    const body = `${ORIGIN}\n7\n${bytesToBase64(t.root())}\n`;
+    const line = signed.slice(signed.indexOf('\n\n') + 2);
+    for (const bad of [
+      '',
+      body,
+      `${body}\n`,
+      `${ORIGIN}\n07\n${bytesToBase64(t.root())}\n\n${line}`,
+      `${ORIGIN}\n7\n${bytesToBase64(t.root().slice(1))}\n\n${line}`,
+      `${ORIGIN}\n7\n${bytesToBase64(t.root())}\nextension\n\n${line}`,
+      `${body}\n- ${ORIGIN} AAAA\n`,
+      `${body}\n— ${ORIGIN} not-base64!\n`,
+      `${body}\n— ${ORIGIN} AAAA\n`,
+      signed.replace('\n\n', '\n\u0007\n'),
+      signed.slice(0, -1),
+    ]) {
+      expect(() => note.parseCheckpointNote(bad), JSON.stringify(bad.slice(0, 40))).toThrow(RangeError);
+    }
+    expect(() => note.parseCheckpointNote(7 as unknown as string)).toThrow(TypeError);
+  });
+});
+
+describe('entries.js: decoding and warrant history', () => {
+  const now = 1_800_000_000;
+  const world = makeWorld(now);
+  const a = issueWarrant(world, now);
+  const b = issueWarrant(world, now);
+  const leaves = [
+    world.registry,
+    warrantCoverSheet(a.warrant, a.commitment),
+    warrantCoverSheet(b.warrant, b.commitment),
+    signedApproval(world.custodians[0]!, a, 'approve', now),
+    signedApproval(world.custodians[1]!, b, 'deny', now, 'scope too broad'),
+  ].map((e, i) => entries.decodeLeaf(i, bytesToBase64(canonicalBytes(e))));
+
+  it('decodes each entry by type', () => {
+    expect(leaves.map((d) => d.type)).toEqual(['registry', 'warrant', 'warrant', 'approval', 'approval']);
+    expect(entries.describeEntry(leaves[0]!).title).toBe('Registry #0: 2 of 3 custodians');
+    expect(entries.describeEntry(leaves[3]!).title).toBe('Approval by custodian 1');
+    expect(entries.describeEntry(leaves[4]!).fields).toContainEqual(['Reason', 'scope too broad']);
+  });
+
+  it('finds a warrant’s history and nothing of another’s', () => {
+    const h = entries.warrantHistory(a.warrant.id, leaves);
+    expect(h.cover!.map((d) => d.index)).toEqual([1]);
+    expect(h.approvals!.map((d) => d.index)).toEqual([3]);
+    expect(entries.warrantHistory(b.warrant.id, leaves).approvals!.map((d) => d.index)).toEqual([4]);
+  });
+
+  it('marks junk leaves undecodable instead of trusting them', () => {
+    for (const junk of ['', '!!!!', bytesToBase64(utf8('[1,2]')), bytesToBase64(utf8('{"type":"evil"}')), bytesToBase64(Uint8Array.of(0xff, 0xfe)), bytesToBase64(utf8('null'))]) {
+      const d = entries.decodeLeaf(9, junk);
+      expect(d.type).toBe('undecodable');
+      expect(entries.describeEntry(d).title).toMatch(/^Undecodable leaf/);
+    }
+  });
+});
+
+describe('bytes.js and charts.js', () => {
+  it('decodes only canonical base64 and hex', () => {
+    expect(bytes.base64ToBytes('AAE=')).toEqual(Uint8Array.of(0, 1));
+    for (const bad of ['AAF=', 'AAE', 'A===', ' AAE=']) expect(() => bytes.base64ToBytes(bad)).toThrow(RangeError);
+    expect(bytes.hexToBytes('00fF')).toEqual(Uint8Array.of(0, 255));
+    for (const bad of ['0', 'zz', '00 ']) expect(() => bytes.hexToBytes(bad)).toThrow(RangeError);
+  });
+
+  it('bins quorum hours and takes medians', () => {
+    expect(charts.quorumHistogram([0.5, 1, 5.9, 6, 30, 80, 200, 168])).toEqual([
+      ['< 1 h', 1],
+      ['1–6 h', 2],
+      ['6–24 h', 1],
+      ['1–3 d', 1],
+      ['3–7 d', 1],
+      ['≥ 7 d', 2],
+    ]);
+    expect(charts.median([])).toBeNull();
+    expect(charts.median([3, 1, 2])).toBe(2);
+    expect(charts.median([4, 1, 2, 3])).toBe(2.5);
+  });
+});
