@@ -127,6 +127,13 @@ describe('whole path', () => {
     const keys = cluster.registry.epochs[0]!.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.signingKey, 32) }));
     expect(verifiedCosigners(parseSignedNote(cp.body), keys).length).toBeGreaterThanOrEqual(THRESHOLD);
 
+    // The service's own logs name no subject, plaintext, token or salt.
+    const logs = cluster.logLines.join('\n');
+    expect(logs).toContain('decryption request finished');
+    for (const secret of ['alice@example.com', 'bob@example.com', 'hello alice', Buffer.from('hello alice').toString('base64'), cluster.tokens.a, cluster.log.secretKey]) {
+      expect(logs).not.toContain(secret);
+    }
+
     // After the retention period the plaintexts are gone.
     cluster.clock.offset += 86_401;
     try {

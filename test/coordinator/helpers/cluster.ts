@@ -23,6 +23,8 @@ import { envelopeSetRoot, newSalt, signRecord, signWarrant } from '@custodes/sha
 import type { DecryptionRequestEntry, RegistryEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
 import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
 import type { Coordinator, CoordinatorConfig } from '@custodes/coordinator';
+import pino from 'pino';
+import { Writable } from 'node:stream';
 import { StandInCustodian } from './standin';
 import type { StandInOptions } from './standin';
 
@@ -53,6 +55,8 @@ export interface Cluster {
   log: Party;
   clock: { offset: number };
   config: CoordinatorConfig;
+  /** Every line the coordinator logged (pino JSON, debug level). */
+  logLines: string[];
   /** Closes the coordinator and starts a new one on the same data directory. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -111,7 +115,15 @@ export async function startCluster(opts: { behaviours?: Record<number, StandInOp
     c: addInvestigatorToken({ dataDir: dir, agency: 'agency-2', investigator: investigators.c.publicKey }),
   };
   const clock = { offset: 0 };
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
   const config: CoordinatorConfig = {
+    logger: pino({ level: 'debug' }, sink),
     dataDir: dir,
     origin: ORIGIN,
     logSecretKey: log.secretKey,
@@ -132,6 +144,7 @@ export async function startCluster(opts: { behaviours?: Record<number, StandInOp
     log,
     clock,
     config,
+    logLines,
     async restart() {
       await cluster.coordinator.close();
       cluster.coordinator = createCoordinator(config);
