@@ -1,0 +1,55 @@
+/**
+ * The log store's tables, numbered migrations applied once each (DESIGN.md §2).
+ * Tracked in `log_migrations`, apart from the coordinator's own, so both can
+ * live in one database file and evolve independently.
+ */
+import type { DB } from '@custodes/shared/service';
+
+const LOG_MIGRATIONS: readonly string[] = [
+  `
+  -- One row per leaf: its exact bytes and SHA256(0x00 ‖ leaf) (RFC 9162 §2.1.1).
+  CREATE TABLE log_entries (
+    idx INTEGER PRIMARY KEY,
+    leaf BLOB NOT NULL,
+    hash BLOB NOT NULL CHECK (length(hash) = 32)
+  );
+  -- Inclusion proof by leaf hash (DESIGN.md §4.3).
+  CREATE INDEX log_entries_by_hash ON log_entries(hash);
+
+  -- Every complete subtree of level ≥ 1, keyed by its position in creation
+  -- order (golang.org/x/mod/sumdb/tlog StoredHashIndex), so inserts append.
+  CREATE TABLE log_nodes (
+    id INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL CHECK (length(hash) = 32)
+  );
+
+  -- Published checkpoints: the signed note grows as cosignatures arrive.
+  CREATE TABLE log_checkpoints (
+    size INTEGER PRIMARY KEY,
+    root BLOB NOT NULL CHECK (length(root) = 32),
+    note TEXT NOT NULL,
+    published_at INTEGER NOT NULL
+  );
+  `,
+];
+
+/** Applies the log's migrations in order, each once, each in one transaction. */
+function migrateLog(db: DB): void {
+  db.exec('CREATE TABLE IF NOT EXISTS log_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const applied = db.prepare('SELECT 1 FROM log_migrations WHERE version = ?');
+  const apply = db.transaction((version: number, sql: string) => {
+    // Checked inside the write transaction: two processes opening a fresh
+    // file must not both migrate.
+    if (applied.get(version) !== undefined) return;
+    db.exec(sql);
+    db.prepare('INSERT INTO log_migrations (version, applied_at) VALUES (?, ?)').run(
+      version,
+      Math.floor(Date.now() / 1000),
+    );
+  });
+  LOG_MIGRATIONS.forEach((sql, i) => {
+    if (applied.get(i + 1) === undefined) apply.immediate(i + 1, sql);
+  });
+}
+
+export { LOG_MIGRATIONS, migrateLog };
