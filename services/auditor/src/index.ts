@@ -13,6 +13,8 @@ export {
   checkLeaves,
   decodeLeaf,
   decodeRecord,
+  iso,
+  overdueFindings,
   type AuditState,
   type DecodedLeaf,
   type RequestState,
@@ -22,3 +24,7 @@ export {
 } from './rules';
 export { AuditorState, STATE_FILE } from './state';
 export { logNoteKey, verifyLog, witnessKeys, type Progress, type VerifiedCheckpoint, type VerifyOptions, type VerifyResult } from './verify';
+export { buildReport, REPORT_FORMAT, reportJson, writeReport, type Count, type ReportInput, type ReportOptions, type TransparencyReport } from './report';
+export { renderReportHtml } from './html';
+export { compareWitness, watchLog, watchRound, type WatchOptions, type WatchRound } from './watch';
+export { EXIT, parseTime, registerAuditCommands, type AuditIo } from './cli';

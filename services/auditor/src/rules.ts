@@ -721,12 +721,19 @@ function applyUnseal(entry: UnsealEntry, ctx: Context): void {
 
 // ## End checks
 
-function checkOverdue(state: AuditState, now: number, report: (index: number, code: FindingCode, message: string) => void): void {
+/** Warrants still sealed after sealedUntil, relative to `now` (DESIGN.md §1 goal 6). */
+export function overdueFindings(state: AuditState, now: number): Finding[] {
+  const out: Finding[] = [];
   for (const w of state.warrants.values()) {
     if (!w.unseal && now > w.entry.sealedUntil) {
-      report(w.index, 'UNSEAL_OVERDUE', `warrant ${short(w.entry.warrantId)} was due to be unsealed at ${iso(w.entry.sealedUntil)} and is still sealed.`);
+      out.push({
+        index: w.index,
+        code: 'UNSEAL_OVERDUE',
+        message: `warrant ${short(w.entry.warrantId)} was due to be unsealed at ${iso(w.entry.sealedUntil)} and is still sealed.`,
+      });
     }
   }
+  return out;
 }
 
 // ## The pipeline
@@ -852,7 +859,7 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
     if ((index + 1) % every === 0) options.onProgress?.(index + 1, leaves.length);
   });
 
-  checkOverdue(state, options.now, (index, code, message) => findings.push({ index, code, message }));
+  findings.push(...overdueFindings(state, options.now));
   options.onProgress?.(leaves.length, leaves.length);
   findings.sort(compareFindings);
   return { findings, state };

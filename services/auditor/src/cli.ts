@@ -1,0 +1,205 @@
+/**
+ * `custodes audit …`: verify, watch and report. The CLI author wires these in
+ * with `registerAuditCommands(program)`. Exit status: 0 without findings,
+ * 1 with findings, 2 when the audit could not run (unreachable log, bad
+ * arguments); reported by throwing CommanderError, which the `custodes` main
+ * turns into the exit code without printing anything more.
+ */
+import { readFileSync } from 'node:fs';
+import { CommanderError, type Command } from 'commander';
+import { AuditError } from './fetch';
+import { formatFinding, type Finding } from './findings';
+import { parsePinnedKeys, type PinnedKeys } from './pins';
+import { writeReport } from './report';
+import type { Progress } from './verify';
+import { verifyLog } from './verify';
+import { watchLog } from './watch';
+
+export interface AuditIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Stops a running watch (default: SIGINT / SIGTERM). */
+  readonly signal?: AbortSignal;
+}
+
+const processIo: AuditIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Exit statuses (see the file comment). */
+export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
+
+class UsageError extends Error {}
+
+function exit(code: number, message: string): never {
+  throw new CommanderError(code, 'custodes.audit', message);
+}
+
+/** Unix seconds from `1767225600` or an ISO 8601 date/time. */
+export function parseTime(text: string, name: string): number {
+  if (/^(0|[1-9][0-9]{0,15})$/.test(text)) return Number(text);
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : NaN;
+  if (!Number.isFinite(ms)) throw new UsageError(`${name} must be Unix seconds or an ISO 8601 date, got "${text}"`);
+  return Math.floor(ms / 1000);
+}
+
+function positiveInt(text: string, name: string): number {
+  if (!/^[1-9][0-9]{0,8}$/.test(text)) throw new UsageError(`${name} must be a positive integer, got "${text}"`);
+  return Number(text);
+}
+
+function readPins(path: string | undefined): PinnedKeys | undefined {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return parsePinnedKeys(JSON.parse(text));
+  } catch (err) {
+    throw new UsageError(`${path}: ${err instanceof SyntaxError ? 'not valid JSON' : (err as Error).message}`);
+  }
+}
+
+/** Progress lines on stderr, only for logs longer than one step. */
+function progressPrinter(io: AuditIo, every: number): (p: Progress) => void {
+  return (p) => {
+    if (p.total <= every) return;
+    io.stderr(`audit: ${p.phase === 'fetch' ? 'fetched' : 'checked'} ${p.done}/${p.total} entries\n`);
+  };
+}
+
+function printFindings(io: AuditIo, findings: readonly Finding[]): void {
+  for (const f of findings) io.stdout(formatFinding(f).replace(/\n/g, ' ') + '\n');
+}
+
+/** Runs an action, mapping failures to one stderr line and exit status 2. */
+async function guarded(io: AuditIo, run: () => Promise<number>): Promise<void> {
+  let code: number;
+  try {
+    code = await run();
+  } catch (err) {
+    if (err instanceof CommanderError) throw err;
+    if (err instanceof UsageError || err instanceof AuditError || err instanceof TypeError || err instanceof RangeError) {
+      io.stderr(`custodes: audit: ${err.message.split('\n')[0]}\n`);
+      exit(EXIT.error, err.message);
+    }
+    throw err;
+  }
+  if (code !== EXIT.clean) exit(code, code === EXIT.findings ? 'findings' : 'failed');
+}
+
+function stopSignal(io: AuditIo): { signal: AbortSignal; dispose: () => void } {
+  if (io.signal) return { signal: io.signal, dispose: () => {} };
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+/** Adds `audit verify`, `audit watch` and `audit report` to `program`. */
+export function registerAuditCommands(program: Command, io: AuditIo = processIo): Command {
+  const audit = program.command('audit').description('verify a Custodes log, watch it for split views, publish a transparency report');
+
+  audit
+    .command('verify')
+    .description('fetch the log, check its checkpoint and every rule of DESIGN §1; exit 0 only without findings')
+    .requiredOption('--log <url>', "the coordinator's base URL (public read API)")
+    .option('--state <dir>', 'keep verified checkpoints and entries here (default: in memory, nothing kept)')
+    .option('--pin-keys <file>', 'JSON { format: "custodes.pins.v1", logKey, custodianKeys, origin? } instead of trusting the genesis on first use')
+    .option('--now <time>', 'judge overdue unsealings as of this time (Unix seconds or ISO 8601; default: now)')
+    .option('--progress-every <n>', 'progress on stderr every n entries', '1000')
+    .action((opts: { log: string; state?: string; pinKeys?: string; now?: string; progressEvery: string }) =>
+      guarded(io, async () => {
+        const every = positiveInt(opts.progressEvery, '--progress-every');
+        const result = await verifyLog({
+          logUrl: opts.log,
+          stateDir: opts.state,
+          pinnedKeys: readPins(opts.pinKeys),
+          now: opts.now === undefined ? undefined : parseTime(opts.now, '--now'),
+          progressEvery: every,
+          onProgress: progressPrinter(io, every),
+        });
+        printFindings(io, result.findings);
+        const cp = result.checkpoint;
+        const head = cp ? `checkpoint of size ${cp.size} ${cp.accepted ? `accepted (cosigned by ${cp.cosigners.length})` : 'NOT accepted'}` : 'no checkpoint';
+        io.stderr(`audit: ${result.size} entries verified, ${head}, ${result.findings.length} finding(s)\n`);
+        return result.findings.length === 0 ? EXIT.clean : EXIT.findings;
+      }),
+    );
+
+  audit
+    .command('watch')
+    .description("poll the log, report new findings, compare the coordinator's checkpoint with custodians' cosigned ones")
+    .requiredOption('--log <url>', "the coordinator's base URL")
+    .option('--custodian <url...>', "a custodian's base URL (its public GET /witness/v1/checkpoint); repeatable")
+    .option('--interval <seconds>', 'seconds between rounds', '60')
+    .option('--once', 'one round, then exit (0 without findings, 1 with)')
+    .option('--state <dir>', 'keep state here across restarts (default: in memory)')
+    .option('--pin-keys <file>', 'pinned log and custodian keys (see audit verify)')
+    .action((opts: { log: string; custodian?: string[]; interval: string; once?: boolean; state?: string; pinKeys?: string }) =>
+      guarded(io, async () => {
+        const interval = positiveInt(opts.interval, '--interval');
+        const pins = readPins(opts.pinKeys);
+        const stop = opts.once ? undefined : stopSignal(io);
+        let total = 0;
+        try {
+          await watchLog({
+            logUrl: opts.log,
+            custodianUrls: opts.custodian ?? [],
+            stateDir: opts.state,
+            pinnedKeys: pins,
+            intervalSeconds: interval,
+            once: opts.once === true,
+            signal: stop?.signal,
+            onFindings: (findings) => {
+              total += findings.length;
+              printFindings(io, findings);
+            },
+            onWarning: (message) => io.stderr(`audit: warning: ${message}\n`),
+            onProgress: progressPrinter(io, 1000),
+          });
+        } finally {
+          stop?.dispose();
+        }
+        if (opts.once) io.stderr(`audit: ${total} new finding(s)\n`);
+        return total === 0 ? EXIT.clean : EXIT.findings;
+      }),
+    );
+
+  audit
+    .command('report')
+    .description('write a transparency report (report.json and a self-contained report.html) computed from the log alone')
+    .requiredOption('--log <url>', "the coordinator's base URL")
+    .requiredOption('--out <dir>', 'directory for report.json and report.html')
+    .option('--as-of <time>', 'report as of this time (Unix seconds or ISO 8601; default: the latest entry time)')
+    .option('--state <dir>', 'verified state to reuse (see audit verify)')
+    .option('--pin-keys <file>', 'pinned log and custodian keys (see audit verify)')
+    .action((opts: { log: string; out: string; asOf?: string; state?: string; pinKeys?: string }) =>
+      guarded(io, async () => {
+        const { files, report } = await writeReport({
+          logUrl: opts.log,
+          outDir: opts.out,
+          asOf: opts.asOf === undefined ? undefined : parseTime(opts.asOf, '--as-of'),
+          stateDir: opts.state,
+          pinnedKeys: readPins(opts.pinKeys),
+          onProgress: progressPrinter(io, 1000),
+        });
+        for (const f of files) io.stdout(`${f}\n`);
+        io.stderr(`audit: report of ${report.log.size} entries as of ${report.asOf.iso}, ${report.audit.findings} finding(s)\n`);
+        return EXIT.clean;
+      }),
+    );
+
+  return audit;
+}

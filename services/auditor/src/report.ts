@@ -1,0 +1,319 @@
+/**
+ * `audit report`: a transparency report computed from the log alone
+ * (DESIGN.md §1 goal 6, §5 step 7). Reproducible: the same log and the same
+ * as-of time give a byte-identical report.json; `asOf` is the latest time
+ * carried by an entry unless given.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bytesToBase64 } from '@custodes/shared/crypto';
+import { MemoryTree } from '@custodes/shared/log';
+import { compareFindings, type Finding } from './findings';
+import type { PinnedKeys } from './pins';
+import { renderReportHtml } from './html';
+import { iso, overdueFindings, type AuditState } from './rules';
+import { verifyLog, type Progress, type VerifyResult } from './verify';
+import type { FetchOptions } from './fetch';
+
+export const REPORT_FORMAT = 'custodes.transparency-report.v1';
+
+export interface Count {
+  readonly label: string;
+  readonly count: number;
+}
+
+export interface TransparencyReport {
+  readonly format: typeof REPORT_FORMAT;
+  readonly log: {
+    readonly origin: string;
+    /** Entries the report covers (the verified log). */
+    readonly size: number;
+    /** RFC 6962 root of those entries, base64. */
+    readonly root: string;
+    /** Whether the checkpoint was accepted (signed, consistent, cosigned by ≥ t). */
+    readonly checkpointAccepted: boolean;
+  };
+  readonly asOf: { readonly time: number; readonly iso: string; readonly source: 'latest-entry' | 'given' };
+  readonly warrants: {
+    readonly total: number;
+    /** By month of issue (UTC), every month from the first to the last. */
+    readonly perMonth: readonly Count[];
+    readonly perCourt: readonly Count[];
+    readonly perAgency: readonly Count[];
+    /** approved (reached quorum), denied (quorum impossible), pending, revoked. */
+    readonly outcomes: readonly Count[];
+    readonly expired: number;
+  };
+  readonly decisions: {
+    readonly approvals: number;
+    readonly denials: number;
+    readonly perCustodian: readonly { readonly custodian: number; readonly name: string; readonly approvals: number; readonly denials: number }[];
+  };
+  readonly requests: { readonly total: number; readonly envelopesRequested: number };
+  readonly decryption: {
+    readonly completed: number;
+    readonly envelopesDecrypted: number;
+    readonly envelopesFailed: number;
+    /** Envelopes decrypted by month of completion (UTC). */
+    readonly perMonth: readonly Count[];
+  };
+  readonly timeToQuorum: {
+    /** Warrants that reached quorum. */
+    readonly count: number;
+    /** Seconds from issuedAt to the t-th approval; the lower median for an even count. */
+    readonly medianSeconds: number | null;
+    readonly minSeconds: number | null;
+    readonly maxSeconds: number | null;
+    readonly buckets: readonly Count[];
+  };
+  readonly sealing: {
+    readonly sealed: number;
+    readonly unsealed: number;
+    readonly overdue: number;
+    readonly overdueWarrants: readonly { readonly warrantId: string; readonly sealedUntil: number; readonly index: number }[];
+  };
+  readonly misbehavior: { readonly entries: number; readonly perCustodian: readonly Count[] };
+  readonly audit: { readonly findings: number; readonly byCode: readonly Count[] };
+}
+
+// ## Helpers
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/** Time-to-quorum buckets: upper bounds in seconds (inclusive), the last open. */
+const QUORUM_BUCKETS: readonly { label: string; upTo: number }[] = [
+  { label: '≤ 1 hour', upTo: HOUR },
+  { label: '1–6 hours', upTo: 6 * HOUR },
+  { label: '6–24 hours', upTo: DAY },
+  { label: '1–7 days', upTo: 7 * DAY },
+  { label: '> 7 days', upTo: Infinity },
+];
+
+function month(seconds: number): string {
+  return iso(seconds).slice(0, 7);
+}
+
+/** Every month from the first to the last key, with zeros in between. */
+function monthSeries(counts: ReadonlyMap<string, number>): Count[] {
+  const keys = [...counts.keys()].filter((k) => /^\d{4}-\d{2}$/.test(k)).sort();
+  const first = keys[0];
+  const last = keys.at(-1);
+  if (first === undefined || last === undefined) return [];
+  const out: Count[] = [];
+  let [y, m] = first.split('-').map(Number) as [number, number];
+  for (let guard = 0; guard < 1200; guard++) {
+    const label = `${y}-${String(m).padStart(2, '0')}`;
+    out.push({ label, count: counts.get(label) ?? 0 });
+    if (label === last) break;
+    m += 1;
+    if (m > 12) {
+      m = 1;
+      y += 1;
+    }
+  }
+  return out;
+}
+
+function bump(map: Map<string, number>, key: string, by = 1): void {
+  map.set(key, (map.get(key) ?? 0) + by);
+}
+
+/** Counts sorted by descending count, then label (deterministic). */
+function sortedCounts(map: ReadonlyMap<string, number>): Count[] {
+  return [...map.entries()]
+    .map(([label, count]) => ({ label, count }))
+    .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+}
+
+// ## Building
+
+export interface ReportInput {
+  readonly audit: AuditState;
+  readonly leaves: readonly Uint8Array[];
+  /** Every finding (checkpoint and rules), as of `asOf`. */
+  readonly findings: readonly Finding[];
+  readonly checkpointAccepted: boolean;
+  /** Unix seconds; the latest entry time if omitted. */
+  readonly asOf?: number;
+}
+
+/** Computes the report from a replayed log. Pure. */
+export function buildReport(input: ReportInput): TransparencyReport {
+  const { audit } = input;
+  const asOfTime = input.asOf ?? audit.clock ?? 0;
+  const registry = audit.registry;
+  const tree = new MemoryTree();
+  for (const leaf of input.leaves) tree.append(leaf);
+
+  const perMonth = new Map<string, number>();
+  const perCourt = new Map<string, number>();
+  const perAgency = new Map<string, number>();
+  const outcomes = new Map<string, number>([
+    ['approved', 0],
+    ['denied', 0],
+    ['pending', 0],
+    ['revoked', 0],
+  ]);
+  const decisions = new Map<number, { approvals: number; denials: number }>();
+  const quorumTimes: number[] = [];
+  let expired = 0;
+  let sealed = 0;
+  let unsealed = 0;
+  let requests = 0;
+  let envelopesRequested = 0;
+  for (const w of audit.warrants.values()) {
+    const e = w.entry;
+    bump(perMonth, month(e.issuedAt));
+    bump(perCourt, e.court);
+    bump(perAgency, e.agency);
+    let approvals = 0;
+    let denials = 0;
+    for (const [custodian, d] of w.decisions) {
+      const tally = decisions.get(custodian) ?? { approvals: 0, denials: 0 };
+      if (d.decision === 'approve') {
+        tally.approvals++;
+        approvals++;
+      } else {
+        tally.denials++;
+        denials++;
+      }
+      decisions.set(custodian, tally);
+    }
+    const impossible = registry !== undefined && denials > registry.total - registry.threshold;
+    const outcome = w.revocation ? 'revoked' : w.quorum ? 'approved' : impossible ? 'denied' : 'pending';
+    bump(outcomes, outcome);
+    if (e.expiresAt <= asOfTime) expired++;
+    if (w.quorum) quorumTimes.push(w.quorum.time - e.issuedAt);
+    if (w.unseal) unsealed++;
+    else if (asOfTime <= e.sealedUntil) sealed++;
+    requests += w.requests.length;
+    envelopesRequested += w.envelopesRequested;
+  }
+  const overdue = overdueFindings(audit, asOfTime).map((f) => {
+    const w = [...audit.warrants.values()].find((x) => x.index === f.index)!;
+    return { warrantId: w.entry.warrantId, sealedUntil: w.entry.sealedUntil, index: w.index };
+  });
+
+  const decryptedPerMonth = new Map<string, number>();
+  let completed = 0;
+  let envelopesDecrypted = 0;
+  let envelopesFailed = 0;
+  for (const r of audit.requests.values()) {
+    if (!r.complete) continue;
+    completed++;
+    envelopesDecrypted += r.complete.entry.decrypted;
+    envelopesFailed += r.complete.entry.failed;
+    bump(decryptedPerMonth, month(r.complete.entry.time), r.complete.entry.decrypted);
+  }
+  // Requests whose warrant is unknown are counted too (they are in the log).
+  for (const r of audit.requests.values()) {
+    if (!r.warrant) {
+      requests++;
+      envelopesRequested += r.entry.envelopeCount;
+    }
+  }
+
+  const sortedTimes = [...quorumTimes].sort((a, b) => a - b);
+  const median = sortedTimes.length ? sortedTimes[Math.floor((sortedTimes.length - 1) / 2)]! : null;
+  const buckets = QUORUM_BUCKETS.map((b, i) => ({
+    label: b.label,
+    count: sortedTimes.filter((t) => t <= b.upTo && (i === 0 || t > QUORUM_BUCKETS[i - 1]!.upTo)).length,
+  }));
+
+  const misbehaving = new Map<string, number>();
+  for (const m of audit.misbehaviors) bump(misbehaving, `custodian ${m.entry.custodian}`);
+
+  const findings = [...input.findings].sort(compareFindings);
+  const byCode = new Map<string, number>();
+  for (const f of findings) bump(byCode, f.code);
+
+  const custodianNames = new Map<number, string>();
+  for (const reg of audit.registries) for (const e of reg.entry.epochs) for (const c of e.custodians) custodianNames.set(c.index, c.name);
+  const perCustodian = [...decisions.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([custodian, t]) => ({ custodian, name: custodianNames.get(custodian) ?? `custodian ${custodian}`, approvals: t.approvals, denials: t.denials }));
+
+  const courtName = (id: string) => registry?.court(id)?.name;
+  const agencyName = (id: string) => registry?.agency(id)?.name;
+  return {
+    format: REPORT_FORMAT,
+    log: {
+      origin: registry?.entry.origin ?? '',
+      size: input.leaves.length,
+      root: bytesToBase64(tree.root()),
+      checkpointAccepted: input.checkpointAccepted,
+    },
+    asOf: { time: asOfTime, iso: iso(asOfTime), source: input.asOf === undefined ? 'latest-entry' : 'given' },
+    warrants: {
+      total: audit.warrants.size,
+      perMonth: monthSeries(perMonth),
+      perCourt: sortedCounts(perCourt).map((c) => ({ label: courtName(c.label) ? `${c.label} (${courtName(c.label)})` : c.label, count: c.count })),
+      perAgency: sortedCounts(perAgency).map((c) => ({ label: agencyName(c.label) ? `${c.label} (${agencyName(c.label)})` : c.label, count: c.count })),
+      outcomes: [...outcomes.entries()].map(([label, count]) => ({ label, count })),
+      expired,
+    },
+    decisions: {
+      approvals: perCustodian.reduce((s, c) => s + c.approvals, 0),
+      denials: perCustodian.reduce((s, c) => s + c.denials, 0),
+      perCustodian,
+    },
+    requests: { total: requests, envelopesRequested },
+    decryption: { completed, envelopesDecrypted, envelopesFailed, perMonth: monthSeries(decryptedPerMonth) },
+    timeToQuorum: {
+      count: sortedTimes.length,
+      medianSeconds: median,
+      minSeconds: sortedTimes[0] ?? null,
+      maxSeconds: sortedTimes.at(-1) ?? null,
+      buckets,
+    },
+    sealing: { sealed, unsealed, overdue: overdue.length, overdueWarrants: overdue },
+    misbehavior: { entries: audit.misbehaviors.length, perCustodian: sortedCounts(misbehaving) },
+    audit: { findings: findings.length, byCode: sortedCounts(byCode) },
+  };
+}
+
+/** report.json: two-space JSON with a final newline; key order fixed by construction. */
+export function reportJson(report: TransparencyReport): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}
+
+// ## From a log URL
+
+export interface ReportOptions {
+  readonly logUrl: string;
+  readonly outDir: string;
+  /** Unix seconds; default: the latest time carried by an entry. */
+  readonly asOf?: number;
+  readonly stateDir?: string;
+  readonly pinnedKeys?: PinnedKeys;
+  readonly onProgress?: (progress: Progress) => void;
+  readonly fetch?: FetchOptions;
+}
+
+/** Verifies the log and writes report.json and report.html into `outDir`. */
+export async function writeReport(options: ReportOptions): Promise<{ report: TransparencyReport; verified: VerifyResult; files: string[] }> {
+  // now = 0 leaves overdue unsealings out; they are added relative to asOf below.
+  const verified = await verifyLog({
+    logUrl: options.logUrl,
+    stateDir: options.stateDir,
+    pinnedKeys: options.pinnedKeys,
+    now: 0,
+    onProgress: options.onProgress,
+    fetch: options.fetch,
+  });
+  const asOf = options.asOf ?? verified.audit.clock ?? 0;
+  const findings = [...verified.findings, ...overdueFindings(verified.audit, asOf)];
+  const report = buildReport({
+    audit: verified.audit,
+    leaves: verified.leaves,
+    findings,
+    checkpointAccepted: verified.checkpoint?.accepted ?? false,
+    asOf: options.asOf,
+  });
+  mkdirSync(options.outDir, { recursive: true });
+  const files = [join(options.outDir, 'report.json'), join(options.outDir, 'report.html')];
+  writeFileSync(files[0]!, reportJson(report));
+  writeFileSync(files[1]!, renderReportHtml(report));
+  return { report, verified, files };
+}

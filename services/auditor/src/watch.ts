@@ -1,0 +1,164 @@
+/**
+ * `audit watch`: polls a log, reports findings not reported before, and looks
+ * for split views (DESIGN.md §1 goal 8): the coordinator's checkpoint is
+ * compared with each custodian's latest cosigned one, served publicly at
+ * `GET /witness/v1/checkpoint` (docs/SERVICES.md). Two checkpoints of one size
+ * with different roots, or a custodian's checkpoint that is not a prefix of
+ * the verified log, are SPLIT_VIEW.
+ */
+import { bytesToBase64, equalBytes } from '@custodes/shared/crypto';
+import { MemoryTree, openCheckpoint, verifiedCosigners, verifyConsistency } from '@custodes/shared/log';
+import { AuditError, fetchWitnessCheckpoint, LogClient, type FetchOptions } from './fetch';
+import { compareFindings, type Finding } from './findings';
+import type { PinnedKeys } from './pins';
+import { decodeLeaf } from './rules';
+import { AuditorState } from './state';
+import { logNoteKey, verifyLog, witnessKeys, type Progress, type VerifyResult } from './verify';
+
+export interface WatchOptions {
+  readonly logUrl: string;
+  /** Custodian base URLs whose `/witness/v1/checkpoint` to compare. */
+  readonly custodianUrls?: readonly string[];
+  readonly stateDir?: string;
+  readonly pinnedKeys?: PinnedKeys;
+  /** Seconds between rounds (default 60). */
+  readonly intervalSeconds?: number;
+  /** One round only. */
+  readonly once?: boolean;
+  /** Unix seconds; a function so that a long-running watcher reads the clock each round. */
+  readonly now?: () => number;
+  /** New findings of a round (never repeated across rounds with the same state). */
+  readonly onFindings?: (findings: readonly Finding[], round: number) => void;
+  /** Trouble that is not a finding (an unreachable custodian, a log that cannot be read). */
+  readonly onWarning?: (message: string) => void;
+  readonly onProgress?: (progress: Progress) => void;
+  readonly signal?: AbortSignal;
+  readonly fetch?: FetchOptions;
+}
+
+export interface WatchRound {
+  readonly round: number;
+  /** Findings first reported in this round. */
+  readonly findings: Finding[];
+  readonly size: number;
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * Compares one custodian's cosigned checkpoint with the verified log. Returns
+ * findings; throws AuditError if the custodian cannot be read.
+ */
+export async function compareWitness(custodianUrl: string, verified: VerifyResult, client: LogClient, fetchOpts?: FetchOptions): Promise<Finding[]> {
+  const genesis = verified.leaves[0] && decodeLeaf(verified.leaves[0]);
+  const registry = verified.audit.registry;
+  if (!genesis || !genesis.ok || genesis.entry.type !== 'registry' || !registry) return [];
+  const text = await fetchWitnessCheckpoint(custodianUrl, fetchOpts);
+  const opened = openCheckpoint(text, logNoteKey(genesis.entry.origin, genesis.entry.logKey));
+  const who = custodianUrl;
+  if (!opened) {
+    return [{ index: verified.size, code: 'BAD_CHECKPOINT', message: `the checkpoint served by custodian ${who} is not signed by the log.` }];
+  }
+  const names = verifiedCosigners(opened.note, witnessKeys(registry));
+  if (names.length === 0) {
+    return [{ index: opened.checkpoint.size, code: 'BAD_CHECKPOINT', message: `the checkpoint served by custodian ${who} carries no valid cosignature of a registered custodian.` }];
+  }
+  const label = `${names.join(', ')} (${who})`;
+  const { size, root } = opened.checkpoint;
+  const tree = new MemoryTree();
+  for (const leaf of verified.leaves) tree.append(leaf);
+  if (size <= tree.size) {
+    const ours = tree.root(size);
+    if (equalBytes(ours, root)) return [];
+    return [
+      {
+        index: size,
+        code: 'SPLIT_VIEW',
+        message: `${label} cosigned root ${bytesToBase64(root)} for size ${size}; the log shows auditors root ${bytesToBase64(ours)} at that size.`,
+      },
+    ];
+  }
+  // The custodian is ahead of what we verified: the log must prove it extends our view.
+  if (tree.size === 0) return [];
+  let proof: Uint8Array[];
+  try {
+    proof = await client.consistency(tree.size, size);
+  } catch (err) {
+    if (err instanceof AuditError) return []; // the log has not published that size yet: lag, not proof of a fork
+    throw err;
+  }
+  if (verifyConsistency(tree.size, size, proof, tree.root(), root)) return [];
+  return [
+    {
+      index: size,
+      code: 'SPLIT_VIEW',
+      message: `${label} cosigned a checkpoint of size ${size} that the log cannot prove consistent with the verified checkpoint of size ${tree.size}.`,
+    },
+  ];
+}
+
+/** One round: verify the log, compare every custodian, and keep only findings not reported before. */
+export async function watchRound(options: WatchOptions, state: AuditorState, round: number): Promise<WatchRound> {
+  const now = (options.now ?? nowSeconds)();
+  const verified = await verifyLog({
+    logUrl: options.logUrl,
+    state,
+    pinnedKeys: options.pinnedKeys,
+    now,
+    onProgress: options.onProgress,
+    fetch: options.fetch,
+  });
+  const client = new LogClient(options.logUrl, options.fetch);
+  const findings = [...verified.findings];
+  for (const url of options.custodianUrls ?? []) {
+    try {
+      findings.push(...(await compareWitness(url, verified, client, options.fetch)));
+    } catch (err) {
+      if (!(err instanceof AuditError)) throw err;
+      options.onWarning?.(`custodian ${url}: ${err.message}`);
+    }
+  }
+  findings.sort(compareFindings);
+  const fresh = state.markReported(findings, now);
+  if (fresh.length) options.onFindings?.(fresh, round);
+  return { round, findings: fresh, size: verified.size };
+}
+
+function pause(seconds: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, seconds * 1000);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Polls until `once` or the signal stops it. A log that cannot be read is a
+ * warning for that round, not the end of the watch (unless `once`).
+ */
+export async function watchLog(options: WatchOptions): Promise<WatchRound[]> {
+  const interval = options.intervalSeconds ?? 60;
+  if (!(interval > 0)) throw new RangeError('intervalSeconds must be positive');
+  const state = AuditorState.open(options.stateDir);
+  const rounds: WatchRound[] = [];
+  try {
+    for (let round = 1; ; round++) {
+      try {
+        rounds.push(await watchRound(options, state, round));
+      } catch (err) {
+        if (!(err instanceof AuditError) || options.once) throw err;
+        options.onWarning?.(err.message);
+      }
+      if (options.once || options.signal?.aborted) return rounds;
+      await pause(interval, options.signal);
+      if (options.signal?.aborted) return rounds;
+    }
+  } finally {
+    state.close();
+  }
+}
