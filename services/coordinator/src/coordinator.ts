@@ -121,7 +121,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     res.json({ ok: true, size: store.size() });
   });
   app.use(registryRoutes(ctx));
-  app.use(logReadRoutes(db, store));
+  app.use(logReadRoutes(store));
   app.use(warrantRoutes(ctx));
   app.use(recordRoutes(ctx));
   app.use(requestRoutes(ctx));
