@@ -80,7 +80,7 @@ describe('threshold decryption over random t-of-n (§3.1–§3.4)', () => {
           );
         }
       }),
-      { numRuns: 15 },
+      { numRuns: 20 },
     );
   });
 });

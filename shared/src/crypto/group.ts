@@ -160,6 +160,7 @@ export function schnorrPublicKey(secretKey: Uint8Array): Uint8Array {
 export function schnorrSign(message: Uint8Array, secretKey: Uint8Array, aux?: Uint8Array): Uint8Array {
   abytes(message, undefined, 'message');
   abytes(secretKey, 32, 'secretKey');
+  if (aux !== undefined) abytes(aux, 32, 'aux');
   return secp.schnorr.sign(message, secretKey, aux ?? randomBytes(32));
 }
 

@@ -39,6 +39,7 @@ function evalPoly(coefficients: readonly bigint[], i: number): bigint {
  */
 export function dealShares(threshold: number, total: number, coefficients?: readonly bigint[]): Ceremony {
   checkThreshold(threshold, total);
+  if (coefficients !== undefined && !Array.isArray(coefficients)) throw new TypeError('coefficients must be an array of scalars');
   const coeffs = coefficients ? [...coefficients] : Array.from({ length: threshold }, randomScalar);
   if (coeffs.length !== threshold) throw new RangeError(`expected ${threshold} coefficients, got ${coeffs.length}`);
   const commitments = coeffs.map((a) => mulBase(a));

@@ -14,8 +14,8 @@ export function canonicalJson(value: unknown): string {
     throw new TypeError(`value has no JSON form: ${(err as Error).message}`);
   }
   if (text === undefined) throw new TypeError('value has no JSON form');
-  // canonicalize writes a nested function or symbol as the bare word `undefined`.
-  if (text.includes('undefined') && !isJson(text)) throw new TypeError('value has no JSON form: it holds a function or symbol');
+  // canonicalize writes a nested function as the bare word `undefined`, or drops it from an array.
+  if (holdsFunction(value)) throw new TypeError('value has no JSON form: it holds a function');
   return text;
 }
 
@@ -24,11 +24,11 @@ export function canonicalBytes(value: unknown): Uint8Array {
   return new TextEncoder().encode(canonicalJson(value));
 }
 
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether a function sits anywhere a JSON value is expected (run after canonicalize, so no cycles). */
+function holdsFunction(value: unknown): boolean {
+  if (typeof value === 'function') return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return holdsFunction(toJSON.call(value));
+  return Object.values(value).some(holdsFunction);
 }
