@@ -233,6 +233,10 @@ describe('witness: genesis and entry checks', () => {
     const r = await addCheckpoint(node, standIn, 0);
     expect(r.status).toBe(422);
     expect(r.json.error.code).toBe('ENTRIES_MISMATCH');
+    expect(await replica(node)).toEqual({ size: 0, replicaSize: 0 });
+    delete standIn.faults.serve;
+    expect((await addCheckpoint(node, standIn, 0)).status).toBe(200);
+    expect(await replica(node)).toEqual({ size: 3, replicaSize: 3 });
 
     const standIn2 = new StandIn(world);
     await standIn2.start();

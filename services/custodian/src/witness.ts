@@ -16,7 +16,7 @@ import {
   parseAddCheckpointRequest,
   parseCheckpoint,
   parseSignedNote,
-  rootFromLeafHashes,
+  MemoryTree,
   verifyLogSignature,
 } from '@custodes/shared/log';
 import type { Checkpoint, SignedNote } from '@custodes/shared/log';
@@ -93,6 +93,8 @@ async function trustedRegistry(ctx: Context): Promise<{ registry: RegistryEntry;
 /** One add-checkpoint at a time per node (the fetch sits between check and store). */
 export class Witness {
   #queue: Promise<unknown> = Promise.resolve();
+  /** The replica's Merkle tree, kept between calls; rebuilt from the stored leaf hashes when unsure. */
+  #tree: MemoryTree | null = null;
 
   constructor(private readonly ctx: Context) {}
 
@@ -133,16 +135,21 @@ export class Witness {
 
     const leaves = checkpoint.size > oldSize ? await this.#fetchNew(oldSize, checkpoint.size) : [];
     const hashes = leaves.map((leaf) => leafHash(leaf));
-    const root = rootFromLeafHashes([...ctx.store.leafHashes(oldSize), ...hashes]);
-    if (!equalBytes(root, checkpoint.root)) throw new CustodianError('ENTRIES_MISMATCH', 'the fetched entries do not reproduce the checkpoint root');
-    const entries = leaves.map((leaf, k) => parseLeaf(leaf, oldSize + k));
-
-    ctx.store.tx(() => {
-      // Re-check against the stored head inside the transaction: it is the only writer.
-      this.#precheck(oldSize, proof, checkpoint);
-      entries.forEach((entry: LogEntry, k) => applyEntry(ctx.store, ctx.me, oldSize + k, entry, hashes[k]!, leaves[k]!, genesisLeaf));
-      ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: body.slice(body.indexOf('\n\n') + 2), cosignedAt: nowSeconds(ctx) });
-    });
+    const tree = this.#treeAt(oldSize);
+    try {
+      for (const h of hashes) tree.appendHash(h);
+      if (!equalBytes(tree.root(), checkpoint.root)) throw new CustodianError('ENTRIES_MISMATCH', 'the fetched entries do not reproduce the checkpoint root');
+      const entries = leaves.map((leaf, k) => parseLeaf(leaf, oldSize + k));
+      ctx.store.tx(() => {
+        // Re-check against the stored head inside the transaction: it is the only writer.
+        this.#precheck(oldSize, proof, checkpoint);
+        entries.forEach((entry: LogEntry, k) => applyEntry(ctx.store, ctx.me, oldSize + k, entry, hashes[k]!, leaves[k]!, genesisLeaf));
+        ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: body.slice(body.indexOf('\n\n') + 2), cosignedAt: nowSeconds(ctx) });
+      });
+    } catch (err) {
+      this.#tree = null; // it may hold leaves that were not stored: rebuild from the replica next time
+      throw err;
+    }
 
     const reg = currentRegistry(ctx.store)!.entry;
     const self = custodianRecord(reg, ctx.node.custodian);
@@ -150,6 +157,16 @@ export class Witness {
     const cosignature = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.signingKey(), timestamp: nowSeconds(ctx) });
     ctx.log.info({ origin: checkpoint.origin, size: checkpoint.size, root: bytesToHex(checkpoint.root), added: leaves.length }, 'checkpoint cosigned');
     return cosignature;
+  }
+
+  /** The tree of the replica's first `size` leaves (the replica holds exactly the witness size). */
+  #treeAt(size: number): MemoryTree {
+    if (!this.#tree || this.#tree.size !== size) {
+      const tree = new MemoryTree();
+      for (const h of this.ctx.store.leafHashes(size)) tree.appendHash(h);
+      this.#tree = tree;
+    }
+    return this.#tree;
   }
 
   #precheck(oldSize: number, proof: Uint8Array[], checkpoint: Checkpoint): void {
