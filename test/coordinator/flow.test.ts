@@ -159,6 +159,28 @@ describe('whole path', () => {
   });
 });
 
+describe('witnesses', () => {
+  it('answers a 409 with a proof from the witness’s own size', async () => {
+    const witness = cluster.custodians[0]!;
+    const sizes = [...witness.roots.keys()].sort((a, b) => a - b);
+    // The witness lost its latest state and is back at an older size it had cosigned.
+    witness.size = sizes[0]!;
+    const conflicts = witness.witnessAnswers.get(409) ?? 0;
+    const w = makeWarrant(cluster, 'a');
+    const r = await api(cluster.url, 'POST', '/v1/warrants', w, cluster.tokens.a);
+    await waitFor('a cosignature from the witness', async () => {
+      const cp = await api<string>(cluster.url, 'GET', '/log/v1/checkpoint');
+      const c = witness.opts;
+      const key = cluster.registry.epochs[0]!.custodians.find((x) => x.index === c.index)!;
+      const size = Number(cp.body.split('\n')[1]);
+      const ok = size > r.body.index && verifiedCosigners(parseSignedNote(cp.body), [{ name: key.name, publicKey: hexToBytes(key.signingKey, 32) }]).length === 1;
+      return ok ? true : undefined;
+    });
+    expect(witness.witnessAnswers.get(409)).toBeGreaterThan(conflicts);
+    expect(witness.witnessAnswers.get(422) ?? 0).toBe(0);
+  });
+});
+
 describe('intake refusals', () => {
   it('refuses bad signatures, unknown courts, bad dates and someone else’s warrant', async () => {
     const post = (body: unknown, token = cluster.tokens.a) => api(cluster.url, 'POST', '/v1/warrants', body, token);

@@ -15,7 +15,7 @@ import {
   parseEnvelope,
   scalarFromBytes,
 } from '@custodes/shared/crypto';
-import { cosignCheckpoint, parseAddCheckpointRequest, parseCheckpoint, parseSignedNote } from '@custodes/shared/log';
+import { cosignCheckpoint, parseAddCheckpointRequest, parseCheckpoint, parseSignedNote, verifyConsistency } from '@custodes/shared/log';
 import { partialsRoot, signRecord, warrantCommitment } from '@custodes/shared/records';
 import type { ApprovalEntry, PartialRecord, ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
 import { closeServer, listen, requestJson } from '@custodes/shared/service';
@@ -37,6 +37,10 @@ export class StandInCustodian {
   #server: Server | null = null;
   #port = 0;
   size = 0;
+  /** Roots of the checkpoints this witness cosigned, by size: it checks every consistency proof. */
+  readonly roots = new Map<number, Uint8Array>();
+  /** add-checkpoint answers, by status (e.g. how many 409s it gave). */
+  readonly witnessAnswers = new Map<number, number>();
   readonly logged = { warrants: new Set<string>(), requests: new Set<string>() };
   readonly warrants = new Map<string, { warrant: SignedWarrant; salt: string }>();
   readonly served = new Map<string, unknown>();
@@ -61,13 +65,23 @@ export class StandInCustodian {
     });
     app.post('/witness/v1/add-checkpoint', async (req, res) => {
       const body = parseAddCheckpointRequest(String(req.body));
+      const answer = (status: number) => this.witnessAnswers.set(status, (this.witnessAnswers.get(status) ?? 0) + 1);
       if (body.oldSize !== this.size) {
+        answer(409);
         res.status(409).type('text/x.tlog.size').send(`${this.size}\n`);
         return;
       }
       const checkpoint = parseCheckpoint(parseSignedNote(body.note).text);
+      const oldRoot = this.roots.get(body.oldSize);
+      if (body.oldSize > 0 && (!oldRoot || !verifyConsistency(body.oldSize, checkpoint.size, body.proof, oldRoot, checkpoint.root))) {
+        answer(422);
+        res.status(422).type('text/plain').send('bad consistency proof\n');
+        return;
+      }
+      answer(200);
       await this.#replicate(checkpoint.size);
       this.size = checkpoint.size;
+      this.roots.set(checkpoint.size, checkpoint.root);
       const line = cosignCheckpoint(checkpoint, {
         name: this.opts.name,
         secretKey: hexToBytes(this.opts.signingKey, 32),
