@@ -11,14 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { bytesToBase64, bytesToHex, hexToBytes, utf8 } from '@custodes/shared/crypto';
 import { COSIGNATURE_KEY_TYPE, cosignCheckpoint, LOG_KEY_TYPE, MemoryTree, noteKeyId, signCheckpoint } from '@custodes/shared/log';
 import { canonicalBytes, warrantCoverSheet } from '@custodes/shared/records';
-import { loadBytes, loadCharts, loadEntries, loadMerkle, loadNote } from './helpers/lib';
+import { loadBytes, loadEntries, loadMerkle, loadNote } from './helpers/lib';
 import { issueWarrant, makeWorld, ORIGIN, signedApproval } from './helpers/world';
 
 const merkle = await loadMerkle();
 const note = await loadNote();
 const entries = await loadEntries();
 const bytes = await loadBytes();
-const charts = await loadCharts();
 
 const leafOf = (i: number) => utf8(`leaf ${i}`);
 
@@ -213,25 +212,11 @@ describe('entries.js: decoding and warrant history', () => {
   });
 });
 
-describe('bytes.js and charts.js', () => {
+describe('bytes.js', () => {
   it('decodes only canonical base64 and hex', () => {
     expect(bytes.base64ToBytes('AAE=')).toEqual(Uint8Array.of(0, 1));
     for (const bad of ['AAF=', 'AAE', 'A===', ' AAE=']) expect(() => bytes.base64ToBytes(bad)).toThrow(RangeError);
     expect(bytes.hexToBytes('00fF')).toEqual(Uint8Array.of(0, 255));
     for (const bad of ['0', 'zz', '00 ']) expect(() => bytes.hexToBytes(bad)).toThrow(RangeError);
-  });
-
-  it('bins quorum hours and takes medians', () => {
-    expect(charts.quorumHistogram([0.5, 1, 5.9, 6, 30, 80, 200, 168])).toEqual([
-      ['< 1 h', 1],
-      ['1–6 h', 2],
-      ['6–24 h', 1],
-      ['1–3 d', 1],
-      ['3–7 d', 1],
-      ['≥ 7 d', 2],
-    ]);
-    expect(charts.median([])).toBeNull();
-    expect(charts.median([3, 1, 2])).toBe(2);
-    expect(charts.median([4, 1, 2, 3])).toBe(2.5);
   });
 });

@@ -60,10 +60,6 @@ export interface BytesModule {
   base64ToBytes(b64: string, name?: string): Uint8Array;
   hexToBytes(hex: string, name?: string): Uint8Array;
 }
-export interface ChartsModule {
-  quorumHistogram(hours: readonly number[]): [string, number][];
-  median(values: readonly number[]): number | null;
-}
 
 async function load<T>(file: string): Promise<T> {
   return (await import(pathToFileURL(join(PUBLIC_DIR, 'lib', file)).href)) as T;
@@ -73,4 +69,3 @@ export const loadMerkle = () => load<MerkleModule>('merkle.js');
 export const loadNote = () => load<NoteModule>('note.js');
 export const loadEntries = () => load<EntriesModule>('entries.js');
 export const loadBytes = () => load<BytesModule>('bytes.js');
-export const loadCharts = () => load<ChartsModule>('charts.js');

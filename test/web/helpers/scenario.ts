@@ -36,11 +36,12 @@ export function populatedLog(now = Math.floor(Date.now() / 1000)): Scenario {
   const [c1, c2, c3] = world.custodians as [World['custodians'][0], World['custodians'][0], World['custodians'][0]];
   const cover = (w: IssuedWarrant) => log.append(warrantCoverSheet(w.warrant, w.commitment));
 
-  const served = issueWarrant(world, now, { caseNumber: 'CR-2026-0001' });
+  const served = issueWarrant(world, now, { caseNumber: 'CR-2026-0001', issuedAt: now - 2 * DAY });
   cover(served);
-  const approvalIndex = log.append(signedApproval(c1, served, 'approve', now - 5000));
-  log.append(signedApproval(c2, served, 'approve', now - 4000));
-  log.append(signedApproval(c3, served, 'deny', now - 3900, 'subject count exceeds our policy'));
+  // Quorum (t = 2) 5 hours after issue.
+  const approvalIndex = log.append(signedApproval(c1, served, 'approve', now - 2 * DAY + 2 * 3600));
+  log.append(signedApproval(c2, served, 'approve', now - 2 * DAY + 5 * 3600));
+  log.append(signedApproval(c3, served, 'deny', now - 2 * DAY + 6 * 3600, 'subject count exceeds our policy'));
   const servedRequestId = randomUUID();
   const request: Omit<DecryptionRequestEntry, 'signature'> = {
     type: 'decryption-request',
@@ -60,7 +61,7 @@ export function populatedLog(now = Math.floor(Date.now() / 1000)): Scenario {
   const done: DecryptionCompleteEntry = { type: 'decryption-complete', requestId: servedRequestId, decrypted: 3, failed: 0, blamed: [], time: now - 2900 };
   log.append(done);
 
-  const revoked = issueWarrant(world, now, { caseNumber: 'CR-2026-0002' });
+  const revoked = issueWarrant(world, now, { caseNumber: 'CR-2026-0002', issuedAt: now - 3 * 3600 });
   cover(revoked);
   log.append(signedApproval(c2, revoked, 'approve', now - 2000));
   const revocation: Omit<RevocationEntry, 'signature'> = {
@@ -82,7 +83,19 @@ export function populatedLog(now = Math.floor(Date.now() / 1000)): Scenario {
 
   const junkIndex = log.appendRaw(utf8('{"type":"not-a-record"}'));
   // Filler so that the entries table has several pages.
-  for (let i = 0; i < 12; i++) cover(issueWarrant(world, now, { caseNumber: `CR-2026-1${String(i).padStart(3, '0')}` }));
+  // Filler over the past months (for the report's per-month chart) so that the entries table has several pages.
+  const courts = ['district-court-1', 'district-court-1', 'appeals-court'];
+  const agencies = ['federal-police', 'customs', 'federal-police', 'tax-office'];
+  for (let i = 0; i < 12; i++) {
+    cover(
+      issueWarrant(world, now, {
+        caseNumber: `CR-2026-1${String(i).padStart(3, '0')}`,
+        issuedAt: now - (i % 6) * 30 * DAY - DAY,
+        court: courts[i % courts.length]!,
+        agency: agencies[i % agencies.length]!,
+      }),
+    );
+  }
   log.publish();
   return { world, log, now, served, servedRequestId, revoked, overdue, unsealed, approvalIndex, junkIndex };
 }

@@ -69,6 +69,7 @@ export function makeWorld(now: number): World {
   const custodians = names.map((name, i) => ({ ...party(), index: i + 1, name }));
   const court = { ...party(), id: 'district-court-1' };
   const agency = { id: 'federal-police', investigator: party() };
+  const groupKey = point();
   let registry: RegistryEntry = {
     type: 'registry',
     sequence: 0,
@@ -79,13 +80,20 @@ export function makeWorld(now: number): World {
         epoch: 1,
         threshold: THRESHOLD,
         total: custodians.length,
-        groupKey: point(),
-        commitments: [point(), point()],
+        groupKey,
+        commitments: [groupKey, point()],
         custodians: custodians.map((c) => ({ index: c.index, name: c.name, signingKey: c.publicKey, url: `http://127.0.0.1:${7100 + c.index}` })),
       },
     ],
-    courts: [{ id: court.id, name: 'District Court One', key: court.publicKey }],
-    agencies: [{ id: agency.id, name: 'Federal Police', investigators: [agency.investigator.publicKey] }],
+    courts: [
+      { id: court.id, name: 'District Court One', key: court.publicKey },
+      { id: 'appeals-court', name: 'Court of Appeals', key: party().publicKey },
+    ],
+    agencies: [
+      { id: agency.id, name: 'Federal Police', investigators: [agency.investigator.publicKey] },
+      { id: 'customs', name: 'Customs', investigators: [agency.investigator.publicKey] },
+      { id: 'tax-office', name: 'Tax Office', investigators: [agency.investigator.publicKey] },
+    ],
     time: now - 30 * DAY,
     signatures: [],
   };

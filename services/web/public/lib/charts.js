@@ -9,11 +9,15 @@ import { h, s } from './dom.js';
 
 /** @typedef {[label: string, value: number]} Datum */
 
-const BAR_SLOT = 56;
 const PLOT_HEIGHT = 160;
+/** Column charts fit about this width, between these column widths. */
+const COLUMN_AREA = 440;
+const COLUMN_MIN = 40;
+const COLUMN_MAX = 64;
 const HBAR_ROW = 26;
-const HBAR_LABEL = 150;
-const HBAR_PLOT = 320;
+const HBAR_LABEL = 190;
+const HBAR_PLOT = 220;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 let nextId = 0;
 
@@ -31,14 +35,32 @@ function clip(text, max) {
 }
 
 /**
+ * A column label as at most two short lines: `2026-03` → `Mar` / `2026`;
+ * `6–24 hours` → `6–24` / `hours`.
+ * @param {string} label @param {number} maxChars per line
+ * @returns {string[]}
+ */
+function labelLines(label, maxChars) {
+  const month = /^(\d{4})-(\d{2})$/.exec(label);
+  if (month) return [MONTHS[Number(month[2]) - 1] ?? (month[2] ?? ''), month[1] ?? ''];
+  if (label.length <= maxChars) return [label];
+  const space = label.indexOf(' ');
+  if (space > 0) return [clip(label.slice(0, space), maxChars), clip(label.slice(space + 1), maxChars)];
+  return [clip(label, maxChars)];
+}
+
+/**
  * Vertical bars, one per datum in the given order (e.g. months).
  * @param {string} title @param {readonly Datum[]} data @param {string} unit
  */
 function columnChart(title, data, unit) {
   const id = `chart-${++nextId}`;
   const top = niceMax(Math.max(0, ...data.map(([, v]) => v)));
-  const width = Math.max(240, data.length * BAR_SLOT + 48);
-  const height = PLOT_HEIGHT + 56;
+  const slot = Math.max(COLUMN_MIN, Math.min(COLUMN_MAX, Math.floor(COLUMN_AREA / Math.max(1, data.length))));
+  const barWidth = slot - Math.max(6, Math.round(slot / 5));
+  const maxChars = Math.floor(slot / 6.5);
+  const width = Math.max(240, data.length * slot + 48);
+  const height = PLOT_HEIGHT + 60;
   const x0 = 40;
   const y0 = 16 + PLOT_HEIGHT;
   return s(
@@ -50,17 +72,22 @@ function columnChart(title, data, unit) {
     s('text', { class: 'tick', x: x0 - 6, y: y0, 'text-anchor': 'end' }, '0'),
     data.map(([label, value], i) => {
       const barHeight = (value / top) * PLOT_HEIGHT;
-      const x = x0 + 8 + i * BAR_SLOT;
+      const x = x0 + 8 + i * slot;
+      const mid = x + barWidth / 2;
       return s(
         'g',
         {},
         s(
           'rect',
-          { class: 'bar', x, y: y0 - barHeight, width: BAR_SLOT - 16, height: barHeight, 'data-label': label, 'data-value': value },
+          { class: 'bar', x, y: y0 - barHeight, width: barWidth, height: barHeight, 'data-label': label, 'data-value': value },
           s('title', {}, `${label}: ${value} ${unit}`),
         ),
-        s('text', { class: 'value', x: x + (BAR_SLOT - 16) / 2, y: y0 - barHeight - 4, 'text-anchor': 'middle' }, String(value)),
-        s('text', { class: 'label', x: x + (BAR_SLOT - 16) / 2, y: y0 + 16, 'text-anchor': 'middle' }, clip(label, 9)),
+        s('text', { class: 'value', x: mid, y: y0 - barHeight - 4, 'text-anchor': 'middle' }, String(value)),
+        s(
+          'text',
+          { class: 'label', x: mid, y: y0 + 15, 'text-anchor': 'middle' },
+          labelLines(label, maxChars).map((line, k) => s('tspan', { x: mid, dy: k === 0 ? 0 : 13 }, line)),
+        ),
       );
     }),
   );
@@ -86,7 +113,7 @@ function barChart(title, data, unit) {
       return s(
         'g',
         {},
-        s('text', { class: 'label', x: HBAR_LABEL - 6, y: y + 14, 'text-anchor': 'end' }, clip(label, 22)),
+        s('text', { class: 'label', x: HBAR_LABEL - 6, y: y + 14, 'text-anchor': 'end' }, clip(label, 30)),
         s(
           'rect',
           { class: 'bar', x: HBAR_LABEL, y, width: barWidth, height: HBAR_ROW - 8, 'data-label': label, 'data-value': value },
@@ -122,27 +149,4 @@ function figure(caption, chart, data, column) {
   );
 }
 
-/** Quorum-time bins, in hours: [label, lower bound inclusive, upper bound exclusive]. */
-const QUORUM_BINS = /** @type {const} */ ([
-  ['< 1 h', 0, 1],
-  ['1–6 h', 1, 6],
-  ['6–24 h', 6, 24],
-  ['1–3 d', 24, 72],
-  ['3–7 d', 72, 168],
-  ['≥ 7 d', 168, Infinity],
-]);
-
-/** @param {readonly number[]} hours @returns {Datum[]} */
-function quorumHistogram(hours) {
-  return QUORUM_BINS.map(([label, lo, hi]) => [label, hours.filter((x) => x >= lo && x < hi).length]);
-}
-
-/** @param {readonly number[]} values */
-function median(values) {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? /** @type {number} */ (sorted[mid]) : (/** @type {number} */ (sorted[mid - 1]) + /** @type {number} */ (sorted[mid])) / 2;
-}
-
-export { QUORUM_BINS, barChart, columnChart, figure, median, quorumHistogram };
+export { barChart, columnChart, figure };
