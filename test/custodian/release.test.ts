@@ -58,6 +58,16 @@ describe('release: the valid scenario', () => {
     await sync(s.node, s.standIn);
   });
 
+  it('concurrent calls for one request get one answer, released and counted once', async () => {
+    const s = await make({ warrant: { maxEnvelopes: 3 } });
+    const answers = await Promise.all([1, 2, 3, 4].map(() => askPartials(s.node, s.request.requestId, s.envelopes)));
+    for (const a of answers) expect(a.status, a.text).toBe(200);
+    for (const a of answers.slice(1)) expect(a.json).toEqual(answers[0]!.json);
+    const history = await call(`${s.node.url}/v1/operator/releases`, { token: s.node.token });
+    const outcomes = history.json.releases.map((x: { outcome: string }) => x.outcome).sort();
+    expect(outcomes).toEqual(['repeated', 'repeated', 'repeated', 'served']);
+  });
+
   it('three custodians together open every envelope (partials combine under their verification shares)', async () => {
     const s = await make();
     const nodes = [s.node];

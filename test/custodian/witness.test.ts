@@ -92,6 +92,16 @@ describe('witness: cosigning', () => {
   });
 });
 
+describe('witness: concurrency', () => {
+  it('two racing add-checkpoints from the same old size: one cosigns, the other gets 409 with the new size', async () => {
+    const { standIn, node } = await setup(3);
+    const [a, b] = await Promise.all([addCheckpoint(node, standIn, 0), addCheckpoint(node, standIn, 0)]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    expect((a.status === 409 ? a : b).text).toBe('3\n');
+    expect(await replica(node)).toEqual({ size: 3, replicaSize: 3 });
+  });
+});
+
 describe('witness: refusals', () => {
   it('wrong old size is 409 with the witness size as text/x.tlog.size', async () => {
     const { standIn, node } = await setup(3);
