@@ -81,6 +81,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     concurrency,
     logger,
   });
+  // Every fresh entry gets into a published, cosigned checkpoint soon.
+  ledger.onAppend = () => cosigner.schedule();
   const delivery = new Delivery({ repo, cosigner, custodianUrl, timeoutMs: config.deliveryTimeoutMs ?? 10_000, concurrency, logger });
   const decryption = new DecryptionWorkflow({
     repo,

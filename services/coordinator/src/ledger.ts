@@ -28,6 +28,8 @@ export interface LogStorePort {
 export class Ledger {
   readonly #store: LogStorePort;
   readonly #repo: Repository;
+  /** Called after each fresh append commits (DESIGN.md §4.3: publish a checkpoint after appends). */
+  onAppend: (() => void) | undefined;
 
   constructor(store: LogStorePort, repo: Repository) {
     this.#store = store;
@@ -56,7 +58,7 @@ export class Ledger {
     // Everything we log must be a valid entry: a bug here must not reach the log.
     LogEntrySchema.parse(entry);
     const leaf = canonicalBytes(entry);
-    return this.#repo.transaction(() => {
+    const result = this.#repo.transaction(() => {
       const existing = this.#repo.entryIndex(key);
       if (existing !== undefined) return { index: existing, fresh: false };
       const index = this.#store.append([leaf]);
@@ -64,6 +66,8 @@ export class Ledger {
       then?.(index);
       return { index, fresh: true };
     });
+    if (result.fresh) this.onAppend?.();
+    return result;
   }
 
   /** The logged entry at `index`, parsed (our own bytes). */

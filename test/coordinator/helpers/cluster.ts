@@ -291,15 +291,20 @@ export async function finished(cluster: Cluster, who: 'a' | 'b' | 'c', requestId
   });
 }
 
-/** Every log entry, parsed, via the public read API. */
+/** Every log entry, parsed, via the public read API, once a checkpoint covers all that is stored. */
 export async function logEntries(cluster: Cluster): Promise<{ type: string; [k: string]: any }[]> {
-  const health = await api(cluster.url, 'GET', '/health');
-  const size = health.body.size as number;
+  const size = await waitFor('a checkpoint covering every entry', async () => {
+    const stored = (await api(cluster.url, 'GET', '/health')).body.size as number;
+    const cp = await api<string>(cluster.url, 'GET', '/log/v1/checkpoint');
+    const published = Number(cp.body.split('\n')[1]);
+    return published === stored ? published : undefined;
+  });
   const out: any[] = [];
   for (let start = 0; start < size; ) {
-    const page = await api(cluster.url, 'GET', `/log/v1/entries?start=${start}&end=${size}`);
+    const end = Math.min(size, start + 1000);
+    const page = await api(cluster.url, 'GET', `/log/v1/entries?start=${start}&end=${end}`);
     for (const b64 of page.body.entries as string[]) out.push(JSON.parse(Buffer.from(b64, 'base64').toString('utf8')));
-    start += (page.body.entries as string[]).length;
+    start = end;
   }
   return out;
 }

@@ -136,7 +136,7 @@ export class StandInCustodian {
   async #replicate(size: number): Promise<void> {
     for (let start = this.size; start < size; ) {
       const page = await requestJson<{ start: number; entries: string[] }>(
-        `${this.coordinatorUrl}/log/v1/entries?start=${start}&end=${size}`,
+        `${this.coordinatorUrl}/log/v1/entries?start=${start}&end=${Math.min(size, start + 1000)}`,
       );
       for (const b64 of page.entries) {
         const entry = JSON.parse(new TextDecoder().decode(base64ToBytes(b64))) as { type: string; warrantId?: string; requestId?: string };

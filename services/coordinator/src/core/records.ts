@@ -50,10 +50,7 @@ export function logRecord(ctx: Context, entry: ApprovalEntry | ReleaseEntry | Re
       break;
     }
   }
-  if (result.fresh) {
-    ctx.logger.info({ type: entry.type, index: result.index }, 'record logged');
-    ctx.cosigner.schedule();
-  }
+  if (result.fresh) ctx.logger.info({ type: entry.type, index: result.index }, 'record logged');
   return result;
 }
 
@@ -73,7 +70,6 @@ export function updateRegistry(ctx: Context, entry: RegistryEntry): Logged {
   );
   ctx.reloadRegistry();
   ctx.logger.info({ sequence: entry.sequence, index: result.index }, 'registry updated');
-  ctx.cosigner.schedule();
   return result;
 }
 
@@ -85,6 +81,5 @@ export function unseal(ctx: Context, input: { warrantId: string; salt: string; w
   entry.warrant = SignedWarrantSchema.parse(entry.warrant);
   const result = ctx.ledger.appendOnce(entryKey.unseal(input.warrantId), entry);
   ctx.logger.info({ warrantId: input.warrantId, index: result.index }, 'warrant unsealed');
-  ctx.cosigner.schedule();
   return result;
 }
