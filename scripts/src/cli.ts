@@ -3,6 +3,7 @@
  * exit, never a stack trace.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from '@custodes/auditor';
 import { registerEnvelopeCommands } from './commands/envelope';
 import { registerCoordinatorCommands } from './commands/coordinator';
 import { registerCourtCommands } from './commands/court';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCourtCommands(program);
   registerInvestigatorCommands(program);
   registerProviderCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 
