@@ -60,6 +60,11 @@ async function replica(node: Node): Promise<{ size: number; replicaSize: number 
   return { size: r.json.size, replicaSize: r.json.replicaSize };
 }
 
+function unsigned(): Omit<RegistryEntry, 'signatures'> {
+  const { signatures: _, ...rest } = world.registry;
+  return rest;
+}
+
 /** A log that shares the first `common` leaves with `standIn`, then diverges. */
 function forkOf(standIn: StandIn, common: number, extra: number): StandIn {
   const fork = new StandIn(world);
@@ -187,10 +192,6 @@ describe('witness: genesis and entry checks', () => {
     expect(await replica(node)).toEqual({ size: 0, replicaSize: 0 });
   }
 
-  const unsigned = (): Omit<RegistryEntry, 'signatures'> => {
-    const { signatures: _, ...rest } = world.registry;
-    return rest;
-  };
 
   it('refuses a genesis registry missing one custodian\'s signature', async () => {
     await refusedGenesis(signRegistry(unsigned(), [1, 2, 3, 4].map((i) => ({ index: i, key: world.custodians[i - 1]! }))));
@@ -222,6 +223,37 @@ describe('witness: genesis and entry checks', () => {
     expect(r.status).toBe(422);
     expect(r.json.error.code).toBe('BAD_ENTRY');
     expect(await replica(node)).toEqual({ size: 0, replicaSize: 0 });
+  });
+
+  it('refuses a registry update with fewer than t signatures, or one that drops this node', async () => {
+    const { standIn, node } = await setup(1);
+    expect((await addCheckpoint(node, standIn, 0)).status).toBe(200);
+    const base = unsigned();
+    const signers = (ids: number[]) => ids.map((i) => ({ index: i, key: world.custodians[i - 1]! }));
+    standIn.append(signRegistry({ ...base, sequence: 1, courts: [] }, signers([2, 3])));
+    const few = await addCheckpoint(node, standIn, 1);
+    expect(few.json.error?.code, few.text).toBe('BAD_ENTRY');
+
+    const standIn2 = new StandIn(world);
+    await standIn2.start();
+    closers.push(() => standIn2.close());
+    standIn2.append(world.registry);
+    const dropped = { ...base, sequence: 1, epochs: base.epochs.map((e) => ({ ...e, custodians: e.custodians.filter((c) => c.index !== 1) })) };
+    standIn2.append(signRegistry(dropped, signers([2, 3, 4])));
+    const node2 = await startNode(world, standIn2, 1);
+    closers.push(() => node2.close());
+    const r = await addCheckpoint(node2, standIn2, 0);
+    expect(r.json.error?.code, r.text).toBe('BAD_ENTRY');
+    expect(await witnessSize(node2)).toBe(0);
+    // with t signatures and this node kept, the update replicates
+    const ok = new StandIn(world);
+    await ok.start();
+    closers.push(() => ok.close());
+    ok.append(world.registry);
+    ok.append(signRegistry({ ...base, sequence: 1, courts: [] }, signers([2, 3, 5])));
+    const node3 = await startNode(world, ok, 1);
+    closers.push(() => node3.close());
+    expect((await addCheckpoint(node3, ok, 0)).status).toBe(200);
   });
 
   it('refuses approvals not signed by the custodian they name', async () => {

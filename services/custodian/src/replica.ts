@@ -6,7 +6,7 @@
 import { canonicalJson, formatZodError, LogEntrySchema, RegistryEntrySchema, verifyRecordSignature, verifyWarrantSignature, warrantCommitment, WarrantEntrySchema } from '@custodes/shared/records';
 import type { DecryptionRequestEntry, LogEntry, RegistryEntry, WarrantEntry } from '@custodes/shared/records';
 import { CustodianError } from './errors';
-import { agencyInvestigators, courtKey, genesisProblem, signedByCustodian, updateProblem } from './registry';
+import { agencyInvestigators, courtKey, custodianKeys, genesisProblem, registryEpoch, signedByCustodian, updateProblem } from './registry';
 import type { OwnIdentity } from './registry';
 import type { Store } from './store';
 
@@ -83,6 +83,13 @@ export function applyEntry(
     case 'registry': {
       const why = updateProblem(entry, registry);
       if (why) bad(idx, why);
+      // v1 has no custodian rotation (DESIGN.md §1, out of scope): an update must keep this node as it is.
+      if (!custodianKeys(entry, me.custodian).includes(me.signingKey) || custodianKeys(entry, me.custodian).length !== 1) {
+        bad(idx, `registry update does not keep custodian ${me.custodian} with its signing key`);
+      }
+      if (!registryEpoch(entry, me.epoch) || registryEpoch(entry, me.epoch)!.groupKey !== me.groupKey) {
+        bad(idx, `registry update changes epoch ${me.epoch}`);
+      }
       store.insertRegistry(idx, entry.sequence, canonicalJson(entry));
       break;
     }
