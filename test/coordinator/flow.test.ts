@@ -123,9 +123,11 @@ describe('whole path', () => {
     expect(new Set(leaves).size).toBe(leaves.length);
 
     // The served checkpoint carries at least t verifying cosignatures.
-    const cp = await api<string>(cluster.url, 'GET', '/log/v1/checkpoint');
     const keys = cluster.registry.epochs[0]!.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.signingKey, 32) }));
-    expect(verifiedCosigners(parseSignedNote(cp.body), keys).length).toBeGreaterThanOrEqual(THRESHOLD);
+    await waitFor('t cosignatures on the latest checkpoint', async () => {
+      const cp = await api<string>(cluster.url, 'GET', '/log/v1/checkpoint');
+      return verifiedCosigners(parseSignedNote(cp.body), keys).length >= THRESHOLD ? true : undefined;
+    });
 
     // The service's own logs name no subject, plaintext, token or salt.
     const logs = cluster.logLines.join('\n');

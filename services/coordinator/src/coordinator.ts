@@ -23,7 +23,8 @@ import { Registry } from './domain/registry';
 import { CoordinatorError, fail } from './errors';
 import { logPublicKey, openCoordinatorDb } from './init';
 import { Ledger } from './ledger';
-import { logReadRoutes, openLogStore } from './logStore';
+import { createLogReadRouter } from './api/logRead';
+import { openLogStore } from './log/index';
 import { Repository } from './repo/repository';
 import { Cosigner } from './workflow/cosigner';
 import { DecryptionWorkflow } from './workflow/decryption';
@@ -116,6 +117,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(rateLimit({ windowMs: 60_000, max: config.rateLimitPerMinute ?? 6000 }));
+  // The public read API (DESIGN.md §4.4) first: its own error handler then sees only its own errors.
+  app.use(createLogReadRouter(store, { onUnexpected: (err) => logger.error({ err: String(err) }, 'log read API error') }));
   // Envelope batches are large; the first parser to read a body wins.
   app.use('/v1/requests/:id/envelopes', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
@@ -123,7 +126,6 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     res.json({ ok: true, size: store.size() });
   });
   app.use(registryRoutes(ctx));
-  app.use(logReadRoutes(store));
   app.use(warrantRoutes(ctx));
   app.use(recordRoutes(ctx));
   app.use(requestRoutes(ctx));

@@ -16,7 +16,7 @@ import { entryKey } from './domain/records';
 import { checkGenesis, Registry } from './domain/registry';
 import { CoordinatorError, fail } from './errors';
 import { Ledger } from './ledger';
-import { openLogStore } from './logStore';
+import { openLogStore } from './log/index';
 import { migrateCoordinator } from './repo/migrations';
 import { Repository } from './repo/repository';
 
