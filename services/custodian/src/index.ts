@@ -1,6 +1,15 @@
-/** @custodes/custodian: one custodian node (DESIGN.md §2, §3.6, §4, §5). */
+/**
+ * @custodes/custodian: one custodian node (DESIGN.md §2, §3.6, §4, §5;
+ * HTTP contract in docs/SERVICES.md).
+ *
+ * - `initCustodian(options)`: validates the share (Feldman check) and key file,
+ *   seals them under a fresh node key split into unseal keys, and returns the
+ *   unseal keys and operator token once.
+ * - `createCustodian(config)`: the node; `start()` listens (sealed unless the
+ *   data dir was initialised with `dev`), `close()` stops it.
+ */
 export { createCustodian, type Custodian, type CustodianConfig } from './custodian';
 export { initCustodian, type InitOptions, type InitResult } from './init';
 export { CustodianError, type CustodianCode } from './errors';
-export { parsePolicy, readPolicyFile, evaluatePolicy, type Policy, type PolicyVerdict } from './policy';
+export { evaluatePolicy, parsePolicy, readPolicyFile, type Policy, type PolicyVerdict } from './policy';
 export { type ReleaseAnswer } from './release';
