@@ -4,6 +4,8 @@
  * genesis acceptance, entry checks, and an interrupted replica update that
  * stores nothing and succeeds on retry.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes, utf8 } from '@custodes/shared/crypto';
 import { formatAddCheckpointRequest, parseSignedNote, signCheckpoint, verifyCosignature } from '@custodes/shared/log';
@@ -295,6 +297,42 @@ describe('witness: genesis and entry checks', () => {
 });
 
 describe('witness: an interrupted replica update', () => {
+  it('a storage failure inside the transaction (an SQLite trigger aborting entry 4) leaves nothing half-stored', async () => {
+    const { standIn, node } = await setup(2);
+    expect((await addCheckpoint(node, standIn, 0)).status).toBe(200);
+    for (let k = 0; k < 4; k++) {
+      const { warrant, commitment } = makeWarrant(world);
+      standIn.append(coverSheet(warrant, commitment));
+    }
+    await node.close();
+    const db = new Database(join(node.dataDir, 'custodian.db'));
+    db.exec("CREATE TRIGGER fail_entry_4 BEFORE INSERT ON entries WHEN NEW.idx = 4 BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    db.close();
+    await node.restart();
+    const r = await addCheckpoint(node, standIn, 2);
+    expect(r.status).toBe(500);
+    expect(r.text).not.toMatch(/injected|stack/);
+    expect(await replica(node)).toEqual({ size: 2, replicaSize: 2 });
+    const countWarrants = () => {
+      const d = new Database(join(node.dataDir, 'custodian.db'), { readonly: true });
+      try {
+        return (d.prepare('SELECT COUNT(*) AS n FROM warrants').get() as { n: number }).n;
+      } finally {
+        d.close();
+      }
+    };
+    expect(countWarrants()).toBe(1); // entries 2 and 3 were indexed inside the aborted transaction, then rolled back
+
+    await node.close();
+    const db2 = new Database(join(node.dataDir, 'custodian.db'));
+    db2.exec('DROP TRIGGER fail_entry_4');
+    db2.close();
+    await node.restart();
+    expect((await addCheckpoint(node, standIn, 2)).status).toBe(200);
+    expect(await replica(node)).toEqual({ size: 6, replicaSize: 6 });
+    expect(countWarrants()).toBe(5);
+  });
+
   it('a fetch that fails halfway stores nothing; after a restart the retry succeeds', async () => {
     const { standIn, node } = await setup(2);
     expect((await addCheckpoint(node, standIn, 0)).status).toBe(200);
