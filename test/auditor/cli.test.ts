@@ -91,10 +91,10 @@ describe('custodes audit', () => {
 
   test('watch --once: one bounded round', async () => {
     server.publish(clean.log.leaves());
-    const r = await run(['audit', 'watch', '--log', server.url, '--once', '--custodian', server.custodianUrl(1)]);
-    // Custodian 1 serves nothing yet: a warning, not a finding.
+    const r = await run(['audit', 'watch', '--log', server.url, '--once', '--custodian', server.custodianUrl(1), '--custodian', server.custodianUrl(2)]);
+    // The custodians serve nothing yet: a warning each, not a finding.
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('audit: warning: custodian');
+    expect(r.stderr.match(/audit: warning: custodian /g)).toHaveLength(2);
     expect(r.stderr).toContain('audit: 0 new finding(s)');
   });
 

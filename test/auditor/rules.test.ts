@@ -169,6 +169,15 @@ describe('quorum before release (DESIGN.md §1 goal 3)', () => {
     expect(brief(audit(log))).toEqual([`${r.index} RELEASE_BEFORE_REQUEST`, `${unknown} UNKNOWN_REQUEST`]);
   });
 
+  test('a release for a request whose warrant was never logged is UNKNOWN_WARRANT', () => {
+    const log = new LogBuilder(keys);
+    const w = approved(log);
+    const ghost = { ...w, warrant: { ...w.warrant, id: '00000000-0000-4000-8000-000000000001' } };
+    const r = log.request(ghost, 1, T0 + 2 * DAY);
+    const rel = log.release(r, 1);
+    expect(brief(audit(log))).toEqual([`${r.index} UNKNOWN_WARRANT`, `${rel} UNKNOWN_WARRANT`]);
+  });
+
   test('a completion with fewer than t releases, or more envelopes than requested, is flagged', () => {
     const log = new LogBuilder(keys);
     const w = approved(log);

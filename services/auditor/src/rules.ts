@@ -483,8 +483,13 @@ function releaseChecks(requestIndex: RequestIndex): readonly Check<ReleaseEntry>
     {
       name: 'release.approver',
       run(entry, ctx) {
-        const w = ctx.state.requests.get(entry.requestId)?.warrant;
-        if (!w) return;
+        const r = ctx.state.requests.get(entry.requestId);
+        if (!r) return;
+        const w = r.warrant;
+        if (!w) {
+          ctx.report('UNKNOWN_WARRANT', `custodian ${entry.custodian} released for request ${short(entry.requestId)}, whose warrant ${short(r.entry.warrantId)} was never logged before it.`);
+          return;
+        }
         const d = w.decisions.get(entry.custodian);
         if (d?.decision === 'deny') {
           ctx.report('RELEASE_BY_DENIER', `custodian ${entry.custodian} released for request ${short(entry.requestId)} although it denied warrant ${short(w.entry.warrantId)} at #${d.index}.`);
