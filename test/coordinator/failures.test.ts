@@ -89,6 +89,15 @@ describe('bad partials', () => {
     expect(env.envelope.R).toBe(bad[0]!.R);
     const commitments = (entries[0]!.epochs[0].commitments as string[]).map((h) => decodePoint(hexToBytes(h, 33)));
     expect(verifyPartial(bad[0]!.partial, verificationShare(commitments, 1), env)).toBe(false);
+
+    // Now three more refuse: two answers are fewer than t, and nothing is combined.
+    for (const i of [2, 3, 4]) cluster.custodians[i - 1]!.opts.behaviour = 'refuse';
+    const second = await submitRequest(cluster, 'a', warrant.id, envelopesFor(cluster));
+    expect(await finished(cluster, 'a', second)).toMatchObject({ state: 'failed', done: 0, error: { code: 'NOT_ENOUGH_CUSTODIANS' } });
+    expect((await api(cluster.url, 'GET', `/v1/requests/${second}/results`, undefined, cluster.tokens.a)).status).toBe(409);
+    const after = await logEntries(cluster);
+    expect(after.filter((e) => e.type === 'misbehavior' && e.requestId === second)).toEqual([]);
+    expect(after.find((e) => e.type === 'decryption-complete' && e.requestId === second)).toMatchObject({ decrypted: 0, failed: 3 });
   });
 });
 

@@ -312,6 +312,63 @@ describe('revocation, expiry and unsealing', () => {
   });
 });
 
+describe('decisions', () => {
+  async function delivered(warrantId: string) {
+    await waitFor('delivery to every custodian', () => (cluster.custodians.every((c) => c.warrants.has(warrantId)) ? true : undefined));
+  }
+
+  it('keeps a warrant pending until t approvals', async () => {
+    for (const c of cluster.custodians) c.opts.decision = 'none';
+    try {
+      const w = makeWarrant(cluster, 'a');
+      expect((await api(cluster.url, 'POST', '/v1/warrants', w, cluster.tokens.a)).status).toBe(201);
+      await delivered(w.warrant.id);
+      const s = await api(cluster.url, 'GET', `/v1/warrants/${w.warrant.id}`, undefined, cluster.tokens.a);
+      expect(s.body).toEqual({ status: 'pending', approvals: 0, denials: 0, threshold: THRESHOLD });
+      const open = await api(cluster.url, 'POST', '/v1/requests', { warrantId: w.warrant.id }, cluster.tokens.a);
+      expect(open.status).toBe(409);
+      expect(open.body.error.code).toBe('WARRANT_NOT_APPROVED');
+    } finally {
+      for (const c of cluster.custodians) c.opts.decision = 'approve';
+    }
+  });
+
+  it('denies a warrant once more than n − t custodians deny it', async () => {
+    for (const c of cluster.custodians.slice(0, 3)) c.opts.decision = 'deny';
+    try {
+      const w = makeWarrant(cluster, 'a');
+      expect((await api(cluster.url, 'POST', '/v1/warrants', w, cluster.tokens.a)).status).toBe(201);
+      const s = await waitFor('denial', async () => {
+        const r = await api(cluster.url, 'GET', `/v1/warrants/${w.warrant.id}`, undefined, cluster.tokens.a);
+        return r.body.denials === 3 ? r.body : undefined;
+      });
+      expect(s.status).toBe('denied');
+      const open = await api(cluster.url, 'POST', '/v1/requests', { warrantId: w.warrant.id }, cluster.tokens.a);
+      expect(open.body.error.code).toBe('WARRANT_DENIED');
+    } finally {
+      for (const c of cluster.custodians) c.opts.decision = 'approve';
+    }
+  });
+});
+
+describe('envelope batches', () => {
+  it('accepts 500 envelopes in a batch of several megabytes and refuses 501', async () => {
+    const { warrant } = await approvedWarrant(cluster, 'a');
+    const open = await api(cluster.url, 'POST', '/v1/requests', { warrantId: warrant.id }, cluster.tokens.a);
+    const env = seal(cluster, 'x'.repeat(4000), subjectLabel('alice@example.com'));
+    const batch = await api(cluster.url, 'POST', `/v1/requests/${open.body.requestId}/envelopes`, { envelopes: Array(500).fill(env) }, cluster.tokens.a);
+    expect(JSON.stringify(Array(500).fill(env)).length).toBeGreaterThan(2_000_000);
+    expect(batch.status).toBe(200);
+    expect(batch.body.accepted).toHaveLength(500);
+    expect(new Set(batch.body.accepted).size).toBe(1);
+    const tooMany = await api(cluster.url, 'POST', `/v1/requests/${open.body.requestId}/envelopes`, { envelopes: Array(501).fill(env) }, cluster.tokens.a);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.code).toBe('BAD_REQUEST');
+    const progress = await api(cluster.url, 'GET', `/v1/requests/${open.body.requestId}`, undefined, cluster.tokens.a);
+    expect(progress.body).toEqual({ state: 'draft', total: 1, done: 0, failed: 0 });
+  });
+});
+
 describe('registry updates', () => {
   it('logs an update signed by t custodians and refuses fewer, gaps and rewrites', async () => {
     const current = await api(cluster.url, 'GET', '/v1/registry');

@@ -25,8 +25,10 @@ export interface StandInOptions {
   name: string;
   signingKey: string; // hex32 secret
   share: string; // hex32
-  /** 'bad-partial': every partial uses a wrong share (valid form, failing DLEQ). */
-  behaviour?: 'honest' | 'bad-partial';
+  /** 'bad-partial': every partial uses a wrong share (valid form, failing DLEQ); 'refuse': 403 NOT_APPROVED_BY_ME. */
+  behaviour?: 'honest' | 'bad-partial' | 'refuse';
+  /** What the stand-in decides on each delivered warrant (default approve). */
+  decision?: 'approve' | 'deny' | 'none';
   /** Post each release to the coordinator itself, as real nodes do. */
   postReleases?: boolean;
 }
@@ -104,6 +106,10 @@ export class StandInCustodian {
       this.partialCalls++;
       if (this.hold) await this.hold;
       const { requestId, envelopes } = req.body as { requestId: string; envelopes: unknown[] };
+      if (this.opts.behaviour === 'refuse') {
+        res.status(403).json({ error: { code: 'NOT_APPROVED_BY_ME', message: 'refused' } });
+        return;
+      }
       if (!this.logged.requests.has(requestId)) {
         res.status(409).json({ error: { code: 'REQUEST_NOT_LOGGED', message: 'not in a checkpoint I cosigned' } });
         return;
@@ -149,12 +155,14 @@ export class StandInCustodian {
   }
 
   async #approve(warrant: SignedWarrant, salt: string): Promise<void> {
+    const decision = this.opts.decision ?? 'approve';
+    if (decision === 'none') return;
     const unsigned = {
       type: 'approval' as const,
       warrantId: warrant.id,
       commitment: warrantCommitment(warrant, salt),
       custodian: this.opts.index,
-      decision: 'approve' as const,
+      decision,
       time: Math.floor(Date.now() / 1000),
     };
     const entry: ApprovalEntry = { ...unsigned, signature: signRecord(unsigned, 'approval', this.opts.signingKey) };

@@ -22,10 +22,10 @@ export function requestRoutes(ctx: Context): Router {
     const { warrantId } = parseBody(OpenBody, req.body);
     res.status(201).json(openRequest(ctx, caller(res), warrantId));
   });
-  r.post('/v1/requests/:id/envelopes', (req, res) => {
+  r.post('/v1/requests/:id/envelopes', async (req, res) => {
     const id = parseBody(Uuid, req.params.id, 'request id');
     const { envelopes } = parseBody(BatchBody, req.body);
-    res.json(addEnvelopes(ctx, caller(res), id, envelopes));
+    res.json(await addEnvelopes(ctx, caller(res), id, envelopes));
   });
   r.post('/v1/requests/:id/submit', (req, res) => {
     const id = parseBody(Uuid, req.params.id, 'request id');

@@ -43,7 +43,10 @@ export interface BatchResult {
   rejected: { position: number; reason: RejectReason }[];
 }
 
-export function addEnvelopes(ctx: Context, caller: InvestigatorIdentity, requestId: string, envelopes: readonly unknown[]): BatchResult {
+/** Envelopes screened between yields to the event loop (each costs a BIP340 verification). */
+const SCREEN_SLICE = 16;
+
+export async function addEnvelopes(ctx: Context, caller: InvestigatorIdentity, requestId: string, envelopes: readonly unknown[]): Promise<BatchResult> {
   const req = ownRequest(ctx, caller, requestId);
   if (req.state !== 'draft') fail('NOT_DRAFT', 'the request was already submitted');
   const w = ctx.repo.warrant(req.warrantId)!;
@@ -51,27 +54,36 @@ export function addEnvelopes(ctx: Context, caller: InvestigatorIdentity, request
   const scope = SignedWarrantSchema.parse(JSON.parse(w.warrantJson)).scope;
   const registry = ctx.registry();
   const result: BatchResult = { accepted: [], rejected: [] };
-  const fresh: { id: string; json: string }[] = [];
-  const seen = new Set<string>();
-  envelopes.forEach((input, position) => {
-    const s = screenEnvelope(input, scope, registry);
+  const fresh = new Map<string, string>();
+  // The same input twice in a batch gets the same verdict without a second verification.
+  const verdicts = new Map<string, ReturnType<typeof screenEnvelope>>();
+  for (let position = 0; position < envelopes.length; position++) {
+    if (position % SCREEN_SLICE === SCREEN_SLICE - 1) await new Promise((r) => setImmediate(r));
+    const input = envelopes[position];
+    const text = JSON.stringify(input) ?? '';
+    let s = verdicts.get(text);
+    if (!s) {
+      s = screenEnvelope(input, scope, registry);
+      verdicts.set(text, s);
+    }
     if (!s.ok) {
       result.rejected.push({ position, reason: s.reason });
-      return;
+      continue;
     }
-    const id = s.envelope.id;
-    result.accepted.push(id);
-    // A repeated batch (or envelope) is accepted again but stored once.
-    if (seen.has(id) || ctx.repo.envelopePosition(requestId, id) !== undefined) return;
-    seen.add(id);
-    fresh.push({ id, json: JSON.stringify(s.envelope.envelope) });
-  });
-  const remaining = w.maxEnvelopes - ctx.repo.requestedEnvelopes(req.warrantId) - req.envelopeCount;
-  if (fresh.length > remaining) {
-    fail('ENVELOPE_CAP', `the warrant allows ${Math.max(remaining, 0)} more envelopes; this batch adds ${fresh.length}`);
+    result.accepted.push(s.envelope.id);
+    fresh.set(s.envelope.id, JSON.stringify(s.envelope.envelope));
   }
+  // Checked again after the awaits: a submit may have raced this batch.
   ctx.repo.transaction(() => {
-    for (const f of fresh) ctx.repo.addEnvelope(requestId, f.id, f.json);
+    const now = ctx.repo.request(requestId)!;
+    if (now.state !== 'draft') fail('NOT_DRAFT', 'the request was submitted meanwhile');
+    // A repeated batch (or envelope) is accepted again but stored once.
+    const added = [...fresh].filter(([id]) => ctx.repo.envelopePosition(requestId, id) === undefined);
+    const remaining = w.maxEnvelopes - ctx.repo.requestedEnvelopes(req.warrantId) - now.envelopeCount;
+    if (added.length > remaining) {
+      fail('ENVELOPE_CAP', `the warrant allows ${Math.max(remaining, 0)} more envelopes; this batch adds ${added.length}`);
+    }
+    for (const [id, json] of added) ctx.repo.addEnvelope(requestId, id, json);
   });
   return result;
 }
