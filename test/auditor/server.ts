@@ -29,6 +29,8 @@ export class TestLogServer {
   readonly keys: Keys;
   #server: Server | undefined;
   #current: Published | undefined;
+  /** Raw answers by path (status and body), served instead of the log's: junk for robustness tests. */
+  readonly overrides = new Map<string, { status: number; body: string }>();
   /** What each custodian's witness endpoint serves (custodian index → note). */
   readonly witness = new Map<number, string>();
   url = '';
@@ -92,6 +94,12 @@ export class TestLogServer {
       const v = url.searchParams.get(name);
       return v !== null && /^(0|[1-9][0-9]*)$/.test(v) ? Number(v) : undefined;
     };
+    const override = this.overrides.get(url.pathname);
+    if (override) {
+      res.writeHead(override.status, { 'content-type': 'application/json' });
+      res.end(override.body);
+      return;
+    }
     const witness = /^\/custodian\/([0-9]+)\/witness\/v1\/checkpoint$/.exec(url.pathname);
     if (witness) {
       const note = this.witness.get(Number(witness[1]));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { canonicalBytes } from '@custodes/shared/records';
 import type { LogEntry } from '@custodes/shared/records';
 import { cosignCheckpoint, MemoryTree } from '@custodes/shared/log';
-import { verifyLog } from '@custodes/auditor';
+import { AuditError, verifyLog } from '@custodes/auditor';
 import type { Finding, Progress } from '@custodes/auditor';
 import { cleanScenario, DAY, keyPair, LogBuilder, makeKeys, ORIGIN, T0 } from './scenario';
 import type { CleanScenario } from './scenario';
@@ -173,5 +173,36 @@ describe('verifyLog', () => {
     expect(r.checkpoint?.accepted).toBe(false);
     const wrongLog = { ...pins, logKey: keyPair().public };
     expect(codes((await verifyLog({ logUrl: server.url, now: clean.now, pinnedKeys: wrongLog })).findings)).toContain(`${leaves.length} BAD_LOG_SIGNATURE`);
+  });
+
+  test('junk from the server is an AuditError (BAD_RESPONSE / FETCH_FAILED), never a crash or a finding', async () => {
+    server.publish(leaves);
+    const junk: [string, number, string, string][] = [
+      ['/log/v1/entries', 200, '{"start":0,"entries":["!!"]}', 'BAD_RESPONSE'],
+      ['/log/v1/entries', 200, '{"start":7,"entries":[]}', 'BAD_RESPONSE'],
+      ['/log/v1/entries', 200, 'not json', 'FETCH_FAILED'],
+      ['/log/v1/entries', 500, '{"error":{"code":"BOOM","message":"boom"}}', 'FETCH_FAILED'],
+      ['/log/v1/checkpoint', 404, '{"error":{"code":"NOPE","message":"nope"}}', 'FETCH_FAILED'],
+    ];
+    try {
+      for (const [path, status, body, code] of junk) {
+        server.overrides.clear();
+        server.overrides.set(path, { status, body });
+        const err = await verifyLog({ logUrl: server.url, now: clean.now, fetch: { retries: 0 } }).catch((e: unknown) => e);
+        expect(err, `${path} ${body}`).toBeInstanceOf(AuditError);
+        expect((err as AuditError).code, `${path} ${body}`).toBe(code);
+      }
+      // A consistency proof of junk is an error too, after a first verified run.
+      server.overrides.clear();
+      const dir = stateDir();
+      server.publish(leaves.slice(0, 10));
+      await verifyLog({ logUrl: server.url, now: clean.now, stateDir: dir });
+      server.publish(leaves);
+      server.overrides.set('/log/v1/proof/consistency', { status: 200, body: '{"from":10,"to":1,"proof":[]}' });
+      const err = await verifyLog({ logUrl: server.url, now: clean.now, stateDir: dir, fetch: { retries: 0 } }).catch((e: unknown) => e);
+      expect((err as AuditError).code).toBe('BAD_RESPONSE');
+    } finally {
+      server.overrides.clear();
+    }
   });
 });

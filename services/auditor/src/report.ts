@@ -190,9 +190,10 @@ export function buildReport(input: ReportInput): TransparencyReport {
     requests += w.requests.length;
     envelopesRequested += w.envelopesRequested;
   }
-  const overdue = overdueFindings(audit, asOfTime).map((f) => {
-    const w = [...audit.warrants.values()].find((x) => x.index === f.index)!;
-    return { warrantId: w.entry.warrantId, sealedUntil: w.entry.sealedUntil, index: w.index };
+  const byIndex = new Map([...audit.warrants.values()].map((w) => [w.index, w] as const));
+  const overdue = overdueFindings(audit, asOfTime).flatMap((f) => {
+    const w = byIndex.get(f.index);
+    return w ? [{ warrantId: w.entry.warrantId, sealedUntil: w.entry.sealedUntil, index: w.index }] : [];
   });
 
   const decryptedPerMonth = new Map<string, number>();
