@@ -1,0 +1,143 @@
+/**
+ * The coordinator's domain rules as pure functions (no HTTP, no SQL): warrant
+ * status, registry genesis and updates, the investigator's request entry.
+ */
+import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { parseEnvelope, decodePoint, hexToBytes, sealEnvelope, utf8 } from '@custodes/shared/crypto';
+import { envelopeSetRoot, signRecord } from '@custodes/shared/records';
+import type { RegistryEntry } from '@custodes/shared/records';
+import { checkGenesis, checkUpdate, Registry } from '../../services/coordinator/src/domain/registry';
+import { checkRequestEntry } from '../../services/coordinator/src/domain/requests';
+import { warrantStatus } from '../../services/coordinator/src/domain/warrants';
+import { CoordinatorError } from '../../services/coordinator/src/errors';
+import { ceremonyFilesPoints } from './helpers/crypto';
+import { party } from './helpers/cluster';
+
+function code(fn: () => void): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof CoordinatorError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+describe('warrantStatus', () => {
+  const t = 3;
+  const n = 5;
+  const base = { approvals: 0, denials: 0, revoked: false, expiresAt: 1000 };
+  it.each([
+    [{}, 'pending'],
+    [{ approvals: 2 }, 'pending'],
+    [{ approvals: 3 }, 'approved'],
+    [{ approvals: 3, denials: 2 }, 'approved'],
+    [{ denials: 2 }, 'pending'],
+    [{ denials: 3 }, 'denied'],
+    [{ approvals: 5, expiresAt: 500 }, 'expired'],
+    [{ approvals: 5, revoked: true }, 'revoked'],
+    [{ revoked: true, expiresAt: 500 }, 'revoked'],
+  ])('%j → %s', (over, status) => {
+    expect(warrantStatus({ ...base, ...over }, t, n, 900)).toBe(status);
+  });
+});
+
+const keys = Array.from({ length: 5 }, party);
+const log = party();
+
+function genesis(over: Partial<RegistryEntry> = {}, signers = [1, 2, 3, 4, 5]): RegistryEntry {
+  const { commitments, groupKey } = ceremonyFilesPoints(3, 5);
+  const unsigned = {
+    type: 'registry' as const,
+    sequence: 0,
+    origin: 'custodes.test/domain',
+    logKey: log.publicKey,
+    epochs: [
+      {
+        epoch: 0,
+        threshold: 3,
+        total: 5,
+        groupKey,
+        commitments,
+        custodians: keys.map((k, i) => ({ index: i + 1, name: `c${i + 1}`, signingKey: k.publicKey, url: `http://127.0.0.1:${9000 + i}` })),
+      },
+    ],
+    courts: [],
+    agencies: [],
+    time: 1,
+    ...over,
+  };
+  const signable = { ...unsigned, signatures: [] };
+  return { ...signable, signatures: signers.map((i) => ({ custodian: i, signature: signRecord(signable, 'registry', keys[i - 1]!.secretKey) })) };
+}
+
+describe('registry rules', () => {
+  it('accepts a genesis signed by every custodian under this log key', () => {
+    expect(code(() => checkGenesis(genesis(), log.publicKey))).toBeUndefined();
+  });
+
+  it('refuses a genesis missing a signature, under another log key, or with a bad threshold', () => {
+    expect(code(() => checkGenesis(genesis({}, [1, 2, 3, 4]), log.publicKey))).toBe('BAD_SIGNATURE');
+    expect(code(() => checkGenesis(genesis(), party().publicKey))).toBe('BAD_REGISTRY');
+    const g = genesis();
+    const weak = genesis({ epochs: [{ ...g.epochs[0]!, threshold: 2, commitments: g.epochs[0]!.commitments.slice(0, 2) }] });
+    expect(code(() => checkGenesis(weak, log.publicKey))).toBe('BAD_REGISTRY');
+    const forged = { ...g, signatures: g.signatures.map((s, i) => (i === 0 ? { ...s, signature: g.signatures[1]!.signature } : s)) };
+    expect(code(() => checkGenesis(forged, log.publicKey))).toBe('BAD_SIGNATURE');
+  });
+
+  it('needs t distinct valid signatures for an update, in sequence, same origin', () => {
+    const current = new Registry(genesis(), 0);
+    expect(code(() => checkUpdate(genesis({ sequence: 1 }, [1, 3, 5]), current))).toBeUndefined();
+    expect(code(() => checkUpdate(genesis({ sequence: 1 }, [1, 3]), current))).toBe('BAD_SIGNATURE');
+    expect(code(() => checkUpdate(genesis({ sequence: 2 }, [1, 2, 3]), current))).toBe('REGISTRY_SEQUENCE');
+    expect(code(() => checkUpdate(genesis({ sequence: 1, origin: 'other' }, [1, 2, 3]), current))).toBe('BAD_REGISTRY');
+    const twice = genesis({ sequence: 1 }, [1, 2, 3]);
+    expect(code(() => checkUpdate({ ...twice, signatures: [...twice.signatures, twice.signatures[0]!] }, current))).toBe('BAD_REGISTRY');
+  });
+});
+
+describe('checkRequestEntry', () => {
+  const investigator = party();
+  const { groupKey } = ceremonyFilesPoints(3, 5);
+  const Y = decodePoint(hexToBytes(groupKey, 33));
+  const ids = [0, 1].map((k) => parseEnvelope(sealEnvelope(utf8(`m${k}`), Y, 0, { subject: 's', category: 'c', time: k })).id);
+  const draft = { requestId: randomUUID(), warrantId: randomUUID(), investigator: investigator.publicKey, envelopeIds: ids, epochs: new Set([0]) };
+  const entry = (over: object = {}) => {
+    const unsigned = {
+      type: 'decryption-request' as const,
+      requestId: draft.requestId,
+      warrantId: draft.warrantId,
+      investigator: investigator.publicKey,
+      envelopeCount: 2,
+      envelopeSetRoot: envelopeSetRoot(ids),
+      epochs: [0],
+      time: 100,
+      ...over,
+    };
+    return { ...unsigned, signature: signRecord(unsigned, 'decryption-request', investigator.secretKey) };
+  };
+
+  it('accepts the entry over exactly the draft', () => {
+    expect(code(() => checkRequestEntry(entry(), draft, 100))).toBeUndefined();
+  });
+
+  it.each([
+    [{ requestId: randomUUID() }, 'ENTRY_MISMATCH'],
+    [{ warrantId: randomUUID() }, 'ENTRY_MISMATCH'],
+    [{ envelopeCount: 3 }, 'ENTRY_MISMATCH'],
+    [{ envelopeSetRoot: envelopeSetRoot([...ids].reverse()) }, 'ENTRY_MISMATCH'],
+    [{ epochs: [0, 1] }, 'ENTRY_MISMATCH'],
+    [{ epochs: [0, 0] }, 'ENTRY_MISMATCH'],
+    [{ time: 100_000 }, 'BAD_REQUEST'],
+  ])('refuses %j with %s', (over, expected) => {
+    expect(code(() => checkRequestEntry(entry(over), draft, 100))).toBe(expected);
+  });
+
+  it('refuses a signature by someone else and an empty draft', () => {
+    const e = entry();
+    expect(code(() => checkRequestEntry({ ...e, signature: signRecord(e, 'decryption-request', party().secretKey) }, draft, 100))).toBe('BAD_SIGNATURE');
+    expect(code(() => checkRequestEntry(e, { ...draft, envelopeIds: [] }, 100))).toBe('NO_ENVELOPES');
+  });
+});
