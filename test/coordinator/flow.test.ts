@@ -254,6 +254,22 @@ describe('revocation, expiry and unsealing', () => {
     expect(open.body.error.code).toBe('WARRANT_REVOKED');
   });
 
+  it('lets the warrant’s own investigator revoke it, and no one else', async () => {
+    const w = makeWarrant(cluster, 'a');
+    expect((await api(cluster.url, 'POST', '/v1/warrants', w, cluster.tokens.a)).status).toBe(201);
+    const revoke = (who: 'a' | 'b') => {
+      const inv = cluster.investigators[who];
+      const unsigned = { type: 'revocation' as const, warrantId: w.warrant.id, reason: 'no longer needed', by: 'investigator' as const, signer: inv.publicKey, time: cluster.config.now!() };
+      return { ...unsigned, signature: signRecord(unsigned, 'revocation', inv.secretKey) };
+    };
+    const other = await api(cluster.url, 'POST', '/v1/records', { entry: revoke('b') });
+    expect(other.status).toBe(403);
+    expect(other.body.error.code).toBe('FORBIDDEN');
+    expect((await api(cluster.url, 'POST', '/v1/records', { entry: revoke('a') })).status).toBe(201);
+    const s = await api(cluster.url, 'GET', `/v1/warrants/${w.warrant.id}`, undefined, cluster.tokens.a);
+    expect(s.body.status).toBe('revoked');
+  });
+
   it('refuses requests on an expired warrant, even a drafted one', async () => {
     const now = cluster.config.now!();
     const { warrant } = await approvedWarrant(cluster, 'a', { expiresAt: now + 3600 });
