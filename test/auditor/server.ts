@@ -30,6 +30,8 @@ export class TestLogServer {
   #server: Server | undefined;
   #current: Published | undefined;
   /** Raw answers by path (status and body), served instead of the log's: junk for robustness tests. */
+  /** Largest page of entries answered (the API allows 1000; smaller pages must be followed up). */
+  maxPage = 1000;
   readonly overrides = new Map<string, { status: number; body: string }>();
   /** What each custodian's witness endpoint serves (custodian index → note). */
   readonly witness = new Map<number, string>();
@@ -115,7 +117,8 @@ export class TestLogServer {
         const end = int('end');
         if (start === undefined || end === undefined || end <= start || end - start > 1000) return error(400, 'BAD_RANGE');
         if (end > log.leaves.length) return error(404, 'BEYOND_TREE');
-        return json(200, { start, entries: log.leaves.slice(start, end).map((l) => bytesToBase64(l)) });
+        const stop = Math.min(end, start + this.maxPage);
+        return json(200, { start, entries: log.leaves.slice(start, stop).map((l) => bytesToBase64(l)) });
       }
       case '/log/v1/proof/consistency': {
         const from = int('from');

@@ -205,4 +205,24 @@ describe('verifyLog', () => {
       server.overrides.clear();
     }
   });
+
+  test('a log longer than a page is fetched in pages (short pages followed up) with progress every N', async () => {
+    const log = new LogBuilder(keys);
+    const template = log.warrant({ issuedAt: T0 }).entry;
+    for (let i = 1; i < 2100; i++) log.push({ ...template, warrantId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` });
+    server.publish(log.leaves());
+    server.maxPage = 700;
+    const progress: Progress[] = [];
+    try {
+      const r = await verifyLog({ logUrl: server.url, now: T0 + DAY, onProgress: (p) => progress.push(p) });
+      expect(r.findings).toEqual([]);
+      expect(r.size).toBe(2101);
+      expect(r.audit.warrants.size).toBe(2100);
+    } finally {
+      server.maxPage = 1000;
+    }
+    const fetched = progress.filter((p) => p.phase === 'fetch').map((p) => p.done);
+    expect(fetched).toEqual([701, 1401, 2101]);
+    expect(progress.filter((p) => p.phase === 'check').map((p) => p.done)).toEqual([1000, 2000, 2101]);
+  });
 });
