@@ -1,20 +1,38 @@
 /**
  * The `custodes` command line. Errors are one line on stderr with a non-zero
  * exit, never a stack trace.
+ *
+ * The service command groups (coordinator, custodian, audit) pull in express,
+ * SQLite and the services; they are loaded only when their group is named, so
+ * the offline tools start fast.
  */
 import { Command, CommanderError } from 'commander';
-import { registerAuditCommands } from '@custodes/auditor';
-import { registerEnvelopeCommands } from './commands/envelope';
-import { registerCoordinatorCommands } from './commands/coordinator';
 import { registerCourtCommands } from './commands/court';
-import { registerCustodianCommands } from './commands/custodian';
+import { registerEnvelopeCommands } from './commands/envelope';
 import { registerInvestigatorCommands } from './commands/investigator';
 import { registerKeyCommands } from './commands/keys';
 import { registerProviderCommands } from './commands/provider';
 import { registerRegistryCommands } from './commands/registry';
 import { CliError } from './io';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => unknown;
+
+const SERVICE_GROUPS: Record<string, { description: string; load: () => Promise<Register> }> = {
+  coordinator: {
+    description: 'the coordinator: workflow, the public log and its API',
+    load: async () => (await import('./commands/coordinator')).registerCoordinatorCommands,
+  },
+  custodian: {
+    description: 'a custodian node: sealed share store, review, witness, release',
+    load: async () => (await import('./commands/custodian')).registerCustodianCommands,
+  },
+  audit: {
+    description: 'verify a Custodes log, watch it for split views, publish a transparency report',
+    load: async () => (await import('@custodes/auditor')).registerAuditCommands,
+  },
+};
+
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('custodes')
     .description('Custodes: threshold decryption under warrant, with a public transparency log')
     .version('0.1.0')
@@ -24,18 +42,19 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerEnvelopeCommands(program);
   registerRegistryCommands(program);
-  registerCoordinatorCommands(program);
-  registerCustodianCommands(program);
+  for (const [name, group] of Object.entries(SERVICE_GROUPS)) {
+    if (argv[0] === name) (await group.load())(program);
+    else program.command(name).description(group.description);
+  }
   registerCourtCommands(program);
   registerInvestigatorCommands(program);
   registerProviderCommands(program);
-  registerAuditCommands(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {

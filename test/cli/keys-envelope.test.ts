@@ -16,14 +16,14 @@ const oneLineError = (stderr: string) => {
   expect(stderr).not.toMatch(/\bat .*\(.*:\d+:\d+\)/); // no stack frames
 };
 
-describe('custodes ceremony / keygen', () => {
+describe('custodes ceremony / keygen', { timeout: 240_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'custodes-cli-'));
   const keys = join(dir, 'keys');
 
   beforeAll(() => {
     const r = custodes(['ceremony', '--threshold', '3', '--custodians', '5', '--epoch', '7', '--out', keys]);
     expect(r.status).toBe(0);
-  });
+  }, 240_000);
 
   it('writes public.json and share files (0600) in the formats of §3.1', () => {
     const pub = PublicKeySetSchema.parse(JSON.parse(readFileSync(join(keys, 'public.json'), 'utf8')));
@@ -71,7 +71,7 @@ describe('custodes ceremony / keygen', () => {
   });
 });
 
-describe('custodes envelope', () => {
+describe('custodes envelope', { timeout: 240_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'custodes-env-'));
   const keys = join(dir, 'keys');
   const env = join(dir, 'env.json');
@@ -89,7 +89,7 @@ describe('custodes envelope', () => {
       const p = custodes(['envelope', 'partial', '--share', join(keys, `share-${i}.json`), '--in', env, '--out', join(dir, `p${i}.json`)]);
       expect(p.status).toBe(0);
     }
-  });
+  }, 240_000);
 
   it('seals from stdin to stdout as envelope JSON of §3.2', () => {
     const e = JSON.parse(readFileSync(env, 'utf8'));

@@ -25,9 +25,9 @@ const read = (p: string) => JSON.parse(readFileSync(p, 'utf8'));
 
 beforeAll(() => {
   expect(custodes(['ceremony', '--threshold', '2', '--custodians', '3', '--epoch', '1', '--out', keys]).status).toBe(0);
-});
+}, 240_000);
 
-describe('custodes seal-records', () => {
+describe('custodes seal-records', { timeout: 240_000 }, () => {
   const day = 86_400;
   const t0 = 1_764_115_200; // a UTC midnight
   const records = [
@@ -75,7 +75,7 @@ describe('custodes seal-records', () => {
   });
 });
 
-describe('custodes registry propose / sign and court sign', () => {
+describe('custodes registry propose / sign and court sign', { timeout: 240_000 }, () => {
   it('builds a genesis registry that is valid only once every custodian has signed', () => {
     const keyFiles = [1, 2, 3].map((i) => join(dir, `c${i}.key`));
     const pubs = keyFiles.map((f) => custodes(['keygen', '--out', f]).stdout.trim());

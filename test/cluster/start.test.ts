@@ -22,7 +22,7 @@ function npmStart(home: string, portBase: number) {
   });
 }
 
-describe('npm start (local cluster)', () => {
+describe('npm start (local cluster)', { timeout: 600_000 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'custodes-home-'));
   const portBase = 20_000 + Math.floor(Math.random() * 40_000);
 
