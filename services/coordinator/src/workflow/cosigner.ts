@@ -35,6 +35,11 @@ export class Cosigner {
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
   #scheduled = false;
+  /**
+   * Witnesses that just failed are skipped until `until` (ms), backing off
+   * to 30 s, so one unreachable node does not stall every round by a timeout.
+   */
+  readonly #backoff = new Map<number, { until: number; failures: number }>();
 
   constructor(deps: CosignerDeps) {
     this.#d = deps;
@@ -89,10 +94,12 @@ export class Cosigner {
     // The witness gets the checkpoint with the log's signature only (docs/SERVICES.md).
     const parsed = parseSignedNote(published.note);
     const logNote = formatSignedNote({ text: parsed.text, signatures: parsed.signatures.filter((s) => s.name === this.#d.origin) });
-    const todo = witnesses.filter((w) => !done.has(w.index));
+    const now = Date.now();
+    const todo = witnesses.filter((w) => !done.has(w.index) && (this.#backoff.get(w.index)?.until ?? 0) <= now);
     await mapLimit(todo, this.#d.concurrency, async (w) => {
       try {
         const line = await this.#ask(w, size, logNote);
+        this.#backoff.delete(w.index);
         if (line === null || this.#closed) return;
         const check = parseSignedNote(`${logNote}${line}`);
         if (!verifyCosignature(check, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) {
@@ -105,7 +112,11 @@ export class Cosigner {
         });
         done.add(w.index);
       } catch (err) {
-        if (!this.#closed) logger.warn({ custodian: w.index, size, err: String(err) }, 'witness unreachable');
+        if (this.#closed) return;
+        const failures = (this.#backoff.get(w.index)?.failures ?? 0) + 1;
+        const waitMs = Math.min(30_000, 500 * 2 ** (failures - 1));
+        this.#backoff.set(w.index, { until: Date.now() + waitMs, failures });
+        logger.warn({ custodian: w.index, size, retryInMs: waitMs, err: String(err) }, 'witness unreachable');
       }
     });
     logger.debug({ size, cosigners: done.size }, 'cosigning round');

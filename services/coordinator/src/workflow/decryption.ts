@@ -129,7 +129,7 @@ export class DecryptionWorkflow {
     if (r.size < minSize || r.cosigners.size < t) {
       throw new RequestFailure(
         'QUORUM_UNAVAILABLE',
-        `only ${r.cosigners.size} of the ${t} custodians needed cosigned the checkpoint with this request; nothing was released`,
+        `${r.cosigners.size} custodians cosigned a checkpoint with this request and ${t} are needed; nothing was released`,
       );
     }
   }
@@ -154,7 +154,7 @@ export class DecryptionWorkflow {
     if (answers.size < registry.threshold) {
       throw new RequestFailure(
         'NOT_ENOUGH_CUSTODIANS',
-        `only ${answers.size} of the ${registry.threshold} custodians needed released partials; nothing was combined`,
+        `${answers.size} custodians released partials and ${registry.threshold} are needed; nothing was combined`,
       );
     }
     logger.info({ requestId: req.id, custodians: [...answers.keys()] }, 'partials released');
