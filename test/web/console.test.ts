@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, newContext, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
+import { launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
 import type { PageWatch } from './helpers/browser';
 import { issueWarrant, makeWorld, StandInCustodian, StandInLog } from './helpers/world';
 import type { IssuedWarrant, Served, World } from './helpers/world';
@@ -68,19 +68,19 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     const key = page.getByLabel('Unseal key (one per submit)');
     await key.fill('not a key!');
     await key.press('Enter');
-    await expect.poll(() => page.locator('#unseal-error').textContent()).toMatch(/BAD_UNSEAL_KEY/);
+    await poll(() => page.locator('#unseal-error').textContent()).toMatch(/BAD_UNSEAL_KEY/);
 
     for (const [i, k] of node.unsealKeys.slice(0, 2).entries()) {
       await key.fill(k);
       await page.getByRole('button', { name: 'Submit unseal key' }).click();
-      await expect.poll(sealStatus).toBe(`Sealed: ${i + 1} of 3 unseal keys entered (5 issued).`);
+      await poll(sealStatus).toBe(`Sealed: ${i + 1} of 3 unseal keys entered (5 issued).`);
       expect(await key.inputValue()).toBe('');
       expect(await page.locator('#seal-progress').getAttribute('aria-label')).toBe('Unseal keys entered');
     }
     await screenshot(page, 'console-unseal-progress');
     await key.fill(node.unsealKeys[4]!);
     await key.press('Enter');
-    await expect.poll(sealStatus).toBe('Unsealed: the node is serving.');
+    await poll(sealStatus).toBe('Unsealed: the node is serving.');
     expect(await page.locator('#unseal-form').isHidden()).toBe(true);
     expect(await page.locator('#signin').isVisible()).toBe(true);
   });
@@ -89,13 +89,13 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     const token = page.getByLabel('Operator token');
     await token.fill('op_wrong_token_0123456789');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.locator('#signin-error').textContent()).toBe('The node refused this token.');
+    await poll(() => page.locator('#signin-error').textContent()).toBe('The node refused this token.');
 
     await token.fill(node.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.locator('#queue-table tbody tr').count()).toBe(2);
-    expect(await page.evaluate(() => sessionStorage.getItem('custodes.operatorToken'))).toBe(node.token);
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    await poll(() => page.locator('#queue-table tbody tr').count()).toBe(2);
+    expect(await page.evaluate("sessionStorage.getItem('custodes.operatorToken')")).toBe(node.token);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
     expect(await token.inputValue()).toBe('');
     const queue = await page.locator('#queue-table').innerText();
     expect(queue).toContain('CR-2026-0412');
@@ -105,7 +105,7 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
 
   it("shows a warrant's full details: scope, dates, checks and the node's policy", async () => {
     await page.getByRole('button', { name: `Review warrant ${toDeny.warrant.id}` }).click();
-    await expect.poll(() => page.locator('#warrant-h').textContent()).toBe('Warrant CR-2026-0413');
+    await poll(() => page.locator('#warrant-h').textContent()).toBe('Warrant CR-2026-0413');
     expect(await page.locator(':focus').getAttribute('id')).toBe('warrant-h');
     expect(await page.locator('#scope-subjects li').count()).toBe(40);
     const body = await page.locator('#warrant-body').innerText();
@@ -126,7 +126,7 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     expect(await page.locator('#decision-status').textContent()).toBe('pending');
     await reason.fill('Forty subjects over thirteen months is not proportionate to the offense.');
     await page.getByRole('button', { name: 'Deny with this reason' }).click();
-    await expect.poll(() => page.locator('#decide-status').textContent()).toMatch(/^Denied: signed deny entry by custodian 1 at /);
+    await poll(() => page.locator('#decide-status').textContent()).toMatch(/^Denied: signed deny entry by custodian 1 at /);
     expect(await page.locator('#decision-status').textContent()).toBe('denied');
     expect(await page.locator('#decide').isHidden()).toBe(true);
   });
@@ -134,28 +134,28 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
   it('approves a warrant: a signed approval entry goes to the log', async () => {
     const before = log.size;
     await page.getByRole('button', { name: 'Back to the queue' }).click();
-    await expect.poll(() => page.locator('#queue-table tbody tr').count()).toBe(1);
+    await poll(() => page.locator('#queue-table tbody tr').count()).toBe(1);
     await page.getByRole('button', { name: `Review warrant ${toApprove.warrant.id}` }).click();
-    await expect.poll(() => page.locator('#warrant-h').textContent()).toBe('Warrant CR-2026-0412');
+    await poll(() => page.locator('#warrant-h').textContent()).toBe('Warrant CR-2026-0412');
     await screenshot(page, 'console-warrant');
     await page.getByRole('button', { name: 'Approve and sign' }).click();
-    await expect.poll(() => page.locator('#decide-status').textContent()).toMatch(/^Approved: signed approve entry by custodian 1 at /);
+    await poll(() => page.locator('#decide-status').textContent()).toMatch(/^Approved: signed approve entry by custodian 1 at /);
     expect(await page.locator('#decision-status').textContent()).toBe('approved');
     expect(log.size).toBe(before + 1);
     await screenshot(page, 'console-approved');
     await page.getByRole('button', { name: 'Back to the queue' }).click();
-    await expect.poll(() => page.locator('#queue-empty').textContent()).toBe('No warrant is waiting for a decision.');
+    await poll(() => page.locator('#queue-empty').textContent()).toBe('No warrant is waiting for a decision.');
   });
 
   it("shows the node's releases, refusals and witness state", async () => {
     await page.getByRole('button', { name: 'Releases and refusals' }).click();
-    await expect.poll(() => page.locator('#releases-table tbody tr').count()).toBe(2);
+    await poll(() => page.locator('#releases-table tbody tr').count()).toBe(2);
     const rows = await page.locator('#releases-table tbody tr').allInnerTexts();
     expect(rows[0]).toMatch(/served/);
     expect(rows[1]).toMatch(/refused[\s\S]*NO_QUORUM/);
     await screenshot(page, 'console-releases');
     await page.getByRole('button', { name: 'Witness' }).click();
-    await expect.poll(() => page.locator('#witness-size').textContent()).toBe(String(log.checkpointSize));
+    await poll(() => page.locator('#witness-size').textContent()).toBe(String(log.checkpointSize));
     expect(await page.locator('#witness-replica').textContent()).toBe(String(log.size));
     expect(await page.locator('#witness-body pre').textContent()).toContain('— civil-liberties-ngo ');
     await screenshot(page, 'console-witness');
@@ -164,9 +164,9 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
   it('keeps the session across a reload and forgets the token on sign-out', async () => {
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
-    await expect.poll(() => page.locator('#app').isVisible()).toBe(true);
+    await poll(() => page.locator('#app').isVisible()).toBe(true);
     await page.getByRole('button', { name: 'Sign out' }).click();
-    expect(await page.evaluate(() => sessionStorage.getItem('custodes.operatorToken'))).toBeNull();
+    expect(await page.evaluate("sessionStorage.getItem('custodes.operatorToken')")).toBeNull();
     expect(await page.locator('#signin').isVisible()).toBe(true);
     expect(await page.locator(':focus').getAttribute('id')).toBe('signin-token');
   });
@@ -175,7 +175,7 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     const explorer = await context.newPage();
     await explorer.goto(`${coordinator.url}/explorer/#warrant=${toApprove.warrant.id}`);
     await explorer.waitForSelector('body[data-ready="true"]');
-    await expect.poll(() => explorer.locator('#warrant-status').textContent()).toMatch(/1 approval\(s\), 0 denial\(s\)/);
+    await poll(() => explorer.locator('#warrant-status').textContent()).toMatch(/1 approval\(s\), 0 denial\(s\)/);
     const approval = explorer.locator('#warrant-body section[aria-label="Approvals and denials"] li');
     expect(await approval.count()).toBe(1);
     const text = await approval.innerText();
@@ -184,10 +184,10 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     expect(index).toBe(log.size - 1);
     await screenshot(explorer, 'explorer-after-console-approval');
     await approval.getByRole('link', { name: `Check inclusion of entry ${index}` }).click();
-    await expect.poll(() => explorer.locator('#proof-result').textContent()).toBe(`✓ Inclusion verified: entry ${index} is in the checkpoint of size ${log.checkpointSize}.`);
+    await poll(() => explorer.locator('#proof-result').textContent()).toBe(`✓ Inclusion verified: entry ${index} is in the checkpoint of size ${log.checkpointSize}.`);
     // The denial is public too, with its reason.
     await explorer.goto(`${coordinator.url}/explorer/#warrant=${toDeny.warrant.id}`);
-    await expect.poll(() => explorer.locator('#warrant-body').innerText()).toContain('Forty subjects over thirteen months');
+    await poll(() => explorer.locator('#warrant-body').innerText()).toContain('Forty subjects over thirteen months');
     await explorer.close();
   });
 

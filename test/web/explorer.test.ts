@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { bytesToBase64 } from '@custodes/shared/crypto';
-import { launchBrowser, newContext, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
+import { launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
 import type { PageWatch } from './helpers/browser';
 import { populatedLog } from './helpers/scenario';
 import type { Scenario } from './helpers/scenario';
@@ -53,7 +53,7 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
   it('shows the latest checkpoint and identifies its cosigners', async () => {
     await open();
     const { log, world } = scenario;
-    await expect.poll(() => page.locator('#checkpoint-size').textContent()).toBe(String(log.checkpointSize));
+    await poll(() => page.locator('#checkpoint-size').textContent()).toBe(String(log.checkpointSize));
     expect(await page.locator('#checkpoint-root').textContent()).toBe(bytesToBase64(log.root()));
     const rows = page.locator('#cosigners tbody tr');
     expect(await rows.count()).toBe(1 + world.custodians.length);
@@ -67,7 +67,7 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
   it('pages through the entries, decoding each by type', async () => {
     await open();
     const rows = page.locator('#entries-table tbody tr');
-    await expect.poll(() => rows.count()).toBe(20);
+    await poll(() => rows.count()).toBe(20);
     expect(await rows.nth(0).innerText()).toContain('Registry #0: 2 of 3 custodians');
     expect(await rows.nth(scenario.approvalIndex).innerText()).toContain('Approval by custodian 1');
     expect(await rows.nth(scenario.junkIndex).innerText()).toContain('Undecodable leaf (unknown entry type)');
@@ -76,11 +76,11 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
       expect(types).toContain(t);
     }
     await page.getByRole('button', { name: 'Next page' }).click();
-    await expect.poll(() => page.locator('#entries-status').textContent()).toBe(`Showing entries 20–${scenario.log.checkpointSize - 1} of ${scenario.log.checkpointSize} in checkpoint.`);
+    await poll(() => page.locator('#entries-status').textContent()).toBe(`Showing entries 20–${scenario.log.checkpointSize - 1} of ${scenario.log.checkpointSize} in checkpoint.`);
     expect(await rows.count()).toBe(scenario.log.checkpointSize - 20);
     expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Previous page' }).click();
-    await expect.poll(() => rows.first().innerText()).toContain('Registry #0');
+    await poll(() => rows.first().innerText()).toContain('Registry #0');
   });
 
   it("assembles a warrant's public history: cover sheet, decisions, request, releases, completion", async () => {
@@ -88,7 +88,7 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     await page.getByLabel('Warrant ID').fill(scenario.served.warrant.id);
     await page.getByRole('button', { name: 'Find in the log' }).click();
     const status = page.locator('#warrant-status');
-    await expect.poll(() => status.textContent()).toMatch(/^Warrant .*: 2 approval\(s\), 1 denial\(s\); quorum is 2; sealed until/);
+    await poll(() => status.textContent()).toMatch(/^Warrant .*: 2 approval\(s\), 1 denial\(s\); quorum is 2; sealed until/);
     const body = page.locator('#warrant-body');
     const text = await body.innerText();
     expect(text).toContain('Cover sheet (1)');
@@ -106,13 +106,13 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
 
   it('flags an overdue unsealing and shows a revocation and an unsealing', async () => {
     await open(`#warrant=${scenario.overdue.warrant.id}`);
-    await expect.poll(() => page.locator('#warrant-status').textContent()).toMatch(/unsealing OVERDUE since/);
+    await poll(() => page.locator('#warrant-status').textContent()).toMatch(/unsealing OVERDUE since/);
     expect(await page.locator('#warrant-body').innerText()).toContain('Overdue: not yet unsealed.');
     await open(`#warrant=${scenario.revoked.warrant.id}`);
-    await expect.poll(() => page.locator('#warrant-status').textContent()).toMatch(/revoked/);
+    await poll(() => page.locator('#warrant-status').textContent()).toMatch(/revoked/);
     expect(await page.locator('#warrant-body').innerText()).toContain('investigation closed');
     await open(`#warrant=${scenario.unsealed.warrant.id}`);
-    await expect.poll(() => page.locator('#warrant-status').textContent()).toMatch(/; unsealed\./);
+    await poll(() => page.locator('#warrant-status').textContent()).toMatch(/; unsealed\./);
     expect(await page.locator('#warrant-body').innerText()).toContain('acct:alice@example.org');
   });
 
@@ -122,7 +122,7 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     await page.getByLabel('Entry index to prove').fill(String(index));
     await page.getByRole('button', { name: 'Fetch and check proof' }).click();
     const result = page.locator('#proof-result');
-    await expect.poll(() => result.textContent()).toBe(`✓ Inclusion verified: entry ${index} is in the checkpoint of size ${scenario.log.checkpointSize}.`);
+    await poll(() => result.textContent()).toBe(`✓ Inclusion verified: entry ${index} is in the checkpoint of size ${scenario.log.checkpointSize}.`);
     const proofLines = (await page.getByLabel(/Proof hashes/).inputValue()).split('\n');
     expect(proofLines.length).toBeGreaterThanOrEqual(4);
     // One row for the leaf, one per proof hash.
@@ -135,18 +135,18 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     edited[1] = `${line.slice(0, 10)}${line.slice(10, 12) === 'ff' ? '00' : 'ff'}${line.slice(12)}`;
     await page.getByLabel(/Proof hashes/).fill(edited.join('\n'));
     await page.getByRole('button', { name: 'Check this proof again' }).click();
-    await expect.poll(() => result.textContent()).toBe('✗ Inclusion NOT verified: the proof leads to a different root than the checkpoint.');
+    await poll(() => result.textContent()).toBe('✗ Inclusion NOT verified: the proof leads to a different root than the checkpoint.');
     expect(await result.getAttribute('class')).toContain('bad');
     await screenshot(page, 'explorer-proof-tampered');
 
     await page.getByRole('button', { name: 'Restore the served proof' }).click();
-    await expect.poll(() => result.textContent()).toMatch(/^✓ Inclusion verified/);
+    await poll(() => result.textContent()).toMatch(/^✓ Inclusion verified/);
     await page.getByRole('button', { name: 'Flip one bit of the first proof hash' }).click();
-    await expect.poll(() => result.textContent()).toMatch(/^✗ Inclusion NOT verified/);
+    await poll(() => result.textContent()).toMatch(/^✗ Inclusion NOT verified/);
     // Junk in the text area is a failed check, not a crash.
     await page.getByLabel(/Proof hashes/).fill('not hex');
     await page.getByRole('button', { name: 'Check this proof again' }).click();
-    await expect.poll(() => result.textContent()).toMatch(/^✗ Inclusion NOT verified: line 1 is not hex/);
+    await poll(() => result.textContent()).toMatch(/^✗ Inclusion NOT verified: line 1 is not hex/);
   });
 
   it('works from the keyboard alone', async () => {
@@ -155,7 +155,7 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     const link = page.getByRole('link', { name: 'Check inclusion of entry 3' });
     await link.focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#proof-result').textContent()).toMatch(/^✓ Inclusion verified: entry 3 /);
+    await poll(() => page.locator('#proof-result').textContent()).toMatch(/^✓ Inclusion verified: entry 3 /);
     expect(await page.locator(':focus').getAttribute('id')).toBe('proof-h');
     // Tab from the warrant field to its button and submit with the keyboard.
     await page.getByLabel('Warrant ID').focus();
@@ -163,7 +163,7 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     await page.keyboard.press('Tab');
     expect(await page.locator(':focus').textContent()).toBe('Find in the log');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#warrant-status').textContent()).toMatch(/revoked/);
+    await poll(() => page.locator('#warrant-status').textContent()).toMatch(/revoked/);
   });
 
   it('made no request off its origin and raised no script or CSP error', () => {

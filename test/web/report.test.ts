@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { writeReport } from '@custodes/auditor';
 import type { TransparencyReport } from '@custodes/auditor';
 import { REPORT_HTML_CSP } from '../../services/web/src/index';
-import { launchBrowser, newContext, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
+import { launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
 import type { PageWatch } from './helpers/browser';
 import { populatedLog } from './helpers/scenario';
 import type { Scenario } from './helpers/scenario';
