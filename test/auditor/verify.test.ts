@@ -180,7 +180,7 @@ describe('verifyLog', () => {
     const junk: [string, number, string, string][] = [
       ['/log/v1/entries', 200, '{"start":0,"entries":["!!"]}', 'BAD_RESPONSE'],
       ['/log/v1/entries', 200, '{"start":7,"entries":[]}', 'BAD_RESPONSE'],
-      ['/log/v1/entries', 200, 'not json', 'FETCH_FAILED'],
+      ['/log/v1/entries', 200, 'not json', 'BAD_RESPONSE'],
       ['/log/v1/entries', 500, '{"error":{"code":"BOOM","message":"boom"}}', 'FETCH_FAILED'],
       ['/log/v1/checkpoint', 404, '{"error":{"code":"NOPE","message":"nope"}}', 'FETCH_FAILED'],
     ];

@@ -37,6 +37,10 @@ async function get<T>(url: string, opts: FetchOptions, expectText: boolean): Pro
   try {
     return await requestJson<T>(url, { timeoutMs: opts.timeoutMs ?? 15_000, retries: opts.retries ?? 2, expectText });
   } catch (err) {
+    // requestJson reports a 200 answer that is not JSON as 502 BAD_UPSTREAM.
+    if (err instanceof HttpError && err.code === 'BAD_UPSTREAM' && err.body === undefined) {
+      throw new AuditError('BAD_RESPONSE', `GET ${url}: the answer is not JSON`, { cause: err });
+    }
     if (err instanceof HttpError) throw new AuditError('FETCH_FAILED', `GET ${url}: ${err.status} ${err.code}: ${err.message}`, { cause: err });
     throw new AuditError('FETCH_FAILED', `GET ${url}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }
