@@ -13,7 +13,7 @@ const LOG_MIGRATIONS: readonly string[] = [
     leaf BLOB NOT NULL,
     hash BLOB NOT NULL CHECK (length(hash) = 32)
   );
-  -- Inclusion proof by leaf hash (DESIGN.md §4.3).
+  -- Inclusion proof by leaf hash (DESIGN.md §4.3); replaced in migration 2.
   CREATE INDEX log_entries_by_hash ON log_entries(hash);
 
   -- Every complete subtree of level ≥ 1, keyed by its position in creation
@@ -30,6 +30,14 @@ const LOG_MIGRATIONS: readonly string[] = [
     note TEXT NOT NULL,
     published_at INTEGER NOT NULL
   );
+  `,
+  `
+  -- A global index on 32-byte hashes takes random inserts: each append batch
+  -- dirtied ~one index page per leaf (4 KB of WAL per entry). Grouping the
+  -- hashes by 4096-leaf chunk keeps each batch's inserts within one small
+  -- region; a lookup probes each chunk in turn (O(n / 4096) index probes).
+  DROP INDEX log_entries_by_hash;
+  CREATE INDEX log_entries_by_chunk_hash ON log_entries(idx >> 12, hash);
   `,
 ];
 

@@ -22,6 +22,7 @@ import {
   formatSignatureLine,
   formatSignedNote,
   inclusionProof,
+  isValidKeyName,
   leafHash,
   nodeHash,
   parseCheckpoint,
@@ -70,6 +71,9 @@ interface CheckpointRow {
   published_at: number;
 }
 
+/** Leaves per group of the leaf-hash index: idx >> 12 (migration 2). */
+const HASH_CHUNK = 4096;
+
 // ## Stored hash positions
 
 /**
@@ -107,7 +111,8 @@ function prepareStatements(db: DB) {
     entries: db.prepare('SELECT leaf FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx').pluck(),
     leafHash: db.prepare('SELECT hash FROM log_entries WHERE idx = ?').pluck(),
     leafHashes: db.prepare('SELECT hash FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx').pluck(),
-    byHash: db.prepare('SELECT idx FROM log_entries WHERE hash = ? ORDER BY idx LIMIT 1').pluck(),
+    // The expression must match the index's exactly (migration 2).
+    byHash: db.prepare('SELECT idx FROM log_entries WHERE (idx >> 12) = ? AND hash = ? ORDER BY idx LIMIT 1').pluck(),
     node: db.prepare('SELECT hash FROM log_nodes WHERE id = ?').pluck(),
     latest: db.prepare('SELECT size, root, note, published_at FROM log_checkpoints ORDER BY size DESC LIMIT 1'),
     checkpoint: db.prepare('SELECT size, root, note, published_at FROM log_checkpoints WHERE size = ?'),
@@ -115,7 +120,6 @@ function prepareStatements(db: DB) {
     updateNote: db.prepare('UPDATE log_checkpoints SET note = ? WHERE size = ?'),
   };
 }
-
 
 class LogStore implements HashReader {
   readonly origin: string;
@@ -142,6 +146,8 @@ class LogStore implements HashReader {
     formatCheckpoint({ origin: this.origin, size: 0, root: EMPTY_ROOT });
     const key = options.logSecretKey;
     if (key !== undefined) {
+      // It signs under the key name = origin (DESIGN.md §4.3).
+      if (!isValidKeyName(this.origin)) throw new RangeError('origin must be a valid key name (no spaces or "+")');
       this.#secretKey = typeof key === 'string' ? hexToBytes(key, 32, 'logSecretKey') : abytes(key, 32, 'logSecretKey');
       this.#logKey = { name: this.origin, publicKey: schnorrPublicKey(this.#secretKey) };
     }
@@ -293,10 +299,15 @@ class LogStore implements HashReader {
     return (this.#sql.leafHashes.all(start, end) as Uint8Array[]).map(toBytes);
   }
 
-  /** The first index whose leaf hash is `hash`, if any. */
+  /** The first index whose leaf hash is `hash`, if any: one index probe per 4096 leaves. */
   indexOfLeafHash(hash: Uint8Array): number | undefined {
     abytes(hash, HASH_SIZE, 'hash');
-    return this.#sql.byHash.get(hash) as number | undefined;
+    const size = this.size();
+    for (let chunk = 0; chunk * HASH_CHUNK < size; chunk++) {
+      const index = this.#sql.byHash.get(chunk, hash) as number | undefined;
+      if (index !== undefined) return index;
+    }
+    return undefined;
   }
 
   // ## Hashes and proofs
