@@ -16,7 +16,7 @@ export interface CoordinatorConfig {
   custodianUrls?: Record<number, string>;
   /** How long plaintexts are kept for the investigator (default 86 400 s). */
   retentionSeconds?: number;
-  /** Timeout of one add-checkpoint call (default 5 000 ms). */
+  /** Timeout of one add-checkpoint call (default 10 000 ms: a witness replicates and checks entries first). */
   cosignTimeoutMs?: number;
   /** Timeout of one `POST /v1/partials` call (default 60 000 ms). */
   partialsTimeoutMs?: number;

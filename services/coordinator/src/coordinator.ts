@@ -78,7 +78,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     registry: () => registry,
     custodianUrl,
     origin: config.origin,
-    timeoutMs: config.cosignTimeoutMs ?? 5000,
+    timeoutMs: config.cosignTimeoutMs ?? 10_000,
     concurrency,
     logger,
   });
