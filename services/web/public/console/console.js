@@ -226,7 +226,9 @@ async function loadWarrant(id) {
     const decision = d?.decision ?? {};
     /** @type {any} */
     const logged = d?.logged ?? {};
+    /** @type {string[]} */
     const subjects = Array.isArray(scope.subjects) ? scope.subjects.map(String) : [];
+    /** @type {string[]} */
     const categories = Array.isArray(scope.categories) ? scope.categories.map(String) : [];
     byId('warrant-h', HTMLElement).textContent = `Warrant ${String(w.caseNumber ?? id)}`;
     replace(

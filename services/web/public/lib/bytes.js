@@ -64,7 +64,7 @@ function utf8Encode(text) {
   return new TextEncoder().encode(text);
 }
 
-/** @param {...Uint8Array} parts @returns {Uint8Array} */
+/** @param {...Uint8Array} parts @returns {Uint8Array<ArrayBuffer>} */
 function concatBytes(...parts) {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;

@@ -5,7 +5,7 @@
  * the pages' Content-Security-Policy forbids inline script anyway.
  */
 
-/** @typedef {Node | string | number | null | undefined | false | Child[]} Child */
+/** @typedef {Node | string | number | null | undefined | false | readonly unknown[]} Child  arrays nest (of Child) */
 /** @typedef {Record<string, string | number | boolean | null | undefined | ((event: Event) => void)>} Attrs */
 
 /** @param {Element} el @param {Attrs} attrs */
@@ -25,8 +25,9 @@ function applyAttrs(el, attrs) {
 function append(el, children) {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    if (Array.isArray(child)) append(el, child);
-    else el.append(typeof child === 'number' ? String(child) : child);
+    if (typeof child === 'string' || child instanceof Node) el.append(child);
+    else if (typeof child === 'number') el.append(String(child));
+    else append(el, /** @type {Child[]} */ (child));
   }
 }
 
