@@ -99,6 +99,27 @@ describe('witness: cosigning', () => {
   });
 });
 
+describe('witness: public checkpoint', () => {
+  it('serves 404 before any cosignature, then the last cosigned checkpoint with the log signature and its own cosignature', async () => {
+    const { standIn, node } = await setup(2);
+    const before = await call(`${node.url}/witness/v1/checkpoint`);
+    expect(before.status).toBe(404);
+    expect(before.json.error.code).toBe('NO_CHECKPOINT');
+    expect((await addCheckpoint(node, standIn, 0)).status).toBe(200);
+    const { warrant, commitment } = makeWarrant(world);
+    standIn.append(coverSheet(warrant, commitment));
+    expect((await addCheckpoint(node, standIn, 2)).status).toBe(200);
+    const r = await call(`${node.url}/witness/v1/checkpoint`);
+    expect(r.status).toBe(200);
+    expect(r.type).toMatch(/^text\/plain/);
+    const note = parseSignedNote(r.text);
+    expect(note.text).toBe(standIn.note().slice(0, standIn.note().indexOf('\n\n') + 1));
+    const key = { name: world.names[0]!, publicKey: hexToBytes(world.custodians[0]!.publicKey, 32) };
+    expect(verifyCosignature(note, key)).toBe(true);
+    expect(note.text.split('\n')[1]).toBe('3');
+  });
+});
+
 describe('witness: concurrency', () => {
   it('two racing add-checkpoints from the same old size: one cosigns, the other gets 409 with the new size', async () => {
     const { standIn, node } = await setup(3);

@@ -110,7 +110,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
   app.use(gate);
   const operator = operatorAuth(ctx);
   app.use(sealRoute(ctx, operator));
-  app.use(witnessRoutes(witness));
+  app.use(witnessRoutes(ctx, witness));
   app.use(warrantRoutes(ctx));
   app.use(operatorRoutes(ctx, operator));
   app.use(notFound);

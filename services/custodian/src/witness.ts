@@ -136,25 +136,27 @@ export class Witness {
     const leaves = checkpoint.size > oldSize ? await this.#fetchNew(oldSize, checkpoint.size) : [];
     const hashes = leaves.map((leaf) => leafHash(leaf));
     const tree = this.#treeAt(oldSize);
+    let cosignature: string;
     try {
       for (const h of hashes) tree.appendHash(h);
       if (!equalBytes(tree.root(), checkpoint.root)) throw new CustodianError('ENTRIES_MISMATCH', 'the fetched entries do not reproduce the checkpoint root');
       const entries = leaves.map((leaf, k) => parseLeaf(leaf, oldSize + k));
-      ctx.store.tx(() => {
+      cosignature = ctx.store.tx(() => {
         // Re-check against the stored head inside the transaction: it is the only writer.
         this.#precheck(oldSize, proof, checkpoint);
         entries.forEach((entry: LogEntry, k) => applyEntry(ctx.store, ctx.me, oldSize + k, entry, hashes[k]!, leaves[k]!, genesisLeaf));
-        ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: body.slice(body.indexOf('\n\n') + 2), cosignedAt: nowSeconds(ctx) });
+        const self = custodianRecord(currentRegistry(ctx.store)!.entry, ctx.node.custodian);
+        if (!self) throw new Error('the replicated registry no longer lists this node');
+        const line = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.signingKey(), timestamp: nowSeconds(ctx) });
+        // Stored as a signed note with both signatures: GET /witness/v1/checkpoint serves it.
+        ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: body.slice(body.indexOf('\n\n') + 2) + line, cosignedAt: nowSeconds(ctx) });
+        return line;
       });
     } catch (err) {
       this.#tree = null; // it may hold leaves that were not stored: rebuild from the replica next time
       throw err;
     }
 
-    const reg = currentRegistry(ctx.store)!.entry;
-    const self = custodianRecord(reg, ctx.node.custodian);
-    if (!self) throw new Error('the replicated registry no longer lists this node');
-    const cosignature = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.signingKey(), timestamp: nowSeconds(ctx) });
     ctx.log.info({ origin: checkpoint.origin, size: checkpoint.size, root: bytesToHex(checkpoint.root), added: leaves.length }, 'checkpoint cosigned');
     return cosignature;
   }

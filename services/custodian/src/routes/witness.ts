@@ -1,12 +1,23 @@
-/** `POST /witness/v1/add-checkpoint` (C2SP tlog-witness; docs/SERVICES.md). */
+/**
+ * `POST /witness/v1/add-checkpoint` (C2SP tlog-witness) and the public
+ * `GET /witness/v1/checkpoint`: the last checkpoint this node cosigned, with the
+ * log's signature and its own cosignature, for auditors' split-view checks
+ * (docs/SERVICES.md).
+ */
 import { Router } from 'express';
 import express from 'express';
 import { HttpError } from '@custodes/shared/service';
 import { WitnessRefused } from '../witness';
 import type { Witness } from '../witness';
+import type { Context } from '../context';
 
-export function witnessRoutes(witness: Witness): Router {
+export function witnessRoutes(ctx: Context, witness: Witness): Router {
   const r = Router();
+  r.get('/witness/v1/checkpoint', (_req, res) => {
+    const head = ctx.store.witness();
+    if (!head) throw new HttpError(404, 'NO_CHECKPOINT', 'this node has not cosigned a checkpoint yet');
+    res.type('text/plain; charset=utf-8').send(head.note);
+  });
   r.post('/witness/v1/add-checkpoint', express.text({ type: () => true, limit: '128kb' }), async (req, res) => {
     if (typeof req.body !== 'string') throw new HttpError(400, 'BAD_CHECKPOINT', 'body must be text');
     try {
