@@ -45,6 +45,7 @@ const tempDir = () => {
 };
 
 let coordinator: Coordinator;
+let coordinatorConfig: Parameters<typeof createCoordinator>[0];
 let custodians: Custodian[];
 let url: string;
 let token: string;
@@ -94,7 +95,8 @@ beforeAll(async () => {
   const dataDir = tempDir();
   initCoordinator({ dataDir, registry, logSecretKey: log.secretKey });
   token = addInvestigatorToken({ dataDir, agency: 'agency-1', investigator: investigator.publicKey });
-  coordinator = createCoordinator({ dataDir, port, origin: ORIGIN, logSecretKey: log.secretKey, cosignTimeoutMs: 5000 });
+  coordinatorConfig = { dataDir, port, origin: ORIGIN, logSecretKey: log.secretKey, cosignTimeoutMs: 5000 };
+  coordinator = createCoordinator(coordinatorConfig);
   await coordinator.start();
 });
 
@@ -129,6 +131,35 @@ function warrant(): { warrant: SignedWarrant; salt: string } {
 
 const label = (k: number): Label => ({ subject: 'subject-a', category: 'messages', time: now() - 86_400 - k });
 
+async function request(warrantId: string, texts: string[]): Promise<string> {
+  const Y = decodePoint(hexToBytes(groupKey, 33));
+  const envelopes: Envelope[] = texts.map((t, k) => sealEnvelope(utf8(t), Y, 1, label(k)));
+  const open = await api(url, 'POST', '/v1/requests', { warrantId }, token);
+  const requestId = open.body.requestId as string;
+  const batch = await api(url, 'POST', `/v1/requests/${requestId}/envelopes`, { envelopes }, token);
+  expect(batch.body.rejected).toEqual([]);
+  const unsigned = {
+    type: 'decryption-request' as const,
+    requestId,
+    warrantId,
+    investigator: investigator.publicKey,
+    envelopeCount: envelopes.length,
+    envelopeSetRoot: envelopeSetRoot(envelopes.map((e) => parseEnvelope(e).id)),
+    epochs: [1],
+    time: now(),
+  };
+  const entry = { ...unsigned, signature: signRecord(unsigned, 'decryption-request', investigator.secretKey) };
+  expect((await api(url, 'POST', `/v1/requests/${requestId}/submit`, { entry }, token)).status).toBe(202);
+  return requestId;
+}
+
+async function finished(requestId: string) {
+  return waitFor('the request to finish', async () => {
+    const r = await api(url, 'GET', `/v1/requests/${requestId}`, undefined, token);
+    return r.body.state === 'complete' || r.body.state === 'failed' ? r.body : undefined;
+  });
+}
+
 describe('with real custodians', () => {
   it('decrypts in-scope envelopes end to end, with one custodian down', async () => {
     const w = warrant();
@@ -140,30 +171,9 @@ describe('with real custodians', () => {
     });
     await custodians[4]!.close();
 
-    const Y = decodePoint(hexToBytes(groupKey, 33));
     const texts = ['one', 'two', 'three'];
-    const envelopes: Envelope[] = texts.map((t, k) => sealEnvelope(utf8(t), Y, 1, label(k)));
-    const open = await api(url, 'POST', '/v1/requests', { warrantId: w.warrant.id }, token);
-    const requestId = open.body.requestId as string;
-    const batch = await api(url, 'POST', `/v1/requests/${requestId}/envelopes`, { envelopes }, token);
-    expect(batch.body.rejected).toEqual([]);
-    const unsigned = {
-      type: 'decryption-request' as const,
-      requestId,
-      warrantId: w.warrant.id,
-      investigator: investigator.publicKey,
-      envelopeCount: envelopes.length,
-      envelopeSetRoot: envelopeSetRoot(envelopes.map((e) => parseEnvelope(e).id)),
-      epochs: [1],
-      time: now(),
-    };
-    const entry = { ...unsigned, signature: signRecord(unsigned, 'decryption-request', investigator.secretKey) };
-    expect((await api(url, 'POST', `/v1/requests/${requestId}/submit`, { entry }, token)).status).toBe(202);
-    const state = await waitFor('the request to finish', async () => {
-      const r = await api(url, 'GET', `/v1/requests/${requestId}`, undefined, token);
-      return r.body.state === 'complete' || r.body.state === 'failed' ? r.body : undefined;
-    });
-    expect(state).toMatchObject({ state: 'complete', done: 3, failed: 0 });
+    const requestId = await request(w.warrant.id, texts);
+    expect(await finished(requestId)).toMatchObject({ state: 'complete', done: 3, failed: 0 });
     const results = await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token);
     expect(results.body.results.map((r: { plaintext: string }) => Buffer.from(r.plaintext, 'base64').toString())).toEqual(texts);
 
@@ -175,5 +185,34 @@ describe('with real custodians', () => {
       const cosigners = verifiedCosigners(parseSignedNote(cp.body), keys).length;
       return Number(cp.body.split('\n')[1]) === size && cosigners >= 3 ? true : undefined;
     });
+  });
+
+  it('finishes a request after the coordinator restarts on the same data directory, logging nothing twice', async () => {
+    const w = warrant();
+    expect((await api(url, 'POST', '/v1/warrants', w, token)).status).toBe(201);
+    await waitFor('approval', async () => {
+      const s = await api(url, 'GET', `/v1/warrants/${w.warrant.id}`, undefined, token);
+      return s.body.status === 'approved' ? true : undefined;
+    });
+    const requestId = await request(w.warrant.id, ['four', 'five']);
+    await coordinator.close();
+    coordinator = createCoordinator(coordinatorConfig);
+    await coordinator.start();
+    expect(await finished(requestId)).toMatchObject({ state: 'complete', done: 2 });
+    const size = await waitFor('the log to settle under a checkpoint', async () => {
+      const stored = (await api(url, 'GET', '/health')).body.size as number;
+      const cp = await api<string>(url, 'GET', '/log/v1/checkpoint');
+      return Number(cp.body.split('\n')[1]) === stored ? stored : undefined;
+    });
+    const page = await api(url, 'GET', `/log/v1/entries?start=0&end=${size}`);
+    const leaves = page.body.entries as string[];
+    expect(new Set(leaves).size).toBe(leaves.length);
+    const entries = leaves.map((b) => JSON.parse(Buffer.from(b, 'base64').toString('utf8')) as { type: string; requestId?: string; custodian?: number });
+    const mine = entries.filter((e) => e.requestId === requestId);
+    expect(mine.filter((e) => e.type === 'decryption-request')).toHaveLength(1);
+    expect(mine.filter((e) => e.type === 'decryption-complete')).toHaveLength(1);
+    const releases = mine.filter((e) => e.type === 'release').map((e) => e.custodian);
+    expect(new Set(releases).size).toBe(releases.length);
+    expect(releases.length).toBeGreaterThanOrEqual(3);
   });
 });

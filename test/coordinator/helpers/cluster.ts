@@ -183,7 +183,14 @@ export async function api<T = any>(url: string, method: string, path: string, bo
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(body);
   }
-  const res = await fetch(`${url}${path}`, { method, headers, body: payload });
+  let res: Response;
+  try {
+    res = await fetch(`${url}${path}`, { method, headers, body: payload });
+  } catch (err) {
+    // A GET on a keep-alive socket that a restarted server closed: ask once more on a fresh one.
+    if (method !== 'GET') throw err;
+    res = await fetch(`${url}${path}`, { method, headers });
+  }
   const text = await res.text();
   let parsed: unknown = text;
   try {
