@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '@custodes/shared/crypto';
 import { parseSignedNote, verifiedCosigners } from '@custodes/shared/log';
-import { signRecord, signWarrant } from '@custodes/shared/records';
+import { signRecord, signWarrant, warrantCommitment } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
 import {
   api,
@@ -226,6 +226,42 @@ describe('intake refusals', () => {
     expect(big.status).toBe(413);
     const health = await api(cluster.url, 'GET', '/health');
     expect(health.body).toEqual({ ok: true, size: expect.any(Number) });
+  });
+});
+
+describe('records from custodians', () => {
+  it('refuses approvals and releases that do not check out', async () => {
+    const w = makeWarrant(cluster, 'a');
+    const intake = await api(cluster.url, 'POST', '/v1/warrants', w, cluster.tokens.a);
+    expect(intake.status).toBe(201);
+    const c1 = cluster.custodians[0]!.opts;
+    const approval = (over: object, key = c1.signingKey) => {
+      const unsigned = {
+        type: 'approval' as const,
+        warrantId: w.warrant.id,
+        commitment: warrantCommitment(w.warrant, w.salt),
+        custodian: 1,
+        decision: 'approve' as const,
+        time: cluster.config.now!(),
+        ...over,
+      };
+      return { ...unsigned, signature: signRecord(unsigned, 'approval', key) };
+    };
+    const post = (entry: object) => api(cluster.url, 'POST', '/v1/records', { entry });
+    const cases: [object, number, string][] = [
+      [approval({}, cluster.custodians[1]!.opts.signingKey), 400, 'BAD_SIGNATURE'],
+      [approval({ custodian: 9 }), 400, 'UNKNOWN_CUSTODIAN'],
+      [approval({ commitment: 'ab'.repeat(32) }), 400, 'BAD_COMMITMENT'],
+      [approval({ warrantId: '00000000-0000-4000-8000-000000000000' }), 404, 'WARRANT_NOT_LOGGED'],
+    ];
+    for (const [entry, status, code] of cases) {
+      const r = await post(entry);
+      expect({ status: r.status, code: r.body.error?.code }).toEqual({ status, code });
+    }
+    const unsigned = { type: 'release' as const, requestId: '00000000-0000-4000-8000-000000000000', custodian: 1, count: 1, partialsRoot: 'cd'.repeat(32) };
+    const release = { ...unsigned, signature: signRecord(unsigned, 'release', c1.signingKey) };
+    const r = await post(release);
+    expect({ status: r.status, code: r.body.error.code }).toEqual({ status: 404, code: 'REQUEST_NOT_LOGGED' });
   });
 });
 
