@@ -5,11 +5,18 @@
  * faster backend can be swapped in here without touching protocol code.
  * Multiplications by secret scalars use noble's constant-time-shaped `multiply`;
  * `mulPublic` is variable time and only for public scalars (verification).
+ *
+ * Backend: when libsecp256k1 (WASM, backend.ts) is loaded, multiplications,
+ * decompression and BIP340 go through it and noble only holds the results as
+ * `Point`s; each point made that way keeps its 65-byte SEC1 encoding beside it
+ * (a WeakMap), so it is not recomputed with a field inversion. The exported API
+ * and every result are the same as noble's (test/crypto/backend.test.ts).
  */
 import * as secp from '@noble/secp256k1';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from 'node:crypto';
+import { wasmBackend } from './backend';
 import { abytes } from './bytes';
 
 // noble's sync APIs need these (README of @noble/secp256k1 3.x).
@@ -75,9 +82,53 @@ export function apoint(P: unknown, name: string): GroupPoint {
 export const GENERATOR: GroupPoint = Point.BASE;
 export const IDENTITY: GroupPoint = Point.ZERO;
 
+// ## Backend glue: points held with their 65-byte SEC1 encoding
+
+/** Uncompressed encodings (0x04 ‖ x ‖ y) of points made by or given to the WASM backend. */
+const sec65 = new WeakMap<GroupPoint, Uint8Array>();
+
+function bytesToBigint(b: Uint8Array): bigint {
+  return BigInt('0x' + Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
+}
+
+/** A point from libsecp256k1's 65-byte output (valid by construction: no re-check). */
+function fromSec65(u: Uint8Array): GroupPoint {
+  const P = Point.fromAffine({ x: bytesToBigint(u.subarray(1, 33)), y: bytesToBigint(u.subarray(33, 65)) });
+  sec65.set(P, u);
+  return P;
+}
+
+/** The 65-byte encoding of a point other than infinity (cached). */
+function toSec65(P: GroupPoint): Uint8Array {
+  let u = sec65.get(P);
+  if (!u) {
+    u = P.toBytes(false);
+    sec65.set(P, u);
+  }
+  return u;
+}
+
+/** k·P through libsecp256k1 (`tweak_mul`, constant time); P ≠ ∞, k ∈ [1, n). */
+function wasmMul(w: NonNullable<ReturnType<typeof wasmBackend>>, P: GroupPoint, k: bigint): GroupPoint {
+  const out = w.pointMultiply(toSec65(P), scalarToBytes(k), false);
+  // Unreachable in a prime-order group with k ≠ 0 and P ≠ ∞; noble decides if it ever happens.
+  return out ? fromSec65(out) : P.multiply(k);
+}
+
+/** True iff `sk` is 32 bytes encoding a scalar in [1, n). */
+function isSecretKey(sk: Uint8Array): boolean {
+  const k = bytesToBigint(sk);
+  return k > 0n && k < CURVE_ORDER;
+}
+
 /** k·G for a secret k ∈ [1, n). */
 export function mulBase(k: bigint): GroupPoint {
   if (!isScalar(k) || k === 0n) throw new RangeError('scalar must be in [1, n)');
+  const w = wasmBackend();
+  if (w) {
+    const out = w.pointFromScalar(scalarToBytes(k), false); // ecmult_gen: constant time
+    if (out) return fromSec65(out);
+  }
   return Point.BASE.multiply(k);
 }
 
@@ -85,6 +136,8 @@ export function mulBase(k: bigint): GroupPoint {
 export function mul(P: GroupPoint, k: bigint): GroupPoint {
   apoint(P, 'point');
   if (!isScalar(k) || k === 0n) throw new RangeError('scalar must be in [1, n)');
+  const w = wasmBackend();
+  if (w && !P.is0()) return wasmMul(w, P, k);
   return P.multiply(k);
 }
 
@@ -93,10 +146,23 @@ export function mulPublic(P: GroupPoint, k: bigint): GroupPoint {
   apoint(P, 'point');
   if (!isScalar(k)) throw new RangeError('scalar must be in [0, n)');
   if (k === 0n || P.is0()) return Point.ZERO;
+  const w = wasmBackend();
+  if (w) return wasmMul(w, P, k); // constant time there, and still ~10× faster than noble
   return P.multiplyUnsafe(k);
 }
 
 export function add(P: GroupPoint, Q: GroupPoint): GroupPoint {
+  const w = wasmBackend();
+  // Both encodings at hand (as after a multiplication): one WASM addition keeps
+  // the sum's encoding too, where noble's projective sum would need an inversion later.
+  if (w && !P.is0() && !Q.is0()) {
+    const u = sec65.get(P);
+    const v = sec65.get(Q);
+    if (u && v) {
+      const out = w.pointAdd(u, v, false);
+      return out ? fromSec65(out) : Point.ZERO; // null: P = −Q
+    }
+  }
   return P.add(Q);
 }
 
@@ -115,19 +181,32 @@ export function pointEquals(P: GroupPoint, Q: GroupPoint): boolean {
 }
 
 export function hasEvenY(P: GroupPoint): boolean {
-  return !P.is0() && (P.toAffine().y & 1n) === 0n;
+  if (P.is0()) return false;
+  const u = sec65.get(P);
+  return u ? (u[64]! & 1) === 0 : (P.toAffine().y & 1n) === 0n;
 }
 
 /** 33-byte SEC1 compressed encoding; the identity has none. */
 export function encodePoint(P: GroupPoint): Uint8Array {
   if (apoint(P, 'point').is0()) throw new RangeError('the point at infinity has no encoding');
-  return P.toBytes(true);
+  const u = sec65.get(P);
+  if (!u) return P.toBytes(true);
+  const out = new Uint8Array(33);
+  out[0] = 2 | (u[64]! & 1); // SEC1: 0x02 even y, 0x03 odd y
+  out.set(u.subarray(1, 33), 1);
+  return out;
 }
 
 /** Decodes 33-byte SEC1 compressed; throws RangeError off the curve or malformed. */
 export function decodePoint(bytes: Uint8Array, name = 'point'): GroupPoint {
   abytes(bytes, 33, name);
   if (bytes[0] !== 2 && bytes[0] !== 3) throw new RangeError(`${name} must be SEC1 compressed`);
+  const w = wasmBackend();
+  if (w) {
+    // libsecp256k1's ec_pubkey_parse: x < p and x³ + 7 a square, as noble checks.
+    if (!w.isPoint(bytes)) throw new RangeError(`${name} is not a point on secp256k1`);
+    return fromSec65(w.pointCompress(bytes, false));
+  }
   try {
     const P = Point.fromBytes(bytes);
     P.assertValidity();
@@ -153,6 +232,9 @@ export function xOnly(P: GroupPoint): Uint8Array {
 /** x-only public key of a 32-byte secret key. */
 export function schnorrPublicKey(secretKey: Uint8Array): Uint8Array {
   abytes(secretKey, 32, 'secretKey');
+  const w = wasmBackend();
+  // An invalid key goes to noble, whose error callers see either way.
+  if (w && isSecretKey(secretKey)) return w.xOnlyPointFromScalar(secretKey);
   return secp.schnorr.getPublicKey(secretKey);
 }
 
@@ -161,6 +243,11 @@ export function schnorrSign(message: Uint8Array, secretKey: Uint8Array, aux?: Ui
   abytes(message, undefined, 'message');
   abytes(secretKey, 32, 'secretKey');
   if (aux !== undefined) abytes(aux, 32, 'aux');
+  const w = wasmBackend();
+  // libsecp256k1's schnorrsig_sign32 takes 32-byte messages (all of ours are tagged hashes).
+  if (w && message.length === 32 && isSecretKey(secretKey)) {
+    return w.signSchnorr(message, secretKey, aux ?? new Uint8Array(randomBytes(32)));
+  }
   return secp.schnorr.sign(message, secretKey, aux ?? randomBytes(32));
 }
 
@@ -169,6 +256,14 @@ export function schnorrVerify(signature: Uint8Array, message: Uint8Array, public
   if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
   if (!(message instanceof Uint8Array)) return false;
+  const w = wasmBackend();
+  if (w && message.length === 32) {
+    // BIP340: fail if s ≥ n or P = lift_x(pk) fails. tiny-secp256k1 also
+    // refuses r ≥ n, which BIP340 allows up to p: noble decides those.
+    if (bytesToBigint(signature.subarray(32)) >= CURVE_ORDER) return false;
+    if (!w.isXOnlyPoint(publicKey)) return false;
+    if (bytesToBigint(signature.subarray(0, 32)) < CURVE_ORDER) return w.verifySchnorr(message, publicKey, signature);
+  }
   // noble returns false for invalid points and scalars; it throws only for a
   // misconfigured hash backend, which must not read as "invalid".
   return secp.schnorr.verify(signature, message, publicKey);

@@ -1,0 +1,81 @@
+/**
+ * The fast group backend behind group.ts: libsecp256k1 compiled to WebAssembly
+ * (the `tiny-secp256k1` package, bitcoinjs), on byte encodings.
+ *
+ * Why: @noble/secp256k1 does an arbitrary-point multiplication in pure-bigint
+ * JavaScript (~10× slower than libsecp256k1 in WASM on Node 20), and a
+ * custodian does three of them per envelope (DESIGN.md §3.3). group.ts keeps
+ * noble's `Point` as its point type and calls this module only for the
+ * expensive steps (multiplications, decompression, BIP340); noble stays the
+ * reference (tests cross-check every operation) and the fallback.
+ *
+ * Constant time: secret-scalar products go through libsecp256k1's
+ * `secp256k1_ec_pubkey_tweak_mul` (`ecmult_const`) and `secp256k1_ec_pubkey_create`
+ * (`ecmult_gen`), both constant time; BIP340 signing is libsecp256k1's
+ * `schnorrsig_sign32`.
+ *
+ * Selection: the WASM backend loads once per process; `CUSTODES_CRYPTO_BACKEND=noble`
+ * (or a failed load) leaves group.ts on noble alone. `useBackend` switches at
+ * run time (benchmarks and cross-check tests only).
+ */
+import { createRequire } from 'node:module';
+
+// ## The WASM module's surface used here (tiny-secp256k1 2.x)
+
+interface TinySecp256k1 {
+  isPoint(p: Uint8Array): boolean;
+  isXOnlyPoint(p: Uint8Array): boolean;
+  pointCompress(p: Uint8Array, compressed?: boolean): Uint8Array;
+  pointFromScalar(d: Uint8Array, compressed?: boolean): Uint8Array | null;
+  pointMultiply(p: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array | null;
+  pointAdd(a: Uint8Array, b: Uint8Array, compressed?: boolean): Uint8Array | null;
+  xOnlyPointFromScalar(d: Uint8Array): Uint8Array;
+  signSchnorr(h: Uint8Array, d: Uint8Array, e?: Uint8Array): Uint8Array;
+  verifySchnorr(h: Uint8Array, Q: Uint8Array, signature: Uint8Array): boolean;
+}
+
+export type BackendName = 'libsecp256k1-wasm' | 'noble';
+
+function load(): { module: TinySecp256k1 | null; error: string | null } {
+  if (process.env.CUSTODES_CRYPTO_BACKEND === 'noble') return { module: null, error: 'disabled by CUSTODES_CRYPTO_BACKEND=noble' };
+  try {
+    // The CommonJS build loads its .wasm synchronously, so a missing or broken
+    // module leaves us on noble instead of failing the import.
+    const require = createRequire(import.meta.url);
+    return { module: require('tiny-secp256k1') as TinySecp256k1, error: null };
+  } catch (err) {
+    return { module: null, error: (err as Error).message };
+  }
+}
+
+const loaded = load();
+let active: TinySecp256k1 | null = loaded.module;
+
+/** The WASM module when it is the active backend, else null (group.ts then uses noble). */
+export function wasmBackend(): TinySecp256k1 | null {
+  return active;
+}
+
+/** Which backend group.ts is using. */
+export function backendName(): BackendName {
+  return active ? 'libsecp256k1-wasm' : 'noble';
+}
+
+/** Why the WASM backend is unavailable (null when it loaded). */
+export function backendLoadError(): string | null {
+  return loaded.error;
+}
+
+/**
+ * Switches backend at run time (benchmarks and cross-check tests). Throws
+ * RangeError if the WASM backend was asked for and did not load.
+ */
+export function useBackend(name: BackendName): void {
+  if (name === 'noble') active = null;
+  else if (name === 'libsecp256k1-wasm') {
+    if (!loaded.module) throw new RangeError(`libsecp256k1-wasm backend unavailable: ${loaded.error ?? 'not loaded'}`);
+    active = loaded.module;
+  } else throw new RangeError(`unknown backend ${String(name)}`);
+}
+
+export type { TinySecp256k1 };
