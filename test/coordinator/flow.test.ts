@@ -224,6 +224,11 @@ describe('intake refusals', () => {
     }
     const big = await api(cluster.url, 'POST', '/v1/records', { entry: 'x'.repeat(2_000_000) });
     expect(big.status).toBe(413);
+    const explorer = await fetch(`${cluster.url}/explorer/`);
+    expect(explorer.status).toBe(200);
+    expect(explorer.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const report = await api(cluster.url, 'GET', '/report/report.json');
+    expect(report.status).toBe(404);
     const health = await api(cluster.url, 'GET', '/health');
     expect(health.body).toEqual({ ok: true, size: expect.any(Number) });
   });

@@ -26,6 +26,8 @@ export interface CoordinatorConfig {
   concurrency?: number;
   /** Requests per client IP per minute (default 6 000). */
   rateLimitPerMinute?: number;
+  /** Folder of the auditor's transparency report (`custodes audit report --out`), served at /report/. */
+  reportDir?: string;
   logger?: Logger;
   /** Unix seconds; tests move time with it. */
   now?: () => number;

@@ -10,6 +10,7 @@ import express from 'express';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { RegistryEntrySchema } from '@custodes/shared/records';
+import { explorerRouter, reportRouter } from '@custodes/web';
 import { closeServer, listen, notFound, rateLimit } from '@custodes/shared/service';
 import { coordinatorErrors } from './api/errors';
 import { recordRoutes } from './api/records';
@@ -129,6 +130,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   app.use(warrantRoutes(ctx));
   app.use(recordRoutes(ctx));
   app.use(requestRoutes(ctx));
+  // Static pages (services/web): the public log explorer and the transparency report.
+  app.use(explorerRouter());
+  app.use(reportRouter(config.reportDir ? { dir: config.reportDir } : {}));
   app.use(notFound);
   app.use(coordinatorErrors(logger));
 
