@@ -45,6 +45,11 @@ export function errorHandler(onUnexpected?: (err: unknown, req: Request) => void
       res.status(e.status).json({ error: { code, message: code === 'BAD_JSON' ? 'request body is not valid JSON' : (e.message ?? code) } });
       return;
     }
+    // The router's own 4xx (a path parameter that is not valid percent-encoding is a URIError with status 400).
+    if (err instanceof URIError && e.status === 400) {
+      res.status(400).json({ error: { code: 'BAD_PATH', message: 'path is not valid percent-encoded UTF-8' } });
+      return;
+    }
     if (err instanceof CustodesError) {
       res.status(400).json({ error: { code: err.code, message: err.message } });
       return;
