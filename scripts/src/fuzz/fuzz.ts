@@ -1,0 +1,537 @@
+/**
+ * The junk-input fuzzer (issue 7 item 1). It starts a real cluster in this
+ * process (coordinator + five custodians on port 0, temporary directories),
+ * seeds it with one real warrant and decryption so there is state to corrupt,
+ * then sends N fast-check generated requests to every HTTP endpoint of every
+ * service with bounded concurrency: wrong types, huge and deep bodies, bad
+ * encodings, points off the curve, scalars ≥ n, and replays of real calls
+ * (the logged request resubmitted, add-checkpoint with old notes, the real
+ * approval posted twice). At the end it checks: no crash, no 5xx, no hang,
+ * no 2xx without credentials, every service healthy, the log intact (the
+ * auditor verifies it clean; the old entries byte-identical; the count grew
+ * only by what was acknowledged as newly logged), and a fresh legitimate
+ * decryption still works.
+ */
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { verifyLog } from '@custodes/auditor';
+import { signRecord } from '@custodes/shared/records';
+import {
+  api,
+  decryptFlow,
+  fetchLeaves,
+  approvedWarrant,
+  sealMany,
+  settledSize,
+  startInProcessCluster,
+  waitFor,
+} from './cluster';
+import type { FlowResult, InProcessCluster } from './cluster';
+import { checkLeaves, parseLeaves } from './integrity';
+import { badAuth, badBase64, badHex, junkValue, mutate, mutation, nastyNumber, nastyString, rawBody } from './junk';
+
+// ## Requests
+
+export interface FuzzRequest {
+  /** 'coordinator' or 'custodian-<i>'. */
+  service: string;
+  /** Endpoint label for the histogram, e.g. `POST /v1/records`. */
+  endpoint: string;
+  method: string;
+  path: string;
+  contentType?: string;
+  body?: Uint8Array | string;
+  /** 'valid': a real credential; 'bad': none or a wrong one; 'none': the route takes none. */
+  auth: 'valid' | 'bad' | 'none';
+  authorization?: string;
+  /** How the body was made (for the report). */
+  kind: string;
+  /** The body must be refused with 413. */
+  oversize?: boolean;
+}
+
+interface Template {
+  service: 'coordinator' | 'custodian';
+  endpoint: string;
+  method: 'GET' | 'POST';
+  /** Path with `:id` (filled from `ids`) and, for GETs, a query built by `query`. */
+  path: string;
+  ids?: string[];
+  query?: fc.Arbitrary<string>;
+  body?: unknown;
+  text?: fc.Arbitrary<string>;
+  auth: 'investigator' | 'operator' | 'none';
+  /** Never send the valid credential (e.g. POST /v1/seal would seal the node). */
+  noValidAuth?: boolean;
+  /** Body cap of this route in bytes (for oversize bodies). */
+  limit: number;
+  weight: number;
+}
+
+interface Seed {
+  cluster: InProcessCluster;
+  flow: FlowResult;
+  draftId: string;
+  notes: string[];
+  entries: Record<string, unknown>[];
+  consistency: Map<string, string[]>;
+}
+
+const MB = 1024 * 1024;
+
+/** Percent-encodes any string; lone surrogates become the CESU bytes ED A0 80 … (invalid UTF-8 in a URL, on purpose). */
+function pct(s: string): string {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    let out = '';
+    for (const ch of s) {
+      const cp = ch.codePointAt(0)!;
+      if (cp >= 0xd800 && cp <= 0xdfff) out += `%${(0xe0 | (cp >> 12)).toString(16)}%${(0x80 | ((cp >> 6) & 0x3f)).toString(16)}%${(0x80 | (cp & 0x3f)).toString(16)}`.toUpperCase();
+      else out += encodeURIComponent(ch);
+    }
+    return out;
+  }
+}
+
+/** A query-string value: real-looking numbers, junk numbers, junk strings, repeats. */
+function qv(real: number[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...real.map(String)) },
+    { weight: 2, arbitrary: fc.nat({ max: 5000 }).map(String) },
+    { weight: 2, arbitrary: nastyNumber.map((n) => pct(String(n))) },
+    { weight: 2, arbitrary: nastyString.map((s) => pct(s)) },
+    { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%00', '1%00', '01', '+1', '0x10', '1e3', '1.0', ' 1', '-0', '9007199254740993', '1&start=2') },
+  );
+}
+
+function query(names: string[], real: number[]): fc.Arbitrary<string> {
+  return fc
+    .tuple(...names.map((n) => fc.option(qv(real).map((v) => `${n}=${v}`), { nil: undefined })), fc.option(fc.constantFrom(...names).chain((n) => qv(real).map((v) => `${n}=${v}`)), { nil: undefined }))
+    .map((parts) => parts.filter((p): p is string => p !== undefined).join('&'))
+    .map((q) => (q ? `?${q}` : ''));
+}
+
+function templates(seed: Seed): Template[] {
+  const { flow, draftId, entries, cluster } = seed;
+  const size = entries.length;
+  const warrantId = flow.warrant.warrant.id;
+  const approvals = entries.filter((e) => e.type === 'approval');
+  const releases = entries.filter((e) => e.type === 'release');
+  const request = entries.find((e) => e.type === 'decryption-request')!;
+  const complete = entries.find((e) => e.type === 'decryption-complete')!;
+  const registry = entries[0]!;
+  const revocationBody = { type: 'revocation', warrantId, reason: 'fuzz', by: 'court', signer: cluster.court.publicKey, time: Math.floor(Date.now() / 1000) };
+  // A revocation signed by the wrong key: refused, never logged.
+  const revocation = { ...revocationBody, signature: signRecord(revocationBody as never, 'revocation', cluster.investigators.b.secretKey.replace(/^./, (c) => (c === '0' ? '1' : '0'))) };
+  const reqIds = [flow.requestId, draftId, randomUUID()];
+  const sizes = [0, 1, size - 1, size, size + 1, 1000, 1001];
+  const addCheckpoint = fc
+    .tuple(fc.constantFrom(...seed.notes), fc.constantFrom(...seed.notes), fc.nat({ max: 3 }), fc.boolean())
+    .map(([oldNote, note, variant, withProof]) => {
+      const oldSize = Number(oldNote.split('\n')[1]);
+      const newSize = Number(note.split('\n')[1]);
+      const proof = withProof ? (seed.consistency.get(`${oldSize}:${newSize}`) ?? []) : [];
+      const lines = proof.map((p) => `${p}\n`).join('');
+      switch (variant) {
+        case 0:
+          return `old ${oldSize}\n${lines}\n${note}`; // a real (possibly stale) checkpoint replayed
+        case 1:
+          return `old ${newSize}\n\n${note}`; // same size again
+        case 2:
+          return `old ${oldSize}\n${lines}\n${note.replace(/\n\n[\s\S]*$/, '\n\n— forged AAAA\n')}`; // signature lines swapped for junk
+        default:
+          return `old ${oldSize}\n${lines}\n${note.replace(/^([^\n]*\n)(\d+)/, (_m, o: string, s: string) => `${o}${Number(s) + 1}`)}`; // size edited under the signature
+      }
+    });
+  const witnessText = fc.oneof(
+    { weight: 4, arbitrary: addCheckpoint },
+    { weight: 1, arbitrary: addCheckpoint.chain((b) => fc.tuple(fc.nat({ max: b.length }), nastyString).map(([at, s]) => b.slice(0, at) + s + b.slice(at))) },
+    { weight: 1, arbitrary: fc.tuple(qv([0, 1, size]), fc.array(fc.oneof(badBase64, fc.base64String({ minLength: 44, maxLength: 44 })), { maxLength: 70 })).map(([o, ps]) => `old ${decodeURIComponent(o.replace(/%(?![0-9a-f]{2})/gi, ''))}\n${ps.join('\n')}\n\n${seed.notes[0]}`) },
+    { weight: 1, arbitrary: nastyString },
+  );
+  const envelopes = flow.envelopes;
+  const coordinator = (t: Omit<Template, 'service' | 'limit'> & { limit?: number }): Template => ({ service: 'coordinator', limit: MB, ...t });
+  const custodian = (t: Omit<Template, 'service' | 'limit'> & { limit?: number }): Template => ({ service: 'custodian', limit: MB, ...t });
+  return [
+    // Coordinator: public read API (DESIGN.md §4.4).
+    coordinator({ endpoint: 'GET /health', method: 'GET', path: '/health', auth: 'none', weight: 1 }),
+    coordinator({ endpoint: 'GET /log/v1/checkpoint', method: 'GET', path: '/log/v1/checkpoint', auth: 'none', weight: 1 }),
+    coordinator({ endpoint: 'GET /log/v1/entries', method: 'GET', path: '/log/v1/entries', query: query(['start', 'end'], sizes), auth: 'none', weight: 4 }),
+    coordinator({ endpoint: 'GET /log/v1/proof/inclusion', method: 'GET', path: '/log/v1/proof/inclusion', query: fc.oneof(query(['index', 'size'], sizes), fc.tuple(fc.oneof(fc.base64String({ minLength: 44, maxLength: 44 }), badBase64, badHex), qv(sizes)).map(([h, s]) => `?hash=${pct(h)}&size=${s}`)), auth: 'none', weight: 4 }),
+    coordinator({ endpoint: 'GET /log/v1/proof/consistency', method: 'GET', path: '/log/v1/proof/consistency', query: query(['from', 'to'], sizes), auth: 'none', weight: 4 }),
+    coordinator({
+      endpoint: 'GET /log/v1/tile',
+      method: 'GET',
+      path: '/log/v1/tile',
+      query: fc.oneof(
+        fc.tuple(fc.constantFrom('0', '1', '2', '3', '4', 'entries', 'x', '-1', '00', ''), fc.constantFrom('000', '001', 'x001/000', 'x000/x000/000', '0', '1', '999', '%2e%2e', '000.p/1', '000.p/255', '000.p/256', '000.p/0', '000.p/x', '000.p', 'x1/000'), fc.boolean()).map(([l, n, slash]) => `/${l}/${n}${slash ? '/' : ''}`),
+        nastyString.map((s) => `/${pct(s)}`),
+      ),
+      auth: 'none',
+      weight: 3,
+    }),
+    coordinator({ endpoint: 'GET /v1/registry', method: 'GET', path: '/v1/registry', auth: 'none', weight: 1 }),
+    // Coordinator: docs/SERVICES.md.
+    coordinator({ endpoint: 'POST /v1/registry', method: 'POST', path: '/v1/registry', body: { entry: registry }, auth: 'none', weight: 3 }),
+    coordinator({ endpoint: 'POST /v1/records', method: 'POST', path: '/v1/records', body: { entry: approvals[0] }, auth: 'none', weight: 3 }),
+    coordinator({ endpoint: 'POST /v1/records (release)', method: 'POST', path: '/v1/records', body: { entry: releases[0] }, auth: 'none', weight: 2 }),
+    coordinator({ endpoint: 'POST /v1/records (revocation)', method: 'POST', path: '/v1/records', body: { entry: revocation }, auth: 'none', weight: 2 }),
+    coordinator({ endpoint: 'POST /v1/records (request)', method: 'POST', path: '/v1/records', body: { entry: request }, auth: 'none', weight: 1 }),
+    coordinator({ endpoint: 'POST /v1/records (complete)', method: 'POST', path: '/v1/records', body: { entry: complete }, auth: 'none', weight: 1 }),
+    coordinator({ endpoint: 'POST /v1/unseals', method: 'POST', path: '/v1/unseals', body: { warrantId, salt: flow.warrant.salt, warrant: flow.warrant.warrant }, auth: 'none', weight: 2 }),
+    coordinator({ endpoint: 'POST /v1/warrants', method: 'POST', path: '/v1/warrants', body: flow.warrant, auth: 'investigator', weight: 4 }),
+    coordinator({ endpoint: 'GET /v1/warrants/:id', method: 'GET', path: '/v1/warrants/:id', ids: [warrantId], auth: 'investigator', weight: 2 }),
+    coordinator({ endpoint: 'POST /v1/requests', method: 'POST', path: '/v1/requests', body: { warrantId }, auth: 'investigator', weight: 2 }),
+    coordinator({ endpoint: 'POST /v1/requests/:id/envelopes', method: 'POST', path: '/v1/requests/:id/envelopes', ids: reqIds, body: { envelopes }, auth: 'investigator', limit: 8 * MB, weight: 4 }),
+    coordinator({ endpoint: 'POST /v1/requests/:id/submit', method: 'POST', path: '/v1/requests/:id/submit', ids: reqIds, body: flow.submitted, auth: 'investigator', weight: 4 }),
+    coordinator({ endpoint: 'GET /v1/requests/:id', method: 'GET', path: '/v1/requests/:id', ids: reqIds, auth: 'investigator', weight: 2 }),
+    coordinator({ endpoint: 'GET /v1/requests/:id/results', method: 'GET', path: '/v1/requests/:id/results', ids: reqIds, auth: 'investigator', weight: 2 }),
+    coordinator({ endpoint: 'POST (no route)', method: 'POST', path: '/v1/nope/:id', ids: ['x'], body: {}, auth: 'none', weight: 1 }),
+    // Custodians: every route of docs/SERVICES.md.
+    custodian({ endpoint: 'GET /health', method: 'GET', path: '/health', auth: 'none', weight: 1 }),
+    custodian({ endpoint: 'GET /v1/seal', method: 'GET', path: '/v1/seal', auth: 'none', weight: 1 }),
+    custodian({ endpoint: 'POST /v1/unseal', method: 'POST', path: '/v1/unseal', body: { key: 'AAAA' }, auth: 'none', weight: 2 }),
+    custodian({ endpoint: 'POST /v1/seal', method: 'POST', path: '/v1/seal', body: {}, auth: 'operator', noValidAuth: true, weight: 1 }),
+    custodian({ endpoint: 'POST /witness/v1/add-checkpoint', method: 'POST', path: '/witness/v1/add-checkpoint', text: witnessText, auth: 'none', limit: 128 * 1024, weight: 6 }),
+    custodian({ endpoint: 'GET /witness/v1/checkpoint', method: 'GET', path: '/witness/v1/checkpoint', auth: 'none', weight: 1 }),
+    custodian({ endpoint: 'POST /v1/warrants', method: 'POST', path: '/v1/warrants', body: flow.warrant, auth: 'none', weight: 4 }),
+    custodian({ endpoint: 'POST /v1/partials', method: 'POST', path: '/v1/partials', body: { requestId: flow.requestId, envelopes }, auth: 'none', limit: 64 * MB, weight: 5 }),
+    custodian({ endpoint: 'GET /v1/operator/queue', method: 'GET', path: '/v1/operator/queue', auth: 'operator', weight: 1 }),
+    custodian({ endpoint: 'GET /v1/operator/warrants/:id', method: 'GET', path: '/v1/operator/warrants/:id', ids: [warrantId], auth: 'operator', weight: 1 }),
+    custodian({ endpoint: 'POST /v1/operator/warrants/:id/approve', method: 'POST', path: '/v1/operator/warrants/:id/approve', ids: [warrantId], body: { reason: 'ok' }, auth: 'operator', weight: 3 }),
+    custodian({ endpoint: 'POST /v1/operator/warrants/:id/deny', method: 'POST', path: '/v1/operator/warrants/:id/deny', ids: [warrantId], body: { reason: 'no' }, auth: 'operator', weight: 2 }),
+    custodian({ endpoint: 'GET /v1/operator/releases', method: 'GET', path: '/v1/operator/releases', auth: 'operator', weight: 1 }),
+    custodian({ endpoint: 'GET /v1/operator/witness', method: 'GET', path: '/v1/operator/witness', auth: 'operator', weight: 1 }),
+  ];
+}
+
+const idJunk = fc.oneof(
+  nastyString.map((s) => pct(s)),
+  fc.constantFrom('%', '%zz', '%E0%A4%A', '..', '%2e%2e%2f', 'a'.repeat(5000), '%00', '🙂', '%F0%9F%99%82', 'x/y'),
+);
+
+/** One fuzz request for template `t`. */
+function requestFor(t: Template, seed: Seed): fc.Arbitrary<FuzzRequest> {
+  const nodes = seed.cluster.nodes;
+  const target = t.service === 'coordinator' ? fc.constant(0) : fc.integer({ min: 1, max: nodes.length });
+  const id = t.ids ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...t.ids) }, { weight: 1, arbitrary: fc.uuid() }, { weight: 2, arbitrary: idJunk }) : fc.constant('');
+  const suffix = t.query ?? fc.constant('');
+  const authChoice: fc.Arbitrary<'valid' | 'bad'> = t.auth === 'none' ? fc.constant('bad') : t.noValidAuth ? fc.constant('bad') : fc.constantFrom<'valid' | 'bad'>('valid', 'valid', 'bad');
+  type Body = { kind: string; body?: Uint8Array | string; type?: string; oversize?: boolean };
+  let body: fc.Arbitrary<Body>;
+  if (t.method === 'GET') body = fc.constant({ kind: 'none' });
+  else if (t.text) {
+    body = fc.oneof(
+      { weight: 24, arbitrary: t.text.map((s) => ({ kind: 'text', body: s, type: 'text/plain' })) },
+      { weight: 3, arbitrary: rawBody.map((r) => ({ kind: 'raw', body: r.bytes, type: r.type })) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'oversize', body: 'old 0\n' + 'A'.repeat(t.limit + 1024), type: 'text/plain', oversize: true }) },
+    );
+  } else {
+    const template = t.body;
+    body = fc.oneof(
+      { weight: 6, arbitrary: fc.constant({ kind: 'replay', body: JSON.stringify(template), type: 'application/json' }) },
+      { weight: 36, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 4 }).map((ms) => ({ kind: 'mutated', body: JSON.stringify(mutate(template, ms)), type: 'application/json' })) },
+      { weight: 6, arbitrary: junkValue.map((v) => ({ kind: 'wrong-type', body: JSON.stringify(v), type: 'application/json' })) },
+      { weight: 9, arbitrary: rawBody.map((r) => ({ kind: 'raw', body: r.bytes, type: r.type })) },
+      { weight: t.limit > MB ? 0 : 1, arbitrary: fc.constant({ kind: 'oversize', body: oversizeJson(t.limit), type: 'application/json', oversize: true }) },
+    );
+  }
+  return fc.tuple(target, id, suffix, authChoice, badAuth, body, fc.boolean()).map(([i, idValue, q, authMode, bad, b, lowerMethod]) => {
+    const service = i === 0 ? 'coordinator' : `custodian-${i}`;
+    const path = t.path.replace(':id', idValue) + q;
+    let authorization: string | undefined;
+    let auth: FuzzRequest['auth'] = t.auth === 'none' ? 'none' : authMode;
+    if (t.auth === 'investigator') authorization = authMode === 'valid' ? `Bearer ${seed.cluster.tokens.a}` : bad;
+    else if (t.auth === 'operator') authorization = authMode === 'valid' ? `Bearer ${nodes[i - 1]!.operatorToken}` : bad;
+    else if (bad !== undefined && lowerMethod) authorization = bad;
+    if (t.auth !== 'none' && authMode === 'bad' && authorization === undefined) auth = 'bad';
+    return {
+      service,
+      endpoint: `${t.service} ${t.endpoint}`,
+      method: t.method,
+      path,
+      auth,
+      kind: b.kind,
+      ...(authorization !== undefined ? { authorization } : {}),
+      ...(b.body !== undefined ? { body: b.body } : {}),
+      ...(b.type !== undefined ? { contentType: b.type } : {}),
+      ...(b.oversize ? { oversize: true } : {}),
+    };
+  });
+}
+
+const oversizeCache = new Map<number, string>();
+function oversizeJson(limit: number): string {
+  let s = oversizeCache.get(limit);
+  if (!s) {
+    s = `{"pad":"${'x'.repeat(limit + 1024)}"}`;
+    oversizeCache.set(limit, s);
+  }
+  return s;
+}
+
+/** The weighted request arbitrary over every template. */
+function requestArbitrary(seed: Seed): fc.Arbitrary<FuzzRequest> {
+  return fc.oneof(...templates(seed).map((t) => ({ weight: t.weight, arbitrary: requestFor(t, seed) })));
+}
+
+// ## Running
+
+export interface FuzzOptions {
+  requests: number;
+  concurrency?: number;
+  seed?: number;
+  /** Called every `progressEvery` requests. */
+  onProgress?: (done: number, total: number, perSecond: number) => void;
+  progressEvery?: number;
+  say?: (line: string) => void;
+}
+
+export interface Failure {
+  what: string;
+  status?: number;
+  request: { service: string; method: string; path: string; kind: string; auth: string; body?: string };
+  answer?: string;
+}
+
+export interface FuzzReport {
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  seed: number;
+  statuses: Record<string, number>;
+  byEndpoint: Record<string, Record<string, number>>;
+  /** Where the time went: endpoint and body kind with the most total latency. */
+  slowest: string[];
+  failures: Failure[];
+  crashes: string[];
+  /** Error-level lines the services logged during the run (unexpected errors). */
+  serviceErrors: string[];
+  healthy: boolean;
+  health: string[];
+  log: { before: number; after: number; newlyLogged: number; findings: string[]; integrity: string[]; prefixIntact: boolean; verifiedSize: number };
+  finalDecryption: { ok: boolean; decrypted: number; error?: string };
+}
+
+/** Strips anything that looks like a credential and shortens the body for printing. */
+function describe(r: FuzzRequest): Failure['request'] {
+  let body: string | undefined;
+  if (r.body !== undefined) {
+    const text = typeof r.body === 'string' ? r.body : Buffer.from(r.body).toString('utf8');
+    body = text.length > 400 ? `${text.slice(0, 400)}… (${text.length} chars)` : text;
+  }
+  return { service: r.service, method: r.method, path: r.path.length > 200 ? r.path.slice(0, 200) + '…' : r.path, kind: r.kind, auth: r.auth, ...(body !== undefined ? { body } : {}) };
+}
+
+const LOGGING_ROUTES = new Set(['/v1/records', '/v1/registry', '/v1/unseals', '/v1/warrants']);
+
+async function seedCluster(cluster: InProcessCluster, say: (l: string) => void): Promise<Seed> {
+  const url = cluster.coordinatorUrl;
+  const notes = new Set<string>();
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const cp = await api(url, 'GET', '/log/v1/checkpoint').catch(() => undefined);
+      if (cp?.status === 200) notes.add(cp.text);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  say('seeding: one warrant approved by the custodians, one decryption of 3 envelopes');
+  const warrant = await approvedWarrant(url, cluster.court, cluster.investigators.a, cluster.tokens.a);
+  const { envelopes, plaintexts } = sealMany(cluster.groupKey, 3, 'seed');
+  const flow = await decryptFlow(url, cluster.investigators.a, cluster.tokens.a, warrant, envelopes, plaintexts);
+  const size = await settledSize(url);
+  watching = false;
+  await watcher;
+  const cp = await api(url, 'GET', '/log/v1/checkpoint');
+  notes.add(cp.text);
+  const open = await api(url, 'POST', '/v1/requests', { warrantId: warrant.warrant.id }, cluster.tokens.a);
+  if (open.status !== 201) throw new Error(`draft: ${open.status} ${open.text}`);
+  const draftId = open.json.requestId as string;
+  const leaves = await fetchLeaves(url, size);
+  const noteList = [...notes].filter((n) => n.startsWith(cluster.registry.origin + '\n'));
+  const consistency = new Map<string, string[]>();
+  for (const a of noteList)
+    for (const b of noteList) {
+      const from = Number(a.split('\n')[1]);
+      const to = Number(b.split('\n')[1]);
+      if (from >= 1 && from < to) {
+        const p = await api(url, 'GET', `/log/v1/proof/consistency?from=${from}&to=${to}`);
+        if (p.status === 200) consistency.set(`${from}:${to}`, p.json.proof as string[]);
+      }
+    }
+  say(`seeded: ${size} log entries, ${noteList.length} checkpoint notes captured, request ${flow.requestId} complete`);
+  return { cluster, flow, draftId, notes: noteList, entries: parseLeaves(leaves), consistency };
+}
+
+export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
+  const say = options.say ?? (() => {});
+  const concurrency = options.concurrency ?? 16;
+  const seedValue = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const crashes: string[] = [];
+  const onCrash = (kind: string) => (err: unknown) => crashes.push(`${kind}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  const onException = onCrash('uncaughtException');
+  const onRejection = onCrash('unhandledRejection');
+  process.on('uncaughtException', onException);
+  process.on('unhandledRejection', onRejection);
+  say(`starting a coordinator and 5 custodians in-process (fast-check seed ${seedValue})`);
+  const cluster = await startInProcessCluster({ rateLimitPerMinute: 1_000_000_000 });
+  try {
+    const seed = await seedCluster(cluster, say);
+    const url = cluster.coordinatorUrl;
+    const sizeBefore = seed.entries.length;
+    const leavesBefore = await fetchLeaves(url, sizeBefore);
+    const arb = requestArbitrary(seed);
+    const baseUrl = (service: string) => (service === 'coordinator' ? url : cluster.nodes[Number(service.split('-')[1]) - 1]!.url);
+
+    const statuses: Record<string, number> = {};
+    const byEndpoint: Record<string, Record<string, number>> = {};
+    const failures: Failure[] = [];
+    const slow: Record<string, number> = {};
+    let newlyLogged = 0;
+    let done = 0;
+    let next = 0;
+    const batch: FuzzRequest[] = [];
+    let batchNo = 0;
+    const take = (): FuzzRequest | undefined => {
+      if (next >= options.requests) return undefined;
+      if (batch.length === 0) batch.push(...fc.sample(arb, { numRuns: Math.min(500, options.requests - next), seed: seedValue + batchNo++ }));
+      next++;
+      return batch.shift();
+    };
+    const started = Date.now();
+    const progressEvery = options.progressEvery ?? 5000;
+    const send = async (r: FuzzRequest) => {
+      const headers: Record<string, string> = {};
+      if (r.contentType !== undefined && r.contentType !== '') headers['content-type'] = r.contentType;
+      if (r.authorization !== undefined) headers.authorization = r.authorization;
+      let status: number | undefined;
+      let text = '';
+      const t0 = performance.now();
+      try {
+        const res = await fetch(baseUrl(r.service) + r.path, {
+          method: r.method,
+          headers,
+          ...(r.body !== undefined ? { body: r.body } : {}),
+          signal: AbortSignal.timeout(30_000),
+        });
+        status = res.status;
+        text = await res.text();
+      } catch (err) {
+        const name = (err as Error).name;
+        const key = name === 'TimeoutError' ? 'timeout' : 'network-error';
+        statuses[key] = (statuses[key] ?? 0) + 1;
+        failures.push({ what: key === 'timeout' ? 'no answer within 30 s (hang)' : `request failed: ${(err as Error).message}`, request: describe(r) });
+        return;
+      }
+      const key = String(status);
+      const slowKey = `${r.endpoint} [${r.kind}]`;
+      slow[slowKey] = (slow[slowKey] ?? 0) + (performance.now() - t0);
+      statuses[key] = (statuses[key] ?? 0) + 1;
+      const ep = (byEndpoint[r.endpoint] ??= {});
+      ep[key] = (ep[key] ?? 0) + 1;
+      if (status >= 500) failures.push({ what: '5xx', status, request: describe(r), answer: text.slice(0, 300) });
+      else if (status >= 200 && status < 300 && r.auth === 'bad' && !r.endpoint.includes('GET /health')) failures.push({ what: '2xx without a valid credential', status, request: describe(r), answer: text.slice(0, 300) });
+      else if (r.oversize && status !== 413) failures.push({ what: 'oversize body not refused with 413', status, request: describe(r), answer: text.slice(0, 300) });
+      if (status === 201 && r.service === 'coordinator' && r.method === 'POST' && LOGGING_ROUTES.has(r.path)) newlyLogged++;
+    };
+    const worker = async () => {
+      for (let r = take(); r !== undefined; r = take()) {
+        await send(r);
+        done++;
+        if (done % progressEvery === 0) options.onProgress?.(done, options.requests, done / ((Date.now() - started) / 1000));
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const seconds = (Date.now() - started) / 1000;
+    say(`sent ${done} requests in ${seconds.toFixed(1)} s; checking health and the log`);
+
+    // Health of every service.
+    const health: string[] = [];
+    let healthy = true;
+    const c = await api(url, 'GET', '/health').catch((e: Error) => ({ status: 0, text: e.message, json: undefined }));
+    health.push(`coordinator: ${c.status} ${c.text}`);
+    if (c.status !== 200 || c.json?.ok !== true) healthy = false;
+    for (const n of cluster.nodes) {
+      const h = await api(n.url, 'GET', '/health').catch((e: Error) => ({ status: 0, text: e.message, json: undefined }));
+      health.push(`custodian-${n.index}: ${h.status} ${h.text}`);
+      if (h.status !== 200 || h.json?.ok !== true || h.json?.sealed !== false) healthy = false;
+    }
+
+    // The log: old entries unchanged, only acknowledged entries added, no duplicates, the auditor's verdict.
+    const after = await settledSize(url);
+    const leavesAfter = await fetchLeaves(url, after);
+    const prefixIntact = leavesBefore.every((l, i) => Buffer.compare(Buffer.from(l), Buffer.from(leavesAfter[i] ?? new Uint8Array())) === 0);
+    const integrity = checkLeaves(leavesAfter).problems;
+    if (after !== sizeBefore + newlyLogged) integrity.push(`log has ${after} entries; expected ${sizeBefore} + ${newlyLogged} acknowledged as newly logged`);
+
+    // A fresh legitimate decryption on the seeded warrant.
+    let finalDecryption: FuzzReport['finalDecryption'];
+    try {
+      const { envelopes, plaintexts } = sealMany(cluster.groupKey, 3, 'final');
+      const f = await decryptFlow(url, cluster.investigators.a, cluster.tokens.a, seed.flow.warrant, envelopes, plaintexts);
+      finalDecryption = { ok: true, decrypted: f.decrypted };
+    } catch (err) {
+      finalDecryption = { ok: false, decrypted: 0, error: (err as Error).message };
+    }
+    const finalSize = await settledSize(url);
+    await waitFor('every cosignature on the final checkpoint', async () => {
+      const cp = await api(url, 'GET', '/log/v1/checkpoint');
+      return cp.text.split('\n— ').length - 1 >= 1 + 3 ? true : undefined;
+    });
+    const verified = await verifyLog({ logUrl: url });
+    const findings = verified.findings.map((f) => JSON.stringify(f));
+    const finalIntegrity = checkLeaves(verified.leaves).problems;
+    for (const p of finalIntegrity) if (!integrity.includes(p)) integrity.push(p);
+    if (verified.size !== finalSize) findings.push(`auditor verified ${verified.size} entries of ${finalSize}`);
+    return {
+      requests: done,
+      seconds,
+      perSecond: done / seconds,
+      seed: seedValue,
+      statuses,
+      byEndpoint,
+      slowest: Object.entries(slow).sort(([, a], [, b]) => b - a).slice(0, 8).map(([k, ms]) => `${k}: ${(ms / 1000).toFixed(1)} s in total`),
+      failures,
+      crashes,
+      serviceErrors: [...cluster.errors],
+      healthy,
+      health,
+      log: { before: sizeBefore, after, newlyLogged, findings, integrity, prefixIntact, verifiedSize: verified.size },
+      finalDecryption,
+    };
+  } finally {
+    await cluster.close();
+    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection);
+  }
+}
+
+/** True when the run found nothing wrong. */
+export function fuzzPassed(r: FuzzReport): boolean {
+  return r.failures.length === 0 && r.crashes.length === 0 && r.serviceErrors.length === 0 && r.healthy && r.log.findings.length === 0 && r.log.integrity.length === 0 && r.log.prefixIntact && r.finalDecryption.ok;
+}
+
+export function formatFuzzReport(r: FuzzReport): string {
+  const lines: string[] = [];
+  lines.push(`requests: ${r.requests} in ${r.seconds.toFixed(1)} s = ${r.perSecond.toFixed(0)} requests/s (seed ${r.seed})`);
+  lines.push(`status codes: ${Object.entries(r.statuses).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}×${n}`).join('  ')}`);
+  lines.push('by endpoint:');
+  for (const [ep, h] of Object.entries(r.byEndpoint).sort(([a], [b]) => a.localeCompare(b)))
+    lines.push(`  ${ep.padEnd(58)} ${Object.entries(h).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}×${n}`).join(' ')}`);
+  lines.push(`slowest (total latency): ${r.slowest.join('; ')}`);
+  lines.push(`crashes: ${r.crashes.length}${r.crashes.length ? '\n  ' + r.crashes.slice(0, 10).join('\n  ') : ''}`);
+  lines.push(`service error logs: ${r.serviceErrors.length}${r.serviceErrors.length ? '\n  ' + r.serviceErrors.slice(0, 10).map((l) => l.slice(0, 400)).join('\n  ') : ''}`);
+  const fives = r.failures.filter((f) => f.what === '5xx').length;
+  lines.push(`5xx: ${fives}; other failures: ${r.failures.length - fives}`);
+  for (const f of r.failures.slice(0, 20)) lines.push(`  ${f.what}${f.status ? ` (${f.status})` : ''}: ${JSON.stringify(f.request)}${f.answer ? ` → ${f.answer}` : ''}`);
+  lines.push(`health: ${r.healthy ? 'every service healthy' : 'UNHEALTHY'}`);
+  for (const h of r.health) lines.push(`  ${h}`);
+  lines.push(`log: ${r.log.before} entries before, ${r.log.after} after (${r.log.newlyLogged} acknowledged as newly logged); old entries ${r.log.prefixIntact ? 'byte-identical' : 'CHANGED'}; auditor verified ${r.log.verifiedSize} entries with ${r.log.findings.length} findings; integrity problems: ${r.log.integrity.length}`);
+  for (const f of [...r.log.findings, ...r.log.integrity].slice(0, 20)) lines.push(`  ${f}`);
+  lines.push(`final legitimate decryption: ${r.finalDecryption.ok ? `ok (${r.finalDecryption.decrypted} envelopes)` : `FAILED: ${r.finalDecryption.error}`}`);
+  lines.push(fuzzPassed(r) ? 'PASS' : 'FAIL');
+  return lines.join('\n');
+}
+
