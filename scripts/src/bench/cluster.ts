@@ -1,0 +1,326 @@
+/**
+ * A throwaway 3-of-5 cluster for the end-to-end benchmarks (P1, P3): the
+ * `npm start` bootstrap (scripts/src/cluster) in a temporary CUSTODES_HOME, the
+ * coordinator and five custodians as separate processes on a random free port
+ * base, and the investigator's side of the flow (warrant, approval, request,
+ * results). `close()` stops every child and deletes the directory, also on
+ * Ctrl-C.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CURVE_ORDER, lagrangeCoefficients, sealEnvelope } from '@custodes/shared/crypto';
+import type { Envelope, GroupPoint } from '@custodes/shared/crypto';
+import { newSalt, parsePublicKeySet, parseShareFile, signWarrant } from '@custodes/shared/records';
+import type { SignedWarrant, Warrant } from '@custodes/shared/records';
+import { requestJson } from '@custodes/shared/service';
+import { buildRequestEntry } from '../commands/investigator';
+import { readJson, readKeyFile } from '../io';
+import { bootstrap, DEMO_POLICY } from '../cluster/bootstrap';
+import { AGENCY_ID, COURT_ID, CUSTODIANS, layout, ports } from '../cluster/layout';
+import type { Layout } from '../cluster/layout';
+import { startChild, stopAll, waitHealthy } from '../cluster/processes';
+import type { Child } from '../cluster/processes';
+
+const DAY = 86_400;
+export const SUBJECT = 'acct:bench@example.org';
+
+export interface BenchCluster {
+  readonly layout: Layout;
+  readonly coordinator: string;
+  readonly custodians: string[];
+  readonly token: string;
+  readonly groupKey: GroupPoint;
+  readonly epoch: number;
+  /** The scope every benchmark warrant gets: one subject, `messages`, 30 days. */
+  readonly window: { notBefore: number; notAfter: number };
+  /** Where the children's `--cpu-prof` files go (when profiling). */
+  readonly profileDir: string | null;
+  close(): Promise<void>;
+}
+
+/** True iff 127.0.0.1:port can be bound now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function freePortBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    let ok = true;
+    for (let p = base; p <= base + CUSTODIANS && ok; p++) ok = await portFree(p);
+    if (ok) return base;
+  }
+  throw new Error('bench: no free block of 6 loopback ports');
+}
+
+export interface StartOptions {
+  /** Write a V8 CPU profile per service process into `<home>/profiles` (kept: the path is printed). */
+  profile?: boolean;
+  say?: (line: string) => void;
+}
+
+/** Bootstraps and starts the cluster; on any failure everything started is cleaned up. */
+export async function startBenchCluster(opts: StartOptions = {}): Promise<BenchCluster> {
+  const say = opts.say ?? (() => undefined);
+  const home = mkdtempSync(join(tmpdir(), 'custodes-bench-'));
+  const l = layout(home);
+  const children: Child[] = [];
+  let closed = false;
+  const profileDir = opts.profile ? mkdtempSync(join(tmpdir(), 'custodes-bench-profiles-')) : null;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stopAll(children);
+    rmSync(home, { recursive: true, force: true });
+  };
+  const onSignal = () => void close().then(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const p = ports(await freePortBase());
+    await bootstrap(l, p, () => undefined);
+    const coordinator = `http://127.0.0.1:${p.coordinator}`;
+    const env = { ...process.env };
+    if (profileDir) {
+      const preload = new URL('./cpu-profile.mjs', import.meta.url).href;
+      process.env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --import ${preload}`.trim();
+      process.env.CUSTODES_CPU_PROF_DIR = profileDir;
+    }
+    try {
+      children.push(startChild('coordinator', ['coordinator', 'start', '--data', l.coordinator, '--port', String(p.coordinator)], coordinator, l.logs));
+      for (let i = 1; i <= CUSTODIANS; i++) {
+        const port = p.custodians[i - 1]!;
+        children.push(startChild(`custodian-${i}`, ['custodian', 'start', '--data', l.custodian(i), '--coordinator', coordinator, '--port', String(port)], `http://127.0.0.1:${port}`, l.logs));
+      }
+    } finally {
+      if (profileDir) {
+        if (env.NODE_OPTIONS === undefined) delete process.env.NODE_OPTIONS;
+        else process.env.NODE_OPTIONS = env.NODE_OPTIONS;
+        delete process.env.CUSTODES_CPU_PROF_DIR;
+      }
+    }
+    await Promise.all(children.map((c) => waitHealthy(c, 60_000)));
+    say(`cluster: coordinator ${coordinator}, custodians on the next ${CUSTODIANS} ports, home ${home}`);
+    const keys = parsePublicKeySet(readJson(join(l.keys, 'public.json'), 'public key set'));
+    const now = Math.floor(Date.now() / 1000);
+    const firstDay = Math.floor(now / DAY) * DAY - 40 * DAY;
+    return {
+      layout: l,
+      coordinator,
+      custodians: children.slice(1).map((c) => c.url),
+      token: readFileSync(l.investigatorToken, 'utf8').trim(),
+      groupKey: keys.groupKey,
+      epoch: keys.epoch,
+      window: { notBefore: firstDay, notAfter: firstDay + 30 * DAY - 1 },
+      profileDir,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** The group secret, rebuilt from t share files: what a naive single-key escrow would hold (baseline only). */
+export function groupSecret(c: BenchCluster): bigint {
+  const shares = [1, 2, 3].map((i) => parseShareFile(readJson(join(c.layout.keys, `share-${i}.json`), 'share')));
+  const lambdas = lagrangeCoefficients(shares.map((s) => s.index));
+  let x = 0n;
+  for (const s of shares) x = (x + lambdas.get(s.index)! * s.share) % CURVE_ORDER;
+  return x;
+}
+
+/** `count` envelopes in the benchmark scope, each with a 256-byte plaintext (like a wrapped data key + records). */
+export function sealBenchEnvelopes(c: BenchCluster, count: number): Envelope[] {
+  const plaintext = new Uint8Array(256).fill(0x61);
+  return Array.from({ length: count }, (_, k) =>
+    sealEnvelope(plaintext, c.groupKey, c.epoch, { subject: SUBJECT, category: 'messages', time: c.window.notBefore + 60 * k }),
+  );
+}
+
+const api = <T>(c: BenchCluster, path: string, body?: unknown): Promise<T> =>
+  requestJson<T>(`${c.coordinator}/${path}`, { token: c.token, retries: 2, timeoutMs: 120_000, ...(body === undefined ? {} : { body }) });
+
+/** Submits a warrant for the benchmark scope; returns its id. `maxEnvelopes` > the demo policy's needs operators (see approveAll). */
+export async function submitWarrant(c: BenchCluster, maxEnvelopes: number): Promise<string> {
+  const court = readKeyFile(c.layout.courtKey);
+  const investigator = readKeyFile(c.layout.investigatorKey);
+  const now = Math.floor(Date.now() / 1000);
+  const warrant: Warrant = {
+    format: 'custodes.warrant.v1',
+    id: randomUUID(),
+    agency: AGENCY_ID,
+    investigator: investigator.publicKey,
+    court: COURT_ID,
+    caseNumber: `BENCH-${now}`,
+    legalAuthority: 'Benchmark Act §1',
+    offense: 'benchmark',
+    scope: { subjects: [SUBJECT], categories: ['messages'], notBefore: c.window.notBefore, notAfter: c.window.notAfter },
+    maxEnvelopes,
+    issuedAt: now - 60,
+    expiresAt: now + 30 * DAY,
+    sealedUntil: now + 180 * DAY,
+  };
+  const signed: SignedWarrant = { ...warrant, courtSignature: signWarrant(warrant, court.secretKey), investigatorSignature: signWarrant(warrant, investigator.secretKey) };
+  await api(c, 'v1/warrants', { warrant: signed, salt: newSalt() });
+  return warrant.id;
+}
+
+/** True iff the demo policy auto-approves a benchmark warrant with this cap. */
+export function autoApproved(maxEnvelopes: number): boolean {
+  return maxEnvelopes <= DEMO_POLICY.maxEnvelopes;
+}
+
+/** Each custodian's operator approves the warrant (for caps beyond the demo policy); retries until delivered. */
+export async function approveAll(c: BenchCluster, warrantId: string, timeoutMs = 60_000): Promise<void> {
+  const tokens = readJson(c.layout.operatorTokens, 'operator tokens') as Record<string, string>;
+  const deadline = Date.now() + timeoutMs;
+  await Promise.all(
+    c.custodians.map(async (url, k) => {
+      for (;;) {
+        try {
+          await requestJson(`${url}/v1/operator/warrants/${warrantId}/approve`, { token: tokens[String(k + 1)]!, body: { reason: 'benchmark' }, retries: 0, timeoutMs: 10_000 });
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }),
+  );
+}
+
+/** Polls the warrant until `approvals` custodians approved it (or it is no longer pending). */
+export async function waitApprovals(c: BenchCluster, warrantId: string, approvals: number, pollMs = 10, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const s = await api<{ status: string; approvals: number }>(c, `v1/warrants/${warrantId}`);
+    if (s.status !== 'pending' && s.status !== 'approved') throw new Error(`bench: warrant ended ${s.status}`);
+    if (s.status === 'approved' && s.approvals >= approvals) return;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  throw new Error(`bench: warrant not approved by ${approvals} custodians within ${timeoutMs / 1000} s`);
+}
+
+export interface RequestTimeline {
+  /** ms from the start of the request to: envelopes accepted, submit acknowledged, each state first seen, results fetched. */
+  readonly marks: { name: string; ms: number }[];
+  readonly totalMs: number;
+  readonly decrypted: number;
+  /** The request's window on the monotonic clock, µs (V8 profiles use the same clock). */
+  readonly monotonicUs: { from: number; to: number };
+}
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** Opens a request, uploads envelopes (500 a batch), submits, polls to completion, fetches the results. */
+export async function runRequest(c: BenchCluster, warrantId: string, envelopes: readonly Envelope[], pollMs = 10): Promise<RequestTimeline> {
+  const investigator = readKeyFile(c.layout.investigatorKey);
+  const t0 = performance.now();
+  const from = monotonicUs();
+  const marks: { name: string; ms: number }[] = [];
+  const mark = (name: string) => marks.push({ name, ms: performance.now() - t0 });
+  const { requestId } = await api<{ requestId: string }>(c, 'v1/requests', { warrantId });
+  const accepted: string[] = [];
+  for (let i = 0; i < envelopes.length; i += 500) {
+    const r = await api<{ accepted: string[]; rejected: unknown[] }>(c, `v1/requests/${requestId}/envelopes`, { envelopes: envelopes.slice(i, i + 500) });
+    if (r.rejected.length) throw new Error(`bench: ${r.rejected.length} envelopes rejected: ${JSON.stringify(r.rejected.slice(0, 2))}`);
+    accepted.push(...r.accepted);
+  }
+  mark('envelopes accepted');
+  const entry = buildRequestEntry(requestId, warrantId, accepted, investigator, [c.epoch]);
+  await api(c, `v1/requests/${requestId}/submit`, { entry });
+  mark('submitted');
+  const deadline = Date.now() + 30 * 60_000;
+  let last = '';
+  for (;;) {
+    const s = await api<{ state: string; error?: { code: string; message: string } }>(c, `v1/requests/${requestId}`);
+    if (s.state !== last) {
+      last = s.state;
+      if (s.state !== 'logged') mark(s.state);
+    }
+    if (s.state === 'complete') break;
+    if (s.state === 'failed') throw new Error(`bench: request failed: ${s.error?.code}: ${s.error?.message}`);
+    if (Date.now() > deadline) throw new Error('bench: request did not finish in 30 minutes');
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  const res = await api<{ results: unknown[]; failed: unknown[] }>(c, `v1/requests/${requestId}/results`);
+  mark('results fetched');
+  if (res.results.length !== envelopes.length) throw new Error(`bench: ${res.results.length} of ${envelopes.length} envelopes opened`);
+  return { marks, totalMs: performance.now() - t0, decrypted: res.results.length, monotonicUs: { from, to: monotonicUs() } };
+}
+
+/** A coarse kind for a profile frame, so the split of the time reads at a glance. */
+function category(fn: string, file: string): string {
+  if (file.startsWith('wasm://')) return 'libsecp256k1 (wasm)';
+  if (file.includes('@noble/secp256k1')) return 'noble';
+  if (fn === '(garbage collector)') return 'gc';
+  if (file.includes('better-sqlite3') || /sqlite|prepare|run|all|get/.test(fn) && file === '') return 'sqlite';
+  if (file.includes('zod')) return 'zod';
+  if (file.includes('canonicalize') || /JSON|stringify|parse/.test(fn)) return 'json/jcs';
+  if (file.startsWith('node:internal/crypto') || /digest|update|hkdf|Hash|Cipher/.test(fn)) return 'hash/aead';
+  if (file.includes('express') || file.includes('body-parser') || file.includes('undici') || /^node:(internal\/)?(http|net|stream|_http)/.test(file) || /writev|writeBuffer|writeUtf8String/.test(fn)) return 'http';
+  if (file.includes('pino') || file.includes('sonic-boom')) return 'logging';
+  if (file.startsWith('shared/') || file.startsWith('services/')) return 'custodes js';
+  return 'other';
+}
+
+/** Self time per function over the CPU profiles in `dir`, per process (for `--profile`). */
+export function summariseProfiles(dir: string, window?: { from: number; to: number }, top = 10): string[] {
+  interface Node {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    hitCount?: number;
+  }
+  interface Profile {
+    nodes: Node[];
+    samples?: number[];
+    timeDeltas?: number[];
+    startTime: number;
+    endTime: number;
+  }
+  const out: string[] = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.cpuprofile'))) {
+    const path = join(dir, f);
+    const p = JSON.parse(readFileSync(path, 'utf8')) as Profile;
+    const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    const self = new Map<string, number>();
+    const samples = p.samples ?? [];
+    const deltas = p.timeDeltas ?? [];
+    const categories = new Map<string, number>();
+    let total = 0;
+    let idle = 0;
+    let t = p.startTime;
+    for (let k = 0; k < samples.length; k++) {
+      t += deltas[k] ?? 0;
+      const n = byId.get(samples[k]!);
+      const dt = (deltas[k + 1] ?? 0) / 1000;
+      if (!n || (window && (t < window.from || t > window.to))) continue;
+      const fn = n.callFrame.functionName || '(anonymous)';
+      if (fn === '(idle)' || fn === '(program)') {
+        idle += dt;
+        continue;
+      }
+      const file = n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*\/work\/main\//, '').replace(/^file:\/\//, '');
+      const key = `${fn} ${file}:${n.callFrame.lineNumber + 1}`;
+      self.set(key, (self.get(key) ?? 0) + dt);
+      const cat = category(fn, file);
+      categories.set(cat, (categories.get(cat) ?? 0) + dt);
+      total += dt;
+    }
+    const pct = (ms: number) => `${((100 * ms) / Math.max(total, 1e-9)).toFixed(1)}%`;
+    out.push(`${f.replace('.cpuprofile', '')}: ${total.toFixed(0)} ms on CPU, ${idle.toFixed(0)} ms idle${window ? ' (during the request)' : ''}`);
+    out.push(`  by kind: ${[...categories].sort((a, b) => b[1] - a[1]).map(([c, ms]) => `${c} ${pct(ms)}`).join(', ')}`);
+    for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) out.push(`  ${ms.toFixed(0).padStart(7)} ms ${pct(ms).padStart(6)}  ${k}`);
+  }
+  return out;
+}

@@ -1,0 +1,191 @@
+/**
+ * End-to-end benchmarks on a real 3-of-5 cluster (services as separate
+ * processes, scripts/src/bench/cluster.ts), each a ratio against a baseline
+ * measured in the same run:
+ *
+ * - P1 throughput: one request of N envelopes (upload with the coordinator's
+ *   binding and scope checks, logging, cosigning, release by every approving
+ *   custodian, combination, results) in envelopes/s, against a naive
+ *   single-key escrow that holds the group secret in one place and opens the
+ *   same envelopes with @noble/secp256k1 (x·R, then the same HKDF and
+ *   AES-GCM). Target ≥ 1.0×.
+ * - P3 latency: a warrant round trip (submit → approved by all 5 → a request of
+ *   10 envelopes → plaintexts back) against one loopback HTTP round trip to the
+ *   same coordinator (`GET /health`). Target ≤ 40×.
+ *
+ *   npx tsx scripts/src/bench/e2e.ts p1 [--envelopes N] [--profile]
+ *   npx tsx scripts/src/bench/e2e.ts p3 [--rounds R]
+ */
+import { pathToFileURL } from 'node:url';
+import { aeadOpen, concatBytes, envelopeKey, hexToBytes, base64ToBytes, labelHash, liftX, u32, encodePoint } from '@custodes/shared/crypto';
+import type { Envelope } from '@custodes/shared/crypto';
+import { requestJson } from '@custodes/shared/service';
+import { backendName, useBackend } from '../../../shared/src/crypto/backend';
+import type { BackendName } from '../../../shared/src/crypto/backend';
+import { mul } from '../../../shared/src/crypto/group';
+import {
+  approveAll,
+  autoApproved,
+  groupSecret,
+  runRequest,
+  sealBenchEnvelopes,
+  startBenchCluster,
+  submitWarrant,
+  summariseProfiles,
+  waitApprovals,
+} from './cluster';
+
+type Write = (line: string) => void;
+const stdout: Write = (line) => process.stdout.write(line + '\n');
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+// ## Baseline: a naive single-key escrow
+
+/**
+ * Opens every envelope (from its JSON text, as a service receives it) with the
+ * one secret x: Z = x·R, k = HKDF(ser33(Z), Rx, info), AES-256-GCM open.
+ * No binding check, no log, no network: the cheapest way to hold the key.
+ * Returns envelopes per second.
+ */
+function naiveEscrow(texts: readonly string[], x: bigint, backend: BackendName): number {
+  const before = backendName();
+  useBackend(backend);
+  try {
+    const start = performance.now();
+    for (const text of texts) {
+      const e = JSON.parse(text) as Envelope;
+      const Rx = hexToBytes(e.R, 32, 'R');
+      const lh = labelHash(e.label);
+      const Z = mul(liftX(Rx), x);
+      const k = envelopeKey(encodePoint(Z), Rx, e.epoch, lh);
+      if (!aeadOpen(k, base64ToBytes(e.nonce), base64ToBytes(e.ciphertext), concatBytes(Rx, u32(e.epoch), lh))) {
+        throw new Error('bench: naive escrow failed to open an envelope');
+      }
+    }
+    return texts.length / ((performance.now() - start) / 1000);
+  } finally {
+    useBackend(before);
+  }
+}
+
+// ## P1
+
+export interface P1Options {
+  envelopes?: number;
+  profile?: boolean;
+  write?: Write;
+}
+
+export interface P1Result {
+  envelopes: number;
+  clusterPerSecond: number;
+  naivePerSecond: number;
+  ratio: number;
+}
+
+export async function runP1(opts: P1Options = {}): Promise<P1Result> {
+  let window: { from: number; to: number } | undefined;
+  const n = opts.envelopes ?? 500;
+  const write = opts.write ?? stdout;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError('envelopes must be a positive integer');
+  const c = await startBenchCluster({ profile: opts.profile, say: write });
+  try {
+    const envelopes = sealBenchEnvelopes(c, n);
+    const texts = envelopes.map((e) => JSON.stringify(e));
+    const x = groupSecret(c);
+    // Baseline before and after the cluster run (drift on a shared machine); the mean is used.
+    const naive1 = naiveEscrow(texts, x, 'noble');
+    const warrantId = await submitWarrant(c, n);
+    if (!autoApproved(n)) await approveAll(c, warrantId);
+    await waitApprovals(c, warrantId, 5);
+    const timeline = await runRequest(c, warrantId, envelopes);
+    window = timeline.monotonicUs;
+    const naive2 = naiveEscrow(texts, x, 'noble');
+    const naiveWasm = naiveEscrow(texts, x, 'libsecp256k1-wasm');
+    const naive = (naive1 + naive2) / 2;
+    const cluster = timeline.decrypted / (timeline.totalMs / 1000);
+    write(`P1 end-to-end throughput, 3-of-5, ${n} envelopes in one request (all 5 custodians approve and release)`);
+    write(`  cluster: ${cluster.toFixed(1)} envelopes/s (${(timeline.totalMs / 1000).toFixed(2)} s: ${timeline.marks.map((m) => `${m.name} @${(m.ms / 1000).toFixed(2)}s`).join(', ')})`);
+    write(`  baseline, naive single-key escrow (noble): ${naive.toFixed(1)} envelopes/s (${naive1.toFixed(1)} before, ${naive2.toFixed(1)} after)`);
+    write(`  for reference, the same naive escrow on the WASM backend: ${naiveWasm.toFixed(1)} envelopes/s`);
+    write(`  P1 ratio (cluster / naive noble): ${(cluster / naive).toFixed(2)}×   target ≥ 1.00×`);
+    return { envelopes: n, clusterPerSecond: cluster, naivePerSecond: naive, ratio: cluster / naive };
+  } finally {
+    await c.close();
+    if (c.profileDir) {
+      write('  CPU profiles of the service processes during the request:');
+      for (const line of summariseProfiles(c.profileDir, window)) write('  ' + line);
+      write(`  profiles kept in ${c.profileDir}`);
+    }
+  }
+}
+
+// ## P3
+
+export interface P3Options {
+  rounds?: number;
+  write?: Write;
+}
+
+export interface P3Result {
+  roundTripMs: number;
+  healthMs: number;
+  ratio: number;
+}
+
+export async function runP3(opts: P3Options = {}): Promise<P3Result> {
+  const rounds = opts.rounds ?? 5;
+  const write = opts.write ?? stdout;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError('rounds must be a positive integer');
+  const c = await startBenchCluster({ say: write });
+  try {
+    const health = async () => {
+      const t = performance.now();
+      await requestJson(`${c.coordinator}/health`, { timeoutMs: 10_000 });
+      return performance.now() - t;
+    };
+    for (let k = 0; k < 20; k++) await health(); // warm up connections and JIT
+    const trips: number[] = [];
+    const pings: number[] = [];
+    const phases: string[] = [];
+    for (let r = 0; r < rounds + 1; r++) {
+      for (let k = 0; k < 20; k++) pings.push(await health());
+      const envelopes = sealBenchEnvelopes(c, 10);
+      const t0 = performance.now();
+      const warrantId = await submitWarrant(c, 10);
+      await waitApprovals(c, warrantId, 5);
+      const approved = performance.now() - t0;
+      const timeline = await runRequest(c, warrantId, envelopes);
+      const total = performance.now() - t0;
+      if (r === 0) continue; // the first round warms every service's code paths
+      trips.push(total);
+      phases.push(`approved by 5 @${approved.toFixed(0)} ms, then ${timeline.marks.map((m) => `${m.name} +${m.ms.toFixed(0)}`).join(', ')} ms`);
+    }
+    const roundTrip = median(trips);
+    const ping = median(pings);
+    write(`P3 warrant round trip (submit → approved by 5 → 10 envelopes back), median of ${rounds} after one warm-up`);
+    write(`  round trip: ${roundTrip.toFixed(0)} ms (each: ${trips.map((t) => t.toFixed(0)).join(', ')} ms)`);
+    for (const p of phases) write(`    ${p}`);
+    write(`  baseline, GET /health on the coordinator: ${ping.toFixed(2)} ms median of ${pings.length}`);
+    write(`  P3 ratio (round trip / health): ${(roundTrip / ping).toFixed(1)}×   target ≤ 40×`);
+    return { roundTripMs: roundTrip, healthMs: ping, ratio: roundTrip / ping };
+  } finally {
+    await c.close();
+  }
+}
+
+function flag(args: string[], name: string): number | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : undefined;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  if (args.includes('p3')) await runP3({ rounds: flag(args, '--rounds') });
+  else await runP1({ envelopes: flag(args, '--envelopes'), profile: args.includes('--profile') });
+}
