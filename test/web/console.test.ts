@@ -138,7 +138,11 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     await page.getByRole('button', { name: `Review warrant ${toApprove.warrant.id}` }).click();
     await poll(() => page.locator('#warrant-h').textContent()).toBe('Warrant CR-2026-0412');
     await screenshot(page, 'console-warrant');
-    await page.getByRole('button', { name: 'Approve and sign' }).click();
+    const approve = page.getByRole('button', { name: 'Approve and sign' });
+    expect(await approve.isDisabled()).toBe(true);
+    await page.getByLabel('I have reviewed the scope, dates and legal authority above').check();
+    expect(await approve.isEnabled()).toBe(true);
+    await approve.click();
     await poll(() => page.locator('#decide-status').textContent()).toMatch(/^Approved: signed approve entry by custodian 1 at /);
     expect(await page.locator('#decision-status').textContent()).toBe('approved');
     expect(log.size).toBe(before + 1);

@@ -166,6 +166,37 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     await poll(() => page.locator('#warrant-status').textContent()).toMatch(/revoked/);
   });
 
+  it('checks on refresh that the new checkpoint extends the one shown before, and flags a proof that does not', async () => {
+    await open();
+    const { log, world } = scenario;
+    const before = log.checkpointSize;
+    log.appendRaw(new TextEncoder().encode('{"type":"not-a-record","n":1}'));
+    log.append(world.registry);
+    log.publish();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const consistency = page.locator('#checkpoint-consistency');
+    await poll(() => consistency.textContent()).toBe(
+      `✓ Consistent: the checkpoint of size ${before + 2} extends the one of size ${before} shown before (RFC 9162 consistency proof checked here).`,
+    );
+    expect(await page.locator('#checkpoint-size').textContent()).toBe(String(before + 2));
+
+    // A log that answers with a proof for another history is caught.
+    log.append(world.registry);
+    log.publish();
+    await page.route('**/log/v1/proof/consistency?*', async (route) => {
+      const answer = await route.fetch();
+      const body = (await answer.json()) as { from: number; to: number; proof: string[] };
+      const first = Buffer.from(body.proof[0]!, 'base64');
+      first[0] = first[0]! ^ 0x80;
+      body.proof[0] = first.toString('base64');
+      await route.fulfill({ response: answer, json: body });
+    });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await poll(() => consistency.textContent()).toMatch(/^✗ NOT consistent with the checkpoint of size \d+ shown before: .*different histories\.$/);
+    await screenshot(page, 'explorer-inconsistent');
+    await page.unroute('**/log/v1/proof/consistency?*');
+  });
+
   it('made no request off its origin and raised no script or CSP error', () => {
     expect(watch.offOrigin).toEqual([]);
     expect(watch.errors).toEqual([]);

@@ -111,6 +111,53 @@ describe('merkle.js: RFC 9162 §2.1.3.2 in WebCrypto', () => {
   });
 });
 
+describe('merkle.js: RFC 9162 §2.1.4.2 consistency in WebCrypto', () => {
+  it('verifies every consistency proof for 0 < size1 ≤ size2 ≤ 40, and rejects each with one bit flipped', async () => {
+    const t = treeOf(40);
+    for (let size2 = 1; size2 <= 40; size2++) {
+      for (let size1 = 1; size1 <= size2; size1++) {
+        const proof = t.consistencyProof(size1, size2);
+        const [root1, root2] = [t.root(size1), t.root(size2)];
+        const ok = await merkle.verifyConsistency(size1, size2, root1, root2, proof);
+        expect(ok.ok, `${size1} → ${size2}: ${ok.reason}`).toBe(true);
+        if (proof.length > 0) {
+          const bad = proof.map((p) => p.slice());
+          const hashToFlip = bad[(size1 + size2) % bad.length]!;
+          hashToFlip[size2 % 32] = hashToFlip[size2 % 32]! ^ (1 << (size1 % 8));
+          expect((await merkle.verifyConsistency(size1, size2, root1, root2, bad)).ok, `${size1} → ${size2} flipped`).toBe(false);
+        }
+        if (size1 < size2) {
+          expect((await merkle.verifyConsistency(size1, size2, t.root(size1 - 1), root2, proof)).ok).toBe(false);
+          expect((await merkle.verifyConsistency(size1, size2, root1, t.root(size2 - 1), proof)).ok).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('rejects a shrinking log and two roots for one size', async () => {
+    const t = treeOf(9);
+    expect((await merkle.verifyConsistency(9, 8, t.root(9), t.root(8), [])).reason).toMatch(/shrank/);
+    expect((await merkle.verifyConsistency(8, 8, t.root(8), t.root(7), [])).reason).toMatch(/different roots/);
+    expect((await merkle.verifyConsistency(3, 9, t.root(3), t.root(9), [])).reason).toMatch(/empty/);
+    expect((await merkle.verifyConsistency(0, 9, t.root(0), t.root(9), [])).reason).toMatch(/empty tree/);
+  });
+
+  const vectors = join(import.meta.dirname, '../../../shared/conformance/merkle/testdata/consistency');
+  it.skipIf(!existsSync(vectors))('agrees with the transparency-dev/merkle consistency vectors', async () => {
+    const files = readdirSync(vectors, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(vectors, f));
+    expect(files.length).toBeGreaterThanOrEqual(10);
+    const b64 = (s: string) => Uint8Array.from(Buffer.from(s, 'base64'));
+    for (const file of files) {
+      const v = JSON.parse(readFileSync(file, 'utf8')) as { size1: number; size2: number; root1: string; root2: string; proof: string[] | null; wantErr: boolean };
+      const r = await merkle.verifyConsistency(v.size1, v.size2, b64(v.root1), b64(v.root2), (v.proof ?? []).map(b64));
+      expect(r.ok, file).toBe(!v.wantErr);
+    }
+  });
+});
+
 describe('note.js: checkpoints and signature lines', () => {
   const world = makeWorld(1_800_000_000);
   const t = treeOf(7);

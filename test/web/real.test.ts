@@ -233,7 +233,11 @@ describe.skipIf(SKIP_BROWSER)(`console and explorer against the real coordinator
     expect(await page.locator('#scope-subjects li').allTextContents()).toEqual(['acct:mallory@example.org']);
     expect(await page.locator('#checks-table .badge.ok').count()).toBe(4);
     expect(await page.locator('#policy-verdict').textContent()).toBe('Outside the auto-approval policy: an operator must decide.');
-    await page.getByRole('button', { name: 'Approve and sign' }).click();
+    const approve = page.getByRole('button', { name: 'Approve and sign' });
+    expect(await approve.isDisabled()).toBe(true);
+    await page.getByLabel('I have reviewed the scope, dates and legal authority above').check();
+    expect(await approve.isEnabled()).toBe(true);
+    await approve.click();
     await poll(() => page.locator('#decide-status').textContent()).toMatch(/^Approved: signed approve entry by custodian 1 at /);
     await screenshot(page, 'real-console-approved');
 

@@ -22,6 +22,7 @@ export interface MerkleModule {
   leafHash(data: Uint8Array): Promise<Uint8Array>;
   nodeHash(l: Uint8Array, r: Uint8Array): Promise<Uint8Array>;
   verifyInclusion(index: number, size: number, hash: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): Promise<InclusionResult>;
+  verifyConsistency(size1: number, size2: number, root1: Uint8Array, root2: Uint8Array, proof: readonly Uint8Array[]): Promise<{ ok: boolean; reason: string }>;
 }
 export interface NoteSignature {
   name: string;

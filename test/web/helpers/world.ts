@@ -249,6 +249,13 @@ export class StandInLog {
       const [leafHash] = this.#tree.readHashes([{ level: 0, index }]);
       res.json({ index, size, leafHash: bytesToBase64(leafHash!), proof: this.#tree.inclusionProof(index, size).map(bytesToBase64) });
     });
+    r.get('/log/v1/proof/consistency', (req, res) => {
+      const from = queryInt(req.query.from, 'from');
+      const to = queryInt(req.query.to, 'to');
+      if (from > to) throw new HttpError(400, 'BAD_REQUEST', 'from must not exceed to');
+      if (to > this.#tree.size) throw new HttpError(404, 'NOT_FOUND', 'size beyond the tree');
+      res.json({ from, to, proof: this.#tree.consistencyProof(from, to).map(bytesToBase64) });
+    });
     r.get('/v1/registry', (_req, res) => {
       res.json({ index: 0, entry: this.#world.registry });
     });

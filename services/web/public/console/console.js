@@ -203,6 +203,8 @@ async function openWarrant(id) {
   currentWarrant = id;
   status('decide-status', '');
   byId('deny-reason', HTMLTextAreaElement).value = '';
+  byId('approve-confirm', HTMLInputElement).checked = false;
+  byId('approve', HTMLButtonElement).disabled = true;
   await showView('warrant', false);
   await loadWarrant(id);
   byId('warrant-h', HTMLElement).focus();
@@ -324,6 +326,7 @@ async function decide(decision) {
     status('decide-status', `The node did not record the decision: ${describeError(err)}`, 'bad');
   } finally {
     for (const b of byId('decide', HTMLElement).querySelectorAll('button')) b.disabled = false;
+    byId('approve', HTMLButtonElement).disabled = !byId('approve-confirm', HTMLInputElement).checked;
   }
 }
 
@@ -403,6 +406,10 @@ function main() {
       return;
     }
     return openWarrant(id);
+  });
+  // Approving releases keys later: the operator confirms the review first.
+  byId('approve-confirm', HTMLInputElement).addEventListener('change', (event) => {
+    byId('approve', HTMLButtonElement).disabled = !(event.currentTarget instanceof HTMLInputElement && event.currentTarget.checked);
   });
   byId('approve', HTMLButtonElement).addEventListener('click', () => void decide('approve'));
   byId('signout', HTMLButtonElement).addEventListener('click', () => signOut());

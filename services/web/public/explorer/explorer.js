@@ -10,7 +10,7 @@ import { describeError, requestJson, requestText } from './lib/api.js';
 import { base64ToBytes, bytesToBase64, bytesToHex, equalBytes, hexToBytes } from './lib/bytes.js';
 import { byId, dl, formatTime, h, replace, short, table } from './lib/dom.js';
 import { decodeLeaf, describeEntry, warrantHistory, warrantIdOf } from './lib/entries.js';
-import { leafHash, verifyInclusion } from './lib/merkle.js';
+import { leafHash, verifyConsistency, verifyInclusion } from './lib/merkle.js';
 import { classifySignatures, parseCheckpointNote } from './lib/note.js';
 
 /** DESIGN.md §4.4: at most 1000 entries a page. */
@@ -21,6 +21,7 @@ const api = {
   checkpoint: new URL('../log/v1/checkpoint', location.href).href,
   entries: new URL('../log/v1/entries', location.href).href,
   inclusion: new URL('../log/v1/proof/inclusion', location.href).href,
+  consistency: new URL('../log/v1/proof/consistency', location.href).href,
   registry: new URL('../v1/registry', location.href).href,
 };
 
@@ -73,7 +74,7 @@ async function loadCheckpoint() {
   try {
     const [note, reg] = await Promise.all([requestText(api.checkpoint), loadRegistry()]);
     const parsed = parseCheckpointNote(note);
-    if (checkpoint && parsed.size < checkpoint.size) throw new Error(`the log shrank from ${checkpoint.size} to ${parsed.size} entries`);
+    if (checkpoint) await checkConsistency(checkpoint, parsed);
     checkpoint = parsed;
     registry = reg;
     const roles = await classifySignatures(parsed, reg);
@@ -108,6 +109,39 @@ async function loadCheckpoint() {
     }
   } catch (err) {
     status('checkpoint-status', `Could not read the checkpoint: ${describeError(err)}`, 'bad');
+  }
+}
+
+/**
+ * RFC 9162 §2.1.4.2 in the browser: the new checkpoint must extend the one
+ * this page showed before; anything else means the log showed two histories.
+ * @param {NonNullable<typeof checkpoint>} before @param {NonNullable<typeof checkpoint>} after
+ */
+async function checkConsistency(before, after) {
+  const id = 'checkpoint-consistency';
+  if (after.origin !== before.origin) {
+    status(id, `✗ The log changed its origin from ${before.origin} to ${after.origin}.`, 'bad');
+    return;
+  }
+  let proof = /** @type {Uint8Array[]} */ ([]);
+  if (after.size > before.size) {
+    try {
+      const url = new URL(api.consistency);
+      url.searchParams.set('from', String(before.size));
+      url.searchParams.set('to', String(after.size));
+      const body = await requestJson(url.href);
+      if (body?.from !== before.size || body?.to !== after.size || !Array.isArray(body.proof)) throw new Error('a malformed consistency proof');
+      proof = body.proof.map((/** @type {unknown} */ p, /** @type {number} */ i) => base64ToBytes(typeof p === 'string' ? p : '', `proof[${i}]`));
+    } catch (err) {
+      status(id, `✗ Could not check that size ${after.size} extends size ${before.size}: ${describeError(err)}`, 'bad');
+      return;
+    }
+  }
+  const result = await verifyConsistency(before.size, after.size, before.root, after.root, proof);
+  if (result.ok) {
+    status(id, `✓ Consistent: the checkpoint of size ${after.size} extends the one of size ${before.size} shown before (RFC 9162 consistency proof checked here).`, 'ok');
+  } else {
+    status(id, `✗ NOT consistent with the checkpoint of size ${before.size} shown before: ${result.reason}. The log may be showing different histories.`, 'bad');
   }
 }
 
@@ -422,7 +456,13 @@ async function route(hash) {
   const [, kind, value = ''] = m;
   if (kind === 'warrant') {
     byId('warrant-h', HTMLElement).focus();
-    await showWarrant(decodeURIComponent(value));
+    let id = value;
+    try {
+      id = decodeURIComponent(value);
+    } catch {
+      // a malformed %-escape: showWarrant reports it as not a UUID
+    }
+    await showWarrant(id);
   } else if (kind === 'proof') {
     byId('proof-h', HTMLElement).focus();
     await fetchProof(Number(value));

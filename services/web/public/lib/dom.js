@@ -15,6 +15,9 @@ function applyAttrs(el, attrs) {
     if (typeof value === 'function') {
       if (!key.startsWith('on')) throw new TypeError(`attribute ${key} cannot be a function`);
       el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (/^on/i.test(key) || (/^(?:href|src|action|formaction|xlink:href)$/i.test(key) && /^\s*javascript:/i.test(String(value)))) {
+      // Never an inline handler or a javascript: URL, whatever the data says (the CSP refuses them too).
+      throw new TypeError(`attribute ${key} must not carry script`);
     } else {
       el.setAttribute(key, value === true ? '' : String(value));
     }

@@ -123,4 +123,69 @@ async function verifyInclusion(index, size, hash, proof, root) {
   return { ok: true, reason: '', computedRoot, steps };
 }
 
-export { HASH_SIZE, leafHash, nodeHash, rootFromInclusionProof, sha256, verifyInclusion };
+/**
+ * RFC 9162 §2.1.4.2: does `proof` show that the tree of `size1` leaves with
+ * root `root1` is a prefix of the tree of `size2` leaves with root `root2`?
+ * Requires 0 < size1 ≤ size2: nothing can be proven from the empty tree
+ * (as shared/src/log and the transparency-dev vectors). Equal sizes need an
+ * empty proof and equal roots.
+ * @param {number} size1 @param {number} size2
+ * @param {Uint8Array} root1 @param {Uint8Array} root2
+ * @param {readonly Uint8Array[]} proof
+ * @returns {Promise<{ ok: boolean, reason: string }>}
+ */
+async function verifyConsistency(size1, size2, root1, root2, proof) {
+  if (!(root1 instanceof Uint8Array) || !(root2 instanceof Uint8Array)) throw new TypeError('roots must be Uint8Arrays');
+  if (!Array.isArray(proof)) throw new TypeError('proof must be an array');
+  const fail = (/** @type {string} */ reason) => ({ ok: false, reason });
+  if (!isCount(size1) || !isCount(size2)) return fail('sizes must be integers in [0, 2^53 − 1]');
+  if (size1 > size2) return fail(`the log shrank from ${size1} to ${size2} entries`);
+  if (size1 === 0) return fail('nothing can be proven from the empty tree');
+  if (size1 === size2) {
+    if (proof.length !== 0) return fail('equal sizes take an empty proof');
+    return equalBytes(root1, root2) ? { ok: true, reason: '' } : fail('two different roots for the same size');
+  }
+  // Step 1
+  if (proof.length === 0) return fail('the proof is empty');
+  if (proof.length > MAX_PROOF_LENGTH) return fail('the proof is too long');
+  if (root1.length !== HASH_SIZE || root2.length !== HASH_SIZE) return fail(`roots must be ${HASH_SIZE} bytes`);
+  for (const [i, p] of proof.entries()) {
+    if (!(p instanceof Uint8Array) || p.length !== HASH_SIZE) return fail(`proof hash ${i} must be ${HASH_SIZE} bytes`);
+  }
+  // Step 2: a power of two is its own first node.
+  const path = (BigInt(size1) & (BigInt(size1) - 1n)) === 0n ? [root1, ...proof] : [...proof];
+  // Step 3
+  let fn = BigInt(size1 - 1);
+  let sn = BigInt(size2 - 1);
+  // Step 4
+  while ((fn & 1n) === 1n) {
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  // Step 5
+  let fr = /** @type {Uint8Array} */ (path[0]);
+  let sr = fr;
+  // Step 6
+  for (const c of path.slice(1)) {
+    if (sn === 0n) return fail('the proof is longer than needed');
+    if ((fn & 1n) === 1n || fn === sn) {
+      fr = await nodeHash(c, fr);
+      sr = await nodeHash(c, sr);
+      while ((fn & 1n) === 0n && fn !== 0n) {
+        fn >>= 1n;
+        sn >>= 1n;
+      }
+    } else {
+      sr = await nodeHash(sr, c);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  // Step 7
+  if (sn !== 0n) return fail('the proof is shorter than needed');
+  if (!equalBytes(fr, root1)) return fail('the proof does not lead to the earlier root');
+  if (!equalBytes(sr, root2)) return fail('the proof does not lead to the later root');
+  return { ok: true, reason: '' };
+}
+
+export { HASH_SIZE, leafHash, nodeHash, rootFromInclusionProof, sha256, verifyConsistency, verifyInclusion };
