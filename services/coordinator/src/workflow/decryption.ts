@@ -107,9 +107,9 @@ export class DecryptionWorkflow {
       }
       if (req.state === 'cosigned' || req.state === 'releasing') {
         repo.setRequestState(requestId, 'releasing');
-        const answers = await this.#release(req);
+        const { answers, unasked } = await this.#release(req);
         this.#step();
-        await this.#combine(req, answers);
+        await this.#combine(req, answers, unasked);
       }
     } catch (err) {
       if (!(err instanceof RequestFailure)) throw err;
@@ -134,22 +134,29 @@ export class DecryptionWorkflow {
     }
   }
 
-  /** Step 5: partials from every approving custodian, in parallel; each release is logged. */
-  async #release(req: RequestRow): Promise<Map<number, PartialsAnswer>> {
-    const { repo, ledger, logger } = this.#d;
+  /**
+   * Step 5: partials from t approving custodians, in parallel; each release is
+   * logged. The fast path (DESIGN.md §3.4) needs only t partials per envelope
+   * and a release costs each custodian a BIP340 check and a DLEQ proof per
+   * envelope, so the others are asked only if fewer than t serve, or later if
+   * a partial fails its proof (#combine). `unasked` are those left.
+   */
+  async #release(req: RequestRow): Promise<{ answers: Map<number, PartialsAnswer>; unasked: number[] }> {
+    const { repo, logger } = this.#d;
     const registry = this.#d.registry();
-    const envelopes = repo.envelopes(req.id).map((e) => EnvelopeSchema.parse(JSON.parse(e.envelopeJson)));
+    const envelopes = this.#envelopes(req);
     const approvers = repo
       .decisions(req.warrantId)
       .filter((d) => d.decision === 'approve' && registry.custodian(d.custodian))
-      .map((d) => d.custodian);
+      .map((d) => d.custodian)
+      .sort((a, b) => a - b);
     const answers = new Map<number, PartialsAnswer>();
-    await mapLimit(approvers, this.#d.concurrency, async (index) => {
-      const answer = await this.#ask(req, index, envelopes);
-      if (!answer || this.#closed) return;
-      answers.set(index, answer);
-      ledger.appendOnce(entryKey.release(req.id, index), answer.release);
-    });
+    let next = 0;
+    while (answers.size < registry.threshold && next < approvers.length && !this.#closed) {
+      const batch = approvers.slice(next, next + registry.threshold - answers.size);
+      next += batch.length;
+      await this.#askAll(req, batch, envelopes, answers);
+    }
     this.#step();
     if (answers.size < registry.threshold) {
       throw new RequestFailure(
@@ -158,7 +165,21 @@ export class DecryptionWorkflow {
       );
     }
     logger.info({ requestId: req.id, custodians: [...answers.keys()] }, 'partials released');
-    return answers;
+    return { answers, unasked: approvers.slice(next) };
+  }
+
+  #envelopes(req: RequestRow): unknown[] {
+    return this.#d.repo.envelopes(req.id).map((e) => EnvelopeSchema.parse(JSON.parse(e.envelopeJson)));
+  }
+
+  /** Asks each of `indices` in parallel; every answer is logged as a release and added to `answers`. */
+  async #askAll(req: RequestRow, indices: readonly number[], envelopes: readonly unknown[], answers: Map<number, PartialsAnswer>): Promise<void> {
+    await mapLimit(indices, this.#d.concurrency, async (index) => {
+      const answer = await this.#ask(req, index, envelopes);
+      if (!answer || this.#closed) return;
+      answers.set(index, answer);
+      this.#d.ledger.appendOnce(entryKey.release(req.id, index), answer.release);
+    });
   }
 
   /** One custodian's partials, checked against its signed release; null if it cannot serve. */
@@ -204,7 +225,7 @@ export class DecryptionWorkflow {
   }
 
   /** Step 6: combine per envelope, blame bad partials, log the outcome, keep plaintexts. */
-  async #combine(req: RequestRow, answers: ReadonlyMap<number, PartialsAnswer>): Promise<void> {
+  async #combine(req: RequestRow, answers: Map<number, PartialsAnswer>, unasked: number[]): Promise<void> {
     const { repo, ledger, logger, now } = this.#d;
     const registry = this.#d.registry();
     const rows = repo.envelopes(req.id);
@@ -218,7 +239,18 @@ export class DecryptionWorkflow {
       const env = parseEnvelope(JSON.parse(row.envelopeJson));
       const partials = new Map<number, PartialRecord>();
       for (const [i, a] of answers) partials.set(i, a.partials[row.position]!);
-      const outcome = openEnvelope(env, partials, order, registry);
+      let outcome = openEnvelope(env, partials, order, registry);
+      if (outcome.failure === 'NOT_ENOUGH_PARTIALS' && unasked.length) {
+        // A bad partial among the first t: now ask the custodians held in reserve, once.
+        const before = answers.size;
+        await this.#askAll(req, unasked.splice(0), this.#envelopes(req), answers);
+        this.#step();
+        for (const i of [...answers.keys()].sort((a, b) => a - b)) if (!order.includes(i)) order.push(i);
+        if (answers.size > before) {
+          for (const [i, a] of answers) partials.set(i, a.partials[row.position]!);
+          outcome = openEnvelope(env, partials, order, registry);
+        }
+      }
       outcomes.push({ position: row.position, env, outcome });
       for (const b of outcome.blamed) {
         if (!blamedFirst.has(b.custodian)) blamedFirst.set(b.custodian, { env, partial: b.partial });
