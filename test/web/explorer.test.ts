@@ -60,8 +60,29 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     const text = await page.locator('#cosigners').innerText();
     expect(text).toContain('log signature');
     for (const c of world.custodians) expect(text).toContain(`${c.name}\tcosignature (custodian ${c.index})`);
-    expect(await page.locator('#checkpoint-status').textContent()).toBe('Cosigned by 3 of 3 custodians (auditors require 2).');
+    expect(await page.locator('#checkpoint-status').textContent()).toBe('Cosigned by 3 of 3 custodians (auditors require 2); signatures verified here.');
+    expect(await page.locator('#cosigners .badge.ok').count()).toBe(4);
     await screenshot(page, 'explorer-checkpoint');
+  });
+
+  it('verifies checkpoint signatures itself, and flags a forged cosignature', async () => {
+    await page.route('**/log/v1/checkpoint', async (route) => {
+      const answer = await route.fetch();
+      const lines = (await answer.text()).split('\n');
+      const last = lines[lines.length - 2]!;
+      const raw = Buffer.from(last.slice(last.lastIndexOf(' ') + 1), 'base64');
+      raw[raw.length - 1] = raw[raw.length - 1]! ^ 1; // keep the key ID, break the signature
+      lines[lines.length - 2] = `${last.slice(0, last.lastIndexOf(' ') + 1)}${raw.toString('base64')}`;
+      await route.fulfill({ response: answer, body: lines.join('\n') });
+    });
+    try {
+      await open();
+      await poll(() => page.locator('#checkpoint-status').textContent()).toBe('✗ 1 signature(s) from registered keys do NOT verify: do not trust this checkpoint.');
+      expect(await page.locator('#cosigners tbody tr').last().innerText()).toMatch(/civil-liberties-ngo\tcosignature \(custodian 3\)[\s\S]*✗ INVALID/);
+      await screenshot(page, 'explorer-forged-cosignature');
+    } finally {
+      await page.unroute('**/log/v1/checkpoint');
+    }
   });
 
   it('pages through the entries, decoding each by type', async () => {

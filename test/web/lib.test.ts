@@ -8,16 +8,17 @@
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytesToBase64, bytesToHex, hexToBytes, utf8 } from '@custodes/shared/crypto';
+import { bytesToBase64, bytesToHex, hexToBytes, randomSecretKey, schnorrPublicKey, schnorrSign, schnorrVerify, sha256, taggedHash, utf8 } from '@custodes/shared/crypto';
 import { COSIGNATURE_KEY_TYPE, cosignCheckpoint, LOG_KEY_TYPE, MemoryTree, noteKeyId, signCheckpoint } from '@custodes/shared/log';
 import { canonicalBytes, warrantCoverSheet } from '@custodes/shared/records';
-import { loadBytes, loadEntries, loadMerkle, loadNote } from './helpers/lib';
+import { loadBip340, loadBytes, loadEntries, loadMerkle, loadNote } from './helpers/lib';
 import { issueWarrant, makeWorld, ORIGIN, signedApproval } from './helpers/world';
 
 const merkle = await loadMerkle();
 const note = await loadNote();
 const entries = await loadEntries();
 const bytes = await loadBytes();
+const bip340 = await loadBip340();
 
 const leafOf = (i: number) => utf8(`leaf ${i}`);
 
@@ -189,11 +190,26 @@ describe('note.js: checkpoints and signature lines', () => {
 
   it('identifies the log key and the cosigners by registry key IDs', async () => {
     const roles = await note.classifySignatures(note.parseCheckpointNote(signed), registry);
-    expect(roles.map((r) => [r.role, r.custodian])).toEqual([
-      ['log', null],
-      ['cosignature', 1],
-      ['cosignature', 2],
+    expect(roles.map((r) => [r.role, r.custodian, r.verified])).toEqual([
+      ['log', null, true],
+      ['cosignature', 1, true],
+      ['cosignature', 2, true],
     ]);
+    // A forged cosignature: right name and key ID, wrong signature bytes.
+    const lines = signed.split('\n');
+    const forgedLine = lines[lines.length - 2]!;
+    const raw = Buffer.from(forgedLine.slice(forgedLine.lastIndexOf(' ') + 1), 'base64');
+    raw[raw.length - 1] = raw[raw.length - 1]! ^ 1;
+    lines[lines.length - 2] = `${forgedLine.slice(0, forgedLine.lastIndexOf(' ') + 1)}${raw.toString('base64')}`;
+    const forged = await note.classifySignatures(note.parseCheckpointNote(lines.join('\n')), registry);
+    expect(forged.map((r) => [r.role, r.verified])).toEqual([
+      ['log', true],
+      ['cosignature', true],
+      ['cosignature', false],
+    ]);
+    // A checkpoint whose body changed keeps its key IDs but no valid signature.
+    const other = signed.replace(`\n7\n`, '\n8\n');
+    expect((await note.classifySignatures(note.parseCheckpointNote(other), registry)).every((r) => !r.verified)).toBe(true);
     // A line under a registered name but another key is not that custodian.
     const stranger = cosignCheckpoint(cp, { name: world.custodians[2]!.name, secretKey: sk(world.log.secretKey), timestamp: 1 });
     const mixed = await note.classifySignatures(note.parseCheckpointNote(signed + stranger), registry);
@@ -220,6 +236,48 @@ describe('note.js: checkpoints and signature lines', () => {
       expect(() => note.parseCheckpointNote(bad), JSON.stringify(bad.slice(0, 40))).toThrow(RangeError);
     }
     expect(() => note.parseCheckpointNote(7 as unknown as string)).toThrow(TypeError);
+  });
+});
+
+describe('bip340.js: Schnorr verification in the browser', () => {
+  it('computes tagged hashes as shared/src/crypto does', async () => {
+    const m = utf8('checkpoint text\n');
+    expect(await bip340.taggedHash('custodes/v1/note', m)).toEqual(taggedHash('custodes/v1/note', m));
+    expect(await bip340.taggedHash('BIP0340/challenge', m)).toEqual(taggedHash('BIP0340/challenge', m));
+  });
+
+  it('accepts what the protocol library signs and rejects any single bit flipped', async () => {
+    for (let i = 0; i < 12; i++) {
+      const sk = randomSecretKey();
+      const pk = schnorrPublicKey(sk);
+      const msg = sha256(utf8(`message ${i}`));
+      const sig = schnorrSign(msg, sk);
+      expect(await bip340.schnorrVerify(sig, msg, pk)).toBe(true);
+      const badSig = sig.slice();
+      badSig[i * 5] = badSig[i * 5]! ^ (1 << (i % 8));
+      expect(await bip340.schnorrVerify(badSig, msg, pk)).toBe(false);
+      const badMsg = msg.slice();
+      badMsg[i] = badMsg[i]! ^ 1;
+      expect(await bip340.schnorrVerify(sig, badMsg, pk)).toBe(false);
+      expect(await bip340.schnorrVerify(sig, msg, schnorrPublicKey(randomSecretKey()))).toBe(false);
+    }
+  });
+
+  it('agrees with the protocol library on junk, and rejects out-of-range values', async () => {
+    const pk = schnorrPublicKey(randomSecretKey());
+    const msg = sha256(utf8('junk'));
+    for (let i = 0; i < 8; i++) {
+      const sig = new Uint8Array([...randomSecretKey(), ...randomSecretKey()]);
+      expect(await bip340.schnorrVerify(sig, msg, pk)).toBe(schnorrVerify(sig, msg, pk));
+    }
+    const ff = new Uint8Array(32).fill(0xff);
+    const sig = schnorrSign(msg, randomSecretKey());
+    expect(await bip340.schnorrVerify(new Uint8Array([...ff, ...sig.subarray(32)]), msg, pk)).toBe(false); // r ≥ p
+    expect(await bip340.schnorrVerify(new Uint8Array([...sig.subarray(0, 32), ...ff]), msg, pk)).toBe(false); // s ≥ n
+    expect(await bip340.schnorrVerify(sig, msg, ff)).toBe(false); // x ≥ p
+    expect(await bip340.schnorrVerify(sig.subarray(1), msg, pk)).toBe(false);
+    expect(await bip340.schnorrVerify(sig, msg.subarray(1), pk)).toBe(false);
+    await expect(bip340.schnorrVerify('x' as unknown as Uint8Array, msg, pk)).rejects.toThrow(TypeError);
   });
 });
 

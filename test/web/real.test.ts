@@ -255,7 +255,7 @@ describe.skipIf(SKIP_BROWSER)(`console and explorer against the real coordinator
     const explorer = await context.newPage();
     await explorer.goto(`${explorerFront.url}/explorer/#warrant=${warrant.id}`);
     await explorer.waitForSelector('body[data-ready="true"]');
-    await poll(() => explorer.locator('#checkpoint-status').textContent()).toMatch(/^Cosigned by [23] of 3 custodians \(auditors require 2\)\.$/);
+    await poll(() => explorer.locator('#checkpoint-status').textContent()).toMatch(/^Cosigned by [23] of 3 custodians \(auditors require 2\); signatures verified here\.$/);
     await poll(() => explorer.locator('#warrant-status').textContent()).toMatch(/1 approval\(s\), 0 denial\(s\); quorum is 2; sealed until/);
     const approval = explorer.locator('#warrant-body section[aria-label="Approvals and denials"] li');
     const text = await approval.innerText();

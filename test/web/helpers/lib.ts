@@ -43,7 +43,11 @@ export interface NoteModule {
   classifySignatures(
     cp: ParsedCheckpoint,
     registry: { origin: string; logKey: string; custodians: { index: number; name: string; signingKey: string }[] } | null,
-  ): Promise<{ signature: NoteSignature; role: 'log' | 'cosignature' | 'unknown'; custodian: number | null }[]>;
+  ): Promise<{ signature: NoteSignature; role: 'log' | 'cosignature' | 'unknown'; custodian: number | null; verified: boolean }[]>;
+}
+export interface Bip340Module {
+  schnorrVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean>;
+  taggedHash(tag: string, ...parts: Uint8Array[]): Promise<Uint8Array>;
 }
 export interface DecodedEntry {
   index: number;
@@ -70,3 +74,4 @@ export const loadMerkle = () => load<MerkleModule>('merkle.js');
 export const loadNote = () => load<NoteModule>('note.js');
 export const loadEntries = () => load<EntriesModule>('entries.js');
 export const loadBytes = () => load<BytesModule>('bytes.js');
+export const loadBip340 = () => load<Bip340Module>('bip340.js');

@@ -78,8 +78,9 @@ async function loadCheckpoint() {
     checkpoint = parsed;
     registry = reg;
     const roles = await classifySignatures(parsed, reg);
-    const cosigners = roles.filter((r) => r.role === 'cosignature');
-    const hasLog = roles.some((r) => r.role === 'log');
+    const cosigners = roles.filter((r) => r.role === 'cosignature' && r.verified);
+    const hasLog = roles.some((r) => r.role === 'log' && r.verified);
+    const invalid = roles.filter((r) => r.role !== 'unknown' && !r.verified);
     replace(
       byId('checkpoint-body', HTMLElement),
       dl([
@@ -90,21 +91,28 @@ async function loadCheckpoint() {
       ]),
       table(
         'Signatures on this checkpoint',
-        ['Signer', 'Role', 'Key ID', 'Cosigned at'],
+        ['Signer', 'Role', 'Key ID', 'Cosigned at', 'Signature'],
         roles.map((r) => [
           r.signature.name,
           r.role === 'log' ? 'log signature' : r.role === 'cosignature' ? `cosignature (custodian ${r.custodian})` : 'unknown key',
           h('code', {}, r.signature.keyId),
           r.signature.timestamp === null ? '—' : formatTime(r.signature.timestamp),
+          r.role === 'unknown'
+            ? h('span', { class: 'badge' }, 'not checked')
+            : r.verified
+              ? h('span', { class: 'badge ok' }, '✓ verified')
+              : h('span', { class: 'badge bad' }, '✗ INVALID'),
         ]),
         { id: 'cosigners' },
       ),
     );
     if (!reg) {
       status('checkpoint-status', `${parsed.signatures.length} signature line(s); the registry is unavailable, so signers are not identified.`, 'warn');
+    } else if (invalid.length > 0) {
+      status('checkpoint-status', `✗ ${invalid.length} signature(s) from registered keys do NOT verify: do not trust this checkpoint.`, 'bad');
     } else {
       const enough = cosigners.length >= reg.threshold;
-      const text = `Cosigned by ${cosigners.length} of ${reg.custodians.length} custodians (auditors require ${reg.threshold}).${hasLog ? '' : ' No line matches the log key.'}`;
+      const text = `Cosigned by ${cosigners.length} of ${reg.custodians.length} custodians (auditors require ${reg.threshold}); signatures verified here.${hasLog ? '' : ' No valid signature by the log key.'}`;
       status('checkpoint-status', text, enough && hasLog ? 'ok' : 'warn');
     }
   } catch (err) {

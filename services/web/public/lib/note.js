@@ -2,10 +2,11 @@
 /**
  * Signed checkpoint notes (C2SP signed-note, tlog-checkpoint; DESIGN.md §4.3),
  * parsed in the browser: the body lines, then `— name base64` signature lines.
- * Signatures are BIP340, which WebCrypto lacks, so the page does not verify
- * them: it matches each line's key ID against the registry's keys and shows
- * which custodians cosigned. Auditors verify the signatures themselves.
+ * Each line is matched to a registry key by name and key ID, then its BIP340
+ * signature is verified (./bip340.js): the log's over H("custodes/v1/note",
+ * text), a witness's over the cosignature/v1 message with its timestamp.
  */
+import { schnorrVerify, cosignatureMessage, noteMessage } from './bip340.js';
 import { base64ToBytes, bytesToHex, hexToBytes, utf8Encode } from './bytes.js';
 import { sha256 } from './merkle.js';
 
@@ -100,12 +101,27 @@ async function noteKeyId(name, kind, xonlyHex) {
  * @property {NoteSignature} signature
  * @property {'log' | 'cosignature' | 'unknown'} role
  * @property {number | null} custodian  registry index of a matching custodian
+ * @property {boolean} verified  the BIP340 signature verifies under that key (false for 'unknown')
  */
 
+/** @param {NoteSignature} sig @param {string} text @param {string} keyHex */
+async function verifyLogLine(sig, text, keyHex) {
+  return sig.signature.length === 64 && schnorrVerify(sig.signature, await noteMessage(text), hexToBytes(keyHex, 'key'));
+}
+
+/** @param {NoteSignature} sig @param {string} text @param {string} keyHex */
+async function verifyCosignatureLine(sig, text, keyHex) {
+  if (sig.signature.length !== 72) return false;
+  const timestamp = new DataView(sig.signature.buffer, sig.signature.byteOffset, 8).getBigUint64(0, false);
+  if (timestamp > (1n << 63n) - 1n) return false; // C2SP tlog-cosignature
+  return schnorrVerify(sig.signature.subarray(8), await cosignatureMessage(text, timestamp), hexToBytes(keyHex, 'key'));
+}
+
 /**
- * Classifies each signature line by the registry's keys: the log's key under
- * the origin, or a custodian's signing key under its registry name.
- * A line whose name and key ID do not both match a known key is 'unknown'.
+ * Classifies each signature line by the registry's keys (the log's key under
+ * the origin, or a custodian's signing key under its registry name) and
+ * verifies it. A line whose name and key ID do not both match a known key is
+ * 'unknown' (C2SP signed-note: ignored, not an error).
  * @param {Checkpoint} checkpoint
  * @param {{ origin: string, logKey: string, custodians: { index: number, name: string, signingKey: string }[] } | null} registry
  * @returns {Promise<SignatureRole[]>}
@@ -115,14 +131,14 @@ async function classifySignatures(checkpoint, registry) {
   const out = [];
   for (const signature of checkpoint.signatures) {
     /** @type {SignatureRole} */
-    let found = { signature, role: 'unknown', custodian: null };
+    let found = { signature, role: 'unknown', custodian: null, verified: false };
     if (registry) {
       if (signature.name === registry.origin && signature.keyId === (await noteKeyId(registry.origin, 'log', registry.logKey))) {
-        found = { signature, role: 'log', custodian: null };
+        found = { signature, role: 'log', custodian: null, verified: await verifyLogLine(signature, checkpoint.text, registry.logKey) };
       }
       for (const c of registry.custodians) {
         if (signature.name === c.name && signature.keyId === (await noteKeyId(c.name, 'cosignature', c.signingKey))) {
-          found = { signature, role: 'cosignature', custodian: c.index };
+          found = { signature, role: 'cosignature', custodian: c.index, verified: await verifyCosignatureLine(signature, checkpoint.text, c.signingKey) };
         }
       }
     }
