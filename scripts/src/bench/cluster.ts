@@ -38,6 +38,8 @@ export interface BenchCluster {
   readonly window: { notBefore: number; notAfter: number };
   /** Where the children's `--cpu-prof` files go (when profiling). */
   readonly profileDir: string | null;
+  /** CPU time (user + system, ms) each service process has used so far, by name; from /proc (Linux), else empty. */
+  cpuMs(): Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -122,12 +124,31 @@ export async function startBenchCluster(opts: StartOptions = {}): Promise<BenchC
       epoch: keys.epoch,
       window: { notBefore: firstDay, notAfter: firstDay + 30 * DAY - 1 },
       profileDir,
+      cpuMs: () => processCpuMs(children),
       close,
     };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** utime + stime of each child from /proc/<pid>/stat, in ms (empty where /proc is missing). */
+function processCpuMs(children: readonly Child[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of children) {
+    try {
+      const stat = readFileSync(`/proc/${c.process.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 of proc(5) (utime, stime) are at 11 and 12 after the command name.
+      out.set(c.name, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND);
+    } catch {
+      // not Linux, or the child is gone: no figure
+    }
+  }
+  return out;
 }
 
 /** The group secret, rebuilt from t share files: what a naive single-key escrow would hold (baseline only). */

@@ -16,6 +16,7 @@
  *   npx tsx scripts/src/bench/e2e.ts p1 [--envelopes N] [--profile]
  *   npx tsx scripts/src/bench/e2e.ts p3 [--rounds R]
  */
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { aeadOpen, concatBytes, envelopeKey, hexToBytes, base64ToBytes, labelHash, liftX, u32, encodePoint } from '@custodes/shared/crypto';
 import type { Envelope } from '@custodes/shared/crypto';
@@ -52,10 +53,11 @@ function median(values: number[]): number {
  * No binding check, no log, no network: the cheapest way to hold the key.
  * Returns envelopes per second.
  */
-function naiveEscrow(texts: readonly string[], x: bigint, backend: BackendName): number {
+function naiveEscrow(texts: readonly string[], x: bigint, backend: BackendName): { perSecond: number; cpuMsPerEnvelope: number } {
   const before = backendName();
   useBackend(backend);
   try {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     for (const text of texts) {
       const e = JSON.parse(text) as Envelope;
@@ -67,7 +69,9 @@ function naiveEscrow(texts: readonly string[], x: bigint, backend: BackendName):
         throw new Error('bench: naive escrow failed to open an envelope');
       }
     }
-    return texts.length / ((performance.now() - start) / 1000);
+    const perSecond = texts.length / ((performance.now() - start) / 1000);
+    const used = process.cpuUsage(cpu);
+    return { perSecond, cpuMsPerEnvelope: (used.user + used.system) / 1000 / texts.length };
   } finally {
     useBackend(before);
   }
@@ -103,17 +107,27 @@ export async function runP1(opts: P1Options = {}): Promise<P1Result> {
     const warrantId = await submitWarrant(c, n);
     if (!autoApproved(n)) await approveAll(c, warrantId);
     await waitApprovals(c, warrantId, 5);
+    const cpu0 = c.cpuMs();
     const timeline = await runRequest(c, warrantId, envelopes);
+    const cpu1 = c.cpuMs();
     window = timeline.monotonicUs;
     const naive2 = naiveEscrow(texts, x, 'noble');
     const naiveWasm = naiveEscrow(texts, x, 'libsecp256k1-wasm');
-    const naive = (naive1 + naive2) / 2;
+    const naive = (naive1.perSecond + naive2.perSecond) / 2;
+    const naiveCpu = (naive1.cpuMsPerEnvelope + naive2.cpuMsPerEnvelope) / 2;
     const cluster = timeline.decrypted / (timeline.totalMs / 1000);
-    write(`P1 end-to-end throughput, 3-of-5, ${n} envelopes in one request (all 5 custodians approve and release)`);
+    write(`P1 end-to-end throughput, 3-of-5, ${n} envelopes in one request (all 5 custodians approve; the coordinator asks t = 3 to release)`);
     write(`  cluster: ${cluster.toFixed(1)} envelopes/s (${(timeline.totalMs / 1000).toFixed(2)} s: ${timeline.marks.map((m) => `${m.name} @${(m.ms / 1000).toFixed(2)}s`).join(', ')})`);
-    write(`  baseline, naive single-key escrow (noble): ${naive.toFixed(1)} envelopes/s (${naive1.toFixed(1)} before, ${naive2.toFixed(1)} after)`);
-    write(`  for reference, the same naive escrow on the WASM backend: ${naiveWasm.toFixed(1)} envelopes/s`);
+    write(`  baseline, naive single-key escrow (noble): ${naive.toFixed(1)} envelopes/s (${naive1.perSecond.toFixed(1)} before, ${naive2.perSecond.toFixed(1)} after; ${naiveCpu.toFixed(2)} ms CPU per envelope)`);
+    write(`  for reference, the same naive escrow on the WASM backend: ${naiveWasm.perSecond.toFixed(1)} envelopes/s`);
     write(`  P1 ratio (cluster / naive noble): ${(cluster / naive).toFixed(2)}×   target ≥ 1.00×`);
+    if (cpu1.size) {
+      const per = [...cpu1].map(([name, ms]) => [name, (ms - (cpu0.get(name) ?? 0)) / n] as const);
+      const total = per.reduce((a, [, ms]) => a + ms, 0);
+      write(`  CPU per envelope during the request (/proc): ${per.map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`).join(', ')}; all services ${total.toFixed(2)} ms`);
+      const cores = availableParallelism();
+      write(`  CPU-bound estimate (naive CPU per envelope ÷ services' CPU per envelope spread over ${cores} cores, as on an idle machine): ${((naiveCpu * cores) / total).toFixed(2)}×`);
+    }
     return { envelopes: n, clusterPerSecond: cluster, naivePerSecond: naive, ratio: cluster / naive };
   } finally {
     await c.close();
