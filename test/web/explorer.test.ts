@@ -85,6 +85,24 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     }
   });
 
+  it('takes signer keys only from a registry that is the log’s own entry', async () => {
+    await page.route('**/v1/registry', async (route) => {
+      const answer = await route.fetch();
+      const body = (await answer.json()) as { index: number; entry: { logKey: string } };
+      body.entry.logKey = 'ab'.repeat(32); // a swapped log key
+      await route.fulfill({ response: answer, json: body });
+    });
+    try {
+      await open();
+      await poll(() => page.locator('#checkpoint-status').textContent()).toBe(
+        '4 signature line(s) not checked: the registry served at ../v1/registry is not log entry 0.',
+      );
+      expect(await page.locator('#checkpoint-status').getAttribute('class')).toContain('bad');
+    } finally {
+      await page.unroute('**/v1/registry');
+    }
+  });
+
   it('pages through the entries, decoding each by type', async () => {
     await open();
     const rows = page.locator('#entries-table tbody tr');
@@ -199,7 +217,7 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     await poll(() => consistency.textContent()).toBe(
       `✓ Consistent: the checkpoint of size ${before + 2} extends the one of size ${before} shown before (RFC 9162 consistency proof checked here).`,
     );
-    expect(await page.locator('#checkpoint-size').textContent()).toBe(String(before + 2));
+    await poll(() => page.locator('#checkpoint-size').textContent()).toBe(String(before + 2));
 
     // A log that answers with a proof for another history is caught.
     log.append(world.registry);

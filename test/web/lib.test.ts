@@ -217,6 +217,22 @@ describe('note.js: checkpoints and signature lines', () => {
     expect((await note.classifySignatures(note.parseCheckpointNote(signed), null)).every((r) => r.role === 'unknown')).toBe(true);
   });
 
+  it('verifies the conformance vector’s signed note (made by an independent implementation)', async () => {
+    const vectors = JSON.parse(readFileSync(join(import.meta.dirname, '../vectors/custodes-v1.json'), 'utf8')) as {
+      signedNote: { origin: string; logPublicKey: string; witnessName: string; witnessPublicKey: string; timestamp: number; note: string; keyIdLog: string; keyIdWitness: string };
+    };
+    const v = vectors.signedNote;
+    const parsed = note.parseCheckpointNote(v.note);
+    expect([parsed.origin, parsed.size]).toEqual([v.origin, 2]);
+    expect(parsed.signatures.map((s) => s.keyId)).toEqual([v.keyIdLog, v.keyIdWitness]);
+    expect(parsed.signatures[1]!.timestamp).toBe(v.timestamp);
+    const roles = await note.classifySignatures(parsed, { origin: v.origin, logKey: v.logPublicKey, custodians: [{ index: 2, name: v.witnessName, signingKey: v.witnessPublicKey }] });
+    expect(roles.map((r) => [r.role, r.verified])).toEqual([
+      ['log', true],
+      ['cosignature', true],
+    ]);
+  });
+
   it('rejects malformed notes with a RangeError', () => {
     const body = `${ORIGIN}\n7\n${bytesToBase64(t.root())}\n`;
     const line = signed.slice(signed.indexOf('\n\n') + 2);

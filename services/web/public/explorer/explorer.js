@@ -9,7 +9,7 @@
 import { describeError, requestJson, requestText } from './lib/api.js';
 import { base64ToBytes, bytesToBase64, bytesToHex, equalBytes, hexToBytes } from './lib/bytes.js';
 import { byId, dl, formatTime, h, replace, short, table } from './lib/dom.js';
-import { decodeLeaf, describeEntry, warrantHistory, warrantIdOf } from './lib/entries.js';
+import { canonicalText, decodeLeaf, describeEntry, warrantHistory, warrantIdOf } from './lib/entries.js';
 import { leafHash, verifyConsistency, verifyInclusion } from './lib/merkle.js';
 import { classifySignatures, parseCheckpointNote } from './lib/note.js';
 
@@ -29,7 +29,8 @@ const api = {
 
 /** @type {ReturnType<typeof parseCheckpointNote> | null} */
 let checkpoint = null;
-/** @type {{ origin: string, logKey: string, threshold: number, custodians: { index: number, name: string, signingKey: string }[] } | null} */
+/** @typedef {{ index: number, entry: unknown, origin: string, logKey: string, threshold: number, custodians: { index: number, name: string, signingKey: string }[] }} Registry */
+/** @type {Registry | null} */
 let registry = null;
 /** Decoded leaves by index; all within the checkpoint's tree. @type {Map<number, import('./lib/entries.js').DecodedEntry>} */
 const cache = new Map();
@@ -49,14 +50,18 @@ function status(id, text, kind = '') {
 
 // ## Checkpoint and registry
 
+/** @returns {Promise<Registry | null>} */
 async function loadRegistry() {
   try {
     const body = await requestJson(api.registry);
     const entry = body?.entry;
+    if (!Number.isSafeInteger(body?.index) || body.index < 0) return null;
     const epochs = Array.isArray(entry?.epochs) ? entry.epochs : [];
     const last = epochs[epochs.length - 1];
     if (typeof entry?.origin !== 'string' || typeof entry?.logKey !== 'string' || !last || !Array.isArray(last.custodians)) return null;
     return {
+      index: body.index,
+      entry,
       origin: entry.origin,
       logKey: entry.logKey,
       threshold: Number(last.threshold),
@@ -72,10 +77,23 @@ async function loadRegistry() {
 async function loadCheckpoint() {
   status('checkpoint-status', 'Loading the latest checkpoint…');
   try {
-    const [note, reg] = await Promise.all([requestText(api.checkpoint), loadRegistry()]);
+    const [note, served] = await Promise.all([requestText(api.checkpoint), loadRegistry()]);
     const parsed = parseCheckpointNote(note);
     if (checkpoint) await checkConsistency(checkpoint, parsed);
     checkpoint = parsed;
+    // The keys come from the registry the log itself holds: the served copy must be that entry, byte for byte in meaning.
+    let reg = served;
+    let registryProblem = '';
+    if (reg && reg.index >= parsed.size) {
+      registryProblem = `the registry is entry ${reg.index}, beyond this checkpoint`;
+      reg = null;
+    } else if (reg) {
+      const [logged] = await fetchEntries(reg.index, reg.index + 1);
+      if (!logged || logged.type !== 'registry' || canonicalText(logged.entry) !== canonicalText(reg.entry)) {
+        registryProblem = `the registry served at ../v1/registry is not log entry ${reg.index}`;
+        reg = null;
+      }
+    }
     registry = reg;
     const roles = await classifySignatures(parsed, reg);
     const cosigners = roles.filter((r) => r.role === 'cosignature' && r.verified);
@@ -107,7 +125,8 @@ async function loadCheckpoint() {
       ),
     );
     if (!reg) {
-      status('checkpoint-status', `${parsed.signatures.length} signature line(s); the registry is unavailable, so signers are not identified.`, 'warn');
+      const why = registryProblem || 'the registry is unavailable';
+      status('checkpoint-status', `${parsed.signatures.length} signature line(s) not checked: ${why}.`, registryProblem ? 'bad' : 'warn');
     } else if (invalid.length > 0) {
       status('checkpoint-status', `✗ ${invalid.length} signature(s) from registered keys do NOT verify: do not trust this checkpoint.`, 'bad');
     } else {

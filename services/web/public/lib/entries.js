@@ -225,4 +225,21 @@ function warrantHistory(warrantId, entries) {
   return h;
 }
 
-export { TYPES, decodeLeaf, describeEntry, warrantHistory, warrantIdOf };
+/**
+ * JSON text with object keys sorted at every level: two parsed records are the
+ * same record iff their canonical texts are equal (numbers here are integers).
+ * @param {unknown} value @returns {string}
+ */
+function canonicalText(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalText).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const obj = /** @type {Record<string, unknown>} */ (value);
+    return `{${Object.keys(obj)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalText(obj[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export { TYPES, canonicalText, decodeLeaf, describeEntry, warrantHistory, warrantIdOf };
