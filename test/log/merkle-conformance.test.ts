@@ -1,5 +1,5 @@
 /**
- * Every transparency-dev/merkle vector in ../shared/conformance/merkle through
+ * Every transparency-dev/merkle vector (test/vectors/merkle, a copy of ../shared/conformance/merkle) through
  * the verifier (DESIGN.md §4.3): accept iff wantErr is false.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rootFromInclusionProof, verifyConsistency, verifyInclusion } from '../../shared/src/log/index';
 
-const ROOT = join(import.meta.dirname, '../../../shared/conformance/merkle/testdata');
+const ROOT = join(import.meta.dirname, '../vectors/merkle/testdata');
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir)

@@ -46,7 +46,7 @@ interface SignedNoteVector {
 }
 
 const VECTORS = JSON.parse(
-  readFileSync(join(import.meta.dirname, '../../../shared/conformance/custodes-v1.json'), 'utf8'),
+  readFileSync(join(import.meta.dirname, '../vectors/custodes-v1.json'), 'utf8'),
 ) as { signedNote: SignedNoteVector };
 const V = VECTORS.signedNote;
 
