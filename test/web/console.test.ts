@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
+import { accessibilityProblems, launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
 import type { PageWatch } from './helpers/browser';
 import { issueWarrant, makeWorld, StandInCustodian, StandInLog } from './helpers/world';
 import type { IssuedWarrant, Served, World } from './helpers/world';
@@ -101,6 +101,7 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     expect(queue).toContain('CR-2026-0412');
     expect(queue).toContain('needs review: more than 10 subjects; time window longer than 90 days');
     await screenshot(page, 'console-queue');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it("shows a warrant's full details: scope, dates, checks and the node's policy", async () => {
@@ -116,6 +117,7 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     expect(await page.locator('#checks-table tbody tr').count()).toBe(4);
     expect(await page.locator('#checks-table .badge.ok').count()).toBe(4);
     expect(await page.locator('#decision-status').textContent()).toBe('pending');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it('denies a warrant only with a reason', async () => {

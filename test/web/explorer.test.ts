@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { bytesToBase64 } from '@custodes/shared/crypto';
-import { launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
+import { accessibilityProblems, launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
 import type { PageWatch } from './helpers/browser';
 import { populatedLog } from './helpers/scenario';
 import type { Scenario } from './helpers/scenario';
@@ -167,6 +167,10 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     // One row for the leaf, one per proof hash.
     expect(await page.locator('#proof-path-table tbody tr').count()).toBe(proofLines.length + 1);
     await screenshot(page, 'explorer-proof-ok');
+    await page.getByLabel('Warrant ID').fill(scenario.served.warrant.id);
+    await page.getByRole('button', { name: 'Find in the log' }).click();
+    await poll(() => page.locator('#warrant-body section').count()).toBe(8);
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     // Edit one byte of the second proof hash by hand.
     const edited = [...proofLines];

@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { writeReport } from '@custodes/auditor';
 import type { TransparencyReport } from '@custodes/auditor';
 import { REPORT_HTML_CSP } from '../../services/web/src/index';
-import { launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
+import { accessibilityProblems, launchBrowser, newContext, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
 import type { PageWatch } from './helpers/browser';
 import { populatedLog } from './helpers/scenario';
 import type { Scenario } from './helpers/scenario';
@@ -117,6 +117,7 @@ describe.skipIf(SKIP_BROWSER)(`transparency report page in Chromium${SKIP_REASON
     expect(await overdue.count()).toBe(1);
     expect(await overdue.getAttribute('href')).toBe(`../explorer/#warrant=${scenario.overdue.warrant.id}`);
     await screenshot(page, 'report-charts');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it("serves the auditor's report.html at /report/, sandboxed without script, and our charts at /report/charts.html", async () => {

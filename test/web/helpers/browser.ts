@@ -99,3 +99,34 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export function poll<T>(fn: () => Promise<T> | T) {
   return expect.poll(fn, { timeout: 15_000, interval: 50 });
 }
+
+/**
+ * A small accessibility audit of what is on the page now: every visible form
+ * control has a label, every button and link an accessible name, every chart
+ * (svg role=img) a title, ids are unique, and nothing clickable is a div.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  // A string, evaluated in the page: the root tsconfig has no DOM types.
+  return (await page.evaluate(`(() => {
+    const problems = [];
+    const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+    const name = (el) => (el.getAttribute('aria-label') || el.textContent || '').trim();
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      if (visible(el) && el.labels.length === 0 && !el.getAttribute('aria-label')) problems.push('unlabelled ' + el.tagName.toLowerCase() + '#' + el.id);
+    }
+    for (const el of document.querySelectorAll('button, a[href]')) {
+      if (visible(el) && !name(el)) problems.push('nameless ' + el.tagName.toLowerCase() + ' ' + el.outerHTML.slice(0, 60));
+    }
+    for (const el of document.querySelectorAll('svg[role="img"]')) {
+      const ids = (el.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean);
+      if (!ids.length || !ids.every((id) => document.getElementById(id)?.textContent?.trim())) problems.push('untitled chart');
+    }
+    const seen = new Set();
+    for (const el of document.querySelectorAll('[id]')) {
+      if (seen.has(el.id)) problems.push('duplicate id ' + el.id);
+      seen.add(el.id);
+    }
+    for (const el of document.querySelectorAll('div[onclick], span[onclick], div[role="button"], span[role="button"]')) problems.push('clickable ' + el.tagName.toLowerCase());
+    return problems;
+  })()`)) as string[];
+}
