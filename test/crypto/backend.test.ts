@@ -151,6 +151,11 @@ describe('group backend', () => {
     ] as const) {
       expect(schnorrVerify(s, m, k)).toBe(secp.schnorr.verify(s, m, k));
     }
+    // Random x-only keys: about half have no point (lift_x fails), the rest do not match.
+    for (let k = 0; k < 40; k++) {
+      const key = new Uint8Array(randomBytes(32));
+      expect(schnorrVerify(sig, msg, key)).toBe(secp.schnorr.verify(sig, msg, key));
+    }
     // Non-32-byte messages stay on noble (BIP340 allows any length).
     const long = new Uint8Array(45).fill(1);
     const sigLong = schnorrSign(long, sk, new Uint8Array(32));

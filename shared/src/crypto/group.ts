@@ -115,6 +115,11 @@ function wasmMul(w: NonNullable<ReturnType<typeof wasmBackend>>, P: GroupPoint, 
   return out ? fromSec65(out) : P.multiply(k);
 }
 
+/** tiny-secp256k1's error for bytes that do not parse as a point (its validate_error.js). */
+function isBadPointError(err: unknown): boolean {
+  return err instanceof TypeError && err.message === 'Expected Point';
+}
+
 /** True iff `sk` is 32 bytes encoding a scalar in [1, n). */
 function isSecretKey(sk: Uint8Array): boolean {
   const k = bytesToBigint(sk);
@@ -204,8 +209,13 @@ export function decodePoint(bytes: Uint8Array, name = 'point'): GroupPoint {
   const w = wasmBackend();
   if (w) {
     // libsecp256k1's ec_pubkey_parse: x < p and x³ + 7 a square, as noble checks.
-    if (!w.isPoint(bytes)) throw new RangeError(`${name} is not a point on secp256k1`);
-    return fromSec65(w.pointCompress(bytes, false));
+    // One parse: an invalid point is tiny-secp256k1's TypeError('Expected Point').
+    try {
+      return fromSec65(w.pointCompress(bytes, false));
+    } catch (err) {
+      if (isBadPointError(err)) throw new RangeError(`${name} is not a point on secp256k1`);
+      throw err;
+    }
   }
   try {
     const P = Point.fromBytes(bytes);
@@ -261,8 +271,14 @@ export function schnorrVerify(signature: Uint8Array, message: Uint8Array, public
     // BIP340: fail if s ≥ n or P = lift_x(pk) fails. tiny-secp256k1 also
     // refuses r ≥ n, which BIP340 allows up to p: noble decides those.
     if (bytesToBigint(signature.subarray(32)) >= CURVE_ORDER) return false;
-    if (!w.isXOnlyPoint(publicKey)) return false;
-    if (bytesToBigint(signature.subarray(0, 32)) < CURVE_ORDER) return w.verifySchnorr(message, publicKey, signature);
+    if (bytesToBigint(signature.subarray(0, 32)) < CURVE_ORDER) {
+      try {
+        return w.verifySchnorr(message, publicKey, signature);
+      } catch (err) {
+        if (isBadPointError(err)) return false; // lift_x(pk) failed
+        throw err;
+      }
+    }
   }
   // noble returns false for invalid points and scalars; it throws only for a
   // misconfigured hash backend, which must not read as "invalid".
