@@ -552,6 +552,30 @@ describe('the live local cluster, driven from the outside', { timeout: 600_000 }
       if (size > 1) expect(V.verifyInclusion((i + 1) % size, size, leaf, p.proof, root)).toBe(false);
       proofs.push(p);
     }
+    // By leaf hash (SERVICES.md): the same proof, naming the index.
+    for (const i of [warrantIndex, requestIndex]) {
+      const byHash = await log.inclusionByHash(V.leafHash(leaves[i]!), size);
+      expect(byHash.index).toBe(i);
+      expect(byHash.proof.map(I.hex)).toEqual(proofs[i]!.proof.map(I.hex));
+    }
+
+    // Bad parameters are 400, ranges beyond the published tree 404 (DESIGN.md §4.4).
+    const codeOf = async (path: string) => {
+      const res = await fetch(coordinator + path);
+      const body = (await res.json()) as { error?: { code?: string } };
+      return `${res.status} ${body.error?.code}`;
+    };
+    expect(await codeOf(`/log/v1/entries?start=0&end=${size + 1}`)).toBe('404 BEYOND_TREE');
+    expect(await codeOf(`/log/v1/proof/inclusion?index=0&size=${size + 1}`)).toBe('404 BEYOND_TREE');
+    expect(await codeOf(`/log/v1/proof/consistency?from=1&to=${size + 1}`)).toBe('404 BEYOND_TREE');
+    expect(await codeOf(`/log/v1/proof/inclusion?index=${size}&size=${size}`)).toBe('400 BAD_PARAMETER');
+    expect(await codeOf(`/log/v1/proof/inclusion?index=01&size=${size}`)).toBe('400 BAD_PARAMETER');
+    expect(await codeOf(`/log/v1/proof/consistency?from=0&to=${size}`)).toBe('400 BAD_PARAMETER');
+    expect(await codeOf(`/log/v1/proof/consistency?from=2&to=1`)).toBe('400 BAD_PARAMETER');
+    expect(await codeOf(`/log/v1/entries?start=1&end=1`)).toBe('400 BAD_PARAMETER');
+    expect(await codeOf(`/log/v1/entries?start=-1&end=1`)).toBe('400 BAD_PARAMETER');
+    expect(await codeOf(`/log/v1/proof/inclusion?hash=${encodeURIComponent(Buffer.from(randomBytes(32)).toString('base64'))}&size=${size}`)).toBe('404 NOT_FOUND');
+
     // Every byte position, one bit each, of a few proofs: the first, ours, the last.
     for (const i of [0, warrantIndex, requestIndex, size - 1]) {
       const p = proofs[i]!;

@@ -404,6 +404,16 @@ export class LogReader {
     return { index, size, leafHash: leaf, proof };
   }
 
+  /** GET /log/v1/proof/inclusion?hash=H&size=T, H the base64 leaf hash; the answer names the index. */
+  async inclusionByHash(hash: Uint8Array, size: number): Promise<InclusionAnswer> {
+    const h = Buffer.from(hash).toString('base64');
+    const j = await this.json(`/log/v1/proof/inclusion?hash=${encodeURIComponent(h)}&size=${size}`);
+    const leaf = isObj(j) && typeof j.leafHash === 'string' ? strictBase64(j.leafHash) : null;
+    const proof = isObj(j) ? hashList(j.proof) : null;
+    if (!isObj(j) || !Number.isSafeInteger(j.index) || j.size !== size || !leaf || !equal(leaf, hash) || !proof) throw new TypeError('unexpected inclusion answer');
+    return { index: j.index as number, size, leafHash: leaf, proof };
+  }
+
   /** GET /log/v1/proof/consistency?from=A&to=B */
   async consistency(from: number, to: number): Promise<ConsistencyAnswer> {
     const j = await this.json(`/log/v1/proof/consistency?from=${from}&to=${to}`);
