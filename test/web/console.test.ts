@@ -81,8 +81,9 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     await key.fill(node.unsealKeys[4]!);
     await key.press('Enter');
     await poll(sealStatus).toBe('Unsealed: the node is serving.');
+    // The page re-reads the seal status before it offers the sign-in form.
+    await poll(() => page.locator('#signin').isVisible()).toBe(true);
     expect(await page.locator('#unseal-form').isHidden()).toBe(true);
-    expect(await page.locator('#signin').isVisible()).toBe(true);
   });
 
   it('signs in with the operator token, kept in sessionStorage and never in a URL', async () => {
