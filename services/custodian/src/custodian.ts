@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import express from 'express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { LogError } from '@custodes/shared/log';
-import { closeServer, errorHandler, HttpError, listen, notFound } from '@custodes/shared/service';
+import { closeServer, errorHandler, HttpError, listen, notFound, rateLimit } from '@custodes/shared/service';
 import type { Context } from './context';
 import { CustodianError, STATUS } from './errors';
 import { DB_FILE, DEV_KEYS_FILE } from './init';
@@ -22,6 +22,7 @@ import { operatorAuth, operatorRoutes } from './routes/operator';
 import { healthAndSealRoutes, sealRoute } from './routes/seal';
 import { warrantRoutes } from './routes/warrants';
 import { witnessRoutes } from './routes/witness';
+import { consoleRouter } from '@custodes/web';
 import { openStore } from './store';
 import { Vault } from './vault';
 import { Witness } from './witness';
@@ -37,6 +38,8 @@ export interface CustodianConfig {
   policyFile?: string;
   /** Rule (j): envelopes released per agency per minute (default 10 000). */
   rateLimit?: { envelopesPerMinute?: number };
+  /** HTTP requests per client IP per minute, before any body is read (default 6 000, as the coordinator). */
+  requestsPerMinute?: number;
   logger?: Logger;
   /** pino level when no logger is given (default: CUSTODES_LOG_LEVEL, silent under vitest, else info). */
   logLevel?: string;
@@ -102,10 +105,13 @@ export function createCustodian(config: CustodianConfig): Custodian {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(rateLimit({ windowMs: 60_000, max: config.requestsPerMinute ?? 6000 }));
   const smallJson = express.json({ limit: '1mb', strict: true });
   const bigJson = express.json({ limit: '64mb', strict: true });
   app.use((req, res, next) => (req.path === '/v1/partials' ? bigJson : smallJson)(req, res, next));
   app.use(healthAndSealRoutes(ctx));
+  // The operator console's static pages: before the sealed gate so officers can unseal from it.
+  app.use(consoleRouter());
   const gate: RequestHandler = (_req, _res, next) => (vault.sealed ? next(new CustodianError('sealed', 'the node is sealed')) : next());
   app.use(gate);
   const operator = operatorAuth(ctx);
