@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const START = fileURLToPath(new URL('../../scripts/src/start.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
 
 function npmStart(home: string, portBase: number) {
-  return spawnSync(process.execPath, [TSX, START], {
+  // Exactly what `npm start` runs (package.json).
+  return spawnSync(process.execPath, ['--import', 'tsx', START], {
     env: { ...process.env, CUSTODES_HOME: home, CUSTODES_PORT_BASE: String(portBase), CUSTODES_EXIT_AFTER_DEMO: '1', VITEST: '' },
     timeout: 240_000,
     encoding: 'utf8',

@@ -51,6 +51,8 @@ describe('group backend', () => {
     useBackend('libsecp256k1-wasm');
     fc.assert(
       fc.property(scalar, scalar, scalar, (a, b, k) => {
+        // a + b ≡ 0 makes P + Q the point at infinity, which has no encoding (the edge cases cover it).
+        fc.pre((a + b) % CURVE_ORDER !== 0n);
         const ref = Point.BASE.multiply(a);
         const P = mulBase(a);
         expect(P.equals(ref)).toBe(true);

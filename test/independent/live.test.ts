@@ -288,7 +288,8 @@ describe('the live local cluster, driven from the outside', { timeout: 600_000 }
     const env: NodeJS.ProcessEnv = { ...process.env, CUSTODES_HOME: home, CUSTODES_PORT_BASE: String(portBase) };
     delete env.CUSTODES_EXIT_AFTER_DEMO;
     // Its own process group, so that afterAll can always take down the whole tree.
-    start = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/src/start.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Exactly what `npm start` runs (package.json): node with tsx's loader, no launcher in between.
+    start = spawn(process.execPath, ['--import', 'tsx', 'scripts/src/start.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const proc = start;
     exited = new Promise((ok) => proc.once('exit', (code, signal) => ok({ code, signal })));
     proc.stdout!.setEncoding('utf8').on('data', (s: string) => (output += s));
@@ -634,12 +635,9 @@ describe('the live local cluster, driven from the outside', { timeout: 600_000 }
   it('stops on SIGINT to the start script: exit 0, every child gone, no port answers', async () => {
     const proc = start!;
     expect(proc.exitCode).toBeNull();
-    // The process running scripts/src/start.ts under the tsx launcher we spawned. Signalling the
-    // launcher itself is not reliable: tsx relays the signal, and if its child does not acknowledge
-    // within 30 ms it SIGKILLs it and exits 130, leaving the services running (reported).
-    const script = children.find((pid) => cmdline(pid).endsWith('scripts/src/start.ts'));
-    expect(script, children.map((pid) => `${pid}: ${cmdline(pid)}`).join('\n')).toBeDefined();
-    process.kill(script!, 'SIGINT');
+    // The start script itself (no tsx launcher: `npm start` runs node --import tsx).
+    expect(cmdline(proc.pid!)).toMatch(/scripts\/src\/start\.ts$/);
+    process.kill(proc.pid!, 'SIGINT');
     const deadline = new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`no exit 60 s after SIGINT:\n${output.slice(-2000)}`)), 60_000));
     const { code, signal } = await Promise.race([exited!, deadline]);
     const tail = output.slice(output.indexOf('Try:'));

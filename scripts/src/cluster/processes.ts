@@ -20,7 +20,8 @@ export interface Child {
 export function startChild(name: string, args: string[], url: string, logsDir: string): Child {
   mkdirSync(logsDir, { recursive: true });
   const out = openSync(join(logsDir, `${name}.log`), 'a');
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', out, out], env: { ...process.env, CUSTODES_LOG_LEVEL: process.env.CUSTODES_LOG_LEVEL ?? 'info' } });
+  // The IPC channel lets a child notice when the cluster process dies, however it dies (serve.ts).
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', out, out, 'ipc'], env: { ...process.env, CUSTODES_LOG_LEVEL: process.env.CUSTODES_LOG_LEVEL ?? 'info' } });
   return { name, url, process: child };
 }
 

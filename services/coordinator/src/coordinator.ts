@@ -119,7 +119,12 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   app.set('query parser', 'simple');
   app.use(rateLimit({ windowMs: 60_000, max: config.rateLimitPerMinute ?? 6000 }));
   // The public read API (DESIGN.md §4.4) first: its own error handler then sees only its own errors.
-  app.use(createLogReadRouter(store, { onUnexpected: (err) => logger.error({ err: String(err) }, 'log read API error') }));
+  app.use(
+    createLogReadRouter(store, {
+      onUnexpected: (err) => logger.error({ err: String(err) }, 'log read API error'),
+      minCosignatures: () => registry.threshold,
+    }),
+  );
   // Envelope batches are large; the first parser to read a body wins.
   app.use('/v1/requests/:id/envelopes', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));

@@ -21,6 +21,7 @@ import { ConsistencyQuery, EntriesQuery, InclusionByHashQuery, InclusionByIndexQ
 type LogReader = Pick<
   LogStore,
   | 'latestCheckpoint'
+  | 'latestCheckpointWithCosignatures'
   | 'entries'
   | 'leafHash'
   | 'leafHashes'
@@ -35,6 +36,13 @@ interface LogReadOptions {
   readonly maxPage?: number;
   /** Called with errors that become 500 (a logger); never sent to the client. */
   readonly onUnexpected?: (err: unknown, req: Request) => void;
+  /**
+   * Cosignatures a checkpoint needs before `GET /log/v1/checkpoint` serves it
+   * (the registry's t): auditors accept only such checkpoints (DESIGN.md §1
+   * goal 8), so the newest one still collecting cosignatures is held back
+   * until it has them. Until any has, the latest is served.
+   */
+  readonly minCosignatures?: () => number;
 }
 
 const MAX_PAGE = 1000;
@@ -68,9 +76,10 @@ function checkTreeSize(size: number, name: string, publishedSize: number): void 
 
 // ## Handlers
 
-function checkpointHandler(store: LogReader) {
+function checkpointHandler(store: LogReader, minCosignatures: () => number) {
   return (_req: Request, res: Response): void => {
-    const { note } = published(store);
+    const min = minCosignatures();
+    const { note } = (min > 0 ? store.latestCheckpointWithCosignatures(min) : undefined) ?? published(store);
     // C2SP tlog-tiles: mutable, so no caching beyond a few seconds.
     res.set('Cache-Control', 'no-cache').type('text/plain; charset=utf-8').send(note);
   };
@@ -173,7 +182,7 @@ function createLogReadRouter(store: LogReader, options: LogReadOptions = {}): Ro
   const maxPage = options.maxPage ?? MAX_PAGE;
   if (!Number.isSafeInteger(maxPage) || maxPage < 1) throw new RangeError('maxPage must be a positive integer');
   const router = Router();
-  router.get('/log/v1/checkpoint', checkpointHandler(store));
+  router.get('/log/v1/checkpoint', checkpointHandler(store, options.minCosignatures ?? (() => 0)));
   router.get('/log/v1/entries', entriesHandler(store, maxPage));
   router.get('/log/v1/proof/inclusion', inclusionHandler(store));
   router.get('/log/v1/proof/consistency', consistencyHandler(store));

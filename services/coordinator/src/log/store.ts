@@ -115,6 +115,7 @@ function prepareStatements(db: DB) {
     byHash: db.prepare('SELECT idx FROM log_entries WHERE (idx >> 12) = ? AND hash = ? ORDER BY idx LIMIT 1').pluck(),
     node: db.prepare('SELECT hash FROM log_nodes WHERE id = ?').pluck(),
     latest: db.prepare('SELECT size, root, note, published_at FROM log_checkpoints ORDER BY size DESC LIMIT 1'),
+    recent: db.prepare('SELECT size, root, note, published_at FROM log_checkpoints ORDER BY size DESC LIMIT 64'),
     checkpoint: db.prepare('SELECT size, root, note, published_at FROM log_checkpoints WHERE size = ?'),
     insertCheckpoint: db.prepare('INSERT INTO log_checkpoints (size, root, note, published_at) VALUES (?, ?, ?, ?)'),
     updateNote: db.prepare('UPDATE log_checkpoints SET note = ? WHERE size = ?'),
@@ -359,6 +360,19 @@ class LogStore implements HashReader {
   /** The published checkpoint with the largest size, cosignatures included. */
   latestCheckpoint(): StoredCheckpoint | undefined {
     return this.#row(this.#sql.latest.get() as CheckpointRow | undefined);
+  }
+
+  /**
+   * The largest of the recent published checkpoints whose note carries at
+   * least `min` signature lines besides the log's own (cosignatures are
+   * verified before they are stored), if any.
+   */
+  latestCheckpointWithCosignatures(min: number): StoredCheckpoint | undefined {
+    for (const row of this.#sql.recent.iterate() as Iterable<CheckpointRow>) {
+      const signatures = row.note.slice(row.note.indexOf('\n\n') + 2).split('\n').filter((l) => l.startsWith('\u2014 ')).length;
+      if (signatures - 1 >= min) return this.#row(row);
+    }
+    return undefined;
   }
 
   /** The published checkpoint of exactly `size` leaves, if any. */
