@@ -23,8 +23,31 @@ export class HttpError extends CustodesError<string> {
   }
 }
 
+/** A lone UTF-16 surrogate: JSON can carry one (`"\\ud800"`), but it has no UTF-8 form, so RFC 8785 cannot encode it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** True if some string (key or value) in `input` holds a lone surrogate; iterative, so deep input cannot overflow. */
+function holdsLoneSurrogate(input: unknown): boolean {
+  const stack: unknown[] = [input];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return true;
+    } else if (Array.isArray(v)) stack.push(...v);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(k)) return true;
+        stack.push(x);
+      }
+    }
+  }
+  return false;
+}
+
 /** Parses `input` with `schema` or throws HttpError 400 BAD_REQUEST naming the path. */
 export function parseBody<S extends z.ZodType>(schema: S, input: unknown, what = 'body'): z.infer<S> {
+  // Signed records are hashed as JCS bytes, which a lone surrogate has none of: refuse it here, not as a 500 later.
+  if (holdsLoneSurrogate(input)) throw new HttpError(400, 'BAD_REQUEST', `${what}: strings must be well-formed Unicode (a lone surrogate has no UTF-8 form)`);
   const r = schema.safeParse(input);
   if (!r.success) throw new HttpError(400, 'BAD_REQUEST', `${what}: ${formatZodError(r.error)}`);
   return r.data;
