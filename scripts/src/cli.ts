@@ -41,6 +41,10 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
     .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
   registerKeyCommands(program);
   registerEnvelopeCommands(program);
+  program
+    .command('demo')
+    .description('a short narrated walk through the protocol (ceremony, sealing, partials, combination), offline')
+    .action(async () => (await import('./demo')).runProtocolDemo());
   registerRegistryCommands(program);
   for (const [name, group] of Object.entries(SERVICE_GROUPS)) {
     if (argv[0] === name) (await group.load())(program);

@@ -164,8 +164,15 @@ describe('custodes envelope', { timeout: 240_000 }, () => {
     }
   });
 
+  it('demo narrates a 3-of-5 opening and the refusal with two partials', () => {
+    const r = custodes(['demo']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/plaintext: "meet at the usual place, 9pm" \(from custodians 1, 3, 5\)/);
+    expect(r.stdout).toMatch(/refused as expected: need 3 valid partials, have 2/);
+  });
+
   it('--help works on every command', () => {
-    for (const args of [[], ['ceremony'], ['keygen'], ['envelope'], ['envelope', 'seal'], ['envelope', 'partial'], ['envelope', 'verify-partial'], ['envelope', 'combine']]) {
+    for (const args of [[], ['demo'], ['ceremony'], ['keygen'], ['envelope'], ['envelope', 'seal'], ['envelope', 'partial'], ['envelope', 'verify-partial'], ['envelope', 'combine']]) {
       const r = custodes([...args, '--help']);
       expect(r.status, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/Usage: custodes/);

@@ -10,6 +10,7 @@ import { buildWorld, call, decryptionRequest, inScope, makeEnvelopes, NOW, remov
 import type { World } from './fixture';
 import { askPartials, scenario } from './scenario';
 import type { Scenario } from './scenario';
+import * as Independent from '../independent/impl';
 
 let world: World;
 const open: Scenario[] = [];
@@ -42,6 +43,13 @@ describe('release: the valid scenario', () => {
     expect(r.json.partials).toHaveLength(3);
     const parsed = s.envelopes.map((e) => parseEnvelope(e));
     r.json.partials.forEach((p: unknown, k: number) => expect(verifyPartial(p, verificationShare(1), parsed[k]!)).toBe(true));
+    // …and under the independent implementation of DESIGN.md §3.3 (test/independent/impl.ts), which fails them when tampered.
+    const X1 = Independent.readPublic(world.publicKeySet as never).X.get(1)!;
+    r.json.partials.forEach((p: Independent.Partial, k: number) => {
+      const o = Independent.decodeEnvelope(s.envelopes[k] as never);
+      expect(Independent.verifyPartial(p, X1, o)).toBe(true);
+      expect(Independent.verifyPartial({ ...p, z: (p.z[0] === 'a' ? 'b' : 'a') + p.z.slice(1) }, X1, o)).toBe(false);
+    });
     const release = r.json.release;
     expect(release).toMatchObject({ type: 'release', requestId: s.request.requestId, custodian: 1, count: 3 });
     expect(release.partialsRoot).toBe(partialsRoot(r.json.partials));
