@@ -101,7 +101,8 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadReport> {
     await Promise.all(
       sets.map(async (s, k) => {
         try {
-          decrypted += await oneRequest(c, s.envelopes, s.plaintexts, deadline);
+          const n = await oneRequest(c, s.envelopes, s.plaintexts, deadline);
+          decrypted += n;
           completed++;
           if (completed % 10 === 0 || completed === W) say(`  ${completed}/${W} requests complete after ${((Date.now() - started) / 1000).toFixed(1)} s`);
         } catch (err) {
