@@ -311,6 +311,8 @@ export interface FuzzReport {
   seed: number;
   statuses: Record<string, number>;
   byEndpoint: Record<string, Record<string, number>>;
+  /** Requests sent again after a connection-level failure (then counted only if they failed again). */
+  socketRetries: number;
   /** Where the time went: endpoint and body kind with the most total latency. */
   slowest: string[];
   failures: Failure[];
@@ -430,7 +432,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     };
     const started = Date.now();
     const progressEvery = options.progressEvery ?? 5000;
-    const send = async (r: FuzzRequest) => {
+    let socketRetries = 0;
+    const send = async (r: FuzzRequest, retried = false): Promise<void> => {
       const headers: Record<string, string> = {};
       if (r.contentType !== undefined && r.contentType !== '') headers['content-type'] = r.contentType;
       if (r.authorization !== undefined) headers.authorization = r.authorization;
@@ -448,9 +451,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         text = await res.text();
       } catch (err) {
         const name = (err as Error).name;
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         const key = name === 'TimeoutError' ? 'timeout' : 'network-error';
+        // A keep-alive socket the server closed just as the client reused it is the client's race, not the
+        // service's fault: such a request is sent once more on a fresh connection before it counts.
+        if (key === 'network-error' && !retried) {
+          socketRetries++;
+          return send(r, true);
+        }
         statuses[key] = (statuses[key] ?? 0) + 1;
-        failures.push({ what: key === 'timeout' ? 'no answer within 30 s (hang)' : `request failed: ${(err as Error).message}`, request: describe(r) });
+        failures.push({ what: key === 'timeout' ? 'no answer within 30 s (hang)' : `request failed twice: ${(err as Error).message} (${cause?.code ?? cause?.message ?? 'no cause'})`, request: describe(r) });
         return;
       }
       const key = String(status);
@@ -526,6 +536,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       seed: seedValue,
       statuses,
       byEndpoint,
+      socketRetries,
       slowest: Object.entries(slow).sort(([, a], [, b]) => b - a).slice(0, 8).map(([k, ms]) => `${k}: ${(ms / 1000).toFixed(1)} s in total`),
       failures,
       crashes,
@@ -550,6 +561,7 @@ export function fuzzPassed(r: FuzzReport): boolean {
 export function formatFuzzReport(r: FuzzReport): string {
   const lines: string[] = [];
   lines.push(`requests: ${r.requests} in ${r.seconds.toFixed(1)} s = ${r.perSecond.toFixed(0)} requests/s (seed ${r.seed})`);
+  lines.push(`connection-level retries: ${r.socketRetries}`);
   lines.push(`status codes: ${Object.entries(r.statuses).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}×${n}`).join('  ')}`);
   lines.push('by endpoint:');
   for (const [ep, h] of Object.entries(r.byEndpoint).sort(([a], [b]) => a.localeCompare(b)))
