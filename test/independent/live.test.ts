@@ -247,10 +247,16 @@ const cmdline = (pid: number): string => {
   }
 };
 
+/** Running (a zombie — exited, waiting for a reaper that this container's init may never be — is not). */
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
