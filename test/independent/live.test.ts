@@ -5,7 +5,7 @@
  * docs/SERVICES.md). Nothing here imports the project's code.
  *
  * 1. Offline: the verifier passes every RFC 6962/9162 vector in
- *    ../shared/conformance/merkle and the signed-note vector in
+ *    test/vectors/merkle (a copy of ../shared/conformance/merkle) and the signed-note vector in
  *    custodes-v1.json.
  * 2. Live: start the cluster as a user would; with the demo's court and
  *    investigator keys, seal our own envelopes (in and out of scope) with the
@@ -32,7 +32,7 @@ import * as V from './verifier';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
-const conformance = resolve(repoRoot, '../shared/conformance');
+const conformance = resolve(repoRoot, 'test/vectors'); // copies of ../shared/conformance
 
 const b64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);

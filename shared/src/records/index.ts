@@ -20,6 +20,7 @@ export { envelopeSetRoot, partialsRoot } from './roots';
 export {
   isValidGenesis,
   isValidRegistryUpdate,
+  newestEpoch,
   registryCustodians,
   signRegistry,
   validRegistrySigners,

@@ -7,9 +7,14 @@ import { signRecord, verifyRecordSignature } from './signing';
 
 export type RegistryBody = Omit<RegistryEntry, 'signatures'>;
 
-/** Custodians (index → signing key) of the registry's latest epoch. */
+/** The registry's newest epoch (highest number), as the services read it. */
+export function newestEpoch(entry: RegistryBody): RegistryBody['epochs'][number] | undefined {
+  return entry.epochs.reduce<RegistryBody['epochs'][number] | undefined>((a, b) => (a === undefined || b.epoch > a.epoch ? b : a), undefined);
+}
+
+/** Custodians (index → signing key) of the registry's newest epoch. */
 export function registryCustodians(entry: RegistryBody): Map<number, { name: string; signingKey: string; url: string }> {
-  const latest = entry.epochs[entry.epochs.length - 1];
+  const latest = newestEpoch(entry);
   const out = new Map<number, { name: string; signingKey: string; url: string }>();
   for (const c of latest?.custodians ?? []) out.set(c.index, { name: c.name, signingKey: c.signingKey, url: c.url });
   return out;
@@ -46,6 +51,6 @@ export function isValidGenesis(entry: RegistryEntry): boolean {
 /** An update: the next sequence, signed by at least t custodians of the registry in force. */
 export function isValidRegistryUpdate(entry: RegistryEntry, current: RegistryEntry): boolean {
   if (entry.sequence !== current.sequence + 1) return false;
-  const threshold = current.epochs[current.epochs.length - 1]?.threshold ?? Infinity;
+  const threshold = newestEpoch(current)?.threshold ?? Infinity;
   return validRegistrySigners(entry, registryCustodians(current)).length >= threshold;
 }
