@@ -5,7 +5,7 @@
 export { compareFindings, formatFinding, type Finding, type FindingCode } from './findings';
 export { AuditError, type AuditErrorCode, fetchWitnessCheckpoint, LogClient, PAGE_SIZE } from './fetch';
 export { parsePinnedKeys, PinnedKeysSchema, type PinnedKeys } from './pins';
-export { RegistryView } from './registry';
+export { RegistryView } from '@custodes/shared/records';
 export {
   CHECK_NAMES,
   checkDecodedEntries,

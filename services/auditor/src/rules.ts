@@ -16,9 +16,13 @@
 import { bytesToHex, hexToBytes, liftX, parsePartial, verifyParsedPartial } from '@custodes/shared/crypto';
 import type { Envelope, ParsedEnvelope } from '@custodes/shared/crypto';
 import {
+  allCustodians,
   canonicalJson,
   formatZodError,
   LogEntrySchema,
+  registryProblems,
+  registrySignatures,
+  RegistryView,
   verifyRecordSignature,
   verifyWarrantSignature,
   warrantCommitment,
@@ -38,7 +42,6 @@ import type {
 } from '@custodes/shared/records';
 import { compareFindings, type Finding, type FindingCode } from './findings';
 import type { PinnedKeys } from './pins';
-import { allCustodians, registryProblems, RegistryView } from './registry';
 
 // ## State built from the entries
 
@@ -226,11 +229,10 @@ const registryChecks: readonly Check<RegistryEntry>[] = [
 /** Custodians whose registry signature verifies; reports bad and unknown ones. */
 function validRegistrySigners(entry: RegistryEntry, signers: ReadonlyMap<number, { signingKey: string }>, ctx: Context): Set<number> {
   const valid = new Set<number>();
-  for (const s of entry.signatures) {
-    const c = signers.get(s.custodian);
-    if (!c) {
+  for (const s of registrySignatures(entry, signers)) {
+    if (s.verdict === 'unknown') {
       ctx.report('UNKNOWN_CUSTODIAN', `registry ${entry.sequence} carries a signature by custodian ${s.custodian}, who may not sign it.`);
-    } else if (!verifyRecordSignature(entry, 'registry', s.signature, c.signingKey)) {
+    } else if (s.verdict === 'invalid') {
       ctx.report('BAD_SIGNATURE', `registry ${entry.sequence}: the signature by custodian ${s.custodian} does not verify.`);
     } else {
       valid.add(s.custodian);

@@ -21,11 +21,11 @@ import {
   type NoteKey,
   type SignedNote,
 } from '@custodes/shared/log';
+import type { RegistryView } from '@custodes/shared/records';
 import { compareFindings, type Finding, type FindingCode } from './findings';
 import { LogClient, type FetchOptions } from './fetch';
 import type { PinnedKeys } from './pins';
 import { checkDecodedEntries, decodeLeaf, type AuditState } from './rules';
-import type { RegistryView } from './registry';
 import { AuditorState } from './state';
 
 export interface Progress {

@@ -1,10 +1,14 @@
 /**
  * Lookups in a `registry` entry (DESIGN.md §4.2) and the two acceptance rules:
  * the genesis registry must carry every listed custodian's signature and name
- * this node; a later registry needs t signatures from the current one.
+ * this node; a later registry needs t signatures from the current one. The
+ * entry's structure is judged by the shared registryProblems, as the
+ * coordinator and the auditors judge it.
  */
-import { verifyRecordSignature } from '@custodes/shared/records';
+import { registryAgency, registryCourt, registryEpoch, registryProblems, verifyRecordSignature } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
+
+export { registryEpoch };
 
 /** The signing keys registered for custodian `index` (one per epoch listing it). */
 export function custodianKeys(reg: RegistryEntry, index: number): string[] {
@@ -13,10 +17,15 @@ export function custodianKeys(reg: RegistryEntry, index: number): string[] {
   return [...keys];
 }
 
-/** The custodian's registry record in the newest epoch listing it. */
+/**
+ * The custodian's registry record in the newest epoch (highest number, as in
+ * newestEpoch) listing it: the name it cosigns under (DESIGN.md §4.3), which
+ * auditors look up in the newest epoch.
+ */
 export function custodianRecord(reg: RegistryEntry, index: number): { name: string; signingKey: string } | undefined {
-  for (let k = reg.epochs.length - 1; k >= 0; k--) {
-    const c = reg.epochs[k]!.custodians.find((x) => x.index === index);
+  const epochs = [...reg.epochs].sort((a, b) => b.epoch - a.epoch);
+  for (const e of epochs) {
+    const c = e.custodians.find((x) => x.index === index);
     if (c) return { name: c.name, signingKey: c.signingKey };
   }
   return undefined;
@@ -29,15 +38,11 @@ export function signedByCustodian(reg: RegistryEntry, record: object, kind: stri
 }
 
 export function courtKey(reg: RegistryEntry, court: string): string | undefined {
-  return reg.courts.find((c) => c.id === court)?.key;
+  return registryCourt(reg, court)?.key;
 }
 
 export function agencyInvestigators(reg: RegistryEntry, agency: string): string[] | undefined {
-  return reg.agencies.find((a) => a.id === agency)?.investigators;
-}
-
-export function registryEpoch(reg: RegistryEntry, epoch: number) {
-  return reg.epochs.find((e) => e.epoch === epoch);
+  return registryAgency(reg, agency)?.investigators;
 }
 
 /** The quorum t: the largest threshold of any registered epoch (all epochs in v1 share one custodian set). */
@@ -74,12 +79,8 @@ export interface OwnIdentity {
 /** Why `reg` is not an acceptable genesis for this node, or null if it is. */
 export function genesisProblem(reg: RegistryEntry, me: OwnIdentity): string | null {
   if (reg.sequence !== 0) return 'entry 0 must be the genesis registry (sequence 0)';
-  for (const e of reg.epochs) {
-    if (e.commitments.length !== e.threshold || e.groupKey !== e.commitments[0]) return `epoch ${e.epoch} has inconsistent commitments`;
-    if (2 * e.threshold <= e.total || e.threshold > e.total) return `epoch ${e.epoch} needs total/2 < threshold ≤ total`;
-    if (new Set(e.custodians.map((c) => c.index)).size !== e.custodians.length) return `epoch ${e.epoch} lists a custodian twice`;
-  }
-  if (new Set(reg.epochs.map((e) => e.epoch)).size !== reg.epochs.length) return 'an epoch is listed twice';
+  const [shape] = registryProblems(reg);
+  if (shape !== undefined) return `genesis registry: ${shape}`;
   const signed = validSigners(reg, reg);
   const missing = custodianIndices(reg).filter((i) => !signed.has(i));
   if (missing.length) return `genesis registry lacks valid signatures from custodian ${missing.join(', ')}`;

@@ -18,11 +18,23 @@ export {
 } from './corpus';
 export { envelopeSetRoot, partialsRoot } from './roots';
 export {
+  allCustodians,
   isValidGenesis,
   isValidRegistryUpdate,
   newestEpoch,
+  registryAgency,
+  registryCourt,
   registryCustodians,
+  registryEpoch,
+  registryProblems,
+  registrySignatures,
+  RegistryView,
   signRegistry,
   validRegistrySigners,
+  type RegistryAgency,
   type RegistryBody,
+  type RegistryCourt,
+  type RegistryCustodian,
+  type RegistryEpoch,
+  type RegistrySignatureVerdict,
 } from './registry';

@@ -1,15 +1,37 @@
 /**
  * The registry entry (DESIGN.md §4.2): who the custodians, courts, agencies and
  * investigators are. Genesis is signed by every custodian; later updates by t.
+ *
+ * One reading of the entry for every service: the coordinator, the custodians
+ * and the auditors must agree on who may sign, who may ask and which keys
+ * verify a partial, or one of them accepts what another refuses. Pure: no
+ * HTTP, no SQL; how a service answers a problem (an error code, a finding) is
+ * the service's own.
  */
+import { hexToBytes } from '../crypto/bytes';
+import { decodePoint } from '../crypto/group';
+import type { GroupPoint } from '../crypto/group';
+import { verificationShare } from '../crypto/shares';
+import { RegistryEntrySchema } from './schemas';
 import type { RegistryEntry } from './schemas';
 import { signRecord, verifyRecordSignature } from './signing';
+import { formatZodError } from './validate';
 
 export type RegistryBody = Omit<RegistryEntry, 'signatures'>;
+export type RegistryEpoch = RegistryEntry['epochs'][number];
+export type RegistryCustodian = RegistryEpoch['custodians'][number];
+export type RegistryCourt = RegistryEntry['courts'][number];
+export type RegistryAgency = RegistryEntry['agencies'][number];
 
-/** The registry's newest epoch (highest number), as the services read it. */
-export function newestEpoch(entry: RegistryBody): RegistryBody['epochs'][number] | undefined {
-  return entry.epochs.reduce<RegistryBody['epochs'][number] | undefined>((a, b) => (a === undefined || b.epoch > a.epoch ? b : a), undefined);
+// ## Lookups
+
+/**
+ * The registry's newest epoch: the highest `epoch` number, not the last in the
+ * array (DESIGN.md §4.2 lists epochs as a set). Its custodians are the
+ * reviewers, the witnesses and the signers of the next update.
+ */
+export function newestEpoch(entry: RegistryBody): RegistryEpoch | undefined {
+  return entry.epochs.reduce<RegistryEpoch | undefined>((a, b) => (a === undefined || b.epoch > a.epoch ? b : a), undefined);
 }
 
 /** Custodians (index → signing key) of the registry's newest epoch. */
@@ -20,25 +42,126 @@ export function registryCustodians(entry: RegistryBody): Map<number, { name: str
   return out;
 }
 
+/**
+ * Every custodian named in any epoch of `entry`, by index (the first listing
+ * of each). The genesis must be signed by all of them (DESIGN.md §4.2).
+ */
+export function allCustodians(entry: RegistryBody): Map<number, RegistryCustodian> {
+  const out = new Map<number, RegistryCustodian>();
+  for (const e of entry.epochs) for (const c of e.custodians) if (!out.has(c.index)) out.set(c.index, c);
+  return out;
+}
+
+/** Epoch `epoch` of `entry`, or undefined if the registry does not list it. */
+export function registryEpoch(entry: RegistryBody, epoch: number): RegistryEpoch | undefined {
+  return entry.epochs.find((e) => e.epoch === epoch);
+}
+
+/** Court `id` (its name and warrant-signing key), or undefined. */
+export function registryCourt(entry: RegistryBody, id: string): RegistryCourt | undefined {
+  return entry.courts.find((c) => c.id === id);
+}
+
+/** Agency `id` with its investigator keys, or undefined. */
+export function registryAgency(entry: RegistryBody, id: string): RegistryAgency | undefined {
+  return entry.agencies.find((a) => a.id === id);
+}
+
+/**
+ * The Feldman verification shares X_i = Σ_k i^k·C_k (DESIGN.md §3.1) of every
+ * custodian of `epoch`, or null if a commitment is not a point on secp256k1
+ * (a malformed registry; the caller reports it, see registryProblems).
+ */
+function epochShares(epoch: RegistryEpoch): Map<number, GroupPoint> | null {
+  let commitments: GroupPoint[];
+  try {
+    commitments = epoch.commitments.map((h, i) => decodePoint(hexToBytes(h, 33), `commitments[${i}]`));
+  } catch (err) {
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
+  const shares = new Map<number, GroupPoint>();
+  for (const c of epoch.custodians) shares.set(c.index, verificationShare(commitments, c.index));
+  return shares;
+}
+
+// ## Structure
+
+/**
+ * Structural problems of a registry entry (DESIGN.md §3.1, §4.2): distinct
+ * epochs, court ids and agency ids; per epoch n custodians and t commitments
+ * with n/2 < t ≤ n (an honest majority must be needed), groupKey = C_0,
+ * distinct custodian indices and names (cosignatures are named by `name`,
+ * §4.3), commitments on the curve; one signing key per custodian index across
+ * epochs (the index is the custodian's identity in approvals and releases).
+ * Returns one sentence per problem, in a fixed order; [] for a sound entry.
+ */
+export function registryProblems(entry: RegistryBody): string[] {
+  const problems: string[] = [];
+  if (new Set(entry.epochs.map((e) => e.epoch)).size !== entry.epochs.length) problems.push('epochs are not distinct');
+  if (new Set(entry.courts.map((c) => c.id)).size !== entry.courts.length) problems.push('court ids are not distinct');
+  if (new Set(entry.agencies.map((a) => a.id)).size !== entry.agencies.length) problems.push('agency ids are not distinct');
+  const keys = new Map<number, string>();
+  for (const e of entry.epochs) {
+    if (e.custodians.length !== e.total) problems.push(`epoch ${e.epoch} lists ${e.custodians.length} custodians but total is ${e.total}`);
+    if (e.commitments.length !== e.threshold) problems.push(`epoch ${e.epoch} has ${e.commitments.length} commitments for threshold ${e.threshold}`);
+    if (2 * e.threshold <= e.total || e.threshold > e.total) problems.push(`epoch ${e.epoch} breaks n/2 < t ≤ n (t=${e.threshold}, n=${e.total})`);
+    if (e.groupKey !== e.commitments[0]) problems.push(`epoch ${e.epoch}: groupKey is not commitments[0]`);
+    if (new Set(e.custodians.map((c) => c.index)).size !== e.custodians.length) problems.push(`epoch ${e.epoch} repeats a custodian index`);
+    if (new Set(e.custodians.map((c) => c.name)).size !== e.custodians.length) problems.push(`epoch ${e.epoch} repeats a custodian name`);
+    for (const c of e.custodians) {
+      const seen = keys.get(c.index);
+      if (seen !== undefined && seen !== c.signingKey) problems.push(`custodian ${c.index} has two signing keys`);
+      keys.set(c.index, c.signingKey);
+    }
+    if (epochShares(e) === null) problems.push(`epoch ${e.epoch}: a commitment is not a point on secp256k1`);
+  }
+  return problems;
+}
+
+// ## Signatures
+
+/** What one entry of `signatures` is worth against the signers in force. */
+export interface RegistrySignatureVerdict {
+  custodian: number;
+  /** `unknown`: not among the signers; `invalid`: the BIP340 signature does not verify. */
+  verdict: 'valid' | 'invalid' | 'unknown';
+  /** An earlier entry of `signatures` names the same custodian. */
+  repeated: boolean;
+}
+
+/**
+ * Judges each signature over `entry` against `signers` (the custodians of the
+ * registry in force: every custodian the entry names at genesis, the newest
+ * epoch of the previous registry for updates; DESIGN.md §4.2), in order. The
+ * caller decides whether a repeat or a bad signature is fatal.
+ */
+export function registrySignatures(entry: RegistryEntry, signers: ReadonlyMap<number, { signingKey: string }>): RegistrySignatureVerdict[] {
+  const seen = new Set<number>();
+  return entry.signatures.map((s) => {
+    const repeated = seen.has(s.custodian);
+    seen.add(s.custodian);
+    const key = signers.get(s.custodian)?.signingKey;
+    if (key === undefined) return { custodian: s.custodian, verdict: 'unknown', repeated };
+    const ok = verifyRecordSignature(entry, 'registry', s.signature, key);
+    return { custodian: s.custodian, verdict: ok ? 'valid' : 'invalid', repeated };
+  });
+}
+
+/**
+ * Indices of custodians whose signatures over `entry` verify against `signers`
+ * (see registrySignatures). Duplicates count once; ascending.
+ */
+export function validRegistrySigners(entry: RegistryEntry, signers: ReadonlyMap<number, { signingKey: string }>): number[] {
+  const ok = new Set(registrySignatures(entry, signers).filter((v) => v.verdict === 'valid').map((v) => v.custodian));
+  return [...ok].sort((a, b) => a - b);
+}
+
 /** Adds (or replaces) custodian `index`'s signature over `entry`. */
 export function signRegistry(entry: RegistryEntry, index: number, secretKey: string | Uint8Array): RegistryEntry {
   const signature = signRecord(entry, 'registry', secretKey);
   const others = entry.signatures.filter((s) => s.custodian !== index);
   return { ...entry, signatures: [...others, { custodian: index, signature }].sort((a, b) => a.custodian - b.custodian) };
-}
-
-/**
- * Indices of custodians whose signatures over `entry` verify against `signers`
- * (the custodians of the registry in force: the entry itself at genesis, the
- * previous registry for updates). Duplicates count once.
- */
-export function validRegistrySigners(entry: RegistryEntry, signers: ReadonlyMap<number, { signingKey: string }>): number[] {
-  const ok = new Set<number>();
-  for (const s of entry.signatures) {
-    const key = signers.get(s.custodian)?.signingKey;
-    if (key && verifyRecordSignature(entry, 'registry', s.signature, key)) ok.add(s.custodian);
-  }
-  return [...ok].sort((a, b) => a - b);
 }
 
 /** Genesis: every custodian it lists has signed it. */
@@ -53,4 +176,96 @@ export function isValidRegistryUpdate(entry: RegistryEntry, current: RegistryEnt
   if (entry.sequence !== current.sequence + 1) return false;
   const threshold = newestEpoch(current)?.threshold ?? Infinity;
   return validRegistrySigners(entry, registryCustodians(current)).length >= threshold;
+}
+
+// ## The view
+
+/**
+ * A logged registry entry with the lookups every service makes: the newest
+ * epoch's t, n and custodians, each epoch's keys, courts, agencies and
+ * investigators (DESIGN.md §4.2). It does not judge the entry: a caller checks
+ * registryProblems and the signatures before it trusts the view.
+ *
+ * Throws TypeError if `entry` does not parse as a §4.2 registry entry and
+ * RangeError unless 0 ≤ index < 2^53 (a caller's bug: entries are parsed at
+ * the edge before they reach here).
+ */
+export class RegistryView {
+  readonly entry: RegistryEntry;
+  /** The log index the entry was found at. */
+  readonly index: number;
+  /** The newest epoch (highest number): its custodians review, witness and sign updates. */
+  readonly current: RegistryEpoch;
+  readonly #shares = new Map<number, Map<number, GroupPoint> | null>();
+
+  constructor(entry: RegistryEntry, index: number) {
+    const parsed = RegistryEntrySchema.safeParse(entry);
+    if (!parsed.success) throw new TypeError(`entry is not a registry entry (DESIGN.md §4.2): ${formatZodError(parsed.error)}`);
+    if (typeof index !== 'number') throw new TypeError('index must be a number');
+    if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`index must be a log index, an integer ≥ 0; got ${index}`);
+    this.entry = entry;
+    this.index = index;
+    // The schema requires at least one epoch.
+    this.current = newestEpoch(entry)!;
+  }
+
+  /** t of the newest epoch. */
+  get threshold(): number {
+    return this.current.threshold;
+  }
+
+  /** n of the newest epoch. */
+  get total(): number {
+    return this.current.total;
+  }
+
+  /** The custodians of the newest epoch. */
+  get custodians(): readonly RegistryCustodian[] {
+    return this.current.custodians;
+  }
+
+  /** Custodian `index` of the newest epoch, or undefined if it is not one. */
+  custodian(index: number): RegistryCustodian | undefined {
+    return this.current.custodians.find((c) => c.index === index);
+  }
+
+  court(id: string): RegistryCourt | undefined {
+    return registryCourt(this.entry, id);
+  }
+
+  agency(id: string): RegistryAgency | undefined {
+    return registryAgency(this.entry, id);
+  }
+
+  /** Whether `key` is an investigator of `agency` in this registry: an update that drops a key revokes it. */
+  isInvestigator(agency: string, key: string): boolean {
+    return this.agency(agency)?.investigators.includes(key) ?? false;
+  }
+
+  epoch(epoch: number): RegistryEpoch | undefined {
+    return registryEpoch(this.entry, epoch);
+  }
+
+  /**
+   * X_i = Σ_k i^k·C_k (DESIGN.md §3.1) for every custodian of `epoch`, or
+   * undefined if the epoch is unknown or a commitment is not a point. Cached:
+   * each X_i costs t scalar multiplications.
+   */
+  verificationShares(epoch: number): ReadonlyMap<number, GroupPoint> | undefined {
+    const e = this.epoch(epoch);
+    // Only listed epochs are cached: `epoch` may come from an envelope, and a
+    // cache keyed by whatever a client sends would grow without bound.
+    if (!e) return undefined;
+    let shares = this.#shares.get(epoch);
+    if (shares === undefined) {
+      shares = epochShares(e);
+      this.#shares.set(epoch, shares);
+    }
+    return shares ?? undefined;
+  }
+
+  /** X_i for custodian `index` of `epoch`, or undefined (see verificationShares). */
+  verificationShare(epoch: number, index: number): GroupPoint | undefined {
+    return this.verificationShares(epoch)?.get(index);
+  }
 }
