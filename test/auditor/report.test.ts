@@ -116,6 +116,28 @@ describe('audit report', () => {
     expect(r.warrants.expired).toBe(5);
   });
 
+  test('long court labels are shown in full, or ellipsised with the full id in a <title> and in the table', () => {
+    const { state } = checkLeaves(clean.log.leaves(), { now: clean.now });
+    const built = buildReport({ audit: state, leaves: clean.log.leaves(), findings: [], checkpointAccepted: true });
+    // Court ids are DESIGN.md §4.2 identifiers: up to 128 characters.
+    const medium = 'supreme-court.eastern-district:2026'; // 35 characters: fits
+    const longest = `court.${'x'.repeat(117)}.last`; // 128 characters: does not
+    const perCourt = [
+      { label: longest, count: 2 },
+      { label: medium, count: 1 },
+    ];
+    const html = renderReportHtml({ ...built, warrants: { ...built.warrants, perCourt } });
+    const chart = /<figcaption id="[^"]+">Warrants per court<\/figcaption>.*?<\/figure>/s.exec(html)?.[0] ?? '';
+    expect(chart).not.toBe('');
+    const labels = [...chart.matchAll(/<text [^>]*class="label">(.*?)<\/text>/g)].map((m) => m[1]);
+    expect(labels).toHaveLength(2);
+    expect(labels[1]).toBe(medium);
+    expect(labels[0]).toMatch(new RegExp(`^<title>${longest}</title>court\\.x+…$`));
+    expect(chart).toContain(`<th scope="row">${longest}</th>`);
+    // Left-aligned inside the SVG: nothing can be pushed past its left edge.
+    expect(chart).not.toContain('text-anchor="end" class="label"');
+  });
+
   test('text from the log is escaped in the page', () => {
     const { state } = checkLeaves(clean.log.leaves(), { now: clean.now });
     const built = buildReport({ audit: state, leaves: clean.log.leaves(), findings: [], checkpointAccepted: true });

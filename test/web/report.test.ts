@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { writeReport } from '@custodes/auditor';
+import { renderReportHtml, writeReport } from '@custodes/auditor';
 import type { TransparencyReport } from '@custodes/auditor';
 import { REPORT_HTML_CSP } from '../../services/web/src/index';
 import { accessibilityProblems, launchBrowser, newContext, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
@@ -132,6 +132,36 @@ describe.skipIf(SKIP_BROWSER)(`transparency report page in Chromium${SKIP_REASON
     await screenshot(page, 'report-auditor-html');
     await open(`${withReport.url}/report/charts.html`);
     expect(await bars('Warrants logged per month').count()).toBe(report.warrants.perMonth.length);
+  });
+
+  it("report.html draws long court labels inside the chart: in full, or ellipsised with the full id in a <title>", async () => {
+    // Court ids are DESIGN.md §4.2 identifiers of up to 128 characters; before
+    // the fix a long one ran off the left edge of the chart.
+    const medium = 'supreme-court.eastern-district:2026';
+    const longest = `COURT.${'W'.repeat(117)}.last`; // wide capitals: the worst case for the width estimate
+    const perCourt = [
+      { label: longest, count: 3 },
+      { label: medium, count: 1 },
+    ];
+    await page.setContent(renderReportHtml({ ...report, warrants: { ...report.warrants, perCourt } }));
+    const chart = page.locator('figure', { has: page.locator('figcaption:text-is("Warrants per court")') }).locator('svg');
+    const drawn = await chart.evaluate((svg) => {
+      const bars = [...svg.querySelectorAll('rect.bar')].map((r) => Number(r.getAttribute('x')));
+      return [...svg.querySelectorAll('text.label')].map((t) => {
+        const box = (t as unknown as { getBBox(): { x: number; width: number } }).getBBox();
+        const title = t.querySelector('title')?.textContent ?? null;
+        const shown = [...t.childNodes].filter((n) => n.nodeType === 3 /* a text node */).map((n) => n.textContent).join('');
+        return { shown, title, left: box.x, right: box.x + box.width, barLeft: Math.min(...bars) };
+      });
+    });
+    expect(drawn).toHaveLength(2);
+    for (const label of drawn) {
+      expect(label.left, label.shown).toBeGreaterThanOrEqual(0);
+      expect(label.right, label.shown).toBeLessThanOrEqual(label.barLeft);
+    }
+    expect(drawn[1]).toMatchObject({ shown: medium, title: null });
+    expect(drawn[0]!.title).toBe(longest);
+    expect(drawn[0]!.shown).toMatch(/^COURT\.W+…$/);
   });
 
   it('is reached from the explorer by its link, with the keyboard', async () => {

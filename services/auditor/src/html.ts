@@ -26,12 +26,51 @@ function duration(seconds: number | null): string {
 /** Element ids for one page: chart-1, chart-2, … in order of appearance. */
 type NextId = () => string;
 
-/** Horizontal bars: one row per item, the value at the end of each bar. */
+// Labels are 12px text (CSS `.label`) and an SVG cannot measure text without
+// a script, which this page has none of: widths are estimated generously,
+// ~0.67em a character and twice that for wide ones (CJK, emoji), so that a
+// label stays inside its column in the usual sans-serif fonts.
+const CHAR_W = 8;
+const LABEL_PAD = 8;
+/** Label columns grow with their longest label up to this, then labels are ellipsised. */
+const LABEL_MIN = 120;
+const LABEL_MAX = 320;
+
+function charWidth(ch: string): number {
+  return (ch.codePointAt(0) ?? 0) >= 0x1100 ? 2 * CHAR_W : CHAR_W;
+}
+
+function textWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) w += charWidth(ch);
+  return w;
+}
+
+/** `text` if it fits in `max` px, else its longest prefix that fits with a trailing ellipsis. */
+function fitText(text: string, max: number): string {
+  if (textWidth(text) <= max) return text;
+  let out = '';
+  let w = CHAR_W; // the ellipsis
+  for (const ch of text) {
+    if (w + charWidth(ch) > max) break;
+    out += ch;
+    w += charWidth(ch);
+  }
+  return `${out}…`;
+}
+
+/**
+ * Horizontal bars: one row per item, the value at the end of each bar. Labels
+ * (court and agency ids from the log, up to 128 characters) are left-aligned
+ * in a column sized to the longest, so a long one is never pushed past the
+ * left edge of the SVG; past LABEL_MAX a label is ellipsised and its full
+ * text kept in a <title> (a tooltip), in the <desc> and in the data table.
+ */
 function barChart(nextId: NextId, title: string, items: readonly Count[], unit: string): string {
   const id = nextId();
   if (items.length === 0) return `<figure><figcaption>${esc(title)}</figcaption><p class="empty">No data.</p></figure>`;
   const rowH = 26;
-  const labelW = 190;
+  const labelW = Math.min(LABEL_MAX, Math.max(LABEL_MIN, ...items.map((i) => textWidth(i.label) + 2 * LABEL_PAD)));
   const barW = 360;
   const width = labelW + barW + 60;
   const height = items.length * rowH + 10;
@@ -40,9 +79,11 @@ function barChart(nextId: NextId, title: string, items: readonly Count[], unit: 
     .map((item, k) => {
       const y = 5 + k * rowH;
       const w = Math.round((item.count / max) * barW);
+      const shown = fitText(item.label, labelW - 2 * LABEL_PAD);
+      const full = shown === item.label ? '' : `<title>${esc(item.label)}</title>`;
       return (
         `<g><title>${esc(item.label)}: ${esc(item.count)} ${esc(unit)}</title>` +
-        `<text x="${labelW - 8}" y="${y + 17}" text-anchor="end" class="label">${esc(item.label)}</text>` +
+        `<text x="${LABEL_PAD}" y="${y + 17}" class="label">${full}${esc(shown)}</text>` +
         `<rect x="${labelW}" y="${y + 4}" width="${w}" height="${rowH - 8}" class="bar"></rect>` +
         `<text x="${labelW + w + 6}" y="${y + 17}" class="value">${esc(item.count)}</text></g>`
       );
