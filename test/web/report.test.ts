@@ -20,6 +20,7 @@ import type { Scenario } from './helpers/scenario';
 import type { Served } from './helpers/world';
 
 const dirs: string[] = [];
+const closers: (() => Promise<void>)[] = [];
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'custodes-web-report-'));
   dirs.push(dir);
@@ -58,6 +59,7 @@ describe.skipIf(SKIP_BROWSER)(`transparency report page in Chromium${SKIP_REASON
   afterAll(async () => {
     await browser?.close();
     for (const s of [withReport, withJsonOnly, withNothing]) await s?.close();
+    for (const close of closers) await close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
@@ -143,7 +145,14 @@ describe.skipIf(SKIP_BROWSER)(`transparency report page in Chromium${SKIP_REASON
       { label: longest, count: 3 },
       { label: medium, count: 1 },
     ];
-    await page.setContent(renderReportHtml({ ...report, warrants: { ...report.warrants, perCourt } }));
+    // Served as the web service serves report.html (its CSP lets the inline stylesheet set the 12px label font).
+    const dir = tempDir();
+    writeFileSync(join(dir, 'report.json'), JSON.stringify(report));
+    writeFileSync(join(dir, 'report.html'), renderReportHtml({ ...report, warrants: { ...report.warrants, perCourt } }));
+    const served = await scenario.log.serve({ dir });
+    closers.push(() => served.close());
+    await context.route(`${served.url}/**`, (route) => route.continue());
+    await page.goto(`${served.url}/report/`);
     const chart = page.locator('figure', { has: page.locator('figcaption:text-is("Warrants per court")') }).locator('svg');
     const drawn = await chart.evaluate((svg) => {
       const bars = [...svg.querySelectorAll('rect.bar')].map((r) => Number(r.getAttribute('x')));

@@ -27,17 +27,22 @@ function duration(seconds: number | null): string {
 type NextId = () => string;
 
 // Labels are 12px text (CSS `.label`) and an SVG cannot measure text without
-// a script, which this page has none of: widths are estimated generously,
-// ~0.67em a character and twice that for wide ones (CJK, emoji), so that a
-// label stays inside its column in the usual sans-serif fonts.
-const CHAR_W = 8;
+// a script, which this page has none of: widths are estimated from above,
+// per character, against DejaVu Sans (one of the widest common sans-serif
+// fonts; `W` is ~0.99em there), so that a label stays inside its column.
 const LABEL_PAD = 8;
 /** Label columns grow with their longest label up to this, then labels are ellipsised. */
 const LABEL_MIN = 120;
 const LABEL_MAX = 320;
+const ELLIPSIS_W = 12;
 
+/** A generous estimate of one character's width in px at 12px. */
 function charWidth(ch: string): number {
-  return (ch.codePointAt(0) ?? 0) >= 0x1100 ? 2 * CHAR_W : CHAR_W;
+  const cp = ch.codePointAt(0) ?? 0;
+  if (cp >= 0x1100) return 16; // CJK, emoji and the like: about 1–1.3em
+  if (/[MWmw@%]/.test(ch)) return 12;
+  if (/\p{Lu}/u.test(ch)) return 10;
+  return 8;
 }
 
 function textWidth(text: string): number {
@@ -50,7 +55,7 @@ function textWidth(text: string): number {
 function fitText(text: string, max: number): string {
   if (textWidth(text) <= max) return text;
   let out = '';
-  let w = CHAR_W; // the ellipsis
+  let w = ELLIPSIS_W;
   for (const ch of text) {
     if (w + charWidth(ch) > max) break;
     out += ch;
