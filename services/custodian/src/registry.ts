@@ -5,7 +5,7 @@
  * entry's structure is judged by the shared registryProblems, as the
  * coordinator and the auditors judge it.
  */
-import { registryAgency, registryCourt, registryEpoch, registryProblems, verifyRecordSignature } from '@custodes/shared/records';
+import { allCustodians, registryAgency, registryCourt, registryEpoch, registryProblems, validRegistrySigners, verifyRecordSignature } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
 
 export { registryEpoch };
@@ -50,12 +50,12 @@ export function quorum(reg: RegistryEntry): number {
   return Math.max(...reg.epochs.map((e) => e.threshold));
 }
 
-/** Distinct custodian indices over every epoch. */
-export function custodianIndices(reg: RegistryEntry): number[] {
-  return [...new Set(reg.epochs.flatMap((e) => e.custodians.map((c) => c.index)))].sort((a, b) => a - b);
-}
-
-/** Indices whose signature in `reg.signatures` verifies against `signers` (distinct, duplicates ignored). */
+/**
+ * Indices whose signature in `reg.signatures` verifies against `signers`
+ * (distinct, duplicates ignored). For updates only: unlike the shared
+ * validRegistrySigners (the newest epoch's keys), any custodian of any epoch
+ * of `signers` may sign, with every key listed for its index.
+ */
 function validSigners(reg: RegistryEntry, signers: RegistryEntry): Set<number> {
   const ok = new Set<number>();
   for (const s of reg.signatures) {
@@ -81,8 +81,10 @@ export function genesisProblem(reg: RegistryEntry, me: OwnIdentity): string | nu
   if (reg.sequence !== 0) return 'entry 0 must be the genesis registry (sequence 0)';
   const [shape] = registryProblems(reg);
   if (shape !== undefined) return `genesis registry: ${shape}`;
-  const signed = validSigners(reg, reg);
-  const missing = custodianIndices(reg).filter((i) => !signed.has(i));
+  // registryProblems allows one signing key per index, so each custodian is judged by that key.
+  const custodians = allCustodians(reg);
+  const signed = new Set(validRegistrySigners(reg, custodians));
+  const missing = [...custodians.keys()].sort((a, b) => a - b).filter((i) => !signed.has(i));
   if (missing.length) return `genesis registry lacks valid signatures from custodian ${missing.join(', ')}`;
   const mine = registryEpoch(reg, me.epoch);
   if (!mine) return `genesis registry does not list this node's epoch ${me.epoch}`;
