@@ -87,6 +87,15 @@ describe('registry rules', () => {
     expect(code(() => checkGenesis(forged, log.publicKey))).toBe('BAD_SIGNATURE');
   });
 
+  it('refuses what an auditor would report as BAD_REGISTRY: a repeated custodian name or index (shared registryProblems)', () => {
+    const g = genesis();
+    const e = g.epochs[0]!;
+    const sameName = genesis({ epochs: [{ ...e, custodians: e.custodians.map((c) => ({ ...c, name: 'same' })) }] });
+    expect(code(() => checkGenesis(sameName, log.publicKey))).toBe('BAD_REGISTRY');
+    const sameIndex = genesis({ epochs: [{ ...e, custodians: e.custodians.map((c, i) => (i === 1 ? { ...c, index: 1, signingKey: e.custodians[0]!.signingKey } : c)) }] });
+    expect(code(() => checkGenesis(sameIndex, log.publicKey))).toBe('BAD_REGISTRY');
+  });
+
   it('needs t distinct valid signatures for an update, in sequence, same origin', () => {
     const current = new Registry(genesis(), 0);
     expect(code(() => checkUpdate(genesis({ sequence: 1 }, [1, 3, 5]), current))).toBeUndefined();
