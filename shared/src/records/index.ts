@@ -26,3 +26,15 @@ export {
   validRegistrySigners,
   type RegistryBody,
 } from './registry';
+export {
+  decodePartialsCall,
+  encodePartialsCall,
+  PARTIALS_CALL_HEADER,
+  PARTIALS_CALL_KIND,
+  partialsCallHeader,
+  PartialsCallSchema,
+  signPartialsCall,
+  verifyPartialsCall,
+  type PartialsCall,
+  type PartialsCallBody,
+} from './call';
