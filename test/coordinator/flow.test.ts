@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '@custodes/shared/crypto';
 import { parseSignedNote, verifiedCosigners } from '@custodes/shared/log';
-import { signRecord, signWarrant, warrantCommitment } from '@custodes/shared/records';
+import { decodePartialsCall, signRecord, signWarrant, verifyPartialsCall, warrantCommitment } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
 import {
   api,
@@ -91,6 +91,18 @@ describe('whole path', () => {
     const results = await api(cluster.url, 'GET', `/v1/requests/${requestId}/results`, undefined, cluster.tokens.a);
     expect(results.status).toBe(200);
     expect(results.body.results.map((r: { plaintext: string }) => Buffer.from(r.plaintext, 'base64').toString())).toEqual(['hello alice', 'hello bob']);
+
+    // Every partials call carried the coordinator's authorisation: signed by the log key, for that
+    // custodian, this request and exactly these envelopes, issued now (docs/SERVICES.md, Call authorisation).
+    const calls = cluster.custodians.flatMap((c) => c.calls.filter((k) => k.requestId === requestId).map((k) => ({ index: c.opts.index, header: k.header })));
+    expect(calls.length).toBeGreaterThanOrEqual(THRESHOLD);
+    for (const { index, header } of calls) {
+      const call = decodePartialsCall(header);
+      expect(call, String(header)).not.toBeNull();
+      expect(verifyPartialsCall(call, cluster.log.publicKey)).toBe(true);
+      expect(call).toMatchObject({ type: 'partials-call', custodian: index, requestId, envelopeCount: 2, envelopeSetRoot: entry.envelopeSetRoot });
+      expect(Math.abs(call!.issuedAt - cluster.config.now!())).toBeLessThan(120);
+    }
 
     // Others: another investigator of the same agency, one of another agency, nobody.
     for (const token of [cluster.tokens.b, cluster.tokens.c]) {

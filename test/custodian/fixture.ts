@@ -29,12 +29,14 @@ import {
   ceremonyFiles,
   envelopeSetRoot,
   newSalt,
+  partialsCallHeader,
   signRecord,
   signWarrant,
   warrantCommitment,
   warrantCoverSheet,
 } from '@custodes/shared/records';
 import type {
+  PartialsCallBody,
   ApprovalEntry,
   DecryptionRequestEntry,
   LogEntry,
@@ -181,6 +183,24 @@ export function revocation(world: World, warrantId: string): RevocationEntry {
 
 export const coverSheet = warrantCoverSheet;
 
+/**
+ * The `Custodes-Call` header the coordinator would send custodian `index` for
+ * these envelopes (docs/SERVICES.md, Call authorisation): signed by the log key
+ * at the fixed test time unless `over` or `signer` say otherwise.
+ */
+export function callHeader(world: World, index: number, requestId: string, envelopes: Envelope[], over: Partial<PartialsCallBody> = {}, signer = world.logKey.secretKey): string {
+  const body: PartialsCallBody = {
+    custodian: index,
+    requestId,
+    envelopeCount: envelopes.length,
+    // Given in `over` for junk envelopes, whose ids cannot be computed.
+    envelopeSetRoot: over.envelopeSetRoot ?? envelopeSetRoot(envelopes.map((e) => envelopeId(e))),
+    issuedAt: NOW,
+    ...over,
+  };
+  return partialsCallHeader(body, signer);
+}
+
 // ## The stand-in coordinator
 
 export class StandIn {
@@ -265,6 +285,8 @@ export class StandIn {
 
 export interface Node {
   index: number;
+  /** The ceremony and registry the node was initialised from. */
+  world: World;
   dataDir: string;
   init: InitResult;
   custodian: Custodian;
@@ -306,6 +328,7 @@ export async function startNode(
   await custodian.start();
   const node: Node = {
     index,
+    world,
     dataDir,
     init,
     custodian,
@@ -332,8 +355,11 @@ export interface Reply {
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test helper over arbitrary answers
 }
 
-export async function call(url: string, opts: { method?: string; json?: unknown; text?: string; raw?: string; type?: string; token?: string } = {}): Promise<Reply> {
-  const headers: Record<string, string> = {};
+export async function call(
+  url: string,
+  opts: { method?: string; json?: unknown; text?: string; raw?: string; type?: string; token?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...opts.headers };
   let body: string | undefined;
   if (opts.json !== undefined) {
     headers['content-type'] = 'application/json';

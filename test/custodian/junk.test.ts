@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, call, removeTempDirs } from './fixture';
-import { scenario } from './scenario';
+import { askPartials, scenario } from './scenario';
 import type { Scenario } from './scenario';
 
 let s: Scenario;
@@ -81,12 +81,13 @@ describe('junk bodies', () => {
       { ...base, format: 'custodes.envelope.v2' },
     ];
     for (const env of bad) {
-      const r = await call(`${s.node.url}/v1/partials`, { json: { requestId: s.request.requestId, envelopes: [env, ...s.envelopes.slice(1)] } });
+      // Signed by the log key for the logged set, as a coordinator would: the envelope parser behind the call check runs.
+      const r = await askPartials(s.node, s.request.requestId, [env, ...s.envelopes.slice(1)] as never, { envelopeSetRoot: s.request.envelopeSetRoot });
       expect(r.status, JSON.stringify(env).slice(0, 80)).toBeGreaterThanOrEqual(400);
       expect(r.status).toBeLessThan(500);
       expect(typeof r.json.error.code).toBe('string');
     }
-    const unknownRequest = await call(`${s.node.url}/v1/partials`, { json: { requestId: '00000000-0000-4000-8000-000000000000', envelopes: s.envelopes } });
+    const unknownRequest = await askPartials(s.node, '00000000-0000-4000-8000-000000000000', s.envelopes);
     expect(unknownRequest.json.error.code).toBe('REQUEST_NOT_LOGGED');
     const history = await call(`${s.node.url}/v1/operator/releases`, { token: s.node.token });
     expect(history.json.releases.every((r: { outcome: string }) => r.outcome === 'refused')).toBe(true);

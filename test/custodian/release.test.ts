@@ -127,7 +127,7 @@ describe('release: one refusal per rule', () => {
   it('(c) WARRANT_EXPIRED: the clock passes expiresAt', async () => {
     const s = await make();
     await s.node.restart({ clock: () => (s.warrant.expiresAt + 1) * 1000 });
-    const r = await askPartials(s.node, s.request.requestId, s.envelopes);
+    const r = await askPartials(s.node, s.request.requestId, s.envelopes, { issuedAt: s.warrant.expiresAt + 1 });
     expect(r.json.error?.code, r.text).toBe('WARRANT_EXPIRED');
   });
 

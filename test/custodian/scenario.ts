@@ -7,7 +7,9 @@ import { vi } from 'vitest';
 import type { Envelope, Label } from '@custodes/shared/crypto';
 import type { DecryptionRequestEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
 import type { CustodianConfig } from '../../services/custodian/src/index';
-import { approval, call, coverSheet, decryptionRequest, inScope, makeEnvelopes, makeWarrant, StandIn, startNode, sync } from './fixture';
+import { PARTIALS_CALL_HEADER } from '@custodes/shared/records';
+import type { PartialsCallBody } from '@custodes/shared/records';
+import { approval, call, callHeader, coverSheet, decryptionRequest, inScope, makeEnvelopes, makeWarrant, StandIn, startNode, sync } from './fixture';
 import type { Node, World } from './fixture';
 
 export interface ScenarioOptions {
@@ -82,6 +84,7 @@ export async function scenario(world: World, opts: ScenarioOptions = {}): Promis
   };
 }
 
-export function askPartials(node: Node, requestId: string, envelopes: Envelope[]) {
-  return call(`${node.url}/v1/partials`, { json: { requestId, envelopes } });
+/** Asks `node` for partials as the coordinator does: with a call signed by the log key for this node, now. */
+export function askPartials(node: Node, requestId: string, envelopes: Envelope[], over: Partial<PartialsCallBody> = {}) {
+  return call(`${node.url}/v1/partials`, { json: { requestId, envelopes }, headers: { [PARTIALS_CALL_HEADER]: callHeader(node.world, node.index, requestId, envelopes, over) } });
 }

@@ -1,15 +1,18 @@
 /**
  * The junk-input fuzzer (scripts/src/fuzz) at a small N against a real
  * in-process cluster: no crash, no 5xx, no hang, no 2xx without credentials,
- * every oversize body refused with 413, every service healthy, the log intact
+ * every oversize body refused with 413 (a partials body only once the
+ * coordinator's signed call is checked), every service healthy, the log intact
  * and verified clean by the auditor, and a fresh decryption still works.
  * Then the limits themselves, which the fuzz run raises so that its own
  * traffic is not refused: the coordinator's per-IP rate limit, and the body
  * caps of both services.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PARTIALS_CALL_HEADER, partialsCallHeader } from '@custodes/shared/records';
 import { formatFuzzReport, runFuzz } from '../../scripts/src/fuzz/fuzz';
-import { api, startInProcessCluster } from '../../scripts/src/fuzz/cluster';
+import { api, makeWarrant, startInProcessCluster, waitFor } from '../../scripts/src/fuzz/cluster';
 import type { InProcessCluster } from '../../scripts/src/fuzz/cluster';
 
 describe('fuzzer', { timeout: 180_000 }, () => {
@@ -63,16 +66,20 @@ describe('limits', { timeout: 90_000 }, () => {
   it('both services refuse bodies over their caps with 413 BODY_TOO_LARGE', async () => {
     const node = cluster.nodes[0]!;
     const big = (bytes: number) => JSON.stringify({ pad: 'x'.repeat(bytes) });
-    const custodianCases: [string, string][] = [
-      ['/v1/warrants', big(1024 * 1024 + 10)],
-      ['/v1/unseal', big(1024 * 1024 + 10)],
-      ['/v1/partials', big(64 * 1024 * 1024 + 10)],
+    const custodianCases: [string, string, Record<string, string>][] = [
+      ['/v1/warrants', big(1024 * 1024 + 10), {}],
+      ['/v1/unseal', big(1024 * 1024 + 10), {}],
     ];
-    for (const [path, body] of custodianCases) {
-      const r = await fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      expect(r.status, path).toBe(413);
+    for (const [path, body, headers] of custodianCases) {
+      const r = await fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      expect(r.status, `${path} ${r.status === 413 ? "" : await r.text()}`).toBe(413);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('BODY_TOO_LARGE');
     }
+    // POST /v1/partials without the coordinator's call: the body is never read, 401 before any cap
+    // applies (with the call, 413 beyond 64 MB: below).
+    const unsigned = await fetch(`${node.url}/v1/partials`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big(64 * 1024 * 1024 + 10) });
+    expect(unsigned.status).toBe(401);
+    expect(((await unsigned.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
     const witness = await fetch(`${node.url}/witness/v1/add-checkpoint`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'old 0\n' + 'A'.repeat(200 * 1024) });
     expect(witness.status).toBe(413);
     // The coordinator's caps are checked on a fresh cluster below (this one's rate limit is spent).
@@ -96,9 +103,26 @@ describe('coordinator body caps', { timeout: 90_000 }, () => {
       ['/v1/requests/00000000-0000-4000-8000-000000000000/envelopes', 8 * 1024 * 1024 + 10],
     ] as const) {
       const r = await fetch(`${cluster.coordinatorUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.tokens.a}` }, body: big(bytes) });
-      expect(r.status, path).toBe(413);
+      expect(r.status, `${path} ${r.status === 413 ? "" : await r.text()}`).toBe(413);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('BODY_TOO_LARGE');
     }
+    expect(cluster.errors).toEqual([]);
+  });
+
+  it('a custodian reads a partials body only under the coordinator\'s signed call, and caps it at 64 MB: 413 BODY_TOO_LARGE', async () => {
+    const node = cluster.nodes[0]!;
+    // The node needs the registry (hence the log key) in its replica: any appended entry starts a cosigning round.
+    const w = makeWarrant(cluster.court, cluster.investigators.a);
+    expect((await api(cluster.coordinatorUrl, 'POST', '/v1/warrants', w, cluster.tokens.a)).status).toBe(201);
+    await waitFor('the node to cosign a checkpoint', async () => ((await api(node.url, 'GET', '/witness/v1/checkpoint')).status === 200 ? true : undefined));
+    const call = partialsCallHeader(
+      { custodian: node.index, requestId: randomUUID(), envelopeCount: 1, envelopeSetRoot: '00'.repeat(32), issuedAt: Math.floor(Date.now() / 1000) },
+      cluster.log.secretKey,
+    );
+    const body = JSON.stringify({ pad: 'x'.repeat(64 * 1024 * 1024 + 10) });
+    const r = await fetch(`${node.url}/v1/partials`, { method: 'POST', headers: { 'content-type': 'application/json', [PARTIALS_CALL_HEADER]: call }, body });
+    expect(r.status, r.status === 413 ? '' : await r.text()).toBe(413);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('BODY_TOO_LARGE');
     expect(cluster.errors).toEqual([]);
   });
 });

@@ -8,8 +8,9 @@
  *   view against the honest witnesses' public checkpoints;
  * - withholds entries (claims entries it does not serve, or serves other
  *   bytes): witnesses refuse to cosign;
- * - asks for partials of a request no cosigned checkpoint holds:
- *   REQUEST_NOT_LOGGED.
+ * - asks for partials of a request no cosigned checkpoint holds, with calls
+ *   correctly signed by the log key: REQUEST_NOT_LOGGED (and, once it is
+ *   logged, anyone without the log key still gets 401).
  * And a custodian that returns bad partials is blamed, its misbehavior logged,
  * the request still completes, and the auditor accepts the evidence.
  * Each case runs several times with fresh keys, warrants and envelopes.
@@ -22,13 +23,13 @@ import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bytesToBase64, hexToBytes } from '@custodes/shared/crypto';
 import { cosignCheckpoint, MemoryTree, signCheckpoint } from '@custodes/shared/log';
-import { canonicalBytes } from '@custodes/shared/records';
+import { canonicalBytes, PARTIALS_CALL_HEADER } from '@custodes/shared/records';
 import type { LogEntry } from '@custodes/shared/records';
 import { closeServer, listen } from '@custodes/shared/service';
 import { verifyLog, watchLog } from '@custodes/auditor';
 import { createCustodian, initCustodian } from '@custodes/custodian';
 import type { Custodian } from '@custodes/custodian';
-import { approval, buildWorld, call, coverSheet, decryptionRequest, inScope, keyFile, makeEnvelopes, makeWarrant, NOW, ORIGIN } from '../custodian/fixture';
+import { approval, buildWorld, call, callHeader, coverSheet, decryptionRequest, inScope, keyFile, makeEnvelopes, makeWarrant, NOW, ORIGIN } from '../custodian/fixture';
 import type { World } from '../custodian/fixture';
 import { approvedWarrant, finished, logEntries, seal, startCluster, subjectLabel, submitRequest } from '../coordinator/helpers/cluster';
 
@@ -287,10 +288,16 @@ describe('a coordinator that asks for partials of an unlogged request', { timeou
         }
         const { envelopes } = makeEnvelopes(world, Array.from({ length: 1 + Math.floor(Math.random() * 3) }, (_, k) => inScope(k)));
         const request = decryptionRequest(world, w.warrant.id, envelopes);
-        const ask = (url: string) => call(`${url}/v1/partials`, { json: { requestId: request.requestId, envelopes } });
+        // The liar holds the real log key, so its calls are correctly signed (docs/SERVICES.md, Call
+        // authorisation): the refusal must come from the replica, not from the call check.
+        const ask = (n: { index: number; url: string }) =>
+          call(`${n.url}/v1/partials`, {
+            json: { requestId: request.requestId, envelopes },
+            headers: { [PARTIALS_CALL_HEADER]: callHeader(world, n.index, request.requestId, envelopes) },
+          });
         // Never logged.
         for (const n of nodes) {
-          const r = await ask(n.url);
+          const r = await ask(n);
           expect(r.status, r.text).toBe(409);
           expect(r.json.error.code).toBe('REQUEST_NOT_LOGGED');
         }
@@ -301,17 +308,24 @@ describe('a coordinator that asks for partials of an unlogged request', { timeou
         liar.serving = 'b';
         for (const n of nodes) {
           expect((await call(`${n.url}/witness/v1/add-checkpoint`, { text: liar.addCheckpointBody('b', 5) })).status).not.toBe(200);
-          const r = await ask(n.url);
+          const r = await ask(n);
           expect(r.json.error.code).toBe('REQUEST_NOT_LOGGED');
         }
         // Appended to the real view but not yet in a cosigned checkpoint.
         liar.serving = 'a';
         liar.append('a', request);
-        for (const n of nodes) expect((await ask(n.url)).json.error.code).toBe('REQUEST_NOT_LOGGED');
+        for (const n of nodes) expect((await ask(n)).json.error.code).toBe('REQUEST_NOT_LOGGED');
         // Cosigned: now it is served (the control).
         for (const n of nodes) {
           expect((await call(`${n.url}/witness/v1/add-checkpoint`, { text: liar.addCheckpointBody('a', 5) })).status).toBe(200);
-          const r = await ask(n.url);
+          // Logged and approved, but whoever holds the envelopes without the log key gets nothing.
+          const stranger = await call(`${n.url}/v1/partials`, {
+            json: { requestId: request.requestId, envelopes },
+            headers: { [PARTIALS_CALL_HEADER]: callHeader(world, n.index, request.requestId, envelopes, {}, world.agency.investigator.secretKey) },
+          });
+          expect(stranger.status, stranger.text).toBe(401);
+          expect((await call(`${n.url}/v1/partials`, { json: { requestId: request.requestId, envelopes } })).json.error.code).toBe('UNAUTHENTICATED');
+          const r = await ask(n);
           expect(r.status, r.text).toBe(200);
           expect(r.json.partials).toHaveLength(envelopes.length);
         }

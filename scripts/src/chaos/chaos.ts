@@ -57,8 +57,9 @@ async function job(c: ProcessCluster, envelopesPer: number, deadline: number, ac
   if (intake.status !== 201 && intake.status !== 200) throw new Error(`warrant intake ${intake.status} ${intake.text}`);
   acks.warrants.add(w.warrant.id);
   // Wait for every custodian's approval (up to 60 s after quorum): the coordinator asks only logged approvers
-  // and fails a request with NOT_ENOUGH_CUSTODIANS when fewer than t of them answer, so with exactly t
-  // approvals one killed approver would fail the request by design (docs/SERVICES.md), not by a crash.
+  // and fails a request with NOT_ENOUGH_CUSTODIANS when fewer than t of them answer by its partials deadline
+  // (partialsDeadlineMs, docs/SERVICES.md), so with exactly t approvals an approver killed for longer than
+  // that would fail the request by design, not by a crash.
   let approvedAt = 0;
   for (;;) {
     const s = await robustCall(url, 'GET', `/v1/warrants/${w.warrant.id}`, undefined, c.token, deadline, onRetry);

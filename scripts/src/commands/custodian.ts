@@ -73,7 +73,8 @@ export function registerCustodianCommands(program: Command): void {
     .option('--host <host>', 'bind address', process.env.CUSTODES_HOST ?? '127.0.0.1')
     .option('--policy <file>', 'auto-approval policy JSON (overrides the one stored at init)')
     .option('--rate <envelopes>', 'envelopes released per agency per minute', intOption('rate'))
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number }) => {
+    .option('--call-window <seconds>', "freshness window of the coordinator's signed partials call (default 120)", intOption('call-window'))
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number }) => {
       const service = createCustodian({
         dataDir: opts.data,
         coordinatorUrl: opts.coordinator,
@@ -81,6 +82,7 @@ export function registerCustodianCommands(program: Command): void {
         host: opts.host,
         ...(opts.policy ? { policyFile: opts.policy } : {}),
         ...(opts.rate ? { rateLimit: { envelopesPerMinute: opts.rate } } : {}),
+        ...(opts.callWindow !== undefined ? { callWindowSeconds: opts.callWindow } : {}),
       });
       await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}`);
     });

@@ -15,7 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { verifyLog } from '@custodes/auditor';
-import { signRecord } from '@custodes/shared/records';
+import { parseEnvelope } from '@custodes/shared/crypto';
+import { envelopeSetRoot, PARTIALS_CALL_HEADER, partialsCallHeader, signRecord } from '@custodes/shared/records';
 import {
   api,
   decryptFlow,
@@ -44,6 +45,12 @@ export interface FuzzRequest {
   /** 'valid': a real credential; 'bad': none or a wrong one; 'none': the route takes none. */
   auth: 'valid' | 'bad' | 'none';
   authorization?: string;
+  /**
+   * POST /v1/partials: the `Custodes-Call` header to send, signed at send time
+   * (it must be fresh) for this custodian by the log key ('log', a valid call),
+   * by an investigator's key ('forged'), or left out ('none').
+   */
+  call?: { custodian: number; signer: 'log' | 'forged' | 'none' };
   /** How the body was made (for the report). */
   kind: string;
   /** The body must be refused with 413. */
@@ -60,7 +67,8 @@ interface Template {
   query?: fc.Arbitrary<string>;
   body?: unknown;
   text?: fc.Arbitrary<string>;
-  auth: 'investigator' | 'operator' | 'none';
+  /** 'coordinator-call': the coordinator's signed call authorisation (docs/SERVICES.md, Call authorisation). */
+  auth: 'investigator' | 'operator' | 'coordinator-call' | 'none';
   /** Never send the valid credential (e.g. POST /v1/seal would seal the node). */
   noValidAuth?: boolean;
   /** Body cap of this route in bytes (for oversize bodies). */
@@ -205,7 +213,7 @@ function templates(seed: Seed): Template[] {
     custodian({ endpoint: 'POST /witness/v1/add-checkpoint', method: 'POST', path: '/witness/v1/add-checkpoint', text: witnessText, auth: 'none', limit: 128 * 1024, weight: 6 }),
     custodian({ endpoint: 'GET /witness/v1/checkpoint', method: 'GET', path: '/witness/v1/checkpoint', auth: 'none', weight: 1 }),
     custodian({ endpoint: 'POST /v1/warrants', method: 'POST', path: '/v1/warrants', body: flow.warrant, auth: 'none', weight: 4 }),
-    custodian({ endpoint: 'POST /v1/partials', method: 'POST', path: '/v1/partials', body: { requestId: flow.requestId, envelopes }, auth: 'none', limit: 64 * MB, weight: 5 }),
+    custodian({ endpoint: 'POST /v1/partials', method: 'POST', path: '/v1/partials', body: { requestId: flow.requestId, envelopes }, auth: 'coordinator-call', limit: 64 * MB, weight: 5 }),
     custodian({ endpoint: 'GET /v1/operator/queue', method: 'GET', path: '/v1/operator/queue', auth: 'operator', weight: 1 }),
     custodian({ endpoint: 'GET /v1/operator/warrants/:id', method: 'GET', path: '/v1/operator/warrants/:id', ids: [warrantId], auth: 'operator', weight: 1 }),
     custodian({ endpoint: 'POST /v1/operator/warrants/:id/approve', method: 'POST', path: '/v1/operator/warrants/:id/approve', ids: [warrantId], body: { reason: 'ok' }, auth: 'operator', weight: 3 }),
@@ -251,10 +259,13 @@ function requestFor(t: Template, seed: Seed): fc.Arbitrary<FuzzRequest> {
     const path = t.path.replace(':id', idValue) + q;
     let authorization: string | undefined;
     let auth: FuzzRequest['auth'] = t.auth === 'none' ? 'none' : authMode;
+    let callFor: FuzzRequest['call'];
     if (t.auth === 'investigator') authorization = authMode === 'valid' ? `Bearer ${seed.cluster.tokens.a}` : bad;
+    else if (t.auth === 'coordinator-call') callFor = { custodian: nodes[i - 1]!.index, signer: authMode === 'valid' ? 'log' : lowerMethod ? 'forged' : 'none' };
     else if (t.auth === 'operator') authorization = authMode === 'valid' ? `Bearer ${nodes[i - 1]!.operatorToken}` : bad;
     else if (bad !== undefined && lowerMethod) authorization = bad;
     if (t.auth !== 'none' && authMode === 'bad' && authorization === undefined) auth = 'bad';
+    if (callFor) auth = callFor.signer === 'log' ? 'valid' : 'bad';
     return {
       service,
       endpoint: `${t.service} ${t.endpoint}`,
@@ -263,6 +274,7 @@ function requestFor(t: Template, seed: Seed): fc.Arbitrary<FuzzRequest> {
       auth,
       kind: b.kind,
       ...(authorization !== undefined ? { authorization } : {}),
+      ...(callFor ? { call: callFor } : {}),
       ...(b.body !== undefined ? { body: b.body } : {}),
       ...(b.type !== undefined ? { contentType: b.type } : {}),
       ...(b.oversize ? { oversize: true } : {}),
@@ -413,6 +425,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const sizeBefore = seed.entries.length;
     const leavesBefore = await fetchLeaves(url, sizeBefore);
     const arb = requestArbitrary(seed);
+    const seedRoot = envelopeSetRoot(seed.flow.envelopes.map((e) => parseEnvelope(e).id));
     const baseUrl = (service: string) => (service === 'coordinator' ? url : cluster.nodes[Number(service.split('-')[1]) - 1]!.url);
 
     const statuses: Record<string, number> = {};
@@ -437,6 +450,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       const headers: Record<string, string> = {};
       if (r.contentType !== undefined && r.contentType !== '') headers['content-type'] = r.contentType;
       if (r.authorization !== undefined) headers.authorization = r.authorization;
+      if (r.call && r.call.signer !== 'none') {
+        // Signed for the seeded request and its envelopes, now; the body may be mutated (CALL_MISMATCH).
+        const key = r.call.signer === 'log' ? cluster.log.secretKey : cluster.investigators.a.secretKey;
+        headers[PARTIALS_CALL_HEADER] = partialsCallHeader({ custodian: r.call.custodian, requestId: seed.flow.requestId, envelopeCount: seed.flow.envelopes.length, envelopeSetRoot: seedRoot, issuedAt: Math.floor(Date.now() / 1000) }, key);
+      }
       let status: number | undefined;
       let text = '';
       const t0 = performance.now();

@@ -20,6 +20,13 @@ export interface CoordinatorConfig {
   cosignTimeoutMs?: number;
   /** Timeout of one `POST /v1/partials` call (default 60 000 ms). */
   partialsTimeoutMs?: number;
+  /**
+   * How long a request keeps re-asking approving custodians that cannot answer
+   * (unreachable, sealed, replica behind) before it fails with
+   * NOT_ENOUGH_CUSTODIANS (default 120 000 ms; counted from when this process
+   * starts releasing the request, so a restart starts it again).
+   */
+  partialsDeadlineMs?: number;
   /** Timeout of one warrant delivery (default 10 000 ms). */
   deliveryTimeoutMs?: number;
   /** Calls to custodians in flight at once, per fan-out (default 8). */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import express from 'express';
 import pino from 'pino';
 import type { Logger } from 'pino';
-import { RegistryEntrySchema } from '@custodes/shared/records';
+import { partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
 import { explorerRouter, reportRouter } from '@custodes/web';
 import { closeServer, listen, notFound, rateLimit } from '@custodes/shared/service';
 import { coordinatorErrors } from './api/errors';
@@ -96,6 +96,11 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     retentionSeconds: config.retentionSeconds ?? 86_400,
     timeoutMs: config.partialsTimeoutMs ?? 60_000,
     retries: 2,
+    deadlineMs: config.partialsDeadlineMs ?? 120_000,
+    // Each partials call is authorised by the log key (docs/SERVICES.md, Call
+    // authorisation), the key custodians already trust for checkpoints. The key
+    // stays in this closure; only signatures leave it.
+    signCall: (call) => partialsCallHeader({ ...call, issuedAt: now() }, config.logSecretKey),
     concurrency,
     logger,
   });

@@ -19,6 +19,8 @@ export interface Context {
   readonly nowMs: () => number;
   /** Per-agency release cap, envelopes per minute (rule j). */
   readonly envelopesPerMinute: number;
+  /** How far a partials call's `issuedAt` may be from this node's clock, seconds (docs/SERVICES.md). */
+  readonly callWindowSeconds: number;
 }
 
 export const nowSeconds = (ctx: Context): number => Math.floor(ctx.nowMs() / 1000);

@@ -38,6 +38,11 @@ export interface CustodianConfig {
   policyFile?: string;
   /** Rule (j): envelopes released per agency per minute (default 10 000). */
   rateLimit?: { envelopesPerMinute?: number };
+  /**
+   * Freshness window of the coordinator's signed partials call: `issuedAt` may
+   * be at most this many seconds before or after this node's clock (default 120).
+   */
+  callWindowSeconds?: number;
   /** HTTP requests per client IP per minute, before any body is read (default 6 000, as the coordinator). */
   requestsPerMinute?: number;
   logger?: Logger;
@@ -63,6 +68,9 @@ const mapErrors: ErrorRequestHandler = (err, _req, _res, next) => {
 
 export function createCustodian(config: CustodianConfig): Custodian {
   const log = config.logger ?? createLogger(config.logLevel);
+  if (config.callWindowSeconds !== undefined && !(Number.isFinite(config.callWindowSeconds) && config.callWindowSeconds >= 0)) {
+    throw new CustodianError('BAD_OPTIONS', 'callWindowSeconds must be a non-negative number');
+  }
   const dbFile = join(config.dataDir, DB_FILE);
   if (!existsSync(dbFile)) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no custodian; run init first`);
   const store = openStore(dbFile);
@@ -99,6 +107,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
     policy,
     nowMs: config.clock ?? Date.now,
     envelopesPerMinute: config.rateLimit?.envelopesPerMinute ?? 10_000,
+    callWindowSeconds: config.callWindowSeconds ?? 120,
   };
   const witness = new Witness(ctx);
 
@@ -107,8 +116,9 @@ export function createCustodian(config: CustodianConfig): Custodian {
   app.set('query parser', 'simple');
   app.use(rateLimit({ windowMs: 60_000, max: config.requestsPerMinute ?? 6000 }));
   const smallJson = express.json({ limit: '1mb', strict: true });
-  const bigJson = express.json({ limit: '64mb', strict: true });
-  app.use((req, res, next) => (req.path === '/v1/partials' ? bigJson : smallJson)(req, res, next));
+  // POST /v1/partials reads its (up to 64 MB) body only after the call authorisation
+  // in its header has been checked (routes/warrants.ts), so it is skipped here.
+  app.use((req, res, next) => (req.path === '/v1/partials' ? next() : smallJson(req, res, next)));
   app.use(healthAndSealRoutes(ctx));
   // The operator console's static pages: before the sealed gate so officers can unseal from it.
   app.use(consoleRouter());

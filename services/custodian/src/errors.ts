@@ -37,6 +37,11 @@ export type CustodianCode =
   | 'BAD_DATES'
   | 'UNKNOWN_WARRANT'
   | 'ALREADY_DECIDED'
+  // release: the coordinator's call authorisation (docs/SERVICES.md, Call authorisation), checked first
+  | 'BAD_CALL_SIGNATURE'
+  | 'WRONG_CUSTODIAN'
+  | 'STALE_CALL'
+  | 'CALL_MISMATCH'
   // release, one per rule (a)–(j)
   | 'REQUEST_NOT_LOGGED'
   | 'WARRANT_INVALID'
@@ -57,6 +62,10 @@ export class CustodianError extends CustodesError<CustodianCode> {}
 export const STATUS: Partial<Record<CustodianCode, number>> = {
   sealed: 503,
   UNAUTHENTICATED: 401,
+  BAD_CALL_SIGNATURE: 401,
+  WRONG_CUSTODIAN: 401,
+  STALE_CALL: 401,
+  CALL_MISMATCH: 401,
   UNKNOWN_LOG: 404,
   BAD_LOG_SIGNATURE: 403,
   OLD_SIZE_MISMATCH: 409,

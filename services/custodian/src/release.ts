@@ -6,7 +6,8 @@
 import { createPartial, parseEnvelope, scopeCovers, verifyBinding } from '@custodes/shared/crypto';
 import type { Partial, ParsedEnvelope } from '@custodes/shared/crypto';
 import { canonicalJson, envelopeSetRoot, partialsRoot, signRecord, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
-import type { ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
+import type { PartialsCall, ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
+import { checkCallBody, checkCallEnvelopes } from './callAuth';
 import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
@@ -27,13 +28,19 @@ function refuse(code: ConstructorParameters<typeof CustodianError>[0], message: 
 }
 
 /**
- * Serves `POST /v1/partials`. Synchronous from the first check to the stored
- * answer, so two calls can never interleave between the cap check and the count.
- * Every outcome is recorded locally.
+ * Serves `POST /v1/partials` for a `call` already authenticated (callAuth.ts).
+ * Synchronous from the first check to the stored answer, so two calls can
+ * never interleave between the cap check and the count. Every outcome is
+ * recorded locally.
  */
-export function releasePartials(ctx: Context, requestId: string, rawEnvelopes: readonly unknown[]): ReleaseAnswer {
+export function releasePartials(ctx: Context, call: PartialsCall, requestId: string, rawEnvelopes: readonly unknown[]): ReleaseAnswer {
+  // The body must be what the coordinator signed: request id and count before
+  // any envelope is parsed, then the ids' root. A repeat of a served request
+  // passes here too, so a stored answer is only ever returned to the coordinator.
+  checkCallBody(ctx, call, requestId, rawEnvelopes.length);
   const envelopes = rawEnvelopes.map((e) => parseEnvelope(e)); // BAD_FORMAT (400) on junk
   const ids = envelopes.map((e) => e.id);
+  checkCallEnvelopes(ctx, call, ids);
   let warrantId: string | null = null;
   try {
     const repeated = ctx.store.served(requestId);

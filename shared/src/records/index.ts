@@ -38,3 +38,15 @@ export {
   type RegistryEpoch,
   type RegistrySignatureVerdict,
 } from './registry';
+export {
+  decodePartialsCall,
+  encodePartialsCall,
+  PARTIALS_CALL_HEADER,
+  PARTIALS_CALL_KIND,
+  partialsCallHeader,
+  PartialsCallSchema,
+  signPartialsCall,
+  verifyPartialsCall,
+  type PartialsCall,
+  type PartialsCallBody,
+} from './call';

@@ -11,6 +11,8 @@ export interface RequestOptions {
   /** Raw text body (sent as text/plain) instead of JSON. */
   text?: string;
   token?: string;
+  /** Extra request headers; a function is called again for every attempt (e.g. a freshly signed call). */
+  headers?: Record<string, string> | (() => Record<string, string>);
   timeoutMs?: number;
   /** Extra attempts for network errors, 429 and 5xx (default 0). */
   retries?: number;
@@ -26,7 +28,8 @@ function transient(err: unknown): boolean {
 }
 
 async function once<T>(url: string, opts: RequestOptions): Promise<T> {
-  const headers: Record<string, string> = {};
+  const extra = typeof opts.headers === 'function' ? opts.headers() : opts.headers;
+  const headers: Record<string, string> = { ...extra };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
   if (opts.text !== undefined) {

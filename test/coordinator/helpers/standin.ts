@@ -16,7 +16,7 @@ import {
   scalarFromBytes,
 } from '@custodes/shared/crypto';
 import { cosignCheckpoint, parseAddCheckpointRequest, parseCheckpoint, parseSignedNote, verifyConsistency } from '@custodes/shared/log';
-import { partialsRoot, signRecord, warrantCommitment } from '@custodes/shared/records';
+import { PARTIALS_CALL_HEADER, partialsRoot, signRecord, warrantCommitment } from '@custodes/shared/records';
 import type { ApprovalEntry, PartialRecord, ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
 import { closeServer, listen, requestJson } from '@custodes/shared/service';
 
@@ -47,6 +47,8 @@ export class StandInCustodian {
   readonly warrants = new Map<string, { warrant: SignedWarrant; salt: string }>();
   readonly served = new Map<string, unknown>();
   partialCalls = 0;
+  /** The `Custodes-Call` header of every `POST /v1/partials` (undefined when absent), with the body's request id. */
+  readonly calls: { requestId: string; header: string | undefined }[] = [];
   /** While set, `POST /v1/partials` waits for it (to stop the coordinator mid-request). */
   hold: Promise<void> | null = null;
 
@@ -106,6 +108,7 @@ export class StandInCustodian {
       this.partialCalls++;
       if (this.hold) await this.hold;
       const { requestId, envelopes } = req.body as { requestId: string; envelopes: unknown[] };
+      this.calls.push({ requestId, header: req.get(PARTIALS_CALL_HEADER) });
       if (this.opts.behaviour === 'refuse') {
         res.status(403).json({ error: { code: 'NOT_APPROVED_BY_ME', message: 'refused' } });
         return;

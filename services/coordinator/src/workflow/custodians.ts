@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import { HttpError, requestJson } from '@custodes/shared/service';
-import { PartialSchema, ReleaseEntrySchema } from '@custodes/shared/records';
-import type { EnvelopeRecord, PartialRecord, ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
+import { PARTIALS_CALL_HEADER, PartialSchema, ReleaseEntrySchema } from '@custodes/shared/records';
+import type { EnvelopeRecord, PartialRecord, PartialsCallBody, ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
 
 export type AddCheckpointAnswer =
   | { kind: 'cosigned'; line: string }
@@ -51,15 +51,31 @@ export interface PartialsAnswer {
   release: ReleaseEntry;
 }
 
-/** POST /v1/partials; retries transient failures. Refusals throw HttpError with the custodian's code. */
+/**
+ * Signs the authorisation of one partials call for the custodian it names
+ * (docs/SERVICES.md, Call authorisation): the value of the `Custodes-Call`
+ * header. Built by the coordinator around its log key, which never leaves it.
+ */
+export type CallSigner = (call: Omit<PartialsCallBody, 'issuedAt'>) => string;
+
+/**
+ * POST /v1/partials to custodian `index`, authorised by a call signed for that
+ * index, this request and these envelopes (re-signed on every attempt, so a
+ * retry is never stale); retries transient failures. Refusals throw HttpError
+ * with the custodian's code.
+ */
 export async function fetchPartials(
   url: string,
+  index: number,
   requestId: string,
   envelopes: readonly EnvelopeRecord[],
+  envelopeSetRoot: string,
+  sign: CallSigner,
   timeoutMs: number,
   retries: number,
 ): Promise<PartialsAnswer> {
-  const raw = await requestJson<unknown>(`${url}/v1/partials`, { body: { requestId, envelopes }, timeoutMs, retries });
+  const headers = () => ({ [PARTIALS_CALL_HEADER]: sign({ custodian: index, requestId, envelopeCount: envelopes.length, envelopeSetRoot }) });
+  const raw = await requestJson<unknown>(`${url}/v1/partials`, { body: { requestId, envelopes }, headers, timeoutMs, retries });
   const r = PartialsAnswerSchema.safeParse(raw);
   if (!r.success) throw new HttpError(502, 'BAD_UPSTREAM', 'the custodian answered a malformed release');
   return { custodian: r.data.custodian, partials: r.data.partials, release: r.data.release };

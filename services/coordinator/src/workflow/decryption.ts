@@ -11,7 +11,7 @@
  */
 import { parseEnvelope } from '@custodes/shared/crypto';
 import type { ParsedEnvelope } from '@custodes/shared/crypto';
-import { EnvelopeSchema, partialsRoot } from '@custodes/shared/records';
+import { envelopeSetRoot, EnvelopeSchema, partialsRoot } from '@custodes/shared/records';
 import type { PartialRecord } from '@custodes/shared/records';
 import { HttpError } from '@custodes/shared/service';
 import type { Logger } from 'pino';
@@ -24,7 +24,7 @@ import type { Ledger } from '../ledger';
 import type { Repository, RequestRow } from '../repo/repository';
 import type { Cosigner } from './cosigner';
 import { fetchPartials, mapLimit } from './custodians';
-import type { PartialsAnswer } from './custodians';
+import type { CallSigner, PartialsAnswer } from './custodians';
 
 export interface DecryptionDeps {
   repo: Repository;
@@ -36,8 +36,39 @@ export interface DecryptionDeps {
   retentionSeconds: number;
   timeoutMs: number;
   retries: number;
+  /**
+   * How long, in ms, #release keeps re-asking approvers that could not answer
+   * (unreachable, sealed, lagging) before the request fails with
+   * NOT_ENOUGH_CUSTODIANS; counted from when this process starts releasing it.
+   */
+  deadlineMs: number;
+  /** First pause between rounds of re-asking, ms; doubles up to 10 s (default 500). */
+  retryBaseMs?: number;
+  /** Signs the `Custodes-Call` authorisation of each partials call with the log key. */
+  signCall: CallSigner;
   concurrency: number;
   logger: Logger;
+}
+
+/** What one custodian's partials call came to. */
+type AskOutcome =
+  | { kind: 'served'; answer: PartialsAnswer }
+  /** Could not answer now (network, 5xx, sealed, rate-limited, replica lagging): ask again later. */
+  | { kind: 'retry' }
+  /** Refused for good or answered something invalid: not asked again for this request. */
+  | { kind: 'refused' };
+
+/**
+ * Refusals that waiting can turn into an answer: a custodian whose replica lags
+ * behind the cosigned checkpoint (REQUEST_NOT_LOGGED, or NO_QUORUM while the
+ * approvals are not yet in its replica), one rate-limited, sealed or failing
+ * (429, 5xx), or unreachable. Everything else (expired, revoked, out of scope,
+ * its own denial, a call it will not accept) is final.
+ */
+function retryable(err: unknown): boolean {
+  if (!(err instanceof HttpError)) return true; // network error or timeout
+  if (err.status >= 500 || err.status === 429) return true;
+  return err.code === 'REQUEST_NOT_LOGGED' || err.code === 'NO_QUORUM';
 }
 
 /** A failure that ends a request: its code and message are shown to the investigator. */
@@ -50,6 +81,8 @@ class RequestFailure extends Error {
 }
 
 class Closing extends Error {}
+
+const RETRY_MAX_MS = 10_000;
 
 export class DecryptionWorkflow {
   readonly #d: DecryptionDeps;
@@ -140,6 +173,14 @@ export class DecryptionWorkflow {
    * and a release costs each custodian a BIP340 check and a DLEQ proof per
    * envelope, so the others are asked only if fewer than t serve, or later if
    * a partial fails its proof (#combine). `unasked` are those left.
+   *
+   * An approver that cannot answer right now (restarting, sealed, its replica
+   * behind) is asked again, with backoff, until `deadlineMs` has passed: with
+   * exactly t approvers, one brief outage must not fail the request. Only
+   * then, or when every approver left has refused for good, does it fail with
+   * NOT_ENOUGH_CUSTODIANS. The state stays `releasing` meanwhile; after a
+   * restart the workflow resumes here and asks again (a custodian repeats the
+   * stored answer for a request it served; releases are logged once by key).
    */
   async #release(req: RequestRow): Promise<{ answers: Map<number, PartialsAnswer>; unasked: number[] }> {
     const { repo, logger } = this.#d;
@@ -151,11 +192,28 @@ export class DecryptionWorkflow {
       .map((d) => d.custodian)
       .sort((a, b) => a - b);
     const answers = new Map<number, PartialsAnswer>();
+    const deadline = Date.now() + this.#d.deadlineMs;
+    /** Asked, could not answer yet: asked again after a pause. */
+    let waiting: number[] = [];
     let next = 0;
-    while (answers.size < registry.threshold && next < approvers.length && !this.#closed) {
-      const batch = approvers.slice(next, next + registry.threshold - answers.size);
-      next += batch.length;
-      await this.#askAll(req, batch, envelopes, answers);
+    let pause = this.#d.retryBaseMs ?? 500;
+    for (;;) {
+      while (answers.size < registry.threshold && next < approvers.length && !this.#closed) {
+        const batch = approvers.slice(next, next + registry.threshold - answers.size);
+        next += batch.length;
+        waiting.push(...(await this.#askAll(req, batch, envelopes, answers)));
+      }
+      this.#step();
+      if (answers.size >= registry.threshold || waiting.length === 0) break;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      logger.info({ requestId: req.id, waiting, released: answers.size, threshold: registry.threshold }, 'approvers unavailable; asking again');
+      await this.#sleep(Math.min(pause, left));
+      this.#step();
+      pause = Math.min(pause * 2, RETRY_MAX_MS);
+      const again = waiting;
+      waiting = [];
+      waiting.push(...(await this.#askAll(req, again, envelopes, answers)));
     }
     this.#step();
     if (answers.size < registry.threshold) {
@@ -172,23 +230,39 @@ export class DecryptionWorkflow {
     return this.#d.repo.envelopes(req.id).map((e) => EnvelopeSchema.parse(JSON.parse(e.envelopeJson)));
   }
 
-  /** Asks each of `indices` in parallel; every answer is logged as a release and added to `answers`. */
-  async #askAll(req: RequestRow, indices: readonly number[], envelopes: readonly unknown[], answers: Map<number, PartialsAnswer>): Promise<void> {
-    await mapLimit(indices, this.#d.concurrency, async (index) => {
-      const answer = await this.#ask(req, index, envelopes);
-      if (!answer || this.#closed) return;
-      answers.set(index, answer);
-      this.#d.ledger.appendOnce(entryKey.release(req.id, index), answer.release);
-    });
+  /** A pause that ends early when the workflow closes. */
+  async #sleep(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!this.#closed && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(100, end - Date.now())).unref());
   }
 
-  /** One custodian's partials, checked against its signed release; null if it cannot serve. */
-  async #ask(req: RequestRow, index: number, envelopes: readonly unknown[]): Promise<PartialsAnswer | null> {
+  /**
+   * Asks each of `indices` in parallel; every answer is logged as a release and
+   * added to `answers`. Returns those that could not answer but may later.
+   */
+  async #askAll(req: RequestRow, indices: readonly number[], envelopes: readonly unknown[], answers: Map<number, PartialsAnswer>): Promise<number[]> {
+    const later: number[] = [];
+    await mapLimit(indices, this.#d.concurrency, async (index) => {
+      const outcome = await this.#ask(req, index, envelopes);
+      if (this.#closed) return;
+      if (outcome.kind === 'retry') later.push(index);
+      if (outcome.kind !== 'served') return;
+      answers.set(index, outcome.answer);
+      this.#d.ledger.appendOnce(entryKey.release(req.id, index), outcome.answer.release);
+    });
+    return later.sort((a, b) => a - b);
+  }
+
+  /** One custodian's partials, checked against its signed release. */
+  async #ask(req: RequestRow, index: number, envelopes: readonly unknown[]): Promise<AskOutcome> {
     const { logger } = this.#d;
     const registry = this.#d.registry();
+    // The call is authorised for exactly these envelopes, in the order sent (docs/SERVICES.md, Call authorisation).
+    const root = envelopeSetRoot(this.#d.repo.envelopeIds(req.id));
+    let lastRetryable = false;
     for (let attempt = 0; attempt < 3 && !this.#closed; attempt++) {
       try {
-        const a = await fetchPartials(this.#d.custodianUrl(index), req.id, envelopes as never, this.#d.timeoutMs, this.#d.retries);
+        const a = await fetchPartials(this.#d.custodianUrl(index), index, req.id, envelopes as never, root, this.#d.signCall, this.#d.timeoutMs, this.#d.retries);
         const r = a.release;
         const consistent =
           a.custodian === index &&
@@ -200,17 +274,18 @@ export class DecryptionWorkflow {
           r.partialsRoot === partialsRoot(a.partials);
         if (!consistent) {
           logger.warn({ requestId: req.id, custodian: index }, 'custodian answer does not match its release; ignored');
-          return null;
+          return { kind: 'refused' };
         }
         checkRelease(r, registry, true);
-        return a;
+        return { kind: 'served', answer: a };
       } catch (err) {
         if (err instanceof CoordinatorError) {
           logger.warn({ requestId: req.id, custodian: index, code: err.code }, 'custodian release is invalid; ignored');
-          return null;
+          return { kind: 'refused' };
         }
         // The custodian's replica lags behind the checkpoint: one more round, then ask again.
         if (err instanceof HttpError && err.code === 'REQUEST_NOT_LOGGED') {
+          lastRetryable = true;
           await this.#d.cosigner.round().catch(() => undefined);
           continue;
         }
@@ -218,10 +293,10 @@ export class DecryptionWorkflow {
           { requestId: req.id, custodian: index, code: err instanceof HttpError ? err.code : 'UNREACHABLE' },
           'custodian did not release partials',
         );
-        return null;
+        return retryable(err) ? { kind: 'retry' } : { kind: 'refused' };
       }
     }
-    return null;
+    return lastRetryable ? { kind: 'retry' } : { kind: 'refused' };
   }
 
   /** Step 6: combine per envelope, blame bad partials, log the outcome, keep plaintexts. */

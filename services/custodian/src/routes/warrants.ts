@@ -1,8 +1,10 @@
 /** `POST /v1/warrants` (coordinator delivers a full warrant) and `POST /v1/partials` (release). */
-import { Router } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
-import { Hex32, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
+import { Hex32, PARTIALS_CALL_HEADER, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
+import type { PartialsCall } from '@custodes/shared/records';
 import { parseBody } from '@custodes/shared/service';
+import { authenticateCall } from '../callAuth';
 import type { Context } from '../context';
 import { releasePartials } from '../release';
 import { receiveWarrant } from '../review';
@@ -17,9 +19,20 @@ export function warrantRoutes(ctx: Context): Router {
     const { warrant, salt } = parseBody(WarrantBody, req.body);
     res.status(202).json(receiveWarrant(ctx, warrant, salt));
   });
-  r.post('/v1/partials', (req, res) => {
-    const { requestId, envelopes } = parseBody(PartialsBody, req.body);
-    res.json(releasePartials(ctx, requestId, envelopes));
-  });
+  // The call authorisation (header) is checked before the body is read: an
+  // unauthenticated caller never gets the node to buffer or parse 64 MB.
+  const bigJson = express.json({ limit: '64mb', strict: true });
+  r.post(
+    '/v1/partials',
+    (req, res, next) => {
+      res.locals.call = authenticateCall(ctx, req.get(PARTIALS_CALL_HEADER));
+      next();
+    },
+    bigJson,
+    (req, res) => {
+      const { requestId, envelopes } = parseBody(PartialsBody, req.body);
+      res.json(releasePartials(ctx, res.locals.call as PartialsCall, requestId, envelopes));
+    },
+  );
   return r;
 }

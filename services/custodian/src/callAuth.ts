@@ -1,0 +1,64 @@
+/**
+ * The coordinator's authorisation of `POST /v1/partials` (docs/SERVICES.md,
+ * Call authorisation; the tag `custodes/v1/partials-call` extends DESIGN.md §6).
+ *
+ * Only the coordinator may collect partials: otherwise anyone holding a logged
+ * request's envelopes could combine t partials themselves and bypass "plaintexts
+ * to that investigator only" (DESIGN.md §5 step 6). The coordinator signs each
+ * call with its log key, which this node trusts from the registry in its own
+ * replica, as it does for checkpoints (DESIGN.md §4.3). Checked before the body
+ * is read, so an unauthenticated caller costs one header parse and at most one
+ * BIP340 verification.
+ */
+import { decodePartialsCall, envelopeSetRoot, verifyPartialsCall } from '@custodes/shared/records';
+import type { PartialsCall } from '@custodes/shared/records';
+import type { Context } from './context';
+import { nowSeconds } from './context';
+import { CustodianError } from './errors';
+import { currentRegistry } from './replica';
+
+type CallCode = 'UNAUTHENTICATED' | 'BAD_CALL_SIGNATURE' | 'WRONG_CUSTODIAN' | 'STALE_CALL' | 'CALL_MISMATCH';
+
+/** Records a refused call in the release log like any other refusal, then throws (401). */
+function refuseCall(ctx: Context, call: PartialsCall | null, code: CallCode, message: string): never {
+  // The requestId comes from an unauthenticated header when the call is refused; it is kept
+  // only as a hint for the operator. Nothing of the signature is logged.
+  const requestId = call?.requestId ?? null;
+  ctx.store.insertReleaseLog({ requestId, warrantId: null, outcome: 'refused', code, count: call?.envelopeCount ?? 0, time: nowSeconds(ctx) });
+  ctx.log.info({ requestId, code }, 'partials call refused');
+  throw new CustodianError(code, message);
+}
+
+/**
+ * Checks the `Custodes-Call` header value: well-formed, for this node's index,
+ * fresh within ±`callWindowSeconds`, and signed by the registry's log key.
+ * Returns the call, whose requestId and envelopes the body must then match
+ * (`checkCallBody`, `checkCallEnvelopes`).
+ */
+export function authenticateCall(ctx: Context, header: string | undefined): PartialsCall {
+  if (header === undefined || header === '') refuseCall(ctx, null, 'UNAUTHENTICATED', 'POST /v1/partials needs the coordinator\'s signed Custodes-Call header');
+  const call = decodePartialsCall(header);
+  if (!call) refuseCall(ctx, null, 'UNAUTHENTICATED', 'the Custodes-Call header is not base64 of a canonical partials-call record');
+  // Cheap checks first: each costs nothing, the signature costs a BIP340 verification.
+  if (call.custodian !== ctx.node.custodian) refuseCall(ctx, call, 'WRONG_CUSTODIAN', `the call is for custodian ${call.custodian}, this is custodian ${ctx.node.custodian}`);
+  const skew = call.issuedAt - nowSeconds(ctx);
+  if (Math.abs(skew) > ctx.callWindowSeconds) {
+    refuseCall(ctx, call, 'STALE_CALL', `the call was issued ${Math.abs(skew)} s ${skew < 0 ? 'ago' : 'ahead'}; at most ${ctx.callWindowSeconds} s is accepted`);
+  }
+  // The log key of the registry this node replicates (the one it checks checkpoints with).
+  const registry = currentRegistry(ctx.store)?.entry;
+  if (!registry) refuseCall(ctx, call, 'UNAUTHENTICATED', 'this node knows no registry yet, so no log key to check the call with');
+  if (!verifyPartialsCall(call, registry.logKey)) refuseCall(ctx, call, 'BAD_CALL_SIGNATURE', "the call is not signed by the registry's log key");
+  return call;
+}
+
+/** The body's request id and envelope count must be the signed ones; checked before any envelope is parsed. */
+export function checkCallBody(ctx: Context, call: PartialsCall, requestId: string, envelopeCount: number): void {
+  if (requestId !== call.requestId) refuseCall(ctx, call, 'CALL_MISMATCH', 'the body names another request than the signed call');
+  if (envelopeCount !== call.envelopeCount) refuseCall(ctx, call, 'CALL_MISMATCH', `the call is signed for ${call.envelopeCount} envelopes, the body has ${envelopeCount}`);
+}
+
+/** The envelope ids, in body order, must hash to the signed envelopeSetRoot. */
+export function checkCallEnvelopes(ctx: Context, call: PartialsCall, envelopeIds: readonly string[]): void {
+  if (envelopeSetRoot(envelopeIds) !== call.envelopeSetRoot) refuseCall(ctx, call, 'CALL_MISMATCH', 'the envelopes do not hash to the envelopeSetRoot of the signed call');
+}
