@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
 import { parseRecord, RegistryEntrySchema } from '@custodes/shared/records';
@@ -68,7 +69,14 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--host <host>', 'bind address', process.env.CUSTODES_HOST ?? '127.0.0.1')
     .option('--custodian-url <index=url>', "override a custodian's registry URL (repeatable)", collectUrl)
     .option('--retention <seconds>', 'how long decrypted results are kept', intOption('retention'), 86_400)
-    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number }) => {
+    .option(
+      '--crypto-workers <n>',
+      'worker threads for envelope screening and combination (0: in-thread)',
+      intOption('crypto-workers'),
+      Number(process.env.CUSTODES_CRYPTO_WORKERS ?? (availableParallelism() > 1 ? 2 : 0)),
+    )
+    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number; cryptoWorkers: number }) => {
+      if (opts.cryptoWorkers < 0) throw new CliError('--crypto-workers must be 0 or more');
       const setup = readCoordinatorSetup(opts.data);
       const service = createCoordinator({
         dataDir: opts.data,
@@ -77,6 +85,7 @@ export function registerCoordinatorCommands(program: Command): void {
         origin: setup.origin,
         logSecretKey: setup.logSecretKey,
         retentionSeconds: opts.retention,
+        cryptoWorkers: opts.cryptoWorkers,
         ...(opts.custodianUrl ? { custodianUrls: opts.custodianUrl } : {}),
       });
       await serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}`);
