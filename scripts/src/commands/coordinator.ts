@@ -76,7 +76,7 @@ export function registerCoordinatorCommands(program: Command): void {
       Number(process.env.CUSTODES_CRYPTO_WORKERS ?? (availableParallelism() > 1 ? 2 : 0)),
     )
     .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number; cryptoWorkers: number }) => {
-      if (opts.cryptoWorkers < 0) throw new CliError('--crypto-workers must be 0 or more');
+      if (!Number.isInteger(opts.cryptoWorkers) || opts.cryptoWorkers < 0) throw new CliError('--crypto-workers must be an integer, 0 or more');
       const setup = readCoordinatorSetup(opts.data);
       const service = createCoordinator({
         dataDir: opts.data,
