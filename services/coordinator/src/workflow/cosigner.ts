@@ -96,6 +96,7 @@ export class Cosigner {
     const logNote = formatSignedNote({ text: parsed.text, signatures: parsed.signatures.filter((s) => s.name === this.#d.origin) });
     const now = Date.now();
     const todo = witnesses.filter((w) => !done.has(w.index) && (this.#backoff.get(w.index)?.until ?? 0) <= now);
+    const cosigned: { index: number; line: string }[] = [];
     await mapLimit(todo, this.#d.concurrency, async (w) => {
       try {
         const line = await this.#ask(w, size, logNote);
@@ -106,11 +107,7 @@ export class Cosigner {
           logger.warn({ custodian: w.index, size }, 'witness returned a cosignature that does not verify');
           return;
         }
-        repo.transaction(() => {
-          store.addCosignature(size, line);
-          repo.setWitnessSize(w.index, size);
-        });
-        done.add(w.index);
+        cosigned.push({ index: w.index, line });
       } catch (err) {
         if (this.#closed) return;
         const failures = (this.#backoff.get(w.index)?.failures ?? 0) + 1;
@@ -119,6 +116,17 @@ export class Cosigner {
         logger.warn({ custodian: w.index, size, retryInMs: waitMs, err: String(err) }, 'witness unreachable');
       }
     });
+    // One transaction (one fsync) for the round's cosignatures rather than one
+    // per witness: the round's result is returned only now either way, and a
+    // commit per witness blocked the event loop five times a round. A
+    // database error fails the round instead of reading as an unreachable witness.
+    if (cosigned.length && !this.#closed) {
+      repo.transaction(() => {
+        store.addCosignatures(size, cosigned.map((c) => c.line));
+        for (const c of cosigned) repo.setWitnessSize(c.index, size);
+      });
+      for (const c of cosigned) done.add(c.index);
+    }
     logger.debug({ size, cosigners: done.size }, 'cosigning round');
     return { size, cosigners: done };
   }
