@@ -4,7 +4,6 @@
  */
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
 import { parseRecord, RegistryEntrySchema } from '@custodes/shared/records';
@@ -71,9 +70,9 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--retention <seconds>', 'how long decrypted results are kept', intOption('retention'), 86_400)
     .option(
       '--crypto-workers <n>',
-      'worker threads for envelope screening and combination (0: in-thread)',
+      'worker threads for envelope screening and combination (0: in-thread; opt-in until measured on an idle machine, BENCHMARKS.md P1)',
       intOption('crypto-workers'),
-      Number(process.env.CUSTODES_CRYPTO_WORKERS ?? (availableParallelism() > 1 ? 2 : 0)),
+      Number(process.env.CUSTODES_CRYPTO_WORKERS ?? 0),
     )
     .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number; cryptoWorkers: number }) => {
       if (!Number.isInteger(opts.cryptoWorkers) || opts.cryptoWorkers < 0) throw new CliError('--crypto-workers must be an integer, 0 or more');
