@@ -12,6 +12,7 @@ import {
   CURVE_ORDER,
   dealShares,
   envelopeId,
+  labelBytes,
   lagrangeCoefficients,
   mulBase,
   parseEnvelope,
@@ -180,6 +181,24 @@ describe('shortcuts on the release path give the reference results (§3.3, §3.4
         expect(partialsRoot(partials)).toBe(reference);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('labelBytes writes exactly canonicalJson(label) for any valid label, plain or with a prototype', () => {
+    const subjectArb = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((x) => x.length <= 256);
+    const odd = fc.constantFrom('"', '\\', '\u0000', '\u001f', '\u007f', '\u2028', '\ud83d\ude00', 'é', '</script>');
+    const arb = fc.record({
+      subject: fc.oneof(subjectArb, fc.array(odd, { minLength: 1, maxLength: 8 }).map((a) => a.join(''))),
+      category: fc.stringMatching(/^[a-z0-9-]{1,64}$/),
+      time: fc.oneof(fc.maxSafeInteger(), fc.integer({ min: -10, max: 10 }), fc.constant(-0)),
+    });
+    fc.assert(
+      fc.property(arb, (label) => {
+        const text = new TextDecoder().decode(labelBytes(label));
+        expect(text).toBe(canonicalJson(label));
+        expect(bytesToHex(labelBytes(Object.assign(Object.create({ extra: 1 }), label)))).toBe(bytesToHex(new TextEncoder().encode(text)));
+      }),
+      { numRuns: 300 },
     );
   });
 
