@@ -36,6 +36,13 @@ export class Cosigner {
   #closed = false;
   #scheduled = false;
   /**
+   * The last note checked by #cosigners and who had verified on it. Rounds
+   * come several times a request (after every append) and mostly find the
+   * same stored note, whose cosignatures would otherwise be BIP340-verified
+   * again each time; the answer depends only on the note text and the witnesses' keys.
+   */
+  #checked: { note: string; keys: string; cosigners: ReadonlySet<number> } | null = null;
+  /**
    * Witnesses that just failed are skipped until `until` (ms), backing off
    * to 30 s, so one unreachable node does not stall every round by a timeout.
    */
@@ -136,10 +143,13 @@ export class Cosigner {
     const latest = this.#d.store.latestCheckpoint();
     const out = new Set<number>();
     if (!latest) return out;
+    const keys = witnesses.map((w) => `${w.index}:${w.name}:${w.signingKey}`).join(' ');
+    if (this.#checked?.note === latest.note && this.#checked.keys === keys) return new Set(this.#checked.cosigners);
     const note = parseSignedNote(latest.note);
     for (const w of witnesses) {
       if (verifyCosignature(note, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) out.add(w.index);
     }
+    this.#checked = { note: latest.note, keys, cosigners: new Set(out) };
     return out;
   }
 
