@@ -101,25 +101,6 @@ describe('bad partials', () => {
   });
 });
 
-describe('with the crypto pool (worker threads)', () => {
-  it('screens and combines on the workers with the same verdicts: blame, misbehavior and plaintexts as in-thread', async () => {
-    cluster = await startCluster({ behaviours: { 2: 'bad-partial' }, config: { cryptoWorkers: 2, cryptoPoolMinBatch: 1 } });
-    expect(cluster.logLines.some((l) => /"workers":2/.test(l) && /crypto pool ready/.test(l))).toBe(true);
-    const { warrant } = await approvedWarrant(cluster);
-    const envelopes = envelopesFor(cluster);
-    const id = await submitRequest(cluster, 'a', warrant.id, envelopes);
-    expect(await finished(cluster, 'a', id)).toMatchObject({ state: 'complete', done: 3, failed: 0 });
-    expect(await plaintexts(cluster, id)).toEqual(texts);
-    const entries = await logEntries(cluster);
-    expectLoggedOnce(entries, id);
-    expect(entries.find((e) => e.type === 'decryption-complete' && e.requestId === id)!.blamed).toEqual([2]);
-    const bad = entries.filter((e) => e.type === 'misbehavior' && e.requestId === id);
-    expect(bad).toHaveLength(1);
-    // The first envelope's partial is the one logged, as in-thread.
-    expect(bad[0]).toMatchObject({ custodian: 2, envelopeId: parseEnvelope(envelopes[0]).id, partial: { index: 2 } });
-  });
-});
-
 describe('restart', () => {
   it('resumes a request after the coordinator stops mid-release, logging nothing twice', async () => {
     cluster = await startCluster();

@@ -68,14 +68,7 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--host <host>', 'bind address', process.env.CUSTODES_HOST ?? '127.0.0.1')
     .option('--custodian-url <index=url>', "override a custodian's registry URL (repeatable)", collectUrl)
     .option('--retention <seconds>', 'how long decrypted results are kept', intOption('retention'), 86_400)
-    .option(
-      '--crypto-workers <n>',
-      'worker threads for envelope screening and combination (0: in-thread; opt-in until measured on an idle machine, BENCHMARKS.md P1)',
-      intOption('crypto-workers'),
-      Number(process.env.CUSTODES_CRYPTO_WORKERS ?? 0),
-    )
-    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number; cryptoWorkers: number }) => {
-      if (!Number.isInteger(opts.cryptoWorkers) || opts.cryptoWorkers < 0) throw new CliError('--crypto-workers must be an integer, 0 or more');
+    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number }) => {
       const setup = readCoordinatorSetup(opts.data);
       const service = createCoordinator({
         dataDir: opts.data,
@@ -84,7 +77,6 @@ export function registerCoordinatorCommands(program: Command): void {
         origin: setup.origin,
         logSecretKey: setup.logSecretKey,
         retentionSeconds: opts.retention,
-        cryptoWorkers: opts.cryptoWorkers,
         ...(opts.custodianUrl ? { custodianUrls: opts.custodianUrl } : {}),
       });
       await serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}`);

@@ -24,14 +24,6 @@ export interface CoordinatorConfig {
   deliveryTimeoutMs?: number;
   /** Calls to custodians in flight at once, per fan-out (default 8). */
   concurrency?: number;
-  /**
-   * Worker threads for per-envelope crypto at intake and combination
-   * (workflow/cryptoPool.ts); 0 (default) runs it in-thread. `start()` waits
-   * for them to load; if they cannot, the work runs in-thread.
-   */
-  cryptoWorkers?: number;
-  /** Batches smaller than this skip the pool (default 32). */
-  cryptoPoolMinBatch?: number;
   /** Requests per client IP per minute (default 6 000). */
   rateLimitPerMinute?: number;
   /** Folder of the auditor's transparency report (`custodes audit report --out`), served at /report/. */

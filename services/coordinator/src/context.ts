@@ -7,7 +7,6 @@ import type { Registry } from './domain/registry';
 import type { Ledger, LogStorePort } from './ledger';
 import type { Repository } from './repo/repository';
 import type { Cosigner } from './workflow/cosigner';
-import type { CryptoPool } from './workflow/cryptoPool';
 import type { DecryptionWorkflow } from './workflow/decryption';
 import type { Delivery } from './workflow/delivery';
 
@@ -23,6 +22,4 @@ export interface Context {
   cosigner: Cosigner;
   delivery: Delivery;
   decryption: DecryptionWorkflow;
-  /** Worker threads for per-envelope crypto, once started (null: in-thread). */
-  pool: () => CryptoPool | null;
 }

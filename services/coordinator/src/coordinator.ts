@@ -28,7 +28,6 @@ import { createLogReadRouter } from './api/logRead';
 import { openLogStore } from './log/index';
 import { Repository } from './repo/repository';
 import { Cosigner } from './workflow/cosigner';
-import { CryptoPool } from './workflow/cryptoPool';
 import { DecryptionWorkflow } from './workflow/decryption';
 import { Delivery } from './workflow/delivery';
 
@@ -87,9 +86,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   // Every fresh entry gets into a published, cosigned checkpoint soon.
   ledger.onAppend = () => cosigner.schedule();
   const delivery = new Delivery({ repo, cosigner, custodianUrl, timeoutMs: config.deliveryTimeoutMs ?? 10_000, concurrency, logger });
-  let pool: CryptoPool | null = null;
   const decryption = new DecryptionWorkflow({
-    pool: () => pool,
     repo,
     ledger,
     cosigner,
@@ -115,7 +112,6 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     cosigner,
     delivery,
     decryption,
-    pool: () => pool,
   };
 
   const app = express();
@@ -163,13 +159,6 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     },
     async start() {
       if (server) throw new Error('already started');
-      if (config.cryptoWorkers) {
-        const p = new CryptoPool({ size: config.cryptoWorkers, minBatch: config.cryptoPoolMinBatch, logger });
-        const ready = await p.ready();
-        if (ready > 0) pool = p;
-        else await p.close();
-        logger.info({ workers: ready, asked: config.cryptoWorkers }, ready ? 'crypto pool ready' : 'crypto pool unavailable; crypto runs in-thread');
-      }
       const host = config.host ?? '127.0.0.1';
       const bound = await listen(app, config.port ?? 0, host);
       server = bound.server;
@@ -186,8 +175,6 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       if (purgeTimer) clearInterval(purgeTimer);
       cosigner.close();
       await Promise.all([delivery.close(), decryption.close()]);
-      await pool?.close();
-      pool = null;
       if (server) await closeServer(server);
       server = null;
       db.close();

@@ -62,9 +62,7 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(
-  opts: { behaviours?: Record<number, StandInOptions['behaviour']>; postReleases?: boolean; config?: Partial<CoordinatorConfig> } = {},
-): Promise<Cluster> {
+export async function startCluster(opts: { behaviours?: Record<number, StandInOptions['behaviour']>; postReleases?: boolean } = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'custodes-coord-'));
   const { groupKey, commitments, shares } = ceremonyFilesPoints(THRESHOLD, TOTAL);
   const custodianKeys = Array.from({ length: TOTAL }, party);
@@ -132,7 +130,6 @@ export async function startCluster(
     cosignTimeoutMs: 2000,
     partialsTimeoutMs: 5000,
     now: () => Math.floor(Date.now() / 1000) + clock.offset,
-    ...opts.config,
   };
   const cluster: Cluster = {
     dir,

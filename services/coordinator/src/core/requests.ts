@@ -10,14 +10,12 @@ import { canonicalJson, SignedWarrantSchema } from '@custodes/shared/records';
 import type { DecryptionRequestEntry } from '@custodes/shared/records';
 import type { Context } from '../context';
 import { entryKey } from '../domain/records';
-import { checkRequestEntry } from '../domain/requests';
+import { checkRequestEntry, screenEnvelope } from '../domain/requests';
 import type { RejectReason } from '../domain/requests';
 import { requireApproved } from '../domain/warrants';
 import type { InvestigatorIdentity } from '../domain/warrants';
 import { fail } from '../errors';
 import type { RequestRow } from '../repo/repository';
-import { screenBatch } from '../workflow/cryptoTasks';
-import type { ScreenTask } from '../workflow/cryptoTasks';
 import { ownWarrant, tally } from './warrants';
 
 /** Envelopes per batch (docs/SERVICES.md). */
@@ -45,7 +43,7 @@ export interface BatchResult {
   rejected: { position: number; reason: RejectReason }[];
 }
 
-/** Envelopes screened in-thread between yields to the event loop (each costs a BIP340 verification). */
+/** Envelopes screened between yields to the event loop (each costs a BIP340 verification). */
 const SCREEN_SLICE = 16;
 
 export async function addEnvelopes(ctx: Context, caller: InvestigatorIdentity, requestId: string, envelopes: readonly unknown[]): Promise<BatchResult> {
@@ -54,36 +52,26 @@ export async function addEnvelopes(ctx: Context, caller: InvestigatorIdentity, r
   const w = ctx.repo.warrant(req.warrantId)!;
   // The coordinator knows the scope only from the full warrant received at intake.
   const scope = SignedWarrantSchema.parse(JSON.parse(w.warrantJson)).scope;
-  const epochs = ctx.registry().entry.epochs.map((e) => e.epoch);
-  // The same input twice in a batch gets the same verdict without a second verification.
-  const texts = envelopes.map((input) => JSON.stringify(input) ?? '');
-  const unique = new Map<string, number>(); // text → index into `items`
-  const items: unknown[] = [];
-  for (let k = 0; k < envelopes.length; k++) {
-    if (!unique.has(texts[k]!)) {
-      unique.set(texts[k]!, items.length);
-      items.push(envelopes[k]);
-    }
-  }
-  const task: ScreenTask = { kind: 'screen', items, scope, epochs };
-  let verdicts = await ctx.pool()?.tryRun(task);
-  if (!verdicts) {
-    verdicts = [];
-    for (let k = 0; k < items.length; k += SCREEN_SLICE) {
-      if (k > 0) await new Promise((r) => setImmediate(r));
-      verdicts.push(...screenBatch({ ...task, items: items.slice(k, k + SCREEN_SLICE) }));
-    }
-  }
+  const registry = ctx.registry();
   const result: BatchResult = { accepted: [], rejected: [] };
   const fresh = new Map<string, string>();
+  // The same input twice in a batch gets the same verdict without a second verification.
+  const verdicts = new Map<string, ReturnType<typeof screenEnvelope>>();
   for (let position = 0; position < envelopes.length; position++) {
-    const s = verdicts[unique.get(texts[position]!)!]!;
+    if (position % SCREEN_SLICE === SCREEN_SLICE - 1) await new Promise((r) => setImmediate(r));
+    const input = envelopes[position];
+    const text = JSON.stringify(input) ?? '';
+    let s = verdicts.get(text);
+    if (!s) {
+      s = screenEnvelope(input, scope, registry);
+      verdicts.set(text, s);
+    }
     if (!s.ok) {
       result.rejected.push({ position, reason: s.reason });
       continue;
     }
-    result.accepted.push(s.id);
-    fresh.set(s.id, s.json);
+    result.accepted.push(s.envelope.id);
+    fresh.set(s.envelope.id, JSON.stringify(s.envelope.envelope));
   }
   // Checked again after the awaits: a submit may have raced this batch.
   ctx.repo.transaction(() => {

@@ -17,7 +17,7 @@ export type RejectReason = 'MALFORMED' | 'BAD_BINDING' | 'OUT_OF_SCOPE' | 'UNKNO
 export type Screened = { ok: true; envelope: ParsedEnvelope } | { ok: false; reason: RejectReason };
 
 /** One envelope (attacker-controlled) against the warrant's scope and the registry's epochs. */
-export function screenEnvelope(input: unknown, scope: Warrant['scope'], epochs: ReadonlySet<number>): Screened {
+export function screenEnvelope(input: unknown, scope: Warrant['scope'], registry: Registry): Screened {
   let env: ParsedEnvelope;
   try {
     env = parseEnvelope(input);
@@ -25,7 +25,7 @@ export function screenEnvelope(input: unknown, scope: Warrant['scope'], epochs: 
     if (err instanceof ProtocolError) return { ok: false, reason: 'MALFORMED' };
     throw err;
   }
-  if (!epochs.has(env.epoch)) return { ok: false, reason: 'UNKNOWN_EPOCH' };
+  if (!registry.epoch(env.epoch)) return { ok: false, reason: 'UNKNOWN_EPOCH' };
   if (!verifyBinding(env)) return { ok: false, reason: 'BAD_BINDING' };
   if (!scopeCovers(scope, env.envelope.label)) return { ok: false, reason: 'OUT_OF_SCOPE' };
   return { ok: true, envelope: env };
@@ -69,35 +69,23 @@ export interface EnvelopeOutcome {
   blamed: { custodian: number; partial: PartialRecord }[];
 }
 
-/** What combination needs of an epoch: its threshold and every X_i (DESIGN.md §3.1). */
-export interface EpochKeys {
-  threshold: number;
-  shares: ReadonlyMap<number, GroupPoint>;
-}
-
-/** The registry's keys for `epoch`, or undefined if it does not know the epoch. */
-export function epochKeys(registry: Registry, epoch: number): EpochKeys | undefined {
-  const e = registry.epoch(epoch);
-  const shares = registry.verificationShares(epoch);
-  return e && shares ? { threshold: e.threshold, shares } : undefined;
-}
-
 /**
  * Opens one envelope from the partials custodians returned for it. `order`
  * lists custodian indices in the order to try them (known-bad ones last, so
- * the fast path rarely has to fall back). `keys` undefined: the epoch is unknown.
+ * the fast path rarely has to fall back).
  */
 export function openEnvelope(
   env: ParsedEnvelope,
   partialsByCustodian: ReadonlyMap<number, PartialRecord>,
   order: readonly number[],
-  keys: EpochKeys | undefined,
+  registry: Registry,
 ): EnvelopeOutcome {
-  if (!keys) return { envelopeId: env.id, plaintext: null, failure: 'UNKNOWN_EPOCH', blamed: [] };
-  const { shares } = keys;
+  const epoch = registry.epoch(env.epoch);
+  const shares = registry.verificationShares(env.epoch);
+  if (!epoch || !shares) return { envelopeId: env.id, plaintext: null, failure: 'UNKNOWN_EPOCH', blamed: [] };
   const partials = order.map((i) => partialsByCustodian.get(i)).filter((p): p is PartialRecord => p !== undefined);
   try {
-    const r = combineAndOpen(env, partials, keys.threshold, shares);
+    const r = combineAndOpen(env, partials, epoch.threshold, shares);
     r.key.fill(0);
     return { envelopeId: env.id, plaintext: r.plaintext, failure: null, blamed: blamedPartials(r.blamed, partialsByCustodian) };
   } catch (err) {

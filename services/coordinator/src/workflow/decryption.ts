@@ -17,21 +17,16 @@ import { HttpError } from '@custodes/shared/service';
 import type { Logger } from 'pino';
 import { checkRelease, entryKey } from '../domain/records';
 import type { Registry } from '../domain/registry';
-import { epochKeys, misbehaviorEntry, openEnvelope } from '../domain/requests';
-import type { EnvelopeOutcome, EpochKeys } from '../domain/requests';
+import { misbehaviorEntry, openEnvelope } from '../domain/requests';
+import type { EnvelopeOutcome } from '../domain/requests';
 import { CoordinatorError } from '../errors';
 import type { Ledger } from '../ledger';
 import type { Repository, RequestRow } from '../repo/repository';
 import type { Cosigner } from './cosigner';
-import type { CryptoPool } from './cryptoPool';
-import { wireEpochKeys } from './cryptoTasks';
-import type { OpenVerdict, WireEpochKeys } from './cryptoTasks';
 import { fetchPartials, mapLimit } from './custodians';
 import type { PartialsAnswer } from './custodians';
 
 export interface DecryptionDeps {
-  /** Worker threads for combination, once started (null: in-thread). */
-  pool: () => CryptoPool | null;
   repo: Repository;
   ledger: Ledger;
   cosigner: Cosigner;
@@ -248,27 +243,11 @@ export class DecryptionWorkflow {
     const order = [...answers.keys()].sort((a, b) => a - b);
     const progress = { done: 0, failed: 0 };
     this.#progress.set(req.id, progress);
-    const keys = new Map<number, EpochKeys | undefined>();
-    const keysOf = (epoch: number) => {
-      if (!keys.has(epoch)) keys.set(epoch, epochKeys(registry, epoch));
-      return keys.get(epoch);
-    };
-    // First pass on the crypto pool when there is one: every envelope with the
-    // answers at hand, in the initial order. The loop below takes those
-    // outcomes as they are, except that it redoes (in-thread, as without the
-    // pool) any that lacked partials once reserve custodians have answered.
-    const pooled = await this.#poolOpen(envelopes, answers, order, keysOf);
-    this.#step();
-    const answered = answers.size;
     for (let position = 0; position < envelopes.length; position++) {
       const env = envelopes[position]!;
       const partials = new Map<number, PartialRecord>();
       for (const [i, a] of answers) partials.set(i, a.partials[position]!);
-      const early = pooled?.[position];
-      let outcome =
-        early && !(early.failure === 'NOT_ENOUGH_PARTIALS' && answers.size > answered)
-          ? { ...early, blamed: early.blamed.flatMap((i) => (partials.has(i) ? [{ custodian: i, partial: partials.get(i)! }] : [])) }
-          : openEnvelope(env, partials, order, keysOf(env.epoch));
+      let outcome = openEnvelope(env, partials, order, registry);
       if (outcome.failure === 'NOT_ENOUGH_PARTIALS' && unasked.length) {
         // A bad partial among the first t: now ask the custodians held in reserve, once.
         const before = answers.size;
@@ -277,7 +256,7 @@ export class DecryptionWorkflow {
         for (const i of [...answers.keys()].sort((a, b) => a - b)) if (!order.includes(i)) order.push(i);
         if (answers.size > before) {
           for (const [i, a] of answers) partials.set(i, a.partials[position]!);
-          outcome = openEnvelope(env, partials, order, keysOf(env.epoch));
+          outcome = openEnvelope(env, partials, order, registry);
         }
       }
       outcomes.push({ position, env, outcome });
@@ -312,28 +291,6 @@ export class DecryptionWorkflow {
     });
     for (const { outcome } of outcomes) outcome.plaintext?.fill(0);
     if (blamed.length) logger.warn({ requestId: req.id, blamed }, 'custodians returned bad partials; misbehavior logged');
-  }
-
-  /** Every envelope's outcome from the crypto pool, or null if there is none or it does not take the batch. */
-  async #poolOpen(
-    envelopes: readonly ParsedEnvelope[],
-    answers: ReadonlyMap<number, PartialsAnswer>,
-    order: readonly number[],
-    keysOf: (epoch: number) => EpochKeys | undefined,
-  ): Promise<OpenVerdict[] | null> {
-    const pool = this.#d.pool();
-    if (!pool) return null;
-    const wire: WireEpochKeys[] = [];
-    for (const epoch of new Set(envelopes.map((e) => e.epoch))) {
-      const k = keysOf(epoch);
-      if (k) wire.push(wireEpochKeys(epoch, k));
-    }
-    const items = envelopes.map((env, position) => ({
-      envelope: env.envelope,
-      partials: [...answers].map(([i, a]): [number, PartialRecord] => [i, a.partials[position]!]),
-      order: [...order],
-    }));
-    return pool.tryRun({ kind: 'open', keys: wire, items });
   }
 
   /** Ends a request that cannot complete: logged as complete with every envelope failed. */
