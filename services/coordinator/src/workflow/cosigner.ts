@@ -76,14 +76,27 @@ export class Cosigner {
     return result;
   }
 
-  /** A background round soon (coalesced), e.g. after an approval is logged. */
+  /**
+   * A background round soon, e.g. after an approval is logged. Coalesced until
+   * that round starts, not just within one tick: a round publishes the size
+   * at its start, so one queued round covers every append made while an
+   * earlier round runs (three releases logged during one round cost one
+   * more round, not three, each fanning out to every witness).
+   */
   schedule(): void {
     if (this.#scheduled || this.#closed) return;
     this.#scheduled = true;
     setImmediate(() => {
-      this.#scheduled = false;
-      if (this.#closed) return;
-      this.round().catch((err: unknown) => this.#d.logger.warn({ err: String(err) }, 'cosigning round failed'));
+      if (this.#closed) {
+        this.#scheduled = false;
+        return;
+      }
+      const run = this.#tail.then(() => {
+        this.#scheduled = false;
+        return this.#round();
+      });
+      this.#tail = run.catch(() => undefined);
+      run.catch((err: unknown) => this.#d.logger.warn({ err: String(err) }, 'cosigning round failed'));
     });
   }
 
