@@ -610,6 +610,9 @@ describe('partials', () => {
     check('createPartial(raw envelope)', () => createPartial(x1(), 1, envelope as unknown as ParsedEnvelope), TE(/^env must be a ParsedEnvelope/));
     each('createPartial(w)', junkExcept('undefined', '1n'), (v) => createPartial(x1(), 1, env, v as bigint), () => RE(/^scalar must be in \[1, n\)$/));
     check('createPartial(w = 0)', () => createPartial(x1(), 1, env, 0n), RE(/^scalar must be in \[1, n\)$/));
+    each('createPartial(verificationShare)', junkExcept('undefined'), (v) => createPartial(x1(), 1, env, undefined, v as GroupPoint), () =>
+      TE(/^verificationShare must be a secp256k1 point$/));
+    check('createPartial(verificationShare ∞)', () => createPartial(x1(), 1, env, undefined, IDENTITY()), RE(/^verificationShare must not be the point at infinity$/));
   });
 
   it('parsePartial is null and verifyPartial false for any junk partial', () => {

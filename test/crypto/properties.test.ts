@@ -12,6 +12,7 @@ import {
   CURVE_ORDER,
   dealShares,
   envelopeId,
+  labelBytes,
   lagrangeCoefficients,
   mulBase,
   parseEnvelope,
@@ -23,7 +24,8 @@ import {
   verifyPartial,
 } from '@custodes/shared/crypto';
 import type { Label } from '@custodes/shared/crypto';
-import { ceremonyFiles, parsePublicKeySet, parseShareFile } from '@custodes/shared/records';
+import { canonicalJson, ceremonyFiles, parsePublicKeySet, parseShareFile, partialsRoot } from '@custodes/shared/records';
+import { rootFromLeaves } from '@custodes/shared/log';
 import { expectProtocolError, subsets } from './helpers';
 
 // ## Arbitraries
@@ -139,5 +141,74 @@ describe('envelope binding (§3.2)', () => {
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+describe('shortcuts on the release path give the reference results (§3.3, §3.4)', () => {
+  const files = ceremonyFiles(dealShares(3, 5), 7);
+  const keys = parsePublicKeySet(files.publicKeySet);
+  const shares = files.shares.map((s) => parseShareFile(s));
+  const hexArb = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map(bytesToHex);
+
+  it('createPartial with the custodian\'s cached X_i equals createPartial computing x_i·G, and verifies', () => {
+    fc.assert(
+      fc.property(plaintextArb, labelArb, scalarArb, (plaintext, label, w) => {
+        const env = parseEnvelope(sealEnvelope(plaintext, keys.groupKey, 7, label));
+        for (const s of shares) {
+          const X = keys.verificationShares.get(s.index)!;
+          const cached = createPartial(s.share, s.index, env, w, X);
+          expect(cached).toEqual(createPartial(s.share, s.index, env, w));
+          expect(verifyPartial(cached, X, env)).toBe(true);
+        }
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('partialsRoot hashes exactly JCS(partial) for partials of any shape (the direct writer and canonicalJson agree)', () => {
+    const partialArb = fc.record({ index: fc.integer({ min: -5, max: 300 }), D: hexArb(33), c: hexArb(32), z: hexArb(32) });
+    const oddArb = fc.oneof(
+      partialArb.map((p) => ({ z: p.z, index: p.index, c: p.c, D: p.D })), // other key order
+      partialArb.map((p) => ({ ...p, D: p.D.toUpperCase() })),
+      partialArb.map((p) => ({ ...p, index: p.index + 0.5 })),
+      partialArb.map((p) => ({ ...p, extra: 1 })),
+      partialArb.map((p) => ({ ...p, c: 'quote"and\\backslash\u0001' })),
+      fc.record({ D: fc.string(), c: fc.string(), index: fc.double({ noNaN: true, noDefaultInfinity: true }), z: fc.string() }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.oneof(partialArb, oddArb), { minLength: 1, maxLength: 20 }), (partials) => {
+        const reference = bytesToHex(rootFromLeaves(partials.map((p) => new TextEncoder().encode(canonicalJson(p)))));
+        expect(partialsRoot(partials)).toBe(reference);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('labelBytes writes exactly canonicalJson(label) for any valid label, plain or with a prototype', () => {
+    const subjectArb = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((x) => x.length <= 256);
+    const odd = fc.constantFrom('"', '\\', '\u0000', '\u001f', '\u007f', '\u2028', '\ud83d\ude00', 'é', '</script>');
+    const arb = fc.record({
+      subject: fc.oneof(subjectArb, fc.array(odd, { minLength: 1, maxLength: 8 }).map((a) => a.join(''))),
+      category: fc.stringMatching(/^[a-z0-9-]{1,64}$/),
+      time: fc.oneof(fc.maxSafeInteger(), fc.integer({ min: -10, max: 10 }), fc.constant(-0)),
+    });
+    fc.assert(
+      fc.property(arb, (label) => {
+        const text = new TextDecoder().decode(labelBytes(label));
+        expect(text).toBe(canonicalJson(label));
+        expect(bytesToHex(labelBytes(Object.assign(Object.create({ extra: 1 }), label)))).toBe(bytesToHex(new TextEncoder().encode(text)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('lagrangeCoefficients (cached per index set) are the same on every call and callers cannot change them', () => {
+    const first = lagrangeCoefficients([2, 4, 5]);
+    first.set(2, 0n);
+    first.delete(4);
+    const again = lagrangeCoefficients([2, 4, 5]);
+    expect([...again.keys()]).toEqual([2, 4, 5]);
+    const a0 = [2, 4, 5].reduce((acc, i) => (acc + again.get(i)! * shares[i - 1]!.share) % CURVE_ORDER, 0n);
+    expect(mulBase(a0).equals(keys.groupKey)).toBe(true);
   });
 });

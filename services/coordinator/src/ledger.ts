@@ -21,8 +21,8 @@ export interface LogStorePort {
   publishCheckpoint(): { size: number; note: string };
   /** The latest published checkpoint, with the cosignature lines added so far. */
   latestCheckpoint(): { size: number; note: string } | undefined;
-  /** Adds one witness's cosignature line to the stored checkpoint of `size`. */
-  addCosignature(size: number, line: string): void;
+  /** Adds witnesses' cosignature lines to the stored checkpoint of `size`, in one transaction. */
+  addCosignatures(size: number, lines: readonly string[]): void;
 }
 
 export class Ledger {

@@ -138,7 +138,7 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], see
 
 function serve(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], checked: Checked): ReleaseAnswer {
   const index = ctx.node.custodian;
-  const partials = envelopes.map((e) => createPartial(ctx.vault.share(e.epoch)!, index, e));
+  const partials = envelopes.map((e) => createPartial(ctx.vault.share(e.epoch)!, index, e, undefined, ctx.vault.verificationShare(e.epoch)));
   const unsigned: Omit<ReleaseEntry, 'signature'> = {
     type: 'release',
     requestId,

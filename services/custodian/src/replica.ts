@@ -29,9 +29,30 @@ export function parseLeaf(bytes: Uint8Array, index: number): LogEntry {
 
 // ## Reading the replica
 
+/**
+ * The newest registry, parsed once per stored entry per store: every witness
+ * round, entry check and release reads it, and parsing it with zod each time
+ * was about a fifth of a witnessing custodian's CPU during a request. The
+ * cached entry is frozen, so no caller can change what the next one reads.
+ */
+const parsedRegistries = new WeakMap<Store, { idx: number; data: string; entry: RegistryEntry }>();
+
 export function currentRegistry(store: Store): { idx: number; entry: RegistryEntry } | undefined {
   const row = store.latestRegistry();
-  return row ? { idx: row.idx, entry: RegistryEntrySchema.parse(JSON.parse(row.data)) } : undefined;
+  if (!row) return undefined;
+  const hit = parsedRegistries.get(store);
+  if (hit && hit.idx === row.idx && hit.data === row.data) return { idx: row.idx, entry: hit.entry };
+  const entry = deepFreeze(RegistryEntrySchema.parse(JSON.parse(row.data)));
+  parsedRegistries.set(store, { idx: row.idx, data: row.data, entry });
+  return { idx: row.idx, entry };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 export function loggedWarrant(store: Store, warrantId: string): { idx: number; entry: WarrantEntry } | undefined {

@@ -2,7 +2,8 @@
  * The node's secrets in memory: present only while unsealed (DESIGN.md §3.6).
  * Sealing drops K and everything it opened.
  */
-import { hexToBytes, scalarFromBytes } from '@custodes/shared/crypto';
+import { hexToBytes, mulBase, scalarFromBytes } from '@custodes/shared/crypto';
+import type { GroupPoint } from '@custodes/shared/crypto';
 import { CustodianError } from './errors';
 import { Unsealer } from './seal';
 import type { SealedBox, SealProgress } from './seal';
@@ -11,6 +12,8 @@ interface Open {
   key: Uint8Array;
   signingKey: Uint8Array;
   shares: Map<number, bigint>; // epoch → x_i
+  /** epoch → X_i = x_i·G, computed once at unseal rather than per released envelope (DESIGN.md §3.3). */
+  verificationShares: Map<number, GroupPoint>;
 }
 
 export class Vault {
@@ -39,8 +42,13 @@ export class Vault {
     const opened = await this.#unsealer.submit(key);
     if (!opened) return false;
     const shares = new Map<number, bigint>();
-    for (const s of opened.secrets.shares) shares.set(s.epoch, scalarFromBytes(hexToBytes(s.share, 32), 'share'));
-    this.#open = { key: opened.key, signingKey: hexToBytes(opened.secrets.signingKey, 32), shares };
+    const verificationShares = new Map<number, GroupPoint>();
+    for (const s of opened.secrets.shares) {
+      const x = scalarFromBytes(hexToBytes(s.share, 32), 'share');
+      shares.set(s.epoch, x);
+      verificationShares.set(s.epoch, mulBase(x)); // secret scalar: the constant-time base multiplication
+    }
+    this.#open = { key: opened.key, signingKey: hexToBytes(opened.secrets.signingKey, 32), shares, verificationShares };
     return true;
   }
 
@@ -50,6 +58,7 @@ export class Vault {
       this.#open.key.fill(0);
       this.#open.signingKey.fill(0);
       this.#open.shares.clear();
+      this.#open.verificationShares.clear();
     }
     this.#open = null;
     this.#unsealer.reset();
@@ -67,5 +76,10 @@ export class Vault {
   /** x_i for `epoch`, or undefined if this node holds no share of it. */
   share(epoch: number): bigint | undefined {
     return this.#require().shares.get(epoch);
+  }
+
+  /** X_i = x_i·G for `epoch`, or undefined if this node holds no share of it. */
+  verificationShare(epoch: number): GroupPoint | undefined {
+    return this.#require().verificationShares.get(epoch);
   }
 }

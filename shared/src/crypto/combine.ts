@@ -13,8 +13,21 @@ import { parsePartial, verifyParsedPartial } from './partial';
 import type { ParsedPartial } from './partial';
 import { MAX_CUSTODIANS } from './shares';
 
+/**
+ * λ_i per index set, keyed by the set in order. A coordinator combines every
+ * envelope of a request with the same t custodians, so this turns t modular
+ * inversions per envelope into t per request. Values are public (they depend
+ * only on the indices); callers get copies; the cache is bounded.
+ */
+const lagrangeCache = new Map<string, ReadonlyMap<number, bigint>>();
+const LAGRANGE_CACHE_MAX = 1024;
+
 /** λ_i for each i in the index set S (non-empty, distinct, each in [1, 255]). */
 export function lagrangeCoefficients(indices: readonly number[]): Map<number, bigint> {
+  return new Map(lagrange(indices));
+}
+
+function lagrange(indices: readonly number[]): ReadonlyMap<number, bigint> {
   if (!Array.isArray(indices)) throw new TypeError('indices must be an array');
   if (indices.length === 0) throw new RangeError('indices must not be empty');
   const seen = new Set<number>();
@@ -24,6 +37,9 @@ export function lagrangeCoefficients(indices: readonly number[]): Map<number, bi
     if (seen.has(i)) throw new ProtocolError('DUPLICATE_INDEX', `index ${i} appears more than once`);
     seen.add(i);
   }
+  const key = indices.join(',');
+  const cached = lagrangeCache.get(key);
+  if (cached) return cached;
   const out = new Map<number, bigint>();
   for (const i of indices) {
     let num = 1n;
@@ -35,6 +51,8 @@ export function lagrangeCoefficients(indices: readonly number[]): Map<number, bi
     }
     out.set(i, modN(num * invertN(den)));
   }
+  if (lagrangeCache.size >= LAGRANGE_CACHE_MAX) lagrangeCache.clear();
+  lagrangeCache.set(key, out);
   return out;
 }
 
@@ -43,10 +61,15 @@ export function combinePoints(partials: readonly ParsedPartial[]): GroupPoint {
   if (!Array.isArray(partials) || partials.some((p) => typeof p !== 'object' || p === null)) {
     throw new TypeError('partials must be an array of parsed partials');
   }
-  const lambdas = lagrangeCoefficients(partials.map((p) => p.index));
-  let Z = IDENTITY;
-  for (const p of partials) Z = add(Z, mulPublic(p.D, lambdas.get(p.index)!));
-  return Z;
+  const lambdas = lagrange(partials.map((p) => p.index));
+  // Start from the first product, not from ∞: sums of backend-made points keep
+  // their encoding (group.ts `add`), so encoding Z later costs no field inversion.
+  let Z: GroupPoint | null = null;
+  for (const p of partials) {
+    const term = mulPublic(p.D, lambdas.get(p.index)!);
+    Z = Z === null ? term : add(Z, term);
+  }
+  return Z ?? IDENTITY;
 }
 
 export interface CombineResult {

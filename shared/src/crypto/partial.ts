@@ -49,13 +49,26 @@ function challenge(X: GroupPoint, env: ParsedEnvelope, D: GroupPoint, A: GroupPo
 
 /**
  * Custodian `index` with share x_i computes its partial for `env`. `w` may be
- * fixed for known-answer tests only.
+ * fixed for known-answer tests only. `verificationShare` is X_i = x_i·G: a
+ * custodian serving many envelopes computes it once per epoch and passes it
+ * (DESIGN.md §3.1 guarantees X_i = x_i·G for an accepted share), saving a base
+ * multiplication per envelope; omitted, it is computed here. A wrong X_i only
+ * yields a proof that fails verification (DESIGN.md §3.3), never a leak.
  */
-export function createPartial(share: bigint, index: number, env: ParsedEnvelope, w: bigint = randomScalar()): Partial {
+export function createPartial(
+  share: bigint,
+  index: number,
+  env: ParsedEnvelope,
+  w: bigint = randomScalar(),
+  verificationShare?: GroupPoint,
+): Partial {
   if (!isScalar(share) || share === 0n) throw new RangeError('share must be in [1, n)');
   if (!Number.isInteger(index) || index < 1 || index > 255) throw new RangeError('index must be in [1, 255]');
   assertParsedEnvelope(env);
-  const X = mulBase(share);
+  if (verificationShare !== undefined && isIdentity(apoint(verificationShare, 'verificationShare'))) {
+    throw new RangeError('verificationShare must not be the point at infinity');
+  }
+  const X = verificationShare ?? mulBase(share);
   const D = mul(env.R, share);
   const A = mulBase(w);
   const B = mul(env.R, w);

@@ -36,6 +36,13 @@ export class Cosigner {
   #closed = false;
   #scheduled = false;
   /**
+   * The last note checked by #cosigners and who had verified on it. Rounds
+   * come several times a request (after every append) and mostly find the
+   * same stored note, whose cosignatures would otherwise be BIP340-verified
+   * again each time; the answer depends only on the note text and the witnesses' keys.
+   */
+  #checked: { note: string; keys: string; cosigners: ReadonlySet<number> } | null = null;
+  /**
    * Witnesses that just failed are skipped until `until` (ms), backing off
    * to 30 s, so one unreachable node does not stall every round by a timeout.
    */
@@ -69,14 +76,27 @@ export class Cosigner {
     return result;
   }
 
-  /** A background round soon (coalesced), e.g. after an approval is logged. */
+  /**
+   * A background round soon, e.g. after an approval is logged. Coalesced until
+   * that round starts, not just within one tick: a round publishes the size
+   * at its start, so one queued round covers every append made while an
+   * earlier round runs (three releases logged during one round cost one
+   * more round, not three, each fanning out to every witness).
+   */
   schedule(): void {
     if (this.#scheduled || this.#closed) return;
     this.#scheduled = true;
     setImmediate(() => {
-      this.#scheduled = false;
-      if (this.#closed) return;
-      this.round().catch((err: unknown) => this.#d.logger.warn({ err: String(err) }, 'cosigning round failed'));
+      if (this.#closed) {
+        this.#scheduled = false;
+        return;
+      }
+      const run = this.#tail.then(() => {
+        this.#scheduled = false;
+        return this.#round();
+      });
+      this.#tail = run.catch(() => undefined);
+      run.catch((err: unknown) => this.#d.logger.warn({ err: String(err) }, 'cosigning round failed'));
     });
   }
 
@@ -96,6 +116,7 @@ export class Cosigner {
     const logNote = formatSignedNote({ text: parsed.text, signatures: parsed.signatures.filter((s) => s.name === this.#d.origin) });
     const now = Date.now();
     const todo = witnesses.filter((w) => !done.has(w.index) && (this.#backoff.get(w.index)?.until ?? 0) <= now);
+    const cosigned: { index: number; line: string }[] = [];
     await mapLimit(todo, this.#d.concurrency, async (w) => {
       try {
         const line = await this.#ask(w, size, logNote);
@@ -106,11 +127,7 @@ export class Cosigner {
           logger.warn({ custodian: w.index, size }, 'witness returned a cosignature that does not verify');
           return;
         }
-        repo.transaction(() => {
-          store.addCosignature(size, line);
-          repo.setWitnessSize(w.index, size);
-        });
-        done.add(w.index);
+        cosigned.push({ index: w.index, line });
       } catch (err) {
         if (this.#closed) return;
         const failures = (this.#backoff.get(w.index)?.failures ?? 0) + 1;
@@ -119,6 +136,17 @@ export class Cosigner {
         logger.warn({ custodian: w.index, size, retryInMs: waitMs, err: String(err) }, 'witness unreachable');
       }
     });
+    // One transaction (one fsync) for the round's cosignatures rather than one
+    // per witness: the round's result is returned only now either way, and a
+    // commit per witness blocked the event loop five times a round. A
+    // database error fails the round instead of reading as an unreachable witness.
+    if (cosigned.length && !this.#closed) {
+      repo.transaction(() => {
+        store.addCosignatures(size, cosigned.map((c) => c.line));
+        for (const c of cosigned) repo.setWitnessSize(c.index, size);
+      });
+      for (const c of cosigned) done.add(c.index);
+    }
     logger.debug({ size, cosigners: done.size }, 'cosigning round');
     return { size, cosigners: done };
   }
@@ -128,10 +156,13 @@ export class Cosigner {
     const latest = this.#d.store.latestCheckpoint();
     const out = new Set<number>();
     if (!latest) return out;
+    const keys = witnesses.map((w) => `${w.index}:${w.name}:${w.signingKey}`).join(' ');
+    if (this.#checked?.note === latest.note && this.#checked.keys === keys) return new Set(this.#checked.cosigners);
     const note = parseSignedNote(latest.note);
     for (const w of witnesses) {
       if (verifyCosignature(note, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) out.add(w.index);
     }
+    this.#checked = { note: latest.note, keys, cosigners: new Set(out) };
     return out;
   }
 

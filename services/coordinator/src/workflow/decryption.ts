@@ -11,7 +11,7 @@
  */
 import { parseEnvelope } from '@custodes/shared/crypto';
 import type { ParsedEnvelope } from '@custodes/shared/crypto';
-import { envelopeSetRoot, EnvelopeSchema, partialsRoot } from '@custodes/shared/records';
+import { envelopeSetRoot, partialsRoot } from '@custodes/shared/records';
 import type { PartialRecord } from '@custodes/shared/records';
 import { HttpError } from '@custodes/shared/service';
 import type { Logger } from 'pino';
@@ -140,9 +140,10 @@ export class DecryptionWorkflow {
       }
       if (req.state === 'cosigned' || req.state === 'releasing') {
         repo.setRequestState(requestId, 'releasing');
-        const { answers, unasked } = await this.#release(req);
+        const envelopes = this.#envelopes(req);
+        const { answers, unasked } = await this.#release(req, envelopes);
         this.#step();
-        await this.#combine(req, answers, unasked);
+        await this.#combine(req, envelopes, answers, unasked);
       }
     } catch (err) {
       if (!(err instanceof RequestFailure)) throw err;
@@ -182,10 +183,9 @@ export class DecryptionWorkflow {
    * restart the workflow resumes here and asks again (a custodian repeats the
    * stored answer for a request it served; releases are logged once by key).
    */
-  async #release(req: RequestRow): Promise<{ answers: Map<number, PartialsAnswer>; unasked: number[] }> {
+  async #release(req: RequestRow, envelopes: readonly ParsedEnvelope[]): Promise<{ answers: Map<number, PartialsAnswer>; unasked: number[] }> {
     const { repo, logger } = this.#d;
     const registry = this.#d.registry();
-    const envelopes = this.#envelopes(req);
     const approvers = repo
       .decisions(req.warrantId)
       .filter((d) => d.decision === 'approve' && registry.custodian(d.custodian))
@@ -226,8 +226,16 @@ export class DecryptionWorkflow {
     return { answers, unasked: approvers.slice(next) };
   }
 
-  #envelopes(req: RequestRow): unknown[] {
-    return this.#d.repo.envelopes(req.id).map((e) => EnvelopeSchema.parse(JSON.parse(e.envelopeJson)));
+  /**
+   * The request's envelopes in position order, decoded once for both release
+   * and combination (they were screened at intake and stored as their
+   * normalised JSON; parseEnvelope checks them strictly again).
+   */
+  #envelopes(req: RequestRow): ParsedEnvelope[] {
+    return this.#d.repo.envelopes(req.id).map((row, k) => {
+      if (row.position !== k) throw new Error(`request ${req.id}: envelope positions are not 0..n−1`);
+      return parseEnvelope(JSON.parse(row.envelopeJson));
+    });
   }
 
   /** A pause that ends early when the workflow closes. */
@@ -240,7 +248,7 @@ export class DecryptionWorkflow {
    * Asks each of `indices` in parallel; every answer is logged as a release and
    * added to `answers`. Returns those that could not answer but may later.
    */
-  async #askAll(req: RequestRow, indices: readonly number[], envelopes: readonly unknown[], answers: Map<number, PartialsAnswer>): Promise<number[]> {
+  async #askAll(req: RequestRow, indices: readonly number[], envelopes: readonly ParsedEnvelope[], answers: Map<number, PartialsAnswer>): Promise<number[]> {
     const later: number[] = [];
     await mapLimit(indices, this.#d.concurrency, async (index) => {
       const outcome = await this.#ask(req, index, envelopes);
@@ -254,15 +262,16 @@ export class DecryptionWorkflow {
   }
 
   /** One custodian's partials, checked against its signed release. */
-  async #ask(req: RequestRow, index: number, envelopes: readonly unknown[]): Promise<AskOutcome> {
+  async #ask(req: RequestRow, index: number, envelopes: readonly ParsedEnvelope[]): Promise<AskOutcome> {
     const { logger } = this.#d;
     const registry = this.#d.registry();
     // The call is authorised for exactly these envelopes, in the order sent (docs/SERVICES.md, Call authorisation).
-    const root = envelopeSetRoot(this.#d.repo.envelopeIds(req.id));
+    const root = envelopeSetRoot(envelopes.map((e) => e.id));
+    const records = envelopes.map((e) => e.envelope);
     let lastRetryable = false;
     for (let attempt = 0; attempt < 3 && !this.#closed; attempt++) {
       try {
-        const a = await fetchPartials(this.#d.custodianUrl(index), index, req.id, envelopes as never, root, this.#d.signCall, this.#d.timeoutMs, this.#d.retries);
+        const a = await fetchPartials(this.#d.custodianUrl(index), index, req.id, records, root, this.#d.signCall, this.#d.timeoutMs, this.#d.retries);
         const r = a.release;
         const consistent =
           a.custodian === index &&
@@ -300,33 +309,32 @@ export class DecryptionWorkflow {
   }
 
   /** Step 6: combine per envelope, blame bad partials, log the outcome, keep plaintexts. */
-  async #combine(req: RequestRow, answers: Map<number, PartialsAnswer>, unasked: number[]): Promise<void> {
+  async #combine(req: RequestRow, envelopes: readonly ParsedEnvelope[], answers: Map<number, PartialsAnswer>, unasked: number[]): Promise<void> {
     const { repo, ledger, logger, now } = this.#d;
     const registry = this.#d.registry();
-    const rows = repo.envelopes(req.id);
     const outcomes: { position: number; env: ParsedEnvelope; outcome: EnvelopeOutcome }[] = [];
     const blamedFirst = new Map<number, { env: ParsedEnvelope; partial: PartialRecord }>();
     // Known-bad custodians go last, so the fast path keeps working.
     const order = [...answers.keys()].sort((a, b) => a - b);
     const progress = { done: 0, failed: 0 };
     this.#progress.set(req.id, progress);
-    for (const row of rows) {
-      const env = parseEnvelope(JSON.parse(row.envelopeJson));
+    for (let position = 0; position < envelopes.length; position++) {
+      const env = envelopes[position]!;
       const partials = new Map<number, PartialRecord>();
-      for (const [i, a] of answers) partials.set(i, a.partials[row.position]!);
+      for (const [i, a] of answers) partials.set(i, a.partials[position]!);
       let outcome = openEnvelope(env, partials, order, registry);
       if (outcome.failure === 'NOT_ENOUGH_PARTIALS' && unasked.length) {
         // A bad partial among the first t: now ask the custodians held in reserve, once.
         const before = answers.size;
-        await this.#askAll(req, unasked.splice(0), this.#envelopes(req), answers);
+        await this.#askAll(req, unasked.splice(0), envelopes, answers);
         this.#step();
         for (const i of [...answers.keys()].sort((a, b) => a - b)) if (!order.includes(i)) order.push(i);
         if (answers.size > before) {
-          for (const [i, a] of answers) partials.set(i, a.partials[row.position]!);
+          for (const [i, a] of answers) partials.set(i, a.partials[position]!);
           outcome = openEnvelope(env, partials, order, registry);
         }
       }
-      outcomes.push({ position: row.position, env, outcome });
+      outcomes.push({ position, env, outcome });
       for (const b of outcome.blamed) {
         if (!blamedFirst.has(b.custodian)) blamedFirst.set(b.custodian, { env, partial: b.partial });
         const k = order.indexOf(b.custodian);
