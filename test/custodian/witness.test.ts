@@ -279,6 +279,29 @@ describe('witness: genesis and entry checks', () => {
     expect((await addCheckpoint(node3, ok, 0)).status).toBe(200);
   });
 
+  it('refuses a registry update with t signatures that changes the log key or origin, or is malformed (the coordinator and auditors refuse it too)', async () => {
+    const base = unsigned();
+    const signers = (ids: number[]) => ids.map((i) => ({ index: i, key: world.custodians[i - 1]! }));
+    const cases: [string, Omit<RegistryEntry, 'signatures'>, string][] = [
+      ['log key', { ...base, sequence: 1, logKey: keyPair().publicKey }, 'log key'],
+      ['origin', { ...base, sequence: 1, origin: 'example.org/another-log' }, 'origin'],
+      ['duplicate court', { ...base, sequence: 1, courts: [...base.courts, ...base.courts] }, 'registry update'],
+    ];
+    for (const [what, update, reason] of cases) {
+      const standIn = new StandIn(world);
+      await standIn.start();
+      closers.push(() => standIn.close());
+      standIn.append(world.registry);
+      standIn.append(signRegistry(update, signers([2, 3, 4])));
+      const node = await startNode(world, standIn, 1);
+      closers.push(() => node.close());
+      const r = await addCheckpoint(node, standIn, 0);
+      expect(r.json.error?.code, `${what}: ${r.text}`).toBe('BAD_ENTRY');
+      expect(r.json.error?.message, what).toContain(reason);
+      expect(await witnessSize(node), what).toBe(0);
+    }
+  });
+
   it('refuses approvals not signed by the custodian they name', async () => {
     const { standIn, node } = await setup(2);
     expect((await addCheckpoint(node, standIn, 0)).status).toBe(200);

@@ -5,7 +5,7 @@
  * entry's structure is judged by the shared registryProblems, as the
  * coordinator and the auditors judge it.
  */
-import { allCustodians, registryAgency, registryCourt, registryEpoch, registryProblems, validRegistrySigners, verifyRecordSignature } from '@custodes/shared/records';
+import { allCustodians, newestEpoch, registryAgency, registryCourt, registryCustodians, registryEpoch, registryProblems, validRegistrySigners, verifyRecordSignature } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
 
 export { registryEpoch };
@@ -50,23 +50,6 @@ export function quorum(reg: RegistryEntry): number {
   return Math.max(...reg.epochs.map((e) => e.threshold));
 }
 
-/**
- * Indices whose signature in `reg.signatures` verifies against `signers`
- * (distinct, duplicates ignored). For updates only: unlike the shared
- * validRegistrySigners (the newest epoch's keys), any custodian of any epoch
- * of `signers` may sign, with every key listed for its index.
- */
-function validSigners(reg: RegistryEntry, signers: RegistryEntry): Set<number> {
-  const ok = new Set<number>();
-  for (const s of reg.signatures) {
-    if (ok.has(s.custodian)) continue;
-    const keys = custodianKeys(signers, s.custodian);
-    // every key listed for that index must accept the one signature
-    if (keys.length > 0 && keys.every((k) => verifyRecordSignature(reg, 'registry', s.signature, k))) ok.add(s.custodian);
-  }
-  return ok;
-}
-
 export interface OwnIdentity {
   custodian: number;
   epoch: number;
@@ -97,11 +80,23 @@ export function genesisProblem(reg: RegistryEntry, me: OwnIdentity): string | nu
   return null;
 }
 
-/** Why a later registry `next` is not acceptable after `current`, or null. */
+/**
+ * Why a later registry `next` is not acceptable after `current`, or null: the
+ * same rules as the coordinator's checkUpdate and the auditors' (DESIGN.md
+ * §4.2), so every party accepts exactly the same registry history. The next
+ * sequence number, the same origin and log key (a new log key would let
+ * whoever holds it sign checkpoints this node trusts), a well-formed entry,
+ * and valid signatures from t custodians of the current newest epoch.
+ */
 export function updateProblem(next: RegistryEntry, current: RegistryEntry): string | null {
   if (next.sequence !== current.sequence + 1) return `registry sequence must be ${current.sequence + 1}`;
-  const signed = validSigners(next, current);
-  const t = quorum(current);
-  if (signed.size < t) return `registry update has ${signed.size} valid custodian signatures, needs ${t}`;
+  if (next.origin !== current.origin) return 'a registry update cannot change the origin';
+  if (next.logKey !== current.logKey) return 'a registry update cannot change the log key';
+  const [shape] = registryProblems(next);
+  if (shape !== undefined) return `registry update: ${shape}`;
+  const t = newestEpoch(current)?.threshold;
+  if (t === undefined) return 'the current registry lists no epoch';
+  const signed = validRegistrySigners(next, registryCustodians(current)).length;
+  if (signed < t) return `registry update has ${signed} valid signatures from the current custodians, needs ${t}`;
   return null;
 }
