@@ -1,14 +1,17 @@
 /**
- * The libsecp256k1 (WASM) backend behind group.ts gives noble's results, bit for
- * bit: random points and scalars through mul / mulPublic / mulBase / add /
- * encode / decode / BIP340, each compared with @noble/secp256k1 called directly
- * (the reference), and the protocol run end to end under both backends.
+ * Both libsecp256k1 backends behind group.ts (native addon and WASM) give
+ * noble's results, bit for bit: random points and scalars through mul /
+ * mulPublic / mulBase / add / encode / decode / BIP340, each compared with
+ * @noble/secp256k1 called directly (the reference), and the protocol run end
+ * to end under all three backends.
  */
 import * as secp from '@noble/secp256k1';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backendLoadError, backendName, useBackend } from '../../shared/src/crypto/backend';
+import type { BackendName } from '../../shared/src/crypto/backend';
 import {
   add,
   CURVE_ORDER,
@@ -41,14 +44,27 @@ const RUNS = 40;
 const initial = backendName();
 afterAll(() => useBackend(initial));
 
-describe('group backend', () => {
-  it('loads libsecp256k1 (WASM) from tiny-secp256k1 by default', () => {
-    expect(backendLoadError()).toBeNull();
-    expect(initial).toBe('libsecp256k1-wasm');
+describe('group backend selection', () => {
+  it('loads libsecp256k1 natively (secp256k1 addon) by default, with WASM (tiny-secp256k1) loaded beside it', () => {
+    expect(backendLoadError('libsecp256k1-wasm')).toBeNull();
+    expect(backendLoadError('libsecp256k1-native')).toBeNull();
+    expect(initial).toBe('libsecp256k1-native');
   });
 
-  it('mulBase, mul, mulPublic, add, subtract match noble on random scalars and points', () => {
+  it('switches by name and refuses unknown names', () => {
     useBackend('libsecp256k1-wasm');
+    expect(backendName()).toBe('libsecp256k1-wasm');
+    useBackend('noble');
+    expect(backendName()).toBe('noble');
+    expect(() => useBackend('openssl' as BackendName)).toThrow(RangeError);
+    useBackend(initial);
+  });
+});
+
+describe.each(['libsecp256k1-native', 'libsecp256k1-wasm'] as const)('group backend %s', (backend) => {
+
+  it('mulBase, mul, mulPublic, add, subtract match noble on random scalars and points', () => {
+    useBackend(backend);
     fc.assert(
       fc.property(scalar, scalar, scalar, (a, b, k) => {
         // a + b ≡ 0 makes P + Q the point at infinity, which has no encoding (the edge cases cover it).
@@ -74,7 +90,7 @@ describe('group backend', () => {
   });
 
   it('edge cases: ∞, P + (−P), P + P, k = 1 and n − 1, mulPublic by 0', () => {
-    useBackend('libsecp256k1-wasm');
+    useBackend(backend);
     const P = mulBase(12345n);
     const minusP = mulBase(CURVE_ORDER - 12345n);
     expect(isIdentity(add(P, minusP))).toBe(true);
@@ -90,7 +106,7 @@ describe('group backend', () => {
   });
 
   it('decodePoint and liftX accept and reject exactly what noble does', () => {
-    useBackend('libsecp256k1-wasm');
+    useBackend(backend);
     const cases: Uint8Array[] = [];
     for (let k = 0; k < 60; k++) {
       const x = new Uint8Array(randomBytes(32));
@@ -118,7 +134,7 @@ describe('group backend', () => {
   });
 
   it('BIP340: same public keys and signatures as noble (fixed aux), each verifies the other', () => {
-    useBackend('libsecp256k1-wasm');
+    useBackend(backend);
     fc.assert(
       fc.property(scalar, fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (k, msg, aux) => {
         const sk = scalarToBytes(k);
@@ -136,7 +152,7 @@ describe('group backend', () => {
   });
 
   it('BIP340 verify: s ≥ n, r ≥ n, keys off the curve and other-length messages answer as noble does', () => {
-    useBackend('libsecp256k1-wasm');
+    useBackend(backend);
     const sk = scalarToBytes(987654321n);
     const pk = schnorrPublicKey(sk);
     const msg = new Uint8Array(32).fill(7);
@@ -179,12 +195,36 @@ describe('group backend', () => {
       const opened = combineAndOpen(env, partials, 3, keys.verificationShares);
       return JSON.stringify({ files, envelope, partials, key: hex(opened.key), plaintext: hex(opened.plaintext) });
     };
-    useBackend('libsecp256k1-wasm');
+    useBackend(backend);
     const fast = run();
     useBackend('noble');
     const reference = run();
-    useBackend('libsecp256k1-wasm');
+    useBackend(backend);
     expect(fast).toBe(reference);
+  });
+});
+
+/** BIP340's own verification vectors (bitcoin/bips bip-0340/test-vectors.csv, rows 0–14: 32-byte messages). */
+describe('BIP340 test vectors', () => {
+  const rows = readFileSync(new URL('../vectors/bip340.csv', import.meta.url), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(','));
+  const bytes = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+
+  it('has the 15 rows', () => expect(rows.length).toBe(15));
+
+  it.each(['libsecp256k1-native', 'libsecp256k1-wasm', 'noble'] as const)('%s signs and verifies every row as the BIP expects', (backend) => {
+    useBackend(backend);
+    for (const [index, sk, pk, aux, msg, sig, result, comment] of rows) {
+      const expected = result === 'TRUE';
+      expect(schnorrVerify(bytes(sig!), bytes(msg!), bytes(pk!)), `row ${index}: ${comment}`).toBe(expected);
+      if (sk) {
+        expect(hex(schnorrPublicKey(bytes(sk))).toUpperCase(), `row ${index}`).toBe(pk);
+        expect(hex(schnorrSign(bytes(msg!), bytes(sk), bytes(aux!))).toUpperCase(), `row ${index}`).toBe(sig);
+      }
+    }
   });
 });
 

@@ -12,7 +12,7 @@
  * --entries N (log), --envelopes N (p1), --rounds N (p3), --profile (p1: CPU
  * profiles of the service processes during the request).
  */
-export {};
+import { backendName } from '../../../shared/src/crypto/backend';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -45,7 +45,7 @@ if (unknown.length) {
   process.exitCode = 2;
 } else {
   const chosen = [...new Set((named.length ? named : ALL).map((n) => (n === 'log' ? 'p2' : n)))];
-  process.stdout.write(`bench: ${chosen.join(', ')}${quick ? ' (--quick)' : ''} on Node ${process.version}, ${new Date().toISOString()}\n`);
+  process.stdout.write(`bench: ${chosen.join(', ')}${quick ? ' (--quick)' : ''} on Node ${process.version}, group backend ${backendName()}, ${new Date().toISOString()}\n`);
   for (const name of chosen) {
     process.stdout.write(`\n== ${name} ==\n`);
     const t = performance.now();

@@ -1,24 +1,27 @@
 /**
- * The fast group backend behind group.ts: libsecp256k1 compiled to WebAssembly
- * (the `tiny-secp256k1` package, bitcoinjs), on byte encodings.
+ * The fast group backend behind group.ts: libsecp256k1, as a native addon
+ * (native.ts, the `secp256k1` package) when its binary loads, else compiled to
+ * WebAssembly (the `tiny-secp256k1` package, bitcoinjs), on byte encodings.
  *
  * Why: @noble/secp256k1 does an arbitrary-point multiplication in pure-bigint
- * JavaScript (~10× slower than libsecp256k1 in WASM on Node 20), and a
- * custodian does three of them per envelope (DESIGN.md §3.3). group.ts keeps
- * noble's `Point` as its point type and calls this module only for the
- * expensive steps (multiplications, decompression, BIP340); noble stays the
- * reference (tests cross-check every operation) and the fallback.
+ * JavaScript (~10× slower than libsecp256k1 in WASM on Node 20, ~40× slower
+ * than native), and a custodian does three of them per envelope (DESIGN.md
+ * §3.3). group.ts keeps noble's `Point` as its point type and calls this
+ * module only for the expensive steps (multiplications, decompression,
+ * BIP340); noble stays the reference (tests cross-check every operation of
+ * both fast backends) and the last fallback.
  *
  * Constant time: secret-scalar products go through libsecp256k1's
  * `secp256k1_ec_pubkey_tweak_mul` (`ecmult_const`) and `secp256k1_ec_pubkey_create`
  * (`ecmult_gen`), both constant time; BIP340 signing is libsecp256k1's
- * `schnorrsig_sign32`.
+ * `schnorrsig_sign32` (WASM in both cases).
  *
- * Selection: the WASM backend loads once per process; `CUSTODES_CRYPTO_BACKEND=noble`
- * (or a failed load) leaves group.ts on noble alone. `useBackend` switches at
- * run time (benchmarks and cross-check tests only).
+ * Selection, once per process: native, else WASM, else noble.
+ * `CUSTODES_CRYPTO_BACKEND=wasm` skips native, `=noble` uses noble alone.
+ * `useBackend` switches at run time (benchmarks and cross-check tests only).
  */
 import { createRequire } from 'node:module';
+import { loadNative } from './native';
 
 // ## The WASM module's surface used here (tiny-secp256k1 2.x)
 
@@ -34,9 +37,14 @@ interface TinySecp256k1 {
   verifySchnorr(h: Uint8Array, Q: Uint8Array, signature: Uint8Array): boolean;
 }
 
-export type BackendName = 'libsecp256k1-wasm' | 'noble';
+export type BackendName = 'libsecp256k1-native' | 'libsecp256k1-wasm' | 'noble';
 
-function load(): { module: TinySecp256k1 | null; error: string | null } {
+interface Loaded {
+  module: TinySecp256k1 | null;
+  error: string | null;
+}
+
+function loadWasm(): Loaded {
   if (process.env.CUSTODES_CRYPTO_BACKEND === 'noble') return { module: null, error: 'disabled by CUSTODES_CRYPTO_BACKEND=noble' };
   try {
     // The CommonJS build loads its .wasm synchronously, so a missing or broken
@@ -48,34 +56,50 @@ function load(): { module: TinySecp256k1 | null; error: string | null } {
   }
 }
 
-const loaded = load();
-let active: TinySecp256k1 | null = loaded.module;
+function loadNativeBackend(wasm: Loaded): Loaded {
+  const choice = process.env.CUSTODES_CRYPTO_BACKEND;
+  if (choice === 'noble' || choice === 'wasm') return { module: null, error: `disabled by CUSTODES_CRYPTO_BACKEND=${choice}` };
+  // Signing stays on WASM (the addon has no BIP340), so native needs it too.
+  if (!wasm.module) return { module: null, error: `needs the WASM module for BIP340 signing: ${wasm.error ?? 'not loaded'}` };
+  try {
+    return { module: loadNative(wasm.module), error: null };
+  } catch (err) {
+    return { module: null, error: (err as Error).message };
+  }
+}
 
-/** The WASM module when it is the active backend, else null (group.ts then uses noble). */
-export function wasmBackend(): TinySecp256k1 | null {
+const wasm = loadWasm();
+const native = loadNativeBackend(wasm);
+let active: TinySecp256k1 | null = native.module ?? wasm.module;
+let activeName: BackendName = native.module ? 'libsecp256k1-native' : wasm.module ? 'libsecp256k1-wasm' : 'noble';
+
+/** The active libsecp256k1 backend (native or WASM), or null when group.ts uses noble. */
+export function fastBackend(): TinySecp256k1 | null {
   return active;
 }
 
 /** Which backend group.ts is using. */
 export function backendName(): BackendName {
-  return active ? 'libsecp256k1-wasm' : 'noble';
+  return activeName;
 }
 
-/** Why the WASM backend is unavailable (null when it loaded). */
-export function backendLoadError(): string | null {
-  return loaded.error;
+/** Why a libsecp256k1 backend is unavailable (null when it loaded). */
+export function backendLoadError(name: Exclude<BackendName, 'noble'> = 'libsecp256k1-wasm'): string | null {
+  return name === 'libsecp256k1-native' ? native.error : wasm.error;
 }
 
 /**
  * Switches backend at run time (benchmarks and cross-check tests). Throws
- * RangeError if the WASM backend was asked for and did not load.
+ * RangeError if a libsecp256k1 backend was asked for and did not load.
  */
 export function useBackend(name: BackendName): void {
   if (name === 'noble') active = null;
-  else if (name === 'libsecp256k1-wasm') {
-    if (!loaded.module) throw new RangeError(`libsecp256k1-wasm backend unavailable: ${loaded.error ?? 'not loaded'}`);
+  else if (name === 'libsecp256k1-wasm' || name === 'libsecp256k1-native') {
+    const loaded = name === 'libsecp256k1-native' ? native : wasm;
+    if (!loaded.module) throw new RangeError(`${name} backend unavailable: ${loaded.error ?? 'not loaded'}`);
     active = loaded.module;
   } else throw new RangeError(`unknown backend ${String(name)}`);
+  activeName = name;
 }
 
 export type { TinySecp256k1 };
