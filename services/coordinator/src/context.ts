@@ -3,6 +3,7 @@
  * createCoordinator, never module-level state).
  */
 import type { Logger } from 'pino';
+import type { Changes } from './core/changes';
 import type { Registry } from './domain/registry';
 import type { Ledger, LogStorePort } from './ledger';
 import type { Repository } from './repo/repository';
@@ -20,6 +21,8 @@ export interface Context {
   /** Re-reads the latest registry after an update is logged. */
   reloadRegistry: () => void;
   cosigner: Cosigner;
+  /** Wakes long-polls on status calls. */
+  changes: Changes;
   delivery: Delivery;
   decryption: DecryptionWorkflow;
 }

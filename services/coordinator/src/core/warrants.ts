@@ -44,11 +44,13 @@ export function submitWarrant(
     ctx.repo.putDeliveries(warrant.id, registry.custodians.map((c) => c.index));
   });
   ctx.logger.info({ warrantId: warrant.id, index }, 'warrant logged');
-  // Publish and cosign a checkpoint with the cover sheet, then deliver.
+  // Publish a checkpoint with the cover sheet and get it cosigned; each custodian gets the
+  // warrant once it has cosigned it (Delivery listens), and any left over when the round ends.
   ctx.cosigner
     .round()
     .catch(() => undefined)
     .finally(() => ctx.delivery.kick());
+  ctx.delivery.kick();
   return { warrantId: warrant.id, index, fresh };
 }
 

@@ -97,6 +97,8 @@ function toRequest(r: RawRequest): RequestRow {
 
 export class Repository {
   readonly #db: DB;
+  /** Called after a request's state is set (wakes long-polls; fresh log entries wake them via the ledger). */
+  onRequestState: (() => void) | undefined;
   /** Statements by SQL text, prepared on first use (preparing costs more than most of these queries). */
   readonly #statements = new Map<string, Statement>();
 
@@ -287,6 +289,7 @@ export class Repository {
 
   setRequestState(id: string, state: RequestState): void {
     this.#prepare('UPDATE requests SET state = ? WHERE id = ?').run(state, id);
+    this.onRequestState?.();
   }
 
   markRequestLogged(id: string, entryJson: string, logIndex: number): void {
