@@ -20,7 +20,7 @@ export interface CoordinatorConfig {
   cosignTimeoutMs?: number;
   /**
    * Entries no step waits for (approvals, releases, completions) are cosigned
-   * this long after the first of them (default 200 ms), so that a burst of
+   * this long after the first of them (default 1000 ms), so that a burst of
    * appends costs each witness one exchange; a step that needs a cosigned
    * checkpoint asks for one at once.
    */

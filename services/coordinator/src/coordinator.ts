@@ -81,7 +81,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     custodianUrl,
     origin: config.origin,
     timeoutMs: config.cosignTimeoutMs ?? 10_000,
-    backgroundDelayMs: config.cosignDelayMs ?? 200,
+    backgroundDelayMs: config.cosignDelayMs ?? 1000,
     concurrency,
     logger,
   });

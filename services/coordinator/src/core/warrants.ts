@@ -42,7 +42,7 @@ export function submitWarrant(
       ctx.now(),
     );
     ctx.repo.putDeliveries(warrant.id, registry.custodians.map((c) => c.index));
-  });
+  }, { publish: true });
   ctx.logger.info({ warrantId: warrant.id, index }, 'warrant logged');
   // Publish a checkpoint with the cover sheet and get it cosigned; each custodian gets the
   // warrant once it has cosigned it (Delivery listens), and any left over when the round ends.

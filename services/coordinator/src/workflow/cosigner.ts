@@ -69,6 +69,8 @@ export class Cosigner {
   #published: { size: number; note: string } | null = null;
   readonly #waiters = new Set<Waiter>();
   readonly #listeners: ((custodian: number, size: number) => void)[] = [];
+  /** Verified cosignatures waiting for the next batched write (#persist). */
+  readonly #unsaved: { size: number; custodian: number; line: string; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   constructor(deps: CosignerDeps) {
     this.#d = deps;
@@ -212,7 +214,7 @@ export class Cosigner {
 
   /** One checkpoint for one witness: ask, verify, store. False if it refused or failed. */
   async #cosignOne(w: RegistryCustodian, st: WitnessState, target: { size: number; note: string }): Promise<boolean> {
-    const { store, repo, logger } = this.#d;
+    const { logger } = this.#d;
     const { size, note } = target;
     try {
       const line = await this.#ask(w, size, note);
@@ -229,10 +231,7 @@ export class Cosigner {
         return false;
       }
       // Persisted before anyone is told (DESIGN.md §5: every step persisted before it is acknowledged).
-      repo.transaction(() => {
-        store.addCosignature(size, line);
-        repo.setWitnessSize(w.index, size);
-      });
+      await this.#persist(size, w.index, line);
       if (size > st.cosigned) st.cosigned = size;
       logger.debug({ custodian: w.index, size }, 'checkpoint cosigned');
     } catch (err) {
@@ -252,6 +251,35 @@ export class Cosigner {
     }
     this.#settle();
     return true;
+  }
+
+  /**
+   * Stores a verified cosignature (and the witness's size). Those that arrive
+   * in the same turn of the event loop share one transaction: one fsync
+   * instead of one per witness.
+   */
+  #persist(size: number, custodian: number, line: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#unsaved.push({ size, custodian, line, resolve, reject });
+      if (this.#unsaved.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const { store, repo } = this.#d;
+    const batch = this.#unsaved.splice(0);
+    try {
+      repo.transaction(() => {
+        for (const c of batch) {
+          store.addCosignature(c.size, c.line);
+          repo.setWitnessSize(c.custodian, c.size);
+        }
+      });
+    } catch (err) {
+      for (const c of batch) c.reject(err);
+      return;
+    }
+    for (const c of batch) c.resolve();
   }
 
   /** Registered witnesses whose stored cosignature covers a checkpoint of at least `minSize`. */

@@ -32,6 +32,8 @@ export class Delivery {
   readonly #inFlight = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
   #failures = 0;
+  /** Outcomes waiting for the next batched write (#mark). */
+  readonly #unsaved: { warrantId: string; custodian: number; state: DeliveryRow['state']; error: string | null; resolve: () => void; reject: (err: unknown) => void }[] = [];
   #closed = false;
 
   constructor(deps: DeliveryDeps) {
@@ -61,6 +63,31 @@ export class Delivery {
     await Promise.allSettled([...this.#passes]);
   }
 
+  /**
+   * Records a delivery's outcome. Outcomes of the same turn of the event loop
+   * share one transaction (one fsync, not one per custodian); the delivery
+   * stays in flight until it is written.
+   */
+  #mark(warrantId: string, custodian: number, state: DeliveryRow['state'], error: string | null): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#unsaved.push({ warrantId, custodian, state, error, resolve, reject });
+      if (this.#unsaved.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#unsaved.splice(0);
+    try {
+      this.#d.repo.transaction(() => {
+        for (const m of batch) this.#d.repo.markDelivery(m.warrantId, m.custodian, m.state, m.error);
+      });
+    } catch (err) {
+      for (const m of batch) m.reject(err);
+      return;
+    }
+    for (const m of batch) m.resolve();
+  }
+
   async #pass(): Promise<void> {
     const { repo, logger, cosigner } = this.#d;
     const items: { item: DeliveryRow; warrant: WarrantRow }[] = [];
@@ -83,21 +110,21 @@ export class Delivery {
         try {
           await deliverWarrant(this.#d.custodianUrl(item.custodian), warrant, w.salt, this.#d.timeoutMs);
           if (this.#closed) return;
-          repo.markDelivery(item.warrantId, item.custodian, 'delivered', null);
+          await this.#mark(item.warrantId, item.custodian, 'delivered', null);
           logger.info({ warrantId: item.warrantId, custodian: item.custodian }, 'warrant delivered');
         } catch (err) {
           if (this.#closed) return;
           if (err instanceof HttpError && err.code === 'WARRANT_NOT_LOGGED') {
             lagging = true;
             left++;
-            repo.markDelivery(item.warrantId, item.custodian, 'pending', err.code);
+            await this.#mark(item.warrantId, item.custodian, 'pending', err.code);
           } else if (err instanceof HttpError && err.status >= 400 && err.status < 500 && err.status !== 429 && err.status !== 503) {
             // The custodian checked the warrant and refused it: retrying cannot help.
-            repo.markDelivery(item.warrantId, item.custodian, 'rejected', err.code);
+            await this.#mark(item.warrantId, item.custodian, 'rejected', err.code);
             logger.error({ warrantId: item.warrantId, custodian: item.custodian, code: err.code }, 'custodian refused the warrant');
           } else {
             left++;
-            repo.markDelivery(item.warrantId, item.custodian, 'pending', err instanceof HttpError ? err.code : 'UNREACHABLE');
+            await this.#mark(item.warrantId, item.custodian, 'pending', err instanceof HttpError ? err.code : 'UNREACHABLE');
           }
         }
       });
