@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Changes } from './core/changes';
+import type { GroupCommit } from './core/groupCommit';
 import type { Registry } from './domain/registry';
 import type { Ledger, LogStorePort } from './ledger';
 import type { Repository } from './repo/repository';
@@ -23,6 +24,8 @@ export interface Context {
   cosigner: Cosigner;
   /** Wakes long-polls on status calls. */
   changes: Changes;
+  /** One transaction for the changes requested in the same turn of the event loop. */
+  commits: GroupCommit;
   delivery: Delivery;
   decryption: DecryptionWorkflow;
 }

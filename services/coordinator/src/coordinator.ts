@@ -28,6 +28,7 @@ import { createLogReadRouter } from './api/logRead';
 import { openLogStore } from './log/index';
 import { Repository } from './repo/repository';
 import { Changes } from './core/changes';
+import { GroupCommit } from './core/groupCommit';
 import { Cosigner } from './workflow/cosigner';
 import { DecryptionWorkflow } from './workflow/decryption';
 import { Delivery } from './workflow/delivery';
@@ -118,6 +119,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     },
     cosigner,
     changes,
+    commits: new GroupCommit((fn) => repo.transaction(fn)),
     delivery,
     decryption,
   };
