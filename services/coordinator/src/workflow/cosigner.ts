@@ -42,6 +42,8 @@ export interface CosignerDeps {
 interface WitnessState {
   /** Size of the largest checkpoint carrying this witness's verified, stored cosignature. */
   cosigned: number;
+  /** Size of the largest checkpoint this witness answered with a verifying cosignature (its replica holds it; ours may not yet). */
+  answered: number;
   /** An add-checkpoint exchange with this witness is running. */
   busy: boolean;
   /** The published size this witness last refused: not asked again for it except by an explicit round. */
@@ -84,7 +86,12 @@ export class Cosigner {
     this.#waiters.clear();
   }
 
-  /** Calls `fn` after each cosignature is verified and stored (e.g. to deliver warrants it now covers). */
+  /**
+   * Calls `fn` when a witness has answered a verifying cosignature of a
+   * checkpoint of `size` — its own replica then holds those entries — e.g. to
+   * deliver the warrants it covers. Our copy of the cosignature may still be
+   * being written; waiters (ensureCosigned, round) wait for that.
+   */
   onCosigned(fn: (custodian: number, size: number) => void): void {
     this.#listeners.push(fn);
   }
@@ -92,7 +99,7 @@ export class Cosigner {
   /** True while `custodian` is being brought to a checkpoint of at least `size` (it will be reported to onCosigned). */
   catchingUp(custodian: number, size: number): boolean {
     const st = this.#witnesses.get(custodian);
-    return st !== undefined && st.busy && st.cosigned < size && (this.#published?.size ?? 0) >= size;
+    return st !== undefined && st.busy && st.answered < size && (this.#published?.size ?? 0) >= size;
   }
 
   /**
@@ -165,14 +172,17 @@ export class Cosigner {
     if (!latest) return;
     const note = parseSignedNote(latest.note);
     for (const w of this.#d.registry().custodians) {
-      if (verifyCosignature(note, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) this.#state(w.index).cosigned = latest.size;
+      if (verifyCosignature(note, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) {
+        const st = this.#state(w.index);
+        st.cosigned = st.answered = latest.size;
+      }
     }
   }
 
   #state(index: number): WitnessState {
     let st = this.#witnesses.get(index);
     if (!st) {
-      st = { cosigned: 0, busy: false, refused: -1 };
+      st = { cosigned: 0, answered: 0, busy: false, refused: -1 };
       this.#witnesses.set(index, st);
     }
     return st;
@@ -230,7 +240,9 @@ export class Cosigner {
         st.refused = size;
         return false;
       }
-      // Persisted before anyone is told (DESIGN.md §5: every step persisted before it is acknowledged).
+      if (size > st.answered) st.answered = size;
+      this.#tell(w.index, size);
+      // Persisted before any waiter is told (DESIGN.md §5: every step persisted before it is acknowledged).
       await this.#persist(size, w.index, line);
       if (size > st.cosigned) st.cosigned = size;
       logger.debug({ custodian: w.index, size }, 'checkpoint cosigned');
@@ -242,15 +254,18 @@ export class Cosigner {
       logger.warn({ custodian: w.index, size, retryInMs: waitMs, err: String(err) }, 'witness unreachable');
       return false;
     }
-    for (const fn of this.#listeners) {
-      try {
-        fn(w.index, size);
-      } catch (err) {
-        logger.error({ err: String(err) }, 'cosignature listener failed');
-      }
-    }
     this.#settle();
     return true;
+  }
+
+  #tell(custodian: number, size: number): void {
+    for (const fn of this.#listeners) {
+      try {
+        fn(custodian, size);
+      } catch (err) {
+        this.#d.logger.error({ err: String(err) }, 'cosignature listener failed');
+      }
+    }
   }
 
   /**
