@@ -23,6 +23,8 @@ export interface DeliveryDeps {
 }
 
 const MAX_BACKOFF_MS = 10_000;
+/** Delivery outcomes are written together this long after the first (see #mark). */
+const MARK_DELAY_MS = 50;
 
 export class Delivery {
   readonly #d: DeliveryDeps;
@@ -32,6 +34,7 @@ export class Delivery {
   readonly #inFlight = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
   #failures = 0;
+  #flushTimer: NodeJS.Timeout | null = null;
   /** Outcomes waiting for the next batched write (#mark). */
   readonly #unsaved: { warrantId: string; custodian: number; state: DeliveryRow['state']; error: string | null; resolve: () => void; reject: (err: unknown) => void }[] = [];
   #closed = false;
@@ -60,23 +63,29 @@ export class Delivery {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    this.#flush(); // outcomes already known are kept
     await Promise.allSettled([...this.#passes]);
   }
 
   /**
-   * Records a delivery's outcome. Outcomes of the same turn of the event loop
-   * share one transaction (one fsync, not one per custodian); the delivery
-   * stays in flight until it is written.
+   * Records a delivery's outcome. Outcomes within MARK_DELAY_MS share one
+   * transaction (one fsync, not one per custodian, off the busy moment); the
+   * delivery stays in flight until it is written. Nothing waits for these
+   * rows but the next pass: an outcome lost in a crash only means one more
+   * (idempotent) delivery after the restart.
    */
   #mark(warrantId: string, custodian: number, state: DeliveryRow['state'], error: string | null): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#unsaved.push({ warrantId, custodian, state, error, resolve, reject });
-      if (this.#unsaved.length === 1) setImmediate(() => this.#flush());
+      if (this.#unsaved.length === 1) this.#flushTimer = setTimeout(() => this.#flush(), MARK_DELAY_MS);
     });
   }
 
   #flush(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
     const batch = this.#unsaved.splice(0);
+    if (batch.length === 0) return;
     try {
       this.#d.repo.transaction(() => {
         for (const m of batch) this.#d.repo.markDelivery(m.warrantId, m.custodian, m.state, m.error);
