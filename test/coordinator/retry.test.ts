@@ -77,6 +77,9 @@ async function restartCoordinator(over: Partial<CoordinatorConfig> = {}): Promis
   await coordinator.close();
   coordinator = createCoordinator({ ...coordinatorConfig, ...over });
   await coordinator.start();
+  // A GET first (api retries it once): it takes this client's keep-alive socket
+  // to the old server out of the pool, so the next POST goes on a fresh one.
+  expect((await api(url, 'GET', '/health')).status).toBe(200);
 }
 
 beforeAll(async () => {

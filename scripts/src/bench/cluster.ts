@@ -220,14 +220,17 @@ export async function approveAll(c: BenchCluster, warrantId: string, timeoutMs =
   );
 }
 
-/** Polls the warrant until `approvals` custodians approved it (or it is no longer pending). */
+/** Follows the warrant (long-poll, `?wait=`) until `approvals` custodians approved it (or it is no longer pending). */
 export async function waitApprovals(c: BenchCluster, warrantId: string, approvals: number, pollMs = 10, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let since = '';
   while (Date.now() < deadline) {
-    const s = await api<{ status: string; approvals: number }>(c, `v1/warrants/${warrantId}`);
+    const s = await api<{ status: string; approvals: number; denials: number }>(c, `v1/warrants/${warrantId}?wait=5000${since}`);
     if (s.status !== 'pending' && s.status !== 'approved') throw new Error(`bench: warrant ended ${s.status}`);
     if (s.status === 'approved' && s.approvals >= approvals) return;
-    await new Promise((r) => setTimeout(r, pollMs));
+    const next = `&status=${s.status}&approvals=${s.approvals}&denials=${s.denials}`;
+    if (next === since) await new Promise((r) => setTimeout(r, pollMs)); // nothing new: the server did not wait
+    since = next;
   }
   throw new Error(`bench: warrant not approved by ${approvals} custodians within ${timeoutMs / 1000} s`);
 }
@@ -264,15 +267,17 @@ export async function runRequest(c: BenchCluster, warrantId: string, envelopes: 
   const deadline = Date.now() + 30 * 60_000;
   let last = '';
   for (;;) {
-    const s = await api<{ state: string; error?: { code: string; message: string } }>(c, `v1/requests/${requestId}`);
-    if (s.state !== last) {
+    // Long-poll: answers as soon as the state differs from the one last seen.
+    const s = await api<{ state: string; error?: { code: string; message: string } }>(c, `v1/requests/${requestId}?wait=5000${last ? `&state=${last}` : ''}`);
+    const changed = s.state !== last;
+    if (changed) {
       last = s.state;
       if (s.state !== 'logged') mark(s.state);
     }
     if (s.state === 'complete') break;
     if (s.state === 'failed') throw new Error(`bench: request failed: ${s.error?.code}: ${s.error?.message}`);
     if (Date.now() > deadline) throw new Error('bench: request did not finish in 30 minutes');
-    await new Promise((r) => setTimeout(r, pollMs));
+    if (!changed) await new Promise((r) => setTimeout(r, pollMs)); // nothing new: the server did not wait
   }
   const res = await api<{ results: unknown[]; failed: unknown[] }>(c, `v1/requests/${requestId}/results`);
   mark('results fetched');

@@ -198,18 +198,29 @@ export function buildRequestEntry(requestId: string, warrantId: string, envelope
   return parseRecord(DecryptionRequestEntrySchema, { ...entry, signature: signRecord(entry, 'decryption-request', key.secretKey) }, 'decryption-request');
 }
 
-/** Polls a request until it is `complete` or `failed`, drawing progress. */
+/**
+ * Follows a request until it is `complete` or `failed`, drawing progress: a
+ * long-poll (`?wait=`) that returns as soon as the state or counts differ from
+ * what was last seen; it sleeps only when an answer shows nothing new.
+ */
 export async function waitForRequest(coordinator: string, requestId: string, token: string, total: number): Promise<RequestProgress> {
   const bar = progressBar('decrypting', total);
   const deadline = Date.now() + 30 * 60_000;
-  for (let delay = 200; Date.now() < deadline; delay = Math.min(2000, delay * 1.5)) {
-    const s = await call<RequestProgress>(coordinator, `v1/requests/${requestId}`, { token });
+  let seen: RequestProgress | undefined;
+  for (let delay = 200; Date.now() < deadline; ) {
+    const since = seen ? `&state=${seen.state}&done=${seen.done}&failed=${seen.failed}` : '';
+    const s = await call<RequestProgress>(coordinator, `v1/requests/${requestId}?wait=10000${since}`, { token, timeoutMs: 40_000 });
     bar.update(Math.min(total, s.done + s.failed));
     if (s.state === 'complete' || s.state === 'failed') {
       bar.finish();
       return s;
     }
-    await new Promise((r) => setTimeout(r, delay));
+    const same = seen !== undefined && s.state === seen.state && s.done === seen.done && s.failed === seen.failed;
+    seen = s;
+    if (same) {
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(2000, delay * 1.5);
+    }
   }
   throw new CliError(`request ${requestId} did not finish within 30 minutes; check again with \`investigator results\``);
 }

@@ -18,6 +18,13 @@ export interface CoordinatorConfig {
   retentionSeconds?: number;
   /** Timeout of one add-checkpoint call (default 10 000 ms: a witness replicates and checks entries first). */
   cosignTimeoutMs?: number;
+  /**
+   * Entries no step waits for (approvals, releases, completions) are cosigned
+   * this long after the first of them (default 1000 ms), so that a burst of
+   * appends costs each witness one exchange; a step that needs a cosigned
+   * checkpoint asks for one at once.
+   */
+  cosignDelayMs?: number;
   /** Timeout of one `POST /v1/partials` call (default 60 000 ms). */
   partialsTimeoutMs?: number;
   /**

@@ -3,6 +3,8 @@
  * createCoordinator, never module-level state).
  */
 import type { Logger } from 'pino';
+import type { Changes } from './core/changes';
+import type { GroupCommit } from './core/groupCommit';
 import type { Registry } from './domain/registry';
 import type { Ledger, LogStorePort } from './ledger';
 import type { Repository } from './repo/repository';
@@ -20,6 +22,10 @@ export interface Context {
   /** Re-reads the latest registry after an update is logged. */
   reloadRegistry: () => void;
   cosigner: Cosigner;
+  /** Wakes long-polls on status calls. */
+  changes: Changes;
+  /** One transaction for the changes requested in the same turn of the event loop. */
+  commits: GroupCommit;
   delivery: Delivery;
   decryption: DecryptionWorkflow;
 }

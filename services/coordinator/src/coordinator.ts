@@ -27,6 +27,8 @@ import { Ledger } from './ledger';
 import { createLogReadRouter } from './api/logRead';
 import { openLogStore } from './log/index';
 import { Repository } from './repo/repository';
+import { Changes } from './core/changes';
+import { GroupCommit } from './core/groupCommit';
 import { Cosigner } from './workflow/cosigner';
 import { DecryptionWorkflow } from './workflow/decryption';
 import { Delivery } from './workflow/delivery';
@@ -80,11 +82,17 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     custodianUrl,
     origin: config.origin,
     timeoutMs: config.cosignTimeoutMs ?? 10_000,
+    backgroundDelayMs: config.cosignDelayMs ?? 1000,
     concurrency,
     logger,
   });
-  // Every fresh entry gets into a published, cosigned checkpoint soon.
-  ledger.onAppend = () => cosigner.schedule();
+  // Every fresh entry gets into a published, cosigned checkpoint soon (coalesced: cosignDelayMs).
+  const changes = new Changes();
+  ledger.onAppend = () => {
+    cosigner.schedule();
+    changes.notify();
+  };
+  repo.onRequestState = () => changes.notify();
   const delivery = new Delivery({ repo, cosigner, custodianUrl, timeoutMs: config.deliveryTimeoutMs ?? 10_000, concurrency, logger });
   const decryption = new DecryptionWorkflow({
     repo,
@@ -115,6 +123,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       registry = loadRegistry();
     },
     cosigner,
+    changes,
+    commits: new GroupCommit((fn) => repo.transaction(fn)),
     delivery,
     decryption,
   };
@@ -179,6 +189,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     async close() {
       if (purgeTimer) clearInterval(purgeTimer);
       cosigner.close();
+      changes.close();
       await Promise.all([delivery.close(), decryption.close()]);
       if (server) await closeServer(server);
       server = null;

@@ -52,9 +52,10 @@ export class Ledger {
   /**
    * Appends `entry` unless an entry was already logged under `key`; `then`
    * runs in the same transaction with the index. Returns the index and
-   * whether this call appended it.
+   * whether this call appended it. With `publish`, a signed checkpoint of
+   * the new size is stored in the same transaction.
    */
-  appendOnce(key: string, entry: LogEntry, then?: (index: number) => void): { index: number; fresh: boolean } {
+  appendOnce(key: string, entry: LogEntry, then?: (index: number) => void, opts: { publish?: boolean } = {}): { index: number; fresh: boolean } {
     // Everything we log must be a valid entry: a bug here must not reach the log.
     LogEntrySchema.parse(entry);
     const leaf = canonicalBytes(entry);
@@ -64,6 +65,8 @@ export class Ledger {
       const index = this.#store.append([leaf]);
       this.#repo.putEntryKey(key, index);
       then?.(index);
+      // A step about to wait for cosigning publishes its checkpoint in the same commit (one fsync, not two).
+      if (opts.publish) this.#store.publishCheckpoint();
       return { index, fresh: true };
     });
     if (result.fresh) this.onAppend?.();

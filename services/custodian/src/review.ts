@@ -49,17 +49,21 @@ export function receiveWarrant(ctx: Context, warrant: SignedWarrant, salt: strin
   if (warrant.issuedAt > now + MAX_SKEW_SECONDS) throw new CustodianError('BAD_DATES', 'the warrant is issued in the future');
 
   const verdict = evaluatePolicy(ctx.policy, warrant);
-  ctx.store.insertReview({
-    warrantId: warrant.id,
-    warrant: JSON.stringify(warrant),
-    salt,
-    commitment,
-    receivedAt: now,
-    policy: JSON.stringify(verdict),
+  // The review and an automatic decision are one commit: both are persisted before the 202.
+  ctx.store.tx(() => {
+    ctx.store.insertReview({
+      warrantId: warrant.id,
+      warrant: JSON.stringify(warrant),
+      salt,
+      commitment,
+      receivedAt: now,
+      policy: JSON.stringify(verdict),
+    });
+    if (verdict.auto) decide(ctx, warrant.id, 'approve', undefined, 'policy', false);
   });
   ctx.log.info({ warrantId: warrant.id, agency: warrant.agency, court: warrant.court, auto: verdict.auto }, 'warrant queued for review');
   if (verdict.auto) {
-    decide(ctx, warrant.id, 'approve', undefined, 'policy');
+    void ctx.outbox.kick(); // only after the commit
     return { warrantId: warrant.id, status: 'approved' };
   }
   return { warrantId: warrant.id, status: 'pending' };
@@ -69,7 +73,15 @@ export function receiveWarrant(ctx: Context, warrant: SignedWarrant, salt: strin
  * Signs and records a decision, queues the `approval` entry for the coordinator.
  * Repeating the same decision returns the recorded entry; a different one is 409.
  */
-export function decide(ctx: Context, warrantId: string, decision: 'approve' | 'deny', reason: string | undefined, by: string): { status: ReviewStatus; entry: ApprovalEntry } {
+export function decide(
+  ctx: Context,
+  warrantId: string,
+  decision: 'approve' | 'deny',
+  reason: string | undefined,
+  by: string,
+  /** False inside a caller's transaction: the caller kicks the outbox after its commit. */
+  send = true,
+): { status: ReviewStatus; entry: ApprovalEntry } {
   const review = ctx.store.review(warrantId);
   if (!review) throw new CustodianError('UNKNOWN_WARRANT', `no warrant ${warrantId} awaits review here`);
   const key = `approval:${warrantId}`;
@@ -95,7 +107,7 @@ export function decide(ctx: Context, warrantId: string, decision: 'approve' | 'd
     ctx.store.insertOutbox(key, canonicalJson(entry));
   });
   ctx.log.info({ warrantId, decision, by }, 'warrant decided');
-  void ctx.outbox.kick();
+  if (send) void ctx.outbox.kick();
   return { status: wanted, entry };
 }
 

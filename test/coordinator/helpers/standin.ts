@@ -51,6 +51,10 @@ export class StandInCustodian {
   readonly calls: { requestId: string; header: string | undefined }[] = [];
   /** While set, `POST /v1/partials` waits for it (to stop the coordinator mid-request). */
   hold: Promise<void> | null = null;
+  /** While set, add-checkpoint waits for it (to keep a cosigning exchange in flight). */
+  witnessHold: Promise<void> | null = null;
+  /** add-checkpoint calls received so far. */
+  witnessCalls = 0;
 
   constructor(opts: StandInOptions) {
     this.opts = opts;
@@ -68,6 +72,8 @@ export class StandInCustodian {
       res.json({ ok: true, sealed: false, custodian: this.opts.index });
     });
     app.post('/witness/v1/add-checkpoint', async (req, res) => {
+      this.witnessCalls++;
+      if (this.witnessHold) await this.witnessHold;
       const body = parseAddCheckpointRequest(String(req.body));
       const answer = (status: number) => this.witnessAnswers.set(status, (this.witnessAnswers.get(status) ?? 0) + 1);
       if (body.oldSize !== this.size) {

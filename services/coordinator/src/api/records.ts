@@ -14,9 +14,10 @@ export type UnsealBody = z.infer<typeof UnsealBody>;
 
 export function recordRoutes(ctx: Context): Router {
   const r = Router();
-  r.post('/v1/records', (req, res) => {
+  r.post('/v1/records', async (req, res) => {
     const { entry } = parseBody(RecordBody, req.body);
-    const { index, fresh } = logRecord(ctx, entry);
+    // Records arriving together (e.g. every custodian's approval) share one commit.
+    const { index, fresh } = await ctx.commits.run(() => logRecord(ctx, entry));
     res.status(fresh ? 201 : 200).json({ index });
   });
   r.post('/v1/unseals', (req, res) => {

@@ -6,6 +6,8 @@ import { parseBody } from '@custodes/shared/service';
 import type { Context } from '../context';
 import { addEnvelopes, MAX_BATCH, openRequest, requestProgress, requestResults, submitRequest } from '../core/requests';
 import { caller, investigatorAuth } from './auth';
+import { waitForChange } from '../core/changes';
+import { Count, WaitMs } from './wait';
 
 const OpenBody = z.object({ warrantId: Uuid }).strict();
 export type OpenBody = z.infer<typeof OpenBody>;
@@ -14,6 +16,11 @@ const BatchBody = z.object({ envelopes: z.array(z.unknown()).min(1).max(MAX_BATC
 export type BatchBody = z.infer<typeof BatchBody>;
 const SubmitBody = z.object({ entry: DecryptionRequestEntrySchema }).strict();
 export type SubmitBody = z.infer<typeof SubmitBody>;
+/** `?wait=<ms>` long-polls; the other fields are what the caller last saw (docs/SERVICES.md). */
+const RequestWaitQuery = z
+  .object({ wait: WaitMs.optional(), state: z.string().max(16).optional(), done: Count.optional(), failed: Count.optional() })
+  .strict();
+export type RequestWaitQuery = z.infer<typeof RequestWaitQuery>;
 
 export function requestRoutes(ctx: Context): Router {
   const r = Router();
@@ -32,9 +39,14 @@ export function requestRoutes(ctx: Context): Router {
     const { entry } = parseBody(SubmitBody, req.body);
     res.status(202).json(submitRequest(ctx, caller(res), id, entry));
   });
-  r.get('/v1/requests/:id', (req, res) => {
+  r.get('/v1/requests/:id', async (req, res) => {
     const id = parseBody(Uuid, req.params.id, 'request id');
-    res.json(requestProgress(ctx, caller(res), id));
+    const { wait, ...seen } = parseBody(RequestWaitQuery, req.query, 'query');
+    const who = caller(res);
+    const view = () => requestProgress(ctx, who, id);
+    if (wait === undefined) return void res.json(view());
+    view(); // 404/403 before waiting
+    res.json(await waitForChange(ctx.changes, view, seen, wait, () => res.destroyed));
   });
   r.get('/v1/requests/:id/results', (req, res) => {
     const id = parseBody(Uuid, req.params.id, 'request id');

@@ -4,11 +4,18 @@ import { z } from 'zod';
 import { Hex32, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
 import { parseBody } from '@custodes/shared/service';
 import type { Context } from '../context';
+import { waitForChange } from '../core/changes';
 import { ownWarrant, statusOf, submitWarrant } from '../core/warrants';
+import { Count, WaitMs } from './wait';
 import { caller, investigatorAuth } from './auth';
 
 const IntakeBody = z.object({ warrant: SignedWarrantSchema, salt: Hex32 }).strict();
 export type IntakeBody = z.infer<typeof IntakeBody>;
+/** `?wait=<ms>` long-polls; the other fields are what the caller last saw (docs/SERVICES.md). */
+const WarrantWaitQuery = z
+  .object({ wait: WaitMs.optional(), status: z.string().max(16).optional(), approvals: Count.optional(), denials: Count.optional() })
+  .strict();
+export type WarrantWaitQuery = z.infer<typeof WarrantWaitQuery>;
 
 export function warrantRoutes(ctx: Context): Router {
   const r = Router();
@@ -18,10 +25,12 @@ export function warrantRoutes(ctx: Context): Router {
     const { warrantId, index, fresh } = submitWarrant(ctx, caller(res), warrant, salt);
     res.status(fresh ? 201 : 200).json({ warrantId, index });
   });
-  r.get('/v1/warrants/:id', auth, (req, res) => {
+  r.get('/v1/warrants/:id', auth, async (req, res) => {
     const id = parseBody(Uuid, req.params.id, 'warrant id');
+    const { wait, ...seen } = parseBody(WarrantWaitQuery, req.query, 'query');
     ownWarrant(ctx, caller(res), id);
-    res.json(statusOf(ctx, id));
+    if (wait === undefined) return void res.json(statusOf(ctx, id));
+    res.json(await waitForChange(ctx.changes, () => statusOf(ctx, id), seen, wait, () => res.destroyed));
   });
   return r;
 }

@@ -114,9 +114,9 @@ export function submitRequest(
   if (ctx.repo.requestedEnvelopes(req.warrantId) + rows.length > w.maxEnvelopes) {
     fail('ENVELOPE_CAP', `the warrant allows at most ${w.maxEnvelopes} envelopes in all`);
   }
-  const { index } = ctx.ledger.appendOnce(entryKey.request(requestId), entry, (i) =>
-    ctx.repo.markRequestLogged(requestId, JSON.stringify(entry), i),
-  );
+  const { index } = ctx.ledger.appendOnce(entryKey.request(requestId), entry, (i) => ctx.repo.markRequestLogged(requestId, JSON.stringify(entry), i), {
+    publish: true,
+  });
   ctx.logger.info({ requestId, warrantId: req.warrantId, envelopes: rows.length, index }, 'decryption request logged');
   ctx.decryption.start(requestId);
   return { requestId, index };

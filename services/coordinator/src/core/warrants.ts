@@ -42,13 +42,15 @@ export function submitWarrant(
       ctx.now(),
     );
     ctx.repo.putDeliveries(warrant.id, registry.custodians.map((c) => c.index));
-  });
+  }, { publish: true });
   ctx.logger.info({ warrantId: warrant.id, index }, 'warrant logged');
-  // Publish and cosign a checkpoint with the cover sheet, then deliver.
+  // Publish a checkpoint with the cover sheet and get it cosigned; each custodian gets the
+  // warrant once it has cosigned it (Delivery listens), and any left over when the round ends.
   ctx.cosigner
     .round()
     .catch(() => undefined)
     .finally(() => ctx.delivery.kick());
+  ctx.delivery.kick();
   return { warrantId: warrant.id, index, fresh };
 }
 

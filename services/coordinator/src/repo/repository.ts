@@ -97,15 +97,16 @@ function toRequest(r: RawRequest): RequestRow {
 
 export class Repository {
   readonly #db: DB;
-
-  /** Statements by SQL text, prepared once: preparing costs as much as a small query and hot paths run per envelope. */
+  /** Called after a request's state is set (wakes long-polls; fresh log entries wake them via the ledger). */
+  onRequestState: (() => void) | undefined;
+  /** Statements by SQL text, prepared on first use (preparing costs more than most of these queries). */
   readonly #statements = new Map<string, Statement>();
 
   constructor(db: DB) {
     this.#db = db;
   }
 
-  #sql(sql: string): Statement {
+  #prepare(sql: string): Statement {
     let stmt = this.#statements.get(sql);
     if (!stmt) {
       stmt = this.#db.prepare(sql);
@@ -122,22 +123,22 @@ export class Repository {
   // ## Entry keys (never log anything twice)
 
   entryIndex(key: string): number | undefined {
-    const row = this.#sql('SELECT log_index FROM entry_keys WHERE key = ?').get(key) as { log_index: number } | undefined;
+    const row = this.#prepare('SELECT log_index FROM entry_keys WHERE key = ?').get(key) as { log_index: number } | undefined;
     return row?.log_index;
   }
 
   putEntryKey(key: string, logIndex: number): void {
-    this.#sql('INSERT INTO entry_keys (key, log_index) VALUES (?, ?)').run(key, logIndex);
+    this.#prepare('INSERT INTO entry_keys (key, log_index) VALUES (?, ?)').run(key, logIndex);
   }
 
   // ## Registry
 
   putRegistry(sequence: number, logIndex: number, entryJson: string): void {
-    this.#sql('INSERT INTO registry (sequence, log_index, entry_json) VALUES (?, ?, ?)').run(sequence, logIndex, entryJson);
+    this.#prepare('INSERT INTO registry (sequence, log_index, entry_json) VALUES (?, ?, ?)').run(sequence, logIndex, entryJson);
   }
 
   latestRegistry(): { sequence: number; logIndex: number; entryJson: string } | undefined {
-    const row = this.#sql('SELECT sequence, log_index, entry_json FROM registry ORDER BY sequence DESC LIMIT 1').get() as
+    const row = this.#prepare('SELECT sequence, log_index, entry_json FROM registry ORDER BY sequence DESC LIMIT 1').get() as
       | { sequence: number; log_index: number; entry_json: string }
       | undefined;
     return row && { sequence: row.sequence, logIndex: row.log_index, entryJson: row.entry_json };
@@ -146,18 +147,18 @@ export class Repository {
   // ## Tokens
 
   putToken(tokenHash: string, agency: string, investigator: string, createdAt: number): void {
-    this.#sql('INSERT INTO tokens (token_hash, agency, investigator, created_at) VALUES (?, ?, ?, ?)')
+    this.#prepare('INSERT INTO tokens (token_hash, agency, investigator, created_at) VALUES (?, ?, ?, ?)')
       .run(tokenHash, agency, investigator, createdAt);
   }
 
   token(tokenHash: string): TokenRow | undefined {
-    return this.#sql('SELECT agency, investigator FROM tokens WHERE token_hash = ?').get(tokenHash) as TokenRow | undefined;
+    return this.#prepare('SELECT agency, investigator FROM tokens WHERE token_hash = ?').get(tokenHash) as TokenRow | undefined;
   }
 
   // ## Warrants
 
   putWarrant(w: WarrantRow, receivedAt: number): void {
-    this.#sql(
+    this.#prepare(
         `INSERT INTO warrants (id, log_index, commitment, agency, investigator, court, expires_at, sealed_until,
            max_envelopes, warrant_json, salt, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -165,7 +166,7 @@ export class Repository {
   }
 
   warrant(id: string): WarrantRow | undefined {
-    const r = this.#sql('SELECT * FROM warrants WHERE id = ?').get(id) as
+    const r = this.#prepare('SELECT * FROM warrants WHERE id = ?').get(id) as
       | {
           id: string;
           log_index: number;
@@ -200,107 +201,108 @@ export class Repository {
   // ## Deliveries (outbox)
 
   putDeliveries(warrantId: string, custodians: readonly number[]): void {
-    const stmt = this.#sql("INSERT OR IGNORE INTO deliveries (warrant_id, custodian, state) VALUES (?, ?, 'pending')");
+    const stmt = this.#prepare("INSERT OR IGNORE INTO deliveries (warrant_id, custodian, state) VALUES (?, ?, 'pending')");
     for (const c of custodians) stmt.run(warrantId, c);
   }
 
   pendingDeliveries(): DeliveryRow[] {
-    const rows = this.#sql("SELECT warrant_id, custodian, state, attempts, last_error FROM deliveries WHERE state = 'pending' ORDER BY rowid")
+    const rows = this.#prepare("SELECT warrant_id, custodian, state, attempts, last_error FROM deliveries WHERE state = 'pending' ORDER BY rowid")
       .all() as { warrant_id: string; custodian: number; state: DeliveryRow['state']; attempts: number; last_error: string | null }[];
     return rows.map((r) => ({ warrantId: r.warrant_id, custodian: r.custodian, state: r.state, attempts: r.attempts, lastError: r.last_error }));
   }
 
   deliveries(warrantId: string): DeliveryRow[] {
-    const rows = this.#sql('SELECT warrant_id, custodian, state, attempts, last_error FROM deliveries WHERE warrant_id = ? ORDER BY custodian')
+    const rows = this.#prepare('SELECT warrant_id, custodian, state, attempts, last_error FROM deliveries WHERE warrant_id = ? ORDER BY custodian')
       .all(warrantId) as { warrant_id: string; custodian: number; state: DeliveryRow['state']; attempts: number; last_error: string | null }[];
     return rows.map((r) => ({ warrantId: r.warrant_id, custodian: r.custodian, state: r.state, attempts: r.attempts, lastError: r.last_error }));
   }
 
   markDelivery(warrantId: string, custodian: number, state: DeliveryRow['state'], error: string | null): void {
-    this.#sql('UPDATE deliveries SET state = ?, attempts = attempts + 1, last_error = ? WHERE warrant_id = ? AND custodian = ?')
+    this.#prepare('UPDATE deliveries SET state = ?, attempts = attempts + 1, last_error = ? WHERE warrant_id = ? AND custodian = ?')
       .run(state, error, warrantId, custodian);
   }
 
   // ## Decisions and revocations
 
   decision(warrantId: string, custodian: number): { decision: 'approve' | 'deny'; logIndex: number } | undefined {
-    const r = this.#sql('SELECT decision, log_index FROM decisions WHERE warrant_id = ? AND custodian = ?').get(warrantId, custodian) as
+    const r = this.#prepare('SELECT decision, log_index FROM decisions WHERE warrant_id = ? AND custodian = ?').get(warrantId, custodian) as
       | { decision: 'approve' | 'deny'; log_index: number }
       | undefined;
     return r && { decision: r.decision, logIndex: r.log_index };
   }
 
   putDecision(warrantId: string, custodian: number, decision: 'approve' | 'deny', logIndex: number): void {
-    this.#sql('INSERT INTO decisions (warrant_id, custodian, decision, log_index) VALUES (?, ?, ?, ?)').run(warrantId, custodian, decision, logIndex);
+    this.#prepare('INSERT INTO decisions (warrant_id, custodian, decision, log_index) VALUES (?, ?, ?, ?)').run(warrantId, custodian, decision, logIndex);
   }
 
   decisions(warrantId: string): { custodian: number; decision: 'approve' | 'deny' }[] {
-    return this.#sql('SELECT custodian, decision FROM decisions WHERE warrant_id = ? ORDER BY custodian').all(warrantId) as {
+    return this.#prepare('SELECT custodian, decision FROM decisions WHERE warrant_id = ? ORDER BY custodian').all(warrantId) as {
       custodian: number;
       decision: 'approve' | 'deny';
     }[];
   }
 
   putRevocation(warrantId: string, logIndex: number): void {
-    this.#sql('INSERT INTO revocations (warrant_id, log_index) VALUES (?, ?)').run(warrantId, logIndex);
+    this.#prepare('INSERT INTO revocations (warrant_id, log_index) VALUES (?, ?)').run(warrantId, logIndex);
   }
 
   isRevoked(warrantId: string): boolean {
-    return this.#sql('SELECT 1 FROM revocations WHERE warrant_id = ?').get(warrantId) !== undefined;
+    return this.#prepare('SELECT 1 FROM revocations WHERE warrant_id = ?').get(warrantId) !== undefined;
   }
 
   // ## Witnesses
 
   witnessSize(custodian: number): number {
-    const r = this.#sql('SELECT size FROM witnesses WHERE custodian = ?').get(custodian) as { size: number } | undefined;
+    const r = this.#prepare('SELECT size FROM witnesses WHERE custodian = ?').get(custodian) as { size: number } | undefined;
     return r?.size ?? 0;
   }
 
   setWitnessSize(custodian: number, size: number): void {
-    this.#sql('INSERT INTO witnesses (custodian, size) VALUES (?, ?) ON CONFLICT(custodian) DO UPDATE SET size = excluded.size')
+    this.#prepare('INSERT INTO witnesses (custodian, size) VALUES (?, ?) ON CONFLICT(custodian) DO UPDATE SET size = excluded.size')
       .run(custodian, size);
   }
 
   // ## Requests
 
   putRequest(id: string, warrantId: string, investigator: string, createdAt: number): void {
-    this.#sql("INSERT INTO requests (id, warrant_id, investigator, state, created_at) VALUES (?, ?, ?, 'draft', ?)")
+    this.#prepare("INSERT INTO requests (id, warrant_id, investigator, state, created_at) VALUES (?, ?, ?, 'draft', ?)")
       .run(id, warrantId, investigator, createdAt);
   }
 
   request(id: string): RequestRow | undefined {
-    const r = this.#sql('SELECT * FROM requests WHERE id = ?').get(id) as RawRequest | undefined;
+    const r = this.#prepare('SELECT * FROM requests WHERE id = ?').get(id) as RawRequest | undefined;
     return r && toRequest(r);
   }
 
   unfinishedRequests(): RequestRow[] {
-    const rows = this.#sql("SELECT * FROM requests WHERE state IN ('logged', 'cosigned', 'releasing') ORDER BY created_at, id")
+    const rows = this.#prepare("SELECT * FROM requests WHERE state IN ('logged', 'cosigned', 'releasing') ORDER BY created_at, id")
       .all() as RawRequest[];
     return rows.map(toRequest);
   }
 
   /** Envelopes already requested under `warrantId` by logged requests (the `maxEnvelopes` cap). */
   requestedEnvelopes(warrantId: string): number {
-    const r = this.#sql("SELECT COALESCE(SUM(envelope_count), 0) AS n FROM requests WHERE warrant_id = ? AND state <> 'draft'")
+    const r = this.#prepare("SELECT COALESCE(SUM(envelope_count), 0) AS n FROM requests WHERE warrant_id = ? AND state <> 'draft'")
       .get(warrantId) as { n: number };
     return r.n;
   }
 
   setRequestState(id: string, state: RequestState): void {
-    this.#sql('UPDATE requests SET state = ? WHERE id = ?').run(state, id);
+    this.#prepare('UPDATE requests SET state = ? WHERE id = ?').run(state, id);
+    this.onRequestState?.();
   }
 
   markRequestLogged(id: string, entryJson: string, logIndex: number): void {
-    this.#sql("UPDATE requests SET state = 'logged', entry_json = ?, log_index = ? WHERE id = ?").run(entryJson, logIndex, id);
+    this.#prepare("UPDATE requests SET state = 'logged', entry_json = ?, log_index = ? WHERE id = ?").run(entryJson, logIndex, id);
   }
 
   completeRequest(id: string, decrypted: number, failed: number, completedAt: number, purgeAt: number): void {
-    this.#sql("UPDATE requests SET state = 'complete', decrypted = ?, failed = ?, completed_at = ?, purge_at = ? WHERE id = ?")
+    this.#prepare("UPDATE requests SET state = 'complete', decrypted = ?, failed = ?, completed_at = ?, purge_at = ? WHERE id = ?")
       .run(decrypted, failed, completedAt, purgeAt, id);
   }
 
   failRequest(id: string, code: string, message: string, completedAt: number): void {
-    this.#sql(
+    this.#prepare(
         "UPDATE requests SET state = 'failed', failed = envelope_count, error_code = ?, error_message = ?, completed_at = ? WHERE id = ?",
       )
       .run(code, message, completedAt, id);
@@ -309,7 +311,7 @@ export class Repository {
   // ## Request envelopes
 
   envelopePosition(requestId: string, envelopeId: string): number | undefined {
-    const r = this.#sql('SELECT position FROM request_envelopes WHERE request_id = ? AND envelope_id = ?').get(requestId, envelopeId) as
+    const r = this.#prepare('SELECT position FROM request_envelopes WHERE request_id = ? AND envelope_id = ?').get(requestId, envelopeId) as
       | { position: number }
       | undefined;
     return r?.position;
@@ -317,16 +319,16 @@ export class Repository {
 
   /** Appends an envelope at the next position; returns it. */
   addEnvelope(requestId: string, envelopeId: string, envelopeJson: string): number {
-    const r = this.#sql('SELECT envelope_count FROM requests WHERE id = ?').get(requestId) as { envelope_count: number };
+    const r = this.#prepare('SELECT envelope_count FROM requests WHERE id = ?').get(requestId) as { envelope_count: number };
     const position = r.envelope_count;
-    this.#sql('INSERT INTO request_envelopes (request_id, position, envelope_id, envelope_json) VALUES (?, ?, ?, ?)')
+    this.#prepare('INSERT INTO request_envelopes (request_id, position, envelope_id, envelope_json) VALUES (?, ?, ?, ?)')
       .run(requestId, position, envelopeId, envelopeJson);
-    this.#sql('UPDATE requests SET envelope_count = envelope_count + 1 WHERE id = ?').run(requestId);
+    this.#prepare('UPDATE requests SET envelope_count = envelope_count + 1 WHERE id = ?').run(requestId);
     return position;
   }
 
   envelopes(requestId: string): { position: number; envelopeId: string; envelopeJson: string }[] {
-    const rows = this.#sql('SELECT position, envelope_id, envelope_json FROM request_envelopes WHERE request_id = ? ORDER BY position')
+    const rows = this.#prepare('SELECT position, envelope_id, envelope_json FROM request_envelopes WHERE request_id = ? ORDER BY position')
       .all(requestId) as { position: number; envelope_id: string; envelope_json: string }[];
     return rows.map((r) => ({ position: r.position, envelopeId: r.envelope_id, envelopeJson: r.envelope_json }));
   }
@@ -334,12 +336,12 @@ export class Repository {
   // ## Results
 
   putResult(requestId: string, position: number, envelopeId: string, plaintext: Uint8Array | null, failure: string | null): void {
-    this.#sql('INSERT OR REPLACE INTO results (request_id, position, envelope_id, plaintext, failure) VALUES (?, ?, ?, ?, ?)')
+    this.#prepare('INSERT OR REPLACE INTO results (request_id, position, envelope_id, plaintext, failure) VALUES (?, ?, ?, ?, ?)')
       .run(requestId, position, envelopeId, plaintext ? Buffer.from(plaintext) : null, failure);
   }
 
   results(requestId: string): ResultRow[] {
-    const rows = this.#sql('SELECT position, envelope_id, plaintext, failure FROM results WHERE request_id = ? ORDER BY position')
+    const rows = this.#prepare('SELECT position, envelope_id, plaintext, failure FROM results WHERE request_id = ? ORDER BY position')
       .all(requestId) as { position: number; envelope_id: string; plaintext: Buffer | null; failure: string | null }[];
     return rows.map((r) => ({
       position: r.position,
@@ -352,9 +354,9 @@ export class Repository {
   /** Deletes plaintexts whose retention has passed; returns how many requests were purged. */
   purgeResults(now: number): number {
     return this.transaction(() => {
-      const due = this.#sql('SELECT id FROM requests WHERE purged = 0 AND purge_at IS NOT NULL AND purge_at <= ?').all(now) as { id: string }[];
-      const del = this.#sql('DELETE FROM results WHERE request_id = ?');
-      const mark = this.#sql('UPDATE requests SET purged = 1 WHERE id = ?');
+      const due = this.#prepare('SELECT id FROM requests WHERE purged = 0 AND purge_at IS NOT NULL AND purge_at <= ?').all(now) as { id: string }[];
+      const del = this.#prepare('DELETE FROM results WHERE request_id = ?');
+      const mark = this.#prepare('UPDATE requests SET purged = 1 WHERE id = ?');
       for (const { id } of due) {
         del.run(id);
         mark.run(id);

@@ -1,9 +1,15 @@
 /**
  * Checkpoints and cosigning (DESIGN.md §4.3, §1 goal 8): publish a signed
- * checkpoint at the current size, then ask every custodian, as a C2SP
- * tlog-witness, to cosign it, in parallel with timeouts and bounded
- * concurrency. Rounds run one at a time; each serves every caller waiting
- * for a size it covers.
+ * checkpoint after appends, and bring every custodian, as a C2SP tlog-witness,
+ * up to the newest published checkpoint.
+ *
+ * Each witness catches up on its own: as soon as it is free it is asked to
+ * cosign the newest checkpoint, and again while a newer one was published
+ * meanwhile. One add-checkpoint per witness is in flight at a time (the
+ * witness serialises them anyway), and a slow witness never holds the others
+ * back. A waiter for size S is served by the witnesses whose verified and
+ * stored cosignature covers a checkpoint of at least S: each of them has
+ * checked that checkpoint's consistency with everything it cosigned before.
  */
 import { hexToBytes } from '@custodes/shared/crypto';
 import { formatAddCheckpointRequest, formatSignedNote, parseSignedNote, verifyCosignature } from '@custodes/shared/log';
@@ -11,11 +17,12 @@ import type { Logger } from 'pino';
 import type { Registry, RegistryCustodian } from '../domain/registry';
 import type { LogStorePort } from '../ledger';
 import type { Repository } from '../repo/repository';
-import { addCheckpoint, mapLimit } from './custodians';
+import { addCheckpoint } from './custodians';
 
 export interface CosignResult {
+  /** The published checkpoint size the call was for (≥ the size asked for). */
   size: number;
-  /** Indices of custodians whose cosignature on this checkpoint verified. */
+  /** Indices of custodians whose verified cosignature covers a checkpoint of at least that size. */
   cosigners: Set<number>;
 }
 
@@ -26,27 +33,46 @@ export interface CosignerDeps {
   custodianUrl: (index: number) => string;
   origin: string;
   timeoutMs: number;
+  /** Delay of a background publish after the append that scheduled it, so that a burst shares one. */
+  backgroundDelayMs?: number;
   concurrency: number;
   logger: Logger;
 }
 
+interface WitnessState {
+  /** Size of the largest checkpoint carrying this witness's verified, stored cosignature. */
+  cosigned: number;
+  /** Size of the largest checkpoint this witness answered with a verifying cosignature (its replica holds it; ours may not yet). */
+  answered: number;
+  /** An add-checkpoint exchange with this witness is running. */
+  busy: boolean;
+  /** The published size this witness last refused: not asked again for it except by an explicit round. */
+  refused: number;
+}
+
+interface Waiter {
+  minSize: number;
+  /** Resolve before every witness is done once this holds of the cosigners so far. */
+  enough: (cosigners: Set<number>) => boolean;
+  resolve: (cosigners: Set<number>) => void;
+}
+
 export class Cosigner {
   readonly #d: CosignerDeps;
-  #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
-  #scheduled = false;
-  /**
-   * The last note checked by #cosigners and who had verified on it. Rounds
-   * come several times a request (after every append) and mostly find the
-   * same stored note, whose cosignatures would otherwise be BIP340-verified
-   * again each time; the answer depends only on the note text and the witnesses' keys.
-   */
-  #checked: { note: string; keys: string; cosigners: ReadonlySet<number> } | null = null;
+  #scheduled: NodeJS.Timeout | null = null;
   /**
    * Witnesses that just failed are skipped until `until` (ms), backing off
-   * to 30 s, so one unreachable node does not stall every round by a timeout.
+   * to 30 s, so one unreachable node does not stall every waiter by a timeout.
    */
   readonly #backoff = new Map<number, { until: number; failures: number }>();
+  readonly #witnesses = new Map<number, WitnessState>();
+  /** The newest published checkpoint, as witnesses get it: with the log's signature only (docs/SERVICES.md). */
+  #published: { size: number; note: string } | null = null;
+  readonly #waiters = new Set<Waiter>();
+  readonly #listeners: ((custodian: number, size: number) => void)[] = [];
+  /** Verified cosignatures waiting for the next batched write (#persist). */
+  readonly #unsaved: { size: number; custodian: number; line: string; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   constructor(deps: CosignerDeps) {
     this.#d = deps;
@@ -54,116 +80,249 @@ export class Cosigner {
 
   close(): void {
     this.#closed = true;
-  }
-
-  /** Publishes a checkpoint at the current size (if newer) and runs one cosigning round. */
-  round(): Promise<CosignResult> {
-    const run = this.#tail.then(() => this.#round());
-    this.#tail = run.catch(() => undefined);
-    return run;
+    if (this.#scheduled) clearTimeout(this.#scheduled);
+    this.#scheduled = null;
+    for (const w of this.#waiters) w.resolve(this.#cosignersAt(w.minSize));
+    this.#waiters.clear();
   }
 
   /**
-   * Rounds until a checkpoint of at least `minSize` carries ≥ t cosignatures,
-   * at most `attempts` times. Returns the last result; the caller decides.
+   * Calls `fn` when a witness has answered a verifying cosignature of a
+   * checkpoint of `size` — its own replica then holds those entries — e.g. to
+   * deliver the warrants it covers. Our copy of the cosignature may still be
+   * being written; waiters (ensureCosigned, round) wait for that.
    */
-  async ensureCosigned(minSize: number, attempts = 3): Promise<CosignResult> {
-    let result = await this.round();
-    for (let a = 1; a < attempts && !this.#enough(result, minSize) && !this.#closed; a++) {
-      await new Promise((r) => setTimeout(r, 100 * 2 ** a));
-      result = await this.round();
+  onCosigned(fn: (custodian: number, size: number) => void): void {
+    this.#listeners.push(fn);
+  }
+
+  /** True while `custodian` is being brought to a checkpoint of at least `size` (it will be reported to onCosigned). */
+  catchingUp(custodian: number, size: number): boolean {
+    const st = this.#witnesses.get(custodian);
+    return st !== undefined && st.busy && st.answered < size && (this.#published?.size ?? 0) >= size;
+  }
+
+  /**
+   * Publishes a checkpoint at the current size (if newer), asks every witness
+   * that is behind it (even one that refused it before), and resolves when
+   * each has cosigned it or failed.
+   */
+  async round(): Promise<CosignResult> {
+    if (this.#closed) throw new Error('coordinator is closing');
+    const size = this.#publish();
+    this.#driveAll(true);
+    return { size, cosigners: await this.#wait(size, () => false) };
+  }
+
+  /**
+   * Until ≥ t witnesses cosigned a checkpoint of at least `minSize`, at most
+   * `attempts` times. With `prefer`, also waits for those witnesses (the ones
+   * the caller will ask next) unless they stopped trying. Returns the last
+   * result; the caller decides.
+   */
+  async ensureCosigned(minSize: number, attempts = 3, prefer: readonly number[] = []): Promise<CosignResult> {
+    const t = () => this.#d.registry().threshold;
+    const enough = (c: Set<number>) => c.size >= t() && prefer.every((i) => c.has(i) || !this.#witnesses.get(i)?.busy);
+    let result: CosignResult = { size: 0, cosigners: new Set() };
+    for (let a = 0; a < attempts && !this.#closed; a++) {
+      if (a > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** a));
+      if (this.#closed) break;
+      const size = Math.max(this.#publish(), minSize);
+      this.#driveAll(a > 0);
+      result = { size, cosigners: await this.#wait(minSize, enough) };
+      if (result.cosigners.size >= t()) break;
     }
     return result;
   }
 
   /**
-   * A background round soon, e.g. after an approval is logged. Coalesced until
-   * that round starts, not just within one tick: a round publishes the size
-   * at its start, so one queued round covers every append made while an
-   * earlier round runs (three releases logged during one round cost one
-   * more round, not three, each fanning out to every witness).
+   * Publish and start catching witnesses up soon, e.g. after an approval is
+   * logged: `backgroundDelayMs` after the first call, however many follow.
    */
   schedule(): void {
     if (this.#scheduled || this.#closed) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      if (this.#closed) {
-        this.#scheduled = false;
-        return;
-      }
-      const run = this.#tail.then(() => {
-        this.#scheduled = false;
-        return this.#round();
-      });
-      this.#tail = run.catch(() => undefined);
-      run.catch((err: unknown) => this.#d.logger.warn({ err: String(err) }, 'cosigning round failed'));
-    });
-  }
-
-  #enough(r: CosignResult, minSize: number): boolean {
-    return r.size >= minSize && r.cosigners.size >= this.#d.registry().threshold;
-  }
-
-  async #round(): Promise<CosignResult> {
-    const { store, repo, logger } = this.#d;
-    if (this.#closed) throw new Error('coordinator is closing');
-    const published = store.publishCheckpoint();
-    const size = published.size;
-    const witnesses = this.#d.registry().custodians;
-    const done = this.#cosigners(witnesses);
-    // The witness gets the checkpoint with the log's signature only (docs/SERVICES.md).
-    const parsed = parseSignedNote(published.note);
-    const logNote = formatSignedNote({ text: parsed.text, signatures: parsed.signatures.filter((s) => s.name === this.#d.origin) });
-    const now = Date.now();
-    const todo = witnesses.filter((w) => !done.has(w.index) && (this.#backoff.get(w.index)?.until ?? 0) <= now);
-    const cosigned: { index: number; line: string }[] = [];
-    await mapLimit(todo, this.#d.concurrency, async (w) => {
+    this.#scheduled = setTimeout(() => {
+      this.#scheduled = null;
+      if (this.#closed) return;
       try {
-        const line = await this.#ask(w, size, logNote);
-        this.#backoff.delete(w.index);
-        if (line === null || this.#closed) return;
-        const check = parseSignedNote(`${logNote}${line}`);
-        if (!verifyCosignature(check, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) {
-          logger.warn({ custodian: w.index, size }, 'witness returned a cosignature that does not verify');
-          return;
-        }
-        cosigned.push({ index: w.index, line });
+        this.#publish();
+        this.#driveAll(false);
       } catch (err) {
-        if (this.#closed) return;
-        const failures = (this.#backoff.get(w.index)?.failures ?? 0) + 1;
-        const waitMs = Math.min(30_000, 500 * 2 ** (failures - 1));
-        this.#backoff.set(w.index, { until: Date.now() + waitMs, failures });
-        logger.warn({ custodian: w.index, size, retryInMs: waitMs, err: String(err) }, 'witness unreachable');
+        this.#d.logger.warn({ err: String(err) }, 'publishing a checkpoint failed');
       }
-    });
-    // One transaction (one fsync) for the round's cosignatures rather than one
-    // per witness: the round's result is returned only now either way, and a
-    // commit per witness blocked the event loop five times a round. A
-    // database error fails the round instead of reading as an unreachable witness.
-    if (cosigned.length && !this.#closed) {
-      repo.transaction(() => {
-        store.addCosignatures(size, cosigned.map((c) => c.line));
-        for (const c of cosigned) repo.setWitnessSize(c.index, size);
-      });
-      for (const c of cosigned) done.add(c.index);
-    }
-    logger.debug({ size, cosigners: done.size }, 'cosigning round');
-    return { size, cosigners: done };
+    }, this.#d.backgroundDelayMs ?? 0);
   }
 
-  /** Custodians whose cosignature is already on the latest checkpoint. */
-  #cosigners(witnesses: readonly RegistryCustodian[]): Set<number> {
-    const latest = this.#d.store.latestCheckpoint();
-    const out = new Set<number>();
-    if (!latest) return out;
-    const keys = witnesses.map((w) => `${w.index}:${w.name}:${w.signingKey}`).join(' ');
-    if (this.#checked?.note === latest.note && this.#checked.keys === keys) return new Set(this.#checked.cosigners);
-    const note = parseSignedNote(latest.note);
-    for (const w of witnesses) {
-      if (verifyCosignature(note, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) out.add(w.index);
+  /** Signs a checkpoint at the current size unless the latest has it; returns the newest published size. */
+  #publish(): number {
+    if (this.#closed) throw new Error('coordinator is closing');
+    if (this.#published === null) this.#load();
+    const published = this.#d.store.publishCheckpoint();
+    if (this.#published === null || published.size > this.#published.size) {
+      const parsed = parseSignedNote(published.note);
+      const note = formatSignedNote({ text: parsed.text, signatures: parsed.signatures.filter((s) => s.name === this.#d.origin) });
+      this.#published = { size: published.size, note };
     }
-    this.#checked = { note: latest.note, keys, cosigners: new Set(out) };
+    return this.#published!.size;
+  }
+
+  /** Once per process: which witnesses' cosignatures the latest stored checkpoint already carries. */
+  #load(): void {
+    const latest = this.#d.store.latestCheckpoint();
+    if (!latest) return;
+    const note = parseSignedNote(latest.note);
+    for (const w of this.#d.registry().custodians) {
+      if (verifyCosignature(note, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) {
+        const st = this.#state(w.index);
+        st.cosigned = st.answered = latest.size;
+      }
+    }
+  }
+
+  #state(index: number): WitnessState {
+    let st = this.#witnesses.get(index);
+    if (!st) {
+      st = { cosigned: 0, answered: 0, busy: false, refused: -1 };
+      this.#witnesses.set(index, st);
+    }
+    return st;
+  }
+
+  /** Starts catching up every witness that is behind, free, not backing off and (unless `retryRefused`) did not refuse this size. */
+  #driveAll(retryRefused: boolean): void {
+    const target = this.#published;
+    if (this.#closed || target === null) return;
+    const now = Date.now();
+    let busy = [...this.#witnesses.values()].filter((s) => s.busy).length;
+    for (const w of this.#d.registry().custodians) {
+      if (busy >= this.#d.concurrency) break;
+      const st = this.#state(w.index);
+      if (st.busy || st.cosigned >= target.size) continue;
+      if ((this.#backoff.get(w.index)?.until ?? 0) > now) continue;
+      if (!retryRefused && st.refused === target.size) continue;
+      st.busy = true;
+      busy++;
+      void this.#catchUp(w, st);
+    }
+  }
+
+  /** Asks `w` for the newest checkpoint until it has cosigned it, refuses, or fails. */
+  async #catchUp(w: RegistryCustodian, st: WitnessState): Promise<void> {
+    try {
+      while (!this.#closed && this.#published !== null && st.cosigned < this.#published.size) {
+        if (!(await this.#cosignOne(w, st, this.#published))) break;
+      }
+    } catch (err) {
+      this.#d.logger.error({ custodian: w.index, err: String(err) }, 'cosigning failed');
+    } finally {
+      st.busy = false;
+      this.#settle();
+      // A slot is free: a witness left waiting by the concurrency limit may start.
+      if (!this.#closed) this.#driveAll(false);
+    }
+  }
+
+  /** One checkpoint for one witness: ask, verify, store. False if it refused or failed. */
+  async #cosignOne(w: RegistryCustodian, st: WitnessState, target: { size: number; note: string }): Promise<boolean> {
+    const { logger } = this.#d;
+    const { size, note } = target;
+    try {
+      const line = await this.#ask(w, size, note);
+      this.#backoff.delete(w.index);
+      if (this.#closed) return false;
+      if (line === null) {
+        st.refused = size;
+        return false;
+      }
+      const check = parseSignedNote(`${note}${line}`);
+      if (!verifyCosignature(check, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) {
+        logger.warn({ custodian: w.index, size }, 'witness returned a cosignature that does not verify');
+        st.refused = size;
+        return false;
+      }
+      if (size > st.answered) st.answered = size;
+      this.#tell(w.index, size);
+      // Persisted before any waiter is told (DESIGN.md §5: every step persisted before it is acknowledged).
+      await this.#persist(size, w.index, line);
+      if (size > st.cosigned) st.cosigned = size;
+      logger.debug({ custodian: w.index, size }, 'checkpoint cosigned');
+    } catch (err) {
+      if (this.#closed) return false;
+      const failures = (this.#backoff.get(w.index)?.failures ?? 0) + 1;
+      const waitMs = Math.min(30_000, 500 * 2 ** (failures - 1));
+      this.#backoff.set(w.index, { until: Date.now() + waitMs, failures });
+      logger.warn({ custodian: w.index, size, retryInMs: waitMs, err: String(err) }, 'witness unreachable');
+      return false;
+    }
+    this.#settle();
+    return true;
+  }
+
+  #tell(custodian: number, size: number): void {
+    for (const fn of this.#listeners) {
+      try {
+        fn(custodian, size);
+      } catch (err) {
+        this.#d.logger.error({ err: String(err) }, 'cosignature listener failed');
+      }
+    }
+  }
+
+  /**
+   * Stores a verified cosignature (and the witness's size). Those that arrive
+   * in the same turn of the event loop share one transaction: one fsync
+   * instead of one per witness.
+   */
+  #persist(size: number, custodian: number, line: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#unsaved.push({ size, custodian, line, resolve, reject });
+      if (this.#unsaved.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const { store, repo } = this.#d;
+    const batch = this.#unsaved.splice(0);
+    try {
+      repo.transaction(() => {
+        const bySize = new Map<number, string[]>();
+        for (const c of batch) bySize.set(c.size, [...(bySize.get(c.size) ?? []), c.line]);
+        for (const [size, lines] of bySize) store.addCosignatures(size, lines);
+        for (const c of batch) repo.setWitnessSize(c.custodian, c.size);
+      });
+    } catch (err) {
+      for (const c of batch) c.reject(err);
+      return;
+    }
+    for (const c of batch) c.resolve();
+  }
+
+  /** Registered witnesses whose stored cosignature covers a checkpoint of at least `minSize`. */
+  #cosignersAt(minSize: number): Set<number> {
+    const out = new Set<number>();
+    for (const w of this.#d.registry().custodians) {
+      if ((this.#witnesses.get(w.index)?.cosigned ?? 0) >= minSize) out.add(w.index);
+    }
     return out;
+  }
+
+  /** Resolves with the cosigners of ≥ `minSize` once `enough` holds or no witness is still trying. */
+  #wait(minSize: number, enough: (c: Set<number>) => boolean): Promise<Set<number>> {
+    return new Promise((resolve) => {
+      this.#waiters.add({ minSize, enough, resolve });
+      this.#settle();
+    });
+  }
+
+  #settle(): void {
+    for (const w of this.#waiters) {
+      const cosigners = this.#cosignersAt(w.minSize);
+      const trying = this.#d.registry().custodians.some((c) => !cosigners.has(c.index) && this.#witnesses.get(c.index)?.busy);
+      if (this.#closed || !trying || w.enough(cosigners)) {
+        this.#waiters.delete(w);
+        w.resolve(cosigners);
+      }
+    }
   }
 
   /** One add-checkpoint exchange; on 409 it retries once from the witness's own size. */

@@ -157,9 +157,18 @@ export class DecryptionWorkflow {
   /** Step 4: the request must be in a checkpoint at least t custodians cosigned. */
   async #cosign(req: RequestRow): Promise<void> {
     const minSize = req.logIndex! + 1;
-    const r = await this.#d.cosigner.ensureCosigned(minSize);
+    const registry = this.#d.registry();
+    const t = registry.threshold;
+    // Also wait for the custodians #release asks first (the lowest approving indices), unless they are down:
+    // each releases only from a checkpoint it has cosigned itself (DESIGN.md §1 goal 2).
+    const first = this.#d.repo
+      .decisions(req.warrantId)
+      .filter((d) => d.decision === 'approve' && registry.custodian(d.custodian))
+      .map((d) => d.custodian)
+      .sort((a, b) => a - b)
+      .slice(0, t);
+    const r = await this.#d.cosigner.ensureCosigned(minSize, 3, first);
     this.#step();
-    const t = this.#d.registry().threshold;
     if (r.size < minSize || r.cosigners.size < t) {
       throw new RequestFailure(
         'QUORUM_UNAVAILABLE',
