@@ -4,12 +4,8 @@
  * approvals, cosigned checkpoints, release and combination, with one node down.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToHex, dealShares, decodePoint, hexToBytes, parseEnvelope, randomSecretKey, schnorrPublicKey, sealEnvelope, utf8 } from '@custodes/shared/crypto';
+import { dealShares, decodePoint, hexToBytes, parseEnvelope, sealEnvelope, utf8 } from '@custodes/shared/crypto';
 import type { Envelope, Label } from '@custodes/shared/crypto';
 import { parseSignedNote, verifiedCosigners } from '@custodes/shared/log';
 import { ceremonyFiles, envelopeSetRoot, newSalt, signRecord, signWarrant } from '@custodes/shared/records';
@@ -18,40 +14,25 @@ import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custo
 import type { Coordinator } from '@custodes/coordinator';
 import { createCustodian, initCustodian } from '@custodes/custodian';
 import type { Custodian } from '@custodes/custodian';
-import { api, waitFor } from './helpers/cluster';
+import { api, party, waitFor } from './helpers/cluster';
+import { freePort, tempDirs } from './helpers/real';
 
 const ORIGIN = 'custodes.test/real';
 const now = () => Math.floor(Date.now() / 1000);
 
-function keyPair() {
-  const sk = randomSecretKey();
-  return { secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)) };
-}
 
-/** A port that was free a moment ago, so custodians can be told the coordinator's URL first. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'custodes-real-'));
-  dirs.push(d);
-  return d;
-};
+const temp = tempDirs('real');
+const tempDir = temp.make;
 
 let coordinator: Coordinator;
 let coordinatorConfig: Parameters<typeof createCoordinator>[0];
 let custodians: Custodian[];
 let url: string;
 let token: string;
-const court = keyPair();
-const investigator = keyPair();
-const custodianKeys = Array.from({ length: 5 }, keyPair);
+const court = party();
+const investigator = party();
+const custodianKeys = Array.from({ length: 5 }, party);
 let groupKey: string;
 
 beforeAll(async () => {
@@ -68,7 +49,7 @@ beforeAll(async () => {
     await c.start();
     custodians.push(c);
   }
-  const log = keyPair();
+  const log = party();
   const unsigned: Omit<RegistryEntry, 'signatures'> = {
     type: 'registry',
     sequence: 0,
@@ -103,7 +84,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await coordinator?.close();
   await Promise.all((custodians ?? []).map((c) => c.close()));
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  temp.removeAll();
 });
 
 function warrant(): { warrant: SignedWarrant; salt: string } {

@@ -9,14 +9,10 @@
  * custodians' call-authorisation check.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToHex, dealShares, decodePoint, hexToBytes, parseEnvelope, randomSecretKey, schnorrPublicKey, sealEnvelope, utf8 } from '@custodes/shared/crypto';
+import { dealShares, decodePoint, hexToBytes, parseEnvelope, sealEnvelope, utf8 } from '@custodes/shared/crypto';
 import type { Envelope } from '@custodes/shared/crypto';
 import { ceremonyFiles, envelopeSetRoot, newSalt, signRecord, signWarrant } from '@custodes/shared/records';
 import type { RegistryEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
@@ -24,34 +20,20 @@ import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custo
 import type { Coordinator, CoordinatorConfig } from '@custodes/coordinator';
 import { createCustodian, initCustodian } from '@custodes/custodian';
 import type { Custodian } from '@custodes/custodian';
-import { api, waitFor } from './helpers/cluster';
+import { api, party, waitFor } from './helpers/cluster';
+import { freePort, tempDirs } from './helpers/real';
 
 const ORIGIN = 'custodes.test/retry';
 const now = () => Math.floor(Date.now() / 1000);
 
-function keyPair() {
-  const sk = randomSecretKey();
-  return { secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)) };
-}
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'custodes-retry-'));
-  dirs.push(d);
-  return d;
-};
+const temp = tempDirs('retry');
+const tempDir = temp.make;
 
-const court = keyPair();
-const investigator = keyPair();
-const custodianKeys = Array.from({ length: 5 }, keyPair);
+const court = party();
+const investigator = party();
+const custodianKeys = Array.from({ length: 5 }, party);
 let groupKey: string;
 let url: string;
 let token: string;
@@ -95,7 +77,7 @@ beforeAll(async () => {
     nodes.set(i, { dataDir, port: await freePort(), service: null });
     await startNode(i);
   }
-  const log = keyPair();
+  const log = party();
   const unsigned: Omit<RegistryEntry, 'signatures'> = {
     type: 'registry',
     sequence: 0,
@@ -145,7 +127,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await coordinator?.close();
   for (const i of nodes.keys()) await stopNode(i);
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  temp.removeAll();
 });
 
 function warrant(): { warrant: SignedWarrant; salt: string } {
