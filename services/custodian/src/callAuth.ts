@@ -10,7 +10,7 @@
  * is read, so an unauthenticated caller costs one header parse and at most one
  * BIP340 verification.
  */
-import { decodePartialsCall, envelopeSetRoot, verifyPartialsCall } from '@custodes/shared/records';
+import { decodePartialsCall, verifyPartialsCall } from '@custodes/shared/records';
 import type { PartialsCall } from '@custodes/shared/records';
 import type { Context } from './context';
 import { nowSeconds } from './context';
@@ -58,7 +58,7 @@ export function checkCallBody(ctx: Context, call: PartialsCall, requestId: strin
   if (envelopeCount !== call.envelopeCount) refuseCall(ctx, call, 'CALL_MISMATCH', `the call is signed for ${call.envelopeCount} envelopes, the body has ${envelopeCount}`);
 }
 
-/** The envelope ids, in body order, must hash to the signed envelopeSetRoot. */
-export function checkCallEnvelopes(ctx: Context, call: PartialsCall, envelopeIds: readonly string[]): void {
-  if (envelopeSetRoot(envelopeIds) !== call.envelopeSetRoot) refuseCall(ctx, call, 'CALL_MISMATCH', 'the envelopes do not hash to the envelopeSetRoot of the signed call');
+/** `root`, the RFC 6962 root over the body's envelope ids in order, must be the signed envelopeSetRoot. */
+export function checkCallEnvelopes(ctx: Context, call: PartialsCall, root: string): void {
+  if (root !== call.envelopeSetRoot) refuseCall(ctx, call, 'CALL_MISMATCH', 'the envelopes do not hash to the envelopeSetRoot of the signed call');
 }

@@ -40,7 +40,9 @@ export function releasePartials(ctx: Context, call: PartialsCall, requestId: str
   checkCallBody(ctx, call, requestId, rawEnvelopes.length);
   const envelopes = rawEnvelopes.map((e) => parseEnvelope(e)); // BAD_FORMAT (400) on junk
   const ids = envelopes.map((e) => e.id);
-  checkCallEnvelopes(ctx, call, ids);
+  // One root over the ids serves both the call check and rule (e).
+  const root = envelopeSetRoot(ids);
+  checkCallEnvelopes(ctx, call, root);
   let warrantId: string | null = null;
   try {
     const repeated = ctx.store.served(requestId);
@@ -49,7 +51,7 @@ export function releasePartials(ctx: Context, call: PartialsCall, requestId: str
       ctx.store.insertReleaseLog({ requestId, warrantId: repeated.warrantId, outcome: 'repeated', code: null, count: 0, time: nowSeconds(ctx) });
       return JSON.parse(repeated.answer) as ReleaseAnswer;
     }
-    const checked = check(ctx, requestId, envelopes, (id) => (warrantId = id));
+    const checked = check(ctx, requestId, envelopes, root, (id) => (warrantId = id));
     return serve(ctx, requestId, envelopes, checked);
   } catch (err) {
     if (err instanceof CustodianError) {
@@ -65,7 +67,7 @@ interface Checked {
   agency: string;
 }
 
-function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], seen: (warrantId: string) => void): Checked {
+function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], root: string, seen: (warrantId: string) => void): Checked {
   const { store } = ctx;
   const registry = currentRegistry(store)?.entry;
 
@@ -105,7 +107,6 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], see
 
   // (e) the envelopes are exactly the logged set: count, RFC 6962 root over the ids, epochs.
   if (envelopes.length !== request.envelopeCount) refuse('ENVELOPE_SET_MISMATCH', `request logs ${request.envelopeCount} envelopes, got ${envelopes.length}`);
-  const root = envelopeSetRoot(envelopes.map((e) => e.id));
   if (root !== request.envelopeSetRoot) refuse('ENVELOPE_SET_MISMATCH', 'the envelopes do not hash to the logged envelopeSetRoot');
   if (envelopes.some((e) => !request.epochs.includes(e.epoch))) refuse('ENVELOPE_SET_MISMATCH', 'an envelope names an epoch the request does not list');
 
