@@ -50,6 +50,8 @@ export const PartialsCallSchema = z
   })
   .strict();
 export type PartialsCall = z.infer<typeof PartialsCallSchema>;
+/** Built once: zod compiles a schema on first use, so a schema made per call would be compiled per call. */
+const UnsignedPartialsCallSchema = PartialsCallSchema.omit({ signature: true });
 export type PartialsCallBody = Omit<PartialsCall, 'type' | 'signature'>;
 
 // ## Signing and verifying
@@ -57,7 +59,7 @@ export type PartialsCallBody = Omit<PartialsCall, 'type' | 'signature'>;
 /** The call for `body`, signed with the log's secret key (hex32 or bytes). */
 export function signPartialsCall(body: PartialsCallBody, logSecretKey: Uint8Array | string, aux?: Uint8Array): PartialsCall {
   if (typeof body !== 'object' || body === null) throw new TypeError('body must be an object');
-  const unsigned = PartialsCallSchema.omit({ signature: true }).parse({ type: PARTIALS_CALL_KIND, ...body });
+  const unsigned = UnsignedPartialsCallSchema.parse({ type: PARTIALS_CALL_KIND, ...body });
   return { ...unsigned, signature: signRecord(unsigned, PARTIALS_CALL_KIND, logSecretKey, aux) };
 }
 
