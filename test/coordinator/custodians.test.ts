@@ -5,17 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dealShares, decodePoint, hexToBytes, parseEnvelope, sealEnvelope, utf8 } from '@custodes/shared/crypto';
-import type { Envelope, Label } from '@custodes/shared/crypto';
+import { dealShares, hexToBytes } from '@custodes/shared/crypto';
+import type { Label } from '@custodes/shared/crypto';
 import { parseSignedNote, verifiedCosigners } from '@custodes/shared/log';
-import { ceremonyFiles, envelopeSetRoot, newSalt, signRecord, signWarrant } from '@custodes/shared/records';
+import { ceremonyFiles, newSalt, signRecord, signWarrant } from '@custodes/shared/records';
 import type { RegistryEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
 import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
 import type { Coordinator } from '@custodes/coordinator';
 import { createCustodian, initCustodian } from '@custodes/custodian';
 import type { Custodian } from '@custodes/custodian';
 import { api, party, waitFor } from './helpers/cluster';
-import { freePort, tempDirs } from './helpers/real';
+import { finishedRequest, freePort, submitSealed, tempDirs } from './helpers/real';
 
 const ORIGIN = 'custodes.test/real';
 const now = () => Math.floor(Date.now() / 1000);
@@ -112,34 +112,8 @@ function warrant(): { warrant: SignedWarrant; salt: string } {
 
 const label = (k: number): Label => ({ subject: 'subject-a', category: 'messages', time: now() - 86_400 - k });
 
-async function request(warrantId: string, texts: string[]): Promise<string> {
-  const Y = decodePoint(hexToBytes(groupKey, 33));
-  const envelopes: Envelope[] = texts.map((t, k) => sealEnvelope(utf8(t), Y, 1, label(k)));
-  const open = await api(url, 'POST', '/v1/requests', { warrantId }, token);
-  const requestId = open.body.requestId as string;
-  const batch = await api(url, 'POST', `/v1/requests/${requestId}/envelopes`, { envelopes }, token);
-  expect(batch.body.rejected).toEqual([]);
-  const unsigned = {
-    type: 'decryption-request' as const,
-    requestId,
-    warrantId,
-    investigator: investigator.publicKey,
-    envelopeCount: envelopes.length,
-    envelopeSetRoot: envelopeSetRoot(envelopes.map((e) => parseEnvelope(e).id)),
-    epochs: [1],
-    time: now(),
-  };
-  const entry = { ...unsigned, signature: signRecord(unsigned, 'decryption-request', investigator.secretKey) };
-  expect((await api(url, 'POST', `/v1/requests/${requestId}/submit`, { entry }, token)).status).toBe(202);
-  return requestId;
-}
-
-async function finished(requestId: string) {
-  return waitFor('the request to finish', async () => {
-    const r = await api(url, 'GET', `/v1/requests/${requestId}`, undefined, token);
-    return r.body.state === 'complete' || r.body.state === 'failed' ? r.body : undefined;
-  });
-}
+const request = (warrantId: string, texts: string[]) => submitSealed({ url, token, investigator, groupKey, warrantId, texts, label });
+const finished = (requestId: string) => finishedRequest(url, token, requestId);
 
 describe('with real custodians', () => {
   it('decrypts in-scope envelopes end to end, with one custodian down', async () => {

@@ -12,16 +12,15 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dealShares, decodePoint, hexToBytes, parseEnvelope, sealEnvelope, utf8 } from '@custodes/shared/crypto';
-import type { Envelope } from '@custodes/shared/crypto';
-import { ceremonyFiles, envelopeSetRoot, newSalt, signRecord, signWarrant } from '@custodes/shared/records';
+import { dealShares } from '@custodes/shared/crypto';
+import { ceremonyFiles, newSalt, signRecord, signWarrant } from '@custodes/shared/records';
 import type { RegistryEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
 import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
 import type { Coordinator, CoordinatorConfig } from '@custodes/coordinator';
 import { createCustodian, initCustodian } from '@custodes/custodian';
 import type { Custodian } from '@custodes/custodian';
 import { api, party, waitFor } from './helpers/cluster';
-import { freePort, tempDirs } from './helpers/real';
+import { finishedRequest, freePort, submitSealed, tempDirs } from './helpers/real';
 
 const ORIGIN = 'custodes.test/retry';
 const now = () => Math.floor(Date.now() / 1000);
@@ -164,33 +163,9 @@ async function approvedByThree(): Promise<string> {
   return w.warrant.id;
 }
 
-async function submit(warrantId: string, texts: string[]): Promise<string> {
-  const Y = decodePoint(hexToBytes(groupKey, 33));
-  const envelopes: Envelope[] = texts.map((t, k) => sealEnvelope(utf8(t), Y, 1, { subject: 'subject-a', category: 'messages', time: now() - 86_400 - k }));
-  const open = await api(url, 'POST', '/v1/requests', { warrantId }, token);
-  const requestId = open.body.requestId as string;
-  expect((await api(url, 'POST', `/v1/requests/${requestId}/envelopes`, { envelopes }, token)).body.rejected).toEqual([]);
-  const unsigned = {
-    type: 'decryption-request' as const,
-    requestId,
-    warrantId,
-    investigator: investigator.publicKey,
-    envelopeCount: envelopes.length,
-    envelopeSetRoot: envelopeSetRoot(envelopes.map((e) => parseEnvelope(e).id)),
-    epochs: [1],
-    time: now(),
-  };
-  const entry = { ...unsigned, signature: signRecord(unsigned, 'decryption-request', investigator.secretKey) };
-  expect((await api(url, 'POST', `/v1/requests/${requestId}/submit`, { entry }, token)).status).toBe(202);
-  return requestId;
-}
-
-async function finished(requestId: string) {
-  return waitFor('the request to finish', async () => {
-    const r = await api(url, 'GET', `/v1/requests/${requestId}`, undefined, token);
-    return r.body.state === 'complete' || r.body.state === 'failed' ? r.body : undefined;
-  }, 90_000);
-}
+const submit = (warrantId: string, texts: string[]) =>
+  submitSealed({ url, token, investigator, groupKey, warrantId, texts, label: (k) => ({ subject: 'subject-a', category: 'messages', time: now() - 86_400 - k }) });
+const finished = (requestId: string) => finishedRequest(url, token, requestId, 90_000);
 
 /** The coordinator has found fewer than t approvers able to answer for `requestId` and is waiting to ask again. */
 const retrying = (requestId: string) =>
