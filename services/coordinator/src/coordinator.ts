@@ -75,9 +75,11 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     return url.replace(/\/+$/, '');
   };
   const concurrency = config.concurrency ?? 8;
+  const commits = new GroupCommit((fn) => repo.transaction(fn));
   const cosigner = new Cosigner({
     store,
     repo,
+    commits,
     registry: () => registry,
     custodianUrl,
     origin: config.origin,
@@ -124,7 +126,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     },
     cosigner,
     changes,
-    commits: new GroupCommit((fn) => repo.transaction(fn)),
+    commits,
     delivery,
     decryption,
   };

@@ -16,6 +16,7 @@ import { formatAddCheckpointRequest, formatSignedNote, parseSignedNote, verifyCo
 import type { Logger } from 'pino';
 import type { Registry, RegistryCustodian } from '../domain/registry';
 import type { LogStorePort } from '../ledger';
+import type { GroupCommit } from '../core/groupCommit';
 import type { Repository } from '../repo/repository';
 import { addCheckpoint } from './custodians';
 
@@ -29,6 +30,8 @@ export interface CosignResult {
 export interface CosignerDeps {
   store: LogStorePort;
   repo: Repository;
+  /** Cosignatures answered in the same turn of the event loop share one commit (with any records posted then). */
+  commits: GroupCommit;
   registry: () => Registry;
   custodianUrl: (index: number) => string;
   origin: string;
@@ -71,8 +74,6 @@ export class Cosigner {
   #published: { size: number; note: string } | null = null;
   readonly #waiters = new Set<Waiter>();
   readonly #listeners: ((custodian: number, size: number) => void)[] = [];
-  /** Verified cosignatures waiting for the next batched write (#persist). */
-  readonly #unsaved: { size: number; custodian: number; line: string; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   constructor(deps: CosignerDeps) {
     this.#d = deps;
@@ -269,33 +270,18 @@ export class Cosigner {
   }
 
   /**
-   * Stores a verified cosignature (and the witness's size). Those that arrive
-   * in the same turn of the event loop share one transaction: one fsync
-   * instead of one per witness.
+   * Stores a verified cosignature (and the witness's size) through the
+   * coordinator's group commit: those that arrive in the same turn of the
+   * event loop share one fsync, each in its own savepoint.
    */
   #persist(size: number, custodian: number, line: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#unsaved.push({ size, custodian, line, resolve, reject });
-      if (this.#unsaved.length === 1) setImmediate(() => this.#flush());
+    const { store, repo, commits } = this.#d;
+    return commits.run(() => {
+      store.addCosignatures(size, [line]);
+      repo.setWitnessSize(custodian, size);
     });
   }
 
-  #flush(): void {
-    const { store, repo } = this.#d;
-    const batch = this.#unsaved.splice(0);
-    try {
-      repo.transaction(() => {
-        const bySize = new Map<number, string[]>();
-        for (const c of batch) bySize.set(c.size, [...(bySize.get(c.size) ?? []), c.line]);
-        for (const [size, lines] of bySize) store.addCosignatures(size, lines);
-        for (const c of batch) repo.setWitnessSize(c.custodian, c.size);
-      });
-    } catch (err) {
-      for (const c of batch) c.reject(err);
-      return;
-    }
-    for (const c of batch) c.resolve();
-  }
 
   /** Registered witnesses whose stored cosignature covers a checkpoint of at least `minSize`. */
   #cosignersAt(minSize: number): Set<number> {
