@@ -130,4 +130,22 @@ describe('restart', () => {
     expect(await finished(c, 'a', id)).toMatchObject({ state: 'complete', done: 3 });
     expectLoggedOnce(await logEntries(c), id);
   });
+
+  it('gets entries appended just before a stop cosigned after the restart, with nothing new appended', async () => {
+    cluster = await startCluster();
+    const c = cluster;
+    c.config.cosignDelayMs = 60_000; // background cosigning (approvals) will not happen before the stop
+    await c.restart();
+    const warrant = await approvedWarrant(c);
+    await waitFor('all five approvals logged', async () => {
+      const s = await api(c.url, 'GET', `/v1/warrants/${warrant.warrant.id}`, undefined, c.tokens.a);
+      return s.body.approvals === 5 ? true : undefined;
+    });
+    const size = (await api<{ size: number }>(c.url, 'GET', '/health')).body.size;
+    const served = async () => Number((await api<string>(c.url, 'GET', '/log/v1/checkpoint')).body.split('\n')[1]);
+    expect(await served()).toBeLessThan(size);
+    c.config.cosignDelayMs = 50;
+    await c.restart();
+    await waitFor('a served checkpoint covering every entry', async () => ((await served()) === size ? true : undefined));
+  });
 });

@@ -244,7 +244,7 @@ export interface RequestTimeline {
   readonly monotonicUs: { from: number; to: number };
 }
 
-const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** Opens a request, uploads envelopes (500 a batch), submits, polls to completion, fetches the results. */
 export async function runRequest(c: BenchCluster, warrantId: string, envelopes: readonly Envelope[], pollMs = 10): Promise<RequestTimeline> {

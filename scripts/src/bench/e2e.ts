@@ -28,6 +28,7 @@ import {
   approveAll,
   autoApproved,
   groupSecret,
+  monotonicUs,
   runRequest,
   sealBenchEnvelopes,
   startBenchCluster,
@@ -146,6 +147,8 @@ export async function runP1(opts: P1Options = {}): Promise<P1Result> {
 
 export interface P3Options {
   rounds?: number;
+  /** CPU profile of each service over the whole run (see `summariseProfiles`). */
+  profile?: boolean;
   write?: Write;
 }
 
@@ -159,7 +162,8 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
   const rounds = opts.rounds ?? 5;
   const write = opts.write ?? stdout;
   if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError('rounds must be a positive integer');
-  const c = await startBenchCluster({ say: write });
+  const c = await startBenchCluster({ say: write, profile: opts.profile });
+  let profileWindow: { from: number; to: number } | undefined;
   try {
     const health = async () => {
       const t = performance.now();
@@ -170,7 +174,9 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
     const trips: number[] = [];
     const pings: number[] = [];
     const phases: string[] = [];
+    const window = { from: 0, to: 0 };
     for (let r = 0; r < rounds + 1; r++) {
+      if (r === 1) window.from = monotonicUs();
       for (let k = 0; k < 20; k++) pings.push(await health());
       const envelopes = sealBenchEnvelopes(c, 10);
       const t0 = performance.now();
@@ -183,6 +189,8 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
       trips.push(total);
       phases.push(`approved by 5 @${approved.toFixed(0)} ms, then ${timeline.marks.map((m) => `${m.name} +${m.ms.toFixed(0)}`).join(', ')} ms`);
     }
+    window.to = monotonicUs();
+    profileWindow = window;
     const roundTrip = median(trips);
     const ping = median(pings);
     write(`P3 warrant round trip (submit → approved by 5 → 10 envelopes back), median of ${rounds} after one warm-up`);
@@ -193,6 +201,11 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
     return { roundTripMs: roundTrip, healthMs: ping, ratio: roundTrip / ping };
   } finally {
     await c.close();
+    if (c.profileDir) {
+      write(`  CPU during the ${rounds} measured rounds (health pings included), monotonic µs ${profileWindow?.from}–${profileWindow?.to}:`);
+      for (const line of summariseProfiles(c.profileDir, profileWindow, 25)) write(`  ${line}`);
+      write(`  profiles kept in ${c.profileDir}`);
+    }
   }
 }
 
@@ -203,6 +216,6 @@ function flag(args: string[], name: string): number | undefined {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
-  if (args.includes('p3')) await runP3({ rounds: flag(args, '--rounds') });
+  if (args.includes('p3')) await runP3({ rounds: flag(args, '--rounds'), profile: args.includes('--profile') });
   else await runP1({ envelopes: flag(args, '--envelopes'), profile: args.includes('--profile') });
 }

@@ -9,7 +9,7 @@
  *   p3       a warrant round trip vs one loopback HTTP round trip
  *
  * Options: --quick (smaller sizes: 20,000 log entries, 100 envelopes, 3 rounds),
- * --entries N (log), --envelopes N (p1), --rounds N (p3), --profile (p1: CPU
+ * --entries N (log), --envelopes N (p1), --rounds N (p3), --profile (p1, p3: CPU
  * profiles of the service processes during the request).
  */
 import { backendName } from '../../../shared/src/crypto/backend';
@@ -32,7 +32,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   log: logSuite,
   p2: logSuite,
   p1: async () => (await import('./e2e')).runP1({ envelopes: option('--envelopes', 100, 500), profile: args.includes('--profile') }),
-  p3: async () => (await import('./e2e')).runP3({ rounds: option('--rounds', 3, 5) }),
+  p3: async () => (await import('./e2e')).runP3({ rounds: option('--rounds', 3, 5), profile: args.includes('--profile') }),
 };
 /** What `npm run bench` runs: every suite once (p2 is the log suite). */
 const ALL = ['crypto', 'p1', 'p2', 'p3'];

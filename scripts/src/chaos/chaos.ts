@@ -106,7 +106,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const parallel = options.parallel ?? 3;
   const envelopesPer = options.envelopes ?? 3;
   say('bootstrapping a cluster in a temporary CUSTODES_HOME and starting 6 processes');
-  const c = await startProcessCluster({ say });
+  const c = await startProcessCluster({ keep: process.env.CUSTODES_CHAOS_KEEP === "1", say });
   say(`cluster up: coordinator ${c.coordinatorUrl}, custodians on ports ${c.ports.custodians.join(', ')}`);
   try {
     const acks = { warrants: new Set<string>(), requests: new Set<string>() };

@@ -167,6 +167,7 @@ function templates(seed: Seed): Template[] {
     { weight: 1, arbitrary: fc.tuple(qv([0, 1, size]), fc.array(fc.oneof(badBase64, fc.base64String({ minLength: 44, maxLength: 44 })), { maxLength: 70 })).map(([o, ps]) => `old ${unpct(o)}\n${ps.join('\n')}\n\n${seed.notes[0]}`) },
     { weight: 1, arbitrary: nastyString },
   );
+  const staleBundle = { addCheckpoint: `old 0\n\n${seed.notes[0]}`, entries: [] as string[] };
   const envelopes = flow.envelopes;
   const coordinator = (t: Omit<Template, 'service' | 'limit'> & { limit?: number }): Template => ({ service: 'coordinator', limit: MB, ...t });
   const custodian = (t: Omit<Template, 'service' | 'limit'> & { limit?: number }): Template => ({ service: 'custodian', limit: MB, ...t });
@@ -212,7 +213,10 @@ function templates(seed: Seed): Template[] {
     custodian({ endpoint: 'POST /v1/seal', method: 'POST', path: '/v1/seal', body: {}, auth: 'operator', noValidAuth: true, weight: 1 }),
     custodian({ endpoint: 'POST /witness/v1/add-checkpoint', method: 'POST', path: '/witness/v1/add-checkpoint', text: witnessText, auth: 'none', limit: 128 * 1024, weight: 6 }),
     custodian({ endpoint: 'GET /witness/v1/checkpoint', method: 'GET', path: '/witness/v1/checkpoint', auth: 'none', weight: 1 }),
+    // Checkpoint bundles (docs/SERVICES.md): a real but stale checkpoint, mutated by the fuzzer like every JSON body.
+    custodian({ endpoint: 'POST /witness/v1/add-checkpoint-bundle', method: 'POST', path: '/witness/v1/add-checkpoint-bundle', body: staleBundle, auth: 'none', weight: 3 }),
     custodian({ endpoint: 'POST /v1/warrants', method: 'POST', path: '/v1/warrants', body: flow.warrant, auth: 'none', weight: 4 }),
+    custodian({ endpoint: 'POST /v1/warrants (bundle)', method: 'POST', path: '/v1/warrants', body: { ...flow.warrant, checkpoint: staleBundle }, auth: 'none', weight: 2 }),
     custodian({ endpoint: 'POST /v1/partials', method: 'POST', path: '/v1/partials', body: { requestId: flow.requestId, envelopes }, auth: 'coordinator-call', limit: 64 * MB, weight: 5 }),
     custodian({ endpoint: 'GET /v1/operator/queue', method: 'GET', path: '/v1/operator/queue', auth: 'operator', weight: 1 }),
     custodian({ endpoint: 'GET /v1/operator/warrants/:id', method: 'GET', path: '/v1/operator/warrants/:id', ids: [warrantId], auth: 'operator', weight: 1 }),

@@ -14,6 +14,7 @@ import { explorerRouter, reportRouter } from '@custodes/web';
 import { closeServer, listen, notFound, rateLimit } from '@custodes/shared/service';
 import { coordinatorErrors } from './api/errors';
 import { recordRoutes } from './api/records';
+import { logRecord } from './core/records';
 import { registryRoutes } from './api/registry';
 import { requestRoutes } from './api/requests';
 import { warrantRoutes } from './api/warrants';
@@ -95,7 +96,16 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     changes.notify();
   };
   repo.onRequestState = () => changes.notify();
-  const delivery = new Delivery({ repo, cosigner, custodianUrl, timeoutMs: config.deliveryTimeoutMs ?? 10_000, concurrency, logger });
+  const delivery = new Delivery({
+    repo,
+    // A decision brought back by a delivery is logged as if posted to /v1/records (sharing its group commit).
+    logApproval: (entry) => commits.run(() => void logRecord(ctx, entry)),
+    cosigner,
+    custodianUrl,
+    timeoutMs: config.deliveryTimeoutMs ?? 10_000,
+    concurrency,
+    logger,
+  });
   const decryption = new DecryptionWorkflow({
     repo,
     ledger,
@@ -186,6 +196,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       purgeTimer.unref();
       decryption.resumeAll();
       delivery.kick();
+      // Entries appended just before a stop may not be in a cosigned checkpoint yet: catch the witnesses up.
+      cosigner.schedule();
       return { port: bound.port };
     },
     async close() {

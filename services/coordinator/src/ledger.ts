@@ -15,6 +15,8 @@ export interface LogStorePort {
   append(leaves: readonly Uint8Array[]): number;
   /** The raw bytes of leaf `index`. */
   entry(index: number): Uint8Array;
+  /** The raw bytes of leaves [start, end). */
+  entries(start: number, end: number): Uint8Array[];
   /** RFC 9162 consistency proof between two sizes of this tree. */
   consistencyProof(from: number, to: number): Uint8Array[];
   /** Signs and stores a checkpoint at the current size unless one exists; returns size and note. */

@@ -25,7 +25,7 @@ import { witnessRoutes } from './routes/witness';
 import { consoleRouter } from '@custodes/web';
 import { openStore } from './store';
 import { Vault } from './vault';
-import { Witness } from './witness';
+import { Witness, WitnessRefused } from './witness';
 
 export interface CustodianConfig {
   dataDir: string;
@@ -60,7 +60,12 @@ export interface Custodian {
 }
 
 /** Maps domain errors to `{error:{code,message}}` with their status. */
-const mapErrors: ErrorRequestHandler = (err, _req, _res, next) => {
+const mapErrors: ErrorRequestHandler = (err, _req, res, next) => {
+  // A checkpoint bundle's witness size conflict says the witness's size, as C2SP's 409 does (WitnessSizeConflictSchema).
+  if (err instanceof WitnessRefused && err.witnessSize !== undefined && !res.headersSent) {
+    res.status(409).json({ error: { code: err.code, message: err.message, witnessSize: err.witnessSize } });
+    return;
+  }
   if (err instanceof CustodianError) return next(new HttpError(STATUS[err.code] ?? 400, err.code, err.message));
   if (err instanceof LogError) return next(new HttpError(400, err.code, err.message));
   next(err);
@@ -127,7 +132,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
   const operator = operatorAuth(ctx);
   app.use(sealRoute(ctx, operator));
   app.use(witnessRoutes(ctx, witness));
-  app.use(warrantRoutes(ctx));
+  app.use(warrantRoutes(ctx, witness));
   app.use(operatorRoutes(ctx, operator));
   app.use(notFound);
   app.use(mapErrors);

@@ -43,6 +43,18 @@ export class Outbox {
     return this.#running;
   }
 
+  /**
+   * A pass in `ms` unless one starts before: for records the coordinator took
+   * from an answer (a delivery with a checkpoint bundle), which the replica
+   * acknowledges once it sees them logged (replica.ts); this pass posts only
+   * what is still missing then.
+   */
+  kickLater(ms: number): void {
+    if (this.#closed || this.#timer) return; // a pass is due anyway
+    this.#timer = setTimeout(() => void this.kick(), ms);
+    this.#timer.unref();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);

@@ -67,6 +67,15 @@ export function loggedRequest(store: Store, requestId: string): { idx: number; e
 
 // ## Applying entries (call inside store.tx)
 
+/**
+ * This node's own record is in the log: its outbox need not post it (again).
+ * The log is better evidence than an HTTP answer; only the exact record counts.
+ */
+function ackLoggedOwnRecord(store: Store, key: string, canonical: string, idx: number): void {
+  const row = store.outbox(key);
+  if (row && row.ackedAt === null && row.entry === canonical) store.ackOutbox(key, idx);
+}
+
 function bad(index: number, why: string): never {
   throw new CustodianError('BAD_ENTRY', `entry ${index}: ${why}`);
 }
@@ -126,6 +135,7 @@ export function applyEntry(
       if (entry.commitment !== w.commitment) bad(idx, 'approval commitment differs from the warrant entry');
       if (!signedByCustodian(registry, entry, 'approval', entry.custodian, entry.signature)) bad(idx, `approval not signed by registered custodian ${entry.custodian}`);
       store.insertApproval(idx, entry.warrantId, entry.custodian, entry.decision, entry.commitment);
+      if (entry.custodian === me.custodian) ackLoggedOwnRecord(store, `approval:${entry.warrantId}`, canonicalJson(entry), idx);
       break;
     }
     case 'decryption-request': {

@@ -20,8 +20,33 @@ const MAX_SKEW_SECONDS = 300;
 
 export type ReviewStatus = ReviewRow['status'];
 
-/** Checks and queues a delivered warrant; idempotent (a known warrant returns its status). */
-export function receiveWarrant(ctx: Context, warrant: SignedWarrant, salt: string): { warrantId: string; status: ReviewStatus } {
+/**
+ * How long the outbox leaves a decision the coordinator took from the answer
+ * before posting it itself: by then the replica has normally seen it logged
+ * (the coordinator's background cosigning runs within about a second).
+ */
+const ANSWERED_RECORD_GRACE_MS = 5_000;
+
+export interface WarrantAnswer {
+  warrantId: string;
+  status: ReviewStatus;
+  /** The signed decision, once there is one: the coordinator may log it from here (docs/SERVICES.md). */
+  approval?: ApprovalEntry;
+}
+
+/** The answer for a reviewed warrant: its status and, if decided, the signed decision. */
+function answer(ctx: Context, warrantId: string, status: ReviewStatus): WarrantAnswer {
+  const decided = status === 'pending' ? undefined : ctx.store.outbox(`approval:${warrantId}`);
+  return decided ? { warrantId, status, approval: JSON.parse(decided.entry) as ApprovalEntry } : { warrantId, status };
+}
+
+/**
+ * Checks and queues a delivered warrant; idempotent (a known warrant returns
+ * its status). `answerTaken`: the caller logs the answer's decision itself
+ * (the coordinator's single-exchange delivery), so the outbox waits before
+ * posting it.
+ */
+export function receiveWarrant(ctx: Context, warrant: SignedWarrant, salt: string, answerTaken = false): WarrantAnswer {
   const logged = loggedWarrant(ctx.store, warrant.id);
   if (!logged) throw new CustodianError('WARRANT_NOT_LOGGED', `warrant ${warrant.id} is not yet in this node's log replica`);
   const commitment = warrantCommitment(warrant, salt);
@@ -31,7 +56,7 @@ export function receiveWarrant(ctx: Context, warrant: SignedWarrant, salt: strin
     throw new CustodianError('BAD_COMMITMENT', 'the logged cover sheet does not match the warrant');
   }
   const known = ctx.store.review(warrant.id);
-  if (known) return { warrantId: warrant.id, status: known.status };
+  if (known) return answer(ctx, warrant.id, known.status);
 
   const registry = currentRegistry(ctx.store)!.entry; // a logged warrant implies a registry
   const court = courtKey(registry, warrant.court);
@@ -62,11 +87,11 @@ export function receiveWarrant(ctx: Context, warrant: SignedWarrant, salt: strin
     if (verdict.auto) decide(ctx, warrant.id, 'approve', undefined, 'policy', false);
   });
   ctx.log.info({ warrantId: warrant.id, agency: warrant.agency, court: warrant.court, auto: verdict.auto }, 'warrant queued for review');
-  if (verdict.auto) {
-    void ctx.outbox.kick(); // only after the commit
-    return { warrantId: warrant.id, status: 'approved' };
-  }
-  return { warrantId: warrant.id, status: 'pending' };
+  if (!verdict.auto) return { warrantId: warrant.id, status: 'pending' };
+  // Only after the commit.
+  if (answerTaken) ctx.outbox.kickLater(ANSWERED_RECORD_GRACE_MS);
+  else void ctx.outbox.kick();
+  return answer(ctx, warrant.id, 'approved');
 }
 
 /**

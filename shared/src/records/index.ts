@@ -50,3 +50,4 @@ export {
   type PartialsCall,
   type PartialsCallBody,
 } from './call';
+export { CheckpointBundleSchema, MAX_BUNDLE_ENTRIES, MAX_BUNDLE_ENTRY_CHARS, WitnessSizeConflictSchema, type CheckpointBundle } from './bundle';

@@ -62,7 +62,9 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(opts: { behaviours?: Record<number, StandInOptions['behaviour']>; postReleases?: boolean } = {}): Promise<Cluster> {
+export async function startCluster(
+  opts: { behaviours?: Record<number, StandInOptions['behaviour']>; postReleases?: boolean; custodians?: Record<number, Partial<StandInOptions>> } = {},
+): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'custodes-coord-'));
   const { groupKey, commitments, shares } = ceremonyFilesPoints(THRESHOLD, TOTAL);
   const custodianKeys = Array.from({ length: TOTAL }, party);
@@ -75,6 +77,7 @@ export async function startCluster(opts: { behaviours?: Record<number, StandInOp
         share: shares[i]!,
         behaviour: opts.behaviours?.[i + 1] ?? 'honest',
         postReleases: opts.postReleases ?? true,
+        ...opts.custodians?.[i + 1],
       }),
   );
   await Promise.all(custodians.map((c) => c.start()));

@@ -1,7 +1,8 @@
 /**
  * A test stand-in for a custodian node: the parts of docs/SERVICES.md the
  * coordinator calls, with no policy and no sealed store. It replicates the
- * log through the coordinator's read API when it cosigns (so it can answer
+ * log through the coordinator's read API when it cosigns, or from a checkpoint
+ * bundle's entries (so it can answer
  * WARRANT_NOT_LOGGED / REQUEST_NOT_LOGGED like a real node), auto-approves
  * delivered warrants, and can be told to return bad partials.
  */
@@ -31,6 +32,10 @@ export interface StandInOptions {
   decision?: 'approve' | 'deny' | 'none';
   /** Post each release to the coordinator itself, as real nodes do. */
   postReleases?: boolean;
+  /** Answer the signed decision in the delivery's 202 instead of posting it (as a real node under an auto-approval policy, whose outbox would post it later). */
+  answerDecision?: boolean;
+  /** Refuse the checkpoint a delivery carries (422 BAD_PROOF), whatever it is. */
+  refuseCarriedCheckpoint?: boolean;
 }
 
 export class StandInCustodian {
@@ -55,6 +60,10 @@ export class StandInCustodian {
   witnessHold: Promise<void> | null = null;
   /** add-checkpoint calls received so far. */
   witnessCalls = 0;
+  /** Each `POST /v1/warrants`: whether it carried a checkpoint, and the status answered. */
+  readonly deliveries: { checkpoint: boolean; status: number }[] = [];
+  /** Pages fetched from the coordinator's `GET /log/v1/entries`. */
+  entriesFetched = 0;
 
   constructor(opts: StandInOptions) {
     this.opts = opts;
@@ -72,43 +81,44 @@ export class StandInCustodian {
       res.json({ ok: true, sealed: false, custodian: this.opts.index });
     });
     app.post('/witness/v1/add-checkpoint', async (req, res) => {
-      this.witnessCalls++;
-      if (this.witnessHold) await this.witnessHold;
-      const body = parseAddCheckpointRequest(String(req.body));
-      const answer = (status: number) => this.witnessAnswers.set(status, (this.witnessAnswers.get(status) ?? 0) + 1);
-      if (body.oldSize !== this.size) {
-        answer(409);
-        res.status(409).type('text/x.tlog.size').send(`${this.size}\n`);
-        return;
-      }
-      const checkpoint = parseCheckpoint(parseSignedNote(body.note).text);
-      const oldRoot = this.roots.get(body.oldSize);
-      if (body.oldSize > 0 && (!oldRoot || !verifyConsistency(body.oldSize, checkpoint.size, body.proof, oldRoot, checkpoint.root))) {
-        answer(422);
-        res.status(422).type('text/plain').send('bad consistency proof\n');
-        return;
-      }
-      answer(200);
-      await this.#replicate(checkpoint.size);
-      this.size = checkpoint.size;
-      this.roots.set(checkpoint.size, checkpoint.root);
-      const line = cosignCheckpoint(checkpoint, {
-        name: this.opts.name,
-        secretKey: hexToBytes(this.opts.signingKey, 32),
-        timestamp: Math.floor(Date.now() / 1000),
-      });
-      res.type('text/plain').send(line);
+      const a = await this.#witness(String(req.body));
+      if (a.status === 200) res.type('text/plain').send(a.line);
+      else if (a.status === 409) res.status(409).type('text/x.tlog.size').send(`${this.size}\n`);
+      else res.status(a.status).type('text/plain').send(`${a.message}\n`);
     });
-    app.post('/v1/warrants', (req, res) => {
-      const { warrant, salt } = req.body as { warrant: SignedWarrant; salt: string };
+    app.post('/witness/v1/add-checkpoint-bundle', async (req, res) => {
+      const { addCheckpoint, entries } = req.body as { addCheckpoint: string; entries?: string[] };
+      const a = await this.#witness(addCheckpoint, entries);
+      if (a.status === 200) res.json({ cosignature: a.line });
+      else res.status(a.status).json(a.error);
+    });
+    app.post('/v1/warrants', async (req, res) => {
+      const { warrant, salt, checkpoint } = req.body as { warrant: SignedWarrant; salt: string; checkpoint?: { addCheckpoint: string; entries?: string[] } };
+      const delivery = { checkpoint: checkpoint !== undefined, status: 202 };
+      this.deliveries.push(delivery);
+      const a = !checkpoint
+        ? undefined
+        : this.opts.refuseCarriedCheckpoint
+          ? { status: 422, error: { error: { code: 'BAD_PROOF', message: 'refused (stand-in)' } } }
+          : await this.#witness(checkpoint.addCheckpoint, checkpoint.entries);
+      if (a && a.status !== 200) {
+        delivery.status = a.status;
+        res.status(a.status).json(a.error);
+        return;
+      }
       if (!this.logged.warrants.has(warrant.id)) {
+        delivery.status = 409;
         res.status(409).json({ error: { code: 'WARRANT_NOT_LOGGED', message: 'not in my replica yet' } });
         return;
       }
       const known = this.warrants.has(warrant.id);
       this.warrants.set(warrant.id, { warrant, salt });
-      res.status(202).json({ status: 'queued' });
-      if (!known) void this.#approve(warrant, salt);
+      const decision = this.#decision(warrant, salt);
+      const answered = this.opts.answerDecision && decision ? { status: decision.decision === 'approve' ? 'approved' : 'denied', approval: decision } : { status: 'pending' };
+      res.status(202).json({ warrantId: warrant.id, ...answered, ...(a ? { cosignature: a.line } : {}) });
+      if (!known && decision && !this.opts.answerDecision) {
+        await requestJson(`${this.coordinatorUrl}/v1/records`, { body: { entry: decision }, retries: 3 }).catch(() => undefined);
+      }
     });
     app.post('/v1/partials', async (req, res) => {
       this.partialCalls++;
@@ -148,11 +158,39 @@ export class StandInCustodian {
     this.#server = null;
   }
 
-  async #replicate(size: number): Promise<void> {
+  /** add-checkpoint (C2SP) with the entries it adds if given, else fetched: the answer's status and cosignature line or error. */
+  async #witness(text: string, given?: string[]): Promise<{ status: number; line?: string; message?: string; error?: unknown }> {
+    this.witnessCalls++;
+    if (this.witnessHold) await this.witnessHold;
+    const body = parseAddCheckpointRequest(text);
+    const answer = (status: number, code = '', message = '') => {
+      this.witnessAnswers.set(status, (this.witnessAnswers.get(status) ?? 0) + 1);
+      return { status, message, error: { error: { code, message, ...(status === 409 ? { witnessSize: this.size } : {}) } } };
+    };
+    if (body.oldSize !== this.size) return answer(409, 'OLD_SIZE_MISMATCH', 'old size is not mine');
+    const checkpoint = parseCheckpoint(parseSignedNote(body.note).text);
+    const oldRoot = this.roots.get(body.oldSize);
+    if (body.oldSize > 0 && (!oldRoot || !verifyConsistency(body.oldSize, checkpoint.size, body.proof, oldRoot, checkpoint.root))) {
+      return answer(422, 'BAD_PROOF', 'bad consistency proof');
+    }
+    answer(200);
+    await this.#replicate(checkpoint.size, given);
+    this.size = checkpoint.size;
+    this.roots.set(checkpoint.size, checkpoint.root);
+    const line = cosignCheckpoint(checkpoint, {
+      name: this.opts.name,
+      secretKey: hexToBytes(this.opts.signingKey, 32),
+      timestamp: Math.floor(Date.now() / 1000),
+    });
+    return { status: 200, line };
+  }
+
+  async #replicate(size: number, given?: string[]): Promise<void> {
     for (let start = this.size; start < size; ) {
-      const page = await requestJson<{ start: number; entries: string[] }>(
-        `${this.coordinatorUrl}/log/v1/entries?start=${start}&end=${Math.min(size, start + 1000)}`,
-      );
+      if (!given) this.entriesFetched++;
+      const page = given
+        ? { entries: given }
+        : await requestJson<{ start: number; entries: string[] }>(`${this.coordinatorUrl}/log/v1/entries?start=${start}&end=${Math.min(size, start + 1000)}`);
       for (const b64 of page.entries) {
         const entry = JSON.parse(new TextDecoder().decode(base64ToBytes(b64))) as { type: string; warrantId?: string; requestId?: string };
         if (entry.type === 'warrant' && entry.warrantId) this.logged.warrants.add(entry.warrantId);
@@ -163,9 +201,10 @@ export class StandInCustodian {
     }
   }
 
-  async #approve(warrant: SignedWarrant, salt: string): Promise<void> {
+  /** The signed decision on a delivered warrant (undefined for 'none'). */
+  #decision(warrant: SignedWarrant, salt: string): ApprovalEntry | undefined {
     const decision = this.opts.decision ?? 'approve';
-    if (decision === 'none') return;
+    if (decision === 'none') return undefined;
     const unsigned = {
       type: 'approval' as const,
       warrantId: warrant.id,
@@ -174,8 +213,7 @@ export class StandInCustodian {
       decision,
       time: Math.floor(Date.now() / 1000),
     };
-    const entry: ApprovalEntry = { ...unsigned, signature: signRecord(unsigned, 'approval', this.opts.signingKey) };
-    await requestJson(`${this.coordinatorUrl}/v1/records`, { body: { entry }, retries: 3 }).catch(() => undefined);
+    return { ...unsigned, signature: signRecord(unsigned, 'approval', this.opts.signingKey) };
   }
 }
 

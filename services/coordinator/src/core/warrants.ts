@@ -1,6 +1,6 @@
 /**
  * Warrant intake and status (DESIGN.md §5 step 2; docs/SERVICES.md): check,
- * log the cover sheet, then cosign and deliver in the background.
+ * log the cover sheet, then deliver it with its checkpoint in the background.
  */
 import type { SignedWarrant } from '@custodes/shared/records';
 import type { Context } from '../context';
@@ -44,12 +44,8 @@ export function submitWarrant(
     ctx.repo.putDeliveries(warrant.id, registry.custodians.map((c) => c.index));
   }, { publish: true });
   ctx.logger.info({ warrantId: warrant.id, index }, 'warrant logged');
-  // Publish a checkpoint with the cover sheet and get it cosigned; each custodian gets the
-  // warrant once it has cosigned it (Delivery listens), and any left over when the round ends.
-  ctx.cosigner
-    .round()
-    .catch(() => undefined)
-    .finally(() => ctx.delivery.kick());
+  // Each delivery carries the checkpoint with the cover sheet (published in the append's
+  // commit), so one exchange per custodian both cosigns it and delivers the warrant.
   ctx.delivery.kick();
   return { warrantId: warrant.id, index, fresh };
 }

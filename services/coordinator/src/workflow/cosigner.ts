@@ -10,15 +10,23 @@
  * back. A waiter for size S is served by the witnesses whose verified and
  * stored cosignature covers a checkpoint of at least S: each of them has
  * checked that checkpoint's consistency with everything it cosigned before.
+ *
+ * Every add-checkpoint carries the entries it adds (a checkpoint bundle,
+ * docs/SERVICES.md), so a witness does not have to fetch them; and `carry`
+ * lets another call to a custodian (the warrant delivery) carry the bundle, so
+ * one exchange both cosigns and delivers.
  */
-import { hexToBytes } from '@custodes/shared/crypto';
+import { bytesToBase64, hexToBytes } from '@custodes/shared/crypto';
+import { MAX_BUNDLE_ENTRIES, MAX_BUNDLE_ENTRY_CHARS } from '@custodes/shared/records';
+import type { CheckpointBundle } from '@custodes/shared/records';
 import { formatAddCheckpointRequest, formatSignedNote, parseSignedNote, verifyCosignature } from '@custodes/shared/log';
 import type { Logger } from 'pino';
 import type { Registry, RegistryCustodian } from '../domain/registry';
 import type { LogStorePort } from '../ledger';
 import type { GroupCommit } from '../core/groupCommit';
 import type { Repository } from '../repo/repository';
-import { addCheckpoint } from './custodians';
+import { addCheckpointBundle, witnessRefusal, witnessSizeConflict } from './custodians';
+import type { AddCheckpointAnswer } from './custodians';
 
 export interface CosignResult {
   /** The published checkpoint size the call was for (≥ the size asked for). */
@@ -51,6 +59,15 @@ interface WitnessState {
   busy: boolean;
   /** The published size this witness last refused: not asked again for it except by an explicit round. */
   refused: number;
+  /** Called when `busy` clears (carry waits for a running exchange). */
+  idle: (() => void)[];
+}
+
+/** What a call that carries a checkpoint bundle brings back (see Cosigner.carry). */
+export interface Carried<T> {
+  result: T;
+  /** The custodian's cosignature line of the bundle's checkpoint, if it sent one. */
+  cosignature?: string;
 }
 
 interface Waiter {
@@ -85,6 +102,7 @@ export class Cosigner {
     this.#scheduled = null;
     for (const w of this.#waiters) w.resolve(this.#cosignersAt(w.minSize));
     this.#waiters.clear();
+    for (const st of this.#witnesses.values()) for (const fn of st.idle.splice(0)) fn(); // carry stops waiting
   }
 
   /**
@@ -183,7 +201,7 @@ export class Cosigner {
   #state(index: number): WitnessState {
     let st = this.#witnesses.get(index);
     if (!st) {
-      st = { cosigned: 0, answered: 0, busy: false, refused: -1 };
+      st = { cosigned: 0, answered: 0, busy: false, refused: -1, idle: [] };
       this.#witnesses.set(index, st);
     }
     return st;
@@ -216,10 +234,56 @@ export class Cosigner {
     } catch (err) {
       this.#d.logger.error({ custodian: w.index, err: String(err) }, 'cosigning failed');
     } finally {
-      st.busy = false;
-      this.#settle();
-      // A slot is free: a witness left waiting by the concurrency limit may start.
-      if (!this.#closed) this.#driveAll(false);
+      this.#free(st);
+    }
+  }
+
+  /** Ends an exchange with a witness: waiters are told, and a witness left waiting by the concurrency limit may start. */
+  #free(st: WitnessState): void {
+    st.busy = false;
+    for (const fn of st.idle.splice(0)) fn();
+    this.#settle();
+    if (!this.#closed) this.#driveAll(false);
+  }
+
+  /**
+   * Runs `send`, a call to custodian `index` that can carry a checkpoint
+   * bundle, so that the custodian has cosigned a checkpoint of at least
+   * `minSize` by the time it serves the call: without a bundle if its replica
+   * already holds that size; otherwise with one, after any exchange already
+   * running with it. A cosignature in the answer is verified and stored like
+   * any other. A witness size conflict is retried once from the witness's
+   * size; other errors of `send` are the caller's.
+   */
+  async carry<T>(index: number, minSize: number, send: (bundle?: CheckpointBundle) => Promise<Carried<T>>): Promise<T> {
+    const w = this.#d.registry().custodian(index);
+    if (!w) return (await send()).result;
+    const st = this.#state(index);
+    while (st.busy && st.answered < minSize && !this.#closed) await new Promise<void>((r) => st.idle.push(r));
+    if (st.answered >= minSize || this.#closed) return (await send()).result;
+    st.busy = true;
+    try {
+      this.#publish();
+      const target = this.#published!;
+      let served: { result: T } | undefined;
+      const line = await this.#ask(w, target.size, target.note, async (bundle) => {
+        try {
+          const carried = await send(bundle);
+          served = { result: carried.result };
+          return carried.cosignature === undefined
+            ? { kind: 'refused', status: 502, message: 'no cosignature in the answer' }
+            : { kind: 'cosigned', line: carried.cosignature };
+        } catch (err) {
+          // The witness part refused (a size conflict is #ask's to retry): the call itself was not served.
+          if (witnessSizeConflict(err) === undefined && witnessRefusal(err)) return { kind: 'refused', status: err.status, message: err.message };
+          throw err;
+        }
+      });
+      if (line !== null) await this.#accept(w, st, target.size, target.note, line);
+      // Not served with a bundle (the witness refused it): the call alone, which may then fail as it would have.
+      return served ? served.result : (await send()).result;
+    } finally {
+      this.#free(st);
     }
   }
 
@@ -228,25 +292,13 @@ export class Cosigner {
     const { logger } = this.#d;
     const { size, note } = target;
     try {
-      const line = await this.#ask(w, size, note);
+      const line = await this.#ask(w, size, note, (bundle) => addCheckpointBundle(this.#d.custodianUrl(w.index), bundle, this.#d.timeoutMs));
       this.#backoff.delete(w.index);
       if (this.#closed) return false;
-      if (line === null) {
+      if (line === null || !(await this.#accept(w, st, size, note, line))) {
         st.refused = size;
         return false;
       }
-      const check = parseSignedNote(`${note}${line}`);
-      if (!verifyCosignature(check, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) {
-        logger.warn({ custodian: w.index, size }, 'witness returned a cosignature that does not verify');
-        st.refused = size;
-        return false;
-      }
-      if (size > st.answered) st.answered = size;
-      this.#tell(w.index, size);
-      // Persisted before any waiter is told (DESIGN.md §5: every step persisted before it is acknowledged).
-      await this.#persist(size, w.index, line);
-      if (size > st.cosigned) st.cosigned = size;
-      logger.debug({ custodian: w.index, size }, 'checkpoint cosigned');
     } catch (err) {
       if (this.#closed) return false;
       const failures = (this.#backoff.get(w.index)?.failures ?? 0) + 1;
@@ -256,6 +308,22 @@ export class Cosigner {
       return false;
     }
     this.#settle();
+    return true;
+  }
+
+  /** Verifies and stores a witness's cosignature of the checkpoint `note` of `size`; false if it does not verify. */
+  async #accept(w: RegistryCustodian, st: WitnessState, size: number, note: string, line: string): Promise<boolean> {
+    const check = parseSignedNote(`${note}${line}`);
+    if (!verifyCosignature(check, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) {
+      this.#d.logger.warn({ custodian: w.index, size }, 'witness returned a cosignature that does not verify');
+      return false;
+    }
+    if (size > st.answered) st.answered = size;
+    this.#tell(w.index, size);
+    // Persisted before any waiter is told (DESIGN.md §5: every step persisted before it is acknowledged).
+    await this.#persist(size, w.index, line);
+    if (size > st.cosigned) st.cosigned = size;
+    this.#d.logger.debug({ custodian: w.index, size }, 'checkpoint cosigned');
     return true;
   }
 
@@ -311,14 +379,38 @@ export class Cosigner {
     }
   }
 
-  /** One add-checkpoint exchange; on 409 it retries once from the witness's own size. */
-  async #ask(w: RegistryCustodian, size: number, note: string): Promise<string | null> {
-    const { store, repo, logger } = this.#d;
-    const url = this.#d.custodianUrl(w.index);
+  /**
+   * The add-checkpoint from `old` to the published checkpoint `note` of
+   * `size`, with the entries it adds unless they are too many or too large
+   * for one body (the witness then fetches them).
+   */
+  #bundle(old: number, size: number, note: string): CheckpointBundle {
+    const { store } = this.#d;
+    const addCheckpoint = formatAddCheckpointRequest({ oldSize: old, proof: store.consistencyProof(old, size), note });
+    if (size - old > MAX_BUNDLE_ENTRIES) return { addCheckpoint };
+    const entries = store.entries(old, size).map((leaf) => bytesToBase64(leaf));
+    const chars = entries.reduce((n, e) => n + e.length, 0);
+    return chars > MAX_BUNDLE_ENTRY_CHARS ? { addCheckpoint } : { addCheckpoint, entries };
+  }
+
+  /**
+   * One add-checkpoint exchange through `exchange`; on a size conflict it
+   * retries once from the witness's own size. The cosignature line, or null
+   * if the witness refused.
+   */
+  async #ask(w: RegistryCustodian, size: number, note: string, exchange: (bundle: CheckpointBundle) => Promise<AddCheckpointAnswer>): Promise<string | null> {
+    const { repo, logger } = this.#d;
     let old = Math.min(repo.witnessSize(w.index), size);
     for (let attempt = 0; attempt < 2; attempt++) {
-      const body = formatAddCheckpointRequest({ oldSize: old, proof: store.consistencyProof(old, size), note });
-      const answer = await addCheckpoint(url, body, this.#d.timeoutMs);
+      let answer: AddCheckpointAnswer;
+      try {
+        answer = await exchange(this.#bundle(old, size, note));
+      } catch (err) {
+        // A call carrying the bundle (carry) reports a conflict as its own error.
+        const witnessSize = witnessSizeConflict(err);
+        if (witnessSize === undefined) throw err;
+        answer = { kind: 'conflict', size: witnessSize };
+      }
       if (answer.kind === 'cosigned') return answer.line;
       if (answer.kind === 'refused') {
         logger.warn({ custodian: w.index, size, status: answer.status, reason: answer.message }, 'witness refused the checkpoint');

@@ -4,36 +4,95 @@
  */
 import { z } from 'zod';
 import { HttpError, requestJson } from '@custodes/shared/service';
-import { PARTIALS_CALL_HEADER, PartialSchema, ReleaseEntrySchema } from '@custodes/shared/records';
-import type { EnvelopeRecord, PartialRecord, PartialsCallBody, ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
+import { ApprovalEntrySchema, PARTIALS_CALL_HEADER, PartialSchema, ReleaseEntrySchema, WitnessSizeConflictSchema } from '@custodes/shared/records';
+import type { ApprovalEntry, CheckpointBundle, EnvelopeRecord, PartialRecord, PartialsCallBody, ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
 
 export type AddCheckpointAnswer =
   | { kind: 'cosigned'; line: string }
   | { kind: 'conflict'; size: number }
   | { kind: 'refused'; status: number; message: string };
 
-const SIZE_BODY = /^(0|[1-9][0-9]{0,15})\n$/;
+/** One cosignature line (DESIGN.md §4.3). */
+const COSIGNATURE_LINE = /^\u2014 \S+ [A-Za-z0-9+/=]+\n?$/;
+const withNewline = (line: string) => (line.endsWith('\n') ? line : `${line}\n`);
+const CosignatureAnswer = z.object({ cosignature: z.string().regex(COSIGNATURE_LINE) }).strict();
 
-/** C2SP tlog-witness add-checkpoint. Network errors and 5xx throw. */
-export async function addCheckpoint(url: string, body: string, timeoutMs: number): Promise<AddCheckpointAnswer> {
+/** Codes of a custodian's witness refusing a checkpoint (docs/SERVICES.md, Witness). */
+const WITNESS_REFUSALS = new Set([
+  'BAD_CHECKPOINT',
+  'BAD_PROOF',
+  'BAD_LOG_SIGNATURE',
+  'UNKNOWN_LOG',
+  'OLD_SIZE_MISMATCH',
+  'ROOT_MISMATCH',
+  'ENTRIES_MISMATCH',
+  'BAD_ENTRY',
+  'BAD_GENESIS',
+]);
+
+/** True if `err` is a custodian's witness refusing the checkpoint a call carried (not the call itself). */
+export function witnessRefusal(err: unknown): err is HttpError {
+  return err instanceof HttpError && err.status < 500 && WITNESS_REFUSALS.has(err.code);
+}
+
+/** The witness size a 409 answer to a checkpoint bundle names, if `err` is one. */
+export function witnessSizeConflict(err: unknown): number | undefined {
+  if (!(err instanceof HttpError) || err.status !== 409 || err.body === undefined) return undefined;
   try {
-    const text = await requestJson<string>(`${url}/witness/v1/add-checkpoint`, { text: body, expectText: true, timeoutMs });
-    // One cosignature line (DESIGN.md §4.3); anything else is refused.
-    if (!/^\u2014 \S+ [A-Za-z0-9+/=]+\n?$/.test(text)) return { kind: 'refused', status: 502, message: 'not a cosignature line' };
-    return { kind: 'cosigned', line: text.endsWith('\n') ? text : `${text}\n` };
+    const r = WitnessSizeConflictSchema.safeParse(JSON.parse(err.body));
+    return r.success ? r.data.error.witnessSize : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `POST /witness/v1/add-checkpoint-bundle`: add-checkpoint with the entries it
+ * adds (docs/SERVICES.md, Checkpoint bundles). Network errors and 5xx throw.
+ */
+export async function addCheckpointBundle(url: string, bundle: CheckpointBundle, timeoutMs: number): Promise<AddCheckpointAnswer> {
+  try {
+    const raw = await requestJson<unknown>(`${url}/witness/v1/add-checkpoint-bundle`, { body: bundle, timeoutMs });
+    const r = CosignatureAnswer.safeParse(raw);
+    if (!r.success) return { kind: 'refused', status: 502, message: 'not a cosignature line' };
+    return { kind: 'cosigned', line: withNewline(r.data.cosignature) };
   } catch (err) {
+    const size = witnessSizeConflict(err);
+    if (size !== undefined) return { kind: 'conflict', size };
     if (!(err instanceof HttpError) || err.status >= 500) throw err;
-    if (err.status === 409) {
-      const m = SIZE_BODY.exec(err.body ?? '');
-      if (m) return { kind: 'conflict', size: Number(m[1]) };
-    }
     return { kind: 'refused', status: err.status, message: err.message };
   }
 }
 
-/** POST /v1/warrants: 202 once checked and queued (or already known). Errors throw HttpError. */
-export async function deliverWarrant(url: string, warrant: SignedWarrant, salt: string, timeoutMs: number): Promise<void> {
-  await requestJson(`${url}/v1/warrants`, { body: { warrant, salt }, timeoutMs });
+const DeliveryAnswerSchema = z
+  .object({
+    warrantId: z.string(),
+    status: z.enum(['pending', 'approved', 'denied']),
+    approval: ApprovalEntrySchema.optional(),
+    cosignature: z.string().regex(COSIGNATURE_LINE).optional(),
+  })
+  .strict();
+
+export interface DeliveryAnswer {
+  /** The custodian's signed decision, if it decided at once (auto-approval policy) or before. */
+  approval?: ApprovalEntry;
+  /** Its cosignature of the bundle's checkpoint, when the delivery carried one. */
+  cosignature?: string;
+}
+
+/**
+ * POST /v1/warrants: 202 once checked and queued (or already known). With a
+ * checkpoint bundle, the custodian first witnesses the checkpoint that logs the
+ * warrant. Errors throw HttpError (a witness size conflict: see witnessSizeConflict).
+ */
+export async function deliverWarrant(url: string, warrant: SignedWarrant, salt: string, timeoutMs: number, checkpoint?: CheckpointBundle): Promise<DeliveryAnswer> {
+  const raw = await requestJson<unknown>(`${url}/v1/warrants`, { body: checkpoint ? { warrant, salt, checkpoint } : { warrant, salt }, timeoutMs });
+  const r = DeliveryAnswerSchema.safeParse(raw);
+  if (!r.success || r.data.warrantId !== warrant.id) throw new HttpError(502, 'BAD_UPSTREAM', 'the custodian answered a malformed delivery receipt');
+  return {
+    ...(r.data.approval ? { approval: r.data.approval } : {}),
+    ...(r.data.cosignature ? { cosignature: withNewline(r.data.cosignature) } : {}),
+  };
 }
 
 const PartialsAnswerSchema = z

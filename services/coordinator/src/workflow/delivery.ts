@@ -1,13 +1,17 @@
 /**
  * Delivery of full warrants to custodians (DESIGN.md §5 step 2): a persisted
  * outbox, retried in the background until every custodian has each warrant.
- * Each custodian gets a warrant as soon as it has cosigned a checkpoint that
- * contains it (its replica then holds the cover sheet). 409
- * WARRANT_NOT_LOGGED means the custodian's replica lags: run a cosigning
- * round (which makes it fetch the log) and retry.
+ * A custodian takes a warrant only once it has cosigned a checkpoint that
+ * contains it (its replica then holds the cover sheet), so the delivery
+ * carries that checkpoint (Cosigner.carry): one exchange cosigns, delivers,
+ * and brings back the custodian's decision if its policy made one at once,
+ * which is logged from here (its outbox would post it a few seconds later).
+ * 409 WARRANT_NOT_LOGGED means the custodian's replica lags: run a cosigning
+ * round and retry.
  */
 import { HttpError } from '@custodes/shared/service';
 import { SignedWarrantSchema } from '@custodes/shared/records';
+import type { ApprovalEntry } from '@custodes/shared/records';
 import type { Logger } from 'pino';
 import type { DeliveryRow, Repository, WarrantRow } from '../repo/repository';
 import type { Cosigner } from './cosigner';
@@ -15,6 +19,8 @@ import { deliverWarrant, mapLimit } from './custodians';
 
 export interface DeliveryDeps {
   repo: Repository;
+  /** Logs a custodian's signed decision brought back by a delivery (as `POST /v1/records` would). */
+  logApproval: (entry: ApprovalEntry) => Promise<void>;
   cosigner: Cosigner;
   custodianUrl: (index: number) => string;
   timeoutMs: number;
@@ -117,9 +123,22 @@ export class Delivery {
       await mapLimit(items, this.#d.concurrency, async ({ item, warrant: w }) => {
         const warrant = SignedWarrantSchema.parse(JSON.parse(w.warrantJson));
         try {
-          await deliverWarrant(this.#d.custodianUrl(item.custodian), warrant, w.salt, this.#d.timeoutMs);
+          const url = this.#d.custodianUrl(item.custodian);
+          const answer = await cosigner.carry(item.custodian, w.logIndex + 1, async (checkpoint) => {
+            const a = await deliverWarrant(url, warrant, w.salt, this.#d.timeoutMs, checkpoint);
+            return { result: a, cosignature: a.cosignature };
+          });
           if (this.#closed) return;
-          await this.#mark(item.warrantId, item.custodian, 'delivered', null);
+          const approval = answer.approval;
+          await Promise.all([
+            this.#mark(item.warrantId, item.custodian, 'delivered', null),
+            approval && approval.custodian === item.custodian && approval.warrantId === item.warrantId
+              ? this.#d.logApproval(approval).catch((err: unknown) => {
+                  // Not lost: the custodian's outbox posts it unless it sees it logged.
+                  logger.warn({ warrantId: item.warrantId, custodian: item.custodian, err: String(err) }, 'logging a delivered decision failed');
+                })
+              : undefined,
+          ]);
           logger.info({ warrantId: item.warrantId, custodian: item.custodian }, 'warrant delivered');
         } catch (err) {
           if (this.#closed) return;

@@ -1,23 +1,29 @@
-/** `POST /v1/warrants` (coordinator delivers a full warrant) and `POST /v1/partials` (release). */
+/** `POST /v1/warrants` (coordinator delivers a full warrant, optionally with the checkpoint that logs it) and `POST /v1/partials` (release). */
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { Hex32, PARTIALS_CALL_HEADER, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
+import { CheckpointBundleSchema, Hex32, PARTIALS_CALL_HEADER, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
 import type { PartialsCall } from '@custodes/shared/records';
 import { parseBody } from '@custodes/shared/service';
 import { authenticateCall } from '../callAuth';
 import type { Context } from '../context';
 import { releasePartials } from '../release';
 import { receiveWarrant } from '../review';
+import type { Witness } from '../witness';
 
-const WarrantBody = z.object({ warrant: SignedWarrantSchema, salt: Hex32 }).strict();
+/** `checkpoint`: the coordinator's single-exchange delivery (docs/SERVICES.md, Checkpoint bundles). */
+const WarrantBody = z.object({ warrant: SignedWarrantSchema, salt: Hex32, checkpoint: CheckpointBundleSchema.optional() }).strict();
 /** Envelopes are parsed strictly one by one in the domain (parseEnvelope). */
 const PartialsBody = z.object({ requestId: Uuid, envelopes: z.array(z.unknown()).min(1).max(100_000) }).strict();
 
-export function warrantRoutes(ctx: Context): Router {
+export function warrantRoutes(ctx: Context, witness: Witness): Router {
   const r = Router();
-  r.post('/v1/warrants', (req, res) => {
-    const { warrant, salt } = parseBody(WarrantBody, req.body);
-    res.status(202).json(receiveWarrant(ctx, warrant, salt));
+  r.post('/v1/warrants', async (req, res) => {
+    const { warrant, salt, checkpoint } = parseBody(WarrantBody, req.body);
+    // With a bundle: first witness the checkpoint that logs the warrant (all of
+    // §4.3's checks), so the replica holds its cover sheet; then review it.
+    const cosignature = checkpoint ? await witness.add(checkpoint.addCheckpoint, checkpoint.entries) : undefined;
+    const answer = receiveWarrant(ctx, warrant, salt, checkpoint !== undefined);
+    res.status(202).json(cosignature === undefined ? answer : { ...answer, cosignature });
   });
   // The call authorisation (header) is checked before the body is read: an
   // unauthenticated caller never gets the node to buffer or parse 64 MB.

@@ -2,11 +2,13 @@
  * `POST /witness/v1/add-checkpoint` (C2SP tlog-witness) and the public
  * `GET /witness/v1/checkpoint`: the last checkpoint this node cosigned, with the
  * log's signature and its own cosignature, for auditors' split-view checks
- * (docs/SERVICES.md).
+ * (docs/SERVICES.md); `POST /witness/v1/add-checkpoint-bundle`, the same with
+ * the entries it adds.
  */
 import { Router } from 'express';
 import express from 'express';
-import { HttpError } from '@custodes/shared/service';
+import { CheckpointBundleSchema } from '@custodes/shared/records';
+import { HttpError, parseBody } from '@custodes/shared/service';
 import { WitnessRefused } from '../witness';
 import type { Witness } from '../witness';
 import type { Context } from '../context';
@@ -30,6 +32,11 @@ export function witnessRoutes(ctx: Context, witness: Witness): Router {
       }
       throw err;
     }
+  });
+  // The same, with the entries it adds (docs/SERVICES.md, Checkpoint bundles): JSON in, `{ "cosignature" }` out.
+  r.post('/witness/v1/add-checkpoint-bundle', async (req, res) => {
+    const bundle = parseBody(CheckpointBundleSchema, req.body);
+    res.json({ cosignature: await witness.add(bundle.addCheckpoint, bundle.entries) });
   });
   return r;
 }
