@@ -13,9 +13,11 @@ import { bytesToBase64, hexToBytes, utf8 } from '@custodes/shared/crypto';
 import { parseSignedNote, verifyCosignature } from '@custodes/shared/log';
 import { canonicalBytes } from '@custodes/shared/records';
 import type { ApprovalEntry } from '@custodes/shared/records';
+import type { CustodianConfig } from '../../services/custodian/src/custodian';
 import type { Policy } from '../../services/custodian/src/policy';
 import { approval, buildWorld, call, coverSheet, makeWarrant, removeTempDirs, StandIn, startNode, sync, witnessSize } from './fixture';
 import type { Node, World } from './fixture';
+import { askPartials, scenario } from './scenario';
 
 let world: World;
 const closers: (() => Promise<void>)[] = [];
@@ -31,7 +33,7 @@ afterAll(async () => {
 
 const policy: Policy = { courts: ['court-1'], categories: ['messages'], maxSubjects: 2, maxWindowDays: 31, maxEnvelopes: 100 };
 
-async function setup(opts: { policy?: Policy } = {}): Promise<{ standIn: StandIn; node: Node }> {
+async function setup(opts: { policy?: Policy; config?: Partial<CustodianConfig> } = {}): Promise<{ standIn: StandIn; node: Node }> {
   const standIn = new StandIn(world);
   await standIn.start();
   closers.push(() => standIn.close());
@@ -186,7 +188,7 @@ describe('warrant delivery with its checkpoint', () => {
   });
 
   it('the outbox leaves a decision the caller took, and drops it once the replica shows it logged', async () => {
-    const { standIn, node } = await setup({ policy });
+    const { standIn, node } = await setup({ policy, config: { outboxGraceMs: 60_000 } });
     const w = appendWarrants(standIn, 1);
     const r = await call(`${node.url}/v1/warrants`, { json: { warrant: w.warrant, salt: w.salt, checkpoint: bundle(standIn, 1) } });
     const key = `approval:${w.warrant.id}`;
@@ -206,8 +208,8 @@ describe('warrant delivery with its checkpoint', () => {
     const r = await call(`${node.url}/v1/warrants`, { json: { warrant: w.warrant, salt: w.salt, checkpoint: bundle(standIn, 1) } });
     expect(r.json.status).toBe('approved');
     expect(standIn.records).toEqual([]); // not at once: the caller took it from the answer
-    await vi.waitFor(() => expect(standIn.records).toEqual([r.json.approval]), { timeout: 10_000, interval: 200 });
-  }, 15_000);
+    await vi.waitFor(() => expect(standIn.records).toEqual([r.json.approval]), { timeout: 5_000, interval: 100 });
+  });
 
   it('a checkpoint the witness refuses: the warrant is not reviewed (4xx with the witness code)', async () => {
     const { standIn, node } = await setup({ policy });
@@ -228,5 +230,31 @@ describe('warrant delivery with its checkpoint', () => {
     const r = await call(`${node.url}/v1/warrants`, { raw: JSON.stringify({ warrant: w.warrant, salt: w.salt, checkpoint: huge }) });
     expect(r.status).toBe(413);
     expect(utf8(r.text).length).toBeLessThan(1000);
+  });
+});
+
+describe('a release the coordinator took from the answer', () => {
+  it('is not posted once the replica shows it logged; it is posted if it never is', async () => {
+    const s = await scenario(world, { config: { outboxGraceMs: 60_000 } });
+    closers.push(() => s.close());
+    s.standIn.autoLog = false;
+    const r = await askPartials(s.node, s.request.requestId, s.envelopes);
+    expect(r.status, r.text).toBe(200);
+    const key = `release:${s.request.requestId}`;
+    expect(outboxRow(s.node, key)).toMatchObject({ acked_at: null });
+    const index = s.standIn.append(r.json.release);
+    await sync(s.node, s.standIn);
+    expect(outboxRow(s.node, key)).toMatchObject({ log_index: index });
+    await s.node.restart();
+    await new Promise((done) => setTimeout(done, 300));
+    expect(s.standIn.records.filter((e) => e.type === 'release')).toEqual([]);
+
+    // Another node of the same scenario whose release is never logged posts it after the grace period.
+    const t = await scenario(world, { config: { outboxGraceMs: 200 } });
+    closers.push(() => t.close());
+    t.standIn.autoLog = false;
+    const u = await askPartials(t.node, t.request.requestId, t.envelopes);
+    expect(t.standIn.records.filter((e) => e.type === 'release')).toEqual([]);
+    await vi.waitFor(() => expect(t.standIn.records.filter((e) => e.type === 'release')).toEqual([u.json.release]), { timeout: 3000, interval: 50 });
   });
 });

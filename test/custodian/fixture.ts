@@ -323,7 +323,9 @@ export async function startNode(
     dev: opts.dev ?? true,
     ...(opts.policy ? { policy: opts.policy } : {}),
   });
-  const make = (over: Partial<CustodianConfig> = {}) => createCustodian({ dataDir, coordinatorUrl: standIn.url, clock: () => NOW * 1000, ...opts.config, ...over });
+  // A short outbox grace (the default is 5 s): records the caller took from an answer reach the stand-in soon.
+  const make = (over: Partial<CustodianConfig> = {}) =>
+    createCustodian({ dataDir, coordinatorUrl: standIn.url, clock: () => NOW * 1000, outboxGraceMs: 300, ...opts.config, ...over });
   let custodian = make();
   await custodian.start();
   const node: Node = {

@@ -45,6 +45,13 @@ export interface CustodianConfig {
   callWindowSeconds?: number;
   /** HTTP requests per client IP per minute, before any body is read (default 6 000, as the coordinator). */
   requestsPerMinute?: number;
+  /**
+   * How long the outbox leaves a record the coordinator already took from an
+   * answer (a release; a decision answered to a delivery with a checkpoint)
+   * before posting it itself, ms (default 5000): by then the replica has
+   * normally seen it logged, and then it is never posted (docs/SERVICES.md).
+   */
+  outboxGraceMs?: number;
   logger?: Logger;
   /** pino level when no logger is given (default: CUSTODES_LOG_LEVEL, silent under vitest, else info). */
   logLevel?: string;
@@ -93,7 +100,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
   }
   const coordinatorUrl = config.coordinatorUrl.replace(/\/+$/, '');
   const vault = new Vault(node.unsealShares, node.unsealThreshold, () => ({ nonce: node.sealedNonce, box: node.sealedBox }));
-  const outbox = new Outbox(store, coordinatorUrl, log);
+  const outbox = new Outbox(store, coordinatorUrl, log, config.outboxGraceMs ?? 5000);
   const ctx: Context = {
     store,
     node,

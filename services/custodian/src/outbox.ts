@@ -19,6 +19,8 @@ export class Outbox {
     private readonly store: Store,
     private readonly coordinatorUrl: string,
     private readonly log: Logger,
+    /** How long kickLater waits (CustodianConfig.outboxGraceMs). */
+    private readonly graceMs: number,
   ) {}
 
   /** Starts (or restarts) a sending pass; returns when the pass ends. */
@@ -44,14 +46,14 @@ export class Outbox {
   }
 
   /**
-   * A pass in `ms` unless one starts before: for records the coordinator took
-   * from an answer (a delivery with a checkpoint bundle), which the replica
-   * acknowledges once it sees them logged (replica.ts); this pass posts only
-   * what is still missing then.
+   * A pass after the grace period unless one starts before: for records the
+   * coordinator took from an answer (releases; decisions answered to a
+   * delivery with a checkpoint bundle), which the replica acknowledges once it
+   * sees them logged (replica.ts); this pass posts only what is still missing.
    */
-  kickLater(ms: number): void {
+  kickLater(): void {
     if (this.#closed || this.#timer) return; // a pass is due anyway
-    this.#timer = setTimeout(() => void this.kick(), ms);
+    this.#timer = setTimeout(() => void this.kick(), this.graceMs);
     this.#timer.unref();
   }
 

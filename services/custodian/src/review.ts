@@ -20,13 +20,6 @@ const MAX_SKEW_SECONDS = 300;
 
 export type ReviewStatus = ReviewRow['status'];
 
-/**
- * How long the outbox leaves a decision the coordinator took from the answer
- * before posting it itself: by then the replica has normally seen it logged
- * (the coordinator's background cosigning runs within about a second).
- */
-const ANSWERED_RECORD_GRACE_MS = 5_000;
-
 export interface WarrantAnswer {
   warrantId: string;
   status: ReviewStatus;
@@ -89,7 +82,7 @@ export function receiveWarrant(ctx: Context, warrant: SignedWarrant, salt: strin
   ctx.log.info({ warrantId: warrant.id, agency: warrant.agency, court: warrant.court, auto: verdict.auto }, 'warrant queued for review');
   if (!verdict.auto) return { warrantId: warrant.id, status: 'pending' };
   // Only after the commit.
-  if (answerTaken) ctx.outbox.kickLater(ANSWERED_RECORD_GRACE_MS);
+  if (answerTaken) ctx.outbox.kickLater();
   else void ctx.outbox.kick();
   return answer(ctx, warrant.id, 'approved');
 }

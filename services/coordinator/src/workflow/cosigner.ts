@@ -59,6 +59,8 @@ interface WitnessState {
   busy: boolean;
   /** The published size this witness last refused: not asked again for it except by an explicit round. */
   refused: number;
+  /** Not asked before this time (ms) except by an explicit round: left to the background (#defer). */
+  deferredUntil: number;
   /** Called when `busy` clears (carry waits for a running exchange). */
   idle: (() => void)[];
 }
@@ -136,8 +138,10 @@ export class Cosigner {
   /**
    * Until ≥ t witnesses cosigned a checkpoint of at least `minSize`, at most
    * `attempts` times. With `prefer`, also waits for those witnesses (the ones
-   * the caller will ask next) unless they stopped trying. Returns the last
-   * result; the caller decides.
+   * the caller will ask next) unless they stopped trying; when they are at
+   * least t, the first attempt asks only them (the others catch up in the
+   * background, off the caller's path). Returns the last result; the caller
+   * decides.
    */
   async ensureCosigned(minSize: number, attempts = 3, prefer: readonly number[] = []): Promise<CosignResult> {
     const t = () => this.#d.registry().threshold;
@@ -147,6 +151,7 @@ export class Cosigner {
       if (a > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** a));
       if (this.#closed) break;
       const size = Math.max(this.#publish(), minSize);
+      if (a === 0 && prefer.length >= t()) this.#defer(new Set(prefer));
       this.#driveAll(a > 0);
       result = { size, cosigners: await this.#wait(minSize, enough) };
       if (result.cosigners.size >= t()) break;
@@ -165,6 +170,7 @@ export class Cosigner {
       if (this.#closed) return;
       try {
         this.#publish();
+        for (const st of this.#witnesses.values()) st.deferredUntil = 0; // this is the background pass they were left to
         this.#driveAll(false);
       } catch (err) {
         this.#d.logger.warn({ err: String(err) }, 'publishing a checkpoint failed');
@@ -201,13 +207,23 @@ export class Cosigner {
   #state(index: number): WitnessState {
     let st = this.#witnesses.get(index);
     if (!st) {
-      st = { cosigned: 0, answered: 0, busy: false, refused: -1, idle: [] };
+      st = { cosigned: 0, answered: 0, busy: false, refused: -1, deferredUntil: 0, idle: [] };
       this.#witnesses.set(index, st);
     }
     return st;
   }
 
-  /** Starts catching up every witness that is behind, free, not backing off and (unless `retryRefused`) did not refuse this size. */
+  /**
+   * Leaves every witness but `needed` to the next background pass, so that on
+   * a waiter's path only the witnesses it waits for compete for the CPU.
+   */
+  #defer(needed: ReadonlySet<number>): void {
+    const until = Date.now() + (this.#d.backgroundDelayMs ?? 0);
+    for (const w of this.#d.registry().custodians) if (!needed.has(w.index)) this.#state(w.index).deferredUntil = until;
+    this.schedule();
+  }
+
+  /** Starts catching up every witness that is behind, free, not backing off and (unless `retryRefused`) not deferred and did not refuse this size. */
   #driveAll(retryRefused: boolean): void {
     const target = this.#published;
     if (this.#closed || target === null) return;
@@ -218,6 +234,7 @@ export class Cosigner {
       const st = this.#state(w.index);
       if (st.busy || st.cosigned >= target.size) continue;
       if ((this.#backoff.get(w.index)?.until ?? 0) > now) continue;
+      if (!retryRefused && st.deferredUntil > now) continue;
       if (!retryRefused && st.refused === target.size) continue;
       st.busy = true;
       busy++;

@@ -254,19 +254,26 @@ export class DecryptionWorkflow {
   }
 
   /**
-   * Asks each of `indices` in parallel; every answer is logged as a release and
+   * Asks each of `indices` in parallel; every answer is logged as a release
+   * (all of them in one commit once everyone asked has answered or failed) and
    * added to `answers`. Returns those that could not answer but may later.
    */
   async #askAll(req: RequestRow, indices: readonly number[], envelopes: readonly ParsedEnvelope[], answers: Map<number, PartialsAnswer>): Promise<number[]> {
     const later: number[] = [];
+    const served: PartialsAnswer[] = [];
     await mapLimit(indices, this.#d.concurrency, async (index) => {
       const outcome = await this.#ask(req, index, envelopes);
       if (this.#closed) return;
       if (outcome.kind === 'retry') later.push(index);
-      if (outcome.kind !== 'served') return;
-      answers.set(index, outcome.answer);
-      this.#d.ledger.appendOnce(entryKey.release(req.id, index), outcome.answer.release);
+      if (outcome.kind === 'served') served.push(outcome.answer);
     });
+    this.#step();
+    const { repo, ledger } = this.#d;
+    // Logged before they are combined (DESIGN.md §5 step 5); a crash before this commit only means asking again.
+    repo.transaction(() => {
+      for (const a of served) ledger.appendOnce(entryKey.release(req.id, a.custodian), a.release);
+    });
+    for (const a of served) answers.set(a.custodian, a);
     return later.sort((a, b) => a - b);
   }
 
