@@ -98,8 +98,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   repo.onRequestState = () => changes.notify();
   const delivery = new Delivery({
     repo,
-    // A decision brought back by a delivery is logged as if posted to /v1/records (sharing its group commit).
-    logApproval: (entry) => commits.run(() => void logRecord(ctx, entry)),
+    // A decision brought back by a delivery is logged as if posted to /v1/records.
+    logApproval: (entry) => void logRecord(ctx, entry),
+    commits,
     cosigner,
     custodianUrl,
     timeoutMs: config.deliveryTimeoutMs ?? 10_000,

@@ -279,6 +279,7 @@ export class Cosigner {
     while (st.busy && st.answered < minSize && !this.#closed) await new Promise<void>((r) => st.idle.push(r));
     if (st.answered >= minSize || this.#closed) return (await send()).result;
     st.busy = true;
+    let freeLater = false;
     try {
       this.#publish();
       const target = this.#published!;
@@ -296,11 +297,19 @@ export class Cosigner {
           throw err;
         }
       });
-      if (line !== null) await this.#accept(w, st, target.size, target.note, line);
+      if (line !== null && served) {
+        // The cosignature goes into the next group commit, which the caller's own writes for this
+        // answer (e.g. the decision it carried) then share; the witness stays busy until it is stored.
+        freeLater = true;
+        void this.#accept(w, st, target.size, target.note, line)
+          .catch((err: unknown) => this.#d.logger.error({ custodian: index, err: String(err) }, 'storing a cosignature failed'))
+          .finally(() => this.#free(st));
+        return served.result;
+      }
       // Not served with a bundle (the witness refused it): the call alone, which may then fail as it would have.
       return served ? served.result : (await send()).result;
     } finally {
-      this.#free(st);
+      if (!freeLater) this.#free(st);
     }
   }
 

@@ -3,8 +3,12 @@
  * persisted before the next, a restarted coordinator resumes unfinished
  * requests, and every log entry has a unique key so nothing is logged twice.
  *
- *   logged → cosigned (≥ t witnesses) → releasing (partials from the
+ *   logged → releasing (once ≥ t witnesses cosigned it: partials from the
  *   approving custodians, each release logged) → complete | failed
+ *
+ * (`cosigned`, between the two, is no longer written: it cost a commit on
+ * the request's path. A request stored in it by an older version resumes as
+ * `releasing`.)
  *
  * Partials are never stored: on restart they are fetched again (custodians
  * answer a repeated request id with the same partials).
@@ -135,11 +139,11 @@ export class DecryptionWorkflow {
       if (req.state === 'logged') {
         await this.#cosign(req);
         this.#step();
-        repo.setRequestState(requestId, 'cosigned');
+        repo.setRequestState(requestId, 'releasing');
         req = repo.request(requestId)!;
       }
       if (req.state === 'cosigned' || req.state === 'releasing') {
-        repo.setRequestState(requestId, 'releasing');
+        if (req.state === 'cosigned') repo.setRequestState(requestId, 'releasing');
         const envelopes = this.#envelopes(req);
         const { answers, unasked } = await this.#release(req, envelopes);
         this.#step();

@@ -12,6 +12,7 @@
 import { HttpError } from '@custodes/shared/service';
 import { SignedWarrantSchema } from '@custodes/shared/records';
 import type { ApprovalEntry } from '@custodes/shared/records';
+import type { GroupCommit } from '../core/groupCommit';
 import type { Logger } from 'pino';
 import type { DeliveryRow, Repository, WarrantRow } from '../repo/repository';
 import type { Cosigner } from './cosigner';
@@ -19,8 +20,10 @@ import { deliverWarrant, mapLimit } from './custodians';
 
 export interface DeliveryDeps {
   repo: Repository;
-  /** Logs a custodian's signed decision brought back by a delivery (as `POST /v1/records` would). */
-  logApproval: (entry: ApprovalEntry) => Promise<void>;
+  /** Logs a custodian's signed decision brought back by a delivery (as `POST /v1/records` would), inside the caller's transaction. */
+  logApproval: (entry: ApprovalEntry) => void;
+  /** The coordinator's group commit: a decision is logged with the delivery's outcome and the cosignature of the same answer. */
+  commits: GroupCommit;
   cosigner: Cosigner;
   custodianUrl: (index: number) => string;
   timeoutMs: number;
@@ -130,15 +133,18 @@ export class Delivery {
           });
           if (this.#closed) return;
           const approval = answer.approval;
-          await Promise.all([
-            this.#mark(item.warrantId, item.custodian, 'delivered', null),
-            approval && approval.custodian === item.custodian && approval.warrantId === item.warrantId
-              ? this.#d.logApproval(approval).catch((err: unknown) => {
-                  // Not lost: the custodian's outbox posts it unless it sees it logged.
-                  logger.warn({ warrantId: item.warrantId, custodian: item.custodian, err: String(err) }, 'logging a delivered decision failed');
-                })
-              : undefined,
-          ]);
+          if (approval && approval.custodian === item.custodian && approval.warrantId === item.warrantId) {
+            try {
+              await this.#d.commits.run(() => {
+                repo.markDelivery(item.warrantId, item.custodian, 'delivered', null);
+                this.#d.logApproval(approval);
+              });
+            } catch (err) {
+              // Not lost: the custodian's outbox posts it unless it sees it logged.
+              logger.warn({ warrantId: item.warrantId, custodian: item.custodian, err: String(err) }, 'logging a delivered decision failed');
+              await this.#mark(item.warrantId, item.custodian, 'delivered', null);
+            }
+          } else await this.#mark(item.warrantId, item.custodian, 'delivered', null);
           logger.info({ warrantId: item.warrantId, custodian: item.custodian }, 'warrant delivered');
         } catch (err) {
           if (this.#closed) return;
