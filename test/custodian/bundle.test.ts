@@ -223,6 +223,20 @@ describe('warrant delivery with its checkpoint', () => {
     expect(await witnessSize(node)).toBe(1);
   });
 
+  it('a warrant that fails its review leaves nothing cosigned (one commit for both)', async () => {
+    const { standIn, node } = await setup({ policy });
+    const w = appendWarrants(standIn, 1);
+    const wrongSalt = makeWarrant(world).salt;
+    const r = await call(`${node.url}/v1/warrants`, { json: { warrant: w.warrant, salt: wrongSalt, checkpoint: bundle(standIn, 1) } });
+    expect(r.status).toBe(400);
+    expect(r.json.error.code).toBe('BAD_COMMITMENT');
+    expect(await witnessSize(node)).toBe(1);
+    // The same checkpoint with the right salt then goes through from the same old size.
+    const ok = await call(`${node.url}/v1/warrants`, { json: { warrant: w.warrant, salt: w.salt, checkpoint: bundle(standIn, 1) } });
+    expect(ok.status, ok.text).toBe(202);
+    expect(await witnessSize(node)).toBe(2);
+  });
+
   it('a body over the limit is refused before anything is parsed', async () => {
     const { standIn, node } = await setup({ policy });
     const w = appendWarrants(standIn, 1);

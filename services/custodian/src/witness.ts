@@ -121,13 +121,22 @@ export class Witness {
    * (base64 leaves from the old size on, from a checkpoint bundle) spare the
    * fetch; they are checked exactly as fetched ones would be.
    */
-  add(body: string, entries?: readonly string[]): Promise<string> {
-    const run = this.#queue.then(() => this.#add(body, entries));
+  async add(body: string, entries?: readonly string[]): Promise<string> {
+    return (await this.addThen(body, entries, () => undefined)).cosignature;
+  }
+
+  /**
+   * `add`, then `then` in the same transaction (one commit): e.g. the review
+   * of the warrant the checkpoint logs. If `then` throws, nothing is stored
+   * and nothing was cosigned.
+   */
+  addThen<R>(body: string, entries: readonly string[] | undefined, then: () => R): Promise<{ cosignature: string; result: R }> {
+    const run = this.#queue.then(() => this.#add(body, entries, then));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #add(body: string, given: readonly string[] | undefined): Promise<string> {
+  async #add<R>(body: string, given: readonly string[] | undefined, then: () => R): Promise<{ cosignature: string; result: R }> {
     const { ctx } = this;
     let oldSize: number;
     let proof: Uint8Array[];
@@ -155,6 +164,7 @@ export class Witness {
     const hashes = leaves.map((leaf) => leafHash(leaf));
     const tree = this.#treeAt(oldSize);
     let cosignature: string;
+    let result: R | undefined;
     try {
       for (const h of hashes) tree.appendHash(h);
       if (!equalBytes(tree.root(), checkpoint.root)) throw new CustodianError('ENTRIES_MISMATCH', `the ${given ? 'given' : 'fetched'} entries do not reproduce the checkpoint root`);
@@ -168,6 +178,7 @@ export class Witness {
         const line = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.signingKey(), timestamp: nowSeconds(ctx) });
         // Stored as a signed note with both signatures: GET /witness/v1/checkpoint serves it.
         ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: body.slice(body.indexOf('\n\n') + 2) + line, cosignedAt: nowSeconds(ctx) });
+        result = then();
         return line;
       });
     } catch (err) {
@@ -176,7 +187,7 @@ export class Witness {
     }
 
     ctx.log.info({ origin: checkpoint.origin, size: checkpoint.size, root: bytesToHex(checkpoint.root), added: leaves.length }, 'checkpoint cosigned');
-    return cosignature;
+    return { cosignature, result: result as R };
   }
 
   /** The tree of the replica's first `size` leaves (the replica holds exactly the witness size). */

@@ -19,11 +19,12 @@ export function warrantRoutes(ctx: Context, witness: Witness): Router {
   const r = Router();
   r.post('/v1/warrants', async (req, res) => {
     const { warrant, salt, checkpoint } = parseBody(WarrantBody, req.body);
-    // With a bundle: first witness the checkpoint that logs the warrant (all of
-    // §4.3's checks), so the replica holds its cover sheet; then review it.
-    const cosignature = checkpoint ? await witness.add(checkpoint.addCheckpoint, checkpoint.entries) : undefined;
-    const answer = receiveWarrant(ctx, warrant, salt, checkpoint !== undefined);
-    res.status(202).json(cosignature === undefined ? answer : { ...answer, cosignature });
+    if (!checkpoint) return void res.status(202).json(receiveWarrant(ctx, warrant, salt));
+    // With a bundle: witness the checkpoint that logs the warrant (all of §4.3's
+    // checks), so the replica holds its cover sheet, and review the warrant, in
+    // one commit: a warrant that fails its review leaves nothing cosigned.
+    const { cosignature, result } = await witness.addThen(checkpoint.addCheckpoint, checkpoint.entries, () => receiveWarrant(ctx, warrant, salt, true));
+    res.status(202).json({ ...result, cosignature });
   });
   // The call authorisation (header) is checked before the body is read: an
   // unauthenticated caller never gets the node to buffer or parse 64 MB.
