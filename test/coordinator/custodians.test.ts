@@ -5,86 +5,36 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dealShares, hexToBytes } from '@custodes/shared/crypto';
+import { hexToBytes } from '@custodes/shared/crypto';
 import type { Label } from '@custodes/shared/crypto';
 import { parseSignedNote, verifiedCosigners } from '@custodes/shared/log';
-import { ceremonyFiles, newSalt, signRecord, signWarrant } from '@custodes/shared/records';
-import type { RegistryEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
-import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
-import type { Coordinator } from '@custodes/coordinator';
-import { createCustodian, initCustodian } from '@custodes/custodian';
-import type { Custodian } from '@custodes/custodian';
-import { api, party, waitFor } from './helpers/cluster';
-import { finishedRequest, freePort, submitSealed, tempDirs } from './helpers/real';
+import { newSalt, signWarrant } from '@custodes/shared/records';
+import type { SignedWarrant, Warrant } from '@custodes/shared/records';
+import type { RealCluster } from '../../scripts/src/cluster/in-process';
+import { api, waitFor } from './helpers/cluster';
+import type { Party } from './helpers/cluster';
+import { finishedRequest, startTestCluster, submitSealed } from './helpers/real';
 
 const ORIGIN = 'custodes.test/real';
 const now = () => Math.floor(Date.now() / 1000);
 
-
-
-const temp = tempDirs('real');
-const tempDir = temp.make;
-
-let coordinator: Coordinator;
-let coordinatorConfig: Parameters<typeof createCoordinator>[0];
-let custodians: Custodian[];
+let cluster: RealCluster;
 let url: string;
 let token: string;
-const court = party();
-const investigator = party();
-const custodianKeys = Array.from({ length: 5 }, party);
+let court: Party;
+let investigator: Party;
+let custodianKeys: Party[];
 let groupKey: string;
 
 beforeAll(async () => {
-  const { publicKeySet, shares } = ceremonyFiles(dealShares(3, 5), 1);
-  groupKey = publicKeySet.groupKey;
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  const policy = { courts: ['court-1'], categories: ['messages'], maxSubjects: 10, maxWindowDays: 365, maxEnvelopes: 1000 };
-  custodians = [];
-  for (let i = 0; i < 5; i++) {
-    const dataDir = tempDir();
-    await initCustodian({ dataDir, shareFile: shares[i], keyFile: { format: 'custodes.key.v1', ...custodianKeys[i]! }, dev: true, policy });
-    const c = createCustodian({ dataDir, coordinatorUrl: url, logLevel: 'silent' });
-    await c.start();
-    custodians.push(c);
-  }
-  const log = party();
-  const unsigned: Omit<RegistryEntry, 'signatures'> = {
-    type: 'registry',
-    sequence: 0,
-    origin: ORIGIN,
-    logKey: log.publicKey,
-    epochs: [
-      {
-        epoch: 1,
-        threshold: 3,
-        total: 5,
-        groupKey: publicKeySet.groupKey,
-        commitments: publicKeySet.commitments,
-        custodians: custodians.map((c, i) => ({ index: i + 1, name: `custodian-${i + 1}.test`, signingKey: custodianKeys[i]!.publicKey, url: c.url })),
-      },
-    ],
-    courts: [{ id: 'court-1', name: 'Test Court', key: court.publicKey }],
-    agencies: [{ id: 'agency-1', name: 'Test Agency', investigators: [investigator.publicKey] }],
-    time: now() - 60,
-  };
-  const registry: RegistryEntry = {
-    ...unsigned,
-    signatures: custodianKeys.map((k, i) => ({ custodian: i + 1, signature: signRecord(unsigned, 'registry', k.secretKey) })),
-  };
-  const dataDir = tempDir();
-  initCoordinator({ dataDir, registry, logSecretKey: log.secretKey });
-  token = addInvestigatorToken({ dataDir, agency: 'agency-1', investigator: investigator.publicKey });
-  coordinatorConfig = { dataDir, port, origin: ORIGIN, logSecretKey: log.secretKey, cosignTimeoutMs: 5000 };
-  coordinator = createCoordinator(coordinatorConfig);
-  await coordinator.start();
+  cluster = await startTestCluster({ origin: ORIGIN, tempPrefix: 'real' });
+  ({ coordinatorUrl: url, court, custodianKeys, groupKey } = cluster);
+  investigator = cluster.investigators[0]!;
+  token = cluster.tokens[0]!;
 });
 
 afterAll(async () => {
-  await coordinator?.close();
-  await Promise.all((custodians ?? []).map((c) => c.close()));
-  temp.removeAll();
+  await cluster?.close();
 });
 
 function warrant(): { warrant: SignedWarrant; salt: string } {
@@ -124,7 +74,7 @@ describe('with real custodians', () => {
       const s = await api(url, 'GET', `/v1/warrants/${w.warrant.id}`, undefined, token);
       return s.body.status === 'approved' && s.body.approvals === 5 ? s.body : undefined;
     });
-    await custodians[4]!.close();
+    await cluster.stopNode(5);
 
     const texts = ['one', 'two', 'three'];
     const requestId = await request(w.warrant.id, texts);
@@ -150,9 +100,7 @@ describe('with real custodians', () => {
       return s.body.status === 'approved' ? true : undefined;
     });
     const requestId = await request(w.warrant.id, ['four', 'five']);
-    await coordinator.close();
-    coordinator = createCoordinator(coordinatorConfig);
-    await coordinator.start();
+    await cluster.restartCoordinator();
     expect(await finished(requestId)).toMatchObject({ state: 'complete', done: 2 });
     const size = await waitFor('the log to settle under a checkpoint', async () => {
       const stored = (await api(url, 'GET', '/health')).body.size as number;

@@ -13,22 +13,18 @@
  * service, so the pages still call their service same-origin.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import express from 'express';
 import type { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { bytesToHex, dealShares, randomSecretKey, schnorrPublicKey } from '@custodes/shared/crypto';
-import { ceremonyFiles, newSalt, signRegistry, signWarrant } from '@custodes/shared/records';
-import type { RegistryEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
+import { newSalt, signWarrant } from '@custodes/shared/records';
+import type { SignedWarrant, Warrant } from '@custodes/shared/records';
 import { closeServer, listen } from '@custodes/shared/service';
-import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
 import type { Coordinator } from '@custodes/coordinator';
-import { createCustodian, initCustodian } from '@custodes/custodian';
 import type { Custodian, InitResult } from '@custodes/custodian';
+import { startRealCluster } from '../../scripts/src/cluster/in-process';
+import type { RealCluster } from '../../scripts/src/cluster/in-process';
 import { consoleRouter, explorerRouter } from '../../services/web/src/index';
 import { launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
 import type { PageWatch } from './helpers/browser';
@@ -36,15 +32,6 @@ import type { PageWatch } from './helpers/browser';
 const ORIGIN = 'custodes.web-test/log';
 const NAMES = ['court-registry', 'privacy-authority', 'civil-liberties-ngo'];
 const DAY = 86_400;
-
-interface Key {
-  secretKey: string;
-  publicKey: string;
-}
-const key = (): Key => {
-  const sk = randomSecretKey();
-  return { secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)) };
-};
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -78,12 +65,6 @@ async function pageFront(router: Router, target: string, page: string): Promise<
   return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
 }
 
-async function freePort(): Promise<number> {
-  const { server, port } = await listen(express(), 0, '127.0.0.1');
-  await closeServer(server);
-  return port;
-}
-
 async function json(url: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = {};
   if (init.token) headers.authorization = `Bearer ${init.token}`;
@@ -98,12 +79,8 @@ async function json(url: string, init: { method?: string; token?: string; body?:
 }
 
 describe.skipIf(SKIP_BROWSER)(`console and explorer against the real coordinator and custodians${SKIP_REASON}`, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'custodes-web-real-'));
   const now = Math.floor(Date.now() / 1000);
-  const custodianKeys = NAMES.map(key);
-  const log = key();
-  const court = key();
-  const investigator = key();
+  let cluster: RealCluster;
   let inits: InitResult[];
   let custodians: Custodian[];
   let coordinator: Coordinator;
@@ -117,58 +94,24 @@ describe.skipIf(SKIP_BROWSER)(`console and explorer against the real coordinator
   let page: Page;
 
   beforeAll(async () => {
-    const { publicKeySet, shares } = ceremonyFiles(dealShares(2, 3), 1);
-    const coordinatorUrl = `http://127.0.0.1:${await freePort()}`;
-    inits = [];
-    custodians = [];
-    for (const [i, k] of custodianKeys.entries()) {
-      const dataDir = join(dir, `custodian-${i + 1}`);
-      inits.push(
-        await initCustodian({
-          dataDir,
-          shareFile: shares[i],
-          keyFile: { format: 'custodes.key.v1', secretKey: k.secretKey, publicKey: k.publicKey },
-          name: NAMES[i],
-        }),
-      );
-      const node = createCustodian({ dataDir, coordinatorUrl, logLevel: 'silent' });
-      await node.start();
-      custodians.push(node);
-    }
-    let registry: RegistryEntry = {
-      type: 'registry',
-      sequence: 0,
+    // Not dev mode: the nodes start sealed, and each init's unseal keys are the officer's.
+    cluster = await startRealCluster({
       origin: ORIGIN,
-      logKey: log.publicKey,
-      epochs: [
-        {
-          epoch: 1,
-          threshold: 2,
-          total: 3,
-          groupKey: publicKeySet.groupKey,
-          commitments: publicKeySet.commitments,
-          custodians: custodians.map((c, i) => ({ index: i + 1, name: NAMES[i]!, signingKey: custodianKeys[i]!.publicKey, url: c.url })),
-        },
-      ],
-      courts: [{ id: 'court-1', name: 'District Court', key: court.publicKey }],
-      agencies: [{ id: 'agency-1', name: 'Agency One', investigators: [investigator.publicKey] }],
-      time: now - DAY,
-      signatures: [],
-    };
-    custodianKeys.forEach((k, i) => {
-      registry = signRegistry(registry, i + 1, k.secretKey);
+      tempPrefix: 'web-real',
+      threshold: 2,
+      total: 3,
+      names: { custodian: (i) => NAMES[i - 1]!, court: 'District Court', agency: 'Agency One' },
+      registryAgeSeconds: DAY,
+      nodeInit: (i) => ({ name: NAMES[i - 1] }),
+      custodian: { logLevel: 'silent' },
+      coordinator: { cosignTimeoutMs: 3000 },
     });
-    const coordinatorDir = join(dir, 'coordinator');
-    initCoordinator({ dataDir: coordinatorDir, registry, logSecretKey: log.secretKey });
-    investigatorToken = addInvestigatorToken({ dataDir: coordinatorDir, agency: 'agency-1', investigator: investigator.publicKey });
-    coordinator = createCoordinator({
-      dataDir: coordinatorDir,
-      origin: ORIGIN,
-      logSecretKey: log.secretKey,
-      port: Number(new URL(coordinatorUrl).port),
-      cosignTimeoutMs: 3000,
-    });
-    await coordinator.start();
+    inits = cluster.nodes.map((n) => n.init);
+    custodians = cluster.nodes.map((n) => n.service!);
+    ({ coordinator } = cluster);
+    const court = cluster.court;
+    const investigator = cluster.investigators[0]!;
+    investigatorToken = cluster.tokens[0]!;
 
     const body: Warrant = {
       format: 'custodes.warrant.v1',
@@ -198,9 +141,7 @@ describe.skipIf(SKIP_BROWSER)(`console and explorer against the real coordinator
     await browser?.close();
     await consoleFront?.close();
     await explorerFront?.close();
-    await coordinator?.close();
-    for (const c of custodians ?? []) await c.close();
-    rmSync(dir, { recursive: true, force: true });
+    await cluster?.close();
   });
 
   it('an officer unseals custodian 1 from its console with its real unseal keys', async () => {

@@ -4,23 +4,23 @@
  * loopback ports in temporary directories, a court, one agency with two
  * investigators, and helpers to drive a legitimate warrant → approval →
  * request → results flow, so a fuzzer has real state to corrupt and a way to
- * show at the end that the cluster still works.
+ * show at the end that the cluster still works. The cluster itself is
+ * ../cluster/in-process.ts; this module fixes the hardening run's settings.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { bytesToHex, dealShares, decodePoint, hexToBytes, parseEnvelope, randomSecretKey, schnorrPublicKey, sealEnvelope } from '@custodes/shared/crypto';
-import type { Envelope, Label } from '@custodes/shared/crypto';
-import { ceremonyFiles, envelopeSetRoot, newSalt, signRecord, signWarrant } from '@custodes/shared/records';
-import type { DecryptionRequestEntry, RegistryEntry, ShareFile, SignedWarrant, Warrant } from '@custodes/shared/records';
-import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
-import type { Coordinator, CoordinatorConfig } from '@custodes/coordinator';
-import { createCustodian, initCustodian } from '@custodes/custodian';
-import pino from 'pino';
 import { Writable } from 'node:stream';
-import type { Custodian, CustodianConfig } from '@custodes/custodian';
+import pino from 'pino';
+import { decodePoint, hexToBytes, parseEnvelope, sealEnvelope } from '@custodes/shared/crypto';
+import type { Envelope, Label } from '@custodes/shared/crypto';
+import { envelopeSetRoot, newSalt, signRecord, signWarrant } from '@custodes/shared/records';
+import type { DecryptionRequestEntry, RegistryEntry, ShareFile, SignedWarrant, Warrant } from '@custodes/shared/records';
+import type { Coordinator } from '@custodes/coordinator';
+import type { Custodian } from '@custodes/custodian';
+import { freePort, keyPair, startRealCluster } from '../cluster/in-process';
+import type { KeyPair, RealClusterOptions } from '../cluster/in-process';
+
+export { freePort, keyPair };
+export type { KeyPair };
 
 export const ORIGIN = 'custodes.hardening/log';
 export const THRESHOLD = 3;
@@ -30,26 +30,7 @@ export const COURT = 'court-1';
 export const SUBJECT = 'subject-a';
 export const CATEGORY = 'messages';
 
-export interface KeyPair {
-  secretKey: string;
-  publicKey: string;
-}
-
-export function keyPair(): KeyPair {
-  const sk = randomSecretKey();
-  return { secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)) };
-}
-
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-/** A port that was free a moment ago, so custodians can be told the coordinator's URL before it starts. */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 export interface NodeHandle {
   index: number;
@@ -62,8 +43,9 @@ export interface NodeHandle {
 export interface ClusterOptions {
   /** Coordinator requests per IP per minute (the fuzzer sets it high so its own traffic is not simply refused). */
   rateLimitPerMinute?: number;
-  custodian?: Partial<Omit<CustodianConfig, 'dataDir' | 'coordinatorUrl'>>;
-  coordinator?: Partial<Omit<CoordinatorConfig, 'dataDir' | 'origin' | 'logSecretKey'>>;
+  /** No ports: the cluster chooses them (five nodes cannot share one, and the nodes must know the coordinator's before it starts). */
+  custodian?: RealClusterOptions['custodian'];
+  coordinator?: RealClusterOptions['coordinator'];
 }
 
 export interface InProcessCluster {
@@ -99,97 +81,43 @@ export function errorSink(sink: string[]): pino.Logger {
 
 export const POLICY = { courts: [COURT], categories: [CATEGORY], maxSubjects: 10, maxWindowDays: 365, maxEnvelopes: 10_000 };
 
+/** The hardening cluster: 3-of-5, every node in dev mode under POLICY, two investigators, every service's errors kept in `errors`. */
 export async function startInProcessCluster(opts: ClusterOptions = {}): Promise<InProcessCluster> {
-  const dirs: string[] = [];
-  const tempDir = () => {
-    const d = mkdtempSync(join(tmpdir(), 'custodes-hardening-'));
-    dirs.push(d);
-    return d;
-  };
-  const { publicKeySet, shares } = ceremonyFiles(dealShares(THRESHOLD, TOTAL), 1);
-  const port = await freePort();
-  const coordinatorUrl = `http://127.0.0.1:${port}`;
-  const custodianKeys = Array.from({ length: TOTAL }, keyPair);
-  const nodes: NodeHandle[] = [];
   const errors: string[] = [];
-  let coordinator: Coordinator | undefined;
-  const close = async () => {
-    await coordinator?.close();
-    await Promise.all(nodes.map((n) => n.service.close()));
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  };
-  try {
-    for (let i = 0; i < TOTAL; i++) {
-      const dataDir = tempDir();
-      const init = await initCustodian({ dataDir, shareFile: shares[i], keyFile: { format: 'custodes.key.v1', ...custodianKeys[i]! }, dev: true, policy: POLICY });
-      const service = createCustodian({ dataDir, coordinatorUrl, logger: errorSink(errors), ...opts.custodian });
-      await service.start();
-      nodes.push({ index: i + 1, dataDir, url: service.url, operatorToken: init.operatorToken, service });
-    }
-    const log = keyPair();
-    const court = keyPair();
-    const investigators = { a: keyPair(), b: keyPair() };
-    const unsigned: Omit<RegistryEntry, 'signatures'> = {
-      type: 'registry',
-      sequence: 0,
-      origin: ORIGIN,
-      logKey: log.publicKey,
-      epochs: [
-        {
-          epoch: 1,
-          threshold: THRESHOLD,
-          total: TOTAL,
-          groupKey: publicKeySet.groupKey,
-          commitments: publicKeySet.commitments,
-          custodians: nodes.map((n) => ({ index: n.index, name: `custodian-${n.index}.hardening`, signingKey: custodianKeys[n.index - 1]!.publicKey, url: n.url })),
-        },
-      ],
-      courts: [{ id: COURT, name: 'Hardening Court', key: court.publicKey }],
-      agencies: [{ id: AGENCY, name: 'Hardening Agency', investigators: [investigators.a.publicKey, investigators.b.publicKey] }],
-      time: nowSeconds() - 60,
-    };
-    const registry: RegistryEntry = {
-      ...unsigned,
-      signatures: custodianKeys.map((k, i) => ({ custodian: i + 1, signature: signRecord(unsigned, 'registry', k.secretKey) })),
-    };
-    const coordinatorDir = tempDir();
-    initCoordinator({ dataDir: coordinatorDir, registry, logSecretKey: log.secretKey });
-    const tokens = {
-      a: addInvestigatorToken({ dataDir: coordinatorDir, agency: AGENCY, investigator: investigators.a.publicKey }),
-      b: addInvestigatorToken({ dataDir: coordinatorDir, agency: AGENCY, investigator: investigators.b.publicKey }),
-    };
-    coordinator = createCoordinator({
-      dataDir: coordinatorDir,
-      port,
-      origin: ORIGIN,
-      logSecretKey: log.secretKey,
+  const cluster = await startRealCluster({
+    origin: ORIGIN,
+    tempPrefix: 'hardening',
+    threshold: THRESHOLD,
+    total: TOTAL,
+    names: { custodian: (i) => `custodian-${i}.hardening`, court: 'Hardening Court', agency: 'Hardening Agency' },
+    investigators: 2,
+    nodeInit: () => ({ dev: true, policy: POLICY }),
+    custodian: { logger: errorSink(errors), ...opts.custodian },
+    coordinator: {
       cosignTimeoutMs: 10_000,
       logger: errorSink(errors),
       ...(opts.rateLimitPerMinute !== undefined ? { rateLimitPerMinute: opts.rateLimitPerMinute } : {}),
       ...opts.coordinator,
-    });
-    await coordinator.start();
-    const c = coordinator;
-    return {
-      coordinator: c,
-      coordinatorUrl,
-      coordinatorDir,
-      nodes,
-      court,
-      investigators,
-      tokens,
-      registry,
-      groupKey: publicKeySet.groupKey,
-      shares,
-      custodianKeys,
-      log,
-      errors,
-      close,
-    };
-  } catch (err) {
-    await close();
-    throw err;
-  }
+    },
+  });
+  const [a, b] = cluster.investigators as [KeyPair, KeyPair];
+  const [tokenA, tokenB] = cluster.tokens as [string, string];
+  return {
+    coordinator: cluster.coordinator,
+    coordinatorUrl: cluster.coordinatorUrl,
+    coordinatorDir: cluster.coordinatorDir,
+    nodes: cluster.nodes.map((n) => ({ index: n.index, dataDir: n.dataDir, url: n.url, operatorToken: n.init.operatorToken, service: n.service! })),
+    court: cluster.court,
+    investigators: { a, b },
+    tokens: { a: tokenA, b: tokenB },
+    registry: cluster.registry,
+    groupKey: cluster.groupKey,
+    shares: cluster.shares,
+    custodianKeys: cluster.custodianKeys,
+    log: cluster.log,
+    errors,
+    close: cluster.close,
+  };
 }
 
 // ## HTTP

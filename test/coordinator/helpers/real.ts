@@ -1,42 +1,42 @@
 /**
  * Scaffolding for tests that run a real coordinator with real custodians
- * (custodians.test.ts, retry.test.ts): free loopback ports, temporary
- * directories removed together at the end, and the investigator's side of a
- * request.
+ * (custodians.test.ts, retry.test.ts): the cluster as these tests know it, and
+ * the investigator's side of a request.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'vitest';
-import { decodePoint, hexToBytes, parseEnvelope, sealEnvelope, utf8 } from '@custodes/shared/crypto';
+import { decodePoint, hexToBytes, sealEnvelope, utf8 } from '@custodes/shared/crypto';
 import type { Envelope, Label } from '@custodes/shared/crypto';
-import { envelopeSetRoot, signRecord } from '@custodes/shared/records';
+import { startRealCluster } from '../../../scripts/src/cluster/in-process';
+import type { RealCluster, RealClusterOptions } from '../../../scripts/src/cluster/in-process';
+import { requestEntry } from '../../../scripts/src/fuzz/cluster';
 import { api, waitFor } from './cluster';
 import type { Party } from './cluster';
 
-/** A loopback port that was free a moment ago, so custodians can be told the coordinator's URL before it starts. */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+/** What an auto-approving node accepts: court-1's warrants for messages. */
+const AUTO_APPROVAL_POLICY = { courts: ['court-1'], categories: ['messages'], maxSubjects: 10, maxWindowDays: 365, maxEnvelopes: 1000 };
 
-/** Temporary directories named `custodes-<prefix>-…`; `removeAll` deletes every one made so far. */
-export function tempDirs(prefix: string): { make: () => string; removeAll: () => void } {
-  const dirs: string[] = [];
-  return {
-    make: () => {
-      const d = mkdtempSync(join(tmpdir(), `custodes-${prefix}-`));
-      dirs.push(d);
-      return d;
-    },
-    removeAll: () => {
-      for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-    },
-  };
+/**
+ * A 3-of-5 real cluster: nodes `custodian-<i>.test` in dev mode (unsealed at
+ * start) with silent logs, Test Court, Test Agency with one investigator, and
+ * a coordinator with 5 s add-checkpoint calls. Nodes listed in
+ * `autoApprovers` (default: all) approve under AUTO_APPROVAL_POLICY; the
+ * others leave warrants pending.
+ */
+export function startTestCluster(opts: {
+  origin: string;
+  tempPrefix: string;
+  autoApprovers?: readonly number[];
+  coordinator?: RealClusterOptions['coordinator'];
+}): Promise<RealCluster> {
+  const approves = (index: number) => opts.autoApprovers?.includes(index) ?? true;
+  return startRealCluster({
+    origin: opts.origin,
+    tempPrefix: opts.tempPrefix,
+    names: { custodian: (i) => `custodian-${i}.test`, court: 'Test Court', agency: 'Test Agency' },
+    nodeInit: (i) => ({ dev: true, ...(approves(i) ? { policy: AUTO_APPROVAL_POLICY } : {}) }),
+    custodian: { logLevel: 'silent' },
+    coordinator: { cosignTimeoutMs: 5000, ...opts.coordinator },
+  });
 }
 
 /** Seals `texts` to the group key under `label(k)`, opens a request for `warrantId`, uploads them and submits the signed entry; returns the request id. */
@@ -55,17 +55,7 @@ export async function submitSealed(opts: {
   const open = await api(url, 'POST', '/v1/requests', { warrantId }, token);
   const requestId = open.body.requestId as string;
   expect((await api(url, 'POST', `/v1/requests/${requestId}/envelopes`, { envelopes }, token)).body.rejected).toEqual([]);
-  const unsigned = {
-    type: 'decryption-request' as const,
-    requestId,
-    warrantId,
-    investigator: investigator.publicKey,
-    envelopeCount: envelopes.length,
-    envelopeSetRoot: envelopeSetRoot(envelopes.map((e) => parseEnvelope(e).id)),
-    epochs: [1],
-    time: Math.floor(Date.now() / 1000),
-  };
-  const entry = { ...unsigned, signature: signRecord(unsigned, 'decryption-request', investigator.secretKey) };
+  const entry = requestEntry(investigator, requestId, warrantId, envelopes);
   expect((await api(url, 'POST', `/v1/requests/${requestId}/submit`, { entry }, token)).status).toBe(202);
   return requestId;
 }
