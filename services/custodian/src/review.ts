@@ -81,7 +81,8 @@ export function receiveWarrant(ctx: Context, warrant: SignedWarrant, salt: strin
   });
   ctx.log.info({ warrantId: warrant.id, agency: warrant.agency, court: warrant.court, auto: verdict.auto }, 'warrant queued for review');
   if (!verdict.auto) return { warrantId: warrant.id, status: 'pending' };
-  // Only after the commit.
+  // Sent only once committed: the caller took the decision (its pass comes after the grace
+  // period, long after a surrounding commit, Witness.addThen), or now, after ours.
   if (answerTaken) ctx.outbox.kickLater();
   else void ctx.outbox.kick();
   return answer(ctx, warrant.id, 'approved');
