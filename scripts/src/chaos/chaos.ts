@@ -22,6 +22,8 @@ export interface ChaosOptions {
   parallel?: number;
   /** Envelopes per request (default 3). */
   envelopes?: number;
+  /** Keep the cluster's temporary home (data, service logs) for inspection; its path is said. */
+  keep?: boolean;
   say?: (line: string) => void;
 }
 
@@ -106,7 +108,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const parallel = options.parallel ?? 3;
   const envelopesPer = options.envelopes ?? 3;
   say('bootstrapping a cluster in a temporary CUSTODES_HOME and starting 6 processes');
-  const c = await startProcessCluster({ keep: process.env.CUSTODES_CHAOS_KEEP === "1", say });
+  const c = await startProcessCluster({ keep: options.keep, say });
+  if (options.keep) say(`keeping ${c.layout.root} (data and service logs) after the run`);
   say(`cluster up: coordinator ${c.coordinatorUrl}, custodians on ports ${c.ports.custodians.join(', ')}`);
   try {
     const acks = { warrants: new Set<string>(), requests: new Set<string>() };
