@@ -3,17 +3,14 @@
  * auto-approval policy) and the coordinator in one process: intake, delivery,
  * approvals, cosigned checkpoints, release and combination, with one node down.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '@custodes/shared/crypto';
 import type { Label } from '@custodes/shared/crypto';
 import { parseSignedNote, verifiedCosigners } from '@custodes/shared/log';
-import { newSalt, signWarrant } from '@custodes/shared/records';
-import type { SignedWarrant, Warrant } from '@custodes/shared/records';
 import type { RealCluster } from '../../scripts/src/cluster/in-process';
 import { api, waitFor } from './helpers/cluster';
 import type { Party } from './helpers/cluster';
-import { finishedRequest, startTestCluster, submitSealed } from './helpers/real';
+import { courtSignedWarrant, finishedRequest, startTestCluster, submitSealed } from './helpers/real';
 
 const ORIGIN = 'custodes.test/real';
 const now = () => Math.floor(Date.now() / 1000);
@@ -37,28 +34,7 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-function warrant(): { warrant: SignedWarrant; salt: string } {
-  const t = now();
-  const body: Warrant = {
-    format: 'custodes.warrant.v1',
-    id: randomUUID(),
-    agency: 'agency-1',
-    investigator: investigator.publicKey,
-    court: 'court-1',
-    caseNumber: 'CASE-7',
-    legalAuthority: 'Test Act §1',
-    offense: 'testing',
-    scope: { subjects: ['subject-a'], categories: ['messages'], notBefore: t - 30 * 86_400, notAfter: t },
-    maxEnvelopes: 100,
-    issuedAt: t - 600,
-    expiresAt: t + 30 * 86_400,
-    sealedUntil: t + 90 * 86_400,
-  };
-  return {
-    warrant: { ...body, courtSignature: signWarrant(body, court.secretKey), investigatorSignature: signWarrant(body, investigator.secretKey) },
-    salt: newSalt(),
-  };
-}
+const warrant = () => courtSignedWarrant(court, investigator, 'CASE-7');
 
 const label = (k: number): Label => ({ subject: 'subject-a', category: 'messages', time: now() - 86_400 - k });
 

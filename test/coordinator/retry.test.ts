@@ -8,17 +8,14 @@
  * fails with NOT_ENOUGH_CUSTODIANS. Every call goes through the real
  * custodians' call-authorisation check.
  */
-import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newSalt, signWarrant } from '@custodes/shared/records';
-import type { SignedWarrant, Warrant } from '@custodes/shared/records';
 import type { CoordinatorConfig } from '@custodes/coordinator';
 import type { RealCluster } from '../../scripts/src/cluster/in-process';
 import { api, waitFor } from './helpers/cluster';
 import type { Party } from './helpers/cluster';
-import { finishedRequest, startTestCluster, submitSealed } from './helpers/real';
+import { courtSignedWarrant, finishedRequest, startTestCluster, submitSealed } from './helpers/real';
 
 const ORIGIN = 'custodes.test/retry';
 const now = () => Math.floor(Date.now() / 1000);
@@ -61,28 +58,7 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-function warrant(): { warrant: SignedWarrant; salt: string } {
-  const t = now();
-  const body: Warrant = {
-    format: 'custodes.warrant.v1',
-    id: randomUUID(),
-    agency: 'agency-1',
-    investigator: investigator.publicKey,
-    court: 'court-1',
-    caseNumber: 'CASE-9',
-    legalAuthority: 'Test Act §1',
-    offense: 'testing',
-    scope: { subjects: ['subject-a'], categories: ['messages'], notBefore: t - 30 * 86_400, notAfter: t },
-    maxEnvelopes: 100,
-    issuedAt: t - 600,
-    expiresAt: t + 30 * 86_400,
-    sealedUntil: t + 90 * 86_400,
-  };
-  return {
-    warrant: { ...body, courtSignature: signWarrant(body, court.secretKey), investigatorSignature: signWarrant(body, investigator.secretKey) },
-    salt: newSalt(),
-  };
-}
+const warrant = () => courtSignedWarrant(court, investigator, 'CASE-9');
 
 /** A warrant approved by exactly nodes 1–3 (4 and 5 leave it pending). */
 async function approvedByThree(): Promise<string> {

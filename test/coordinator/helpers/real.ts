@@ -3,9 +3,12 @@
  * (custodians.test.ts, retry.test.ts): the cluster as these tests know it, and
  * the investigator's side of a request.
  */
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { decodePoint, hexToBytes, sealEnvelope, utf8 } from '@custodes/shared/crypto';
 import type { Envelope, Label } from '@custodes/shared/crypto';
+import { newSalt, signWarrant } from '@custodes/shared/records';
+import type { SignedWarrant, Warrant } from '@custodes/shared/records';
 import { startRealCluster } from '../../../scripts/src/cluster/in-process';
 import type { RealCluster, RealClusterOptions } from '../../../scripts/src/cluster/in-process';
 import { requestEntry } from '../../../scripts/src/fuzz/cluster';
@@ -37,6 +40,34 @@ export function startTestCluster(opts: {
     custodian: { logLevel: 'silent' },
     coordinator: { cosignTimeoutMs: 5000, ...opts.coordinator },
   });
+}
+
+/**
+ * A warrant of court-1 for agency-1's `investigator`: subject-a's messages of
+ * the last 30 days, up to 100 envelopes, sealed for 90 days, signed by both
+ * (inside AUTO_APPROVAL_POLICY).
+ */
+export function courtSignedWarrant(court: Party, investigator: Party, caseNumber: string): { warrant: SignedWarrant; salt: string } {
+  const t = Math.floor(Date.now() / 1000);
+  const body: Warrant = {
+    format: 'custodes.warrant.v1',
+    id: randomUUID(),
+    agency: 'agency-1',
+    investigator: investigator.publicKey,
+    court: 'court-1',
+    caseNumber,
+    legalAuthority: 'Test Act §1',
+    offense: 'testing',
+    scope: { subjects: ['subject-a'], categories: ['messages'], notBefore: t - 30 * 86_400, notAfter: t },
+    maxEnvelopes: 100,
+    issuedAt: t - 600,
+    expiresAt: t + 30 * 86_400,
+    sealedUntil: t + 90 * 86_400,
+  };
+  return {
+    warrant: { ...body, courtSignature: signWarrant(body, court.secretKey), investigatorSignature: signWarrant(body, investigator.secretKey) },
+    salt: newSalt(),
+  };
 }
 
 /** Seals `texts` to the group key under `label(k)`, opens a request for `warrantId`, uploads them and submits the signed entry; returns the request id. */
