@@ -131,6 +131,24 @@ describe('restart', () => {
     expectLoggedOnce(await logEntries(c), id);
   });
 
+  it('keeps the partials deadline across a restart: a request past it fails at once, not after a fresh deadline', async () => {
+    cluster = await startCluster({ behaviours: { 1: 'unavailable', 2: 'unavailable', 3: 'unavailable' } });
+    const c = cluster;
+    const { warrant } = await approvedWarrant(c);
+    const id = await submitRequest(c, 'a', warrant.id, envelopesFor(c));
+    // Custodians 4 and 5 serve, 1–3 answer 503: the request waits in releasing (default deadline 120 s).
+    await waitFor('releasing, two releases logged', async () => {
+      const s = await api(c.url, 'GET', `/v1/requests/${id}`, undefined, c.tokens.a);
+      const released = (await logEntries(c)).filter((e) => e.type === 'release' && e.requestId === id).length;
+      return s.body.state === 'releasing' && released === 2 ? true : undefined;
+    });
+    c.clock.offset += 121; // the coordinator is down past the deadline
+    await c.restart();
+    const state = await finished(c, 'a', id);
+    expect(state).toMatchObject({ state: 'failed', error: { code: 'NOT_ENOUGH_CUSTODIANS' } });
+    expectLoggedOnce(await logEntries(c), id);
+  });
+
   it('gets entries appended just before a stop cosigned after the restart, with nothing new appended', async () => {
     cluster = await startCluster();
     const c = cluster;

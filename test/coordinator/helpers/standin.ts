@@ -26,8 +26,8 @@ export interface StandInOptions {
   name: string;
   signingKey: string; // hex32 secret
   share: string; // hex32
-  /** 'bad-partial': every partial uses a wrong share (valid form, failing DLEQ); 'refuse': 403 NOT_APPROVED_BY_ME. */
-  behaviour?: 'honest' | 'bad-partial' | 'refuse';
+  /** 'bad-partial': every partial uses a wrong share (valid form, failing DLEQ); 'refuse': 403 NOT_APPROVED_BY_ME; 'unavailable': 503 to every partials call. */
+  behaviour?: 'honest' | 'bad-partial' | 'refuse' | 'unavailable';
   /** What the stand-in decides on each delivered warrant (default approve). */
   decision?: 'approve' | 'deny' | 'none';
   /** Post each release to the coordinator itself, as real nodes do. */
@@ -125,6 +125,10 @@ export class StandInCustodian {
       if (this.hold) await this.hold;
       const { requestId, envelopes } = req.body as { requestId: string; envelopes: unknown[] };
       this.calls.push({ requestId, header: req.get(PARTIALS_CALL_HEADER) });
+      if (this.opts.behaviour === 'unavailable') {
+        res.status(503).json({ error: { code: 'sealed', message: 'unavailable (stand-in)' } });
+        return;
+      }
       if (this.opts.behaviour === 'refuse') {
         res.status(403).json({ error: { code: 'NOT_APPROVED_BY_ME', message: 'refused' } });
         return;

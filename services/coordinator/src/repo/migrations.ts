@@ -113,6 +113,11 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (request_id, position)
   );
   `,
+  `
+  -- When a request first went to releasing (Unix seconds): its partials
+  -- deadline counts from here, across restarts (workflow/decryption.ts).
+  ALTER TABLE requests ADD COLUMN releasing_since INTEGER;
+  `,
 ];
 
 /** Applies the coordinator's migrations in order, each once, each in one transaction. */

@@ -50,6 +50,8 @@ export interface RequestRow {
   completedAt: number | null;
   purgeAt: number | null;
   purged: boolean;
+  /** When it first went to releasing (Unix seconds), null before. */
+  releasingSince: number | null;
 }
 
 export interface ResultRow {
@@ -74,6 +76,7 @@ interface RawRequest {
   completed_at: number | null;
   purge_at: number | null;
   purged: number;
+  releasing_since: number | null;
 }
 
 function toRequest(r: RawRequest): RequestRow {
@@ -92,6 +95,7 @@ function toRequest(r: RawRequest): RequestRow {
     completedAt: r.completed_at,
     purgeAt: r.purge_at,
     purged: r.purged === 1,
+    releasingSince: r.releasing_since,
   };
 }
 
@@ -289,6 +293,12 @@ export class Repository {
 
   setRequestState(id: string, state: RequestState): void {
     this.#prepare('UPDATE requests SET state = ? WHERE id = ?').run(state, id);
+    this.onRequestState?.();
+  }
+
+  /** To releasing; the first time also records when (a restart keeps that time: the partials deadline counts from it). */
+  startReleasing(id: string, at: number): void {
+    this.#prepare("UPDATE requests SET state = 'releasing', releasing_since = COALESCE(releasing_since, ?) WHERE id = ?").run(at, id);
     this.onRequestState?.();
   }
 

@@ -43,7 +43,8 @@ export interface DecryptionDeps {
   /**
    * How long, in ms, #release keeps re-asking approvers that could not answer
    * (unreachable, sealed, lagging) before the request fails with
-   * NOT_ENOUGH_CUSTODIANS; counted from when this process starts releasing it.
+   * NOT_ENOUGH_CUSTODIANS; counted from when the request first went to
+   * releasing (stored, so across restarts; to the second).
    */
   deadlineMs: number;
   /** First pause between rounds of re-asking, ms; doubles up to 10 s (default 500). */
@@ -139,11 +140,14 @@ export class DecryptionWorkflow {
       if (req.state === 'logged') {
         await this.#cosign(req);
         this.#step();
-        repo.setRequestState(requestId, 'releasing');
+        repo.startReleasing(requestId, this.#d.now());
         req = repo.request(requestId)!;
       }
       if (req.state === 'cosigned' || req.state === 'releasing') {
-        if (req.state === 'cosigned') repo.setRequestState(requestId, 'releasing');
+        if (req.releasingSince === null) {
+          repo.startReleasing(requestId, this.#d.now());
+          req = repo.request(requestId)!;
+        }
         const envelopes = this.#envelopes(req);
         const { answers, unasked } = await this.#release(req, envelopes);
         this.#step();
@@ -205,7 +209,9 @@ export class DecryptionWorkflow {
       .map((d) => d.custodian)
       .sort((a, b) => a - b);
     const answers = new Map<number, PartialsAnswer>();
-    const deadline = Date.now() + this.#d.deadlineMs;
+    // Counted from when the request first went to releasing, so a restart does not start it again.
+    const spentMs = Math.max(0, this.#d.now() - (req.releasingSince ?? this.#d.now())) * 1000;
+    const deadline = Date.now() + Math.max(0, this.#d.deadlineMs - spentMs);
     /** Asked, could not answer yet: asked again after a pause. */
     let waiting: number[] = [];
     let next = 0;
