@@ -291,11 +291,6 @@ export class Repository {
     return r.n;
   }
 
-  setRequestState(id: string, state: RequestState): void {
-    this.#prepare('UPDATE requests SET state = ? WHERE id = ?').run(state, id);
-    this.onRequestState?.();
-  }
-
   /** To releasing; the first time also records when (a restart keeps that time: the partials deadline counts from it). */
   startReleasing(id: string, at: number): void {
     this.#prepare("UPDATE requests SET state = 'releasing', releasing_since = COALESCE(releasing_since, ?) WHERE id = ?").run(at, id);

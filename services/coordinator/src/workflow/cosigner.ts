@@ -59,8 +59,8 @@ interface WitnessState {
   busy: boolean;
   /** The published size this witness last refused: not asked again for it except by an explicit round. */
   refused: number;
-  /** Not asked before this time (ms) except by an explicit round: left to the background (#defer). */
-  deferredUntil: number;
+  /** Left to the next background pass (#defer): not asked before it except by an explicit round. */
+  deferred: boolean;
   /** Called when `busy` clears (carry waits for a running exchange). */
   idle: (() => void)[];
 }
@@ -170,7 +170,7 @@ export class Cosigner {
       if (this.#closed) return;
       try {
         this.#publish();
-        for (const st of this.#witnesses.values()) st.deferredUntil = 0; // this is the background pass they were left to
+        for (const st of this.#witnesses.values()) st.deferred = false; // this is the background pass they were left to
         this.#driveAll(false);
       } catch (err) {
         this.#d.logger.warn({ err: String(err) }, 'publishing a checkpoint failed');
@@ -207,7 +207,7 @@ export class Cosigner {
   #state(index: number): WitnessState {
     let st = this.#witnesses.get(index);
     if (!st) {
-      st = { cosigned: 0, answered: 0, busy: false, refused: -1, deferredUntil: 0, idle: [] };
+      st = { cosigned: 0, answered: 0, busy: false, refused: -1, deferred: false, idle: [] };
       this.#witnesses.set(index, st);
     }
     return st;
@@ -218,8 +218,7 @@ export class Cosigner {
    * a waiter's path only the witnesses it waits for compete for the CPU.
    */
   #defer(needed: ReadonlySet<number>): void {
-    const until = Date.now() + (this.#d.backgroundDelayMs ?? 0);
-    for (const w of this.#d.registry().custodians) if (!needed.has(w.index)) this.#state(w.index).deferredUntil = until;
+    for (const w of this.#d.registry().custodians) if (!needed.has(w.index)) this.#state(w.index).deferred = true;
     this.schedule();
   }
 
@@ -234,7 +233,7 @@ export class Cosigner {
       const st = this.#state(w.index);
       if (st.busy || st.cosigned >= target.size) continue;
       if ((this.#backoff.get(w.index)?.until ?? 0) > now) continue;
-      if (!retryRefused && st.deferredUntil > now) continue;
+      if (!retryRefused && st.deferred) continue;
       if (!retryRefused && st.refused === target.size) continue;
       st.busy = true;
       busy++;

@@ -140,14 +140,11 @@ export class DecryptionWorkflow {
       if (req.state === 'logged') {
         await this.#cosign(req);
         this.#step();
+      }
+      if (req.state === 'logged' || req.state === 'cosigned' || req.state === 'releasing') {
+        // Keeps the time of the first start across restarts: the partials deadline counts from it.
         repo.startReleasing(requestId, this.#d.now());
         req = repo.request(requestId)!;
-      }
-      if (req.state === 'cosigned' || req.state === 'releasing') {
-        if (req.releasingSince === null) {
-          repo.startReleasing(requestId, this.#d.now());
-          req = repo.request(requestId)!;
-        }
         const envelopes = this.#envelopes(req);
         const { answers, unasked } = await this.#release(req, envelopes);
         this.#step();
