@@ -3,6 +3,8 @@
  * retries with backoff for transient failures, and the `{error:{code,message}}`
  * shape mapped back to HttpError.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { HttpError } from './http';
 
 export interface RequestOptions {
@@ -27,9 +29,68 @@ function transient(err: unknown): boolean {
   return true; // network error or timeout
 }
 
+/**
+ * One keep-alive agent per scheme for the whole process. `fetch` (undici) cost
+ * about three times the CPU of node:http per call here (≈ 1.1 against 0.4 ms
+ * for `GET /health` on loopback), and a round trip makes ~25 calls between
+ * services (BENCHMARKS.md, P3). Idle sockets are unref'd by the agent and
+ * closed a second before the server's announced keep-alive timeout.
+ */
+const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+
+/** Answers beyond this are refused, not buffered: another service is not trusted with our memory. */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+interface RawResponse {
+  status: number;
+  text: string;
+}
+
+function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<RawResponse> {
+  const lib = url.protocol === 'https:' ? https : http;
+  const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
+  return new Promise((resolve, reject) => {
+    const req = lib.request(url, { method, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          req.destroy(new HttpError(502, 'BAD_UPSTREAM', `${url.origin} answered more than ${MAX_RESPONSE_BYTES} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    // One deadline for the whole exchange, as AbortSignal.timeout gave fetch.
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`${method} ${url.origin}${url.pathname} timed out after ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(Object.assign(err, { reusedSocket: req.reusedSocket }));
+    });
+    req.end(body);
+  });
+}
+
+/**
+ * A kept-alive socket the server closed just as it was reused fails before the
+ * server read anything (Node's documented race); that attempt is repeated once
+ * at once and does not count against `retries`.
+ */
+function staleSocket(err: unknown): boolean {
+  const e = err as { reusedSocket?: boolean; code?: string };
+  return e.reusedSocket === true && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
+}
+
 async function once<T>(url: string, opts: RequestOptions): Promise<T> {
   const extra = typeof opts.headers === 'function' ? opts.headers() : opts.headers;
-  const headers: Record<string, string> = { ...extra };
+  const headers: Record<string, string> = { accept: 'application/json, text/plain', ...extra };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
   if (opts.text !== undefined) {
@@ -39,15 +100,21 @@ async function once<T>(url: string, opts: RequestOptions): Promise<T> {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(opts.body);
   }
-  const res = await fetch(url, {
-    method: opts.method ?? (body === undefined ? 'GET' : 'POST'),
-    headers,
-    body,
-    signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    let code = `HTTP_${res.status}`;
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  const target = new URL(url);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new HttpError(400, 'BAD_URL', `not an http(s) URL: ${target.protocol}`);
+  const method = opts.method ?? (body === undefined ? 'GET' : 'POST');
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  let res: RawResponse;
+  try {
+    res = await send(target, method, headers, body, timeoutMs);
+  } catch (err) {
+    if (!staleSocket(err)) throw err;
+    res = await send(target, method, headers, body, timeoutMs);
+  }
+  const { status, text } = res;
+  if (status < 200 || status > 299) {
+    let code = `HTTP_${status}`;
     let message = text.slice(0, 300);
     try {
       const j = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
@@ -56,7 +123,7 @@ async function once<T>(url: string, opts: RequestOptions): Promise<T> {
     } catch {
       // not JSON: keep the text
     }
-    throw new HttpError(res.status, code, message, text);
+    throw new HttpError(status, code, message, text);
   }
   if (opts.expectText) return text as T;
   try {
