@@ -4,10 +4,17 @@
  * custodians (t = 3): it decrypts; it is never seen half-made; every check
  * of opening, of a batch and of submitting still holds, each broken on its
  * own, and a refusal stores nothing (checked in the coordinator's database
- * itself); a repeat is answered again; a taken id is 409 CONFLICT.
+ * itself); a repeat is answered again; a taken id is 409 CONFLICT; and the
+ * `custodes investigator request` command uses it for up to 500 envelopes.
  */
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRecord } from '@custodes/shared/records';
@@ -336,5 +343,124 @@ describe('repeats and taken ids', () => {
     const draft = await api(cluster.url, 'GET', `/v1/requests/${draftId}`, undefined, cluster.tokens.a);
     expect(draft.body).toEqual({ state: 'draft', total: 0, done: 0, failed: 0 });
     expect(stored(draftId)).toEqual({ ...NOTHING, requests: 1 });
+  });
+});
+
+// ## The CLI
+
+const BIN = fileURLToPath(new URL('../../scripts/bin/custodes.js', import.meta.url));
+
+/** Runs the `custodes` CLI as a child (the cluster answers from this process, so not spawnSync). */
+function custodes(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => child.kill(), 90_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** A pass-through proxy in front of the coordinator that records each call the CLI makes. */
+async function recordingProxy(target: string) {
+  const calls: { method: string; path: string; status: number }[] = [];
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers: Record<string, string> = {};
+    for (const h of ['authorization', 'content-type']) if (typeof req.headers[h] === 'string') headers[h] = req.headers[h];
+    const r = await fetch(target + req.url, { method: req.method, headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
+    const body = Buffer.from(await r.arrayBuffer());
+    calls.push({ method: req.method!, path: req.url!.split('?')[0]!, status: r.status });
+    res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+    res.end(body);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
+}
+
+describe('custodes investigator request', { timeout: 180_000 }, () => {
+  let dir: string;
+  let proxy: Awaited<ReturnType<typeof recordingProxy>>;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'custodes-one-call-'));
+    const inv = cluster.investigators.a;
+    writeFileSync(join(dir, 'inv.key'), JSON.stringify({ format: 'custodes.key.v1', secretKey: inv.secretKey, publicKey: inv.publicKey }), { mode: 0o600 });
+    proxy = await recordingProxy(cluster.url);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const request = (warrantId: string, envelopes: string) =>
+    custodes(['investigator', 'request', '--coordinator', proxy.url, '--token', cluster.tokens.a, '--key', join(dir, 'inv.key'), '--warrant-id', warrantId, '--envelopes', envelopes]);
+
+  it('sends up to 500 envelopes in one call, drops what the coordinator rejects, and reports it as before', async () => {
+    const { warrant } = await approvedWarrant(cluster, 'a');
+    const envDir = join(dir, 'small');
+    mkdirSync(envDir);
+    const write = (name: string, value: unknown) => writeFileSync(join(envDir, name), JSON.stringify(value));
+    write('01-alice.json', alice('hello alice'));
+    write('02-carol.json', seal(cluster, 'not yours', subjectLabel('carol@example.com')));
+    write('03-junk.json', { junk: true });
+    write('04-bob.json', bob('hello bob'));
+    copyFileSync(join(envDir, '01-alice.json'), join(envDir, '05-alice-again.json'));
+    proxy.calls.length = 0;
+    const r = await request(warrant.id, envDir);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const requestId = /^request ([0-9a-f-]{36}): 2 envelopes submitted, 2 rejected$/m.exec(r.stdout)?.[1];
+    expect(requestId, r.stdout).toBeDefined();
+    expect(r.stdout).toContain(`request ${requestId} complete: 2 decrypted, 0 failed`);
+    const rejected = r.stderr.split('\n').filter((l) => l.startsWith('rejected '));
+    expect(rejected).toEqual([`rejected ${join(envDir, '02-carol.json')}: OUT_OF_SCOPE`, `rejected ${join(envDir, '03-junk.json')}: MALFORMED`]);
+    // The malformed one never left the CLI; the out-of-scope one was refused (422) and the rest sent again.
+    const posts = proxy.calls.filter((c) => c.method === 'POST');
+    expect(posts).toEqual([
+      { method: 'POST', path: '/v1/requests', status: 422 },
+      { method: 'POST', path: '/v1/requests', status: 202 },
+    ]);
+    const results = await api(cluster.url, 'GET', `/v1/requests/${requestId}/results`, undefined, cluster.tokens.a);
+    expect(results.body.results.map((x: { plaintext: string }) => Buffer.from(x.plaintext, 'base64').toString())).toEqual(['hello alice', 'hello bob']);
+  });
+
+  it('keeps the three calls for more than 500 files (a repeated envelope counted once)', async () => {
+    const { warrant } = await approvedWarrant(cluster, 'a');
+    const envDir = join(dir, 'large');
+    mkdirSync(envDir);
+    const text = JSON.stringify(alice('many copies'));
+    for (let k = 0; k < 501; k++) writeFileSync(join(envDir, `${String(k).padStart(3, '0')}.json`), text);
+    proxy.calls.length = 0;
+    const r = await request(warrant.id, envDir);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/: 1 envelopes submitted, 0 rejected$/m);
+    expect(r.stdout).toMatch(/complete: 1 decrypted, 0 failed/);
+    const posts = proxy.calls.filter((c) => c.method === 'POST').map((c) => `${c.path.replace(/[0-9a-f-]{36}/, ':id')} ${c.status}`);
+    expect(posts).toEqual(['/v1/requests 201', '/v1/requests/:id/envelopes 200', '/v1/requests/:id/envelopes 200', '/v1/requests/:id/submit 202']);
+  });
+
+  it('names the refusal when every envelope is rejected, and nothing is requested', async () => {
+    const { warrant } = await approvedWarrant(cluster, 'a');
+    const envDir = join(dir, 'none');
+    mkdirSync(envDir);
+    writeFileSync(join(envDir, 'carol.json'), JSON.stringify(seal(cluster, 'not yours', subjectLabel('carol@example.com'))));
+    proxy.calls.length = 0;
+    const r = await request(warrant.id, envDir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`rejected ${join(envDir, 'carol.json')}: OUT_OF_SCOPE`);
+    expect(r.stderr).toContain('every envelope was rejected; nothing to request');
+    expect(proxy.calls.filter((c) => c.method === 'POST').map((c) => c.status)).toEqual([422]);
   });
 });
