@@ -5,6 +5,15 @@ import { HttpError, requestJson } from '@custodes/shared/service';
 import type { RequestOptions } from '@custodes/shared/service';
 import { CliError } from './io';
 
+/** A service's refusal as a one-line CLI error, keeping the answer for callers that act on it. */
+export class Refused extends CliError {
+  readonly http: HttpError;
+  constructor(http: HttpError) {
+    super(`${http.code}: ${http.message}`);
+    this.http = http;
+  }
+}
+
 export async function call<T>(base: string, path: string, opts: RequestOptions = {}): Promise<T> {
   let url: string;
   try {
@@ -15,7 +24,7 @@ export async function call<T>(base: string, path: string, opts: RequestOptions =
   try {
     return await requestJson<T>(url, { retries: 2, timeoutMs: 30_000, ...opts });
   } catch (err) {
-    if (err instanceof HttpError) throw new CliError(`${err.code}: ${err.message}`);
+    if (err instanceof HttpError) throw new Refused(err);
     const cause = (err as { cause?: { code?: string } }).cause?.code;
     throw new CliError(`cannot reach ${base}${cause ? ` (${cause})` : ''}: ${(err as Error).message}`);
   }

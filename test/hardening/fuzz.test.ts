@@ -95,12 +95,14 @@ describe('coordinator body caps', { timeout: 90_000 }, () => {
     await cluster?.close();
   });
 
-  it('1 MB in general and 8 MB for envelope batches: 413 BODY_TOO_LARGE beyond', async () => {
+  it('1 MB in general and 8 MB for envelope batches and one-call requests: 413 BODY_TOO_LARGE beyond', async () => {
     const big = (bytes: number) => JSON.stringify({ pad: 'x'.repeat(bytes) });
     for (const [path, bytes] of [
       ['/v1/records', 1024 * 1024 + 10],
       ['/v1/warrants', 1024 * 1024 + 10],
+      ['/v1/requests/00000000-0000-4000-8000-000000000000/submit', 1024 * 1024 + 10],
       ['/v1/requests/00000000-0000-4000-8000-000000000000/envelopes', 8 * 1024 * 1024 + 10],
+      ['/v1/requests', 8 * 1024 * 1024 + 10],
     ] as const) {
       const r = await fetch(`${cluster.coordinatorUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.tokens.a}` }, body: big(bytes) });
       expect(r.status, `${path} ${r.status === 413 ? "" : await r.text()}`).toBe(413);

@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CURVE_ORDER, lagrangeCoefficients, sealEnvelope } from '@custodes/shared/crypto';
+import { CURVE_ORDER, lagrangeCoefficients, parseEnvelope, sealEnvelope } from '@custodes/shared/crypto';
 import type { Envelope, GroupPoint } from '@custodes/shared/crypto';
 import { newSalt, parsePublicKeySet, parseShareFile, signWarrant } from '@custodes/shared/records';
 import type { SignedWarrant, Warrant } from '@custodes/shared/records';
@@ -246,23 +246,35 @@ export interface RequestTimeline {
 
 export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
-/** Opens a request, uploads envelopes (500 a batch), submits, polls to completion, fetches the results. */
+/**
+ * Sends a request — up to 500 envelopes in one call (mark `submitted`), more
+ * by opening a draft, uploading 500 a batch (`envelopes accepted`) and
+ * submitting (`submitted`) — then polls to completion and fetches the results.
+ */
 export async function runRequest(c: BenchCluster, warrantId: string, envelopes: readonly Envelope[], pollMs = 10): Promise<RequestTimeline> {
   const investigator = readKeyFile(c.layout.investigatorKey);
   const t0 = performance.now();
   const from = monotonicUs();
   const marks: { name: string; ms: number }[] = [];
   const mark = (name: string) => marks.push({ name, ms: performance.now() - t0 });
-  const { requestId } = await api<{ requestId: string }>(c, 'v1/requests', { warrantId });
-  const accepted: string[] = [];
-  for (let i = 0; i < envelopes.length; i += 500) {
-    const r = await api<{ accepted: string[]; rejected: unknown[] }>(c, `v1/requests/${requestId}/envelopes`, { envelopes: envelopes.slice(i, i + 500) });
-    if (r.rejected.length) throw new Error(`bench: ${r.rejected.length} envelopes rejected: ${JSON.stringify(r.rejected.slice(0, 2))}`);
-    accepted.push(...r.accepted);
+  let requestId: string;
+  if (envelopes.length <= 500) {
+    requestId = randomUUID();
+    const ids = [...new Set(envelopes.map((e) => parseEnvelope(e).id))];
+    const entry = buildRequestEntry(requestId, warrantId, ids, investigator, [c.epoch]);
+    await api(c, 'v1/requests', { warrantId, requestId, envelopes, entry });
+  } else {
+    requestId = (await api<{ requestId: string }>(c, 'v1/requests', { warrantId })).requestId;
+    const accepted = new Set<string>();
+    for (let i = 0; i < envelopes.length; i += 500) {
+      const r = await api<{ accepted: string[]; rejected: unknown[] }>(c, `v1/requests/${requestId}/envelopes`, { envelopes: envelopes.slice(i, i + 500) });
+      if (r.rejected.length) throw new Error(`bench: ${r.rejected.length} envelopes rejected: ${JSON.stringify(r.rejected.slice(0, 2))}`);
+      for (const id of r.accepted) accepted.add(id);
+    }
+    mark('envelopes accepted');
+    const entry = buildRequestEntry(requestId, warrantId, [...accepted], investigator, [c.epoch]);
+    await api(c, `v1/requests/${requestId}/submit`, { entry });
   }
-  mark('envelopes accepted');
-  const entry = buildRequestEntry(requestId, warrantId, accepted, investigator, [c.epoch]);
-  await api(c, `v1/requests/${requestId}/submit`, { entry });
   mark('submitted');
   const deadline = Date.now() + 30 * 60_000;
   let last = '';

@@ -3,6 +3,7 @@
  * steps 2, 4 and 6; docs/SERVICES.md).
  */
 import type { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { base64ToBytes, parseEnvelope } from '@custodes/shared/crypto';
@@ -21,9 +22,10 @@ import type { DecryptionRequestEntry } from '@custodes/shared/records';
 import { ProtocolError } from '@custodes/shared';
 import { CliError, json, readJson, readKeyFile, resolveToken, writeOutput } from '../io';
 import { progressBar } from '../progress';
-import { call } from '../remote';
+import { call, Refused } from '../remote';
 import { readPackage, signedRevocation } from './court';
 
+/** Envelopes per call: the coordinator's batch limit, and the most a one-call request may carry. */
 const BATCH = 500;
 
 interface Auth {
@@ -97,7 +99,7 @@ export function registerInvestigatorCommands(program: Command): void {
     });
 
   authOptions(inv.command('request'))
-    .description('send envelopes for decryption under an approved warrant')
+    .description(`send envelopes for decryption under an approved warrant (one call for up to ${BATCH}, else batches of ${BATCH})`)
     .requiredOption('--key <file>', "the investigator's key file")
     .requiredOption('--warrant-id <id>', 'warrant id')
     .requiredOption('--envelopes <paths...>', 'envelope JSON files or directories of them')
@@ -107,40 +109,11 @@ export function registerInvestigatorCommands(program: Command): void {
       const token = resolveToken(opts);
       const files = envelopeFiles(opts.envelopes);
       if (files.length === 0) throw new CliError('no envelope files given');
-      const { requestId } = await call<{ requestId: string }>(opts.coordinator, 'v1/requests', { body: { warrantId: opts.warrantId }, token });
-      const accepted: string[] = [];
-      const epochOf = new Map<string, number>();
-      const rejected: { file: string; reason: string }[] = [];
-      const bar = progressBar('uploading envelopes', files.length);
-      for (let start = 0; start < files.length; start += BATCH) {
-        const batch = files.slice(start, start + BATCH);
-        const envelopes = batch.map((f) => readJson(f, 'envelope'));
-        for (const e of envelopes) {
-          try {
-            const parsed = parseEnvelope(e);
-            epochOf.set(parsed.id, parsed.epoch);
-          } catch {
-            // malformed: the coordinator rejects it with a reason
-          }
-        }
-        const r = await call<{ accepted: string[]; rejected: { position: number; reason: string }[] }>(
-          opts.coordinator,
-          `v1/requests/${requestId}/envelopes`,
-          { body: { envelopes }, token },
-        );
-        accepted.push(...r.accepted);
-        for (const x of r.rejected) rejected.push({ file: batch[x.position] ?? `#${start + x.position}`, reason: x.reason });
-        bar.update(Math.min(files.length, start + BATCH));
-      }
-      bar.finish();
-      for (const x of rejected) process.stderr.write(`rejected ${x.file}: ${x.reason}\n`);
-      if (accepted.length === 0) throw new CliError('every envelope was rejected; nothing to request');
-      const epochs = [...new Set(accepted.map((id) => epochOf.get(id)).filter((e): e is number => e !== undefined))].sort((a, b) => a - b);
-      const entry = buildRequestEntry(requestId, opts.warrantId, accepted, key, epochs);
-      await call(opts.coordinator, `v1/requests/${requestId}/submit`, { body: { entry }, token });
-      process.stdout.write(`request ${requestId}: ${accepted.length} envelopes submitted, ${rejected.length} rejected\n`);
+      const send = files.length <= BATCH ? requestInOneCall : requestInBatches;
+      const { requestId, count, rejected } = await send({ coordinator: opts.coordinator, token, key, warrantId: opts.warrantId }, files);
+      process.stdout.write(`request ${requestId}: ${count} envelopes submitted, ${rejected} rejected\n`);
       if (!opts.wait) return;
-      const final = await waitForRequest(opts.coordinator, requestId, token, accepted.length);
+      const final = await waitForRequest(opts.coordinator, requestId, token, count);
       if (final.state !== 'complete') throw new CliError(`request ${requestId} ${final.state}${final.error ? `: ${final.error}` : ''}`);
       process.stdout.write(`request ${requestId} complete: ${final.done} decrypted, ${final.failed} failed; fetch with \`custodes investigator results ${requestId}\`\n`);
     });
@@ -181,6 +154,143 @@ export function registerInvestigatorCommands(program: Command): void {
       const r = await call<{ index: number }>(opts.coordinator, 'v1/records', { body: { entry } });
       process.stdout.write(`revocation logged at index ${r.index}\n`);
     });
+}
+
+// ## Sending a request
+
+interface Sender {
+  coordinator: string;
+  token: string;
+  key: { secretKey: string; publicKey: string };
+  warrantId: string;
+}
+
+/** A logged request: its id, how many distinct envelopes it holds, how many files were rejected. */
+interface Sent {
+  requestId: string;
+  count: number;
+  rejected: number;
+}
+
+interface Rejection {
+  /** Position on the command line (rejections are printed in that order). */
+  at: number;
+  file: string;
+  reason: string;
+}
+
+function reportRejected(rejected: Rejection[]): void {
+  for (const x of [...rejected].sort((a, b) => a.at - b.at)) process.stderr.write(`rejected ${x.file}: ${x.reason}\n`);
+}
+
+/**
+ * At most one batch: the whole request in one call (`POST /v1/requests` with
+ * the entry signed over the envelope ids computed here; docs/SERVICES.md).
+ * The coordinator takes all or nothing, so the envelopes it names as
+ * rejected are dropped and the rest sent again under the same request id
+ * (nothing was stored): the same outcome as screening batch by batch.
+ */
+async function requestInOneCall(to: Sender, files: string[]): Promise<Sent> {
+  const requestId = randomUUID();
+  const rejected: Rejection[] = [];
+  let pending: { at: number; file: string; envelope: unknown; id: string; epoch: number }[] = [];
+  files.forEach((file, at) => {
+    const envelope = readJson(file, 'envelope');
+    try {
+      const parsed = parseEnvelope(envelope);
+      pending.push({ at, file, envelope, id: parsed.id, epoch: parsed.epoch });
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      // The coordinator parses with the same function and would answer MALFORMED.
+      rejected.push({ at, file, reason: 'MALFORMED' });
+    }
+  });
+  for (;;) {
+    // Each distinct envelope once, in order of first appearance: as the coordinator stores them.
+    const ids = [...new Set(pending.map((p) => p.id))];
+    if (ids.length === 0) {
+      reportRejected(rejected);
+      throw new CliError('every envelope was rejected; nothing to request');
+    }
+    const epochs = [...new Set(pending.map((p) => p.epoch))].sort((a, b) => a - b);
+    const entry = buildRequestEntry(requestId, to.warrantId, ids, to.key, epochs);
+    const body = { warrantId: to.warrantId, requestId, envelopes: pending.map((p) => p.envelope), entry };
+    try {
+      await call(to.coordinator, 'v1/requests', { body, token: to.token });
+    } catch (err) {
+      const refused = err instanceof Refused && err.http.code === 'ENVELOPES_REJECTED' ? rejectedPositions(err.http.body, pending.length) : null;
+      if (!refused) throw err;
+      for (const { position, reason } of refused) rejected.push({ at: pending[position]!.at, file: pending[position]!.file, reason });
+      const dropped = new Set(refused.map((r) => r.position));
+      pending = pending.filter((_, i) => !dropped.has(i));
+      continue;
+    }
+    reportRejected(rejected);
+    return { requestId, count: ids.length, rejected: rejected.length };
+  }
+}
+
+/**
+ * The `rejected` list of a 422 ENVELOPES_REJECTED answer (from the network):
+ * at least one entry, each position within the `sent` envelopes, once; null
+ * if the answer is not that.
+ */
+function rejectedPositions(answer: string | undefined, sent: number): { position: number; reason: string }[] | null {
+  let list: unknown;
+  try {
+    list = (JSON.parse(answer ?? '') as { error?: { rejected?: unknown } }).error?.rejected;
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(list) || list.length === 0) return null;
+  const out: { position: number; reason: string }[] = [];
+  const seen = new Set<number>();
+  for (const x of list as unknown[]) {
+    const { position, reason } = (x ?? {}) as { position?: unknown; reason?: unknown };
+    if (!Number.isInteger(position) || (position as number) < 0 || (position as number) >= sent || seen.has(position as number)) return null;
+    if (typeof reason !== 'string' || !/^[A-Z_]{1,64}$/.test(reason)) return null;
+    seen.add(position as number);
+    out.push({ position: position as number, reason });
+  }
+  return out;
+}
+
+/** More than one batch: open a draft, add the envelopes 500 at a time, submit the entry over those accepted. */
+async function requestInBatches(to: Sender, files: string[]): Promise<Sent> {
+  const { requestId } = await call<{ requestId: string }>(to.coordinator, 'v1/requests', { body: { warrantId: to.warrantId }, token: to.token });
+  // Each distinct envelope once, in order of first acceptance: a repeat is accepted again but stored once.
+  const accepted = new Set<string>();
+  const epochOf = new Map<string, number>();
+  const rejected: Rejection[] = [];
+  const bar = progressBar('uploading envelopes', files.length);
+  for (let start = 0; start < files.length; start += BATCH) {
+    const batch = files.slice(start, start + BATCH);
+    const envelopes = batch.map((f) => readJson(f, 'envelope'));
+    for (const e of envelopes) {
+      try {
+        const parsed = parseEnvelope(e);
+        epochOf.set(parsed.id, parsed.epoch);
+      } catch {
+        // malformed: the coordinator rejects it with a reason
+      }
+    }
+    const r = await call<{ accepted: string[]; rejected: { position: number; reason: string }[] }>(
+      to.coordinator,
+      `v1/requests/${requestId}/envelopes`,
+      { body: { envelopes }, token: to.token },
+    );
+    for (const id of r.accepted) accepted.add(id);
+    for (const x of r.rejected) rejected.push({ at: start + x.position, file: batch[x.position] ?? `#${start + x.position}`, reason: x.reason });
+    bar.update(Math.min(files.length, start + BATCH));
+  }
+  bar.finish();
+  reportRejected(rejected);
+  if (accepted.size === 0) throw new CliError('every envelope was rejected; nothing to request');
+  const ids = [...accepted];
+  const epochs = [...new Set(ids.map((id) => epochOf.get(id)).filter((e): e is number => e !== undefined))].sort((a, b) => a - b);
+  const entry = buildRequestEntry(requestId, to.warrantId, ids, to.key, epochs);
+  await call(to.coordinator, `v1/requests/${requestId}/submit`, { body: { entry }, token: to.token });
+  return { requestId, count: ids.length, rejected: rejected.length };
 }
 
 /** The signed `decryption-request` entry over the accepted ids (DESIGN.md §4.2). */

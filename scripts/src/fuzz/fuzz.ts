@@ -200,7 +200,17 @@ function templates(seed: Seed): Template[] {
     coordinator({ endpoint: 'POST /v1/unseals', method: 'POST', path: '/v1/unseals', body: { warrantId, salt: flow.warrant.salt, warrant: flow.warrant.warrant }, auth: 'none', weight: 2 }),
     coordinator({ endpoint: 'POST /v1/warrants', method: 'POST', path: '/v1/warrants', body: flow.warrant, auth: 'investigator', weight: 4 }),
     coordinator({ endpoint: 'GET /v1/warrants/:id', method: 'GET', path: '/v1/warrants/:id', ids: [warrantId], auth: 'investigator', weight: 2 }),
-    coordinator({ endpoint: 'POST /v1/requests', method: 'POST', path: '/v1/requests', body: { warrantId }, auth: 'investigator', weight: 2 }),
+    coordinator({ endpoint: 'POST /v1/requests', method: 'POST', path: '/v1/requests', body: { warrantId }, auth: 'investigator', limit: 8 * MB, weight: 2 }),
+    // The one-call form, as the seeded request would be sent in it: a replay is a repeat (202, nothing new logged).
+    coordinator({
+      endpoint: 'POST /v1/requests (one call)',
+      method: 'POST',
+      path: '/v1/requests',
+      body: { warrantId, requestId: flow.requestId, envelopes, entry: flow.submitted.entry },
+      auth: 'investigator',
+      limit: 8 * MB,
+      weight: 4,
+    }),
     coordinator({ endpoint: 'POST /v1/requests/:id/envelopes', method: 'POST', path: '/v1/requests/:id/envelopes', ids: reqIds, body: { envelopes }, auth: 'investigator', limit: 8 * MB, weight: 4 }),
     coordinator({ endpoint: 'POST /v1/requests/:id/submit', method: 'POST', path: '/v1/requests/:id/submit', ids: reqIds, body: flow.submitted, auth: 'investigator', weight: 4 }),
     coordinator({ endpoint: 'GET /v1/requests/:id', method: 'GET', path: '/v1/requests/:id', ids: reqIds, auth: 'investigator', weight: 2 }),

@@ -49,6 +49,6 @@ export interface CoordinatorConfig {
 
 export const DB_FILE = 'coordinator.db';
 
-/** Envelope batches carry up to 500 envelopes; the rest of the API is small. */
+/** Envelope batches (and one-call requests) carry up to 500 envelopes; the rest of the API is small. */
 export const BODY_LIMIT = '1mb';
 export const BATCH_BODY_LIMIT = '8mb';

@@ -153,8 +153,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       minCosignatures: () => registry.threshold,
     }),
   );
-  // Envelope batches are large; the first parser to read a body wins.
+  // Envelope batches are large (so is a one-call request, which carries one); the first parser to read a body wins.
   app.use('/v1/requests/:id/envelopes', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
+  app.post('/v1/requests', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
   app.get('/health', (_req, res) => {
     res.json({ ok: true, size: store.size() });

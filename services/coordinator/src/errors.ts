@@ -39,9 +39,23 @@ export type CoordinatorCode =
   | 'NOT_READY'
   | 'REGISTRY_SEQUENCE'
   // 410
-  | 'PURGED';
+  | 'PURGED'
+  // 422: well formed, but some of its parts are refused (the answer names them)
+  | 'ENVELOPES_REJECTED';
 
-export class CoordinatorError extends CustodesError<CoordinatorCode> {}
+/** Fields an error object may carry beside `code` and `message` (docs/SERVICES.md). */
+export interface ErrorDetails {
+  /** ENVELOPES_REJECTED: each refused envelope's position in the body and why. */
+  rejected?: readonly { position: number; reason: string }[];
+}
+
+export class CoordinatorError extends CustodesError<CoordinatorCode> {
+  readonly details: ErrorDetails | undefined;
+  constructor(code: CoordinatorCode, message: string, details?: ErrorDetails) {
+    super(code, message);
+    this.details = details;
+  }
+}
 
 const STATUS: Record<CoordinatorCode, number> = {
   BAD_REQUEST: 400,
@@ -74,12 +88,13 @@ const STATUS: Record<CoordinatorCode, number> = {
   NOT_READY: 409,
   REGISTRY_SEQUENCE: 409,
   PURGED: 410,
+  ENVELOPES_REJECTED: 422,
 };
 
 export function statusOf(code: CoordinatorCode): number {
   return STATUS[code];
 }
 
-export function fail(code: CoordinatorCode, message: string): never {
-  throw new CoordinatorError(code, message);
+export function fail(code: CoordinatorCode, message: string, details?: ErrorDetails): never {
+  throw new CoordinatorError(code, message, details);
 }

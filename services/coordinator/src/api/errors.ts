@@ -13,7 +13,7 @@ export function coordinatorErrors(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (err instanceof CoordinatorError) {
       if (res.headersSent) return;
-      res.status(statusOf(err.code)).json({ error: { code: err.code, message: err.message } });
+      res.status(statusOf(err.code)).json({ error: { code: err.code, message: err.message, ...err.details } });
       return;
     }
     shared(err, req, res, next);

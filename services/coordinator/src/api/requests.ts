@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DecryptionRequestEntrySchema, Uuid } from '@custodes/shared/records';
 import { parseBody } from '@custodes/shared/service';
 import type { Context } from '../context';
-import { addEnvelopes, MAX_BATCH, openRequest, requestProgress, requestResults, submitRequest } from '../core/requests';
+import { addEnvelopes, MAX_BATCH, openRequest, requestInOneCall, requestProgress, requestResults, submitRequest } from '../core/requests';
 import { caller, investigatorAuth } from './auth';
 import { waitForChange } from '../core/changes';
 import { Count, WaitMs } from './wait';
@@ -12,8 +12,19 @@ import { Count, WaitMs } from './wait';
 const OpenBody = z.object({ warrantId: Uuid }).strict();
 export type OpenBody = z.infer<typeof OpenBody>;
 /** Each envelope is attacker-controlled and screened on its own (MALFORMED and so on). */
-const BatchBody = z.object({ envelopes: z.array(z.unknown()).min(1).max(MAX_BATCH) }).strict();
+const Envelopes = z.array(z.unknown()).min(1).max(MAX_BATCH);
+const BatchBody = z.object({ envelopes: Envelopes }).strict();
 export type BatchBody = z.infer<typeof BatchBody>;
+/** Open, one batch and submit in one call; the id in lowercase, as the coordinator's own ids are (one spelling per request). */
+const OneCallBody = z
+  .object({
+    warrantId: Uuid,
+    requestId: Uuid.regex(/^[0-9a-f-]+$/, 'expected a lowercase UUID'),
+    envelopes: Envelopes,
+    entry: DecryptionRequestEntrySchema,
+  })
+  .strict();
+export type OneCallBody = z.infer<typeof OneCallBody>;
 const SubmitBody = z.object({ entry: DecryptionRequestEntrySchema }).strict();
 export type SubmitBody = z.infer<typeof SubmitBody>;
 /** `?wait=<ms>` long-polls; the other fields are what the caller last saw (docs/SERVICES.md). */
@@ -22,10 +33,20 @@ const RequestWaitQuery = z
   .strict();
 export type RequestWaitQuery = z.infer<typeof RequestWaitQuery>;
 
+/** A body naming more than `warrantId` asks for the one-call form (and is held to its schema). */
+function isOneCall(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  return ['requestId', 'envelopes', 'entry'].some((k) => Object.hasOwn(body, k));
+}
+
 export function requestRoutes(ctx: Context): Router {
   const r = Router();
   r.use('/v1/requests', investigatorAuth(ctx));
-  r.post('/v1/requests', (req, res) => {
+  r.post('/v1/requests', async (req, res) => {
+    if (isOneCall(req.body)) {
+      const call = parseBody(OneCallBody, req.body);
+      return void res.status(202).json(await requestInOneCall(ctx, caller(res), call));
+    }
     const { warrantId } = parseBody(OpenBody, req.body);
     res.status(201).json(openRequest(ctx, caller(res), warrantId));
   });

@@ -1,8 +1,9 @@
 /**
  * Decryption requests as the investigator drives them (docs/SERVICES.md):
  * a draft, batches of envelopes screened against the warrant's scope, the
- * signed entry logged, then the background workflow; progress and results
- * for that investigator only.
+ * signed entry logged, then the background workflow — or all of it in one
+ * call for a request of at most one batch; progress and results for that
+ * investigator only.
  */
 import { randomUUID } from 'node:crypto';
 import { bytesToBase64 } from '@custodes/shared/crypto';
@@ -15,15 +16,21 @@ import type { RejectReason } from '../domain/requests';
 import { requireApproved } from '../domain/warrants';
 import type { InvestigatorIdentity } from '../domain/warrants';
 import { fail } from '../errors';
-import type { RequestRow } from '../repo/repository';
+import type { RequestRow, WarrantRow } from '../repo/repository';
 import { ownWarrant, tally } from './warrants';
 
-/** Envelopes per batch (docs/SERVICES.md). */
+/** Envelopes per batch, and at most in a one-call request (docs/SERVICES.md). */
 export const MAX_BATCH = 500;
 
-export function openRequest(ctx: Context, caller: InvestigatorIdentity, warrantId: string): { requestId: string } {
+/** The caller's warrant, if a request may be opened under it now (404, 403, 409 WARRANT_* otherwise). */
+function openableWarrant(ctx: Context, caller: InvestigatorIdentity, warrantId: string): WarrantRow {
   const w = ownWarrant(ctx, caller, warrantId);
   requireApproved(tally(ctx, warrantId, w.expiresAt).status);
+  return w;
+}
+
+export function openRequest(ctx: Context, caller: InvestigatorIdentity, warrantId: string): { requestId: string } {
+  openableWarrant(ctx, caller, warrantId);
   const requestId = randomUUID();
   ctx.repo.putRequest(requestId, warrantId, caller.investigator, ctx.now());
   return { requestId };
@@ -43,13 +50,17 @@ export interface BatchResult {
   rejected: { position: number; reason: RejectReason }[];
 }
 
+/** A screened batch: the verdicts, and each accepted envelope once (id → JSON), in order of first acceptance (a Map keeps it). */
+interface Screened {
+  result: BatchResult;
+  fresh: Map<string, string>;
+}
+
 /** Envelopes screened between yields to the event loop (each costs a BIP340 verification). */
 const SCREEN_SLICE = 16;
 
-export async function addEnvelopes(ctx: Context, caller: InvestigatorIdentity, requestId: string, envelopes: readonly unknown[]): Promise<BatchResult> {
-  const req = ownRequest(ctx, caller, requestId);
-  if (req.state !== 'draft') fail('NOT_DRAFT', 'the request was already submitted');
-  const w = ctx.repo.warrant(req.warrantId)!;
+/** Screens each envelope (attacker-controlled) against warrant `w`'s scope and the registry; stores nothing. */
+async function screenBatch(ctx: Context, w: WarrantRow, envelopes: readonly unknown[]): Promise<Screened> {
   // The coordinator knows the scope only from the full warrant received at intake.
   const scope = SignedWarrantSchema.parse(JSON.parse(w.warrantJson)).scope;
   const registry = ctx.registry();
@@ -73,19 +84,67 @@ export async function addEnvelopes(ctx: Context, caller: InvestigatorIdentity, r
     result.accepted.push(s.envelope.id);
     fresh.set(s.envelope.id, JSON.stringify(s.envelope.envelope));
   }
-  // Checked again after the awaits: a submit may have raced this batch.
-  ctx.repo.transaction(() => {
-    const now = ctx.repo.request(requestId)!;
-    if (now.state !== 'draft') fail('NOT_DRAFT', 'the request was submitted meanwhile');
-    // A repeated batch (or envelope) is accepted again but stored once.
-    const added = [...fresh].filter(([id]) => ctx.repo.envelopePosition(requestId, id) === undefined);
-    const remaining = w.maxEnvelopes - ctx.repo.requestedEnvelopes(req.warrantId) - now.envelopeCount;
-    if (added.length > remaining) {
-      fail('ENVELOPE_CAP', `the warrant allows ${Math.max(remaining, 0)} more envelopes; this batch adds ${added.length}`);
-    }
-    for (const [id, json] of added) ctx.repo.addEnvelope(requestId, id, json);
-  });
+  return { result, fresh };
+}
+
+/**
+ * Appends a screened batch to draft `requestId` under warrant `w`, within the
+ * warrant's `maxEnvelopes`. Run it inside a transaction.
+ */
+function storeBatch(ctx: Context, requestId: string, w: WarrantRow, fresh: ReadonlyMap<string, string>): void {
+  const now = ctx.repo.request(requestId)!;
+  if (now.state !== 'draft') fail('NOT_DRAFT', 'the request was submitted meanwhile');
+  // A repeated batch (or envelope) is accepted again but stored once.
+  const added = [...fresh].filter(([id]) => ctx.repo.envelopePosition(requestId, id) === undefined);
+  const remaining = w.maxEnvelopes - ctx.repo.requestedEnvelopes(w.id) - now.envelopeCount;
+  if (added.length > remaining) {
+    fail('ENVELOPE_CAP', `the warrant allows ${Math.max(remaining, 0)} more envelopes; this batch adds ${added.length}`);
+  }
+  for (const [id, json] of added) ctx.repo.addEnvelope(requestId, id, json);
+}
+
+export async function addEnvelopes(ctx: Context, caller: InvestigatorIdentity, requestId: string, envelopes: readonly unknown[]): Promise<BatchResult> {
+  const req = ownRequest(ctx, caller, requestId);
+  if (req.state !== 'draft') fail('NOT_DRAFT', 'the request was already submitted');
+  const w = ctx.repo.warrant(req.warrantId)!;
+  const { result, fresh } = await screenBatch(ctx, w, envelopes);
+  // Checked again after the awaits (in storeBatch): a submit may have raced this batch.
+  ctx.repo.transaction(() => storeBatch(ctx, requestId, w, fresh));
   return result;
+}
+
+/** True iff `req` was logged with exactly `entry` (a repeated submit gets the same answer). */
+function loggedWith(req: RequestRow, entry: DecryptionRequestEntry): boolean {
+  return req.entryJson !== null && canonicalJson(JSON.parse(req.entryJson)) === canonicalJson(entry);
+}
+
+/**
+ * Checks `entry` against draft `req` (warrant `w`) and logs it, with a
+ * checkpoint to cosign, in one commit (a savepoint inside the caller's
+ * transaction); returns its log index.
+ */
+function logRequest(ctx: Context, caller: InvestigatorIdentity, req: RequestRow, w: WarrantRow, entry: DecryptionRequestEntry): number {
+  requireApproved(tally(ctx, req.warrantId, w.expiresAt).status);
+  const rows = ctx.repo.envelopes(req.id);
+  const epochs = new Set(rows.map((r) => (JSON.parse(r.envelopeJson) as { epoch: number }).epoch));
+  checkRequestEntry(
+    entry,
+    { requestId: req.id, warrantId: req.warrantId, investigator: caller.investigator, envelopeIds: rows.map((r) => r.envelopeId), epochs },
+    ctx.now(),
+  );
+  if (ctx.repo.requestedEnvelopes(req.warrantId) + rows.length > w.maxEnvelopes) {
+    fail('ENVELOPE_CAP', `the warrant allows at most ${w.maxEnvelopes} envelopes in all`);
+  }
+  const { index } = ctx.ledger.appendOnce(entryKey.request(req.id), entry, (i) => ctx.repo.markRequestLogged(req.id, JSON.stringify(entry), i), {
+    publish: true,
+  });
+  return index;
+}
+
+/** After the commit that logged the request: the background workflow (cosign, release, combine). */
+function startWorkflow(ctx: Context, requestId: string, warrantId: string, envelopes: number, index: number): void {
+  ctx.logger.info({ requestId, warrantId, envelopes, index }, 'decryption request logged');
+  ctx.decryption.start(requestId);
 }
 
 export function submitRequest(
@@ -97,29 +156,65 @@ export function submitRequest(
   const req = ownRequest(ctx, caller, requestId);
   if (req.state !== 'draft') {
     // Idempotent: the same entry again is the same answer.
-    if (req.entryJson !== null && canonicalJson(JSON.parse(req.entryJson)) === canonicalJson(entry)) {
-      return { requestId, index: req.logIndex! };
-    }
+    if (loggedWith(req, entry)) return { requestId, index: req.logIndex! };
     fail('NOT_DRAFT', 'the request was already submitted with another entry');
   }
   const w = ctx.repo.warrant(req.warrantId)!;
-  requireApproved(tally(ctx, req.warrantId, w.expiresAt).status);
-  const rows = ctx.repo.envelopes(requestId);
-  const epochs = new Set(rows.map((r) => (JSON.parse(r.envelopeJson) as { epoch: number }).epoch));
-  checkRequestEntry(
-    entry,
-    { requestId, warrantId: req.warrantId, investigator: caller.investigator, envelopeIds: rows.map((r) => r.envelopeId), epochs },
-    ctx.now(),
-  );
-  if (ctx.repo.requestedEnvelopes(req.warrantId) + rows.length > w.maxEnvelopes) {
-    fail('ENVELOPE_CAP', `the warrant allows at most ${w.maxEnvelopes} envelopes in all`);
-  }
-  const { index } = ctx.ledger.appendOnce(entryKey.request(requestId), entry, (i) => ctx.repo.markRequestLogged(requestId, JSON.stringify(entry), i), {
-    publish: true,
-  });
-  ctx.logger.info({ requestId, warrantId: req.warrantId, envelopes: rows.length, index }, 'decryption request logged');
-  ctx.decryption.start(requestId);
+  const index = logRequest(ctx, caller, req, w, entry);
+  startWorkflow(ctx, requestId, req.warrantId, req.envelopeCount, index);
   return { requestId, index };
+}
+
+/** The body of a one-call request: open, add one batch and submit (docs/SERVICES.md). */
+export interface OneCallRequest {
+  warrantId: string;
+  /** Chosen by the investigator, so that `entry` can be signed before the call. */
+  requestId: string;
+  envelopes: readonly unknown[];
+  entry: DecryptionRequestEntry;
+}
+
+/**
+ * The answer already given to this call, if the request exists and was
+ * logged by `caller` under the same warrant with the same entry; 409
+ * CONFLICT if the id is taken otherwise (someone else's, another warrant,
+ * another entry, or a draft).
+ */
+function answeredBefore(ctx: Context, caller: InvestigatorIdentity, call: OneCallRequest): { requestId: string; index: number } | undefined {
+  const req = ctx.repo.request(call.requestId);
+  if (!req) return undefined;
+  const agency = ctx.repo.warrant(req.warrantId)?.agency;
+  const same = req.investigator === caller.investigator && agency === caller.agency && req.warrantId === call.warrantId && loggedWith(req, call.entry);
+  if (!same) fail('CONFLICT', `request id ${call.requestId} is taken (by another investigator, warrant or entry, or by a draft)`);
+  return { requestId: call.requestId, index: req.logIndex! };
+}
+
+/**
+ * A whole request in one call: every check of opening, of one envelope batch
+ * and of submitting, and then the draft, its envelopes and the logged entry
+ * in one commit. All or nothing: a rejected envelope is 422
+ * ENVELOPES_REJECTED naming each one, and any failure stores nothing.
+ */
+export async function requestInOneCall(ctx: Context, caller: InvestigatorIdentity, call: OneCallRequest): Promise<{ requestId: string; index: number }> {
+  const before = answeredBefore(ctx, caller, call);
+  if (before) return before;
+  const w = openableWarrant(ctx, caller, call.warrantId);
+  const { result, fresh } = await screenBatch(ctx, w, call.envelopes);
+  if (result.rejected.length > 0) {
+    fail('ENVELOPES_REJECTED', `${result.rejected.length} of ${call.envelopes.length} envelopes were rejected; nothing was stored`, {
+      rejected: result.rejected,
+    });
+  }
+  const logged = ctx.repo.transaction(() => {
+    // Checked again after the awaits: the same call may have raced this one.
+    const raced = answeredBefore(ctx, caller, call);
+    if (raced) return { ...raced, fresh: false };
+    ctx.repo.putRequest(call.requestId, call.warrantId, caller.investigator, ctx.now());
+    storeBatch(ctx, call.requestId, w, fresh);
+    return { requestId: call.requestId, index: logRequest(ctx, caller, ctx.repo.request(call.requestId)!, w, call.entry), fresh: true };
+  });
+  if (logged.fresh) startWorkflow(ctx, call.requestId, call.warrantId, fresh.size, logged.index);
+  return { requestId: logged.requestId, index: logged.index };
 }
 
 export interface RequestProgress {
