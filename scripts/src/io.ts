@@ -56,12 +56,13 @@ export function isAbsentOrEmptyDir(dir: string): boolean {
   return statSync(dir).isDirectory() && readdirSync(dir).length === 0;
 }
 
-/** Parses a decimal integer option strictly. */
-export function intOption(name: string) {
+/** Parses a decimal integer option strictly; with `min`, refuses anything below it. */
+export function intOption(name: string, min?: number) {
   return (value: string): number => {
     if (!/^-?[0-9]+$/.test(value)) throw new CliError(`--${name} must be an integer, got '${value}'`);
     const n = Number(value);
     if (!Number.isSafeInteger(n)) throw new CliError(`--${name} is out of range`);
+    if (min !== undefined && n < min) throw new CliError(`--${name} must be at least ${min}, got '${value}'`);
     return n;
   };
 }

@@ -2,7 +2,8 @@
  * A custodian set up from a fresh data directory with the CLI: init prints
  * the unseal keys and operator token once, the node starts sealed and refuses
  * everything but health and unseal, K of M keys unseal it (one per call), a
- * wrong key does not, and re-sealing works.
+ * wrong key does not, and re-sealing works. Bad values of start's numeric
+ * flags are one line on stderr with a non-zero exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -44,7 +45,9 @@ describe('custodes custodian init / start / unseal', { timeout: 300_000 }, () =>
     expect(init.status, init.stderr).toBe(0);
     unsealKeys = [...init.stdout.matchAll(/^\s+\d: ([0-9a-f]+)$/gm)].map((m) => m[1]!);
     token = /Operator token[^\n]*\n\s+(\S+)/.exec(init.stdout)?.[1] ?? '';
-    child = spawn(process.execPath, [BIN, 'custodian', 'start', '--data', data, '--coordinator', 'http://127.0.0.1:9', '--port', String(port)], { stdio: 'ignore' });
+    // The tuning flags are accepted (the node would exit otherwise).
+    const start = ['custodian', 'start', '--data', data, '--coordinator', 'http://127.0.0.1:9', '--port', String(port), '--call-window', '60', '--outbox-grace-ms', '1000'];
+    child = spawn(process.execPath, [BIN, ...start], { stdio: 'ignore' });
     await waitFor(`${node}/health`, child);
   }, 300_000);
 
@@ -90,6 +93,23 @@ describe('custodes custodian init / start / unseal', { timeout: 300_000 }, () =>
     const queue = custodes(['custodian', 'queue', '--node', node, '--token', token]);
     expect(queue.status, queue.stderr).toBe(0);
     expect(custodes(['custodian', 'queue', '--node', node, '--token', 'x'.repeat(40)]).stderr).toMatch(/UNAUTHENTICATED/);
+  });
+
+  it.each([
+    [['--outbox-grace-ms', 'x'], /^custodes: --outbox-grace-ms must be an integer, got 'x'$/],
+    [['--outbox-grace-ms', '1.5'], /^custodes: --outbox-grace-ms must be an integer/],
+    [['--outbox-grace-ms', '-1'], /^custodes: --outbox-grace-ms must be at least 0, got '-1'$/],
+    [['--outbox-grace-ms', '99999999999999999999'], /^custodes: --outbox-grace-ms is out of range$/],
+    // An integer the CLI takes, refused by the node's own config check (BAD_OPTIONS): a timer that long would fire at once.
+    [['--outbox-grace-ms', String(2 ** 31)], /^custodes: outboxGraceMs must be an integer in \[0, 2147483647\]$/],
+    [['--call-window', '-5'], /^custodes: --call-window must be at least 0, got '-5'$/],
+  ])('start refuses %j: non-zero exit, one line on stderr, no stack', (flag, message) => {
+    // A second node on the same data directory: a valid value would start it, so none is tried here.
+    const r = custodes(['custodian', 'start', '--data', data, '--coordinator', 'http://127.0.0.1:9', '--port', '0', ...flag]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trimEnd()).toMatch(message);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\bat .*:\d+:\d+/);
   });
 
   it('re-seals on request', () => {

@@ -1,8 +1,11 @@
 /**
  * The coordinator when custodians fail (DESIGN.md §1 goals 5 and 8, §5):
  * one down, too many down, one returning bad partials, and the coordinator
- * itself stopped mid-request and restarted on the same data directory.
+ * itself stopped mid-request and restarted on the same data directory
+ * (also with a request row in the legacy `cosigned` state).
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodePoint, hexToBytes, parseEnvelope, verificationShare, verifyPartial } from '@custodes/shared/crypto';
 import { api, approvedWarrant, finished, logEntries, seal, startCluster, subjectLabel, submitRequest, waitFor } from './helpers/cluster';
@@ -129,6 +132,64 @@ describe('restart', () => {
     await c.restart();
     expect(await finished(c, 'a', id)).toMatchObject({ state: 'complete', done: 3 });
     expectLoggedOnce(await logEntries(c), id);
+  });
+
+  it('resumes a request left in the legacy cosigned state (older versions) as releasing, and completes it', async () => {
+    // Stand-ins that post no release themselves: as in the old data, nothing of the request is released yet.
+    cluster = await startCluster({ postReleases: false });
+    const c = cluster;
+    const { warrant } = await approvedWarrant(c);
+    let open!: () => void;
+    const hold = new Promise<void>((r) => (open = r));
+    for (const s of c.custodians) s.hold = hold;
+    const envelopes = envelopesFor(c);
+    const id = await submitRequest(c, 'a', warrant.id, envelopes);
+    // Partials are asked only once t custodians cosigned a checkpoint with the request: the old `cosigned` point.
+    await waitFor('partials to be asked for', () => (c.custodians.some((s) => s.partialCalls > 0) ? true : undefined));
+    const closing = c.coordinator.close();
+    open();
+    await closing;
+    for (const s of c.custodians) s.hold = null;
+
+    // Rewrite the row as an older version left it: state `cosigned`, no releasing_since (that column came later).
+    const file = join(c.dir, 'coordinator.db');
+    const db = new Database(file, { fileMustExist: true });
+    try {
+      expect(db.prepare('SELECT state FROM requests WHERE id = ?').get(id)).toEqual({ state: 'releasing' });
+      expect(db.prepare("SELECT key FROM entry_keys WHERE key LIKE 'release:' || ? || ':%'").all(id)).toEqual([]);
+      expect(db.prepare("UPDATE requests SET state = 'cosigned', releasing_since = NULL WHERE id = ?").run(id).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+
+    await c.restart();
+    // Every state the investigator sees from the restart on is a documented one (docs/SERVICES.md), never `cosigned`.
+    const documented = ['draft', 'logged', 'releasing', 'complete', 'failed'];
+    const seen: string[] = [];
+    const last = await waitFor('the resumed request to finish', async () => {
+      const r = await api(c.url, 'GET', `/v1/requests/${id}`, undefined, c.tokens.a);
+      expect(r.status).toBe(200);
+      seen.push(r.body.state);
+      expect(documented, `state ${r.body.state} after the restart`).toContain(r.body.state); // fails at once, no waiting out
+      return r.body.state === 'complete' || r.body.state === 'failed' ? r.body : undefined;
+    });
+    expect(seen[0]).toMatch(/^(releasing|complete)$/);
+    expect(last).toMatchObject({ state: 'complete', total: 3, done: 3, failed: 0 });
+    expect(last.error).toBeUndefined();
+    expect(await plaintexts(c, id)).toEqual(texts);
+    const entries = await logEntries(c);
+    expectLoggedOnce(entries, id);
+    expect(entries.filter((e) => e.type === 'release' && e.requestId === id).length).toBeGreaterThanOrEqual(3);
+    expect(entries.find((e) => e.type === 'decryption-complete' && e.requestId === id)).toMatchObject({ decrypted: 3, failed: 0, blamed: [] });
+    // The partials deadline now counts from the resume: releasing_since was filled in.
+    const check = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const row = check.prepare('SELECT state, releasing_since FROM requests WHERE id = ?').get(id) as { state: string; releasing_since: number | null };
+      expect(row.state).toBe('complete');
+      expect(row.releasing_since).toEqual(expect.any(Number));
+    } finally {
+      check.close();
+    }
   });
 
   it('keeps the partials deadline across a restart: a request past it fails at once, not after a fresh deadline', async () => {

@@ -2,9 +2,12 @@
  * Only the coordinator collects partials (docs/SERVICES.md, Call authorisation;
  * DESIGN.md §5 step 6 "to that investigator only"): `POST /v1/partials` needs a
  * `Custodes-Call` header signed by the registry's log key for this node, this
- * request and these envelopes, issued within the freshness window. Every other
- * call is 401 with its code, recorded in the release log, and leaks nothing.
+ * request and these envelopes, issued within the freshness window, and each
+ * call is good for one use (REPLAYED_CALL after, also across a restart). Every
+ * other call is 401 with its code, recorded in the release log, and leaks nothing.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bytesToHex, decodePoint, hexToBytes, parseEnvelope, schnorrVerify, taggedHash, utf8, verifyPartial } from '@custodes/shared/crypto';
 import {
@@ -16,8 +19,8 @@ import {
   verifyPartialsCall,
 } from '@custodes/shared/records';
 import type { PartialsCall } from '@custodes/shared/records';
-import { buildWorld, call, callHeader, inScope, makeEnvelopes, NOW, removeTempDirs, startNode, StandIn } from './fixture';
-import type { World } from './fixture';
+import { buildWorld, call, callHeader, decryptionRequest, inScope, makeEnvelopes, NOW, removeTempDirs, startNode, StandIn, sync } from './fixture';
+import type { Node, World } from './fixture';
 import { askPartials, scenario } from './scenario';
 import type { Scenario } from './scenario';
 
@@ -170,6 +173,126 @@ describe('POST /v1/partials with the coordinator\'s call', () => {
     expect(again.status).toBe(200);
     expect(again.json).toEqual(r.json);
     expect((await releases())[0]).toMatchObject({ requestId: s.request.requestId, outcome: 'repeated' });
+  });
+});
+
+/** Issue times of the calls `node` remembers as used, from its SQLite file. */
+function usedCalls(node: Node): number[] {
+  const db = new Database(join(node.dataDir, 'custodian.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT issued_at FROM used_calls ORDER BY issued_at').all() as { issued_at: number }[]).map((r) => r.issued_at);
+  } finally {
+    db.close();
+  }
+}
+
+describe('one use per call: 401 REPLAYED_CALL', () => {
+  /** A second request on the scenario's warrant, logged but never served. */
+  async function freshRequest() {
+    const envelopes = makeEnvelopes(world, [inScope(10), inScope(11)]).envelopes;
+    const request = decryptionRequest(world, s.warrant.id, envelopes);
+    s.standIn.append(request);
+    await sync(s.node, s.standIn);
+    const postWith = (h: string) => call(`${s.node.url}/v1/partials`, { json: { requestId: request.requestId, envelopes }, headers: { [PARTIALS_CALL_HEADER]: h } });
+    return { request, envelopes, header: () => callHeader(world, 1, request.requestId, envelopes), post: postWith };
+  }
+
+  it('a call that was served is refused the second time, and the refusal is in the release log', async () => {
+    const f = await freshRequest();
+    const h = f.header();
+    const first = await f.post(h);
+    expect(first.status, first.text).toBe(200);
+    expect((await releases())[0]).toMatchObject({ requestId: f.request.requestId, outcome: 'served' });
+    for (let k = 0; k < 2; k++) expectRefused(await f.post(h), 'REPLAYED_CALL', h);
+    expect((await releases())[0]).toMatchObject({ requestId: f.request.requestId, outcome: 'refused', code: 'REPLAYED_CALL' });
+    // The coordinator's way: a freshly signed call for the same request gets the stored answer.
+    const again = await f.post(f.header());
+    expect(again.status, again.text).toBe(200);
+    expect(again.json).toEqual(first.json);
+    expect((await releases())[0]).toMatchObject({ requestId: f.request.requestId, outcome: 'repeated' });
+  });
+
+  it('two uses of one call at once: exactly one answer', async () => {
+    const h = header();
+    const answers = await Promise.all([post(h), post(h), post(h)]);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 401, 401]);
+    for (const r of answers.filter((a) => a.status === 401)) expectRefused(r, 'REPLAYED_CALL', h);
+  });
+
+  it('a call is used up once it authenticates, even when what follows refuses it', async () => {
+    // CALL_MISMATCH: the body names other envelopes. The same call with the right body is then a replay.
+    const h = header();
+    const other = makeEnvelopes(world, [inScope(0), inScope(1), inScope(2, 'subject-b')]).envelopes;
+    expectRefused(await post(h, { requestId: s.request.requestId, envelopes: other }), 'CALL_MISMATCH');
+    expectRefused(await post(h), 'REPLAYED_CALL', h);
+    // A release rule's refusal (REQUEST_NOT_LOGGED, which the coordinator retries with fresh calls) uses it up too.
+    const envelopes = makeEnvelopes(world, [inScope(20)]).envelopes;
+    const pending = decryptionRequest(world, s.warrant.id, envelopes);
+    const ask = (value: string) => call(`${s.node.url}/v1/partials`, { json: { requestId: pending.requestId, envelopes }, headers: { [PARTIALS_CALL_HEADER]: value } });
+    const early = callHeader(world, 1, pending.requestId, envelopes);
+    expect((await ask(early)).json.error.code).toBe('REQUEST_NOT_LOGGED');
+    s.standIn.append(pending);
+    await sync(s.node, s.standIn);
+    expectRefused(await ask(early), 'REPLAYED_CALL', early);
+    expect((await ask(callHeader(world, 1, pending.requestId, envelopes))).status).toBe(200);
+  });
+
+  it('a call refused before it authenticates is not used up (nothing of junk is stored)', async () => {
+    const before = usedCalls(s.node).length;
+    expectRefused(await post(header({ custodian: 2 })), 'WRONG_CUSTODIAN');
+    expectRefused(await post(header({ issuedAt: NOW - 121 })), 'STALE_CALL');
+    expectRefused(await post(header({}, world.agency.investigator.secretKey)), 'BAD_CALL_SIGNATURE');
+    expect(usedCalls(s.node)).toHaveLength(before);
+  });
+
+  it('remembered across a restart', async () => {
+    const h = header();
+    expect((await post(h)).status).toBe(200);
+    await s.node.restart();
+    expectRefused(await post(h), 'REPLAYED_CALL', h);
+    expect((await post(header())).status).toBe(200);
+  });
+
+  it('forgets calls older than the window when it records a new one; a call below what it forgot is stale', async () => {
+    let now = NOW;
+    const standIn = new StandIn(world);
+    await standIn.start();
+    standIn.append(world.registry);
+    const node = await startNode(world, standIn, 1, { config: { clock: () => now * 1000 } });
+    try {
+      await sync(node, standIn);
+      // Authenticated calls for a request this node does not know: refused (409), but used up.
+      const envelopes = makeEnvelopes(world, [inScope(0)]).envelopes;
+      const requestId = '00000000-0000-4000-8000-000000000001';
+      const ask = (issuedAt: number, h = callHeader(world, 1, requestId, envelopes, { issuedAt })) =>
+        call(`${node.url}/v1/partials`, { json: { requestId, envelopes }, headers: { [PARTIALS_CALL_HEADER]: h } });
+      const old = callHeader(world, 1, requestId, envelopes, { issuedAt: NOW });
+      expect((await ask(NOW, old)).json.error.code).toBe('REQUEST_NOT_LOGGED');
+      expect((await ask(NOW)).json.error.code).toBe('REQUEST_NOT_LOGGED');
+      now = NOW + 100;
+      expect((await ask(NOW + 100)).json.error.code).toBe('REQUEST_NOT_LOGGED');
+      expect(usedCalls(node)).toEqual([NOW, NOW, NOW + 100]);
+      // 121 s later the calls issued at NOW would be stale: the next recorded call prunes them.
+      now = NOW + 121;
+      expect((await ask(NOW + 121)).json.error.code).toBe('REQUEST_NOT_LOGGED');
+      expect(usedCalls(node)).toEqual([NOW + 100, NOW + 121]);
+      expectRefused(await ask(NOW, old), 'STALE_CALL', old);
+      // The clock steps back to NOW: the forgotten call would be fresh again, but it is below what
+      // the node forgot, so it stays refused, as does any call issued there; later ones pass.
+      now = NOW;
+      expectRefused(await ask(NOW, old), 'STALE_CALL', old);
+      const forgotten = await ask(NOW);
+      expectRefused(forgotten, 'STALE_CALL');
+      expect(forgotten.json.error.message).toMatch(/forgotten/);
+      expect((await ask(NOW + 1)).json.error.code).toBe('REQUEST_NOT_LOGGED');
+      // So is a restart with a wider window.
+      await node.restart({ callWindowSeconds: 600 });
+      expectRefused(await ask(NOW, old), 'STALE_CALL', old);
+      expect(usedCalls(node)).toEqual([NOW + 1, NOW + 100, NOW + 121]);
+    } finally {
+      await node.close();
+      await standIn.close();
+    }
   });
 });
 

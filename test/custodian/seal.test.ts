@@ -76,6 +76,20 @@ describe('init', () => {
   it('refuses to start on a data dir that was never initialised', () => {
     expect(() => createCustodian({ dataDir: tempDir(), coordinatorUrl: standIn.url })).toThrow(/init/);
   });
+
+  it('refuses a bad callWindowSeconds or outboxGraceMs with BAD_OPTIONS, before opening the store', async () => {
+    const dataDir = tempDir();
+    await initCustodian({ dataDir, shareFile: world.shares[0], keyFile: keyFile(world.custodians[0]!) });
+    const junk = [-1, 1.5, Number.NaN, Infinity, 2 ** 31, '5000' as unknown as number, null as unknown as number];
+    for (const outboxGraceMs of junk) {
+      expect(await codeOf(async () => createCustodian({ dataDir, coordinatorUrl: standIn.url, outboxGraceMs })), String(outboxGraceMs)).toBe('BAD_OPTIONS');
+    }
+    for (const callWindowSeconds of [-1, Number.NaN, Infinity]) {
+      expect(await codeOf(async () => createCustodian({ dataDir, coordinatorUrl: standIn.url, callWindowSeconds })), String(callWindowSeconds)).toBe('BAD_OPTIONS');
+    }
+    // The edges are accepted (and the store, opened once each, is closed again).
+    for (const outboxGraceMs of [0, 2 ** 31 - 1]) await createCustodian({ dataDir, coordinatorUrl: standIn.url, outboxGraceMs }).close();
+  });
 });
 
 describe('seal and unseal', () => {

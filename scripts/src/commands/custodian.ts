@@ -73,17 +73,26 @@ export function registerCustodianCommands(program: Command): void {
     .option('--host <host>', 'bind address', process.env.CUSTODES_HOST ?? '127.0.0.1')
     .option('--policy <file>', 'auto-approval policy JSON (overrides the one stored at init)')
     .option('--rate <envelopes>', 'envelopes released per agency per minute', intOption('rate'))
-    .option('--call-window <seconds>', "freshness window of the coordinator's signed partials call (default 120)", intOption('call-window'))
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number }) => {
-      const service = createCustodian({
-        dataDir: opts.data,
-        coordinatorUrl: opts.coordinator,
-        port: opts.port,
-        host: opts.host,
-        ...(opts.policy ? { policyFile: opts.policy } : {}),
-        ...(opts.rate ? { rateLimit: { envelopesPerMinute: opts.rate } } : {}),
-        ...(opts.callWindow !== undefined ? { callWindowSeconds: opts.callWindow } : {}),
-      });
+    .option('--call-window <seconds>', "freshness window of the coordinator's signed partials call (default 120)", intOption('call-window', 0))
+    .option(
+      '--outbox-grace-ms <ms>',
+      'how long a record the coordinator took from an answer waits before this node posts it itself, unless seen logged (default 5000)',
+      intOption('outbox-grace-ms', 0),
+    )
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number }) => {
+      // domain(): a bad option or data directory is one line (BAD_OPTIONS, NOT_INITIALISED, BAD_POLICY), not a stack.
+      const service = await domain(() =>
+        createCustodian({
+          dataDir: opts.data,
+          coordinatorUrl: opts.coordinator,
+          port: opts.port,
+          host: opts.host,
+          ...(opts.policy ? { policyFile: opts.policy } : {}),
+          ...(opts.rate ? { rateLimit: { envelopesPerMinute: opts.rate } } : {}),
+          ...(opts.callWindow !== undefined ? { callWindowSeconds: opts.callWindow } : {}),
+          ...(opts.outboxGraceMs !== undefined ? { outboxGraceMs: opts.outboxGraceMs } : {}),
+        }),
+      );
       await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}`);
     });
 

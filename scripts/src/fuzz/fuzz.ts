@@ -6,7 +6,8 @@
  * service with bounded concurrency: wrong types, huge and deep bodies, bad
  * encodings, points off the curve, scalars ≥ n, and replays of real calls
  * (the logged request resubmitted, add-checkpoint with old notes, the real
- * approval posted twice). At the end it checks: no crash, no 5xx, no hang,
+ * approval posted twice, a custodian's already used `Custodes-Call` sent
+ * again, which must be 401 REPLAYED_CALL). At the end it checks: no crash, no 5xx, no hang,
  * no 2xx without credentials, every service healthy, the log intact (the
  * auditor verifies it clean; the old entries byte-identical; the count grew
  * only by what was acknowledged as newly logged), and a fresh legitimate
@@ -48,9 +49,11 @@ export interface FuzzRequest {
   /**
    * POST /v1/partials: the `Custodes-Call` header to send, signed at send time
    * (it must be fresh) for this custodian by the log key ('log', a valid call),
-   * by an investigator's key ('forged'), or left out ('none').
+   * by an investigator's key ('forged'), a valid call this custodian already
+   * answered sent again ('replayed': 401 REPLAYED_CALL; forged until there is
+   * one), or left out ('none').
    */
-  call?: { custodian: number; signer: 'log' | 'forged' | 'none' };
+  call?: { custodian: number; signer: 'log' | 'forged' | 'replayed' | 'none' };
   /** How the body was made (for the report). */
   kind: string;
   /** The body must be refused with 413. */
@@ -275,7 +278,9 @@ function requestFor(t: Template, seed: Seed): fc.Arbitrary<FuzzRequest> {
     let auth: FuzzRequest['auth'] = t.auth === 'none' ? 'none' : authMode;
     let callFor: FuzzRequest['call'];
     if (t.auth === 'investigator') authorization = authMode === 'valid' ? `Bearer ${seed.cluster.tokens.a}` : bad;
-    else if (t.auth === 'coordinator-call') callFor = { custodian: nodes[i - 1]!.index, signer: authMode === 'valid' ? 'log' : lowerMethod ? 'forged' : 'none' };
+    else if (t.auth === 'coordinator-call') {
+      callFor = { custodian: nodes[i - 1]!.index, signer: authMode === 'valid' ? 'log' : lowerMethod ? 'forged' : bad === undefined ? 'none' : 'replayed' };
+    }
     else if (t.auth === 'operator') authorization = authMode === 'valid' ? `Bearer ${nodes[i - 1]!.operatorToken}` : bad;
     else if (bad !== undefined && lowerMethod) authorization = bad;
     if (t.auth !== 'none' && authMode === 'bad' && authorization === undefined) auth = 'bad';
@@ -460,11 +465,15 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const started = Date.now();
     const progressEvery = options.progressEvery ?? 5000;
     let socketRetries = 0;
+    /** Per custodian, the last valid call it answered: a replay of it must be refused (one use per call). */
+    const usedCalls = new Map<number, string>();
     const send = async (r: FuzzRequest, retried = false): Promise<void> => {
       const headers: Record<string, string> = {};
       if (r.contentType !== undefined && r.contentType !== '') headers['content-type'] = r.contentType;
       if (r.authorization !== undefined) headers.authorization = r.authorization;
-      if (r.call && r.call.signer !== 'none') {
+      const used = r.call?.signer === 'replayed' ? usedCalls.get(r.call.custodian) : undefined;
+      if (used !== undefined) headers[PARTIALS_CALL_HEADER] = used;
+      else if (r.call && r.call.signer !== 'none') {
         // Signed for the seeded request and its envelopes, now; the body may be mutated (CALL_MISMATCH).
         const key = r.call.signer === 'log' ? cluster.log.secretKey : cluster.investigators.a.secretKey;
         headers[PARTIALS_CALL_HEADER] = partialsCallHeader({ custodian: r.call.custodian, requestId: seed.flow.requestId, envelopeCount: seed.flow.envelopes.length, envelopeSetRoot: seedRoot, issuedAt: Math.floor(Date.now() / 1000) }, key);
@@ -495,6 +504,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         failures.push({ what: key === 'timeout' ? 'no answer within 30 s (hang)' : `request failed twice: ${(err as Error).message} (${cause?.code ?? cause?.message ?? 'no cause'})`, request: describe(r) });
         return;
       }
+      // Answered (not rate-limited before its header was read): the node has used this call up.
+      if (r.call?.signer === 'log' && status !== 429) usedCalls.set(r.call.custodian, headers[PARTIALS_CALL_HEADER]!);
       const key = String(status);
       const slowKey = `${r.endpoint} [${r.kind}]`;
       slow[slowKey] = (slow[slowKey] ?? 0) + (performance.now() - t0);
@@ -504,6 +515,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       if (status >= 500) failures.push({ what: '5xx', status, request: describe(r), answer: text.slice(0, 300) });
       else if (status >= 200 && status < 300 && r.auth === 'bad' && !r.endpoint.includes('GET /health')) failures.push({ what: '2xx without a valid credential', status, request: describe(r), answer: text.slice(0, 300) });
       else if (r.oversize && status !== 413) failures.push({ what: 'oversize body not refused with 413', status, request: describe(r), answer: text.slice(0, 300) });
+      // A replayed call is refused as used, or as stale once its window has passed (long runs).
+      else if (used !== undefined && !(status === 401 && /"code":"(REPLAYED_CALL|STALE_CALL)"/.test(text))) {
+        failures.push({ what: 'replayed call not refused with 401 REPLAYED_CALL', status, request: describe(r), answer: text.slice(0, 300) });
+      }
       if (status === 201 && r.service === 'coordinator' && r.method === 'POST' && LOGGING_ROUTES.has(r.path)) newlyLogged++;
     };
     const worker = async () => {
@@ -534,8 +549,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const leavesAfter = await fetchLeaves(url, after);
     const prefixIntact = leavesBefore.every((l, i) => Buffer.compare(Buffer.from(l), Buffer.from(leavesAfter[i] ?? new Uint8Array())) === 0);
     const integrity = checkLeaves(leavesAfter).problems;
-    // A replayed POST /v1/partials for the logged request makes a custodian that the coordinator did not
-    // need serve it too, and that custodian logs its release (POST /v1/records from its outbox): legitimate.
+    // A POST /v1/partials replaying the logged request (under a fresh valid call) makes a custodian that
+    // the coordinator did not need serve it too, and that custodian logs its release (POST /v1/records
+    // from its outbox): legitimate.
     const seededReleases = new Set(seed.entries.filter((e) => e.type === 'release').map((e) => Number(e.custodian)));
     const promptedReleases = parseLeaves(leavesAfter.slice(sizeBefore)).filter((e) => e.type === 'release' && e.requestId === seed.flow.requestId && !seededReleases.has(Number(e.custodian))).length;
     if (after !== sizeBefore + newlyLogged + promptedReleases)

@@ -8,16 +8,17 @@
  * call with its log key, which this node trusts from the registry in its own
  * replica, as it does for checkpoints (DESIGN.md §4.3). Checked before the body
  * is read, so an unauthenticated caller costs one header parse and at most one
- * BIP340 verification.
+ * BIP340 verification; an authenticated call is then used up (one use per call).
  */
-import { decodePartialsCall, verifyPartialsCall } from '@custodes/shared/records';
+import { sha256, utf8 } from '@custodes/shared/crypto';
+import { canonicalJson, decodePartialsCall, verifyPartialsCall } from '@custodes/shared/records';
 import type { PartialsCall } from '@custodes/shared/records';
 import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
 import { currentRegistry } from './replica';
 
-type CallCode = 'UNAUTHENTICATED' | 'BAD_CALL_SIGNATURE' | 'WRONG_CUSTODIAN' | 'STALE_CALL' | 'CALL_MISMATCH';
+type CallCode = 'UNAUTHENTICATED' | 'BAD_CALL_SIGNATURE' | 'WRONG_CUSTODIAN' | 'STALE_CALL' | 'REPLAYED_CALL' | 'CALL_MISMATCH';
 
 /** Records a refused call in the release log like any other refusal, then throws (401). */
 function refuseCall(ctx: Context, call: PartialsCall | null, code: CallCode, message: string): never {
@@ -31,9 +32,9 @@ function refuseCall(ctx: Context, call: PartialsCall | null, code: CallCode, mes
 
 /**
  * Checks the `Custodes-Call` header value: well-formed, for this node's index,
- * fresh within ±`callWindowSeconds`, and signed by the registry's log key.
- * Returns the call, whose requestId and envelopes the body must then match
- * (`checkCallBody`, `checkCallEnvelopes`).
+ * fresh within ±`callWindowSeconds`, signed by the registry's log key, and
+ * never used before; then uses it up. Returns the call, whose requestId and
+ * envelopes the body must then match (`checkCallBody`, `checkCallEnvelopes`).
  */
 export function authenticateCall(ctx: Context, header: string | undefined): PartialsCall {
   if (header === undefined || header === '') refuseCall(ctx, null, 'UNAUTHENTICATED', 'POST /v1/partials needs the coordinator\'s signed Custodes-Call header');
@@ -49,7 +50,33 @@ export function authenticateCall(ctx: Context, header: string | undefined): Part
   const registry = currentRegistry(ctx.store)?.entry;
   if (!registry) refuseCall(ctx, call, 'UNAUTHENTICATED', 'this node knows no registry yet, so no log key to check the call with');
   if (!verifyPartialsCall(call, registry.logKey)) refuseCall(ctx, call, 'BAD_CALL_SIGNATURE', "the call is not signed by the registry's log key");
+  useCall(ctx, call);
   return call;
+}
+
+/**
+ * One use per call. Recorded only once the signature holds (junk never reaches
+ * the table) and before the body is read, in one synchronous statement, so a
+ * second use is refused even while the first is still streaming its body, and
+ * a call that fails anything later (body, a release rule) is used up too: one
+ * call is evaluated at most once. The coordinator signs a fresh call for every
+ * attempt, so its retries are never refused here.
+ *
+ * Key: SHA256(JCS(call)), signature included. The header is the base64 of
+ * exactly these bytes (decodePartialsCall accepts the canonical form only),
+ * and BIP340 signatures cannot be altered into another valid one without the
+ * key, so no other header can carry the same authorisation.
+ *
+ * Calls issued more than the window before this node's clock would be stale
+ * anyway and are forgotten; a call issued below that floor (the clock stepped
+ * back, or the window was widened since) may have been used and forgotten, so
+ * it is refused as stale rather than trusted.
+ */
+function useCall(ctx: Context, call: PartialsCall): void {
+  const digest = sha256(utf8(canonicalJson(call)));
+  const used = ctx.store.useCall(digest, call.issuedAt, nowSeconds(ctx) - ctx.callWindowSeconds);
+  if (used === 'replayed') refuseCall(ctx, call, 'REPLAYED_CALL', 'this call was already used; every call is good for one use');
+  if (used === 'forgotten') refuseCall(ctx, call, 'STALE_CALL', 'the call was issued before the calls this node has forgotten (its clock or window moved back)');
 }
 
 /** The body's request id and envelope count must be the signed ones; checked before any envelope is parsed. */

@@ -27,6 +27,9 @@ import { openStore } from './store';
 import { Vault } from './vault';
 import { Witness, WitnessRefused } from './witness';
 
+/** The longest delay setTimeout honours, ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface CustodianConfig {
   dataDir: string;
   /** 0 (default) picks a free port. */
@@ -50,6 +53,7 @@ export interface CustodianConfig {
    * answer (a release; a decision answered to a delivery with a checkpoint)
    * before posting it itself, ms (default 5000): by then the replica has
    * normally seen it logged, and then it is never posted (docs/SERVICES.md).
+   * An integer in [0, 2^31 − 1]; anything else is BAD_OPTIONS.
    */
   outboxGraceMs?: number;
   logger?: Logger;
@@ -82,6 +86,10 @@ export function createCustodian(config: CustodianConfig): Custodian {
   const log = config.logger ?? createLogger(config.logLevel);
   if (config.callWindowSeconds !== undefined && !(Number.isFinite(config.callWindowSeconds) && config.callWindowSeconds >= 0)) {
     throw new CustodianError('BAD_OPTIONS', 'callWindowSeconds must be a non-negative number');
+  }
+  // A timer longer than 2^31 − 1 ms fires at once in Node (TimeoutOverflowWarning): refused, not silently shortened.
+  if (config.outboxGraceMs !== undefined && !(Number.isSafeInteger(config.outboxGraceMs) && config.outboxGraceMs >= 0 && config.outboxGraceMs <= MAX_TIMER_MS)) {
+    throw new CustodianError('BAD_OPTIONS', `outboxGraceMs must be an integer in [0, ${MAX_TIMER_MS}]`);
   }
   const dbFile = join(config.dataDir, DB_FILE);
   if (!existsSync(dbFile)) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no custodian; run init first`);

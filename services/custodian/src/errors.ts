@@ -41,6 +41,7 @@ export type CustodianCode =
   | 'BAD_CALL_SIGNATURE'
   | 'WRONG_CUSTODIAN'
   | 'STALE_CALL'
+  | 'REPLAYED_CALL'
   | 'CALL_MISMATCH'
   // release, one per rule (a)–(j)
   | 'REQUEST_NOT_LOGGED'
@@ -65,6 +66,7 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   BAD_CALL_SIGNATURE: 401,
   WRONG_CUSTODIAN: 401,
   STALE_CALL: 401,
+  REPLAYED_CALL: 401,
   CALL_MISMATCH: 401,
   UNKNOWN_LOG: 404,
   BAD_LOG_SIGNATURE: 403,

@@ -89,6 +89,13 @@ const MIGRATIONS: readonly string[] = [
     log_index INTEGER
   );
   `,
+  // 2: partials calls already used, one row per call while it is within the freshness window,
+  // and the issue time below which calls were forgotten (docs/SERVICES.md, Call authorisation)
+  `
+  CREATE TABLE used_calls (digest BLOB PRIMARY KEY, issued_at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX used_calls_by_time ON used_calls (issued_at);
+  CREATE TABLE used_calls_floor (id INTEGER PRIMARY KEY CHECK (id = 1), issued_at INTEGER NOT NULL);
+  `,
 ];
 
 // ## Records
@@ -208,6 +215,10 @@ export function openStore(file: string) {
     outbox: db.prepare('SELECT * FROM outbox WHERE key = ?'),
     ackOutbox: db.prepare('UPDATE outbox SET acked_at = ?, log_index = ?, attempts = attempts + 1, last_error = NULL WHERE key = ?'),
     failOutbox: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE key = ?'),
+    raiseCallFloor: db.prepare(`INSERT INTO used_calls_floor (id, issued_at) VALUES (1, ?)
+      ON CONFLICT (id) DO UPDATE SET issued_at = MAX(issued_at, excluded.issued_at) RETURNING issued_at`),
+    forgetCalls: db.prepare('DELETE FROM used_calls WHERE issued_at < ?'),
+    insertCall: db.prepare('INSERT OR IGNORE INTO used_calls (digest, issued_at) VALUES (?, ?)'),
   };
 
   type Raw = Record<string, unknown>;
@@ -397,6 +408,23 @@ export function openStore(file: string) {
     },
     failOutbox(key: string, error: string): void {
       q.failOutbox.run(error.slice(0, 300), key);
+    },
+
+    // ### used partials calls (docs/SERVICES.md, Call authorisation)
+    /**
+     * Uses up the call with SHA-256 `digest` issued at `issuedAt`, in one
+     * transaction: first forgets every call issued before `horizon` (raising the
+     * floor to it, never lowering it), then records this one. 'used' the first
+     * time; 'replayed' when the digest is already recorded; 'forgotten' when it
+     * was issued below the floor, where its earlier use may have been pruned.
+     */
+    useCall(digest: Uint8Array, issuedAt: number, horizon: number): 'used' | 'replayed' | 'forgotten' {
+      return db.transaction(() => {
+        const floor = (q.raiseCallFloor.get(horizon) as { issued_at: number }).issued_at;
+        q.forgetCalls.run(floor);
+        if (issuedAt < floor) return 'forgotten' as const;
+        return q.insertCall.run(Buffer.from(digest), issuedAt).changes === 1 ? ('used' as const) : ('replayed' as const);
+      })();
     },
   };
 }
