@@ -96,6 +96,16 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX used_calls_by_time ON used_calls (issued_at);
   CREATE TABLE used_calls_floor (id INTEGER PRIMARY KEY CHECK (id = 1), issued_at INTEGER NOT NULL);
   `,
+  // 3: indexes for the queries that ran as full scans of growing tables
+  // (test/hardening/queryPlans.test.ts); each partial index holds only the rows
+  // its query wants, keyed on the filtered column so that the plan is a search,
+  // then in the query's order (no sort step)
+  `
+  -- The operator queue (pendingReviews).
+  CREATE INDEX reviews_pending ON reviews (status, received_at, warrant_id) WHERE status = 'pending';
+  -- The outbox resend pass (pendingOutbox).
+  CREATE INDEX outbox_unacked ON outbox (acked_at, created_at, key) WHERE acked_at IS NULL;
+  `,
 ];
 
 // ## Records
@@ -183,7 +193,10 @@ export function openStore(file: string) {
     setWitness: db.prepare(`INSERT INTO witness (id, origin, size, root, note, cosigned_at) VALUES (1, @origin, @size, @root, @note, @cosignedAt)
       ON CONFLICT (id) DO UPDATE SET origin = excluded.origin, size = excluded.size, root = excluded.root, note = excluded.note, cosigned_at = excluded.cosigned_at`),
     insertCosigned: db.prepare('INSERT OR REPLACE INTO cosigned (size, root, time) VALUES (?, ?, ?)'),
-    entryCount: db.prepare('SELECT COUNT(*) AS n FROM entries'),
+    // COUNT(*) visits every entry; the replica holds exactly entries [0, witness
+    // size) (witness.ts appends at oldSize + k), so the count is MAX(idx) + 1,
+    // one probe of the primary key.
+    entryCount: db.prepare('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM entries'),
     leafHashes: db.prepare('SELECT leaf_hash FROM entries WHERE idx < ? ORDER BY idx'),
     insertEntry: db.prepare('INSERT INTO entries (idx, type, leaf_hash, data) VALUES (?, ?, ?, ?)'),
     latestRegistry: db.prepare('SELECT idx, data FROM registry ORDER BY sequence DESC LIMIT 1'),
@@ -201,6 +214,7 @@ export function openStore(file: string) {
     review: db.prepare('SELECT * FROM reviews WHERE warrant_id = ?'),
     insertReview: db.prepare(`INSERT INTO reviews (warrant_id, warrant, salt, commitment, received_at, policy, status)
       VALUES (@warrantId, @warrant, @salt, @commitment, @receivedAt, @policy, 'pending')`),
+    // Served by reviews_pending (migration 3): keep `status = 'pending'` literal.
     pendingReviews: db.prepare("SELECT * FROM reviews WHERE status = 'pending' ORDER BY received_at, warrant_id"),
     decide: db.prepare("UPDATE reviews SET status = ?, reason = ?, decided_by = ?, decided_at = ? WHERE warrant_id = ? AND status = 'pending'"),
     served: db.prepare('SELECT * FROM served WHERE request_id = ?'),
@@ -211,6 +225,7 @@ export function openStore(file: string) {
     insertReleaseLog: db.prepare('INSERT INTO release_log (request_id, warrant_id, outcome, code, count, time) VALUES (?, ?, ?, ?, ?, ?)'),
     releaseLog: db.prepare('SELECT * FROM release_log ORDER BY id DESC LIMIT ?'),
     insertOutbox: db.prepare('INSERT OR IGNORE INTO outbox (key, entry, created_at) VALUES (?, ?, ?)'),
+    // Served by outbox_unacked (migration 3): keep `acked_at IS NULL` literal.
     pendingOutbox: db.prepare('SELECT * FROM outbox WHERE acked_at IS NULL ORDER BY created_at, key'),
     outbox: db.prepare('SELECT * FROM outbox WHERE key = ?'),
     ackOutbox: db.prepare('UPDATE outbox SET acked_at = ?, log_index = ?, attempts = attempts + 1, last_error = NULL WHERE key = ?'),

@@ -118,6 +118,23 @@ const MIGRATIONS: readonly string[] = [
   -- deadline counts from here, across restarts (workflow/decryption.ts).
   ALTER TABLE requests ADD COLUMN releasing_since INTEGER;
   `,
+  `
+  -- Indexes for the queries that ran as full scans of growing tables
+  -- (test/hardening/queryPlans.test.ts). Each partial index holds only the
+  -- rows its query wants, keyed on the filtered column so that the plan is a
+  -- search, and in the order the query reads them (no sort step).
+
+  -- The delivery pass (Repository.pendingDeliveries): pending rows, in
+  -- rowid order, as equal keys of an index are.
+  CREATE INDEX deliveries_pending ON deliveries(state) WHERE state = 'pending';
+
+  -- The maxEnvelopes cap (Repository.requestedEnvelopes) sums a warrant's requests.
+  CREATE INDEX requests_by_warrant ON requests(warrant_id);
+
+  -- The purge (every minute and on every results read): requests not purged
+  -- yet, by the time their retention ends.
+  CREATE INDEX requests_to_purge ON requests(purge_at) WHERE purged = 0 AND purge_at IS NOT NULL;
+  `,
 ];
 
 /** Applies the coordinator's migrations in order, each once, each in one transaction. */

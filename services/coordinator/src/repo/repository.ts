@@ -210,6 +210,7 @@ export class Repository {
   }
 
   pendingDeliveries(): DeliveryRow[] {
+    // Served by the partial index deliveries_pending (migration 3): keep `state = 'pending'` literal.
     const rows = this.#prepare("SELECT warrant_id, custodian, state, attempts, last_error FROM deliveries WHERE state = 'pending' ORDER BY rowid")
       .all() as { warrant_id: string; custodian: number; state: DeliveryRow['state']; attempts: number; last_error: string | null }[];
     return rows.map((r) => ({ warrantId: r.warrant_id, custodian: r.custodian, state: r.state, attempts: r.attempts, lastError: r.last_error }));
@@ -286,6 +287,7 @@ export class Repository {
 
   /** Envelopes already requested under `warrantId` by logged requests (the `maxEnvelopes` cap). */
   requestedEnvelopes(warrantId: string): number {
+    // Served by the index requests_by_warrant (migration 3).
     const r = this.#prepare("SELECT COALESCE(SUM(envelope_count), 0) AS n FROM requests WHERE warrant_id = ? AND state <> 'draft'")
       .get(warrantId) as { n: number };
     return r.n;
@@ -359,6 +361,7 @@ export class Repository {
   /** Deletes plaintexts whose retention has passed; returns how many requests were purged. */
   purgeResults(now: number): number {
     return this.transaction(() => {
+      // Served by the partial index requests_to_purge (migration 3): its WHERE must imply the index's.
       const due = this.#prepare('SELECT id FROM requests WHERE purged = 0 AND purge_at IS NOT NULL AND purge_at <= ?').all(now) as { id: string }[];
       const del = this.#prepare('DELETE FROM results WHERE request_id = ?');
       const mark = this.#prepare('UPDATE requests SET purged = 1 WHERE id = ?');
