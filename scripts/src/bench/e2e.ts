@@ -208,10 +208,19 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
       const ms = performance.now() - t0;
       return { ms, phases: `approved by 5 @${approved.toFixed(0)} ms, then ${timeline.marks.map((m) => `${m.name} +${m.ms.toFixed(0)}`).join(', ')} ms` };
     };
+    // Until 2026-11-26 every client here (services, CLI, this driver) used fetch, ≈ 0.5 ms slower
+    // per call than node:http: printed for comparison with earlier figures, not the baseline.
+    const fetchHealth = async () => {
+      const t = performance.now();
+      await (await fetch(`${c.coordinator}/health`, { signal: AbortSignal.timeout(10_000) })).text();
+      return performance.now() - t;
+    };
     for (let k = 0; k < 20; k++) await health(); // warm up connections and JIT
+    for (let k = 0; k < 20; k++) await fetchHealth();
     await trip(); // the first round warms every service's code paths
     const settledTrips: number[] = [];
     const pings: number[] = [];
+    const fetchPings: number[] = [];
     const phases: string[] = [];
     let unsettled = 0;
     const window = { from: monotonicUs(), to: 0 };
@@ -219,6 +228,7 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
     for (let r = 0; r < rounds; r++) {
       if (!(await settle(c))) unsettled++;
       for (let k = 0; k < 20; k++) pings.push(await health());
+      for (let k = 0; k < 20; k++) fetchPings.push(await fetchHealth());
       const { ms, phases: p } = await trip();
       settledTrips.push(ms);
       phases.push(p);
@@ -236,7 +246,8 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
     write(`  round trip: ${roundTrip.toFixed(0)} ms (each: ${list(settledTrips)} ms)${unsettled ? `; ${unsettled} round(s) started before the cluster settled (15 s)` : ''}`);
     for (const p of phases) write(`    ${p}`);
     write(`  back to back, for comparison: ${median(backToBack).toFixed(0)} ms (each: ${list(backToBack)} ms)`);
-    write(`  baseline, GET /health on the coordinator: ${ping.toFixed(2)} ms median of ${pings.length}`);
+    write(`  baseline, GET /health on the coordinator: ${ping.toFixed(2)} ms median of ${pings.length} (node:http with keep-alive, the client every service, the CLI and this driver use)`);
+    write(`  for comparison with figures before 2026-11-26, the same GET with fetch: ${median(fetchPings).toFixed(2)} ms, round trip / that: ${(roundTrip / median(fetchPings)).toFixed(1)}×`);
     write(`  P3 ratio (round trip / health): ${(roundTrip / ping).toFixed(1)}×   target ≤ 40×  (back to back: ${(median(backToBack) / ping).toFixed(1)}×)`);
     return { roundTripMs: roundTrip, backToBackMs: median(backToBack), healthMs: ping, ratio: roundTrip / ping };
   } finally {
