@@ -1,10 +1,36 @@
+import { CliError } from './io';
+
+/** A refused listen (port taken, not allowed, no such address) as one line for the operator; null for anything else. */
+export function listenProblem(err: unknown): string | null {
+  const e = err as { code?: unknown; address?: unknown; port?: unknown };
+  const where = typeof e.address === 'string' && typeof e.port === 'number' ? `${e.address}:${e.port}` : 'the requested address';
+  switch (e?.code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${where}: it is already in use (choose another --port)`;
+    case 'EACCES':
+      return `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${where}: no such address on this machine (check --host)`;
+    default:
+      return null;
+  }
+}
+
 /**
  * Runs a service until SIGINT/SIGTERM, or until the parent that spawned it with
  * an IPC channel goes away (the local cluster: no orphaned services), then
  * closes it cleanly.
  */
 export async function serveUntilSignal(service: { start(): Promise<{ port: number }>; close(): Promise<void> }, describe: (port: number) => string): Promise<void> {
-  const { port } = await service.start();
+  let port: number;
+  try {
+    ({ port } = await service.start());
+  } catch (err) {
+    const why = listenProblem(err);
+    if (why === null) throw err;
+    await service.close().catch(() => undefined);
+    throw new CliError(why);
+  }
   process.stdout.write(`${describe(port)}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {

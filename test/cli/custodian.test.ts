@@ -3,7 +3,7 @@
  * the unseal keys and operator token once, the node starts sealed and refuses
  * everything but health and unseal, K of M keys unseal it (one per call), a
  * wrong key does not, and re-sealing works. Bad values of start's numeric
- * flags are one line on stderr with a non-zero exit.
+ * flags, and a port already in use, are one line on stderr with a non-zero exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -109,6 +109,18 @@ describe('custodes custodian init / start / unseal', { timeout: 300_000 }, () =>
     expect(r.status).not.toBe(0);
     expect(r.stderr.trimEnd()).toMatch(message);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\bat .*:\d+:\d+/);
+  });
+
+  it('start on a port already in use is one line on stderr and exit 1, not a stack', () => {
+    // Another node (its own data directory) asks for the port the first one holds.
+    const other = join(dir, 'node-2');
+    expect(custodes(['keygen', '--out', join(dir, 'c2.key')]).status).toBe(0);
+    const init = custodes(['custodian', 'init', '--data', other, '--share', join(dir, 'keys', 'share-2.json'), '--key', join(dir, 'c2.key'), '--unseal-keys', '2', '--unseal-threshold', '2']);
+    expect(init.status, init.stderr).toBe(0);
+    const r = custodes(['custodian', 'start', '--data', other, '--coordinator', 'http://127.0.0.1:9', '--port', String(port)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd()).toBe(`custodes: cannot listen on 127.0.0.1:${port}: it is already in use (choose another --port)`);
     expect(r.stderr).not.toMatch(/\bat .*:\d+:\d+/);
   });
 

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,14 +15,30 @@ export interface Child {
   name: string;
   url: string;
   process: ChildProcess;
+  /** Its stdout and stderr. */
+  logFile: string;
 }
 
 export function startChild(name: string, args: string[], url: string, logsDir: string): Child {
   mkdirSync(logsDir, { recursive: true });
-  const out = openSync(join(logsDir, `${name}.log`), 'a');
+  const logFile = join(logsDir, `${name}.log`);
+  const out = openSync(logFile, 'a');
   // The IPC channel lets a child notice when the cluster process dies, however it dies (serve.ts).
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', out, out, 'ipc'], env: { ...process.env, CUSTODES_LOG_LEVEL: process.env.CUSTODES_LOG_LEVEL ?? 'info' } });
-  return { name, url, process: child };
+  return { name, url, process: child, logFile };
+}
+
+/**
+ * The last lines of a child's log, for an error message: a caller that fails
+ * to start a cluster may remove its directory (the bench does), log included.
+ */
+function logTail(child: Child, lines = 5): string {
+  try {
+    const text = readFileSync(child.logFile, 'utf8').trimEnd();
+    return text ? `; the end of its log:\n${text.split('\n').slice(-lines).join('\n')}` : '; its log is empty';
+  } catch {
+    return '';
+  }
 }
 
 /** Polls `url/health` until it answers 200, the child dies, or the deadline passes. */
@@ -30,7 +46,7 @@ export async function waitHealthy(child: Child, timeoutMs = 120_000): Promise<vo
   const deadline = Date.now() + timeoutMs;
   let delay = 50;
   while (Date.now() < deadline) {
-    if (child.process.exitCode !== null) throw new Error(`${child.name} exited with code ${child.process.exitCode}; see its log`);
+    if (child.process.exitCode !== null) throw new Error(`${child.name} exited with code ${child.process.exitCode} (${child.logFile})${logTail(child)}`);
     try {
       const res = await fetch(`${child.url}/health`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) return;
