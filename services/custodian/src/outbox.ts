@@ -14,6 +14,13 @@ export class Outbox {
   #closed = false;
   #failures = 0;
   #again = false;
+  /**
+   * Records the coordinator took from an answer (kickLater): not posted before
+   * this time (ms), each its own grace period, so that a pass for one record
+   * never posts another that has only just been made. In memory: after a
+   * restart everything unacknowledged is posted, as it always was.
+   */
+  readonly #notBefore = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -51,9 +58,21 @@ export class Outbox {
    * delivery with a checkpoint bundle), which the replica acknowledges once it
    * sees them logged (replica.ts); this pass posts only what is still missing.
    */
-  kickLater(): void {
-    if (this.#closed || this.#timer) return; // a pass is due anyway
-    this.#timer = setTimeout(() => void this.kick(), this.graceMs);
+  kickLater(key: string): void {
+    if (this.#closed) return;
+    const now = Date.now();
+    for (const [k, t] of this.#notBefore) if (t <= now) this.#notBefore.delete(k); // acknowledged or posted meanwhile
+    this.#notBefore.set(key, now + this.graceMs);
+    this.#arm(this.graceMs);
+  }
+
+  /** A pass in `ms` unless one is due sooner. */
+  #arm(ms: number): void {
+    if (this.#closed || this.#timer) return; // a pass is due anyway; it re-arms for what it leaves
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.kick();
+    }, ms);
     this.#timer.unref();
   }
 
@@ -66,8 +85,15 @@ export class Outbox {
 
   async #pass(): Promise<void> {
     let failed = false;
+    let deferred = Infinity;
     for (const row of this.store.pendingOutbox()) {
       if (this.#closed) return;
+      const notBefore = this.#notBefore.get(row.key);
+      if (notBefore !== undefined && notBefore > Date.now()) {
+        deferred = Math.min(deferred, notBefore); // still in its grace period: the replica may acknowledge it
+        continue;
+      }
+      this.#notBefore.delete(row.key);
       try {
         const res = await requestJson<{ index?: unknown }>(`${this.coordinatorUrl}/v1/records`, {
           body: { entry: JSON.parse(row.entry) as unknown },
@@ -86,9 +112,8 @@ export class Outbox {
     }
     if (failed && !this.#closed) {
       this.#failures++;
-      const delay = Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(this.#failures, 8));
-      this.#timer = setTimeout(() => void this.kick(), delay);
-      this.#timer.unref();
+      this.#arm(Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(this.#failures, 8)));
     } else if (!failed) this.#failures = 0;
+    if (deferred < Infinity) this.#arm(Math.max(0, deferred - Date.now()));
   }
 }

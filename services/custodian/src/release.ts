@@ -164,7 +164,7 @@ function serve(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], che
   });
   ctx.log.info({ requestId, warrantId: checked.warrantId, agency: checked.agency, count: partials.length }, 'partials released');
   // The coordinator logs the release from this answer; the outbox posts it only if the replica has not seen it logged by then.
-  ctx.outbox.kickLater();
+  ctx.outbox.kickLater(`release:${requestId}`);
   return answer;
 }
 

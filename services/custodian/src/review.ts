@@ -83,7 +83,7 @@ export function receiveWarrant(ctx: Context, warrant: SignedWarrant, salt: strin
   if (!verdict.auto) return { warrantId: warrant.id, status: 'pending' };
   // Sent only once committed: the caller took the decision (its pass comes after the grace
   // period, long after a surrounding commit, Witness.addThen), or now, after ours.
-  if (answerTaken) ctx.outbox.kickLater();
+  if (answerTaken) ctx.outbox.kickLater(`approval:${warrant.id}`);
   else void ctx.outbox.kick();
   return answer(ctx, warrant.id, 'approved');
 }
