@@ -8,7 +8,7 @@ import { hexToBytes } from '@custodes/shared/crypto';
 import type { Label } from '@custodes/shared/crypto';
 import { parseSignedNote, verifiedCosigners } from '@custodes/shared/log';
 import type { RealCluster } from '../../scripts/src/cluster/in-process';
-import { api, waitFor } from './helpers/cluster';
+import { api, openResults, waitFor } from './helpers/cluster';
 import type { Party } from './helpers/cluster';
 import { courtSignedWarrant, finishedRequest, startTestCluster, submitSealed } from './helpers/real';
 
@@ -56,7 +56,7 @@ describe('with real custodians', () => {
     const requestId = await request(w.warrant.id, texts);
     expect(await finished(requestId)).toMatchObject({ state: 'complete', done: 3, failed: 0 });
     const results = await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token);
-    expect(results.body.results.map((r: { plaintext: string }) => Buffer.from(r.plaintext, 'base64').toString())).toEqual(texts);
+    expect(openResults(results.body, requestId, investigator.secretKey)).toEqual(texts);
 
     // The latest checkpoint (after the completion entry) gets its t cosignatures.
     const keys = custodianKeys.map((k, i) => ({ name: `custodian-${i + 1}.test`, publicKey: hexToBytes(k.publicKey, 32) }));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodePoint, hexToBytes, parseEnvelope, verificationShare, verifyPartial } from '@custodes/shared/crypto';
-import { api, approvedWarrant, finished, logEntries, seal, startCluster, subjectLabel, submitRequest, waitFor } from './helpers/cluster';
+import { api, approvedWarrant, finished, logEntries, openResults, seal, startCluster, subjectLabel, submitRequest, waitFor } from './helpers/cluster';
 import type { Cluster } from './helpers/cluster';
 
 let cluster: Cluster | undefined;
@@ -25,7 +25,7 @@ const envelopesFor = (c: Cluster) =>
 async function plaintexts(c: Cluster, requestId: string): Promise<string[]> {
   const r = await api(c.url, 'GET', `/v1/requests/${requestId}/results`, undefined, c.tokens.a);
   expect(r.status).toBe(200);
-  return r.body.results.map((x: { plaintext: string }) => Buffer.from(x.plaintext, 'base64').toString());
+  return openResults(r.body, requestId, c.investigators.a.secretKey);
 }
 
 /** No leaf twice, and per request: one request, one completion, one release per custodian. */

@@ -16,6 +16,7 @@ import {
   finished,
   logEntries,
   makeWarrant,
+  openResults,
   party,
   requestEntry,
   seal,
@@ -90,7 +91,7 @@ describe('whole path', () => {
     expect(done).toMatchObject({ state: 'complete', total: 2, done: 2, failed: 0 });
     const results = await api(cluster.url, 'GET', `/v1/requests/${requestId}/results`, undefined, cluster.tokens.a);
     expect(results.status).toBe(200);
-    expect(results.body.results.map((r: { plaintext: string }) => Buffer.from(r.plaintext, 'base64').toString())).toEqual(['hello alice', 'hello bob']);
+    expect(openResults(results.body, requestId, cluster.investigators.a.secretKey)).toEqual(['hello alice', 'hello bob']);
 
     // Every partials call carried the coordinator's authorisation: signed by the log key, for that
     // custodian, this request and exactly these envelopes, issued now (docs/SERVICES.md, Call authorisation).

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ import { signRecord } from '@custodes/shared/records';
 import type { DecryptionRequestEntry } from '@custodes/shared/records';
 import { parseEnvelope } from './helpers/crypto';
 import type { Envelope } from './helpers/crypto';
-import { api, approvedWarrant, finished, makeWarrant, requestEntry, seal, startCluster, subjectLabel, waitFor } from './helpers/cluster';
+import { api, approvedWarrant, finished, makeWarrant, openResults, requestEntry, seal, startCluster, subjectLabel, waitFor } from './helpers/cluster';
 import type { Cluster } from './helpers/cluster';
 
 let cluster: Cluster;
@@ -106,7 +106,7 @@ describe('one call', () => {
     expect(done).toMatchObject({ state: 'complete', total: 40, done: 40, failed: 0 });
     const results = await api(cluster.url, 'GET', `/v1/requests/${requestId}/results`, undefined, cluster.tokens.a);
     expect(results.body.results.map((r: { envelopeId: string }) => r.envelopeId)).toEqual(envelopes.map((e) => parseEnvelope(e).id));
-    expect(results.body.results.map((r: { plaintext: string }) => Buffer.from(r.plaintext, 'base64').toString())).toEqual(envelopes.map((_, k) => `message ${k}`));
+    expect(openResults(results.body, requestId, cluster.investigators.a.secretKey)).toEqual(envelopes.map((_, k) => `message ${k}`));
     expect(stored(requestId)).toMatchObject({ requests: 1, envelopes: 40 });
     expect(loggedRequests(requestId)).toBe(1);
     const logged = await api(cluster.url, 'GET', `/log/v1/entries?start=${answer.body.index}&end=${answer.body.index + 1}`);
@@ -408,6 +408,35 @@ describe('custodes investigator request', { timeout: 180_000 }, () => {
   const request = (warrantId: string, envelopes: string) =>
     custodes(['investigator', 'request', '--coordinator', proxy.url, '--token', cluster.tokens.a, '--key', join(dir, 'inv.key'), '--warrant-id', warrantId, '--envelopes', envelopes]);
 
+  it('investigator results opens each sealed result with the key file; with another key each envelope is reported, exit non-zero, no stack', async () => {
+    const { warrant } = await approvedWarrant(cluster, 'a');
+    const envDir = join(dir, 'for-results');
+    mkdirSync(envDir);
+    writeFileSync(join(envDir, '01-alice.json'), JSON.stringify(alice('results for alice')));
+    writeFileSync(join(envDir, '02-bob.json'), JSON.stringify(bob('results for bob')));
+    const r = await request(warrant.id, envDir);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const requestId = /^request ([0-9a-f-]{36}) complete/m.exec(r.stdout)?.[1];
+    expect(requestId, r.stdout).toBeDefined();
+    const ids = ['01-alice.json', '02-bob.json'].map((f) => parseEnvelope(JSON.parse(readFileSync(join(envDir, f), 'utf8'))).id);
+    const results = (keyFile: string, out: string) =>
+      custodes(['investigator', 'results', requestId!, '--coordinator', cluster.url, '--token', cluster.tokens.a, '--key', keyFile, '--out', out]);
+
+    const ok = await results(join(dir, 'inv.key'), join(dir, 'out-ok'));
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`2 plaintexts written to ${join(dir, 'out-ok')}`);
+    expect(ids.map((id) => readFileSync(join(dir, 'out-ok', `${id}.bin`), 'utf8'))).toEqual(['results for alice', 'results for bob']);
+
+    const other = cluster.investigators.b;
+    writeFileSync(join(dir, 'other.key'), JSON.stringify({ format: 'custodes.key.v1', secretKey: other.secretKey, publicKey: other.publicKey }), { mode: 0o600 });
+    const bad = await results(join(dir, 'other.key'), join(dir, 'out-bad'));
+    expect(bad.status).not.toBe(0);
+    const lines = bad.stderr.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('result '))).toEqual(ids.map((id) => `result ${id}: does not open with the key in ${join(dir, 'other.key')}`));
+    expect(bad.stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(join(dir, 'out-bad', `${ids[0]}.bin`))).toBe(false);
+  });
+
   it('sends up to 500 envelopes in one call, drops what the coordinator rejects, and reports it as before', async () => {
     const { warrant } = await approvedWarrant(cluster, 'a');
     const envDir = join(dir, 'small');
@@ -433,7 +462,7 @@ describe('custodes investigator request', { timeout: 180_000 }, () => {
       { method: 'POST', path: '/v1/requests', status: 202 },
     ]);
     const results = await api(cluster.url, 'GET', `/v1/requests/${requestId}/results`, undefined, cluster.tokens.a);
-    expect(results.body.results.map((x: { plaintext: string }) => Buffer.from(x.plaintext, 'base64').toString())).toEqual(['hello alice', 'hello bob']);
+    expect(openResults(results.body, requestId!, cluster.investigators.a.secretKey)).toEqual(['hello alice', 'hello bob']);
   });
 
   it('keeps the three calls for more than 500 files (a repeated envelope counted once)', async () => {

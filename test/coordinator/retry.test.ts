@@ -13,7 +13,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorConfig } from '@custodes/coordinator';
 import type { RealCluster } from '../../scripts/src/cluster/in-process';
-import { api, waitFor } from './helpers/cluster';
+import { api, openResults, waitFor } from './helpers/cluster';
 import type { Party } from './helpers/cluster';
 import { courtSignedWarrant, finishedRequest, startTestCluster, submitSealed } from './helpers/real';
 
@@ -105,7 +105,7 @@ describe('an approver briefly unreachable', { timeout: 240_000 }, () => {
 
     expect(await finished(requestId)).toMatchObject({ state: 'complete', done: 2, failed: 0 });
     const results = await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token);
-    expect(results.body.results.map((r: { plaintext: string }) => Buffer.from(r.plaintext, 'base64').toString())).toEqual(texts);
+    expect(openResults(results.body, requestId, investigator.secretKey)).toEqual(texts);
     const mine = (await logEntries()).filter((e) => e.requestId === requestId);
     const releases = mine.filter((e) => e.type === 'release').map((e) => e.custodian).sort();
     expect(releases).toEqual([1, 2, 3]); // each logged once, across the restart

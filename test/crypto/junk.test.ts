@@ -39,12 +39,14 @@ import {
   lagrangeCoefficients,
   liftX,
   mulBase,
+  openSealedResult,
   openWithKey,
   openWithSharedPoint,
   parseEnvelope,
   parsePartial,
   pointEquals,
   randomSecretKey,
+  resultContext,
   scalarFromBytes,
   scalarToBytes,
   schnorrPublicKey,
@@ -52,6 +54,7 @@ import {
   schnorrVerify,
   scopeCovers,
   sealEnvelope,
+  sealToInvestigator,
   sha256,
   shareMatchesCommitments,
   taggedHash,
@@ -497,6 +500,37 @@ describe('aead', () => {
   });
 });
 
+// ## Results sealed to the investigator
+
+describe('sealed results', () => {
+  it('resultContext, sealToInvestigator, openSealedResult: errors name the argument; anything that does not open is null', () => {
+    const sk = randomSecretKey();
+    const pk = bytesToHex(schnorrPublicKey(sk));
+    const ctx = resultContext('req', 'env');
+    const b1 = new Uint8Array(1);
+    each('resultContext(requestId)', JUNK.filter(([n]) => n !== "''" && n !== 'huge string'), (v) => resultContext(v as string, 'e'), () => TE(/^requestId must be a string$/));
+    each('resultContext(envelopeId)', JUNK.filter(([n]) => n !== "''" && n !== 'huge string'), (v) => resultContext('r', v as string), () => TE(/^envelopeId must be a string$/));
+    check("resultContext('')", () => resultContext('', 'e'), RE(/^requestId must be non-empty without NUL$/));
+    check('resultContext(NUL)', () => resultContext('r', 'a\0b'), RE(/^envelopeId must be non-empty without NUL$/));
+    each('sealToInvestigator(plaintext)', JUNK, (v) => sealToInvestigator(v as Uint8Array, pk, ctx), () => TE(/^plaintext must be a Uint8Array$/));
+    each('sealToInvestigator(context)', JUNK, (v) => sealToInvestigator(b1, pk, v as Uint8Array), () => TE(/^context must be a Uint8Array$/));
+    each('sealToInvestigator(investigator)', junkExcept("''", 'huge string'), (v) => sealToInvestigator(b1, v as string, ctx), () => TE(/^investigator must be a string$/));
+    check("sealToInvestigator(investigator '')", () => sealToInvestigator(b1, '', ctx), RE(/^investigator must be 32 bytes, got 0$/));
+    check('sealToInvestigator(investigator off the curve)', () => sealToInvestigator(b1, '00'.repeat(32), ctx), RE(/^investigator is not a point on secp256k1$/));
+    const sealed = sealToInvestigator(b1, pk, ctx);
+    each('openSealedResult(secret)', JUNK, (v) => openSealedResult(sealed, v as Uint8Array, ctx), () => TE(/^investigatorSecretKey must be a Uint8Array$/));
+    check('openSealedResult(secret 0)', () => openSealedResult(sealed, new Uint8Array(32), ctx), RE(/^investigatorSecretKey must not be 0$/));
+    check('openSealedResult(secret n)', () => openSealedResult(sealed, scalarToBytes(CURVE_ORDER - 1n).map((b, i) => (i === 31 ? b + 1 : b)), ctx), RE(/^investigatorSecretKey must be less than n$/));
+    each('openSealedResult(context)', JUNK, (v) => openSealedResult(sealed, sk, v as Uint8Array), () => TE(/^context must be a Uint8Array$/));
+    each('openSealedResult(sealed)', JUNK, (v) => openSealedResult(v, sk, ctx), () => RET(null));
+    for (const [field, bad] of [['E', '00'.repeat(32)], ['E', 'AB'.repeat(32)], ['E', ''], ['nonce', ''], ['nonce', '!!'], ['ciphertext', ''], ['ciphertext', HUGE], ['E', 1]] as const) {
+      check(`openSealedResult(${field} ${String(bad).slice(0, 8)})`, () => openSealedResult({ ...sealed, [field]: bad }, sk, ctx), RET(null));
+    }
+    check('openSealedResult(extra field)', () => openSealedResult({ ...sealed, x: 1 }, sk, ctx), RET(null));
+    expect(openSealedResult(sealed, sk, ctx)).toEqual(b1);
+  });
+});
+
 // ## Envelope
 
 describe('envelope', () => {
@@ -883,7 +917,7 @@ describe('the junk tests cover every public function', () => {
     'shareMatchesCommitments', 'verificationShare', 'assertLabel', 'labelBytes', 'labelHash', 'scopeCovers', 'aeadOpen', 'aeadSeal',
     'envelopeKey', 'assertParsedEnvelope', 'envelopeId', 'openWithKey', 'openWithSharedPoint', 'parseEnvelope', 'sealEnvelope',
     'verifyBinding', 'createPartial', 'parsePartial', 'verifyParsedPartial', 'verifyPartial', 'combineAndOpen', 'combinePoints',
-    'lagrangeCoefficients',
+    'lagrangeCoefficients', 'resultContext', 'sealToInvestigator', 'openSealedResult',
     // records
     'canonicalBytes', 'canonicalJson', 'isSignatureField', 'recordDigest', 'signRecord', 'unsignedRecord', 'verifyRecordSignature',
     'signWarrant', 'verifyWarrantSignature', 'warrantBody', 'warrantCommitment', 'warrantCoverSheet', 'ceremonyFiles',

@@ -22,7 +22,7 @@ import { bytesToBase64 } from '@custodes/shared/crypto';
 import { leafHash } from '@custodes/shared/log';
 import { signRecord } from '@custodes/shared/records';
 import type { RealCluster } from '../../scripts/src/cluster/in-process';
-import { api, waitFor } from '../coordinator/helpers/cluster';
+import { api, openResults, waitFor } from '../coordinator/helpers/cluster';
 import type { Party } from '../coordinator/helpers/cluster';
 import { courtSignedWarrant, finishedRequest, startTestCluster, submitSealed } from '../coordinator/helpers/real';
 
@@ -108,6 +108,10 @@ const WHOLE_TABLE_READS: ReadonlyMap<string, string> = new Map([
   [
     'auditor.sqlite: SELECT data FROM entries ORDER BY idx',
     'each audit replays the rules over every verified entry (services/auditor/src/verify.ts, step 5), so it loads them all',
+  ],
+  [
+    'coordinator.db: SELECT results.request_id, results.position, results.envelope_id, results.plaintext, requests.investigator FROM results JOIN requests ON requests.id = results.request_id WHERE results.plaintext IS NOT NULL',
+    'coordinator migration 4 (repo/migrations.ts) seals every raw plaintext an earlier version stored, once, at the upgrade; the column is then dropped',
   ],
 ]);
 
@@ -214,7 +218,7 @@ describe('query plans', () => {
     const label = (k: number) => ({ subject: 'subject-a', category: 'messages', time: nowSeconds() - 86_400 - k });
     const requestId = await submitSealed({ url, token, investigator, groupKey: cluster.groupKey, warrantId: w.warrant.id, texts: ['one', 'two'], label });
     expect(await finishedRequest(url, token, requestId)).toMatchObject({ state: 'complete', done: 2 });
-    expect((await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token)).body.results).toHaveLength(2);
+    expect(openResults((await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token)).body, requestId, investigator.secretKey)).toEqual(['one', 'two']);
 
     // The auditor, from an empty state.
     const stateDir = mkdtempSync(join(tmpdir(), 'custodes-plans-audit-'));

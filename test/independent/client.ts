@@ -305,17 +305,22 @@ export class InvestigatorClient {
     return poll(() => this.requestStatus(requestId), (v) => v.state === 'complete' || v.state === 'failed', deadlineMs, intervalMs, `request ${requestId} not finished`);
   }
 
-  /** GET /v1/requests/:id/results, plaintexts decoded from base64. */
-  async results(requestId: string): Promise<Results> {
+  /** GET /v1/requests/:id/results, each result opened with the investigator's secret key (docs/SERVICES.md); throws if one does not open. */
+  async results(requestId: string, investigatorSecretKey: Uint8Array): Promise<Results> {
     const { json } = await this.call('GET', `/v1/requests/${encodeURIComponent(requestId)}/results`);
     const ok =
       isObject(json) &&
       Array.isArray(json.results) &&
-      json.results.every((r) => isObject(r) && isHex32(r.envelopeId) && typeof r.plaintext === 'string') &&
+      json.results.every((r) => isObject(r) && isHex32(r.envelopeId) && isObject(r.sealed) && typeof r.sealed.E === 'string' && typeof r.sealed.nonce === 'string' && typeof r.sealed.ciphertext === 'string') &&
       Array.isArray(json.failed) &&
       json.failed.every((r) => isObject(r) && isHex32(r.envelopeId) && typeof r.reason === 'string');
-    const j = expectShape<{ results: { envelopeId: string; plaintext: string }[]; failed: Results['failed'] }>(ok, 'results', json);
-    return { results: j.results.map((r) => ({ envelopeId: r.envelopeId, plaintext: I.unb64(r.plaintext) })), failed: j.failed };
+    const j = expectShape<{ results: { envelopeId: string; sealed: { E: string; nonce: string; ciphertext: string } }[]; failed: Results['failed'] }>(ok, 'results', json);
+    const results = j.results.map((r) => {
+      const plaintext = I.openSealedResult(r.sealed, investigatorSecretKey, I.resultContext(requestId, r.envelopeId));
+      if (!plaintext) throw new Error(`result ${r.envelopeId} does not open with the investigator key`);
+      return { envelopeId: r.envelopeId, plaintext };
+    });
+    return { results, failed: j.failed };
   }
 
   /**

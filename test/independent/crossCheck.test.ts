@@ -18,12 +18,17 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import canonicalize from 'canonicalize';
 import {
+  bytesToHex,
   combineAndOpen,
   createPartial,
   dealShares,
   envelopeId,
   parseEnvelope,
+  randomSecretKey,
+  resultContext,
+  schnorrPublicKey,
   sealEnvelope,
+  sealToInvestigator,
   verifyBinding,
   verifyPartial,
 } from '@custodes/shared/crypto';
@@ -260,4 +265,22 @@ describe('(d) the custodes CLI against the independent implementation', () => {
     for (const p of own) expect(I.verifyPartial(p, pub.X.get(p.index)!, o)).toBe(true);
     expect(decode(I.combineAndOpen(o, own, 3, pub.X).plaintext)).toBe(text);
   }, 180_000); // four CLI processes; generous only because shared CI machines can be very busy
+});
+
+// ## (e) Results sealed to the investigator (docs/SERVICES.md)
+
+describe('(e) results the project sealed to an investigator open with the independent implementation', () => {
+  it('property: any plaintext and ids, keys of either y parity; another context does not open', () => {
+    fc.assert(
+      fc.property(plaintextArb, fc.uuid(), fc.uint8Array({ minLength: 32, maxLength: 32 }), (plaintext, requestId, idBytes) => {
+        const sk = randomSecretKey();
+        const envelopeId = I.hex(idBytes);
+        const sealed = sealToInvestigator(plaintext, bytesToHex(schnorrPublicKey(sk)), resultContext(requestId, envelopeId));
+        expect(I.resultContext(requestId, envelopeId)).toEqual(resultContext(requestId, envelopeId));
+        expect(I.openSealedResult(sealed, sk, I.resultContext(requestId, envelopeId))).toEqual(plaintext);
+        expect(I.openSealedResult(sealed, sk, I.resultContext(envelopeId, requestId))).toBeNull();
+      }),
+      { numRuns: 40 },
+    );
+  });
 });

@@ -376,4 +376,40 @@ export const signRecord = (record: Record<string, unknown>, kind: string, secret
 /** commitment = H("custodes/v1/warrant-commit", salt32 ‖ JCS(warrant)). */
 export const warrantCommitment = (warrant: Record<string, unknown>, salt: Uint8Array): string => hex(H('custodes/v1/warrant-commit', salt, jcs(warrant)));
 
+// ## Results sealed to the investigator (docs/SERVICES.md)
+
+/** `ctx = H("custodes/v1/result", utf8(requestId) ‖ 0x00 ‖ utf8(envelopeId))`. */
+export const resultContext = (requestId: string, envelopeId: string): Uint8Array =>
+  H('custodes/v1/result', cat(utf8(requestId), Uint8Array.of(0), utf8(envelopeId)));
+
+/**
+ * Opens `{ E, nonce, ciphertext }` with the investigator's secret key d: use d or
+ * n − d so that d·G has even y (the x-only key), Z = d·lift_x(E),
+ * k = HKDF-SHA256(ser33(Z), salt = E, info = "custodes/v1/result-key" ‖ ctx), AES-256-GCM with aad = ctx.
+ * Null if it does not open.
+ */
+export function openSealedResult(sealed: { E: string; nonce: string; ciphertext: string }, secretKey: Uint8Array, ctx: Uint8Array): Uint8Array | null {
+  let d = BigInt('0x' + hex(secretKey));
+  if (G.multiply(d).toAffine().y % 2n === 1n) d = N - d;
+  let E: Point;
+  try {
+    E = liftX(unhex(sealed.E));
+  } catch {
+    return null;
+  }
+  const Z = E.multiply(d);
+  const key = new Uint8Array(hkdfSync('sha256', Z.toBytes(true), unhex(sealed.E), cat(utf8('custodes/v1/result-key'), ctx), 32));
+  const c = unb64(sealed.ciphertext);
+  if (c.length < 16) return null;
+  const decipher = createDecipheriv('aes-256-gcm', key, unb64(sealed.nonce));
+  decipher.setAAD(ctx);
+  decipher.setAuthTag(c.subarray(c.length - 16));
+  const body = decipher.update(c.subarray(0, c.length - 16));
+  try {
+    return cat(body, decipher.final());
+  } catch {
+    return null;
+  }
+}
+
 export { hex, unhex, b64, unb64, utf8, G, Point };

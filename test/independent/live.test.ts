@@ -495,7 +495,7 @@ describe('the live local cluster, driven from the outside', { timeout: 600_000 }
 
     const done = await client.waitForRequest(sent.requestId, 240_000);
     expect(done).toMatchObject({ state: 'complete', total: wanted.length, done: wanted.length, failed: 0 });
-    const results = await client.results(sent.requestId);
+    const results = await client.results(sent.requestId, I.unhex(investigator.secretKey));
     expect(results.failed).toEqual([]);
     const got = new Map(results.results.map((r) => [r.envelopeId, I.hex(r.plaintext)]));
     expect(got).toEqual(new Map(wanted.map((c) => [c.id, I.hex(c.plaintext)])));

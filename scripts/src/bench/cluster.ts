@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CURVE_ORDER, lagrangeCoefficients, parseEnvelope, sealEnvelope } from '@custodes/shared/crypto';
+import { CURVE_ORDER, hexToBytes, lagrangeCoefficients, openSealedResult, parseEnvelope, resultContext, sealEnvelope } from '@custodes/shared/crypto';
 import type { Envelope, GroupPoint } from '@custodes/shared/crypto';
 import { newSalt, parsePublicKeySet, parseShareFile, signWarrant } from '@custodes/shared/records';
 import type { SignedWarrant, Warrant } from '@custodes/shared/records';
@@ -291,10 +291,17 @@ export async function runRequest(c: BenchCluster, warrantId: string, envelopes: 
     if (Date.now() > deadline) throw new Error('bench: request did not finish in 30 minutes');
     if (!changed) await new Promise((r) => setTimeout(r, pollMs)); // nothing new: the server did not wait
   }
-  const res = await api<{ results: unknown[]; failed: unknown[] }>(c, `v1/requests/${requestId}/results`);
+  const res = await api<{ results: { envelopeId: string; sealed: unknown }[]; failed: unknown[] }>(c, `v1/requests/${requestId}/results`);
   mark('results fetched');
+  const totalMs = performance.now() - t0;
+  const to = monotonicUs();
   if (res.results.length !== envelopes.length) throw new Error(`bench: ${res.results.length} of ${envelopes.length} envelopes opened`);
-  return { marks, totalMs: performance.now() - t0, decrypted: res.results.length, monotonicUs: { from, to: monotonicUs() } };
+  // Each result is sealed to the investigator (docs/SERVICES.md); checked after the clock stops, as before.
+  const secretKey = hexToBytes(investigator.secretKey, 32);
+  for (const r of res.results) {
+    if (!openSealedResult(r.sealed, secretKey, resultContext(requestId, r.envelopeId))) throw new Error(`bench: result ${r.envelopeId} does not open`);
+  }
+  return { marks, totalMs, decrypted: res.results.length, monotonicUs: { from, to } };
 }
 
 /** A coarse kind for a profile frame, so the split of the time reads at a glance. */

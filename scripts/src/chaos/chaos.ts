@@ -9,7 +9,7 @@
  */
 import { verifyLog } from '@custodes/auditor';
 import { parseEnvelope } from '@custodes/shared/crypto';
-import { api, fetchLeaves, makeWarrant, requestEntry, sealMany, settledSize, waitFor } from '../fuzz/cluster';
+import { api, fetchLeaves, makeWarrant, openedResults, requestEntry, sealMany, settledSize, waitFor } from '../fuzz/cluster';
 import { checkLeaves, parseLeaves } from '../fuzz/integrity';
 import { NAMES, robustCall, startProcessCluster } from './procs';
 import type { ProcessCluster } from './procs';
@@ -95,7 +95,7 @@ async function job(c: ProcessCluster, envelopesPer: number, deadline: number, ac
   }
   const res = await robustCall(url, 'GET', `/v1/requests/${requestId}/results`, undefined, c.token, deadline, onRetry);
   if (res.status !== 200) throw new Error(`results ${res.status} ${res.text}`);
-  const got = new Map<string, string>((res.json.results as { envelopeId: string; plaintext: string }[]).map((r) => [r.envelopeId, Buffer.from(r.plaintext, 'base64').toString('utf8')]));
+  const got = openedResults(res.json.results, requestId, c.investigator);
   envelopes.forEach((e, k) => {
     if (got.get(parseEnvelope(e).id) !== plaintexts[k]) throw new Error(`request ${requestId}: envelope ${k} did not decrypt`);
   });

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { base64ToBytes } from '@custodes/shared/crypto';
+import { hexToBytes, openSealedResult, resultContext } from '@custodes/shared/crypto';
 import { newSalt, openRecords, parsePublicKeySet, sealRecords, signWarrant } from '@custodes/shared/records';
 import type { ProviderRecord, SignedWarrant, Warrant } from '@custodes/shared/records';
 import { buildRequestEntry, waitForRequest } from '../commands/investigator';
@@ -120,11 +120,15 @@ export async function seedDemo(l: Layout, coordinator: string, say: (line: strin
   const final = await waitForRequest(coordinator, requestId, token, accepted.length);
   if (final.state !== 'complete') throw new Error(`request ended ${final.state}${final.error ? `: ${final.error}` : ''}`);
 
-  const res = await call<{ results: { envelopeId: string; plaintext: string }[] }>(coordinator, `v1/requests/${requestId}/results`, { token });
+  // Each result comes sealed to the investigator's key (docs/SERVICES.md, "Results sealed to the investigator").
+  const res = await call<{ results: { envelopeId: string; sealed: unknown }[] }>(coordinator, `v1/requests/${requestId}/results`, { token });
+  const secretKey = hexToBytes(investigator.secretKey, 32, 'secretKey');
   const lines: string[] = [];
   for (const r of res.results) {
+    const plaintext = openSealedResult(r.sealed, secretKey, resultContext(requestId, r.envelopeId));
+    if (!plaintext) throw new Error(`result ${r.envelopeId} does not open with the investigator key`);
     const sealed = readJson(join(sealedDir, 'records', `${r.envelopeId}.json`), 'sealed records') as { records: { nonce: string; ciphertext: string }[] };
-    for (const rec of openRecords(r.envelopeId, base64ToBytes(r.plaintext), sealed.records)) lines.push(JSON.stringify(rec));
+    for (const rec of openRecords(r.envelopeId, plaintext, sealed.records)) lines.push(JSON.stringify(rec));
   }
   const resultsDir = join(l.demo, 'results');
   mkdirSync(resultsDir, { recursive: true, mode: 0o700 });

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { base64ToBytes, parseEnvelope } from '@custodes/shared/crypto';
+import { hexToBytes, openSealedResult, parseEnvelope, resultContext } from '@custodes/shared/crypto';
 import {
   DecryptionRequestEntrySchema,
   envelopeSetRoot,
@@ -115,22 +115,35 @@ export function registerInvestigatorCommands(program: Command): void {
       if (!opts.wait) return;
       const final = await waitForRequest(opts.coordinator, requestId, token, count);
       if (final.state !== 'complete') throw new CliError(`request ${requestId} ${final.state}${final.error ? `: ${final.error}` : ''}`);
-      process.stdout.write(`request ${requestId} complete: ${final.done} decrypted, ${final.failed} failed; fetch with \`custodes investigator results ${requestId}\`\n`);
+      process.stdout.write(`request ${requestId} complete: ${final.done} decrypted, ${final.failed} failed; fetch with \`custodes investigator results ${requestId} --key <file> --out <dir>\`\n`);
     });
 
   authOptions(inv.command('results'))
-    .description("fetch a completed request's plaintexts into a directory")
+    .description("fetch a completed request's results, open them with the investigator key and write the plaintexts into a directory")
     .argument('<requestId>')
+    .requiredOption('--key <file>', "the investigator's key file (the results are sealed to its public key)")
     .requiredOption('--out <dir>', 'directory for <envelopeId>.bin files')
     .option('--records <dir>', 'a `seal-records` output directory: also decrypt its matching records into <out>/records.jsonl')
-    .action(async (requestId: string, opts: Auth & { out: string; records?: string }) => {
-      const r = await call<{ results: { envelopeId: string; plaintext: string }[] }>(opts.coordinator, `v1/requests/${encodeURIComponent(requestId)}/results`, { token: resolveToken(opts) });
+    .action(async (requestId: string, opts: Auth & { key: string; out: string; records?: string }) => {
+      const secretKey = hexToBytes(readKeyFile(opts.key).secretKey, 32, 'secretKey');
+      // Attacker-controlled (the coordinator's answer): each result is checked when it is opened.
+      const r = await call<{ results: { envelopeId: string; sealed: unknown }[] }>(opts.coordinator, `v1/requests/${encodeURIComponent(requestId)}/results`, { token: resolveToken(opts) });
+      if (typeof r !== 'object' || r === null || !Array.isArray(r.results)) throw new CliError('coordinator returned a malformed results answer');
       mkdirSync(opts.out, { recursive: true, mode: 0o700 });
       const lines: string[] = [];
-      for (const { envelopeId, plaintext } of r.results) {
-        if (!/^[0-9a-f]{64}$/.test(envelopeId)) throw new CliError('coordinator returned a malformed envelope id');
-        const bytes = base64ToBytes(plaintext, 'plaintext');
+      let written = 0;
+      let unopened = 0;
+      for (const { envelopeId, sealed } of r.results) {
+        if (typeof envelopeId !== 'string' || !/^[0-9a-f]{64}$/.test(envelopeId)) throw new CliError('coordinator returned a malformed envelope id');
+        // Sealed to this investigator for this request and envelope (docs/SERVICES.md, "Results sealed to the investigator").
+        const bytes = openSealedResult(sealed, secretKey, resultContext(requestId, envelopeId));
+        if (!bytes) {
+          process.stderr.write(`result ${envelopeId}: does not open with the key in ${opts.key}\n`);
+          unopened++;
+          continue;
+        }
         writeFileSync(join(opts.out, `${envelopeId}.bin`), bytes, { mode: 0o600 });
+        written++;
         if (opts.records) {
           const file = join(opts.records, 'records', `${envelopeId}.json`);
           const sealed = readJson(file, 'sealed records') as { records?: unknown[] };
@@ -139,7 +152,8 @@ export function registerInvestigatorCommands(program: Command): void {
         }
       }
       if (opts.records) writeFileSync(join(opts.out, 'records.jsonl'), lines.map((l) => l + '\n').join(''), { mode: 0o600 });
-      process.stdout.write(`${r.results.length} plaintexts written to ${opts.out}${opts.records ? `, ${lines.length} records to ${join(opts.out, 'records.jsonl')}` : ''}\n`);
+      process.stdout.write(`${written} plaintexts written to ${opts.out}${opts.records ? `, ${lines.length} records to ${join(opts.out, 'records.jsonl')}` : ''}\n`);
+      if (unopened) throw new CliError(`${unopened} of ${r.results.length} results did not open`);
     });
 
   inv

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { decodePoint, hexToBytes, parseEnvelope, sealEnvelope } from '@custodes/shared/crypto';
+import { decodePoint, hexToBytes, openSealedResult, parseEnvelope, resultContext, sealEnvelope } from '@custodes/shared/crypto';
 import type { Envelope, Label } from '@custodes/shared/crypto';
 import { envelopeSetRoot, newSalt, signRecord, signWarrant } from '@custodes/shared/records';
 import type { DecryptionRequestEntry, RegistryEntry, ShareFile, SignedWarrant, Warrant } from '@custodes/shared/records';
@@ -242,6 +242,23 @@ export async function approvedWarrant(url: string, court: KeyPair, investigator:
   return w;
 }
 
+/**
+ * The plaintexts of a results answer by envelope id (UTF-8), each opened with
+ * the investigator's secret key (docs/SERVICES.md, "Results sealed to the
+ * investigator"); throws naming the first result that does not open.
+ */
+export function openedResults(results: unknown, requestId: string, investigator: KeyPair): Map<string, string> {
+  if (!Array.isArray(results)) throw new Error(`request ${requestId}: results is not an array`);
+  const secretKey = hexToBytes(investigator.secretKey, 32);
+  return new Map(
+    (results as { envelopeId: string; sealed: unknown }[]).map((r) => {
+      const plaintext = openSealedResult(r.sealed, secretKey, resultContext(requestId, r.envelopeId));
+      if (!plaintext) throw new Error(`request ${requestId}: result ${r.envelopeId} does not open with the investigator key`);
+      return [r.envelopeId, Buffer.from(plaintext).toString('utf8')];
+    }),
+  );
+}
+
 /** Opens, fills and submits a request; waits for the result; checks every plaintext. */
 export async function decryptFlow(url: string, investigator: KeyPair, token: string, warrant: WarrantPackage, envelopes: Envelope[], plaintexts: string[], timeoutMs = 60_000): Promise<FlowResult> {
   const open = await api(url, 'POST', '/v1/requests', { warrantId: warrant.warrant.id }, token);
@@ -265,7 +282,7 @@ export async function decryptFlow(url: string, investigator: KeyPair, token: str
   if (final.state !== 'complete') throw new Error(`request ${requestId} ended ${JSON.stringify(final)}`);
   const res = await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token);
   if (res.status !== 200) throw new Error(`results: ${res.status} ${res.text}`);
-  const got = new Map<string, string>((res.json.results as { envelopeId: string; plaintext: string }[]).map((r) => [r.envelopeId, Buffer.from(r.plaintext, 'base64').toString('utf8')]));
+  const got = openedResults(res.json.results, requestId, investigator);
   envelopes.forEach((e, k) => {
     if (got.get(parseEnvelope(e).id) !== plaintexts[k]) throw new Error(`request ${requestId}: envelope ${k} did not decrypt to its plaintext`);
   });

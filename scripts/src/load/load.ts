@@ -9,7 +9,7 @@
 import { verifyLog } from '@custodes/auditor';
 import { parseEnvelope } from '@custodes/shared/crypto';
 import type { Envelope } from '@custodes/shared/crypto';
-import { api, makeWarrant, requestEntry, sealMany, settledSize, fetchLeaves, waitFor } from '../fuzz/cluster';
+import { api, makeWarrant, openedResults, requestEntry, sealMany, settledSize, fetchLeaves, waitFor } from '../fuzz/cluster';
 import { checkLeaves } from '../fuzz/integrity';
 import { robustCall, startProcessCluster } from '../chaos/procs';
 import type { ProcessCluster } from '../chaos/procs';
@@ -70,7 +70,7 @@ async function oneRequest(c: ProcessCluster, envelopes: Envelope[], plaintexts: 
   }
   const res = await robustCall(url, 'GET', `/v1/requests/${requestId}/results`, undefined, c.token, deadline);
   if (res.status !== 200) throw new Error(`results ${res.status} ${res.text.slice(0, 200)}`);
-  const got = new Map<string, string>((res.json.results as { envelopeId: string; plaintext: string }[]).map((r) => [r.envelopeId, Buffer.from(r.plaintext, 'base64').toString('utf8')]));
+  const got = openedResults(res.json.results, requestId, c.investigator);
   envelopes.forEach((e, k) => {
     if (got.get(parseEnvelope(e).id) !== plaintexts[k]) throw new Error(`request ${requestId}: envelope ${k} did not decrypt`);
   });

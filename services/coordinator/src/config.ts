@@ -14,7 +14,7 @@ export interface CoordinatorConfig {
   logSecretKey: string;
   /** Overrides the registry's custodian URLs, by index (e.g. a dev cluster on local ports). */
   custodianUrls?: Record<number, string>;
-  /** How long plaintexts are kept for the investigator (default 86 400 s). */
+  /** How long results (sealed to the investigator) are kept (default 86 400 s). */
   retentionSeconds?: number;
   /** Timeout of one add-checkpoint call (default 10 000 ms: a witness replicates and checks entries first). */
   cosignTimeoutMs?: number;

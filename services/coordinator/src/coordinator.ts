@@ -173,7 +173,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   const purge = () => {
     try {
       const n = repo.purgeResults(now());
-      if (n) logger.info({ requests: n }, 'plaintexts purged after retention');
+      if (n) logger.info({ requests: n }, 'results purged after retention');
     } catch (err) {
       logger.error({ err: String(err) }, 'purge failed');
     }

@@ -47,5 +47,7 @@ export const TAG = {
   warrant: 'custodes/v1/warrant',
   warrantCommit: 'custodes/v1/warrant-commit',
   note: 'custodes/v1/note',
+  result: 'custodes/v1/result',
+  resultKey: 'custodes/v1/result-key',
   record: (kind: string) => `custodes/v1/${kind}`,
 } as const;

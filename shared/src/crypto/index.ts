@@ -54,5 +54,6 @@ export {
   type ParsedEnvelope,
   type SealRandomness,
 } from './envelope';
+export { openSealedResult, resultContext, sealToInvestigator, type SealedRandomness, type SealedResult } from './sealed';
 export { createPartial, parsePartial, verifyParsedPartial, verifyPartial, type ParsedPartial, type Partial } from './partial';
 export { combineAndOpen, combinePoints, lagrangeCoefficients, type CombineResult } from './combine';

@@ -12,8 +12,10 @@ import {
   ceremonyFilesPoints,
   decodePoint,
   hexToBytes,
+  openSealedResult,
   parseEnvelope,
   randomSecretKey,
+  resultContext,
   schnorrPublicKey,
   sealEnvelope,
   utf8,
@@ -327,3 +329,26 @@ export const subjectLabel = (subject: string, category = 'email', time?: number)
   category,
   time: time ?? Math.floor(Date.now() / 1000) - 3600,
 });
+
+// ## Results
+
+/**
+ * Opens each result of a `GET /v1/requests/:id/results` body with the
+ * investigator's secret key (hex32), in order; throws if any does not open, so
+ * a plaintext assertion keeps its strength (docs/SERVICES.md, "Results sealed
+ * to the investigator").
+ */
+export function openResults(body: { results: { envelopeId: string; sealed: unknown }[] }, requestId: string, secretKey: string): string[] {
+  return openResultBytes(body, requestId, secretKey).map((b) => Buffer.from(b).toString());
+}
+
+/** As openResults, as bytes. */
+export function openResultBytes(body: { results: { envelopeId: string; sealed: unknown }[] }, requestId: string, secretKey: string): Uint8Array[] {
+  if (!body || !Array.isArray(body.results)) throw new Error(`not a results body: ${JSON.stringify(body)}`);
+  return body.results.map((r) => {
+    if ('plaintext' in r) throw new Error(`result ${r.envelopeId} carries a plaintext`);
+    const m = openSealedResult(r.sealed, hexToBytes(secretKey, 32), resultContext(requestId, r.envelopeId));
+    if (!m) throw new Error(`result ${r.envelopeId} does not open`);
+    return m;
+  });
+}

@@ -6,7 +6,7 @@
  * investigator only.
  */
 import { randomUUID } from 'node:crypto';
-import { bytesToBase64 } from '@custodes/shared/crypto';
+import type { SealedResult } from '@custodes/shared/crypto';
 import { canonicalJson, SignedWarrantSchema } from '@custodes/shared/records';
 import type { DecryptionRequestEntry } from '@custodes/shared/records';
 import type { Context } from '../context';
@@ -239,7 +239,8 @@ export function requestProgress(ctx: Context, caller: InvestigatorIdentity, requ
 }
 
 export interface RequestResults {
-  results: { envelopeId: string; plaintext: string }[];
+  /** Each plaintext sealed to the requesting investigator (openSealedResult with resultContext(requestId, envelopeId)). */
+  results: { envelopeId: string; sealed: SealedResult }[];
   failed: { envelopeId: string; reason: string }[];
 }
 
@@ -251,7 +252,7 @@ export function requestResults(ctx: Context, caller: InvestigatorIdentity, reque
   if (ctx.repo.request(requestId)!.purged) fail('PURGED', 'the results were purged after the retention period');
   const out: RequestResults = { results: [], failed: [] };
   for (const r of ctx.repo.results(requestId)) {
-    if (r.plaintext) out.results.push({ envelopeId: r.envelopeId, plaintext: bytesToBase64(r.plaintext) });
+    if (r.sealed) out.results.push({ envelopeId: r.envelopeId, sealed: r.sealed });
     else out.failed.push({ envelopeId: r.envelopeId, reason: r.failure ?? 'FAILED' });
   }
   return out;

@@ -3,9 +3,42 @@
  * Numbered migrations, applied once each, tracked apart from the log store's
  * so the two can evolve independently in one database file (DESIGN.md §2).
  */
+import { resultContext, sealToInvestigator } from '@custodes/shared/crypto';
 import type { DB } from '@custodes/shared/service';
 
-const MIGRATIONS: readonly string[] = [
+/** A migration: SQL, or code for a step SQL cannot do; each runs inside one transaction. */
+type Migration = string | ((db: DB) => void);
+
+/**
+ * Migration 4: results are kept sealed to the requesting investigator
+ * (docs/SERVICES.md, "Results sealed to the investigator"), never in the clear.
+ * Rows written by earlier versions still hold a raw plaintext: each is sealed
+ * here to its request's investigator, then the plaintext column is dropped, so
+ * no code path can read or write a plaintext at rest again. migrateCoordinator
+ * runs this with secure_delete on, then VACUUMs and truncates the WAL, so the
+ * old bytes (of these rows, and of rows purged before, left in free pages) are
+ * gone from the file too; a backup taken before the upgrade still holds them.
+ */
+function sealStoredPlaintexts(db: DB): void {
+  db.exec('ALTER TABLE results ADD COLUMN sealed TEXT');
+  const rows = db
+    .prepare(
+      `SELECT results.request_id, results.position, results.envelope_id, results.plaintext, requests.investigator
+       FROM results JOIN requests ON requests.id = results.request_id WHERE results.plaintext IS NOT NULL`,
+    )
+    .all() as { request_id: string; position: number; envelope_id: string; plaintext: Buffer; investigator: string }[];
+  const update = db.prepare('UPDATE results SET sealed = ?, plaintext = NULL WHERE request_id = ? AND position = ?');
+  for (const r of rows) {
+    const plaintext = new Uint8Array(r.plaintext);
+    const sealed = sealToInvestigator(plaintext, r.investigator, resultContext(r.request_id, r.envelope_id));
+    update.run(JSON.stringify(sealed), r.request_id, r.position);
+    plaintext.fill(0);
+    r.plaintext.fill(0);
+  }
+  db.exec('ALTER TABLE results DROP COLUMN plaintext');
+}
+
+export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
   `
   -- One row per logged entry that must never be logged twice (DESIGN.md §5:
   -- "every call between services is idempotent"): warrant:<id>,
@@ -135,17 +168,39 @@ const MIGRATIONS: readonly string[] = [
   -- yet, by the time their retention ends.
   CREATE INDEX requests_to_purge ON requests(purge_at) WHERE purged = 0 AND purge_at IS NOT NULL;
   `,
+  sealStoredPlaintexts,
 ];
+
+/** Migrations that rewrite stored plaintexts: their freed bytes must not stay in the file. */
+const SCRUBBING = new Set([4]);
 
 /** Applies the coordinator's migrations in order, each once, each in one transaction. */
 export function migrateCoordinator(db: DB): void {
   db.exec('CREATE TABLE IF NOT EXISTS coordinator_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const done = new Set((db.prepare('SELECT version FROM coordinator_migrations').all() as { version: number }[]).map((r) => r.version));
-  const apply = db.transaction((version: number, sql: string) => {
-    db.exec(sql);
+  const apply = db.transaction((version: number, step: Migration) => {
+    if (typeof step === 'string') db.exec(step);
+    else step(db);
     db.prepare('INSERT INTO coordinator_migrations (version, applied_at) VALUES (?, ?)').run(version, Math.floor(Date.now() / 1000));
   });
-  MIGRATIONS.forEach((sql, i) => {
-    if (!done.has(i + 1)) apply(i + 1, sql);
+  COORDINATOR_MIGRATIONS.forEach((step, i) => {
+    const version = i + 1;
+    if (done.has(version)) return;
+    if (!SCRUBBING.has(version)) {
+      apply(version, step);
+      return;
+    }
+    // SQLite zeroes deleted content only with secure_delete; pages freed by
+    // earlier purges (without it) keep old plaintexts until VACUUM rewrites the
+    // file; the WAL keeps old page images until it is checkpointed and truncated.
+    const before = db.pragma('secure_delete', { simple: true }) as number;
+    db.pragma('secure_delete = ON');
+    try {
+      apply(version, step);
+    } finally {
+      db.pragma(`secure_delete = ${before ? 'ON' : 'OFF'}`);
+    }
+    db.exec('VACUUM');
+    db.pragma('wal_checkpoint(TRUNCATE)');
   });
 }

@@ -4,6 +4,7 @@
  * wrap the calls in `transaction`.
  */
 import type { Statement } from 'better-sqlite3';
+import type { SealedResult } from '@custodes/shared/crypto';
 import type { DB } from '@custodes/shared/service';
 
 export interface TokenRow {
@@ -57,7 +58,8 @@ export interface RequestRow {
 export interface ResultRow {
   position: number;
   envelopeId: string;
-  plaintext: Uint8Array | null;
+  /** The plaintext sealed to the request's investigator (shared/src/crypto/sealed.ts); null if it failed. */
+  sealed: SealedResult | null;
   failure: string | null;
 }
 
@@ -342,23 +344,24 @@ export class Repository {
 
   // ## Results
 
-  putResult(requestId: string, position: number, envelopeId: string, plaintext: Uint8Array | null, failure: string | null): void {
-    this.#prepare('INSERT OR REPLACE INTO results (request_id, position, envelope_id, plaintext, failure) VALUES (?, ?, ?, ?, ?)')
-      .run(requestId, position, envelopeId, plaintext ? Buffer.from(plaintext) : null, failure);
+  /** Stores one envelope's outcome: a result sealed to the investigator (never a plaintext), or a failure. */
+  putResult(requestId: string, position: number, envelopeId: string, sealed: SealedResult | null, failure: string | null): void {
+    this.#prepare('INSERT OR REPLACE INTO results (request_id, position, envelope_id, sealed, failure) VALUES (?, ?, ?, ?, ?)')
+      .run(requestId, position, envelopeId, sealed ? JSON.stringify({ E: sealed.E, nonce: sealed.nonce, ciphertext: sealed.ciphertext }) : null, failure);
   }
 
   results(requestId: string): ResultRow[] {
-    const rows = this.#prepare('SELECT position, envelope_id, plaintext, failure FROM results WHERE request_id = ? ORDER BY position')
-      .all(requestId) as { position: number; envelope_id: string; plaintext: Buffer | null; failure: string | null }[];
+    const rows = this.#prepare('SELECT position, envelope_id, sealed, failure FROM results WHERE request_id = ? ORDER BY position')
+      .all(requestId) as { position: number; envelope_id: string; sealed: string | null; failure: string | null }[];
     return rows.map((r) => ({
       position: r.position,
       envelopeId: r.envelope_id,
-      plaintext: r.plaintext ? new Uint8Array(r.plaintext) : null,
+      sealed: r.sealed === null ? null : (JSON.parse(r.sealed) as SealedResult),
       failure: r.failure,
     }));
   }
 
-  /** Deletes plaintexts whose retention has passed; returns how many requests were purged. */
+  /** Deletes sealed results whose retention has passed; returns how many requests were purged. */
   purgeResults(now: number): number {
     return this.transaction(() => {
       // Served by the partial index requests_to_purge (migration 3): its WHERE must imply the index's.

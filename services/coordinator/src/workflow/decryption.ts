@@ -13,8 +13,8 @@
  * Partials are never stored: on restart they are fetched again (custodians
  * answer a repeated request id with the same partials).
  */
-import { parseEnvelope } from '@custodes/shared/crypto';
-import type { ParsedEnvelope } from '@custodes/shared/crypto';
+import { parseEnvelope, resultContext, sealToInvestigator } from '@custodes/shared/crypto';
+import type { ParsedEnvelope, SealedResult } from '@custodes/shared/crypto';
 import { envelopeSetRoot, partialsRoot } from '@custodes/shared/records';
 import type { PartialRecord } from '@custodes/shared/records';
 import { HttpError } from '@custodes/shared/service';
@@ -22,7 +22,6 @@ import type { Logger } from 'pino';
 import { checkRelease, entryKey } from '../domain/records';
 import type { Registry } from '../domain/registry';
 import { misbehaviorEntry, openEnvelope } from '../domain/requests';
-import type { EnvelopeOutcome } from '../domain/requests';
 import { CoordinatorError } from '../errors';
 import type { Ledger } from '../ledger';
 import type { Repository, RequestRow } from '../repo/repository';
@@ -331,11 +330,16 @@ export class DecryptionWorkflow {
     return lastRetryable ? { kind: 'retry' } : { kind: 'refused' };
   }
 
-  /** Step 6: combine per envelope, blame bad partials, log the outcome, keep plaintexts. */
+  /**
+   * Step 6: combine per envelope, blame bad partials, log the outcome. Each
+   * plaintext is sealed to the request's investigator as soon as it is opened
+   * and zeroed; only the sealed result is kept (docs/SERVICES.md, "Results
+   * sealed to the investigator").
+   */
   async #combine(req: RequestRow, envelopes: readonly ParsedEnvelope[], answers: Map<number, PartialsAnswer>, unasked: number[]): Promise<void> {
     const { repo, ledger, logger, now } = this.#d;
     const registry = this.#d.registry();
-    const outcomes: { position: number; env: ParsedEnvelope; outcome: EnvelopeOutcome }[] = [];
+    const outcomes: { position: number; envelopeId: string; sealed: SealedResult | null; failure: string | null }[] = [];
     const blamedFirst = new Map<number, { env: ParsedEnvelope; partial: PartialRecord }>();
     // Known-bad custodians go last, so the fast path keeps working.
     const order = [...answers.keys()].sort((a, b) => a - b);
@@ -357,13 +361,15 @@ export class DecryptionWorkflow {
           outcome = openEnvelope(env, partials, order, registry);
         }
       }
-      outcomes.push({ position, env, outcome });
+      const sealed = outcome.plaintext ? sealToInvestigator(outcome.plaintext, req.investigator, resultContext(req.id, outcome.envelopeId)) : null;
+      outcome.plaintext?.fill(0);
+      outcomes.push({ position, envelopeId: outcome.envelopeId, sealed, failure: outcome.failure });
       for (const b of outcome.blamed) {
         if (!blamedFirst.has(b.custodian)) blamedFirst.set(b.custodian, { env, partial: b.partial });
         const k = order.indexOf(b.custodian);
         if (k >= 0) order.push(...order.splice(k, 1));
       }
-      if (outcome.plaintext) progress.done++;
+      if (sealed) progress.done++;
       else progress.failed++;
       // Yield now and then so the service keeps answering during large requests.
       if ((progress.done + progress.failed) % 64 === 0) {
@@ -378,16 +384,13 @@ export class DecryptionWorkflow {
       for (const [custodian, { env, partial }] of blamedFirst) {
         ledger.appendOnce(entryKey.misbehavior(req.id, custodian), misbehaviorEntry(req.id, env.envelope, env.id, custodian, partial));
       }
-      for (const { position, outcome } of outcomes) {
-        repo.putResult(req.id, position, outcome.envelopeId, outcome.plaintext, outcome.failure);
-      }
+      for (const { position, envelopeId, sealed, failure } of outcomes) repo.putResult(req.id, position, envelopeId, sealed, failure);
       ledger.appendOnce(
         entryKey.complete(req.id),
         { type: 'decryption-complete', requestId: req.id, decrypted: progress.done, failed: progress.failed, blamed, time },
         () => repo.completeRequest(req.id, progress.done, progress.failed, time, time + this.#d.retentionSeconds),
       );
     });
-    for (const { outcome } of outcomes) outcome.plaintext?.fill(0);
     if (blamed.length) logger.warn({ requestId: req.id, blamed }, 'custodians returned bad partials; misbehavior logged');
   }
 
