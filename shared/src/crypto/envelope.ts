@@ -9,13 +9,10 @@ import { sha256, taggedHash, TAG } from './hash';
 import {
   apoint,
   encodePoint,
-  hasEvenY,
+  evenYScalar,
   isIdentity,
   liftX,
   mul,
-  mulBase,
-  negateScalar,
-  randomScalar,
   scalarToBytes,
   schnorrSign,
   schnorrVerify,
@@ -91,12 +88,7 @@ export function sealEnvelope(
   assertLabel(label);
   if (typeof randomness !== 'object' || randomness === null) throw new TypeError('randomness must be an object');
   // 1. r uniform; R = r·G normalised to even y so it travels x-only.
-  let r = randomness.r ?? randomScalar();
-  let R = mulBase(r);
-  if (!hasEvenY(R)) {
-    r = negateScalar(r);
-    R = mulBase(r);
-  }
+  const { k: r, P: R } = evenYScalar(randomness.r);
   const Rx = xOnly(R);
   const lh = labelHash(label);
   // 2–3. Z = r·Y; k = HKDF(ser33(Z), Rx, info).

@@ -294,3 +294,15 @@ export function negateScalar(k: bigint): bigint {
   return modN(-k);
 }
 
+/**
+ * A secret scalar whose point has even y, so the point travels x-only
+ * (DESIGN.md §3.2 step 1; the sealed results reuse it): `k` as given (or
+ * uniform), replaced by n − k if k·G has odd y. Returns the scalar and its point.
+ */
+export function evenYScalar(k: bigint = randomScalar()): { k: bigint; P: GroupPoint } {
+  const P = mulBase(k);
+  if (hasEvenY(P)) return { k, P };
+  const n = negateScalar(k);
+  return { k: n, P: mulBase(n) };
+}
+

@@ -18,7 +18,7 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import { aeadOpen, aeadSeal, KEY_LENGTH, NONCE_LENGTH, TAG_LENGTH } from './aead';
 import { abytes, astring, base64ToBytes, bytesToBase64, bytesToHex, concatBytes, hexToBytes, utf8 } from './bytes';
 import { taggedHash, TAG } from './hash';
-import { encodePoint, hasEvenY, liftX, mul, mulBase, negateScalar, randomScalar, scalarFromBytes, xOnly } from './group';
+import { encodePoint, evenYScalar, hasEvenY, liftX, mul, mulBase, negateScalar, scalarFromBytes, xOnly } from './group';
 
 // ## Format
 
@@ -77,12 +77,7 @@ export function sealToInvestigator(
   const P = liftX(hexToBytes(investigatorXOnlyHex, 32, 'investigator'), 'investigator');
   if (typeof randomness !== 'object' || randomness === null) throw new TypeError('randomness must be an object');
   // As in DESIGN.md §3.2 step 1: E normalised to even y so it travels x-only.
-  let e = randomness.e ?? randomScalar();
-  let E = mulBase(e);
-  if (!hasEvenY(E)) {
-    e = negateScalar(e);
-    E = mulBase(e);
-  }
+  const { k: e, P: E } = evenYScalar(randomness.e);
   const Ex = xOnly(E);
   const key = resultKey(encodePoint(mul(P, e)), Ex, context); // mul: constant time in the secret e (group.ts)
   const nonce = randomness.nonce ?? new Uint8Array(randomBytes(NONCE_LENGTH));
