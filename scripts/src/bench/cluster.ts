@@ -40,6 +40,12 @@ export interface BenchCluster {
   readonly profileDir: string | null;
   /** CPU time (user + system, ms) each service process has used so far, by name; from /proc (Linux), else empty. */
   cpuMs(): Map<string, number>;
+  /**
+   * Each service's main thread, and this process's (`driver`), from
+   * /proc/<pid>/schedstat (Linux; else empty): ms on a core, and ms runnable
+   * but waiting for one. Nanosecond counters, unlike `cpuMs`'s 10 ms ticks.
+   */
+  schedMs(): Map<string, { run: number; wait: number }>;
   close(): Promise<void>;
 }
 
@@ -125,6 +131,7 @@ export async function startBenchCluster(opts: StartOptions = {}): Promise<BenchC
       window: { notBefore: firstDay, notAfter: firstDay + 30 * DAY - 1 },
       profileDir,
       cpuMs: () => processCpuMs(children),
+      schedMs: () => schedMs([...children.map((c) => [c.name, c.process.pid] as const), ['driver', process.pid] as const]),
       close,
     };
   } catch (err) {
@@ -146,6 +153,20 @@ function processCpuMs(children: readonly Child[]): Map<string, number> {
       out.set(c.name, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND);
     } catch {
       // not Linux, or the child is gone: no figure
+    }
+  }
+  return out;
+}
+
+/** Fields 1 and 2 of /proc/<pid>/schedstat (ns on a core, ns waiting on a run queue), in ms; processes without it are left out. */
+function schedMs(processes: readonly (readonly [string, number | undefined])[]): Map<string, { run: number; wait: number }> {
+  const out = new Map<string, { run: number; wait: number }>();
+  for (const [name, pid] of processes) {
+    try {
+      const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+      if (Number.isFinite(run) && Number.isFinite(wait)) out.set(name, { run: run! / 1e6, wait: wait! / 1e6 });
+    } catch {
+      // not Linux, or the process is gone: no figure
     }
   }
   return out;

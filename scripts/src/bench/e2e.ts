@@ -186,6 +186,25 @@ async function settle(c: { coordinator: string }, timeoutMs = 15_000): Promise<b
   return false;
 }
 
+/**
+ * What the settled rounds cost each process's main thread, on average: time
+ * on a core, and time runnable but waiting for one (CPU contention). Empty
+ * without /proc/<pid>/schedstat.
+ */
+function describeSched(rounds: readonly Map<string, { run: number; wait: number }>[]): string[] {
+  if (rounds.length === 0 || rounds[0]!.size === 0) return [];
+  const mean = (name: string, k: 'run' | 'wait') => rounds.reduce((a, r) => a + (r.get(name)?.[k] ?? 0), 0) / rounds.length;
+  const names = [...rounds[0]!.keys()];
+  const run = names.map((n) => [n, mean(n, 'run')] as const);
+  const wait = names.map((n) => [n, mean(n, 'wait')] as const);
+  const sum = (xs: readonly (readonly [string, number])[]) => xs.reduce((a, [, v]) => a + v, 0);
+  const cores = availableParallelism();
+  return [
+    `main threads per round trip (/proc/<pid>/schedstat, mean of ${rounds.length}): on a core ${run.map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')} ms; all ${sum(run).toFixed(0)} ms, i.e. ≥ ${(sum(run) / cores).toFixed(0)} ms of wall time on ${cores} cores`,
+    `  runnable but waiting for a core: ${wait.map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')} ms; all ${sum(wait).toFixed(0)} ms`,
+  ];
+}
+
 export async function runP3(opts: P3Options = {}): Promise<P3Result> {
   const rounds = opts.rounds ?? 5;
   const write = opts.write ?? stdout;
@@ -200,13 +219,15 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
     };
     const trip = async () => {
       const envelopes = sealBenchEnvelopes(c, 10);
+      const sched0 = c.schedMs();
       const t0 = performance.now();
       const warrantId = await submitWarrant(c, 10);
       await waitApprovals(c, warrantId, 5);
       const approved = performance.now() - t0;
       const timeline = await runRequest(c, warrantId, envelopes);
       const ms = performance.now() - t0;
-      return { ms, phases: `approved by 5 @${approved.toFixed(0)} ms, then ${timeline.marks.map((m) => `${m.name} +${m.ms.toFixed(0)}`).join(', ')} ms` };
+      const sched = new Map([...c.schedMs()].map(([name, v]) => [name, { run: v.run - (sched0.get(name)?.run ?? 0), wait: v.wait - (sched0.get(name)?.wait ?? 0) }]));
+      return { ms, sched, phases: `approved by 5 @${approved.toFixed(0)} ms, then ${timeline.marks.map((m) => `${m.name} +${m.ms.toFixed(0)}`).join(', ')} ms` };
     };
     // Until 2026-11-26 every client here (services, CLI, this driver) used fetch, ≈ 0.5 ms slower
     // per call than node:http: printed for comparison with earlier figures, not the baseline.
@@ -222,6 +243,7 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
     const pings: number[] = [];
     const fetchPings: number[] = [];
     const phases: string[] = [];
+    const sched: Map<string, { run: number; wait: number }>[] = [];
     let unsettled = 0;
     const window = { from: monotonicUs(), to: 0 };
     // P3 is a latency: each measured round starts on a settled cluster, as one warrant would.
@@ -229,9 +251,10 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
       if (!(await settle(c))) unsettled++;
       for (let k = 0; k < 20; k++) pings.push(await health());
       for (let k = 0; k < 20; k++) fetchPings.push(await fetchHealth());
-      const { ms, phases: p } = await trip();
+      const { ms, phases: p, sched: used } = await trip();
       settledTrips.push(ms);
       phases.push(p);
+      sched.push(used);
     }
     window.to = monotonicUs();
     profileWindow = window;
@@ -245,6 +268,7 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
     write(`P3 warrant round trip (submit → approved by 5 → 10 envelopes back), median of ${rounds}, each on a settled cluster, after one warm-up`);
     write(`  round trip: ${roundTrip.toFixed(0)} ms (each: ${list(settledTrips)} ms)${unsettled ? `; ${unsettled} round(s) started before the cluster settled (15 s)` : ''}`);
     for (const p of phases) write(`    ${p}`);
+    for (const line of describeSched(sched)) write(`  ${line}`);
     write(`  back to back, for comparison: ${median(backToBack).toFixed(0)} ms (each: ${list(backToBack)} ms)`);
     write(`  baseline, GET /health on the coordinator: ${ping.toFixed(2)} ms median of ${pings.length} (node:http with keep-alive, the client every service, the CLI and this driver use)`);
     write(`  for comparison with figures before 2026-11-26, the same GET with fetch: ${median(fetchPings).toFixed(2)} ms, round trip / that: ${(roundTrip / median(fetchPings)).toFixed(1)}×`);
