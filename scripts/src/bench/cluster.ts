@@ -272,12 +272,22 @@ export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
  * by opening a draft, uploading 500 a batch (`envelopes accepted`) and
  * submitting (`submitted`) — then polls to completion and fetches the results.
  */
-export async function runRequest(c: BenchCluster, warrantId: string, envelopes: readonly Envelope[], pollMs = 10): Promise<RequestTimeline> {
+export async function runRequest(
+  c: BenchCluster,
+  warrantId: string,
+  envelopes: readonly Envelope[],
+  pollMs = 10,
+  /** Called as each mark is taken (e.g. to read the processes' CPU then). */
+  onMark?: (name: string) => void,
+): Promise<RequestTimeline> {
   const investigator = readKeyFile(c.layout.investigatorKey);
   const t0 = performance.now();
   const from = monotonicUs();
   const marks: { name: string; ms: number }[] = [];
-  const mark = (name: string) => marks.push({ name, ms: performance.now() - t0 });
+  const mark = (name: string) => {
+    marks.push({ name, ms: performance.now() - t0 });
+    onMark?.(name);
+  };
   let requestId: string;
   if (envelopes.length <= 500) {
     requestId = randomUUID();

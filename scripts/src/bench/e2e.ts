@@ -186,23 +186,47 @@ async function settle(c: { coordinator: string }, timeoutMs = 15_000): Promise<b
   return false;
 }
 
+type Sched = Map<string, { run: number; wait: number }>;
+/** Each process's main-thread times when a phase of a round trip ended (`start`: when it began). */
+interface Snapshot {
+  phase: string;
+  at: number;
+  sched: Sched;
+}
+
 /**
  * What the settled rounds cost each process's main thread, on average: time
- * on a core, and time runnable but waiting for one (CPU contention). Empty
- * without /proc/<pid>/schedstat.
+ * on a core and time runnable but waiting for one (CPU contention), over the
+ * whole trip and per phase. Empty without /proc/<pid>/schedstat.
  */
-function describeSched(rounds: readonly Map<string, { run: number; wait: number }>[]): string[] {
-  if (rounds.length === 0 || rounds[0]!.size === 0) return [];
-  const mean = (name: string, k: 'run' | 'wait') => rounds.reduce((a, r) => a + (r.get(name)?.[k] ?? 0), 0) / rounds.length;
-  const names = [...rounds[0]!.keys()];
-  const run = names.map((n) => [n, mean(n, 'run')] as const);
-  const wait = names.map((n) => [n, mean(n, 'wait')] as const);
+function describeSched(rounds: readonly Snapshot[][]): string[] {
+  if (rounds.length === 0 || rounds[0]!.length < 2 || rounds[0]![0]!.sched.size === 0) return [];
+  const delta = (a: Sched, b: Sched, name: string, k: 'run' | 'wait') => (b.get(name)?.[k] ?? 0) - (a.get(name)?.[k] ?? 0);
+  const mean = (f: (r: readonly Snapshot[]) => number) => rounds.reduce((a, r) => a + f(r), 0) / rounds.length;
+  const names = [...rounds[0]![0]!.sched.keys()];
+  const custodians = names.filter((n) => n.startsWith('custodian-'));
+  const whole = (name: string, k: 'run' | 'wait') => mean((r) => delta(r[0]!.sched, r[r.length - 1]!.sched, name, k));
+  const run = names.map((n) => [n, whole(n, 'run')] as const);
+  const wait = names.map((n) => [n, whole(n, 'wait')] as const);
   const sum = (xs: readonly (readonly [string, number])[]) => xs.reduce((a, [, v]) => a + v, 0);
   const cores = availableParallelism();
-  return [
+  const lines = [
     `main threads per round trip (/proc/<pid>/schedstat, mean of ${rounds.length}): on a core ${run.map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')} ms; all ${sum(run).toFixed(0)} ms, i.e. ≥ ${(sum(run) / cores).toFixed(0)} ms of wall time on ${cores} cores`,
     `  runnable but waiting for a core: ${wait.map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')} ms; all ${sum(wait).toFixed(0)} ms`,
+    '  per phase (wall; on a core: coordinator, the five custodians together, driver):',
   ];
+  // Phases as the first round saw them; a round with other marks is left out of the per-phase means.
+  const shape = rounds[0]!.map((s) => s.phase).join('|');
+  const alike = rounds.filter((r) => r.map((s) => s.phase).join('|') === shape);
+  for (let k = 1; k < rounds[0]!.length; k++) {
+    const m = (f: (a: Snapshot, b: Snapshot) => number) => alike.reduce((acc, r) => acc + f(r[k - 1]!, r[k]!), 0) / alike.length;
+    const wall = m((a, b) => b.at - a.at);
+    const coordinator = m((a, b) => delta(a.sched, b.sched, 'coordinator', 'run'));
+    const custodian = m((a, b) => custodians.reduce((acc, n) => acc + delta(a.sched, b.sched, n, 'run'), 0));
+    const driver = m((a, b) => delta(a.sched, b.sched, 'driver', 'run'));
+    lines.push(`    ${rounds[0]![k]!.phase.padEnd(18)} ${wall.toFixed(1).padStart(6)} ms; ${coordinator.toFixed(1)}, ${custodian.toFixed(1)}, ${driver.toFixed(1)} ms`);
+  }
+  return lines;
 }
 
 export async function runP3(opts: P3Options = {}): Promise<P3Result> {
@@ -219,15 +243,19 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
     };
     const trip = async () => {
       const envelopes = sealBenchEnvelopes(c, 10);
-      const sched0 = c.schedMs();
+      /** The processes' main-thread times as each phase ends (the first: the start). */
+      const ends: Snapshot[] = [];
+      const snap = (phase: string) => ends.push({ phase, at: performance.now(), sched: c.schedMs() });
+      snap('start');
       const t0 = performance.now();
       const warrantId = await submitWarrant(c, 10);
+      snap('warrant accepted');
       await waitApprovals(c, warrantId, 5);
+      snap('approved by 5');
       const approved = performance.now() - t0;
-      const timeline = await runRequest(c, warrantId, envelopes);
+      const timeline = await runRequest(c, warrantId, envelopes, 10, snap);
       const ms = performance.now() - t0;
-      const sched = new Map([...c.schedMs()].map(([name, v]) => [name, { run: v.run - (sched0.get(name)?.run ?? 0), wait: v.wait - (sched0.get(name)?.wait ?? 0) }]));
-      return { ms, sched, phases: `approved by 5 @${approved.toFixed(0)} ms, then ${timeline.marks.map((m) => `${m.name} +${m.ms.toFixed(0)}`).join(', ')} ms` };
+      return { ms, ends, phases: `approved by 5 @${approved.toFixed(0)} ms, then ${timeline.marks.map((m) => `${m.name} +${m.ms.toFixed(0)}`).join(', ')} ms` };
     };
     // Until 2026-11-26 every client here (services, CLI, this driver) used fetch, ≈ 0.5 ms slower
     // per call than node:http: printed for comparison with earlier figures, not the baseline.
@@ -243,7 +271,7 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
     const pings: number[] = [];
     const fetchPings: number[] = [];
     const phases: string[] = [];
-    const sched: Map<string, { run: number; wait: number }>[] = [];
+    const sched: Snapshot[][] = [];
     let unsettled = 0;
     const window = { from: monotonicUs(), to: 0 };
     // P3 is a latency: each measured round starts on a settled cluster, as one warrant would.
@@ -251,10 +279,10 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
       if (!(await settle(c))) unsettled++;
       for (let k = 0; k < 20; k++) pings.push(await health());
       for (let k = 0; k < 20; k++) fetchPings.push(await fetchHealth());
-      const { ms, phases: p, sched: used } = await trip();
+      const { ms, phases: p, ends } = await trip();
       settledTrips.push(ms);
       phases.push(p);
-      sched.push(used);
+      sched.push(ends);
     }
     window.to = monotonicUs();
     profileWindow = window;
