@@ -351,7 +351,7 @@ function category(fn: string, file: string): string {
 }
 
 /** Self time per function over the CPU profiles in `dir`, per process (for `--profile`). */
-export function summariseProfiles(dir: string, window?: { from: number; to: number }, top = 10): string[] {
+export function summariseProfiles(dir: string, windows?: ReadonlyArray<{ from: number; to: number }>, top = 10): string[] {
   interface Node {
     id: number;
     callFrame: { functionName: string; url: string; lineNumber: number };
@@ -380,7 +380,7 @@ export function summariseProfiles(dir: string, window?: { from: number; to: numb
       t += deltas[k] ?? 0;
       const n = byId.get(samples[k]!);
       const dt = (deltas[k + 1] ?? 0) / 1000;
-      if (!n || (window && (t < window.from || t > window.to))) continue;
+      if (!n || (windows && !windows.some((w) => t >= w.from && t <= w.to))) continue;
       const fn = n.callFrame.functionName || '(anonymous)';
       if (fn === '(idle)' || fn === '(program)') {
         idle += dt;
@@ -394,7 +394,7 @@ export function summariseProfiles(dir: string, window?: { from: number; to: numb
       total += dt;
     }
     const pct = (ms: number) => `${((100 * ms) / Math.max(total, 1e-9)).toFixed(1)}%`;
-    out.push(`${f.replace('.cpuprofile', '')}: ${total.toFixed(0)} ms on CPU, ${idle.toFixed(0)} ms idle${window ? ' (during the request)' : ''}`);
+    out.push(`${f.replace('.cpuprofile', '')}: ${total.toFixed(0)} ms on CPU, ${idle.toFixed(0)} ms idle${windows ? ` (during ${windows.length === 1 ? 'the request' : `${windows.length} windows`})` : ''}`);
     out.push(`  by kind: ${[...categories].sort((a, b) => b[1] - a[1]).map(([c, ms]) => `${c} ${pct(ms)}`).join(', ')}`);
     for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) out.push(`  ${ms.toFixed(0).padStart(7)} ms ${pct(ms).padStart(6)}  ${k}`);
   }

@@ -17,6 +17,8 @@
  *   npx tsx scripts/src/bench/e2e.ts p1 [--envelopes N] [--profile]
  *   npx tsx scripts/src/bench/e2e.ts p3 [--rounds R]
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { aeadOpen, concatBytes, envelopeKey, hexToBytes, base64ToBytes, labelHash, liftX, u32, encodePoint } from '@custodes/shared/crypto';
@@ -140,7 +142,7 @@ export async function runP1(opts: P1Options = {}): Promise<P1Result> {
     await c.close();
     if (c.profileDir) {
       write('  CPU profiles of the service processes during the request:');
-      for (const line of summariseProfiles(c.profileDir, window)) write('  ' + line);
+      for (const line of summariseProfiles(c.profileDir, window && [window])) write('  ' + line);
       write(`  profiles kept in ${c.profileDir}`);
     }
   }
@@ -234,7 +236,8 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
   const write = opts.write ?? stdout;
   if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError('rounds must be a positive integer');
   const c = await startBenchCluster({ say: write, profile: opts.profile });
-  let profileWindow: { from: number; to: number } | undefined;
+  /** Each settled round trip on the monotonic clock (µs), with its phases' ends, to read the profiles over trips alone. */
+  const tripWindows: Array<{ from: number; to: number; phases: { phase: string; us: number }[] }> = [];
   try {
     const health = async () => {
       const t = performance.now();
@@ -273,19 +276,19 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
     const phases: string[] = [];
     const sched: Snapshot[][] = [];
     let unsettled = 0;
-    const window = { from: monotonicUs(), to: 0 };
     // P3 is a latency: each measured round starts on a settled cluster, as one warrant would.
     for (let r = 0; r < rounds; r++) {
       if (!(await settle(c))) unsettled++;
       for (let k = 0; k < 20; k++) pings.push(await health());
       for (let k = 0; k < 20; k++) fetchPings.push(await fetchHealth());
+      const from = monotonicUs();
       const { ms, phases: p, ends } = await trip();
+      const at = (e: Snapshot) => Math.round(from + (e.at - ends[0]!.at) * 1000);
+      tripWindows.push({ from, to: monotonicUs(), phases: ends.map((e) => ({ phase: e.phase, us: at(e) })) });
       settledTrips.push(ms);
       phases.push(p);
       sched.push(ends);
     }
-    window.to = monotonicUs();
-    profileWindow = window;
     // For comparison, rounds back to back (as this bench ran until 2026-11-26): each also pays
     // for the previous round's background cosigning, which a settled round does not see.
     const backToBack: number[] = [];
@@ -305,9 +308,10 @@ export async function runP3(opts: P3Options = {}): Promise<P3Result> {
   } finally {
     await c.close();
     if (c.profileDir) {
-      write(`  CPU during the ${rounds} settled rounds (health pings and settling included), monotonic µs ${profileWindow?.from}–${profileWindow?.to}:`);
-      for (const line of summariseProfiles(c.profileDir, profileWindow, 25)) write(`  ${line}`);
-      write(`  profiles kept in ${c.profileDir}`);
+      write(`  CPU during the ${tripWindows.length} settled round trips alone (sums over all of them; divide by ${tripWindows.length} for one trip):`);
+      for (const line of summariseProfiles(c.profileDir, tripWindows, 25)) write(`  ${line}`);
+      writeFileSync(join(c.profileDir, 'trips.json'), JSON.stringify(tripWindows));
+      write(`  profiles (and trips.json, the trips' windows) kept in ${c.profileDir}`);
     }
   }
 }
