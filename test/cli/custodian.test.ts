@@ -46,7 +46,7 @@ describe('custodes custodian init / start / unseal', { timeout: 300_000 }, () =>
     unsealKeys = [...init.stdout.matchAll(/^\s+\d: ([0-9a-f]+)$/gm)].map((m) => m[1]!);
     token = /Operator token[^\n]*\n\s+(\S+)/.exec(init.stdout)?.[1] ?? '';
     // The tuning flags are accepted (the node would exit otherwise).
-    const start = ['custodian', 'start', '--data', data, '--coordinator', 'http://127.0.0.1:9', '--port', String(port), '--call-window', '60', '--outbox-grace-ms', '1000'];
+    const start = ['custodian', 'start', '--data', data, '--coordinator', 'http://127.0.0.1:9', '--port', String(port), '--call-window', '60', '--outbox-grace-ms', '1000', '--max-db-mb', '64'];
     child = spawn(process.execPath, [BIN, ...start], { stdio: 'ignore' });
     await waitFor(`${node}/health`, child);
   }, 300_000);
@@ -103,6 +103,8 @@ describe('custodes custodian init / start / unseal', { timeout: 300_000 }, () =>
     // An integer the CLI takes, refused by the node's own config check (BAD_OPTIONS): a timer that long would fire at once.
     [['--outbox-grace-ms', String(2 ** 31)], /^custodes: outboxGraceMs must be an integer in \[0, 2147483647\]$/],
     [['--call-window', '-5'], /^custodes: --call-window must be at least 0, got '-5'$/],
+    [['--max-db-mb', '0'], /^custodes: --max-db-mb must be at least 1, got '0'$/],
+    [['--max-db-mb', '1e3'], /^custodes: --max-db-mb must be an integer, got '1e3'$/],
   ])('start refuses %j: non-zero exit, one line on stderr, no stack', (flag, message) => {
     // A second node on the same data directory: a valid value would start it, so none is tried here.
     const r = custodes(['custodian', 'start', '--data', data, '--coordinator', 'http://127.0.0.1:9', '--port', '0', ...flag]);

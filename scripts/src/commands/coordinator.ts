@@ -68,7 +68,8 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--host <host>', 'bind address', process.env.CUSTODES_HOST ?? '127.0.0.1')
     .option('--custodian-url <index=url>', "override a custodian's registry URL (repeatable)", collectUrl)
     .option('--retention <seconds>', 'how long decrypted results are kept', intOption('retention'), 86_400)
-    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number }) => {
+    .option('--max-db-mb <MiB>', 'cap coordinator.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
+    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number; maxDbMb?: number }) => {
       const setup = readCoordinatorSetup(opts.data);
       const service = createCoordinator({
         dataDir: opts.data,
@@ -78,6 +79,7 @@ export function registerCoordinatorCommands(program: Command): void {
         logSecretKey: setup.logSecretKey,
         retentionSeconds: opts.retention,
         ...(opts.custodianUrl ? { custodianUrls: opts.custodianUrl } : {}),
+        ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
       });
       await serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}`);
     });

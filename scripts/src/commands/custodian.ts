@@ -79,7 +79,8 @@ export function registerCustodianCommands(program: Command): void {
       'how long a record the coordinator took from an answer waits before this node posts it itself, unless seen logged (default 5000)',
       intOption('outbox-grace-ms', 0),
     )
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number }) => {
+    .option('--max-db-mb <MiB>', 'cap custodian.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; maxDbMb?: number }) => {
       // domain(): a bad option or data directory is one line (BAD_OPTIONS, NOT_INITIALISED, BAD_POLICY), not a stack.
       const service = await domain(() =>
         createCustodian({
@@ -91,6 +92,7 @@ export function registerCustodianCommands(program: Command): void {
           ...(opts.rate ? { rateLimit: { envelopesPerMinute: opts.rate } } : {}),
           ...(opts.callWindow !== undefined ? { callWindowSeconds: opts.callWindow } : {}),
           ...(opts.outboxGraceMs !== undefined ? { outboxGraceMs: opts.outboxGraceMs } : {}),
+          ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
         }),
       );
       await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}`);

@@ -30,8 +30,8 @@ export interface CoordinatorConfig {
   /**
    * How long a request keeps re-asking approving custodians that cannot answer
    * (unreachable, sealed, replica behind) before it fails with
-   * NOT_ENOUGH_CUSTODIANS (default 120 000 ms; counted from when this process
-   * starts releasing the request, so a restart starts it again).
+   * NOT_ENOUGH_CUSTODIANS (default 120 000 ms; counted from when the request
+   * first went to releasing, which is stored, so a restart does not start it again).
    */
   partialsDeadlineMs?: number;
   /** Timeout of one warrant delivery (default 10 000 ms). */
@@ -40,6 +40,12 @@ export interface CoordinatorConfig {
   concurrency?: number;
   /** Requests per client IP per minute (default 6 000). */
   rateLimitPerMinute?: number;
+  /**
+   * A cap on `coordinator.db`, bytes (default none): writes beyond it are
+   * refused as on a full disk (503 STORAGE_FULL) while reads, the log and
+   * /health go on; a positive integer (docs/SERVICES.md, Storage).
+   */
+  maxDatabaseBytes?: number;
   /** Folder of the auditor's transparency report (`custodes audit report --out`), served at /report/. */
   reportDir?: string;
   logger?: Logger;

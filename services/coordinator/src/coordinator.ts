@@ -50,7 +50,10 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   const now = config.now ?? (() => Math.floor(Date.now() / 1000));
   if (!existsSync(join(config.dataDir, DB_FILE))) throw new CoordinatorError('NOT_FOUND', `${config.dataDir} holds no coordinator; run init first`);
   const logKey = logPublicKey(config.logSecretKey);
-  const db = openCoordinatorDb(config.dataDir);
+  if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
+    fail('BAD_REQUEST', 'maxDatabaseBytes must be a positive integer');
+  }
+  const db = openCoordinatorDb(config.dataDir, config.maxDatabaseBytes);
   const repo = new Repository(db);
 
   const loadRegistry = (): Registry => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bytesToHex, hexToBytes, schnorrPublicKey } from '@custodes/shared/crypto';
 import { RegistryEntrySchema } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
-import { openDatabase } from '@custodes/shared/service';
+import { capSize, openDatabase } from '@custodes/shared/service';
 import type { DB } from '@custodes/shared/service';
 import { hashToken } from './api/auth';
 import { DB_FILE } from './config';
@@ -20,11 +20,12 @@ import { openLogStore } from './log/index';
 import { migrateCoordinator } from './repo/migrations';
 import { Repository } from './repo/repository';
 
-/** Opens (creating if needed) the coordinator database with every migration applied. */
-export function openCoordinatorDb(dataDir: string): DB {
+/** Opens (creating if needed) the coordinator database with every migration applied, then caps it at `maxBytes` if given. */
+export function openCoordinatorDb(dataDir: string, maxBytes?: number): DB {
   mkdirSync(dataDir, { recursive: true });
   const db = openDatabase(join(dataDir, DB_FILE), []);
   migrateCoordinator(db);
+  if (maxBytes !== undefined) capSize(db, maxBytes);
   return db;
 }
 

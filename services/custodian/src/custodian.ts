@@ -56,6 +56,12 @@ export interface CustodianConfig {
    * An integer in [0, 2^31 − 1]; anything else is BAD_OPTIONS.
    */
   outboxGraceMs?: number;
+  /**
+   * A cap on `custodian.db`, bytes (default none): writes beyond it are refused
+   * as on a full disk (503 STORAGE_FULL) while reads and /health go on; a
+   * positive integer, else BAD_OPTIONS (docs/SERVICES.md, Storage).
+   */
+  maxDatabaseBytes?: number;
   logger?: Logger;
   /** pino level when no logger is given (default: CUSTODES_LOG_LEVEL, silent under vitest, else info). */
   logLevel?: string;
@@ -91,9 +97,12 @@ export function createCustodian(config: CustodianConfig): Custodian {
   if (config.outboxGraceMs !== undefined && !(Number.isSafeInteger(config.outboxGraceMs) && config.outboxGraceMs >= 0 && config.outboxGraceMs <= MAX_TIMER_MS)) {
     throw new CustodianError('BAD_OPTIONS', `outboxGraceMs must be an integer in [0, ${MAX_TIMER_MS}]`);
   }
+  if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
+    throw new CustodianError('BAD_OPTIONS', 'maxDatabaseBytes must be a positive integer');
+  }
   const dbFile = join(config.dataDir, DB_FILE);
   if (!existsSync(dbFile)) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no custodian; run init first`);
-  const store = openStore(dbFile);
+  const store = openStore(dbFile, { maxBytes: config.maxDatabaseBytes });
   const node = store.node();
   if (!node) {
     store.close();

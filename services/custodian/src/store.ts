@@ -4,6 +4,7 @@
  * goes through `tx` (DESIGN.md §2).
  */
 import { openDatabase } from '@custodes/shared/service';
+import type { OpenOptions } from '@custodes/shared/service';
 import type { DB } from '@custodes/shared/service';
 
 // ## Migrations (numbered; append, never edit)
@@ -180,8 +181,8 @@ const toBytes = (b: Buffer | Uint8Array): Uint8Array => new Uint8Array(b);
 
 export type Store = ReturnType<typeof openStore>;
 
-export function openStore(file: string) {
-  const db: DB = openDatabase(file, MIGRATIONS);
+export function openStore(file: string, opts: OpenOptions = {}) {
+  const db: DB = openDatabase(file, MIGRATIONS, opts);
 
   const q = {
     node: db.prepare('SELECT * FROM node WHERE id = 1'),

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import { CustodesError } from '../errors';
 import { formatZodError } from '../records/validate';
+import { storageProblem } from './db';
 
 /** An error with an HTTP status and a stable code. */
 export class HttpError extends CustodesError<string> {
@@ -78,6 +79,13 @@ export function errorHandler(onUnexpected?: (err: unknown, req: Request) => void
       return;
     }
     onUnexpected?.(err, req);
+    // A full disk (or database cap), an I/O error or a busy database is the node's condition, not
+    // the caller's fault or a bug: 503, so that clients and the coordinator's workflows retry.
+    const storage = storageProblem(err);
+    if (storage) {
+      res.status(storage.status).set('Retry-After', '5').json({ error: { code: storage.code, message: storage.message } });
+      return;
+    }
     res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
   };
 }

@@ -30,6 +30,7 @@ export function startTestCluster(opts: {
   tempPrefix: string;
   autoApprovers?: readonly number[];
   coordinator?: RealClusterOptions['coordinator'];
+  custodian?: RealClusterOptions['custodian'];
 }): Promise<RealCluster> {
   const approves = (index: number) => opts.autoApprovers?.includes(index) ?? true;
   return startRealCluster({
@@ -37,7 +38,7 @@ export function startTestCluster(opts: {
     tempPrefix: opts.tempPrefix,
     names: { custodian: (i) => `custodian-${i}.test`, court: 'Test Court', agency: 'Test Agency' },
     nodeInit: (i) => ({ dev: true, ...(approves(i) ? { policy: AUTO_APPROVAL_POLICY } : {}) }),
-    custodian: { logLevel: 'silent' },
+    custodian: { logLevel: 'silent', ...opts.custodian },
     coordinator: { cosignTimeoutMs: 5000, ...opts.coordinator },
   });
 }

@@ -20,6 +20,7 @@ import { bytesToBase64, hexToBytes } from '@custodes/shared/crypto';
 import { MAX_BUNDLE_ENTRIES, MAX_BUNDLE_ENTRY_CHARS } from '@custodes/shared/records';
 import type { CheckpointBundle } from '@custodes/shared/records';
 import { formatAddCheckpointRequest, formatSignedNote, parseSignedNote, verifyCosignature } from '@custodes/shared/log';
+import { storageProblem } from '@custodes/shared/service';
 import type { Logger } from 'pino';
 import type { Registry, RegistryCustodian } from '../domain/registry';
 import type { LogStorePort } from '../ledger';
@@ -93,6 +94,8 @@ export class Cosigner {
   #published: { size: number; note: string } | null = null;
   readonly #waiters = new Set<Waiter>();
   readonly #listeners: ((custodian: number, size: number) => void)[] = [];
+  /** Set while verified cosignatures cannot be stored (e.g. STORAGE_FULL); cleared by the next that is. */
+  #storageError: unknown = null;
 
   constructor(deps: CosignerDeps) {
     this.#d = deps;
@@ -141,7 +144,9 @@ export class Cosigner {
    * the caller will ask next) unless they stopped trying; when they are at
    * least t, the first attempt asks only them (the others catch up in the
    * background, off the caller's path). Returns the last result; the caller
-   * decides.
+   * decides. Throws instead if it fell short because this node could not
+   * store cosignatures it got (its storage is full): that is not the
+   * witnesses' doing, and the caller should try again later.
    */
   async ensureCosigned(minSize: number, attempts = 3, prefer: readonly number[] = []): Promise<CosignResult> {
     const t = () => this.#d.registry().threshold;
@@ -156,6 +161,7 @@ export class Cosigner {
       result = { size, cosigners: await this.#wait(minSize, enough) };
       if (result.cosigners.size >= t()) break;
     }
+    if (result.cosigners.size < t() && this.#storageError !== null) throw this.#storageError;
     return result;
   }
 
@@ -297,6 +303,7 @@ export class Cosigner {
         }
       });
       if (line !== null && served) {
+        this.#backoff.delete(index); // it answered and cosigned: no reason left to skip it
         // The cosignature goes into the next group commit, which the caller's own writes for this
         // answer (e.g. the decision it carried) then share; the witness stays busy until it is stored.
         freeLater = true;
@@ -326,10 +333,14 @@ export class Cosigner {
       }
     } catch (err) {
       if (this.#closed) return false;
+      // Backing off either way, so a full disk here does not turn into a loop of exchanges.
       const failures = (this.#backoff.get(w.index)?.failures ?? 0) + 1;
       const waitMs = Math.min(30_000, 500 * 2 ** (failures - 1));
       this.#backoff.set(w.index, { until: Date.now() + waitMs, failures });
-      logger.warn({ custodian: w.index, size, retryInMs: waitMs, err: String(err) }, 'witness unreachable');
+      // Asked again when the pause ends, even if nothing is appended meanwhile (an idle log).
+      setTimeout(() => this.#driveAll(false), waitMs).unref();
+      if (storageProblem(err)) logger.error({ custodian: w.index, size, retryInMs: waitMs, err: String(err) }, 'storing a cosignature failed');
+      else logger.warn({ custodian: w.index, size, retryInMs: waitMs, err: String(err) }, 'witness unreachable');
       return false;
     }
     this.#settle();
@@ -367,12 +378,18 @@ export class Cosigner {
    * coordinator's group commit: those that arrive in the same turn of the
    * event loop share one fsync, each in its own savepoint.
    */
-  #persist(size: number, custodian: number, line: string): Promise<void> {
+  async #persist(size: number, custodian: number, line: string): Promise<void> {
     const { store, repo, commits } = this.#d;
-    return commits.run(() => {
-      store.addCosignatures(size, [line]);
-      repo.setWitnessSize(custodian, size);
-    });
+    try {
+      await commits.run(() => {
+        store.addCosignatures(size, [line]);
+        repo.setWitnessSize(custodian, size);
+      });
+      this.#storageError = null;
+    } catch (err) {
+      if (storageProblem(err)) this.#storageError = err;
+      throw err;
+    }
   }
 
 

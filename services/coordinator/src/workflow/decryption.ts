@@ -87,10 +87,14 @@ class RequestFailure extends Error {
 class Closing extends Error {}
 
 const RETRY_MAX_MS = 10_000;
+/** Longest pause before a stopped workflow runs again (start). */
+const STALL_MAX_MS = 60_000;
 
 export class DecryptionWorkflow {
   readonly #d: DecryptionDeps;
   readonly #running = new Map<string, Promise<void>>();
+  /** Requests whose workflow stopped on an unexpected error (e.g. STORAGE_FULL): consecutive stops and the timer that runs it again. */
+  readonly #stalled = new Map<string, { stops: number; timer: NodeJS.Timeout | null }>();
   /** Envelopes combined so far, for progress while a request is releasing. */
   readonly #progress = new Map<string, { done: number; failed: number }>();
   #closed = false;
@@ -103,13 +107,31 @@ export class DecryptionWorkflow {
     return this.#progress.get(requestId);
   }
 
-  /** Runs (or joins) the workflow of a logged request in the background. */
+  /**
+   * Runs (or joins) the workflow of a logged request in the background. If it
+   * stops on an unexpected error — a full disk, say, when a commit fails — it
+   * runs again from its stored state after a pause (1 s, doubling to 60 s):
+   * every step is persisted before the next and logged once by key, so a
+   * repeat redoes only what was not stored (DESIGN.md §5).
+   */
   start(requestId: string): void {
     if (this.#closed || this.#running.has(requestId)) return;
+    const stalled = this.#stalled.get(requestId);
+    if (stalled?.timer) clearTimeout(stalled.timer);
     const run = this.#run(requestId)
+      .then(() => void this.#stalled.delete(requestId))
       .catch((err: unknown) => {
         if (this.#closed || err instanceof Closing) return;
-        this.#d.logger.error({ requestId, err: String(err) }, 'decryption workflow stopped; it resumes at the next start');
+        const stops = (this.#stalled.get(requestId)?.stops ?? 0) + 1;
+        const delayMs = Math.min(STALL_MAX_MS, 1000 * 2 ** (stops - 1));
+        this.#d.logger.error({ requestId, err: String(err), retryInMs: delayMs }, 'decryption workflow stopped; it runs again after a pause');
+        const timer = setTimeout(() => {
+          const s = this.#stalled.get(requestId);
+          if (s) s.timer = null;
+          this.start(requestId);
+        }, delayMs);
+        timer.unref();
+        this.#stalled.set(requestId, { stops, timer });
       })
       .finally(() => this.#running.delete(requestId));
     this.#running.set(requestId, run);
@@ -123,6 +145,8 @@ export class DecryptionWorkflow {
   /** Stops taking steps; waits (bounded) for running steps to notice. */
   async close(graceMs = 3000): Promise<void> {
     this.#closed = true;
+    for (const s of this.#stalled.values()) if (s.timer) clearTimeout(s.timer);
+    this.#stalled.clear();
     const all = Promise.allSettled([...this.#running.values()]);
     await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
   }

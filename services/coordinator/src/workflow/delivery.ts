@@ -123,7 +123,7 @@ export class Delivery {
     let lagging = false;
     let left = 0;
     try {
-      await mapLimit(items, this.#d.concurrency, async ({ item, warrant: w }) => {
+      const settled = await mapLimit(items, this.#d.concurrency, async ({ item, warrant: w }) => {
         const warrant = SignedWarrantSchema.parse(JSON.parse(w.warrantJson));
         try {
           const url = this.#d.custodianUrl(item.custodian);
@@ -162,6 +162,12 @@ export class Delivery {
           }
         }
       });
+      // An outcome that could not be stored (e.g. STORAGE_FULL) leaves its row pending: try again later.
+      for (const r of settled) {
+        if (r.status === 'fulfilled') continue;
+        left++;
+        if (!this.#closed) logger.error({ err: String(r.reason) }, 'a warrant delivery could not be recorded; retrying later');
+      }
     } finally {
       for (const { item } of items) this.#inFlight.delete(`${item.warrantId}:${item.custodian}`);
     }
