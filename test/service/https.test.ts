@@ -64,6 +64,8 @@ interface Served {
   handshakes: () => number;
   /** Requests that reached the handler. */
   handled: () => number;
+  /** TCP connections accepted, trusted or not. */
+  connections: () => number;
 }
 
 const servers: (https.Server | net.Server)[] = [];
@@ -80,17 +82,19 @@ afterEach(async () => {
 async function serve(pair: Pair, handler: Handler): Promise<Served> {
   let handshakes = 0;
   let handled = 0;
+  let connections = 0;
   const server = https.createServer({ key: pair.key, cert: pair.cert }, (req, res) => {
     handled++;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => handler(req, Buffer.concat(chunks).toString('utf8'), res));
   });
+  server.on('connection', () => connections++);
   server.on('secureConnection', () => handshakes++);
   server.on('tlsClientError', () => undefined); // a refused certificate ends the handshake: expected here
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, server, handshakes: () => handshakes, handled: () => handled };
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, server, handshakes: () => handshakes, handled: () => handled, connections: () => connections };
 }
 
 const json = (res: http.ServerResponse, status: number, value: unknown) => {
@@ -205,6 +209,8 @@ describe('requestJson over https, in a process that does not trust the server', 
     expect(performance.now() - t).toBeLessThan(5_000);
     expect(s.handshakes()).toBe(0);
     expect(s.handled()).toBe(0);
+    // A certificate that fails verification fails the same way every time: not retried.
+    expect(s.connections()).toBe(1);
   });
 
   it('gives up at the deadline when the TLS handshake never completes', async () => {

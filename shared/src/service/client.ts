@@ -24,8 +24,34 @@ export interface RequestOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Node's codes for a server certificate that fails verification, and for TLS
+ * spoken to a server that does not speak it: asking again gets the same
+ * answer, so these are not retried (a misconfiguration, or someone else).
+ */
+const TLS_REFUSALS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
 function transient(err: unknown): boolean {
   if (err instanceof HttpError) return err.status === 429 || err.status >= 500;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TLS_REFUSALS.has(code)) return false;
   return true; // network error or timeout
 }
 
