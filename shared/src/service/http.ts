@@ -5,6 +5,7 @@
  */
 import express from 'express';
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
@@ -122,10 +123,32 @@ export function jsonApp(opts: { bodyLimit?: string } = {}): Express {
   return app;
 }
 
+/** Server timeouts; the defaults suit every service (tests shorten them). */
+export interface ListenOptions {
+  /**
+   * A request's headers must arrive within this (default 10 000 ms; Node's own
+   * default is 60 000): a client trickling header bytes (slowloris) holds a
+   * connection for at most this long.
+   */
+  headersTimeoutMs?: number;
+  /** The whole request, body included, within this (default 120 000 ms: a 64 MB partials body over a slow link). The answer may take longer (long-poll). */
+  requestTimeoutMs?: number;
+}
+
 /** Listens on host:port (port 0 allowed) and resolves with the bound port. */
-export function listen(app: Express, port: number, host: string): Promise<{ server: Server; port: number }> {
+export function listen(app: Express, port: number, host: string, opts: ListenOptions = {}): Promise<{ server: Server; port: number }> {
+  const headersTimeout = opts.headersTimeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createServer(
+      {
+        headersTimeout,
+        requestTimeout: Math.max(headersTimeout, opts.requestTimeoutMs ?? 120_000),
+        // How often those timeouts are checked (Node's default, 30 s, would let a slow client stay 3× longer).
+        connectionsCheckingInterval: Math.min(1000, headersTimeout),
+      },
+      app,
+    );
+    server.listen(port, host);
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
