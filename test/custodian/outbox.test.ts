@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../services/custodian/src/logger';
 import { Outbox } from '../../services/custodian/src/outbox';
@@ -92,5 +93,23 @@ describe('outbox grace periods', () => {
     await vi.waitFor(() => expect(posted.map((p) => p.key)).toEqual(['release:unseen']), { timeout: 10_000, interval: 20 });
     await new Promise((r) => setTimeout(r, GRACE_MS));
     expect(posted.map((p) => p.key)).toEqual(['release:unseen']);
+  });
+
+  it('a pass whose bookkeeping cannot be stored (a full disk) neither rejects nor loses the record: it is posted again later', async () => {
+    const { store, outbox, posted, record } = await setup();
+    record('approval:full');
+    const full = () => {
+      throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+    };
+    const { ackOutbox, failOutbox } = store;
+    Object.assign(store, { ackOutbox: full, failOutbox: full });
+    // It used to reject here (an unhandled rejection ends the process: `void outbox.kick()`).
+    await expect(outbox.kick()).resolves.toBeUndefined();
+    expect(posted.map((p) => p.key)).toEqual(['approval:full']);
+    expect(store.pendingOutbox().map((r) => r.key)).toEqual(['approval:full']);
+    Object.assign(store, { ackOutbox, failOutbox });
+    // Space is back: the pass retried after its pause posts it again (idempotent at the coordinator) and acknowledges it.
+    await vi.waitFor(() => expect(store.pendingOutbox()).toEqual([]), { timeout: 10_000, interval: 20 });
+    expect(posted.map((p) => p.key)).toEqual(['approval:full', 'approval:full']);
   });
 });

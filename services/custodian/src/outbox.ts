@@ -30,7 +30,12 @@ export class Outbox {
     private readonly graceMs: number,
   ) {}
 
-  /** Starts (or restarts) a sending pass; returns when the pass ends. */
+  /**
+   * Starts (or restarts) a sending pass; returns when the pass ends. Never
+   * rejects: a pass that fails (its own bookkeeping could not be stored, e.g.
+   * STORAGE_FULL) is logged and tried again later; nothing is lost, the rows
+   * stay unacknowledged.
+   */
   kick(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     if (this.#timer) {
@@ -46,9 +51,17 @@ export class Outbox {
         this.#again = false;
         await this.#pass();
       } while (this.#again && !this.#closed);
-    })().finally(() => {
-      this.#running = null;
-    });
+    })()
+      .catch((err: unknown) => {
+        if (this.#closed) return;
+        this.#failures++;
+        const retryInMs = Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(this.#failures, 8));
+        this.log.error({ err: String(err), retryInMs }, 'outbox pass failed; will retry');
+        this.#arm(retryInMs);
+      })
+      .finally(() => {
+        this.#running = null;
+      });
     return this.#running;
   }
 
