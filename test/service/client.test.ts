@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError, MAX_RESPONSE_BYTES, requestJson } from '@custodes/shared/service';
+import { answerOverCap } from './fixtures/oversized';
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
 
@@ -118,20 +119,7 @@ describe('requestJson', () => {
   });
 
   it(`refuses an answer over ${MAX_RESPONSE_BYTES} bytes without buffering it`, async () => {
-    const s = await serve((_req, _body, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      let sent = 0;
-      const pump = () => {
-        while (sent <= MAX_RESPONSE_BYTES) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      res.on('error', () => undefined);
-      pump();
-    });
+    const s = await serve((_req, _body, res) => answerOverCap(res));
     await expect(requestJson(`${s.url}/`, { timeoutMs: 30_000 })).rejects.toMatchObject({ status: 502, code: 'BAD_UPSTREAM', message: expect.stringContaining('more than') });
   });
 

@@ -22,6 +22,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError, MAX_RESPONSE_BYTES, requestJson, type RequestOptions } from '@custodes/shared/service';
 import type { Outcome } from './fixtures/calls';
+import { answerOverCap } from './fixtures/oversized';
 
 const run = promisify(execFile);
 const FIXTURE = join(import.meta.dirname, 'fixtures/calls.ts');
@@ -163,20 +164,7 @@ describe('requestJson over https, trusting the server', () => {
   });
 
   it(`refuses an answer over ${MAX_RESPONSE_BYTES} bytes`, async () => {
-    const s = await serve(good, (_req, _body, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      let sent = 0;
-      const pump = () => {
-        while (sent <= MAX_RESPONSE_BYTES) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      res.on('error', () => undefined);
-      pump();
-    });
+    const s = await serve(good, (_req, _body, res) => answerOverCap(res));
     const [out] = await callsTrusting([{ url: `${s.url}/`, opts: { timeoutMs: 30_000 } }]);
     expect(out).toMatchObject({ ok: false, httpError: true, status: 502, code: 'BAD_UPSTREAM', message: expect.stringContaining('more than') });
   });
