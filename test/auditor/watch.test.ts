@@ -3,6 +3,7 @@
  * views caught by comparing the coordinator's checkpoint with each
  * custodian's public `GET /witness/v1/checkpoint`.
  */
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { canonicalBytes } from '@custodes/shared/records';
 import { MemoryTree } from '@custodes/shared/log';
@@ -144,6 +145,38 @@ describe('audit watch', () => {
       expect(codes(second.findings)).toEqual([`${leaves.length} LOG_EQUIVOCATION`]);
     } finally {
       state.close();
+    }
+  });
+
+  test('state that cannot be stored (a full disk) is a warning for that round; the watch goes on and the next round reports', async () => {
+    server.publish(leaves);
+    server.witness.clear();
+    const markReported = AuditorState.prototype.markReported;
+    let refused = 0;
+    AuditorState.prototype.markReported = function (this: AuditorState, ...args: Parameters<typeof markReported>) {
+      if (refused++ === 0) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+      return markReported.apply(this, args);
+    };
+    const warnings: string[] = [];
+    const stop = new AbortController();
+    let rounds = 0;
+    try {
+      const done = await watchLog({
+        logUrl: server.url,
+        intervalSeconds: 0.05,
+        signal: stop.signal,
+        // Read once per round: the watch stops after the second.
+        now: () => {
+          if (++rounds === 2) stop.abort();
+          return clean.now;
+        },
+        onWarning: (w) => warnings.push(w),
+      });
+      expect(warnings).toEqual([expect.stringMatching(/^round 1: the auditor's state could not be stored \(STORAGE_FULL\)/)]);
+      expect(done.map((r) => r.round)).toEqual([2]);
+      expect(done[0]!.size).toBe(leaves.length);
+    } finally {
+      AuditorState.prototype.markReported = markReported;
     }
   });
 });

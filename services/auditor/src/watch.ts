@@ -8,6 +8,7 @@
  */
 import { bytesToBase64, equalBytes } from '@custodes/shared/crypto';
 import { MemoryTree, openCheckpoint, verifiedCosigners, verifyConsistency } from '@custodes/shared/log';
+import { storageProblem } from '@custodes/shared/service';
 import { AuditError, fetchWitnessCheckpoint, LogClient, type FetchOptions } from './fetch';
 import { compareFindings, type Finding } from './findings';
 import type { PinnedKeys } from './pins';
@@ -138,8 +139,9 @@ function pause(seconds: number, signal: AbortSignal | undefined): Promise<void> 
 }
 
 /**
- * Polls until `once` or the signal stops it. A log that cannot be read is a
- * warning for that round, not the end of the watch (unless `once`).
+ * Polls until `once` or the signal stops it. A log that cannot be read, or
+ * state that cannot be stored (a full disk), is a warning for that round, not
+ * the end of the watch (unless `once`): the next round verifies again.
  */
 export async function watchLog(options: WatchOptions): Promise<WatchRound[]> {
   const interval = options.intervalSeconds ?? 60;
@@ -151,8 +153,9 @@ export async function watchLog(options: WatchOptions): Promise<WatchRound[]> {
       try {
         rounds.push(await watchRound(options, state, round));
       } catch (err) {
-        if (!(err instanceof AuditError) || options.once) throw err;
-        options.onWarning?.(err.message);
+        const storage = storageProblem(err);
+        if (!(err instanceof AuditError || storage) || options.once) throw err;
+        options.onWarning?.(storage ? `round ${round}: the auditor's state could not be stored (${storage.code}); the next round tries again` : (err as Error).message);
       }
       if (options.once || options.signal?.aborted) return rounds;
       await pause(interval, options.signal);
