@@ -94,7 +94,8 @@ export class Cosigner {
   #published: { size: number; note: string } | null = null;
   readonly #waiters = new Set<Waiter>();
   readonly #listeners: ((custodian: number, size: number) => void)[] = [];
-  /** Set while verified cosignatures cannot be stored (e.g. STORAGE_FULL); cleared by the next that is. */
+  /** Verified cosignatures that could not be stored (e.g. STORAGE_FULL), counted, and the last such error. */
+  #storageFailures = 0;
   #storageError: unknown = null;
 
   constructor(deps: CosignerDeps) {
@@ -150,6 +151,7 @@ export class Cosigner {
    */
   async ensureCosigned(minSize: number, attempts = 3, prefer: readonly number[] = []): Promise<CosignResult> {
     const t = () => this.#d.registry().threshold;
+    const storageFailures = this.#storageFailures;
     const enough = (c: Set<number>) => c.size >= t() && prefer.every((i) => c.has(i) || !this.#witnesses.get(i)?.busy);
     let result: CosignResult = { size: 0, cosigners: new Set() };
     for (let a = 0; a < attempts && !this.#closed; a++) {
@@ -161,7 +163,8 @@ export class Cosigner {
       result = { size, cosigners: await this.#wait(minSize, enough) };
       if (result.cosigners.size >= t()) break;
     }
-    if (result.cosigners.size < t() && this.#storageError !== null) throw this.#storageError;
+    // Only a failure during this call counts: once storage is back, unreachable witnesses are the reason again.
+    if (result.cosigners.size < t() && this.#storageFailures > storageFailures) throw this.#storageError;
     return result;
   }
 
@@ -385,9 +388,11 @@ export class Cosigner {
         store.addCosignatures(size, [line]);
         repo.setWitnessSize(custodian, size);
       });
-      this.#storageError = null;
     } catch (err) {
-      if (storageProblem(err)) this.#storageError = err;
+      if (storageProblem(err)) {
+        this.#storageFailures++;
+        this.#storageError = err;
+      }
       throw err;
     }
   }
