@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 import { bootstrap } from './cluster/bootstrap';
 import { CUSTODIANS, layout, ports } from './cluster/layout';
 import type { Ports } from './cluster/layout';
-import { startChild, stopAll, waitHealthy } from './cluster/processes';
+import { firstPortInUse, startChild, stopAll, waitHealthy } from './cluster/processes';
 import type { Child } from './cluster/processes';
 import { seedDemo } from './cluster/seed';
 import type { SeedResult } from './cluster/seed';
@@ -28,15 +28,23 @@ const say = (line = '') => process.stdout.write(line + '\n');
 async function main(): Promise<number> {
   const l = layout();
   const rel = (p: string) => relative(process.cwd(), p) || '.';
+  const saved = existsSync(l.state) ? (JSON.parse(readFileSync(l.state, 'utf8')) as ClusterState) : null;
+  // Before anything starts: a taken port most likely means this cluster is already running, and a
+  // health check would then find the other cluster's services and call this one up.
+  const wanted = saved?.ports ?? ports();
+  const taken = await firstPortInUse([wanted.coordinator, ...wanted.custodians]);
+  if (taken !== null) {
+    process.stderr.write(`start: port ${taken} on 127.0.0.1 is in use: is this cluster already running (another \`npm start\`)? Stop it, or choose other ports with CUSTODES_PORT_BASE and another CUSTODES_HOME.\n`);
+    return 1;
+  }
   let state: ClusterState;
-  if (existsSync(l.state)) {
-    state = JSON.parse(readFileSync(l.state, 'utf8')) as ClusterState;
+  if (saved) {
+    state = saved;
     say(`Reusing ${rel(l.root)}/ (delete it to start from scratch).`);
   } else {
     say(`Setting up ${rel(l.root)}/ …`);
-    const p = ports();
-    await bootstrap(l, p, (line) => say(`  ${line}`));
-    state = { ports: p };
+    await bootstrap(l, wanted, (line) => say(`  ${line}`));
+    state = { ports: wanted };
     writeFileSync(l.state, JSON.stringify(state, null, 2) + '\n');
   }
 

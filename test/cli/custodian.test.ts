@@ -106,12 +106,18 @@ describe('custodes custodian init / start / unseal', { timeout: 300_000 }, () =>
     [['--max-db-mb', '0'], /^custodes: --max-db-mb must be at least 1, got '0'$/],
     [['--max-db-mb', '1e3'], /^custodes: --max-db-mb must be an integer, got '1e3'$/],
   ])('start refuses %j: non-zero exit, one line on stderr, no stack', (flag, message) => {
-    // A second node on the same data directory: a valid value would start it, so none is tried here.
+    // A second node on the same data directory: each value is refused before the directory is looked at.
     const r = custodes(['custodian', 'start', '--data', data, '--coordinator', 'http://127.0.0.1:9', '--port', '0', ...flag]);
     expect(r.status).not.toBe(0);
     expect(r.stderr.trimEnd()).toMatch(message);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toMatch(/\bat .*:\d+:\d+/);
+  });
+
+  it('start on the data directory of a running node is refused in one line, whatever the port', () => {
+    const r = custodes(['custodian', 'start', '--data', data, '--coordinator', 'http://127.0.0.1:9', '--port', '0']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd()).toBe(`custodes: ${data} is in use by another running custodian (one per data directory)`);
   });
 
   it('start on a port already in use is one line on stderr and exit 1, not a stack', () => {

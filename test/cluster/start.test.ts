@@ -5,6 +5,7 @@
  * identifiers, plaintexts or tokens.
  */
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,21 @@ describe('npm start (local cluster)', { timeout: 600_000 }, () => {
     expect(logs).not.toMatch(/alice|bob@|carol@/);
     expect(logs).not.toContain(readFileSync(join(home, 'investigator.token'), 'utf8').trim());
     expect(logs).not.toMatch(/messages #\d of/);
+  });
+
+  it('a start whose ports are taken (the cluster already running) stops at once with one line and starts nothing', async () => {
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(portBase + 2, '127.0.0.1', r));
+    try {
+      const r = npmStart(home, portBase);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(
+        `start: port ${portBase + 2} on 127.0.0.1 is in use: is this cluster already running (another \`npm start\`)? Stop it, or choose other ports with CUSTODES_PORT_BASE and another CUSTODES_HOME.`,
+      );
+      expect(r.stdout).not.toMatch(/Starting the coordinator/);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
   });
 
   it('a second start reuses the data and does not seed again', () => {

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createCoordinator } from '@custodes/coordinator';
 import { decodePoint, hexToBytes, parseEnvelope, verificationShare, verifyPartial } from '@custodes/shared/crypto';
 import { api, approvedWarrant, finished, logEntries, openResults, seal, startCluster, subjectLabel, submitRequest, waitFor } from './helpers/cluster';
 import type { Cluster } from './helpers/cluster';
@@ -105,6 +106,14 @@ describe('bad partials', () => {
 });
 
 describe('restart', () => {
+  it('refuses a second coordinator on a running one\'s data directory (two would sign two views of one log); a restart takes it over', async () => {
+    cluster = await startCluster();
+    expect(() => createCoordinator(cluster!.config)).toThrow(expect.objectContaining({ code: 'DATA_DIR_IN_USE', message: expect.stringContaining('in use by another running coordinator') }));
+    expect((await api(cluster.url, 'GET', '/health')).status).toBe(200);
+    await cluster.restart();
+    expect((await api(cluster.url, 'GET', '/health')).status).toBe(200);
+  });
+
   it('resumes a request after the coordinator stops mid-release, logging nothing twice', async () => {
     cluster = await startCluster();
     const c = cluster;

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
+import { createCustodian } from '../../services/custodian/src/index';
 import { buildWorld, call, decryptionRequest, inScope, makeEnvelopes, removeTempDirs, sync } from './fixture';
 import type { World } from './fixture';
 import { askPartials, scenario } from './scenario';
@@ -42,6 +43,22 @@ describe('durability', () => {
     s.standIn.append(second);
     await sync(s.node, s.standIn);
     expect((await askPartials(s.node, second.requestId, more)).json.error.code).toBe('ENVELOPE_CAP');
+  });
+
+  it("a second node on a running node's data directory is refused before it opens anything (two would cosign from one replica)", async () => {
+    const s = await scenario(world);
+    open.push(s);
+    let second: unknown;
+    try {
+      createCustodian({ dataDir: s.node.dataDir, coordinatorUrl: s.standIn.url, logLevel: 'silent' });
+    } catch (err) {
+      second = err;
+    }
+    expect(second).toMatchObject({ code: 'DATA_DIR_IN_USE', message: expect.stringContaining('in use by another running custodian') });
+    // The running node is untouched, and a restart (close, then start on the same directory) takes the directory over.
+    expect((await call(`${s.node.url}/health`)).status).toBe(200);
+    await s.node.restart();
+    expect((await call(`${s.node.url}/health`)).status).toBe(200);
   });
 });
 

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -75,4 +76,17 @@ export async function stopAll(children: readonly Child[], graceMs = 5000): Promi
         }),
     ),
   );
+}
+
+/** The first of `ports` on 127.0.0.1 that something is listening on already, or null. */
+export async function firstPortInUse(ports: readonly number[]): Promise<number | null> {
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (!free) return port;
+  }
+  return null;
 }

@@ -71,16 +71,19 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--max-db-mb <MiB>', 'cap coordinator.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
     .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number; maxDbMb?: number }) => {
       const setup = readCoordinatorSetup(opts.data);
-      const service = createCoordinator({
-        dataDir: opts.data,
-        port: opts.port,
-        host: opts.host,
-        origin: setup.origin,
-        logSecretKey: setup.logSecretKey,
-        retentionSeconds: opts.retention,
-        ...(opts.custodianUrl ? { custodianUrls: opts.custodianUrl } : {}),
-        ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
-      });
+      // domain(): a data directory in use or a registry that does not match is one line, not a stack.
+      const service = domain(() =>
+        createCoordinator({
+          dataDir: opts.data,
+          port: opts.port,
+          host: opts.host,
+          origin: setup.origin,
+          logSecretKey: setup.logSecretKey,
+          retentionSeconds: opts.retention,
+          ...(opts.custodianUrl ? { custodianUrls: opts.custodianUrl } : {}),
+          ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
+        }),
+      );
       await serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}`);
     });
 

@@ -11,7 +11,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
 import { explorerRouter, reportRouter } from '@custodes/web';
-import { closeServer, listen, notFound, rateLimit } from '@custodes/shared/service';
+import { closeServer, listen, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
 import { coordinatorErrors } from './api/errors';
 import { recordRoutes } from './api/records';
 import { logRecord } from './core/records';
@@ -53,7 +53,16 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     fail('BAD_REQUEST', 'maxDatabaseBytes must be a positive integer');
   }
-  const db = openCoordinatorDb(config.dataDir, config.maxDatabaseBytes);
+  // One coordinator per data directory, held until close (or the process's end).
+  const lock = tryLockDataDir(config.dataDir);
+  if (!lock) fail('DATA_DIR_IN_USE', `${config.dataDir} is in use by another running coordinator (one per data directory)`);
+  let db: ReturnType<typeof openCoordinatorDb>;
+  try {
+    db = openCoordinatorDb(config.dataDir, config.maxDatabaseBytes);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const repo = new Repository(db);
 
   const loadRegistry = (): Registry => {
@@ -68,6 +77,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     if (registry.entry.logKey !== logKey) fail('BAD_REGISTRY', "logSecretKey does not match the registry's logKey");
   } catch (err) {
     db.close();
+    lock.release();
     throw err;
   }
 
@@ -213,6 +223,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       if (server) await closeServer(server);
       server = null;
       db.close();
+      lock.release();
       logger.info('coordinator closed');
     },
   };

@@ -26,6 +26,7 @@ export type CoordinatorCode =
   | 'WARRANT_NOT_LOGGED'
   | 'REQUEST_NOT_LOGGED'
   // 409: the request is well formed but the state does not allow it
+  | 'DATA_DIR_IN_USE'
   | 'CONFLICT'
   | 'DUPLICATE_DECISION'
   | 'NOT_YET'
@@ -58,6 +59,7 @@ export class CoordinatorError extends CustodesError<CoordinatorCode> {
 }
 
 const STATUS: Record<CoordinatorCode, number> = {
+  DATA_DIR_IN_USE: 409,
   BAD_REQUEST: 400,
   BAD_DATES: 400,
   BAD_COURT_SIGNATURE: 400,

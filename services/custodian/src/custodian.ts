@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import express from 'express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { LogError } from '@custodes/shared/log';
-import { closeServer, errorHandler, HttpError, listen, notFound, rateLimit } from '@custodes/shared/service';
+import { closeServer, errorHandler, HttpError, listen, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
 import type { Context } from './context';
 import { CustodianError, STATUS } from './errors';
 import { DB_FILE, DEV_KEYS_FILE } from './init';
@@ -24,6 +24,7 @@ import { warrantRoutes } from './routes/warrants';
 import { witnessRoutes } from './routes/witness';
 import { consoleRouter } from '@custodes/web';
 import { openStore } from './store';
+import type { NodeRow, Store } from './store';
 import { Vault } from './vault';
 import { Witness, WitnessRefused } from './witness';
 
@@ -102,17 +103,28 @@ export function createCustodian(config: CustodianConfig): Custodian {
   }
   const dbFile = join(config.dataDir, DB_FILE);
   if (!existsSync(dbFile)) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no custodian; run init first`);
-  const store = openStore(dbFile, { maxBytes: config.maxDatabaseBytes });
-  const node = store.node();
-  if (!node) {
-    store.close();
-    throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no initialised custodian`);
-  }
+  // One node per data directory, held until close (or the process's end): two would cosign from one replica.
+  const lock = tryLockDataDir(config.dataDir);
+  if (!lock) throw new CustodianError('DATA_DIR_IN_USE', `${config.dataDir} is in use by another running custodian (one per data directory)`);
+  let store: Store;
+  let node: NodeRow;
   let policy: Policy | undefined;
   try {
-    policy = config.policyFile ? readPolicyFile(config.policyFile) : node.policy ? parsePolicy(JSON.parse(node.policy)) : undefined;
+    store = openStore(dbFile, { maxBytes: config.maxDatabaseBytes });
+    const found = store.node();
+    if (!found) {
+      store.close();
+      throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no initialised custodian`);
+    }
+    node = found;
+    try {
+      policy = config.policyFile ? readPolicyFile(config.policyFile) : node.policy ? parsePolicy(JSON.parse(node.policy)) : undefined;
+    } catch (err) {
+      store.close();
+      throw err;
+    }
   } catch (err) {
-    store.close();
+    lock.release();
     throw err;
   }
   const coordinatorUrl = config.coordinatorUrl.replace(/\/+$/, '');
@@ -194,6 +206,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
       await witness.idle();
       vault.seal();
       store.close();
+      lock.release();
     },
   };
 }

@@ -13,6 +13,7 @@ export type CustodianCode =
   // init
   | 'ALREADY_INITIALISED'
   | 'NOT_INITIALISED'
+  | 'DATA_DIR_IN_USE'
   | 'BAD_KEY_FILE'
   | 'BAD_OPTIONS'
   | 'BAD_POLICY'
