@@ -1,5 +1,5 @@
 /**
- * One running service per data directory (shared/src/service/db.ts,
+ * One running service per data directory (shared/src/service/lock.ts,
  * tryLockDataDir): refused to a second holder in this process or another,
  * free again after release, and after the holder is killed (no stale lock).
  */
@@ -11,14 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tryLockDataDir } from '@custodes/shared/service';
 
-const DB_MODULE = fileURLToPath(new URL('../../shared/src/service/db.ts', import.meta.url));
+const LOCK_MODULE = fileURLToPath(new URL('../../shared/src/service/lock.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'custodes-lock-'));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Node code, run in a child process with tsx, that tries the lock and prints `held` or `refused`, then waits `holdMs`. */
 const tryInChild = (holdMs = 0) =>
-  `const { tryLockDataDir } = await import(${JSON.stringify(DB_MODULE)});
+  `const { tryLockDataDir } = await import(${JSON.stringify(LOCK_MODULE)});
    const lock = tryLockDataDir(${JSON.stringify(dir)});
    console.log(lock ? 'held' : 'refused');
    await new Promise((r) => setTimeout(r, ${holdMs}));`;

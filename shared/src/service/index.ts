@@ -1,4 +1,5 @@
 /** Service plumbing (HTTP, client, SQLite). Not part of the pure protocol library. */
 export { bearerToken, closeServer, errorHandler, HttpError, jsonApp, listen, notFound, type ListenOptions, parseBody, rateLimit } from './http';
 export { MAX_RESPONSE_BYTES, requestJson, type RequestOptions } from './client';
-export { capSize, LOCK_FILE, openDatabase, storageProblem, tryLockDataDir, type DataDirLock, type DB, type OpenOptions, type StorageProblem } from './db';
+export { capSize, openDatabase, storageProblem, type DB, type OpenOptions, type StorageProblem } from './db';
+export { tryLockDataDir, type DataDirLock } from './lock';
