@@ -79,7 +79,7 @@ describe('storageProblem', () => {
 
 describe('errorHandler', () => {
   it('answers a storage condition 503 with its code and Retry-After, and any other SQLite error 500 INTERNAL', async () => {
-    const unexpected: unknown[] = [];
+    const unexpected: { err: unknown; storage: unknown }[] = [];
     const app = express();
     app.get('/full', () => {
       throw sqliteError('SQLITE_FULL');
@@ -87,7 +87,7 @@ describe('errorHandler', () => {
     app.get('/constraint', () => {
       throw sqliteError('SQLITE_CONSTRAINT_UNIQUE');
     });
-    app.use(errorHandler((err) => unexpected.push(err)));
+    app.use(errorHandler((err, _req, storage) => void unexpected.push({ err, storage })));
     const { server, port } = await listen(app, 0, '127.0.0.1');
     servers.push(server);
     const full = await fetch(`http://127.0.0.1:${port}/full`);
@@ -97,7 +97,8 @@ describe('errorHandler', () => {
     const other = await fetch(`http://127.0.0.1:${port}/constraint`);
     expect(other.status).toBe(500);
     expect(await other.json()).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
-    // Both reach the operator's log: a full disk needs someone to act.
-    expect(unexpected).toHaveLength(2);
+    // Both reach the operator's log, the full disk classified as such: it needs someone to act.
+    expect(unexpected.map((u) => (u.storage as { code?: string } | null)?.code ?? null)).toEqual(['STORAGE_FULL', null]);
+    expect(unexpected.map((u) => (u.err as { code?: string }).code)).toEqual(['SQLITE_FULL', 'SQLITE_CONSTRAINT_UNIQUE']);
   });
 });

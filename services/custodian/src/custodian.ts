@@ -172,7 +172,11 @@ export function createCustodian(config: CustodianConfig): Custodian {
   app.use(operatorRoutes(ctx, operator));
   app.use(notFound);
   app.use(mapErrors);
-  app.use(errorHandler((err) => log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'unexpected error')));
+  app.use(
+    errorHandler((err, _req, storage) =>
+      log.error({ code: storage?.code, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, storage ? 'storage failure: the call was not completed' : 'unexpected error'),
+    ),
+  );
 
   let server: Server | null = null;
   let url = '';

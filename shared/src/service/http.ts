@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { CustodesError } from '../errors';
 import { formatZodError } from '../records/validate';
 import { storageProblem } from './db';
+import type { StorageProblem } from './db';
 
 /** An error with an HTTP status and a stable code. */
 export class HttpError extends CustodesError<string> {
@@ -55,8 +56,13 @@ export function parseBody<S extends z.ZodType>(schema: S, input: unknown, what =
   return r.data;
 }
 
-/** Maps any thrown value to a status and `{error:{code,message}}`; never leaks a stack. */
-export function errorHandler(onUnexpected?: (err: unknown, req: Request) => void): ErrorRequestHandler {
+/**
+ * Maps any thrown value to a status and `{error:{code,message}}`; never leaks a
+ * stack. `onUnexpected` sees what is neither the caller's fault nor a domain
+ * refusal, with its storage classification when it is a storage failure (for
+ * the operator's log: a full disk needs someone to act).
+ */
+export function errorHandler(onUnexpected?: (err: unknown, req: Request, storage: StorageProblem | null) => void): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
     if (err instanceof HttpError) {
@@ -79,10 +85,10 @@ export function errorHandler(onUnexpected?: (err: unknown, req: Request) => void
       res.status(400).json({ error: { code: err.code, message: err.message } });
       return;
     }
-    onUnexpected?.(err, req);
     // A full disk (or database cap), an I/O error or a busy database is the node's condition, not
     // the caller's fault or a bug: 503, so that clients and the coordinator's workflows retry.
     const storage = storageProblem(err);
+    onUnexpected?.(err, req, storage);
     if (storage) {
       res.status(storage.status).set('Retry-After', '5').json({ error: { code: storage.code, message: storage.message } });
       return;

@@ -9,7 +9,9 @@ import { errorHandler } from '@custodes/shared/service';
 import { CoordinatorError, statusOf } from '../errors';
 
 export function coordinatorErrors(logger: Logger): ErrorRequestHandler {
-  const shared = errorHandler((err, req) => logger.error({ method: req.method, path: req.route?.path, err: String(err) }, 'unexpected error'));
+  const shared = errorHandler((err, req, storage) =>
+    logger.error({ method: req.method, path: req.route?.path, code: storage?.code, err: String(err) }, storage ? 'storage failure: the call was not completed' : 'unexpected error'),
+  );
   return (err, req, res, next) => {
     if (err instanceof CoordinatorError) {
       if (res.headersSent) return;
