@@ -89,6 +89,26 @@ const mapErrors: ErrorRequestHandler = (err, _req, res, next) => {
   next(err);
 };
 
+interface OpenedNode {
+  store: Store;
+  node: NodeRow;
+  policy: Policy | undefined;
+}
+
+/** The node's store, its row and its policy; the store is closed again if either of the others fails. */
+function openNode(dbFile: string, config: CustodianConfig): OpenedNode {
+  const store = openStore(dbFile, { maxBytes: config.maxDatabaseBytes });
+  try {
+    const node = store.node();
+    if (!node) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no initialised custodian`);
+    const policy = config.policyFile ? readPolicyFile(config.policyFile) : node.policy ? parsePolicy(JSON.parse(node.policy)) : undefined;
+    return { store, node, policy };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
 export function createCustodian(config: CustodianConfig): Custodian {
   const log = config.logger ?? createLogger(config.logLevel);
   if (config.callWindowSeconds !== undefined && !(Number.isFinite(config.callWindowSeconds) && config.callWindowSeconds >= 0)) {
@@ -106,27 +126,14 @@ export function createCustodian(config: CustodianConfig): Custodian {
   // One node per data directory, held until close (or the process's end): two would cosign from one replica.
   const lock = tryLockDataDir(config.dataDir);
   if (!lock) throw new CustodianError('DATA_DIR_IN_USE', `${config.dataDir} is in use by another running custodian (one per data directory)`);
-  let store: Store;
-  let node: NodeRow;
-  let policy: Policy | undefined;
+  let opened: OpenedNode;
   try {
-    store = openStore(dbFile, { maxBytes: config.maxDatabaseBytes });
-    const found = store.node();
-    if (!found) {
-      store.close();
-      throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no initialised custodian`);
-    }
-    node = found;
-    try {
-      policy = config.policyFile ? readPolicyFile(config.policyFile) : node.policy ? parsePolicy(JSON.parse(node.policy)) : undefined;
-    } catch (err) {
-      store.close();
-      throw err;
-    }
+    opened = openNode(dbFile, config);
   } catch (err) {
     lock.release();
     throw err;
   }
+  const { store, node, policy } = opened;
   const coordinatorUrl = config.coordinatorUrl.replace(/\/+$/, '');
   const vault = new Vault(node.unsealShares, node.unsealThreshold, () => ({ nonce: node.sealedNonce, box: node.sealedBox }));
   const outbox = new Outbox(store, coordinatorUrl, log, config.outboxGraceMs ?? 5000);
