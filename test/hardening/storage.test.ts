@@ -19,6 +19,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verifyLog } from '@custodes/auditor';
 import type { Label } from '@custodes/shared/crypto';
 import type { RealCluster } from '../../scripts/src/cluster/in-process';
+import { fillPast } from '../../scripts/src/chaos/fullDisk';
+import type { Filler } from '../../scripts/src/chaos/fullDisk';
 import { checkLeaves } from '../../scripts/src/fuzz/integrity';
 import { api, openResults, waitFor } from '../coordinator/helpers/cluster';
 import { courtSignedWarrant, finishedRequest, startTestCluster, submitSealed } from '../coordinator/helpers/real';
@@ -42,31 +44,9 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-interface Filler {
-  /** Deletes the filler: its pages are free inside the file, for the service to use again. */
-  free(): void;
-  close(): void;
-}
-
-/** Fills the database `file` beyond CAP from a second connection (which has no cap of its own); no free page is left. */
+/** Fills `file` past CAP (scripts/src/chaos/fullDisk.ts); closed after the test. */
 function fill(file: string): Filler {
-  const db = new Database(file);
-  db.pragma('busy_timeout = 5000');
-  db.exec('CREATE TABLE IF NOT EXISTS test_filler (id INTEGER PRIMARY KEY, b BLOB NOT NULL)');
-  const insert = db.prepare('INSERT INTO test_filler (b) VALUES (?)');
-  const blob = Buffer.alloc(256 * 1024, 7);
-  db.transaction(() => {
-    for (let k = 0; k < CAP / blob.length + 8; k++) insert.run(blob);
-  })();
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  expect((db.pragma('page_count', { simple: true }) as number) * pageSize).toBeGreaterThan(CAP);
-  expect(db.pragma('freelist_count', { simple: true })).toBe(0);
-  const filler: Filler = {
-    free: () => void db.exec('DELETE FROM test_filler'),
-    close: () => {
-      if (db.open) db.close();
-    },
-  };
+  const filler = fillPast(file, CAP);
   fillers.push(filler);
   return filler;
 }

@@ -1,21 +1,29 @@
 /**
  * Crash chaos (issue 7 item 2): the cluster as separate processes, a stream
  * of warrants and decryption requests, and SIGKILLs of the coordinator or a
- * random custodian at random points, each followed by a restart. At the end:
+ * random custodian at random points, each followed by a restart; with
+ * `fullDisks`, also that many spells of a full disk at a random process
+ * (its database filled past its cap for 1–3 s, then freed). At the end:
  * every request completed and decrypted; everything the client got a 2xx for
  * is in the log; no entry is duplicated (no two identical leaves, one
  * decryption-request and one decryption-complete per request id, one approval
- * per custodian per warrant); and the auditor verifies the log clean.
+ * per custodian per warrant); every process not killed on purpose is still
+ * running; and the auditor verifies the log clean.
  */
 import { verifyLog } from '@custodes/auditor';
 import { parseEnvelope } from '@custodes/shared/crypto';
 import { api, fetchLeaves, makeWarrant, openedResults, requestEntry, sealMany, settledSize, waitFor } from '../fuzz/cluster';
 import { checkLeaves, parseLeaves } from '../fuzz/integrity';
+import { fillPast } from './fullDisk';
 import { NAMES, robustCall, startProcessCluster } from './procs';
 import type { ProcessCluster } from './procs';
 
 export interface ChaosOptions {
   kills: number;
+  /** Spells of a full disk, interleaved with the kills at random (default 0; then no database cap either). */
+  fullDisks?: number;
+  /** Each process's database cap when `fullDisks` > 0, MiB (default 64: far above what a long run stores; a spell fills up to it). */
+  capMb?: number;
   /** Hard bound on the whole run (default 20 minutes). */
   minutes?: number;
   /** Warrant → request jobs in flight at once (default 3). */
@@ -30,6 +38,10 @@ export interface ChaosOptions {
 export interface ChaosReport {
   kills: number;
   killsBy: Record<string, number>;
+  fullDisks: number;
+  fullDisksBy: Record<string, number>;
+  /** Processes that died without being killed on purpose. */
+  crashed: string[];
   seconds: number;
   jobs: { started: number; completed: number; failed: string[] };
   acknowledged: { warrants: number; requests: number };
@@ -39,6 +51,8 @@ export interface ChaosReport {
   logSize: number;
   byType: Record<string, number>;
   retries: number;
+  /** Of those, calls the coordinator refused 503 STORAGE_FULL (its disk full). */
+  storageRefusals: number;
 }
 
 interface Job {
@@ -47,11 +61,18 @@ interface Job {
 }
 
 export function chaosPassed(r: ChaosReport): boolean {
-  return r.jobs.failed.length === 0 && r.jobs.completed === r.jobs.started && r.lost.length === 0 && r.integrity.length === 0 && r.findings.length === 0;
+  return (
+    r.jobs.failed.length === 0 &&
+    r.jobs.completed === r.jobs.started &&
+    r.lost.length === 0 &&
+    r.integrity.length === 0 &&
+    r.findings.length === 0 &&
+    r.crashed.length === 0
+  );
 }
 
 /** One warrant and one request through the cluster, riding out restarts. */
-async function job(c: ProcessCluster, envelopesPer: number, deadline: number, acks: { warrants: Set<string>; requests: Set<string> }, onRetry: () => void, record: Job): Promise<void> {
+async function job(c: ProcessCluster, envelopesPer: number, deadline: number, acks: { warrants: Set<string>; requests: Set<string> }, onRetry: (why: string) => void, record: Job): Promise<void> {
   const url = c.coordinatorUrl;
   const w = makeWarrant(c.court, c.investigator, { maxEnvelopes: 200 });
   record.warrantId = w.warrant.id;
@@ -107,8 +128,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const deadline = started + (options.minutes ?? 20) * 60_000;
   const parallel = options.parallel ?? 3;
   const envelopesPer = options.envelopes ?? 3;
+  const fullDisks = options.fullDisks ?? 0;
+  const capMb = options.capMb ?? 64;
   say('bootstrapping a cluster in a temporary CUSTODES_HOME and starting 6 processes');
-  const c = await startProcessCluster({ keep: options.keep, say });
+  const c = await startProcessCluster({ keep: options.keep, say, ...(fullDisks > 0 ? { maxDbMb: capMb } : {}) });
   if (options.keep) say(`keeping ${c.layout.root} (data and service logs) after the run`);
   say(`cluster up: coordinator ${c.coordinatorUrl}, custodians on ports ${c.ports.custodians.join(', ')}`);
   try {
@@ -117,6 +140,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const jobs: Job[] = [];
     let completed = 0;
     let retries = 0;
+    let storageRefusals = 0;
     let killing = true;
     // The stream of work: `parallel` lanes, each running one job after another while the killer runs.
     const lane = async () => {
@@ -124,7 +148,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const record: Job = { warrantId: '' };
         jobs.push(record);
         try {
-          await job(c, envelopesPer, deadline, acks, () => retries++, record);
+          await job(c, envelopesPer, deadline, acks, (why) => {
+            retries++;
+            if (why.includes('STORAGE_FULL')) storageRefusals++;
+          }, record);
           completed++;
         } catch (err) {
           failed.push(`${record.warrantId}/${record.requestId ?? '-'}: ${(err as Error).message}`);
@@ -133,16 +160,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     const lanes = Array.from({ length: parallel }, lane);
     const killsBy: Record<string, number> = {};
+    const fullDisksBy: Record<string, number> = {};
     let kills = 0;
-    while (kills < options.kills && Date.now() < deadline - 60_000) {
+    let spells = 0;
+    const progress = () => `jobs ${completed} complete, ${failed.length} failed, ${jobs.length - completed - failed.length} in flight; ${acks.warrants.size} warrants and ${acks.requests.size} requests acknowledged`;
+    while ((kills < options.kills || spells < fullDisks) && Date.now() < deadline - 60_000) {
       await new Promise((r) => setTimeout(r, 200 + Math.random() * 1800));
       const name = Math.random() < 0.35 ? 'coordinator' : NAMES[1 + Math.floor(Math.random() * (NAMES.length - 1))]!;
       const t0 = Date.now();
-      await c.kill(name);
-      await c.restart(name);
-      kills++;
-      killsBy[name] = (killsBy[name] ?? 0) + 1;
-      say(`kill ${kills}/${options.kills}: ${name} SIGKILLed and back in ${((Date.now() - t0) / 1000).toFixed(1)} s; jobs ${completed} complete, ${failed.length} failed, ${jobs.length - completed - failed.length} in flight; ${acks.warrants.size} warrants and ${acks.requests.size} requests acknowledged`);
+      // Kills and spells in random order, each in proportion to what is left of it.
+      if (Math.random() * (options.kills - kills + fullDisks - spells) < options.kills - kills) {
+        await c.kill(name);
+        await c.restart(name);
+        kills++;
+        killsBy[name] = (killsBy[name] ?? 0) + 1;
+        say(`kill ${kills}/${options.kills}: ${name} SIGKILLed and back in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${progress()}`);
+      } else {
+        const filler = fillPast(c.databaseFile(name), capMb * 1024 * 1024);
+        try {
+          await new Promise((r) => setTimeout(r, 1000 + Math.random() * 2000));
+          filler.free();
+        } finally {
+          filler.close();
+        }
+        spells++;
+        fullDisksBy[name] = (fullDisksBy[name] ?? 0) + 1;
+        say(`full disk ${spells}/${fullDisks}: ${name}'s storage full for ${((Date.now() - t0) / 1000).toFixed(1)} s, then freed; ${progress()}`);
+      }
     }
     killing = false;
     say('killing stopped; letting every job in flight finish');
@@ -172,12 +216,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (!logged.requests.has(r)) lost.push(`request ${r} acknowledged but not in the log`);
       if (!logged.completes.has(r)) lost.push(`request ${r} has no decryption-complete entry`);
     }
+    // Killed processes were restarted; any other that is gone died by itself.
+    const crashed = [...c.children].filter(([, child]) => child.process.exitCode !== null || child.process.signalCode !== null).map(([name, child]) => `${name} exited (${child.process.signalCode ?? child.process.exitCode})`);
     const verified = await verifyLog({ logUrl: c.coordinatorUrl });
     const findings = verified.findings.map((f) => JSON.stringify(f));
     if (verified.size !== size) findings.push(`auditor verified ${verified.size} of ${size} entries`);
     return {
       kills,
       killsBy,
+      fullDisks: spells,
+      fullDisksBy,
+      crashed,
       seconds: (Date.now() - started) / 1000,
       jobs: { started: jobs.length, completed, failed },
       acknowledged: { warrants: acks.warrants.size, requests: acks.requests.size },
@@ -187,6 +236,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       logSize: size,
       byType: integrity.byType,
       retries,
+      storageRefusals,
     };
   } finally {
     await c.stop();
@@ -196,7 +246,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 export function formatChaosReport(r: ChaosReport): string {
   return [
     `kills: ${r.kills} (${Object.entries(r.killsBy).map(([n, k]) => `${n} ${k}`).join(', ')}) in ${r.seconds.toFixed(0)} s`,
-    `jobs (warrant → request → results): ${r.jobs.started} started, ${r.jobs.completed} complete, ${r.jobs.failed.length} failed; client retries through restarts: ${r.retries}`,
+    ...(r.fullDisks ? [`full disks: ${r.fullDisks} (${Object.entries(r.fullDisksBy).map(([n, k]) => `${n} ${k}`).join(', ')})`] : []),
+    `processes that died by themselves: ${r.crashed.length}`,
+    ...r.crashed.map((x) => `  ${x}`),
+    `jobs (warrant → request → results): ${r.jobs.started} started, ${r.jobs.completed} complete, ${r.jobs.failed.length} failed; client retries through restarts: ${r.retries}${r.fullDisks ? ` (${r.storageRefusals} of them 503 STORAGE_FULL)` : ''}`,
     ...r.jobs.failed.slice(0, 10).map((f) => `  failed: ${f}`),
     `acknowledged: ${r.acknowledged.warrants} warrants, ${r.acknowledged.requests} requests; lost: ${r.lost.length}`,
     ...r.lost.slice(0, 10).map((f) => `  ${f}`),

@@ -60,6 +60,8 @@ export interface ProcessCluster {
   token: string;
   groupKey: string;
   epoch: number;
+  /** The SQLite file a process keeps its state in. */
+  databaseFile(name: string): string;
   /** SIGKILLs a process and waits for it to exit. */
   kill(name: string): Promise<void>;
   /** Starts a process again on its data and waits until it is healthy. */
@@ -72,18 +74,19 @@ export interface ProcessCluster {
 
 export const NAMES = ['coordinator', ...Array.from({ length: CUSTODIANS }, (_, k) => `custodian-${k + 1}`)];
 
-export async function startProcessCluster(opts: { say?: (line: string) => void; keep?: boolean } = {}): Promise<ProcessCluster> {
+export async function startProcessCluster(opts: { say?: (line: string) => void; keep?: boolean; maxDbMb?: number } = {}): Promise<ProcessCluster> {
   const say = opts.say ?? (() => {});
   const root = mkdtempSync(join(tmpdir(), 'custodes-chaos-'));
   const l = layout(root);
   const p = ports(await randomPortBase());
   await bootstrap(l, p, (line) => say(`  ${line}`));
   const coordinatorUrl = `http://127.0.0.1:${p.coordinator}`;
+  const cap = opts.maxDbMb === undefined ? [] : ['--max-db-mb', String(opts.maxDbMb)];
   const spawnOne = (name: string): Child => {
-    if (name === 'coordinator') return startChild(name, ['coordinator', 'start', '--data', l.coordinator, '--port', String(p.coordinator)], coordinatorUrl, l.logs);
+    if (name === 'coordinator') return startChild(name, ['coordinator', 'start', '--data', l.coordinator, '--port', String(p.coordinator), ...cap], coordinatorUrl, l.logs);
     const i = Number(name.split('-')[1]);
     const port = p.custodians[i - 1]!;
-    return startChild(name, ['custodian', 'start', '--data', l.custodian(i), '--coordinator', coordinatorUrl, '--port', String(port)], `http://127.0.0.1:${port}`, l.logs);
+    return startChild(name, ['custodian', 'start', '--data', l.custodian(i), '--coordinator', coordinatorUrl, '--port', String(port), ...cap], `http://127.0.0.1:${port}`, l.logs);
   };
   const children = new Map<string, Child>();
   for (const n of NAMES) children.set(n, spawnOne(n));
@@ -104,6 +107,7 @@ export async function startProcessCluster(opts: { say?: (line: string) => void; 
     ports: p,
     coordinatorUrl,
     children,
+    databaseFile: (name) => (name === 'coordinator' ? join(l.coordinator, 'coordinator.db') : join(l.custodian(Number(name.split('-')[1])), 'custodian.db')),
     court: readKeyFile(l.courtKey),
     investigator: readKeyFile(l.investigatorKey),
     token: readFileSync(l.investigatorToken, 'utf8').trim(),
