@@ -5,7 +5,8 @@
  * warrant pending), one approver is down when the request is submitted. The
  * coordinator keeps re-asking it until the deadline: when it comes back (even
  * across a coordinator restart) the request completes; when it never does, it
- * fails with NOT_ENOUGH_CUSTODIANS. Every call goes through the real
+ * fails with NOT_ENOUGH_CUSTODIANS. Fewer than t witnesses up is waited out
+ * the same way, before anything is released. Every call goes through the real
  * custodians' call-authorisation check.
  */
 import { Writable } from 'node:stream';
@@ -110,6 +111,24 @@ describe('an approver briefly unreachable', { timeout: 240_000 }, () => {
     const releases = mine.filter((e) => e.type === 'release').map((e) => e.custodian).sort();
     expect(releases).toEqual([1, 2, 3]); // each logged once, across the restart
     expect(mine.filter((e) => e.type === 'decryption-complete')).toHaveLength(1);
+  });
+
+  it('with fewer than t witnesses up, the request waits in logged, releases nothing, and completes when they are back', async () => {
+    const warrantId = await approvedByThree();
+    // Nodes 1 and 2 alone cannot give the t = 3 cosignatures the request needs before any release.
+    await Promise.all([3, 4, 5].map((i) => cluster.stopNode(i)));
+    const texts = ['delta'];
+    const requestId = await submit(warrantId, texts);
+    await waitFor('the coordinator to ask the witnesses again', () =>
+      logLines.some((l) => l.includes(requestId) && l.includes('too few witnesses cosigned the request; asking again')) ? true : undefined,
+    60_000);
+    expect((await api(url, 'GET', `/v1/requests/${requestId}`, undefined, token)).body.state).toBe('logged');
+    expect((await logEntries()).filter((e) => e.requestId === requestId && e.type === 'release')).toEqual([]);
+
+    await Promise.all([3, 4, 5].map((i) => cluster.startNode(i)));
+    expect(await finished(requestId)).toMatchObject({ state: 'complete', done: 1, failed: 0 });
+    const results = await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token);
+    expect(openResults(results.body, requestId, investigator.secretKey)).toEqual(texts);
   });
 
   it('fails with NOT_ENOUGH_CUSTODIANS once the deadline passes if the approver never comes back', async () => {

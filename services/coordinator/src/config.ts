@@ -31,7 +31,9 @@ export interface CoordinatorConfig {
    * How long a request keeps re-asking approving custodians that cannot answer
    * (unreachable, sealed, replica behind) before it fails with
    * NOT_ENOUGH_CUSTODIANS (default 120 000 ms; counted from when the request
-   * first went to releasing, which is stored, so a restart does not start it again).
+   * first went to releasing, which is stored, so a restart does not start it
+   * again). Before that, the same bound on waiting for t witnesses to cosign
+   * the request (then QUORUM_UNAVAILABLE; counted in this process).
    */
   partialsDeadlineMs?: number;
   /** Timeout of one warrant delivery (default 10 000 ms). */

@@ -65,7 +65,12 @@ export interface Cluster {
 }
 
 export async function startCluster(
-  opts: { behaviours?: Record<number, StandInOptions['behaviour']>; postReleases?: boolean; custodians?: Record<number, Partial<StandInOptions>> } = {},
+  opts: {
+    behaviours?: Record<number, StandInOptions['behaviour']>;
+    postReleases?: boolean;
+    custodians?: Record<number, Partial<StandInOptions>>;
+    coordinator?: Partial<CoordinatorConfig>;
+  } = {},
 ): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'custodes-coord-'));
   const { groupKey, commitments, shares } = ceremonyFilesPoints(THRESHOLD, TOTAL);
@@ -135,6 +140,7 @@ export async function startCluster(
     cosignTimeoutMs: 2000,
     partialsTimeoutMs: 5000,
     now: () => Math.floor(Date.now() / 1000) + clock.offset,
+    ...opts.coordinator,
   };
   const cluster: Cluster = {
     dir,

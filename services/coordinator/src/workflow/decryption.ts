@@ -40,10 +40,11 @@ export interface DecryptionDeps {
   timeoutMs: number;
   retries: number;
   /**
-   * How long, in ms, #release keeps re-asking approvers that could not answer
-   * (unreachable, sealed, lagging) before the request fails with
+   * How long, in ms, a request waits for custodians that cannot answer now:
+   * #cosign for witnesses (then QUORUM_UNAVAILABLE; counted in this process)
+   * and #release for approvers — unreachable, sealed, lagging — (then
    * NOT_ENOUGH_CUSTODIANS; counted from when the request first went to
-   * releasing (stored, so across restarts; to the second).
+   * releasing, stored, so across restarts; to the second).
    */
   deadlineMs: number;
   /** First pause between rounds of re-asking, ms; doubles up to 10 s (default 500). */
@@ -182,8 +183,15 @@ export class DecryptionWorkflow {
     logger.info({ requestId, state: repo.request(requestId)?.state }, 'decryption request finished');
   }
 
-  /** Step 4: the request must be in a checkpoint at least t custodians cosigned. */
+  /**
+   * Step 4: the request must be in a checkpoint at least t custodians
+   * cosigned. Witnesses that cannot cosign now (restarting, unreachable, their
+   * storage full) are asked again with backoff (as #release asks approvers)
+   * until `deadlineMs` has passed in this process; only then does the request
+   * fail with QUORUM_UNAVAILABLE, before anything was released.
+   */
   async #cosign(req: RequestRow): Promise<void> {
+    const { logger } = this.#d;
     const minSize = req.logIndex! + 1;
     const registry = this.#d.registry();
     const t = registry.threshold;
@@ -195,13 +203,21 @@ export class DecryptionWorkflow {
       .map((d) => d.custodian)
       .sort((a, b) => a - b)
       .slice(0, t);
-    const r = await this.#d.cosigner.ensureCosigned(minSize, 3, first);
-    this.#step();
-    if (r.size < minSize || r.cosigners.size < t) {
-      throw new RequestFailure(
-        'QUORUM_UNAVAILABLE',
-        `${r.cosigners.size} custodians cosigned a checkpoint with this request and ${t} are needed; nothing was released`,
-      );
+    const until = Date.now() + this.#d.deadlineMs;
+    for (let pause = this.#d.retryBaseMs ?? 500; ; pause = Math.min(pause * 2, RETRY_MAX_MS)) {
+      const r = await this.#d.cosigner.ensureCosigned(minSize, 3, first);
+      this.#step();
+      if (r.size >= minSize && r.cosigners.size >= t) return;
+      const left = until - Date.now();
+      if (left <= 0) {
+        throw new RequestFailure(
+          'QUORUM_UNAVAILABLE',
+          `${r.cosigners.size} custodians cosigned a checkpoint with this request and ${t} are needed; nothing was released`,
+        );
+      }
+      logger.info({ requestId: req.id, cosigners: r.cosigners.size, threshold: t }, 'too few witnesses cosigned the request; asking again');
+      await this.#sleep(Math.min(pause, left));
+      this.#step();
     }
   }
 
