@@ -169,7 +169,7 @@ export function decryptionRequest(world: World, warrantId: string, envelopes: En
     investigator: inv.publicKey,
     envelopeCount: envelopes.length,
     envelopeSetRoot: envelopeSetRoot(envelopes.map((e) => envelopeId(e))),
-    epochs: [...new Set(envelopes.map((e) => e.epoch))],
+    epochs: [...new Set(envelopes.map((e) => e.epoch))].sort((a, b) => a - b),
     time: NOW - 60,
     ...over,
   };

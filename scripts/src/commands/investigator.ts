@@ -307,7 +307,7 @@ async function requestInBatches(to: Sender, files: string[]): Promise<Sent> {
   return { requestId, count: ids.length, rejected: rejected.length };
 }
 
-/** The signed `decryption-request` entry over the accepted ids (DESIGN.md §4.2). */
+/** The signed `decryption-request` entry over the accepted ids (DESIGN.md §4.2); `epochs` as a set, written ascending. */
 export function buildRequestEntry(requestId: string, warrantId: string, envelopeIds: string[], key: { secretKey: string; publicKey: string }, epochs: number[]): DecryptionRequestEntry {
   const entry = {
     type: 'decryption-request' as const,
@@ -316,7 +316,7 @@ export function buildRequestEntry(requestId: string, warrantId: string, envelope
     investigator: key.publicKey,
     envelopeCount: envelopeIds.length,
     envelopeSetRoot: envelopeSetRoot(envelopeIds),
-    epochs,
+    epochs: [...new Set(epochs)].sort((a, b) => a - b),
     time: Math.floor(Date.now() / 1000),
   };
   return parseRecord(DecryptionRequestEntrySchema, { ...entry, signature: signRecord(entry, 'decryption-request', key.secretKey) }, 'decryption-request');

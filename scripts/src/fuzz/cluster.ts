@@ -209,7 +209,7 @@ export function requestEntry(investigator: KeyPair, requestId: string, warrantId
     investigator: investigator.publicKey,
     envelopeCount: envelopes.length,
     envelopeSetRoot: envelopeSetRoot(envelopes.map((e) => parseEnvelope(e).id)),
-    epochs: [...new Set(envelopes.map((e) => e.epoch))],
+    epochs: [...new Set(envelopes.map((e) => e.epoch))].sort((a, b) => a - b),
     time: nowSeconds(),
   };
   return { ...unsigned, signature: signRecord(unsigned, 'decryption-request', investigator.secretKey) };
