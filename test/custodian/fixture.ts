@@ -185,7 +185,7 @@ export const coverSheet = warrantCoverSheet;
 
 /**
  * The `Custodes-Call` header the coordinator would send custodian `index` for
- * these envelopes (docs/SERVICES.md, Call authorisation): signed by the log key
+ * these envelopes (docs/PROTOCOL.md §7.12, Call authorisation): signed by the log key
  * at the fixed test time unless `over` or `signer` say otherwise.
  */
 export function callHeader(world: World, index: number, requestId: string, envelopes: Envelope[], over: Partial<PartialsCallBody> = {}, signer = world.logKey.secretKey): string {

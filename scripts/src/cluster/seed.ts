@@ -125,7 +125,7 @@ export async function seedDemo(l: Layout, coordinator: string, say: (line: strin
   const final = await waitForRequest(coordinator, requestId, token, accepted.length);
   if (final.state !== 'complete') throw new Error(`request ended ${final.state}${final.error ? `: ${final.error}` : ''}`);
 
-  // Each result comes sealed to the investigator's key (docs/SERVICES.md, "Results sealed to the investigator").
+  // Each result comes sealed to the investigator's key (docs/PROTOCOL.md §3.7, "Results sealed to the investigator").
   const res = await call<{ results: { envelopeId: string; sealed: unknown }[] }>(coordinator, `v1/requests/${requestId}/results`, { token });
   const secretKey = hexToBytes(investigator.secretKey, 32, 'secretKey');
   const lines: string[] = [];

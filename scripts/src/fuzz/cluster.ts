@@ -244,7 +244,7 @@ export async function approvedWarrant(url: string, court: KeyPair, investigator:
 
 /**
  * The plaintexts of a results answer by envelope id (UTF-8), each opened with
- * the investigator's secret key (docs/SERVICES.md, "Results sealed to the
+ * the investigator's secret key (docs/PROTOCOL.md §3.7, "Results sealed to the
  * investigator"); throws naming the first result that does not open.
  */
 export function openedResults(results: unknown, requestId: string, investigator: KeyPair): Map<string, string> {
