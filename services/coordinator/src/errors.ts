@@ -44,7 +44,7 @@ export type CoordinatorCode =
   // 422: well formed, but some of its parts are refused (the answer names them)
   | 'ENVELOPES_REJECTED';
 
-/** Fields an error object may carry beside `code` and `message` (docs/SERVICES.md). */
+/** Fields an error object may carry beside `code` and `message` (docs/PROTOCOL.md §7.1). */
 export interface ErrorDetails {
   /** ENVELOPES_REJECTED: each refused envelope's position in the body and why. */
   rejected?: readonly { position: number; reason: string }[];

@@ -91,7 +91,7 @@ const MIGRATIONS: readonly string[] = [
   );
   `,
   // 2: partials calls already used, one row per call while it is within the freshness window,
-  // and the issue time below which calls were forgotten (docs/SERVICES.md, Call authorisation)
+  // and the issue time below which calls were forgotten (docs/PROTOCOL.md §7.12, Call authorisation)
   `
   CREATE TABLE used_calls (digest BLOB PRIMARY KEY, issued_at INTEGER NOT NULL) WITHOUT ROWID;
   CREATE INDEX used_calls_by_time ON used_calls (issued_at);
@@ -426,7 +426,7 @@ export function openStore(file: string, opts: OpenOptions = {}) {
       q.failOutbox.run(error.slice(0, 300), key);
     },
 
-    // ### used partials calls (docs/SERVICES.md, Call authorisation)
+    // ### used partials calls (docs/PROTOCOL.md §7.12, Call authorisation)
     /**
      * Uses up the call with SHA-256 `digest` issued at `issuedAt`, in one
      * transaction: first forgets every call issued before `horizon` (raising the

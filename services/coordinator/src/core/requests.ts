@@ -1,5 +1,5 @@
 /**
- * Decryption requests as the investigator drives them (docs/SERVICES.md):
+ * Decryption requests as the investigator drives them (docs/PROTOCOL.md §7.6):
  * a draft, batches of envelopes screened against the warrant's scope, the
  * signed entry logged, then the background workflow — or all of it in one
  * call for a request of at most one batch; progress and results for that
@@ -19,7 +19,7 @@ import { fail } from '../errors';
 import type { RequestRow, WarrantRow } from '../repo/repository';
 import { ownWarrant, tally } from './warrants';
 
-/** Envelopes per batch, and at most in a one-call request (docs/SERVICES.md). */
+/** Envelopes per batch, and at most in a one-call request (docs/PROTOCOL.md §7.6). */
 export const MAX_BATCH = 500;
 
 /** The caller's warrant, if a request may be opened under it now (404, 403, 409 WARRANT_* otherwise). */
@@ -165,7 +165,7 @@ export function submitRequest(
   return { requestId, index };
 }
 
-/** The body of a one-call request: open, add one batch and submit (docs/SERVICES.md). */
+/** The body of a one-call request: open, add one batch and submit (docs/PROTOCOL.md §7.6). */
 export interface OneCallRequest {
   warrantId: string;
   /** Chosen by the investigator, so that `entry` can be signed before the call. */

@@ -1,5 +1,5 @@
 /**
- * Decryption-request rules (DESIGN.md §5 steps 4–6; docs/SERVICES.md):
+ * Decryption-request rules (DESIGN.md §5 steps 4–6; docs/PROTOCOL.md §7.6):
  * screening envelopes against the full warrant's scope, checking the
  * investigator's signed `decryption-request`, and combining partials with
  * blame. No HTTP, no SQL.

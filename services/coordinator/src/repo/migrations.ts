@@ -11,7 +11,7 @@ type Migration = string | ((db: DB) => void);
 
 /**
  * Migration 4: results are kept sealed to the requesting investigator
- * (docs/SERVICES.md, "Results sealed to the investigator"), never in the clear.
+ * (docs/PROTOCOL.md §3.7, "Results sealed to the investigator"), never in the clear.
  * Rows written by earlier versions still hold a raw plaintext: each is sealed
  * here to its request's investigator, then the plaintext column is dropped, so
  * no code path can read or write a plaintext at rest again. migrateCoordinator

@@ -327,7 +327,7 @@ export class DecryptionWorkflow {
   async #ask(req: RequestRow, index: number, envelopes: readonly ParsedEnvelope[]): Promise<AskOutcome> {
     const { logger } = this.#d;
     const registry = this.#d.registry();
-    // The call is authorised for exactly these envelopes, in the order sent (docs/SERVICES.md, Call authorisation).
+    // The call is authorised for exactly these envelopes, in the order sent (docs/PROTOCOL.md §7.12, Call authorisation).
     const root = envelopeSetRoot(envelopes.map((e) => e.id));
     const records = envelopes.map((e) => e.envelope);
     let lastRetryable = false;
@@ -373,7 +373,7 @@ export class DecryptionWorkflow {
   /**
    * Step 6: combine per envelope, blame bad partials, log the outcome. Each
    * plaintext is sealed to the request's investigator as soon as it is opened
-   * and zeroed; only the sealed result is kept (docs/SERVICES.md, "Results
+   * and zeroed; only the sealed result is kept (docs/PROTOCOL.md §3.7, "Results
    * sealed to the investigator").
    */
   async #combine(req: RequestRow, envelopes: readonly ParsedEnvelope[], answers: Map<number, PartialsAnswer>, unasked: number[]): Promise<void> {
