@@ -30,6 +30,7 @@ import type { Logger } from 'pino';
 import { checkRelease, entryKey } from '../domain/records';
 import type { Registry } from '../domain/registry';
 import { misbehaviorEntry, openEnvelope } from '../domain/requests';
+import type { EnvelopeFailureCode } from '../domain/requests';
 import { CoordinatorError } from '../errors';
 import type { Ledger } from '../ledger';
 import type { Repository, RequestRow } from '../repo/repository';
@@ -84,10 +85,17 @@ function retryable(err: unknown): boolean {
   return err.code === 'REQUEST_NOT_LOGGED' || err.code === 'NO_QUORUM';
 }
 
+/**
+ * Why a request ended without any envelope opened (stored as its error_code,
+ * shown to the investigator): fewer than t witnesses cosigned it (#cosign), or
+ * fewer than t approvers released partials (#release), within the deadline.
+ */
+export type RequestFailureCode = 'QUORUM_UNAVAILABLE' | 'NOT_ENOUGH_CUSTODIANS';
+
 /** A failure that ends a request: its code and message are shown to the investigator. */
 class RequestFailure extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: RequestFailureCode;
+  constructor(code: RequestFailureCode, message: string) {
     super(message);
     this.code = code;
   }
@@ -102,7 +110,7 @@ interface Released {
 /** Step 6 so far. */
 interface Combined {
   /** Envelopes finished, in position order once #recombine has run. */
-  readonly outcomes: { position: number; envelopeId: string; sealed: SealedResult | null; failure: string | null }[];
+  readonly outcomes: { position: number; envelopeId: string; sealed: SealedResult | null; failure: EnvelopeFailureCode | null }[];
   /** Each blamed custodian with the first envelope and partial it was blamed for (its misbehavior entry). */
   readonly blamed: Map<number, { env: ParsedEnvelope; partial: PartialRecord }>;
   /** Custodians in the order their partials are tried: blamed ones moved last. */
