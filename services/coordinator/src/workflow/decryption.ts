@@ -8,15 +8,17 @@
  *   (any step may end the request: failed)
  *
  * Each step is a method that takes what the one before produced and returns
- * what the next needs; none calls back into an earlier one. The approvers
- * are listed once per run (#approvers) and split there: the first t are
- * asked for partials, the rest are the reserve. The reserve is asked at most
- * once, only when blamed partials left an envelope without t valid ones, and
- * only the envelopes that fell short are combined again (DESIGN.md §3.4).
+ * what the next needs; none calls back into an earlier one. `combining` and
+ * `recombining` live in memory only (partials are not stored). The approvers
+ * are listed once per run (#approvers): #release asks the first t, and the
+ * next ones only while fewer than t have served; those it did not ask are the
+ * reserve. The reserve is asked at most once, only when blamed partials left
+ * an envelope without t valid ones, and only the envelopes that fell short
+ * are combined again (DESIGN.md §3.4).
  *
- * (`cosigned`, between the two, is no longer written: it cost a commit on
- * the request's path. A request stored in it by an older version resumes as
- * `releasing`.)
+ * (`cosigned`, between logged and releasing, is no longer written: it cost a
+ * commit on the request's path. A request stored in it by an older version
+ * resumes as `releasing`.)
  *
  * Partials are never stored: on restart they are fetched again (custodians
  * answer a repeated request id with the same partials).
