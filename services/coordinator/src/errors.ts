@@ -4,6 +4,7 @@
  * to its status in one place, used by the error middleware.
  */
 import { CustodesError } from '@custodes/shared';
+import type { RejectReason } from './domain/requests';
 
 export type CoordinatorCode =
   // 400: the caller sent something wrong
@@ -47,7 +48,7 @@ export type CoordinatorCode =
 /** Fields an error object may carry beside `code` and `message` (docs/PROTOCOL.md §7.1). */
 export interface ErrorDetails {
   /** ENVELOPES_REJECTED: each refused envelope's position in the body and why. */
-  rejected?: readonly { position: number; reason: string }[];
+  rejected?: readonly { position: number; reason: RejectReason }[];
 }
 
 export class CoordinatorError extends CustodesError<CoordinatorCode> {

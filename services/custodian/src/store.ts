@@ -6,6 +6,7 @@
 import { openDatabase } from '@custodes/shared/service';
 import type { OpenOptions } from '@custodes/shared/service';
 import type { DB } from '@custodes/shared/service';
+import type { CustodianCode } from './errors';
 
 // ## Migrations (numbered; append, never edit)
 
@@ -162,7 +163,8 @@ export interface ReleaseLogRow {
   requestId: string | null;
   warrantId: string | null;
   outcome: 'served' | 'repeated' | 'refused';
-  code: string | null;
+  /** Why a refused call was refused; null when served or repeated. */
+  code: CustodianCode | null;
   count: number;
   time: number;
 }
@@ -402,7 +404,8 @@ export function openStore(file: string, opts: OpenOptions = {}) {
         requestId: (r.request_id as string | null) ?? null,
         warrantId: (r.warrant_id as string | null) ?? null,
         outcome: r.outcome as ReleaseLogRow['outcome'],
-        code: (r.code as string | null) ?? null,
+        // Written only by insertReleaseLog.
+        code: (r.code as CustodianCode | null) ?? null,
         count: r.count as number,
         time: r.time as number,
       }));

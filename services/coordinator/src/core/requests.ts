@@ -12,11 +12,12 @@ import type { DecryptionRequestEntry } from '@custodes/shared/records';
 import type { Context } from '../context';
 import { entryKey } from '../domain/records';
 import { checkRequestEntry, screenEnvelope } from '../domain/requests';
-import type { RejectReason } from '../domain/requests';
+import type { EnvelopeFailureCode, RejectReason } from '../domain/requests';
 import { requireApproved } from '../domain/warrants';
 import type { InvestigatorIdentity } from '../domain/warrants';
 import { fail } from '../errors';
 import type { RequestRow, WarrantRow } from '../repo/repository';
+import type { RequestFailureCode } from '../workflow/decryption';
 import { ownWarrant, tally } from './warrants';
 
 /** Envelopes per batch, and at most in a one-call request (docs/PROTOCOL.md §7.6). */
@@ -222,7 +223,7 @@ export interface RequestProgress {
   total: number;
   done: number;
   failed: number;
-  error?: { code: string; message: string };
+  error?: { code: RequestFailureCode; message: string };
 }
 
 export function requestProgress(ctx: Context, caller: InvestigatorIdentity, requestId: string): RequestProgress {
@@ -241,7 +242,8 @@ export function requestProgress(ctx: Context, caller: InvestigatorIdentity, requ
 export interface RequestResults {
   /** Each plaintext sealed to the requesting investigator (openSealedResult with resultContext(requestId, envelopeId)). */
   results: { envelopeId: string; sealed: SealedResult }[];
-  failed: { envelopeId: string; reason: string }[];
+  /** `FAILED`: a result stored without its reason (none is written so). */
+  failed: { envelopeId: string; reason: EnvelopeFailureCode | 'FAILED' }[];
 }
 
 export function requestResults(ctx: Context, caller: InvestigatorIdentity, requestId: string): RequestResults {
