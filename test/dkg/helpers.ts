@@ -34,6 +34,11 @@ const CODE_OF: Record<string, DkgCode | 'RangeError'> = {
   InvalidRecoveryAckError: 'INVALID_RECOVERY_ACK',
 };
 
+/** Our code for one of the BIP's exception class names (ValueError: 'RangeError'). */
+export function codeOfBipError(type: string): DkgCode | 'RangeError' | undefined {
+  return CODE_OF[type];
+}
+
 /** Runs `fn`, which must throw exactly what `expected` names (type, blame, message if given); returns the error. */
 export function expectVectorError(fn: () => unknown, expected: VectorError): unknown {
   let thrown: unknown;
