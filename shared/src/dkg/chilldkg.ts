@@ -65,6 +65,11 @@ function encodeOutput(o: PointOutput): DkgOutput {
   };
 }
 
+/** States keep their own copy: a caller changing its params later must not change a session. */
+function copyParams(params: SessionParams): SessionParams {
+  return { hostpubkeys: params.hostpubkeys.map((pk) => pk.slice()), t: params.t };
+}
+
 function astate<T extends object>(state: unknown, keys: readonly string[], name: string): T {
   if (typeof state !== 'object' || state === null || keys.some((k) => !(k in state))) {
     throw new TypeError(`${name} must be a state returned by the previous step`);
@@ -97,14 +102,15 @@ function participantStep1(
   abytes(random, 32, 'random');
   const hostpubkey = hostpubkeyGen(hostseckey);
   validateParams(params);
-  const { hostpubkeys, t } = params;
+  const own = copyParams(params);
+  const { hostpubkeys, t } = own;
   const participant = participantIndex(hostpubkeys, hostpubkey);
   if (participant < 0) throw new DkgError('HOST_SECKEY', 'Host secret key does not match any host public key');
   // A broken RNG must not silently make the session deterministic.
   if (random.every((b) => b === 0)) throw new DkgError('RANDOMNESS', 'random must not be all zeroes');
   // ChillDKG reuses the host secret key as EncPedPop's seed and decryption key (BIP "DKG Protocol ChillDKG").
   const { state, pmsg } = enc.participantStep1(hostseckey, hostseckey, hostpubkeys, t, participant, random);
-  return { state: { params: { hostpubkeys: [...hostpubkeys], t }, participant, enc: state }, pmsg1: encodePmsg1(pmsg) };
+  return { state: { params: own, participant, enc: state }, pmsg1: encodePmsg1(pmsg) };
 }
 
 /**
@@ -205,7 +211,7 @@ function coordinatorStep1(pmsgs1: readonly Uint8Array[], params: SessionParams):
   const step = enc.coordinatorStep(parsed, t, n);
   const eqInput = encodeEqInput({ t, sumComs: step.sumComs, hostpubkeys, pubnonces: step.pubnonces, encSecshares: step.encSecshares });
   const cmsg1 = encodeCmsg1(step);
-  return { state: { params: { hostpubkeys: [...hostpubkeys], t }, eqInput, output: encodeOutput(step.output) }, cmsg1 };
+  return { state: { params: copyParams(params), eqInput, output: encodeOutput(step.output) }, cmsg1 };
 }
 
 /**

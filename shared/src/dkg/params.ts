@@ -7,9 +7,8 @@
  * a participant's identifier is its position in that list.
  */
 import { abytes, concatBytes, equalBytes, u32 } from '../crypto/bytes';
-import { decodePoint, encodePoint, mulBase } from '../crypto/group';
+import { CURVE_ORDER, decodePoint, encodePoint, mulBase } from '../crypto/group';
 import { bytesToBigint } from './codec';
-import { CURVE_ORDER } from '../crypto/group';
 import { DkgError } from './errors';
 import { DKG_TAG, dkgHash } from './tags';
 

@@ -59,8 +59,8 @@ function schnorrSignPrefixed(message: Uint8Array, secretKey: Uint8Array, aux: Ui
   return concatBytes(Rx, scalarToBytes(modN(k + e * d)));
 }
 
-/** BIP340 Verify with tags under `tagPrefix`; false for anything malformed or invalid. */
-function schnorrVerifyPrefixed(message: Uint8Array, publicKey: Uint8Array, signature: Uint8Array, tagPrefix: string): boolean {
+/** BIP340 Verify with tags under `tagPrefix` (arguments in group.ts schnorrVerify's order); false for anything malformed or invalid. */
+function schnorrVerifyPrefixed(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, tagPrefix: string): boolean {
   atagPrefix(tagPrefix);
   if (!(message instanceof Uint8Array)) return false;
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;

@@ -26,7 +26,7 @@ function popProve(secret: bigint, participant: number, aux: Uint8Array): Uint8Ar
 }
 
 function popVerify(pop: Uint8Array, comToSecret: GroupPoint, participant: number): boolean {
-  return schnorrVerifyPrefixed(u32(participant), xOnly(comToSecret), pop, POP_TAG_PREFIX);
+  return schnorrVerifyPrefixed(pop, u32(participant), xOnly(comToSecret), POP_TAG_PREFIX);
 }
 
 // ## Outputs
