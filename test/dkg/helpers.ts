@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { DkgError, UnknownFaultyPartyError } from '@custodes/shared/dkg';
 import type { DkgCode, DkgOutput, SessionParams } from '@custodes/shared/dkg';
-import type { VectorError, VectorParams } from '../vectors/chilldkg/load';
+import type { VectorError, VectorOutput, VectorParams } from '../vectors/chilldkg/load';
 
 /** Hex (upper or lower case, as the BIP's vectors) to bytes; rejects anything else. */
 export function unhex(hex: string): Uint8Array {
@@ -63,12 +63,6 @@ export function expectVectorError(fn: () => unknown, expected: VectorError): unk
   );
   if (expected.message !== undefined) expect(e.message).toBe(expected.message);
   return e;
-}
-
-export interface VectorOutput {
-  secshare: string | null;
-  threshPk: string;
-  pubshares: string[];
 }
 
 export function expectOutput(actual: DkgOutput, expected: VectorOutput): void {

@@ -8,8 +8,8 @@
  * sending a bad encrypted share: both must blame the same participant.
  *
  * The reference is ../shared/reference/chilldkg/python from the repository
- * root (CI keeps a copy there). Without it or python3, the test fails under
- * CI=true and is skipped, with the reason printed, elsewhere.
+ * root (CI keeps a copy there). Without it or python3 ≥ 3.11, the test fails
+ * under CI=true and is skipped, with the reason printed, elsewhere.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,8 +27,10 @@ function unavailable(): string | null {
   if (!existsSync(`${referenceDir}/chilldkg_ref/chilldkg.py`)) {
     return `the BIP's Python reference is not at ${referenceDir} (expected beside the repository ${repoRoot})`;
   }
-  const v = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-  if (v.error || v.status !== 0) return `python3 does not run: ${v.error?.message ?? v.stderr}`;
+  // The reference uses typing.Self (Python 3.11+).
+  const v = spawnSync('python3', ['-c', 'import sys; print(sys.version.split()[0]); sys.exit(sys.version_info < (3, 11))'], { encoding: 'utf8' });
+  if (v.error) return `python3 does not run: ${v.error.message}`;
+  if (v.status !== 0) return `python3 ${v.stdout.trim()} is older than 3.11, which the reference needs ${v.stderr}`.trim();
   return null;
 }
 
