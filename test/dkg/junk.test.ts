@@ -264,6 +264,14 @@ describe('received messages with bad points and scalars', () => {
     }
   });
 
+  it('a commitment to the secret of ∞ that makes the sum ∞ (n = 1) blames its sender, where the reference fails an assertion', () => {
+    const sk = seckeys[0]!;
+    const solo = { hostpubkeys: [params.hostpubkeys[0]!], t: 1 };
+    const m = participantStep1(sk, solo, bytes(32, 1)).pmsg1.slice();
+    m.set(bytes(33), 0);
+    expectCode('∞ com[0]', () => coordinatorStep1([m], solo), ['FAULTY_PARTICIPANT'], 0);
+  });
+
   it('pmsg1 mutated anywhere: parsed, or FAULTY_PARTICIPANT for that sender', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 }), fc.nat(), maskArb, (who, at, mask) => {

@@ -170,6 +170,11 @@ function coordinatorStep(
   const sumComsToNonconstTerms = Array.from({ length: t - 1 }, (_, j) => sumPoints(pmsgs.map((m) => m.com[j + 1]!)));
   const pops = pmsgs.map((m) => m.pop);
   const sumComs = assembleSumComs(comsToSecrets, sumComsToNonconstTerms);
+  // The coordinator checks no pops, so Σ com_j[0] = ∞ is reachable (one participant
+  // sending ∞ when n = 1); the reference fails an assertion here. A participant
+  // who sent ∞ is faulty for sure (participants blame it too), so blame it.
+  const infinite = isIdentity(sumComs[0]!) ? comsToSecrets.findIndex(isIdentity) : -1;
+  if (infinite >= 0) throw new DkgError('FAULTY_PARTICIPANT', 'Participant sent invalid commitment', { participant: infinite });
   const { tweaked } = taprootTweak(sumComs);
   const { threshPk, pubshares } = publicOutput(tweaked, n);
   return { comsToSecrets, sumComsToNonconstTerms, pops, output: { secshare: null, threshPk, pubshares }, sumComs };
