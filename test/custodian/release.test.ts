@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { combineAndOpen, decodePoint, hexToBytes, parseEnvelope, verifyPartial } from '@custodes/shared/crypto';
 import { partialsRoot, verifyRecordSignature } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
-import { buildWorld, call, decryptionRequest, inScope, makeEnvelopes, NOW, removeTempDirs, revocation, signRegistry, startNode, sync } from './fixture';
+import { buildWorld, call, decryptionRequest, inScope, keyPair, makeEnvelopes, NOW, removeTempDirs, revocation, signRegistry, startNode, sync } from './fixture';
 import type { World } from './fixture';
 import { askPartials, scenario } from './scenario';
 import type { Scenario } from './scenario';
@@ -122,6 +122,28 @@ describe('release: one refusal per rule', () => {
     await sync(s.node, s.standIn);
     const r = await askPartials(s.node, s.request.requestId, s.envelopes);
     expect(r.json.error?.code, r.text).toBe('WARRANT_INVALID');
+  });
+
+  it('(b) INVESTIGATOR_MISMATCH: a request signed by another registered investigator of the warrant\'s agency', async () => {
+    const s = await make();
+    // A registry update (signed by t custodians) adds a second investigator to the agency; its
+    // request passes every entry rule of the replica, so only rule (b) stands in its way.
+    const other = keyPair();
+    const next: Omit<RegistryEntry, 'signatures'> = {
+      ...world.registry,
+      sequence: 1,
+      agencies: [{ id: world.agency.id, name: 'Test Agency', investigators: [world.agency.investigator.publicKey, other.publicKey] }],
+    };
+    delete (next as Partial<RegistryEntry>).signatures;
+    s.standIn.append(signRegistry(next, [1, 2, 3].map((i) => ({ index: i, key: world.custodians[i - 1]! }))));
+    const foreign = decryptionRequest(world, s.warrant.id, s.envelopes, {}, other);
+    s.standIn.append(foreign);
+    await sync(s.node, s.standIn);
+    const r = await askPartials(s.node, foreign.requestId, s.envelopes);
+    expect(r.status, r.text).toBe(403);
+    expect(r.json.error.code).toBe('INVESTIGATOR_MISMATCH');
+    // The warrant's own investigator's request for the same envelopes is still served.
+    expect((await askPartials(s.node, s.request.requestId, s.envelopes)).status).toBe(200);
   });
 
   it('(c) WARRANT_EXPIRED: the clock passes expiresAt', async () => {

@@ -47,6 +47,7 @@ export type CustodianCode =
   // release, one per rule (a)–(j)
   | 'REQUEST_NOT_LOGGED'
   | 'WARRANT_INVALID'
+  | 'INVESTIGATOR_MISMATCH'
   | 'WARRANT_EXPIRED'
   | 'WARRANT_REVOKED'
   | 'NO_QUORUM'
@@ -83,6 +84,7 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   ALREADY_DECIDED: 409,
   REQUEST_NOT_LOGGED: 409,
   WARRANT_INVALID: 403,
+  INVESTIGATOR_MISMATCH: 403,
   WARRANT_EXPIRED: 403,
   WARRANT_REVOKED: 403,
   NO_QUORUM: 403,

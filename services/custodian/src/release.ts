@@ -77,7 +77,8 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   if (!request || !registry) refuse('REQUEST_NOT_LOGGED', `request ${requestId} is not in a checkpoint this node cosigned`);
   seen(request.warrantId);
 
-  // (b) warrant logged, commitment opens, court registered and its signature valid.
+  // (b) warrant logged, commitment opens, court registered and its signature
+  // valid, and the request signed by the warrant's investigator.
   const logged = loggedWarrant(store, request.warrantId)?.entry;
   if (!logged) refuse('WARRANT_INVALID', 'the warrant is not logged');
   const review = store.review(request.warrantId);
@@ -86,6 +87,11 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   if (warrantCommitment(warrant, review.salt) !== logged.commitment) refuse('WARRANT_INVALID', 'the warrant does not open the logged commitment');
   const court = courtKey(registry, warrant.court);
   if (!court || !verifyWarrantSignature(warrant, warrant.courtSignature, court)) refuse('WARRANT_INVALID', 'the court is not registered or its signature fails');
+  // The request must be signed by the warrant's own investigator, not another of
+  // its agency: results are sealed to the request's signer (docs/SERVICES.md,
+  // Results sealed to the investigator), so checking this here, and not only at
+  // the coordinator and the auditors, keeps a log-key holder from redirecting them.
+  if (request.investigator !== warrant.investigator) refuse('INVESTIGATOR_MISMATCH', "the request is signed by another investigator than the warrant's");
 
   // (c) not expired, not revoked.
   if (nowSeconds(ctx) >= logged.expiresAt) refuse('WARRANT_EXPIRED', 'the warrant has expired');
