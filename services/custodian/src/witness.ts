@@ -19,6 +19,7 @@ import {
   parseSignedNote,
   MemoryTree,
   verifyLogSignature,
+  witnessNote,
 } from '@custodes/shared/log';
 import type { Checkpoint, SignedNote } from '@custodes/shared/log';
 import type { LogEntry, RegistryEntry } from '@custodes/shared/records';
@@ -155,7 +156,8 @@ export class Witness {
     if (checkpoint.size === 0 && !currentRegistry(ctx.store)) throw new CustodianError('UNKNOWN_LOG', 'no log is known before its genesis entry');
     const { registry, genesisLeaf } = await trustedRegistry(ctx);
     if (checkpoint.origin !== registry.origin) throw new CustodianError('UNKNOWN_LOG', 'unknown log origin');
-    if (!verifyLogSignature(note, { name: registry.origin, publicKey: hexToBytes(registry.logKey, 32) })) {
+    const logKey = { name: registry.origin, publicKey: hexToBytes(registry.logKey, 32) };
+    if (!verifyLogSignature(note, logKey)) {
       throw new CustodianError('BAD_LOG_SIGNATURE', 'no valid signature from the log key');
     }
     this.#precheck(oldSize, proof, checkpoint);
@@ -176,8 +178,9 @@ export class Witness {
         const self = custodianRecord(currentRegistry(ctx.store)!.entry, ctx.node.custodian);
         if (!self) throw new Error('the replicated registry no longer lists this node');
         const line = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.signingKey(), timestamp: nowSeconds(ctx) });
-        // Stored as a signed note with both signatures: GET /witness/v1/checkpoint serves it.
-        ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: body.slice(body.indexOf('\n\n') + 2) + line, cosignedAt: nowSeconds(ctx) });
+        // Stored as this node made it, the log's verified signature and its own cosignature
+        // and nothing else of the posted note: GET /witness/v1/checkpoint serves it (witnessNote).
+        ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: witnessNote(checkpoint, note, logKey, line), cosignedAt: nowSeconds(ctx) });
         result = then();
         return line;
       });
