@@ -228,6 +228,38 @@ describe('release: one refusal per rule', () => {
     expect((await askPartials(s.node, second.requestId, more)).status).toBe(200);
   });
 
+  it('RELEASES_UNLOGGED: a coordinator that never logs this node\'s release gets nothing new past the deadline, until the release is logged', async () => {
+    let now = NOW * 1000;
+    const s = await make({ config: { clock: () => now, releaseLogDeadlineMs: 60_000 } });
+    s.standIn.autoLog = false; // the stand-in coordinator takes every release and logs none
+    const first = await askPartials(s.node, s.request.requestId, s.envelopes);
+    expect(first.status, first.text).toBe(200);
+    const more = makeEnvelopes(world, [inScope(5)]).envelopes;
+    const second = decryptionRequest(world, s.warrant.id, more);
+    s.standIn.append(second);
+    await sync(s.node, s.standIn);
+    const at = (ms: number) => ({ issuedAt: Math.floor(ms / 1000) });
+
+    now += 61_000;
+    const refused = await askPartials(s.node, second.requestId, more, at(now));
+    expect(refused.status, refused.text).toBe(503);
+    expect(refused.json.error.code).toBe('RELEASES_UNLOGGED');
+    expect(refused.text).not.toMatch(/"partials"/);
+    // The operator sees why (the view the console reads).
+    const view = await call(`${s.node.url}/v1/operator/releases`, { token: s.node.token });
+    expect(view.json.unlogged).toEqual([{ requestId: s.request.requestId, servedAt: NOW, overdue: true }]);
+    expect(view.json.releases[0]).toMatchObject({ requestId: second.requestId, outcome: 'refused', code: 'RELEASES_UNLOGGED' });
+    // A repeat of the served request releases nothing new and is still answered.
+    expect((await askPartials(s.node, s.request.requestId, s.envelopes, at(now))).json).toEqual(first.json);
+    // Posting the release is not enough (the coordinator's word); seeing it in the log is.
+    await vi.waitFor(() => expect(s.standIn.records.some((e) => e.type === 'release' && e.requestId === s.request.requestId)).toBe(true));
+    expect((await askPartials(s.node, second.requestId, more, at(now))).json.error?.code).toBe('RELEASES_UNLOGGED');
+    s.standIn.append(first.json.release);
+    await sync(s.node, s.standIn);
+    expect((await call(`${s.node.url}/v1/operator/releases`, { token: s.node.token })).json.unlogged).toEqual([]);
+    expect((await askPartials(s.node, second.requestId, more, at(now))).status).toBe(200);
+  });
+
   it('records every refusal locally, newest first', async () => {
     const s = await make({ approvers: [2] });
     await askPartials(s.node, s.request.requestId, s.envelopes);

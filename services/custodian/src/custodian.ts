@@ -28,6 +28,8 @@ import type { NodeRow, Store } from './store';
 import { Vault } from './vault';
 import { Witness, WitnessRefused } from './witness';
 
+/** CustodianConfig.releaseLogDeadlineMs by default: 5 minutes, far beyond a cosigning round and the outbox's grace. */
+const DEFAULT_RELEASE_LOG_DEADLINE_MS = 300_000;
 /** The longest delay setTimeout honours, ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -63,6 +65,13 @@ export interface CustodianConfig {
    * positive integer, else BAD_OPTIONS (docs/PROTOCOL.md §9.1, Storage).
    */
   maxDatabaseBytes?: number;
+  /**
+   * How long one of this node's releases may stay out of its log replica
+   * before it refuses new partials calls (503 RELEASES_UNLOGGED), ms (default
+   * 300 000): "each release is logged" (DESIGN.md §5 step 5) is then enforced
+   * here, not left to the coordinator. An integer in [0, 2^53 − 1].
+   */
+  releaseLogDeadlineMs?: number;
   logger?: Logger;
   /** pino level when no logger is given (default: CUSTODES_LOG_LEVEL, silent under vitest, else info). */
   logLevel?: string;
@@ -118,6 +127,9 @@ export function createCustodian(config: CustodianConfig): Custodian {
   if (config.outboxGraceMs !== undefined && !(Number.isSafeInteger(config.outboxGraceMs) && config.outboxGraceMs >= 0 && config.outboxGraceMs <= MAX_TIMER_MS)) {
     throw new CustodianError('BAD_OPTIONS', `outboxGraceMs must be an integer in [0, ${MAX_TIMER_MS}]`);
   }
+  if (config.releaseLogDeadlineMs !== undefined && !(Number.isSafeInteger(config.releaseLogDeadlineMs) && config.releaseLogDeadlineMs >= 0)) {
+    throw new CustodianError('BAD_OPTIONS', 'releaseLogDeadlineMs must be a non-negative integer');
+  }
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     throw new CustodianError('BAD_OPTIONS', 'maxDatabaseBytes must be a positive integer');
   }
@@ -156,6 +168,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
     nowMs: config.clock ?? Date.now,
     envelopesPerMinute: config.rateLimit?.envelopesPerMinute ?? 10_000,
     callWindowSeconds: config.callWindowSeconds ?? 120,
+    releaseLogDeadlineMs: config.releaseLogDeadlineMs ?? DEFAULT_RELEASE_LOG_DEADLINE_MS,
   };
   const witness = new Witness(ctx);
 

@@ -44,6 +44,8 @@ export type CustodianCode =
   | 'STALE_CALL'
   | 'REPLAYED_CALL'
   | 'CALL_MISMATCH'
+  // release: this node's earlier releases must reach the log first (docs/SERVICES.md, Release)
+  | 'RELEASES_UNLOGGED'
   // release, one per rule (a)–(j)
   | 'REQUEST_NOT_LOGGED'
   | 'WARRANT_INVALID'
@@ -70,6 +72,7 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   STALE_CALL: 401,
   REPLAYED_CALL: 401,
   CALL_MISMATCH: 401,
+  RELEASES_UNLOGGED: 503,
   UNKNOWN_LOG: 404,
   BAD_LOG_SIGNATURE: 403,
   OLD_SIZE_MISMATCH: 409,

@@ -51,6 +51,7 @@ export function releasePartials(ctx: Context, call: PartialsCall, requestId: str
       ctx.store.insertReleaseLog({ requestId, warrantId: repeated.warrantId, outcome: 'repeated', code: null, count: 0, time: nowSeconds(ctx) });
       return JSON.parse(repeated.answer) as ReleaseAnswer;
     }
+    requireOwnReleasesLogged(ctx);
     const checked = check(ctx, requestId, envelopes, root, (id) => (warrantId = id));
     return serve(ctx, requestId, envelopes, checked);
   } catch (err) {
@@ -60,6 +61,31 @@ export function releasePartials(ctx: Context, call: PartialsCall, requestId: str
     }
     throw err;
   }
+}
+
+/**
+ * "Each release is logged" (DESIGN.md §5 step 5), enforced by this node rather
+ * than left to the coordinator: while one of its own releases has stayed out
+ * of its replica longer than `releaseLogDeadlineMs`, it releases nothing new
+ * (503 RELEASES_UNLOGGED: a coordinator that logs late gets served again).
+ * Only the replica clears a release (replica.ts), never a coordinator's 2xx to
+ * the outbox. Repeats of served requests still answer: they release nothing new.
+ */
+function requireOwnReleasesLogged(ctx: Context): void {
+  const [oldest] = ctx.store.unloggedReleases(1);
+  if (!oldest || ctx.nowMs() - oldest.servedMs <= ctx.releaseLogDeadlineMs) return;
+  ctx.log.warn({ requestId: oldest.requestId, servedMs: oldest.servedMs, deadlineMs: ctx.releaseLogDeadlineMs }, 'a release of this node is not in the log past the deadline: new releases refused');
+  refuse('RELEASES_UNLOGGED', `this node's release for request ${oldest.requestId} is not in its log replica ${ctx.releaseLogDeadlineMs} ms after it was served; no new release until it is`);
+}
+
+/** The operator's view of this node's releases not yet in its replica (GET /v1/operator/releases). */
+export function unloggedReleases(ctx: Context, limit = 200) {
+  const now = ctx.nowMs();
+  return ctx.store.unloggedReleases(limit).map((r) => ({
+    requestId: r.requestId,
+    servedAt: Math.floor(r.servedMs / 1000),
+    overdue: now - r.servedMs > ctx.releaseLogDeadlineMs,
+  }));
 }
 
 interface Checked {

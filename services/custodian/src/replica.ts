@@ -157,7 +157,10 @@ export function applyEntry(
       if (!store.request(entry.requestId)) bad(idx, `release for unlogged request ${entry.requestId}`);
       if (!signedByCustodian(registry, entry, 'release', entry.custodian, entry.signature)) bad(idx, `release not signed by registered custodian ${entry.custodian}`);
       store.insertRelease(idx, entry.requestId, entry.custodian, entry.count);
-      if (entry.custodian === me.custodian) ackLoggedOwnRecord(store, `release:${entry.requestId}`, canonicalJson(entry), idx);
+      if (entry.custodian === me.custodian) {
+        ackLoggedOwnRecord(store, `release:${entry.requestId}`, canonicalJson(entry), idx);
+        store.releaseLogged(entry.requestId); // the log, not the coordinator's word, clears it (release.ts)
+      }
       break;
     }
     case 'revocation': {

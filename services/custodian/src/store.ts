@@ -108,6 +108,16 @@ const MIGRATIONS: readonly string[] = [
   -- The outbox resend pass (pendingOutbox).
   CREATE INDEX outbox_unacked ON outbox (acked_at, created_at, key) WHERE acked_at IS NULL;
   `,
+  // 4: this node's releases not yet seen in its replica (docs/SERVICES.md, Release: every release
+  // is logged); a row leaves when the replica applies the node's own release entry for the request.
+  // Releases served before this migration and not in the replica start here, from when they were served.
+  `
+  CREATE TABLE unlogged_releases (request_id TEXT PRIMARY KEY, served_ms INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX unlogged_releases_by_time ON unlogged_releases (served_ms);
+  INSERT INTO unlogged_releases (request_id, served_ms)
+    SELECT s.request_id, s.time_ms FROM served s
+    WHERE NOT EXISTS (SELECT 1 FROM releases r JOIN node n ON r.custodian = n.custodian WHERE r.request_id = s.request_id);
+  `,
 ];
 
 // ## Records
@@ -223,6 +233,9 @@ export function openStore(file: string, opts: OpenOptions = {}) {
     served: db.prepare('SELECT * FROM served WHERE request_id = ?'),
     insertServed: db.prepare(`INSERT INTO served (request_id, warrant_id, agency, count, envelope_ids, answer, time_ms)
       VALUES (@requestId, @warrantId, @agency, @count, @envelopeIds, @answer, @timeMs)`),
+    insertUnlogged: db.prepare('INSERT OR IGNORE INTO unlogged_releases (request_id, served_ms) VALUES (?, ?)'),
+    releaseLogged: db.prepare('DELETE FROM unlogged_releases WHERE request_id = ?'),
+    unloggedReleases: db.prepare('SELECT request_id, served_ms FROM unlogged_releases ORDER BY served_ms, request_id LIMIT ?'),
     releasedForWarrant: db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM served WHERE warrant_id = ?'),
     releasedForAgencySince: db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM served WHERE agency = ? AND time_ms > ?'),
     insertReleaseLog: db.prepare('INSERT INTO release_log (request_id, warrant_id, outcome, code, count, time) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -387,8 +400,18 @@ export function openStore(file: string, opts: OpenOptions = {}) {
         timeMs: r.time_ms as number,
       };
     },
+    /** Records a served release, and that it is not yet seen logged (one transaction: the caller's). */
     insertServed(s: ServedRow): void {
       q.insertServed.run(s);
+      q.insertUnlogged.run(s.requestId, s.timeMs);
+    },
+    /** The replica holds this node's release entry for `requestId`. */
+    releaseLogged(requestId: string): void {
+      q.releaseLogged.run(requestId);
+    },
+    /** This node's served releases not yet in its replica, oldest first. */
+    unloggedReleases(limit: number): { requestId: string; servedMs: number }[] {
+      return (q.unloggedReleases.all(limit) as { request_id: string; served_ms: number }[]).map((r) => ({ requestId: r.request_id, servedMs: r.served_ms }));
     },
     releasedForWarrant(warrantId: string): number {
       return (q.releasedForWarrant.get(warrantId) as { n: number }).n;
