@@ -147,7 +147,15 @@ export function createCustodian(config: CustodianConfig): Custodian {
   }
   const { store, node, policy } = opened;
   const coordinatorUrl = config.coordinatorUrl.replace(/\/+$/, '');
-  const vault = new Vault(node.unsealShares, node.unsealThreshold, () => ({ nonce: node.sealedNonce, box: node.sealedBox }));
+  let unsealCommitments = node.unsealCommitments;
+  const vault = new Vault(node.unsealShares, node.unsealThreshold, () => ({ nonce: node.sealedNonce, box: node.sealedBox }), {
+    get: () => unsealCommitments,
+    learn: (commitments) => {
+      store.setUnsealCommitments(commitments);
+      unsealCommitments = commitments;
+      log.info('unseal key commitments stored: from now on each unseal key is checked as it is submitted');
+    },
+  });
   const outbox = new Outbox(store, coordinatorUrl, log, config.outboxGraceMs ?? 5000);
   const ctx: Context = {
     store,

@@ -8,6 +8,7 @@ export type CustodianCode =
   // seal (DESIGN.md §3.6)
   | 'sealed'
   | 'BAD_UNSEAL_KEY'
+  | 'WRONG_UNSEAL_KEY'
   | 'UNSEAL_FAILED'
   | 'UNAUTHENTICATED'
   // init

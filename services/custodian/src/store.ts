@@ -118,6 +118,11 @@ const MIGRATIONS: readonly string[] = [
     SELECT s.request_id, s.time_ms FROM served s
     WHERE NOT EXISTS (SELECT 1 FROM releases r JOIN node n ON r.custodian = n.custodian WHERE r.request_id = s.request_id);
   `,
+  // 5: commitments to the unseal keys (seal.ts, unsealCommitments: 255 × 32 bytes); NULL for a node
+  // initialised before them, which stores them at its first unseal (docs/SERVICES.md, Unsealing)
+  `
+  ALTER TABLE node ADD COLUMN unseal_commitments BLOB;
+  `,
 ];
 
 // ## Records
@@ -136,6 +141,8 @@ export interface NodeRow {
   sealedNonce: Uint8Array;
   sealedBox: Uint8Array;
   policy: string | null;
+  /** unsealCommitments of the split; null for a node initialised before they existed (migration 5). */
+  unsealCommitments: Uint8Array | null;
 }
 
 export interface WitnessRow {
@@ -199,9 +206,10 @@ export function openStore(file: string, opts: OpenOptions = {}) {
   const q = {
     node: db.prepare('SELECT * FROM node WHERE id = 1'),
     insertNode: db.prepare(`INSERT INTO node (id, custodian, epoch, signing_key, name, group_key, commitments, token_hash,
-      unseal_shares, unseal_threshold, dev, sealed_nonce, sealed_box, policy, created_at)
+      unseal_shares, unseal_threshold, dev, sealed_nonce, sealed_box, policy, unseal_commitments, created_at)
       VALUES (1, @custodian, @epoch, @signingKey, @name, @groupKey, @commitments, @tokenHash, @unsealShares, @unsealThreshold,
-      @dev, @sealedNonce, @sealedBox, @policy, @createdAt)`),
+      @dev, @sealedNonce, @sealedBox, @policy, @unsealCommitments, @createdAt)`),
+    setUnsealCommitments: db.prepare('UPDATE node SET unseal_commitments = ? WHERE id = 1 AND unseal_commitments IS NULL'),
     witness: db.prepare('SELECT * FROM witness WHERE id = 1'),
     setWitness: db.prepare(`INSERT INTO witness (id, origin, size, root, note, cosigned_at) VALUES (1, @origin, @size, @root, @note, @cosignedAt)
       ON CONFLICT (id) DO UPDATE SET origin = excluded.origin, size = excluded.size, root = excluded.root, note = excluded.note, cosigned_at = excluded.cosigned_at`),
@@ -300,6 +308,7 @@ export function openStore(file: string, opts: OpenOptions = {}) {
         sealedNonce: toBytes(r.sealed_nonce as Buffer),
         sealedBox: toBytes(r.sealed_box as Buffer),
         policy: (r.policy as string | null) ?? null,
+        unsealCommitments: r.unseal_commitments ? toBytes(r.unseal_commitments as Buffer) : null,
       };
     },
     insertNode(n: NodeRow): void {
@@ -309,8 +318,13 @@ export function openStore(file: string, opts: OpenOptions = {}) {
         dev: n.dev ? 1 : 0,
         sealedNonce: Buffer.from(n.sealedNonce),
         sealedBox: Buffer.from(n.sealedBox),
+        unsealCommitments: n.unsealCommitments ? Buffer.from(n.unsealCommitments) : null,
         createdAt: Math.floor(Date.now() / 1000),
       });
+    },
+    /** Stores the unseal keys' commitments of a node that had none (never replaces them). */
+    setUnsealCommitments(commitments: Uint8Array): void {
+      q.setUnsealCommitments.run(Buffer.from(commitments));
     },
 
     // ### witness and replica
