@@ -19,6 +19,7 @@ import { Outbox } from './outbox';
 import { parsePolicy, readPolicyFile } from './policy';
 import type { Policy } from './policy';
 import { operatorAuth, operatorRoutes } from './routes/operator';
+import { revocationRoutes } from './routes/revocations';
 import { healthAndSealRoutes, sealRoute } from './routes/seal';
 import { warrantRoutes } from './routes/warrants';
 import { witnessRoutes } from './routes/witness';
@@ -197,6 +198,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
   app.use(sealRoute(ctx, operator));
   app.use(witnessRoutes(ctx, witness));
   app.use(warrantRoutes(ctx, witness));
+  app.use(revocationRoutes(ctx));
   app.use(operatorRoutes(ctx, operator));
   app.use(notFound);
   app.use(mapErrors);

@@ -39,6 +39,9 @@ export type CustodianCode =
   | 'BAD_DATES'
   | 'UNKNOWN_WARRANT'
   | 'ALREADY_DECIDED'
+  // a revocation posted directly (revocation.ts)
+  | 'FORBIDDEN'
+  | 'BAD_SIGNATURE'
   // release: the coordinator's call authorisation (docs/PROTOCOL.md §7.12, Call authorisation), checked first
   | 'BAD_CALL_SIGNATURE'
   | 'WRONG_CUSTODIAN'
@@ -86,6 +89,7 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   WARRANT_NOT_LOGGED: 409,
   UNKNOWN_WARRANT: 404,
   ALREADY_DECIDED: 409,
+  FORBIDDEN: 403,
   REQUEST_NOT_LOGGED: 409,
   WARRANT_INVALID: 403,
   INVESTIGATOR_MISMATCH: 403,

@@ -13,6 +13,7 @@ import { nowSeconds } from './context';
 import { CustodianError } from './errors';
 import { courtKey, custodianKeys, quorum, registryEpoch } from './registry';
 import { currentRegistry, loggedRequest, loggedWarrant } from './replica';
+import { isRevoked } from './revocation';
 
 export interface ReleaseAnswer {
   requestId: string;
@@ -121,7 +122,7 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
 
   // (c) not expired, not revoked.
   if (nowSeconds(ctx) >= logged.expiresAt) refuse('WARRANT_EXPIRED', 'the warrant has expired');
-  if (store.revocations(request.warrantId).length > 0) refuse('WARRANT_REVOKED', 'the warrant was revoked');
+  if (isRevoked(ctx, request.warrantId)) refuse('WARRANT_REVOKED', 'the warrant was revoked');
 
   // (d) ≥ t logged approvals from distinct registered custodians, ours among
   // them, and no denial of ours. A custodian's latest logged decision counts.

@@ -13,6 +13,7 @@ import { evaluatePolicy } from './policy';
 import type { PolicyVerdict } from './policy';
 import { agencyInvestigators, courtKey } from './registry';
 import { currentRegistry, loggedWarrant } from './replica';
+import { isRevoked } from './revocation';
 import type { ReviewRow } from './store';
 
 /** Warrants may be issued at most this far in our future (clock skew). */
@@ -160,7 +161,7 @@ export function showWarrant(ctx: Context, warrantId: string) {
   if (!r) throw new CustodianError('UNKNOWN_WARRANT', `no warrant ${warrantId} here`);
   const logged = loggedWarrant(ctx.store, warrantId);
   const approvals = ctx.store.approvals(warrantId);
-  const revoked = ctx.store.revocations(warrantId).length > 0;
+  const revoked = isRevoked(ctx, warrantId);
   const warrant = JSON.parse(r.warrant) as SignedWarrant;
   return {
     warrant,

@@ -123,6 +123,11 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE node ADD COLUMN unseal_commitments BLOB;
   `,
+  // 6: revocations posted to this node directly (revocation.ts): in force here at once, forwarded
+  // to the log by the outbox; the replica's revocations table still holds only logged ones
+  `
+  CREATE TABLE received_revocations (warrant_id TEXT PRIMARY KEY, entry TEXT NOT NULL, received_at INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];
 
 // ## Records
@@ -231,6 +236,8 @@ export function openStore(file: string, opts: OpenOptions = {}) {
     insertRelease: db.prepare('INSERT INTO releases (idx, request_id, custodian, count) VALUES (?, ?, ?, ?)'),
     revocations: db.prepare('SELECT idx, by FROM revocations WHERE warrant_id = ? ORDER BY idx'),
     insertRevocation: db.prepare('INSERT INTO revocations (idx, warrant_id, by) VALUES (?, ?, ?)'),
+    receivedRevocation: db.prepare('SELECT entry FROM received_revocations WHERE warrant_id = ?'),
+    insertReceivedRevocation: db.prepare('INSERT OR IGNORE INTO received_revocations (warrant_id, entry, received_at) VALUES (?, ?, ?)'),
     insertUnsealing: db.prepare('INSERT INTO unsealings (idx, warrant_id) VALUES (?, ?)'),
     review: db.prepare('SELECT * FROM reviews WHERE warrant_id = ?'),
     insertReview: db.prepare(`INSERT INTO reviews (warrant_id, warrant, salt, commitment, received_at, policy, status)
@@ -379,6 +386,14 @@ export function openStore(file: string, opts: OpenOptions = {}) {
     },
     insertRevocation(idx: number, warrantId: string, by: string): void {
       q.insertRevocation.run(idx, warrantId, by);
+    },
+    /** The canonical JSON of the revocation of `warrantId` posted to this node directly, if any. */
+    receivedRevocation(warrantId: string): string | undefined {
+      return (q.receivedRevocation.get(warrantId) as { entry: string } | undefined)?.entry;
+    },
+    /** Records a directly posted revocation; false if one for this warrant was already here. */
+    insertReceivedRevocation(warrantId: string, entry: string, receivedAt: number): boolean {
+      return q.insertReceivedRevocation.run(warrantId, entry, receivedAt).changes === 1;
     },
     insertUnsealing(idx: number, warrantId: string): void {
       q.insertUnsealing.run(idx, warrantId);
