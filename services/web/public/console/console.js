@@ -82,7 +82,13 @@ async function submitUnseal() {
   try {
     renderSeal(await requestJson(url('v1/unseal'), { method: 'POST', body: { key } }));
   } catch (err) {
-    const why = err instanceof ApiError && err.code === 'UNSEAL_FAILED' ? 'These keys do not open the store; progress was reset. ' : '';
+    const code = err instanceof ApiError ? err.code : '';
+    const why =
+      code === 'UNSEAL_FAILED'
+        ? 'These keys do not open the store; progress was reset. '
+        : code === 'WRONG_UNSEAL_KEY'
+          ? 'This is not one of this node’s unseal keys; it was not counted and the keys already in stay. '
+          : '';
     status('unseal-error', `Unseal key refused: ${why}${describeError(err)}`, 'bad');
   }
   await refreshSeal();
