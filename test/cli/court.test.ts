@@ -1,6 +1,6 @@
 /**
- * `custodes court revoke --custodian URL [--custodian URL…]` (docs/SERVICES.md,
- * Revocation): the court's revocation posted to custodians directly, in force
+ * `custodes court revoke --custodian URL [--custodian URL…]` (docs/PROTOCOL.md §7.14):
+ * the court's revocation posted to custodians directly, in force
  * at each at once; every target is tried even when one fails.
  */
 import { execFile } from 'node:child_process';

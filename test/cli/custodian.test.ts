@@ -76,7 +76,7 @@ describe('custodes custodian init / start / unseal', { timeout: 300_000 }, () =>
   });
 
   it('a wrong key is refused alone with a clear error and not counted; three of five real keys unseal it, one per call', async () => {
-    // Each key is checked against its commitment as it comes (docs/SERVICES.md, Unsealing): junk never enters the progress.
+    // Each key is checked against its commitment as it comes (docs/PROTOCOL.md §3.6): junk never enters the progress.
     expect(custodes(['custodian', 'unseal', '--node', node, '--key', unsealKeys[1]!]).stdout).toMatch(/still sealed: 1 of 3/);
     const failed = custodes(['custodian', 'unseal', '--node', node, '--key', 'ab'.repeat(33)]);
     expect(failed.status).toBe(1);

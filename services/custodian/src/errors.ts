@@ -48,7 +48,7 @@ export type CustodianCode =
   | 'STALE_CALL'
   | 'REPLAYED_CALL'
   | 'CALL_MISMATCH'
-  // release: this node's earlier releases must reach the log first (docs/SERVICES.md, Release)
+  // release: this node's earlier releases must reach the log first (docs/PROTOCOL.md §7.12)
   | 'RELEASES_UNLOGGED'
   // release, one per rule (a)–(j)
   | 'REQUEST_NOT_LOGGED'

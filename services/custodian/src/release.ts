@@ -115,8 +115,8 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   const court = courtKey(registry, warrant.court);
   if (!court || !verifyWarrantSignature(warrant, warrant.courtSignature, court)) refuse('WARRANT_INVALID', 'the court is not registered or its signature fails');
   // The request must be signed by the warrant's own investigator, not another of
-  // its agency: results are sealed to the request's signer (docs/SERVICES.md,
-  // Results sealed to the investigator), so checking this here, and not only at
+  // its agency: results are sealed to the request's signer (docs/PROTOCOL.md §3.7),
+  // so checking this here, and not only at
   // the coordinator and the auditors, keeps a log-key holder from redirecting them.
   if (request.investigator !== warrant.investigator) refuse('INVESTIGATOR_MISMATCH', "the request is signed by another investigator than the warrant's");
 

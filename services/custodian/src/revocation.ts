@@ -1,6 +1,6 @@
 /**
- * A revocation posted to this custodian directly (docs/SERVICES.md,
- * Revocation): the court (or the warrant's investigator) need not go through
+ * A revocation posted to this custodian directly (docs/PROTOCOL.md §7.14):
+ * the court (or the warrant's investigator) need not go through
  * the coordinator to stop releases. DESIGN.md §1 goal 7 has each custodian
  * enforce revocations from its own copy of the log; one it receives itself is
  * in force here at once (release rule (c)) and is forwarded to the log by the

@@ -108,7 +108,7 @@ const MIGRATIONS: readonly string[] = [
   -- The outbox resend pass (pendingOutbox).
   CREATE INDEX outbox_unacked ON outbox (acked_at, created_at, key) WHERE acked_at IS NULL;
   `,
-  // 4: this node's releases not yet seen in its replica (docs/SERVICES.md, Release: every release
+  // 4: this node's releases not yet seen in its replica (docs/PROTOCOL.md §7.12: every release
   // is logged); a row leaves when the replica applies the node's own release entry for the request.
   // Releases served before this migration and not in the replica start here, from when they were served.
   `
@@ -119,7 +119,7 @@ const MIGRATIONS: readonly string[] = [
     WHERE NOT EXISTS (SELECT 1 FROM releases r JOIN node n ON r.custodian = n.custodian WHERE r.request_id = s.request_id);
   `,
   // 5: commitments to the unseal keys (seal.ts, unsealCommitments: 255 × 32 bytes); NULL for a node
-  // initialised before them, which stores them at its first unseal (docs/SERVICES.md, Unsealing)
+  // initialised before them, which stores them at its first unseal (docs/PROTOCOL.md §3.6)
   `
   ALTER TABLE node ADD COLUMN unseal_commitments BLOB;
   `,

@@ -1,5 +1,5 @@
 /**
- * `POST /v1/revocations` (docs/SERVICES.md, Revocation): a court- or
+ * `POST /v1/revocations` (docs/PROTOCOL.md §7.14): a court- or
  * investigator-signed revocation posted to this node directly. No operator
  * token: the signature, checked against the replicated registry, is the authority.
  */
