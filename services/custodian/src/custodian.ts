@@ -152,9 +152,14 @@ export function createCustodian(config: CustodianConfig): Custodian {
   const vault = new Vault(node.unsealShares, node.unsealThreshold, () => ({ nonce: node.sealedNonce, box: node.sealedBox }), {
     get: () => unsealCommitments,
     learn: (commitments) => {
-      store.setUnsealCommitments(commitments);
-      unsealCommitments = commitments;
-      log.info('unseal key commitments stored: from now on each unseal key is checked as it is submitted');
+      unsealCommitments = commitments; // in force for this process at once
+      try {
+        store.setUnsealCommitments(commitments);
+        log.info('unseal key commitments stored: from now on each unseal key is checked as it is submitted');
+      } catch (err) {
+        // A full disk must not keep the officers' correct keys from unsealing: the next unseal stores them.
+        log.error({ code: (err as { code?: unknown }).code }, 'unseal key commitments could not be stored; they will be stored at the next unseal');
+      }
     },
   });
   const outbox = new Outbox(store, coordinatorUrl, log, config.outboxGraceMs ?? 5000);
