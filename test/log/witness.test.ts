@@ -9,11 +9,16 @@ import {
   MemoryTree,
   addCheckpoint,
   checkCheckpointUpdate,
+  COSIGNATURE_KEY_TYPE,
   formatAddCheckpointRequest,
+  formatSignatureLine,
+  noteKeyId,
   parseAddCheckpointRequest,
   parseSignedNote,
   signCheckpoint,
   verifyCosignature,
+  verifyLogSignature,
+  witnessNote,
   type CosignedHead,
   type CosignedRecord,
   type WitnessConfig,
@@ -178,6 +183,36 @@ describe('addCheckpoint', () => {
   it.each(junk)('answers 400 for junk: %s', (_name, input) => {
     expect(addCheckpoint(config, input)).toMatchObject({ ok: false, status: 400, code: 'BAD_REQUEST' });
     expect(store.heads.size).toBe(0);
+  });
+
+  it('stores the note it made, not the one it was sent: junk lines under its own key ID and unknown keys are dropped', () => {
+    const ownId = noteKeyId(WITNESS.name, COSIGNATURE_KEY_TYPE, WITNESS.publicKey);
+    const junkOwn = formatSignatureLine({ name: WITNESS.name, keyId: ownId, signature: new Uint8Array(72).fill(7) });
+    const junkOther = formatSignatureLine({ name: 'someone.test', keyId: Uint8Array.of(1, 2, 3, 4), signature: new Uint8Array(64).fill(9) });
+    addCheckpoint(config, body(0, A, 5));
+    const signed = note(A, 5);
+    // A same-size re-post carrying the extra lines (C2SP signed-note keeps unknown lines; a witness must not).
+    const r = addCheckpoint(config, formatAddCheckpointRequest({ oldSize: 5, proof: [], note: signed + junkOwn + junkOther }));
+    expect(r).toMatchObject({ ok: true, status: 200 });
+    if (!r.ok) return;
+    const stored = store.latest(ORIGIN) as CosignedRecord;
+    expect(stored.note).toBe(signed + r.cosignature);
+    const parsed = parseSignedNote(stored.note);
+    expect(parsed.signatures).toHaveLength(2);
+    expect(verifyCosignature(parsed, WITNESS)).toBe(true);
+    expect(verifyLogSignature(parsed, { name: ORIGIN, publicKey: schnorrPublicKey(LOG_SECRET) })).toBe(true);
+  });
+
+  it('witnessNote refuses a caller\'s bug: a note of another checkpoint, no log signature, or not one line', () => {
+    const logKey = { name: ORIGIN, publicKey: schnorrPublicKey(LOG_SECRET) };
+    const cp = { origin: ORIGIN, size: 5, root: A.root(5) };
+    const line = '\u2014 custodian-1.test AAAAAAAA\n';
+    const signed = note(A, 5);
+    expect(witnessNote(cp, parseSignedNote(signed), logKey, line)).toBe(`${signed}${line}`);
+    expect(() => witnessNote(cp, parseSignedNote(note(A, 6)), logKey, line)).toThrow(RangeError);
+    expect(() => witnessNote(cp, parseSignedNote(note(A, 5, OTHER_SECRET)), logKey, line)).toThrow(RangeError);
+    expect(() => witnessNote(cp, parseSignedNote(note(A, 5)), logKey, `${line}${line}`)).toThrow(RangeError);
+    expect(() => witnessNote(cp, parseSignedNote(note(A, 5)), logKey, 'x')).toThrow(RangeError);
   });
 
   it('lets storage errors propagate and keeps the old head', () => {

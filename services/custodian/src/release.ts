@@ -13,6 +13,7 @@ import { nowSeconds } from './context';
 import { CustodianError } from './errors';
 import { courtKey, custodianKeys, quorum, registryEpoch } from './registry';
 import { currentRegistry, loggedRequest, loggedWarrant } from './replica';
+import { isRevoked } from './revocation';
 
 export interface ReleaseAnswer {
   requestId: string;
@@ -51,6 +52,7 @@ export function releasePartials(ctx: Context, call: PartialsCall, requestId: str
       ctx.store.insertReleaseLog({ requestId, warrantId: repeated.warrantId, outcome: 'repeated', code: null, count: 0, time: nowSeconds(ctx) });
       return JSON.parse(repeated.answer) as ReleaseAnswer;
     }
+    requireOwnReleasesLogged(ctx);
     const checked = check(ctx, requestId, envelopes, root, (id) => (warrantId = id));
     return serve(ctx, requestId, envelopes, checked);
   } catch (err) {
@@ -60,6 +62,31 @@ export function releasePartials(ctx: Context, call: PartialsCall, requestId: str
     }
     throw err;
   }
+}
+
+/**
+ * "Each release is logged" (DESIGN.md §5 step 5), enforced by this node rather
+ * than left to the coordinator: while one of its own releases has stayed out
+ * of its replica longer than `releaseLogDeadlineMs`, it releases nothing new
+ * (503 RELEASES_UNLOGGED: a coordinator that logs late gets served again).
+ * Only the replica clears a release (replica.ts), never a coordinator's 2xx to
+ * the outbox. Repeats of served requests still answer: they release nothing new.
+ */
+function requireOwnReleasesLogged(ctx: Context): void {
+  const [oldest] = ctx.store.unloggedReleases(1);
+  if (!oldest || ctx.nowMs() - oldest.servedMs <= ctx.releaseLogDeadlineMs) return;
+  ctx.log.warn({ requestId: oldest.requestId, servedMs: oldest.servedMs, deadlineMs: ctx.releaseLogDeadlineMs }, 'a release of this node is not in the log past the deadline: new releases refused');
+  refuse('RELEASES_UNLOGGED', `this node's release for request ${oldest.requestId} is not in its log replica ${ctx.releaseLogDeadlineMs} ms after it was served; no new release until it is`);
+}
+
+/** The operator's view of this node's releases not yet in its replica (GET /v1/operator/releases). */
+export function unloggedReleases(ctx: Context, limit = 200) {
+  const now = ctx.nowMs();
+  return ctx.store.unloggedReleases(limit).map((r) => ({
+    requestId: r.requestId,
+    servedAt: Math.floor(r.servedMs / 1000),
+    overdue: now - r.servedMs > ctx.releaseLogDeadlineMs,
+  }));
 }
 
 interface Checked {
@@ -77,7 +104,8 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   if (!request || !registry) refuse('REQUEST_NOT_LOGGED', `request ${requestId} is not in a checkpoint this node cosigned`);
   seen(request.warrantId);
 
-  // (b) warrant logged, commitment opens, court registered and its signature valid.
+  // (b) warrant logged, commitment opens, court registered and its signature
+  // valid, and the request signed by the warrant's investigator.
   const logged = loggedWarrant(store, request.warrantId)?.entry;
   if (!logged) refuse('WARRANT_INVALID', 'the warrant is not logged');
   const review = store.review(request.warrantId);
@@ -86,10 +114,15 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   if (warrantCommitment(warrant, review.salt) !== logged.commitment) refuse('WARRANT_INVALID', 'the warrant does not open the logged commitment');
   const court = courtKey(registry, warrant.court);
   if (!court || !verifyWarrantSignature(warrant, warrant.courtSignature, court)) refuse('WARRANT_INVALID', 'the court is not registered or its signature fails');
+  // The request must be signed by the warrant's own investigator, not another of
+  // its agency: results are sealed to the request's signer (docs/PROTOCOL.md §3.7),
+  // so checking this here, and not only at
+  // the coordinator and the auditors, keeps a log-key holder from redirecting them.
+  if (request.investigator !== warrant.investigator) refuse('INVESTIGATOR_MISMATCH', "the request is signed by another investigator than the warrant's");
 
   // (c) not expired, not revoked.
   if (nowSeconds(ctx) >= logged.expiresAt) refuse('WARRANT_EXPIRED', 'the warrant has expired');
-  if (store.revocations(request.warrantId).length > 0) refuse('WARRANT_REVOKED', 'the warrant was revoked');
+  if (isRevoked(ctx, request.warrantId)) refuse('WARRANT_REVOKED', 'the warrant was revoked');
 
   // (d) ≥ t logged approvals from distinct registered custodians, ours among
   // them, and no denial of ours. A custodian's latest logged decision counts.

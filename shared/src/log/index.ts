@@ -84,4 +84,5 @@ export {
   checkCheckpointUpdate,
   formatAddCheckpointRequest,
   parseAddCheckpointRequest,
+  witnessNote,
 } from './witness';

@@ -9,10 +9,19 @@
  * cosigned tree head.
  */
 import { abytes, astring, base64ToBytes, bytesToBase64, equalBytes } from '../crypto/bytes';
-import { parseCheckpoint, parseTreeSize, type Checkpoint } from './checkpoint';
+import { formatCheckpoint, parseCheckpoint, parseTreeSize, type Checkpoint } from './checkpoint';
 import { LogError } from './errors';
 import { HASH_SIZE, verifyConsistency } from './merkle';
-import { cosignCheckpoint, parseSignedNote, verifyLogSignature, type NoteKey, type SignedNote } from './note';
+import {
+  cosignCheckpoint,
+  formatSignatureLine,
+  LOG_KEY_TYPE,
+  noteKeyId,
+  parseSignedNote,
+  verifyLogSignature,
+  type NoteKey,
+  type SignedNote,
+} from './note';
 
 // ## State
 
@@ -22,7 +31,10 @@ interface CosignedHead {
   readonly root: Uint8Array;
 }
 
-/** What a witness persists per origin. `note` is the checkpoint as received, kept as evidence. */
+/**
+ * What a witness persists per origin. `note` is what it serves: the signed note
+ * it made of the checkpoint (witnessNote), never the text it was sent.
+ */
 interface CosignedRecord extends CosignedHead {
   readonly note: string;
 }
@@ -129,6 +141,33 @@ function checkCheckpointUpdate(
   return { ok: true };
 }
 
+// ## The note a witness keeps and serves
+
+/**
+ * The signed note a witness stores and serves after cosigning `checkpoint`:
+ * the checkpoint body as it re-serialises it, the log's signature lines under
+ * `logKey` from `note`, then its own `cosignature` line — and nothing else
+ * from the note it was sent. A client's extra lines (another signature under
+ * this witness's own key ID, say) would otherwise be served as the witness's
+ * view and make it fail verification (C2SP signed-note: a failing line from a
+ * known key rejects the note), so auditors would flag an honest witness.
+ *
+ * Requires `verifyLogSignature(note, logKey)` (checked by the caller: the
+ * witness never cosigns otherwise) and `note.text` = the checkpoint's body.
+ */
+function witnessNote(checkpoint: Checkpoint, note: SignedNote, logKey: NoteKey, cosignature: string): string {
+  const text = formatCheckpoint(checkpoint);
+  if (note.text !== text) throw new RangeError('note.text must be the checkpoint body');
+  astring(cosignature, 'cosignature');
+  if (!cosignature.startsWith('\u2014 ') || !cosignature.endsWith('\n') || cosignature.indexOf('\n') !== cosignature.length - 1) {
+    throw new RangeError('cosignature must be one signature line');
+  }
+  const keyId = noteKeyId(logKey.name, LOG_KEY_TYPE, logKey.publicKey);
+  const logLines = note.signatures.filter((s) => s.name === logKey.name && equalBytes(s.keyId, keyId));
+  if (logLines.length === 0) throw new RangeError('note must carry the log signature');
+  return `${text}\n${logLines.map(formatSignatureLine).join('')}${cosignature}`;
+}
+
 // ## The add-checkpoint request body
 
 interface AddCheckpointRequest {
@@ -230,25 +269,21 @@ function addCheckpoint(config: WitnessConfig, body: string | Uint8Array): AddChe
   if (key.name !== checkpoint.origin || !verifyLogSignature(note, key)) {
     return { ok: false, status: 403, code: 'BAD_SIGNATURE', message: 'no valid signature from the log key' };
   }
-  const verdict = config.store.transaction(() => {
+  const outcome = config.store.transaction(() => {
     const result = checkCheckpointUpdate(
       config.store.latest(checkpoint.origin),
       request.oldSize,
       request.proof,
       checkpoint,
     );
-    if (result.ok) {
-      config.store.save(checkpoint.origin, { size: checkpoint.size, root: checkpoint.root, note: request.note });
-    }
-    return result;
+    if (!result.ok) return result;
+    // Signed only once the update is known good, and stored as the witness made it (witnessNote).
+    const cosignature = cosignCheckpoint(checkpoint, { name: config.name, secretKey: config.secretKey, timestamp: config.now() });
+    config.store.save(checkpoint.origin, { size: checkpoint.size, root: checkpoint.root, note: witnessNote(checkpoint, note, key, cosignature) });
+    return { ok: true as const, cosignature };
   });
-  if (!verdict.ok) return verdict;
-  const cosignature = cosignCheckpoint(checkpoint, {
-    name: config.name,
-    secretKey: config.secretKey,
-    timestamp: config.now(),
-  });
-  return { ok: true, status: 200, checkpoint, cosignature };
+  if (!outcome.ok) return outcome;
+  return { ok: true, status: 200, checkpoint, cosignature: outcome.cosignature };
 }
 
 export {
@@ -265,4 +300,5 @@ export {
   checkCheckpointUpdate,
   formatAddCheckpointRequest,
   parseAddCheckpointRequest,
+  witnessNote,
 };
