@@ -34,7 +34,7 @@ import {
   participantStep2,
   UnknownFaultyPartyError,
 } from '@custodes/shared/dkg';
-import { backendLoadError, backendName, useBackend } from '../../shared/src/crypto/backend';
+import { execFileSync } from 'node:child_process';
 import { add, IDENTITY, mulPublic } from '../../shared/src/crypto/group';
 import { schnorrSignPrefixed, schnorrVerifyPrefixed } from '../../shared/src/dkg/schnorr';
 import { hex, unhex } from './helpers';
@@ -208,20 +208,24 @@ describe('BIP340 with a tag prefix', () => {
 });
 
 describe('group backends', () => {
-  it('one session gives the same bytes under noble and each libsecp256k1 backend that loads', () => {
+  // One child process per CUSTODES_CRYPTO_BACKEND value: a process chooses its
+  // backend once at start-up (shared/src/crypto/backend.ts).
+  const FIXTURE = new URL('./fixtures/session-bytes.ts', import.meta.url).pathname;
+  const runIn = (choice: string | undefined, input: SessionInput): { backend: string; bytes: string } => {
+    const env = { ...process.env };
+    delete env.CUSTODES_CRYPTO_BACKEND;
+    if (choice !== undefined) env.CUSTODES_CRYPTO_BACKEND = choice;
+    return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', FIXTURE], { env, input: JSON.stringify(input), encoding: 'utf8', timeout: 60_000 }));
+  };
+
+  it('one session gives the same bytes natively, in WASM and on noble', () => {
     const input = randomSession(3, 4, null);
-    const before = backendName();
-    try {
-      const results = (['noble', 'libsecp256k1-wasm', 'libsecp256k1-native'] as const)
-        .filter((name) => name === 'noble' || backendLoadError(name) === null)
-        .map((name) => {
-          useBackend(name);
-          return runSession(input);
-        });
-      expect(results.length).toBeGreaterThanOrEqual(1);
-      for (const r of results.slice(1)) expect(r).toEqual(results[0]);
-    } finally {
-      useBackend(before);
-    }
+    const native = runIn(undefined, input);
+    const wasm = runIn('wasm', input);
+    const noble = runIn('noble', input);
+    expect([native.backend, wasm.backend, noble.backend]).toEqual(['libsecp256k1-native', 'libsecp256k1-wasm', 'noble']);
+    expect(wasm.bytes).toBe(noble.bytes);
+    expect(native.bytes).toBe(noble.bytes);
+    expect(JSON.parse(noble.bytes)).toEqual(JSON.parse(JSON.stringify(runSession(input))));
   });
 });
