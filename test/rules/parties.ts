@@ -21,20 +21,23 @@ import { tally } from '../../services/coordinator/src/core/warrants';
 import type { Context as CoordinatorContext } from '../../services/coordinator/src/context';
 import { checkGenesis, checkUpdate, Registry } from '../../services/coordinator/src/domain/registry';
 import { screenEnvelope } from '../../services/coordinator/src/domain/requests';
-import { requireApproved } from '../../services/coordinator/src/domain/warrants';
+import { requireAdmissible } from '../../services/coordinator/src/domain/warrants';
 import { CoordinatorError } from '../../services/coordinator/src/errors';
 import type { Context as CustodianContext } from '../../services/custodian/src/context';
 import { CustodianError } from '../../services/custodian/src/errors';
-import { custodianKeys as registeredKeys, genesisProblem, quorum, updateProblem } from '../../services/custodian/src/registry';
+import { genesisProblem, updateProblem } from '../../services/custodian/src/registry';
 import type { OwnIdentity } from '../../services/custodian/src/registry';
 import { releasePartials } from '../../services/custodian/src/release';
+import { showWarrant } from '../../services/custodian/src/review';
 import { applyEntry } from '../../services/custodian/src/replica';
 import { openStore } from '../../services/custodian/src/store';
-import { loadEntries } from '../web/helpers/lib';
+import { reviewers } from '@custodes/shared/rules';
+import { loadEntries, loadRules } from '../web/helpers/lib';
 import {
   approvalEntry,
   coverOf,
   custodianKeys,
+  WARRANT_ID,
   envelopesFor,
   logKey,
   REQUEST_ID,
@@ -146,19 +149,29 @@ export const coordinator: PartyAdapter = {
     return tally(coordinatorWithLog(c), c.warrant.id, c.warrant.expiresAt).status;
   },
   async admissibility(c) {
+    // The investigator's path: open (the status), a batch (each envelope screened), submit (status and each epoch's quorum).
     const ctx = coordinatorWithLog(c);
+    const codes: Record<string, Admissibility> = {
+      WARRANT_REVOKED: 'revoked',
+      WARRANT_EXPIRED: 'expired',
+      WARRANT_DENIED: 'no-quorum',
+      WARRANT_NOT_APPROVED: 'no-quorum',
+      EPOCH_QUORUM: 'no-quorum',
+      UNKNOWN_EPOCH: 'unknown-epoch',
+    };
+    const asked = (epochs: number[]) => requireAdmissible({ ...tally(ctx, c.warrant.id, c.warrant.expiresAt), epochs }, ctx.registry());
     try {
-      requireApproved(tally(ctx, c.warrant.id, c.warrant.expiresAt).status);
+      asked([]);
+      for (const env of requestOf(c).envelopes) {
+        const s = screenEnvelope(env, c.warrant.scope, ctx.registry());
+        if (!s.ok) return s.reason === 'UNKNOWN_EPOCH' ? 'unknown-epoch' : (`screen ${s.reason}` as Admissibility);
+      }
+      asked([...c.epochs]);
+      return 'ok';
     } catch (err) {
       if (!(err instanceof CoordinatorError)) throw err;
-      const codes: Record<string, Admissibility> = { WARRANT_REVOKED: 'revoked', WARRANT_EXPIRED: 'expired', WARRANT_DENIED: 'no-quorum', WARRANT_NOT_APPROVED: 'no-quorum' };
       return codes[err.code] ?? (`coordinator ${err.code}` as Admissibility);
     }
-    for (const env of requestOf(c).envelopes) {
-      const s = screenEnvelope(env, c.warrant.scope, ctx.registry());
-      if (!s.ok) return s.reason === 'UNKNOWN_EPOCH' ? 'unknown-epoch' : (`screen ${s.reason}` as Admissibility);
-    }
-    return 'ok';
   },
 };
 
@@ -200,45 +213,17 @@ export const custodian: PartyAdapter = {
     return why === null ? 'accept' : 'refuse';
   },
   async epochInForce(registry) {
-    // Rule (d) of release.ts: t = quorum(registry), approvers = any custodian with a registered key.
-    const all = new Set(registry.epochs.flatMap((e) => e.custodians.map((x) => x.index)).filter((i) => registeredKeys(registry, i).length > 0));
-    return describeEpoch(quorum(registry), all);
+    // Release rule (d) (release.ts, warrantState.ts) and the replica's approval check read the shared reviewers.
+    const q = reviewers(registry)!;
+    return describeEpoch(q.threshold, q.custodians.keys());
   },
-  async warrantStatus() {
-    return 'no rule';
+  async warrantStatus(c) {
+    return withReplica(c, (ctx) => String(showWarrant(ctx, WARRANT_ID).logged.status));
   },
   async admissibility(c) {
-    const dir = mkdtempSync(join(tmpdir(), 'custodes-agreement-'));
-    tempDirs.push(dir);
-    const store = openStore(join(dir, 'custodian.db'));
-    try {
-      const me = identity(c.registry, servingCustodian(c));
-      let idx = 0;
-      for (const entry of [...logOf(c), requestOf(c).entry]) {
-        const { leaf, hash } = leafOf(entry);
-        try {
-          store.tx(() => applyEntry(store, me, idx, entry, hash, leaf));
-          idx++;
-        } catch (err) {
-          if (!(err instanceof CustodianError)) throw err; // the replica refuses it: it never counts
-        }
-      }
-      const cover = coverOf(c.warrant);
-      store.insertReview({ warrantId: c.warrant.id, warrant: JSON.stringify(c.warrant), salt: SALT_HEX, commitment: cover.commitment, receivedAt: c.now, policy: '{}' });
+    return withReplica(c, (ctx, me) => {
       const { envelopes, entry } = requestOf(c);
-      const held = new Set(c.registry.epochs.filter((e) => e.custodians.some((x) => x.index === me.custodian)).map((e) => e.epoch));
-      const ctx = {
-        store,
-        node: { custodian: me.custodian },
-        me,
-        vault: { share: (e: number) => (held.has(e) ? 1n : undefined), verificationShare: () => mulBase(1n), signingKey: () => custodianKeys.get(me.custodian)!.secretKey },
-        log: { info() {}, warn() {} },
-        outbox: { kick() {}, kickLater() {} },
-        nowMs: () => c.now * 1000,
-        envelopesPerMinute: 1_000_000,
-        callWindowSeconds: 120,
-      } as unknown as CustodianContext;
-      const call = { type: 'partials-call' as const, custodian: me.custodian, requestId: REQUEST_ID, envelopeCount: envelopes.length, envelopeSetRoot: entry.envelopeSetRoot, issuedAt: c.now, signature: '00'.repeat(64) };
+      const call = { type: 'partials-call' as const, custodian: me, requestId: REQUEST_ID, envelopeCount: envelopes.length, envelopeSetRoot: entry.envelopeSetRoot, issuedAt: c.now, signature: '00'.repeat(64) };
       try {
         releasePartials(ctx, call, REQUEST_ID, envelopes);
         return 'ok';
@@ -247,11 +232,50 @@ export const custodian: PartyAdapter = {
         const codes: Record<string, Admissibility> = { WARRANT_REVOKED: 'revoked', WARRANT_EXPIRED: 'expired', NO_QUORUM: 'no-quorum', NOT_APPROVED_BY_ME: 'no-quorum', UNKNOWN_EPOCH: 'unknown-epoch' };
         return codes[err.code] ?? (`custodian ${err.code}` as Admissibility);
       }
-    } finally {
-      store.close();
-    }
+    });
   },
 };
+
+/**
+ * A custodian (the serving one) whose replica holds the case's log, each
+ * entry applied by replica.ts (an entry it refuses is left out, as a
+ * checkpoint carrying it would be refused), the full warrant received.
+ */
+function withReplica<T>(c: WarrantCase, run: (ctx: CustodianContext, me: number) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'custodes-agreement-'));
+  tempDirs.push(dir);
+  const store = openStore(join(dir, 'custodian.db'));
+  try {
+    const me = identity(c.registry, servingCustodian(c));
+    let idx = 0;
+    for (const entry of [...logOf(c), requestOf(c).entry]) {
+      const { leaf, hash } = leafOf(entry);
+      try {
+        store.tx(() => applyEntry(store, me, idx, entry, hash, leaf));
+        idx++;
+      } catch (err) {
+        if (!(err instanceof CustodianError)) throw err;
+      }
+    }
+    const cover = coverOf(c.warrant);
+    store.insertReview({ warrantId: c.warrant.id, warrant: JSON.stringify(c.warrant), salt: SALT_HEX, commitment: cover.commitment, receivedAt: c.now, policy: '{}' });
+    const held = new Set(c.registry.epochs.filter((e) => e.custodians.some((x) => x.index === me.custodian)).map((e) => e.epoch));
+    const ctx = {
+      store,
+      node: { custodian: me.custodian },
+      me,
+      vault: { share: (e: number) => (held.has(e) ? 1n : undefined), verificationShare: () => mulBase(1n), signingKey: () => custodianKeys.get(me.custodian)!.secretKey },
+      log: { info() {}, warn() {} },
+      outbox: { kick() {}, kickLater() {} },
+      nowMs: () => c.now * 1000,
+      envelopesPerMinute: 1_000_000,
+      callWindowSeconds: 120,
+    } as unknown as CustodianContext;
+    return run(ctx, me.custodian);
+  } finally {
+    store.close();
+  }
+}
 
 // ## The auditor
 
@@ -286,24 +310,40 @@ export const auditor: PartyAdapter = {
 // ## The explorer (browser JS)
 
 const entries = await loadEntries();
+const rules = await loadRules();
+
+const EXPLORER_CODES: Record<string, Admissibility> = {
+  WARRANT_REVOKED: 'revoked',
+  WARRANT_EXPIRED: 'expired',
+  WARRANT_DENIED: 'no-quorum',
+  WARRANT_NOT_APPROVED: 'no-quorum',
+  EPOCH_QUORUM: 'no-quorum',
+  UNKNOWN_EPOCH: 'unknown-epoch',
+};
 
 export const explorer: PartyAdapter = {
   name: 'explorer',
-  async judgeRegistry() {
-    return 'no rule';
+  async judgeRegistry(c) {
+    const verdict = c.history.length === 0 ? await rules.judgeGenesis(c.candidate) : await rules.judgeRegistryUpdate(c.candidate, c.history.at(-1));
+    return verdict.ok ? 'accept' : 'refuse';
   },
   async epochInForce(registry) {
+    // What the explorer shows for a registry entry (entries.js describeEntry).
     const { leaf } = leafOf(registry);
     const d = entries.describeEntry({ index: 0, bytes: leaf, entry: registry as unknown as Record<string, unknown>, type: 'registry', error: '' });
     const t = Number(/: (\d+) of /.exec(d.title)?.[1]);
     const listed = d.fields.find(([k]) => k === 'Custodians')?.[1] ?? '';
     return describeEpoch(t, [...listed.matchAll(/(\d+)\. /g)].map((m) => Number(m[1])));
   },
-  async warrantStatus() {
-    return 'no rule';
+  async warrantStatus(c) {
+    const replay = await rules.replayWarrant(logOf(c) as unknown as Record<string, unknown>[], c.warrant.id, c.now);
+    return replay?.status ?? 'none';
   },
-  async admissibility() {
-    return 'no rule';
+  async admissibility(c) {
+    const replay = await rules.replayWarrant(logOf(c) as unknown as Record<string, unknown>[], c.warrant.id, c.now);
+    if (!replay) return 'no rule';
+    const verdict = rules.judgeRequest({ status: replay.status, epochs: c.epochs, approvers: replay.approvers }, replay.registry);
+    return verdict.ok ? 'ok' : (EXPLORER_CODES[verdict.code] ?? (`explorer ${verdict.code}` as Admissibility));
   },
 };
 

@@ -13,6 +13,7 @@ import { evaluatePolicy } from './policy';
 import type { PolicyVerdict } from './policy';
 import { agencyInvestigators, courtKey } from './registry';
 import { currentRegistry, loggedWarrant } from './replica';
+import { warrantState } from './warrantState';
 import type { ReviewRow } from './store';
 
 /** Warrants may be issued at most this far in our future (clock skew). */
@@ -152,6 +153,9 @@ export function showWarrant(ctx: Context, warrantId: string) {
   const approvals = ctx.store.approvals(warrantId);
   const revoked = ctx.store.revocations(warrantId).length > 0;
   const warrant = JSON.parse(r.warrant) as SignedWarrant;
+  const registry = currentRegistry(ctx.store)?.entry;
+  // The status every party computes (@custodes/shared/rules), from this node's replica.
+  const status = logged && registry ? warrantState(ctx.store, registry, logged.entry, nowSeconds(ctx)).status : null;
   return {
     warrant,
     commitment: r.commitment,
@@ -166,6 +170,7 @@ export function showWarrant(ctx: Context, warrantId: string) {
       denials: approvals.filter((a) => a.decision === 'deny').map((a) => a.custodian),
       revoked,
       expired: warrant.expiresAt <= nowSeconds(ctx),
+      status,
     },
   };
 }

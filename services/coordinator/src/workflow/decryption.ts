@@ -22,6 +22,7 @@ import type { Logger } from 'pino';
 import { checkRelease, entryKey } from '../domain/records';
 import type { Registry } from '../domain/registry';
 import { misbehaviorEntry, openEnvelope } from '../domain/requests';
+import { approversOf } from '../domain/warrants';
 import { CoordinatorError } from '../errors';
 import type { Ledger } from '../ledger';
 import type { Repository, RequestRow } from '../repo/repository';
@@ -197,12 +198,7 @@ export class DecryptionWorkflow {
     const t = registry.threshold;
     // Also wait for the custodians #release asks first (the lowest approving indices), unless they are down:
     // each releases only from a checkpoint it has cosigned itself (DESIGN.md §1 goal 2).
-    const first = this.#d.repo
-      .decisions(req.warrantId)
-      .filter((d) => d.decision === 'approve' && registry.custodian(d.custodian))
-      .map((d) => d.custodian)
-      .sort((a, b) => a - b)
-      .slice(0, t);
+    const first = approversOf(this.#d.repo.decisions(req.warrantId), registry).slice(0, t);
     const until = Date.now() + this.#d.deadlineMs;
     for (let pause = this.#d.retryBaseMs ?? 500; ; pause = Math.min(pause * 2, RETRY_MAX_MS)) {
       const r = await this.#d.cosigner.ensureCosigned(minSize, 3, first);
@@ -239,11 +235,7 @@ export class DecryptionWorkflow {
   async #release(req: RequestRow, envelopes: readonly ParsedEnvelope[]): Promise<{ answers: Map<number, PartialsAnswer>; unasked: number[] }> {
     const { repo, logger } = this.#d;
     const registry = this.#d.registry();
-    const approvers = repo
-      .decisions(req.warrantId)
-      .filter((d) => d.decision === 'approve' && registry.custodian(d.custodian))
-      .map((d) => d.custodian)
-      .sort((a, b) => a - b);
+    const approvers = approversOf(repo.decisions(req.warrantId), registry);
     const answers = new Map<number, PartialsAnswer>();
     // Counted from when the request first went to releasing, so a restart does not start it again.
     const spentMs = Math.max(0, this.#d.now() - (req.releasingSince ?? this.#d.now())) * 1000;
