@@ -73,5 +73,5 @@ export function genesisProblem(reg: RegistryEntry, me: OwnIdentity): string | nu
 /** Why a later registry `next` is not acceptable after `current` (the shared rule), or null. */
 export function updateProblem(next: RegistryEntry, current: RegistryEntry): string | null {
   const verdict = judgeRegistryUpdate(next, current);
-  return verdict.ok ? null : verdict.message;
+  return verdict.ok ? null : `registry update: ${verdict.message}`;
 }
