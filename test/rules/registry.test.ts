@@ -6,9 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { judgeGenesis, judgeRegistryUpdate } from '@custodes/shared/rules';
 import type { RegistryEntry } from '@custodes/shared/records';
-import { MULTI, multiGenesis, otherLogKey, signAs, singleGenesis, unsignedRegistry, logKey } from './corpus';
+import { logKey, MULTI, multiGenesis, otherLogKey, signAs, singleGenesis, unsignedRegistry } from './corpus';
+import type { EpochSpec } from './corpus';
 
-const SINGLE = [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 5] }];
+const SINGLE: readonly EpochSpec[] = [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 5] }];
 const bad = (custodian: number) => ({ custodian, bad: true }) as const;
 const update = (signers: Parameters<typeof signAs>[1], over: Partial<RegistryEntry> = {}, epochs = SINGLE) => signAs(unsignedRegistry(1, epochs, over), signers);
 
