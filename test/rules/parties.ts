@@ -59,6 +59,16 @@ export interface PartyAdapter {
   admissibility(c: WarrantCase): Promise<Admissibility>;
 }
 
+/** The shared request codes (judgeRequest), as the coordinator answers them too, in the common vocabulary. */
+const REQUEST_CODES: Record<string, Admissibility> = {
+  WARRANT_REVOKED: 'revoked',
+  WARRANT_EXPIRED: 'expired',
+  WARRANT_DENIED: 'no-quorum',
+  WARRANT_NOT_APPROVED: 'no-quorum',
+  EPOCH_QUORUM: 'no-quorum',
+  UNKNOWN_EPOCH: 'unknown-epoch',
+};
+
 const describeEpoch = (t: number, custodians: Iterable<number>) => `t=${t} of [${[...custodians].sort((a, b) => a - b).join(',')}]`;
 
 /** The log a case stands for: registry, cover sheet, decisions, revocation (request separately). */
@@ -151,14 +161,6 @@ export const coordinator: PartyAdapter = {
   async admissibility(c) {
     // The investigator's path: open (the status), a batch (each envelope screened), submit (status and each epoch's quorum).
     const ctx = coordinatorWithLog(c);
-    const codes: Record<string, Admissibility> = {
-      WARRANT_REVOKED: 'revoked',
-      WARRANT_EXPIRED: 'expired',
-      WARRANT_DENIED: 'no-quorum',
-      WARRANT_NOT_APPROVED: 'no-quorum',
-      EPOCH_QUORUM: 'no-quorum',
-      UNKNOWN_EPOCH: 'unknown-epoch',
-    };
     const asked = (epochs: number[]) => requireAdmissible({ ...tally(ctx, c.warrant.id, c.warrant.expiresAt), epochs }, ctx.registry());
     try {
       asked([]);
@@ -170,7 +172,7 @@ export const coordinator: PartyAdapter = {
       return 'ok';
     } catch (err) {
       if (!(err instanceof CoordinatorError)) throw err;
-      return codes[err.code] ?? (`coordinator ${err.code}` as Admissibility);
+      return REQUEST_CODES[err.code] ?? (`coordinator ${err.code}` as Admissibility);
     }
   },
 };
@@ -312,15 +314,6 @@ export const auditor: PartyAdapter = {
 const entries = await loadEntries();
 const rules = await loadRules();
 
-const EXPLORER_CODES: Record<string, Admissibility> = {
-  WARRANT_REVOKED: 'revoked',
-  WARRANT_EXPIRED: 'expired',
-  WARRANT_DENIED: 'no-quorum',
-  WARRANT_NOT_APPROVED: 'no-quorum',
-  EPOCH_QUORUM: 'no-quorum',
-  UNKNOWN_EPOCH: 'unknown-epoch',
-};
-
 export const explorer: PartyAdapter = {
   name: 'explorer',
   async judgeRegistry(c) {
@@ -343,7 +336,7 @@ export const explorer: PartyAdapter = {
     const replay = await rules.replayWarrant(logOf(c) as unknown as Record<string, unknown>[], c.warrant.id, c.now);
     if (!replay) return 'no rule';
     const verdict = rules.judgeRequest({ status: replay.status, epochs: c.epochs, approvers: replay.approvers }, replay.registry);
-    return verdict.ok ? 'ok' : (EXPLORER_CODES[verdict.code] ?? (`explorer ${verdict.code}` as Admissibility));
+    return verdict.ok ? 'ok' : (REQUEST_CODES[verdict.code] ?? (`explorer ${verdict.code}` as Admissibility));
   },
 };
 
