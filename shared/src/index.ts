@@ -2,4 +2,5 @@
 export * as crypto from './crypto/index';
 export * as log from './log/index';
 export * as records from './records/index';
+export * as rules from './rules/index';
 export { CustodesError, ProtocolError, type ProtocolCode } from './errors';

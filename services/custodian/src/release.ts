@@ -7,11 +7,11 @@ import { createPartial, parseEnvelope, scopeCovers, verifyBinding } from '@custo
 import type { Partial, ParsedEnvelope } from '@custodes/shared/crypto';
 import { canonicalJson, envelopeSetRoot, partialsRoot, signRecord, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { PartialsCall, ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
+import { judgeRequest, quorumOf } from '@custodes/shared/rules';
 import { checkCallBody, checkCallEnvelopes } from './callAuth';
 import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
-import { judgeRequest, quorumOf } from '@custodes/shared/rules';
 import { courtKey } from './registry';
 import { currentRegistry, loggedRequest, loggedWarrant } from './replica';
 import { warrantState } from './warrantState';
