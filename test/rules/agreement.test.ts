@@ -21,30 +21,32 @@ async function verdicts(ask: (p: PartyAdapter) => Promise<string>): Promise<Reco
   return out;
 }
 
-function expectAgreement(v: Record<string, string>): void {
+/** Every party gives the same verdict, and it is the stated policy's (so agreeing on a wrong answer fails too). */
+function expectAgreement(v: Record<string, string>, expected?: string): void {
   expect(new Set(Object.values(v)).size, JSON.stringify(v)).toBe(1);
+  if (expected !== undefined) expect(Object.values(v)[0], JSON.stringify(v)).toBe(expected);
 }
 
 describe('agreement: registry acceptance (DESIGN.md §4.2)', () => {
   it.each(registryCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    expectAgreement(await verdicts((p) => p.judgeRegistry(c)));
+    expectAgreement(await verdicts((p) => p.judgeRegistry(c)), c.expected);
   });
 });
 
 describe('agreement: the epoch in force (its t and custodians)', () => {
   it.each(epochCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    expectAgreement(await verdicts((p) => p.epochInForce(c.registry)));
+    expectAgreement(await verdicts((p) => p.epochInForce(c.registry)), c.expected);
   });
 });
 
 describe('agreement: warrant status', () => {
   it.each(warrantCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    expectAgreement(await verdicts((p) => p.warrantStatus(c)));
+    expectAgreement(await verdicts((p) => p.warrantStatus(c)), c.expected.status);
   });
 });
 
 describe('agreement: request admissibility', () => {
   it.each(warrantCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    expectAgreement(await verdicts((p) => p.admissibility(c)));
+    expectAgreement(await verdicts((p) => p.admissibility(c)), c.expected.admissible);
   });
 });

@@ -119,17 +119,19 @@ export const multiGenesis = signAs(unsignedRegistry(0, MULTI), [1, 2, 3, 4, 5, 6
 
 export interface RegistryCase {
   readonly name: string;
+  /** The stated policy's verdict (shared/src/rules/registry.ts). */
+  readonly expected: 'accept' | 'refuse';
   /** The accepted history before the candidate (genesis first); [] when the candidate is a genesis. */
   readonly history: readonly RegistryEntry[];
   readonly candidate: RegistryEntry;
 }
 
-function genesisCase(name: string, epochs: readonly EpochSpec[], signers: readonly SignSpec[], over: Partial<RegistryEntry> = {}): RegistryCase {
-  return { name: `genesis: ${name}`, history: [], candidate: signAs(unsignedRegistry(0, epochs, over), signers) };
+function genesisCase(expected: 'accept' | 'refuse', name: string, epochs: readonly EpochSpec[], signers: readonly SignSpec[], over: Partial<RegistryEntry> = {}): RegistryCase {
+  return { name: `genesis: ${name}`, expected, history: [], candidate: signAs(unsignedRegistry(0, epochs, over), signers) };
 }
 
-function updateCase(name: string, current: RegistryEntry, epochs: readonly EpochSpec[], signers: readonly SignSpec[], over: Partial<RegistryEntry> = {}): RegistryCase {
-  return { name: `update: ${name}`, history: [current], candidate: signAs(unsignedRegistry(current.sequence + 1, epochs, over), signers) };
+function updateCase(expected: 'accept' | 'refuse', name: string, current: RegistryEntry, epochs: readonly EpochSpec[], signers: readonly SignSpec[], over: Partial<RegistryEntry> = {}): RegistryCase {
+  return { name: `update: ${name}`, expected, history: [current], candidate: signAs(unsignedRegistry(current.sequence + 1, epochs, over), signers) };
 }
 
 const bad = (custodian: number) => ({ custodian, bad: true }) as const;
@@ -137,50 +139,50 @@ const ADDED: readonly EpochSpec[] = [...SINGLE, { epoch: 2, threshold: 3, custod
 
 export const registryCases: readonly RegistryCase[] = [
   // Genesis: every custodian it lists must sign (DESIGN.md §4.2).
-  genesisCase('single epoch, all sign', SINGLE, [1, 2, 3, 4, 5]),
-  genesisCase('single epoch, one missing', SINGLE, [1, 2, 3, 4]),
-  genesisCase('all sign plus an unknown signer', SINGLE, [1, 2, 3, 4, 5, 9]),
-  genesisCase('all sign plus an invalid signature by a listed custodian', SINGLE, [1, 2, 3, 4, 5, bad(3)]),
-  genesisCase('all sign, one signer twice', SINGLE, [1, 2, 3, 3, 4, 5]),
-  genesisCase('one signature invalid', SINGLE, [1, 2, bad(3), 4, 5]),
-  genesisCase('sequence 1', SINGLE, [1, 2, 3, 4, 5], { sequence: 1 }),
-  genesisCase('t ≤ n/2', [{ epoch: 1, threshold: 2, custodians: [1, 2, 3, 4, 5] }], [1, 2, 3, 4, 5]),
-  genesisCase('total differs from the custodian list', [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 5], total: 4 }], [1, 2, 3, 4, 5]),
-  genesisCase('multi-epoch out of order, all sign', MULTI, [1, 2, 3, 4, 5, 6]),
-  genesisCase('multi-epoch, an older-epoch-only custodian missing', MULTI, [1, 2, 3, 4, 6]),
-  genesisCase('multi-epoch, the newest-only custodian missing', MULTI, [1, 2, 3, 4, 5]),
+  genesisCase('accept', 'single epoch, all sign', SINGLE, [1, 2, 3, 4, 5]),
+  genesisCase('refuse', 'single epoch, one missing', SINGLE, [1, 2, 3, 4]),
+  genesisCase('refuse', 'all sign plus an unknown signer', SINGLE, [1, 2, 3, 4, 5, 9]),
+  genesisCase('refuse', 'all sign plus an invalid signature by a listed custodian', SINGLE, [1, 2, 3, 4, 5, bad(3)]),
+  genesisCase('refuse', 'all sign, one signer twice', SINGLE, [1, 2, 3, 3, 4, 5]),
+  genesisCase('refuse', 'one signature invalid', SINGLE, [1, 2, bad(3), 4, 5]),
+  genesisCase('refuse', 'sequence 1', SINGLE, [1, 2, 3, 4, 5], { sequence: 1 }),
+  genesisCase('refuse', 't ≤ n/2', [{ epoch: 1, threshold: 2, custodians: [1, 2, 3, 4, 5] }], [1, 2, 3, 4, 5]),
+  genesisCase('refuse', 'total differs from the custodian list', [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 5], total: 4 }], [1, 2, 3, 4, 5]),
+  genesisCase('accept', 'multi-epoch out of order, all sign', MULTI, [1, 2, 3, 4, 5, 6]),
+  genesisCase('refuse', 'multi-epoch, an older-epoch-only custodian missing', MULTI, [1, 2, 3, 4, 6]),
+  genesisCase('refuse', 'multi-epoch, the newest-only custodian missing', MULTI, [1, 2, 3, 4, 5]),
   // Updates of a single-epoch registry: t = 3 of {1..5}.
-  updateCase('t valid', singleGenesis, SINGLE, [1, 2, 3]),
-  updateCase('all valid', singleGenesis, SINGLE, [1, 2, 3, 4, 5]),
-  updateCase('t valid plus an invalid signature', singleGenesis, SINGLE, [1, 2, 3, bad(4)]),
-  updateCase('t valid plus an unknown signer', singleGenesis, SINGLE, [1, 2, 3, 9]),
-  updateCase('t valid, one signer twice', singleGenesis, SINGLE, [1, 2, 3, 3]),
-  updateCase('t − 1 valid', singleGenesis, SINGLE, [1, 2]),
-  updateCase('t − 1 valid, one of them twice', singleGenesis, SINGLE, [1, 2, 2]),
-  updateCase('t − 1 valid plus an invalid one', singleGenesis, SINGLE, [1, 2, bad(3)]),
-  updateCase('sequence skips one', singleGenesis, SINGLE, [1, 2, 3], { sequence: 2 }),
-  updateCase('sequence repeats', singleGenesis, SINGLE, [1, 2, 3], { sequence: 0 }),
-  updateCase('origin changed', singleGenesis, SINGLE, [1, 2, 3], { origin: 'custodes.test/elsewhere' }),
-  updateCase('log key changed', singleGenesis, SINGLE, [1, 2, 3], { logKey: otherLogKey.publicKey }),
-  updateCase('two epochs with one number', singleGenesis, [...SINGLE, ...SINGLE], [1, 2, 3]),
-  updateCase('t ≤ n/2', singleGenesis, [{ epoch: 1, threshold: 2, custodians: [1, 2, 3, 4, 5] }], [1, 2, 3]),
-  updateCase('adds epoch 2', singleGenesis, ADDED, [1, 2, 3]),
+  updateCase('accept', 't valid', singleGenesis, SINGLE, [1, 2, 3]),
+  updateCase('accept', 'all valid', singleGenesis, SINGLE, [1, 2, 3, 4, 5]),
+  updateCase('refuse', 't valid plus an invalid signature', singleGenesis, SINGLE, [1, 2, 3, bad(4)]),
+  updateCase('refuse', 't valid plus an unknown signer', singleGenesis, SINGLE, [1, 2, 3, 9]),
+  updateCase('refuse', 't valid, one signer twice', singleGenesis, SINGLE, [1, 2, 3, 3]),
+  updateCase('refuse', 't − 1 valid', singleGenesis, SINGLE, [1, 2]),
+  updateCase('refuse', 't − 1 valid, one of them twice', singleGenesis, SINGLE, [1, 2, 2]),
+  updateCase('refuse', 't − 1 valid plus an invalid one', singleGenesis, SINGLE, [1, 2, bad(3)]),
+  updateCase('refuse', 'sequence skips one', singleGenesis, SINGLE, [1, 2, 3], { sequence: 2 }),
+  updateCase('refuse', 'sequence repeats', singleGenesis, SINGLE, [1, 2, 3], { sequence: 0 }),
+  updateCase('refuse', 'origin changed', singleGenesis, SINGLE, [1, 2, 3], { origin: 'custodes.test/elsewhere' }),
+  updateCase('refuse', 'log key changed', singleGenesis, SINGLE, [1, 2, 3], { logKey: otherLogKey.publicKey }),
+  updateCase('refuse', 'two epochs with one number', singleGenesis, [...SINGLE, ...SINGLE], [1, 2, 3]),
+  updateCase('refuse', 't ≤ n/2', singleGenesis, [{ epoch: 1, threshold: 2, custodians: [1, 2, 3, 4, 5] }], [1, 2, 3]),
+  updateCase('accept', 'adds epoch 2', singleGenesis, ADDED, [1, 2, 3]),
   // Updates of the multi-epoch registry: the newest epoch (7) needs 2 of {1, 2, 6}.
-  updateCase('multi: t of the newest epoch', multiGenesis, MULTI, [1, 2]),
-  updateCase('multi: every newest custodian', multiGenesis, MULTI, [1, 2, 6]),
-  updateCase('multi: t of the newest plus an invalid one', multiGenesis, MULTI, [1, 6, bad(2)]),
-  updateCase('multi: custodians of older epochs only', multiGenesis, MULTI, [3, 4, 5]),
-  updateCase('multi: t of the newest plus an older-epoch custodian', multiGenesis, MULTI, [1, 2, 3]),
-  updateCase('multi: t − 1 of the newest plus older ones', multiGenesis, MULTI, [1, 3, 4, 5]),
-  updateCase('multi: epochs listed in another order', multiGenesis, [...MULTI].reverse(), [1, 6]),
+  updateCase('accept', 'multi: t of the newest epoch', multiGenesis, MULTI, [1, 2]),
+  updateCase('accept', 'multi: every newest custodian', multiGenesis, MULTI, [1, 2, 6]),
+  updateCase('refuse', 'multi: t of the newest plus an invalid one', multiGenesis, MULTI, [1, 6, bad(2)]),
+  updateCase('refuse', 'multi: custodians of older epochs only', multiGenesis, MULTI, [3, 4, 5]),
+  updateCase('refuse', 'multi: t of the newest plus an older-epoch custodian', multiGenesis, MULTI, [1, 2, 3]),
+  updateCase('refuse', 'multi: t − 1 of the newest plus older ones', multiGenesis, MULTI, [1, 3, 4, 5]),
+  updateCase('accept', 'multi: epochs listed in another order', multiGenesis, [...MULTI].reverse(), [1, 6]),
 ];
 
-/** Registries whose epoch in force (t and custodian set) every party must read alike. */
-export const epochCases: readonly { readonly name: string; readonly registry: RegistryEntry }[] = [
-  { name: 'single epoch', registry: singleGenesis },
-  { name: 'three epochs, newest first', registry: multiGenesis },
-  { name: 'three epochs, newest last', registry: signAs(unsignedRegistry(0, [...MULTI].reverse()), [1, 2, 3, 4, 5, 6]) },
-  { name: 'three epochs, newest in the middle', registry: signAs(unsignedRegistry(0, [MULTI[1]!, MULTI[0]!, MULTI[2]!]), [1, 2, 3, 4, 5, 6]) },
+/** Registries whose epoch in force (t and custodian set) every party must read alike: epoch 7, wherever it is listed. */
+export const epochCases: readonly { readonly name: string; readonly registry: RegistryEntry; readonly expected: string }[] = [
+  { name: 'single epoch', registry: singleGenesis, expected: 't=3 of [1,2,3,4,5]' },
+  { name: 'three epochs, newest first', registry: multiGenesis, expected: 't=2 of [1,2,6]' },
+  { name: 'three epochs, newest last', registry: signAs(unsignedRegistry(0, [...MULTI].reverse()), [1, 2, 3, 4, 5, 6]), expected: 't=2 of [1,2,6]' },
+  { name: 'three epochs, newest in the middle', registry: signAs(unsignedRegistry(0, [MULTI[1]!, MULTI[0]!, MULTI[2]!]), [1, 2, 3, 4, 5, 6]), expected: 't=2 of [1,2,6]' },
 ];
 
 // ## Warrants, decisions, requests
@@ -260,6 +262,8 @@ export function requestEntry(cover: WarrantEntry, envelopes: readonly Envelope[]
 
 export interface WarrantCase {
   readonly name: string;
+  /** The stated policy's verdicts (shared/src/rules/warrantStatus.ts), in the agreement test's vocabulary. */
+  readonly expected: { readonly status: string; readonly admissible: string };
   readonly registry: RegistryEntry;
   readonly warrant: SignedWarrant;
   readonly decisions: readonly DecisionSpec[];
@@ -272,39 +276,39 @@ export interface WarrantCase {
 const approve = (...cs: number[]): DecisionSpec[] => cs.map((custodian) => ({ custodian, decision: 'approve' }));
 const deny = (...cs: number[]): DecisionSpec[] => cs.map((custodian) => ({ custodian, decision: 'deny' }));
 
-function warrantCase(name: string, over: Partial<WarrantCase> & Pick<WarrantCase, 'decisions'>): WarrantCase {
-  return { name, registry: singleGenesis, warrant: signedWarrant(), revoked: false, epochs: [1], now: NOW, ...over };
+function warrantCase(name: string, status: string, admissible: string, over: Partial<WarrantCase> & Pick<WarrantCase, 'decisions'>): WarrantCase {
+  return { name, expected: { status, admissible }, registry: singleGenesis, warrant: signedWarrant(), revoked: false, epochs: [1], now: NOW, ...over };
 }
 
 export const warrantCases: readonly WarrantCase[] = [
   // Single epoch, t = 3 of {1..5}.
-  warrantCase('no decisions', { decisions: [] }),
-  warrantCase('t − 1 approvals', { decisions: approve(1, 2) }),
-  warrantCase('t approvals', { decisions: approve(1, 2, 3) }),
-  warrantCase('all approve', { decisions: approve(1, 2, 3, 4, 5) }),
-  warrantCase('t − 1 approvals, one of them twice', { decisions: approve(1, 2, 2) }),
-  warrantCase('t − 1 approvals plus an unknown custodian', { decisions: approve(1, 2, 9) }),
-  warrantCase('t − 1 approvals plus a bad signature', { decisions: [...approve(1, 2), { custodian: 3, decision: 'approve', bad: true }] }),
-  warrantCase('n − t denials', { decisions: deny(1, 2) }),
-  warrantCase('n − t + 1 denials', { decisions: deny(1, 2, 3) }),
-  warrantCase('t approvals and n − t denials', { decisions: [...approve(1, 2, 3), ...deny(4, 5)] }),
-  warrantCase('a denial then an approval by the same custodian, t − 1 others', { decisions: [...approve(1, 2), ...deny(3), ...approve(3)] }),
-  warrantCase('an approval then a denial by the same custodian, t − 1 others', { decisions: [...approve(1, 2, 3), ...deny(3)] }),
-  warrantCase('t approvals, revoked', { decisions: approve(1, 2, 3), revoked: true }),
-  warrantCase('t approvals, expired', { decisions: approve(1, 2, 3), now: NOW + 31 * 86_400 }),
-  warrantCase('t approvals, at expiresAt exactly', { decisions: approve(1, 2, 3), now: NOW + 30 * 86_400 }),
-  warrantCase('revoked and expired', { decisions: approve(1, 2, 3), revoked: true, now: NOW + 31 * 86_400 }),
-  warrantCase('n − t + 1 denials, expired', { decisions: deny(1, 2, 3), now: NOW + 31 * 86_400 }),
-  warrantCase('bad dates (expires before issued)', { decisions: approve(1, 2, 3), warrant: signedWarrant({ issuedAt: NOW - 3_600, expiresAt: NOW - 7_200 }) }),
-  warrantCase('sealed for a year, t approvals', { decisions: approve(1, 2, 3), warrant: signedWarrant({ sealedUntil: NOW + 365 * 86_400 }) }),
-  warrantCase('envelopes of an unknown epoch', { decisions: approve(1, 2, 3), epochs: [4] }),
+  warrantCase('no decisions', 'pending', 'no-quorum', { decisions: [] }),
+  warrantCase('t − 1 approvals', 'pending', 'no-quorum', { decisions: approve(1, 2) }),
+  warrantCase('t approvals', 'approved', 'ok', { decisions: approve(1, 2, 3) }),
+  warrantCase('all approve', 'approved', 'ok', { decisions: approve(1, 2, 3, 4, 5) }),
+  warrantCase('t − 1 approvals, one of them twice', 'pending', 'no-quorum', { decisions: approve(1, 2, 2) }),
+  warrantCase('t − 1 approvals plus an unknown custodian', 'pending', 'no-quorum', { decisions: approve(1, 2, 9) }),
+  warrantCase('t − 1 approvals plus a bad signature', 'pending', 'no-quorum', { decisions: [...approve(1, 2), { custodian: 3, decision: 'approve', bad: true }] }),
+  warrantCase('n − t denials', 'pending', 'no-quorum', { decisions: deny(1, 2) }),
+  warrantCase('n − t + 1 denials', 'denied', 'no-quorum', { decisions: deny(1, 2, 3) }),
+  warrantCase('t approvals and n − t denials', 'approved', 'ok', { decisions: [...approve(1, 2, 3), ...deny(4, 5)] }),
+  warrantCase('a denial then an approval by the same custodian, t − 1 others', 'pending', 'no-quorum', { decisions: [...approve(1, 2), ...deny(3), ...approve(3)] }),
+  warrantCase('an approval then a denial by the same custodian, t − 1 others', 'approved', 'ok', { decisions: [...approve(1, 2, 3), ...deny(3)] }),
+  warrantCase('t approvals, revoked', 'revoked', 'revoked', { decisions: approve(1, 2, 3), revoked: true }),
+  warrantCase('t approvals, expired', 'expired', 'expired', { decisions: approve(1, 2, 3), now: NOW + 31 * 86_400 }),
+  warrantCase('t approvals, at expiresAt exactly', 'expired', 'expired', { decisions: approve(1, 2, 3), now: NOW + 30 * 86_400 }),
+  warrantCase('revoked and expired', 'revoked', 'revoked', { decisions: approve(1, 2, 3), revoked: true, now: NOW + 31 * 86_400 }),
+  warrantCase('n − t + 1 denials, expired', 'expired', 'expired', { decisions: deny(1, 2, 3), now: NOW + 31 * 86_400 }),
+  warrantCase('bad dates (expires before issued)', 'expired', 'expired', { decisions: approve(1, 2, 3), warrant: signedWarrant({ issuedAt: NOW - 3_600, expiresAt: NOW - 7_200 }) }),
+  warrantCase('sealed for a year, t approvals', 'approved', 'ok', { decisions: approve(1, 2, 3), warrant: signedWarrant({ sealedUntil: NOW + 365 * 86_400 }) }),
+  warrantCase('envelopes of an unknown epoch', 'approved', 'unknown-epoch', { decisions: approve(1, 2, 3), epochs: [4] }),
   // Three epochs: newest 7 (t = 2 of {1, 2, 6}), 3 (t = 4 of {1..5}), 5 (t = 3 of {1, 3, 4, 5}).
-  warrantCase('multi: 2 approvals by newest custodians, epoch 7 envelopes', { registry: multiGenesis, decisions: approve(1, 2), epochs: [7] }),
-  warrantCase('multi: 2 approvals by newest custodians, epoch 3 envelopes', { registry: multiGenesis, decisions: approve(1, 2), epochs: [3] }),
-  warrantCase('multi: approvals by older-epoch custodians only', { registry: multiGenesis, decisions: approve(3, 4, 5), epochs: [3] }),
-  warrantCase('multi: one newest approval plus older-epoch ones', { registry: multiGenesis, decisions: approve(1, 3, 4, 5), epochs: [3] }),
-  warrantCase('multi: all of {1, 2, 6} approve, epoch 5 envelopes', { registry: multiGenesis, decisions: approve(1, 2, 6), epochs: [5] }),
-  warrantCase('multi: all of {1, 2, 6} approve, epoch 7 envelopes', { registry: multiGenesis, decisions: approve(1, 2, 6), epochs: [7] }),
-  warrantCase('multi: 2 newest denials', { registry: multiGenesis, decisions: deny(1, 2), epochs: [7] }),
-  warrantCase('multi: 1 newest denial, 2 approvals', { registry: multiGenesis, decisions: [...approve(1, 2), ...deny(6)], epochs: [7] }),
+  warrantCase('multi: 2 approvals by newest custodians, epoch 7 envelopes', 'approved', 'ok', { registry: multiGenesis, decisions: approve(1, 2), epochs: [7] }),
+  warrantCase('multi: 2 approvals by newest custodians, epoch 3 envelopes', 'approved', 'no-quorum', { registry: multiGenesis, decisions: approve(1, 2), epochs: [3] }),
+  warrantCase('multi: approvals by older-epoch custodians only', 'pending', 'no-quorum', { registry: multiGenesis, decisions: approve(3, 4, 5), epochs: [3] }),
+  warrantCase('multi: one newest approval plus older-epoch ones', 'pending', 'no-quorum', { registry: multiGenesis, decisions: approve(1, 3, 4, 5), epochs: [3] }),
+  warrantCase('multi: all of {1, 2, 6} approve, epoch 5 envelopes', 'approved', 'no-quorum', { registry: multiGenesis, decisions: approve(1, 2, 6), epochs: [5] }),
+  warrantCase('multi: all of {1, 2, 6} approve, epoch 7 envelopes', 'approved', 'ok', { registry: multiGenesis, decisions: approve(1, 2, 6), epochs: [7] }),
+  warrantCase('multi: 2 newest denials', 'denied', 'no-quorum', { registry: multiGenesis, decisions: deny(1, 2), epochs: [7] }),
+  warrantCase('multi: 1 newest denial, 2 approvals', 'approved', 'ok', { registry: multiGenesis, decisions: [...approve(1, 2), ...deny(6)], epochs: [7] }),
 ];
