@@ -9,7 +9,7 @@
  * CUSTODES_EXIT_AFTER_DEMO=1 to stop once the demo has run (tests).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { bootstrap } from './cluster/bootstrap';
 import { CUSTODIANS, layout, ports } from './cluster/layout';
 import type { Ports } from './cluster/layout';
@@ -27,7 +27,7 @@ const say = (line = '') => process.stdout.write(line + '\n');
 
 async function main(): Promise<number> {
   const l = layout();
-  const rel = (p: string) => relative(process.cwd(), p) || '.';
+  const rel = l.show;
   const saved = existsSync(l.state) ? (JSON.parse(readFileSync(l.state, 'utf8')) as ClusterState) : null;
   // Before anything starts: a taken port most likely means this cluster is already running, and a
   // health check would then find the other cluster's services and call this one up.

@@ -1,5 +1,5 @@
 /**
- * The coordinator keeps no plaintext at rest (docs/SERVICES.md, "Results sealed
+ * The coordinator keeps no plaintext at rest (docs/PROTOCOL.md §3.7, "Results sealed
  * to the investigator"): after a real request completes, the bytes of its
  * plaintexts occur nowhere in the database files, while the investigator opens
  * them from the API. And a database from an earlier version, whose results

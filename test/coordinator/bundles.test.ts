@@ -1,5 +1,5 @@
 /**
- * The coordinator's side of checkpoint bundles (docs/SERVICES.md): every
+ * The coordinator's side of checkpoint bundles (docs/PROTOCOL.md §4.5): every
  * add-checkpoint carries its entries, a warrant travels with the checkpoint
  * that logs it, decisions answered in the delivery are logged, and a custodian
  * that refuses the carried checkpoint still gets the warrant the long way.

@@ -173,7 +173,7 @@ describe('restart', () => {
     }
 
     await c.restart();
-    // Every state the investigator sees from the restart on is a documented one (docs/SERVICES.md), never `cosigned`.
+    // Every state the investigator sees from the restart on is a documented one (docs/PROTOCOL.md §7.6), never `cosigned`.
     const documented = ['draft', 'logged', 'releasing', 'complete', 'failed'];
     const seen: string[] = [];
     const last = await waitFor('the resumed request to finish', async () => {

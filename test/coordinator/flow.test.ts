@@ -94,7 +94,7 @@ describe('whole path', () => {
     expect(openResults(results.body, requestId, cluster.investigators.a.secretKey)).toEqual(['hello alice', 'hello bob']);
 
     // Every partials call carried the coordinator's authorisation: signed by the log key, for that
-    // custodian, this request and exactly these envelopes, issued now (docs/SERVICES.md, Call authorisation).
+    // custodian, this request and exactly these envelopes, issued now (docs/PROTOCOL.md §7.12, Call authorisation).
     const calls = cluster.custodians.flatMap((c) => c.calls.filter((k) => k.requestId === requestId).map((k) => ({ index: c.opts.index, header: k.header })));
     expect(calls.length).toBeGreaterThanOrEqual(THRESHOLD);
     for (const { index, header } of calls) {

@@ -1,6 +1,6 @@
 /**
  * A decryption request in one call (`POST /v1/requests` with `{ warrantId,
- * requestId, envelopes, entry }`, docs/SERVICES.md) against five stand-in
+ * requestId, envelopes, entry }`, docs/PROTOCOL.md §7.6) against five stand-in
  * custodians (t = 3): it decrypts; it is never seen half-made; every check
  * of opening, of a batch and of submitting still holds, each broken on its
  * own, and a refusal stores nothing (checked in the coordinator's database

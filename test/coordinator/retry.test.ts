@@ -1,6 +1,6 @@
 /**
  * A request must not fail because an approver is briefly unreachable
- * (docs/SERVICES.md, `partialsDeadlineMs`): with exactly t = 3 approving real
+ * (docs/PROTOCOL.md §7.8, `partialsDeadlineMs`): with exactly t = 3 approving real
  * custodians (nodes 1–3 auto-approve; 4 and 5 have no policy and leave the
  * warrant pending), one approver is down when the request is submitted. The
  * coordinator keeps re-asking it until the deadline: when it comes back (even

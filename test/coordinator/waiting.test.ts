@@ -1,5 +1,5 @@
 /**
- * Waiting without polling (docs/SERVICES.md `?wait=`), and cosigning that
+ * Waiting without polling (docs/PROTOCOL.md §7.7 `?wait=`), and cosigning that
  * serves every waiter: long-polls on the investigator's status calls return
  * as soon as the state differs from what the caller saw, or at the cap; a
  * request appended while witnesses are busy with an older checkpoint still

@@ -1,112 +1,108 @@
 /**
  * Both libsecp256k1 backends behind group.ts (native addon and WASM) give
  * noble's results, bit for bit: random points and scalars through mul /
- * mulPublic / mulBase / add / encode / decode / BIP340, each compared with
- * @noble/secp256k1 called directly (the reference), and the protocol run end
- * to end under all three backends.
+ * mulPublic / mulBase / add / encode / decode / BIP340 of a group built over
+ * each (createGroup), each compared with @noble/secp256k1 called directly (the
+ * reference), and the protocol run end to end in a child process per backend
+ * (CUSTODES_CRYPTO_BACKEND, chosen once at start-up as in a service).
  */
+import { execFileSync } from 'node:child_process';
 import * as secp from '@noble/secp256k1';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
-import { backendLoadError, backendName, useBackend } from '../../shared/src/crypto/backend';
-import type { BackendName } from '../../shared/src/crypto/backend';
+import { describe, expect, it } from 'vitest';
+import { backendLoadError, backendName, DEFAULT_BACKEND, loadBackend } from '../../shared/src/crypto/backend';
+import type { Backend, BackendName } from '../../shared/src/crypto/backend';
 import {
-  add,
+  createGroup,
   CURVE_ORDER,
-  decodePoint,
   encodePoint,
   GENERATOR,
   hasEvenY,
   IDENTITY,
   isIdentity,
-  liftX,
-  mul,
-  mulBase,
-  mulPublic,
   pointEquals,
   scalarToBytes,
-  schnorrPublicKey,
-  schnorrSign,
-  schnorrVerify,
   subtract,
   xOnly,
 } from '../../shared/src/crypto/group';
-import { combineAndOpen, createPartial, dealShares, parseEnvelope, sealEnvelope, verifyBinding, verifyPartial } from '@custodes/shared/crypto';
-import { ceremonyFiles, parsePublicKeySet, parseShareFile } from '@custodes/shared/records';
 
 const { Point } = secp;
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const scalar = fc.bigInt({ min: 1n, max: CURVE_ORDER - 1n });
 const RUNS = 40;
 
-const initial = backendName();
-afterAll(() => useBackend(initial));
-
 describe('group backend selection', () => {
   it('loads libsecp256k1 natively (secp256k1 addon) by default, with WASM (tiny-secp256k1) loaded beside it', () => {
     expect(backendLoadError('libsecp256k1-wasm')).toBeNull();
     expect(backendLoadError('libsecp256k1-native')).toBeNull();
-    expect(initial).toBe('libsecp256k1-native');
+    expect(backendName()).toBe('libsecp256k1-native');
+    expect(DEFAULT_BACKEND).toBe(loadBackend('libsecp256k1-native'));
   });
 
-  it('switches by name and refuses unknown names', () => {
-    useBackend('libsecp256k1-wasm');
-    expect(backendName()).toBe('libsecp256k1-wasm');
-    useBackend('noble');
-    expect(backendName()).toBe('noble');
-    expect(() => useBackend('openssl' as BackendName)).toThrow(RangeError);
-    useBackend(initial);
+  it('gives each backend by name, and refuses unknown names', () => {
+    for (const name of ['libsecp256k1-native', 'libsecp256k1-wasm', 'noble'] as const) {
+      expect(loadBackend(name).name).toBe(name);
+      expect(createGroup(loadBackend(name)).backend).toBe(name);
+    }
+    expect(loadBackend('noble').lib).toBeNull();
+    expect(loadBackend('libsecp256k1-wasm').lib).not.toBe(loadBackend('libsecp256k1-native').lib);
+    expect(() => loadBackend('openssl' as BackendName)).toThrow(new RangeError('unknown backend openssl'));
+    expect(() => createGroup(null as unknown as Backend)).toThrow(TypeError);
+  });
+
+  it("building another backend's group leaves the process's group as it was", () => {
+    createGroup(loadBackend('noble'));
+    expect(backendName()).toBe('libsecp256k1-native');
+    expect(Object.isFrozen(DEFAULT_BACKEND)).toBe(true);
   });
 });
 
 describe.each(['libsecp256k1-native', 'libsecp256k1-wasm'] as const)('group backend %s', (backend) => {
+  const g = createGroup(loadBackend(backend));
 
   it('mulBase, mul, mulPublic, add, subtract match noble on random scalars and points', () => {
-    useBackend(backend);
     fc.assert(
       fc.property(scalar, scalar, scalar, (a, b, k) => {
         // a + b ≡ 0 makes P + Q the point at infinity, which has no encoding (the edge cases cover it).
         fc.pre((a + b) % CURVE_ORDER !== 0n);
         const ref = Point.BASE.multiply(a);
-        const P = mulBase(a);
+        const P = g.mulBase(a);
         expect(P.equals(ref)).toBe(true);
         expect(hex(encodePoint(P))).toBe(hex(ref.toBytes(true)));
         expect(hasEvenY(P)).toBe((ref.toAffine().y & 1n) === 0n);
-        const Q = mulBase(b);
+        const Q = g.mulBase(b);
         const refQ = Point.BASE.multiply(b);
         // From a WASM-made point and from a noble-made point (no cached encoding).
         for (const base of [P, ref]) {
-          expect(hex(encodePoint(mul(base, k)))).toBe(hex(ref.multiply(k).toBytes(true)));
-          expect(hex(encodePoint(mulPublic(base, k)))).toBe(hex(ref.multiplyUnsafe(k).toBytes(true)));
+          expect(hex(encodePoint(g.mul(base, k)))).toBe(hex(ref.multiply(k).toBytes(true)));
+          expect(hex(encodePoint(g.mulPublic(base, k)))).toBe(hex(ref.multiplyUnsafe(k).toBytes(true)));
         }
-        expect(hex(encodePoint(add(P, Q)))).toBe(hex(ref.add(refQ).toBytes(true)));
-        expect(hex(encodePoint(add(P, refQ)))).toBe(hex(ref.add(refQ).toBytes(true)));
-        expect(pointEquals(subtract(add(P, Q), Q), ref)).toBe(true);
+        expect(hex(encodePoint(g.add(P, Q)))).toBe(hex(ref.add(refQ).toBytes(true)));
+        expect(hex(encodePoint(g.add(P, refQ)))).toBe(hex(ref.add(refQ).toBytes(true)));
+        expect(pointEquals(subtract(g.add(P, Q), Q), ref)).toBe(true);
       }),
       { numRuns: RUNS },
     );
   });
 
   it('edge cases: ∞, P + (−P), P + P, k = 1 and n − 1, mulPublic by 0', () => {
-    useBackend(backend);
-    const P = mulBase(12345n);
-    const minusP = mulBase(CURVE_ORDER - 12345n);
-    expect(isIdentity(add(P, minusP))).toBe(true);
-    expect(pointEquals(add(P, P), Point.BASE.multiply(24690n))).toBe(true);
-    expect(pointEquals(mul(P, 1n), P)).toBe(true);
-    expect(pointEquals(mul(P, CURVE_ORDER - 1n), minusP)).toBe(true);
-    expect(isIdentity(mulPublic(P, 0n))).toBe(true);
-    expect(isIdentity(mulPublic(IDENTITY, 5n))).toBe(true);
-    expect(pointEquals(add(IDENTITY, P), P)).toBe(true);
-    expect(pointEquals(mulBase(1n), GENERATOR)).toBe(true);
-    expect(() => mul(P, 0n)).toThrow(RangeError);
-    expect(() => mulBase(CURVE_ORDER)).toThrow(RangeError);
+    const P = g.mulBase(12345n);
+    const minusP = g.mulBase(CURVE_ORDER - 12345n);
+    expect(isIdentity(g.add(P, minusP))).toBe(true);
+    expect(pointEquals(g.add(P, P), Point.BASE.multiply(24690n))).toBe(true);
+    expect(pointEquals(g.mul(P, 1n), P)).toBe(true);
+    expect(pointEquals(g.mul(P, CURVE_ORDER - 1n), minusP)).toBe(true);
+    expect(isIdentity(g.mulPublic(P, 0n))).toBe(true);
+    expect(isIdentity(g.mulPublic(IDENTITY, 5n))).toBe(true);
+    expect(pointEquals(g.add(IDENTITY, P), P)).toBe(true);
+    expect(pointEquals(g.mulBase(1n), GENERATOR)).toBe(true);
+    expect(() => g.mul(P, 0n)).toThrow(RangeError);
+    expect(() => g.mulBase(CURVE_ORDER)).toThrow(RangeError);
   });
 
   it('decodePoint and liftX accept and reject exactly what noble does', () => {
-    useBackend(backend);
     const cases: Uint8Array[] = [];
     for (let k = 0; k < 60; k++) {
       const x = new Uint8Array(randomBytes(32));
@@ -124,39 +120,37 @@ describe.each(['libsecp256k1-native', 'libsecp256k1-wasm'] as const)('group back
       } catch {
         ref = null;
       }
-      if (ref === null) expect(() => decodePoint(c)).toThrow(RangeError);
-      else expect(hex(encodePoint(decodePoint(c)))).toBe(ref);
+      if (ref === null) expect(() => g.decodePoint(c)).toThrow(RangeError);
+      else expect(hex(encodePoint(g.decodePoint(c)))).toBe(ref);
       if (c[0] === 2) {
-        if (ref === null) expect(() => liftX(c.subarray(1))).toThrow(RangeError);
-        else expect(hex(xOnly(liftX(c.subarray(1))))).toBe(hex(c.subarray(1)));
+        if (ref === null) expect(() => g.liftX(c.subarray(1))).toThrow(RangeError);
+        else expect(hex(xOnly(g.liftX(c.subarray(1))))).toBe(hex(c.subarray(1)));
       }
     }
   });
 
   it('BIP340: same public keys and signatures as noble (fixed aux), each verifies the other', () => {
-    useBackend(backend);
     fc.assert(
       fc.property(scalar, fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (k, msg, aux) => {
         const sk = scalarToBytes(k);
-        expect(hex(schnorrPublicKey(sk))).toBe(hex(secp.schnorr.getPublicKey(sk)));
-        const sig = schnorrSign(msg, sk, aux);
+        expect(hex(g.schnorrPublicKey(sk))).toBe(hex(secp.schnorr.getPublicKey(sk)));
+        const sig = g.schnorrSign(msg, sk, aux);
         expect(hex(sig)).toBe(hex(secp.schnorr.sign(msg, sk, aux)));
-        expect(schnorrVerify(sig, msg, schnorrPublicKey(sk))).toBe(true);
-        expect(secp.schnorr.verify(sig, msg, schnorrPublicKey(sk))).toBe(true);
+        expect(g.schnorrVerify(sig, msg, g.schnorrPublicKey(sk))).toBe(true);
+        expect(secp.schnorr.verify(sig, msg, g.schnorrPublicKey(sk))).toBe(true);
         const bad = Uint8Array.from(sig);
         bad[63]! ^= 1;
-        expect(schnorrVerify(bad, msg, schnorrPublicKey(sk))).toBe(secp.schnorr.verify(bad, msg, schnorrPublicKey(sk)));
+        expect(g.schnorrVerify(bad, msg, g.schnorrPublicKey(sk))).toBe(secp.schnorr.verify(bad, msg, g.schnorrPublicKey(sk)));
       }),
       { numRuns: RUNS },
     );
   });
 
   it('BIP340 verify: s ≥ n, r ≥ n, keys off the curve and other-length messages answer as noble does', () => {
-    useBackend(backend);
     const sk = scalarToBytes(987654321n);
-    const pk = schnorrPublicKey(sk);
+    const pk = g.schnorrPublicKey(sk);
     const msg = new Uint8Array(32).fill(7);
-    const sig = schnorrSign(msg, sk);
+    const sig = g.schnorrSign(msg, sk);
     const n = scalarToBytesP(CURVE_ORDER);
     const sHigh = Uint8Array.from([...sig.subarray(0, 32), ...n]);
     const rHigh = Uint8Array.from([...n, ...sig.subarray(32)]);
@@ -167,40 +161,42 @@ describe.each(['libsecp256k1-native', 'libsecp256k1-wasm'] as const)('group back
       [sig, msg, offCurve],
       [sig, msg, new Uint8Array(32)],
     ] as const) {
-      expect(schnorrVerify(s, m, k)).toBe(secp.schnorr.verify(s, m, k));
+      expect(g.schnorrVerify(s, m, k)).toBe(secp.schnorr.verify(s, m, k));
     }
     // Random x-only keys: about half have no point (lift_x fails), the rest do not match.
     for (let k = 0; k < 40; k++) {
       const key = new Uint8Array(randomBytes(32));
-      expect(schnorrVerify(sig, msg, key)).toBe(secp.schnorr.verify(sig, msg, key));
+      expect(g.schnorrVerify(sig, msg, key)).toBe(secp.schnorr.verify(sig, msg, key));
     }
     // Non-32-byte messages stay on noble (BIP340 allows any length).
     const long = new Uint8Array(45).fill(1);
-    const sigLong = schnorrSign(long, sk, new Uint8Array(32));
+    const sigLong = g.schnorrSign(long, sk, new Uint8Array(32));
     expect(hex(sigLong)).toBe(hex(secp.schnorr.sign(long, sk, new Uint8Array(32))));
-    expect(schnorrVerify(sigLong, long, pk)).toBe(true);
+    expect(g.schnorrVerify(sigLong, long, pk)).toBe(true);
   });
+});
 
-  it('the protocol gives the same bytes under both backends (seal with fixed randomness, partials, combination)', () => {
-    const run = () => {
-      const files = ceremonyFiles(dealShares(3, 5, [11n, 22n, 33n]), 1);
-      const keys = parsePublicKeySet(files.publicKeySet);
-      const shares = files.shares.map((s) => parseShareFile(s));
-      const label = { subject: 'acct:x@example.org', category: 'messages', time: 1764115200 };
-      const envelope = sealEnvelope(new Uint8Array([1, 2, 3]), keys.groupKey, 1, label, { r: 424242n, nonce: new Uint8Array(12), aux: new Uint8Array(32) });
-      const env = parseEnvelope(JSON.parse(JSON.stringify(envelope)));
-      expect(verifyBinding(env)).toBe(true);
-      const partials = shares.slice(1, 4).map((s, k) => createPartial(s.share, s.index, env, BigInt(1000 + k)));
-      for (const p of partials) expect(verifyPartial(p, keys.verificationShares.get(p.index)!, env)).toBe(true);
-      const opened = combineAndOpen(env, partials, 3, keys.verificationShares);
-      return JSON.stringify({ files, envelope, partials, key: hex(opened.key), plaintext: hex(opened.plaintext) });
-    };
-    useBackend(backend);
-    const fast = run();
-    useBackend('noble');
-    const reference = run();
-    useBackend(backend);
-    expect(fast).toBe(reference);
+/**
+ * The whole protocol (ceremony, sealing with fixed randomness, partials,
+ * combination) under each backend as a process chooses it at start-up: one
+ * child process per CUSTODES_CRYPTO_BACKEND value, each printing its bytes.
+ */
+describe('the protocol under each backend', () => {
+  const FIXTURE = new URL('./fixtures/protocol-bytes.ts', import.meta.url).pathname;
+  const runIn = (choice: string | undefined): { backend: string; bytes: string } => {
+    const env = { ...process.env };
+    delete env.CUSTODES_CRYPTO_BACKEND;
+    if (choice !== undefined) env.CUSTODES_CRYPTO_BACKEND = choice;
+    return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', FIXTURE], { env, encoding: 'utf8', timeout: 60_000 }));
+  };
+
+  it('gives the same bytes natively, in WASM and on noble', () => {
+    const native = runIn(undefined);
+    const wasm = runIn('wasm');
+    const noble = runIn('noble');
+    expect([native.backend, wasm.backend, noble.backend]).toEqual(['libsecp256k1-native', 'libsecp256k1-wasm', 'noble']);
+    expect(wasm.bytes).toBe(noble.bytes);
+    expect(native.bytes).toBe(noble.bytes);
   });
 });
 
@@ -216,7 +212,7 @@ describe('BIP340 test vectors', () => {
   it('has the 15 rows', () => expect(rows.length).toBe(15));
 
   it.each(['libsecp256k1-native', 'libsecp256k1-wasm', 'noble'] as const)('%s signs and verifies every row as the BIP expects', (backend) => {
-    useBackend(backend);
+    const { schnorrPublicKey, schnorrSign, schnorrVerify } = createGroup(loadBackend(backend));
     for (const [index, sk, pk, aux, msg, sig, result, comment] of rows) {
       const expected = result === 'TRUE';
       expect(schnorrVerify(bytes(sig!), bytes(msg!), bytes(pk!)), `row ${index}: ${comment}`).toBe(expected);

@@ -1,5 +1,5 @@
 /**
- * Results sealed to the investigator (shared/src/crypto/sealed.ts; docs/SERVICES.md,
+ * Results sealed to the investigator (shared/src/crypto/sealed.ts; docs/PROTOCOL.md §3.7,
  * "Results sealed to the investigator"): round trips, and every wrong key,
  * context or flipped bit fails to open (null, never a throw).
  */

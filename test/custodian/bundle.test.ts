@@ -1,5 +1,5 @@
 /**
- * Checkpoint bundles (docs/SERVICES.md): an add-checkpoint that carries the
+ * Checkpoint bundles (docs/PROTOCOL.md §4.5): an add-checkpoint that carries the
  * entries it adds, alone or inside the coordinator's warrant delivery. The
  * witness checks given entries exactly as fetched ones — every refusal of the
  * fetched path has a test here that breaks only that rule — and a decision

@@ -1,5 +1,5 @@
 /**
- * Only the coordinator collects partials (docs/SERVICES.md, Call authorisation;
+ * Only the coordinator collects partials (docs/PROTOCOL.md §7.12, Call authorisation;
  * DESIGN.md §5 step 6 "to that investigator only"): `POST /v1/partials` needs a
  * `Custodes-Call` header signed by the registry's log key for this node, this
  * request and these envelopes, issued within the freshness window, and each

@@ -169,7 +169,7 @@ export function decryptionRequest(world: World, warrantId: string, envelopes: En
     investigator: inv.publicKey,
     envelopeCount: envelopes.length,
     envelopeSetRoot: envelopeSetRoot(envelopes.map((e) => envelopeId(e))),
-    epochs: [...new Set(envelopes.map((e) => e.epoch))],
+    epochs: [...new Set(envelopes.map((e) => e.epoch))].sort((a, b) => a - b),
     time: NOW - 60,
     ...over,
   };
@@ -185,7 +185,7 @@ export const coverSheet = warrantCoverSheet;
 
 /**
  * The `Custodes-Call` header the coordinator would send custodian `index` for
- * these envelopes (docs/SERVICES.md, Call authorisation): signed by the log key
+ * these envelopes (docs/PROTOCOL.md §7.12, Call authorisation): signed by the log key
  * at the fixed test time unless `over` or `signer` say otherwise.
  */
 export function callHeader(world: World, index: number, requestId: string, envelopes: Envelope[], over: Partial<PartialsCallBody> = {}, signer = world.logKey.secretKey): string {

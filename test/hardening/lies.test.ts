@@ -288,7 +288,7 @@ describe('a coordinator that asks for partials of an unlogged request', { timeou
         }
         const { envelopes } = makeEnvelopes(world, Array.from({ length: 1 + Math.floor(Math.random() * 3) }, (_, k) => inScope(k)));
         const request = decryptionRequest(world, w.warrant.id, envelopes);
-        // The liar holds the real log key, so its calls are correctly signed (docs/SERVICES.md, Call
+        // The liar holds the real log key, so its calls are correctly signed (docs/PROTOCOL.md §7.12, Call
         // authorisation): the refusal must come from the replica, not from the call check.
         const ask = (n: { index: number; url: string }) =>
           call(`${n.url}/v1/partials`, {

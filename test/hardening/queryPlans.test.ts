@@ -93,7 +93,7 @@ function recordPlans(): { planned: () => Planned[]; restore: () => void } {
  * them costs the same in year five as on day one.
  */
 const SMALL_TABLES: ReadonlyMap<string, string> = new Map([
-  // One row per applied migration (shared/service/db.ts, repo/migrations.ts, log/migrations.ts).
+  // One row per applied migration (shared/service/migrations.ts).
   ['migrations', 'one row per migration'],
   ['coordinator_migrations', 'one row per migration'],
   ['log_migrations', 'one row per migration'],

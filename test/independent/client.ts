@@ -1,6 +1,6 @@
 /**
  * An independent investigator/court client of a Custodes coordinator, written
- * from DESIGN.md §3.5, §4.1–§4.2 and docs/SERVICES.md alone. It imports
+ * from DESIGN.md §3.5, §4.1–§4.2 and docs/PROTOCOL.md §7 alone. It imports
  * nothing from the project: JCS, tagged hashes and BIP340 come from ./impl.
  *
  * Every answer from the network is attacker-controlled: each is checked for
@@ -25,7 +25,7 @@ export class ServiceError extends Error {
   }
 }
 
-// ## Records (DESIGN.md §4.1–§4.2, docs/SERVICES.md)
+// ## Records (DESIGN.md §4.1–§4.2, docs/PROTOCOL.md §7)
 
 export interface Scope {
   subjects: string[];
@@ -105,7 +105,7 @@ export function warrantBody(w: SignedWarrant | Warrant): Warrant {
 export const commitmentOf = (w: Warrant | SignedWarrant, saltHex: string): string =>
   I.warrantCommitment(warrantBody(w) as unknown as Record<string, unknown>, I.unhex(saltHex));
 
-/** RFC 6962 root over the 32-byte envelope ids in order (docs/SERVICES.md). */
+/** RFC 6962 root over the 32-byte envelope ids in order (docs/PROTOCOL.md §4.2). */
 export function envelopeSetRoot(ids: readonly string[]): string {
   const leaves = ids.map((id) => {
     if (!/^[0-9a-f]{64}$/.test(id)) throw new RangeError(`envelope id ${id}: expected 32 bytes of hex`);
@@ -305,7 +305,7 @@ export class InvestigatorClient {
     return poll(() => this.requestStatus(requestId), (v) => v.state === 'complete' || v.state === 'failed', deadlineMs, intervalMs, `request ${requestId} not finished`);
   }
 
-  /** GET /v1/requests/:id/results, each result opened with the investigator's secret key (docs/SERVICES.md); throws if one does not open. */
+  /** GET /v1/requests/:id/results, each result opened with the investigator's secret key (docs/PROTOCOL.md §3.7); throws if one does not open. */
   async results(requestId: string, investigatorSecretKey: Uint8Array): Promise<Results> {
     const { json } = await this.call('GET', `/v1/requests/${encodeURIComponent(requestId)}/results`);
     const ok =

@@ -267,7 +267,7 @@ describe('(d) the custodes CLI against the independent implementation', () => {
   }, 180_000); // four CLI processes; generous only because shared CI machines can be very busy
 });
 
-// ## (e) Results sealed to the investigator (docs/SERVICES.md)
+// ## (e) Results sealed to the investigator (docs/PROTOCOL.md §3.7)
 
 describe('(e) results the project sealed to an investigator open with the independent implementation', () => {
   it('property: any plaintext and ids, keys of either y parity; another context does not open', () => {

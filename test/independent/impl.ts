@@ -376,7 +376,7 @@ export const signRecord = (record: Record<string, unknown>, kind: string, secret
 /** commitment = H("custodes/v1/warrant-commit", salt32 ‖ JCS(warrant)). */
 export const warrantCommitment = (warrant: Record<string, unknown>, salt: Uint8Array): string => hex(H('custodes/v1/warrant-commit', salt, jcs(warrant)));
 
-// ## Results sealed to the investigator (docs/SERVICES.md)
+// ## Results sealed to the investigator (docs/PROTOCOL.md §3.7)
 
 /** `ctx = H("custodes/v1/result", utf8(requestId) ‖ 0x00 ‖ utf8(envelopeId))`. */
 export const resultContext = (requestId: string, envelopeId: string): Uint8Array =>

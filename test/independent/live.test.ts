@@ -2,7 +2,7 @@
  * Interoperability from the outside: the real local cluster (`npm start`,
  * separate processes on loopback) driven by a client and a log verifier
  * written from the public documents alone (DESIGN.md, README.md,
- * docs/SERVICES.md). Nothing here imports the project's code.
+ * docs/PROTOCOL.md §7). Nothing here imports the project's code.
  *
  * 1. Offline: the verifier passes every RFC 6962/9162 vector in
  *    test/vectors/merkle (a copy of ../shared/conformance/merkle) and the signed-note vector in
@@ -559,7 +559,7 @@ describe('the live local cluster, driven from the outside', { timeout: 600_000 }
       if (size > 1) expect(V.verifyInclusion((i + 1) % size, size, leaf, p.proof, root)).toBe(false);
       proofs.push(p);
     }
-    // By leaf hash (SERVICES.md): the same proof, naming the index.
+    // By leaf hash (PROTOCOL.md §7.3): the same proof, naming the index.
     for (const i of [warrantIndex, requestIndex]) {
       const byHash = await log.inclusionByHash(V.leafHash(leaves[i]!), size);
       expect(byHash.index).toBe(i);

@@ -5,7 +5,7 @@
  * https servers on 127.0.0.1 with self-signed certificates made at test time.
  *
  * Trust is what a deployment behind a private CA would use: NODE_EXTRA_CA_CERTS
- * (docs/SERVICES.md). Node reads it once at process start, so the calls that
+ * (docs/PROTOCOL.md §7.1). Node reads it once at process start, so the calls that
  * must trust the test CA run in a child process (fixtures/calls.ts); the
  * process running vitest trusts none of these certificates.
  */

@@ -1,6 +1,6 @@
 /**
  * The custodian console in headless Chromium against a stand-in custodian
- * (docs/SERVICES.md seal and operator API over in-memory state): unseal one
+ * (docs/PROTOCOL.md §7.9 seal and operator API over in-memory state): unseal one
  * key at a time, sign in, review a warrant's full details, approve one and
  * deny another with a reason; then the approval appears in the public log
  * explorer and its inclusion proof verifies in the browser.

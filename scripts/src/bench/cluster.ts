@@ -327,7 +327,7 @@ export async function runRequest(
   const totalMs = performance.now() - t0;
   const to = monotonicUs();
   if (res.results.length !== envelopes.length) throw new Error(`bench: ${res.results.length} of ${envelopes.length} envelopes opened`);
-  // Each result is sealed to the investigator (docs/SERVICES.md); checked after the clock stops, as before.
+  // Each result is sealed to the investigator (docs/PROTOCOL.md §3.7); checked after the clock stops, as before.
   const secretKey = hexToBytes(investigator.secretKey, 32);
   for (const r of res.results) {
     if (!openSealedResult(r.sealed, secretKey, resultContext(requestId, r.envelopeId))) throw new Error(`bench: result ${r.envelopeId} does not open`);

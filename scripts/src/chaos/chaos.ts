@@ -81,7 +81,7 @@ async function job(c: ProcessCluster, envelopesPer: number, deadline: number, ac
   acks.warrants.add(w.warrant.id);
   // Wait for every custodian's approval (up to 60 s after quorum): the coordinator asks only logged approvers
   // and fails a request with NOT_ENOUGH_CUSTODIANS when fewer than t of them answer by its partials deadline
-  // (partialsDeadlineMs, docs/SERVICES.md), so with exactly t approvals an approver killed for longer than
+  // (partialsDeadlineMs, docs/PROTOCOL.md §7.8), so with exactly t approvals an approver killed for longer than
   // that would fail the request by design, not by a crash.
   let approvedAt = 0;
   for (;;) {

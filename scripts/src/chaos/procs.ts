@@ -161,7 +161,7 @@ export interface Reply {
 /**
  * Sends one call, retrying on network errors, timeouts, 429 and 5xx until it
  * gets another answer or the deadline passes. Every call retried this way must
- * be idempotent (docs/SERVICES.md: they are, keyed by warrant or request id).
+ * be idempotent (docs/PROTOCOL.md §7.1: they are, keyed by warrant or request id).
  */
 export async function robustCall(url: string, method: string, path: string, body: unknown, token: string | undefined, deadline: number, onRetry?: (why: string) => void): Promise<Reply> {
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {

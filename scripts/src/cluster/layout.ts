@@ -1,7 +1,7 @@
 /**
  * The `.custodes/` directory of the local cluster (documented in README.md).
  */
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 
 export const CUSTODIANS = 5;
 export const THRESHOLD = 3;
@@ -27,10 +27,17 @@ export interface Layout {
   demo: string;
   logs: string;
   state: string;
+  /**
+   * How to print a path of this layout: absolute when the root was given
+   * absolute (CUSTODES_HOME=/srv/custodes), else relative to the working
+   * directory, as given (the default `.custodes`). One rule for every line.
+   */
+  show(path: string): string;
 }
 
 export function layout(root = process.env.CUSTODES_HOME ?? '.custodes'): Layout {
   const r = resolve(root);
+  const absolute = isAbsolute(root);
   const identities = join(r, 'identities');
   return {
     root: r,
@@ -49,6 +56,7 @@ export function layout(root = process.env.CUSTODES_HOME ?? '.custodes'): Layout 
     demo: join(r, 'demo'),
     logs: join(r, 'logs'),
     state: join(r, 'cluster.json'),
+    show: (path) => (absolute ? resolve(path) : relative(process.cwd(), path) || '.'),
   };
 }
 

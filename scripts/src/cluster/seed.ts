@@ -41,12 +41,17 @@ export function demoCorpus(firstDay: number): ProviderRecord[] {
   return out;
 }
 
+/** One line of a warrant's progress: `approved: 5 approvals, quorum 3` (approvals may exceed the quorum). */
+export function warrantProgressLine(s: { status: string; approvals: number; threshold: number }): string {
+  return `${s.status}: ${s.approvals} ${s.approvals === 1 ? 'approval' : 'approvals'}, quorum ${s.threshold}`;
+}
+
 async function waitApproved(coordinator: string, warrantId: string, token: string, say: (l: string) => void): Promise<void> {
   const deadline = Date.now() + 120_000;
   let last = '';
   while (Date.now() < deadline) {
     const s = await call<{ status: string; approvals: number; threshold: number }>(coordinator, `v1/warrants/${warrantId}`, { token });
-    const line = `${s.status} (${s.approvals} of ${s.threshold} approvals)`;
+    const line = warrantProgressLine(s);
     if (line !== last) say(`   warrant ${line}`);
     last = line;
     if (s.status === 'approved') return;
@@ -71,7 +76,7 @@ export async function seedDemo(l: Layout, coordinator: string, say: (line: strin
     writeOutput(join(sealedDir, 'envelopes', `${g.envelopeId}.json`), json(g.envelope));
     writeOutput(join(sealedDir, 'records', `${g.envelopeId}.json`), json({ envelopeId: g.envelopeId, records: g.records }));
   }
-  say(`   ${corpus.length} records → ${groups.length} envelopes in ${sealedDir}`);
+  say(`   ${corpus.length} records → ${groups.length} envelopes in ${l.show(sealedDir)}`);
 
   say('2. The court signs a warrant: alice, messages, days 8–14; the investigator countersigns and submits it.');
   const court = readKeyFile(l.courtKey);
@@ -120,7 +125,7 @@ export async function seedDemo(l: Layout, coordinator: string, say: (line: strin
   const final = await waitForRequest(coordinator, requestId, token, accepted.length);
   if (final.state !== 'complete') throw new Error(`request ended ${final.state}${final.error ? `: ${final.error}` : ''}`);
 
-  // Each result comes sealed to the investigator's key (docs/SERVICES.md, "Results sealed to the investigator").
+  // Each result comes sealed to the investigator's key (docs/PROTOCOL.md §3.7, "Results sealed to the investigator").
   const res = await call<{ results: { envelopeId: string; sealed: unknown }[] }>(coordinator, `v1/requests/${requestId}/results`, { token });
   const secretKey = hexToBytes(investigator.secretKey, 32, 'secretKey');
   const lines: string[] = [];
@@ -134,6 +139,6 @@ export async function seedDemo(l: Layout, coordinator: string, say: (line: strin
   mkdirSync(resultsDir, { recursive: true, mode: 0o700 });
   const resultsFile = join(resultsDir, 'records.jsonl');
   writeFileSync(resultsFile, lines.sort().map((x) => x + '\n').join(''), { mode: 0o600 });
-  say(`   ${res.results.length} envelopes opened → ${lines.length} records in ${resultsFile}`);
+  say(`   ${res.results.length} envelopes opened → ${lines.length} records in ${l.show(resultsFile)}`);
   return { warrantId: warrant.id, requestId, inScope: accepted.length, refused, records: lines.length, resultsFile };
 }

@@ -1,6 +1,6 @@
 /**
  * `custodes investigator submit|status|request|results|revoke` (DESIGN.md §5
- * steps 2, 4 and 6; docs/SERVICES.md).
+ * steps 2, 4 and 6; docs/PROTOCOL.md §7).
  */
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
@@ -135,7 +135,7 @@ export function registerInvestigatorCommands(program: Command): void {
       let unopened = 0;
       for (const { envelopeId, sealed } of r.results) {
         if (typeof envelopeId !== 'string' || !/^[0-9a-f]{64}$/.test(envelopeId)) throw new CliError('coordinator returned a malformed envelope id');
-        // Sealed to this investigator for this request and envelope (docs/SERVICES.md, "Results sealed to the investigator").
+        // Sealed to this investigator for this request and envelope (docs/PROTOCOL.md §3.7, "Results sealed to the investigator").
         const bytes = openSealedResult(sealed, secretKey, resultContext(requestId, envelopeId));
         if (!bytes) {
           process.stderr.write(`result ${envelopeId}: does not open with the key in ${opts.key}\n`);
@@ -199,7 +199,7 @@ function reportRejected(rejected: Rejection[]): void {
 
 /**
  * At most one batch: the whole request in one call (`POST /v1/requests` with
- * the entry signed over the envelope ids computed here; docs/SERVICES.md).
+ * the entry signed over the envelope ids computed here; docs/PROTOCOL.md §7.6).
  * The coordinator takes all or nothing, so the envelopes it names as
  * rejected are dropped and the rest sent again under the same request id
  * (nothing was stored): the same outcome as screening batch by batch.
@@ -307,7 +307,7 @@ async function requestInBatches(to: Sender, files: string[]): Promise<Sent> {
   return { requestId, count: ids.length, rejected: rejected.length };
 }
 
-/** The signed `decryption-request` entry over the accepted ids (DESIGN.md §4.2). */
+/** The signed `decryption-request` entry over the accepted ids (DESIGN.md §4.2); `epochs` as a set, written ascending. */
 export function buildRequestEntry(requestId: string, warrantId: string, envelopeIds: string[], key: { secretKey: string; publicKey: string }, epochs: number[]): DecryptionRequestEntry {
   const entry = {
     type: 'decryption-request' as const,
@@ -316,7 +316,7 @@ export function buildRequestEntry(requestId: string, warrantId: string, envelope
     investigator: key.publicKey,
     envelopeCount: envelopeIds.length,
     envelopeSetRoot: envelopeSetRoot(envelopeIds),
-    epochs,
+    epochs: [...new Set(epochs)].sort((a, b) => a - b),
     time: Math.floor(Date.now() / 1000),
   };
   return parseRecord(DecryptionRequestEntrySchema, { ...entry, signature: signRecord(entry, 'decryption-request', key.secretKey) }, 'decryption-request');

@@ -209,7 +209,7 @@ export function requestEntry(investigator: KeyPair, requestId: string, warrantId
     investigator: investigator.publicKey,
     envelopeCount: envelopes.length,
     envelopeSetRoot: envelopeSetRoot(envelopes.map((e) => parseEnvelope(e).id)),
-    epochs: [...new Set(envelopes.map((e) => e.epoch))],
+    epochs: [...new Set(envelopes.map((e) => e.epoch))].sort((a, b) => a - b),
     time: nowSeconds(),
   };
   return { ...unsigned, signature: signRecord(unsigned, 'decryption-request', investigator.secretKey) };
@@ -244,7 +244,7 @@ export async function approvedWarrant(url: string, court: KeyPair, investigator:
 
 /**
  * The plaintexts of a results answer by envelope id (UTF-8), each opened with
- * the investigator's secret key (docs/SERVICES.md, "Results sealed to the
+ * the investigator's secret key (docs/PROTOCOL.md §3.7, "Results sealed to the
  * investigator"); throws naming the first result that does not open.
  */
 export function openedResults(results: unknown, requestId: string, investigator: KeyPair): Map<string, string> {

@@ -70,7 +70,7 @@ interface Template {
   query?: fc.Arbitrary<string>;
   body?: unknown;
   text?: fc.Arbitrary<string>;
-  /** 'coordinator-call': the coordinator's signed call authorisation (docs/SERVICES.md, Call authorisation). */
+  /** 'coordinator-call': the coordinator's signed call authorisation (docs/PROTOCOL.md §7.12, Call authorisation). */
   auth: 'investigator' | 'operator' | 'coordinator-call' | 'none';
   /** Never send the valid credential (e.g. POST /v1/seal would seal the node). */
   noValidAuth?: boolean;
@@ -193,7 +193,7 @@ function templates(seed: Seed): Template[] {
       weight: 3,
     }),
     coordinator({ endpoint: 'GET /v1/registry', method: 'GET', path: '/v1/registry', auth: 'none', weight: 1 }),
-    // Coordinator: docs/SERVICES.md.
+    // Coordinator: docs/PROTOCOL.md §7.
     coordinator({ endpoint: 'POST /v1/registry', method: 'POST', path: '/v1/registry', body: { entry: registry }, auth: 'none', weight: 3 }),
     coordinator({ endpoint: 'POST /v1/records', method: 'POST', path: '/v1/records', body: { entry: approvals[0] }, auth: 'none', weight: 3 }),
     coordinator({ endpoint: 'POST /v1/records (release)', method: 'POST', path: '/v1/records', body: { entry: releases[0] }, auth: 'none', weight: 2 }),
@@ -219,14 +219,14 @@ function templates(seed: Seed): Template[] {
     coordinator({ endpoint: 'GET /v1/requests/:id', method: 'GET', path: '/v1/requests/:id', ids: reqIds, auth: 'investigator', weight: 2 }),
     coordinator({ endpoint: 'GET /v1/requests/:id/results', method: 'GET', path: '/v1/requests/:id/results', ids: reqIds, auth: 'investigator', weight: 2 }),
     coordinator({ endpoint: 'POST (no route)', method: 'POST', path: '/v1/nope/:id', ids: ['x'], body: {}, auth: 'none', weight: 1 }),
-    // Custodians: every route of docs/SERVICES.md.
+    // Custodians: every route of docs/PROTOCOL.md §7.
     custodian({ endpoint: 'GET /health', method: 'GET', path: '/health', auth: 'none', weight: 1 }),
     custodian({ endpoint: 'GET /v1/seal', method: 'GET', path: '/v1/seal', auth: 'none', weight: 1 }),
     custodian({ endpoint: 'POST /v1/unseal', method: 'POST', path: '/v1/unseal', body: { key: 'AAAA' }, auth: 'none', weight: 2 }),
     custodian({ endpoint: 'POST /v1/seal', method: 'POST', path: '/v1/seal', body: {}, auth: 'operator', noValidAuth: true, weight: 1 }),
     custodian({ endpoint: 'POST /witness/v1/add-checkpoint', method: 'POST', path: '/witness/v1/add-checkpoint', text: witnessText, auth: 'none', limit: 128 * 1024, weight: 6 }),
     custodian({ endpoint: 'GET /witness/v1/checkpoint', method: 'GET', path: '/witness/v1/checkpoint', auth: 'none', weight: 1 }),
-    // Checkpoint bundles (docs/SERVICES.md): a real but stale checkpoint, mutated by the fuzzer like every JSON body.
+    // Checkpoint bundles (docs/PROTOCOL.md §4.5): a real but stale checkpoint, mutated by the fuzzer like every JSON body.
     custodian({ endpoint: 'POST /witness/v1/add-checkpoint-bundle', method: 'POST', path: '/witness/v1/add-checkpoint-bundle', body: staleBundle, auth: 'none', weight: 3 }),
     custodian({ endpoint: 'POST /v1/warrants', method: 'POST', path: '/v1/warrants', body: flow.warrant, auth: 'none', weight: 4 }),
     custodian({ endpoint: 'POST /v1/warrants (bundle)', method: 'POST', path: '/v1/warrants', body: { ...flow.warrant, checkpoint: staleBundle }, auth: 'none', weight: 2 }),

@@ -114,7 +114,7 @@ export class LogClient {
   }
 }
 
-/** `GET <custodian>/witness/v1/checkpoint` (docs/SERVICES.md): its last cosigned checkpoint. */
+/** `GET <custodian>/witness/v1/checkpoint` (docs/PROTOCOL.md §7.10): its last cosigned checkpoint. */
 export function fetchWitnessCheckpoint(custodianUrl: string, opts: FetchOptions = {}): Promise<string> {
   return get<string>(`${trimBase(custodianUrl)}/witness/v1/checkpoint`, opts, true);
 }

@@ -1,4 +1,4 @@
-/** The coordinator's configuration and its defaults (docs/SERVICES.md). */
+/** The coordinator's configuration and its defaults (docs/PROTOCOL.md §7). */
 import type { Logger } from 'pino';
 
 export interface CoordinatorConfig {
@@ -6,7 +6,7 @@ export interface CoordinatorConfig {
   dataDir: string;
   /** 0 (default) picks a free port. */
   port?: number;
-  /** Loopback by default (docs/SERVICES.md). */
+  /** Loopback by default (docs/PROTOCOL.md §7.1). */
   host?: string;
   /** The log's origin; must equal the registry's. */
   origin: string;
@@ -45,7 +45,7 @@ export interface CoordinatorConfig {
   /**
    * A cap on `coordinator.db`, bytes (default none): writes beyond it are
    * refused as on a full disk (503 STORAGE_FULL) while reads, the log and
-   * /health go on; a positive integer (docs/SERVICES.md, Storage).
+   * /health go on; a positive integer (docs/PROTOCOL.md §9.1, Storage).
    */
   maxDatabaseBytes?: number;
   /** Folder of the auditor's transparency report (`custodes audit report --out`), served at /report/. */

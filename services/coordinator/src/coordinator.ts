@@ -131,7 +131,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     timeoutMs: config.partialsTimeoutMs ?? 60_000,
     retries: 2,
     deadlineMs: config.partialsDeadlineMs ?? 120_000,
-    // Each partials call is authorised by the log key (docs/SERVICES.md, Call
+    // Each partials call is authorised by the log key (docs/PROTOCOL.md §7.12, Call
     // authorisation), the key custodians already trust for checkpoints. The key
     // stays in this closure; only signatures leave it.
     signCall: (call) => partialsCallHeader({ ...call, issuedAt: now() }, config.logSecretKey),

@@ -4,6 +4,7 @@
  * to its status in one place, used by the error middleware.
  */
 import { CustodesError } from '@custodes/shared';
+import type { RejectReason } from './domain/requests';
 
 export type CoordinatorCode =
   // 400: the caller sent something wrong
@@ -46,10 +47,10 @@ export type CoordinatorCode =
   // 422: well formed, but some of its parts are refused (the answer names them)
   | 'ENVELOPES_REJECTED';
 
-/** Fields an error object may carry beside `code` and `message` (docs/SERVICES.md). */
+/** Fields an error object may carry beside `code` and `message` (docs/PROTOCOL.md §7.1). */
 export interface ErrorDetails {
   /** ENVELOPES_REJECTED: each refused envelope's position in the body and why. */
-  rejected?: readonly { position: number; reason: string }[];
+  rejected?: readonly { position: number; reason: RejectReason }[];
 }
 
 export class CoordinatorError extends CustodesError<CoordinatorCode> {

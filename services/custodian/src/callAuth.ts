@@ -1,5 +1,5 @@
 /**
- * The coordinator's authorisation of `POST /v1/partials` (docs/SERVICES.md,
+ * The coordinator's authorisation of `POST /v1/partials` (docs/PROTOCOL.md §7.12,
  * Call authorisation; the tag `custodes/v1/partials-call` extends DESIGN.md §6).
  *
  * Only the coordinator may collect partials: otherwise anyone holding a logged

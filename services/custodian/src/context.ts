@@ -19,7 +19,7 @@ export interface Context {
   readonly nowMs: () => number;
   /** Per-agency release cap, envelopes per minute (rule j). */
   readonly envelopesPerMinute: number;
-  /** How far a partials call's `issuedAt` may be from this node's clock, seconds (docs/SERVICES.md). */
+  /** How far a partials call's `issuedAt` may be from this node's clock, seconds (docs/PROTOCOL.md §7.12). */
   readonly callWindowSeconds: number;
 }
 

@@ -53,14 +53,14 @@ export interface CustodianConfig {
    * How long the outbox leaves a record the coordinator already took from an
    * answer (a release; a decision answered to a delivery with a checkpoint)
    * before posting it itself, ms (default 5000): by then the replica has
-   * normally seen it logged, and then it is never posted (docs/SERVICES.md).
+   * normally seen it logged, and then it is never posted (docs/PROTOCOL.md §7.11).
    * An integer in [0, 2^31 − 1]; anything else is BAD_OPTIONS.
    */
   outboxGraceMs?: number;
   /**
    * A cap on `custodian.db`, bytes (default none): writes beyond it are refused
    * as on a full disk (503 STORAGE_FULL) while reads and /health go on; a
-   * positive integer, else BAD_OPTIONS (docs/SERVICES.md, Storage).
+   * positive integer, else BAD_OPTIONS (docs/PROTOCOL.md §9.1, Storage).
    */
   maxDatabaseBytes?: number;
   logger?: Logger;

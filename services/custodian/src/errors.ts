@@ -1,5 +1,5 @@
 /**
- * Custodian error codes (docs/SERVICES.md). Domain code throws CustodianError
+ * Custodian error codes (docs/PROTOCOL.md §7). Domain code throws CustodianError
  * with a code; the HTTP layer maps each code to its status in one place.
  */
 import { CustodesError } from '@custodes/shared';
@@ -38,7 +38,7 @@ export type CustodianCode =
   | 'BAD_DATES'
   | 'UNKNOWN_WARRANT'
   | 'ALREADY_DECIDED'
-  // release: the coordinator's call authorisation (docs/SERVICES.md, Call authorisation), checked first
+  // release: the coordinator's call authorisation (docs/PROTOCOL.md §7.12, Call authorisation), checked first
   | 'BAD_CALL_SIGNATURE'
   | 'WRONG_CUSTODIAN'
   | 'STALE_CALL'

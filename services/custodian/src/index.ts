@@ -1,6 +1,6 @@
 /**
  * @custodes/custodian: one custodian node (DESIGN.md §2, §3.6, §4, §5;
- * HTTP contract in docs/SERVICES.md).
+ * HTTP contract in docs/PROTOCOL.md §7).
  *
  * - `initCustodian(options)`: validates the share (Feldman check) and key file,
  *   seals them under a fresh node key split into unseal keys, and returns the

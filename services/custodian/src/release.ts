@@ -1,7 +1,7 @@
 /**
  * Release (DESIGN.md §5 step 5, §1 goals 2–4 and 7): partial decryptions only
  * when every rule (a)–(j) of the custodian issue holds, each checked from this
- * node's own replica, each with its own code (docs/SERVICES.md, Release).
+ * node's own replica, each with its own code (docs/PROTOCOL.md §7.12, Release).
  */
 import { createPartial, parseEnvelope, scopeCovers, verifyBinding } from '@custodes/shared/crypto';
 import type { Partial, ParsedEnvelope } from '@custodes/shared/crypto';

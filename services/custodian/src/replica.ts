@@ -1,7 +1,7 @@
 /**
  * The log replica: each fetched leaf is parsed strictly (attacker-controlled),
  * then checked against the registry it replicates and indexed, all inside the
- * witness's one transaction (DESIGN.md §4.3; docs/SERVICES.md, Witness).
+ * witness's one transaction (DESIGN.md §4.3; docs/PROTOCOL.md §7.10, Witness).
  */
 import { canonicalJson, formatZodError, LogEntrySchema, RegistryEntrySchema, verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { DecryptionRequestEntry, LogEntry, RegistryEntry, WarrantEntry } from '@custodes/shared/records';

@@ -24,7 +24,7 @@ export type ReviewStatus = ReviewRow['status'];
 export interface WarrantAnswer {
   warrantId: string;
   status: ReviewStatus;
-  /** The signed decision, once there is one: the coordinator may log it from here (docs/SERVICES.md). */
+  /** The signed decision, once there is one: the coordinator may log it from here (docs/PROTOCOL.md §7.11). */
   approval?: ApprovalEntry;
 }
 

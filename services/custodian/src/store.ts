@@ -6,6 +6,7 @@
 import { openDatabase } from '@custodes/shared/service';
 import type { OpenOptions } from '@custodes/shared/service';
 import type { DB } from '@custodes/shared/service';
+import type { CustodianCode } from './errors';
 
 // ## Migrations (numbered; append, never edit)
 
@@ -91,7 +92,7 @@ const MIGRATIONS: readonly string[] = [
   );
   `,
   // 2: partials calls already used, one row per call while it is within the freshness window,
-  // and the issue time below which calls were forgotten (docs/SERVICES.md, Call authorisation)
+  // and the issue time below which calls were forgotten (docs/PROTOCOL.md §7.12, Call authorisation)
   `
   CREATE TABLE used_calls (digest BLOB PRIMARY KEY, issued_at INTEGER NOT NULL) WITHOUT ROWID;
   CREATE INDEX used_calls_by_time ON used_calls (issued_at);
@@ -162,7 +163,8 @@ export interface ReleaseLogRow {
   requestId: string | null;
   warrantId: string | null;
   outcome: 'served' | 'repeated' | 'refused';
-  code: string | null;
+  /** Why a refused call was refused; null when served or repeated. */
+  code: CustodianCode | null;
   count: number;
   time: number;
 }
@@ -402,7 +404,8 @@ export function openStore(file: string, opts: OpenOptions = {}) {
         requestId: (r.request_id as string | null) ?? null,
         warrantId: (r.warrant_id as string | null) ?? null,
         outcome: r.outcome as ReleaseLogRow['outcome'],
-        code: (r.code as string | null) ?? null,
+        // Written only by insertReleaseLog.
+        code: (r.code as CustodianCode | null) ?? null,
         count: r.count as number,
         time: r.time as number,
       }));
@@ -426,7 +429,7 @@ export function openStore(file: string, opts: OpenOptions = {}) {
       q.failOutbox.run(error.slice(0, 300), key);
     },
 
-    // ### used partials calls (docs/SERVICES.md, Call authorisation)
+    // ### used partials calls (docs/PROTOCOL.md §7.12, Call authorisation)
     /**
      * Uses up the call with SHA-256 `digest` issued at `issuedAt`, in one
      * transaction: first forgets every call issued before `horizon` (raising the

@@ -1,6 +1,6 @@
 /**
  * Routers serving the static pages of public/ (DESIGN.md §4.4 for what the
- * explorer reads; docs/SERVICES.md for the console's calls). No state, no
+ * explorer reads; docs/PROTOCOL.md §7.9 for the console's calls). No state, no
  * singletons: each call returns a fresh Router.
  */
 import { readFileSync, statSync } from 'node:fs';

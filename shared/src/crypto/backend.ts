@@ -16,9 +16,12 @@
  * (`ecmult_gen`), both constant time; BIP340 signing is libsecp256k1's
  * `schnorrsig_sign32` (WASM in both cases).
  *
- * Selection, once per process: native, else WASM, else noble.
- * `CUSTODES_CRYPTO_BACKEND=wasm` skips native, `=noble` uses noble alone.
- * `useBackend` switches at run time (benchmarks and cross-check tests only).
+ * Selection, once per process at start-up (DEFAULT_BACKEND): native, else
+ * WASM, else noble. `CUSTODES_CRYPTO_BACKEND=wasm` skips native, `=noble`
+ * uses noble alone. Nothing switches it later: code that needs another
+ * backend (the cross-check tests, the bench's comparison) asks `loadBackend`
+ * for it and builds its own group operations over it (group.ts `createGroup`),
+ * or runs a child process with the variable set.
  */
 import { createRequire } from 'node:module';
 import { loadNative } from './native';
@@ -68,38 +71,43 @@ function loadNativeBackend(wasm: Loaded): Loaded {
   }
 }
 
-const wasm = loadWasm();
-const native = loadNativeBackend(wasm);
-let active: TinySecp256k1 | null = native.module ?? wasm.module;
-let activeName: BackendName = native.module ? 'libsecp256k1-native' : wasm.module ? 'libsecp256k1-wasm' : 'noble';
-
-/** The active libsecp256k1 backend (native or WASM), or null when group.ts uses noble. */
-export function fastBackend(): TinySecp256k1 | null {
-  return active;
+/** A group backend as loaded in this process. */
+export interface Backend {
+  readonly name: BackendName;
+  /** libsecp256k1 (the native addon, or WASM), or null for noble alone. */
+  readonly lib: TinySecp256k1 | null;
 }
 
-/** Which backend group.ts is using. */
+const wasm = loadWasm();
+const native = loadNativeBackend(wasm);
+const BACKENDS: ReadonlyMap<BackendName, Backend> = new Map<BackendName, Backend>([
+  ['libsecp256k1-native', Object.freeze({ name: 'libsecp256k1-native' as const, lib: native.module })],
+  ['libsecp256k1-wasm', Object.freeze({ name: 'libsecp256k1-wasm' as const, lib: wasm.module })],
+  ['noble', Object.freeze({ name: 'noble' as const, lib: null })],
+]);
+
+/**
+ * The backend named, as loaded in this process. Throws RangeError for an
+ * unknown name, or for a libsecp256k1 backend that did not load.
+ */
+export function loadBackend(name: BackendName): Backend {
+  const backend = BACKENDS.get(name);
+  if (!backend) throw new RangeError(`unknown backend ${String(name)}`);
+  if (name !== 'noble' && !backend.lib) throw new RangeError(`${name} backend unavailable: ${backendLoadError(name) ?? 'not loaded'}`);
+  return backend;
+}
+
+/** The process's backend, chosen once here: native, else WASM, else noble. */
+export const DEFAULT_BACKEND: Backend = loadBackend(native.module ? 'libsecp256k1-native' : wasm.module ? 'libsecp256k1-wasm' : 'noble');
+
+/** Which backend group.ts's operations use (DEFAULT_BACKEND). */
 export function backendName(): BackendName {
-  return activeName;
+  return DEFAULT_BACKEND.name;
 }
 
 /** Why a libsecp256k1 backend is unavailable (null when it loaded). */
 export function backendLoadError(name: Exclude<BackendName, 'noble'> = 'libsecp256k1-wasm'): string | null {
   return name === 'libsecp256k1-native' ? native.error : wasm.error;
-}
-
-/**
- * Switches backend at run time (benchmarks and cross-check tests). Throws
- * RangeError if a libsecp256k1 backend was asked for and did not load.
- */
-export function useBackend(name: BackendName): void {
-  if (name === 'noble') active = null;
-  else if (name === 'libsecp256k1-wasm' || name === 'libsecp256k1-native') {
-    const loaded = name === 'libsecp256k1-native' ? native : wasm;
-    if (!loaded.module) throw new RangeError(`${name} backend unavailable: ${loaded.error ?? 'not loaded'}`);
-    active = loaded.module;
-  } else throw new RangeError(`unknown backend ${String(name)}`);
-  activeName = name;
 }
 
 export type { TinySecp256k1 };

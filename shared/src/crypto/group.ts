@@ -11,12 +11,19 @@
  * `Point`s; each point made that way keeps its 65-byte SEC1 encoding beside it
  * (a WeakMap), so it is not recomputed with a field inversion. The exported API
  * and every result are the same as noble's (test/crypto/backend.test.ts).
+ *
+ * The operations that differ by backend are built by `createGroup(backend)`;
+ * the ones exported here are built once, over the backend the process chose at
+ * start-up (backend.ts DEFAULT_BACKEND). A caller that needs another backend
+ * (cross-checks, the bench's comparison) builds its own group; none switches
+ * this one.
  */
 import * as secp from '@noble/secp256k1';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from 'node:crypto';
-import { fastBackend } from './backend';
+import { DEFAULT_BACKEND } from './backend';
+import type { Backend, BackendName, TinySecp256k1 } from './backend';
 import { abytes } from './bytes';
 
 // noble's sync APIs need these (README of @noble/secp256k1 3.x).
@@ -109,7 +116,7 @@ function toSec65(P: GroupPoint): Uint8Array {
 }
 
 /** k·P through libsecp256k1 (`tweak_mul`, constant time); P ≠ ∞, k ∈ [1, n). */
-function fastMul(w: NonNullable<ReturnType<typeof fastBackend>>, P: GroupPoint, k: bigint): GroupPoint {
+function fastMul(w: TinySecp256k1, P: GroupPoint, k: bigint): GroupPoint {
   const out = w.pointMultiply(toSec65(P), scalarToBytes(k), false);
   // Unreachable in a prime-order group with k ≠ 0 and P ≠ ∞; noble decides if it ever happens.
   return out ? fromSec65(out) : P.multiply(k);
@@ -124,51 +131,6 @@ function isBadPointError(err: unknown): boolean {
 function isSecretKey(sk: Uint8Array): boolean {
   const k = bytesToBigint(sk);
   return k > 0n && k < CURVE_ORDER;
-}
-
-/** k·G for a secret k ∈ [1, n). */
-export function mulBase(k: bigint): GroupPoint {
-  if (!isScalar(k) || k === 0n) throw new RangeError('scalar must be in [1, n)');
-  const w = fastBackend();
-  if (w) {
-    const out = w.pointFromScalar(scalarToBytes(k), false); // ecmult_gen: constant time
-    if (out) return fromSec65(out);
-  }
-  return Point.BASE.multiply(k);
-}
-
-/** k·P for a secret k ∈ [1, n). */
-export function mul(P: GroupPoint, k: bigint): GroupPoint {
-  apoint(P, 'point');
-  if (!isScalar(k) || k === 0n) throw new RangeError('scalar must be in [1, n)');
-  const w = fastBackend();
-  if (w && !P.is0()) return fastMul(w, P, k);
-  return P.multiply(k);
-}
-
-/** k·P for a public k ∈ [0, n): variable time, for verification only. */
-export function mulPublic(P: GroupPoint, k: bigint): GroupPoint {
-  apoint(P, 'point');
-  if (!isScalar(k)) throw new RangeError('scalar must be in [0, n)');
-  if (k === 0n || P.is0()) return Point.ZERO;
-  const w = fastBackend();
-  if (w) return fastMul(w, P, k); // constant time there, and still 10–40× faster than noble
-  return P.multiplyUnsafe(k);
-}
-
-export function add(P: GroupPoint, Q: GroupPoint): GroupPoint {
-  const w = fastBackend();
-  // Both encodings at hand (as after a multiplication): one libsecp256k1 addition keeps
-  // the sum's encoding too, where noble's projective sum would need an inversion later.
-  if (w && !P.is0() && !Q.is0()) {
-    const u = sec65.get(P);
-    const v = sec65.get(Q);
-    if (u && v) {
-      const out = w.pointAdd(u, v, false);
-      return out ? fromSec65(out) : Point.ZERO; // null: P = −Q
-    }
-  }
-  return P.add(Q);
 }
 
 export function subtract(P: GroupPoint, Q: GroupPoint): GroupPoint {
@@ -202,88 +164,12 @@ export function encodePoint(P: GroupPoint): Uint8Array {
   return out;
 }
 
-/** Decodes 33-byte SEC1 compressed; throws RangeError off the curve or malformed. */
-export function decodePoint(bytes: Uint8Array, name = 'point'): GroupPoint {
-  abytes(bytes, 33, name);
-  if (bytes[0] !== 2 && bytes[0] !== 3) throw new RangeError(`${name} must be SEC1 compressed`);
-  const w = fastBackend();
-  if (w) {
-    // libsecp256k1's ec_pubkey_parse: x < p and x³ + 7 a square, as noble checks.
-    // One parse: an invalid point is tiny-secp256k1's TypeError('Expected Point').
-    try {
-      return fromSec65(w.pointCompress(bytes, false));
-    } catch (err) {
-      if (isBadPointError(err)) throw new RangeError(`${name} is not a point on secp256k1`);
-      throw err;
-    }
-  }
-  try {
-    const P = Point.fromBytes(bytes);
-    P.assertValidity();
-    return P;
-  } catch {
-    throw new RangeError(`${name} is not a point on secp256k1`);
-  }
-}
-
-/** BIP340 lift_x: the point with even y and this x; throws if none exists. */
-export function liftX(x: Uint8Array, name = 'x'): GroupPoint {
-  abytes(x, 32, name);
-  return decodePoint(Uint8Array.from([2, ...x]), name);
-}
-
 /** x-only 32-byte encoding (BIP340). */
 export function xOnly(P: GroupPoint): Uint8Array {
   return encodePoint(P).subarray(1);
 }
 
 // ## BIP340 signatures
-
-/** x-only public key of a 32-byte secret key. */
-export function schnorrPublicKey(secretKey: Uint8Array): Uint8Array {
-  abytes(secretKey, 32, 'secretKey');
-  const w = fastBackend();
-  // An invalid key goes to noble, whose error callers see either way.
-  if (w && isSecretKey(secretKey)) return w.xOnlyPointFromScalar(secretKey);
-  return secp.schnorr.getPublicKey(secretKey);
-}
-
-/** BIP340 signature; `aux` is fresh randomness unless given (for known-answer tests). */
-export function schnorrSign(message: Uint8Array, secretKey: Uint8Array, aux?: Uint8Array): Uint8Array {
-  abytes(message, undefined, 'message');
-  abytes(secretKey, 32, 'secretKey');
-  if (aux !== undefined) abytes(aux, 32, 'aux');
-  const w = fastBackend();
-  // libsecp256k1's schnorrsig_sign32 takes 32-byte messages (all of ours are tagged hashes).
-  if (w && message.length === 32 && isSecretKey(secretKey)) {
-    return w.signSchnorr(message, secretKey, aux ?? new Uint8Array(randomBytes(32)));
-  }
-  return secp.schnorr.sign(message, secretKey, aux ?? randomBytes(32));
-}
-
-/** False for any malformed or invalid signature, key or message (never throws on bad data). */
-export function schnorrVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
-  if (!(message instanceof Uint8Array)) return false;
-  const w = fastBackend();
-  if (w && message.length === 32) {
-    // BIP340: fail if s ≥ n or P = lift_x(pk) fails. tiny-secp256k1 also
-    // refuses r ≥ n, which BIP340 allows up to p: noble decides those.
-    if (bytesToBigint(signature.subarray(32)) >= CURVE_ORDER) return false;
-    if (bytesToBigint(signature.subarray(0, 32)) < CURVE_ORDER) {
-      try {
-        return w.verifySchnorr(message, publicKey, signature);
-      } catch (err) {
-        if (isBadPointError(err)) return false; // lift_x(pk) failed
-        throw err;
-      }
-    }
-  }
-  // noble returns false for invalid points and scalars; it throws only for a
-  // misconfigured hash backend, which must not read as "invalid".
-  return secp.schnorr.verify(signature, message, publicKey);
-}
 
 export function randomSecretKey(): Uint8Array {
   return scalarToBytes(randomScalar());
@@ -294,15 +180,169 @@ export function negateScalar(k: bigint): bigint {
   return modN(-k);
 }
 
-/**
- * A secret scalar whose point has even y, so the point travels x-only
- * (DESIGN.md §3.2 step 1; the sealed results reuse it): `k` as given (or
- * uniform), replaced by n − k if k·G has odd y. Returns the scalar and its point.
- */
-export function evenYScalar(k: bigint = randomScalar()): { k: bigint; P: GroupPoint } {
-  const P = mulBase(k);
-  if (hasEvenY(P)) return { k, P };
-  const n = negateScalar(k);
-  return { k: n, P: mulBase(n) };
+// ## Operations over a backend
+
+/** The group operations that go through a backend; each gives noble's result whichever it is. */
+export interface Group {
+  readonly backend: BackendName;
+  /** k·G for a secret k ∈ [1, n). */
+  mulBase(k: bigint): GroupPoint;
+  /** k·P for a secret k ∈ [1, n). */
+  mul(P: GroupPoint, k: bigint): GroupPoint;
+  /** k·P for a public k ∈ [0, n): variable time, for verification only. */
+  mulPublic(P: GroupPoint, k: bigint): GroupPoint;
+  add(P: GroupPoint, Q: GroupPoint): GroupPoint;
+  /** Decodes 33-byte SEC1 compressed; throws RangeError off the curve or malformed. */
+  decodePoint(bytes: Uint8Array, name?: string): GroupPoint;
+  /** BIP340 lift_x: the point with even y and this x; throws if none exists. */
+  liftX(x: Uint8Array, name?: string): GroupPoint;
+  /** x-only public key of a 32-byte secret key. */
+  schnorrPublicKey(secretKey: Uint8Array): Uint8Array;
+  /** BIP340 signature; `aux` is fresh randomness unless given (for known-answer tests). */
+  schnorrSign(message: Uint8Array, secretKey: Uint8Array, aux?: Uint8Array): Uint8Array;
+  /** False for any malformed or invalid signature, key or message (never throws on bad data). */
+  schnorrVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+  /**
+   * A secret scalar whose point has even y, so the point travels x-only
+   * (DESIGN.md §3.2 step 1; the sealed results reuse it): `k` as given (or
+   * uniform), replaced by n − k if k·G has odd y. Returns the scalar and its point.
+   */
+  evenYScalar(k?: bigint): { k: bigint; P: GroupPoint };
 }
 
+/** The group operations over `backend` (backend.ts loadBackend); noble where it has no libsecp256k1. */
+export function createGroup(backend: Backend): Group {
+  if (typeof backend !== 'object' || backend === null) throw new TypeError('backend must be a loaded backend');
+  const w = backend.lib;
+
+  function mulBase(k: bigint): GroupPoint {
+    if (!isScalar(k) || k === 0n) throw new RangeError('scalar must be in [1, n)');
+    if (w) {
+      const out = w.pointFromScalar(scalarToBytes(k), false); // ecmult_gen: constant time
+      if (out) return fromSec65(out);
+    }
+    return Point.BASE.multiply(k);
+  }
+
+  function mul(P: GroupPoint, k: bigint): GroupPoint {
+    apoint(P, 'point');
+    if (!isScalar(k) || k === 0n) throw new RangeError('scalar must be in [1, n)');
+    if (w && !P.is0()) return fastMul(w, P, k);
+    return P.multiply(k);
+  }
+
+  function mulPublic(P: GroupPoint, k: bigint): GroupPoint {
+    apoint(P, 'point');
+    if (!isScalar(k)) throw new RangeError('scalar must be in [0, n)');
+    if (k === 0n || P.is0()) return Point.ZERO;
+    if (w) return fastMul(w, P, k); // constant time there, and still 10–40× faster than noble
+    return P.multiplyUnsafe(k);
+  }
+
+  function add(P: GroupPoint, Q: GroupPoint): GroupPoint {
+    // Both encodings at hand (as after a multiplication): one libsecp256k1 addition keeps
+    // the sum's encoding too, where noble's projective sum would need an inversion later.
+    if (w && !P.is0() && !Q.is0()) {
+      const u = sec65.get(P);
+      const v = sec65.get(Q);
+      if (u && v) {
+        const out = w.pointAdd(u, v, false);
+        return out ? fromSec65(out) : Point.ZERO; // null: P = −Q
+      }
+    }
+    return P.add(Q);
+  }
+
+  function decodePoint(bytes: Uint8Array, name = 'point'): GroupPoint {
+    abytes(bytes, 33, name);
+    if (bytes[0] !== 2 && bytes[0] !== 3) throw new RangeError(`${name} must be SEC1 compressed`);
+    if (w) {
+      // libsecp256k1's ec_pubkey_parse: x < p and x³ + 7 a square, as noble checks.
+      // One parse: an invalid point is tiny-secp256k1's TypeError('Expected Point').
+      try {
+        return fromSec65(w.pointCompress(bytes, false));
+      } catch (err) {
+        if (isBadPointError(err)) throw new RangeError(`${name} is not a point on secp256k1`);
+        throw err;
+      }
+    }
+    try {
+      const P = Point.fromBytes(bytes);
+      P.assertValidity();
+      return P;
+    } catch {
+      throw new RangeError(`${name} is not a point on secp256k1`);
+    }
+  }
+
+  function liftX(x: Uint8Array, name = 'x'): GroupPoint {
+    abytes(x, 32, name);
+    return decodePoint(Uint8Array.from([2, ...x]), name);
+  }
+
+  function schnorrPublicKey(secretKey: Uint8Array): Uint8Array {
+    abytes(secretKey, 32, 'secretKey');
+    // An invalid key goes to noble, whose error callers see either way.
+    if (w && isSecretKey(secretKey)) return w.xOnlyPointFromScalar(secretKey);
+    return secp.schnorr.getPublicKey(secretKey);
+  }
+
+  function schnorrSign(message: Uint8Array, secretKey: Uint8Array, aux?: Uint8Array): Uint8Array {
+    abytes(message, undefined, 'message');
+    abytes(secretKey, 32, 'secretKey');
+    if (aux !== undefined) abytes(aux, 32, 'aux');
+    // libsecp256k1's schnorrsig_sign32 takes 32-byte messages (all of ours are tagged hashes).
+    if (w && message.length === 32 && isSecretKey(secretKey)) {
+      return w.signSchnorr(message, secretKey, aux ?? new Uint8Array(randomBytes(32)));
+    }
+    return secp.schnorr.sign(message, secretKey, aux ?? randomBytes(32));
+  }
+
+  function schnorrVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+    if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
+    if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
+    if (!(message instanceof Uint8Array)) return false;
+    if (w && message.length === 32) {
+      // BIP340: fail if s ≥ n or P = lift_x(pk) fails. tiny-secp256k1 also
+      // refuses r ≥ n, which BIP340 allows up to p: noble decides those.
+      if (bytesToBigint(signature.subarray(32)) >= CURVE_ORDER) return false;
+      if (bytesToBigint(signature.subarray(0, 32)) < CURVE_ORDER) {
+        try {
+          return w.verifySchnorr(message, publicKey, signature);
+        } catch (err) {
+          if (isBadPointError(err)) return false; // lift_x(pk) failed
+          throw err;
+        }
+      }
+    }
+    // noble returns false for invalid points and scalars; it throws only for a
+    // misconfigured hash backend, which must not read as "invalid".
+    return secp.schnorr.verify(signature, message, publicKey);
+  }
+
+  function evenYScalar(k: bigint = randomScalar()): { k: bigint; P: GroupPoint } {
+    const P = mulBase(k);
+    if (hasEvenY(P)) return { k, P };
+    const n = negateScalar(k);
+    return { k: n, P: mulBase(n) };
+  }
+
+  return Object.freeze({
+    backend: backend.name,
+    mulBase,
+    mul,
+    mulPublic,
+    add,
+    decodePoint,
+    liftX,
+    schnorrPublicKey,
+    schnorrSign,
+    schnorrVerify,
+    evenYScalar,
+  });
+}
+
+// ## The process's group (DEFAULT_BACKEND, chosen once)
+
+export const { mulBase, mul, mulPublic, add, decodePoint, liftX, schnorrPublicKey, schnorrSign, schnorrVerify, evenYScalar } =
+  createGroup(DEFAULT_BACKEND);

@@ -1,5 +1,5 @@
 /**
- * Results sealed to the investigator (docs/SERVICES.md, "Results sealed to the
+ * Results sealed to the investigator (docs/PROTOCOL.md §3.7, "Results sealed to the
  * investigator"): ECIES to the investigator's registered x-only BIP340 key, so
  * the coordinator never keeps a plaintext at rest. It reuses the envelope's
  * construction (DESIGN.md §3.2 steps 1–4) with the investigator's key in place

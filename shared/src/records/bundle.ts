@@ -1,6 +1,6 @@
 /**
  * A checkpoint bundle: a C2SP tlog-witness add-checkpoint request together
- * with the log entries it adds (docs/SERVICES.md, "Checkpoint bundles"). A
+ * with the log entries it adds (docs/PROTOCOL.md §4.5, "Checkpoint bundles"). A
  * deliberate extension of DESIGN.md §4.3, for speed only: the witness checks
  * exactly what it checks after fetching the entries itself (log signature,
  * consistency with its last cosigned head, entries reproducing the root, every

@@ -1,6 +1,6 @@
 /**
  * The coordinator's authorisation of one `POST /v1/partials` call
- * (docs/SERVICES.md, "Call authorisation"). A deliberate extension of
+ * (docs/PROTOCOL.md §4.6, "The partials call"). A deliberate extension of
  * DESIGN.md §6: the tag `custodes/v1/partials-call`, used only here.
  *
  * Why: DESIGN.md §5 step 6 promises plaintexts "to that investigator only".

@@ -1,6 +1,6 @@
 /**
  * Roots that bind a request and a release to exact sets (DESIGN.md §4.2,
- * docs/SERVICES.md): RFC 6962 roots over envelope ids and over partials.
+ * docs/PROTOCOL.md §4.2): RFC 6962 roots over envelope ids and over partials.
  */
 import { bytesToHex, hexToBytes, utf8 } from '../crypto/bytes';
 import { rootFromLeaves } from '../log/merkle';

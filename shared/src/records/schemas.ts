@@ -15,7 +15,12 @@ export const Base64 = z.string().regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2
 export const UnixTime = z.number().int().min(0).max(2 ** 53 - 1);
 export const Epoch = z.number().int().min(0).max(0xffffffff);
 export const CustodianIndex = z.number().int().min(1).max(255);
-export const Uuid = z.uuid();
+/**
+ * A UUID in its one canonical spelling: lower-case hex (RFC 9562 §4 allows
+ * either case; ids are compared and hashed as text, so one id must have one
+ * text). Warrant, request and call ids all use it.
+ */
+export const Uuid = z.uuid().regex(/^[0-9a-f-]+$/, 'expected a lower-case UUID');
 export const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected an identifier [A-Za-z0-9._:-], 1–128 chars');
 const Text = (max: number) => z.string().min(1).max(max);
 
@@ -201,7 +206,12 @@ export const DecryptionRequestEntrySchema = z
     investigator: XOnlyKey,
     envelopeCount: z.number().int().min(1).max(1_000_000),
     envelopeSetRoot: Hex32,
-    epochs: z.array(Epoch).min(1).max(64),
+    /** The epochs of the request's envelopes, strictly ascending (JCS does not sort arrays: one set, one spelling). */
+    epochs: z
+      .array(Epoch)
+      .min(1)
+      .max(64)
+      .refine((es) => es.every((e, i) => i === 0 || es[i - 1]! < e), { message: 'epochs must be strictly ascending (sorted, no repeats)' }),
     time: UnixTime,
     signature: Hex64,
   })

@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Database as DB } from 'better-sqlite3';
+import { migrate, type Migration } from './migrations';
 
 export type { DB };
 
@@ -19,22 +20,22 @@ export interface OpenOptions {
   maxBytes?: number;
 }
 
-/** Opens `file` (':memory:' allowed), sets WAL and applies `migrations` in order, each once. */
-export function openDatabase(file: string, migrations: readonly string[], opts: OpenOptions = {}): DB {
+/**
+ * Opens `file` (':memory:' allowed), sets WAL and applies `migrations` in
+ * order, each once, tracked in the table `migrations` (./migrations.ts).
+ */
+export function openDatabase(file: string, migrations: readonly Migration[], opts: OpenOptions = {}): DB {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  db.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const done = new Set((db.prepare('SELECT version FROM migrations').all() as { version: number }[]).map((r) => r.version));
-  const apply = db.transaction((version: number, sql: string) => {
-    db.exec(sql);
-    db.prepare('INSERT INTO migrations (version, applied_at) VALUES (?, ?)').run(version, Math.floor(Date.now() / 1000));
-  });
-  migrations.forEach((sql, i) => {
-    if (!done.has(i + 1)) apply(i + 1, sql);
-  });
+  try {
+    migrate(db, 'migrations', migrations);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   if (opts.maxBytes !== undefined) capSize(db, opts.maxBytes);
   return db;
 }

@@ -2,4 +2,5 @@
 export { bearerToken, closeServer, errorHandler, HttpError, jsonApp, listen, notFound, type ListenOptions, parseBody, rateLimit } from './http';
 export { MAX_RESPONSE_BYTES, requestJson, type RequestOptions } from './client';
 export { capSize, openDatabase, storageProblem, type DB, type OpenOptions, type StorageProblem } from './db';
+export { migrate, NewerDatabaseError, type Migration, type MigrationSpec, type MigrationStep } from './migrations';
 export { tryLockDataDir, type DataDirLock } from './lock';

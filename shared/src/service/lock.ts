@@ -1,5 +1,5 @@
 /**
- * One running service per data directory (docs/SERVICES.md, Storage): the
+ * One running service per data directory (docs/PROTOCOL.md §9.2, Storage): the
  * coordinator and each custodian hold theirs from creation to close.
  */
 import { join } from 'node:path';

@@ -341,7 +341,7 @@ export const subjectLabel = (subject: string, category = 'email', time?: number)
 /**
  * Opens each result of a `GET /v1/requests/:id/results` body with the
  * investigator's secret key (hex32), in order; throws if any does not open, so
- * a plaintext assertion keeps its strength (docs/SERVICES.md, "Results sealed
+ * a plaintext assertion keeps its strength (docs/PROTOCOL.md §3.7, "Results sealed
  * to the investigator").
  */
 export function openResults(body: { results: { envelopeId: string; sealed: unknown }[] }, requestId: string, secretKey: string): string[] {

@@ -1,5 +1,5 @@
 /**
- * A test stand-in for a custodian node: the parts of docs/SERVICES.md the
+ * A test stand-in for a custodian node: the parts of docs/PROTOCOL.md §7.9 the
  * coordinator calls, with no policy and no sealed store. It replicates the
  * log through the coordinator's read API when it cosigns, or from a checkpoint
  * bundle's entries (so it can answer

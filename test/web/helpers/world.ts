@@ -5,7 +5,7 @@
  * - a log (DESIGN.md §4.4 read API) over shared/src/log's MemoryTree, with
  *   checkpoints signed by the log key and cosigned by the custodians, and
  *   entries JCS-encoded and checked against shared/src/records' schemas;
- * - a custodian node's seal and operator API (docs/SERVICES.md) over
+ * - a custodian node's seal and operator API (docs/PROTOCOL.md §7.9) over
  *   in-memory state, whose decisions are signed `approval` entries appended
  *   to the stand-in log.
  *
@@ -274,7 +274,7 @@ export class StandInLog {
   }
 }
 
-// ## Stand-in custodian (docs/SERVICES.md: seal and operator API)
+// ## Stand-in custodian (docs/PROTOCOL.md §7.9: seal and operator API)
 
 interface Review {
   issued: IssuedWarrant;

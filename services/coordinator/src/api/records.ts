@@ -1,4 +1,4 @@
-/** `POST /v1/records` (approvals, releases, revocations) and `POST /v1/unseals` (docs/SERVICES.md). */
+/** `POST /v1/records` (approvals, releases, revocations) and `POST /v1/unseals` (docs/PROTOCOL.md §7.4). */
 import { Router } from 'express';
 import { z } from 'zod';
 import { ApprovalEntrySchema, Hex32, ReleaseEntrySchema, RevocationEntrySchema, SignedWarrantSchema, Uuid } from '@custodes/shared/records';

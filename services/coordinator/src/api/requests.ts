@@ -1,4 +1,4 @@
-/** Investigator decryption-request calls (docs/SERVICES.md). */
+/** Investigator decryption-request calls (docs/PROTOCOL.md §7.6). */
 import { Router } from 'express';
 import { z } from 'zod';
 import { DecryptionRequestEntrySchema, Uuid } from '@custodes/shared/records';
@@ -27,7 +27,7 @@ const OneCallBody = z
 export type OneCallBody = z.infer<typeof OneCallBody>;
 const SubmitBody = z.object({ entry: DecryptionRequestEntrySchema }).strict();
 export type SubmitBody = z.infer<typeof SubmitBody>;
-/** `?wait=<ms>` long-polls; the other fields are what the caller last saw (docs/SERVICES.md). */
+/** `?wait=<ms>` long-polls; the other fields are what the caller last saw (docs/PROTOCOL.md §7.7). */
 const RequestWaitQuery = z
   .object({ wait: WaitMs.optional(), state: z.string().max(16).optional(), done: Count.optional(), failed: Count.optional() })
   .strict();

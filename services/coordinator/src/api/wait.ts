@@ -1,4 +1,4 @@
-/** Query fields of the long-polling status calls (docs/SERVICES.md `?wait=`). Query values are attacker-controlled text. */
+/** Query fields of the long-polling status calls (docs/PROTOCOL.md §7.7 `?wait=`). Query values are attacker-controlled text. */
 import { z } from 'zod';
 import { MAX_WAIT_MS } from '../core/changes';
 

@@ -1,4 +1,4 @@
-/** Investigator warrant calls (docs/SERVICES.md): intake and status. */
+/** Investigator warrant calls (docs/PROTOCOL.md §7.5): intake and status. */
 import { Router } from 'express';
 import { z } from 'zod';
 import { Hex32, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
@@ -11,7 +11,7 @@ import { caller, investigatorAuth } from './auth';
 
 const IntakeBody = z.object({ warrant: SignedWarrantSchema, salt: Hex32 }).strict();
 export type IntakeBody = z.infer<typeof IntakeBody>;
-/** `?wait=<ms>` long-polls; the other fields are what the caller last saw (docs/SERVICES.md). */
+/** `?wait=<ms>` long-polls; the other fields are what the caller last saw (docs/PROTOCOL.md §7.7). */
 const WarrantWaitQuery = z
   .object({ wait: WaitMs.optional(), status: z.string().max(16).optional(), approvals: Count.optional(), denials: Count.optional() })
   .strict();

@@ -1,5 +1,5 @@
 /**
- * Long-polls on the investigator's status calls (docs/SERVICES.md `?wait=`):
+ * Long-polls on the investigator's status calls (docs/PROTOCOL.md §7.7 `?wait=`):
  * a wake-up after anything that may change what they show (a fresh log entry,
  * a request's state), and a wait until a view differs from what the caller
  * last saw, capped in time.

@@ -1,5 +1,5 @@
 /**
- * Signed records others bring to the log (docs/SERVICES.md `POST /v1/records`,
+ * Signed records others bring to the log (docs/PROTOCOL.md §7.4 `POST /v1/records`,
  * `POST /v1/registry`, `POST /v1/unseals`). Each is checked, then logged once;
  * a repeat answers with the existing index.
  */

@@ -1,5 +1,5 @@
 /**
- * Decryption requests as the investigator drives them (docs/SERVICES.md):
+ * Decryption requests as the investigator drives them (docs/PROTOCOL.md §7.6):
  * a draft, batches of envelopes screened against the warrant's scope, the
  * signed entry logged, then the background workflow — or all of it in one
  * call for a request of at most one batch; progress and results for that
@@ -12,14 +12,15 @@ import type { DecryptionRequestEntry } from '@custodes/shared/records';
 import type { Context } from '../context';
 import { entryKey } from '../domain/records';
 import { checkRequestEntry, screenEnvelope } from '../domain/requests';
-import type { RejectReason } from '../domain/requests';
+import type { EnvelopeFailureCode, RejectReason } from '../domain/requests';
 import { requireAdmissible } from '../domain/warrants';
 import type { InvestigatorIdentity } from '../domain/warrants';
 import { fail } from '../errors';
 import type { RequestRow, WarrantRow } from '../repo/repository';
+import type { RequestFailureCode } from '../workflow/decryption';
 import { ownWarrant, tally } from './warrants';
 
-/** Envelopes per batch, and at most in a one-call request (docs/SERVICES.md). */
+/** Envelopes per batch, and at most in a one-call request (docs/PROTOCOL.md §7.6). */
 export const MAX_BATCH = 500;
 
 /** The caller's warrant, if a request may be opened under it now (404, 403, 409 WARRANT_* otherwise). */
@@ -166,7 +167,7 @@ export function submitRequest(
   return { requestId, index };
 }
 
-/** The body of a one-call request: open, add one batch and submit (docs/SERVICES.md). */
+/** The body of a one-call request: open, add one batch and submit (docs/PROTOCOL.md §7.6). */
 export interface OneCallRequest {
   warrantId: string;
   /** Chosen by the investigator, so that `entry` can be signed before the call. */
@@ -223,7 +224,7 @@ export interface RequestProgress {
   total: number;
   done: number;
   failed: number;
-  error?: { code: string; message: string };
+  error?: { code: RequestFailureCode; message: string };
 }
 
 export function requestProgress(ctx: Context, caller: InvestigatorIdentity, requestId: string): RequestProgress {
@@ -242,7 +243,8 @@ export function requestProgress(ctx: Context, caller: InvestigatorIdentity, requ
 export interface RequestResults {
   /** Each plaintext sealed to the requesting investigator (openSealedResult with resultContext(requestId, envelopeId)). */
   results: { envelopeId: string; sealed: SealedResult }[];
-  failed: { envelopeId: string; reason: string }[];
+  /** `FAILED`: a result stored without its reason (none is written so). */
+  failed: { envelopeId: string; reason: EnvelopeFailureCode | 'FAILED' }[];
 }
 
 export function requestResults(ctx: Context, caller: InvestigatorIdentity, requestId: string): RequestResults {

@@ -1,5 +1,5 @@
 /**
- * Decryption-request rules (DESIGN.md §5 steps 4–6; docs/SERVICES.md):
+ * Decryption-request rules (DESIGN.md §5 steps 4–6; docs/PROTOCOL.md §7.6):
  * screening envelopes against the full warrant's scope, checking the
  * investigator's signed `decryption-request`, and combining partials with
  * blame. No HTTP, no SQL.
@@ -7,6 +7,7 @@
 import { combineAndOpen, parseEnvelope, scopeCovers, verifyBinding, verifyPartial } from '@custodes/shared/crypto';
 import type { Envelope, GroupPoint, ParsedEnvelope } from '@custodes/shared/crypto';
 import { ProtocolError } from '@custodes/shared';
+import type { ProtocolCode } from '@custodes/shared';
 import { envelopeSetRoot, verifyRecordSignature } from '@custodes/shared/records';
 import type { DecryptionRequestEntry, MisbehaviorEntry, PartialRecord, Warrant } from '@custodes/shared/records';
 import { fail } from '../errors';
@@ -61,10 +62,13 @@ export function checkRequestEntry(entry: DecryptionRequestEntry, draft: Draft, n
 
 // ## Combination (DESIGN.md §3.4)
 
+/** Why one envelope of a request could not be opened (stored in its result, shown to the investigator). */
+export type EnvelopeFailureCode = 'UNKNOWN_EPOCH' | ProtocolCode;
+
 export interface EnvelopeOutcome {
   envelopeId: string;
   plaintext: Uint8Array | null;
-  failure: string | null;
+  failure: EnvelopeFailureCode | null;
   /** Custodians whose partial for this envelope failed its check, with that partial. */
   blamed: { custodian: number; partial: PartialRecord }[];
 }

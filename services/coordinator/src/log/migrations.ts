@@ -3,6 +3,7 @@
  * Tracked in `log_migrations`, apart from the coordinator's own, so both can
  * live in one database file and evolve independently.
  */
+import { migrate } from '@custodes/shared/service';
 import type { DB } from '@custodes/shared/service';
 
 const LOG_MIGRATIONS: readonly string[] = [
@@ -41,23 +42,9 @@ const LOG_MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** Applies the log's migrations in order, each once, each in one transaction. */
+/** Applies the log's migrations in order, each once, each in one transaction (shared/service/migrations.ts). */
 function migrateLog(db: DB): void {
-  db.exec('CREATE TABLE IF NOT EXISTS log_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const applied = db.prepare('SELECT 1 FROM log_migrations WHERE version = ?');
-  const apply = db.transaction((version: number, sql: string) => {
-    // Checked inside the write transaction: two processes opening a fresh
-    // file must not both migrate.
-    if (applied.get(version) !== undefined) return;
-    db.exec(sql);
-    db.prepare('INSERT INTO log_migrations (version, applied_at) VALUES (?, ?)').run(
-      version,
-      Math.floor(Date.now() / 1000),
-    );
-  });
-  LOG_MIGRATIONS.forEach((sql, i) => {
-    if (applied.get(i + 1) === undefined) apply.immediate(i + 1, sql);
-  });
+  migrate(db, 'log_migrations', LOG_MIGRATIONS);
 }
 
 export { LOG_MIGRATIONS, migrateLog };

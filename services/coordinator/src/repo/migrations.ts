@@ -4,18 +4,16 @@
  * so the two can evolve independently in one database file (DESIGN.md §2).
  */
 import { resultContext, sealToInvestigator } from '@custodes/shared/crypto';
-import type { DB } from '@custodes/shared/service';
-
-/** A migration: SQL, or code for a step SQL cannot do; each runs inside one transaction. */
-type Migration = string | ((db: DB) => void);
+import { migrate } from '@custodes/shared/service';
+import type { DB, Migration } from '@custodes/shared/service';
 
 /**
  * Migration 4: results are kept sealed to the requesting investigator
- * (docs/SERVICES.md, "Results sealed to the investigator"), never in the clear.
+ * (docs/PROTOCOL.md §3.7, "Results sealed to the investigator"), never in the clear.
  * Rows written by earlier versions still hold a raw plaintext: each is sealed
  * here to its request's investigator, then the plaintext column is dropped, so
- * no code path can read or write a plaintext at rest again. migrateCoordinator
- * runs this with secure_delete on, then VACUUMs and truncates the WAL, so the
+ * no code path can read or write a plaintext at rest again. It is a `scrub`
+ * migration: run with secure_delete on, then VACUUM and a truncated WAL, so the
  * old bytes (of these rows, and of rows purged before, left in free pages) are
  * gone from the file too; a backup taken before the upgrade still holds them.
  */
@@ -168,39 +166,10 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
   -- yet, by the time their retention ends.
   CREATE INDEX requests_to_purge ON requests(purge_at) WHERE purged = 0 AND purge_at IS NOT NULL;
   `,
-  sealStoredPlaintexts,
+  { up: sealStoredPlaintexts, scrub: true },
 ];
 
-/** Migrations that rewrite stored plaintexts: their freed bytes must not stay in the file. */
-const SCRUBBING = new Set([4]);
-
-/** Applies the coordinator's migrations in order, each once, each in one transaction. */
+/** Applies the coordinator's migrations in order, each once, each in one transaction (shared/service/migrations.ts). */
 export function migrateCoordinator(db: DB): void {
-  db.exec('CREATE TABLE IF NOT EXISTS coordinator_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const done = new Set((db.prepare('SELECT version FROM coordinator_migrations').all() as { version: number }[]).map((r) => r.version));
-  const apply = db.transaction((version: number, step: Migration) => {
-    if (typeof step === 'string') db.exec(step);
-    else step(db);
-    db.prepare('INSERT INTO coordinator_migrations (version, applied_at) VALUES (?, ?)').run(version, Math.floor(Date.now() / 1000));
-  });
-  COORDINATOR_MIGRATIONS.forEach((step, i) => {
-    const version = i + 1;
-    if (done.has(version)) return;
-    if (!SCRUBBING.has(version)) {
-      apply(version, step);
-      return;
-    }
-    // SQLite zeroes deleted content only with secure_delete; pages freed by
-    // earlier purges (without it) keep old plaintexts until VACUUM rewrites the
-    // file; the WAL keeps old page images until it is checkpointed and truncated.
-    const before = db.pragma('secure_delete', { simple: true }) as number;
-    db.pragma('secure_delete = ON');
-    try {
-      apply(version, step);
-    } finally {
-      db.pragma(`secure_delete = ${before ? 'ON' : 'OFF'}`);
-    }
-    db.exec('VACUUM');
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  });
+  migrate(db, 'coordinator_migrations', COORDINATOR_MIGRATIONS);
 }

@@ -6,6 +6,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { SealedResult } from '@custodes/shared/crypto';
 import type { DB } from '@custodes/shared/service';
+import type { EnvelopeFailureCode } from '../domain/requests';
+import type { RequestFailureCode } from '../workflow/decryption';
 
 export interface TokenRow {
   agency: string;
@@ -46,7 +48,7 @@ export interface RequestRow {
   logIndex: number | null;
   decrypted: number;
   failed: number;
-  errorCode: string | null;
+  errorCode: RequestFailureCode | null;
   errorMessage: string | null;
   completedAt: number | null;
   purgeAt: number | null;
@@ -60,7 +62,7 @@ export interface ResultRow {
   envelopeId: string;
   /** The plaintext sealed to the request's investigator (shared/src/crypto/sealed.ts); null if it failed. */
   sealed: SealedResult | null;
-  failure: string | null;
+  failure: EnvelopeFailureCode | null;
 }
 
 interface RawRequest {
@@ -73,7 +75,8 @@ interface RawRequest {
   log_index: number | null;
   decrypted: number;
   failed: number;
-  error_code: string | null;
+  /** Written only by failRequest. */
+  error_code: RequestFailureCode | null;
   error_message: string | null;
   completed_at: number | null;
   purge_at: number | null;
@@ -310,7 +313,7 @@ export class Repository {
       .run(decrypted, failed, completedAt, purgeAt, id);
   }
 
-  failRequest(id: string, code: string, message: string, completedAt: number): void {
+  failRequest(id: string, code: RequestFailureCode, message: string, completedAt: number): void {
     this.#prepare(
         "UPDATE requests SET state = 'failed', failed = envelope_count, error_code = ?, error_message = ?, completed_at = ? WHERE id = ?",
       )
@@ -345,14 +348,15 @@ export class Repository {
   // ## Results
 
   /** Stores one envelope's outcome: a result sealed to the investigator (never a plaintext), or a failure. */
-  putResult(requestId: string, position: number, envelopeId: string, sealed: SealedResult | null, failure: string | null): void {
+  putResult(requestId: string, position: number, envelopeId: string, sealed: SealedResult | null, failure: EnvelopeFailureCode | null): void {
     this.#prepare('INSERT OR REPLACE INTO results (request_id, position, envelope_id, sealed, failure) VALUES (?, ?, ?, ?, ?)')
       .run(requestId, position, envelopeId, sealed ? JSON.stringify({ E: sealed.E, nonce: sealed.nonce, ciphertext: sealed.ciphertext }) : null, failure);
   }
 
   results(requestId: string): ResultRow[] {
     const rows = this.#prepare('SELECT position, envelope_id, sealed, failure FROM results WHERE request_id = ? ORDER BY position')
-      .all(requestId) as { position: number; envelope_id: string; sealed: string | null; failure: string | null }[];
+      // `failure` is written only by putResult.
+      .all(requestId) as { position: number; envelope_id: string; sealed: string | null; failure: EnvelopeFailureCode | null }[];
     return rows.map((r) => ({
       position: r.position,
       envelopeId: r.envelope_id,

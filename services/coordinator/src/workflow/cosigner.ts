@@ -12,7 +12,7 @@
  * checked that checkpoint's consistency with everything it cosigned before.
  *
  * Every add-checkpoint carries the entries it adds (a checkpoint bundle,
- * docs/SERVICES.md), so a witness does not have to fetch them; and `carry`
+ * docs/PROTOCOL.md §4.5), so a witness does not have to fetch them; and `carry`
  * lets another call to a custodian (the warrant delivery) carry the bundle, so
  * one exchange both cosigns and delivers.
  */
@@ -90,7 +90,7 @@ export class Cosigner {
    */
   readonly #backoff = new Map<number, { until: number; failures: number }>();
   readonly #witnesses = new Map<number, WitnessState>();
-  /** The newest published checkpoint, as witnesses get it: with the log's signature only (docs/SERVICES.md). */
+  /** The newest published checkpoint, as witnesses get it: with the log's signature only (docs/PROTOCOL.md §7.8). */
   #published: { size: number; note: string } | null = null;
   readonly #waiters = new Set<Waiter>();
   readonly #listeners: ((custodian: number, size: number) => void)[] = [];

@@ -1,5 +1,5 @@
 /**
- * HTTP calls from the coordinator to custodian nodes (docs/SERVICES.md). Every
+ * HTTP calls from the coordinator to custodian nodes (docs/PROTOCOL.md §7.8). Every
  * answer is attacker-controlled and parsed strictly here.
  */
 import { z } from 'zod';
@@ -17,7 +17,7 @@ const COSIGNATURE_LINE = /^\u2014 \S+ [A-Za-z0-9+/=]+\n?$/;
 const withNewline = (line: string) => (line.endsWith('\n') ? line : `${line}\n`);
 const CosignatureAnswer = z.object({ cosignature: z.string().regex(COSIGNATURE_LINE) }).strict();
 
-/** Codes of a custodian's witness refusing a checkpoint (docs/SERVICES.md, Witness). */
+/** Codes of a custodian's witness refusing a checkpoint (docs/PROTOCOL.md §7.10, Witness). */
 const WITNESS_REFUSALS = new Set([
   'BAD_CHECKPOINT',
   'BAD_PROOF',
@@ -48,7 +48,7 @@ export function witnessSizeConflict(err: unknown): number | undefined {
 
 /**
  * `POST /witness/v1/add-checkpoint-bundle`: add-checkpoint with the entries it
- * adds (docs/SERVICES.md, Checkpoint bundles). Network errors and 5xx throw.
+ * adds (docs/PROTOCOL.md §4.5, Checkpoint bundles). Network errors and 5xx throw.
  */
 export async function addCheckpointBundle(url: string, bundle: CheckpointBundle, timeoutMs: number): Promise<AddCheckpointAnswer> {
   try {
@@ -112,7 +112,7 @@ export interface PartialsAnswer {
 
 /**
  * Signs the authorisation of one partials call for the custodian it names
- * (docs/SERVICES.md, Call authorisation): the value of the `Custodes-Call`
+ * (docs/PROTOCOL.md §7.12, Call authorisation): the value of the `Custodes-Call`
  * header. Built by the coordinator around its log key, which never leaves it.
  */
 export type CallSigner = (call: Omit<PartialsCallBody, 'issuedAt'>) => string;

@@ -3,12 +3,22 @@
  * persisted before the next, a restarted coordinator resumes unfinished
  * requests, and every log entry has a unique key so nothing is logged twice.
  *
- *   logged → releasing (once ≥ t witnesses cosigned it: partials from the
- *   approving custodians, each release logged) → complete | failed
+ *   logged ─cosign→ releasing ─release→ combining ─┬─────────────→ complete
+ *                                                  └─reserve→ recombining ─┘
+ *   (any step may end the request: failed)
  *
- * (`cosigned`, between the two, is no longer written: it cost a commit on
- * the request's path. A request stored in it by an older version resumes as
- * `releasing`.)
+ * Each step is a method that takes what the one before produced and returns
+ * what the next needs; none calls back into an earlier one. `combining` and
+ * `recombining` live in memory only (partials are not stored). The approvers
+ * are listed once per run (#approvers): #release asks the first t, and the
+ * next ones only while fewer than t have served; those it did not ask are the
+ * reserve. The reserve is asked at most once, only when blamed partials left
+ * an envelope without t valid ones, and only the envelopes that fell short
+ * are combined again (DESIGN.md §3.4).
+ *
+ * (`cosigned`, between logged and releasing, is no longer written: it cost a
+ * commit on the request's path. A request stored in it by an older version
+ * resumes as `releasing`.)
  *
  * Partials are never stored: on restart they are fetched again (custodians
  * answer a repeated request id with the same partials).
@@ -22,6 +32,7 @@ import type { Logger } from 'pino';
 import { checkRelease, entryKey } from '../domain/records';
 import type { Registry } from '../domain/registry';
 import { misbehaviorEntry, openEnvelope } from '../domain/requests';
+import type { EnvelopeFailureCode } from '../domain/requests';
 import { approversOf } from '../domain/warrants';
 import { CoordinatorError } from '../errors';
 import type { Ledger } from '../ledger';
@@ -77,13 +88,39 @@ function retryable(err: unknown): boolean {
   return err.code === 'REQUEST_NOT_LOGGED' || err.code === 'NO_QUORUM';
 }
 
+/**
+ * Why a request ended without any envelope opened (stored as its error_code,
+ * shown to the investigator): fewer than t witnesses cosigned it (#cosign), or
+ * fewer than t approvers released partials (#release), within the deadline.
+ */
+export type RequestFailureCode = 'QUORUM_UNAVAILABLE' | 'NOT_ENOUGH_CUSTODIANS';
+
 /** A failure that ends a request: its code and message are shown to the investigator. */
 class RequestFailure extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: RequestFailureCode;
+  constructor(code: RequestFailureCode, message: string) {
     super(message);
     this.code = code;
   }
+}
+
+/** What #release hands on: the partials in hand, and the approvers not asked (asked only by #recombine). */
+interface Released {
+  readonly answers: ReadonlyMap<number, PartialsAnswer>;
+  readonly reserve: readonly number[];
+}
+
+/** Step 6 so far. */
+interface Combined {
+  /** Envelopes finished, in position order once #recombine has run. */
+  readonly outcomes: { position: number; envelopeId: string; sealed: SealedResult | null; failure: EnvelopeFailureCode | null }[];
+  /** Each blamed custodian with the first envelope and partial it was blamed for (its misbehavior entry). */
+  readonly blamed: Map<number, { env: ParsedEnvelope; partial: PartialRecord }>;
+  /** Custodians in the order their partials are tried: blamed ones moved last. */
+  readonly order: number[];
+  /** Positions left short of t valid partials while a reserve remains. */
+  readonly short: number[];
+  readonly progress: { done: number; failed: number };
 }
 
 class Closing extends Error {}
@@ -162,18 +199,21 @@ export class DecryptionWorkflow {
     let req = repo.request(requestId);
     if (!req) return;
     try {
-      if (req.state === 'logged') {
-        await this.#cosign(req);
-        this.#step();
-      }
       if (req.state === 'logged' || req.state === 'cosigned' || req.state === 'releasing') {
+        const approvers = this.#approvers(req);
+        if (req.state === 'logged') {
+          await this.#cosign(req, approvers);
+          this.#step();
+        }
         // Keeps the time of the first start across restarts: the partials deadline counts from it.
         repo.startReleasing(requestId, this.#d.now());
         req = repo.request(requestId)!;
         const envelopes = this.#envelopes(req);
-        const { answers, unasked } = await this.#release(req, envelopes);
+        const released = await this.#release(req, envelopes, approvers);
         this.#step();
-        await this.#combine(req, envelopes, answers, unasked);
+        const first = await this.#combine(req, envelopes, released.answers, released.reserve.length > 0);
+        const done = first.short.length > 0 ? await this.#recombine(req, envelopes, released, first) : first;
+        this.#complete(req, done);
       }
     } catch (err) {
       if (!(err instanceof RequestFailure)) throw err;
@@ -184,6 +224,11 @@ export class DecryptionWorkflow {
     logger.info({ requestId, state: repo.request(requestId)?.state }, 'decryption request finished');
   }
 
+  /** The reviewers that approved the request's warrant, in index order (@custodes/shared/rules tallyDecisions). */
+  #approvers(req: RequestRow): readonly number[] {
+    return approversOf(this.#d.repo.decisions(req.warrantId), this.#d.registry());
+  }
+
   /**
    * Step 4: the request must be in a checkpoint at least t custodians
    * cosigned. Witnesses that cannot cosign now (restarting, unreachable, their
@@ -191,14 +236,13 @@ export class DecryptionWorkflow {
    * until `deadlineMs` has passed in this process; only then does the request
    * fail with QUORUM_UNAVAILABLE, before anything was released.
    */
-  async #cosign(req: RequestRow): Promise<void> {
+  async #cosign(req: RequestRow, approvers: readonly number[]): Promise<void> {
     const { logger } = this.#d;
     const minSize = req.logIndex! + 1;
-    const registry = this.#d.registry();
-    const t = registry.threshold;
+    const t = this.#d.registry().threshold;
     // Also wait for the custodians #release asks first (the lowest approving indices), unless they are down:
     // each releases only from a checkpoint it has cosigned itself (DESIGN.md §1 goal 2).
-    const first = approversOf(this.#d.repo.decisions(req.warrantId), registry).slice(0, t);
+    const first = approvers.slice(0, t);
     const until = Date.now() + this.#d.deadlineMs;
     for (let pause = this.#d.retryBaseMs ?? 500; ; pause = Math.min(pause * 2, RETRY_MAX_MS)) {
       const r = await this.#d.cosigner.ensureCosigned(minSize, 3, first);
@@ -222,7 +266,7 @@ export class DecryptionWorkflow {
    * logged. The fast path (DESIGN.md §3.4) needs only t partials per envelope
    * and a release costs each custodian a BIP340 check and a DLEQ proof per
    * envelope, so the others are asked only if fewer than t serve, or later if
-   * a partial fails its proof (#combine). `unasked` are those left.
+   * a partial fails its proof (#recombine). `reserve` are those not asked.
    *
    * An approver that cannot answer right now (restarting, sealed, its replica
    * behind) is asked again, with backoff, until `deadlineMs` has passed: with
@@ -232,10 +276,9 @@ export class DecryptionWorkflow {
    * restart the workflow resumes here and asks again (a custodian repeats the
    * stored answer for a request it served; releases are logged once by key).
    */
-  async #release(req: RequestRow, envelopes: readonly ParsedEnvelope[]): Promise<{ answers: Map<number, PartialsAnswer>; unasked: number[] }> {
-    const { repo, logger } = this.#d;
+  async #release(req: RequestRow, envelopes: readonly ParsedEnvelope[], approvers: readonly number[]): Promise<Released> {
+    const { logger } = this.#d;
     const registry = this.#d.registry();
-    const approvers = approversOf(repo.decisions(req.warrantId), registry);
     const answers = new Map<number, PartialsAnswer>();
     // Counted from when the request first went to releasing, so a restart does not start it again.
     const spentMs = Math.max(0, this.#d.now() - (req.releasingSince ?? this.#d.now())) * 1000;
@@ -270,7 +313,7 @@ export class DecryptionWorkflow {
       );
     }
     logger.info({ requestId: req.id, custodians: [...answers.keys()] }, 'partials released');
-    return { answers, unasked: approvers.slice(next) };
+    return { answers, reserve: approvers.slice(next) };
   }
 
   /**
@@ -319,7 +362,7 @@ export class DecryptionWorkflow {
   async #ask(req: RequestRow, index: number, envelopes: readonly ParsedEnvelope[]): Promise<AskOutcome> {
     const { logger } = this.#d;
     const registry = this.#d.registry();
-    // The call is authorised for exactly these envelopes, in the order sent (docs/SERVICES.md, Call authorisation).
+    // The call is authorised for exactly these envelopes, in the order sent (docs/PROTOCOL.md §7.12, Call authorisation).
     const root = envelopeSetRoot(envelopes.map((e) => e.id));
     const records = envelopes.map((e) => e.envelope);
     let lastRetryable = false;
@@ -363,64 +406,91 @@ export class DecryptionWorkflow {
   }
 
   /**
-   * Step 6: combine per envelope, blame bad partials, log the outcome. Each
-   * plaintext is sealed to the request's investigator as soon as it is opened
-   * and zeroed; only the sealed result is kept (docs/SERVICES.md, "Results
-   * sealed to the investigator").
+   * Step 6: combine per envelope, in position order, blaming bad partials.
+   * Each plaintext is sealed to the request's investigator as soon as it is
+   * opened and zeroed; only the sealed result is kept (docs/PROTOCOL.md §3.7). With `reserveLeft`, an envelope
+   * short of t valid partials (NOT_ENOUGH_PARTIALS) is left for #recombine,
+   * neither stored nor counted yet.
    */
-  async #combine(req: RequestRow, envelopes: readonly ParsedEnvelope[], answers: Map<number, PartialsAnswer>, unasked: number[]): Promise<void> {
-    const { repo, ledger, logger, now } = this.#d;
-    const registry = this.#d.registry();
-    const outcomes: { position: number; envelopeId: string; sealed: SealedResult | null; failure: string | null }[] = [];
-    const blamedFirst = new Map<number, { env: ParsedEnvelope; partial: PartialRecord }>();
+  async #combine(req: RequestRow, envelopes: readonly ParsedEnvelope[], answers: ReadonlyMap<number, PartialsAnswer>, reserveLeft: boolean): Promise<Combined> {
     // Known-bad custodians go last, so the fast path keeps working.
-    const order = [...answers.keys()].sort((a, b) => a - b);
-    const progress = { done: 0, failed: 0 };
-    this.#progress.set(req.id, progress);
-    for (let position = 0; position < envelopes.length; position++) {
+    const c: Combined = { outcomes: [], blamed: new Map(), order: [...answers.keys()].sort((a, b) => a - b), short: [], progress: { done: 0, failed: 0 } };
+    this.#progress.set(req.id, c.progress);
+    await this.#open(req, envelopes, answers, envelopes.map((_, k) => k), c, reserveLeft);
+    return c;
+  }
+
+  /**
+   * Step 6, after blamed partials left envelopes short: asks the reserve
+   * (each of them once, in one batch; those that cannot answer now are not
+   * waited for), then opens only the short envelopes again with every
+   * partial in hand. Moves forward to #complete whatever the reserve gave.
+   */
+  async #recombine(req: RequestRow, envelopes: readonly ParsedEnvelope[], released: Released, c: Combined): Promise<Combined> {
+    const answers = new Map(released.answers);
+    await this.#askAll(req, released.reserve, envelopes, answers);
+    this.#step();
+    // The reserve goes after those asked first (and the blamed among them).
+    for (const i of [...answers.keys()].sort((a, b) => a - b)) if (!c.order.includes(i)) c.order.push(i);
+    const short = c.short.splice(0);
+    await this.#open(req, envelopes, answers, short, c, false);
+    c.outcomes.sort((a, b) => a.position - b.position);
+    return c;
+  }
+
+  /** Opens the envelopes at `positions` into `c` (see #combine for `deferShort`). */
+  async #open(
+    req: RequestRow,
+    envelopes: readonly ParsedEnvelope[],
+    answers: ReadonlyMap<number, PartialsAnswer>,
+    positions: readonly number[],
+    c: Combined,
+    deferShort: boolean,
+  ): Promise<void> {
+    const registry = this.#d.registry();
+    for (const position of positions) {
       const env = envelopes[position]!;
       const partials = new Map<number, PartialRecord>();
       for (const [i, a] of answers) partials.set(i, a.partials[position]!);
-      let outcome = openEnvelope(env, partials, order, registry);
-      if (outcome.failure === 'NOT_ENOUGH_PARTIALS' && unasked.length) {
-        // A bad partial among the first t: now ask the custodians held in reserve, once.
-        const before = answers.size;
-        await this.#askAll(req, unasked.splice(0), envelopes, answers);
-        this.#step();
-        for (const i of [...answers.keys()].sort((a, b) => a - b)) if (!order.includes(i)) order.push(i);
-        if (answers.size > before) {
-          for (const [i, a] of answers) partials.set(i, a.partials[position]!);
-          outcome = openEnvelope(env, partials, order, registry);
-        }
+      const outcome = openEnvelope(env, partials, c.order, registry);
+      for (const b of outcome.blamed) {
+        if (!c.blamed.has(b.custodian)) c.blamed.set(b.custodian, { env, partial: b.partial });
+        const k = c.order.indexOf(b.custodian);
+        if (k >= 0) c.order.push(...c.order.splice(k, 1));
+      }
+      if (deferShort && outcome.failure === 'NOT_ENOUGH_PARTIALS') {
+        c.short.push(position);
+        continue;
       }
       const sealed = outcome.plaintext ? sealToInvestigator(outcome.plaintext, req.investigator, resultContext(req.id, outcome.envelopeId)) : null;
       outcome.plaintext?.fill(0);
-      outcomes.push({ position, envelopeId: outcome.envelopeId, sealed, failure: outcome.failure });
-      for (const b of outcome.blamed) {
-        if (!blamedFirst.has(b.custodian)) blamedFirst.set(b.custodian, { env, partial: b.partial });
-        const k = order.indexOf(b.custodian);
-        if (k >= 0) order.push(...order.splice(k, 1));
-      }
-      if (sealed) progress.done++;
-      else progress.failed++;
+      c.outcomes.push({ position, envelopeId: outcome.envelopeId, sealed, failure: outcome.failure });
+      if (sealed) c.progress.done++;
+      else c.progress.failed++;
       // Yield now and then so the service keeps answering during large requests.
-      if ((progress.done + progress.failed) % 64 === 0) {
+      if ((c.progress.done + c.progress.failed) % 64 === 0) {
         await new Promise((r) => setImmediate(r));
         this.#step();
       }
     }
     this.#step();
+  }
+
+  /** The end of step 6: misbehavior, the sealed results and the completion, logged and stored in one commit. */
+  #complete(req: RequestRow, c: Combined): void {
+    const { repo, ledger, logger, now } = this.#d;
     const time = now();
-    const blamed = [...blamedFirst.keys()].sort((a, b) => a - b);
+    const blamed = [...c.blamed.keys()].sort((a, b) => a - b);
+    const { done, failed } = c.progress;
     repo.transaction(() => {
-      for (const [custodian, { env, partial }] of blamedFirst) {
+      for (const [custodian, { env, partial }] of c.blamed) {
         ledger.appendOnce(entryKey.misbehavior(req.id, custodian), misbehaviorEntry(req.id, env.envelope, env.id, custodian, partial));
       }
-      for (const { position, envelopeId, sealed, failure } of outcomes) repo.putResult(req.id, position, envelopeId, sealed, failure);
+      for (const { position, envelopeId, sealed, failure } of c.outcomes) repo.putResult(req.id, position, envelopeId, sealed, failure);
       ledger.appendOnce(
         entryKey.complete(req.id),
-        { type: 'decryption-complete', requestId: req.id, decrypted: progress.done, failed: progress.failed, blamed, time },
-        () => repo.completeRequest(req.id, progress.done, progress.failed, time, time + this.#d.retentionSeconds),
+        { type: 'decryption-complete', requestId: req.id, decrypted: done, failed, blamed, time },
+        () => repo.completeRequest(req.id, done, failed, time, time + this.#d.retentionSeconds),
       );
     });
     if (blamed.length) logger.warn({ requestId: req.id, blamed }, 'custodians returned bad partials; misbehavior logged');

@@ -1,4 +1,4 @@
-/** Operator API (bearer token; docs/SERVICES.md). */
+/** Operator API (bearer token; docs/PROTOCOL.md §7.13). */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import type { RequestHandler } from 'express';

@@ -10,7 +10,7 @@ import { releasePartials } from '../release';
 import { receiveWarrant } from '../review';
 import type { Witness } from '../witness';
 
-/** `checkpoint`: the coordinator's single-exchange delivery (docs/SERVICES.md, Checkpoint bundles). */
+/** `checkpoint`: the coordinator's single-exchange delivery (docs/PROTOCOL.md §4.5, Checkpoint bundles). */
 const WarrantBody = z.object({ warrant: SignedWarrantSchema, salt: Hex32, checkpoint: CheckpointBundleSchema.optional() }).strict();
 /** Envelopes are parsed strictly one by one in the domain (parseEnvelope). */
 const PartialsBody = z.object({ requestId: Uuid, envelopes: z.array(z.unknown()).min(1).max(100_000) }).strict();

@@ -2,7 +2,7 @@
  * `POST /witness/v1/add-checkpoint` (C2SP tlog-witness) and the public
  * `GET /witness/v1/checkpoint`: the last checkpoint this node cosigned, with the
  * log's signature and its own cosignature, for auditors' split-view checks
- * (docs/SERVICES.md); `POST /witness/v1/add-checkpoint-bundle`, the same with
+ * (docs/PROTOCOL.md §7.10); `POST /witness/v1/add-checkpoint-bundle`, the same with
  * the entries it adds.
  */
 import { Router } from 'express';
@@ -33,7 +33,7 @@ export function witnessRoutes(ctx: Context, witness: Witness): Router {
       throw err;
     }
   });
-  // The same, with the entries it adds (docs/SERVICES.md, Checkpoint bundles): JSON in, `{ "cosignature" }` out.
+  // The same, with the entries it adds (docs/PROTOCOL.md §4.5, Checkpoint bundles): JSON in, `{ "cosignature" }` out.
   r.post('/witness/v1/add-checkpoint-bundle', async (req, res) => {
     const bundle = parseBody(CheckpointBundleSchema, req.body);
     res.json({ cosignature: await witness.add(bundle.addCheckpoint, bundle.entries) });

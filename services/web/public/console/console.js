@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The custodian console (served by each custodian node). It talks only to
- * its own node's API (docs/SERVICES.md), relative to this page: `../health`,
+ * its own node's API (docs/PROTOCOL.md §7.9), relative to this page: `../health`,
  * `../v1/seal`, `../v1/unseal` and `../v1/operator/*`. The operator token
  * lives in sessionStorage (this tab only) and travels in the Authorization
  * header, never in a URL. Unseal keys are never stored at all.

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Same-origin JSON calls. Errors follow docs/SERVICES.md:
+ * Same-origin JSON calls. Errors follow docs/PROTOCOL.md §7.1:
  * `{ "error": { "code", "message" } }` with a 4xx/5xx status.
  */
 
