@@ -7,13 +7,14 @@ import { createPartial, parseEnvelope, scopeCovers, verifyBinding } from '@custo
 import type { Partial, ParsedEnvelope } from '@custodes/shared/crypto';
 import { canonicalJson, envelopeSetRoot, partialsRoot, signRecord, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { PartialsCall, ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
+import { judgeRequest, quorumOf } from '@custodes/shared/rules';
 import { checkCallBody, checkCallEnvelopes } from './callAuth';
 import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
-import { courtKey, custodianKeys, quorum, registryEpoch } from './registry';
+import { courtKey } from './registry';
 import { currentRegistry, loggedRequest, loggedWarrant } from './replica';
-import { isRevoked } from './revocation';
+import { warrantState } from './warrantState';
 
 export interface ReleaseAnswer {
   requestId: string;
@@ -120,23 +121,19 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   // the coordinator and the auditors, keeps a log-key holder from redirecting them.
   if (request.investigator !== warrant.investigator) refuse('INVESTIGATOR_MISMATCH', "the request is signed by another investigator than the warrant's");
 
-  // (c) not expired, not revoked.
-  if (nowSeconds(ctx) >= logged.expiresAt) refuse('WARRANT_EXPIRED', 'the warrant has expired');
-  if (isRevoked(ctx, request.warrantId)) refuse('WARRANT_REVOKED', 'the warrant was revoked');
+  // (c) not revoked, not expired: the shared status, with its precedence revoked > expired.
+  // Its tally counts the first decision of each reviewer over the logged commitment (warrantState.ts).
+  const { status, approvers, decisions } = warrantState(store, registry, logged, nowSeconds(ctx));
+  if (status === 'revoked') refuse('WARRANT_REVOKED', 'the warrant was revoked');
+  if (status === 'expired') refuse('WARRANT_EXPIRED', 'the warrant has expired');
 
-  // (d) ≥ t logged approvals from distinct registered custodians, ours among
-  // them, and no denial of ours. A custodian's latest logged decision counts.
-  const latest = new Map<number, 'approve' | 'deny'>();
-  for (const a of store.approvals(request.warrantId)) {
-    if (a.commitment !== logged.commitment || custodianKeys(registry, a.custodian).length === 0) continue;
-    latest.set(a.custodian, a.decision);
-  }
-  const own = store.approvals(request.warrantId).filter((a) => a.custodian === ctx.node.custodian);
-  if (own.some((a) => a.decision === 'deny')) refuse('NOT_APPROVED_BY_ME', 'this custodian denied the warrant');
-  if (latest.get(ctx.node.custodian) !== 'approve') refuse('NOT_APPROVED_BY_ME', "this custodian's approval is not in its replica");
-  const approvals = [...latest.values()].filter((d) => d === 'approve').length;
-  const t = quorum(registry);
-  if (approvals < t) refuse('NO_QUORUM', `${approvals} logged approvals, ${t} needed`);
+  // (d) our own approval logged, no denial of ours, and a quorum: the warrant's
+  // (t reviewers) and, for each epoch e of the request, t_e approvers among
+  // epoch e's custodians (judgeRequest). An unknown epoch is left to (h).
+  if (decisions.some((a) => a.custodian === ctx.node.custodian && a.decision === 'deny')) refuse('NOT_APPROVED_BY_ME', 'this custodian denied the warrant');
+  if (!approvers.includes(ctx.node.custodian)) refuse('NOT_APPROVED_BY_ME', "this custodian's approval is not in its replica");
+  const admissible = judgeRequest({ status, epochs: request.epochs, approvers }, registry);
+  if (!admissible.ok && admissible.code !== 'UNKNOWN_EPOCH') refuse('NO_QUORUM', admissible.message);
 
   // (e) the envelopes are exactly the logged set: count, RFC 6962 root over the ids, epochs.
   if (envelopes.length !== request.envelopeCount) refuse('ENVELOPE_SET_MISMATCH', `request logs ${request.envelopeCount} envelopes, got ${envelopes.length}`);
@@ -151,9 +148,11 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   const outside = envelopes.findIndex((e) => !scopeCovers(warrant.scope, e.envelope.label));
   if (outside >= 0) refuse('OUT_OF_SCOPE', `envelope ${outside} is outside the warrant's scope`);
 
-  // (h) epoch registered and its share held here.
+  // (h) epoch registered, this node one of its custodians (only they release for it) and its share held here.
   for (const e of new Set(envelopes.map((x) => x.epoch))) {
-    if (!registryEpoch(registry, e) || ctx.vault.share(e) === undefined) refuse('UNKNOWN_EPOCH', `epoch ${e} is not registered or this node holds no share of it`);
+    if (!quorumOf(registry, e)?.custodians.has(ctx.node.custodian) || ctx.vault.share(e) === undefined) {
+      refuse('UNKNOWN_EPOCH', `epoch ${e} is not registered, does not list this custodian, or this node holds no share of it`);
+    }
   }
 
   // (i) the warrant's envelope cap, counting what this node released before.

@@ -5,6 +5,7 @@
  */
 import { canonicalJson, formatZodError, LogEntrySchema, RegistryEntrySchema, verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { DecryptionRequestEntry, LogEntry, RegistryEntry, RevocationEntry, WarrantEntry } from '@custodes/shared/records';
+import { judgeApproval } from '@custodes/shared/rules';
 import { CustodianError } from './errors';
 import { agencyInvestigators, courtKey, custodianKeys, genesisProblem, registryEpoch, signedByCustodian, updateProblem } from './registry';
 import type { OwnIdentity } from './registry';
@@ -153,8 +154,9 @@ export function applyEntry(
     }
     case 'approval': {
       const w = warrantOf(entry.warrantId);
-      if (entry.commitment !== w.commitment) bad(idx, 'approval commitment differs from the warrant entry');
-      if (!signedByCustodian(registry, entry, 'approval', entry.custodian, entry.signature)) bad(idx, `approval not signed by registered custodian ${entry.custodian}`);
+      // By a reviewer (a custodian of the newest epoch), signed, over the logged commitment: the shared rule.
+      const verdict = judgeApproval(entry, registry, w.commitment);
+      if (!verdict.ok) bad(idx, verdict.message);
       store.insertApproval(idx, entry.warrantId, entry.custodian, entry.decision, entry.commitment);
       if (entry.custodian === me.custodian) ackLoggedOwnRecord(store, `approval:${entry.warrantId}`, canonicalJson(entry), idx);
       break;

@@ -14,6 +14,7 @@ import type { PolicyVerdict } from './policy';
 import { agencyInvestigators, courtKey } from './registry';
 import { currentRegistry, loggedWarrant } from './replica';
 import { isRevoked } from './revocation';
+import { warrantState } from './warrantState';
 import type { ReviewRow } from './store';
 
 /** Warrants may be issued at most this far in our future (clock skew). */
@@ -161,8 +162,11 @@ export function showWarrant(ctx: Context, warrantId: string) {
   if (!r) throw new CustodianError('UNKNOWN_WARRANT', `no warrant ${warrantId} here`);
   const logged = loggedWarrant(ctx.store, warrantId);
   const approvals = ctx.store.approvals(warrantId);
-  const revoked = isRevoked(ctx, warrantId);
+  const revoked = isRevoked(ctx.store, warrantId);
   const warrant = JSON.parse(r.warrant) as SignedWarrant;
+  const registry = currentRegistry(ctx.store)?.entry;
+  // The status every party computes (@custodes/shared/rules), from this node's replica.
+  const status = logged && registry ? warrantState(ctx.store, registry, logged.entry, nowSeconds(ctx)).status : null;
   return {
     warrant,
     commitment: r.commitment,
@@ -177,6 +181,7 @@ export function showWarrant(ctx: Context, warrantId: string) {
       denials: approvals.filter((a) => a.decision === 'deny').map((a) => a.custodian),
       revoked,
       expired: warrant.expiresAt <= nowSeconds(ctx),
+      status,
     },
   };
 }

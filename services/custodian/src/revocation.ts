@@ -17,6 +17,7 @@ import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
 import { currentRegistry, loggedWarrant, revocationProblem } from './replica';
+import type { Store } from './store';
 
 export interface RevocationAnswer {
   warrantId: string;
@@ -50,6 +51,6 @@ export function receiveRevocation(ctx: Context, entry: RevocationEntry): Revocat
 }
 
 /** Rule (c): revoked in the log, or by a revocation posted here (receiveRevocation). */
-export function isRevoked(ctx: Context, warrantId: string): boolean {
-  return ctx.store.revocations(warrantId).length > 0 || ctx.store.receivedRevocation(warrantId) !== undefined;
+export function isRevoked(store: Store, warrantId: string): boolean {
+  return store.revocations(warrantId).length > 0 || store.receivedRevocation(warrantId) !== undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * Witness logic of C2SP tlog-witness `add-checkpoint` (DESIGN.md §4.3, §1 goal 8),
- * without storage: a service supplies a WitnessStateStore whose `transaction`
- * makes check-and-store atomic (e.g. one SQLite transaction), so that two
+ * without storage: the request body's format and the check of a checkpoint
+ * against the last cosigned head. The service (services/custodian/src/witness.ts)
+ * runs the check again inside the transaction that stores the new head, so two
  * racing requests can never roll the witness back.
  *
  * A witness never cosigns two inconsistent checkpoints for one origin: it
@@ -9,19 +10,10 @@
  * cosigned tree head.
  */
 import { abytes, astring, base64ToBytes, bytesToBase64, equalBytes } from '../crypto/bytes';
-import { formatCheckpoint, parseCheckpoint, parseTreeSize, type Checkpoint } from './checkpoint';
+import { formatCheckpoint, parseTreeSize, type Checkpoint } from './checkpoint';
 import { LogError } from './errors';
 import { HASH_SIZE, verifyConsistency } from './merkle';
-import {
-  cosignCheckpoint,
-  formatSignatureLine,
-  LOG_KEY_TYPE,
-  noteKeyId,
-  parseSignedNote,
-  verifyLogSignature,
-  type NoteKey,
-  type SignedNote,
-} from './note';
+import { formatSignatureLine, LOG_KEY_TYPE, noteKeyId, type NoteKey, type SignedNote } from './note';
 
 // ## State
 
@@ -29,25 +21,6 @@ import {
 interface CosignedHead {
   readonly size: number;
   readonly root: Uint8Array;
-}
-
-/**
- * What a witness persists per origin. `note` is what it serves: the signed note
- * it made of the checkpoint (witnessNote), never the text it was sent.
- */
-interface CosignedRecord extends CosignedHead {
-  readonly note: string;
-}
-
-/**
- * Storage for a witness. `transaction(fn)` runs fn so that reads and writes
- * inside it are atomic with respect to other calls (better-sqlite3:
- * `db.transaction(fn).immediate()`); it must rethrow fn's errors.
- */
-interface WitnessStateStore {
-  transaction<T>(fn: () => T): T;
-  latest(origin: string): CosignedHead | undefined;
-  save(origin: string, record: CosignedRecord): void;
 }
 
 // ## The check
@@ -229,74 +202,12 @@ function parseAddCheckpointRequest(body: string | Uint8Array): AddCheckpointRequ
   return { oldSize, proof, note: text.slice(blank + 2) };
 }
 
-// ## The whole add-checkpoint flow
-
-interface WitnessConfig {
-  readonly store: WitnessStateStore;
-  /** The log key trusted for an origin (its name is the origin), or undefined if unknown. */
-  readonly logKey: (origin: string) => NoteKey | undefined;
-  /** This witness's key name and BIP340 secret key. */
-  readonly name: string;
-  readonly secretKey: Uint8Array;
-  /** POSIX seconds for the cosignature timestamp. */
-  readonly now: () => number;
-}
-
-type AddCheckpointResult =
-  | { readonly ok: true; readonly status: 200; readonly checkpoint: Checkpoint; readonly cosignature: string }
-  | ({ readonly ok: false } & WitnessRefusal);
-
-/**
- * C2SP tlog-witness add-checkpoint: parse (400), find the log (404), check its
- * signature (403), then check and store atomically (400/409/422), then cosign.
- * Returns the cosignature line to send with 200; refusals carry their status.
- * Storage errors propagate: they must never read as a refusal.
- */
-function addCheckpoint(config: WitnessConfig, body: string | Uint8Array): AddCheckpointResult {
-  let request: AddCheckpointRequest;
-  let note: SignedNote;
-  let checkpoint: Checkpoint;
-  try {
-    request = parseAddCheckpointRequest(body);
-    note = parseSignedNote(request.note);
-    checkpoint = parseCheckpoint(note.text);
-  } catch (error) {
-    if (error instanceof LogError) return { ok: false, status: 400, code: 'BAD_REQUEST', message: error.message };
-    throw error;
-  }
-  const key = config.logKey(checkpoint.origin);
-  if (key === undefined) return { ok: false, status: 404, code: 'UNKNOWN_LOG', message: 'unknown log origin' };
-  if (key.name !== checkpoint.origin || !verifyLogSignature(note, key)) {
-    return { ok: false, status: 403, code: 'BAD_SIGNATURE', message: 'no valid signature from the log key' };
-  }
-  const outcome = config.store.transaction(() => {
-    const result = checkCheckpointUpdate(
-      config.store.latest(checkpoint.origin),
-      request.oldSize,
-      request.proof,
-      checkpoint,
-    );
-    if (!result.ok) return result;
-    // Signed only once the update is known good, and stored as the witness made it (witnessNote).
-    const cosignature = cosignCheckpoint(checkpoint, { name: config.name, secretKey: config.secretKey, timestamp: config.now() });
-    config.store.save(checkpoint.origin, { size: checkpoint.size, root: checkpoint.root, note: witnessNote(checkpoint, note, key, cosignature) });
-    return { ok: true as const, cosignature };
-  });
-  if (!outcome.ok) return outcome;
-  return { ok: true, status: 200, checkpoint, cosignature: outcome.cosignature };
-}
-
 export {
   MAX_PROOF_LINES,
   type AddCheckpointRequest,
-  type AddCheckpointResult,
   type CosignedHead,
-  type CosignedRecord,
-  type WitnessConfig,
   type WitnessRefusal,
-  type WitnessStateStore,
   type WitnessVerdict,
-  addCheckpoint,
   checkCheckpointUpdate,
   formatAddCheckpointRequest,
   parseAddCheckpointRequest,
