@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
 import { parseRecord, RegistryEntrySchema } from '@custodes/shared/records';
 import { CustodesError } from '@custodes/shared';
+import { checkDataDir } from '@custodes/shared/service';
 import { CliError, intOption, json, readJson, readKeyFile, writeOutput } from '../io';
 import { serveUntilSignal } from '../serve';
 
@@ -26,6 +27,7 @@ function domain<T>(fn: () => T): T {
 export function readCoordinatorSetup(dataDir: string): { origin: string; logSecretKey: string } {
   const configFile = join(dataDir, COORDINATOR_CONFIG);
   if (!existsSync(configFile)) throw new CliError(`${dataDir} holds no coordinator; run \`custodes coordinator init\` first`);
+  domain(() => checkDataDir(dataDir, [LOG_KEY_FILE])); // the log key: INSECURE_PERMISSIONS if others can read it
   const { origin } = JSON.parse(readFileSync(configFile, 'utf8')) as { origin: string };
   return { origin, logSecretKey: readKeyFile(join(dataDir, LOG_KEY_FILE)).secretKey };
 }

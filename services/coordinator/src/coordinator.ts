@@ -11,7 +11,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
 import { explorerRouter, reportRouter } from '@custodes/web';
-import { closeServer, listen, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import { checkDataDir, closeServer, databaseFiles, listen, LOCK_FILE, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
 import { coordinatorErrors } from './api/errors';
 import { recordRoutes } from './api/records';
 import { logRecord } from './core/records';
@@ -53,6 +53,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     fail('BAD_REQUEST', 'maxDatabaseBytes must be a positive integer');
   }
+  // Sealed warrants and their salts are for this service alone: refused if others can read or replace them.
+  for (const w of checkDataDir(config.dataDir, [...databaseFiles(DB_FILE), LOCK_FILE])) logger.warn({ path: w.path, mode: w.mode }, w.message);
   // One coordinator per data directory, held until close (or the process's end).
   const lock = tryLockDataDir(config.dataDir);
   if (!lock) fail('DATA_DIR_IN_USE', `${config.dataDir} is in use by another running coordinator (one per data directory)`);

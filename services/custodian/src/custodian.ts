@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import express from 'express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { LogError } from '@custodes/shared/log';
-import { closeServer, errorHandler, HttpError, listen, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import { checkDataDir, closeServer, databaseFiles, errorHandler, HttpError, listen, LOCK_FILE, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
 import type { Context } from './context';
 import { CustodianError, STATUS } from './errors';
 import { DB_FILE, DEV_KEYS_FILE } from './init';
@@ -123,6 +123,8 @@ export function createCustodian(config: CustodianConfig): Custodian {
   }
   const dbFile = join(config.dataDir, DB_FILE);
   if (!existsSync(dbFile)) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no custodian; run init first`);
+  // The sealed share box, the replica and (dev) the unseal keys are this node's alone: refused if others can read or replace them.
+  for (const w of checkDataDir(config.dataDir, [...databaseFiles(DB_FILE), DEV_KEYS_FILE, LOCK_FILE])) log.warn({ path: w.path, mode: w.mode }, w.message);
   // One node per data directory, held until close (or the process's end): two would cosign from one replica.
   const lock = tryLockDataDir(config.dataDir);
   if (!lock) throw new CustodianError('DATA_DIR_IN_USE', `${config.dataDir} is in use by another running custodian (one per data directory)`);

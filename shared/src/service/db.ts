@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Database as DB } from 'better-sqlite3';
+import { makePrivateFile } from './perms';
 
 export type { DB };
 
@@ -19,8 +20,9 @@ export interface OpenOptions {
   maxBytes?: number;
 }
 
-/** Opens `file` (':memory:' allowed), sets WAL and applies `migrations` in order, each once. */
+/** Opens `file` (':memory:' allowed; created 0600 if absent), sets WAL and applies `migrations` in order, each once. */
 export function openDatabase(file: string, migrations: readonly string[], opts: OpenOptions = {}): DB {
+  makePrivateFile(file); // 0600 from the start, and so its -wal and -shm (shared/src/service/perms.ts)
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

@@ -2,4 +2,5 @@
 export { bearerToken, closeServer, errorHandler, HttpError, jsonApp, listen, notFound, type ListenOptions, parseBody, rateLimit } from './http';
 export { MAX_RESPONSE_BYTES, requestJson, type RequestOptions } from './client';
 export { capSize, openDatabase, storageProblem, type DB, type OpenOptions, type StorageProblem } from './db';
-export { tryLockDataDir, type DataDirLock } from './lock';
+export { LOCK_FILE, tryLockDataDir, type DataDirLock } from './lock';
+export { checkDataDir, databaseFiles, makePrivateDir, makePrivateFile, type PermissionWarning } from './perms';
