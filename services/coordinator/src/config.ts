@@ -14,6 +14,12 @@ export interface CoordinatorConfig {
   logSecretKey: string;
   /** Overrides the registry's custodian URLs, by index (e.g. a dev cluster on local ports). */
   custodianUrls?: Record<number, string>;
+  /**
+   * Allow plain http to custodians that are not on loopback (default false:
+   * INSECURE_TRANSPORT at creation for every custodian URL, and at every call;
+   * docs/SERVICES.md, Running a node behind TLS). `--insecure-http`.
+   */
+  insecureHttp?: boolean;
   /** How long results (sealed to the investigator) are kept (default 86 400 s). */
   retentionSeconds?: number;
   /** Timeout of one add-checkpoint call (default 10 000 ms: a witness replicates and checks entries first). */

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import express from 'express';
 import pino from 'pino';
 import type { Logger } from 'pino';
-import { partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
+import { allCustodians, partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
 import { explorerRouter, reportRouter } from '@custodes/web';
-import { checkDataDir, closeServer, databaseFiles, listen, LOCK_FILE, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import { checkDataDir, checkTransport, closeServer, databaseFiles, listen, LOCK_FILE, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
 import { coordinatorErrors } from './api/errors';
 import { recordRoutes } from './api/records';
 import { logRecord } from './core/records';
@@ -90,6 +90,16 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     if (!url) throw new CoordinatorError('UNKNOWN_CUSTODIAN', `no URL for custodian ${index}`);
     return url.replace(/\/+$/, '');
   };
+  // Every custodian this coordinator will call, checked before it serves (docs/SERVICES.md,
+  // Running a node behind TLS); URLs a later registry adds are checked by the client at call time.
+  const insecureHttp = config.insecureHttp ?? false;
+  try {
+    for (const index of allCustodians(registry.entry).keys()) checkTransport(custodianUrl(index), insecureHttp, `custodian ${index}`);
+  } catch (err) {
+    db.close();
+    lock.release();
+    throw err;
+  }
   const concurrency = config.concurrency ?? 8;
   const commits = new GroupCommit((fn) => repo.transaction(fn));
   const cosigner = new Cosigner({
@@ -100,6 +110,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     custodianUrl,
     origin: config.origin,
     timeoutMs: config.cosignTimeoutMs ?? 10_000,
+    insecureHttp,
     backgroundDelayMs: config.cosignDelayMs ?? 1000,
     concurrency,
     logger,
@@ -119,6 +130,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     cosigner,
     custodianUrl,
     timeoutMs: config.deliveryTimeoutMs ?? 10_000,
+    insecureHttp,
     concurrency,
     logger,
   });
@@ -131,6 +143,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     now,
     retentionSeconds: config.retentionSeconds ?? 86_400,
     timeoutMs: config.partialsTimeoutMs ?? 60_000,
+    insecureHttp,
     retries: 2,
     deadlineMs: config.partialsDeadlineMs ?? 120_000,
     // Each partials call is authorised by the log key (docs/SERVICES.md, Call

@@ -14,6 +14,8 @@ export interface Context {
   readonly log: Logger;
   readonly outbox: Outbox;
   readonly coordinatorUrl: string;
+  /** Plain http to a coordinator off loopback allowed (CustodianConfig.insecureHttp). */
+  readonly insecureHttp: boolean;
   readonly policy: Policy | undefined;
   /** Milliseconds since the epoch. */
   readonly nowMs: () => number;

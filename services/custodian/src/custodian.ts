@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import express from 'express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { LogError } from '@custodes/shared/log';
-import { checkDataDir, closeServer, databaseFiles, errorHandler, HttpError, listen, LOCK_FILE, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import { checkDataDir, checkTransport, closeServer, databaseFiles, errorHandler, HttpError, listen, LOCK_FILE, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
 import type { Context } from './context';
 import { CustodianError, STATUS } from './errors';
 import { DB_FILE, DEV_KEYS_FILE } from './init';
@@ -38,6 +38,12 @@ export interface CustodianConfig {
   host?: string;
   /** Base URL of the coordinator (read API and `POST /v1/records`). */
   coordinatorUrl: string;
+  /**
+   * Allow plain http to a coordinator that is not on loopback (default false:
+   * INSECURE_TRANSPORT at creation and at every call; docs/SERVICES.md,
+   * Running a node behind TLS). `--insecure-http`.
+   */
+  insecureHttp?: boolean;
   /** Auto-approval policy (JSON); overrides one stored at init. */
   policyFile?: string;
   /** Rule (j): envelopes released per agency per minute (default 10 000). */
@@ -121,6 +127,8 @@ export function createCustodian(config: CustodianConfig): Custodian {
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     throw new CustodianError('BAD_OPTIONS', 'maxDatabaseBytes must be a positive integer');
   }
+  const insecureHttp = config.insecureHttp ?? false;
+  checkTransport(config.coordinatorUrl, insecureHttp, 'coordinatorUrl'); // before anything is opened
   const dbFile = join(config.dataDir, DB_FILE);
   if (!existsSync(dbFile)) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no custodian; run init first`);
   // The sealed share box, the replica and (dev) the unseal keys are this node's alone: refused if others can read or replace them.
@@ -138,7 +146,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
   const { store, node, policy } = opened;
   const coordinatorUrl = config.coordinatorUrl.replace(/\/+$/, '');
   const vault = new Vault(node.unsealShares, node.unsealThreshold, () => ({ nonce: node.sealedNonce, box: node.sealedBox }));
-  const outbox = new Outbox(store, coordinatorUrl, log, config.outboxGraceMs ?? 5000);
+  const outbox = new Outbox(store, coordinatorUrl, log, config.outboxGraceMs ?? 5000, insecureHttp);
   const ctx: Context = {
     store,
     node,
@@ -154,6 +162,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
     log,
     outbox,
     coordinatorUrl,
+    insecureHttp,
     policy,
     nowMs: config.clock ?? Date.now,
     envelopesPerMinute: config.rateLimit?.envelopesPerMinute ?? 10_000,

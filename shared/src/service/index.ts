@@ -4,3 +4,4 @@ export { MAX_RESPONSE_BYTES, requestJson, type RequestOptions } from './client';
 export { capSize, openDatabase, storageProblem, type DB, type OpenOptions, type StorageProblem } from './db';
 export { LOCK_FILE, tryLockDataDir, type DataDirLock } from './lock';
 export { checkDataDir, databaseFiles, makePrivateDir, makePrivateFile, type PermissionWarning } from './perms';
+export { checkTransport, isLoopbackHost } from './transport';
