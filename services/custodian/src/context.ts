@@ -2,6 +2,7 @@
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
 import type { Policy } from './policy';
+import type { RefusalCounter } from './refusals';
 import type { OwnIdentity } from './registry';
 import type { NodeRow, Store } from './store';
 import type { Vault } from './vault';
@@ -23,6 +24,8 @@ export interface Context {
   readonly envelopesPerMinute: number;
   /** How far a partials call's `issuedAt` may be from this node's clock, seconds (docs/SERVICES.md). */
   readonly callWindowSeconds: number;
+  /** Partials calls refused before they authenticated, counted in memory (refusals.ts). */
+  readonly refusals: RefusalCounter;
 }
 
 export const nowSeconds = (ctx: Context): number => Math.floor(ctx.nowMs() / 1000);

@@ -16,6 +16,7 @@ import { DB_FILE, DEV_KEYS_FILE } from './init';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { Outbox } from './outbox';
+import { RefusalCounter } from './refusals';
 import { parsePolicy, readPolicyFile } from './policy';
 import type { Policy } from './policy';
 import { operatorAuth, operatorRoutes } from './routes/operator';
@@ -167,6 +168,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
     nowMs: config.clock ?? Date.now,
     envelopesPerMinute: config.rateLimit?.envelopesPerMinute ?? 10_000,
     callWindowSeconds: config.callWindowSeconds ?? 120,
+    refusals: new RefusalCounter(log, config.clock ?? Date.now),
   };
   const witness = new Witness(ctx);
 

@@ -49,7 +49,8 @@ export function operatorRoutes(ctx: Context, operator: RequestHandler): Router {
     res.json(decide(ctx, warrantId(req.params.id), 'deny', reason, 'operator'));
   });
   r.get('/v1/operator/releases', (_req, res) => {
-    res.json({ releases: releaseHistory(ctx) });
+    // Calls refused before they authenticated are counted, not listed (refusals.ts).
+    res.json({ releases: releaseHistory(ctx), unauthenticated: ctx.refusals.snapshot() });
   });
   r.get('/v1/operator/witness', (_req, res) => {
     const head = ctx.store.witness();
