@@ -18,7 +18,7 @@ import { logRecord } from './core/records';
 import { registryRoutes } from './api/registry';
 import { requestRoutes } from './api/requests';
 import { warrantRoutes } from './api/warrants';
-import { BATCH_BODY_LIMIT, BODY_LIMIT, DB_FILE } from './config';
+import { DB_FILE } from './config';
 import type { CoordinatorConfig } from './config';
 import type { Context } from './context';
 import { Registry } from './domain/registry';
@@ -181,10 +181,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       minCosignatures: () => registry.threshold,
     }),
   );
-  // Envelope batches are large (so is a one-call request, which carries one); the first parser to read a body wins.
-  app.use('/v1/requests/:id/envelopes', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
-  app.post('/v1/requests', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
-  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  // No app-wide body parser: each route reads its own body, after its caller's token (config.ts BODIES).
   app.get('/health', (_req, res) => {
     res.json({ ok: true, size: store.size() });
   });

@@ -176,10 +176,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(rateLimit({ windowMs: 60_000, max: config.requestsPerMinute ?? 6000 }));
-  const smallJson = express.json({ limit: '1mb', strict: true });
-  // POST /v1/partials reads its (up to 64 MB) body only after the call authorisation
-  // in its header has been checked (routes/warrants.ts), so it is skipped here.
-  app.use((req, res, next) => (req.path === '/v1/partials' ? next() : smallJson(req, res, next)));
+  // No app-wide body parser: each route reads its own body after its cheap checks (routes/bodies.ts).
   app.use(healthAndSealRoutes(ctx));
   // The operator console's static pages: before the sealed gate so officers can unseal from it.
   app.use(consoleRouter());
