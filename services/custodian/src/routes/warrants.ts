@@ -36,9 +36,9 @@ export function warrantRoutes(ctx: Context, witness: Witness): Router {
       next();
     },
     jsonBody(BODIES.partials),
-    (req, res) => {
+    async (req, res) => {
       const { requestId, envelopes } = parseBody(PartialsBody, req.body);
-      res.json(releasePartials(ctx, res.locals.call as PartialsCall, requestId, envelopes));
+      res.json(await releasePartials(ctx, res.locals.call as PartialsCall, requestId, envelopes));
     },
   );
   return r;
