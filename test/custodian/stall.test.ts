@@ -10,7 +10,7 @@ import { buildWorld, call, inScope, removeTempDirs } from './fixture';
 import { askPartials, scenario } from './scenario';
 import type { Scenario } from './scenario';
 
-const N = 400;
+const N = 600;
 let s: Scenario | undefined;
 
 afterAll(async () => {

@@ -26,6 +26,8 @@ export interface Context {
   readonly callWindowSeconds: number;
   /** Partials calls refused before they authenticated, counted in memory (refusals.ts). */
   readonly refusals: RefusalCounter;
+  /** Releases being computed, by request id (release.ts: a second call for one waits for the first). */
+  readonly releasing: Map<string, Promise<unknown>>;
 }
 
 export const nowSeconds = (ctx: Context): number => Math.floor(ctx.nowMs() / 1000);

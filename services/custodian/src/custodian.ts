@@ -169,6 +169,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
     envelopesPerMinute: config.rateLimit?.envelopesPerMinute ?? 10_000,
     callWindowSeconds: config.callWindowSeconds ?? 120,
     refusals: new RefusalCounter(log, config.clock ?? Date.now),
+    releasing: new Map(),
   };
   const witness = new Witness(ctx);
 

@@ -42,6 +42,19 @@ function refuse(code: ConstructorParameters<typeof CustodianError>[0], message: 
  * Every outcome is recorded locally.
  */
 export async function releasePartials(ctx: Context, call: PartialsCall, requestId: string, rawEnvelopes: readonly unknown[]): Promise<ReleaseAnswer> {
+  // A call for a request whose release is still being computed (the coordinator retries a call that
+  // timed out, with a fresh authorisation) waits for it, then gets the stored answer: computed once.
+  for (let running = ctx.releasing.get(requestId); running; running = ctx.releasing.get(requestId)) await running.catch(() => undefined);
+  const release = releaseOnce(ctx, call, requestId, rawEnvelopes);
+  ctx.releasing.set(requestId, release);
+  try {
+    return await release;
+  } finally {
+    if (ctx.releasing.get(requestId) === release) ctx.releasing.delete(requestId);
+  }
+}
+
+async function releaseOnce(ctx: Context, call: PartialsCall, requestId: string, rawEnvelopes: readonly unknown[]): Promise<ReleaseAnswer> {
   // The body must be what the coordinator signed: request id and count before
   // any envelope is parsed, then the ids' root. A repeat of a served request
   // passes here too, so a stored answer is only ever returned to the coordinator.
