@@ -22,7 +22,8 @@ export async function call<T>(base: string, path: string, opts: RequestOptions =
     throw new CliError(`not a URL: ${base}`);
   }
   try {
-    return await requestJson<T>(url, { retries: 2, timeoutMs: 30_000, ...opts });
+    // Tokens and warrants travel on these calls: plain http off loopback only when asked for (INSECURE_TRANSPORT otherwise).
+    return await requestJson<T>(url, { retries: 2, timeoutMs: 30_000, insecureHttp: process.env.CUSTODES_INSECURE_HTTP === '1', ...opts });
   } catch (err) {
     if (err instanceof HttpError) throw new Refused(err);
     const cause = (err as { cause?: { code?: string } }).cause?.code;

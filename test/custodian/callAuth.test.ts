@@ -4,7 +4,9 @@
  * `Custodes-Call` header signed by the registry's log key for this node, this
  * request and these envelopes, issued within the freshness window, and each
  * call is good for one use (REPLAYED_CALL after, also across a restart). Every
- * other call is 401 with its code, recorded in the release log, and leaks nothing.
+ * other call is 401 with its code and leaks nothing; the coordinator's own
+ * refused calls are recorded in the release log, calls refused before they
+ * authenticate only counted in memory (no row, no attacker-chosen id).
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -46,6 +48,21 @@ const header = (over: Parameters<typeof callHeader>[4] = {}, signer?: string) =>
 
 async function releases(): Promise<{ requestId: string | null; outcome: string; code: string | null }[]> {
   return (await call(`${s.node.url}/v1/operator/releases`, { token: s.node.token })).json.releases;
+}
+
+/** The operator's count of calls refused before they authenticated, per code. */
+async function unauthenticated(): Promise<Record<string, number>> {
+  return (await call(`${s.node.url}/v1/operator/releases`, { token: s.node.token })).json.unauthenticated?.counts ?? {};
+}
+
+/** Rows of the node's release log, read from its SQLite file. */
+function releaseRows(node: Node): number {
+  const db = new Database(join(node.dataDir, 'custodian.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM release_log').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
 }
 
 /** A 401 with `code`, a JSON error and nothing else: no partial, no release, no signature echoed. */
@@ -147,11 +164,38 @@ describe('POST /v1/partials refuses every call the coordinator did not sign for 
     expect((await post(header({ issuedAt: NOW + 120 }))).status).toBe(200);
   });
 
-  it('every refusal is in the node\'s release log with its code', async () => {
+  it('the coordinator\'s refused calls are in the release log with their code; the others are counted per code', async () => {
     const log = await releases();
     const codes = new Set(log.filter((r) => r.outcome === 'refused').map((r) => r.code));
-    for (const code of ['UNAUTHENTICATED', 'BAD_CALL_SIGNATURE', 'WRONG_CUSTODIAN', 'STALE_CALL', 'CALL_MISMATCH']) expect(codes, code).toContain(code);
-    expect(log.some((r) => r.outcome === 'refused' && r.code === 'BAD_CALL_SIGNATURE' && r.requestId === s.request.requestId)).toBe(true);
+    expect([...codes]).toEqual(['CALL_MISMATCH']);
+    const counts = await unauthenticated();
+    for (const code of ['UNAUTHENTICATED', 'BAD_CALL_SIGNATURE', 'WRONG_CUSTODIAN', 'STALE_CALL']) expect(counts[code], code).toBeGreaterThan(0);
+  });
+
+  it('junk calls leave the database and the operator\'s history as they were, whatever request ids and counts they claim', async () => {
+    const rows = releaseRows(s.node);
+    const before = await releases();
+    const countsBefore = await unauthenticated();
+    const attackerIds = Array.from({ length: 4 }, (_, k) => `0000000${k}-dead-4bad-8bad-000000000000`);
+    const N = 50;
+    for (let k = 0; k < N; k++) {
+      const requestId = attackerIds[k % attackerIds.length]!;
+      const junk = [
+        undefined,
+        'junk',
+        header({ requestId, envelopeCount: 99_999 }, world.agency.investigator.secretKey), // BAD_CALL_SIGNATURE
+        header({ requestId, custodian: 2 }), // WRONG_CUSTODIAN
+        header({ requestId, issuedAt: NOW - 10_000 }), // STALE_CALL
+      ][k % 5];
+      expect((await post(junk, { requestId, envelopes: s.envelopes })).status).toBe(401);
+    }
+    expect(releaseRows(s.node)).toBe(rows);
+    const after = await releases();
+    expect(after).toEqual(before);
+    expect(JSON.stringify(after)).not.toMatch(/dead-4bad/);
+    const counts = await unauthenticated();
+    const added = Object.keys(counts).reduce((n, c) => n + counts[c]! - (countsBefore[c] ?? 0), 0);
+    expect(added).toBe(N);
   });
 });
 
@@ -197,14 +241,18 @@ describe('one use per call: 401 REPLAYED_CALL', () => {
     return { request, envelopes, header: () => callHeader(world, 1, request.requestId, envelopes), post: postWith };
   }
 
-  it('a call that was served is refused the second time, and the refusal is in the release log', async () => {
+  it('a call that was served is refused the second time, and the replay is counted, not stored', async () => {
     const f = await freshRequest();
     const h = f.header();
     const first = await f.post(h);
     expect(first.status, first.text).toBe(200);
     expect((await releases())[0]).toMatchObject({ requestId: f.request.requestId, outcome: 'served' });
+    const replays = (await unauthenticated()).REPLAYED_CALL ?? 0;
+    const rows = releaseRows(s.node);
     for (let k = 0; k < 2; k++) expectRefused(await f.post(h), 'REPLAYED_CALL', h);
-    expect((await releases())[0]).toMatchObject({ requestId: f.request.requestId, outcome: 'refused', code: 'REPLAYED_CALL' });
+    expect((await releases())[0]).toMatchObject({ requestId: f.request.requestId, outcome: 'served' });
+    expect(releaseRows(s.node)).toBe(rows);
+    expect((await unauthenticated()).REPLAYED_CALL).toBe(replays + 2);
     // The coordinator's way: a freshly signed call for the same request gets the stored answer.
     const again = await f.post(f.header());
     expect(again.status, again.text).toBe(200);

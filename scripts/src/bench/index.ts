@@ -7,9 +7,10 @@
  *   log, p2  the log store at 1M entries vs raw SQLite inserts (log = p2)
  *   p1       end-to-end envelopes/s on a 3-of-5 cluster vs a naive single-key escrow
  *   p3       a warrant round trip vs one loopback HTTP round trip
+ *   stall    the longest event-loop stall at a custodian during a 10,000-envelope release (not in the default run)
  *
  * Options: --quick (smaller sizes: 20,000 log entries, 100 envelopes, 3 rounds),
- * --entries N (log), --envelopes N (p1), --rounds N (p3), --profile (p1, p3: CPU
+ * --entries N (log), --envelopes N (p1; stall, default 10,000), --rounds N (p3), --profile (p1, p3: CPU
  * profiles of the service processes during the request).
  */
 import { backendName } from '../../../shared/src/crypto/backend';
@@ -33,6 +34,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   p2: logSuite,
   p1: async () => (await import('./e2e')).runP1({ envelopes: option('--envelopes', 100, 500), profile: args.includes('--profile') }),
   p3: async () => (await import('./e2e')).runP3({ rounds: option('--rounds', 3, 5), profile: args.includes('--profile') }),
+  stall: async () => (await import('./stall')).runStall({ envelopes: option('--envelopes', 1000, 10_000) }),
 };
 /** What `npm run bench` runs: every suite once (p2 is the log suite). */
 const ALL = ['crypto', 'p1', 'p2', 'p3'];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
 import { parseRecord, RegistryEntrySchema } from '@custodes/shared/records';
 import { CustodesError } from '@custodes/shared';
+import { checkDataDir } from '@custodes/shared/service';
 import { CliError, intOption, json, readJson, readKeyFile, writeOutput } from '../io';
 import { serveUntilSignal } from '../serve';
 
@@ -26,6 +27,7 @@ function domain<T>(fn: () => T): T {
 export function readCoordinatorSetup(dataDir: string): { origin: string; logSecretKey: string } {
   const configFile = join(dataDir, COORDINATOR_CONFIG);
   if (!existsSync(configFile)) throw new CliError(`${dataDir} holds no coordinator; run \`custodes coordinator init\` first`);
+  domain(() => checkDataDir(dataDir, [LOG_KEY_FILE])); // the log key: INSECURE_PERMISSIONS if others can read it
   const { origin } = JSON.parse(readFileSync(configFile, 'utf8')) as { origin: string };
   return { origin, logSecretKey: readKeyFile(join(dataDir, LOG_KEY_FILE)).secretKey };
 }
@@ -67,9 +69,10 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--port <port>', 'port (0 picks one)', intOption('port'), Number(process.env.CUSTODES_PORT ?? 8600))
     .option('--host <host>', 'bind address', process.env.CUSTODES_HOST ?? '127.0.0.1')
     .option('--custodian-url <index=url>', "override a custodian's registry URL (repeatable)", collectUrl)
+    .option('--insecure-http', 'allow plain http to custodians that are not on loopback (default: refused, INSECURE_TRANSPORT)')
     .option('--retention <seconds>', 'how long decrypted results are kept', intOption('retention'), 86_400)
     .option('--max-db-mb <MiB>', 'cap coordinator.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
-    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number; maxDbMb?: number }) => {
+    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; insecureHttp?: boolean; retention: number; maxDbMb?: number }) => {
       const setup = readCoordinatorSetup(opts.data);
       // domain(): a data directory in use or a registry that does not match is one line, not a stack.
       const service = domain(() =>
@@ -80,6 +83,7 @@ export function registerCoordinatorCommands(program: Command): void {
           origin: setup.origin,
           logSecretKey: setup.logSecretKey,
           retentionSeconds: opts.retention,
+          insecureHttp: opts.insecureHttp === true,
           ...(opts.custodianUrl ? { custodianUrls: opts.custodianUrl } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
         }),

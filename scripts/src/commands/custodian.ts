@@ -84,13 +84,15 @@ export function registerCustodianCommands(program: Command): void {
       "how long one of this node's releases may stay out of its log replica before it refuses new partials calls, 503 RELEASES_UNLOGGED (default 300000)",
       intOption('release-log-deadline-ms', 0),
     )
+    .option('--insecure-http', 'allow plain http to a coordinator that is not on loopback (default: refused, INSECURE_TRANSPORT)')
     .option('--max-db-mb <MiB>', 'cap custodian.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; releaseLogDeadlineMs?: number; maxDbMb?: number }) => {
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; releaseLogDeadlineMs?: number; maxDbMb?: number; insecureHttp?: boolean }) => {
       // domain(): a bad option or data directory is one line (BAD_OPTIONS, NOT_INITIALISED, BAD_POLICY), not a stack.
       const service = await domain(() =>
         createCustodian({
           dataDir: opts.data,
           coordinatorUrl: opts.coordinator,
+          insecureHttp: opts.insecureHttp === true,
           port: opts.port,
           host: opts.host,
           ...(opts.policy ? { policyFile: opts.policy } : {}),

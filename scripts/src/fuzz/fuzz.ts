@@ -30,7 +30,7 @@ import {
 } from './cluster';
 import type { FlowResult, InProcessCluster } from './cluster';
 import { checkLeaves, parseLeaves } from './integrity';
-import { badAuth, badBase64, badHex, junkValue, mutate, mutation, nastyNumber, nastyString, rawBody } from './junk';
+import { badAuth, badBase64, badHex, deepValue, junkValue, mutate, mutation, nastyNumber, nastyString, rawBody } from './junk';
 
 // ## Requests
 
@@ -56,8 +56,12 @@ export interface FuzzRequest {
   call?: { custodian: number; signer: 'log' | 'forged' | 'replayed' | 'none' };
   /** How the body was made (for the report). */
   kind: string;
-  /** The body must be refused with 413. */
+  /** The body must be refused with 413 (401 first without a valid credential). */
   oversize?: boolean;
+  /** The body nests deeper than the route's schema: 400 TOO_DEEP (401 first without a valid credential, 413 if also oversize). */
+  deep?: boolean;
+  /** The route takes a credential (a bad one is refused before the body). */
+  credentialed?: boolean;
 }
 
 interface Template {
@@ -74,8 +78,10 @@ interface Template {
   auth: 'investigator' | 'operator' | 'coordinator-call' | 'none';
   /** Never send the valid credential (e.g. POST /v1/seal would seal the node). */
   noValidAuth?: boolean;
-  /** Body cap of this route in bytes (for oversize bodies). */
+  /** Body cap of this route in bytes (for oversize bodies; docs/endpoints.md). */
   limit: number;
+  /** Deepest nesting the route's schema has (JSON routes; deeper bodies must be 400 TOO_DEEP, never parsed). */
+  maxDepth?: number;
   weight: number;
 }
 
@@ -88,7 +94,8 @@ interface Seed {
   consistency: Map<string, string[]>;
 }
 
-const MB = 1024 * 1024;
+const KB = 1024;
+const MB = 1024 * KB;
 
 /** Undoes pct() where it can; junk stays as it is. */
 function unpct(s: string): string {
@@ -194,16 +201,16 @@ function templates(seed: Seed): Template[] {
     }),
     coordinator({ endpoint: 'GET /v1/registry', method: 'GET', path: '/v1/registry', auth: 'none', weight: 1 }),
     // Coordinator: docs/PROTOCOL.md §7.
-    coordinator({ endpoint: 'POST /v1/registry', method: 'POST', path: '/v1/registry', body: { entry: registry }, auth: 'none', weight: 3 }),
-    coordinator({ endpoint: 'POST /v1/records', method: 'POST', path: '/v1/records', body: { entry: approvals[0] }, auth: 'none', weight: 3 }),
-    coordinator({ endpoint: 'POST /v1/records (release)', method: 'POST', path: '/v1/records', body: { entry: releases[0] }, auth: 'none', weight: 2 }),
-    coordinator({ endpoint: 'POST /v1/records (revocation)', method: 'POST', path: '/v1/records', body: { entry: revocation }, auth: 'none', weight: 2 }),
-    coordinator({ endpoint: 'POST /v1/records (request)', method: 'POST', path: '/v1/records', body: { entry: request }, auth: 'none', weight: 1 }),
-    coordinator({ endpoint: 'POST /v1/records (complete)', method: 'POST', path: '/v1/records', body: { entry: complete }, auth: 'none', weight: 1 }),
-    coordinator({ endpoint: 'POST /v1/unseals', method: 'POST', path: '/v1/unseals', body: { warrantId, salt: flow.warrant.salt, warrant: flow.warrant.warrant }, auth: 'none', weight: 2 }),
-    coordinator({ endpoint: 'POST /v1/warrants', method: 'POST', path: '/v1/warrants', body: flow.warrant, auth: 'investigator', weight: 4 }),
+    coordinator({ endpoint: 'POST /v1/registry', method: 'POST', path: '/v1/registry', body: { entry: registry }, auth: 'none', limit: MB, maxDepth: 6, weight: 3 }),
+    coordinator({ endpoint: 'POST /v1/records', method: 'POST', path: '/v1/records', body: { entry: approvals[0] }, auth: 'none', limit: 16 * KB, maxDepth: 2, weight: 3 }),
+    coordinator({ endpoint: 'POST /v1/records (release)', method: 'POST', path: '/v1/records', body: { entry: releases[0] }, auth: 'none', limit: 16 * KB, maxDepth: 2, weight: 2 }),
+    coordinator({ endpoint: 'POST /v1/records (revocation)', method: 'POST', path: '/v1/records', body: { entry: revocation }, auth: 'none', limit: 16 * KB, maxDepth: 2, weight: 2 }),
+    coordinator({ endpoint: 'POST /v1/records (request)', method: 'POST', path: '/v1/records', body: { entry: request }, auth: 'none', limit: 16 * KB, maxDepth: 2, weight: 1 }),
+    coordinator({ endpoint: 'POST /v1/records (complete)', method: 'POST', path: '/v1/records', body: { entry: complete }, auth: 'none', limit: 16 * KB, maxDepth: 2, weight: 1 }),
+    coordinator({ endpoint: 'POST /v1/unseals', method: 'POST', path: '/v1/unseals', body: { warrantId, salt: flow.warrant.salt, warrant: flow.warrant.warrant }, auth: 'none', limit: MB, maxDepth: 4, weight: 2 }),
+    coordinator({ endpoint: 'POST /v1/warrants', method: 'POST', path: '/v1/warrants', body: flow.warrant, auth: 'investigator', limit: MB, maxDepth: 4, weight: 4 }),
     coordinator({ endpoint: 'GET /v1/warrants/:id', method: 'GET', path: '/v1/warrants/:id', ids: [warrantId], auth: 'investigator', weight: 2 }),
-    coordinator({ endpoint: 'POST /v1/requests', method: 'POST', path: '/v1/requests', body: { warrantId }, auth: 'investigator', limit: 8 * MB, weight: 2 }),
+    coordinator({ endpoint: 'POST /v1/requests', method: 'POST', path: '/v1/requests', body: { warrantId }, auth: 'investigator', limit: 8 * MB, maxDepth: 4, weight: 2 }),
     // The one-call form, as the seeded request would be sent in it: a replay is a repeat (202, nothing new logged).
     coordinator({
       endpoint: 'POST /v1/requests (one call)',
@@ -212,29 +219,31 @@ function templates(seed: Seed): Template[] {
       body: { warrantId, requestId: flow.requestId, envelopes, entry: flow.submitted.entry },
       auth: 'investigator',
       limit: 8 * MB,
+      maxDepth: 4,
       weight: 4,
     }),
-    coordinator({ endpoint: 'POST /v1/requests/:id/envelopes', method: 'POST', path: '/v1/requests/:id/envelopes', ids: reqIds, body: { envelopes }, auth: 'investigator', limit: 8 * MB, weight: 4 }),
-    coordinator({ endpoint: 'POST /v1/requests/:id/submit', method: 'POST', path: '/v1/requests/:id/submit', ids: reqIds, body: flow.submitted, auth: 'investigator', weight: 4 }),
+    coordinator({ endpoint: 'POST /v1/requests/:id/envelopes', method: 'POST', path: '/v1/requests/:id/envelopes', ids: reqIds, body: { envelopes }, auth: 'investigator', limit: 8 * MB, maxDepth: 4, weight: 4 }),
+    coordinator({ endpoint: 'POST /v1/requests/:id/submit', method: 'POST', path: '/v1/requests/:id/submit', ids: reqIds, body: flow.submitted, auth: 'investigator', limit: 4 * KB, maxDepth: 3, weight: 4 }),
     coordinator({ endpoint: 'GET /v1/requests/:id', method: 'GET', path: '/v1/requests/:id', ids: reqIds, auth: 'investigator', weight: 2 }),
     coordinator({ endpoint: 'GET /v1/requests/:id/results', method: 'GET', path: '/v1/requests/:id/results', ids: reqIds, auth: 'investigator', weight: 2 }),
-    coordinator({ endpoint: 'POST (no route)', method: 'POST', path: '/v1/nope/:id', ids: ['x'], body: {}, auth: 'none', weight: 1 }),
+    coordinator({ endpoint: 'POST (no route)', method: 'POST', path: '/v1/nope/:id', ids: ['x'], body: {}, auth: 'none', limit: Infinity, weight: 1 }),
     // Custodians: every route of docs/PROTOCOL.md §7.
     custodian({ endpoint: 'GET /health', method: 'GET', path: '/health', auth: 'none', weight: 1 }),
     custodian({ endpoint: 'GET /v1/seal', method: 'GET', path: '/v1/seal', auth: 'none', weight: 1 }),
-    custodian({ endpoint: 'POST /v1/unseal', method: 'POST', path: '/v1/unseal', body: { key: 'AAAA' }, auth: 'none', weight: 2 }),
-    custodian({ endpoint: 'POST /v1/seal', method: 'POST', path: '/v1/seal', body: {}, auth: 'operator', noValidAuth: true, weight: 1 }),
+    custodian({ endpoint: 'POST /v1/unseal', method: 'POST', path: '/v1/unseal', body: { key: 'AAAA' }, auth: 'none', limit: 2 * KB, maxDepth: 1, weight: 2 }),
+    custodian({ endpoint: 'POST /v1/seal', method: 'POST', path: '/v1/seal', body: {}, auth: 'operator', noValidAuth: true, limit: Infinity, weight: 1 }),
     custodian({ endpoint: 'POST /witness/v1/add-checkpoint', method: 'POST', path: '/witness/v1/add-checkpoint', text: witnessText, auth: 'none', limit: 128 * 1024, weight: 6 }),
     custodian({ endpoint: 'GET /witness/v1/checkpoint', method: 'GET', path: '/witness/v1/checkpoint', auth: 'none', weight: 1 }),
     // Checkpoint bundles (docs/PROTOCOL.md §4.5): a real but stale checkpoint, mutated by the fuzzer like every JSON body.
-    custodian({ endpoint: 'POST /witness/v1/add-checkpoint-bundle', method: 'POST', path: '/witness/v1/add-checkpoint-bundle', body: staleBundle, auth: 'none', weight: 3 }),
-    custodian({ endpoint: 'POST /v1/warrants', method: 'POST', path: '/v1/warrants', body: flow.warrant, auth: 'none', weight: 4 }),
-    custodian({ endpoint: 'POST /v1/warrants (bundle)', method: 'POST', path: '/v1/warrants', body: { ...flow.warrant, checkpoint: staleBundle }, auth: 'none', weight: 2 }),
-    custodian({ endpoint: 'POST /v1/partials', method: 'POST', path: '/v1/partials', body: { requestId: flow.requestId, envelopes }, auth: 'coordinator-call', limit: 64 * MB, weight: 5 }),
+    custodian({ endpoint: 'POST /witness/v1/add-checkpoint-bundle', method: 'POST', path: '/witness/v1/add-checkpoint-bundle', body: staleBundle, auth: 'none', limit: MB, maxDepth: 2, weight: 3 }),
+    custodian({ endpoint: 'POST /v1/warrants', method: 'POST', path: '/v1/warrants', body: flow.warrant, auth: 'none', limit: 2 * MB, maxDepth: 4, weight: 4 }),
+    custodian({ endpoint: 'POST /v1/revocations', method: 'POST', path: '/v1/revocations', body: { entry: revocation }, auth: 'none', limit: 16 * KB, maxDepth: 2, weight: 2 }),
+    custodian({ endpoint: 'POST /v1/warrants (bundle)', method: 'POST', path: '/v1/warrants', body: { ...flow.warrant, checkpoint: staleBundle }, auth: 'none', limit: 2 * MB, maxDepth: 4, weight: 2 }),
+    custodian({ endpoint: 'POST /v1/partials', method: 'POST', path: '/v1/partials', body: { requestId: flow.requestId, envelopes }, auth: 'coordinator-call', limit: 64 * MB, maxDepth: 4, weight: 5 }),
     custodian({ endpoint: 'GET /v1/operator/queue', method: 'GET', path: '/v1/operator/queue', auth: 'operator', weight: 1 }),
     custodian({ endpoint: 'GET /v1/operator/warrants/:id', method: 'GET', path: '/v1/operator/warrants/:id', ids: [warrantId], auth: 'operator', weight: 1 }),
-    custodian({ endpoint: 'POST /v1/operator/warrants/:id/approve', method: 'POST', path: '/v1/operator/warrants/:id/approve', ids: [warrantId], body: { reason: 'ok' }, auth: 'operator', weight: 3 }),
-    custodian({ endpoint: 'POST /v1/operator/warrants/:id/deny', method: 'POST', path: '/v1/operator/warrants/:id/deny', ids: [warrantId], body: { reason: 'no' }, auth: 'operator', weight: 2 }),
+    custodian({ endpoint: 'POST /v1/operator/warrants/:id/approve', method: 'POST', path: '/v1/operator/warrants/:id/approve', ids: [warrantId], body: { reason: 'ok' }, auth: 'operator', limit: 8 * KB, maxDepth: 1, weight: 3 }),
+    custodian({ endpoint: 'POST /v1/operator/warrants/:id/deny', method: 'POST', path: '/v1/operator/warrants/:id/deny', ids: [warrantId], body: { reason: 'no' }, auth: 'operator', limit: 8 * KB, maxDepth: 1, weight: 2 }),
     custodian({ endpoint: 'GET /v1/operator/releases', method: 'GET', path: '/v1/operator/releases', auth: 'operator', weight: 1 }),
     custodian({ endpoint: 'GET /v1/operator/witness', method: 'GET', path: '/v1/operator/witness', auth: 'operator', weight: 1 }),
   ];
@@ -252,7 +261,7 @@ function requestFor(t: Template, seed: Seed): fc.Arbitrary<FuzzRequest> {
   const id = t.ids ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...t.ids) }, { weight: 1, arbitrary: fc.uuid() }, { weight: 2, arbitrary: idJunk }) : fc.constant('');
   const suffix = t.query ?? fc.constant('');
   const authChoice: fc.Arbitrary<'valid' | 'bad'> = t.auth === 'none' ? fc.constant('bad') : t.noValidAuth ? fc.constant('bad') : fc.constantFrom<'valid' | 'bad'>('valid', 'valid', 'bad');
-  type Body = { kind: string; body?: Uint8Array | string; type?: string; oversize?: boolean };
+  type Body = { kind: string; body?: Uint8Array | string; type?: string; oversize?: boolean; deep?: boolean };
   let body: fc.Arbitrary<Body>;
   if (t.method === 'GET') body = fc.constant({ kind: 'none' });
   else if (t.text) {
@@ -268,7 +277,9 @@ function requestFor(t: Template, seed: Seed): fc.Arbitrary<FuzzRequest> {
       { weight: 36, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 4 }).map((ms) => ({ kind: 'mutated', body: JSON.stringify(mutate(template, ms)), type: 'application/json' })) },
       { weight: 6, arbitrary: junkValue.map((v) => ({ kind: 'wrong-type', body: JSON.stringify(v), type: 'application/json' })) },
       { weight: 9, arbitrary: rawBody.map((r) => ({ kind: 'raw', body: r.bytes, type: r.type })) },
-      { weight: t.limit > MB ? 0 : 1, arbitrary: fc.constant({ kind: 'oversize', body: oversizeJson(t.limit), type: 'application/json', oversize: true }) },
+      // Over the limit (not past 8 MB: a 64 MB partials body would be all this run sends; routes that read no body have none).
+      ...(t.limit <= 8 * MB ? [{ weight: 1, arbitrary: fc.constant({ kind: 'oversize', body: oversizeJson(t.limit), type: 'application/json', oversize: true }) }] : []),
+      ...(t.maxDepth === undefined ? [] : deepBodies(template, t.maxDepth, t.limit)),
     );
   }
   return fc.tuple(target, id, suffix, authChoice, badAuth, body, fc.boolean()).map(([i, idValue, q, authMode, bad, b, lowerMethod]) => {
@@ -287,6 +298,7 @@ function requestFor(t: Template, seed: Seed): fc.Arbitrary<FuzzRequest> {
     if (callFor) auth = callFor.signer === 'log' ? 'valid' : 'bad';
     return {
       service,
+      credentialed: t.auth !== 'none',
       endpoint: `${t.service} ${t.endpoint}`,
       method: t.method,
       path,
@@ -297,8 +309,41 @@ function requestFor(t: Template, seed: Seed): fc.Arbitrary<FuzzRequest> {
       ...(b.body !== undefined ? { body: b.body } : {}),
       ...(b.type !== undefined ? { contentType: b.type } : {}),
       ...(b.oversize ? { oversize: true } : {}),
+      ...(b.deep ? { deep: true } : {}),
     };
   });
+}
+
+/**
+ * Bodies nested deeper than the route's schema (docs/endpoints.md): the real
+ * body with one value replaced by a value nested a little or a lot too deep,
+ * bare `[[[[…` up to 6 MB (seconds of JSON.parse, were it reached), and deep
+ * nesting past the limit. Each must be refused without being parsed.
+ */
+function deepBodies(template: unknown, maxDepth: number, limit: number): { weight: number; arbitrary: fc.Arbitrary<{ kind: string; body: string; type: string; deep: true; oversize?: boolean }> }[] {
+  const huge = Math.min(6 * MB, limit);
+  return [
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(fc.integer({ min: 1, max: 200 }), fc.constantFrom<'array' | 'object'>('array', 'object'), fc.nat())
+        .map(([extra, kind, pick]) => ({ kind: 'deep', body: JSON.stringify(mutate(template, [{ op: 'set', pick, value: deepValue(maxDepth + extra, kind) }])), type: 'application/json', deep: true as const })),
+    },
+    { weight: 1, arbitrary: fc.constantFrom('[', '{"a":').map((open) => ({ kind: 'deep-huge', body: deepText(open, huge), type: 'application/json', deep: true as const })) },
+    ...(limit <= 8 * MB ? [{ weight: 1, arbitrary: fc.constant({ kind: 'deep-oversize', body: deepText('[', limit + 1024), type: 'application/json', deep: true as const, oversize: true }) }] : []),
+  ];
+}
+
+const deepCache = new Map<string, string>();
+/** `open` repeated to `bytes` bytes (cached: the same few sizes recur). */
+function deepText(open: string, bytes: number): string {
+  const key = `${open}:${bytes}`;
+  let s = deepCache.get(key);
+  if (!s) {
+    s = open.repeat(Math.ceil(bytes / open.length)).slice(0, bytes);
+    deepCache.set(key, s);
+  }
+  return s;
 }
 
 const oversizeCache = new Map<number, string>();
@@ -514,7 +559,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       ep[key] = (ep[key] ?? 0) + 1;
       if (status >= 500) failures.push({ what: '5xx', status, request: describe(r), answer: text.slice(0, 300) });
       else if (status >= 200 && status < 300 && r.auth === 'bad' && !r.endpoint.includes('GET /health')) failures.push({ what: '2xx without a valid credential', status, request: describe(r), answer: text.slice(0, 300) });
-      else if (r.oversize && status !== 413) failures.push({ what: 'oversize body not refused with 413', status, request: describe(r), answer: text.slice(0, 300) });
+      // A junk path (no such route, bad percent-encoding) is refused before any route reads the body.
+      else if ((r.oversize || r.deep) && (status === 404 || text.includes('"BAD_PATH"'))) {
+        /* refused before the route: nothing read */
+      } else if (r.credentialed && r.auth === 'bad' && (r.oversize || r.deep) && status !== 401) failures.push({ what: 'a body without a valid credential not refused 401 before it was read', status, request: describe(r), answer: text.slice(0, 300) });
+      else if (r.oversize && !(r.credentialed && r.auth === 'bad') && status !== 413) failures.push({ what: 'oversize body not refused with 413', status, request: describe(r), answer: text.slice(0, 300) });
+      else if (r.deep && !r.oversize && !(r.credentialed && r.auth === 'bad') && !(status === 400 && text.includes('"TOO_DEEP"'))) failures.push({ what: 'deep body not refused with 400 TOO_DEEP', status, request: describe(r), answer: text.slice(0, 300) });
       // A replayed call is refused as used, or as stale once its window has passed (long runs).
       else if (used !== undefined && !(status === 401 && /"code":"(REPLAYED_CALL|STALE_CALL)"/.test(text))) {
         failures.push({ what: 'replayed call not refused with 401 REPLAYED_CALL', status, request: describe(r), answer: text.slice(0, 300) });

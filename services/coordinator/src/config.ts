@@ -1,5 +1,7 @@
 /** The coordinator's configuration and its defaults (docs/PROTOCOL.md §7). */
 import type { Logger } from 'pino';
+import { KiB, MiB } from '@custodes/shared/service';
+import type { BodyLimits } from '@custodes/shared/service';
 
 export interface CoordinatorConfig {
   /** Directory holding `coordinator.db` (made by initCoordinator). */
@@ -14,6 +16,12 @@ export interface CoordinatorConfig {
   logSecretKey: string;
   /** Overrides the registry's custodian URLs, by index (e.g. a dev cluster on local ports). */
   custodianUrls?: Record<number, string>;
+  /**
+   * Allow plain http to custodians that are not on loopback (default false:
+   * INSECURE_TRANSPORT at creation for every custodian URL, and at every call;
+   * docs/SERVICES.md, Running a node behind TLS). `--insecure-http`.
+   */
+  insecureHttp?: boolean;
   /** How long results (sealed to the investigator) are kept (default 86 400 s). */
   retentionSeconds?: number;
   /** Timeout of one add-checkpoint call (default 10 000 ms: a witness replicates and checks entries first). */
@@ -57,6 +65,21 @@ export interface CoordinatorConfig {
 
 export const DB_FILE = 'coordinator.db';
 
-/** Envelope batches (and one-call requests) carry up to 500 envelopes; the rest of the API is small. */
-export const BODY_LIMIT = '1mb';
-export const BATCH_BODY_LIMIT = '8mb';
+/**
+ * Each route's body: the size of its largest legitimate request and the depth
+ * of its schema, the body itself being depth 1 (shared/src/service/body.ts;
+ * docs/endpoints.md). A JSON string costs at most 3 bytes per UTF-16 unit
+ * unescaped, so a field of `max(n)` characters is at most 3n bytes.
+ */
+export const BODIES = {
+  /** `{ entry: { epochs: [{ custodians: [{…}] }] } }`: 6 deep. Real registries are a few KiB; 1 MiB leaves hundreds of custodians, courts and investigators. */
+  registry: { limit: 1 * MiB, maxDepth: 6 },
+  /** `{ entry }`, an approval, release or revocation: flat, its one long field a reason of ≤ 1024 characters. */
+  records: { limit: 16 * KiB, maxDepth: 2 },
+  /** `{ warrant: { scope: { subjects: [] } }, salt }`: 4 deep; ≤ 1000 subjects of ≤ 256 characters fit in 1 MiB. */
+  warrant: { limit: 1 * MiB, maxDepth: 4 },
+  /** `{ envelopes: [{ label: {…} }], entry: { epochs: [] } }` (one call) or `{ warrantId }`: ≤ 500 envelopes (MAX_BATCH). */
+  envelopes: { limit: 8 * MiB, maxDepth: 4 },
+  /** `{ entry: { epochs: [] } }`: ≤ 64 epochs. */
+  submit: { limit: 4 * KiB, maxDepth: 3 },
+} as const satisfies Record<string, BodyLimits>;

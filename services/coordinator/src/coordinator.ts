@@ -9,16 +9,16 @@ import { join } from 'node:path';
 import express from 'express';
 import pino from 'pino';
 import type { Logger } from 'pino';
-import { partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
+import { allCustodians, partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
 import { explorerRouter, reportRouter } from '@custodes/web';
-import { closeServer, listen, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import { checkDataDir, checkTransport, closeServer, databaseFiles, listen, LOCK_FILE, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
 import { coordinatorErrors } from './api/errors';
 import { recordRoutes } from './api/records';
 import { logRecord } from './core/records';
 import { registryRoutes } from './api/registry';
 import { requestRoutes } from './api/requests';
 import { warrantRoutes } from './api/warrants';
-import { BATCH_BODY_LIMIT, BODY_LIMIT, DB_FILE } from './config';
+import { DB_FILE } from './config';
 import type { CoordinatorConfig } from './config';
 import type { Context } from './context';
 import { Registry } from './domain/registry';
@@ -53,6 +53,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     fail('BAD_REQUEST', 'maxDatabaseBytes must be a positive integer');
   }
+  // Sealed warrants and their salts are for this service alone: refused if others can read or replace them.
+  for (const w of checkDataDir(config.dataDir, [...databaseFiles(DB_FILE), LOCK_FILE])) logger.warn({ path: w.path, mode: w.mode }, w.message);
   // One coordinator per data directory, held until close (or the process's end).
   const lock = tryLockDataDir(config.dataDir);
   if (!lock) fail('DATA_DIR_IN_USE', `${config.dataDir} is in use by another running coordinator (one per data directory)`);
@@ -88,6 +90,16 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     if (!url) throw new CoordinatorError('UNKNOWN_CUSTODIAN', `no URL for custodian ${index}`);
     return url.replace(/\/+$/, '');
   };
+  // Every custodian this coordinator will call, checked before it serves (docs/SERVICES.md,
+  // Running a node behind TLS); URLs a later registry adds are checked by the client at call time.
+  const insecureHttp = config.insecureHttp ?? false;
+  try {
+    for (const index of allCustodians(registry.entry).keys()) checkTransport(custodianUrl(index), insecureHttp, `custodian ${index}`);
+  } catch (err) {
+    db.close();
+    lock.release();
+    throw err;
+  }
   const concurrency = config.concurrency ?? 8;
   const commits = new GroupCommit((fn) => repo.transaction(fn));
   const cosigner = new Cosigner({
@@ -98,6 +110,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     custodianUrl,
     origin: config.origin,
     timeoutMs: config.cosignTimeoutMs ?? 10_000,
+    insecureHttp,
     backgroundDelayMs: config.cosignDelayMs ?? 1000,
     concurrency,
     logger,
@@ -117,6 +130,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     cosigner,
     custodianUrl,
     timeoutMs: config.deliveryTimeoutMs ?? 10_000,
+    insecureHttp,
     concurrency,
     logger,
   });
@@ -129,6 +143,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     now,
     retentionSeconds: config.retentionSeconds ?? 86_400,
     timeoutMs: config.partialsTimeoutMs ?? 60_000,
+    insecureHttp,
     retries: 2,
     deadlineMs: config.partialsDeadlineMs ?? 120_000,
     // Each partials call is authorised by the log key (docs/PROTOCOL.md §7.12, Call
@@ -166,10 +181,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       minCosignatures: () => registry.threshold,
     }),
   );
-  // Envelope batches are large (so is a one-call request, which carries one); the first parser to read a body wins.
-  app.use('/v1/requests/:id/envelopes', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
-  app.post('/v1/requests', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
-  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  // No app-wide body parser: each route reads its own body, after its caller's token (config.ts BODIES).
   app.get('/health', (_req, res) => {
     res.json({ ok: true, size: store.size() });
   });

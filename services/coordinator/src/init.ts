@@ -3,12 +3,12 @@
  * log entry 0, and investigator tokens (printed once, stored hashed).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToHex, hexToBytes, schnorrPublicKey } from '@custodes/shared/crypto';
 import { RegistryEntrySchema } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
-import { capSize, openDatabase } from '@custodes/shared/service';
+import { capSize, makePrivateDir, openDatabase } from '@custodes/shared/service';
 import type { DB } from '@custodes/shared/service';
 import { hashToken } from './api/auth';
 import { DB_FILE } from './config';
@@ -20,9 +20,8 @@ import { openLogStore } from './log/index';
 import { migrateCoordinator } from './repo/migrations';
 import { Repository } from './repo/repository';
 
-/** Opens (creating if needed) the coordinator database with every migration applied, then caps it at `maxBytes` if given. */
+/** Opens (creating if needed, 0600) the coordinator database with every migration applied, then caps it at `maxBytes` if given. */
 export function openCoordinatorDb(dataDir: string, maxBytes?: number): DB {
-  mkdirSync(dataDir, { recursive: true });
   const db = openDatabase(join(dataDir, DB_FILE), []);
   migrateCoordinator(db);
   if (maxBytes !== undefined) capSize(db, maxBytes);
@@ -50,6 +49,8 @@ export function initCoordinator(opts: InitCoordinatorOptions): { index: number; 
   const registry = RegistryEntrySchema.parse(opts.registry);
   const logKey = logPublicKey(opts.logSecretKey);
   checkGenesis(registry, logKey);
+  // 0700: the database holds sealed warrants with their salts (shared/src/service/perms.ts).
+  makePrivateDir(opts.dataDir);
   if (existsSync(join(opts.dataDir, DB_FILE))) {
     const db = openCoordinatorDb(opts.dataDir);
     const done = new Repository(db).latestRegistry();

@@ -20,13 +20,25 @@ import { currentRegistry } from './replica';
 
 type CallCode = 'UNAUTHENTICATED' | 'BAD_CALL_SIGNATURE' | 'WRONG_CUSTODIAN' | 'STALE_CALL' | 'REPLAYED_CALL' | 'CALL_MISMATCH';
 
-/** Records a refused call in the release log like any other refusal, then throws (401). */
-function refuseCall(ctx: Context, call: PartialsCall | null, code: CallCode, message: string): never {
-  // The requestId comes from an unauthenticated header when the call is refused; it is kept
-  // only as a hint for the operator. Nothing of the signature is logged.
-  const requestId = call?.requestId ?? null;
-  ctx.store.insertReleaseLog({ requestId, warrantId: null, outcome: 'refused', code, count: call?.envelopeCount ?? 0, time: nowSeconds(ctx) });
-  ctx.log.info({ requestId, code }, 'partials call refused');
+/**
+ * Refuses a call that is not the coordinator's (401): junk, another node's,
+ * stale, a bad signature, or a replay of a call already used. Counted in
+ * memory only (refusals.ts): anyone can send these, so they must cost the
+ * node no disk and leave the operator's history as it was.
+ */
+function refuseUnauthenticated(ctx: Context, code: CallCode, message: string): never {
+  ctx.refusals.count(code);
+  throw new CustodianError(code, message);
+}
+
+/**
+ * Refuses the coordinator's own call (authenticated and used up just now, so at
+ * most one row per call the log key signed): recorded in the release log like
+ * any other refusal, then thrown (401).
+ */
+function refuseCall(ctx: Context, call: PartialsCall, code: CallCode, message: string): never {
+  ctx.store.insertReleaseLog({ requestId: call.requestId, warrantId: null, outcome: 'refused', code, count: call.envelopeCount, time: nowSeconds(ctx) });
+  ctx.log.info({ requestId: call.requestId, code }, 'partials call refused');
   throw new CustodianError(code, message);
 }
 
@@ -37,19 +49,19 @@ function refuseCall(ctx: Context, call: PartialsCall | null, code: CallCode, mes
  * envelopes the body must then match (`checkCallBody`, `checkCallEnvelopes`).
  */
 export function authenticateCall(ctx: Context, header: string | undefined): PartialsCall {
-  if (header === undefined || header === '') refuseCall(ctx, null, 'UNAUTHENTICATED', 'POST /v1/partials needs the coordinator\'s signed Custodes-Call header');
+  if (header === undefined || header === '') refuseUnauthenticated(ctx, 'UNAUTHENTICATED', 'POST /v1/partials needs the coordinator\'s signed Custodes-Call header');
   const call = decodePartialsCall(header);
-  if (!call) refuseCall(ctx, null, 'UNAUTHENTICATED', 'the Custodes-Call header is not base64 of a canonical partials-call record');
+  if (!call) refuseUnauthenticated(ctx, 'UNAUTHENTICATED', 'the Custodes-Call header is not base64 of a canonical partials-call record');
   // Cheap checks first: each costs nothing, the signature costs a BIP340 verification.
-  if (call.custodian !== ctx.node.custodian) refuseCall(ctx, call, 'WRONG_CUSTODIAN', `the call is for custodian ${call.custodian}, this is custodian ${ctx.node.custodian}`);
+  if (call.custodian !== ctx.node.custodian) refuseUnauthenticated(ctx, 'WRONG_CUSTODIAN', `the call is for custodian ${call.custodian}, this is custodian ${ctx.node.custodian}`);
   const skew = call.issuedAt - nowSeconds(ctx);
   if (Math.abs(skew) > ctx.callWindowSeconds) {
-    refuseCall(ctx, call, 'STALE_CALL', `the call was issued ${Math.abs(skew)} s ${skew < 0 ? 'ago' : 'ahead'}; at most ${ctx.callWindowSeconds} s is accepted`);
+    refuseUnauthenticated(ctx, 'STALE_CALL', `the call was issued ${Math.abs(skew)} s ${skew < 0 ? 'ago' : 'ahead'}; at most ${ctx.callWindowSeconds} s is accepted`);
   }
   // The log key of the registry this node replicates (the one it checks checkpoints with).
   const registry = currentRegistry(ctx.store)?.entry;
-  if (!registry) refuseCall(ctx, call, 'UNAUTHENTICATED', 'this node knows no registry yet, so no log key to check the call with');
-  if (!verifyPartialsCall(call, registry.logKey)) refuseCall(ctx, call, 'BAD_CALL_SIGNATURE', "the call is not signed by the registry's log key");
+  if (!registry) refuseUnauthenticated(ctx, 'UNAUTHENTICATED', 'this node knows no registry yet, so no log key to check the call with');
+  if (!verifyPartialsCall(call, registry.logKey)) refuseUnauthenticated(ctx, 'BAD_CALL_SIGNATURE', "the call is not signed by the registry's log key");
   useCall(ctx, call);
   return call;
 }
@@ -75,8 +87,9 @@ export function authenticateCall(ctx: Context, header: string | undefined): Part
 function useCall(ctx: Context, call: PartialsCall): void {
   const digest = sha256(utf8(canonicalJson(call)));
   const used = ctx.store.useCall(digest, call.issuedAt, nowSeconds(ctx) - ctx.callWindowSeconds);
-  if (used === 'replayed') refuseCall(ctx, call, 'REPLAYED_CALL', 'this call was already used; every call is good for one use');
-  if (used === 'forgotten') refuseCall(ctx, call, 'STALE_CALL', 'the call was issued before the calls this node has forgotten (its clock or window moved back)');
+  // A replay or a forgotten call is not the coordinator calling (it signs every attempt afresh): counted, not stored.
+  if (used === 'replayed') refuseUnauthenticated(ctx, 'REPLAYED_CALL', 'this call was already used; every call is good for one use');
+  if (used === 'forgotten') refuseUnauthenticated(ctx, 'STALE_CALL', 'the call was issued before the calls this node has forgotten (its clock or window moved back)');
 }
 
 /** The body's request id and envelope count must be the signed ones; checked before any envelope is parsed. */

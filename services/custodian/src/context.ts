@@ -2,6 +2,7 @@
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
 import type { Policy } from './policy';
+import type { RefusalCounter } from './refusals';
 import type { OwnIdentity } from './registry';
 import type { NodeRow, Store } from './store';
 import type { Vault } from './vault';
@@ -14,6 +15,8 @@ export interface Context {
   readonly log: Logger;
   readonly outbox: Outbox;
   readonly coordinatorUrl: string;
+  /** Plain http to a coordinator off loopback allowed (CustodianConfig.insecureHttp). */
+  readonly insecureHttp: boolean;
   readonly policy: Policy | undefined;
   /** Milliseconds since the epoch. */
   readonly nowMs: () => number;
@@ -23,6 +26,10 @@ export interface Context {
   readonly callWindowSeconds: number;
   /** How long a release of this node may stay out of its replica before new partials calls are refused, ms (docs/PROTOCOL.md §7.12). */
   readonly releaseLogDeadlineMs: number;
+  /** Partials calls refused before they authenticated, counted in memory (refusals.ts). */
+  readonly refusals: RefusalCounter;
+  /** Releases being computed, by request id (release.ts: a second call for one waits for the first). */
+  readonly releasing: Map<string, Promise<unknown>>;
 }
 
 export const nowSeconds = (ctx: Context): number => Math.floor(ctx.nowMs() / 1000);

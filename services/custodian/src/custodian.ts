@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import express from 'express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { LogError } from '@custodes/shared/log';
-import { closeServer, errorHandler, HttpError, listen, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import { checkDataDir, checkTransport, closeServer, databaseFiles, errorHandler, HttpError, listen, LOCK_FILE, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
 import type { Context } from './context';
 import { CustodianError, STATUS } from './errors';
 import { DB_FILE, DEV_KEYS_FILE } from './init';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { Outbox } from './outbox';
+import { RefusalCounter } from './refusals';
 import { parsePolicy, readPolicyFile } from './policy';
 import type { Policy } from './policy';
 import { operatorAuth, operatorRoutes } from './routes/operator';
@@ -41,6 +42,12 @@ export interface CustodianConfig {
   host?: string;
   /** Base URL of the coordinator (read API and `POST /v1/records`). */
   coordinatorUrl: string;
+  /**
+   * Allow plain http to a coordinator that is not on loopback (default false:
+   * INSECURE_TRANSPORT at creation and at every call; docs/SERVICES.md,
+   * Running a node behind TLS). `--insecure-http`.
+   */
+  insecureHttp?: boolean;
   /** Auto-approval policy (JSON); overrides one stored at init. */
   policyFile?: string;
   /** Rule (j): envelopes released per agency per minute (default 10 000). */
@@ -134,8 +141,12 @@ export function createCustodian(config: CustodianConfig): Custodian {
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     throw new CustodianError('BAD_OPTIONS', 'maxDatabaseBytes must be a positive integer');
   }
+  const insecureHttp = config.insecureHttp ?? false;
+  checkTransport(config.coordinatorUrl, insecureHttp, 'coordinatorUrl'); // before anything is opened
   const dbFile = join(config.dataDir, DB_FILE);
   if (!existsSync(dbFile)) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no custodian; run init first`);
+  // The sealed share box, the replica and (dev) the unseal keys are this node's alone: refused if others can read or replace them.
+  for (const w of checkDataDir(config.dataDir, [...databaseFiles(DB_FILE), DEV_KEYS_FILE, LOCK_FILE])) log.warn({ path: w.path, mode: w.mode }, w.message);
   // One node per data directory, held until close (or the process's end): two would cosign from one replica.
   const lock = tryLockDataDir(config.dataDir);
   if (!lock) throw new CustodianError('DATA_DIR_IN_USE', `${config.dataDir} is in use by another running custodian (one per data directory)`);
@@ -162,7 +173,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
       }
     },
   });
-  const outbox = new Outbox(store, coordinatorUrl, log, config.outboxGraceMs ?? 5000);
+  const outbox = new Outbox(store, coordinatorUrl, log, config.outboxGraceMs ?? 5000, insecureHttp);
   const ctx: Context = {
     store,
     node,
@@ -178,11 +189,14 @@ export function createCustodian(config: CustodianConfig): Custodian {
     log,
     outbox,
     coordinatorUrl,
+    insecureHttp,
     policy,
     nowMs: config.clock ?? Date.now,
     envelopesPerMinute: config.rateLimit?.envelopesPerMinute ?? 10_000,
     callWindowSeconds: config.callWindowSeconds ?? 120,
     releaseLogDeadlineMs: config.releaseLogDeadlineMs ?? DEFAULT_RELEASE_LOG_DEADLINE_MS,
+    refusals: new RefusalCounter(log, config.clock ?? Date.now),
+    releasing: new Map(),
   };
   const witness = new Witness(ctx);
 
@@ -190,10 +204,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(rateLimit({ windowMs: 60_000, max: config.requestsPerMinute ?? 6000 }));
-  const smallJson = express.json({ limit: '1mb', strict: true });
-  // POST /v1/partials reads its (up to 64 MB) body only after the call authorisation
-  // in its header has been checked (routes/warrants.ts), so it is skipped here.
-  app.use((req, res, next) => (req.path === '/v1/partials' ? next() : smallJson(req, res, next)));
+  // No app-wide body parser: each route reads its own body after its cheap checks (routes/bodies.ts).
   app.use(healthAndSealRoutes(ctx));
   // The operator console's static pages: before the sealed gate so officers can unseal from it.
   app.use(consoleRouter());

@@ -4,10 +4,11 @@
  * token exactly once.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToHex, hexToBytes, schnorrPublicKey } from '@custodes/shared/crypto';
 import { KeyFileSchema, parseShareFile, ShareFileSchema } from '@custodes/shared/records';
+import { makePrivateDir } from '@custodes/shared/service';
 import { CustodianError } from './errors';
 import { parsePolicy } from './policy';
 import type { Policy } from './policy';
@@ -61,7 +62,8 @@ export async function initCustodian(opts: InitOptions): Promise<InitResult> {
     throw new CustodianError('BAD_KEY_FILE', 'key file publicKey does not match its secretKey');
   }
 
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // 0700, also when the directory already existed (shared/src/service/perms.ts); the store is created 0600.
+  makePrivateDir(dataDir);
   const store = openStore(join(dataDir, DB_FILE));
   try {
     if (store.node()) throw new CustodianError('ALREADY_INITIALISED', `${dataDir} already holds an initialised custodian`);

@@ -28,6 +28,8 @@ export class Outbox {
     private readonly log: Logger,
     /** How long kickLater waits (CustodianConfig.outboxGraceMs). */
     private readonly graceMs: number,
+    /** CustodianConfig.insecureHttp. */
+    private readonly insecureHttp = false,
   ) {}
 
   /**
@@ -111,6 +113,7 @@ export class Outbox {
         const res = await requestJson<{ index?: unknown }>(`${this.coordinatorUrl}/v1/records`, {
           body: { entry: JSON.parse(row.entry) as unknown },
           timeoutMs: 10_000,
+          insecureHttp: this.insecureHttp,
         });
         if (this.#closed) return;
         this.store.ackOutbox(row.key, typeof res.index === 'number' ? res.index : null);

@@ -6,7 +6,7 @@
 import { createPartial, parseEnvelope, scopeCovers, verifyBinding } from '@custodes/shared/crypto';
 import type { Partial, ParsedEnvelope } from '@custodes/shared/crypto';
 import { canonicalJson, envelopeSetRoot, partialsRoot, signRecord, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
-import type { PartialsCall, ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
+import type { PartialsCall, RegistryEntry, ReleaseEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
 import { judgeRequest, quorumOf } from '@custodes/shared/rules';
 import { checkCallBody, checkCallEnvelopes } from './callAuth';
 import type { Context } from './context';
@@ -14,6 +14,7 @@ import { nowSeconds } from './context';
 import { CustodianError } from './errors';
 import { courtKey } from './registry';
 import { currentRegistry, loggedRequest, loggedWarrant } from './replica';
+import { mapInSlices } from './slices';
 import { warrantState } from './warrantState';
 
 export interface ReleaseAnswer {
@@ -31,31 +32,59 @@ function refuse(code: ConstructorParameters<typeof CustodianError>[0], message: 
 
 /**
  * Serves `POST /v1/partials` for a `call` already authenticated (callAuth.ts).
- * Synchronous from the first check to the stored answer, so two calls can
- * never interleave between the cap check and the count. Every outcome is
- * recorded locally.
+ *
+ * The slow parts (parsing, binding proofs (f), partials) run in slices that
+ * yield to the event loop (slices.ts), so a large release does not stop the
+ * node witnessing or answering /health. Every rule that reads the replica or
+ * the store — (a)–(e) and (g)–(j), and whether the request was served — is
+ * checked again in the one synchronous step that stores the answer, so what
+ * arrived meanwhile (a revocation, another release for the warrant or the
+ * agency, the same request served by a concurrent call) is seen exactly as
+ * before: no two calls can interleave between the cap check and the count.
+ * Every outcome is recorded locally.
  */
-export function releasePartials(ctx: Context, call: PartialsCall, requestId: string, rawEnvelopes: readonly unknown[]): ReleaseAnswer {
+export async function releasePartials(ctx: Context, call: PartialsCall, requestId: string, rawEnvelopes: readonly unknown[]): Promise<ReleaseAnswer> {
+  // A call for a request whose release is still being computed (the coordinator retries a call that
+  // timed out, with a fresh authorisation) waits for it, then gets the stored answer: computed once.
+  for (let running = ctx.releasing.get(requestId); running; running = ctx.releasing.get(requestId)) await running.catch(() => undefined);
+  const release = releaseOnce(ctx, call, requestId, rawEnvelopes);
+  ctx.releasing.set(requestId, release);
+  try {
+    return await release;
+  } finally {
+    if (ctx.releasing.get(requestId) === release) ctx.releasing.delete(requestId);
+  }
+}
+
+async function releaseOnce(ctx: Context, call: PartialsCall, requestId: string, rawEnvelopes: readonly unknown[]): Promise<ReleaseAnswer> {
   // The body must be what the coordinator signed: request id and count before
   // any envelope is parsed, then the ids' root. A repeat of a served request
   // passes here too, so a stored answer is only ever returned to the coordinator.
   checkCallBody(ctx, call, requestId, rawEnvelopes.length);
-  const envelopes = rawEnvelopes.map((e) => parseEnvelope(e)); // BAD_FORMAT (400) on junk
+  const envelopes = await mapInSlices(rawEnvelopes, (e) => parseEnvelope(e)); // BAD_FORMAT (400) on junk
   const ids = envelopes.map((e) => e.id);
   // One root over the ids serves both the call check and rule (e).
   const root = envelopeSetRoot(ids);
   checkCallEnvelopes(ctx, call, root);
   let warrantId: string | null = null;
+  const seen = (id: string) => (warrantId = id);
   try {
-    const repeated = ctx.store.served(requestId);
-    if (repeated) {
-      if (repeated.envelopeIds !== JSON.stringify(ids)) refuse('ENVELOPE_SET_MISMATCH', 'these envelopes differ from the ones already served for this request');
-      ctx.store.insertReleaseLog({ requestId, warrantId: repeated.warrantId, outcome: 'repeated', code: null, count: 0, time: nowSeconds(ctx) });
-      return JSON.parse(repeated.answer) as ReleaseAnswer;
-    }
+    const repeated = repeat(ctx, requestId, ids);
+    if (repeated) return repeated;
     requireOwnReleasesLogged(ctx);
-    const checked = check(ctx, requestId, envelopes, root, (id) => (warrantId = id));
-    return serve(ctx, requestId, envelopes, checked);
+    const logged = checkRequest(ctx, requestId, envelopes, root, seen);
+    // (f) every binding proof: pure, so checked once, in slices.
+    const bound = await mapInSlices(envelopes, (e) => verifyBinding(e));
+    const unbound = bound.indexOf(false);
+    if (unbound >= 0) refuse('BAD_BINDING', `envelope ${unbound} fails its binding proof`);
+    checkLimits(ctx, envelopes, logged);
+    const index = ctx.node.custodian;
+    const partials = await mapInSlices(envelopes, (e) => createPartial(ctx.vault.share(e.epoch)!, index, e, undefined, ctx.vault.verificationShare(e.epoch)));
+    // Again, at once with the commit: what changed while the partials were computed counts.
+    const again = repeat(ctx, requestId, ids);
+    if (again) return again;
+    const checked = checkLimits(ctx, envelopes, checkRequest(ctx, requestId, envelopes, root, seen));
+    return serve(ctx, requestId, envelopes, partials, checked);
   } catch (err) {
     if (err instanceof CustodianError) {
       ctx.store.insertReleaseLog({ requestId, warrantId, outcome: 'refused', code: err.code, count: envelopes.length, time: nowSeconds(ctx) });
@@ -90,12 +119,29 @@ export function unloggedReleases(ctx: Context, limit = 200) {
   }));
 }
 
+/** The stored answer if `requestId` was served (for these envelopes; other envelopes are ENVELOPE_SET_MISMATCH), else null. */
+function repeat(ctx: Context, requestId: string, ids: readonly string[]): ReleaseAnswer | null {
+  const repeated = ctx.store.served(requestId);
+  if (!repeated) return null;
+  if (repeated.envelopeIds !== JSON.stringify(ids)) refuse('ENVELOPE_SET_MISMATCH', 'these envelopes differ from the ones already served for this request');
+  ctx.store.insertReleaseLog({ requestId, warrantId: repeated.warrantId, outcome: 'repeated', code: null, count: 0, time: nowSeconds(ctx) });
+  return JSON.parse(repeated.answer) as ReleaseAnswer;
+}
+
+interface Logged {
+  warrantId: string;
+  warrant: SignedWarrant;
+  entry: WarrantEntry;
+  registry: RegistryEntry;
+}
+
 interface Checked {
   warrantId: string;
   agency: string;
 }
 
-function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], root: string, seen: (warrantId: string) => void): Checked {
+/** Rules (a)–(e), in order, from the replica and the store. */
+function checkRequest(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], root: string, seen: (warrantId: string) => void): Logged {
   const { store } = ctx;
   const registry = currentRegistry(store)?.entry;
 
@@ -139,11 +185,12 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   if (envelopes.length !== request.envelopeCount) refuse('ENVELOPE_SET_MISMATCH', `request logs ${request.envelopeCount} envelopes, got ${envelopes.length}`);
   if (root !== request.envelopeSetRoot) refuse('ENVELOPE_SET_MISMATCH', 'the envelopes do not hash to the logged envelopeSetRoot');
   if (envelopes.some((e) => !request.epochs.includes(e.epoch))) refuse('ENVELOPE_SET_MISMATCH', 'an envelope names an epoch the request does not list');
+  return { warrantId: request.warrantId, warrant, entry: logged, registry };
+}
 
-  // (f) every binding proof.
-  const unbound = envelopes.findIndex((e) => !verifyBinding(e));
-  if (unbound >= 0) refuse('BAD_BINDING', `envelope ${unbound} fails its binding proof`);
-
+/** Rules (g)–(j), in order ((f), the binding proofs, is checked between the two halves). */
+function checkLimits(ctx: Context, envelopes: ParsedEnvelope[], { warrantId, warrant, entry: logged, registry }: Logged): Checked {
+  const { store } = ctx;
   // (g) every label in scope.
   const outside = envelopes.findIndex((e) => !scopeCovers(warrant.scope, e.envelope.label));
   if (outside >= 0) refuse('OUT_OF_SCOPE', `envelope ${outside} is outside the warrant's scope`);
@@ -156,7 +203,7 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   }
 
   // (i) the warrant's envelope cap, counting what this node released before.
-  const released = store.releasedForWarrant(request.warrantId);
+  const released = store.releasedForWarrant(warrantId);
   if (released + envelopes.length > logged.maxEnvelopes) {
     refuse('ENVELOPE_CAP', `${released} released so far, ${envelopes.length} more would exceed maxEnvelopes ${logged.maxEnvelopes}`);
   }
@@ -166,12 +213,12 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   if (recent + envelopes.length > ctx.envelopesPerMinute) {
     refuse('RATE_LIMITED', `agency ${logged.agency} is limited to ${ctx.envelopesPerMinute} envelopes a minute`);
   }
-  return { warrantId: request.warrantId, agency: logged.agency };
+  return { warrantId, agency: logged.agency };
 }
 
-function serve(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], checked: Checked): ReleaseAnswer {
+/** Signs the release over `partials` and stores the answer, the count and the outbox row in one transaction (synchronous). */
+function serve(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], partials: Partial[], checked: Checked): ReleaseAnswer {
   const index = ctx.node.custodian;
-  const partials = envelopes.map((e) => createPartial(ctx.vault.share(e.epoch)!, index, e, undefined, ctx.vault.verificationShare(e.epoch)));
   const unsigned: Omit<ReleaseEntry, 'signature'> = {
     type: 'release',
     requestId,

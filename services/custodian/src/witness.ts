@@ -57,7 +57,7 @@ async function fetchLeaves(ctx: Context, start: number, end: number): Promise<Ui
     const to = Math.min(end, next + PAGE);
     let page: z.infer<typeof EntriesPage>;
     try {
-      const raw = await requestJson<unknown>(`${ctx.coordinatorUrl}/log/v1/entries?start=${next}&end=${to}`, { retries: 2, timeoutMs: 15_000 });
+      const raw = await requestJson<unknown>(`${ctx.coordinatorUrl}/log/v1/entries?start=${next}&end=${to}`, { retries: 2, timeoutMs: 15_000, insecureHttp: ctx.insecureHttp });
       const parsed = EntriesPage.safeParse(raw);
       if (!parsed.success || parsed.data.start !== next || parsed.data.entries.length === 0 || parsed.data.entries.length > to - next) {
         throw new CustodianError('UPSTREAM_UNAVAILABLE', `the coordinator answered a malformed entries page at ${next}`);

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { HttpError } from './http';
+import { checkTransport } from './transport';
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -20,6 +21,11 @@ export interface RequestOptions {
   retries?: number;
   /** Expect a text/plain answer instead of JSON. */
   expectText?: boolean;
+  /**
+   * Allow plain `http:` to a host other than loopback (default false: such a
+   * call is refused 400 INSECURE_TRANSPORT before any connection; transport.ts).
+   */
+  insecureHttp?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -128,7 +134,7 @@ async function once<T>(url: string, opts: RequestOptions): Promise<T> {
   }
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const target = new URL(url);
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new HttpError(400, 'BAD_URL', `not an http(s) URL: ${target.protocol}`);
+  checkTransport(target, opts.insecureHttp ?? false); // before any connection
   const method = opts.method ?? (body === undefined ? 'GET' : 'POST');
   const timeoutMs = opts.timeoutMs ?? 10_000;
   let res: RawResponse;

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import type { Database as DB } from 'better-sqlite3';
 import { migrate, type Migration } from './migrations';
+import { makePrivateFile } from './perms';
 
 export type { DB };
 
@@ -21,10 +22,11 @@ export interface OpenOptions {
 }
 
 /**
- * Opens `file` (':memory:' allowed), sets WAL and applies `migrations` in
+ * Opens `file` (':memory:' allowed; created 0600 if absent), sets WAL and applies `migrations` in
  * order, each once, tracked in the table `migrations` (./migrations.ts).
  */
 export function openDatabase(file: string, migrations: readonly Migration[], opts: OpenOptions = {}): DB {
+  makePrivateFile(file); // 0600 from the start, and so its -wal and -shm (shared/src/service/perms.ts)
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

@@ -57,6 +57,16 @@ export function parseBody<S extends z.ZodType>(schema: S, input: unknown, what =
 }
 
 /**
+ * An answer given before the request's body was read to its end (a refused
+ * token, a body over its limit or too deep) closes the connection, so the
+ * rest of that body is never read: without this Node reads and discards it
+ * to keep the connection alive, as much as the sender cares to send.
+ */
+export function closeUnreadBody(req: Request, res: Response): void {
+  if (!req.complete && !res.headersSent) res.set('Connection', 'close');
+}
+
+/**
  * Maps any thrown value to a status and `{error:{code,message}}`; never leaks a
  * stack. `onUnexpected` sees what is neither the caller's fault nor a domain
  * refusal, with its storage classification when it is a storage failure (for
@@ -65,6 +75,7 @@ export function parseBody<S extends z.ZodType>(schema: S, input: unknown, what =
 export function errorHandler(onUnexpected?: (err: unknown, req: Request, storage: StorageProblem | null) => void): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
+    closeUnreadBody(req, res);
     if (err instanceof HttpError) {
       res.status(err.status).json({ error: { code: err.code, message: err.message } });
       return;

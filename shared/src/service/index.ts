@@ -1,6 +1,9 @@
 /** Service plumbing (HTTP, client, SQLite). Not part of the pure protocol library. */
-export { bearerToken, closeServer, errorHandler, HttpError, jsonApp, listen, notFound, type ListenOptions, parseBody, rateLimit } from './http';
+export { DepthScan, jsonBody, KiB, MiB, type BodyLimits } from './body';
+export { bearerToken, closeServer, closeUnreadBody, errorHandler, HttpError, jsonApp, listen, notFound, type ListenOptions, parseBody, rateLimit } from './http';
 export { MAX_RESPONSE_BYTES, requestJson, type RequestOptions } from './client';
 export { capSize, openDatabase, storageProblem, type DB, type OpenOptions, type StorageProblem } from './db';
 export { migrate, NewerDatabaseError, type Migration, type MigrationSpec, type MigrationStep } from './migrations';
-export { tryLockDataDir, type DataDirLock } from './lock';
+export { LOCK_FILE, tryLockDataDir, type DataDirLock } from './lock';
+export { checkDataDir, databaseFiles, makePrivateDir, makePrivateFile, type PermissionWarning } from './perms';
+export { checkTransport, isLoopbackHost } from './transport';

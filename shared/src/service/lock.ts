@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { makePrivateFile } from './perms';
 
 /** A data directory held by one running service (`tryLockDataDir`). */
 export interface DataDirLock {
@@ -11,7 +12,7 @@ export interface DataDirLock {
 }
 
 /** The lock file in a data directory: empty of secrets, only ever locked. */
-const LOCK_FILE = 'service.lock';
+export const LOCK_FILE = 'service.lock';
 
 /**
  * Holds `dir` for this service instance until `release()`, or null if another
@@ -24,6 +25,7 @@ const LOCK_FILE = 'service.lock';
  * clear after a crash.
  */
 export function tryLockDataDir(dir: string): DataDirLock | null {
+  makePrivateFile(join(dir, LOCK_FILE));
   const db = new Database(join(dir, LOCK_FILE), { timeout: 0 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');

@@ -5,7 +5,7 @@
  */
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { errorHandler } from '@custodes/shared/service';
+import { closeUnreadBody, errorHandler } from '@custodes/shared/service';
 import { CoordinatorError, statusOf } from '../errors';
 
 export function coordinatorErrors(logger: Logger): ErrorRequestHandler {
@@ -15,6 +15,7 @@ export function coordinatorErrors(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (err instanceof CoordinatorError) {
       if (res.headersSent) return;
+      closeUnreadBody(req, res); // e.g. 401 before a body was read
       res.status(statusOf(err.code)).json({ error: { code: err.code, message: err.message, ...err.details } });
       return;
     }

@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ApprovalEntrySchema, Hex32, ReleaseEntrySchema, RevocationEntrySchema, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
-import { parseBody } from '@custodes/shared/service';
+import { jsonBody, parseBody } from '@custodes/shared/service';
+import { BODIES } from '../config';
 import type { Context } from '../context';
 import { logRecord, unseal } from '../core/records';
 
@@ -14,13 +15,14 @@ export type UnsealBody = z.infer<typeof UnsealBody>;
 
 export function recordRoutes(ctx: Context): Router {
   const r = Router();
-  r.post('/v1/records', async (req, res) => {
+  // Signed records: anyone may post, the signature inside is checked after parsing; the body is bounded first.
+  r.post('/v1/records', jsonBody(BODIES.records), async (req, res) => {
     const { entry } = parseBody(RecordBody, req.body);
     // Records arriving together (e.g. every custodian's approval) share one commit.
     const { index, fresh } = await ctx.commits.run(() => logRecord(ctx, entry));
     res.status(fresh ? 201 : 200).json({ index });
   });
-  r.post('/v1/unseals', (req, res) => {
+  r.post('/v1/unseals', jsonBody(BODIES.warrant), (req, res) => {
     const body = parseBody(UnsealBody, req.body);
     const { index, fresh } = unseal(ctx, body);
     res.status(fresh ? 201 : 200).json({ index });

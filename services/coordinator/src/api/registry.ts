@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { RegistryEntrySchema } from '@custodes/shared/records';
-import { parseBody } from '@custodes/shared/service';
+import { jsonBody, parseBody } from '@custodes/shared/service';
+import { BODIES } from '../config';
 import type { Context } from '../context';
 import { updateRegistry } from '../core/records';
 
@@ -15,7 +16,8 @@ export function registryRoutes(ctx: Context): Router {
     const reg = ctx.registry();
     res.json({ index: reg.index, entry: reg.entry });
   });
-  r.post('/v1/registry', (req, res) => {
+  // Anyone may post (the t custodians' signatures are the authorisation), so the body is all there is to bound.
+  r.post('/v1/registry', jsonBody(BODIES.registry), (req, res) => {
     const { entry } = parseBody(UpdateBody, req.body);
     const { index, fresh } = updateRegistry(ctx, entry);
     res.status(fresh ? 201 : 200).json({ index });

@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { DecryptionRequestEntrySchema, Uuid } from '@custodes/shared/records';
-import { parseBody } from '@custodes/shared/service';
+import { jsonBody, parseBody } from '@custodes/shared/service';
+import { BODIES } from '../config';
 import type { Context } from '../context';
 import { addEnvelopes, MAX_BATCH, openRequest, requestInOneCall, requestProgress, requestResults, submitRequest } from '../core/requests';
 import { caller, investigatorAuth } from './auth';
@@ -41,8 +42,9 @@ function isOneCall(body: unknown): boolean {
 
 export function requestRoutes(ctx: Context): Router {
   const r = Router();
+  // The token first: an unauthenticated caller gets 401 before any body is read (config.ts BODIES).
   r.use('/v1/requests', investigatorAuth(ctx));
-  r.post('/v1/requests', async (req, res) => {
+  r.post('/v1/requests', jsonBody(BODIES.envelopes), async (req, res) => {
     if (isOneCall(req.body)) {
       const call = parseBody(OneCallBody, req.body);
       return void res.status(202).json(await requestInOneCall(ctx, caller(res), call));
@@ -50,12 +52,12 @@ export function requestRoutes(ctx: Context): Router {
     const { warrantId } = parseBody(OpenBody, req.body);
     res.status(201).json(openRequest(ctx, caller(res), warrantId));
   });
-  r.post('/v1/requests/:id/envelopes', async (req, res) => {
+  r.post('/v1/requests/:id/envelopes', jsonBody(BODIES.envelopes), async (req, res) => {
     const id = parseBody(Uuid, req.params.id, 'request id');
     const { envelopes } = parseBody(BatchBody, req.body);
     res.json(await addEnvelopes(ctx, caller(res), id, envelopes));
   });
-  r.post('/v1/requests/:id/submit', (req, res) => {
+  r.post('/v1/requests/:id/submit', jsonBody(BODIES.submit), (req, res) => {
     const id = parseBody(Uuid, req.params.id, 'request id');
     const { entry } = parseBody(SubmitBody, req.body);
     res.status(202).json(submitRequest(ctx, caller(res), id, entry));

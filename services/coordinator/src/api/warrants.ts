@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { Hex32, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
-import { parseBody } from '@custodes/shared/service';
+import { jsonBody, parseBody } from '@custodes/shared/service';
+import { BODIES } from '../config';
 import type { Context } from '../context';
 import { waitForChange } from '../core/changes';
 import { ownWarrant, statusOf, submitWarrant } from '../core/warrants';
@@ -20,7 +21,8 @@ export type WarrantWaitQuery = z.infer<typeof WarrantWaitQuery>;
 export function warrantRoutes(ctx: Context): Router {
   const r = Router();
   const auth = investigatorAuth(ctx);
-  r.post('/v1/warrants', auth, (req, res) => {
+  // The token first: an unauthenticated caller gets 401 before the body is read.
+  r.post('/v1/warrants', auth, jsonBody(BODIES.warrant), (req, res) => {
     const { warrant, salt } = parseBody(IntakeBody, req.body);
     const { warrantId, index, fresh } = submitWarrant(ctx, caller(res), warrant, salt);
     res.status(fresh ? 201 : 200).json({ warrantId, index });

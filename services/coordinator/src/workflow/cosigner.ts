@@ -45,6 +45,8 @@ export interface CosignerDeps {
   custodianUrl: (index: number) => string;
   origin: string;
   timeoutMs: number;
+  /** CoordinatorConfig.insecureHttp: plain http to custodians off loopback allowed. */
+  insecureHttp?: boolean;
   /** Delay of a background publish after the append that scheduled it, so that a burst shares one. */
   backgroundDelayMs?: number;
   concurrency: number;
@@ -327,7 +329,7 @@ export class Cosigner {
     const { logger } = this.#d;
     const { size, note } = target;
     try {
-      const line = await this.#ask(w, size, note, (bundle) => addCheckpointBundle(this.#d.custodianUrl(w.index), bundle, this.#d.timeoutMs));
+      const line = await this.#ask(w, size, note, (bundle) => addCheckpointBundle(this.#d.custodianUrl(w.index), bundle, this.#d.timeoutMs, this.#d.insecureHttp));
       this.#backoff.delete(w.index);
       if (this.#closed) return false;
       if (line === null || !(await this.#accept(w, st, size, note, line))) {

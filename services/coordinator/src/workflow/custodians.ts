@@ -50,9 +50,9 @@ export function witnessSizeConflict(err: unknown): number | undefined {
  * `POST /witness/v1/add-checkpoint-bundle`: add-checkpoint with the entries it
  * adds (docs/PROTOCOL.md §4.5, Checkpoint bundles). Network errors and 5xx throw.
  */
-export async function addCheckpointBundle(url: string, bundle: CheckpointBundle, timeoutMs: number): Promise<AddCheckpointAnswer> {
+export async function addCheckpointBundle(url: string, bundle: CheckpointBundle, timeoutMs: number, insecureHttp = false): Promise<AddCheckpointAnswer> {
   try {
-    const raw = await requestJson<unknown>(`${url}/witness/v1/add-checkpoint-bundle`, { body: bundle, timeoutMs });
+    const raw = await requestJson<unknown>(`${url}/witness/v1/add-checkpoint-bundle`, { body: bundle, timeoutMs, insecureHttp });
     const r = CosignatureAnswer.safeParse(raw);
     if (!r.success) return { kind: 'refused', status: 502, message: 'not a cosignature line' };
     return { kind: 'cosigned', line: withNewline(r.data.cosignature) };
@@ -85,8 +85,8 @@ export interface DeliveryAnswer {
  * checkpoint bundle, the custodian first witnesses the checkpoint that logs the
  * warrant. Errors throw HttpError (a witness size conflict: see witnessSizeConflict).
  */
-export async function deliverWarrant(url: string, warrant: SignedWarrant, salt: string, timeoutMs: number, checkpoint?: CheckpointBundle): Promise<DeliveryAnswer> {
-  const raw = await requestJson<unknown>(`${url}/v1/warrants`, { body: checkpoint ? { warrant, salt, checkpoint } : { warrant, salt }, timeoutMs });
+export async function deliverWarrant(url: string, warrant: SignedWarrant, salt: string, timeoutMs: number, checkpoint?: CheckpointBundle, insecureHttp = false): Promise<DeliveryAnswer> {
+  const raw = await requestJson<unknown>(`${url}/v1/warrants`, { body: checkpoint ? { warrant, salt, checkpoint } : { warrant, salt }, timeoutMs, insecureHttp });
   const r = DeliveryAnswerSchema.safeParse(raw);
   if (!r.success || r.data.warrantId !== warrant.id) throw new HttpError(502, 'BAD_UPSTREAM', 'the custodian answered a malformed delivery receipt');
   return {
@@ -132,9 +132,10 @@ export async function fetchPartials(
   sign: CallSigner,
   timeoutMs: number,
   retries: number,
+  insecureHttp = false,
 ): Promise<PartialsAnswer> {
   const headers = () => ({ [PARTIALS_CALL_HEADER]: sign({ custodian: index, requestId, envelopeCount: envelopes.length, envelopeSetRoot }) });
-  const raw = await requestJson<unknown>(`${url}/v1/partials`, { body: { requestId, envelopes }, headers, timeoutMs, retries });
+  const raw = await requestJson<unknown>(`${url}/v1/partials`, { body: { requestId, envelopes }, headers, timeoutMs, retries, insecureHttp });
   const r = PartialsAnswerSchema.safeParse(raw);
   if (!r.success) throw new HttpError(502, 'BAD_UPSTREAM', 'the custodian answered a malformed release');
   return { custodian: r.data.custodian, partials: r.data.partials, release: r.data.release };

@@ -50,6 +50,8 @@ export interface DecryptionDeps {
   now: () => number;
   retentionSeconds: number;
   timeoutMs: number;
+  /** CoordinatorConfig.insecureHttp: plain http to custodians off loopback allowed. */
+  insecureHttp?: boolean;
   retries: number;
   /**
    * How long, in ms, a request waits for custodians that cannot answer now:
@@ -368,7 +370,7 @@ export class DecryptionWorkflow {
     let lastRetryable = false;
     for (let attempt = 0; attempt < 3 && !this.#closed; attempt++) {
       try {
-        const a = await fetchPartials(this.#d.custodianUrl(index), index, req.id, records, root, this.#d.signCall, this.#d.timeoutMs, this.#d.retries);
+        const a = await fetchPartials(this.#d.custodianUrl(index), index, req.id, records, root, this.#d.signCall, this.#d.timeoutMs, this.#d.retries, this.#d.insecureHttp);
         const r = a.release;
         const consistent =
           a.custodian === index &&

@@ -27,6 +27,8 @@ export interface DeliveryDeps {
   cosigner: Cosigner;
   custodianUrl: (index: number) => string;
   timeoutMs: number;
+  /** CoordinatorConfig.insecureHttp: plain http to custodians off loopback allowed. */
+  insecureHttp?: boolean;
   concurrency: number;
   logger: Logger;
 }
@@ -128,7 +130,7 @@ export class Delivery {
         try {
           const url = this.#d.custodianUrl(item.custodian);
           const answer = await cosigner.carry(item.custodian, w.logIndex + 1, async (checkpoint) => {
-            const a = await deliverWarrant(url, warrant, w.salt, this.#d.timeoutMs, checkpoint);
+            const a = await deliverWarrant(url, warrant, w.salt, this.#d.timeoutMs, checkpoint, this.#d.insecureHttp);
             return { result: a, cosignature: a.cosignature };
           });
           if (this.#closed) return;

@@ -5,7 +5,8 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { bytesToHex } from '@custodes/shared/crypto';
 import { Uuid } from '@custodes/shared/records';
-import { bearerToken, parseBody } from '@custodes/shared/service';
+import { bearerToken, jsonBody, parseBody } from '@custodes/shared/service';
+import { BODIES } from './bodies';
 import type { Context } from '../context';
 import { CustodianError } from '../errors';
 import { releaseHistory, unloggedReleases } from '../release';
@@ -33,6 +34,7 @@ function warrantId(raw: unknown): string {
 
 export function operatorRoutes(ctx: Context, operator: RequestHandler): Router {
   const r = Router();
+  // The token first: an unauthenticated caller gets 401 before any body is read.
   r.use('/v1/operator', operator);
   r.get('/v1/operator/queue', (_req, res) => {
     res.json({ warrants: queue(ctx) });
@@ -40,17 +42,18 @@ export function operatorRoutes(ctx: Context, operator: RequestHandler): Router {
   r.get('/v1/operator/warrants/:id', (req, res) => {
     res.json(showWarrant(ctx, warrantId(req.params.id)));
   });
-  r.post('/v1/operator/warrants/:id/approve', (req, res) => {
+  r.post('/v1/operator/warrants/:id/approve', jsonBody(BODIES.decision), (req, res) => {
     const { reason } = parseBody(ApproveBody, req.body ?? {});
     res.json(decide(ctx, warrantId(req.params.id), 'approve', reason, 'operator'));
   });
-  r.post('/v1/operator/warrants/:id/deny', (req, res) => {
+  r.post('/v1/operator/warrants/:id/deny', jsonBody(BODIES.decision), (req, res) => {
     const { reason } = parseBody(DenyBody, req.body ?? {});
     res.json(decide(ctx, warrantId(req.params.id), 'deny', reason, 'operator'));
   });
   r.get('/v1/operator/releases', (_req, res) => {
     // `unlogged`: this node's releases its replica has not yet seen logged; an overdue one stops new releases (release.ts).
-    res.json({ releases: releaseHistory(ctx), unlogged: unloggedReleases(ctx), releaseLogDeadlineMs: ctx.releaseLogDeadlineMs });
+    // Calls refused before they authenticated are counted, not listed (refusals.ts).
+    res.json({ releases: releaseHistory(ctx), unlogged: unloggedReleases(ctx), releaseLogDeadlineMs: ctx.releaseLogDeadlineMs, unauthenticated: ctx.refusals.snapshot() });
   });
   r.get('/v1/operator/witness', (_req, res) => {
     const head = ctx.store.witness();

@@ -6,15 +6,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { RevocationEntrySchema } from '@custodes/shared/records';
-import { parseBody } from '@custodes/shared/service';
+import { jsonBody, parseBody } from '@custodes/shared/service';
 import type { Context } from '../context';
 import { receiveRevocation } from '../revocation';
+import { BODIES } from './bodies';
 
 const RevocationBody = z.object({ entry: RevocationEntrySchema }).strict();
 
 export function revocationRoutes(ctx: Context): Router {
   const r = Router();
-  r.post('/v1/revocations', (req, res) => {
+  // No credential to check first: the body is bounded and depth-scanned, then the signature is the check.
+  r.post('/v1/revocations', jsonBody(BODIES.revocation), (req, res) => {
     const { entry } = parseBody(RevocationBody, req.body);
     res.json(receiveRevocation(ctx, entry));
   });

@@ -1,7 +1,8 @@
 /** Health and seal routes: the only ones that answer while sealed (DESIGN.md §3.6). */
 import { Router } from 'express';
 import { z } from 'zod';
-import { parseBody } from '@custodes/shared/service';
+import { jsonBody, parseBody } from '@custodes/shared/service';
+import { BODIES } from './bodies';
 import type { Context } from '../context';
 import type { RequestHandler } from 'express';
 
@@ -15,7 +16,7 @@ export function healthAndSealRoutes(ctx: Context): Router {
   r.get('/v1/seal', (_req, res) => {
     res.json(ctx.vault.status());
   });
-  r.post('/v1/unseal', async (req, res) => {
+  r.post('/v1/unseal', jsonBody(BODIES.unseal), async (req, res) => {
     const { key } = parseBody(UnsealBody, req.body);
     const wasSealed = ctx.vault.sealed;
     try {
@@ -33,6 +34,7 @@ export function healthAndSealRoutes(ctx: Context): Router {
 /** Operator-only re-seal, mounted behind the sealed gate and operator auth. */
 export function sealRoute(ctx: Context, operator: RequestHandler): Router {
   const r = Router();
+  // No body is read: the call has none.
   r.post('/v1/seal', operator, (_req, res) => {
     ctx.vault.seal();
     ctx.log.info('node sealed by operator');

@@ -1,9 +1,10 @@
 /** `POST /v1/warrants` (coordinator delivers a full warrant, optionally with the checkpoint that logs it) and `POST /v1/partials` (release). */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { CheckpointBundleSchema, Hex32, PARTIALS_CALL_HEADER, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
 import type { PartialsCall } from '@custodes/shared/records';
-import { parseBody } from '@custodes/shared/service';
+import { jsonBody, parseBody } from '@custodes/shared/service';
+import { BODIES } from './bodies';
 import { authenticateCall } from '../callAuth';
 import type { Context } from '../context';
 import { releasePartials } from '../release';
@@ -17,7 +18,7 @@ const PartialsBody = z.object({ requestId: Uuid, envelopes: z.array(z.unknown())
 
 export function warrantRoutes(ctx: Context, witness: Witness): Router {
   const r = Router();
-  r.post('/v1/warrants', async (req, res) => {
+  r.post('/v1/warrants', jsonBody(BODIES.warrant), async (req, res) => {
     const { warrant, salt, checkpoint } = parseBody(WarrantBody, req.body);
     if (!checkpoint) return void res.status(202).json(receiveWarrant(ctx, warrant, salt));
     // With a bundle: witness the checkpoint that logs the warrant (all of §4.3's
@@ -35,17 +36,16 @@ export function warrantRoutes(ctx: Context, witness: Witness): Router {
   });
   // The call authorisation (header) is checked before the body is read: an
   // unauthenticated caller never gets the node to buffer or parse 64 MB.
-  const bigJson = express.json({ limit: '64mb', strict: true });
   r.post(
     '/v1/partials',
     (req, res, next) => {
       res.locals.call = authenticateCall(ctx, req.get(PARTIALS_CALL_HEADER));
       next();
     },
-    bigJson,
-    (req, res) => {
+    jsonBody(BODIES.partials),
+    async (req, res) => {
       const { requestId, envelopes } = parseBody(PartialsBody, req.body);
-      res.json(releasePartials(ctx, res.locals.call as PartialsCall, requestId, envelopes));
+      res.json(await releasePartials(ctx, res.locals.call as PartialsCall, requestId, envelopes));
     },
   );
   return r;

@@ -5,10 +5,10 @@
  * (docs/PROTOCOL.md §7.10); `POST /witness/v1/add-checkpoint-bundle`, the same with
  * the entries it adds.
  */
-import { Router } from 'express';
-import express from 'express';
+import express, { Router } from 'express';
 import { CheckpointBundleSchema } from '@custodes/shared/records';
-import { HttpError, parseBody } from '@custodes/shared/service';
+import { HttpError, jsonBody, parseBody } from '@custodes/shared/service';
+import { ADD_CHECKPOINT_LIMIT, BODIES } from './bodies';
 import { WitnessRefused } from '../witness';
 import type { Witness } from '../witness';
 import type { Context } from '../context';
@@ -20,7 +20,7 @@ export function witnessRoutes(ctx: Context, witness: Witness): Router {
     if (!head) throw new HttpError(404, 'NO_CHECKPOINT', 'this node has not cosigned a checkpoint yet');
     res.type('text/plain; charset=utf-8').send(head.note);
   });
-  r.post('/witness/v1/add-checkpoint', express.text({ type: () => true, limit: '128kb' }), async (req, res) => {
+  r.post('/witness/v1/add-checkpoint', express.text({ type: () => true, limit: ADD_CHECKPOINT_LIMIT }), async (req, res) => {
     if (typeof req.body !== 'string') throw new HttpError(400, 'BAD_CHECKPOINT', 'body must be text');
     try {
       const line = await witness.add(req.body);
@@ -34,7 +34,8 @@ export function witnessRoutes(ctx: Context, witness: Witness): Router {
     }
   });
   // The same, with the entries it adds (docs/PROTOCOL.md §4.5, Checkpoint bundles): JSON in, `{ "cosignature" }` out.
-  r.post('/witness/v1/add-checkpoint-bundle', async (req, res) => {
+  // Anyone may ask (the log signature and proofs inside are the checks), so the body is bounded and scanned first.
+  r.post('/witness/v1/add-checkpoint-bundle', jsonBody(BODIES.bundle), async (req, res) => {
     const bundle = parseBody(CheckpointBundleSchema, req.body);
     res.json({ cosignature: await witness.add(bundle.addCheckpoint, bundle.entries) });
   });
