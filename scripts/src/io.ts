@@ -76,11 +76,22 @@ export function readKeyFile(path: string): { secretKey: string; publicKey: strin
   return { secretKey: raw.secretKey, publicKey: raw.publicKey };
 }
 
-/** The bearer token from --token, --token-file or CUSTODES_TOKEN. */
+/**
+ * The bearer token from --token, --token-file or CUSTODES_TOKEN. A token is
+ * one run of printable ASCII (it goes into an HTTP header); a file holding
+ * anything else (a JSON map of tokens, two lines) is refused by name, and the
+ * content never reaches the message.
+ */
 export function resolveToken(opts: { token?: string; tokenFile?: string }): string {
-  if (opts.token) return opts.token;
-  if (opts.tokenFile) return new TextDecoder().decode(readBytes(opts.tokenFile)).trim();
-  const env = process.env.CUSTODES_TOKEN;
-  if (env) return env;
-  throw new CliError('a bearer token is needed: --token, --token-file or CUSTODES_TOKEN');
+  const [token, from] = opts.token
+    ? [opts.token, '--token']
+    : opts.tokenFile
+      ? [new TextDecoder().decode(readBytes(opts.tokenFile)).trim(), opts.tokenFile]
+      : [process.env.CUSTODES_TOKEN ?? '', 'CUSTODES_TOKEN'];
+  if (!opts.token && !opts.tokenFile && !token) throw new CliError('a bearer token is needed: --token-file <file>, --token or CUSTODES_TOKEN');
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    const hint = token.startsWith('{') ? ' (it is JSON; give the file of one token, e.g. tokens/custodian-1.token)' : '';
+    throw new CliError(`${from} does not hold a single bearer token${hint}`);
+  }
+  return token;
 }

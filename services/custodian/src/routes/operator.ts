@@ -20,7 +20,9 @@ export function operatorAuth(ctx: Context): RequestHandler {
   return (req, _res, next) => {
     const token = bearerToken(req);
     const given = token ? createHash('sha256').update(token, 'utf8').digest() : Buffer.alloc(expected.length);
-    if (!token || !timingSafeEqual(given, expected)) return next(new CustodianError('UNAUTHENTICATED', 'operator token required'));
+    // Missing and wrong are told apart (the operator fixes different things); the token is never echoed.
+    if (req.get('authorization') === undefined) return next(new CustodianError('UNAUTHENTICATED', 'an operator token is required (Authorization: Bearer)'));
+    if (!token || !timingSafeEqual(given, expected)) return next(new CustodianError('UNAUTHENTICATED', 'the operator token is not valid for this node'));
     next();
   };
 }
