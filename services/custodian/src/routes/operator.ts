@@ -9,6 +9,7 @@ import { bearerToken, parseBody } from '@custodes/shared/service';
 import type { Context } from '../context';
 import { CustodianError } from '../errors';
 import { releaseHistory } from '../release';
+import { currentRegistry } from '../replica';
 import { decide, queue, showWarrant } from '../review';
 
 const ApproveBody = z.object({ reason: z.string().min(1).max(1024).optional() }).strict();
@@ -49,6 +50,13 @@ export function operatorRoutes(ctx: Context, operator: RequestHandler): Router {
   r.post('/v1/operator/warrants/:id/deny', (req, res) => {
     const { reason } = parseBody(DenyBody, req.body ?? {});
     res.json(decide(ctx, warrantId(req.params.id), 'deny', reason, 'operator'));
+  });
+  // Names for ids (docs/PROTOCOL.md §7.13): the console shows "Demo District Court", not court-1.
+  r.get('/v1/operator/names', (_req, res) => {
+    const entry = currentRegistry(ctx.store)?.entry;
+    const pairs = (list: readonly { id: string; name: string }[] | undefined) => Object.fromEntries((list ?? []).map((x) => [x.id, x.name]));
+    const custodians = [...(entry?.epochs ?? [])].sort((a, b) => b.epoch - a.epoch)[0]?.custodians ?? []; // the newest epoch
+    res.json({ courts: pairs(entry?.courts), agencies: pairs(entry?.agencies), custodians: Object.fromEntries(custodians.map((c) => [String(c.index), c.name])) });
   });
   r.get('/v1/operator/releases', (_req, res) => {
     res.json({ releases: releaseHistory(ctx) });
