@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isoTime } from '@custodes/shared/records';
 
 /** A failure reported as one line on stderr with a non-zero exit. */
 export class CliError extends Error {
@@ -48,6 +49,18 @@ export function writeOutput(path: string | undefined, data: string | Uint8Array,
 
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
+}
+
+/** The fields of docs/PROTOCOL.md §4 and §7 that hold Unix seconds. */
+const TIME_KEYS = new Set(['time', 'issuedAt', 'expiresAt', 'sealedUntil', 'notBefore', 'notAfter', 'receivedAt', 'decidedAt', 'cosignedAt']);
+
+/** A service's answer for a person: every Unix-seconds time field as ISO 8601 (`2027-06-01T00:00:00Z`). */
+export function withIsoTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withIsoTimes);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, TIME_KEYS.has(k) && Number.isSafeInteger(v) && (v as number) >= 0 ? isoTime(v as number) : withIsoTimes(v)]),
+  );
 }
 
 /** True if `dir` does not exist or is an empty directory. */

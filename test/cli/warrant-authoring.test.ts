@@ -131,6 +131,8 @@ describe('a warrant written, signed, submitted and approved with the CLI alone',
         queue = q.stdout;
       }
       expect(queue).toContain(warrantId);
+      // Times as a person reads them (they were raw Unix seconds).
+      expect(queue).toContain(`"expiresAt": "${day(30)}T00:00:00Z"`);
       const ok = await run(['custodian', 'approve', warrantId, '--node', node.url, '--token-file', operatorTokens[i]!]);
       expect(ok.status, ok.stderr).toBe(0);
     }
