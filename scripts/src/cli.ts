@@ -38,7 +38,8 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
     .version('0.1.0')
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+    // One line on stderr, keeping commander's "(Did you mean --key?)" that follows on its second line.
+    .configureOutput({ outputError: (str, write) => write(str.trim().split('\n').join(' ') + '\n') });
   registerKeyCommands(program);
   registerEnvelopeCommands(program);
   program
@@ -56,8 +57,31 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   return program;
 }
 
+/**
+ * Commander reports a missing required option before an unknown one, so a
+ * typo (`--keyy`) read as "required option '--key' not specified". This names
+ * the unknown option first, with commander's suggestion, on a program built
+ * only for the check (parsing sets option values).
+ */
+async function refuseUnknownOptions(argv: readonly string[]): Promise<void> {
+  const probe = await buildProgram(argv);
+  let cmd: Command = probe;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const sub = cmd.commands.find((c) => c.name() === argv[i] || c.aliases().includes(argv[i]!));
+    if (!sub) break;
+    cmd = sub;
+  }
+  if (cmd === probe) return;
+  const { unknown } = cmd.parseOptions([...argv.slice(i)]);
+  const flag = unknown.find((a) => a.startsWith('-') && a !== '-' && !['-h', '--help'].includes(a));
+  // Commander's own report with its "did you mean" (a public method, missing from its typings); prints one line, throws CommanderError.
+  if (flag !== undefined) (cmd as Command & { unknownOption(flag: string): never }).unknownOption(flag);
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
+    await refuseUnknownOptions(argv);
     const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;

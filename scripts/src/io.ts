@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isoTime } from '@custodes/shared/records';
 
 /** A failure reported as one line on stderr with a non-zero exit. */
 export class CliError extends Error {
@@ -50,6 +51,18 @@ export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
+/** The fields of docs/PROTOCOL.md §4 and §7 that hold Unix seconds. */
+const TIME_KEYS = new Set(['time', 'issuedAt', 'expiresAt', 'sealedUntil', 'notBefore', 'notAfter', 'receivedAt', 'decidedAt', 'cosignedAt']);
+
+/** A service's answer for a person: every Unix-seconds time field as ISO 8601 (`2027-06-01T00:00:00Z`). */
+export function withIsoTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withIsoTimes);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, TIME_KEYS.has(k) && Number.isSafeInteger(v) && (v as number) >= 0 ? isoTime(v as number) : withIsoTimes(v)]),
+  );
+}
+
 /** True if `dir` does not exist or is an empty directory. */
 export function isAbsentOrEmptyDir(dir: string): boolean {
   if (!existsSync(dir)) return true;
@@ -76,11 +89,22 @@ export function readKeyFile(path: string): { secretKey: string; publicKey: strin
   return { secretKey: raw.secretKey, publicKey: raw.publicKey };
 }
 
-/** The bearer token from --token, --token-file or CUSTODES_TOKEN. */
+/**
+ * The bearer token from --token, --token-file or CUSTODES_TOKEN. A token is
+ * one run of printable ASCII (it goes into an HTTP header); a file holding
+ * anything else (a JSON map of tokens, two lines) is refused by name, and the
+ * content never reaches the message.
+ */
 export function resolveToken(opts: { token?: string; tokenFile?: string }): string {
-  if (opts.token) return opts.token;
-  if (opts.tokenFile) return new TextDecoder().decode(readBytes(opts.tokenFile)).trim();
-  const env = process.env.CUSTODES_TOKEN;
-  if (env) return env;
-  throw new CliError('a bearer token is needed: --token, --token-file or CUSTODES_TOKEN');
+  const [token, from] = opts.token
+    ? [opts.token, '--token']
+    : opts.tokenFile
+      ? [new TextDecoder().decode(readBytes(opts.tokenFile)).trim(), opts.tokenFile]
+      : [process.env.CUSTODES_TOKEN ?? '', 'CUSTODES_TOKEN'];
+  if (!opts.token && !opts.tokenFile && !token) throw new CliError('a bearer token is needed: --token-file <file>, --token or CUSTODES_TOKEN');
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    const hint = token.startsWith('{') ? ' (it is JSON; give the file of one token, e.g. tokens/custodian-1.token)' : '';
+    throw new CliError(`${from} does not hold a single bearer token${hint}`);
+  }
+  return token;
 }

@@ -1,23 +1,43 @@
-/** A one-line progress bar on stderr (only when stderr is a terminal, else periodic lines). */
-export function progressBar(label: string, total: number): { update(done: number): void; finish(): void } {
-  const tty = process.stderr.isTTY;
-  let lastLine = -1;
+/**
+ * A progress bar on stderr: redrawn in place on a terminal, else a line at
+ * each quarter. Either way the final count is drawn exactly once, as a clean
+ * line of its own, however often `update` reaches the total before `finish`.
+ */
+export interface ProgressBar {
+  update(done: number): void;
+  finish(): void;
+}
+
+export function progressBar(label: string, total: number, out: { isTTY?: boolean; write(s: string): unknown } = process.stderr): ProgressBar {
+  const tty = out.isTTY === true;
+  let lastPct = -1;
+  let finished = false;
+  const line = (done: number, pct: number) => {
+    if (!tty) return `${label}: ${done}/${total} (${pct}%)`;
+    const width = 30;
+    const filled = Math.round((pct / 100) * width);
+    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${pct}%`;
+  };
   const render = (done: number) => {
-    const pct = total ? Math.floor((done / total) * 100) : 100;
-    if (tty) {
-      const width = 30;
-      const filled = Math.round((pct / 100) * width);
-      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${pct}%`);
-    } else if (pct >= lastLine + 25 || done === total) {
-      lastLine = pct;
-      process.stderr.write(`${label}: ${done}/${total} (${pct}%)\n`);
+    if (finished) return;
+    const pct = total ? Math.floor((Math.min(done, total) / total) * 100) : 100;
+    if (done >= total) {
+      // The last line is finish()'s.
+      lastPct = 100;
+      return;
+    }
+    if (tty) out.write(`\r${line(done, pct)}\x1b[K`);
+    else if (pct >= lastPct + 25) {
+      lastPct = pct - (pct % 25);
+      out.write(`${line(done, pct)}\n`);
     }
   };
   return {
     update: render,
     finish: () => {
-      render(total);
-      if (tty) process.stderr.write('\n');
+      if (finished) return;
+      finished = true;
+      out.write(`${tty ? '\r' : ''}${line(total, 100)}${tty ? '\x1b[K' : ''}\n`);
     },
   };
 }

@@ -15,6 +15,7 @@ import { CUSTODIANS, layout, ports } from './cluster/layout';
 import type { Ports } from './cluster/layout';
 import { firstPortInUse, startChild, stopAll, waitHealthy } from './cluster/processes';
 import type { Child } from './cluster/processes';
+import { pageLines } from './cluster/pages';
 import { seedDemo } from './cluster/seed';
 import type { SeedResult } from './cluster/seed';
 
@@ -49,7 +50,9 @@ async function main(): Promise<number> {
   }
 
   const coordinatorUrl = `http://127.0.0.1:${state.ports.coordinator}`;
-  const children: Child[] = [startChild('coordinator', ['coordinator', 'start', '--data', l.coordinator, '--port', String(state.ports.coordinator)], coordinatorUrl, l.logs)];
+  const children: Child[] = [
+    startChild('coordinator', ['coordinator', 'start', '--data', l.coordinator, '--port', String(state.ports.coordinator), '--report-dir', l.report], coordinatorUrl, l.logs),
+  ];
   for (let i = 1; i <= CUSTODIANS; i++) {
     const port = state.ports.custodians[i - 1]!;
     children.push(startChild(`custodian-${i}`, ['custodian', 'start', '--data', l.custodian(i), '--coordinator', coordinatorUrl, '--port', String(port)], `http://127.0.0.1:${port}`, l.logs));
@@ -79,6 +82,10 @@ async function main(): Promise<number> {
       state.demo = await seedDemo(l, coordinatorUrl, say);
       writeFileSync(l.state, JSON.stringify(state, null, 2) + '\n');
     }
+    // The transparency report behind /report/: an auditor re-verifies the log and rewrites it as the log grows.
+    const auditor = startChild('auditor', ['audit', 'watch', '--log', coordinatorUrl, '--interval', '10', '--report-dir', l.report], coordinatorUrl, l.logs);
+    children.push(auditor);
+    await waitForFile(join(l.report, 'report.json'), auditor);
   } catch (err) {
     process.stderr.write(`start: ${(err as Error).message}\n`);
     return stop(1);
@@ -92,6 +99,16 @@ async function main(): Promise<number> {
   return stop(0);
 }
 
+/** Waits until `path` exists (the first report), failing if `child` exits first. */
+async function waitForFile(path: string, child: Child, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; !existsSync(path); delay = Math.min(500, delay * 2)) {
+    if (child.process.exitCode !== null) throw new Error(`${child.name} exited with code ${child.process.exitCode} (${child.logFile})`);
+    if (Date.now() > deadline) throw new Error(`${child.name} wrote no ${path} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 function banner(state: ClusterState, coordinatorUrl: string, rel: (p: string) => string): void {
   const l = layout();
   const d = state.demo!;
@@ -99,14 +116,18 @@ function banner(state: ClusterState, coordinatorUrl: string, rel: (p: string) =>
   say(`  coordinator   ${coordinatorUrl}   (public log: ${coordinatorUrl}/log/v1/checkpoint)`);
   state.ports.custodians.forEach((p, i) => say(`  custodian ${i + 1}   http://127.0.0.1:${p}`));
   say('');
+  say('Pages:');
+  for (const line of pageLines(coordinatorUrl, state.ports.custodians.map((p) => `http://127.0.0.1:${p}`))) say(line);
+  say('');
   say(`  demo: warrant ${d.warrantId}, request ${d.requestId}`);
   say(`        ${d.inScope} in-scope envelopes decrypted → ${d.records} records in ${rel(d.resultsFile)}; ${d.refused} out-of-scope envelopes refused`);
-  say(`  keys: ${rel(l.identities)}/ (court, investigator, custodians, log), ${rel(l.keys)}/ (ceremony), tokens: ${rel(l.investigatorToken)}, ${rel(l.operatorTokens)}`);
+  say(`  keys: ${rel(l.identities)}/ (court, investigator, custodians, log), ${rel(l.keys)}/ (ceremony), tokens: ${rel(l.investigatorToken)}, ${rel(join(l.root, 'tokens'))}/custodian-<i>.token`);
+  say(`  report: ${rel(l.report)}/`);
   say(`  logs: ${rel(l.logs)}/`);
   say('');
   say('Try:');
   say(`  npx custodes investigator status --coordinator ${coordinatorUrl} --token-file ${rel(l.investigatorToken)} ${d.warrantId}`);
-  say(`  npx custodes custodian queue --node http://127.0.0.1:${state.ports.custodians[0]} --token <custodian 1 token from ${rel(l.operatorTokens)}>`);
+  say(`  npx custodes custodian queue --node http://127.0.0.1:${state.ports.custodians[0]} --token-file ${rel(l.operatorToken(1))}`);
   say(`  curl -s ${coordinatorUrl}/log/v1/checkpoint`);
 }
 

@@ -98,6 +98,28 @@ describe('custodes audit', () => {
     expect(r.stderr).toContain('audit: 0 new finding(s)');
   });
 
+  test('verify --state run again on an unchanged log still counts the cosigners (it said "cosigned by 0")', async () => {
+    server.publish(clean.log.leaves());
+    const state = join(dir, 'state-again');
+    const args = ['audit', 'verify', '--log', server.url, '--state', state, '--now', String(clean.now)];
+    const first = await run(args);
+    const again = await run(args);
+    expect(first.stderr).toMatch(/accepted \(cosigned by 5\)/);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/accepted \(cosigned by 5\)/);
+  });
+
+  test('watch: one line per round (size, new entries, findings), and --report-dir writes the report', async () => {
+    server.publish(clean.log.leaves());
+    const out = join(dir, 'watch-report');
+    const r = await run(['audit', 'watch', '--log', server.url, '--once', '--report-dir', out]);
+    expect(r.code).toBe(0);
+    const size = clean.log.leaves().length;
+    expect(r.stderr).toContain(`audit: round 1: log size ${size} (+${size} new), 0 new finding(s)\n`);
+    expect(existsSync(join(out, 'report.json'))).toBe(true);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+  });
+
   test('report --out writes report.json and report.html', async () => {
     server.publish(clean.log.leaves());
     const out = join(dir, 'report');

@@ -100,30 +100,32 @@ describe('custodes registry propose / sign and court sign', { timeout: 240_000 }
   });
 
   it('court sign writes a package whose signature and commitment verify', () => {
-    const courtKey = join(dir, 'court.key');
-    const courtPub = custodes(['keygen', '--out', courtKey]).stdout.trim();
+    // The court and investigator of the registry the previous test built: c1.key is court-1's key, log.key agency-1's investigator.
+    const courtKey = join(dir, 'c1.key');
+    const courtPub = read(courtKey).publicKey as string;
+    const now = Math.floor(Date.now() / 1000);
     const warrant = {
       format: 'custodes.warrant.v1',
       id: '7b0e2a52-3c1f-4f5e-9a51-2b9c0d6e8f10',
       agency: 'agency-1',
-      investigator: courtPub,
+      investigator: read(join(dir, 'log.key')).publicKey,
       court: 'court-1',
       caseNumber: '26-MJ-0042',
       legalAuthority: '18 U.S.C. 2703(d)',
       offense: 'fraud',
       scope: { subjects: ['acct:a'], categories: ['messages'], notBefore: 1, notAfter: 2 },
       maxEnvelopes: 10,
-      issuedAt: 100,
-      expiresAt: 200,
-      sealedUntil: 300,
+      issuedAt: now - 100,
+      expiresAt: now + 86_400,
+      sealedUntil: now + 2 * 86_400,
     };
     writeFileSync(join(dir, 'warrant.json'), JSON.stringify(warrant));
-    const r = custodes(['court', 'sign', '--key', courtKey, '--warrant', join(dir, 'warrant.json'), '--out', join(dir, 'pkg.json')]);
+    const r = custodes(['court', 'sign', '--key', courtKey, '--warrant', join(dir, 'warrant.json'), '--out', join(dir, 'pkg.json'), '--registry', join(dir, 'registry.json')]);
     expect(r.status, r.stderr).toBe(0);
     const pkg = read(join(dir, 'pkg.json'));
     expect(verifyWarrantSignature(pkg.warrant, pkg.warrant.courtSignature, courtPub)).toBe(true);
     expect(r.stdout.trim()).toBe(`commitment ${warrantCommitment(warrant as never, pkg.salt)}`);
-    const bad = custodes(['court', 'sign', '--key', courtKey, '--warrant', join(dir, 'pkg.json'), '--out', join(dir, 'pkg2.json')]);
+    const bad = custodes(['court', 'sign', '--key', courtKey, '--warrant', join(dir, 'pkg.json'), '--out', join(dir, 'pkg2.json'), '--registry', join(dir, 'registry.json')]);
     expect(bad.status).toBe(1);
   });
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { layout } from '../../scripts/src/cluster/layout';
-import { warrantProgressLine } from '../../scripts/src/cluster/seed';
+import { warrantProgressLine } from '../../scripts/src/status';
 
 describe('npm start output', () => {
   it('prints approvals and quorum apart', () => {
@@ -35,7 +35,7 @@ describe('npm start output', () => {
     expect(l.root).toBe(resolve('.custodes'));
     expect(l.show(l.root)).toBe('.custodes');
     expect(l.show(l.logs)).toBe(join('.custodes', 'logs'));
-    expect(l.show(l.operatorTokens)).toBe(join('.custodes', 'operator-tokens.json'));
+    expect(l.show(l.operatorToken(1))).toBe(join('.custodes', 'tokens', 'custodian-1.token'));
     expect(layout('some/dir').show(layout('some/dir').keys)).toBe(join('some', 'dir', 'keys'));
   });
 });

@@ -32,6 +32,12 @@ describe('npm start (local cluster)', { timeout: 600_000 }, () => {
     expect(r.status, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/The cluster is up/);
     expect(r.stdout).toMatch(/7 in scope, 77 refused/);
+    // Issue #21: every page's URL, and a transparency report behind /report/ (not NO_REPORT).
+    expect(r.stdout).toContain(`http://127.0.0.1:${portBase}/explorer/`);
+    expect(r.stdout).toContain(`http://127.0.0.1:${portBase}/report/`);
+    for (let i = 1; i <= 5; i++) expect(r.stdout).toContain(`http://127.0.0.1:${portBase + i}/console/`);
+    expect(JSON.parse(readFileSync(join(home, 'report', 'report.json'), 'utf8')).format).toBe('custodes.transparency-report.v1');
+    expect(r.stdout).toContain(`--token-file ${join(home, 'tokens', 'custodian-1.token')}`);
     const records = readFileSync(join(home, 'demo', 'results', 'records.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     // The warrant covers alice's messages on days 8–14: 7 days × 2 records.
     expect(records).toHaveLength(14);

@@ -223,11 +223,11 @@ export const custodian: PartyAdapter = {
     return withReplica(c, (ctx) => String(showWarrant(ctx, WARRANT_ID).logged.status));
   },
   async admissibility(c) {
-    return withReplica(c, (ctx, me) => {
+    return withReplica(c, async (ctx, me) => {
       const { envelopes, entry } = requestOf(c);
       const call = { type: 'partials-call' as const, custodian: me, requestId: REQUEST_ID, envelopeCount: envelopes.length, envelopeSetRoot: entry.envelopeSetRoot, issuedAt: c.now, signature: '00'.repeat(64) };
       try {
-        releasePartials(ctx, call, REQUEST_ID, envelopes);
+        await releasePartials(ctx, call, REQUEST_ID, envelopes);
         return 'ok';
       } catch (err) {
         if (!(err instanceof CustodianError)) throw err;
@@ -243,7 +243,7 @@ export const custodian: PartyAdapter = {
  * entry applied by replica.ts (an entry it refuses is left out, as a
  * checkpoint carrying it would be refused), the full warrant received.
  */
-function withReplica<T>(c: WarrantCase, run: (ctx: CustodianContext, me: number) => T): T {
+async function withReplica<T>(c: WarrantCase, run: (ctx: CustodianContext, me: number) => T | Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'custodes-agreement-'));
   tempDirs.push(dir);
   const store = openStore(join(dir, 'custodian.db'));
@@ -272,8 +272,10 @@ function withReplica<T>(c: WarrantCase, run: (ctx: CustodianContext, me: number)
       nowMs: () => c.now * 1000,
       envelopesPerMinute: 1_000_000,
       callWindowSeconds: 120,
+      releasing: new Map(),
+      releaseLogDeadlineMs: Number.MAX_SAFE_INTEGER,
     } as unknown as CustodianContext;
-    return run(ctx, me.custodian);
+    return await run(ctx, me.custodian);
   } finally {
     store.close();
   }

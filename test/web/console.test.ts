@@ -95,6 +95,16 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     await token.fill(node.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await poll(() => page.locator('#queue-table tbody tr').count()).toBe(2);
+    // Issue #21: the Review button wrapped inside its cell ("Revie / w"); one line, its text whole.
+    for (const width of [1200, 700]) {
+      await page.setViewportSize({ width, height: 900 });
+      const review = page.getByRole('button', { name: /^Review warrant / }).first();
+      // As tall as a one-line button outside the table.
+      const oneLine = (await page.locator('#queue-refresh').boundingBox())!.height;
+      expect((await review.boundingBox())!.height).toBeLessThanOrEqual(oneLine + 1);
+    }
+    await page.setViewportSize({ width: 1200, height: 900 });
+    expect(await page.locator('#queue-table').innerText()).toContain('District Court One (district-court-1)');
     expect(await page.evaluate("sessionStorage.getItem('custodes.operatorToken')")).toBe(node.token);
     expect(await page.evaluate('localStorage.length')).toBe(0);
     expect(await token.inputValue()).toBe('');
@@ -119,6 +129,19 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     expect(await page.locator('#checks-table .badge.ok').count()).toBe(4);
     expect(await page.locator('#decision-status').textContent()).toBe('pending');
     expect(await accessibilityProblems(page)).toEqual([]);
+  });
+
+  it('reads as a person expects (issue #21): checks in words, names for ids, one Decision heading', async () => {
+    const checks = await page.locator('#checks-table tbody td:first-child').allInnerTexts();
+    expect(checks).toContain("Court's signature (registered court key)");
+    expect(checks.join(' ')).not.toMatch(/courtSignature|investigatorSignature/);
+    const body = await page.locator('#warrant-body').innerText();
+    expect(body).toMatch(/Court\s+District Court One \(district-court-1\)/);
+    expect(body).toMatch(/Agency\s+Federal Police \(federal-police\)/);
+    const headings = await page.locator('#warrant-view h3:visible').allInnerTexts();
+    expect(headings.filter((t) => t === 'Decision')).toEqual([]);
+    expect(headings).toContain("This node's decision");
+    expect(headings).toContain('Decide');
   });
 
   it('denies a warrant only with a reason', async () => {
@@ -186,7 +209,7 @@ describe.skipIf(SKIP_BROWSER)(`custodian console and explorer in Chromium${SKIP_
     const approval = explorer.locator('#warrant-body section[aria-label="Approvals and denials"] li');
     expect(await approval.count()).toBe(1);
     const text = await approval.innerText();
-    expect(text).toContain('Approval by custodian 1');
+    expect(text).toMatch(/Approval by .+ \(custodian 1\)/);
     const index = Number(/Entry (\d+):/.exec(text)?.[1]);
     expect(index).toBe(log.size - 1);
     await screenshot(explorer, 'explorer-after-console-approval');

@@ -103,23 +103,88 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     }
   });
 
-  it('pages through the entries, decoding each by type', async () => {
+  it('pages through the entries newest first, with a time column, decoding each by type', async () => {
     await open();
+    const size = scenario.log.checkpointSize;
     const rows = page.locator('#entries-table tbody tr');
     await poll(() => rows.count()).toBe(20);
-    expect(await rows.nth(0).innerText()).toContain('Registry #0: 2 of 3 custodians');
-    expect(await rows.nth(scenario.approvalIndex).innerText()).toContain('Approval by custodian 1');
-    expect(await rows.nth(scenario.junkIndex).innerText()).toContain('Undecodable leaf (unknown entry type)');
+    expect(await page.locator('#entries-table thead th').allInnerTexts()).toEqual(['Index', 'Type', 'Time', 'Entry', 'Actions']);
+    // Newest first (issue #21: they were listed oldest first).
+    expect(await rows.first().locator('td').first().innerText()).toBe(String(size - 1));
+    expect(await page.locator('#entries-status').textContent()).toBe(`Showing entries ${size - 1}–${size - 20} (newest first) of ${size} in checkpoint.`);
     const types = await page.locator('#entries-table tbody tr td:nth-child(2)').allInnerTexts();
-    for (const t of ['registry', 'warrant', 'approval', 'decryption-request', 'release', 'decryption-complete', 'revocation', 'unseal', 'undecodable']) {
+    const texts = new Map<number, string>();
+    const collect = async () => {
+      for (const r of await rows.all()) texts.set(Number(await r.locator('td').first().innerText()), await r.innerText());
+    };
+    await collect();
+    expect(await page.getByRole('button', { name: 'Newer entries' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Older entries' }).click();
+    await poll(() => page.locator('#entries-status').textContent()).toBe(`Showing entries ${size - 21}–0 (newest first) of ${size} in checkpoint.`);
+    expect(await rows.count()).toBe(size - 20);
+    expect(await rows.last().innerText()).toContain('Registry #0: 2 of 3 custodians');
+    await collect();
+    expect(texts.size).toBe(size);
+    // Names from the registry, the id beside them; a time in every row that has one.
+    expect(texts.get(scenario.approvalIndex)).toMatch(/Approval by .+ \(custodian 1\)/);
+    expect(texts.get(scenario.approvalIndex)).toMatch(/\t\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\t/);
+    expect(texts.get(scenario.junkIndex)).toContain('Undecodable leaf (unknown entry type)');
+    types.push(...(await page.locator('#entries-table tbody tr td:nth-child(2)').allInnerTexts()));
+    for (const t of ['registry', 'warrant', 'approval', 'denial', 'decryption-request', 'release', 'decryption-complete', 'revocation', 'unseal', 'undecodable']) {
       expect(types).toContain(t);
     }
-    await page.getByRole('button', { name: 'Next page' }).click();
-    await poll(() => page.locator('#entries-status').textContent()).toBe(`Showing entries 20–${scenario.log.checkpointSize - 1} of ${scenario.log.checkpointSize} in checkpoint.`);
-    expect(await rows.count()).toBe(scenario.log.checkpointSize - 20);
-    expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
-    await page.getByRole('button', { name: 'Previous page' }).click();
-    await poll(() => rows.first().innerText()).toContain('Registry #0');
+    expect(await page.getByRole('button', { name: 'Older entries' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Newer entries' }).click();
+    await poll(() => rows.first().locator('td').first().innerText()).toBe(String(size - 1));
+    await screenshot(page, 'explorer-entries-newest-first');
+  });
+
+  it('gives a denial its own badge, not the approval one', async () => {
+    await open(`#warrant=${scenario.served.warrant.id}`);
+    await poll(() => page.locator('#warrant-status').textContent()).toMatch(/1 denial/);
+    await open();
+    const older = page.getByRole('button', { name: 'Older entries' });
+    const badges = page.locator('#entries-table tbody tr td:nth-child(2) .badge');
+    await poll(() => badges.count()).toBe(20);
+    const all = [...(await badges.allInnerTexts())];
+    await older.click();
+    await poll(() => page.locator('#entries-status').textContent()).toMatch(/–0 \(newest first\)/);
+    all.push(...(await badges.allInnerTexts()));
+    const denial = page.locator('#entries-table tbody tr', { hasText: 'Denial by' }).locator('td:nth-child(2) .badge');
+    expect(await denial.innerText()).toBe('denial');
+    expect(await denial.getAttribute('class')).toContain('bad');
+    expect(all.filter((t) => t === 'denial')).toHaveLength(1);
+  });
+
+  it('opens a warrant history with a timeline of its steps at the top', async () => {
+    await open(`#warrant=${scenario.served.warrant.id}`);
+    const steps = page.locator('#warrant-timeline li');
+    await poll(() => steps.count()).toBeGreaterThan(5);
+    // The timeline is the first thing in the history, oldest step first, each with a time.
+    expect(await page.locator('#warrant-body section').first().getAttribute('aria-label')).toBe('Timeline');
+    const texts = await steps.allInnerTexts();
+    expect(texts[0]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC Cover sheet logged \(entry \d+\)$/);
+    expect(texts.some((t) => /Denied by .+ \(custodian \d\)/.test(t))).toBe(true);
+    expect(texts.some((t) => /Decryption completed/.test(t))).toBe(true);
+    const indexes = texts.map((t) => Number(/\(entry (\d+)\)$/.exec(t)?.[1]));
+    expect(indexes).toEqual([...indexes].sort((a, b) => a - b));
+    await screenshot(page, 'explorer-warrant-timeline');
+  });
+
+  it('fits a phone: table rows become labelled cards, nothing scrolls sideways', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await open();
+      await poll(() => page.locator('#entries-table tbody tr').count()).toBe(20);
+      const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      const wide = await page.evaluate(`[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map((e) => e.tagName + '#' + e.id + '.' + e.className).slice(0, 8).join(' ')`);
+      expect(overflow, String(wide)).toBeLessThanOrEqual(0);
+      const label = await page.evaluate(`getComputedStyle(document.querySelector('#entries-table tbody td:nth-child(3)'), '::before').content`);
+      expect(label).toBe('"Time"');
+      await screenshot(page, 'explorer-phone');
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
   });
 
   it("assembles a warrant's public history: cover sheet, decisions, request, releases, completion", async () => {
@@ -169,7 +234,7 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     await screenshot(page, 'explorer-proof-ok');
     await page.getByLabel('Warrant ID').fill(scenario.served.warrant.id);
     await page.getByRole('button', { name: 'Find in the log' }).click();
-    await poll(() => page.locator('#warrant-body section').count()).toBe(8);
+    await poll(() => page.locator('#warrant-body section').count()).toBe(9);
     expect(await accessibilityProblems(page)).toEqual([]);
 
     // Edit one byte of the second proof hash by hand.
@@ -195,10 +260,11 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
   it('works from the keyboard alone', async () => {
     await open();
     // From an entry's "Check inclusion" link to a verified proof, with Enter.
-    const link = page.getByRole('link', { name: 'Check inclusion of entry 3' });
+    const newest = scenario.log.checkpointSize - 1;
+    const link = page.getByRole('link', { name: `Check inclusion of entry ${newest}` });
     await link.focus();
     await page.keyboard.press('Enter');
-    await poll(() => page.locator('#proof-result').textContent()).toMatch(/^✓ Inclusion verified: entry 3 /);
+    await poll(() => page.locator('#proof-result').textContent()).toMatch(new RegExp(`^✓ Inclusion verified: entry ${newest} `));
     expect(await page.locator(':focus').getAttribute('id')).toBe('proof-h');
     // Tab from the warrant field to its button and submit with the keyboard.
     await page.getByLabel('Warrant ID').focus();

@@ -180,6 +180,12 @@ describe.skipIf(SKIP_BROWSER)(`console and explorer against the real coordinator
     expect(await approve.isEnabled()).toBe(true);
     await approve.click();
     await poll(() => page.locator('#decide-status').textContent()).toMatch(/^Approved: signed approve entry by custodian 1 at /);
+    // Issue #21: right after approving, the console said "Approved by custodians: none yet".
+    expect(await page.locator('#logged-approvals').textContent()).not.toBe('none yet');
+    // It follows the approval into this node's replica of the log and shows its entry.
+    await poll(() => page.locator('#logged-approvals').textContent()).toBe(`${NAMES[0]} (custodian 1)`);
+    // Names, not ids.
+    expect(await page.locator('#warrant-body').innerText()).toContain('District Court (court-1)');
     await screenshot(page, 'real-console-approved');
 
     // The custodian's outbox posts the approval; the coordinator logs it and has it cosigned.
@@ -200,7 +206,7 @@ describe.skipIf(SKIP_BROWSER)(`console and explorer against the real coordinator
     await poll(() => explorer.locator('#warrant-status').textContent()).toMatch(/1 approval\(s\), 0 denial\(s\); quorum is 2; sealed until/);
     const approval = explorer.locator('#warrant-body section[aria-label="Approvals and denials"] li');
     const text = await approval.innerText();
-    expect(text).toContain('Approval by custodian 1');
+    expect(text).toMatch(/Approval by .+ \(custodian 1\)/);
     const index = Number(/Entry (\d+):/.exec(text)?.[1]);
     await approval.getByRole('link', { name: `Check inclusion of entry ${index}` }).click();
     await poll(() => explorer.locator('#proof-result').textContent()).toMatch(new RegExp(`^✓ Inclusion verified: entry ${index} is in the checkpoint of size \\d+\\.$`));

@@ -224,13 +224,12 @@ export function autoApproved(maxEnvelopes: number): boolean {
 
 /** Each custodian's operator approves the warrant (for caps beyond the demo policy); retries until delivered. */
 export async function approveAll(c: BenchCluster, warrantId: string, timeoutMs = 60_000): Promise<void> {
-  const tokens = readJson(c.layout.operatorTokens, 'operator tokens') as Record<string, string>;
   const deadline = Date.now() + timeoutMs;
   await Promise.all(
     c.custodians.map(async (url, k) => {
       for (;;) {
         try {
-          await requestJson(`${url}/v1/operator/warrants/${warrantId}/approve`, { token: tokens[String(k + 1)]!, body: { reason: 'benchmark' }, retries: 0, timeoutMs: 10_000 });
+          await requestJson(`${url}/v1/operator/warrants/${warrantId}/approve`, { token: readFileSync(c.layout.operatorToken(k + 1), 'utf8').trim(), body: { reason: 'benchmark' }, retries: 0, timeoutMs: 10_000 });
           return;
         } catch (err) {
           if (Date.now() > deadline) throw err;

@@ -63,7 +63,6 @@ export async function bootstrap(l: Layout, p: Ports, say: (line: string) => void
   const token = addInvestigatorToken({ dataDir: l.coordinator, agency: AGENCY_ID, investigator: investigator.publicKey });
   writeOutput(l.investigatorToken, token + '\n', { secret: true });
 
-  const operatorTokens: Record<string, string> = {};
   for (let i = 1; i <= CUSTODIANS; i++) {
     say(`custodian ${i} (${CUSTODIAN_NAMES[i - 1]}): sealed store, dev unseal keys, demo policy`);
     const r = await initCustodian({
@@ -74,7 +73,6 @@ export async function bootstrap(l: Layout, p: Ports, say: (line: string) => void
       name: CUSTODIAN_NAMES[i - 1]!,
       policy: DEMO_POLICY,
     });
-    operatorTokens[String(i)] = r.operatorToken;
+    writeOutput(l.operatorToken(i), r.operatorToken + '\n', { secret: true });
   }
-  writeOutput(l.operatorTokens, json(operatorTokens), { secret: true });
 }

@@ -23,8 +23,11 @@ export interface Layout {
   coordinator: string;
   custodian(i: number): string;
   investigatorToken: string;
-  operatorTokens: string;
+  /** Custodian i's operator token, one token per file (for `--token-file`). */
+  operatorToken(i: number): string;
   demo: string;
+  /** The transparency report the coordinator serves at /report/ (kept fresh by an `audit watch`). */
+  report: string;
   logs: string;
   state: string;
   /**
@@ -52,8 +55,9 @@ export function layout(root = process.env.CUSTODES_HOME ?? '.custodes'): Layout 
     coordinator: join(r, 'coordinator'),
     custodian: (i) => join(r, 'custodians', String(i)),
     investigatorToken: join(r, 'investigator.token'),
-    operatorTokens: join(r, 'operator-tokens.json'),
+    operatorToken: (i) => join(r, 'tokens', `custodian-${i}.token`),
     demo: join(r, 'demo'),
+    report: join(r, 'report'),
     logs: join(r, 'logs'),
     state: join(r, 'cluster.json'),
     show: (path) => (absolute ? resolve(path) : relative(process.cwd(), path) || '.'),

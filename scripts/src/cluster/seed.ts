@@ -13,6 +13,7 @@ import type { ProviderRecord, SignedWarrant, Warrant } from '@custodes/shared/re
 import { buildRequestEntry, waitForRequest } from '../commands/investigator';
 import { json, readJson, readKeyFile, writeOutput } from '../io';
 import { call } from '../remote';
+import { warrantProgressLine } from '../status';
 import { AGENCY_ID, COURT_ID } from './layout';
 import type { Layout } from './layout';
 
@@ -39,11 +40,6 @@ export function demoCorpus(firstDay: number): ProviderRecord[] {
         for (let k = 0; k < 2; k++)
           out.push({ subject, category, time: firstDay + d * DAY + 3600 * (9 + 4 * k), body: `${category} #${k + 1} of ${subject.split(':')[1]!.split('@')[0]} on day ${d + 1}` });
   return out;
-}
-
-/** One line of a warrant's progress: `approved: 5 approvals, quorum 3` (approvals may exceed the quorum). */
-export function warrantProgressLine(s: { status: string; approvals: number; threshold: number }): string {
-  return `${s.status}: ${s.approvals} ${s.approvals === 1 ? 'approval' : 'approvals'}, quorum ${s.threshold}`;
 }
 
 async function waitApproved(coordinator: string, warrantId: string, token: string, say: (l: string) => void): Promise<void> {

@@ -72,7 +72,8 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--insecure-http', 'allow plain http to custodians that are not on loopback (default: refused, INSECURE_TRANSPORT)')
     .option('--retention <seconds>', 'how long decrypted results are kept', intOption('retention'), 86_400)
     .option('--max-db-mb <MiB>', 'cap coordinator.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
-    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; insecureHttp?: boolean; retention: number; maxDbMb?: number }) => {
+    .option('--report-dir <dir>', 'serve the transparency report in this directory at /report/ (written by `custodes audit report --out` or `audit watch --report-dir`)')
+    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; insecureHttp?: boolean; retention: number; maxDbMb?: number; reportDir?: string }) => {
       const setup = readCoordinatorSetup(opts.data);
       // domain(): a data directory in use or a registry that does not match is one line, not a stack.
       const service = domain(() =>
@@ -86,6 +87,7 @@ export function registerCoordinatorCommands(program: Command): void {
           insecureHttp: opts.insecureHttp === true,
           ...(opts.custodianUrl ? { custodianUrls: opts.custodianUrl } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
+          ...(opts.reportDir !== undefined ? { reportDir: opts.reportDir } : {}),
         }),
       );
       await serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}`);

@@ -1,5 +1,5 @@
 /**
- * `custodes court sign|revoke|unseal` (DESIGN.md §4.1, §5; docs/PROTOCOL.md §7.4).
+ * `custodes court draft|sign|revoke|unseal` (DESIGN.md §4.1, §5; docs/PROTOCOL.md §7.4).
  * `sign` writes a warrant package `{ warrant, salt }`: the court keeps it, the
  * investigator adds its signature and submits it, the court unseals with it.
  */
@@ -11,13 +11,15 @@ import {
   signRecord,
   signWarrant,
   SignedWarrantSchema,
-  WarrantSchema,
   warrantCommitment,
+  warrantProblems,
 } from '@custodes/shared/records';
 import type { RevocationEntry } from '@custodes/shared/records';
 import { ProtocolError } from '@custodes/shared';
 import { CliError, json, readJson, readKeyFile, writeOutput } from '../io';
 import { call } from '../remote';
+import { describeDates, loadRegistry, parseWarrant, problemsLine } from '../warrantFile';
+import { registerDraftCommand } from './draft';
 
 export interface WarrantPackage {
   warrant: Record<string, unknown>;
@@ -48,21 +50,35 @@ export function signedRevocation(warrantId: string, reason: string, by: 'court' 
 }
 
 export function registerCourtCommands(program: Command): void {
-  const court = program.command('court').description('court: sign, revoke and unseal warrants');
+  const court = program.command('court').description('court: draft, sign, revoke and unseal warrants');
+  registerDraftCommand(court);
 
   court
     .command('sign')
-    .description('sign a warrant (DESIGN.md §4.1) and write a package { warrant, salt }')
-    .requiredOption('--key <file>', "the court's key file")
-    .requiredOption('--warrant <file>', 'warrant JSON (custodes.warrant.v1)')
+    .description(
+      'check a warrant as the coordinator will (docs/PROTOCOL.md §7.5: schema, dates, registered court and investigator, ' +
+        'the signature under the court key) and sign it, writing a package { warrant, salt }; every problem is listed at once',
+    )
+    .requiredOption('--key <file>', "the court's key file (its public key must be the court's key in the registry)")
+    .requiredOption('--warrant <file>', 'warrant JSON (custodes.warrant.v1, docs/PROTOCOL.md §4.1; `court draft` writes one; dates may be ISO 8601)')
     .requiredOption('--out <file>', 'warrant package to write (keep it: unsealing needs the salt)')
-    .action((opts: { key: string; warrant: string; out: string }) => {
+    .option('--coordinator <url>', 'check against the registry this coordinator serves')
+    .option('--registry <file>', 'check against this registry entry instead')
+    .action(async (opts: { key: string; warrant: string; out: string; coordinator?: string; registry?: string }) => {
       const key = readKeyFile(opts.key);
-      const warrant = parse(() => parseRecord(WarrantSchema, readJson(opts.warrant, 'warrant'), 'warrant'));
+      const registry = await loadRegistry(opts);
+      const now = Math.floor(Date.now() / 1000);
+      const parsed = parseWarrant(readJson(opts.warrant, 'warrant'));
+      if (!parsed.warrant) throw new CliError(problemsLine(opts.warrant, parsed.problems));
+      const warrant = parsed.warrant;
+      const signed = { ...warrant, courtSignature: signWarrant(warrant, key.secretKey) };
+      // The coordinator's own checks (§7.5), so a warrant that would be refused at submit is never signed.
+      const problems = warrantProblems(signed, registry, now).map((p) => (p.code === 'BAD_COURT_SIGNATURE' ? `the key in ${opts.key} is not the registered key of court ${warrant.court}` : p.message));
+      if (problems.length) throw new CliError(problemsLine(opts.warrant, problems));
       const salt = newSalt();
-      const pkg = { warrant: { ...warrant, courtSignature: signWarrant(warrant, key.secretKey) }, salt };
-      writeOutput(opts.out, json(pkg), { secret: true });
+      writeOutput(opts.out, json({ warrant: signed, salt }), { secret: true });
       process.stdout.write(`commitment ${warrantCommitment(warrant, salt)}\n`);
+      process.stderr.write(`signed warrant ${warrant.id} (${describeDates(warrant)}); next: custodes investigator submit --package ${opts.out}\n`);
     });
 
   court
@@ -107,6 +123,10 @@ export function registerCourtCommands(program: Command): void {
     .requiredOption('--package <file>', 'the warrant package with both signatures (from `investigator submit --out`)')
     .action(async (opts: { coordinator: string; package: string }) => {
       const pkg = readPackage(opts.package);
+      if (typeof pkg.warrant.investigatorSignature !== 'string') {
+        // §7.4: an unseal carries both signatures; the package from `court sign` has only the court's.
+        throw new CliError(`${opts.package} has only the court's signature; unsealing needs the package the investigator wrote with \`custodes investigator submit --out\``);
+      }
       const warrant = parse(() => parseRecord(SignedWarrantSchema, pkg.warrant, 'warrant'));
       const r = await call<{ index: number }>(opts.coordinator, 'v1/unseals', { body: { warrantId: warrant.id, salt: pkg.salt, warrant } });
       process.stdout.write(`unseal logged at index ${r.index}\n`);

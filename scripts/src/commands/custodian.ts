@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { createCustodian, initCustodian, readPolicyFile } from '@custodes/custodian';
 import { CustodesError } from '@custodes/shared';
-import { CliError, intOption, json, readJson, resolveToken } from '../io';
+import { CliError, intOption, json, readJson, resolveToken, withIsoTimes } from '../io';
 import { call } from '../remote';
 import { serveUntilSignal } from '../serve';
 
@@ -153,8 +153,9 @@ export function registerCustodianCommands(program: Command): void {
     });
 }
 
+/** An answer as JSON, its times in ISO 8601. */
 function print(value: unknown): void {
-  process.stdout.write(json(value));
+  process.stdout.write(json(withIsoTimes(value)));
 }
 
 async function readLine(prompt: string): Promise<string> {

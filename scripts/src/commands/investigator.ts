@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hexToBytes, openSealedResult, parseEnvelope, resultContext } from '@custodes/shared/crypto';
+import type { Label } from '@custodes/shared/crypto';
 import {
   DecryptionRequestEntrySchema,
   envelopeSetRoot,
@@ -23,6 +24,8 @@ import { ProtocolError } from '@custodes/shared';
 import { CliError, json, readJson, readKeyFile, resolveToken, writeOutput } from '../io';
 import { progressBar } from '../progress';
 import { call, Refused } from '../remote';
+import { packageScope, refusalReporter, type Refusal } from '../refusals';
+import { submittedLine, type WarrantProgress } from '../status';
 import { readPackage, signedRevocation } from './court';
 
 /** Envelopes per call: the coordinator's batch limit, and the most a one-call request may carry. */
@@ -85,9 +88,12 @@ export function registerInvestigatorCommands(program: Command): void {
         if (err instanceof ProtocolError) throw new CliError(err.message);
         throw err;
       }
-      const r = await call<{ warrantId: string; index: number }>(opts.coordinator, 'v1/warrants', { body: { warrant, salt: pkg.salt }, token: resolveToken(opts) });
+      const token = resolveToken(opts);
+      const r = await call<{ warrantId: string; index: number }>(opts.coordinator, 'v1/warrants', { body: { warrant, salt: pkg.salt }, token });
       if (opts.out) writeOutput(opts.out, json({ warrant, salt: pkg.salt }), { secret: true });
-      process.stdout.write(`warrant ${r.warrantId} logged at index ${r.index}; custodians are reviewing it\n`);
+      // A warrant submitted again is answered as before (§7.5): say where it stands now, not that review has begun.
+      const s = await call<WarrantProgress>(opts.coordinator, `v1/warrants/${encodeURIComponent(r.warrantId)}`, { token });
+      process.stdout.write(`warrant ${r.warrantId} logged at index ${r.index}; ${submittedLine(s)}\n`);
     });
 
   authOptions(inv.command('status'))
@@ -104,18 +110,21 @@ export function registerInvestigatorCommands(program: Command): void {
     .requiredOption('--warrant-id <id>', 'warrant id')
     .requiredOption('--envelopes <paths...>', 'envelope JSON files or directories of them')
     .option('--no-wait', 'return once submitted instead of waiting for the result')
-    .action(async (opts: Auth & { key: string; warrantId: string; envelopes: string[]; wait: boolean }) => {
+    .option('--package <file>', 'the warrant package: refusals then name the field (subject, category or time) outside its scope')
+    .option('--verbose', 'one line per refused envelope, not only a count per reason')
+    .action(async (opts: Auth & { key: string; warrantId: string; envelopes: string[]; wait: boolean; package?: string; verbose?: boolean }) => {
       const key = readKeyFile(opts.key);
       const token = resolveToken(opts);
       const files = envelopeFiles(opts.envelopes);
       if (files.length === 0) throw new CliError('no envelope files given');
+      const report = refusalReporter(opts.package ? packageScope(opts.package) : null, opts.verbose === true);
       const send = files.length <= BATCH ? requestInOneCall : requestInBatches;
-      const { requestId, count, rejected } = await send({ coordinator: opts.coordinator, token, key, warrantId: opts.warrantId }, files);
+      const { requestId, count, rejected } = await send({ coordinator: opts.coordinator, token, key, warrantId: opts.warrantId, report }, files);
       process.stdout.write(`request ${requestId}: ${count} envelopes submitted, ${rejected} rejected\n`);
       if (!opts.wait) return;
       const final = await waitForRequest(opts.coordinator, requestId, token, count);
       if (final.state !== 'complete') throw new CliError(`request ${requestId} ${final.state}${final.error ? `: ${final.error}` : ''}`);
-      process.stdout.write(`request ${requestId} complete: ${final.done} decrypted, ${final.failed} failed; fetch with \`custodes investigator results ${requestId} --key <file> --out <dir>\`\n`);
+      process.stdout.write(`request ${requestId} complete: ${final.done} decrypted, ${final.failed} failed; fetch with \`${resultsCommand(requestId, opts)}\`\n`);
     });
 
   authOptions(inv.command('results'))
@@ -170,6 +179,12 @@ export function registerInvestigatorCommands(program: Command): void {
     });
 }
 
+/** The `investigator results` command for `requestId`, with the flags this run used (never a token itself). */
+export function resultsCommand(requestId: string, opts: { coordinator: string; tokenFile?: string; key: string }): string {
+  const auth = opts.tokenFile ? ` --token-file ${opts.tokenFile}` : '';
+  return `custodes investigator results ${requestId} --coordinator ${opts.coordinator}${auth} --key ${opts.key} --out <dir>`;
+}
+
 // ## Sending a request
 
 interface Sender {
@@ -177,6 +192,7 @@ interface Sender {
   token: string;
   key: { secretKey: string; publicKey: string };
   warrantId: string;
+  report: (rejected: Rejection[]) => void;
 }
 
 /** A logged request: its id, how many distinct envelopes it holds, how many files were rejected. */
@@ -186,16 +202,7 @@ interface Sent {
   rejected: number;
 }
 
-interface Rejection {
-  /** Position on the command line (rejections are printed in that order). */
-  at: number;
-  file: string;
-  reason: string;
-}
-
-function reportRejected(rejected: Rejection[]): void {
-  for (const x of [...rejected].sort((a, b) => a.at - b.at)) process.stderr.write(`rejected ${x.file}: ${x.reason}\n`);
-}
+type Rejection = Refusal;
 
 /**
  * At most one batch: the whole request in one call (`POST /v1/requests` with
@@ -207,12 +214,12 @@ function reportRejected(rejected: Rejection[]): void {
 async function requestInOneCall(to: Sender, files: string[]): Promise<Sent> {
   const requestId = randomUUID();
   const rejected: Rejection[] = [];
-  let pending: { at: number; file: string; envelope: unknown; id: string; epoch: number }[] = [];
+  let pending: { at: number; file: string; envelope: unknown; id: string; epoch: number; label: Label }[] = [];
   files.forEach((file, at) => {
     const envelope = readJson(file, 'envelope');
     try {
       const parsed = parseEnvelope(envelope);
-      pending.push({ at, file, envelope, id: parsed.id, epoch: parsed.epoch });
+      pending.push({ at, file, envelope, id: parsed.id, epoch: parsed.epoch, label: parsed.envelope.label });
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       // The coordinator parses with the same function and would answer MALFORMED.
@@ -223,7 +230,7 @@ async function requestInOneCall(to: Sender, files: string[]): Promise<Sent> {
     // Each distinct envelope once, in order of first appearance: as the coordinator stores them.
     const ids = [...new Set(pending.map((p) => p.id))];
     if (ids.length === 0) {
-      reportRejected(rejected);
+      to.report(rejected);
       throw new CliError('every envelope was rejected; nothing to request');
     }
     const epochs = [...new Set(pending.map((p) => p.epoch))].sort((a, b) => a - b);
@@ -234,12 +241,12 @@ async function requestInOneCall(to: Sender, files: string[]): Promise<Sent> {
     } catch (err) {
       const refused = err instanceof Refused && err.http.code === 'ENVELOPES_REJECTED' ? rejectedPositions(err.http.body, pending.length) : null;
       if (!refused) throw err;
-      for (const { position, reason } of refused) rejected.push({ at: pending[position]!.at, file: pending[position]!.file, reason });
+      for (const { position, reason } of refused) rejected.push({ at: pending[position]!.at, file: pending[position]!.file, reason, label: pending[position]!.label });
       const dropped = new Set(refused.map((r) => r.position));
       pending = pending.filter((_, i) => !dropped.has(i));
       continue;
     }
-    reportRejected(rejected);
+    to.report(rejected);
     return { requestId, count: ids.length, rejected: rejected.length };
   }
 }
@@ -275,15 +282,17 @@ async function requestInBatches(to: Sender, files: string[]): Promise<Sent> {
   // Each distinct envelope once, in order of first acceptance: a repeat is accepted again but stored once.
   const accepted = new Set<string>();
   const epochOf = new Map<string, number>();
+  const labels: (Label | undefined)[] = [];
   const rejected: Rejection[] = [];
   const bar = progressBar('uploading envelopes', files.length);
   for (let start = 0; start < files.length; start += BATCH) {
     const batch = files.slice(start, start + BATCH);
     const envelopes = batch.map((f) => readJson(f, 'envelope'));
-    for (const e of envelopes) {
+    for (const [i, e] of envelopes.entries()) {
       try {
         const parsed = parseEnvelope(e);
         epochOf.set(parsed.id, parsed.epoch);
+        labels[start + i] = parsed.envelope.label;
       } catch {
         // malformed: the coordinator rejects it with a reason
       }
@@ -294,11 +303,11 @@ async function requestInBatches(to: Sender, files: string[]): Promise<Sent> {
       { body: { envelopes }, token: to.token },
     );
     for (const id of r.accepted) accepted.add(id);
-    for (const x of r.rejected) rejected.push({ at: start + x.position, file: batch[x.position] ?? `#${start + x.position}`, reason: x.reason });
+    for (const x of r.rejected) rejected.push({ at: start + x.position, file: batch[x.position] ?? `#${start + x.position}`, reason: x.reason, label: labels[start + x.position] });
     bar.update(Math.min(files.length, start + BATCH));
   }
   bar.finish();
-  reportRejected(rejected);
+  to.report(rejected);
   if (accepted.size === 0) throw new CliError('every envelope was rejected; nothing to request');
   const ids = [...accepted];
   const epochs = [...new Set(ids.map((id) => epochOf.get(id)).filter((e): e is number => e !== undefined))].sort((a, b) => a - b);

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CommanderError, type Command } from 'commander';
+import { parseTimeText } from '@custodes/shared/records';
 import { AuditError } from './fetch';
 import { formatFinding, type Finding } from './findings';
 import { parsePinnedKeys, type PinnedKeys } from './pins';
@@ -36,12 +37,11 @@ function exit(code: number, message: string): never {
   throw new CommanderError(code, 'custodes.audit', message);
 }
 
-/** Unix seconds from `1767225600` or an ISO 8601 date/time. */
+/** Unix seconds from `1767225600` or an ISO 8601 date/time (the shared `parseTimeText`). */
 export function parseTime(text: string, name: string): number {
-  if (/^(0|[1-9][0-9]{0,15})$/.test(text)) return Number(text);
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : NaN;
-  if (!Number.isFinite(ms)) throw new UsageError(`${name} must be Unix seconds or an ISO 8601 date, got "${text}"`);
-  return Math.floor(ms / 1000);
+  const t = parseTimeText(text);
+  if (t === null) throw new UsageError(`${name} must be Unix seconds or an ISO 8601 date, got "${text}"`);
+  return t;
 }
 
 function positiveInt(text: string, name: string): number {
@@ -72,6 +72,11 @@ function progressPrinter(io: AuditIo, every: number): (p: Progress) => void {
   };
 }
 
+/** One line per watch round: `audit: round 3: log size 42 (+2 new), 0 new finding(s)`. */
+export function roundLine(r: { round: number; size: number; newEntries: number; findings: readonly unknown[] }): string {
+  return `audit: round ${r.round}: log size ${r.size} (+${r.newEntries} new), ${r.findings.length} new finding(s)`;
+}
+
 function printFindings(io: AuditIo, findings: readonly Finding[]): void {
   for (const f of findings) io.stdout(formatFinding(f).replace(/\n/g, ' ') + '\n');
 }
@@ -98,11 +103,14 @@ function stopSignal(io: AuditIo): { signal: AbortSignal; dispose: () => void } {
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Spawned by `npm start` with an IPC channel: stop with the parent, however it ends.
+  if (process.connected) process.once('disconnect', stop);
   return {
     signal: controller.signal,
     dispose: () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      process.off('disconnect', stop);
     },
   };
 }
@@ -147,7 +155,8 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
     .option('--once', 'one round, then exit (0 without findings, 1 with)')
     .option('--state <dir>', 'keep state here across restarts (default: in memory)')
     .option('--pin-keys <file>', 'pinned log and custodian keys (see audit verify)')
-    .action((opts: { log: string; custodian?: string[]; interval: string; once?: boolean; state?: string; pinKeys?: string }) =>
+    .option('--report-dir <dir>', 'also write the transparency report (report.json, report.html) here whenever the log grew; a coordinator started with --report-dir serves it at /report/')
+    .action((opts: { log: string; custodian?: string[]; interval: string; once?: boolean; state?: string; pinKeys?: string; reportDir?: string }) =>
       guarded(io, async () => {
         const interval = positiveInt(opts.interval, '--interval');
         const pins = readPins(opts.pinKeys);
@@ -168,6 +177,10 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
             },
             onWarning: (message) => io.stderr(`audit: warning: ${message}\n`),
             onProgress: progressPrinter(io, 1000),
+            onRound: async (r) => {
+              if (opts.reportDir !== undefined && (r.newEntries > 0 || r.round === 1)) await writeReport({ logUrl: opts.log, outDir: opts.reportDir, pinnedKeys: pins });
+              io.stderr(`${roundLine(r)}\n`);
+            },
           });
         } finally {
           stop?.dispose();

@@ -194,8 +194,11 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
           message: `the log signed a root ${bytesToBase64(checkpoint.root)} for size ${checkpoint.size}, but the verified tree of that size has root ${bytesToBase64(ours)}.`,
         });
       }
-      // Same size and root: nothing new. A smaller size: a stale but consistent view.
-      return finish(stored, described(checkpoint.size === previous.size && findings.length === 0));
+      // Same size and root: nothing new. A smaller size: a stale but consistent view. Either way the
+      // note's cosigners are counted as for a new checkpoint (a repeated verify is not "cosigned by 0").
+      const registry = rules(stored).state.registry;
+      const cosigners = registry ? verifiedCosigners(opened.note, witnessKeys(registry)) : [];
+      return finish(stored, described(checkpoint.size === previous.size && findings.length === 0, cosigners));
     }
     const proof = await client.consistency(previous.size, checkpoint.size);
     if (!verifyConsistency(previous.size, checkpoint.size, proof, previous.root, checkpoint.root)) {

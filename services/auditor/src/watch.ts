@@ -33,6 +33,8 @@ export interface WatchOptions {
   /** Trouble that is not a finding (an unreachable custodian, a log that cannot be read). */
   readonly onWarning?: (message: string) => void;
   readonly onProgress?: (progress: Progress) => void;
+  /** After every completed round (awaited): a watcher shows it is alive and what it saw. */
+  readonly onRound?: (round: WatchRound) => void | Promise<void>;
   readonly signal?: AbortSignal;
   readonly fetch?: FetchOptions;
 }
@@ -42,6 +44,8 @@ export interface WatchRound {
   /** Findings first reported in this round. */
   readonly findings: Finding[];
   readonly size: number;
+  /** Entries verified for the first time in this round. */
+  readonly newEntries: number;
 }
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
@@ -101,6 +105,7 @@ export async function compareWitness(custodianUrl: string, verified: VerifyResul
 /** One round: verify the log, compare every custodian, and keep only findings not reported before. */
 export async function watchRound(options: WatchOptions, state: AuditorState, round: number): Promise<WatchRound> {
   const now = (options.now ?? nowSeconds)();
+  const before = state.size;
   const verified = await verifyLog({
     logUrl: options.logUrl,
     state,
@@ -122,7 +127,7 @@ export async function watchRound(options: WatchOptions, state: AuditorState, rou
   findings.sort(compareFindings);
   const fresh = state.markReported(findings, now);
   if (fresh.length) options.onFindings?.(fresh, round);
-  return { round, findings: fresh, size: verified.size };
+  return { round, findings: fresh, size: verified.size, newEntries: Math.max(0, state.size - before) };
 }
 
 function pause(seconds: number, signal: AbortSignal | undefined): Promise<void> {
@@ -151,7 +156,9 @@ export async function watchLog(options: WatchOptions): Promise<WatchRound[]> {
   try {
     for (let round = 1; ; round++) {
       try {
-        rounds.push(await watchRound(options, state, round));
+        const done = await watchRound(options, state, round);
+        rounds.push(done);
+        await options.onRound?.(done);
       } catch (err) {
         const storage = storageProblem(err);
         if (!(err instanceof AuditError || storage) || options.once) throw err;

@@ -10,7 +10,7 @@ import express from 'express';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { allCustodians, partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
-import { explorerRouter, reportRouter } from '@custodes/web';
+import { explorerRouter, reportRouter, rootRedirect } from '@custodes/web';
 import { checkDataDir, checkTransport, closeServer, databaseFiles, listen, LOCK_FILE, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
 import { coordinatorErrors } from './api/errors';
 import { recordRoutes } from './api/records';
@@ -191,6 +191,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   app.use(requestRoutes(ctx));
   // Static pages (services/web): the public log explorer and the transparency report.
   app.use(explorerRouter());
+  app.use(rootRedirect('explorer'));
   app.use(reportRouter(config.reportDir ? { dir: config.reportDir } : {}));
   app.use(notFound);
   app.use(coordinatorErrors(logger));

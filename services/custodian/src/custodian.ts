@@ -24,7 +24,7 @@ import { revocationRoutes } from './routes/revocations';
 import { healthAndSealRoutes, sealRoute } from './routes/seal';
 import { warrantRoutes } from './routes/warrants';
 import { witnessRoutes } from './routes/witness';
-import { consoleRouter } from '@custodes/web';
+import { consoleRouter, rootRedirect } from '@custodes/web';
 import { openStore } from './store';
 import type { NodeRow, Store } from './store';
 import { Vault } from './vault';
@@ -208,6 +208,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
   app.use(healthAndSealRoutes(ctx));
   // The operator console's static pages: before the sealed gate so officers can unseal from it.
   app.use(consoleRouter());
+  app.use(rootRedirect('console'));
   const gate: RequestHandler = (_req, _res, next) => (vault.sealed ? next(new CustodianError('sealed', 'the node is sealed')) : next());
   app.use(gate);
   const operator = operatorAuth(ctx);

@@ -83,6 +83,20 @@ function pageRouter(mount: string, page: string, cache: string): Router {
 
 // ## Routers
 
+/**
+ * `GET /` → 302 to `/<page>/`: a person who opens the service's address lands
+ * on its page (the coordinator's explorer, a custodian's console) instead of
+ * a JSON 404.
+ */
+function rootRedirect(page: 'explorer' | 'console'): Router {
+  const r = Router();
+  r.get('/', (req, res, next) => {
+    if (req.path !== '/') return next();
+    res.redirect(302, `${req.baseUrl}/${page}/`);
+  });
+  return r;
+}
+
 /** The public log explorer at `/explorer/`; it reads `../log/v1/*` and `../v1/registry`. */
 function explorerRouter(): Router {
   return pageRouter('explorer', 'explorer', 'no-cache');
@@ -160,4 +174,4 @@ function reportRouter(options: ReportOptions = {}): Router {
   return front;
 }
 
-export { consoleRouter, explorerRouter, PAGE_CSP, PUBLIC_DIR, REPORT_HTML_CSP, reportRouter, type ReportOptions };
+export { consoleRouter, explorerRouter, PAGE_CSP, PUBLIC_DIR, REPORT_HTML_CSP, reportRouter, rootRedirect, type ReportOptions };

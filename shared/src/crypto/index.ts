@@ -39,7 +39,7 @@ export {
   verificationShare,
   type Ceremony,
 } from './shares';
-export { assertLabel, labelBytes, labelHash, scopeCovers, type Label, type Scope } from './label';
+export { assertLabel, labelBytes, labelHash, scopeCovers, scopeMisses, type Label, type Scope, type ScopeField } from './label';
 export { aeadOpen, aeadSeal, envelopeKey } from './aead';
 export {
   assertParsedEnvelope,

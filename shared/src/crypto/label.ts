@@ -69,10 +69,20 @@ export function scopeCovers(scope: Scope, label: Label): boolean {
   } catch {
     return false;
   }
-  return (
-    scope.subjects.includes(label.subject) &&
-    scope.categories.includes(label.category) &&
-    scope.notBefore <= label.time &&
-    label.time <= scope.notAfter
-  );
+  return scopeMisses(scope, label).length === 0;
+}
+
+export type ScopeField = 'subject' | 'category' | 'time';
+
+/**
+ * Which parts of a well-formed `label` fall outside a well-formed `scope`
+ * (the terms of scopeCovers, DESIGN.md §4.1), to tell a person why an
+ * envelope was OUT_OF_SCOPE; empty when the scope covers the label.
+ */
+export function scopeMisses(scope: Scope, label: Label): ScopeField[] {
+  const misses: ScopeField[] = [];
+  if (!scope.subjects.includes(label.subject)) misses.push('subject');
+  if (!scope.categories.includes(label.category)) misses.push('category');
+  if (!(scope.notBefore <= label.time && label.time <= scope.notAfter)) misses.push('time');
+  return misses;
 }

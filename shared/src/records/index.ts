@@ -4,7 +4,9 @@ export * from './schemas';
 export { isSignatureField, recordDigest, signRecord, unsignedRecord, verifyRecordSignature } from './signing';
 export { newSalt, signWarrant, verifyWarrantSignature, warrantBody, warrantCommitment, warrantCoverSheet } from './warrant';
 export { ceremonyFiles, parsePublicKeySet, parseShareFile, type CustodianShare, type EpochKeys } from './keys';
-export { formatZodError, parseRecord } from './validate';
+export { formatZodError, formatZodIssues, parseRecord } from './validate';
+export { warrantProblems, type WarrantProblem, type WarrantProblemCode } from './warrantChecks';
+export { isoTime, MAX_ISSUE_SKEW_SECONDS, parseTimeText, warrantDateProblems, type WarrantDates } from './dates';
 export {
   DAY_SECONDS,
   openRecords,

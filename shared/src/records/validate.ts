@@ -12,6 +12,11 @@ export function formatZodError(error: z.ZodError): string {
   return `${path}: ${first.message}${more}`;
 }
 
+/** Every issue, each as `path: message` (for a person fixing a file: all problems at once). */
+export function formatZodIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
+}
+
 /** Parses `input` with `schema`, throwing ProtocolError BAD_FORMAT with a one-line message. */
 export function parseRecord<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(input);

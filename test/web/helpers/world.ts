@@ -179,6 +179,10 @@ export class StandInLog {
   readonly #leaves: Uint8Array[] = [];
   #note = '';
   #checkpointSize = 0;
+  /** The registry this log starts with (entry 0). */
+  get registry(): RegistryEntry {
+    return this.#world.registry;
+  }
   /** Seconds; cosignature timestamps. */
   now: number;
 
@@ -433,6 +437,14 @@ export class StandInCustodian {
       const reason: unknown = req.body?.reason;
       if (typeof reason !== 'string' || reason.length < 1 || reason.length > 1024) throw new HttpError(400, 'BAD_REQUEST', 'body: reason is required');
       res.json(this.#decide(String(req.params.id), 'deny', reason));
+    });
+    app.get('/v1/operator/names', (_req, res) => {
+      const r = this.#log.registry;
+      res.json({
+        courts: Object.fromEntries(r.courts.map((c) => [c.id, c.name])),
+        agencies: Object.fromEntries(r.agencies.map((a) => [a.id, a.name])),
+        custodians: Object.fromEntries(r.epochs[0]!.custodians.map((c) => [String(c.index), c.name])),
+      });
     });
     app.get('/v1/operator/releases', (_req, res) => {
       res.json({ releases: [...this.releases].sort((a, b) => b.time - a.time) });

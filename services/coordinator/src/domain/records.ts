@@ -4,7 +4,7 @@
  * investigator, and unsealings. Each check returns the entry's unique key
  * (so it is never logged twice). No HTTP, no SQL.
  */
-import { verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
+import { isoTime, verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { ApprovalEntry, ReleaseEntry, RevocationEntry, SignedWarrant, UnsealEntry } from '@custodes/shared/records';
 import { judgeApproval } from '@custodes/shared/rules';
 import { fail } from '../errors';
@@ -75,7 +75,7 @@ export function buildUnseal(
   now: number,
 ): UnsealEntry {
   if (!logged) fail('WARRANT_NOT_LOGGED', `warrant ${input.warrantId} is not in the log`);
-  if (now < logged.sealedUntil) fail('NOT_YET', `the warrant is sealed until ${logged.sealedUntil}`);
+  if (now < logged.sealedUntil) fail('NOT_YET', `the warrant is sealed until ${isoTime(logged.sealedUntil)}`);
   if (input.warrant.id !== input.warrantId || warrantCommitment(input.warrant, input.salt) !== logged.commitment) {
     fail('BAD_OPENING', 'the warrant and salt do not open the logged commitment');
   }

@@ -4,7 +4,7 @@
  * shared rules (@custodes/shared/rules warrantStatus, judgeRequest); this
  * file maps their verdicts to the coordinator's codes. No HTTP, no SQL.
  */
-import { verifyWarrantSignature, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
+import { warrantCommitment, warrantCoverSheet, warrantProblems } from '@custodes/shared/records';
 import type { SignedWarrant, WarrantEntry } from '@custodes/shared/records';
 import { judgeRequest, reviewers, tallyDecisions } from '@custodes/shared/rules';
 import type { Decision, RequestFacts } from '@custodes/shared/rules';
@@ -33,34 +33,17 @@ export function checkIntake(
   if (warrant.investigator !== caller.investigator || warrant.agency !== caller.agency) {
     fail('FORBIDDEN', "the warrant's investigator and agency must be the token's");
   }
-  if (!registry.isInvestigator(warrant.agency, warrant.investigator)) {
-    fail('UNKNOWN_INVESTIGATOR', 'the investigator is not registered with that agency');
-  }
-  const court = registry.court(warrant.court);
-  if (!court) fail('UNKNOWN_COURT', `court ${warrant.court} is not registered`);
-  if (!verifyWarrantSignature(warrant, warrant.courtSignature, court.key)) {
-    fail('BAD_COURT_SIGNATURE', "the court's signature does not verify");
-  }
-  if (!verifyWarrantSignature(warrant, warrant.investigatorSignature, warrant.investigator)) {
-    fail('BAD_INVESTIGATOR_SIGNATURE', "the investigator's signature does not verify");
-  }
-  checkDates(warrant, now);
+  // The shared checks of docs/PROTOCOL.md §7.5, in order; `custodes court sign` runs the same ones.
+  const [problem] = warrantProblems(warrant, registry, now);
+  if (problem !== undefined) fail(problem.code, problem.message);
   const commitment = warrantCommitment(warrant, salt);
   return { commitment, cover: warrantCoverSheet(warrant, commitment) };
-}
-
-function checkDates(w: SignedWarrant, now: number): void {
-  if (w.expiresAt <= w.issuedAt) fail('BAD_DATES', 'expiresAt must be after issuedAt');
-  if (w.expiresAt <= now) fail('BAD_DATES', 'the warrant has expired');
-  // A little clock skew is tolerated; a warrant issued in the future is not.
-  if (w.issuedAt > now + 300) fail('BAD_DATES', 'issuedAt is in the future');
-  if (w.sealedUntil < w.issuedAt) fail('BAD_DATES', 'sealedUntil must not be before issuedAt');
 }
 
 /**
  * Throws the code that explains why a request cannot be made now: the
  * warrant's status, then the quorum of each epoch of its envelopes
- * (@custodes/shared/rules judgeRequest; docs/SERVICES.md 409 WARRANT_*,
+ * (@custodes/shared/rules judgeRequest; docs/PROTOCOL.md §7.6, 409 WARRANT_*,
  * EPOCH_QUORUM, UNKNOWN_EPOCH).
  */
 export function requireAdmissible(facts: RequestFacts, registry: Registry): void {

@@ -10,6 +10,7 @@ import { BODIES } from './bodies';
 import type { Context } from '../context';
 import { CustodianError } from '../errors';
 import { releaseHistory, unloggedReleases } from '../release';
+import { currentRegistry } from '../replica';
 import { decide, queue, showWarrant } from '../review';
 
 const ApproveBody = z.object({ reason: z.string().min(1).max(1024).optional() }).strict();
@@ -21,7 +22,9 @@ export function operatorAuth(ctx: Context): RequestHandler {
   return (req, _res, next) => {
     const token = bearerToken(req);
     const given = token ? createHash('sha256').update(token, 'utf8').digest() : Buffer.alloc(expected.length);
-    if (!token || !timingSafeEqual(given, expected)) return next(new CustodianError('UNAUTHENTICATED', 'operator token required'));
+    // Missing and wrong are told apart (the operator fixes different things); the token is never echoed.
+    if (req.get('authorization') === undefined) return next(new CustodianError('UNAUTHENTICATED', 'an operator token is required (Authorization: Bearer)'));
+    if (!token || !timingSafeEqual(given, expected)) return next(new CustodianError('UNAUTHENTICATED', 'the operator token is not valid for this node'));
     next();
   };
 }
@@ -49,6 +52,13 @@ export function operatorRoutes(ctx: Context, operator: RequestHandler): Router {
   r.post('/v1/operator/warrants/:id/deny', jsonBody(BODIES.decision), (req, res) => {
     const { reason } = parseBody(DenyBody, req.body ?? {});
     res.json(decide(ctx, warrantId(req.params.id), 'deny', reason, 'operator'));
+  });
+  // Names for ids (docs/PROTOCOL.md §7.13): the console shows "Demo District Court", not court-1.
+  r.get('/v1/operator/names', (_req, res) => {
+    const entry = currentRegistry(ctx.store)?.entry;
+    const pairs = (list: readonly { id: string; name: string }[] | undefined) => Object.fromEntries((list ?? []).map((x) => [x.id, x.name]));
+    const custodians = [...(entry?.epochs ?? [])].sort((a, b) => b.epoch - a.epoch)[0]?.custodians ?? []; // the newest epoch
+    res.json({ courts: pairs(entry?.courts), agencies: pairs(entry?.agencies), custodians: Object.fromEntries(custodians.map((c) => [String(c.index), c.name])) });
   });
   r.get('/v1/operator/releases', (_req, res) => {
     // `unlogged`: this node's releases its replica has not yet seen logged; an overdue one stops new releases (release.ts).

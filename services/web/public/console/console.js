@@ -38,6 +38,23 @@ function token() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** What each check of docs/PROTOCOL.md §8.6 means, for the checks table. */
+const CHECK_LABELS = /** @type {Record<string, string>} */ ({
+  commitment: 'Matches the commitment logged on its cover sheet',
+  courtSignature: "Court's signature (registered court key)",
+  investigatorSignature: "Investigator's signature (registered investigator)",
+  dates: 'Dates (issued, not expired)',
+});
+
+/** Registry names by id (`GET ../v1/operator/names`), loaded at sign-in. */
+let names = { courts: /** @type {Record<string, string>} */ ({}), agencies: /** @type {Record<string, string>} */ ({}), custodians: /** @type {Record<string, string>} */ ({}) };
+
+/** `Demo District Court (court-1)`, or the id alone. @param {'courts' | 'agencies'} kind @param {unknown} id */
+function named(kind, id) {
+  const name = typeof id === 'string' ? names[kind][id] : undefined;
+  return name ? `${name} (${String(id)})` : String(id ?? '—');
+}
+
 // ## Seal and unseal (DESIGN.md §3.6)
 
 /** @param {any} s the body of GET /v1/seal */
@@ -143,6 +160,12 @@ function signOut(message) {
 async function enterApp() {
   show('signin', false);
   show('app', true);
+  try {
+    const n = await operator('names');
+    names = { courts: n?.courts ?? {}, agencies: n?.agencies ?? {}, custodians: n?.custodians ?? {} };
+  } catch {
+    // ids instead of names: the console still works
+  }
   await showView('queue', false);
 }
 
@@ -180,8 +203,8 @@ async function loadQueue() {
         ['Warrant', 'Agency', 'Court', 'Case', 'Received', 'Expires', 'Policy', ''],
         warrants.map((/** @type {any} */ w) => [
           short(String(w.warrantId), 8),
-          String(w.agency ?? '—'),
-          String(w.court ?? '—'),
+          named('agencies', w.agency),
+          named('courts', w.court),
           String(w.caseNumber ?? '—'),
           formatTime(w.receivedAt),
           formatTime(w.expiresAt),
@@ -244,8 +267,8 @@ async function loadWarrant(id) {
       h('h3', {}, 'Warrant'),
       dl([
         ['Warrant ID', h('code', { id: 'warrant-id' }, String(w.id ?? id))],
-        ['Agency', String(w.agency ?? '—')],
-        ['Court', String(w.court ?? '—')],
+        ['Agency', named('agencies', w.agency)],
+        ['Court', named('courts', w.court)],
         ['Case number', String(w.caseNumber ?? '—')],
         ['Legal authority', String(w.legalAuthority ?? '—')],
         ['Offense', String(w.offense ?? '—')],
@@ -271,7 +294,7 @@ async function loadWarrant(id) {
       table(
         'Checks made by this node',
         ['Check', 'Result'],
-        Object.entries(checks).map(([name, result]) => [name, badge(result === 'ok', 'ok', String(result))]),
+        Object.entries(checks).map(([name, result]) => [CHECK_LABELS[name] ?? name, badge(result === 'ok', 'ok', String(result))]),
         { id: 'checks-table' },
       ),
       h('h3', {}, "This node's policy"),
@@ -281,7 +304,7 @@ async function loadWarrant(id) {
         d?.policy?.auto ? 'Within the auto-approval policy.' : 'Outside the auto-approval policy: an operator must decide.',
       ),
       policyReasons.length ? h('ul', { id: 'policy-reasons' }, policyReasons.map((/** @type {string} */ r) => h('li', {}, r))) : null,
-      h('h3', {}, 'Decision'),
+      h('h3', {}, "This node's decision"),
       dl([
         ['Here', h('span', { id: 'decision-status' }, String(decision.status ?? '—'))],
         ['By', String(decision.decidedBy ?? '—')],
@@ -290,8 +313,8 @@ async function loadWarrant(id) {
       ]),
       h('h3', {}, 'In the log'),
       dl([
-        ['Approved by custodians', Array.isArray(logged.approvals) && logged.approvals.length ? logged.approvals.join(', ') : 'none yet'],
-        ['Denied by custodians', Array.isArray(logged.denials) && logged.denials.length ? logged.denials.join(', ') : 'none'],
+        ['Approvals logged', h('span', { id: 'logged-approvals' }, loggedLine(logged.approvals, decision.status === 'approved'))],
+        ['Denials logged', h('span', { id: 'logged-denials' }, loggedLine(logged.denials, decision.status === 'denied'))],
         ['Revoked', logged.revoked ? 'yes' : 'no'],
         ['Expired', logged.expired ? 'yes' : 'no'],
       ]),
@@ -300,6 +323,35 @@ async function loadWarrant(id) {
   } catch (err) {
     replace(body);
     status('decide-status', `Could not load warrant ${id}: ${describeError(err)}`, 'bad');
+  }
+}
+
+/**
+ * The custodians whose decision is logged, by name, and this node's own while
+ * it is signed but not yet in its replica of the log (it is sent at once, §7.13).
+ * @param {unknown} custodians @param {boolean} oursPending
+ */
+function loggedLine(custodians, oursPending) {
+  const list = Array.isArray(custodians) ? custodians.map((i) => (names.custodians[String(i)] ? `${names.custodians[String(i)]} (custodian ${String(i)})` : `custodian ${String(i)}`)) : [];
+  if (list.length) return list.join(', ');
+  return oursPending ? "this node's decision is signed and on its way to the log" : 'none yet';
+}
+
+/**
+ * After a decision, re-reads the warrant until the decision shows in the log
+ * (a few seconds: the coordinator logs it, this node's witness replicates it).
+ * @param {string} id @param {'approve' | 'deny'} decision
+ */
+async function followIntoLog(id, decision) {
+  const key = decision === 'approve' ? 'approvals' : 'denials';
+  for (let tries = 0; tries < 30 && currentWarrant === id; tries++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (currentWarrant !== id) return;
+    const d = await operator(`warrants/${encodeURIComponent(id)}`).catch(() => null);
+    if (Array.isArray(d?.logged?.[key]) && d.logged[key].length) {
+      await loadWarrant(id);
+      return;
+    }
   }
 }
 
@@ -328,6 +380,7 @@ async function decide(decision) {
       `${decision === 'approve' ? 'Approved' : 'Denied'}: signed ${entry.decision ?? decision} entry by custodian ${entry.custodian ?? '?'} at ${formatTime(entry.time)}, sent to the log.`,
       'ok',
     );
+    void followIntoLog(id, decision);
   } catch (err) {
     status('decide-status', `The node did not record the decision: ${describeError(err)}`, 'bad');
   } finally {

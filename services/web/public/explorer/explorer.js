@@ -226,10 +226,62 @@ function entryActions(d) {
   );
 }
 
+// ## Names, badges and times a person reads
+
+/** `Demo District Court (court-1)` for a registered id, else the id. @param {'courts' | 'agencies'} kind @param {unknown} id */
+function named(kind, id) {
+  /** @type {any} */
+  const entry = registry?.entry;
+  const list = Array.isArray(entry?.[kind]) ? entry[kind] : [];
+  const hit = list.find((/** @type {any} */ x) => x?.id === id && typeof x?.name === 'string');
+  return hit ? `${hit.name} (${String(id)})` : String(id ?? '—');
+}
+
+/** Custodian `index` by its registry name. @param {unknown} index */
+function custodianName(index) {
+  const c = registry?.custodians.find((x) => x.index === index);
+  return c ? `${c.name} (custodian ${String(index)})` : `custodian ${String(index)}`;
+}
+
+/**
+ * describeEntry with names for ids: the agency, court and custodian of an
+ * entry as the registry names them (the ids stay, in brackets).
+ * @param {import('./lib/entries.js').DecodedEntry} d
+ */
+function describeNamed(d) {
+  const { title, fields } = describeEntry(d);
+  const e = d.entry;
+  if (!e) return { title, fields };
+  let t = title;
+  if (d.type === 'warrant') t = `Warrant cover sheet: ${named('agencies', e.agency)} before ${named('courts', e.court)}`;
+  if (typeof e.custodian === 'number') t = t.replace(`custodian ${e.custodian}`, custodianName(e.custodian));
+  /** @type {[string, import('./lib/dom.js').Child][]} */
+  const out = fields.map(([k, v]) => {
+    if (k === 'Agency') return [k, named('agencies', e.agency)];
+    if (k === 'Court') return [k, named('courts', e.court)];
+    if (k === 'Custodian' && typeof e.custodian === 'number') return [k, custodianName(e.custodian)];
+    return [k, v];
+  });
+  return { title: t, fields: out };
+}
+
+/** The type badge: a denial is an `approval` entry, but it is not an approval. @param {import('./lib/entries.js').DecodedEntry} d */
+function typeBadge(d) {
+  if (d.type === 'approval' && d.entry?.decision === 'deny') return h('span', { class: 'badge bad' }, 'denial');
+  if (d.type === 'approval') return h('span', { class: 'badge ok' }, 'approval');
+  return h('span', { class: 'badge' }, d.type);
+}
+
+/** When an entry was made: its `time`, or a cover sheet's `issuedAt`. @param {import('./lib/entries.js').DecodedEntry} d */
+function entryTime(d) {
+  const e = d.entry;
+  return typeof e?.time === 'number' ? e.time : typeof e?.issuedAt === 'number' ? e.issuedAt : null;
+}
+
 /** @param {import('./lib/entries.js').DecodedEntry} d */
 function entryDetails(d) {
-  const { title, fields } = describeEntry(d);
-  return h('details', {}, h('summary', {}, title), dl(fields.map(([k, v]) => [k, v])));
+  const { title, fields } = describeNamed(d);
+  return h('details', {}, h('summary', {}, title), dl(fields));
 }
 
 let pageStart = 0;
@@ -237,18 +289,20 @@ let pageStart = 0;
 async function showEntries() {
   const cp = await needCheckpoint();
   const count = Number(byId('entries-count', HTMLSelectElement).value) || 20;
-  const startInput = byId('entries-start', HTMLInputElement);
-  let start = Math.floor(Number(startInput.value));
-  if (!Number.isSafeInteger(start) || start < 0) start = 0;
+  // Newest first: the page ends at the entry asked for (by default the newest) and lists downwards.
+  const newestInput = byId('entries-start', HTMLInputElement);
   if (cp.size === 0) {
     status('entries-status', 'The log is empty.');
     replace(byId('entries-body', HTMLElement));
     return;
   }
-  if (start >= cp.size) start = Math.max(0, cp.size - count);
+  let newest = newestInput.value === '' ? cp.size - 1 : Math.floor(Number(newestInput.value));
+  if (!Number.isSafeInteger(newest) || newest >= cp.size) newest = cp.size - 1;
+  if (newest < 0) newest = Math.min(cp.size, count) - 1;
+  const end = newest + 1;
+  const start = Math.max(0, end - count);
   pageStart = start;
-  startInput.value = String(start);
-  const end = Math.min(cp.size, start + count);
+  newestInput.value = String(newest);
   status('entries-status', `Loading entries ${start}–${end - 1}…`);
   try {
     const page = await fetchEntries(start, end);
@@ -256,12 +310,12 @@ async function showEntries() {
       byId('entries-body', HTMLElement),
       table(
         `Entries ${start}–${end - 1} of ${cp.size}`,
-        ['Index', 'Type', 'Entry', 'Actions'],
-        page.map((d) => [String(d.index), h('span', { class: 'badge' }, d.type), entryDetails(d), entryActions(d)]),
+        ['Index', 'Type', 'Time', 'Entry', 'Actions'],
+        [...page].reverse().map((d) => [String(d.index), typeBadge(d), formatTime(entryTime(d)), entryDetails(d), entryActions(d)]),
         { id: 'entries-table' },
       ),
     );
-    status('entries-status', `Showing entries ${start}–${end - 1} of ${cp.size} in checkpoint.`);
+    status('entries-status', `Showing entries ${end - 1}–${start} (newest first) of ${cp.size} in checkpoint.`);
     byId('entries-prev', HTMLButtonElement).disabled = start === 0;
     byId('entries-next', HTMLButtonElement).disabled = end >= cp.size;
   } catch (err) {
@@ -272,7 +326,8 @@ async function showEntries() {
 /** @param {number} direction */
 async function turnPage(direction) {
   const count = Number(byId('entries-count', HTMLSelectElement).value) || 20;
-  byId('entries-start', HTMLInputElement).value = String(Math.max(0, pageStart + direction * count));
+  // -1: older entries (the page below this one); +1: newer.
+  byId('entries-start', HTMLInputElement).value = String(Math.max(0, pageStart - 1 + (direction > 0 ? 2 * count : 0)));
   await showEntries();
 }
 
@@ -290,10 +345,53 @@ function historySection(title, items, none) {
           'ol',
           { class: 'timeline' },
           items.map((d) => {
-            const { title: t, fields } = describeEntry(d);
+            const { title: t, fields } = describeNamed(d);
             return h('li', {}, h('h4', {}, `Entry ${d.index}: ${t}`), dl(fields), entryActions(d));
           }),
         ),
+  );
+}
+
+/**
+ * The warrant's story in one short list, oldest first: each logged step with
+ * its time (the sections below hold every field).
+ * @param {import('./lib/entries.js').DecodedEntry[]} all every entry of the warrant
+ */
+function timeline(all) {
+  /** @param {import('./lib/entries.js').DecodedEntry} d */
+  const step = (d) => {
+    const e = d.entry ?? {};
+    switch (d.type) {
+      case 'warrant':
+        return 'Cover sheet logged';
+      case 'approval':
+        return `${e.decision === 'deny' ? 'Denied' : 'Approved'} by ${custodianName(e.custodian)}`;
+      case 'decryption-request':
+        return `Decryption requested: ${String(e.envelopeCount)} envelope(s)`;
+      case 'release':
+        return `Partials released by ${custodianName(e.custodian)}`;
+      case 'decryption-complete':
+        return 'Decryption completed';
+      case 'misbehavior':
+        return 'Misbehaviour recorded';
+      case 'revocation':
+        return `Revoked by the ${String(e.by)}`;
+      case 'unseal':
+        return 'Unsealed: the full warrant is public';
+      default:
+        return d.type;
+    }
+  };
+  const sorted = [...all].sort((a, b) => a.index - b.index);
+  return h(
+    'section',
+    { 'aria-label': 'Timeline' },
+    h('h3', {}, 'Timeline'),
+    h(
+      'ol',
+      { class: 'steps', id: 'warrant-timeline' },
+      sorted.map((d) => h('li', {}, h('time', {}, formatTime(entryTime(d))), ' ', step(d), ' ', h('span', { class: 'muted' }, `(entry ${d.index})`))),
+    ),
   );
 }
 
@@ -335,6 +433,7 @@ async function showWarrant(warrantId) {
     status('warrant-status', `Warrant ${id} (${replay ? replay.status : 'status unknown'}): ${facts.join('; ')}.`, replay && !overdue ? 'ok' : 'warn');
     replace(
       body,
+      timeline(Object.values(hist).flat()),
       historySection('Cover sheet', hist.cover, 'No cover sheet in this log.'),
       historySection('Approvals and denials', hist.approvals, 'No custodian has decided yet.'),
       historySection('Decryption requests', hist.requests, 'No decryption requested.'),

@@ -99,7 +99,8 @@ function dl(rows) {
 }
 
 /**
- * A table with a caption; `rows` are arrays of cells.
+ * A table with a caption; `rows` are arrays of cells. Responsive: below
+ * 40rem each row is drawn as a card (style.css).
  * @param {string} caption @param {string[]} headers @param {Child[][]} rows @param {Attrs} [attrs]
  */
 function table(caption, headers, rows, attrs = {}) {
@@ -108,7 +109,8 @@ function table(caption, headers, rows, attrs = {}) {
     attrs,
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c) => h('td', {}, c))))),
+    // data-label: on a narrow screen each row becomes a card whose cells name their column (style.css).
+    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c, i) => h('td', { 'data-label': headers[i] ?? '' }, c))))),
   );
 }
 
