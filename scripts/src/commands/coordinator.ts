@@ -69,7 +69,9 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--custodian-url <index=url>', "override a custodian's registry URL (repeatable)", collectUrl)
     .option('--retention <seconds>', 'how long decrypted results are kept', intOption('retention'), 86_400)
     .option('--max-db-mb <MiB>', 'cap coordinator.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
-    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number; maxDbMb?: number }) => {
+    .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port (default: off)', intOption('metrics-port', 0))
+    .option('--metrics-host <host>', 'bind address of the metrics port', '127.0.0.1')
+    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number; maxDbMb?: number; metricsPort?: number; metricsHost: string }) => {
       const setup = readCoordinatorSetup(opts.data);
       // domain(): a data directory in use or a registry that does not match is one line, not a stack.
       const service = domain(() =>
@@ -82,9 +84,10 @@ export function registerCoordinatorCommands(program: Command): void {
           retentionSeconds: opts.retention,
           ...(opts.custodianUrl ? { custodianUrls: opts.custodianUrl } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
+          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort, metricsHost: opts.metricsHost } : {}),
         }),
       );
-      await serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}`);
+      await serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`);
     });
 
   coord

@@ -80,7 +80,9 @@ export function registerCustodianCommands(program: Command): void {
       intOption('outbox-grace-ms', 0),
     )
     .option('--max-db-mb <MiB>', 'cap custodian.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; maxDbMb?: number }) => {
+    .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port (default: off)', intOption('metrics-port', 0))
+    .option('--metrics-host <host>', 'bind address of the metrics port', '127.0.0.1')
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; maxDbMb?: number; metricsPort?: number; metricsHost: string }) => {
       // domain(): a bad option or data directory is one line (BAD_OPTIONS, NOT_INITIALISED, BAD_POLICY), not a stack.
       const service = await domain(() =>
         createCustodian({
@@ -93,9 +95,10 @@ export function registerCustodianCommands(program: Command): void {
           ...(opts.callWindow !== undefined ? { callWindowSeconds: opts.callWindow } : {}),
           ...(opts.outboxGraceMs !== undefined ? { outboxGraceMs: opts.outboxGraceMs } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
+          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort, metricsHost: opts.metricsHost } : {}),
         }),
       );
-      await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}`);
+      await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`);
     });
 
   nodeOptions(cust.command('status'), false)

@@ -48,6 +48,13 @@ export interface CoordinatorConfig {
    * /health go on; a positive integer (docs/PROTOCOL.md §9.1, Storage).
    */
   maxDatabaseBytes?: number;
+  /**
+   * Serve Prometheus metrics at `GET /metrics` on this port (0 picks one), apart
+   * from the API; off unless set (docs/PROTOCOL.md §9.5, Health and metrics).
+   */
+  metricsPort?: number;
+  /** The metrics listener's address (default 127.0.0.1: for the operator's scraper only). */
+  metricsHost?: string;
   /** Folder of the auditor's transparency report (`custodes audit report --out`), served at /report/. */
   reportDir?: string;
   logger?: Logger;

@@ -11,7 +11,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
 import { explorerRouter, reportRouter } from '@custodes/web';
-import { closeServer, listen, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import { closeServer, listen, notFound, rateLimit, requestMetrics, serveMetrics, StorageMonitor, tryLockDataDir } from '@custodes/shared/service';
 import { coordinatorErrors } from './api/errors';
 import { recordRoutes } from './api/records';
 import { logRecord } from './core/records';
@@ -23,6 +23,8 @@ import type { CoordinatorConfig } from './config';
 import type { Context } from './context';
 import { Registry } from './domain/registry';
 import { CoordinatorError, fail } from './errors';
+import { coordinatorHealth } from './health';
+import { coordinatorMetrics } from './metrics';
 import { logPublicKey, openCoordinatorDb } from './init';
 import { Ledger } from './ledger';
 import { createLogReadRouter } from './api/logRead';
@@ -39,6 +41,8 @@ export interface Coordinator {
   close(): Promise<void>;
   /** `http://host:port` once started. */
   readonly url: string;
+  /** `http://host:port` of the metrics listener once started, '' when metrics are off. */
+  readonly metricsUrl: string;
 }
 
 function defaultLogger(): Logger {
@@ -53,6 +57,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     fail('BAD_REQUEST', 'maxDatabaseBytes must be a positive integer');
   }
+  if (config.metricsPort !== undefined && !(Number.isSafeInteger(config.metricsPort) && config.metricsPort >= 0 && config.metricsPort <= 65_535)) {
+    fail('BAD_REQUEST', 'metricsPort must be an integer in [0, 65535]');
+  }
   // One coordinator per data directory, held until close (or the process's end).
   const lock = tryLockDataDir(config.dataDir);
   if (!lock) fail('DATA_DIR_IN_USE', `${config.dataDir} is in use by another running coordinator (one per data directory)`);
@@ -63,7 +70,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     lock.release();
     throw err;
   }
-  const repo = new Repository(db);
+  const storage = new StorageMonitor();
+  const repo = new Repository(db, storage);
 
   const loadRegistry = (): Registry => {
     const latest = repo.latestRegistry();
@@ -155,9 +163,12 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     decryption,
   };
 
+  const metrics = config.metricsPort === undefined ? null : coordinatorMetrics(ctx, storage);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (metrics) app.use(requestMetrics(metrics));
   app.use(rateLimit({ windowMs: 60_000, max: config.rateLimitPerMinute ?? 6000 }));
   // The public read API (DESIGN.md §4.4) first: its own error handler then sees only its own errors.
   app.use(
@@ -170,8 +181,10 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   app.use('/v1/requests/:id/envelopes', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
   app.post('/v1/requests', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  // docs/PROTOCOL.md §9.5: 503 when the coordinator cannot do its job, with the same body.
   app.get('/health', (_req, res) => {
-    res.json({ ok: true, size: store.size() });
+    const health = coordinatorHealth(ctx, storage);
+    res.status(health.ok ? 200 : 503).json(health);
   });
   app.use(registryRoutes(ctx));
   app.use(warrantRoutes(ctx));
@@ -181,7 +194,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   app.use(explorerRouter());
   app.use(reportRouter(config.reportDir ? { dir: config.reportDir } : {}));
   app.use(notFound);
-  app.use(coordinatorErrors(logger));
+  app.use(coordinatorErrors(logger, (err) => storage.failed(err)));
 
   const purge = () => {
     try {
@@ -193,11 +206,16 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   };
 
   let server: Server | null = null;
+  let metricsServer: Server | null = null;
   let url = '';
+  let metricsUrl = '';
   let purgeTimer: NodeJS.Timeout | null = null;
   return {
     get url() {
       return url;
+    },
+    get metricsUrl() {
+      return metricsUrl;
     },
     async start() {
       if (server) throw new Error('already started');
@@ -205,6 +223,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       const bound = await listen(app, config.port ?? 0, host);
       server = bound.server;
       url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+      if (metrics) {
+        ({ server: metricsServer, url: metricsUrl } = await serveMetrics(metrics, { port: config.metricsPort!, host: config.metricsHost ?? '127.0.0.1' }));
+      }
       logger.info({ port: bound.port, size: store.size() }, 'coordinator listening');
       purge();
       purgeTimer = setInterval(purge, 60_000);
@@ -222,6 +243,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       await Promise.all([delivery.close(), decryption.close()]);
       if (server) await closeServer(server);
       server = null;
+      if (metricsServer) await closeServer(metricsServer);
+      metricsServer = null;
       db.close();
       lock.release();
       logger.info('coordinator closed');

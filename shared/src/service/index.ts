@@ -4,3 +4,5 @@ export { MAX_RESPONSE_BYTES, requestJson, type RequestOptions } from './client';
 export { capSize, openDatabase, storageProblem, type DB, type OpenOptions, type StorageProblem } from './db';
 export { migrate, NewerDatabaseError, type Migration, type MigrationSpec, type MigrationStep } from './migrations';
 export { tryLockDataDir, type DataDirLock } from './lock';
+export { createMetricsRegistry, metricsApp, requestMetrics, routeOf, serveMetrics, storageMetrics, UNMATCHED_ROUTE, type MetricsServerOptions } from './metrics';
+export { StorageMonitor, type StorageFailure, type StorageSnapshot, type StorageState } from './storageHealth';
