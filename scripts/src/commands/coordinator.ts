@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
+import { addInvestigatorToken, backupCoordinator, createCoordinator, initCoordinator, restoreCoordinator } from '@custodes/coordinator';
 import { parseRecord, RegistryEntrySchema } from '@custodes/shared/records';
 import { CustodesError } from '@custodes/shared';
 import { CliError, intOption, json, readJson, readKeyFile, writeOutput } from '../io';
@@ -19,6 +19,16 @@ function domain<T>(fn: () => T): T {
     return fn();
   } catch (err) {
     if (err instanceof CustodesError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** As `domain`, for async work, with the code first (a refusal an operator must act on, docs/PROTOCOL.md §9.6). */
+async function domainAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof CustodesError) throw new CliError(`${err.code}: ${err.message}`);
     throw err;
   }
 }
@@ -87,7 +97,34 @@ export function registerCoordinatorCommands(program: Command): void {
           ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort, metricsHost: opts.metricsHost } : {}),
         }),
       );
-      await serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`);
+      await domainAsync(() =>
+        serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`),
+      );
+    });
+
+  coord
+    .command('backup')
+    .description('a consistent copy of coordinator.db, taken online beside the running coordinator (0600; the log key is not in it)')
+    .requiredOption('--data <dir>', 'data directory')
+    .requiredOption('--out <file>', 'the backup file (must not exist)')
+    .action(async (opts: { data: string; out: string }) => {
+      const r = await domainAsync(() => backupCoordinator({ dataDir: opts.data, out: opts.out }));
+      process.stdout.write(`backup of ${opts.data} written to ${opts.out} (${r.bytes} bytes)\n`);
+    });
+
+  coord
+    .command('restore')
+    .description('replace coordinator.db with a checked backup of this log (the coordinator must be stopped; the replaced database is kept)')
+    .requiredOption('--data <dir>', 'data directory (keeps its log.key and coordinator.json)')
+    .requiredOption('--from <file>', 'the backup file')
+    .action(async (opts: { data: string; from: string }) => {
+      const setup = readCoordinatorSetup(opts.data);
+      const logKey = readKeyFile(join(opts.data, LOG_KEY_FILE)).publicKey;
+      const r = await domainAsync(() => restoreCoordinator({ dataDir: opts.data, from: opts.from, origin: setup.origin, logKey }));
+      process.stdout.write(
+        `restored ${opts.from} into ${opts.data}: ${r.size} log entries${r.replaced ? `; the replaced database is kept as ${r.replaced}` : ''}\n` +
+          'the next start checks the log against the witnesses before it signs anything\n',
+      );
     });
 
   coord

@@ -2,7 +2,7 @@
  * `custodes custodian init|start|status|unseal|seal|queue|show|approve|deny`.
  */
 import type { Command } from 'commander';
-import { createCustodian, initCustodian, readPolicyFile } from '@custodes/custodian';
+import { backupCustodian, createCustodian, initCustodian, readPolicyFile, restoreCustodian } from '@custodes/custodian';
 import { CustodesError } from '@custodes/shared';
 import { CliError, intOption, json, readJson, resolveToken } from '../io';
 import { call } from '../remote';
@@ -99,6 +99,30 @@ export function registerCustodianCommands(program: Command): void {
         }),
       );
       await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`);
+    });
+
+  cust
+    .command('backup')
+    .description('a consistent copy of custodian.db, taken online beside the running node (0600; the share and keys stay sealed)')
+    .requiredOption('--data <dir>', 'data directory')
+    .requiredOption('--out <file>', 'the backup file (must not exist)')
+    .action(async (opts: { data: string; out: string }) => {
+      const r = await domain(() => backupCustodian({ dataDir: opts.data, out: opts.out }));
+      process.stdout.write(`backup of ${opts.data} written to ${opts.out} (${r.bytes} bytes)\n`);
+    });
+
+  cust
+    .command('restore')
+    .description("replace custodian.db with a checked backup of this node (the node must be stopped; the replaced database is kept)")
+    .requiredOption('--data <dir>', 'data directory')
+    .requiredOption('--from <file>', 'the backup file')
+    .option('--signing-key <hex>', "the node's public signing key as in the registry (needed when the data directory holds no readable database)")
+    .action(async (opts: { data: string; from: string; signingKey?: string }) => {
+      const r = await domain(() => restoreCustodian({ dataDir: opts.data, from: opts.from, ...(opts.signingKey ? { signingKey: opts.signingKey } : {}) }));
+      process.stdout.write(
+        `restored custodian ${r.custodian} from ${opts.from}${r.replaced ? `; the replaced database is kept as ${r.replaced}` : ''}\n` +
+          `it cosigned up to size ${r.witnessSize}; once started and unsealed it catches up from the log\n`,
+      );
     });
 
   nodeOptions(cust.command('status'), false)

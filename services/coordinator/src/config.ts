@@ -25,6 +25,8 @@ export interface CoordinatorConfig {
    * checkpoint asks for one at once.
    */
   cosignDelayMs?: number;
+  /** Timeout of each witness's answer to the check at start (docs/PROTOCOL.md §9.6; default 3000 ms). */
+  witnessCheckTimeoutMs?: number;
   /** Timeout of one `POST /v1/partials` call (default 60 000 ms). */
   partialsTimeoutMs?: number;
   /**

@@ -3,7 +3,7 @@
  * log, registry, workflows) and the express app; `start()` listens and resumes
  * unfinished work; `close()` stops work, then HTTP, then the database.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import express from 'express';
@@ -23,6 +23,7 @@ import type { CoordinatorConfig } from './config';
 import type { Context } from './context';
 import { Registry } from './domain/registry';
 import { CoordinatorError, fail } from './errors';
+import { RESTORE_MARKER } from './backup';
 import { coordinatorHealth } from './health';
 import { coordinatorMetrics } from './metrics';
 import { logPublicKey, openCoordinatorDb } from './init';
@@ -35,6 +36,7 @@ import { GroupCommit } from './core/groupCommit';
 import { Cosigner } from './workflow/cosigner';
 import { DecryptionWorkflow } from './workflow/decryption';
 import { Delivery } from './workflow/delivery';
+import { checkAgainstWitnesses } from './witnessCheck';
 
 export interface Coordinator {
   start(): Promise<{ port: number }>;
@@ -219,6 +221,23 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     },
     async start() {
       if (server) throw new Error('already started');
+      // docs/PROTOCOL.md §9.6: never sign on from a log older than what the witnesses cosigned (a fork).
+      // After a restore, enough witnesses must answer that one of any t that cosigned is among them.
+      const marker = join(config.dataDir, RESTORE_MARKER);
+      const restored = existsSync(marker);
+      await checkAgainstWitnesses({
+        size: () => store.size(),
+        rootAt: (size) => store.treeHead(size).root,
+        registry,
+        custodianUrl,
+        timeoutMs: config.witnessCheckTimeoutMs ?? 3000,
+        required: restored ? registry.custodians.length - registry.threshold + 1 : 0,
+        logger,
+      });
+      if (restored) {
+        rmSync(marker, { force: true });
+        logger.info('restored log confirmed by the witnesses');
+      }
       const host = config.host ?? '127.0.0.1';
       const bound = await listen(app, config.port ?? 0, host);
       server = bound.server;

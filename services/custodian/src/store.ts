@@ -110,6 +110,9 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
+/** The newest migration version of this code (what a restored backup may be at, at most). */
+export const STORE_VERSION = MIGRATIONS.length;
+
 // ## Records
 
 export interface NodeRow {

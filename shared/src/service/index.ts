@@ -6,3 +6,4 @@ export { migrate, NewerDatabaseError, type Migration, type MigrationSpec, type M
 export { tryLockDataDir, type DataDirLock } from './lock';
 export { createMetricsRegistry, metricsApp, requestMetrics, routeOf, serveMetrics, storageMetrics, UNMATCHED_ROUTE, type MetricsServerOptions } from './metrics';
 export { StorageMonitor, type StorageFailure, type StorageSnapshot, type StorageState } from './storageHealth';
+export { backupDatabase, BackupError, checkBackup, installDatabase, readExisting, withDataDirHeld, type BackupCode, type BackupShape } from './backup';
