@@ -30,6 +30,8 @@ export interface WatchOptions {
   readonly now?: () => number;
   /** New findings of a round (never repeated across rounds with the same state). */
   readonly onFindings?: (findings: readonly Finding[], round: number) => void;
+  /** A round that completed (its findings already given to onFindings). */
+  readonly onRound?: (round: WatchRound) => void;
   /** Trouble that is not a finding (an unreachable custodian, a log that cannot be read). */
   readonly onWarning?: (message: string) => void;
   readonly onProgress?: (progress: Progress) => void;
@@ -151,7 +153,9 @@ export async function watchLog(options: WatchOptions): Promise<WatchRound[]> {
   try {
     for (let round = 1; ; round++) {
       try {
-        rounds.push(await watchRound(options, state, round));
+        const done = await watchRound(options, state, round);
+        rounds.push(done);
+        options.onRound?.(done);
       } catch (err) {
         const storage = storageProblem(err);
         if (!(err instanceof AuditError || storage) || options.once) throw err;
