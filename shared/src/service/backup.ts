@@ -4,8 +4,9 @@
  *
  * A backup runs beside the running service: it opens the database read-only
  * and copies it with SQLite's online backup API (better-sqlite3
- * `db.backup()`), which restarts its copy when the service writes meanwhile,
- * so the copy is one consistent state of the file. It needs neither the
+ * `db.backup()`, whose first step copies every page in one read transaction:
+ * one consistent state of the file, WAL included; in WAL mode the service's
+ * writes are not blocked meanwhile). It needs neither the
  * data-directory lock (./lock.ts) nor a write lock, so the service is not
  * disturbed. The copy is made 0600 under a temporary name and renamed into
  * place, so a file at `out` is always a complete backup.
