@@ -101,6 +101,9 @@ describe('seal and unseal', () => {
     const health = await call(`${c.url}/health`);
     expect(health.status).toBe(503);
     expect(health.json).toMatchObject({ ok: false, sealed: true, custodian: 2, storage: { state: 'ok', lastFailure: null } });
+    // The console asks with sealedok=1: sealed is all that is wrong, so 200 (anything else than '1' is the default).
+    expect(await call(`${c.url}/health?sealedok=1`)).toMatchObject({ status: 200, json: { ok: false, sealed: true } });
+    expect((await call(`${c.url}/health?sealedok=true`)).status).toBe(503);
     expect((await call(`${c.url}/v1/seal`)).json).toEqual({ sealed: true, progress: 0, threshold: 3, shares: 5 });
     const gated = [
       call(`${c.url}/v1/operator/queue`, { token: init.operatorToken }),
