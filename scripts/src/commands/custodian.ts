@@ -79,10 +79,15 @@ export function registerCustodianCommands(program: Command): void {
       'how long a record the coordinator took from an answer waits before this node posts it itself, unless seen logged (default 5000)',
       intOption('outbox-grace-ms', 0),
     )
+    .option(
+      '--release-log-deadline-ms <ms>',
+      "how long one of this node's releases may stay out of its log replica before it refuses new partials calls, 503 RELEASES_UNLOGGED (default 300000)",
+      intOption('release-log-deadline-ms', 0),
+    )
     .option('--max-db-mb <MiB>', 'cap custodian.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
     .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port (default: off)', intOption('metrics-port', 0))
     .option('--metrics-host <host>', 'bind address of the metrics port', '127.0.0.1')
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; maxDbMb?: number; metricsPort?: number; metricsHost: string }) => {
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; releaseLogDeadlineMs?: number; maxDbMb?: number; metricsPort?: number; metricsHost: string }) => {
       // domain(): a bad option or data directory is one line (BAD_OPTIONS, NOT_INITIALISED, BAD_POLICY), not a stack.
       const service = await domain(() =>
         createCustodian({
@@ -94,6 +99,7 @@ export function registerCustodianCommands(program: Command): void {
           ...(opts.rate ? { rateLimit: { envelopesPerMinute: opts.rate } } : {}),
           ...(opts.callWindow !== undefined ? { callWindowSeconds: opts.callWindow } : {}),
           ...(opts.outboxGraceMs !== undefined ? { outboxGraceMs: opts.outboxGraceMs } : {}),
+          ...(opts.releaseLogDeadlineMs !== undefined ? { releaseLogDeadlineMs: opts.releaseLogDeadlineMs } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
           ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort, metricsHost: opts.metricsHost } : {}),
         }),

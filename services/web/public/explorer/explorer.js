@@ -12,6 +12,7 @@ import { byId, dl, formatTime, h, replace, short, table } from './lib/dom.js';
 import { canonicalText, decodeLeaf, describeEntry, warrantHistory, warrantIdOf } from './lib/entries.js';
 import { leafHash, verifyConsistency, verifyInclusion } from './lib/merkle.js';
 import { classifySignatures, parseCheckpointNote } from './lib/note.js';
+import { newestEpoch, replayWarrant } from './lib/rules.js';
 
 /** DESIGN.md §4.4: at most 1000 entries a page. */
 const MAX_PAGE = 1000;
@@ -56,16 +57,16 @@ async function loadRegistry() {
     const body = await requestJson(api.registry);
     const entry = body?.entry;
     if (!Number.isSafeInteger(body?.index) || body.index < 0) return null;
-    const epochs = Array.isArray(entry?.epochs) ? entry.epochs : [];
-    const last = epochs[epochs.length - 1];
-    if (typeof entry?.origin !== 'string' || typeof entry?.logKey !== 'string' || !last || !Array.isArray(last.custodians)) return null;
+    // The newest epoch by number (lib/rules.js, as every service reads it): its custodians cosign.
+    const newest = newestEpoch(entry);
+    if (typeof entry?.origin !== 'string' || typeof entry?.logKey !== 'string' || !newest || !Array.isArray(newest.custodians)) return null;
     return {
       index: body.index,
       entry,
       origin: entry.origin,
       logKey: entry.logKey,
-      threshold: Number(last.threshold),
-      custodians: last.custodians
+      threshold: Number(newest.threshold),
+      custodians: newest.custodians
         .filter((/** @type {any} */ c) => typeof c?.name === 'string' && typeof c?.signingKey === 'string' && /^[0-9a-f]{64}$/.test(c.signingKey))
         .map((/** @type {any} */ c) => ({ index: Number(c.index), name: c.name, signingKey: c.signingKey })),
     };
@@ -317,20 +318,21 @@ async function showWarrant(warrantId) {
       return;
     }
     const cover = hist.cover[0]?.entry;
-    const approvals = hist.approvals.filter((d) => d.entry?.decision === 'approve').length;
-    const denials = hist.approvals.length - approvals;
     const now = Date.now() / 1000;
+    // Status, tally and sealing by the protocol's rules (lib/rules.js, as the services apply them):
+    // only valid decisions by reviewers count, each custodian's first one once.
+    const replay = await replayWarrant(all.map((d) => d.entry), id, now);
     const sealedUntil = typeof cover?.sealedUntil === 'number' ? cover.sealedUntil : null;
     /** @type {string[]} */
-    const facts = [`${approvals} approval(s), ${denials} denial(s)`];
-    if (registry) facts.push(`quorum is ${registry.threshold}`);
-    if (hist.revocations.length) facts.push('revoked');
-    if (sealedUntil !== null) {
-      if (hist.unsealings.length) facts.push('unsealed');
-      else if (sealedUntil <= now) facts.push(`unsealing OVERDUE since ${formatTime(sealedUntil)}`);
+    const facts = replay ? [`${replay.approvers.length} approval(s), ${replay.deniers.length} denial(s)`, `quorum is ${replay.threshold}`] : ['no acceptable registry or cover sheet in this log'];
+    if (replay?.status === 'revoked') facts.push('revoked');
+    if (replay && sealedUntil !== null) {
+      if (replay.seal === 'unsealed') facts.push('unsealed');
+      else if (replay.seal === 'overdue') facts.push(`unsealing OVERDUE since ${formatTime(sealedUntil)}`);
       else facts.push(`sealed until ${formatTime(sealedUntil)}`);
     }
-    status('warrant-status', `Warrant ${id}: ${facts.join('; ')}.`, sealedUntil !== null && sealedUntil <= now && !hist.unsealings.length ? 'warn' : 'ok');
+    const overdue = replay?.seal === 'overdue';
+    status('warrant-status', `Warrant ${id} (${replay ? replay.status : 'status unknown'}): ${facts.join('; ')}.`, replay && !overdue ? 'ok' : 'warn');
     replace(
       body,
       historySection('Cover sheet', hist.cover, 'No cover sheet in this log.'),
@@ -340,7 +342,7 @@ async function showWarrant(warrantId) {
       historySection('Completed decryptions', hist.completions, 'None completed.'),
       historySection('Misbehaviour', hist.misbehavior, 'None recorded.'),
       historySection('Revocation', hist.revocations, 'Not revoked.'),
-      historySection('Unsealing', hist.unsealings, sealedUntil !== null && sealedUntil <= now ? 'Overdue: not yet unsealed.' : 'Not yet unsealed.'),
+      historySection('Unsealing', hist.unsealings, overdue ? 'Overdue: not yet unsealed.' : 'Not yet unsealed.'),
     );
   } catch (err) {
     status('warrant-status', `Could not scan the log: ${describeError(err)}`, 'bad');
