@@ -243,7 +243,7 @@ describe('intake refusals', () => {
     const report = await api(cluster.url, 'GET', '/report/report.json');
     expect(report.status).toBe(404);
     const health = await api(cluster.url, 'GET', '/health');
-    expect(health.body).toEqual({ ok: true, size: expect.any(Number) });
+    expect(health.body).toMatchObject({ ok: true, size: expect.any(Number), storage: { state: 'ok' } });
   });
 });
 

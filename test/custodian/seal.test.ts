@@ -99,7 +99,13 @@ describe('seal and unseal', () => {
     const dataDir = tempDir();
     const init = await initCustodian({ dataDir, shareFile: world.shares[1], keyFile: keyFile(world.custodians[1]!) });
     const c = await startSealed(dataDir);
-    expect((await call(`${c.url}/health`)).json).toEqual({ ok: true, sealed: true, custodian: 2 });
+    // A sealed node cannot do its job: 503, with what it is and why (docs/PROTOCOL.md §9.5).
+    const health = await call(`${c.url}/health`);
+    expect(health.status).toBe(503);
+    expect(health.json).toMatchObject({ ok: false, sealed: true, custodian: 2, storage: { state: 'ok', lastFailure: null } });
+    // The console asks with sealedok=1: sealed is all that is wrong, so 200 (anything else than '1' is the default).
+    expect(await call(`${c.url}/health?sealedok=1`)).toMatchObject({ status: 200, json: { ok: false, sealed: true } });
+    expect((await call(`${c.url}/health?sealedok=true`)).status).toBe(503);
     expect((await call(`${c.url}/v1/seal`)).json).toEqual({ sealed: true, progress: 0, threshold: 3, shares: 5 });
     const gated = [
       call(`${c.url}/v1/operator/queue`, { token: init.operatorToken }),
@@ -135,6 +141,7 @@ describe('seal and unseal', () => {
     const sealed = await call(`${c.url}/v1/seal`, { method: 'POST', token: init.operatorToken });
     expect(sealed.json).toMatchObject({ sealed: true, progress: 0 });
     expect((await call(`${c.url}/v1/operator/queue`, { token: init.operatorToken })).status).toBe(503);
+    expect(await call(`${c.url}/health`)).toMatchObject({ status: 503, json: { ok: false, sealed: true } });
 
     // unsealed again, then a restart comes back sealed
     for (const k of keys.slice(0, 3)) await call(`${c.url}/v1/unseal`, { json: { key: k } });
@@ -231,6 +238,8 @@ describe('seal and unseal', () => {
     await initCustodian({ dataDir, shareFile: world.shares[4], keyFile: keyFile(world.custodians[4]!), dev: true });
     expect(existsSync(join(dataDir, 'dev-unseal-keys.json'))).toBe(true);
     const c = await startSealed(dataDir);
-    expect((await call(`${c.url}/health`)).json).toEqual({ ok: true, sealed: false, custodian: 5 });
+    const health = await call(`${c.url}/health`);
+    expect(health.status).toBe(200);
+    expect(health.json).toMatchObject({ ok: true, sealed: false, custodian: 5, storage: { state: 'ok' }, outbox: { pending: 0, oldestSeconds: null } });
   });
 });

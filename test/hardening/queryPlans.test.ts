@@ -97,6 +97,8 @@ const SMALL_TABLES: ReadonlyMap<string, string> = new Map([
   ['migrations', 'one row per migration'],
   ['coordinator_migrations', 'one row per migration'],
   ['log_migrations', 'one row per migration'],
+  // The coordinator's record of each witness's cosigned size (/health, docs/PROTOCOL.md §9.5).
+  ['witnesses', 'one row per registered custodian'],
 ]);
 
 /**

@@ -141,8 +141,10 @@ describe('a full disk', () => {
     // The refused warrant was not stored: unknown to its investigator, not in the log.
     expect((await api(url, 'GET', `/v1/warrants/${refused!.warrant.warrant.id}`, undefined, token)).status).toBe(404);
 
-    // Reads go on: health, the public log, results already there.
-    expect((await api(url, 'GET', '/health')).status).toBe(200);
+    // Reads go on: health (which says the storage is full: 503, docs/PROTOCOL.md §9.5), the public log, results already there.
+    const health = await api(url, 'GET', '/health');
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({ ok: false, storage: { state: 'full', lastFailure: { code: 'STORAGE_FULL' }, recoveredAt: null } });
     expect((await api(url, 'GET', '/log/v1/checkpoint')).status).toBe(200);
     const before = await api(url, 'GET', `/v1/requests/${firstRequest}/results`, undefined, token);
     expect(before.status).toBe(200);
@@ -152,6 +154,9 @@ describe('a full disk', () => {
     // warrant accepted while the disk was full is delivered, approved and can be used.
     filler.free();
     expect((await api(url, 'POST', '/v1/warrants', refused!.warrant, token)).status).toBe(201);
+    const recovered = await api(url, 'GET', '/health');
+    expect(recovered.status).toBe(200);
+    expect(recovered.body).toMatchObject({ ok: true, storage: { state: 'ok', lastFailure: { code: 'STORAGE_FULL' }, recoveredAt: expect.any(Number) } });
     for (const id of [...accepted, refused!.warrant.warrant.id]) await approved(c, id);
     const last = await request(refused!.warrant.warrant.id, ['after space was freed']);
     expect(await finishedRequest(url, token, last)).toMatchObject({ state: 'complete', done: 1 });
@@ -186,7 +191,13 @@ describe('a full disk', () => {
     }
     expect(deliveryErrors(1)).toContain('STORAGE_FULL');
     expect(deliveryErrors(2)).toContain('STORAGE_FULL');
-    for (const i of [1, 2]) expect((await api(c.nodes[i - 1]!.url, 'GET', '/health')).status).toBe(200);
+    // Each full node says so on /health (503, docs/PROTOCOL.md §9.5); the others are fine.
+    for (const i of [1, 2]) {
+      const h = await api(c.nodes[i - 1]!.url, 'GET', '/health');
+      expect(h.status).toBe(503);
+      expect(h.body).toMatchObject({ ok: false, sealed: false, storage: { state: 'full', lastFailure: { code: 'STORAGE_FULL' } } });
+    }
+    expect((await api(c.nodes[2]!.url, 'GET', '/health')).body).toMatchObject({ ok: true, storage: { state: 'ok', lastFailure: null } });
 
     const last = warrants[warrants.length - 1]!;
     const requestId = await submitSealed({ url, token, investigator, groupKey: c.groupKey, warrantId: last, texts: ['while two nodes were full'], label });
@@ -203,6 +214,9 @@ describe('a full disk', () => {
         const cp = await api<string>(c.nodes[i - 1]!.url, 'GET', '/witness/v1/checkpoint');
         return cp.status === 200 && Number(cp.body.split('\n')[1]) >= size ? true : undefined;
       });
+    }
+    for (const i of [1, 2]) {
+      expect((await api(c.nodes[i - 1]!.url, 'GET', '/health')).body).toMatchObject({ ok: true, storage: { state: 'ok', recoveredAt: expect.any(Number) } });
     }
     const entries = await auditClean(c);
     for (const id of warrants) {

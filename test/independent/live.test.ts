@@ -362,7 +362,7 @@ describe('the live local cluster, driven from the outside', { timeout: 600_000 }
     expect(health.size).toBeGreaterThan(0);
     for (let i = 1; i <= 5; i++) {
       const h = (await (await fetch(`http://127.0.0.1:${portBase + i}/health`)).json()) as { ok: boolean; sealed: boolean; custodian: number };
-      expect(h).toEqual({ ok: true, sealed: false, custodian: i });
+      expect(h).toMatchObject({ ok: true, sealed: false, custodian: i, storage: { state: 'ok' } });
     }
     expect(children.length).toBeGreaterThanOrEqual(6);
   });

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
+import { addInvestigatorToken, backupCoordinator, createCoordinator, initCoordinator, restoreCoordinator } from '@custodes/coordinator';
 import { parseRecord, RegistryEntrySchema } from '@custodes/shared/records';
 import { CustodesError } from '@custodes/shared';
 import { checkDataDir } from '@custodes/shared/service';
@@ -20,6 +20,16 @@ function domain<T>(fn: () => T): T {
     return fn();
   } catch (err) {
     if (err instanceof CustodesError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** As `domain`, for async work, with the code first (a refusal an operator must act on, docs/PROTOCOL.md §9.6). */
+async function domainAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof CustodesError) throw new CliError(`${err.code}: ${err.message}`);
     throw err;
   }
 }
@@ -73,7 +83,9 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--retention <seconds>', 'how long decrypted results are kept', intOption('retention'), 86_400)
     .option('--max-db-mb <MiB>', 'cap coordinator.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
     .option('--report-dir <dir>', 'serve the transparency report in this directory at /report/ (written by `custodes audit report --out` or `audit watch --report-dir`)')
-    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; insecureHttp?: boolean; retention: number; maxDbMb?: number; reportDir?: string }) => {
+    .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port (default: off)', intOption('metrics-port', 0))
+    .option('--metrics-host <host>', 'bind address of the metrics port', '127.0.0.1')
+    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; insecureHttp?: boolean; retention: number; maxDbMb?: number; reportDir?: string; metricsPort?: number; metricsHost: string }) => {
       const setup = readCoordinatorSetup(opts.data);
       // domain(): a data directory in use or a registry that does not match is one line, not a stack.
       const service = domain(() =>
@@ -88,9 +100,37 @@ export function registerCoordinatorCommands(program: Command): void {
           ...(opts.custodianUrl ? { custodianUrls: opts.custodianUrl } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
           ...(opts.reportDir !== undefined ? { reportDir: opts.reportDir } : {}),
+          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort, metricsHost: opts.metricsHost } : {}),
         }),
       );
-      await serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}`);
+      await domainAsync(() =>
+        serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`),
+      );
+    });
+
+  coord
+    .command('backup')
+    .description('a consistent copy of coordinator.db, taken online beside the running coordinator (0600; the log key is not in it)')
+    .requiredOption('--data <dir>', 'data directory')
+    .requiredOption('--out <file>', 'the backup file (must not exist)')
+    .action(async (opts: { data: string; out: string }) => {
+      const r = await domainAsync(() => backupCoordinator({ dataDir: opts.data, out: opts.out }));
+      process.stdout.write(`backup of ${opts.data} written to ${opts.out} (${r.bytes} bytes)\n`);
+    });
+
+  coord
+    .command('restore')
+    .description('replace coordinator.db with a checked backup of this log (the coordinator must be stopped; the replaced database is kept)')
+    .requiredOption('--data <dir>', 'data directory (keeps its log.key and coordinator.json)')
+    .requiredOption('--from <file>', 'the backup file')
+    .action(async (opts: { data: string; from: string }) => {
+      const setup = readCoordinatorSetup(opts.data);
+      const logKey = readKeyFile(join(opts.data, LOG_KEY_FILE)).publicKey;
+      const r = await domainAsync(() => restoreCoordinator({ dataDir: opts.data, from: opts.from, origin: setup.origin, logKey }));
+      process.stdout.write(
+        `restored ${opts.from} into ${opts.data}: ${r.size} log entries${r.replaced ? `; the replaced database is kept as ${r.replaced}` : ''}\n` +
+          'the next start checks the log against the witnesses before it signs anything\n',
+      );
     });
 
   coord

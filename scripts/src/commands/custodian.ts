@@ -2,7 +2,7 @@
  * `custodes custodian init|start|status|unseal|seal|queue|show|approve|deny`.
  */
 import type { Command } from 'commander';
-import { createCustodian, initCustodian, readPolicyFile } from '@custodes/custodian';
+import { backupCustodian, createCustodian, initCustodian, readPolicyFile, restoreCustodian } from '@custodes/custodian';
 import { CustodesError } from '@custodes/shared';
 import { CliError, intOption, json, readJson, resolveToken, withIsoTimes } from '../io';
 import { call } from '../remote';
@@ -86,7 +86,9 @@ export function registerCustodianCommands(program: Command): void {
     )
     .option('--insecure-http', 'allow plain http to a coordinator that is not on loopback (default: refused, INSECURE_TRANSPORT)')
     .option('--max-db-mb <MiB>', 'cap custodian.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; releaseLogDeadlineMs?: number; maxDbMb?: number; insecureHttp?: boolean }) => {
+    .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port (default: off)', intOption('metrics-port', 0))
+    .option('--metrics-host <host>', 'bind address of the metrics port', '127.0.0.1')
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; releaseLogDeadlineMs?: number; maxDbMb?: number; metricsPort?: number; metricsHost: string; insecureHttp?: boolean }) => {
       // domain(): a bad option or data directory is one line (BAD_OPTIONS, NOT_INITIALISED, BAD_POLICY), not a stack.
       const service = await domain(() =>
         createCustodian({
@@ -101,9 +103,34 @@ export function registerCustodianCommands(program: Command): void {
           ...(opts.outboxGraceMs !== undefined ? { outboxGraceMs: opts.outboxGraceMs } : {}),
           ...(opts.releaseLogDeadlineMs !== undefined ? { releaseLogDeadlineMs: opts.releaseLogDeadlineMs } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
+          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort, metricsHost: opts.metricsHost } : {}),
         }),
       );
-      await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}`);
+      await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`);
+    });
+
+  cust
+    .command('backup')
+    .description('a consistent copy of custodian.db, taken online beside the running node (0600; the share and keys stay sealed)')
+    .requiredOption('--data <dir>', 'data directory')
+    .requiredOption('--out <file>', 'the backup file (must not exist)')
+    .action(async (opts: { data: string; out: string }) => {
+      const r = await domain(() => backupCustodian({ dataDir: opts.data, out: opts.out }));
+      process.stdout.write(`backup of ${opts.data} written to ${opts.out} (${r.bytes} bytes)\n`);
+    });
+
+  cust
+    .command('restore')
+    .description("replace custodian.db with a checked backup of this node (the node must be stopped; the replaced database is kept)")
+    .requiredOption('--data <dir>', 'data directory')
+    .requiredOption('--from <file>', 'the backup file')
+    .option('--signing-key <hex>', "the node's public signing key as in the registry (needed when the data directory holds no readable database)")
+    .action(async (opts: { data: string; from: string; signingKey?: string }) => {
+      const r = await domain(() => restoreCustodian({ dataDir: opts.data, from: opts.from, ...(opts.signingKey ? { signingKey: opts.signingKey } : {}) }));
+      process.stdout.write(
+        `restored custodian ${r.custodian} from ${opts.from}${r.replaced ? `; the replaced database is kept as ${r.replaced}` : ''}\n` +
+          `it cosigned up to size ${r.witnessSize}; once started and unsealed it catches up from the log\n`,
+      );
     });
 
   nodeOptions(cust.command('status'), false)

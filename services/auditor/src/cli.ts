@@ -14,7 +14,9 @@ import { parsePinnedKeys, type PinnedKeys } from './pins';
 import { writeReport } from './report';
 import type { Progress } from './verify';
 import { verifyLog } from './verify';
-import { watchLog } from './watch';
+import { closeServer, serveMetrics } from '@custodes/shared/service';
+import { watchLog, type WatchOptions } from './watch';
+import { watchMetrics } from './watchMetrics';
 
 export interface AuditIo {
   readonly stdout: (text: string) => void;
@@ -46,6 +48,11 @@ export function parseTime(text: string, name: string): number {
 
 function positiveInt(text: string, name: string): number {
   if (!/^[1-9][0-9]{0,8}$/.test(text)) throw new UsageError(`${name} must be a positive integer, got "${text}"`);
+  return Number(text);
+}
+
+function portNumber(text: string, name: string): number {
+  if (!/^(0|[1-9][0-9]{0,4})$/.test(text) || Number(text) > 65_535) throw new UsageError(`${name} must be a port number (0 to 65535), got "${text}"`);
   return Number(text);
 }
 
@@ -156,14 +163,21 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
     .option('--state <dir>', 'keep state here across restarts (default: in memory)')
     .option('--pin-keys <file>', 'pinned log and custodian keys (see audit verify)')
     .option('--report-dir <dir>', 'also write the transparency report (report.json, report.html) here whenever the log grew; a coordinator started with --report-dir serves it at /report/')
-    .action((opts: { log: string; custodian?: string[]; interval: string; once?: boolean; state?: string; pinKeys?: string; reportDir?: string }) =>
+    .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port while watching (default: off)')
+    .option('--metrics-host <host>', 'bind address of the metrics port', '127.0.0.1')
+    .action((opts: { log: string; custodian?: string[]; interval: string; once?: boolean; state?: string; pinKeys?: string; reportDir?: string; metricsPort?: string; metricsHost: string }) =>
       guarded(io, async () => {
         const interval = positiveInt(opts.interval, '--interval');
         const pins = readPins(opts.pinKeys);
+        const metricsPort = opts.metricsPort === undefined ? undefined : portNumber(opts.metricsPort, '--metrics-port');
+        const metrics = metricsPort === undefined ? undefined : watchMetrics();
+        const metricsServer = metrics && (await serveMetrics(metrics.registry, { port: metricsPort!, host: opts.metricsHost }));
+        if (metricsServer) io.stderr(`audit: metrics at ${metricsServer.url}/metrics\n`);
         const stop = opts.once ? undefined : stopSignal(io);
         let total = 0;
+        const observe = metrics?.observe ?? ((o: WatchOptions) => o);
         try {
-          await watchLog({
+          await watchLog(observe({
             logUrl: opts.log,
             custodianUrls: opts.custodian ?? [],
             stateDir: opts.state,
@@ -181,9 +195,10 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
               if (opts.reportDir !== undefined && (r.newEntries > 0 || r.round === 1)) await writeReport({ logUrl: opts.log, outDir: opts.reportDir, pinnedKeys: pins });
               io.stderr(`${roundLine(r)}\n`);
             },
-          });
+          }));
         } finally {
           stop?.dispose();
+          if (metricsServer) await closeServer(metricsServer.server);
         }
         if (opts.once) io.stderr(`audit: ${total} new finding(s)\n`);
         return total === 0 ? EXIT.clean : EXIT.findings;

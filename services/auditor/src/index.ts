@@ -30,4 +30,5 @@ export { logNoteKey, verifyLog, witnessKeys, type Progress, type VerifiedCheckpo
 export { buildReport, REPORT_FORMAT, reportJson, writeReport, type Count, type ReportInput, type ReportOptions, type TransparencyReport } from './report';
 export { renderReportHtml } from './html';
 export { compareWitness, watchLog, watchRound, type WatchOptions, type WatchRound } from './watch';
+export { watchMetrics, type WatchMetrics } from './watchMetrics';
 export { EXIT, parseTime, registerAuditCommands, type AuditIo } from './cli';

@@ -33,6 +33,8 @@ export interface CoordinatorConfig {
    * checkpoint asks for one at once.
    */
   cosignDelayMs?: number;
+  /** Timeout of each witness's answer to the check at start (docs/PROTOCOL.md §9.6; default 3000 ms). */
+  witnessCheckTimeoutMs?: number;
   /** Timeout of one `POST /v1/partials` call (default 60 000 ms). */
   partialsTimeoutMs?: number;
   /**
@@ -56,6 +58,13 @@ export interface CoordinatorConfig {
    * /health go on; a positive integer (docs/PROTOCOL.md §9.1, Storage).
    */
   maxDatabaseBytes?: number;
+  /**
+   * Serve Prometheus metrics at `GET /metrics` on this port (0 picks one), apart
+   * from the API; off unless set (docs/PROTOCOL.md §9.5, Health and metrics).
+   */
+  metricsPort?: number;
+  /** The metrics listener's address (default 127.0.0.1: for the operator's scraper only). */
+  metricsHost?: string;
   /** Folder of the auditor's transparency report (`custodes audit report --out`), served at /report/. */
   reportDir?: string;
   logger?: Logger;

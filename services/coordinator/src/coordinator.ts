@@ -3,7 +3,7 @@
  * log, registry, workflows) and the express app; `start()` listens and resumes
  * unfinished work; `close()` stops work, then HTTP, then the database.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import express from 'express';
@@ -11,7 +11,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { allCustodians, partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
 import { explorerRouter, reportRouter, rootRedirect } from '@custodes/web';
-import { checkDataDir, checkTransport, closeServer, databaseFiles, listen, LOCK_FILE, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import { checkDataDir, checkTransport, closeServer, databaseFiles, listen, LOCK_FILE, notFound, rateLimit, requestMetrics, serveMetrics, StorageMonitor, tryLockDataDir } from '@custodes/shared/service';
 import { coordinatorErrors } from './api/errors';
 import { recordRoutes } from './api/records';
 import { logRecord } from './core/records';
@@ -23,6 +23,9 @@ import type { CoordinatorConfig } from './config';
 import type { Context } from './context';
 import { Registry } from './domain/registry';
 import { CoordinatorError, fail } from './errors';
+import { RESTORE_MARKER } from './backup';
+import { coordinatorHealth } from './health';
+import { coordinatorMetrics } from './metrics';
 import { logPublicKey, openCoordinatorDb } from './init';
 import { Ledger } from './ledger';
 import { createLogReadRouter } from './api/logRead';
@@ -33,12 +36,15 @@ import { GroupCommit } from './core/groupCommit';
 import { Cosigner } from './workflow/cosigner';
 import { DecryptionWorkflow } from './workflow/decryption';
 import { Delivery } from './workflow/delivery';
+import { checkAgainstWitnesses } from './witnessCheck';
 
 export interface Coordinator {
   start(): Promise<{ port: number }>;
   close(): Promise<void>;
   /** `http://host:port` once started. */
   readonly url: string;
+  /** `http://host:port` of the metrics listener once started, '' when metrics are off. */
+  readonly metricsUrl: string;
 }
 
 function defaultLogger(): Logger {
@@ -55,6 +61,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   }
   // Sealed warrants and their salts are for this service alone: refused if others can read or replace them.
   for (const w of checkDataDir(config.dataDir, [...databaseFiles(DB_FILE), LOCK_FILE])) logger.warn({ path: w.path, mode: w.mode }, w.message);
+  if (config.metricsPort !== undefined && !(Number.isSafeInteger(config.metricsPort) && config.metricsPort >= 0 && config.metricsPort <= 65_535)) {
+    fail('BAD_REQUEST', 'metricsPort must be an integer in [0, 65535]');
+  }
   // One coordinator per data directory, held until close (or the process's end).
   const lock = tryLockDataDir(config.dataDir);
   if (!lock) fail('DATA_DIR_IN_USE', `${config.dataDir} is in use by another running coordinator (one per data directory)`);
@@ -65,7 +74,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     lock.release();
     throw err;
   }
-  const repo = new Repository(db);
+  const storage = new StorageMonitor();
+  const repo = new Repository(db, storage);
 
   const loadRegistry = (): Registry => {
     const latest = repo.latestRegistry();
@@ -170,9 +180,12 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     decryption,
   };
 
+  const metrics = config.metricsPort === undefined ? null : coordinatorMetrics(ctx, storage);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (metrics) app.use(requestMetrics(metrics));
   app.use(rateLimit({ windowMs: 60_000, max: config.rateLimitPerMinute ?? 6000 }));
   // The public read API (DESIGN.md §4.4) first: its own error handler then sees only its own errors.
   app.use(
@@ -182,8 +195,10 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     }),
   );
   // No app-wide body parser: each route reads its own body, after its caller's token (config.ts BODIES).
+  // docs/PROTOCOL.md §9.5: 503 when the coordinator cannot do its job, with the same body.
   app.get('/health', (_req, res) => {
-    res.json({ ok: true, size: store.size() });
+    const health = coordinatorHealth(ctx, storage);
+    res.status(health.ok ? 200 : 503).json(health);
   });
   app.use(registryRoutes(ctx));
   app.use(warrantRoutes(ctx));
@@ -194,7 +209,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   app.use(rootRedirect('explorer'));
   app.use(reportRouter(config.reportDir ? { dir: config.reportDir } : {}));
   app.use(notFound);
-  app.use(coordinatorErrors(logger));
+  app.use(coordinatorErrors(logger, (err) => storage.failed(err)));
 
   const purge = () => {
     try {
@@ -206,18 +221,43 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   };
 
   let server: Server | null = null;
+  let metricsServer: Server | null = null;
   let url = '';
+  let metricsUrl = '';
   let purgeTimer: NodeJS.Timeout | null = null;
   return {
     get url() {
       return url;
     },
+    get metricsUrl() {
+      return metricsUrl;
+    },
     async start() {
       if (server) throw new Error('already started');
+      // docs/PROTOCOL.md §9.6: never sign on from a log older than what the witnesses cosigned (a fork).
+      // After a restore, enough witnesses must answer that one of any t that cosigned is among them.
+      const marker = join(config.dataDir, RESTORE_MARKER);
+      const restored = existsSync(marker);
+      await checkAgainstWitnesses({
+        size: () => store.size(),
+        rootAt: (size) => store.treeHead(size).root,
+        registry,
+        custodianUrl,
+        timeoutMs: config.witnessCheckTimeoutMs ?? 3000,
+        required: restored ? registry.custodians.length - registry.threshold + 1 : 0,
+        logger,
+      });
+      if (restored) {
+        rmSync(marker, { force: true });
+        logger.info('restored log confirmed by the witnesses');
+      }
       const host = config.host ?? '127.0.0.1';
       const bound = await listen(app, config.port ?? 0, host);
       server = bound.server;
       url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+      if (metrics) {
+        ({ server: metricsServer, url: metricsUrl } = await serveMetrics(metrics, { port: config.metricsPort!, host: config.metricsHost ?? '127.0.0.1' }));
+      }
       logger.info({ port: bound.port, size: store.size() }, 'coordinator listening');
       purge();
       purgeTimer = setInterval(purge, 60_000);
@@ -235,6 +275,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       await Promise.all([delivery.close(), decryption.close()]);
       if (server) await closeServer(server);
       server = null;
+      if (metricsServer) await closeServer(metricsServer);
+      metricsServer = null;
       db.close();
       lock.release();
       logger.info('coordinator closed');

@@ -28,6 +28,9 @@ export type CoordinatorCode =
   | 'REQUEST_NOT_LOGGED'
   // 409: the request is well formed but the state does not allow it
   | 'DATA_DIR_IN_USE'
+  | 'LOG_BEHIND_WITNESSES'
+  | 'LOG_FORKED'
+  | 'WITNESSES_UNREACHABLE'
   | 'CONFLICT'
   | 'DUPLICATE_DECISION'
   | 'NOT_YET'
@@ -63,6 +66,10 @@ export class CoordinatorError extends CustodesError<CoordinatorCode> {
 
 const STATUS: Record<CoordinatorCode, number> = {
   DATA_DIR_IN_USE: 409,
+  // Refusals to start (docs/PROTOCOL.md §9.6): never an HTTP answer, listed for completeness.
+  LOG_BEHIND_WITNESSES: 409,
+  LOG_FORKED: 409,
+  WITNESSES_UNREACHABLE: 503,
   BAD_REQUEST: 400,
   BAD_DATES: 400,
   BAD_COURT_SIGNATURE: 400,

@@ -3,3 +3,4 @@ export { createCoordinator, type Coordinator } from './coordinator';
 export { type CoordinatorConfig } from './config';
 export { addInvestigatorToken, initCoordinator, type AddTokenOptions, type InitCoordinatorOptions } from './init';
 export { CoordinatorError, type CoordinatorCode } from './errors';
+export { backupCoordinator, restoreCoordinator, RESTORE_MARKER, type RestoreCoordinatorOptions, type RestoreCoordinatorResult } from './backup';

@@ -9,17 +9,20 @@ import { join } from 'node:path';
 import express from 'express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { LogError } from '@custodes/shared/log';
-import { checkDataDir, checkTransport, closeServer, databaseFiles, errorHandler, HttpError, listen, LOCK_FILE, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import { checkDataDir, checkTransport, closeServer, databaseFiles, errorHandler, HttpError, listen, LOCK_FILE, notFound, rateLimit, requestMetrics, serveMetrics, StorageMonitor, tryLockDataDir } from '@custodes/shared/service';
 import type { Context } from './context';
 import { CustodianError, STATUS } from './errors';
 import { DB_FILE, DEV_KEYS_FILE } from './init';
+import { LogHead } from './health';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
+import { custodianMetrics } from './metrics';
 import { Outbox } from './outbox';
 import { RefusalCounter } from './refusals';
 import { parsePolicy, readPolicyFile } from './policy';
 import type { Policy } from './policy';
 import { operatorAuth, operatorRoutes } from './routes/operator';
+import { healthRoute } from './routes/health';
 import { revocationRoutes } from './routes/revocations';
 import { healthAndSealRoutes, sealRoute } from './routes/seal';
 import { warrantRoutes } from './routes/warrants';
@@ -74,6 +77,15 @@ export interface CustodianConfig {
    */
   maxDatabaseBytes?: number;
   /**
+   * Serve Prometheus metrics at `GET /metrics` on this port (0 picks one), apart
+   * from the API; off unless set (docs/PROTOCOL.md §9.5, Health and metrics).
+   */
+  metricsPort?: number;
+  /** The metrics listener's address (default 127.0.0.1: for the operator's scraper only). */
+  metricsHost?: string;
+  /** How often the node reads the log's size from the coordinator for its witness lag, ms (default 15 000). */
+  logHeadIntervalMs?: number;
+  /**
    * How long one of this node's releases may stay out of its log replica
    * before it refuses new partials calls (503 RELEASES_UNLOGGED), ms (default
    * 300 000): "each release is logged" (DESIGN.md §5 step 5) is then enforced
@@ -92,6 +104,8 @@ export interface Custodian {
   close(): Promise<void>;
   /** `http://host:port` once started. */
   readonly url: string;
+  /** `http://host:port` of the metrics listener once started, '' when metrics are off. */
+  readonly metricsUrl: string;
 }
 
 /** Maps domain errors to `{error:{code,message}}` with their status. */
@@ -113,8 +127,8 @@ interface OpenedNode {
 }
 
 /** The node's store, its row and its policy; the store is closed again if either of the others fails. */
-function openNode(dbFile: string, config: CustodianConfig): OpenedNode {
-  const store = openStore(dbFile, { maxBytes: config.maxDatabaseBytes });
+function openNode(dbFile: string, config: CustodianConfig, storage: StorageMonitor): OpenedNode {
+  const store = openStore(dbFile, { maxBytes: config.maxDatabaseBytes }, storage);
   try {
     const node = store.node();
     if (!node) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no initialised custodian`);
@@ -143,6 +157,12 @@ export function createCustodian(config: CustodianConfig): Custodian {
   }
   const insecureHttp = config.insecureHttp ?? false;
   checkTransport(config.coordinatorUrl, insecureHttp, 'coordinatorUrl'); // before anything is opened
+  if (config.metricsPort !== undefined && !(Number.isSafeInteger(config.metricsPort) && config.metricsPort >= 0 && config.metricsPort <= 65_535)) {
+    throw new CustodianError('BAD_OPTIONS', 'metricsPort must be an integer in [0, 65535]');
+  }
+  if (config.logHeadIntervalMs !== undefined && !(Number.isSafeInteger(config.logHeadIntervalMs) && config.logHeadIntervalMs >= 100 && config.logHeadIntervalMs <= MAX_TIMER_MS)) {
+    throw new CustodianError('BAD_OPTIONS', `logHeadIntervalMs must be an integer in [100, ${MAX_TIMER_MS}]`);
+  }
   const dbFile = join(config.dataDir, DB_FILE);
   if (!existsSync(dbFile)) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no custodian; run init first`);
   // The sealed share box, the replica and (dev) the unseal keys are this node's alone: refused if others can read or replace them.
@@ -150,9 +170,10 @@ export function createCustodian(config: CustodianConfig): Custodian {
   // One node per data directory, held until close (or the process's end): two would cosign from one replica.
   const lock = tryLockDataDir(config.dataDir);
   if (!lock) throw new CustodianError('DATA_DIR_IN_USE', `${config.dataDir} is in use by another running custodian (one per data directory)`);
+  const storage = new StorageMonitor();
   let opened: OpenedNode;
   try {
-    opened = openNode(dbFile, config);
+    opened = openNode(dbFile, config, storage);
   } catch (err) {
     lock.release();
     throw err;
@@ -199,12 +220,16 @@ export function createCustodian(config: CustodianConfig): Custodian {
     releasing: new Map(),
   };
   const witness = new Witness(ctx);
+  const head = new LogHead(ctx, config.logHeadIntervalMs ?? 15_000);
+  const metrics = config.metricsPort === undefined ? null : custodianMetrics(ctx, storage, head);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (metrics) app.use(requestMetrics(metrics));
   app.use(rateLimit({ windowMs: 60_000, max: config.requestsPerMinute ?? 6000 }));
   // No app-wide body parser: each route reads its own body after its cheap checks (routes/bodies.ts).
+  app.use(healthRoute(ctx, storage, head));
   app.use(healthAndSealRoutes(ctx));
   // The operator console's static pages: before the sealed gate so officers can unseal from it.
   app.use(consoleRouter());
@@ -220,18 +245,24 @@ export function createCustodian(config: CustodianConfig): Custodian {
   app.use(notFound);
   app.use(mapErrors);
   app.use(
-    errorHandler((err, _req, storage) =>
-      log.error({ code: storage?.code, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, storage ? 'storage failure: the call was not completed' : 'unexpected error'),
-    ),
+    errorHandler((err, _req, problem) => {
+      storage.failed(err);
+      log.error({ code: problem?.code, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, problem ? 'storage failure: the call was not completed' : 'unexpected error');
+    }),
   );
 
   let server: Server | null = null;
+  let metricsServer: Server | null = null;
   let url = '';
+  let metricsUrl = '';
   let closed = false;
 
   return {
     get url() {
       return url;
+    },
+    get metricsUrl() {
+      return metricsUrl;
     },
     async start() {
       if (server) throw new Error('already started');
@@ -245,6 +276,10 @@ export function createCustodian(config: CustodianConfig): Custodian {
       const bound = await listen(app, config.port ?? 0, host);
       server = bound.server;
       url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+      if (metrics) {
+        ({ server: metricsServer, url: metricsUrl } = await serveMetrics(metrics, { port: config.metricsPort!, host: config.metricsHost ?? '127.0.0.1' }));
+      }
+      head.start();
       log.info({ custodian: node.custodian, port: bound.port, sealed: vault.sealed }, 'custodian listening');
       void outbox.kick(); // resend anything not yet acknowledged
       return { port: bound.port };
@@ -253,6 +288,8 @@ export function createCustodian(config: CustodianConfig): Custodian {
       if (closed) return;
       closed = true;
       if (server) await closeServer(server);
+      if (metricsServer) await closeServer(metricsServer);
+      await head.close();
       await outbox.close();
       await witness.idle();
       vault.seal();

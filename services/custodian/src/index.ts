@@ -13,3 +13,4 @@ export { initCustodian, type InitOptions, type InitResult } from './init';
 export { CustodianError, type CustodianCode } from './errors';
 export { evaluatePolicy, parsePolicy, readPolicyFile, type Policy, type PolicyVerdict } from './policy';
 export { type ReleaseAnswer } from './release';
+export { backupCustodian, restoreCustodian, type RestoreCustodianOptions, type RestoreResult } from './backup';

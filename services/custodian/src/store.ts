@@ -4,7 +4,7 @@
  * goes through `tx` (DESIGN.md §2).
  */
 import { openDatabase } from '@custodes/shared/service';
-import type { OpenOptions } from '@custodes/shared/service';
+import type { OpenOptions, StorageMonitor } from '@custodes/shared/service';
 import type { DB } from '@custodes/shared/service';
 import type { CustodianCode } from './errors';
 
@@ -130,6 +130,9 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
+/** The newest migration version of this code (what a restored backup may be at, at most). */
+export const STORE_VERSION = MIGRATIONS.length;
+
 // ## Records
 
 export interface NodeRow {
@@ -205,8 +208,15 @@ const toBytes = (b: Buffer | Uint8Array): Uint8Array => new Uint8Array(b);
 
 export type Store = ReturnType<typeof openStore>;
 
-export function openStore(file: string, opts: OpenOptions = {}) {
+/**
+ * Opens the node's database. With `monitor`, every `tx` (and every use of a
+ * partials call) reports its storage failures and committed changes to it
+ * (docs/PROTOCOL.md §9.5, Health and metrics).
+ */
+export function openStore(file: string, opts: OpenOptions = {}, monitor?: StorageMonitor) {
   const db: DB = openDatabase(file, MIGRATIONS, opts);
+  const transaction = <T>(fn: () => T): T => db.transaction(fn)();
+  const observed = monitor ? monitor.observe(db, transaction) : transaction;
 
   const q = {
     node: db.prepare('SELECT * FROM node WHERE id = 1'),
@@ -265,6 +275,10 @@ export function openStore(file: string, opts: OpenOptions = {}) {
       ON CONFLICT (id) DO UPDATE SET issued_at = MAX(issued_at, excluded.issued_at) RETURNING issued_at`),
     forgetCalls: db.prepare('DELETE FROM used_calls WHERE issued_at < ?'),
     insertCall: db.prepare('INSERT OR IGNORE INTO used_calls (digest, issued_at) VALUES (?, ?)'),
+    // Health and metrics (docs/PROTOCOL.md §9.5): the pending ones through their partial indexes (migration 3).
+    pendingReviewCount: db.prepare("SELECT COUNT(*) FROM reviews WHERE status = 'pending'").pluck(),
+    outboxBacklog: db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE acked_at IS NULL'),
+    servedAfter: db.prepare('SELECT rowid AS id, agency, count FROM served WHERE rowid > ? ORDER BY rowid LIMIT ?'),
   };
 
   type Raw = Record<string, unknown>;
@@ -291,7 +305,7 @@ export function openStore(file: string, opts: OpenOptions = {}) {
   return {
     /** Runs `fn` in one SQLite transaction; a throw rolls everything back. */
     tx<T>(fn: () => T): T {
-      return db.transaction(fn)();
+      return observed(fn);
     },
     close(): void {
       db.close();
@@ -481,6 +495,24 @@ export function openStore(file: string, opts: OpenOptions = {}) {
       q.failOutbox.run(error.slice(0, 300), key);
     },
 
+    // ### operations (docs/PROTOCOL.md §9.5, Health and metrics)
+    pendingReviewCount(): number {
+      return q.pendingReviewCount.get() as number;
+    },
+    /** Records not yet acknowledged by the coordinator, and when the oldest was made (Unix ms; null if none). */
+    outboxBacklog(): { pending: number; oldestMs: number | null } {
+      const r = q.outboxBacklog.get() as { n: number; oldest: number | null };
+      return { pending: r.n, oldestMs: r.oldest };
+    },
+    /**
+     * Served requests in the order they were stored, after the one with row id
+     * `after` (0: from the first), at most `limit`: a reader keeps its place and
+     * reads only what is new (metrics.ts), never the whole table again.
+     */
+    servedAfter(after: number, limit: number): { id: number; agency: string; count: number }[] {
+      return q.servedAfter.all(after, limit) as { id: number; agency: string; count: number }[];
+    },
+
     // ### used partials calls (docs/PROTOCOL.md §7.12, Call authorisation)
     /**
      * Uses up the call with SHA-256 `digest` issued at `issuedAt`, in one
@@ -490,12 +522,12 @@ export function openStore(file: string, opts: OpenOptions = {}) {
      * was issued below the floor, where its earlier use may have been pruned.
      */
     useCall(digest: Uint8Array, issuedAt: number, horizon: number): 'used' | 'replayed' | 'forgotten' {
-      return db.transaction(() => {
+      return observed(() => {
         const floor = (q.raiseCallFloor.get(horizon) as { issued_at: number }).issued_at;
         q.forgetCalls.run(floor);
         if (issuedAt < floor) return 'forgotten' as const;
         return q.insertCall.run(Buffer.from(digest), issuedAt).changes === 1 ? ('used' as const) : ('replayed' as const);
-      })();
+      });
     },
   };
 }

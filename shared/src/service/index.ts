@@ -7,3 +7,6 @@ export { migrate, NewerDatabaseError, type Migration, type MigrationSpec, type M
 export { LOCK_FILE, tryLockDataDir, type DataDirLock } from './lock';
 export { checkDataDir, databaseFiles, makePrivateDir, makePrivateFile, type PermissionWarning } from './perms';
 export { checkTransport, isLoopbackHost } from './transport';
+export { createMetricsRegistry, metricsApp, requestMetrics, routeOf, serveMetrics, storageMetrics, UNMATCHED_ROUTE, type MetricsServerOptions } from './metrics';
+export { StorageMonitor, type StorageFailure, type StorageSnapshot, type StorageState } from './storageHealth';
+export { backupDatabase, BackupError, checkBackup, installDatabase, readExisting, withDataDirHeld, type BackupCode, type BackupShape } from './backup';

@@ -8,10 +8,12 @@ import type { Logger } from 'pino';
 import { closeUnreadBody, errorHandler } from '@custodes/shared/service';
 import { CoordinatorError, statusOf } from '../errors';
 
-export function coordinatorErrors(logger: Logger): ErrorRequestHandler {
-  const shared = errorHandler((err, req, storage) =>
-    logger.error({ method: req.method, path: req.route?.path, code: storage?.code, err: String(err) }, storage ? 'storage failure: the call was not completed' : 'unexpected error'),
-  );
+/** `onUnexpected` also sees every error that is neither a refusal nor the caller's (e.g. to record a storage failure for /health). */
+export function coordinatorErrors(logger: Logger, onUnexpected?: (err: unknown) => void): ErrorRequestHandler {
+  const shared = errorHandler((err, req, storage) => {
+    onUnexpected?.(err);
+    logger.error({ method: req.method, path: req.route?.path, code: storage?.code, err: String(err) }, storage ? 'storage failure: the call was not completed' : 'unexpected error');
+  });
   return (err, req, res, next) => {
     if (err instanceof CoordinatorError) {
       if (res.headersSent) return;

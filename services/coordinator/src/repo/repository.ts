@@ -5,7 +5,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { SealedResult } from '@custodes/shared/crypto';
-import type { DB } from '@custodes/shared/service';
+import type { DB, StorageMonitor } from '@custodes/shared/service';
 import type { EnvelopeFailureCode } from '../domain/requests';
 import type { RequestFailureCode } from '../workflow/decryption';
 
@@ -111,8 +111,13 @@ export class Repository {
   /** Statements by SQL text, prepared on first use (preparing costs more than most of these queries). */
   readonly #statements = new Map<string, Statement>();
 
-  constructor(db: DB) {
+  readonly #transaction: <T>(fn: () => T) => T;
+
+  /** With `monitor`, every `transaction` reports its storage failures and committed changes (docs/PROTOCOL.md §9.5). */
+  constructor(db: DB, monitor?: StorageMonitor) {
     this.#db = db;
+    const transaction = <T>(fn: () => T): T => this.#db.transaction(fn)();
+    this.#transaction = monitor ? monitor.observe(db, transaction) : transaction;
   }
 
   #prepare(sql: string): Statement {
@@ -126,7 +131,7 @@ export class Repository {
 
   /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn)();
+    return this.#transaction(fn);
   }
 
   // ## Entry keys (never log anything twice)
@@ -379,4 +384,23 @@ export class Repository {
       return due.length;
     });
   }
+
+  // ## Operations (docs/PROTOCOL.md §9.5, Health and metrics)
+
+  /** The size each witness last cosigned, by custodian index. */
+  witnessSizes(): Map<number, number> {
+    const rows = this.#prepare('SELECT custodian, size FROM witnesses').all() as { custodian: number; size: number }[];
+    return new Map(rows.map((r) => [r.custodian, r.size]));
+  }
+
+  /** Warrant deliveries not yet accepted or refused by their custodian (through deliveries_pending, migration 3). */
+  pendingDeliveryCount(): number {
+    return this.#prepare("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'").pluck().get() as number;
+  }
+
+  /** Requests in each unfinished state (through requests_unfinished, migration 1). */
+  unfinishedRequestCounts(): { state: string; n: number }[] {
+    return this.#prepare("SELECT state, COUNT(*) AS n FROM requests WHERE state IN ('logged', 'cosigned', 'releasing') GROUP BY state").all() as { state: string; n: number }[];
+  }
+
 }

@@ -1,4 +1,4 @@
-/** Health and seal routes: the only ones that answer while sealed (DESIGN.md §3.6). */
+/** Seal routes: with /health (./health.ts), the only ones that answer while sealed (DESIGN.md §3.6). */
 import { Router } from 'express';
 import { z } from 'zod';
 import { jsonBody, parseBody } from '@custodes/shared/service';
@@ -10,9 +10,6 @@ const UnsealBody = z.object({ key: z.string().max(200) }).strict();
 
 export function healthAndSealRoutes(ctx: Context): Router {
   const r = Router();
-  r.get('/health', (_req, res) => {
-    res.json({ ok: true, sealed: ctx.vault.sealed, custodian: ctx.node.custodian });
-  });
   r.get('/v1/seal', (_req, res) => {
     res.json(ctx.vault.status());
   });

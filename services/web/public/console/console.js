@@ -492,7 +492,8 @@ function main() {
   }
   void (async () => {
     try {
-      const health = await requestJson(url('health'));
+      // sealedok: a sealed node answers 200 here (docs/PROTOCOL.md §9.5); the console is how it gets unsealed.
+      const health = await requestJson(url('health?sealedok=1'));
       if (typeof health?.custodian === 'number') byId('node-name', HTMLElement).textContent = `Custodian ${health.custodian}`;
     } catch {
       // the seal status below reports an unreachable node
