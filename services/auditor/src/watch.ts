@@ -30,12 +30,10 @@ export interface WatchOptions {
   readonly now?: () => number;
   /** New findings of a round (never repeated across rounds with the same state). */
   readonly onFindings?: (findings: readonly Finding[], round: number) => void;
-  /** A round that completed (its findings already given to onFindings). */
-  readonly onRound?: (round: WatchRound) => void;
   /** Trouble that is not a finding (an unreachable custodian, a log that cannot be read). */
   readonly onWarning?: (message: string) => void;
   readonly onProgress?: (progress: Progress) => void;
-  /** After every completed round (awaited): a watcher shows it is alive and what it saw. */
+  /** After every completed round, its findings already given to onFindings (awaited): a watcher shows it is alive and what it saw. */
   readonly onRound?: (round: WatchRound) => void | Promise<void>;
   readonly signal?: AbortSignal;
   readonly fetch?: FetchOptions;
