@@ -26,6 +26,7 @@ import { CoordinatorError, fail } from './errors';
 import { logPublicKey, openCoordinatorDb } from './init';
 import { Ledger } from './ledger';
 import { createLogReadRouter } from './api/logRead';
+import { warrantSearchRoutes } from './api/logSearch';
 import { openLogStore } from './log/index';
 import { Repository } from './repo/repository';
 import { Changes } from './core/changes';
@@ -174,6 +175,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     res.json({ ok: true, size: store.size() });
   });
   app.use(registryRoutes(ctx));
+  app.use(warrantSearchRoutes(ctx));
   app.use(warrantRoutes(ctx));
   app.use(recordRoutes(ctx));
   app.use(requestRoutes(ctx));

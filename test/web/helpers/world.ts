@@ -30,6 +30,7 @@ import {
 } from '@custodes/shared/records';
 import type { ApprovalEntry, LogEntry, RegistryEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
 import { closeServer, errorHandler, HttpError, listen } from '@custodes/shared/service';
+import { warrantOfEntry } from '../../../services/coordinator/src/domain/warrantIndex';
 import { consoleRouter, explorerRouter, reportRouter } from '../../../services/web/src/index';
 import type { ReportOptions } from '../../../services/web/src/index';
 
@@ -230,6 +231,25 @@ export class StandInLog {
     return this.#tree.root(size);
   }
 
+  /** Indices of `warrantId`'s entries in [0, size), as the coordinator's warrant index holds them. */
+  warrantEntries(warrantId: string, size: number): number[] {
+    const json = (b: Uint8Array): unknown => {
+      try {
+        return JSON.parse(Buffer.from(b).toString('utf8'));
+      } catch {
+        return null; // a junk leaf belongs to no warrant
+      }
+    };
+    const parsed = this.#leaves.slice(0, size).map((b) => LogEntrySchema.safeParse(json(b)));
+    const requestWarrant = new Map<string, string>();
+    for (const p of parsed) if (p.success && p.data.type === 'decryption-request') requestWarrant.set(p.data.requestId, p.data.warrantId);
+    const out: number[] = [];
+    parsed.forEach((p, i) => {
+      if (p.success && warrantOfEntry(p.data, (id) => requestWarrant.get(id)) === warrantId) out.push(i);
+    });
+    return out;
+  }
+
   router(): Router {
     const r = Router();
     r.get('/log/v1/checkpoint', (_req, res) => {
@@ -258,6 +278,12 @@ export class StandInLog {
     });
     r.get('/v1/registry', (_req, res) => {
       res.json({ index: 0, entry: this.#world.registry });
+    });
+    // docs/PROTOCOL.md §7.3, "Warrant search": the coordinator's index, by its own rule, from the leaves.
+    r.get('/v1/log/warrant/:id', (req, res) => {
+      const size = req.query.size === undefined ? this.#checkpointSize : queryInt(req.query.size, 'size');
+      if (size > this.#checkpointSize) throw new HttpError(404, 'BEYOND_TREE', 'size beyond the checkpoint');
+      res.json({ warrantId: req.params.id, size, indices: this.warrantEntries(req.params.id, size) });
     });
     return r;
   }
