@@ -1,8 +1,8 @@
 /**
- * `custodes custodian init|start|status|unseal|seal|queue|show|approve|deny`.
+ * `custodes custodian init|add-officer|start|status|unseal|seal|queue|show|approve|deny`.
  */
 import type { Command } from 'commander';
-import { createCustodian, initCustodian, readPolicyFile } from '@custodes/custodian';
+import { addOfficer, createCustodian, initCustodian, readPolicyFile } from '@custodes/custodian';
 import { CustodesError } from '@custodes/shared';
 import { CliError, intOption, json, readJson, resolveToken } from '../io';
 import { call } from '../remote';
@@ -25,7 +25,7 @@ interface NodeAuth {
 
 function nodeOptions(cmd: Command, auth = true): Command {
   cmd.requiredOption('--node <url>', 'the custodian node URL');
-  if (auth) cmd.option('--token <token>', 'operator token (or CUSTODES_TOKEN)').option('--token-file <file>', 'file holding the operator token');
+  if (auth) cmd.option('--token <token>', 'operator or officer token (or CUSTODES_TOKEN)').option('--token-file <file>', 'file holding the operator or officer token');
   return cmd;
 }
 
@@ -62,6 +62,18 @@ export function registerCustodianCommands(program: Command): void {
           r.unsealKeys.map((k, i) => `  ${i + 1}: ${k}\n`).join('') +
           `\nOperator token (shown ONCE; stored only as a hash):\n  ${r.operatorToken}\n`,
       );
+    });
+
+  cust
+    .command('add-officer')
+    .description('name an officer with their own token (printed ONCE); --require m makes m officers approve before the node signs (docs/PROTOCOL.md §7.13, Officers)')
+    .requiredOption('--data <dir>', 'data directory')
+    .requiredOption('--name <name>', "the officer's name (lower-case letters, digits, '.', '_', '-')")
+    .option('--require <m>', 'officer approvals required before the node signs an approval (1 ≤ m ≤ officers named)', intOption('require', 1))
+    .action(async (opts: { data: string; name: string; require?: number }) => {
+      const r = await domain(() => addOfficer({ dataDir: opts.data, name: opts.name, ...(opts.require !== undefined ? { require: opts.require } : {}) }));
+      const quorum = r.required === undefined ? 'no quorum set: each token decides alone (set one with --require)' : `${r.required} of ${r.officers.length} officers must approve`;
+      process.stdout.write(`officer ${r.name} added in ${opts.data}; ${quorum}\n\nOfficer token for ${r.name} (shown ONCE; stored only as a hash):\n  ${r.token}\n`);
     });
 
   cust
@@ -131,8 +143,15 @@ export function registerCustodianCommands(program: Command): void {
     .description('approve a warrant (signed and logged)')
     .argument('<warrantId>')
     .action(async (id: string, opts: NodeAuth) => {
-      await call(opts.node, `v1/operator/warrants/${encodeURIComponent(id)}/approve`, { method: 'POST', body: {}, token: resolveToken(opts) });
-      process.stdout.write(`approved ${id}\n`);
+      const r = await call<{ status: string; officers?: { required: number; approvedBy: unknown[]; awaited: string[] } }>(
+        opts.node,
+        `v1/operator/warrants/${encodeURIComponent(id)}/approve`,
+        { method: 'POST', body: {}, token: resolveToken(opts) },
+      );
+      // Four-eyes (§7.13, Officers): the node signs only at the m-th officer's approval.
+      if (r.status === 'pending' && r.officers) {
+        process.stdout.write(`approval recorded for ${id}: ${r.officers.approvedBy.length} of ${r.officers.required} officers; awaiting ${r.officers.awaited.join(', ') || 'nobody'}\n`);
+      } else process.stdout.write(`approved ${id}\n`);
     });
 
   nodeOptions(cust.command('deny'))

@@ -38,6 +38,9 @@ export type CustodianCode =
   | 'BAD_DATES'
   | 'UNKNOWN_WARRANT'
   | 'ALREADY_DECIDED'
+  // four-eyes approval (docs/PROTOCOL.md §7.13, Officers)
+  | 'OFFICER_REQUIRED'
+  | 'BAD_OFFICER'
   // release: the coordinator's call authorisation (docs/PROTOCOL.md §7.12, Call authorisation), checked first
   | 'BAD_CALL_SIGNATURE'
   | 'WRONG_CUSTODIAN'
@@ -81,6 +84,7 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   WARRANT_NOT_LOGGED: 409,
   UNKNOWN_WARRANT: 404,
   ALREADY_DECIDED: 409,
+  OFFICER_REQUIRED: 403,
   REQUEST_NOT_LOGGED: 409,
   WARRANT_INVALID: 403,
   WARRANT_EXPIRED: 403,

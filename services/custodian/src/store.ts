@@ -108,6 +108,24 @@ const MIGRATIONS: readonly string[] = [
   -- The outbox resend pass (pendingOutbox).
   CREATE INDEX outbox_unacked ON outbox (acked_at, created_at, key) WHERE acked_at IS NULL;
   `,
+  // 4: four-eyes approval (docs/PROTOCOL.md §7.13, Officers): named officers with their own
+  // tokens (SHA-256 only), how many must approve, and every officer's decision
+  `
+  CREATE TABLE officers (
+    name TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE officer_quorum (id INTEGER PRIMARY KEY CHECK (id = 1), required INTEGER NOT NULL CHECK (required >= 1));
+  CREATE TABLE officer_decisions (
+    warrant_id TEXT NOT NULL,
+    officer TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('approve', 'deny')),
+    reason TEXT,
+    time INTEGER NOT NULL,
+    PRIMARY KEY (warrant_id, officer)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 // ## Records
@@ -166,6 +184,13 @@ export interface ReleaseLogRow {
   /** Why a refused call was refused; null when served or repeated. */
   code: CustodianCode | null;
   count: number;
+  time: number;
+}
+
+export interface OfficerDecisionRow {
+  officer: string;
+  decision: 'approve' | 'deny';
+  reason: string | null;
   time: number;
 }
 
@@ -237,6 +262,13 @@ export function openStore(file: string, opts: OpenOptions = {}) {
       ON CONFLICT (id) DO UPDATE SET issued_at = MAX(issued_at, excluded.issued_at) RETURNING issued_at`),
     forgetCalls: db.prepare('DELETE FROM used_calls WHERE issued_at < ?'),
     insertCall: db.prepare('INSERT OR IGNORE INTO used_calls (digest, issued_at) VALUES (?, ?)'),
+    officerByToken: db.prepare('SELECT name FROM officers WHERE token_hash = ?').pluck(),
+    officerNames: db.prepare('SELECT name FROM officers ORDER BY name').pluck(),
+    insertOfficer: db.prepare('INSERT INTO officers (name, token_hash, created_at) VALUES (?, ?, ?)'),
+    officerQuorum: db.prepare('SELECT required FROM officer_quorum WHERE id = 1').pluck(),
+    setOfficerQuorum: db.prepare('INSERT INTO officer_quorum (id, required) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET required = excluded.required'),
+    officerDecisions: db.prepare('SELECT officer, decision, reason, time FROM officer_decisions WHERE warrant_id = ? ORDER BY time, officer'),
+    insertOfficerDecision: db.prepare('INSERT OR IGNORE INTO officer_decisions (warrant_id, officer, decision, reason, time) VALUES (?, ?, ?, ?, ?)'),
   };
 
   type Raw = Record<string, unknown>;
@@ -427,6 +459,32 @@ export function openStore(file: string, opts: OpenOptions = {}) {
     },
     failOutbox(key: string, error: string): void {
       q.failOutbox.run(error.slice(0, 300), key);
+    },
+
+    // ### officers (docs/PROTOCOL.md §7.13, Officers)
+    /** The officer whose token has SHA-256 `tokenHash` (hex), if any. */
+    officerByToken(tokenHash: string): string | undefined {
+      return q.officerByToken.get(tokenHash) as string | undefined;
+    },
+    officerNames(): string[] {
+      return q.officerNames.all() as string[];
+    },
+    insertOfficer(name: string, tokenHash: string): void {
+      q.insertOfficer.run(name, tokenHash, Math.floor(Date.now() / 1000));
+    },
+    /** How many officers must approve; undefined while no quorum is set (one operator token decides). */
+    officerQuorum(): number | undefined {
+      return q.officerQuorum.get() as number | undefined;
+    },
+    setOfficerQuorum(required: number): void {
+      q.setOfficerQuorum.run(required);
+    },
+    officerDecisions(warrantId: string): OfficerDecisionRow[] {
+      return q.officerDecisions.all(warrantId) as OfficerDecisionRow[];
+    },
+    /** Records an officer's decision; false if that officer had already decided on this warrant. */
+    insertOfficerDecision(warrantId: string, d: OfficerDecisionRow): boolean {
+      return q.insertOfficerDecision.run(warrantId, d.officer, d.decision, d.reason, d.time).changes === 1;
     },
 
     // ### used partials calls (docs/PROTOCOL.md §7.12, Call authorisation)

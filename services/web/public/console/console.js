@@ -8,6 +8,7 @@
  */
 import { ApiError, describeError, requestJson } from './lib/api.js';
 import { byId, dl, formatDate, formatTime, h, replace, short, table } from './lib/dom.js';
+import { decisionMessage, officersSection, signedInText } from './officers.js';
 
 const TOKEN_KEY = 'custodes.operatorToken';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -137,6 +138,12 @@ function signOut(message) {
 async function enterApp() {
   show('signin', false);
   show('app', true);
+  byId('signed-in-as', HTMLElement).textContent = '';
+  try {
+    byId('signed-in-as', HTMLElement).textContent = signedInText(await operator('whoami'));
+  } catch {
+    // a node without officers (docs/PROTOCOL.md §7.13): nothing to say
+  }
   await showView('queue', false);
 }
 
@@ -282,6 +289,7 @@ async function loadWarrant(id) {
         ['At', formatTime(decision.decidedAt)],
         ['Reason', String(decision.reason ?? '—')],
       ]),
+      officersSection(d?.officers),
       h('h3', {}, 'In the log'),
       dl([
         ['Approved by custodians', Array.isArray(logged.approvals) && logged.approvals.length ? logged.approvals.join(', ') : 'none yet'],
@@ -315,13 +323,8 @@ async function decide(decision) {
   for (const b of byId('decide', HTMLElement).querySelectorAll('button')) b.disabled = true;
   try {
     const res = await operator(`warrants/${encodeURIComponent(id)}/${decision}`, { method: 'POST', body });
-    const entry = res?.entry ?? {};
     await loadWarrant(id);
-    status(
-      'decide-status',
-      `${decision === 'approve' ? 'Approved' : 'Denied'}: signed ${entry.decision ?? decision} entry by custodian ${entry.custodian ?? '?'} at ${formatTime(entry.time)}, sent to the log.`,
-      'ok',
-    );
+    status('decide-status', decisionMessage(decision, res), 'ok');
   } catch (err) {
     status('decide-status', `The node did not record the decision: ${describeError(err)}`, 'bad');
   } finally {
