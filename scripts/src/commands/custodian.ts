@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { addOfficer, createCustodian, initCustodian, readPolicyFile } from '@custodes/custodian';
 import { CustodesError } from '@custodes/shared';
-import { CliError, intOption, json, readJson, resolveToken } from '../io';
+import { CliError, intOption, json, readBytes, readJson, resolveToken } from '../io';
 import { call } from '../remote';
 import { serveUntilSignal } from '../serve';
 
@@ -92,7 +92,10 @@ export function registerCustodianCommands(program: Command): void {
       intOption('outbox-grace-ms', 0),
     )
     .option('--max-db-mb <MiB>', 'cap custodian.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; maxDbMb?: number }) => {
+    .option('--webhook-url <url>', 'POST signed events here: warrants awaiting review, releases, refusals, storage trouble (docs/PROTOCOL.md §9.5)')
+    .option('--webhook-secret-file <file>', 'file holding the HMAC-SHA256 webhook secret (≥ 32 bytes)')
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; maxDbMb?: number; webhookUrl?: string; webhookSecretFile?: string }) => {
+      const webhook = webhookOption(opts.webhookUrl, opts.webhookSecretFile);
       // domain(): a bad option or data directory is one line (BAD_OPTIONS, NOT_INITIALISED, BAD_POLICY), not a stack.
       const service = await domain(() =>
         createCustodian({
@@ -105,6 +108,7 @@ export function registerCustodianCommands(program: Command): void {
           ...(opts.callWindow !== undefined ? { callWindowSeconds: opts.callWindow } : {}),
           ...(opts.outboxGraceMs !== undefined ? { outboxGraceMs: opts.outboxGraceMs } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
+          ...(webhook ? { webhook } : {}),
         }),
       );
       await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}`);
@@ -162,6 +166,13 @@ export function registerCustodianCommands(program: Command): void {
       await call(opts.node, `v1/operator/warrants/${encodeURIComponent(id)}/deny`, { method: 'POST', body: { reason: opts.reason }, token: resolveToken(opts) });
       process.stdout.write(`denied ${id}\n`);
     });
+}
+
+/** Both webhook options or neither; the secret is read from its file and never printed. */
+function webhookOption(url: string | undefined, secretFile: string | undefined): { url: string; secret: string } | undefined {
+  if (url === undefined && secretFile === undefined) return undefined;
+  if (url === undefined || secretFile === undefined) throw new CliError('--webhook-url and --webhook-secret-file go together');
+  return { url, secret: new TextDecoder().decode(readBytes(secretFile)).trim() };
 }
 
 function print(value: unknown): void {

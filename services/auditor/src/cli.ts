@@ -49,6 +49,19 @@ function positiveInt(text: string, name: string): number {
   return Number(text);
 }
 
+/** The webhook option pair (docs/PROTOCOL.md §9.5): both or neither; the secret never reaches a message. */
+function readWebhook(url: string | undefined, secretFile: string | undefined): { url: string; secret: string } | undefined {
+  if (url === undefined && secretFile === undefined) return undefined;
+  if (url === undefined || secretFile === undefined) throw new UsageError('--webhook-url and --webhook-secret-file go together');
+  let secret: string;
+  try {
+    secret = readFileSync(secretFile, 'utf8').trim();
+  } catch (err) {
+    throw new UsageError(`cannot read ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  return { url, secret };
+}
+
 function readPins(path: string | undefined): PinnedKeys | undefined {
   if (path === undefined) return undefined;
   let text: string;
@@ -147,9 +160,12 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
     .option('--once', 'one round, then exit (0 without findings, 1 with)')
     .option('--state <dir>', 'keep state here across restarts (default: in memory)')
     .option('--pin-keys <file>', 'pinned log and custodian keys (see audit verify)')
-    .action((opts: { log: string; custodian?: string[]; interval: string; once?: boolean; state?: string; pinKeys?: string }) =>
+    .option('--webhook-url <url>', 'POST each new finding as a signed webhook here (docs/PROTOCOL.md §9.5)')
+    .option('--webhook-secret-file <file>', 'file holding the HMAC-SHA256 webhook secret (≥ 32 bytes)')
+    .action((opts: { log: string; custodian?: string[]; interval: string; once?: boolean; state?: string; pinKeys?: string; webhookUrl?: string; webhookSecretFile?: string }) =>
       guarded(io, async () => {
         const interval = positiveInt(opts.interval, '--interval');
+        const webhook = readWebhook(opts.webhookUrl, opts.webhookSecretFile);
         const pins = readPins(opts.pinKeys);
         const stop = opts.once ? undefined : stopSignal(io);
         let total = 0;
@@ -168,6 +184,7 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
             },
             onWarning: (message) => io.stderr(`audit: warning: ${message}\n`),
             onProgress: progressPrinter(io, 1000),
+            ...(webhook ? { webhook } : {}),
           });
         } finally {
           stop?.dispose();

@@ -15,6 +15,8 @@ import { CustodianError, STATUS } from './errors';
 import { DB_FILE, DEV_KEYS_FILE } from './init';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
+import { Notifier } from './notify';
+import type { WebhookConfig } from './notify';
 import { Outbox } from './outbox';
 import { parsePolicy, readPolicyFile } from './policy';
 import type { Policy } from './policy';
@@ -63,6 +65,8 @@ export interface CustodianConfig {
    * positive integer, else BAD_OPTIONS (docs/PROTOCOL.md §9.1, Storage).
    */
   maxDatabaseBytes?: number;
+  /** Signed webhooks for the node's events (docs/PROTOCOL.md §9.5); none by default. */
+  webhook?: WebhookConfig;
   logger?: Logger;
   /** pino level when no logger is given (default: CUSTODES_LOG_LEVEL, silent under vitest, else info). */
   logLevel?: string;
@@ -158,11 +162,40 @@ export function createCustodian(config: CustodianConfig): Custodian {
     callWindowSeconds: config.callWindowSeconds ?? 120,
   };
   const witness = new Witness(ctx);
+  let notifier: Notifier | undefined;
+  try {
+    notifier = config.webhook
+      ? new Notifier(
+          store,
+          store.webhooks({
+            url: config.webhook.url,
+            secret: config.webhook.secret,
+            source: { service: 'custodian', custodian: node.custodian },
+            ...(config.webhook.retryBaseMs !== undefined ? { retryBaseMs: config.webhook.retryBaseMs } : {}),
+            ...(config.webhook.retryMaxMs !== undefined ? { retryMaxMs: config.webhook.retryMaxMs } : {}),
+            onError: (message, eventId) => log.warn({ eventId }, message),
+          }),
+          log,
+        )
+      : undefined;
+  } catch (err) {
+    store.close();
+    lock.release();
+    throw new CustodianError('BAD_OPTIONS', `webhook: ${(err as Error).message}`);
+  }
 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(rateLimit({ windowMs: 60_000, max: config.requestsPerMinute ?? 6000 }));
+  // Every answered request may have stored a review or a release-log row: the webhook scan turns them into events.
+  if (notifier) {
+    const scanning = notifier;
+    app.use((_req, res, next) => {
+      res.on('finish', () => scanning.scanSoon());
+      next();
+    });
+  }
   const smallJson = express.json({ limit: '1mb', strict: true });
   // POST /v1/partials reads its (up to 64 MB) body only after the call authorisation
   // in its header has been checked (routes/warrants.ts), so it is skipped here.
@@ -180,9 +213,10 @@ export function createCustodian(config: CustodianConfig): Custodian {
   app.use(notFound);
   app.use(mapErrors);
   app.use(
-    errorHandler((err, _req, storage) =>
-      log.error({ code: storage?.code, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, storage ? 'storage failure: the call was not completed' : 'unexpected error'),
-    ),
+    errorHandler((err, _req, storage) => {
+      log.error({ code: storage?.code, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, storage ? 'storage failure: the call was not completed' : 'unexpected error');
+      if (storage) notifier?.storageTrouble(storage.code, Math.floor(ctx.nowMs() / 1000));
+    }),
   );
 
   let server: Server | null = null;
@@ -207,6 +241,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
       url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
       log.info({ custodian: node.custodian, port: bound.port, sealed: vault.sealed }, 'custodian listening');
       void outbox.kick(); // resend anything not yet acknowledged
+      notifier?.scan(); // events for rows stored before a crash, and anything undelivered
       return { port: bound.port };
     },
     async close() {
@@ -214,6 +249,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
       closed = true;
       if (server) await closeServer(server);
       await outbox.close();
+      await notifier?.close();
       await witness.idle();
       vault.seal();
       store.close();

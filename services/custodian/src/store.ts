@@ -3,7 +3,8 @@
  * WAL and numbered migrations come from openDatabase; every multi-row change
  * goes through `tx` (DESIGN.md §2).
  */
-import { openDatabase } from '@custodes/shared/service';
+import { openDatabase, WebhookSender } from '@custodes/shared/service';
+import type { WebhookOptions } from '@custodes/shared/service';
 import type { OpenOptions } from '@custodes/shared/service';
 import type { DB } from '@custodes/shared/service';
 import type { CustodianCode } from './errors';
@@ -262,6 +263,10 @@ export function openStore(file: string, opts: OpenOptions = {}) {
       ON CONFLICT (id) DO UPDATE SET issued_at = MAX(issued_at, excluded.issued_at) RETURNING issued_at`),
     forgetCalls: db.prepare('DELETE FROM used_calls WHERE issued_at < ?'),
     insertCall: db.prepare('INSERT OR IGNORE INTO used_calls (digest, issued_at) VALUES (?, ?)'),
+    reviewsAfter: db.prepare('SELECT rowid AS seq, warrant_id, warrant, received_at, policy FROM reviews WHERE rowid > ? ORDER BY rowid LIMIT 500'),
+    lastReview: db.prepare('SELECT COALESCE(MAX(rowid), 0) FROM reviews').pluck(),
+    releaseLogAfter: db.prepare('SELECT * FROM release_log WHERE id > ? ORDER BY id LIMIT 500'),
+    lastReleaseLog: db.prepare('SELECT COALESCE(MAX(id), 0) FROM release_log').pluck(),
     officerByToken: db.prepare('SELECT name FROM officers WHERE token_hash = ?').pluck(),
     officerNames: db.prepare('SELECT name FROM officers ORDER BY name').pluck(),
     insertOfficer: db.prepare('INSERT INTO officers (name, token_hash, created_at) VALUES (?, ?, ?)'),
@@ -459,6 +464,39 @@ export function openStore(file: string, opts: OpenOptions = {}) {
     },
     failOutbox(key: string, error: string): void {
       q.failOutbox.run(error.slice(0, 300), key);
+    },
+
+    // ### webhooks (docs/PROTOCOL.md §9.5): the outbox lives in this database, the change scan reads these
+    webhooks(options: WebhookOptions): WebhookSender {
+      return new WebhookSender(db, options);
+    },
+    /** Reviews received after row `seq`, in order (at most 500). */
+    reviewsAfter(seq: number): { seq: number; warrantId: string; warrant: string; receivedAt: number; policy: string }[] {
+      return (q.reviewsAfter.all(seq) as Raw[]).map((r) => ({
+        seq: r.seq as number,
+        warrantId: r.warrant_id as string,
+        warrant: r.warrant as string,
+        receivedAt: r.received_at as number,
+        policy: r.policy as string,
+      }));
+    },
+    lastReview(): number {
+      return q.lastReview.get() as number;
+    },
+    /** Release-log rows after `id`, in order (at most 500). */
+    releaseLogAfter(id: number): (ReleaseLogRow & { id: number })[] {
+      return (q.releaseLogAfter.all(id) as Raw[]).map((r) => ({
+        id: r.id as number,
+        requestId: (r.request_id as string | null) ?? null,
+        warrantId: (r.warrant_id as string | null) ?? null,
+        outcome: r.outcome as ReleaseLogRow['outcome'],
+        code: (r.code as CustodianCode | null) ?? null,
+        count: r.count as number,
+        time: r.time as number,
+      }));
+    },
+    lastReleaseLog(): number {
+      return q.lastReleaseLog.get() as number;
     },
 
     // ### officers (docs/PROTOCOL.md §7.13, Officers)
