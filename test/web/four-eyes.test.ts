@@ -7,13 +7,13 @@
  * the node signs its approval, the coordinator logs it, and the public
  * explorer shows it with the officer count as its reason.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { newSalt, signWarrant } from '@custodes/shared/records';
-import type { SignedWarrant, Warrant } from '@custodes/shared/records';
+import { newSalt } from '@custodes/shared/records';
+import type { SignedWarrant } from '@custodes/shared/records';
 import { addOfficer } from '@custodes/custodian';
 import { startRealCluster } from '../../scripts/src/cluster/in-process';
+import { courtSignedWarrant } from '../coordinator/helpers/real';
 import type { RealCluster } from '../../scripts/src/cluster/in-process';
 import { launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
 import type { PageWatch } from './helpers/browser';
@@ -27,7 +27,6 @@ async function json(url: string, token?: string): Promise<any> {
 }
 
 describe.skipIf(SKIP_BROWSER)(`four-eyes approval in the console${SKIP_REASON}`, () => {
-  const now = Math.floor(Date.now() / 1000);
   let cluster: RealCluster;
   let consoleUrl: string;
   let warrant: SignedWarrant;
@@ -55,23 +54,7 @@ describe.skipIf(SKIP_BROWSER)(`four-eyes approval in the console${SKIP_REASON}`,
       bob: addOfficer({ dataDir: node.dataDir, name: 'bob', require: 2 }).token,
     };
     consoleUrl = node.service!.url;
-    const investigator = cluster.investigators[0]!;
-    const body: Warrant = {
-      format: 'custodes.warrant.v1',
-      id: randomUUID(),
-      agency: 'agency-1',
-      investigator: investigator.publicKey,
-      court: 'court-1',
-      caseNumber: 'CR-2026-4242',
-      legalAuthority: 'Criminal Procedure Code §100a',
-      offense: 'Fraud',
-      scope: { subjects: ['acct:trent@example.org'], categories: ['messages'], notBefore: now - 30 * DAY, notAfter: now - DAY },
-      maxEnvelopes: 100,
-      issuedAt: now - 600,
-      expiresAt: now + 30 * DAY,
-      sealedUntil: now + 90 * DAY,
-    };
-    warrant = { ...body, courtSignature: signWarrant(body, cluster.court.secretKey), investigatorSignature: signWarrant(body, investigator.secretKey) };
+    ({ warrant } = courtSignedWarrant(cluster.court, cluster.investigators[0]!, 'CR-2026-4242'));
     const submitted = await fetch(`${cluster.coordinatorUrl}/v1/warrants`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.tokens[0]}` },

@@ -289,6 +289,15 @@ export function openStore(file: string, opts: OpenOptions = {}) {
     decidedBy: (r.decided_by as string | null) ?? null,
     decidedAt: (r.decided_at as number | null) ?? null,
   });
+  const releaseLogRow = (r: Raw): ReleaseLogRow => ({
+    requestId: (r.request_id as string | null) ?? null,
+    warrantId: (r.warrant_id as string | null) ?? null,
+    outcome: r.outcome as ReleaseLogRow['outcome'],
+    // Written only by insertReleaseLog.
+    code: (r.code as CustodianCode | null) ?? null,
+    count: r.count as number,
+    time: r.time as number,
+  });
   const outboxRow = (r: Raw): OutboxRow => ({
     key: r.key as string,
     entry: r.entry as string,
@@ -437,15 +446,7 @@ export function openStore(file: string, opts: OpenOptions = {}) {
       q.insertReleaseLog.run(r.requestId, r.warrantId, r.outcome, r.code, r.count, r.time);
     },
     releaseLog(limit: number): ReleaseLogRow[] {
-      return (q.releaseLog.all(limit) as Raw[]).map((r) => ({
-        requestId: (r.request_id as string | null) ?? null,
-        warrantId: (r.warrant_id as string | null) ?? null,
-        outcome: r.outcome as ReleaseLogRow['outcome'],
-        // Written only by insertReleaseLog.
-        code: (r.code as CustodianCode | null) ?? null,
-        count: r.count as number,
-        time: r.time as number,
-      }));
+      return (q.releaseLog.all(limit) as Raw[]).map(releaseLogRow);
     },
 
     // ### outbox (records for the coordinator, persisted before sending)
@@ -485,15 +486,7 @@ export function openStore(file: string, opts: OpenOptions = {}) {
     },
     /** Release-log rows after `id`, in order (at most 500). */
     releaseLogAfter(id: number): (ReleaseLogRow & { id: number })[] {
-      return (q.releaseLogAfter.all(id) as Raw[]).map((r) => ({
-        id: r.id as number,
-        requestId: (r.request_id as string | null) ?? null,
-        warrantId: (r.warrant_id as string | null) ?? null,
-        outcome: r.outcome as ReleaseLogRow['outcome'],
-        code: (r.code as CustodianCode | null) ?? null,
-        count: r.count as number,
-        time: r.time as number,
-      }));
+      return (q.releaseLogAfter.all(id) as Raw[]).map((r) => ({ id: r.id as number, ...releaseLogRow(r) }));
     },
     lastReleaseLog(): number {
       return q.lastReleaseLog.get() as number;
