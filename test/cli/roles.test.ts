@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { combineAndOpen, createPartial, parseEnvelope } from '@custodes/shared/crypto';
 import {
-  isValidGenesis,
   openRecords,
   parsePublicKeySet,
   parseShareFile,
@@ -17,6 +16,7 @@ import {
   verifyWarrantSignature,
   warrantCommitment,
 } from '@custodes/shared/records';
+import { judgeGenesis } from '@custodes/shared/rules';
 import { custodes } from './run';
 
 const dir = mkdtempSync(join(tmpdir(), 'custodes-roles-'));
@@ -87,12 +87,12 @@ describe('custodes registry propose / sign and court sign', { timeout: 240_000 }
     const r = custodes(args);
     expect(r.status, r.stderr).toBe(0);
     for (let i = 0; i < 3; i++) {
-      expect(isValidGenesis(RegistryEntrySchema.parse(read(proposal)))).toBe(false);
+      expect(judgeGenesis(RegistryEntrySchema.parse(read(proposal))).ok).toBe(false);
       const s = custodes(['registry', 'sign', '--key', keyFiles[i]!, '--index', String(i + 1), '--in', proposal]);
       expect(s.status, s.stderr).toBe(0);
     }
     const entry = RegistryEntrySchema.parse(read(proposal));
-    expect(isValidGenesis(entry)).toBe(true);
+    expect(judgeGenesis(entry)).toMatchObject({ ok: true, signers: [1, 2, 3] });
     expect(entry.agencies[0]!.investigators).toEqual([logKey]);
     const wrong = custodes(['registry', 'sign', '--key', keyFiles[0]!, '--index', '2', '--in', proposal]);
     expect(wrong.status).toBe(1);

@@ -1,6 +1,8 @@
 /**
- * The coordinator's domain rules as pure functions (no HTTP, no SQL): warrant
- * status, registry genesis and updates, the investigator's request entry.
+ * The coordinator's domain as pure functions (no HTTP, no SQL): the shared
+ * rules' verdicts mapped to its codes (registry genesis and updates, request
+ * admissibility; test/rules/ tests the rules themselves), the investigator's
+ * request entry.
  */
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +11,7 @@ import { envelopeSetRoot, signRecord } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
 import { checkGenesis, checkUpdate, Registry } from '../../services/coordinator/src/domain/registry';
 import { checkRequestEntry } from '../../services/coordinator/src/domain/requests';
-import { warrantStatus } from '../../services/coordinator/src/domain/warrants';
+import { requireAdmissible } from '../../services/coordinator/src/domain/warrants';
 import { CoordinatorError } from '../../services/coordinator/src/errors';
 import { ceremonyFilesPoints } from './helpers/crypto';
 import { party } from './helpers/cluster';
@@ -24,22 +26,17 @@ function code(fn: () => void): string | undefined {
   return undefined;
 }
 
-describe('warrantStatus', () => {
-  const t = 3;
-  const n = 5;
-  const base = { approvals: 0, denials: 0, revoked: false, expiresAt: 1000 };
+describe('requireAdmissible: the shared verdict as the coordinator\'s 409 codes', () => {
   it.each([
-    [{}, 'pending'],
-    [{ approvals: 2 }, 'pending'],
-    [{ approvals: 3 }, 'approved'],
-    [{ approvals: 3, denials: 2 }, 'approved'],
-    [{ denials: 2 }, 'pending'],
-    [{ denials: 3 }, 'denied'],
-    [{ approvals: 5, expiresAt: 500 }, 'expired'],
-    [{ approvals: 5, revoked: true }, 'revoked'],
-    [{ revoked: true, expiresAt: 500 }, 'revoked'],
-  ])('%j → %s', (over, status) => {
-    expect(warrantStatus({ ...base, ...over }, t, n, 900)).toBe(status);
+    ['approved', [1, 2, 3], [0], undefined],
+    ['revoked', [1, 2, 3], [0], 'WARRANT_REVOKED'],
+    ['expired', [1, 2, 3], [0], 'WARRANT_EXPIRED'],
+    ['denied', [], [0], 'WARRANT_DENIED'],
+    ['pending', [1, 2], [0], 'WARRANT_NOT_APPROVED'],
+    ['approved', [1, 2, 3], [9], 'UNKNOWN_EPOCH'],
+  ] as const)('%s, approvers %j, epochs %j → %s', (status, approvers, epochs, expected) => {
+    const registry = new Registry(genesis(), 0);
+    expect(code(() => requireAdmissible({ status, approvers, epochs }, registry))).toBe(expected);
   });
 });
 

@@ -42,14 +42,14 @@ describe('GET /v1/log/warrant/:id', () => {
     expect(types).toEqual(expect.arrayContaining(['warrant', 'approval', 'decryption-request', 'release', 'decryption-complete']));
     const a = await api(cluster.url, 'GET', `/v1/log/warrant/${warrantA}`);
     expect(a.status).toBe(200);
-    expect(a.body).toEqual({ warrantId: warrantA, size: expect.any(Number), indices: wantA });
+    expect(a.body).toEqual({ warrantId: warrantA, size: expect.any(Number), indices: wantA, registry: [0] });
     const b = await api(cluster.url, 'GET', `/v1/log/warrant/${warrantB}`);
     expect(b.body.indices).toEqual(await expected(warrantB, []));
     expect(b.body.indices.some((i: number) => wantA.includes(i))).toBe(false);
     // At a smaller size, only the entries below it.
     const cut = wantA[1]!;
     const small = await api(cluster.url, 'GET', `/v1/log/warrant/${warrantA}?size=${cut}`);
-    expect(small.body).toEqual({ warrantId: warrantA, size: cut, indices: wantA.filter((i) => i < cut) });
+    expect(small.body).toEqual({ warrantId: warrantA, size: cut, indices: wantA.filter((i) => i < cut), registry: [0] });
   });
 
   it('answers an empty list for an unknown warrant, and refuses bad ids and sizes', async () => {

@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bytesToBase64, hexToBytes, utf8 } from '@custodes/shared/crypto';
-import { parseSignedNote, verifyCosignature } from '@custodes/shared/log';
+import { MemoryTree, parseSignedNote, verifyCosignature } from '@custodes/shared/log';
 import { canonicalBytes } from '@custodes/shared/records';
 import type { ApprovalEntry } from '@custodes/shared/records';
 import type { CustodianConfig } from '../../services/custodian/src/custodian';
 import type { Policy } from '../../services/custodian/src/policy';
+import { Vault } from '../../services/custodian/src/vault';
 import { approval, buildWorld, call, coverSheet, makeWarrant, removeTempDirs, StandIn, startNode, sync, witnessSize } from './fixture';
 import type { Node, World } from './fixture';
 import { askPartials, scenario } from './scenario';
@@ -235,6 +236,34 @@ describe('warrant delivery with its checkpoint', () => {
     const ok = await call(`${node.url}/v1/warrants`, { json: { warrant: w.warrant, salt: w.salt, checkpoint: bundle(standIn, 1) } });
     expect(ok.status, ok.text).toBe(202);
     expect(await witnessSize(node)).toBe(2);
+  });
+
+  it('an unauthenticated delivery of a never-logged warrant: 409 WARRANT_NOT_LOGGED before anything is signed, stored or rebuilt', async () => {
+    const { standIn, node } = await setup({ policy });
+    appendWarrants(standIn, 3);
+    await sync(node, standIn); // the node's in-memory tree now holds 4 leaves
+    const stranger = makeWarrant(world); // never logged
+    const appended = vi.spyOn(MemoryTree.prototype, 'appendHash');
+    const signed = vi.spyOn(Vault.prototype, 'signingKey');
+    try {
+      // The node's own current checkpoint (public), and one that adds a real entry: both valid, neither logs the warrant.
+      const same = { addCheckpoint: standIn.addCheckpointBody(4), entries: [] };
+      const before = await call(`${node.url}/v1/operator/witness`, { token: node.token });
+      for (const checkpoint of [same, (appendWarrants(standIn, 1), bundle(standIn, 4))]) {
+        const r = await call(`${node.url}/v1/warrants`, { json: { warrant: stranger.warrant, salt: stranger.salt, checkpoint } });
+        expect(r.status, r.text).toBe(409);
+        expect(r.json.error.code).toBe('WARRANT_NOT_LOGGED');
+      }
+      expect(signed).not.toHaveBeenCalled(); // no cosignature made and rolled back
+      expect(await call(`${node.url}/v1/operator/witness`, { token: node.token })).toEqual(before);
+      // The tree was kept: the next checkpoint appends only its new leaf, no rebuild from all stored leaves.
+      appended.mockClear();
+      expect((await postBundle(node, bundle(standIn, 4))).status).toBe(200);
+      expect(appended).toHaveBeenCalledTimes(1);
+    } finally {
+      appended.mockRestore();
+      signed.mockRestore();
+    }
   });
 
   it('a body over the limit is refused before anything is parsed', async () => {

@@ -32,6 +32,8 @@ describe('junk bodies', () => {
       { path: '/v1/unseal', method: 'POST' },
       { path: '/v1/warrants', method: 'POST' },
       { path: '/v1/partials', method: 'POST' },
+      { path: '/v1/revocations', method: 'POST' },
+      { path: '/witness/v1/add-checkpoint-bundle', method: 'POST' },
       { path: '/witness/v1/add-checkpoint', method: 'POST' },
       { path: '/v1/operator/queue', method: 'GET', token: true },
       { path: `/v1/operator/warrants/${id}`, method: 'GET', token: true },

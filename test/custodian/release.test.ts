@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { combineAndOpen, decodePoint, hexToBytes, parseEnvelope, verifyPartial } from '@custodes/shared/crypto';
 import { partialsRoot, verifyRecordSignature } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
-import { buildWorld, call, decryptionRequest, inScope, makeEnvelopes, NOW, removeTempDirs, revocation, signRegistry, startNode, sync } from './fixture';
+import { buildWorld, call, decryptionRequest, inScope, keyPair, makeEnvelopes, NOW, removeTempDirs, revocation, signRegistry, startNode, sync } from './fixture';
 import type { World } from './fixture';
 import { askPartials, scenario } from './scenario';
 import type { Scenario } from './scenario';
@@ -124,6 +124,28 @@ describe('release: one refusal per rule', () => {
     expect(r.json.error?.code, r.text).toBe('WARRANT_INVALID');
   });
 
+  it('(b) INVESTIGATOR_MISMATCH: a request signed by another registered investigator of the warrant\'s agency', async () => {
+    const s = await make();
+    // A registry update (signed by t custodians) adds a second investigator to the agency; its
+    // request passes every entry rule of the replica, so only rule (b) stands in its way.
+    const other = keyPair();
+    const next: Omit<RegistryEntry, 'signatures'> = {
+      ...world.registry,
+      sequence: 1,
+      agencies: [{ id: world.agency.id, name: 'Test Agency', investigators: [world.agency.investigator.publicKey, other.publicKey] }],
+    };
+    delete (next as Partial<RegistryEntry>).signatures;
+    s.standIn.append(signRegistry(next, [1, 2, 3].map((i) => ({ index: i, key: world.custodians[i - 1]! }))));
+    const foreign = decryptionRequest(world, s.warrant.id, s.envelopes, {}, other);
+    s.standIn.append(foreign);
+    await sync(s.node, s.standIn);
+    const r = await askPartials(s.node, foreign.requestId, s.envelopes);
+    expect(r.status, r.text).toBe(403);
+    expect(r.json.error.code).toBe('INVESTIGATOR_MISMATCH');
+    // The warrant's own investigator's request for the same envelopes is still served.
+    expect((await askPartials(s.node, s.request.requestId, s.envelopes)).status).toBe(200);
+  });
+
   it('(c) WARRANT_EXPIRED: the clock passes expiresAt', async () => {
     const s = await make();
     await s.node.restart({ clock: () => (s.warrant.expiresAt + 1) * 1000 });
@@ -204,6 +226,38 @@ describe('release: one refusal per rule', () => {
     expect(r.json.error.code).toBe('RATE_LIMITED');
     now += 61_000;
     expect((await askPartials(s.node, second.requestId, more)).status).toBe(200);
+  });
+
+  it('RELEASES_UNLOGGED: a coordinator that never logs this node\'s release gets nothing new past the deadline, until the release is logged', async () => {
+    let now = NOW * 1000;
+    const s = await make({ config: { clock: () => now, releaseLogDeadlineMs: 60_000 } });
+    s.standIn.autoLog = false; // the stand-in coordinator takes every release and logs none
+    const first = await askPartials(s.node, s.request.requestId, s.envelopes);
+    expect(first.status, first.text).toBe(200);
+    const more = makeEnvelopes(world, [inScope(5)]).envelopes;
+    const second = decryptionRequest(world, s.warrant.id, more);
+    s.standIn.append(second);
+    await sync(s.node, s.standIn);
+    const at = (ms: number) => ({ issuedAt: Math.floor(ms / 1000) });
+
+    now += 61_000;
+    const refused = await askPartials(s.node, second.requestId, more, at(now));
+    expect(refused.status, refused.text).toBe(503);
+    expect(refused.json.error.code).toBe('RELEASES_UNLOGGED');
+    expect(refused.text).not.toMatch(/"partials"/);
+    // The operator sees why (the view the console reads).
+    const view = await call(`${s.node.url}/v1/operator/releases`, { token: s.node.token });
+    expect(view.json.unlogged).toEqual([{ requestId: s.request.requestId, servedAt: NOW, overdue: true }]);
+    expect(view.json.releases[0]).toMatchObject({ requestId: second.requestId, outcome: 'refused', code: 'RELEASES_UNLOGGED' });
+    // A repeat of the served request releases nothing new and is still answered.
+    expect((await askPartials(s.node, s.request.requestId, s.envelopes, at(now))).json).toEqual(first.json);
+    // Posting the release is not enough (the coordinator's word); seeing it in the log is.
+    await vi.waitFor(() => expect(s.standIn.records.some((e) => e.type === 'release' && e.requestId === s.request.requestId)).toBe(true));
+    expect((await askPartials(s.node, second.requestId, more, at(now))).json.error?.code).toBe('RELEASES_UNLOGGED');
+    s.standIn.append(first.json.release);
+    await sync(s.node, s.standIn);
+    expect((await call(`${s.node.url}/v1/operator/releases`, { token: s.node.token })).json.unlogged).toEqual([]);
+    expect((await askPartials(s.node, second.requestId, more, at(now))).status).toBe(200);
   });
 
   it('records every refusal locally, newest first', async () => {

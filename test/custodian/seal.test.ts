@@ -3,8 +3,10 @@
  * few keys, re-seal, restart comes back sealed, 503 while sealed, and no secret
  * on disk in the clear or in any answer.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCustodian, CustodianError, initCustodian } from '../../services/custodian/src/index';
 import type { Custodian } from '../../services/custodian/src/index';
@@ -142,7 +144,7 @@ describe('seal and unseal', () => {
     expect((await call(`${c.url}/health`)).json.sealed).toBe(true);
   });
 
-  it('wrong keys and junk: a clear error, progress resets, the node stays sealed', async () => {
+  it('wrong keys and junk: a clear error, not counted, the node stays sealed', async () => {
     const dataDir = tempDir();
     const init = await initCustodian({ dataDir, shareFile: world.shares[3], keyFile: keyFile(world.custodians[3]!) });
     const other = await initCustodian({ dataDir: tempDir(), shareFile: world.shares[3], keyFile: keyFile(world.custodians[3]!) });
@@ -152,24 +154,76 @@ describe('seal and unseal', () => {
       expect(r.status).toBe(400);
       expect(['BAD_UNSEAL_KEY', 'BAD_REQUEST']).toContain(r.json.error.code);
     }
-    // two right keys and one from another node's split: the store does not open
+    // two right keys, then one from another node's split: refused on its own, not counted
     await call(`${c.url}/v1/unseal`, { json: { key: init.unsealKeys[0] } });
     await call(`${c.url}/v1/unseal`, { json: { key: init.unsealKeys[1] } });
-    const wrong = await call(`${c.url}/v1/unseal`, { json: { key: other.unsealKeys[2] } });
-    expect(wrong.status).toBe(400);
-    expect(wrong.json.error.code).toBe('UNSEAL_FAILED');
-    expect(wrong.text).not.toContain(world.shares[3]!.share);
-    expect((await call(`${c.url}/v1/seal`)).json).toEqual({ sealed: true, progress: 0, threshold: 3, shares: 5 });
-    // three keys all from the wrong split
-    for (const k of other.unsealKeys.slice(0, 2)) await call(`${c.url}/v1/unseal`, { json: { key: k } });
-    expect((await call(`${c.url}/v1/unseal`, { json: { key: other.unsealKeys[3] } })).json.error.code).toBe('UNSEAL_FAILED');
-    // too few right keys: still sealed
-    await call(`${c.url}/v1/unseal`, { json: { key: init.unsealKeys[3] } });
-    const two = await call(`${c.url}/v1/unseal`, { json: { key: init.unsealKeys[4] } });
-    expect(two.json).toMatchObject({ sealed: true, progress: 2 });
+    for (const k of other.unsealKeys) {
+      const wrong = await call(`${c.url}/v1/unseal`, { json: { key: k } });
+      expect(wrong.status).toBe(400);
+      expect(wrong.json.error.code).toBe('WRONG_UNSEAL_KEY');
+      expect(wrong.text).not.toContain(k);
+      expect(wrong.text).not.toContain(world.shares[3]!.share);
+    }
+    expect((await call(`${c.url}/v1/seal`)).json).toEqual({ sealed: true, progress: 2, threshold: 3, shares: 5 });
     expect((await call(`${c.url}/v1/operator/queue`, { token: init.operatorToken })).status).toBe(503);
     // and the third right key opens it
-    expect((await call(`${c.url}/v1/unseal`, { json: { key: init.unsealKeys[0] } })).json.sealed).toBe(false);
+    expect((await call(`${c.url}/v1/unseal`, { json: { key: init.unsealKeys[4] } })).json.sealed).toBe(false);
+  });
+
+  it('junk interleaved with the officers\' keys cannot keep the node sealed: each junk key is refused alone, the real k unseal it', async () => {
+    const dataDir = tempDir();
+    const init = await initCustodian({ dataDir, shareFile: world.shares[0], keyFile: keyFile(world.custodians[0]!) });
+    const c = await startSealed(dataDir);
+    const real = init.unsealKeys;
+    // Well-formed junk: random y under every x, including the x of each real key (the old "conflict" attack).
+    const junkFor = (x: number) => randomBytes(32).toString('hex') + x.toString(16).padStart(2, '0');
+    const xs = real.map((k) => parseInt(k.slice(64), 16));
+    const junk = [...xs, 1, 2, 255].map(junkFor);
+    const submit = (key: string) => call(`${c.url}/v1/unseal`, { json: { key } });
+    // The attacker goes first: k − 1 junk keys, then junk between every real one.
+    for (const j of junk.slice(0, 2)) expect((await submit(j)).json.error.code).toBe('WRONG_UNSEAL_KEY');
+    expect((await call(`${c.url}/v1/seal`)).json.progress).toBe(0);
+    for (const [n, key] of real.slice(0, 3).entries()) {
+      const r = await submit(key);
+      expect(r.status, r.text).toBe(200);
+      if (n < 2) {
+        expect(r.json).toMatchObject({ sealed: true, progress: n + 1 });
+        for (const j of junk) {
+          const refused = await submit(j);
+          expect(refused.status).toBe(400);
+          expect(refused.json.error.code).toBe('WRONG_UNSEAL_KEY');
+        }
+        expect((await call(`${c.url}/v1/seal`)).json.progress).toBe(n + 1);
+      } else expect(r.json).toMatchObject({ sealed: false });
+    }
+    expect((await call(`${c.url}/health`)).json.sealed).toBe(false);
+  });
+
+  it('a node initialised before unseal key commitments: unseals with its keys, stores them, and from then on refuses junk', async () => {
+    const dataDir = tempDir();
+    const init = await initCustodian({ dataDir, shareFile: world.shares[1], keyFile: keyFile(world.custodians[1]!) });
+    // As the old init left it: no commitments (migration 5 adds the column as NULL).
+    const db = new Database(join(dataDir, 'custodian.db'));
+    db.prepare('UPDATE node SET unseal_commitments = NULL').run();
+    db.close();
+    const c = await startSealed(dataDir);
+    const keys = init.unsealKeys;
+    // Without commitments a key is counted unchecked, as before: a wrong one fails the store and resets.
+    const other = await initCustodian({ dataDir: tempDir(), shareFile: world.shares[1], keyFile: keyFile(world.custodians[1]!) });
+    await call(`${c.url}/v1/unseal`, { json: { key: keys[0] } });
+    await call(`${c.url}/v1/unseal`, { json: { key: other.unsealKeys[0] } });
+    expect((await call(`${c.url}/v1/unseal`, { json: { key: keys[1] } })).json.error.code).toBe('UNSEAL_FAILED');
+    for (const k of keys.slice(0, 3)) await call(`${c.url}/v1/unseal`, { json: { key: k } });
+    expect((await call(`${c.url}/health`)).json.sealed).toBe(false);
+    const stored = new Database(join(dataDir, 'custodian.db'), { readonly: true });
+    expect((stored.prepare('SELECT length(unseal_commitments) AS n FROM node').get() as { n: number }).n).toBe(255 * 32);
+    stored.close();
+    // Sealed again: junk is refused alone, and the officers who did not take part (keys 4 and 5) still unseal it.
+    await call(`${c.url}/v1/seal`, { method: 'POST', token: init.operatorToken });
+    expect((await call(`${c.url}/v1/unseal`, { json: { key: other.unsealKeys[1] } })).json.error.code).toBe('WRONG_UNSEAL_KEY');
+    for (const k of [keys[3], keys[4]]) expect((await call(`${c.url}/v1/unseal`, { json: { key: k } })).status).toBe(200);
+    expect((await call(`${c.url}/v1/unseal`, { json: { key: other.unsealKeys[2] } })).json.error.code).toBe('WRONG_UNSEAL_KEY');
+    expect((await call(`${c.url}/v1/unseal`, { json: { key: keys[0] } })).json.sealed).toBe(false);
   });
 
   it('dev mode keeps the unseal keys on disk and unseals at start', async () => {

@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes, utf8 } from '@custodes/shared/crypto';
-import { formatAddCheckpointRequest, parseSignedNote, signCheckpoint, verifyCosignature } from '@custodes/shared/log';
+import {
+  COSIGNATURE_KEY_TYPE,
+  formatAddCheckpointRequest,
+  formatSignatureLine,
+  noteKeyId,
+  parseSignedNote,
+  signCheckpoint,
+  verifyCosignature,
+  verifyLogSignature,
+} from '@custodes/shared/log';
 import { canonicalBytes } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
 import {
@@ -117,6 +126,25 @@ describe('witness: public checkpoint', () => {
     const key = { name: world.names[0]!, publicKey: hexToBytes(world.custodians[0]!.publicKey, 32) };
     expect(verifyCosignature(note, key)).toBe(true);
     expect(note.text.split('\n')[1]).toBe('3');
+  });
+
+  it('a same-size re-post with an extra line under this node\'s own key ID: what it serves still verifies, without that line', async () => {
+    const { standIn, node } = await setup(2);
+    expect((await addCheckpoint(node, standIn, 0)).status).toBe(200);
+    const name = world.names[0]!;
+    const key = { name, publicKey: hexToBytes(world.custodians[0]!.publicKey, 32) };
+    const junk = formatSignatureLine({ name, keyId: noteKeyId(name, COSIGNATURE_KEY_TYPE, key.publicKey), signature: new Uint8Array(72).fill(7) });
+    const repost = await call(`${node.url}/witness/v1/add-checkpoint`, { text: formatAddCheckpointRequest({ oldSize: 2, proof: [], note: standIn.note() + junk }) });
+    expect(repost.status, repost.text).toBe(200);
+    for (const path of ['/witness/v1/checkpoint', '/v1/operator/witness']) {
+      const r = await call(`${node.url}${path}`, { token: node.token });
+      const text = path.endsWith('checkpoint') ? r.text : (r.json.checkpoint as string);
+      expect(text).not.toContain(junk);
+      const note = parseSignedNote(text);
+      expect(note.signatures).toHaveLength(2);
+      expect(verifyCosignature(note, key)).toBe(true);
+      expect(verifyLogSignature(note, { name: ORIGIN, publicKey: hexToBytes(world.logKey.publicKey, 32) })).toBe(true);
+    }
   });
 });
 

@@ -161,6 +161,29 @@ describe('argument screening', () => {
   });
 });
 
+describe('MemoryTree.truncate', () => {
+  it('gives back the tree of every shorter prefix, which then grows as if never longer', () => {
+    const leaves = Array.from({ length: 40 }, (_, i) => Uint8Array.of(i, i >> 8));
+    for (let size = 0; size <= leaves.length; size++) {
+      const t = new MemoryTree();
+      for (const l of leaves) t.append(l);
+      t.truncate(size);
+      expect(t.size).toBe(size);
+      expect(t.root()).toEqual(rootFromLeaves(leaves.slice(0, size)));
+      for (const l of leaves.slice(size)) t.append(l);
+      expect(t.root()).toEqual(rootFromLeaves(leaves));
+    }
+  });
+
+  it('refuses a size it cannot truncate to', () => {
+    const t = new MemoryTree();
+    t.append(Uint8Array.of(1));
+    for (const bad of [2, -1, 0.5, NaN]) expect(() => t.truncate(bad)).toThrow(RangeError);
+    expect(() => t.truncate('1' as unknown as number)).toThrow(TypeError);
+    expect(t.size).toBe(1);
+  });
+});
+
 describe('O(log n) reads', () => {
   it('decomposes any prefix into popcount(n) complete subtrees', () => {
     expect(subtreeNodes(0, 13)).toEqual([

@@ -6,50 +6,22 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { schnorrPublicKey } from '../../shared/src/crypto/group';
 import {
+  LogError,
   MemoryTree,
-  addCheckpoint,
   checkCheckpointUpdate,
   formatAddCheckpointRequest,
   parseAddCheckpointRequest,
+  parseCheckpoint,
   parseSignedNote,
   signCheckpoint,
-  verifyCosignature,
+  witnessNote,
   type CosignedHead,
-  type CosignedRecord,
-  type WitnessConfig,
-  type WitnessStateStore,
 } from '../../shared/src/log/index';
 import { flipBit } from './helpers';
 
 const ORIGIN = 'custodes.test/log';
 const LOG_SECRET = new Uint8Array(32).fill(3);
 const OTHER_SECRET = new Uint8Array(32).fill(4);
-const WITNESS_SECRET = new Uint8Array(32).fill(5);
-const WITNESS = { name: 'custodian-1.test', publicKey: schnorrPublicKey(WITNESS_SECRET) };
-
-/** An in-memory store whose transaction rolls back on throw, like SQLite. */
-class MemoryWitnessStore implements WitnessStateStore {
-  heads = new Map<string, CosignedRecord>();
-  transactions = 0;
-  failSave = false;
-  transaction<T>(fn: () => T): T {
-    this.transactions += 1;
-    const before = new Map(this.heads);
-    try {
-      return fn();
-    } catch (error) {
-      this.heads = before;
-      throw error;
-    }
-  }
-  latest(origin: string): CosignedHead | undefined {
-    return this.heads.get(origin);
-  }
-  save(origin: string, record: CosignedRecord): void {
-    if (this.failSave) throw new Error('disk full');
-    this.heads.set(origin, record);
-  }
-}
 
 function growTree(prefix: string, n: number): MemoryTree {
   const t = new MemoryTree();
@@ -70,92 +42,72 @@ function body(oldSize: number, tree: MemoryTree, size: number, proof = tree.cons
   return formatAddCheckpointRequest({ oldSize, proof, note: note(tree, size) });
 }
 
-let store: MemoryWitnessStore;
-let config: WitnessConfig;
-let clock = 1_700_000_000;
-
+/**
+ * The witness as services run it (services/custodian/src/witness.ts): parse the
+ * body, then checkCheckpointUpdate from the last cosigned head; a head that
+ * passes becomes the new one. Log signature and origin are the service's
+ * (test/custodian/witness.test.ts).
+ */
+let head: CosignedHead | undefined;
 beforeEach(() => {
-  store = new MemoryWitnessStore();
-  config = {
-    store,
-    logKey: (origin) => (origin === ORIGIN ? { name: ORIGIN, publicKey: schnorrPublicKey(LOG_SECRET) } : undefined),
-    name: WITNESS.name,
-    secretKey: WITNESS_SECRET,
-    now: () => clock++,
-  };
+  head = undefined;
 });
 
-function expectCosigned(result: ReturnType<typeof addCheckpoint>, tree: MemoryTree, size: number): void {
-  expect(result).toMatchObject({ ok: true, status: 200 });
-  if (!result.ok) return;
-  const cosigned = parseSignedNote(note(tree, size) + result.cosignature);
-  expect(verifyCosignature(cosigned, WITNESS)).toBe(true);
-  expect(store.latest(ORIGIN)?.size).toBe(size);
+function witness(input: string | Uint8Array) {
+  const request = parseAddCheckpointRequest(input);
+  const checkpoint = parseCheckpoint(parseSignedNote(request.note).text);
+  const verdict = checkCheckpointUpdate(head, request.oldSize, request.proof, checkpoint);
+  if (verdict.ok) head = { size: checkpoint.size, root: checkpoint.root };
+  return verdict;
 }
 
-describe('addCheckpoint', () => {
+describe('a witness following one log', () => {
   it('trusts the first checkpoint from size 0, then follows consistent growth', () => {
-    expectCosigned(addCheckpoint(config, body(0, A, 5)), A, 5);
-    expectCosigned(addCheckpoint(config, body(5, A, 8)), A, 8);
-    expectCosigned(addCheckpoint(config, body(8, A, 8)), A, 8); // same head again: idempotent
-    expectCosigned(addCheckpoint(config, body(8, A, 12)), A, 12);
-    expect(store.transactions).toBe(4);
+    expect(witness(body(0, A, 5))).toEqual({ ok: true });
+    expect(witness(body(5, A, 8))).toEqual({ ok: true });
+    expect(witness(body(8, A, 8))).toEqual({ ok: true }); // same head again: idempotent
+    expect(witness(body(8, A, 12))).toEqual({ ok: true });
+    expect(head?.size).toBe(12);
   });
 
   it('answers 409 with its size when the old size is not its own', () => {
-    addCheckpoint(config, body(0, A, 5));
-    const r = addCheckpoint(config, body(0, A, 8));
-    expect(r).toMatchObject({ ok: false, status: 409, code: 'OLD_SIZE_MISMATCH', witnessSize: 5 });
-    const r2 = addCheckpoint(config, body(3, A, 8));
-    expect(r2).toMatchObject({ ok: false, status: 409, witnessSize: 5 });
+    witness(body(0, A, 5));
+    expect(witness(body(0, A, 8))).toMatchObject({ ok: false, status: 409, code: 'OLD_SIZE_MISMATCH', witnessSize: 5 });
+    expect(witness(body(3, A, 8))).toMatchObject({ ok: false, status: 409, witnessSize: 5 });
   });
 
   it('refuses the same size with another root (a fork) with 409', () => {
-    addCheckpoint(config, body(0, A, 8));
-    const r = addCheckpoint(config, body(8, B, 8, []));
-    expect(r).toMatchObject({ ok: false, status: 409, code: 'ROOT_MISMATCH', witnessSize: 8 });
-    expect(store.latest(ORIGIN)?.root).toEqual(A.root(8));
+    witness(body(0, A, 8));
+    expect(witness(body(8, B, 8, []))).toMatchObject({ ok: false, status: 409, code: 'ROOT_MISMATCH', witnessSize: 8 });
+    expect(head?.root).toEqual(A.root(8));
   });
 
   it('refuses a shrinking tree: 400 when old > new, 409 when old is not its size', () => {
-    addCheckpoint(config, body(0, A, 8));
-    expect(addCheckpoint(config, body(8, A, 6, []))).toMatchObject({ ok: false, status: 400, code: 'BAD_REQUEST' });
-    expect(addCheckpoint(config, body(6, A, 6))).toMatchObject({ ok: false, status: 409, witnessSize: 8 });
-    expect(store.latest(ORIGIN)?.size).toBe(8);
+    witness(body(0, A, 8));
+    expect(witness(body(8, A, 6, []))).toMatchObject({ ok: false, status: 400, code: 'BAD_REQUEST' });
+    expect(witness(body(6, A, 6))).toMatchObject({ ok: false, status: 409, witnessSize: 8 });
+    expect(head?.size).toBe(8);
   });
 
   it('refuses a fork at a larger size with 422: the proof from its root cannot verify', () => {
-    addCheckpoint(config, body(0, A, 8));
+    witness(body(0, A, 8));
     // B's own proof 8 → 10 is valid for B, but starts from B's root at 8, not A's.
-    const r = addCheckpoint(config, body(8, B, 10));
-    expect(r).toMatchObject({ ok: false, status: 422, code: 'BAD_PROOF' });
-    expect(store.latest(ORIGIN)?.root).toEqual(A.root(8));
+    expect(witness(body(8, B, 10))).toMatchObject({ ok: false, status: 422, code: 'BAD_PROOF' });
+    expect(head?.root).toEqual(A.root(8));
   });
 
   it('refuses a proof with any one bit flipped with 422, and a non-empty proof from 0', () => {
-    addCheckpoint(config, body(0, A, 5));
+    witness(body(0, A, 5));
     const proof = A.consistencyProof(5, 9);
     proof.forEach((p, i) => {
       const bad = [...proof];
       bad[i] = flipBit(p, (i * 37) % 256);
-      expect(addCheckpoint(config, body(5, A, 9, bad))).toMatchObject({ ok: false, status: 422 });
+      expect(witness(body(5, A, 9, bad))).toMatchObject({ ok: false, status: 422 });
     });
-    expect(addCheckpoint(config, body(5, A, 9, proof.slice(1)))).toMatchObject({ ok: false, status: 422 });
-    const fresh = { ...config, store: new MemoryWitnessStore() };
-    expect(addCheckpoint(fresh, body(0, A, 5, A.consistencyProof(1, 5)))).toMatchObject({ ok: false, status: 422 });
-    expect(store.latest(ORIGIN)?.size).toBe(5);
-  });
-
-  it('answers 404 for an unknown origin and 403 without a valid log signature', () => {
-    const foreign = formatAddCheckpointRequest({
-      oldSize: 0,
-      proof: [],
-      note: signCheckpoint({ origin: 'other.test/log', size: 1, root: A.root(1) }, LOG_SECRET),
-    });
-    expect(addCheckpoint(config, foreign)).toMatchObject({ ok: false, status: 404, code: 'UNKNOWN_LOG' });
-    const forged = formatAddCheckpointRequest({ oldSize: 0, proof: [], note: note(A, 5, OTHER_SECRET) });
-    expect(addCheckpoint(config, forged)).toMatchObject({ ok: false, status: 403, code: 'BAD_SIGNATURE' });
-    expect(store.transactions).toBe(0);
+    expect(witness(body(5, A, 9, proof.slice(1)))).toMatchObject({ ok: false, status: 422 });
+    expect(head?.size).toBe(5);
+    head = undefined;
+    expect(witness(body(0, A, 5, A.consistencyProof(1, 5)))).toMatchObject({ ok: false, status: 422 });
   });
 
   const junk: [string, string | Uint8Array][] = [
@@ -175,16 +127,9 @@ describe('addCheckpoint', () => {
     ['invalid UTF-8', Uint8Array.of(0x6f, 0x6c, 0x64, 0x20, 0x30, 0x0a, 0x0a, 0xff)],
   ];
 
-  it.each(junk)('answers 400 for junk: %s', (_name, input) => {
-    expect(addCheckpoint(config, input)).toMatchObject({ ok: false, status: 400, code: 'BAD_REQUEST' });
-    expect(store.heads.size).toBe(0);
-  });
-
-  it('lets storage errors propagate and keeps the old head', () => {
-    addCheckpoint(config, body(0, A, 5));
-    store.failSave = true;
-    expect(() => addCheckpoint(config, body(5, A, 8))).toThrow('disk full');
-    expect(store.latest(ORIGIN)?.size).toBe(5);
+  it.each(junk)('refuses junk with a LogError (400): %s', (_name, input) => {
+    expect(() => witness(input)).toThrow(LogError);
+    expect(head).toBeUndefined();
   });
 });
 
@@ -213,5 +158,19 @@ describe('add-checkpoint request bodies', () => {
     expect(text.startsWith('old 3\n')).toBe(true);
     expect(parseAddCheckpointRequest(text)).toEqual({ oldSize: 3, proof, note: signed });
     expect(parseAddCheckpointRequest(new TextEncoder().encode(text))).toEqual({ oldSize: 3, proof, note: signed });
+  });
+});
+
+describe('witnessNote (the note a witness stores and serves)', () => {
+  it("refuses a caller's bug: a note of another checkpoint, no log signature, or not one line", () => {
+    const logKey = { name: ORIGIN, publicKey: schnorrPublicKey(LOG_SECRET) };
+    const cp = { origin: ORIGIN, size: 5, root: A.root(5) };
+    const line = '\u2014 custodian-1.test AAAAAAAA\n';
+    const signed = note(A, 5);
+    expect(witnessNote(cp, parseSignedNote(signed), logKey, line)).toBe(`${signed}${line}`);
+    expect(() => witnessNote(cp, parseSignedNote(note(A, 6)), logKey, line)).toThrow(RangeError);
+    expect(() => witnessNote(cp, parseSignedNote(note(A, 5, OTHER_SECRET)), logKey, line)).toThrow(RangeError);
+    expect(() => witnessNote(cp, parseSignedNote(note(A, 5)), logKey, `${line}${line}`)).toThrow(RangeError);
+    expect(() => witnessNote(cp, parseSignedNote(note(A, 5)), logKey, 'x')).toThrow(RangeError);
   });
 });

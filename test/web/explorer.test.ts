@@ -160,9 +160,9 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
       const q = new URLSearchParams(u.slice(u.indexOf('?')));
       return n + Number(q.get('end')) - Number(q.get('start'));
     }, 0);
-    expect(fetched).toBe(8); // the warrant's 8 entries, not the log's
+    expect(fetched).toBe(9); // the warrant's 8 entries and the genesis registry, not the log's
     expect(scenario.log.checkpointSize).toBeGreaterThan(20);
-    expect(seen.filter((u) => u.startsWith('/log/v1/proof/inclusion'))).toHaveLength(8);
+    expect(seen.filter((u) => u.startsWith('/log/v1/proof/inclusion'))).toHaveLength(9);
     expect(seen.filter((u) => u.startsWith('/v1/log/warrant/'))).toEqual([`/v1/log/warrant/${scenario.served.warrant.id}?size=${scenario.log.checkpointSize}`]);
   });
 

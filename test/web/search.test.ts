@@ -49,21 +49,34 @@ describe('lib/search.js: a warrant history without the whole log', () => {
   it('fetches only the index, the runs of its entries and one proof per entry', async () => {
     calls.length = 0;
     const id = scenario.served.warrant.id;
-    const found = await search.findWarrantEntries(id, checkpoint(), urls, (u) => getJson(u));
+    const { registry, entries: found } = await search.findWarrantEntries(id, checkpoint(), urls, (u) => getJson(u));
+    expect(registry.map((d) => [d.index, d.type])).toEqual([[0, 'registry']]);
     expect(found.map((d) => d.type)).toEqual(['warrant', 'approval', 'approval', 'approval', 'decryption-request', 'release', 'release', 'decryption-complete']);
     expect(checkpoint().size).toBeGreaterThan(1500);
     const entryCalls = calls.filter((u) => u.includes('/log/v1/entries'));
     const fetched = entryCalls.map((u) => new URL(u)).reduce((n, u) => n + Number(u.searchParams.get('end')) - Number(u.searchParams.get('start')), 0);
-    expect(fetched).toBe(found.length); // not one entry more
-    expect(calls.filter((u) => u.includes('/proof/inclusion'))).toHaveLength(found.length);
+    const k = found.length + registry.length;
+    expect(fetched).toBe(k); // not one entry more
+    expect(calls.filter((u) => u.includes('/proof/inclusion'))).toHaveLength(k);
     expect(calls.filter((u) => u.includes('/v1/log/warrant/'))).toHaveLength(1);
-    expect(calls.length).toBeLessThanOrEqual(1 + 2 * found.length);
+    expect(calls.length).toBeLessThanOrEqual(1 + 2 * k);
   });
 
-  it('finds nothing for an unknown warrant with one call', async () => {
+  it('finds nothing for an unknown warrant: the index, and the registry with its proof', async () => {
     calls.length = 0;
-    expect(await search.findWarrantEntries(randomUUID(), checkpoint(), urls, (u) => getJson(u))).toEqual([]);
-    expect(calls).toHaveLength(1);
+    const r = await search.findWarrantEntries(randomUUID(), checkpoint(), urls, (u) => getJson(u));
+    expect(r.entries).toEqual([]);
+    expect(r.registry.map((d) => d.index)).toEqual([0]);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('refuses a registry list that names another entry', async () => {
+    const id = scenario.served.warrant.id;
+    const lying = (path: string, body: any) => (path.startsWith('/v1/log/warrant/') ? { ...body, registry: [0, scenario.junkIndex + 1] } : body);
+    await expect(search.findWarrantEntries(id, checkpoint(), urls, (u) => getJson(u, lying))).rejects.toMatchObject({
+      code: 'NOT_THIS_WARRANT',
+      message: expect.stringContaining('is not a registry entry'),
+    });
   });
 
   it('refuses an index that names an entry of another warrant', async () => {
@@ -99,8 +112,8 @@ describe('lib/search.js: a warrant history without the whole log', () => {
 
   it('refuses malformed index answers', () => {
     const id = scenario.served.warrant.id;
-    const ok = { warrantId: id, size: 10, indices: [1, 2, 5] };
-    expect(search.parseIndexAnswer(ok, id, 10)).toEqual([1, 2, 5]);
+    const ok = { warrantId: id, size: 10, indices: [1, 2, 5], registry: [0, 3] };
+    expect(search.parseIndexAnswer(ok, id, 10)).toEqual({ indices: [1, 2, 5], registry: [0, 3] });
     for (const bad of [
       null,
       'x',
@@ -114,6 +127,10 @@ describe('lib/search.js: a warrant history without the whole log', () => {
       { ...ok, indices: ['1'] },
       { ...ok, indices: [NaN] },
       { ...ok, indices: null },
+      { ...ok, registry: undefined },
+      { ...ok, registry: [] },
+      { ...ok, registry: [3] },
+      { ...ok, registry: [0, 2] },
     ]) {
       expect(() => search.parseIndexAnswer(bad, id, 10), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'BAD_INDEX' }));
     }

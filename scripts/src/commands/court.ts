@@ -67,15 +67,37 @@ export function registerCourtCommands(program: Command): void {
 
   court
     .command('revoke')
-    .description('revoke a warrant (logged publicly)')
-    .requiredOption('--coordinator <url>', 'coordinator URL')
+    .description('revoke a warrant (logged publicly): through the coordinator, and/or directly at custodians, where it is in force at once and each forwards it to the log')
+    .option('--coordinator <url>', 'coordinator URL: log the revocation there')
+    .option('--custodian <url>', 'a custodian node URL: post the revocation to it directly (repeatable)', (url: string, all: string[]) => [...all, url], [] as string[])
     .requiredOption('--key <file>', "the court's key file")
     .requiredOption('--warrant-id <id>', 'warrant id')
     .requiredOption('--reason <text>', 'public reason')
-    .action(async (opts: { coordinator: string; key: string; warrantId: string; reason: string }) => {
+    .action(async (opts: { coordinator?: string; custodian: string[]; key: string; warrantId: string; reason: string }) => {
+      if (!opts.coordinator && opts.custodian.length === 0) throw new CliError('give --coordinator, --custodian (repeatable), or both');
+      // One signed entry for every target: the log holds one revocation per warrant, whoever forwards it.
       const entry = signedRevocation(opts.warrantId, opts.reason, 'court', readKeyFile(opts.key), Math.floor(Date.now() / 1000));
-      const r = await call<{ index: number }>(opts.coordinator, 'v1/records', { body: { entry } });
-      process.stdout.write(`revocation logged at index ${r.index}\n`);
+      // Every target is tried, so one unreachable custodian does not keep the revocation from the others.
+      const failed: string[] = [];
+      const attempt = async (target: string, post: () => Promise<string>) => {
+        try {
+          process.stdout.write(`${await post()}\n`);
+        } catch (err) {
+          if (!(err instanceof CliError)) throw err;
+          failed.push(`${target}: ${err.message}`);
+        }
+      };
+      if (opts.coordinator) {
+        const coordinator = opts.coordinator;
+        await attempt(coordinator, async () => `revocation logged at index ${(await call<{ index: number }>(coordinator, 'v1/records', { body: { entry } })).index}`);
+      }
+      for (const url of opts.custodian) {
+        await attempt(url, async () => {
+          const r = await call<{ logIndex: number | null }>(url, 'v1/revocations', { body: { entry } });
+          return `revoked at custodian ${url}${r.logIndex === null ? ' (it forwards the revocation to the log)' : ` (logged at index ${r.logIndex})`}`;
+        });
+      }
+      if (failed.length > 0) throw new CliError(`revocation not accepted by ${failed.join('; ')}`);
     });
 
   court

@@ -91,10 +91,15 @@ export function registerCustodianCommands(program: Command): void {
       'how long a record the coordinator took from an answer waits before this node posts it itself, unless seen logged (default 5000)',
       intOption('outbox-grace-ms', 0),
     )
+    .option(
+      '--release-log-deadline-ms <ms>',
+      "how long one of this node's releases may stay out of its log replica before it refuses new partials calls, 503 RELEASES_UNLOGGED (default 300000)",
+      intOption('release-log-deadline-ms', 0),
+    )
     .option('--max-db-mb <MiB>', 'cap custodian.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
     .option('--webhook-url <url>', 'POST signed events here: warrants awaiting review, releases, refusals, storage trouble (docs/PROTOCOL.md §9.5)')
     .option('--webhook-secret-file <file>', 'file holding the HMAC-SHA256 webhook secret (≥ 32 bytes)')
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; maxDbMb?: number; webhookUrl?: string; webhookSecretFile?: string }) => {
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; releaseLogDeadlineMs?: number; maxDbMb?: number; webhookUrl?: string; webhookSecretFile?: string }) => {
       const webhook = webhookOption(opts.webhookUrl, opts.webhookSecretFile);
       // domain(): a bad option or data directory is one line (BAD_OPTIONS, NOT_INITIALISED, BAD_POLICY), not a stack.
       const service = await domain(() =>
@@ -107,6 +112,7 @@ export function registerCustodianCommands(program: Command): void {
           ...(opts.rate ? { rateLimit: { envelopesPerMinute: opts.rate } } : {}),
           ...(opts.callWindow !== undefined ? { callWindowSeconds: opts.callWindow } : {}),
           ...(opts.outboxGraceMs !== undefined ? { outboxGraceMs: opts.outboxGraceMs } : {}),
+          ...(opts.releaseLogDeadlineMs !== undefined ? { releaseLogDeadlineMs: opts.releaseLogDeadlineMs } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
           ...(webhook ? { webhook } : {}),
         }),

@@ -1,19 +1,15 @@
 /**
  * `custodes registry propose|sign|submit` (DESIGN.md §4.2): build a registry
  * entry (genesis, or the next update of the coordinator's current one), collect
- * custodian signatures, and submit an update for logging.
+ * custodian signatures, and submit an update for logging. Whether an entry is
+ * acceptable is the shared rule (@custodes/shared/rules), the one the
+ * coordinator, the custodians and the auditors apply.
  */
 import type { Command } from 'commander';
-import {
-  parsePublicKeySet,
-  parseRecord,
-  RegistryEntrySchema,
-  signRegistry,
-  validRegistrySigners,
-  registryCustodians,
-} from '@custodes/shared/records';
+import { parsePublicKeySet, parseRecord, RegistryEntrySchema, registrySignatures, signRegistry } from '@custodes/shared/records';
 import type { PublicKeySet, RegistryEntry } from '@custodes/shared/records';
 import { ProtocolError } from '@custodes/shared';
+import { judgeGenesis, judgeRegistryUpdate, reviewers } from '@custodes/shared/rules';
 import { CliError, intOption, json, readJson, readKeyFile, writeOutput } from '../io';
 import { call } from '../remote';
 
@@ -140,13 +136,17 @@ export function registerRegistryCommands(program: Command): void {
     .action((opts: { key: string; index: number; in: string; out?: string }) => {
       const key = readKeyFile(opts.key);
       const entry = record(() => parseRecord(RegistryEntrySchema, readJson(opts.in, 'registry proposal'), 'registry'));
-      const me = registryCustodians(entry).get(opts.index);
-      if (!me) throw new CliError(`custodian ${opts.index} is not in this registry`);
+      const quorum = reviewers(entry)!; // a parsed registry lists at least one epoch
+      const me = quorum.custodians.get(opts.index);
+      if (!me) throw new CliError(`custodian ${opts.index} is not in this registry's newest epoch`);
       if (me.signingKey !== key.publicKey) throw new CliError(`custodian ${opts.index}'s registered key is not this key`);
       const signed = signRegistry(entry, opts.index, key.secretKey);
       writeOutput(opts.out ?? opts.in, json(signed));
-      const valid = validRegistrySigners(signed, registryCustodians(signed)).length;
-      process.stdout.write(`signed as custodian ${opts.index}; ${valid} valid signature(s) so far\n`);
+      const valid = registrySignatures(signed, quorum.custodians).filter((v) => v.verdict === 'valid').length;
+      // A genesis is complete once every listed custodian signed; an update once t of the current registry did (checked at submit).
+      const genesis = signed.sequence === 0 ? judgeGenesis(signed) : undefined;
+      const state = genesis === undefined ? '' : genesis.ok ? '; the genesis is complete' : `; not yet a valid genesis (${genesis.message})`;
+      process.stdout.write(`signed as custodian ${opts.index}; ${valid} valid signature(s) so far${state}\n`);
     });
 
   reg
@@ -156,6 +156,11 @@ export function registerRegistryCommands(program: Command): void {
     .requiredOption('--in <file>', 'signed proposal')
     .action(async (opts: { coordinator: string; in: string }) => {
       const entry = record(() => parseRecord(RegistryEntrySchema, readJson(opts.in, 'registry proposal'), 'registry'));
+      // Judged here first by the rule the coordinator applies, so a refusal names its reason before anything is sent.
+      const served = await call<{ entry: unknown }>(opts.coordinator, 'v1/registry');
+      const current = record(() => parseRecord(RegistryEntrySchema, served.entry, 'registry'));
+      const verdict = judgeRegistryUpdate(entry, current);
+      if (!verdict.ok) throw new CliError(`${verdict.code}: ${verdict.message}`);
       const r = await call<{ index: number }>(opts.coordinator, 'v1/registry', { body: { entry } });
       process.stdout.write(`registry sequence ${entry.sequence} logged at index ${r.index}\n`);
     });

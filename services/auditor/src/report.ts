@@ -11,7 +11,8 @@ import { MemoryTree } from '@custodes/shared/log';
 import { compareFindings, type Finding } from './findings';
 import type { PinnedKeys } from './pins';
 import { renderReportHtml } from './html';
-import { iso, overdueFindings, type AuditState } from './rules';
+import { sealState } from '@custodes/shared/rules';
+import { decisionStatusOf, iso, overdueFindings, type AuditState } from './rules';
 import { verifyLog, type Progress, type VerifyResult } from './verify';
 import type { FetchOptions } from './fetch';
 
@@ -167,26 +168,20 @@ export function buildReport(input: ReportInput): TransparencyReport {
     bump(perMonth, month(e.issuedAt));
     bump(perCourt, e.court);
     bump(perAgency, e.agency);
-    let approvals = 0;
-    let denials = 0;
     for (const [custodian, d] of w.decisions) {
       const tally = decisions.get(custodian) ?? { approvals: 0, denials: 0 };
-      if (d.decision === 'approve') {
-        tally.approvals++;
-        approvals++;
-      } else {
-        tally.denials++;
-        denials++;
-      }
+      if (d.decision === 'approve') tally.approvals++;
+      else tally.denials++;
       decisions.set(custodian, tally);
     }
-    const impossible = registry !== undefined && denials > registry.total - registry.threshold;
-    const outcome = w.revocation ? 'revoked' : w.quorum ? 'approved' : impossible ? 'denied' : 'pending';
+    // The shared status (@custodes/shared/rules) without expiry, which is counted beside it.
+    const outcome = w.revocation ? 'revoked' : registry ? decisionStatusOf(w, registry) : 'pending';
     bump(outcomes, outcome);
-    if (e.expiresAt <= asOfTime) expired++;
+    if (asOfTime >= e.expiresAt) expired++;
     if (w.quorum) quorumTimes.push(w.quorum.time - e.issuedAt);
-    if (w.unseal) unsealed++;
-    else if (asOfTime <= e.sealedUntil) sealed++;
+    const seal = sealState(e.sealedUntil, w.unseal !== undefined, asOfTime);
+    if (seal === 'unsealed') unsealed++;
+    else if (seal === 'sealed') sealed++;
     requests += w.requests.length;
     envelopesRequested += w.envelopesRequested;
   }

@@ -21,6 +21,8 @@ export interface Context {
   readonly envelopesPerMinute: number;
   /** How far a partials call's `issuedAt` may be from this node's clock, seconds (docs/PROTOCOL.md §7.12). */
   readonly callWindowSeconds: number;
+  /** How long a release of this node may stay out of its replica before new partials calls are refused, ms (docs/PROTOCOL.md §7.12). */
+  readonly releaseLogDeadlineMs: number;
 }
 
 export const nowSeconds = (ctx: Context): number => Math.floor(ctx.nowMs() / 1000);

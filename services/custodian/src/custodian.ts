@@ -21,6 +21,7 @@ import { Outbox } from './outbox';
 import { parsePolicy, readPolicyFile } from './policy';
 import type { Policy } from './policy';
 import { operatorAuth, operatorRoutes } from './routes/operator';
+import { revocationRoutes } from './routes/revocations';
 import { healthAndSealRoutes, sealRoute } from './routes/seal';
 import { warrantRoutes } from './routes/warrants';
 import { witnessRoutes } from './routes/witness';
@@ -30,6 +31,8 @@ import type { NodeRow, Store } from './store';
 import { Vault } from './vault';
 import { Witness, WitnessRefused } from './witness';
 
+/** CustodianConfig.releaseLogDeadlineMs by default: 5 minutes, far beyond a cosigning round and the outbox's grace. */
+const DEFAULT_RELEASE_LOG_DEADLINE_MS = 300_000;
 /** The longest delay setTimeout honours, ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -65,6 +68,13 @@ export interface CustodianConfig {
    * positive integer, else BAD_OPTIONS (docs/PROTOCOL.md §9.1, Storage).
    */
   maxDatabaseBytes?: number;
+  /**
+   * How long one of this node's releases may stay out of its log replica
+   * before it refuses new partials calls (503 RELEASES_UNLOGGED), ms (default
+   * 300 000): "each release is logged" (DESIGN.md §5 step 5) is then enforced
+   * here, not left to the coordinator. An integer in [0, 2^53 − 1].
+   */
+  releaseLogDeadlineMs?: number;
   /** Signed webhooks for the node's events (docs/PROTOCOL.md §9.5); none by default. */
   webhook?: WebhookConfig;
   logger?: Logger;
@@ -122,6 +132,9 @@ export function createCustodian(config: CustodianConfig): Custodian {
   if (config.outboxGraceMs !== undefined && !(Number.isSafeInteger(config.outboxGraceMs) && config.outboxGraceMs >= 0 && config.outboxGraceMs <= MAX_TIMER_MS)) {
     throw new CustodianError('BAD_OPTIONS', `outboxGraceMs must be an integer in [0, ${MAX_TIMER_MS}]`);
   }
+  if (config.releaseLogDeadlineMs !== undefined && !(Number.isSafeInteger(config.releaseLogDeadlineMs) && config.releaseLogDeadlineMs >= 0)) {
+    throw new CustodianError('BAD_OPTIONS', 'releaseLogDeadlineMs must be a non-negative integer');
+  }
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     throw new CustodianError('BAD_OPTIONS', 'maxDatabaseBytes must be a positive integer');
   }
@@ -139,7 +152,20 @@ export function createCustodian(config: CustodianConfig): Custodian {
   }
   const { store, node, policy } = opened;
   const coordinatorUrl = config.coordinatorUrl.replace(/\/+$/, '');
-  const vault = new Vault(node.unsealShares, node.unsealThreshold, () => ({ nonce: node.sealedNonce, box: node.sealedBox }));
+  let unsealCommitments = node.unsealCommitments;
+  const vault = new Vault(node.unsealShares, node.unsealThreshold, () => ({ nonce: node.sealedNonce, box: node.sealedBox }), {
+    get: () => unsealCommitments,
+    learn: (commitments) => {
+      unsealCommitments = commitments; // in force for this process at once
+      try {
+        store.setUnsealCommitments(commitments);
+        log.info('unseal key commitments stored: from now on each unseal key is checked as it is submitted');
+      } catch (err) {
+        // A full disk must not keep the officers' correct keys from unsealing: the next unseal stores them.
+        log.error({ code: (err as { code?: unknown }).code }, 'unseal key commitments could not be stored; they will be stored at the next unseal');
+      }
+    },
+  });
   const outbox = new Outbox(store, coordinatorUrl, log, config.outboxGraceMs ?? 5000);
   const ctx: Context = {
     store,
@@ -160,6 +186,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
     nowMs: config.clock ?? Date.now,
     envelopesPerMinute: config.rateLimit?.envelopesPerMinute ?? 10_000,
     callWindowSeconds: config.callWindowSeconds ?? 120,
+    releaseLogDeadlineMs: config.releaseLogDeadlineMs ?? DEFAULT_RELEASE_LOG_DEADLINE_MS,
   };
   const witness = new Witness(ctx);
   let notifier: Notifier | undefined;
@@ -209,6 +236,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
   app.use(sealRoute(ctx, operator));
   app.use(witnessRoutes(ctx, witness));
   app.use(warrantRoutes(ctx, witness));
+  app.use(revocationRoutes(ctx));
   app.use(operatorRoutes(ctx, operator));
   app.use(notFound);
   app.use(mapErrors);

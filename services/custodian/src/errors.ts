@@ -8,6 +8,7 @@ export type CustodianCode =
   // seal (DESIGN.md §3.6)
   | 'sealed'
   | 'BAD_UNSEAL_KEY'
+  | 'WRONG_UNSEAL_KEY'
   | 'UNSEAL_FAILED'
   | 'UNAUTHENTICATED'
   // init
@@ -38,6 +39,9 @@ export type CustodianCode =
   | 'BAD_DATES'
   | 'UNKNOWN_WARRANT'
   | 'ALREADY_DECIDED'
+  // a revocation posted directly (revocation.ts)
+  | 'FORBIDDEN'
+  | 'BAD_SIGNATURE'
   // four-eyes approval (docs/PROTOCOL.md §7.13, Officers)
   | 'OFFICER_REQUIRED'
   | 'BAD_OFFICER'
@@ -47,9 +51,12 @@ export type CustodianCode =
   | 'STALE_CALL'
   | 'REPLAYED_CALL'
   | 'CALL_MISMATCH'
+  // release: this node's earlier releases must reach the log first (docs/PROTOCOL.md §7.12)
+  | 'RELEASES_UNLOGGED'
   // release, one per rule (a)–(j)
   | 'REQUEST_NOT_LOGGED'
   | 'WARRANT_INVALID'
+  | 'INVESTIGATOR_MISMATCH'
   | 'WARRANT_EXPIRED'
   | 'WARRANT_REVOKED'
   | 'NO_QUORUM'
@@ -72,6 +79,7 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   STALE_CALL: 401,
   REPLAYED_CALL: 401,
   CALL_MISMATCH: 401,
+  RELEASES_UNLOGGED: 503,
   UNKNOWN_LOG: 404,
   BAD_LOG_SIGNATURE: 403,
   OLD_SIZE_MISMATCH: 409,
@@ -84,9 +92,11 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   WARRANT_NOT_LOGGED: 409,
   UNKNOWN_WARRANT: 404,
   ALREADY_DECIDED: 409,
+  FORBIDDEN: 403,
   OFFICER_REQUIRED: 403,
   REQUEST_NOT_LOGGED: 409,
   WARRANT_INVALID: 403,
+  INVESTIGATOR_MISMATCH: 403,
   WARRANT_EXPIRED: 403,
   WARRANT_REVOKED: 403,
   NO_QUORUM: 403,

@@ -65,7 +65,7 @@ export async function initCustodian(opts: InitOptions): Promise<InitResult> {
   const store = openStore(join(dataDir, DB_FILE));
   try {
     if (store.node()) throw new CustodianError('ALREADY_INITIALISED', `${dataDir} already holds an initialised custodian`);
-    const { sealed, unsealKeys } = await createSealedStore({ signingKey: key.data.secretKey, shares: [shareFile] }, unsealShares, unsealThreshold);
+    const { sealed, unsealKeys, commitments } = await createSealedStore({ signingKey: key.data.secretKey, shares: [shareFile] }, unsealShares, unsealThreshold);
     const operatorToken = randomBytes(32).toString('base64url');
     const devFile = join(dataDir, DEV_KEYS_FILE);
     if (dev) writeFileSync(devFile, JSON.stringify({ unsealKeys }), { mode: 0o600 });
@@ -84,6 +84,7 @@ export async function initCustodian(opts: InitOptions): Promise<InitResult> {
       sealedNonce: sealed.nonce,
       sealedBox: sealed.box,
       policy: policy ? JSON.stringify(policy) : null,
+      unsealCommitments: commitments,
     });
     return { custodian: share.index, epoch: share.epoch, publicKey: key.data.publicKey, unsealKeys, operatorToken };
   } finally {

@@ -1,12 +1,13 @@
 /**
- * Lookups in a `registry` entry (DESIGN.md §4.2) and the two acceptance rules:
- * the genesis registry must carry every listed custodian's signature and name
- * this node; a later registry needs t signatures from the current one. The
- * entry's structure is judged by the shared registryProblems, as the
- * coordinator and the auditors judge it.
+ * Lookups in a `registry` entry (DESIGN.md §4.2) and this node's answer to
+ * one. Whether an entry is accepted is the shared rule
+ * (@custodes/shared/rules judgeGenesis, judgeRegistryUpdate), the one the
+ * coordinator and the auditors apply; this node adds only what concerns
+ * itself (the genesis must name it with the key of its share).
  */
-import { allCustodians, newestEpoch, registryAgency, registryCourt, registryCustodians, registryEpoch, registryProblems, validRegistrySigners, verifyRecordSignature } from '@custodes/shared/records';
+import { registryAgency, registryCourt, registryEpoch, verifyRecordSignature } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
+import { judgeGenesis, judgeRegistryUpdate } from '@custodes/shared/rules';
 
 export { registryEpoch };
 
@@ -45,11 +46,6 @@ export function agencyInvestigators(reg: RegistryEntry, agency: string): string[
   return registryAgency(reg, agency)?.investigators;
 }
 
-/** The quorum t: the largest threshold of any registered epoch (all epochs in v1 share one custodian set). */
-export function quorum(reg: RegistryEntry): number {
-  return Math.max(...reg.epochs.map((e) => e.threshold));
-}
-
 export interface OwnIdentity {
   custodian: number;
   epoch: number;
@@ -61,14 +57,8 @@ export interface OwnIdentity {
 
 /** Why `reg` is not an acceptable genesis for this node, or null if it is. */
 export function genesisProblem(reg: RegistryEntry, me: OwnIdentity): string | null {
-  if (reg.sequence !== 0) return 'entry 0 must be the genesis registry (sequence 0)';
-  const [shape] = registryProblems(reg);
-  if (shape !== undefined) return `genesis registry: ${shape}`;
-  // registryProblems allows one signing key per index, so each custodian is judged by that key.
-  const custodians = allCustodians(reg);
-  const signed = new Set(validRegistrySigners(reg, custodians));
-  const missing = [...custodians.keys()].sort((a, b) => a - b).filter((i) => !signed.has(i));
-  if (missing.length) return `genesis registry lacks valid signatures from custodian ${missing.join(', ')}`;
+  const verdict = judgeGenesis(reg);
+  if (!verdict.ok) return `genesis registry: ${verdict.message}`;
   const mine = registryEpoch(reg, me.epoch);
   if (!mine) return `genesis registry does not list this node's epoch ${me.epoch}`;
   if (mine.groupKey !== me.groupKey || mine.commitments.join() !== me.commitments.join()) {
@@ -80,23 +70,8 @@ export function genesisProblem(reg: RegistryEntry, me: OwnIdentity): string | nu
   return null;
 }
 
-/**
- * Why a later registry `next` is not acceptable after `current`, or null: the
- * same rules as the coordinator's checkUpdate and the auditors' (DESIGN.md
- * §4.2), so every party accepts exactly the same registry history. The next
- * sequence number, the same origin and log key (a new log key would let
- * whoever holds it sign checkpoints this node trusts), a well-formed entry,
- * and valid signatures from t custodians of the current newest epoch.
- */
+/** Why a later registry `next` is not acceptable after `current` (the shared rule), or null. */
 export function updateProblem(next: RegistryEntry, current: RegistryEntry): string | null {
-  if (next.sequence !== current.sequence + 1) return `registry sequence must be ${current.sequence + 1}`;
-  if (next.origin !== current.origin) return 'a registry update cannot change the origin';
-  if (next.logKey !== current.logKey) return 'a registry update cannot change the log key';
-  const [shape] = registryProblems(next);
-  if (shape !== undefined) return `registry update: ${shape}`;
-  const t = newestEpoch(current)?.threshold;
-  if (t === undefined) return 'the current registry lists no epoch';
-  const signed = validRegistrySigners(next, registryCustodians(current)).length;
-  if (signed < t) return `registry update has ${signed} valid signatures from the current custodians, needs ${t}`;
-  return null;
+  const verdict = judgeRegistryUpdate(next, current);
+  return verdict.ok ? null : `registry update: ${verdict.message}`;
 }

@@ -7,12 +7,14 @@ import { createPartial, parseEnvelope, scopeCovers, verifyBinding } from '@custo
 import type { Partial, ParsedEnvelope } from '@custodes/shared/crypto';
 import { canonicalJson, envelopeSetRoot, partialsRoot, signRecord, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { PartialsCall, ReleaseEntry, SignedWarrant } from '@custodes/shared/records';
+import { judgeRequest, quorumOf } from '@custodes/shared/rules';
 import { checkCallBody, checkCallEnvelopes } from './callAuth';
 import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
-import { courtKey, custodianKeys, quorum, registryEpoch } from './registry';
+import { courtKey } from './registry';
 import { currentRegistry, loggedRequest, loggedWarrant } from './replica';
+import { warrantState } from './warrantState';
 
 export interface ReleaseAnswer {
   requestId: string;
@@ -51,6 +53,7 @@ export function releasePartials(ctx: Context, call: PartialsCall, requestId: str
       ctx.store.insertReleaseLog({ requestId, warrantId: repeated.warrantId, outcome: 'repeated', code: null, count: 0, time: nowSeconds(ctx) });
       return JSON.parse(repeated.answer) as ReleaseAnswer;
     }
+    requireOwnReleasesLogged(ctx);
     const checked = check(ctx, requestId, envelopes, root, (id) => (warrantId = id));
     return serve(ctx, requestId, envelopes, checked);
   } catch (err) {
@@ -60,6 +63,31 @@ export function releasePartials(ctx: Context, call: PartialsCall, requestId: str
     }
     throw err;
   }
+}
+
+/**
+ * "Each release is logged" (DESIGN.md §5 step 5), enforced by this node rather
+ * than left to the coordinator: while one of its own releases has stayed out
+ * of its replica longer than `releaseLogDeadlineMs`, it releases nothing new
+ * (503 RELEASES_UNLOGGED: a coordinator that logs late gets served again).
+ * Only the replica clears a release (replica.ts), never a coordinator's 2xx to
+ * the outbox. Repeats of served requests still answer: they release nothing new.
+ */
+function requireOwnReleasesLogged(ctx: Context): void {
+  const [oldest] = ctx.store.unloggedReleases(1);
+  if (!oldest || ctx.nowMs() - oldest.servedMs <= ctx.releaseLogDeadlineMs) return;
+  ctx.log.warn({ requestId: oldest.requestId, servedMs: oldest.servedMs, deadlineMs: ctx.releaseLogDeadlineMs }, 'a release of this node is not in the log past the deadline: new releases refused');
+  refuse('RELEASES_UNLOGGED', `this node's release for request ${oldest.requestId} is not in its log replica ${ctx.releaseLogDeadlineMs} ms after it was served; no new release until it is`);
+}
+
+/** The operator's view of this node's releases not yet in its replica (GET /v1/operator/releases). */
+export function unloggedReleases(ctx: Context, limit = 200) {
+  const now = ctx.nowMs();
+  return ctx.store.unloggedReleases(limit).map((r) => ({
+    requestId: r.requestId,
+    servedAt: Math.floor(r.servedMs / 1000),
+    overdue: now - r.servedMs > ctx.releaseLogDeadlineMs,
+  }));
 }
 
 interface Checked {
@@ -77,7 +105,8 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   if (!request || !registry) refuse('REQUEST_NOT_LOGGED', `request ${requestId} is not in a checkpoint this node cosigned`);
   seen(request.warrantId);
 
-  // (b) warrant logged, commitment opens, court registered and its signature valid.
+  // (b) warrant logged, commitment opens, court registered and its signature
+  // valid, and the request signed by the warrant's investigator.
   const logged = loggedWarrant(store, request.warrantId)?.entry;
   if (!logged) refuse('WARRANT_INVALID', 'the warrant is not logged');
   const review = store.review(request.warrantId);
@@ -86,24 +115,25 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   if (warrantCommitment(warrant, review.salt) !== logged.commitment) refuse('WARRANT_INVALID', 'the warrant does not open the logged commitment');
   const court = courtKey(registry, warrant.court);
   if (!court || !verifyWarrantSignature(warrant, warrant.courtSignature, court)) refuse('WARRANT_INVALID', 'the court is not registered or its signature fails');
+  // The request must be signed by the warrant's own investigator, not another of
+  // its agency: results are sealed to the request's signer (docs/PROTOCOL.md §3.7),
+  // so checking this here, and not only at
+  // the coordinator and the auditors, keeps a log-key holder from redirecting them.
+  if (request.investigator !== warrant.investigator) refuse('INVESTIGATOR_MISMATCH', "the request is signed by another investigator than the warrant's");
 
-  // (c) not expired, not revoked.
-  if (nowSeconds(ctx) >= logged.expiresAt) refuse('WARRANT_EXPIRED', 'the warrant has expired');
-  if (store.revocations(request.warrantId).length > 0) refuse('WARRANT_REVOKED', 'the warrant was revoked');
+  // (c) not revoked, not expired: the shared status, with its precedence revoked > expired.
+  // Its tally counts the first decision of each reviewer over the logged commitment (warrantState.ts).
+  const { status, approvers, decisions } = warrantState(store, registry, logged, nowSeconds(ctx));
+  if (status === 'revoked') refuse('WARRANT_REVOKED', 'the warrant was revoked');
+  if (status === 'expired') refuse('WARRANT_EXPIRED', 'the warrant has expired');
 
-  // (d) ≥ t logged approvals from distinct registered custodians, ours among
-  // them, and no denial of ours. A custodian's latest logged decision counts.
-  const latest = new Map<number, 'approve' | 'deny'>();
-  for (const a of store.approvals(request.warrantId)) {
-    if (a.commitment !== logged.commitment || custodianKeys(registry, a.custodian).length === 0) continue;
-    latest.set(a.custodian, a.decision);
-  }
-  const own = store.approvals(request.warrantId).filter((a) => a.custodian === ctx.node.custodian);
-  if (own.some((a) => a.decision === 'deny')) refuse('NOT_APPROVED_BY_ME', 'this custodian denied the warrant');
-  if (latest.get(ctx.node.custodian) !== 'approve') refuse('NOT_APPROVED_BY_ME', "this custodian's approval is not in its replica");
-  const approvals = [...latest.values()].filter((d) => d === 'approve').length;
-  const t = quorum(registry);
-  if (approvals < t) refuse('NO_QUORUM', `${approvals} logged approvals, ${t} needed`);
+  // (d) our own approval logged, no denial of ours, and a quorum: the warrant's
+  // (t reviewers) and, for each epoch e of the request, t_e approvers among
+  // epoch e's custodians (judgeRequest). An unknown epoch is left to (h).
+  if (decisions.some((a) => a.custodian === ctx.node.custodian && a.decision === 'deny')) refuse('NOT_APPROVED_BY_ME', 'this custodian denied the warrant');
+  if (!approvers.includes(ctx.node.custodian)) refuse('NOT_APPROVED_BY_ME', "this custodian's approval is not in its replica");
+  const admissible = judgeRequest({ status, epochs: request.epochs, approvers }, registry);
+  if (!admissible.ok && admissible.code !== 'UNKNOWN_EPOCH') refuse('NO_QUORUM', admissible.message);
 
   // (e) the envelopes are exactly the logged set: count, RFC 6962 root over the ids, epochs.
   if (envelopes.length !== request.envelopeCount) refuse('ENVELOPE_SET_MISMATCH', `request logs ${request.envelopeCount} envelopes, got ${envelopes.length}`);
@@ -118,9 +148,11 @@ function check(ctx: Context, requestId: string, envelopes: ParsedEnvelope[], roo
   const outside = envelopes.findIndex((e) => !scopeCovers(warrant.scope, e.envelope.label));
   if (outside >= 0) refuse('OUT_OF_SCOPE', `envelope ${outside} is outside the warrant's scope`);
 
-  // (h) epoch registered and its share held here.
+  // (h) epoch registered, this node one of its custodians (only they release for it) and its share held here.
   for (const e of new Set(envelopes.map((x) => x.epoch))) {
-    if (!registryEpoch(registry, e) || ctx.vault.share(e) === undefined) refuse('UNKNOWN_EPOCH', `epoch ${e} is not registered or this node holds no share of it`);
+    if (!quorumOf(registry, e)?.custodians.has(ctx.node.custodian) || ctx.vault.share(e) === undefined) {
+      refuse('UNKNOWN_EPOCH', `epoch ${e} is not registered, does not list this custodian, or this node holds no share of it`);
+    }
   }
 
   // (i) the warrant's envelope cap, counting what this node released before.

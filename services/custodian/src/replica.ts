@@ -4,7 +4,8 @@
  * witness's one transaction (DESIGN.md §4.3; docs/PROTOCOL.md §7.10, Witness).
  */
 import { canonicalJson, formatZodError, LogEntrySchema, RegistryEntrySchema, verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
-import type { DecryptionRequestEntry, LogEntry, RegistryEntry, WarrantEntry } from '@custodes/shared/records';
+import type { DecryptionRequestEntry, LogEntry, RegistryEntry, RevocationEntry, WarrantEntry } from '@custodes/shared/records';
+import { judgeApproval } from '@custodes/shared/rules';
 import { CustodianError } from './errors';
 import { agencyInvestigators, courtKey, custodianKeys, genesisProblem, registryEpoch, signedByCustodian, updateProblem } from './registry';
 import type { OwnIdentity } from './registry';
@@ -69,6 +70,21 @@ export function loggedWarrant(store: Store, warrantId: string): { idx: number; e
 export function loggedRequest(store: Store, requestId: string): { idx: number; entry: DecryptionRequestEntry } | undefined {
   const row = store.request(requestId);
   return row ? { idx: row.idx, entry: JSON.parse(row.data) as DecryptionRequestEntry } : undefined;
+}
+
+// ## Rules shared by the replica and direct submissions
+
+/**
+ * Why `entry` is not a valid revocation of the logged warrant `warrant`, or
+ * null: signed (DESIGN.md §3.5) by the warrant's registered court, or by a
+ * registered investigator of its agency, as `by` says. The replica applies it
+ * to logged revocations; revocation.ts to one posted to this node directly.
+ */
+export function revocationProblem(registry: RegistryEntry, warrant: WarrantEntry, entry: RevocationEntry): { code: 'FORBIDDEN' | 'BAD_SIGNATURE'; message: string } | null {
+  const allowed = entry.by === 'court' ? courtKey(registry, warrant.court) === entry.signer : (agencyInvestigators(registry, warrant.agency) ?? []).includes(entry.signer);
+  if (!allowed) return { code: 'FORBIDDEN', message: `revocation signer is not the warrant's registered ${entry.by}` };
+  if (!verifyRecordSignature(entry, entry.type, entry.signature, entry.signer)) return { code: 'BAD_SIGNATURE', message: 'revocation signature does not verify' };
+  return null;
 }
 
 // ## Applying entries (call inside store.tx)
@@ -138,8 +154,9 @@ export function applyEntry(
     }
     case 'approval': {
       const w = warrantOf(entry.warrantId);
-      if (entry.commitment !== w.commitment) bad(idx, 'approval commitment differs from the warrant entry');
-      if (!signedByCustodian(registry, entry, 'approval', entry.custodian, entry.signature)) bad(idx, `approval not signed by registered custodian ${entry.custodian}`);
+      // By a reviewer (a custodian of the newest epoch), signed, over the logged commitment: the shared rule.
+      const verdict = judgeApproval(entry, registry, w.commitment);
+      if (!verdict.ok) bad(idx, verdict.message);
       store.insertApproval(idx, entry.warrantId, entry.custodian, entry.decision, entry.commitment);
       if (entry.custodian === me.custodian) ackLoggedOwnRecord(store, `approval:${entry.warrantId}`, canonicalJson(entry), idx);
       break;
@@ -157,15 +174,18 @@ export function applyEntry(
       if (!store.request(entry.requestId)) bad(idx, `release for unlogged request ${entry.requestId}`);
       if (!signedByCustodian(registry, entry, 'release', entry.custodian, entry.signature)) bad(idx, `release not signed by registered custodian ${entry.custodian}`);
       store.insertRelease(idx, entry.requestId, entry.custodian, entry.count);
-      if (entry.custodian === me.custodian) ackLoggedOwnRecord(store, `release:${entry.requestId}`, canonicalJson(entry), idx);
+      if (entry.custodian === me.custodian) {
+        ackLoggedOwnRecord(store, `release:${entry.requestId}`, canonicalJson(entry), idx);
+        store.releaseLogged(entry.requestId); // the log, not the coordinator's word, clears it (release.ts)
+      }
       break;
     }
     case 'revocation': {
-      const w = warrantOf(entry.warrantId);
-      const allowed = entry.by === 'court' ? courtKey(registry, w.court) === entry.signer : (agencyInvestigators(registry, w.agency) ?? []).includes(entry.signer);
-      if (!allowed) bad(idx, `revocation signer is not the warrant's registered ${entry.by}`);
-      if (!verifyRecordSignature(entry, entry.type, entry.signature, entry.signer)) bad(idx, 'revocation signature does not verify');
+      const problem = revocationProblem(registry, warrantOf(entry.warrantId), entry);
+      if (problem) bad(idx, problem.message);
       store.insertRevocation(idx, entry.warrantId, entry.by);
+      // A revocation this node took directly (revocation.ts) and forwarded is now in the log.
+      ackLoggedOwnRecord(store, `revocation:${entry.warrantId}`, canonicalJson(entry), idx);
       break;
     }
     case 'unseal': {

@@ -5,7 +5,7 @@
  * persisted in the outbox before it is sent to the coordinator.
  */
 import { canonicalJson, signRecord, verifyWarrantSignature, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
-import type { ApprovalEntry, SignedWarrant } from '@custodes/shared/records';
+import type { ApprovalEntry, LogEntry, SignedWarrant } from '@custodes/shared/records';
 import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
@@ -13,6 +13,8 @@ import { evaluatePolicy } from './policy';
 import type { PolicyVerdict } from './policy';
 import { agencyInvestigators, courtKey } from './registry';
 import { currentRegistry, loggedWarrant } from './replica';
+import { isRevoked } from './revocation';
+import { warrantState } from './warrantState';
 import type { ReviewRow } from './store';
 
 /** Warrants may be issued at most this far in our future (clock skew). */
@@ -31,6 +33,16 @@ export interface WarrantAnswer {
 function answer(ctx: Context, warrantId: string, status: ReviewStatus): WarrantAnswer {
   const decided = status === 'pending' ? undefined : ctx.store.outbox(`approval:${warrantId}`);
   return decided ? { warrantId, status, approval: JSON.parse(decided.entry) as ApprovalEntry } : { warrantId, status };
+}
+
+/**
+ * WARRANT_NOT_LOGGED unless warrant `warrantId` is in the replica or among
+ * `added`, the entries a checkpoint is about to add: the cheap first check of
+ * a delivery, before its checkpoint is witnessed.
+ */
+export function requireLogged(ctx: Context, warrantId: string, added: readonly LogEntry[]): void {
+  if (loggedWarrant(ctx.store, warrantId) || added.some((e) => e.type === 'warrant' && e.warrantId === warrantId)) return;
+  throw new CustodianError('WARRANT_NOT_LOGGED', `warrant ${warrantId} is neither in this node's log replica nor added by the checkpoint delivered with it`);
 }
 
 /**
@@ -150,8 +162,11 @@ export function showWarrant(ctx: Context, warrantId: string) {
   if (!r) throw new CustodianError('UNKNOWN_WARRANT', `no warrant ${warrantId} here`);
   const logged = loggedWarrant(ctx.store, warrantId);
   const approvals = ctx.store.approvals(warrantId);
-  const revoked = ctx.store.revocations(warrantId).length > 0;
+  const revoked = isRevoked(ctx.store, warrantId);
   const warrant = JSON.parse(r.warrant) as SignedWarrant;
+  const registry = currentRegistry(ctx.store)?.entry;
+  // The status every party computes (@custodes/shared/rules), from this node's replica.
+  const status = logged && registry ? warrantState(ctx.store, registry, logged.entry, nowSeconds(ctx)).status : null;
   return {
     warrant,
     commitment: r.commitment,
@@ -166,6 +181,7 @@ export function showWarrant(ctx: Context, warrantId: string) {
       denials: approvals.filter((a) => a.decision === 'deny').map((a) => a.custodian),
       revoked,
       expired: warrant.expiresAt <= nowSeconds(ctx),
+      status,
     },
   };
 }

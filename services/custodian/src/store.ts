@@ -109,7 +109,27 @@ const MIGRATIONS: readonly string[] = [
   -- The outbox resend pass (pendingOutbox).
   CREATE INDEX outbox_unacked ON outbox (acked_at, created_at, key) WHERE acked_at IS NULL;
   `,
-  // 4: four-eyes approval (docs/PROTOCOL.md §7.13, Officers): named officers with their own
+  // 4: this node's releases not yet seen in its replica (docs/PROTOCOL.md §7.12: every release
+  // is logged); a row leaves when the replica applies the node's own release entry for the request.
+  // Releases served before this migration and not in the replica start here, from when they were served.
+  `
+  CREATE TABLE unlogged_releases (request_id TEXT PRIMARY KEY, served_ms INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX unlogged_releases_by_time ON unlogged_releases (served_ms);
+  INSERT INTO unlogged_releases (request_id, served_ms)
+    SELECT s.request_id, s.time_ms FROM served s
+    WHERE NOT EXISTS (SELECT 1 FROM releases r JOIN node n ON r.custodian = n.custodian WHERE r.request_id = s.request_id);
+  `,
+  // 5: commitments to the unseal keys (seal.ts, unsealCommitments: 255 × 32 bytes); NULL for a node
+  // initialised before them, which stores them at its first unseal (docs/PROTOCOL.md §3.6)
+  `
+  ALTER TABLE node ADD COLUMN unseal_commitments BLOB;
+  `,
+  // 6: revocations posted to this node directly (revocation.ts): in force here at once, forwarded
+  // to the log by the outbox; the replica's revocations table still holds only logged ones
+  `
+  CREATE TABLE received_revocations (warrant_id TEXT PRIMARY KEY, entry TEXT NOT NULL, received_at INTEGER NOT NULL) WITHOUT ROWID;
+  `,
+  // 7: four-eyes approval (docs/PROTOCOL.md §7.13, Officers): named officers with their own
   // tokens (SHA-256 only), how many must approve, and every officer's decision
   `
   CREATE TABLE officers (
@@ -145,6 +165,8 @@ export interface NodeRow {
   sealedNonce: Uint8Array;
   sealedBox: Uint8Array;
   policy: string | null;
+  /** unsealCommitments of the split; null for a node initialised before they existed (migration 5). */
+  unsealCommitments: Uint8Array | null;
 }
 
 export interface WitnessRow {
@@ -215,9 +237,10 @@ export function openStore(file: string, opts: OpenOptions = {}) {
   const q = {
     node: db.prepare('SELECT * FROM node WHERE id = 1'),
     insertNode: db.prepare(`INSERT INTO node (id, custodian, epoch, signing_key, name, group_key, commitments, token_hash,
-      unseal_shares, unseal_threshold, dev, sealed_nonce, sealed_box, policy, created_at)
+      unseal_shares, unseal_threshold, dev, sealed_nonce, sealed_box, policy, unseal_commitments, created_at)
       VALUES (1, @custodian, @epoch, @signingKey, @name, @groupKey, @commitments, @tokenHash, @unsealShares, @unsealThreshold,
-      @dev, @sealedNonce, @sealedBox, @policy, @createdAt)`),
+      @dev, @sealedNonce, @sealedBox, @policy, @unsealCommitments, @createdAt)`),
+    setUnsealCommitments: db.prepare('UPDATE node SET unseal_commitments = ? WHERE id = 1 AND unseal_commitments IS NULL'),
     witness: db.prepare('SELECT * FROM witness WHERE id = 1'),
     setWitness: db.prepare(`INSERT INTO witness (id, origin, size, root, note, cosigned_at) VALUES (1, @origin, @size, @root, @note, @cosignedAt)
       ON CONFLICT (id) DO UPDATE SET origin = excluded.origin, size = excluded.size, root = excluded.root, note = excluded.note, cosigned_at = excluded.cosigned_at`),
@@ -239,6 +262,8 @@ export function openStore(file: string, opts: OpenOptions = {}) {
     insertRelease: db.prepare('INSERT INTO releases (idx, request_id, custodian, count) VALUES (?, ?, ?, ?)'),
     revocations: db.prepare('SELECT idx, by FROM revocations WHERE warrant_id = ? ORDER BY idx'),
     insertRevocation: db.prepare('INSERT INTO revocations (idx, warrant_id, by) VALUES (?, ?, ?)'),
+    receivedRevocation: db.prepare('SELECT entry FROM received_revocations WHERE warrant_id = ?'),
+    insertReceivedRevocation: db.prepare('INSERT OR IGNORE INTO received_revocations (warrant_id, entry, received_at) VALUES (?, ?, ?)'),
     insertUnsealing: db.prepare('INSERT INTO unsealings (idx, warrant_id) VALUES (?, ?)'),
     review: db.prepare('SELECT * FROM reviews WHERE warrant_id = ?'),
     insertReview: db.prepare(`INSERT INTO reviews (warrant_id, warrant, salt, commitment, received_at, policy, status)
@@ -249,6 +274,9 @@ export function openStore(file: string, opts: OpenOptions = {}) {
     served: db.prepare('SELECT * FROM served WHERE request_id = ?'),
     insertServed: db.prepare(`INSERT INTO served (request_id, warrant_id, agency, count, envelope_ids, answer, time_ms)
       VALUES (@requestId, @warrantId, @agency, @count, @envelopeIds, @answer, @timeMs)`),
+    insertUnlogged: db.prepare('INSERT OR IGNORE INTO unlogged_releases (request_id, served_ms) VALUES (?, ?)'),
+    releaseLogged: db.prepare('DELETE FROM unlogged_releases WHERE request_id = ?'),
+    unloggedReleases: db.prepare('SELECT request_id, served_ms FROM unlogged_releases ORDER BY served_ms, request_id LIMIT ?'),
     releasedForWarrant: db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM served WHERE warrant_id = ?'),
     releasedForAgencySince: db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM served WHERE agency = ? AND time_ms > ?'),
     insertReleaseLog: db.prepare('INSERT INTO release_log (request_id, warrant_id, outcome, code, count, time) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -333,6 +361,7 @@ export function openStore(file: string, opts: OpenOptions = {}) {
         sealedNonce: toBytes(r.sealed_nonce as Buffer),
         sealedBox: toBytes(r.sealed_box as Buffer),
         policy: (r.policy as string | null) ?? null,
+        unsealCommitments: r.unseal_commitments ? toBytes(r.unseal_commitments as Buffer) : null,
       };
     },
     insertNode(n: NodeRow): void {
@@ -342,8 +371,13 @@ export function openStore(file: string, opts: OpenOptions = {}) {
         dev: n.dev ? 1 : 0,
         sealedNonce: Buffer.from(n.sealedNonce),
         sealedBox: Buffer.from(n.sealedBox),
+        unsealCommitments: n.unsealCommitments ? Buffer.from(n.unsealCommitments) : null,
         createdAt: Math.floor(Date.now() / 1000),
       });
+    },
+    /** Stores the unseal keys' commitments of a node that had none (never replaces them). */
+    setUnsealCommitments(commitments: Uint8Array): void {
+      q.setUnsealCommitments.run(Buffer.from(commitments));
     },
 
     // ### witness and replica
@@ -399,6 +433,14 @@ export function openStore(file: string, opts: OpenOptions = {}) {
     insertRevocation(idx: number, warrantId: string, by: string): void {
       q.insertRevocation.run(idx, warrantId, by);
     },
+    /** The canonical JSON of the revocation of `warrantId` posted to this node directly, if any. */
+    receivedRevocation(warrantId: string): string | undefined {
+      return (q.receivedRevocation.get(warrantId) as { entry: string } | undefined)?.entry;
+    },
+    /** Records a directly posted revocation; false if one for this warrant was already here. */
+    insertReceivedRevocation(warrantId: string, entry: string, receivedAt: number): boolean {
+      return q.insertReceivedRevocation.run(warrantId, entry, receivedAt).changes === 1;
+    },
     insertUnsealing(idx: number, warrantId: string): void {
       q.insertUnsealing.run(idx, warrantId);
     },
@@ -433,8 +475,18 @@ export function openStore(file: string, opts: OpenOptions = {}) {
         timeMs: r.time_ms as number,
       };
     },
+    /** Records a served release, and that it is not yet seen logged (one transaction: the caller's). */
     insertServed(s: ServedRow): void {
       q.insertServed.run(s);
+      q.insertUnlogged.run(s.requestId, s.timeMs);
+    },
+    /** The replica holds this node's release entry for `requestId`. */
+    releaseLogged(requestId: string): void {
+      q.releaseLogged.run(requestId);
+    },
+    /** This node's served releases not yet in its replica, oldest first. */
+    unloggedReleases(limit: number): { requestId: string; servedMs: number }[] {
+      return (q.unloggedReleases.all(limit) as { request_id: string; served_ms: number }[]).map((r) => ({ requestId: r.request_id, servedMs: r.served_ms }));
     },
     releasedForWarrant(warrantId: string): number {
       return (q.releasedForWarrant.get(warrantId) as { n: number }).n;

@@ -24,8 +24,10 @@ export class Vault {
     readonly shares: number,
     readonly threshold: number,
     sealed: () => SealedBox,
+    /** The unseal keys' commitments (null: not yet known) and where newly learned ones go (seal.ts). */
+    private readonly commitments: { get: () => Uint8Array | null; learn: (commitments: Uint8Array) => void },
   ) {
-    this.#unsealer = new Unsealer(threshold, sealed);
+    this.#unsealer = new Unsealer(threshold, sealed, commitments.get);
   }
 
   get sealed(): boolean {
@@ -41,6 +43,7 @@ export class Vault {
     if (!this.sealed) return true;
     const opened = await this.#unsealer.submit(key);
     if (!opened) return false;
+    if (opened.learned) this.commitments.learn(opened.learned);
     const shares = new Map<number, bigint>();
     const verificationShares = new Map<number, GroupPoint>();
     for (const s of opened.secrets.shares) {

@@ -19,6 +19,7 @@ import {
   parseSignedNote,
   MemoryTree,
   verifyLogSignature,
+  witnessNote,
 } from '@custodes/shared/log';
 import type { Checkpoint, SignedNote } from '@custodes/shared/log';
 import type { LogEntry, RegistryEntry } from '@custodes/shared/records';
@@ -127,16 +128,19 @@ export class Witness {
 
   /**
    * `add`, then `then` in the same transaction (one commit): e.g. the review
-   * of the warrant the checkpoint logs. If `then` throws, nothing is stored
-   * and nothing was cosigned.
+   * of the warrant the checkpoint logs. `then` runs before the cosignature is
+   * made: if it throws, nothing is stored and nothing was signed.
+   * `needs(added)` is a cheap precondition on the checked new entries, run
+   * before anything is stored (e.g. the warrant must be logged by now): a call
+   * that cannot succeed is refused before the transaction.
    */
-  addThen<R>(body: string, entries: readonly string[] | undefined, then: () => R): Promise<{ cosignature: string; result: R }> {
-    const run = this.#queue.then(() => this.#add(body, entries, then));
+  addThen<R>(body: string, entries: readonly string[] | undefined, then: () => R, needs: (added: readonly LogEntry[]) => void = () => undefined): Promise<{ cosignature: string; result: R }> {
+    const run = this.#queue.then(() => this.#add(body, entries, then, needs));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #add<R>(body: string, given: readonly string[] | undefined, then: () => R): Promise<{ cosignature: string; result: R }> {
+  async #add<R>(body: string, given: readonly string[] | undefined, then: () => R, needs: (added: readonly LogEntry[]) => void): Promise<{ cosignature: string; result: R }> {
     const { ctx } = this;
     let oldSize: number;
     let proof: Uint8Array[];
@@ -155,7 +159,8 @@ export class Witness {
     if (checkpoint.size === 0 && !currentRegistry(ctx.store)) throw new CustodianError('UNKNOWN_LOG', 'no log is known before its genesis entry');
     const { registry, genesisLeaf } = await trustedRegistry(ctx);
     if (checkpoint.origin !== registry.origin) throw new CustodianError('UNKNOWN_LOG', 'unknown log origin');
-    if (!verifyLogSignature(note, { name: registry.origin, publicKey: hexToBytes(registry.logKey, 32) })) {
+    const logKey = { name: registry.origin, publicKey: hexToBytes(registry.logKey, 32) };
+    if (!verifyLogSignature(note, logKey)) {
       throw new CustodianError('BAD_LOG_SIGNATURE', 'no valid signature from the log key');
     }
     this.#precheck(oldSize, proof, checkpoint);
@@ -169,20 +174,24 @@ export class Witness {
       for (const h of hashes) tree.appendHash(h);
       if (!equalBytes(tree.root(), checkpoint.root)) throw new CustodianError('ENTRIES_MISMATCH', `the ${given ? 'given' : 'fetched'} entries do not reproduce the checkpoint root`);
       const entries = leaves.map((leaf, k) => parseLeaf(leaf, oldSize + k));
+      needs(entries);
       cosignature = ctx.store.tx(() => {
         // Re-check against the stored head inside the transaction: it is the only writer.
         this.#precheck(oldSize, proof, checkpoint);
         entries.forEach((entry: LogEntry, k) => applyEntry(ctx.store, ctx.me, oldSize + k, entry, hashes[k]!, leaves[k]!, genesisLeaf));
         const self = custodianRecord(currentRegistry(ctx.store)!.entry, ctx.node.custodian);
         if (!self) throw new Error('the replicated registry no longer lists this node');
-        const line = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.signingKey(), timestamp: nowSeconds(ctx) });
-        // Stored as a signed note with both signatures: GET /witness/v1/checkpoint serves it.
-        ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: body.slice(body.indexOf('\n\n') + 2) + line, cosignedAt: nowSeconds(ctx) });
+        // The caller's step first: a refusal there leaves nothing signed (DESIGN.md §4.3: check, then cosign).
         result = then();
+        const line = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.signingKey(), timestamp: nowSeconds(ctx) });
+        // Stored as this node made it, the log's verified signature and its own cosignature
+        // and nothing else of the posted note: GET /witness/v1/checkpoint serves it (witnessNote).
+        ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: witnessNote(checkpoint, note, logKey, line), cosignedAt: nowSeconds(ctx) });
         return line;
       });
     } catch (err) {
-      this.#tree = null; // it may hold leaves that were not stored: rebuild from the replica next time
+      // Back to the replica's leaves: O(log n), where rebuilding from the store read every leaf hash.
+      tree.truncate(oldSize);
       throw err;
     }
 

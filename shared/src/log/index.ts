@@ -73,15 +73,11 @@ export {
 export {
   MAX_PROOF_LINES,
   type AddCheckpointRequest,
-  type AddCheckpointResult,
   type CosignedHead,
-  type CosignedRecord,
-  type WitnessConfig,
   type WitnessRefusal,
-  type WitnessStateStore,
   type WitnessVerdict,
-  addCheckpoint,
   checkCheckpointUpdate,
   formatAddCheckpointRequest,
   parseAddCheckpointRequest,
+  witnessNote,
 } from './witness';

@@ -38,6 +38,19 @@ class MemoryTree implements HashReader {
     return index;
   }
 
+  /**
+   * Drops leaves [size, this.size), leaving the tree of the first `size`
+   * leaves; requires 0 ≤ size ≤ this.size. O(log n): level l keeps its
+   * ⌊size / 2^l⌋ complete subtrees, which do not depend on later leaves.
+   */
+  truncate(size: number): void {
+    this.#checkSize(size, 'size');
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError('size must be a tree size');
+    this.#levels.forEach((row, level) => {
+      row.length = Math.floor(size / 2 ** level);
+    });
+  }
+
   readHashes(nodes: readonly TreeNode[]): Uint8Array[] {
     return nodes.map(({ level, index }) => {
       const hash = this.#levels[level]?.[index];

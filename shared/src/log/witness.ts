@@ -1,7 +1,8 @@
 /**
  * Witness logic of C2SP tlog-witness `add-checkpoint` (DESIGN.md §4.3, §1 goal 8),
- * without storage: a service supplies a WitnessStateStore whose `transaction`
- * makes check-and-store atomic (e.g. one SQLite transaction), so that two
+ * without storage: the request body's format and the check of a checkpoint
+ * against the last cosigned head. The service (services/custodian/src/witness.ts)
+ * runs the check again inside the transaction that stores the new head, so two
  * racing requests can never roll the witness back.
  *
  * A witness never cosigns two inconsistent checkpoints for one origin: it
@@ -9,10 +10,10 @@
  * cosigned tree head.
  */
 import { abytes, astring, base64ToBytes, bytesToBase64, equalBytes } from '../crypto/bytes';
-import { parseCheckpoint, parseTreeSize, type Checkpoint } from './checkpoint';
+import { formatCheckpoint, parseTreeSize, type Checkpoint } from './checkpoint';
 import { LogError } from './errors';
 import { HASH_SIZE, verifyConsistency } from './merkle';
-import { cosignCheckpoint, parseSignedNote, verifyLogSignature, type NoteKey, type SignedNote } from './note';
+import { formatSignatureLine, LOG_KEY_TYPE, noteKeyId, type NoteKey, type SignedNote } from './note';
 
 // ## State
 
@@ -20,22 +21,6 @@ import { cosignCheckpoint, parseSignedNote, verifyLogSignature, type NoteKey, ty
 interface CosignedHead {
   readonly size: number;
   readonly root: Uint8Array;
-}
-
-/** What a witness persists per origin. `note` is the checkpoint as received, kept as evidence. */
-interface CosignedRecord extends CosignedHead {
-  readonly note: string;
-}
-
-/**
- * Storage for a witness. `transaction(fn)` runs fn so that reads and writes
- * inside it are atomic with respect to other calls (better-sqlite3:
- * `db.transaction(fn).immediate()`); it must rethrow fn's errors.
- */
-interface WitnessStateStore {
-  transaction<T>(fn: () => T): T;
-  latest(origin: string): CosignedHead | undefined;
-  save(origin: string, record: CosignedRecord): void;
 }
 
 // ## The check
@@ -129,6 +114,33 @@ function checkCheckpointUpdate(
   return { ok: true };
 }
 
+// ## The note a witness keeps and serves
+
+/**
+ * The signed note a witness stores and serves after cosigning `checkpoint`:
+ * the checkpoint body as it re-serialises it, the log's signature lines under
+ * `logKey` from `note`, then its own `cosignature` line — and nothing else
+ * from the note it was sent. A client's extra lines (another signature under
+ * this witness's own key ID, say) would otherwise be served as the witness's
+ * view and make it fail verification (C2SP signed-note: a failing line from a
+ * known key rejects the note), so auditors would flag an honest witness.
+ *
+ * Requires `verifyLogSignature(note, logKey)` (checked by the caller: the
+ * witness never cosigns otherwise) and `note.text` = the checkpoint's body.
+ */
+function witnessNote(checkpoint: Checkpoint, note: SignedNote, logKey: NoteKey, cosignature: string): string {
+  const text = formatCheckpoint(checkpoint);
+  if (note.text !== text) throw new RangeError('note.text must be the checkpoint body');
+  astring(cosignature, 'cosignature');
+  if (!cosignature.startsWith('\u2014 ') || !cosignature.endsWith('\n') || cosignature.indexOf('\n') !== cosignature.length - 1) {
+    throw new RangeError('cosignature must be one signature line');
+  }
+  const keyId = noteKeyId(logKey.name, LOG_KEY_TYPE, logKey.publicKey);
+  const logLines = note.signatures.filter((s) => s.name === logKey.name && equalBytes(s.keyId, keyId));
+  if (logLines.length === 0) throw new RangeError('note must carry the log signature');
+  return `${text}\n${logLines.map(formatSignatureLine).join('')}${cosignature}`;
+}
+
 // ## The add-checkpoint request body
 
 interface AddCheckpointRequest {
@@ -190,79 +202,14 @@ function parseAddCheckpointRequest(body: string | Uint8Array): AddCheckpointRequ
   return { oldSize, proof, note: text.slice(blank + 2) };
 }
 
-// ## The whole add-checkpoint flow
-
-interface WitnessConfig {
-  readonly store: WitnessStateStore;
-  /** The log key trusted for an origin (its name is the origin), or undefined if unknown. */
-  readonly logKey: (origin: string) => NoteKey | undefined;
-  /** This witness's key name and BIP340 secret key. */
-  readonly name: string;
-  readonly secretKey: Uint8Array;
-  /** POSIX seconds for the cosignature timestamp. */
-  readonly now: () => number;
-}
-
-type AddCheckpointResult =
-  | { readonly ok: true; readonly status: 200; readonly checkpoint: Checkpoint; readonly cosignature: string }
-  | ({ readonly ok: false } & WitnessRefusal);
-
-/**
- * C2SP tlog-witness add-checkpoint: parse (400), find the log (404), check its
- * signature (403), then check and store atomically (400/409/422), then cosign.
- * Returns the cosignature line to send with 200; refusals carry their status.
- * Storage errors propagate: they must never read as a refusal.
- */
-function addCheckpoint(config: WitnessConfig, body: string | Uint8Array): AddCheckpointResult {
-  let request: AddCheckpointRequest;
-  let note: SignedNote;
-  let checkpoint: Checkpoint;
-  try {
-    request = parseAddCheckpointRequest(body);
-    note = parseSignedNote(request.note);
-    checkpoint = parseCheckpoint(note.text);
-  } catch (error) {
-    if (error instanceof LogError) return { ok: false, status: 400, code: 'BAD_REQUEST', message: error.message };
-    throw error;
-  }
-  const key = config.logKey(checkpoint.origin);
-  if (key === undefined) return { ok: false, status: 404, code: 'UNKNOWN_LOG', message: 'unknown log origin' };
-  if (key.name !== checkpoint.origin || !verifyLogSignature(note, key)) {
-    return { ok: false, status: 403, code: 'BAD_SIGNATURE', message: 'no valid signature from the log key' };
-  }
-  const verdict = config.store.transaction(() => {
-    const result = checkCheckpointUpdate(
-      config.store.latest(checkpoint.origin),
-      request.oldSize,
-      request.proof,
-      checkpoint,
-    );
-    if (result.ok) {
-      config.store.save(checkpoint.origin, { size: checkpoint.size, root: checkpoint.root, note: request.note });
-    }
-    return result;
-  });
-  if (!verdict.ok) return verdict;
-  const cosignature = cosignCheckpoint(checkpoint, {
-    name: config.name,
-    secretKey: config.secretKey,
-    timestamp: config.now(),
-  });
-  return { ok: true, status: 200, checkpoint, cosignature };
-}
-
 export {
   MAX_PROOF_LINES,
   type AddCheckpointRequest,
-  type AddCheckpointResult,
   type CosignedHead,
-  type CosignedRecord,
-  type WitnessConfig,
   type WitnessRefusal,
-  type WitnessStateStore,
   type WitnessVerdict,
-  addCheckpoint,
   checkCheckpointUpdate,
   formatAddCheckpointRequest,
   parseAddCheckpointRequest,
+  witnessNote,
 };

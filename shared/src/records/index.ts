@@ -19,18 +19,13 @@ export {
 export { envelopeSetRoot, partialsRoot } from './roots';
 export {
   allCustodians,
-  isValidGenesis,
-  isValidRegistryUpdate,
-  newestEpoch,
   registryAgency,
   registryCourt,
-  registryCustodians,
   registryEpoch,
   registryProblems,
   registrySignatures,
   RegistryView,
   signRegistry,
-  validRegistrySigners,
   type RegistryAgency,
   type RegistryBody,
   type RegistryCourt,

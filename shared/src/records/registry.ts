@@ -6,12 +6,14 @@
  * and the auditors must agree on who may sign, who may ask and which keys
  * verify a partial, or one of them accepts what another refuses. Pure: no
  * HTTP, no SQL; how a service answers a problem (an error code, a finding) is
- * the service's own.
+ * the service's own. Which epoch is in force and whether an entry is accepted
+ * are rules, in shared/src/rules/ (epochs.ts, registry.ts).
  */
 import { hexToBytes } from '../crypto/bytes';
 import { decodePoint } from '../crypto/group';
 import type { GroupPoint } from '../crypto/group';
 import { verificationShare } from '../crypto/shares';
+import { newestEpoch } from '../rules/epochs';
 import { RegistryEntrySchema } from './schemas';
 import type { RegistryEntry } from './schemas';
 import { signRecord, verifyRecordSignature } from './signing';
@@ -24,23 +26,6 @@ export type RegistryCourt = RegistryEntry['courts'][number];
 export type RegistryAgency = RegistryEntry['agencies'][number];
 
 // ## Lookups
-
-/**
- * The registry's newest epoch: the highest `epoch` number, not the last in the
- * array (DESIGN.md §4.2 lists epochs as a set). Its custodians are the
- * reviewers, the witnesses and the signers of the next update.
- */
-export function newestEpoch(entry: RegistryBody): RegistryEpoch | undefined {
-  return entry.epochs.reduce<RegistryEpoch | undefined>((a, b) => (a === undefined || b.epoch > a.epoch ? b : a), undefined);
-}
-
-/** Custodians (index → signing key) of the registry's newest epoch. */
-export function registryCustodians(entry: RegistryBody): Map<number, { name: string; signingKey: string; url: string }> {
-  const latest = newestEpoch(entry);
-  const out = new Map<number, { name: string; signingKey: string; url: string }>();
-  for (const c of latest?.custodians ?? []) out.set(c.index, { name: c.name, signingKey: c.signingKey, url: c.url });
-  return out;
-}
 
 /**
  * Every custodian named in any epoch of `entry`, by index (the first listing
@@ -133,8 +118,8 @@ export interface RegistrySignatureVerdict {
 /**
  * Judges each signature over `entry` against `signers` (the custodians of the
  * registry in force: every custodian the entry names at genesis, the newest
- * epoch of the previous registry for updates; DESIGN.md §4.2), in order. The
- * caller decides whether a repeat or a bad signature is fatal.
+ * epoch of the previous registry for updates; DESIGN.md §4.2), in order.
+ * rules/registry.ts refuses an entry with any repeat, unknown or bad one.
  */
 export function registrySignatures(entry: RegistryEntry, signers: ReadonlyMap<number, { signingKey: string }>): RegistrySignatureVerdict[] {
   const seen = new Set<number>();
@@ -148,34 +133,11 @@ export function registrySignatures(entry: RegistryEntry, signers: ReadonlyMap<nu
   });
 }
 
-/**
- * Indices of custodians whose signatures over `entry` verify against `signers`
- * (see registrySignatures). Duplicates count once; ascending.
- */
-export function validRegistrySigners(entry: RegistryEntry, signers: ReadonlyMap<number, { signingKey: string }>): number[] {
-  const ok = new Set(registrySignatures(entry, signers).filter((v) => v.verdict === 'valid').map((v) => v.custodian));
-  return [...ok].sort((a, b) => a - b);
-}
-
 /** Adds (or replaces) custodian `index`'s signature over `entry`. */
 export function signRegistry(entry: RegistryEntry, index: number, secretKey: string | Uint8Array): RegistryEntry {
   const signature = signRecord(entry, 'registry', secretKey);
   const others = entry.signatures.filter((s) => s.custodian !== index);
   return { ...entry, signatures: [...others, { custodian: index, signature }].sort((a, b) => a.custodian - b.custodian) };
-}
-
-/** Genesis: every custodian it lists has signed it. */
-export function isValidGenesis(entry: RegistryEntry): boolean {
-  if (entry.sequence !== 0) return false;
-  const custodians = registryCustodians(entry);
-  return custodians.size > 0 && validRegistrySigners(entry, custodians).length === custodians.size;
-}
-
-/** An update: the next sequence, signed by at least t custodians of the registry in force. */
-export function isValidRegistryUpdate(entry: RegistryEntry, current: RegistryEntry): boolean {
-  if (entry.sequence !== current.sequence + 1) return false;
-  const threshold = newestEpoch(current)?.threshold ?? Infinity;
-  return validRegistrySigners(entry, registryCustodians(current)).length >= threshold;
 }
 
 // ## The view

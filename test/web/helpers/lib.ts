@@ -61,6 +61,19 @@ export interface EntriesModule {
   describeEntry(d: DecodedEntry): { title: string; fields: [string, string][] };
   warrantHistory(id: string, entries: readonly DecodedEntry[]): Record<string, DecodedEntry[]>;
 }
+type Verdict = { ok: true; signers?: number[] } | { ok: false; code: string; message: string };
+export interface RulesModule {
+  newestEpoch(registry: unknown): { epoch: number; threshold: number; total: number } | undefined;
+  reviewers(registry: unknown): { epoch: number; threshold: number; total: number; custodians: Map<number, unknown> } | undefined;
+  judgeGenesis(entry: unknown): Promise<Verdict>;
+  judgeRegistryUpdate(next: unknown, current: unknown): Promise<Verdict>;
+  judgeRequest(facts: { status: string; epochs: Iterable<number>; approvers: Iterable<number> }, registry: unknown): Verdict;
+  replayWarrant(
+    entries: readonly (Record<string, unknown> | null)[],
+    warrantId: string,
+    now: number,
+  ): Promise<{ registry: unknown; status: string; approvers: number[]; deniers: number[]; seal: string; threshold: number } | null>;
+}
 export interface BytesModule {
   base64ToBytes(b64: string, name?: string): Uint8Array;
   hexToBytes(hex: string, name?: string): Uint8Array;
@@ -75,6 +88,7 @@ export const loadNote = () => load<NoteModule>('note.js');
 export const loadEntries = () => load<EntriesModule>('entries.js');
 export const loadBytes = () => load<BytesModule>('bytes.js');
 export const loadBip340 = () => load<Bip340Module>('bip340.js');
+export const loadRules = () => load<RulesModule>('rules.js');
 
 export interface SearchModule {
   findWarrantEntries(
@@ -82,7 +96,7 @@ export interface SearchModule {
     checkpoint: { size: number; root: Uint8Array },
     urls: { search: string; entries: string; inclusion: string },
     getJson: (url: string) => Promise<unknown>,
-  ): Promise<DecodedEntry[]>;
-  parseIndexAnswer(body: unknown, warrantId: string, size: number): number[];
+  ): Promise<{ registry: DecodedEntry[]; entries: DecodedEntry[] }>;
+  parseIndexAnswer(body: unknown, warrantId: string, size: number): { indices: number[]; registry: number[] };
 }
 export const loadSearch = () => load<SearchModule>('search.js');

@@ -174,6 +174,15 @@ function queryInt(raw: unknown, name: string): number {
 
 // ## Stand-in log (DESIGN.md §4.4)
 
+/** A leaf's JSON, or null for a junk leaf (which belongs to no warrant). */
+function leafJson(b: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(b).toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
 export class StandInLog {
   readonly #world: World;
   readonly #tree = new MemoryTree();
@@ -231,16 +240,14 @@ export class StandInLog {
     return this.#tree.root(size);
   }
 
+  /** Indices of the registry entries in [0, size). */
+  registryIndices(size: number): number[] {
+    return this.#leaves.slice(0, size).flatMap((b, i) => (LogEntrySchema.safeParse(leafJson(b)).data?.type === 'registry' ? [i] : []));
+  }
+
   /** Indices of `warrantId`'s entries in [0, size), as the coordinator's warrant index holds them. */
   warrantEntries(warrantId: string, size: number): number[] {
-    const json = (b: Uint8Array): unknown => {
-      try {
-        return JSON.parse(Buffer.from(b).toString('utf8'));
-      } catch {
-        return null; // a junk leaf belongs to no warrant
-      }
-    };
-    const parsed = this.#leaves.slice(0, size).map((b) => LogEntrySchema.safeParse(json(b)));
+    const parsed = this.#leaves.slice(0, size).map((b) => LogEntrySchema.safeParse(leafJson(b)));
     const requestWarrant = new Map<string, string>();
     for (const p of parsed) if (p.success && p.data.type === 'decryption-request') requestWarrant.set(p.data.requestId, p.data.warrantId);
     const out: number[] = [];
@@ -283,7 +290,7 @@ export class StandInLog {
     r.get('/v1/log/warrant/:id', (req, res) => {
       const size = req.query.size === undefined ? this.#checkpointSize : queryInt(req.query.size, 'size');
       if (size > this.#checkpointSize) throw new HttpError(404, 'BEYOND_TREE', 'size beyond the checkpoint');
-      res.json({ warrantId: req.params.id, size, indices: this.warrantEntries(req.params.id, size) });
+      res.json({ warrantId: req.params.id, size, indices: this.warrantEntries(req.params.id, size), registry: this.registryIndices(size) });
     });
     return r;
   }

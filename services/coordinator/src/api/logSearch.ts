@@ -1,6 +1,6 @@
 /**
  * `GET /v1/log/warrant/:id` (docs/PROTOCOL.md §7.3, "Warrant search"): the
- * log indices of one warrant's entries, so that a reader fetches those
+ * log indices of one warrant's entries and of the registry entries, so that a reader fetches those
  * entries and their inclusion proofs instead of the whole log. Public, like
  * the rest of the read API; the answer is an index, not evidence: a reader
  * checks each entry's proof against a checkpoint and that each entry is the
@@ -26,7 +26,8 @@ function warrantSearchRoutes(ctx: Context): Router {
     if (size === 0) throw new HttpError(400, 'BAD_PARAMETER', 'size must be at least 1');
     if (size > published.size) throw new HttpError(404, 'BEYOND_TREE', `size ${size} exceeds the published tree size ${published.size}`);
     res.setHeader('Cache-Control', 'no-cache');
-    res.json({ warrantId: id.data, size, indices: ctx.repo.warrantEntries(id.data, size) });
+    // The registry entries too (few: genesis and its updates): a reader replays the warrant's rules from them (§5).
+    res.json({ warrantId: id.data, size, indices: ctx.repo.warrantEntries(id.data, size), registry: ctx.repo.registryIndices(size) });
   });
   return r;
 }

@@ -13,7 +13,7 @@ import type { Context } from '../context';
 import { entryKey } from '../domain/records';
 import { checkRequestEntry, screenEnvelope } from '../domain/requests';
 import type { EnvelopeFailureCode, RejectReason } from '../domain/requests';
-import { requireApproved } from '../domain/warrants';
+import { requireAdmissible } from '../domain/warrants';
 import type { InvestigatorIdentity } from '../domain/warrants';
 import { fail } from '../errors';
 import type { RequestRow, WarrantRow } from '../repo/repository';
@@ -26,7 +26,7 @@ export const MAX_BATCH = 500;
 /** The caller's warrant, if a request may be opened under it now (404, 403, 409 WARRANT_* otherwise). */
 function openableWarrant(ctx: Context, caller: InvestigatorIdentity, warrantId: string): WarrantRow {
   const w = ownWarrant(ctx, caller, warrantId);
-  requireApproved(tally(ctx, warrantId, w.expiresAt).status);
+  requireAdmissible({ ...tally(ctx, warrantId, w.expiresAt), epochs: [] }, ctx.registry());
   return w;
 }
 
@@ -125,9 +125,10 @@ function loggedWith(req: RequestRow, entry: DecryptionRequestEntry): boolean {
  * transaction); returns its log index.
  */
 function logRequest(ctx: Context, caller: InvestigatorIdentity, req: RequestRow, w: WarrantRow, entry: DecryptionRequestEntry): number {
-  requireApproved(tally(ctx, req.warrantId, w.expiresAt).status);
   const rows = ctx.repo.envelopes(req.id);
   const epochs = new Set(rows.map((r) => (JSON.parse(r.envelopeJson) as { epoch: number }).epoch));
+  // The warrant's status, then ≥ t_e approvals by custodians of each epoch e of the envelopes.
+  requireAdmissible({ ...tally(ctx, req.warrantId, w.expiresAt), epochs }, ctx.registry());
   checkRequestEntry(
     entry,
     { requestId: req.id, warrantId: req.warrantId, investigator: caller.investigator, envelopeIds: rows.map((r) => r.envelopeId), epochs },

@@ -5,7 +5,8 @@
 import type { SignedWarrant } from '@custodes/shared/records';
 import type { Context } from '../context';
 import { entryKey } from '../domain/records';
-import { checkIntake, warrantStatus } from '../domain/warrants';
+import { reviewers, tallyDecisions, warrantStatus } from '@custodes/shared/rules';
+import { checkIntake } from '../domain/warrants';
 import type { InvestigatorIdentity, WarrantStatus } from '../domain/warrants';
 import { fail } from '../errors';
 
@@ -50,6 +51,7 @@ export function submitWarrant(
   return { warrantId: warrant.id, index, fresh };
 }
 
+/** The answer of `GET /v1/warrants/:id` (docs/SERVICES.md). */
 export interface WarrantStatusView {
   status: WarrantStatus;
   approvals: number;
@@ -57,24 +59,25 @@ export interface WarrantStatusView {
   threshold: number;
 }
 
+export interface WarrantTally extends WarrantStatusView {
+  /** The distinct approving reviewers (for the per-epoch quorum of a request). */
+  approvers: readonly number[];
+}
+
 export function statusOf(ctx: Context, warrantId: string): WarrantStatusView {
   const w = ctx.repo.warrant(warrantId);
   if (!w) fail('NOT_FOUND', `no warrant ${warrantId}`);
-  return tally(ctx, warrantId, w.expiresAt);
+  const { status, approvals, denials, threshold } = tally(ctx, warrantId, w.expiresAt);
+  return { status, approvals, denials, threshold };
 }
 
-export function tally(ctx: Context, warrantId: string, expiresAt: number): WarrantStatusView {
-  const registry = ctx.registry();
-  const decisions = ctx.repo.decisions(warrantId).filter((d) => registry.custodian(d.custodian));
-  const approvals = decisions.filter((d) => d.decision === 'approve').length;
-  const denials = decisions.length - approvals;
-  const status = warrantStatus(
-    { approvals, denials, revoked: ctx.repo.isRevoked(warrantId), expiresAt },
-    registry.threshold,
-    registry.total,
-    ctx.now(),
-  );
-  return { status, approvals, denials, threshold: registry.threshold };
+/** The warrant's status from its logged decisions among the reviewers (@custodes/shared/rules). */
+export function tally(ctx: Context, warrantId: string, expiresAt: number): WarrantTally {
+  const quorum = reviewers(ctx.registry().entry)!; // a parsed registry lists at least one epoch
+  const { approvers, deniers } = tallyDecisions(ctx.repo.decisions(warrantId), quorum.custodians);
+  const counts = { approvals: approvers.length, denials: deniers.length };
+  const status = warrantStatus({ ...counts, revoked: ctx.repo.isRevoked(warrantId), expiresAt }, quorum, ctx.now());
+  return { status, ...counts, threshold: quorum.threshold, approvers };
 }
 
 /** The warrant, if `caller` is its investigator; 404 if unknown, 403 if someone else's. */

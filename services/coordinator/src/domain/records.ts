@@ -6,6 +6,7 @@
  */
 import { verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { ApprovalEntry, ReleaseEntry, RevocationEntry, SignedWarrant, UnsealEntry } from '@custodes/shared/records';
+import { judgeApproval } from '@custodes/shared/rules';
 import { fail } from '../errors';
 import type { Registry } from './registry';
 
@@ -30,15 +31,15 @@ export const entryKey = {
   registry: (sequence: number) => `registry:${sequence}`,
 } as const;
 
-/** approval: a registered custodian, its signature, a logged warrant and its commitment. */
+/**
+ * approval: by a reviewer with a valid signature (@custodes/shared/rules
+ * judgeApproval), on a logged warrant, over its commitment.
+ */
 export function checkApproval(entry: ApprovalEntry, registry: Registry, warrant: LoggedWarrant | undefined): void {
-  const custodian = registry.custodian(entry.custodian);
-  if (!custodian) fail('UNKNOWN_CUSTODIAN', `custodian ${entry.custodian} is not registered`);
-  if (!verifyRecordSignature(entry, 'approval', entry.signature, custodian.signingKey)) {
-    fail('BAD_SIGNATURE', `the approval's signature by custodian ${entry.custodian} does not verify`);
-  }
+  const verdict = judgeApproval(entry, registry.entry, warrant?.commitment);
+  if (!verdict.ok && verdict.code !== 'COMMITMENT_MISMATCH') fail(verdict.code, verdict.message);
   if (!warrant) fail('WARRANT_NOT_LOGGED', `warrant ${entry.warrantId} is not in the log`);
-  if (entry.commitment !== warrant.commitment) fail('BAD_COMMITMENT', "the approval's commitment is not the logged warrant's");
+  if (!verdict.ok) fail('BAD_COMMITMENT', "the approval's commitment is not the logged warrant's");
 }
 
 /** release: a registered custodian, its signature, a logged request. */

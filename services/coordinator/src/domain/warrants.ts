@@ -1,14 +1,17 @@
 /**
- * Warrant rules (DESIGN.md §4.1, §5 step 2): intake checks, the public cover
- * sheet, and a warrant's status from its logged approvals and revocations.
- * No HTTP, no SQL.
+ * Warrant rules (DESIGN.md §4.1, §5 step 2): intake checks and the public
+ * cover sheet. A warrant's status and whether it admits a request are the
+ * shared rules (@custodes/shared/rules warrantStatus, judgeRequest); this
+ * file maps their verdicts to the coordinator's codes. No HTTP, no SQL.
  */
 import { verifyWarrantSignature, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
 import type { SignedWarrant, WarrantEntry } from '@custodes/shared/records';
+import { judgeRequest, reviewers, tallyDecisions } from '@custodes/shared/rules';
+import type { Decision, RequestFacts } from '@custodes/shared/rules';
 import { fail } from '../errors';
 import type { Registry } from './registry';
 
-export type WarrantStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'revoked';
+export type { WarrantStatus } from '@custodes/shared/rules';
 
 /** Who presented the warrant: an investigator token's binding. */
 export interface InvestigatorIdentity {
@@ -54,37 +57,18 @@ function checkDates(w: SignedWarrant, now: number): void {
   if (w.sealedUntil < w.issuedAt) fail('BAD_DATES', 'sealedUntil must not be before issuedAt');
 }
 
-export interface WarrantTally {
-  approvals: number;
-  denials: number;
-  revoked: boolean;
-  expiresAt: number;
-}
-
 /**
- * revoked > expired > denied (denials > n − t: a quorum is impossible) >
- * approved (approvals ≥ t) > pending.
+ * Throws the code that explains why a request cannot be made now: the
+ * warrant's status, then the quorum of each epoch of its envelopes
+ * (@custodes/shared/rules judgeRequest; docs/SERVICES.md 409 WARRANT_*,
+ * EPOCH_QUORUM, UNKNOWN_EPOCH).
  */
-export function warrantStatus(tally: WarrantTally, threshold: number, total: number, now: number): WarrantStatus {
-  if (tally.revoked) return 'revoked';
-  if (now >= tally.expiresAt) return 'expired';
-  if (tally.denials > total - threshold) return 'denied';
-  if (tally.approvals >= threshold) return 'approved';
-  return 'pending';
+export function requireAdmissible(facts: RequestFacts, registry: Registry): void {
+  const verdict = judgeRequest(facts, registry.entry);
+  if (!verdict.ok) fail(verdict.code, verdict.message);
 }
 
-/** Throws the code that explains why a warrant in `status` cannot be used for a request. */
-export function requireApproved(status: WarrantStatus): void {
-  switch (status) {
-    case 'approved':
-      return;
-    case 'revoked':
-      fail('WARRANT_REVOKED', 'the warrant has been revoked');
-    case 'expired':
-      fail('WARRANT_EXPIRED', 'the warrant has expired');
-    case 'denied':
-      fail('WARRANT_DENIED', 'the warrant was denied by the custodians');
-    case 'pending':
-      fail('WARRANT_NOT_APPROVED', 'the warrant does not yet have a quorum of approvals');
-  }
+/** The distinct approving reviewers, ascending: the custodians asked for partials (@custodes/shared/rules tallyDecisions). */
+export function approversOf(decisions: readonly Decision[], registry: Registry): readonly number[] {
+  return tallyDecisions(decisions, reviewers(registry.entry)!.custodians).approvers;
 }

@@ -155,6 +155,11 @@ export class Repository {
 
   // ## Registry
 
+  /** Log indices of every registry entry in [0, size), by sequence (genesis first). */
+  registryIndices(size: number): number[] {
+    return this.#prepare('SELECT log_index FROM registry WHERE log_index < ? ORDER BY sequence').pluck().all(size) as number[];
+  }
+
   putRegistry(sequence: number, logIndex: number, entryJson: string): void {
     this.#prepare('INSERT INTO registry (sequence, log_index, entry_json) VALUES (?, ?, ?)').run(sequence, logIndex, entryJson);
   }

@@ -33,6 +33,7 @@ import { checkRelease, entryKey } from '../domain/records';
 import type { Registry } from '../domain/registry';
 import { misbehaviorEntry, openEnvelope } from '../domain/requests';
 import type { EnvelopeFailureCode } from '../domain/requests';
+import { approversOf } from '../domain/warrants';
 import { CoordinatorError } from '../errors';
 import type { Ledger } from '../ledger';
 import type { Repository, RequestRow } from '../repo/repository';
@@ -223,14 +224,9 @@ export class DecryptionWorkflow {
     logger.info({ requestId, state: repo.request(requestId)?.state }, 'decryption request finished');
   }
 
-  /** The custodians that approved the request's warrant and are in the registry, in index order. */
-  #approvers(req: RequestRow): number[] {
-    const registry = this.#d.registry();
-    return this.#d.repo
-      .decisions(req.warrantId)
-      .filter((d) => d.decision === 'approve' && registry.custodian(d.custodian))
-      .map((d) => d.custodian)
-      .sort((a, b) => a - b);
+  /** The reviewers that approved the request's warrant, in index order (@custodes/shared/rules tallyDecisions). */
+  #approvers(req: RequestRow): readonly number[] {
+    return approversOf(this.#d.repo.decisions(req.warrantId), this.#d.registry());
   }
 
   /**

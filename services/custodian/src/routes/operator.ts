@@ -8,7 +8,7 @@ import { Uuid } from '@custodes/shared/records';
 import { bearerToken, parseBody } from '@custodes/shared/service';
 import type { Context } from '../context';
 import { CustodianError } from '../errors';
-import { releaseHistory } from '../release';
+import { releaseHistory, unloggedReleases } from '../release';
 import { decideAs, officerStatus } from '../officers';
 import type { Actor } from '../officers';
 import { queue, showWarrant } from '../review';
@@ -69,7 +69,8 @@ export function operatorRoutes(ctx: Context, operator: RequestHandler): Router {
     res.json(decideAs(ctx, actorOf(res), warrantId(req.params.id), 'deny', reason));
   });
   r.get('/v1/operator/releases', (_req, res) => {
-    res.json({ releases: releaseHistory(ctx) });
+    // `unlogged`: this node's releases its replica has not yet seen logged; an overdue one stops new releases (release.ts).
+    res.json({ releases: releaseHistory(ctx), unlogged: unloggedReleases(ctx), releaseLogDeadlineMs: ctx.releaseLogDeadlineMs });
   });
   r.get('/v1/operator/witness', (_req, res) => {
     const head = ctx.store.witness();

@@ -7,7 +7,7 @@ import { parseBody } from '@custodes/shared/service';
 import { authenticateCall } from '../callAuth';
 import type { Context } from '../context';
 import { releasePartials } from '../release';
-import { receiveWarrant } from '../review';
+import { receiveWarrant, requireLogged } from '../review';
 import type { Witness } from '../witness';
 
 /** `checkpoint`: the coordinator's single-exchange delivery (docs/PROTOCOL.md §4.5, Checkpoint bundles). */
@@ -23,7 +23,14 @@ export function warrantRoutes(ctx: Context, witness: Witness): Router {
     // With a bundle: witness the checkpoint that logs the warrant (all of §4.3's
     // checks), so the replica holds its cover sheet, and review the warrant, in
     // one commit: a warrant that fails its review leaves nothing cosigned.
-    const { cosignature, result } = await witness.addThen(checkpoint.addCheckpoint, checkpoint.entries, () => receiveWarrant(ctx, warrant, salt, true));
+    // A warrant that neither the replica nor the checkpoint logs cannot pass its review:
+    // refused before anything is stored or signed.
+    const { cosignature, result } = await witness.addThen(
+      checkpoint.addCheckpoint,
+      checkpoint.entries,
+      () => receiveWarrant(ctx, warrant, salt, true),
+      (added) => requireLogged(ctx, warrant.id, added),
+    );
     res.status(202).json({ ...result, cosignature });
   });
   // The call authorisation (header) is checked before the body is read: an

@@ -83,7 +83,13 @@ async function submitUnseal() {
   try {
     renderSeal(await requestJson(url('v1/unseal'), { method: 'POST', body: { key } }));
   } catch (err) {
-    const why = err instanceof ApiError && err.code === 'UNSEAL_FAILED' ? 'These keys do not open the store; progress was reset. ' : '';
+    const code = err instanceof ApiError ? err.code : '';
+    const why =
+      code === 'UNSEAL_FAILED'
+        ? 'These keys do not open the store; progress was reset. '
+        : code === 'WRONG_UNSEAL_KEY'
+          ? 'This is not one of this node’s unseal keys; it was not counted and the keys already in stay. '
+          : '';
     status('unseal-error', `Unseal key refused: ${why}${describeError(err)}`, 'bad');
   }
   await refreshSeal();
@@ -340,8 +346,18 @@ async function loadReleases() {
     const rows = Array.isArray(data?.releases) ? data.releases : [];
     const served = rows.filter((/** @type {any} */ r) => r.outcome === 'served').length;
     const refused = rows.filter((/** @type {any} */ r) => r.outcome === 'refused').length;
+    // Releases of this node not yet in its log replica; an overdue one stops new releases (RELEASES_UNLOGGED).
+    const unlogged = Array.isArray(data?.unlogged) ? data.unlogged : [];
+    const overdue = unlogged.filter((/** @type {any} */ r) => r.overdue === true);
     replace(
       body,
+      overdue.length > 0
+        ? h(
+            'p',
+            { id: 'releases-unlogged', role: 'alert', class: 'badge bad' },
+            `${overdue.length} release(s) of this node are not in the log past the deadline (oldest: request ${short(String(overdue[0].requestId), 8)}): new releases are refused (RELEASES_UNLOGGED) until the coordinator logs them.`,
+          )
+        : h('p', { id: 'releases-unlogged' }, `${unlogged.length} release(s) waiting to be seen in the log, none overdue.`),
       h('p', {}, `${served} release(s), ${refused} refusal(s), newest first.`),
       rows.length === 0
         ? h('p', {}, 'Nothing released or refused yet.')

@@ -13,6 +13,7 @@ import { byId, dl, formatTime, h, replace, short, table } from './lib/dom.js';
 import { canonicalText, decodeLeaf, describeEntry, warrantHistory, warrantIdOf } from './lib/entries.js';
 import { leafHash, verifyConsistency, verifyInclusion } from './lib/merkle.js';
 import { classifySignatures, parseCheckpointNote } from './lib/note.js';
+import { newestEpoch, replayWarrant } from './lib/rules.js';
 import { findWarrantEntries } from './lib/search.js';
 
 /** DESIGN.md §4.4: at most 1000 entries a page. */
@@ -59,16 +60,16 @@ async function loadRegistry() {
     const body = await requestJson(api.registry);
     const entry = body?.entry;
     if (!Number.isSafeInteger(body?.index) || body.index < 0) return null;
-    const epochs = Array.isArray(entry?.epochs) ? entry.epochs : [];
-    const last = epochs[epochs.length - 1];
-    if (typeof entry?.origin !== 'string' || typeof entry?.logKey !== 'string' || !last || !Array.isArray(last.custodians)) return null;
+    // The newest epoch by number (lib/rules.js, as every service reads it): its custodians cosign.
+    const newest = newestEpoch(entry);
+    if (typeof entry?.origin !== 'string' || typeof entry?.logKey !== 'string' || !newest || !Array.isArray(newest.custodians)) return null;
     return {
       index: body.index,
       entry,
       origin: entry.origin,
       logKey: entry.logKey,
-      threshold: Number(last.threshold),
-      custodians: last.custodians
+      threshold: Number(newest.threshold),
+      custodians: newest.custodians
         .filter((/** @type {any} */ c) => typeof c?.name === 'string' && typeof c?.signingKey === 'string' && /^[0-9a-f]{64}$/.test(c.signingKey))
         .map((/** @type {any} */ c) => ({ index: Number(c.index), name: c.name, signingKey: c.signingKey })),
     };
@@ -314,28 +315,30 @@ async function showWarrant(warrantId) {
     // Only this warrant's entries, each proved against the checkpoint here (docs/PROTOCOL.md §7.3, "Warrant search").
     status('warrant-status', `Looking up warrant ${id} in the log's index…`);
     const proved = await findWarrantEntries(id, cp, { search: api.warrantSearch, entries: api.entries, inclusion: api.inclusion }, requestJson);
-    for (const d of proved) cache.set(d.index, d);
-    const hist = warrantHistory(id, proved);
+    const all = [...proved.registry, ...proved.entries].sort((a, b) => a.index - b.index); // log order, genesis first
+    for (const d of all) cache.set(d.index, d);
+    const hist = warrantHistory(id, proved.entries);
     const found = Object.values(hist).reduce((n, list) => n + list.length, 0);
     if (found === 0) {
       status('warrant-status', `Warrant ${id} does not appear in the log's index at the latest checkpoint (${cp.size} entries).`, 'warn');
       return;
     }
     const cover = hist.cover[0]?.entry;
-    const approvals = hist.approvals.filter((d) => d.entry?.decision === 'approve').length;
-    const denials = hist.approvals.length - approvals;
     const now = Date.now() / 1000;
+    // Status, tally and sealing by the protocol's rules (lib/rules.js, as the services apply them):
+    // only valid decisions by reviewers count, each custodian's first one once.
+    const replay = await replayWarrant(all.map((d) => d.entry), id, now);
     const sealedUntil = typeof cover?.sealedUntil === 'number' ? cover.sealedUntil : null;
     /** @type {string[]} */
-    const facts = [`${approvals} approval(s), ${denials} denial(s)`];
-    if (registry) facts.push(`quorum is ${registry.threshold}`);
-    if (hist.revocations.length) facts.push('revoked');
-    if (sealedUntil !== null) {
-      if (hist.unsealings.length) facts.push('unsealed');
-      else if (sealedUntil <= now) facts.push(`unsealing OVERDUE since ${formatTime(sealedUntil)}`);
+    const facts = replay ? [`${replay.approvers.length} approval(s), ${replay.deniers.length} denial(s)`, `quorum is ${replay.threshold}`] : ['no acceptable registry or cover sheet in this log'];
+    if (replay?.status === 'revoked') facts.push('revoked');
+    if (replay && sealedUntil !== null) {
+      if (replay.seal === 'unsealed') facts.push('unsealed');
+      else if (replay.seal === 'overdue') facts.push(`unsealing OVERDUE since ${formatTime(sealedUntil)}`);
       else facts.push(`sealed until ${formatTime(sealedUntil)}`);
     }
-    status('warrant-status', `Warrant ${id}: ${facts.join('; ')}. ${found} entries, each proved in the checkpoint here.`, sealedUntil !== null && sealedUntil <= now && !hist.unsealings.length ? 'warn' : 'ok');
+    const overdue = replay?.seal === 'overdue';
+    status('warrant-status', `Warrant ${id} (${replay ? replay.status : 'status unknown'}): ${facts.join('; ')}. ${found} entries, each proved in the checkpoint here.`, replay && !overdue ? 'ok' : 'warn');
     replace(
       body,
       historySection('Cover sheet', hist.cover, 'No cover sheet in this log.'),
@@ -345,7 +348,7 @@ async function showWarrant(warrantId) {
       historySection('Completed decryptions', hist.completions, 'None completed.'),
       historySection('Misbehaviour', hist.misbehavior, 'None recorded.'),
       historySection('Revocation', hist.revocations, 'Not revoked.'),
-      historySection('Unsealing', hist.unsealings, sealedUntil !== null && sealedUntil <= now ? 'Overdue: not yet unsealed.' : 'Not yet unsealed.'),
+      historySection('Unsealing', hist.unsealings, overdue ? 'Overdue: not yet unsealed.' : 'Not yet unsealed.'),
     );
   } catch (err) {
     status('warrant-status', `✗ Could not show warrant ${id}'s history: ${describeError(err)}`, 'bad');

@@ -111,6 +111,16 @@ function toBigInt(bytes) {
   return v;
 }
 
+/**
+ * Whether `bytes` is a SEC1 compressed point on secp256k1 (DESIGN.md §3: 33
+ * bytes, 0x02 or 0x03, then an x with a y). @param {Uint8Array} bytes
+ */
+function isCompressedPoint(bytes) {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
+  if (bytes.length !== 33 || (bytes[0] !== 2 && bytes[0] !== 3)) return false;
+  return liftX(toBigInt(bytes.subarray(1))) !== null;
+}
+
 // ## Tagged hashes (BIP340; DESIGN.md §3: H(tag, m) = SHA256(SHA256(tag) ‖ SHA256(tag) ‖ m))
 
 /** @param {string} tag @param {...Uint8Array} parts */
@@ -154,4 +164,4 @@ function cosignatureMessage(text, timestamp) {
   return taggedHash('custodes/v1/note', concatBytes(utf8Encode(`cosignature/v1\ntime ${timestamp}\n`), utf8Encode(text)));
 }
 
-export { cosignatureMessage, noteMessage, schnorrVerify, taggedHash };
+export { cosignatureMessage, isCompressedPoint, noteMessage, schnorrVerify, taggedHash };

@@ -7,6 +7,7 @@
  */
 import { base64ToBytes, utf8Decode } from './bytes.js';
 import { formatDate, formatTime } from './dom.js';
+import { newestEpoch } from './rules.js';
 
 const TYPES = [
   'registry',
@@ -65,12 +66,12 @@ function describeEntry(d) {
   if (!e) return { title: `Undecodable leaf (${d.error})`, fields: [['Bytes', String(d.bytes.length)]] };
   switch (d.type) {
     case 'registry': {
-      const epochs = Array.isArray(e.epochs) ? e.epochs : [];
+      // The newest epoch by number, never the last listed (rules.js newestEpoch; DESIGN.md §4.2).
       /** @type {any} */
-      const last = epochs[epochs.length - 1] ?? {};
-      const custodians = Array.isArray(last.custodians) ? last.custodians : [];
+      const newest = newestEpoch(/** @type {any} */ (e)) ?? {};
+      const custodians = Array.isArray(newest.custodians) ? newest.custodians : [];
       return {
-        title: `Registry #${num(e.sequence)}: ${num(last.threshold)} of ${num(last.total)} custodians`,
+        title: `Registry #${num(e.sequence)}: ${num(newest.threshold)} of ${num(newest.total)} custodians`,
         fields: [
           ['Origin', str(e.origin)],
           ['Log key', str(e.logKey)],

@@ -8,8 +8,11 @@
  * checkpoint's root, that every entry is in the tree (RFC 9162 §2.1.3.2) and
  * is the warrant's (entries.js `warrantHistory`).
  *
- * Requests: 1 + (runs of consecutive indices) + (entries) ≤ 1 + 2k for k
- * entries, independent of the log's size.
+ * It also fetches the registry entries the index lists (genesis and its
+ * updates), which the explorer needs to replay the warrant's rules
+ * (lib/rules.js `replayWarrant`). Requests: 1 + (runs of consecutive indices)
+ * + (entries) ≤ 1 + 2k for k entries (the warrant's and the registry's),
+ * independent of the log's size.
  *
  * Everything served is attacker-controlled. What this cannot catch: an index
  * that leaves an entry out (only a reader of every entry, the auditor, sees
@@ -37,24 +40,35 @@ class SearchError extends Error {
   }
 }
 
-/**
- * The served index, checked: canonical indices, strictly ascending, within
- * [0, size). @param {unknown} body @param {string} warrantId @param {number} size
- * @returns {number[]}
- */
-function parseIndexAnswer(body, warrantId, size) {
-  const b = /** @type {any} */ (body);
-  if (typeof b !== 'object' || b === null || b.warrantId !== warrantId || b.size !== size || !Array.isArray(b.indices)) {
-    throw new SearchError('BAD_INDEX', `the index answer is not about warrant ${warrantId} at size ${size}`);
-  }
+/** Canonical indices, strictly ascending, within [0, size). @param {unknown} list @param {number} size @param {string} what @returns {number[]} */
+function indexList(list, size, what) {
+  if (!Array.isArray(list)) throw new SearchError('BAD_INDEX', `the index answer has no ${what} list`);
   /** @type {number[]} */
   const out = [];
-  for (const i of b.indices) {
+  for (const i of list) {
     if (!Number.isSafeInteger(i) || i < 0 || i >= size) throw new SearchError('BAD_INDEX', `the index names entry ${String(i)}, outside the tree of ${size}`);
     if (out.length > 0 && i <= /** @type {number} */ (out[out.length - 1])) throw new SearchError('BAD_INDEX', 'the index answer is not strictly ascending');
     out.push(i);
   }
   return out;
+}
+
+/**
+ * The served index, checked: the warrant's entries and the registry entries
+ * (genesis first), each list canonical, strictly ascending, within [0, size).
+ * @param {unknown} body @param {string} warrantId @param {number} size
+ * @returns {{ indices: number[], registry: number[] }}
+ */
+function parseIndexAnswer(body, warrantId, size) {
+  const b = /** @type {any} */ (body);
+  if (typeof b !== 'object' || b === null || b.warrantId !== warrantId || b.size !== size) {
+    throw new SearchError('BAD_INDEX', `the index answer is not about warrant ${warrantId} at size ${size}`);
+  }
+  const indices = indexList(b.indices, size, 'indices');
+  const registry = indexList(b.registry, size, 'registry');
+  if (registry[0] !== 0) throw new SearchError('BAD_INDEX', 'the index answer does not start the registry at entry 0');
+  if (registry.some((i) => indices.includes(i))) throw new SearchError('BAD_INDEX', 'the index answer names an entry as both registry and warrant');
+  return { indices, registry };
 }
 
 /** Runs of consecutive indices, each at most MAX_PAGE long: [start, end). @param {number[]} indices */
@@ -88,21 +102,23 @@ async function mapLimited(items, fn) {
 }
 
 /**
- * The entries of `warrantId` in the tree of `checkpoint`, each proved in it
- * and each the warrant's; throws SearchError if the log's answers do not
+ * The entries of `warrantId` in the tree of `checkpoint`, and the registry
+ * entries to replay its rules with, each proved in it and each what the index
+ * says it is; throws SearchError if the log's answers do not
  * check, and whatever `getJson` throws for a failed call.
  *
  * @param {string} warrantId  a lower-case UUID
  * @param {{ size: number, root: Uint8Array }} checkpoint  verified by the caller
  * @param {{ search: string, entries: string, inclusion: string }} urls  absolute: `…/v1/log/warrant/`, `…/log/v1/entries`, `…/log/v1/proof/inclusion`
  * @param {(url: string) => Promise<unknown>} getJson
- * @returns {Promise<import('./entries.js').DecodedEntry[]>} ascending by index
+ * @returns {Promise<{ registry: import('./entries.js').DecodedEntry[], entries: import('./entries.js').DecodedEntry[] }>} each ascending by index
  */
 async function findWarrantEntries(warrantId, checkpoint, urls, getJson) {
   const { size, root } = checkpoint;
   const searchUrl = new URL(encodeURIComponent(warrantId), urls.search);
   searchUrl.searchParams.set('size', String(size));
-  const indices = parseIndexAnswer(await getJson(searchUrl.href), warrantId, size);
+  const answer = parseIndexAnswer(await getJson(searchUrl.href), warrantId, size);
+  const indices = [...answer.indices, ...answer.registry].sort((a, b) => a - b);
 
   /** @type {Map<number, import('./entries.js').DecodedEntry>} */
   const decoded = new Map();
@@ -138,12 +154,17 @@ async function findWarrantEntries(warrantId, checkpoint, urls, getJson) {
     if (!result.ok) throw new SearchError('NOT_IN_TREE', `entry ${d.index} is not in the checkpoint's tree: ${result.reason}`);
   });
 
-  // Every entry the index names must belong to the warrant, by the explorer's own rule.
-  const history = warrantHistory(warrantId, entries);
+  // Every entry the index names must be what it says: a registry entry, or the warrant's by the explorer's own rule.
+  const registrySet = new Set(answer.registry);
+  const registry = entries.filter((d) => registrySet.has(d.index));
+  const notRegistry = registry.find((d) => d.type !== 'registry');
+  if (notRegistry) throw new SearchError('NOT_THIS_WARRANT', `entry ${notRegistry.index} (${notRegistry.type}) is not a registry entry`);
+  const warrantEntries = entries.filter((d) => !registrySet.has(d.index));
+  const history = warrantHistory(warrantId, warrantEntries);
   const mine = new Set(Object.values(history).flat().map((d) => d.index));
-  const stranger = entries.find((d) => !mine.has(d.index));
+  const stranger = warrantEntries.find((d) => !mine.has(d.index));
   if (stranger) throw new SearchError('NOT_THIS_WARRANT', `entry ${stranger.index} (${stranger.type}) is not warrant ${warrantId}'s`);
-  return entries;
+  return { registry, entries: warrantEntries };
 }
 
 export { SearchError, findWarrantEntries, parseIndexAnswer };

@@ -1,0 +1,103 @@
+/**
+ * Release checks (DESIGN.md §1 goals 2, 3 and 7): after its request, signed by a
+ * registered custodian, once, by an approver, with a quorum (@custodes/shared/rules),
+ * not after revocation or expiry, no more partials than envelopes.
+ *
+ * Everything read here is attacker-controlled: the log is what is on trial.
+ */
+import { verifyRecordSignature } from '@custodes/shared/records';
+import type { ReleaseEntry } from '@custodes/shared/records';
+import { quorumShortfall } from './approval';
+import { iso, rejected, short } from './context';
+import type { Check, Context } from './context';
+
+/** Indices of requests by id, over the whole log, to tell "later" from "never". */
+export type RequestIndex = ReadonlyMap<string, number>;
+
+export function releaseChecks(requestIndex: RequestIndex): readonly Check<ReleaseEntry>[] {
+  return [
+    {
+      name: 'release.request',
+      run(entry, ctx) {
+        if (ctx.state.requests.has(entry.requestId)) return;
+        const later = requestIndex.get(entry.requestId);
+        if (later !== undefined && later > ctx.index) {
+          ctx.report('RELEASE_BEFORE_REQUEST', `custodian ${entry.custodian} released for request ${short(entry.requestId)} before it was logged at #${later}.`);
+        } else {
+          ctx.report('UNKNOWN_REQUEST', `custodian ${entry.custodian} released for request ${short(entry.requestId)}, which is not in the log.`);
+        }
+      },
+    },
+    {
+      name: 'release.signature',
+      run(entry, ctx) {
+        const reg = ctx.state.registry;
+        if (!reg) return;
+        const c = reg.custodian(entry.custodian);
+        if (!c) ctx.report('UNKNOWN_CUSTODIAN', `a release is signed as custodian ${entry.custodian}, who is not registered.`);
+        else if (!verifyRecordSignature(entry, 'release', entry.signature, c.signingKey)) {
+          ctx.report('BAD_SIGNATURE', `the release by custodian ${entry.custodian} for request ${short(entry.requestId)} has a signature that does not verify.`);
+        }
+      },
+    },
+    {
+      name: 'release.unique',
+      run(entry, ctx) {
+        const seen = ctx.state.requests.get(entry.requestId)?.releases.get(entry.custodian);
+        if (seen !== undefined) ctx.report('DUPLICATE_ENTRY', `custodian ${entry.custodian} already released for request ${short(entry.requestId)} at #${seen}.`);
+      },
+    },
+    {
+      name: 'release.approver',
+      run(entry, ctx) {
+        const r = ctx.state.requests.get(entry.requestId);
+        if (!r) return;
+        const w = r.warrant;
+        if (!w) {
+          ctx.report('UNKNOWN_WARRANT', `custodian ${entry.custodian} released for request ${short(entry.requestId)}, whose warrant ${short(r.entry.warrantId)} was never logged before it.`);
+          return;
+        }
+        const d = w.decisions.get(entry.custodian);
+        if (d?.decision === 'deny') {
+          ctx.report('RELEASE_BY_DENIER', `custodian ${entry.custodian} released for request ${short(entry.requestId)} although it denied warrant ${short(w.entry.warrantId)} at #${d.index}.`);
+        } else if (!d) {
+          ctx.report('RELEASE_BY_NON_APPROVER', `custodian ${entry.custodian} released for request ${short(entry.requestId)} without having approved warrant ${short(w.entry.warrantId)}.`);
+        }
+        const shortfall = quorumShortfall(w, ctx.state.registry, r.entry.epochs);
+        if (shortfall) ctx.report('RELEASE_BEFORE_QUORUM', `custodian ${entry.custodian} released for request ${short(entry.requestId)} while warrant ${short(w.entry.warrantId)} ${shortfall}.`);
+      },
+    },
+    {
+      name: 'release.revocation-expiry',
+      run(entry, ctx) {
+        const w = ctx.state.requests.get(entry.requestId)?.warrant;
+        if (!w) return;
+        if (w.revocation) {
+          ctx.report('RELEASE_AFTER_REVOCATION', `custodian ${entry.custodian} released for request ${short(entry.requestId)} after warrant ${short(w.entry.warrantId)} was revoked at #${w.revocation.index}.`);
+        }
+        // A release carries no time; the log's clock (the latest time of the
+        // entries before it) is a lower bound on when it was logged.
+        const clock = ctx.state.clock;
+        if (clock !== undefined && clock >= w.entry.expiresAt) {
+          ctx.report('RELEASE_AFTER_EXPIRY', `custodian ${entry.custodian} released for request ${short(entry.requestId)} after ${iso(clock)}, when warrant ${short(w.entry.warrantId)} had expired (${iso(w.entry.expiresAt)}).`);
+        }
+      },
+    },
+    {
+      name: 'release.count',
+      run(entry, ctx) {
+        const r = ctx.state.requests.get(entry.requestId);
+        if (r && entry.count > r.entry.envelopeCount) {
+          ctx.report('RELEASE_COUNT_MISMATCH', `custodian ${entry.custodian} released ${entry.count} partials for request ${short(entry.requestId)} of ${r.entry.envelopeCount} envelopes.`);
+        }
+      },
+    },
+  ];
+}
+
+export function applyRelease(entry: ReleaseEntry, ctx: Context): void {
+  const r = ctx.state.requests.get(entry.requestId);
+  if (!r || rejected(ctx)) return;
+  r.releases.set(entry.custodian, ctx.index);
+}
+

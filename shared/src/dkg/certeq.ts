@@ -1,0 +1,44 @@
+/**
+ * CertEq, the equality check of ChillDKG (BIP ChillDKG, "Equality Check
+ * Protocol CertEq"): each participant signs the transcript eq_input with
+ * plain BIP340 under its host key; the n signatures in identifier order are
+ * the success certificate. The same shape signs recovery acknowledgments.
+ *
+ * Signed message: prefix (the tag, zero-padded to 33 bytes) ‖ u32(i) ‖ x.
+ * The identifier stops a signature from standing in for another participant's.
+ */
+import { concatBytes, u32, utf8 } from '../crypto/bytes';
+import { schnorrSign, schnorrVerify } from '../crypto/group';
+import { BIP_TAG } from './tags';
+
+const PREFIX_LEN = 33;
+
+function paddedPrefix(tag: string): Uint8Array {
+  const prefix = new Uint8Array(PREFIX_LEN);
+  prefix.set(utf8(BIP_TAG + tag));
+  return prefix;
+}
+
+const CERTEQ_PREFIX = paddedPrefix('certeq message');
+const RECOVERY_ACK_PREFIX = paddedPrefix('recovery acknowledgment');
+
+type Purpose = 'certeq' | 'recovery-ack';
+
+function signedMessage(purpose: Purpose, x: Uint8Array, participant: number): Uint8Array {
+  return concatBytes(purpose === 'certeq' ? CERTEQ_PREFIX : RECOVERY_ACK_PREFIX, u32(participant), x);
+}
+
+/** Participant i's signature on x (BIP340 with the given 32-byte aux). */
+function certeqSign(purpose: Purpose, hostseckey: Uint8Array, participant: number, x: Uint8Array, aux: Uint8Array): Uint8Array {
+  return schnorrSign(signedMessage(purpose, x, participant), hostseckey, aux);
+}
+
+/**
+ * The first identifier whose signature on x fails under its host key (x-only:
+ * bytes 1..33 of the compressed key, BIP340 lifts to even y), or −1 if all n hold.
+ */
+function certeqFirstInvalid(purpose: Purpose, hostpubkeys: readonly Uint8Array[], x: Uint8Array, sigs: readonly Uint8Array[]): number {
+  return hostpubkeys.findIndex((pk, i) => !schnorrVerify(sigs[i]!, signedMessage(purpose, x, i), pk.subarray(1, 33)));
+}
+
+export { certeqFirstInvalid, certeqSign, type Purpose };

@@ -1,0 +1,26 @@
+/**
+ * @custodes/shared/rules: each protocol rule that more than one party applies,
+ * written once (DESIGN.md §4.2, §5; STYLE.md "Shapes that hurt"). The
+ * coordinator, the custodians, the auditor and the CLI call these; the
+ * explorer's browser port (services/web/public/lib/rules.js) follows them and
+ * test/rules/agreement.test.ts holds all of them to the same verdicts.
+ */
+export { judgeApproval, tallyDecisions, type ApprovalCode, type ApprovalVerdict, type Decision, type Tally } from './approvals';
+export { envelopeEpoch, newestEpoch, quorumOf, reviewers, type Quorum } from './epochs';
+export { judgeGenesis, judgeRegistryUpdate, type RegistryCode, type RegistryVerdict } from './registry';
+export {
+  decisionStatus,
+  judgeRequest,
+  sealState,
+  statusAdmits,
+  warrantStatus,
+  type Counts,
+  type DecisionStatus,
+  type QuorumSize,
+  type RequestCode,
+  type RequestFacts,
+  type RequestVerdict,
+  type SealState,
+  type WarrantFacts,
+  type WarrantStatus,
+} from './warrantStatus';

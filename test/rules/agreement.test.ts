@@ -1,0 +1,52 @@
+/**
+ * The agreement test: one corpus (test/rules/corpus.ts) fed to the real entry
+ * points of the coordinator, a custodian, the auditor and the explorer's
+ * browser port (test/rules/parties.ts). For every registry they must agree on
+ * accept or refuse and on the epoch in force; for every warrant on its
+ * status; for every request on whether it may be served, and why not.
+ * A disagreement is a split between parties of one log (STYLE.md, "Shapes
+ * that hurt": one rule written in several services).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { epochCases, registryCases, warrantCases } from './corpus';
+import { parties, removeCustodianStores } from './parties';
+import type { PartyAdapter } from './parties';
+
+afterAll(() => removeCustodianStores());
+
+/** Every party's verdict, and whether they are all the same. */
+async function verdicts(ask: (p: PartyAdapter) => Promise<string>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const p of parties) out[p.name] = await ask(p);
+  return out;
+}
+
+/** Every party gives the same verdict, and it is the stated policy's (so agreeing on a wrong answer fails too). */
+function expectAgreement(v: Record<string, string>, expected?: string): void {
+  expect(new Set(Object.values(v)).size, JSON.stringify(v)).toBe(1);
+  if (expected !== undefined) expect(Object.values(v)[0], JSON.stringify(v)).toBe(expected);
+}
+
+describe('agreement: registry acceptance (DESIGN.md §4.2)', () => {
+  it.each(registryCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    expectAgreement(await verdicts((p) => p.judgeRegistry(c)), c.expected);
+  });
+});
+
+describe('agreement: the epoch in force (its t and custodians)', () => {
+  it.each(epochCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    expectAgreement(await verdicts((p) => p.epochInForce(c.registry)), c.expected);
+  });
+});
+
+describe('agreement: warrant status', () => {
+  it.each(warrantCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    expectAgreement(await verdicts((p) => p.warrantStatus(c)), c.expected.status);
+  });
+});
+
+describe('agreement: request admissibility', () => {
+  it.each(warrantCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    expectAgreement(await verdicts((p) => p.admissibility(c)), c.expected.admissible);
+  });
+});

@@ -1,0 +1,314 @@
+/**
+ * One deterministic corpus for the agreement test (test/rules/agreement.test.ts):
+ * registries (genesis and updates, valid and broken one way at a time,
+ * multi-epoch registries whose epochs are listed out of numeric order with
+ * different thresholds and custodian sets), warrants, decisions and requests.
+ * Every key, commitment and signature is derived from SEED (BIP340 with zero
+ * auxiliary randomness), so two runs build byte-identical entries.
+ */
+import { bytesToHex, decodePoint, encodePoint, hexToBytes, mulBase, parseEnvelope, schnorrPublicKey, sealEnvelope, sha256, utf8 } from '@custodes/shared/crypto';
+import type { Envelope } from '@custodes/shared/crypto';
+import { envelopeSetRoot, signRecord, signWarrant, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
+import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
+
+export const SEED = 'custodes/agreement/v1';
+export const NOW = 1_800_000_000;
+const AUX = new Uint8Array(32);
+
+/** A secret key derived from the seed and a label: SHA256(SEED ‖ label), which is < n with overwhelming probability. */
+function secretOf(label: string): Uint8Array {
+  return sha256(utf8(`${SEED}/${label}`));
+}
+
+export interface Party {
+  readonly secretKey: Uint8Array;
+  readonly publicKey: string;
+}
+
+function party(label: string): Party {
+  const secretKey = secretOf(label);
+  return { secretKey, publicKey: bytesToHex(schnorrPublicKey(secretKey)) };
+}
+
+/** Custodians 1..9 (one signing key per index across epochs, DESIGN.md §4.2). */
+export const custodianKeys = new Map<number, Party>(Array.from({ length: 9 }, (_, i) => [i + 1, party(`custodian-${i + 1}`)] as const));
+export const logKey = party('log');
+export const otherLogKey = party('other-log');
+export const court = party('court');
+export const investigator = party('investigator');
+export const ORIGIN = 'custodes.test/agreement';
+
+/** Feldman commitments C_k = a_k·G with a_k from the seed (DESIGN.md §3.1); only their form matters here. */
+function commitments(epoch: number, t: number): string[] {
+  return Array.from({ length: t }, (_, k) => {
+    const a = BigInt('0x' + bytesToHex(secretOf(`epoch-${epoch}-a${k}`)));
+    return bytesToHex(encodePoint(mulBase(a)));
+  });
+}
+
+export interface EpochSpec {
+  readonly epoch: number;
+  readonly threshold: number;
+  readonly custodians: readonly number[];
+  /** Override n (to break n/2 < t ≤ n or the custodian count). */
+  readonly total?: number;
+}
+
+export function epochOf(spec: EpochSpec): RegistryEntry['epochs'][number] {
+  const c = commitments(spec.epoch, spec.threshold);
+  return {
+    epoch: spec.epoch,
+    threshold: spec.threshold,
+    total: spec.total ?? spec.custodians.length,
+    groupKey: c[0]!,
+    commitments: c,
+    custodians: spec.custodians.map((i) => ({ index: i, name: `custodian-${i}`, signingKey: custodianKeys.get(i)!.publicKey, url: `http://127.0.0.1:${9000 + i}` })),
+  };
+}
+
+/** How one entry of `signatures` is made: by a custodian's key, a wrong key (invalid), or a garbage signature. */
+export type SignSpec = number | { readonly custodian: number; readonly bad: true };
+
+export function unsignedRegistry(sequence: number, epochs: readonly EpochSpec[], over: Partial<RegistryEntry> = {}): RegistryEntry {
+  return {
+    type: 'registry',
+    sequence,
+    origin: ORIGIN,
+    logKey: logKey.publicKey,
+    epochs: epochs.map(epochOf),
+    courts: [{ id: 'court-1', name: 'A court', key: court.publicKey }],
+    agencies: [{ id: 'agency-1', name: 'An agency', investigators: [investigator.publicKey] }],
+    time: NOW - 86_400 + sequence,
+    signatures: [],
+    ...over,
+  };
+}
+
+/** Signs `entry` (DESIGN.md §3.5, kind `registry`) as listed, in order, duplicates and bad ones included. */
+export function signAs(entry: RegistryEntry, signers: readonly SignSpec[]): RegistryEntry {
+  const signatures = signers.map((s) => {
+    if (typeof s === 'number') {
+      const key = custodianKeys.get(s) ?? party(`stranger-${s}`);
+      return { custodian: s, signature: signRecord(entry, 'registry', key.secretKey, AUX) };
+    }
+    // An invalid signature: another party's key over the same body.
+    return { custodian: s.custodian, signature: signRecord(entry, 'registry', secretOf(`forger-${s.custodian}`), AUX) };
+  });
+  return { ...entry, signatures };
+}
+
+// ## Registries
+
+/** One epoch, 3 of custodians 1..5. */
+const SINGLE: readonly EpochSpec[] = [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 5] }];
+
+/**
+ * Three epochs listed out of numeric order: the newest (7, t = 2 of {1, 2, 6})
+ * is first in the array, the last listed (5) has t = 3 and the largest
+ * threshold (4) belongs to epoch 3. Newest-by-number, last-in-array and
+ * largest-threshold each pick a different epoch.
+ */
+export const MULTI: readonly EpochSpec[] = [
+  { epoch: 7, threshold: 2, custodians: [1, 2, 6] },
+  { epoch: 3, threshold: 4, custodians: [1, 2, 3, 4, 5] },
+  { epoch: 5, threshold: 3, custodians: [1, 3, 4, 5] },
+];
+
+export const singleGenesis = signAs(unsignedRegistry(0, SINGLE), [1, 2, 3, 4, 5]);
+export const multiGenesis = signAs(unsignedRegistry(0, MULTI), [1, 2, 3, 4, 5, 6]);
+
+export interface RegistryCase {
+  readonly name: string;
+  /** The stated policy's verdict (shared/src/rules/registry.ts). */
+  readonly expected: 'accept' | 'refuse';
+  /** The accepted history before the candidate (genesis first); [] when the candidate is a genesis. */
+  readonly history: readonly RegistryEntry[];
+  readonly candidate: RegistryEntry;
+}
+
+function genesisCase(expected: 'accept' | 'refuse', name: string, epochs: readonly EpochSpec[], signers: readonly SignSpec[], over: Partial<RegistryEntry> = {}): RegistryCase {
+  return { name: `genesis: ${name}`, expected, history: [], candidate: signAs(unsignedRegistry(0, epochs, over), signers) };
+}
+
+function updateCase(expected: 'accept' | 'refuse', name: string, current: RegistryEntry, epochs: readonly EpochSpec[], signers: readonly SignSpec[], over: Partial<RegistryEntry> = {}): RegistryCase {
+  return { name: `update: ${name}`, expected, history: [current], candidate: signAs(unsignedRegistry(current.sequence + 1, epochs, over), signers) };
+}
+
+const bad = (custodian: number) => ({ custodian, bad: true }) as const;
+const ADDED: readonly EpochSpec[] = [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 2, 3, 4, 5] }];
+
+export const registryCases: readonly RegistryCase[] = [
+  // Genesis: every custodian it lists must sign (DESIGN.md §4.2).
+  genesisCase('accept', 'single epoch, all sign', SINGLE, [1, 2, 3, 4, 5]),
+  genesisCase('refuse', 'single epoch, one missing', SINGLE, [1, 2, 3, 4]),
+  genesisCase('refuse', 'all sign plus an unknown signer', SINGLE, [1, 2, 3, 4, 5, 9]),
+  genesisCase('refuse', 'all sign plus an invalid signature by a listed custodian', SINGLE, [1, 2, 3, 4, 5, bad(3)]),
+  genesisCase('refuse', 'all sign, one signer twice', SINGLE, [1, 2, 3, 3, 4, 5]),
+  genesisCase('refuse', 'one signature invalid', SINGLE, [1, 2, bad(3), 4, 5]),
+  genesisCase('refuse', 'sequence 1', SINGLE, [1, 2, 3, 4, 5], { sequence: 1 }),
+  genesisCase('refuse', 't ≤ n/2', [{ epoch: 1, threshold: 2, custodians: [1, 2, 3, 4, 5] }], [1, 2, 3, 4, 5]),
+  genesisCase('refuse', 'total differs from the custodian list', [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 5], total: 4 }], [1, 2, 3, 4, 5]),
+  genesisCase('accept', 'multi-epoch out of order, all sign', MULTI, [1, 2, 3, 4, 5, 6]),
+  genesisCase('refuse', 'multi-epoch, an older-epoch-only custodian missing', MULTI, [1, 2, 3, 4, 6]),
+  genesisCase('refuse', 'multi-epoch, the newest-only custodian missing', MULTI, [1, 2, 3, 4, 5]),
+  // Updates of a single-epoch registry: t = 3 of {1..5}.
+  updateCase('accept', 't valid', singleGenesis, SINGLE, [1, 2, 3]),
+  updateCase('accept', 'all valid', singleGenesis, SINGLE, [1, 2, 3, 4, 5]),
+  updateCase('refuse', 't valid plus an invalid signature', singleGenesis, SINGLE, [1, 2, 3, bad(4)]),
+  updateCase('refuse', 't valid plus an unknown signer', singleGenesis, SINGLE, [1, 2, 3, 9]),
+  updateCase('refuse', 't valid, one signer twice', singleGenesis, SINGLE, [1, 2, 3, 3]),
+  updateCase('refuse', 't − 1 valid', singleGenesis, SINGLE, [1, 2]),
+  updateCase('refuse', 't − 1 valid, one of them twice', singleGenesis, SINGLE, [1, 2, 2]),
+  updateCase('refuse', 't − 1 valid plus an invalid one', singleGenesis, SINGLE, [1, 2, bad(3)]),
+  updateCase('refuse', 'sequence skips one', singleGenesis, SINGLE, [1, 2, 3], { sequence: 2 }),
+  updateCase('refuse', 'sequence repeats', singleGenesis, SINGLE, [1, 2, 3], { sequence: 0 }),
+  updateCase('refuse', 'origin changed', singleGenesis, SINGLE, [1, 2, 3], { origin: 'custodes.test/elsewhere' }),
+  updateCase('refuse', 'log key changed', singleGenesis, SINGLE, [1, 2, 3], { logKey: otherLogKey.publicKey }),
+  updateCase('refuse', 'two epochs with one number', singleGenesis, [...SINGLE, ...SINGLE], [1, 2, 3]),
+  updateCase('refuse', 't ≤ n/2', singleGenesis, [{ epoch: 1, threshold: 2, custodians: [1, 2, 3, 4, 5] }], [1, 2, 3]),
+  updateCase('accept', 'adds epoch 2', singleGenesis, ADDED, [1, 2, 3]),
+  // Updates of the multi-epoch registry: the newest epoch (7) needs 2 of {1, 2, 6}.
+  updateCase('accept', 'multi: t of the newest epoch', multiGenesis, MULTI, [1, 2]),
+  updateCase('accept', 'multi: every newest custodian', multiGenesis, MULTI, [1, 2, 6]),
+  updateCase('refuse', 'multi: t of the newest plus an invalid one', multiGenesis, MULTI, [1, 6, bad(2)]),
+  updateCase('refuse', 'multi: custodians of older epochs only', multiGenesis, MULTI, [3, 4, 5]),
+  updateCase('refuse', 'multi: t of the newest plus an older-epoch custodian', multiGenesis, MULTI, [1, 2, 3]),
+  updateCase('refuse', 'multi: t − 1 of the newest plus older ones', multiGenesis, MULTI, [1, 3, 4, 5]),
+  updateCase('accept', 'multi: epochs listed in another order', multiGenesis, [...MULTI].reverse(), [1, 6]),
+];
+
+/** Registries whose epoch in force (t and custodian set) every party must read alike: epoch 7, wherever it is listed. */
+export const epochCases: readonly { readonly name: string; readonly registry: RegistryEntry; readonly expected: string }[] = [
+  { name: 'single epoch', registry: singleGenesis, expected: 't=3 of [1,2,3,4,5]' },
+  { name: 'three epochs, newest first', registry: multiGenesis, expected: 't=2 of [1,2,6]' },
+  { name: 'three epochs, newest last', registry: signAs(unsignedRegistry(0, [...MULTI].reverse()), [1, 2, 3, 4, 5, 6]), expected: 't=2 of [1,2,6]' },
+  { name: 'three epochs, newest in the middle', registry: signAs(unsignedRegistry(0, [MULTI[1]!, MULTI[0]!, MULTI[2]!]), [1, 2, 3, 4, 5, 6]), expected: 't=2 of [1,2,6]' },
+];
+
+// ## Warrants, decisions, requests
+
+export const WARRANT_ID = '00000000-0000-4000-8000-000000000001';
+const SALT = bytesToHex(secretOf('salt'));
+
+export function signedWarrant(over: Partial<SignedWarrant> = {}): SignedWarrant {
+  const body = {
+    format: 'custodes.warrant.v1' as const,
+    id: WARRANT_ID,
+    agency: 'agency-1',
+    investigator: investigator.publicKey,
+    court: 'court-1',
+    caseNumber: 'case-1',
+    legalAuthority: 'statute 1',
+    offense: 'offense',
+    scope: { subjects: ['subject-a'], categories: ['messages'], notBefore: NOW - 30 * 86_400, notAfter: NOW },
+    maxEnvelopes: 100,
+    issuedAt: NOW - 3_600,
+    expiresAt: NOW + 30 * 86_400,
+    sealedUntil: NOW + 86_400,
+    ...over,
+  };
+  const courtSignature = signWarrant(body, court.secretKey, AUX);
+  const investigatorSignature = signWarrant(body, investigator.secretKey, AUX);
+  return { ...body, courtSignature, investigatorSignature } as SignedWarrant;
+}
+
+export function coverOf(w: SignedWarrant): WarrantEntry {
+  return warrantCoverSheet(w, warrantCommitment(w, SALT));
+}
+
+export type DecisionSpec = { readonly custodian: number; readonly decision: 'approve' | 'deny'; readonly bad?: true };
+
+export function approvalEntry(cover: WarrantEntry, d: DecisionSpec, k: number): ApprovalEntry {
+  const unsigned = { type: 'approval' as const, warrantId: cover.warrantId, commitment: cover.commitment, custodian: d.custodian, decision: d.decision, time: NOW - 1_800 + k };
+  const key = d.bad ? secretOf(`forger-${d.custodian}`) : (custodianKeys.get(d.custodian)?.secretKey ?? secretOf(`stranger-${d.custodian}`));
+  return { ...unsigned, signature: signRecord(unsigned, 'approval', key, AUX) };
+}
+
+export function revocationEntry(cover: WarrantEntry): RevocationEntry {
+  const unsigned = { type: 'revocation' as const, warrantId: cover.warrantId, by: 'court' as const, reason: 'withdrawn', signer: court.publicKey, time: NOW - 600 };
+  return { ...unsigned, signature: signRecord(unsigned, 'revocation', court.secretKey, AUX) } as RevocationEntry;
+}
+
+export const SALT_HEX = SALT;
+export const REQUEST_ID = '00000000-0000-4000-8000-0000000000aa';
+
+/**
+ * One in-scope envelope per epoch (DESIGN.md §3.2), sealed to that epoch's
+ * group key in `registry` (or to a seeded key for an epoch it does not list).
+ */
+export function envelopesFor(registry: RegistryEntry, epochs: readonly number[]): Envelope[] {
+  return epochs.map((epoch) => {
+    const listed = registry.epochs.find((e) => e.epoch === epoch);
+    const Y = listed ? decodePoint(hexToBytes(listed.groupKey, 33)) : mulBase(BigInt('0x' + bytesToHex(secretOf(`unlisted-${epoch}`))));
+    return sealEnvelope(utf8(`envelope of epoch ${epoch}`), Y, epoch, { subject: 'subject-a', category: 'messages', time: NOW - 86_400 });
+  });
+}
+
+/** The investigator's signed request over `envelopes` (docs/SERVICES.md), timed `time`. */
+export function requestEntry(cover: WarrantEntry, envelopes: readonly Envelope[], time: number): DecryptionRequestEntry {
+  const ids = envelopes.map((e) => parseEnvelope(e).id);
+  const unsigned = {
+    type: 'decryption-request' as const,
+    requestId: REQUEST_ID,
+    warrantId: cover.warrantId,
+    investigator: investigator.publicKey,
+    envelopeCount: ids.length,
+    envelopeSetRoot: envelopeSetRoot(ids),
+    epochs: [...new Set(envelopes.map((e) => e.epoch))],
+    time,
+  };
+  return { ...unsigned, signature: signRecord(unsigned, 'decryption-request', investigator.secretKey, AUX) };
+}
+
+export interface WarrantCase {
+  readonly name: string;
+  /** The stated policy's verdicts (shared/src/rules/warrantStatus.ts), in the agreement test's vocabulary. */
+  readonly expected: { readonly status: string; readonly admissible: string };
+  readonly registry: RegistryEntry;
+  readonly warrant: SignedWarrant;
+  readonly decisions: readonly DecisionSpec[];
+  readonly revoked: boolean;
+  /** Epochs of the request's envelopes. */
+  readonly epochs: readonly number[];
+  readonly now: number;
+}
+
+const approve = (...cs: number[]): DecisionSpec[] => cs.map((custodian) => ({ custodian, decision: 'approve' }));
+const deny = (...cs: number[]): DecisionSpec[] => cs.map((custodian) => ({ custodian, decision: 'deny' }));
+
+function warrantCase(name: string, status: string, admissible: string, over: Partial<WarrantCase> & Pick<WarrantCase, 'decisions'>): WarrantCase {
+  return { name, expected: { status, admissible }, registry: singleGenesis, warrant: signedWarrant(), revoked: false, epochs: [1], now: NOW, ...over };
+}
+
+export const warrantCases: readonly WarrantCase[] = [
+  // Single epoch, t = 3 of {1..5}.
+  warrantCase('no decisions', 'pending', 'no-quorum', { decisions: [] }),
+  warrantCase('t − 1 approvals', 'pending', 'no-quorum', { decisions: approve(1, 2) }),
+  warrantCase('t approvals', 'approved', 'ok', { decisions: approve(1, 2, 3) }),
+  warrantCase('all approve', 'approved', 'ok', { decisions: approve(1, 2, 3, 4, 5) }),
+  warrantCase('t − 1 approvals, one of them twice', 'pending', 'no-quorum', { decisions: approve(1, 2, 2) }),
+  warrantCase('t − 1 approvals plus an unknown custodian', 'pending', 'no-quorum', { decisions: approve(1, 2, 9) }),
+  warrantCase('t − 1 approvals plus a bad signature', 'pending', 'no-quorum', { decisions: [...approve(1, 2), { custodian: 3, decision: 'approve', bad: true }] }),
+  warrantCase('n − t denials', 'pending', 'no-quorum', { decisions: deny(1, 2) }),
+  warrantCase('n − t + 1 denials', 'denied', 'no-quorum', { decisions: deny(1, 2, 3) }),
+  warrantCase('t approvals and n − t denials', 'approved', 'ok', { decisions: [...approve(1, 2, 3), ...deny(4, 5)] }),
+  warrantCase('a denial then an approval by the same custodian, t − 1 others', 'pending', 'no-quorum', { decisions: [...approve(1, 2), ...deny(3), ...approve(3)] }),
+  warrantCase('an approval then a denial by the same custodian, t − 1 others', 'approved', 'ok', { decisions: [...approve(1, 2, 3), ...deny(3)] }),
+  warrantCase('t approvals, revoked', 'revoked', 'revoked', { decisions: approve(1, 2, 3), revoked: true }),
+  warrantCase('t approvals, expired', 'expired', 'expired', { decisions: approve(1, 2, 3), now: NOW + 31 * 86_400 }),
+  warrantCase('t approvals, at expiresAt exactly', 'expired', 'expired', { decisions: approve(1, 2, 3), now: NOW + 30 * 86_400 }),
+  warrantCase('revoked and expired', 'revoked', 'revoked', { decisions: approve(1, 2, 3), revoked: true, now: NOW + 31 * 86_400 }),
+  warrantCase('n − t + 1 denials, expired', 'expired', 'expired', { decisions: deny(1, 2, 3), now: NOW + 31 * 86_400 }),
+  warrantCase('bad dates (expires before issued)', 'expired', 'expired', { decisions: approve(1, 2, 3), warrant: signedWarrant({ issuedAt: NOW - 3_600, expiresAt: NOW - 7_200 }) }),
+  warrantCase('sealed for a year, t approvals', 'approved', 'ok', { decisions: approve(1, 2, 3), warrant: signedWarrant({ sealedUntil: NOW + 365 * 86_400 }) }),
+  warrantCase('envelopes of an unknown epoch', 'approved', 'unknown-epoch', { decisions: approve(1, 2, 3), epochs: [4] }),
+  // Three epochs: newest 7 (t = 2 of {1, 2, 6}), 3 (t = 4 of {1..5}), 5 (t = 3 of {1, 3, 4, 5}).
+  warrantCase('multi: 2 approvals by newest custodians, epoch 7 envelopes', 'approved', 'ok', { registry: multiGenesis, decisions: approve(1, 2), epochs: [7] }),
+  warrantCase('multi: 2 approvals by newest custodians, epoch 3 envelopes', 'approved', 'no-quorum', { registry: multiGenesis, decisions: approve(1, 2), epochs: [3] }),
+  warrantCase('multi: approvals by older-epoch custodians only', 'pending', 'no-quorum', { registry: multiGenesis, decisions: approve(3, 4, 5), epochs: [3] }),
+  warrantCase('multi: one newest approval plus older-epoch ones', 'pending', 'no-quorum', { registry: multiGenesis, decisions: approve(1, 3, 4, 5), epochs: [3] }),
+  warrantCase('multi: all of {1, 2, 6} approve, epoch 5 envelopes', 'approved', 'no-quorum', { registry: multiGenesis, decisions: approve(1, 2, 6), epochs: [5] }),
+  warrantCase('multi: all of {1, 2, 6} approve, epoch 7 envelopes', 'approved', 'ok', { registry: multiGenesis, decisions: approve(1, 2, 6), epochs: [7] }),
+  warrantCase('multi: 2 newest denials', 'denied', 'no-quorum', { registry: multiGenesis, decisions: deny(1, 2), epochs: [7] }),
+  warrantCase('multi: 1 newest denial, 2 approvals', 'approved', 'ok', { registry: multiGenesis, decisions: [...approve(1, 2), ...deny(6)], epochs: [7] }),
+];

@@ -1,0 +1,343 @@
+/**
+ * The four parties of the agreement test, each driven through its own entry
+ * points: the coordinator (its intake and status code), a custodian (its
+ * log replica and its release rules, over a real SQLite store), the auditor
+ * (its rule engine and report) and the explorer's browser port
+ * (services/web/public/lib, plain JS). Each answers in one small vocabulary
+ * so that verdicts can be compared: a registry is 'accept' or 'refuse'; the
+ * epoch in force is "t=… of […]"; a request is 'ok', 'revoked', 'expired',
+ * 'no-quorum' or 'unknown-epoch'. 'no rule' marks a party that has none.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mulBase, utf8 } from '@custodes/shared/crypto';
+import { leafHash } from '@custodes/shared/log';
+import { canonicalJson } from '@custodes/shared/records';
+import type { LogEntry, RegistryEntry } from '@custodes/shared/records';
+import { buildReport, checkEntries } from '../../services/auditor/src/index';
+import { logRecord } from '../../services/coordinator/src/core/records';
+import { tally } from '../../services/coordinator/src/core/warrants';
+import type { Context as CoordinatorContext } from '../../services/coordinator/src/context';
+import { checkGenesis, checkUpdate, Registry } from '../../services/coordinator/src/domain/registry';
+import { screenEnvelope } from '../../services/coordinator/src/domain/requests';
+import { requireAdmissible } from '../../services/coordinator/src/domain/warrants';
+import { CoordinatorError } from '../../services/coordinator/src/errors';
+import type { Context as CustodianContext } from '../../services/custodian/src/context';
+import { CustodianError } from '../../services/custodian/src/errors';
+import { genesisProblem, updateProblem } from '../../services/custodian/src/registry';
+import type { OwnIdentity } from '../../services/custodian/src/registry';
+import { releasePartials } from '../../services/custodian/src/release';
+import { showWarrant } from '../../services/custodian/src/review';
+import { applyEntry } from '../../services/custodian/src/replica';
+import { openStore } from '../../services/custodian/src/store';
+import { reviewers } from '@custodes/shared/rules';
+import { loadEntries, loadRules } from '../web/helpers/lib';
+import {
+  approvalEntry,
+  coverOf,
+  custodianKeys,
+  WARRANT_ID,
+  envelopesFor,
+  logKey,
+  REQUEST_ID,
+  requestEntry,
+  revocationEntry,
+  SALT_HEX,
+} from './corpus';
+import type { RegistryCase, WarrantCase } from './corpus';
+
+export type RegistryVerdict = 'accept' | 'refuse' | 'no rule';
+export type Admissibility = 'ok' | 'revoked' | 'expired' | 'no-quorum' | 'unknown-epoch' | 'no rule';
+
+export interface PartyAdapter {
+  readonly name: string;
+  judgeRegistry(c: RegistryCase): Promise<RegistryVerdict>;
+  /** The epoch whose t and custodians review, witness and sign updates. */
+  epochInForce(registry: RegistryEntry): Promise<string>;
+  warrantStatus(c: WarrantCase): Promise<string>;
+  admissibility(c: WarrantCase): Promise<Admissibility>;
+}
+
+/** The shared request codes (judgeRequest), as the coordinator answers them too, in the common vocabulary. */
+const REQUEST_CODES: Record<string, Admissibility> = {
+  WARRANT_REVOKED: 'revoked',
+  WARRANT_EXPIRED: 'expired',
+  WARRANT_DENIED: 'no-quorum',
+  WARRANT_NOT_APPROVED: 'no-quorum',
+  EPOCH_QUORUM: 'no-quorum',
+  UNKNOWN_EPOCH: 'unknown-epoch',
+};
+
+const describeEpoch = (t: number, custodians: Iterable<number>) => `t=${t} of [${[...custodians].sort((a, b) => a - b).join(',')}]`;
+
+/** The log a case stands for: registry, cover sheet, decisions, revocation (request separately). */
+function logOf(c: WarrantCase): LogEntry[] {
+  const cover = coverOf(c.warrant);
+  const entries: LogEntry[] = [c.registry, cover, ...c.decisions.map((d, k) => approvalEntry(cover, d, k))];
+  if (c.revoked) entries.push(revocationEntry(cover));
+  return entries;
+}
+
+/** The case's request: sealed once per case (sealing is randomised), so every party judges the same envelopes. */
+const requests = new WeakMap<WarrantCase, { envelopes: ReturnType<typeof envelopesFor>; entry: ReturnType<typeof requestEntry> }>();
+function requestOf(c: WarrantCase) {
+  let r = requests.get(c);
+  if (!r) {
+    const envelopes = envelopesFor(c.registry, c.epochs);
+    r = { envelopes, entry: requestEntry(coverOf(c.warrant), envelopes, c.now) };
+    requests.set(c, r);
+  }
+  return r;
+}
+
+// ## The coordinator
+
+/** A coordinator context over memory: the parts intake and status read (core/records.ts, core/warrants.ts). */
+function coordinatorContext(c: WarrantCase): CoordinatorContext {
+  const registry = new Registry(c.registry, 0);
+  const w = c.warrant;
+  const cover = coverOf(w);
+  const decisions = new Map<number, { decision: 'approve' | 'deny'; logIndex: number }>();
+  let revoked = false;
+  let next = 2;
+  const ctx = {
+    registry: () => registry,
+    now: () => c.now,
+    logger: { info() {}, warn() {}, debug() {} },
+    ledger: {
+      appendOnce(_key: string, _entry: unknown, apply?: (i: number) => void) {
+        const index = next++;
+        apply?.(index);
+        return { index, fresh: true };
+      },
+      indexOf: () => undefined,
+    },
+    repo: {
+      warrant: (id: string) =>
+        id === w.id ? { id, commitment: cover.commitment, court: w.court, investigator: w.investigator, sealedUntil: w.sealedUntil, expiresAt: w.expiresAt, agency: w.agency } : undefined,
+      decision: (_w: string, custodian: number) => decisions.get(custodian),
+      putDecision: (_w: string, custodian: number, decision: 'approve' | 'deny', logIndex: number) => void decisions.set(custodian, { decision, logIndex }),
+      decisions: () => [...decisions].sort((a, b) => a[0] - b[0]).map(([custodian, d]) => ({ custodian, decision: d.decision })),
+      putRevocation: () => void (revoked = true),
+      isRevoked: () => revoked,
+    },
+  };
+  return ctx as unknown as CoordinatorContext;
+}
+
+/** Logs the case's decisions and revocation through the coordinator's intake (POST /v1/records), dropping what it refuses. */
+function coordinatorWithLog(c: WarrantCase): CoordinatorContext {
+  const ctx = coordinatorContext(c);
+  for (const entry of logOf(c).slice(2)) {
+    try {
+      logRecord(ctx, entry as Parameters<typeof logRecord>[1]);
+    } catch (err) {
+      if (!(err instanceof CoordinatorError)) throw err;
+    }
+  }
+  return ctx;
+}
+
+export const coordinator: PartyAdapter = {
+  name: 'coordinator',
+  async judgeRegistry(c) {
+    try {
+      if (c.history.length === 0) checkGenesis(c.candidate, logKey.publicKey);
+      else checkUpdate(c.candidate, new Registry(c.history.at(-1)!, 0));
+      return 'accept';
+    } catch (err) {
+      if (err instanceof CoordinatorError) return 'refuse';
+      throw err;
+    }
+  },
+  async epochInForce(registry) {
+    const r = new Registry(registry, 0);
+    return describeEpoch(r.threshold, r.custodians.map((c) => c.index));
+  },
+  async warrantStatus(c) {
+    return tally(coordinatorWithLog(c), c.warrant.id, c.warrant.expiresAt).status;
+  },
+  async admissibility(c) {
+    // The investigator's path: open (the status), a batch (each envelope screened), submit (status and each epoch's quorum).
+    const ctx = coordinatorWithLog(c);
+    const asked = (epochs: number[]) => requireAdmissible({ ...tally(ctx, c.warrant.id, c.warrant.expiresAt), epochs }, ctx.registry());
+    try {
+      asked([]);
+      for (const env of requestOf(c).envelopes) {
+        const s = screenEnvelope(env, c.warrant.scope, ctx.registry());
+        if (!s.ok) return s.reason === 'UNKNOWN_EPOCH' ? 'unknown-epoch' : (`screen ${s.reason}` as Admissibility);
+      }
+      asked([...c.epochs]);
+      return 'ok';
+    } catch (err) {
+      if (!(err instanceof CoordinatorError)) throw err;
+      return REQUEST_CODES[err.code] ?? (`coordinator ${err.code}` as Admissibility);
+    }
+  },
+};
+
+// ## A custodian
+
+const tempDirs: string[] = [];
+export function removeCustodianStores(): void {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** Custodian `index` as listed in the newest epoch (by number) that lists it. */
+function identity(registry: RegistryEntry, index: number): OwnIdentity {
+  const epoch = [...registry.epochs].sort((a, b) => b.epoch - a.epoch).find((e) => e.custodians.some((x) => x.index === index)) ?? registry.epochs[0]!;
+  return { custodian: index, epoch: epoch.epoch, signingKey: custodianKeys.get(index)!.publicKey, groupKey: epoch.groupKey, commitments: epoch.commitments, name: null };
+}
+
+/** The first custodian of the highest-numbered epoch: a node that accepts this genesis if anyone does. */
+function firstOfNewest(registry: RegistryEntry): number {
+  const newest = [...registry.epochs].sort((a, b) => b.epoch - a.epoch)[0]!;
+  return Math.min(...newest.custodians.map((c) => c.index));
+}
+
+/** The serving custodian: the first to approve with a good signature who holds a share of every requested epoch, else the first decider. */
+function servingCustodian(c: WarrantCase): number {
+  const holds = (i: number) => c.epochs.every((e) => c.registry.epochs.find((x) => x.epoch === e)?.custodians.some((k) => k.index === i));
+  const good = c.decisions.filter((d) => d.decision === 'approve' && !d.bad && custodianKeys.has(d.custodian));
+  return good.find((d) => holds(d.custodian))?.custodian ?? good[0]?.custodian ?? c.decisions[0]?.custodian ?? 1;
+}
+
+function leafOf(entry: LogEntry) {
+  const leaf = utf8(canonicalJson(entry));
+  return { leaf, hash: leafHash(leaf) };
+}
+
+export const custodian: PartyAdapter = {
+  name: 'custodian',
+  async judgeRegistry(c) {
+    const why = c.history.length === 0 ? genesisProblem(c.candidate, identity(c.candidate, firstOfNewest(c.candidate))) : updateProblem(c.candidate, c.history.at(-1)!);
+    return why === null ? 'accept' : 'refuse';
+  },
+  async epochInForce(registry) {
+    // Release rule (d) (release.ts, warrantState.ts) and the replica's approval check read the shared reviewers.
+    const q = reviewers(registry)!;
+    return describeEpoch(q.threshold, q.custodians.keys());
+  },
+  async warrantStatus(c) {
+    return withReplica(c, (ctx) => String(showWarrant(ctx, WARRANT_ID).logged.status));
+  },
+  async admissibility(c) {
+    return withReplica(c, (ctx, me) => {
+      const { envelopes, entry } = requestOf(c);
+      const call = { type: 'partials-call' as const, custodian: me, requestId: REQUEST_ID, envelopeCount: envelopes.length, envelopeSetRoot: entry.envelopeSetRoot, issuedAt: c.now, signature: '00'.repeat(64) };
+      try {
+        releasePartials(ctx, call, REQUEST_ID, envelopes);
+        return 'ok';
+      } catch (err) {
+        if (!(err instanceof CustodianError)) throw err;
+        const codes: Record<string, Admissibility> = { WARRANT_REVOKED: 'revoked', WARRANT_EXPIRED: 'expired', NO_QUORUM: 'no-quorum', NOT_APPROVED_BY_ME: 'no-quorum', UNKNOWN_EPOCH: 'unknown-epoch' };
+        return codes[err.code] ?? (`custodian ${err.code}` as Admissibility);
+      }
+    });
+  },
+};
+
+/**
+ * A custodian (the serving one) whose replica holds the case's log, each
+ * entry applied by replica.ts (an entry it refuses is left out, as a
+ * checkpoint carrying it would be refused), the full warrant received.
+ */
+function withReplica<T>(c: WarrantCase, run: (ctx: CustodianContext, me: number) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'custodes-agreement-'));
+  tempDirs.push(dir);
+  const store = openStore(join(dir, 'custodian.db'));
+  try {
+    const me = identity(c.registry, servingCustodian(c));
+    let idx = 0;
+    for (const entry of [...logOf(c), requestOf(c).entry]) {
+      const { leaf, hash } = leafOf(entry);
+      try {
+        store.tx(() => applyEntry(store, me, idx, entry, hash, leaf));
+        idx++;
+      } catch (err) {
+        if (!(err instanceof CustodianError)) throw err;
+      }
+    }
+    const cover = coverOf(c.warrant);
+    store.insertReview({ warrantId: c.warrant.id, warrant: JSON.stringify(c.warrant), salt: SALT_HEX, commitment: cover.commitment, receivedAt: c.now, policy: '{}' });
+    const held = new Set(c.registry.epochs.filter((e) => e.custodians.some((x) => x.index === me.custodian)).map((e) => e.epoch));
+    const ctx = {
+      store,
+      node: { custodian: me.custodian },
+      me,
+      vault: { share: (e: number) => (held.has(e) ? 1n : undefined), verificationShare: () => mulBase(1n), signingKey: () => custodianKeys.get(me.custodian)!.secretKey },
+      log: { info() {}, warn() {} },
+      outbox: { kick() {}, kickLater() {} },
+      nowMs: () => c.now * 1000,
+      envelopesPerMinute: 1_000_000,
+      callWindowSeconds: 120,
+    } as unknown as CustodianContext;
+    return run(ctx, me.custodian);
+  } finally {
+    store.close();
+  }
+}
+
+// ## The auditor
+
+export const auditor: PartyAdapter = {
+  name: 'auditor',
+  async judgeRegistry(c) {
+    const { state } = checkEntries([...c.history, c.candidate], { now: c.candidate.time });
+    return state.registries.length === c.history.length + 1 ? 'accept' : 'refuse';
+  },
+  async epochInForce(registry) {
+    const r = checkEntries([registry], { now: registry.time }).state.registry!;
+    return describeEpoch(r.threshold, r.custodians.map((c) => c.index));
+  },
+  async warrantStatus(c) {
+    const { state } = checkEntries(logOf(c), { now: c.now });
+    const report = buildReport({ audit: state, leaves: [], findings: [], checkpointAccepted: true, asOf: c.now });
+    const outcome = report.warrants.outcomes.find((o) => o.count === 1)?.label ?? 'none';
+    // The report counts expiry beside the outcome; as a status, revoked > expired > the rest.
+    return outcome === 'revoked' ? 'revoked' : report.warrants.expired === 1 ? 'expired' : outcome;
+  },
+  async admissibility(c) {
+    const { findings } = checkEntries([...logOf(c), requestOf(c).entry], { now: c.now });
+    const codes = new Set(findings.map((f) => f.code));
+    if (codes.has('REQUEST_AFTER_REVOCATION')) return 'revoked';
+    if (codes.has('REQUEST_AFTER_EXPIRY')) return 'expired';
+    if (codes.has('REQUEST_BEFORE_QUORUM')) return 'no-quorum';
+    if (codes.has('UNKNOWN_EPOCH')) return 'unknown-epoch';
+    return 'ok';
+  },
+};
+
+// ## The explorer (browser JS)
+
+const entries = await loadEntries();
+const rules = await loadRules();
+
+export const explorer: PartyAdapter = {
+  name: 'explorer',
+  async judgeRegistry(c) {
+    const verdict = c.history.length === 0 ? await rules.judgeGenesis(c.candidate) : await rules.judgeRegistryUpdate(c.candidate, c.history.at(-1));
+    return verdict.ok ? 'accept' : 'refuse';
+  },
+  async epochInForce(registry) {
+    // What the explorer shows for a registry entry (entries.js describeEntry).
+    const { leaf } = leafOf(registry);
+    const d = entries.describeEntry({ index: 0, bytes: leaf, entry: registry as unknown as Record<string, unknown>, type: 'registry', error: '' });
+    const t = Number(/: (\d+) of /.exec(d.title)?.[1]);
+    const listed = d.fields.find(([k]) => k === 'Custodians')?.[1] ?? '';
+    return describeEpoch(t, [...listed.matchAll(/(\d+)\. /g)].map((m) => Number(m[1])));
+  },
+  async warrantStatus(c) {
+    const replay = await rules.replayWarrant(logOf(c) as unknown as Record<string, unknown>[], c.warrant.id, c.now);
+    return replay?.status ?? 'none';
+  },
+  async admissibility(c) {
+    const replay = await rules.replayWarrant(logOf(c) as unknown as Record<string, unknown>[], c.warrant.id, c.now);
+    if (!replay) return 'no rule';
+    const verdict = rules.judgeRequest({ status: replay.status, epochs: c.epochs, approvers: replay.approvers }, replay.registry);
+    return verdict.ok ? 'ok' : (REQUEST_CODES[verdict.code] ?? (`explorer ${verdict.code}` as Admissibility));
+  },
+};
+
+export const parties: readonly PartyAdapter[] = [coordinator, custodian, auditor, explorer];
