@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, call, coverSheet, makeWarrant, removeTempDirs, StandIn, startNode, sync, SUBJECTS } from './fixture';
 import type { Node, World } from './fixture';
+import { askPartials, scenario } from './scenario';
 import { WebhookReceiver } from '../service/webhookReceiver';
 
 const SECRET = randomBytes(32).toString('base64url');
@@ -86,5 +87,28 @@ describe('webhooks: a receiver that fails, refuses connections, then recovers', 
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.events.size).toBe(before);
     expect(receiver.duplicates).toBe(0);
+  });
+
+  it('a release is one release.served event: ids and count, no partial, no subject', async () => {
+    const own = new WebhookReceiver(SECRET);
+    await own.open();
+    const s = await scenario(world, { config: { webhook: { url: own.url, secret: SECRET, retryBaseMs: 20, retryMaxMs: 200 } } });
+    try {
+      const r = await askPartials(s.node, s.request.requestId, s.envelopes);
+      expect(r.status, r.text).toBe(200);
+      expect((await askPartials(s.node, s.request.requestId, s.envelopes)).status).toBe(200); // a repeat is no new event
+      await expect.poll(() => [...own.events.values()].filter((e) => e.type === 'release.served').length, { timeout: 10_000 }).toBe(1);
+      await new Promise((done) => setTimeout(done, 200));
+      const served = [...own.events.values()].filter((e) => e.type === 'release.served');
+      expect(served.map((e) => e.data)).toEqual([{ requestId: s.request.requestId, warrantId: s.warrant.id, count: 3 }]);
+      const bodies = JSON.stringify([...own.events.values()]);
+      for (const p of r.json.partials as { D: string }[]) expect(bodies).not.toContain(p.D);
+      for (const subject of SUBJECTS) expect(bodies).not.toContain(subject);
+      expect(own.duplicates).toBe(0);
+      expect(own.badSignatures).toBe(0);
+    } finally {
+      await s.close();
+      await own.close();
+    }
   });
 });

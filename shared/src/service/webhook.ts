@@ -292,7 +292,8 @@ export class WebhookSender {
       for (const row of rows) {
         if (this.#closed) return;
         const error = await this.#post(row);
-        if (this.#closed) return;
+        // Recorded even while closing (close() waits for this pass before its database closes): a
+        // delivery the receiver accepted must not be sent again after a restart.
         if (error === null) {
           this.#sql.delivered.run(this.#now(), row.seq);
           continue;
