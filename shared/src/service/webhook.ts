@@ -187,11 +187,16 @@ export class WebhookSender {
     this.#db = db;
     migrate(db, 'webhook_migrations', WEBHOOK_MIGRATIONS);
     this.#sql = {
-      insert: db.prepare('INSERT OR IGNORE INTO webhook_outbox (id, dedup_key, body, created_at, next_at) VALUES (?, ?, ?, ?, ?)'),
+      // A new event is due no sooner than the undelivered ones before it (oldest first, also during a backoff).
+      insert: db.prepare(`INSERT OR IGNORE INTO webhook_outbox (id, dedup_key, body, created_at, next_at)
+        VALUES (?, ?, ?, ?, MAX(?, COALESCE((SELECT MAX(next_at) FROM webhook_outbox WHERE delivered_at IS NULL), 0)))`),
       due: db.prepare('SELECT seq, id, body, attempts FROM webhook_outbox WHERE delivered_at IS NULL AND next_at <= ? ORDER BY next_at, seq LIMIT 100'),
       nextDue: db.prepare('SELECT MIN(next_at) FROM webhook_outbox WHERE delivered_at IS NULL').pluck(),
       delivered: db.prepare('UPDATE webhook_outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE seq = ?'),
       failed: db.prepare('UPDATE webhook_outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE seq = ?'),
+      // The events behind a failed one wait for its retry, so they still go out in order.
+      holdAll: db.prepare('UPDATE webhook_outbox SET next_at = MAX(next_at, ?) WHERE delivered_at IS NULL'),
+      idOfKey: db.prepare('SELECT id FROM webhook_outbox WHERE dedup_key = ?').pluck(),
       pending: db.prepare('SELECT COUNT(*) FROM webhook_outbox WHERE delivered_at IS NULL').pluck(),
       cursor: db.prepare('SELECT position FROM webhook_cursors WHERE name = ?').pluck(),
       setCursor: db.prepare('INSERT INTO webhook_cursors (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position'),
@@ -234,7 +239,7 @@ export class WebhookSender {
     const event: WebhookEvent = { id: randomUUID(), type, time, source: this.#source, data };
     const r = this.#sql.insert.run(event.id, dedupKey ?? null, JSON.stringify(event), this.#now(), this.#now());
     if (r.changes === 0 && dedupKey !== undefined) {
-      return (this.#db.prepare('SELECT id FROM webhook_outbox WHERE dedup_key = ?').pluck().get(dedupKey) as string) ?? event.id;
+      return (this.#sql.idOfKey.get(dedupKey) as string | undefined) ?? event.id;
     }
     return event.id;
   }
@@ -299,7 +304,11 @@ export class WebhookSender {
           continue;
         }
         const delay = Math.min(this.#max, this.#base * 2 ** Math.min(row.attempts, 30));
-        this.#sql.failed.run(this.#now() + delay, error.slice(0, 300), row.seq);
+        const retryAt = this.#now() + delay;
+        this.#db.transaction(() => {
+          this.#sql.failed.run(retryAt, error.slice(0, 300), row.seq);
+          this.#sql.holdAll.run(retryAt);
+        })();
         this.#onError(`webhook delivery failed (${error}); retry in ${delay} ms`, row.id);
         return; // the receiver is in trouble: the rest waits for the retry, in order
       }
