@@ -99,6 +99,8 @@ const SMALL_TABLES: ReadonlyMap<string, string> = new Map([
   ['log_migrations', 'one row per migration'],
   // The coordinator's record of each witness's cosigned size (/health, docs/PROTOCOL.md §9.5).
   ['witnesses', 'one row per registered custodian'],
+  // The schema itself: coordinator migration 5 asks whether the log's tables exist yet.
+  ['sqlite_master', 'one row per table and index'],
 ]);
 
 /**

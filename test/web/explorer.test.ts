@@ -208,6 +208,63 @@ describe.skipIf(SKIP_BROWSER)(`public log explorer in Chromium${SKIP_REASON}`, (
     await screenshot(page, 'explorer-warrant-history');
   });
 
+  it("fetches only the warrant's entries and their proofs, not the log (docs/PROTOCOL.md §7.3, Warrant search)", async () => {
+    await open();
+    const seen: string[] = [];
+    const count = (req: { url(): string }) => void seen.push(new URL(req.url()).pathname + new URL(req.url()).search);
+    page.on('request', count);
+    try {
+      await page.getByLabel('Warrant ID').fill(scenario.served.warrant.id);
+      await page.getByRole('button', { name: 'Find in the log' }).click();
+      await poll(() => page.locator('#warrant-status').textContent()).toMatch(/8 entries, each proved in the checkpoint here\.$/);
+    } finally {
+      page.off('request', count);
+    }
+    const entryCalls = seen.filter((u) => u.startsWith('/log/v1/entries'));
+    const fetched = entryCalls.reduce((n, u) => {
+      const q = new URLSearchParams(u.slice(u.indexOf('?')));
+      return n + Number(q.get('end')) - Number(q.get('start'));
+    }, 0);
+    expect(fetched).toBe(9); // the warrant's 8 entries and the genesis registry, not the log's
+    expect(scenario.log.checkpointSize).toBeGreaterThan(20);
+    expect(seen.filter((u) => u.startsWith('/log/v1/proof/inclusion'))).toHaveLength(9);
+    expect(seen.filter((u) => u.startsWith('/v1/log/warrant/'))).toEqual([`/v1/log/warrant/${scenario.served.warrant.id}?size=${scenario.log.checkpointSize}`]);
+  });
+
+  it('refuses a tampered index answer: another warrant\'s entry, or a bad proof', async () => {
+    const stranger = scenario.approvalIndex + 20; // a filler warrant's cover sheet
+    await page.route('**/v1/log/warrant/**', async (route) => {
+      const answer = await route.fetch();
+      const body = (await answer.json()) as { indices: number[] };
+      await route.fulfill({ response: answer, json: { ...body, indices: [...body.indices, stranger] } });
+    });
+    try {
+      await page.goto('about:blank'); // a fresh load, not a same-hash no-op
+      await open(`#warrant=${scenario.served.warrant.id}`);
+      await poll(() => page.locator('#warrant-status').textContent()).toContain(`entry ${stranger} (warrant) is not warrant ${scenario.served.warrant.id}'s`);
+      expect(await page.locator('#warrant-status').getAttribute('class')).toContain('bad');
+      expect(await page.locator('#warrant-body section').count()).toBe(0);
+      await screenshot(page, 'explorer-warrant-search-tampered');
+    } finally {
+      await page.unroute('**/v1/log/warrant/**');
+    }
+    await page.route('**/log/v1/proof/inclusion**', async (route) => {
+      const answer = await route.fetch();
+      const body = (await answer.json()) as { index: number; proof: string[] };
+      if (body.index !== scenario.approvalIndex) return route.fulfill({ response: answer });
+      const first = Buffer.from(body.proof[0]!, 'base64');
+      first[31] = first[31]! ^ 0x80;
+      await route.fulfill({ response: answer, json: { ...body, proof: [first.toString('base64'), ...body.proof.slice(1)] } });
+    });
+    try {
+      await page.goto('about:blank');
+      await open(`#warrant=${scenario.served.warrant.id}`);
+      await poll(() => page.locator('#warrant-status').textContent()).toContain(`entry ${scenario.approvalIndex} is not in the checkpoint's tree`);
+    } finally {
+      await page.unroute('**/log/v1/proof/inclusion**');
+    }
+  });
+
   it('flags an overdue unsealing and shows a revocation and an unsealing', async () => {
     await open(`#warrant=${scenario.overdue.warrant.id}`);
     await poll(() => page.locator('#warrant-status').textContent()).toMatch(/unsealing OVERDUE since/);

@@ -1,10 +1,10 @@
 /**
- * `custodes custodian init|start|status|unseal|seal|queue|show|approve|deny`.
+ * `custodes custodian init|add-officer|start|status|unseal|seal|queue|show|approve|deny`.
  */
 import type { Command } from 'commander';
-import { backupCustodian, createCustodian, initCustodian, readPolicyFile, restoreCustodian } from '@custodes/custodian';
+import { addOfficer, backupCustodian, createCustodian, initCustodian, readPolicyFile, restoreCustodian } from '@custodes/custodian';
 import { CustodesError } from '@custodes/shared';
-import { CliError, intOption, json, readJson, resolveToken, withIsoTimes } from '../io';
+import { CliError, intOption, json, readBytes, readJson, resolveToken, withIsoTimes } from '../io';
 import { call } from '../remote';
 import { serveUntilSignal } from '../serve';
 
@@ -25,7 +25,7 @@ interface NodeAuth {
 
 function nodeOptions(cmd: Command, auth = true): Command {
   cmd.requiredOption('--node <url>', 'the custodian node URL');
-  if (auth) cmd.option('--token <token>', 'operator token (or CUSTODES_TOKEN)').option('--token-file <file>', 'file holding the operator token');
+  if (auth) cmd.option('--token <token>', 'operator or officer token (or CUSTODES_TOKEN)').option('--token-file <file>', 'file holding the operator or officer token');
   return cmd;
 }
 
@@ -65,6 +65,18 @@ export function registerCustodianCommands(program: Command): void {
     });
 
   cust
+    .command('add-officer')
+    .description('name an officer with their own token (printed ONCE); --require m makes m officers approve before the node signs (docs/PROTOCOL.md §7.13, Officers)')
+    .requiredOption('--data <dir>', 'data directory')
+    .requiredOption('--name <name>', "the officer's name (lower-case letters, digits, '.', '_', '-')")
+    .option('--require <m>', 'officer approvals required before the node signs an approval (1 ≤ m ≤ officers named)', intOption('require', 1))
+    .action(async (opts: { data: string; name: string; require?: number }) => {
+      const r = await domain(() => addOfficer({ dataDir: opts.data, name: opts.name, ...(opts.require !== undefined ? { require: opts.require } : {}) }));
+      const quorum = r.required === undefined ? 'no quorum set: each token decides alone (set one with --require)' : `${r.required} of ${r.officers.length} officers must approve`;
+      process.stdout.write(`officer ${r.name} added in ${opts.data}; ${quorum}\n\nOfficer token for ${r.name} (shown ONCE; stored only as a hash):\n  ${r.token}\n`);
+    });
+
+  cust
     .command('start')
     .description('serve the node (sealed until unsealed, unless initialised with --dev)')
     .requiredOption('--data <dir>', 'data directory')
@@ -88,7 +100,10 @@ export function registerCustodianCommands(program: Command): void {
     .option('--max-db-mb <MiB>', 'cap custodian.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
     .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port (default: off)', intOption('metrics-port', 0))
     .option('--metrics-host <host>', 'bind address of the metrics port', '127.0.0.1')
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; releaseLogDeadlineMs?: number; maxDbMb?: number; metricsPort?: number; metricsHost: string; insecureHttp?: boolean }) => {
+    .option('--webhook-url <url>', 'POST signed events here: warrants awaiting review, releases, refusals, storage trouble (docs/PROTOCOL.md §9.7)')
+    .option('--webhook-secret-file <file>', 'file holding the HMAC-SHA256 webhook secret (≥ 32 bytes)')
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; releaseLogDeadlineMs?: number; maxDbMb?: number; metricsPort?: number; metricsHost: string; insecureHttp?: boolean; webhookUrl?: string; webhookSecretFile?: string }) => {
+      const webhook = webhookOption(opts.webhookUrl, opts.webhookSecretFile);
       // domain(): a bad option or data directory is one line (BAD_OPTIONS, NOT_INITIALISED, BAD_POLICY), not a stack.
       const service = await domain(() =>
         createCustodian({
@@ -104,6 +119,7 @@ export function registerCustodianCommands(program: Command): void {
           ...(opts.releaseLogDeadlineMs !== undefined ? { releaseLogDeadlineMs: opts.releaseLogDeadlineMs } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
           ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort, metricsHost: opts.metricsHost } : {}),
+          ...(webhook ? { webhook } : {}),
         }),
       );
       await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`);
@@ -166,8 +182,15 @@ export function registerCustodianCommands(program: Command): void {
     .description('approve a warrant (signed and logged)')
     .argument('<warrantId>')
     .action(async (id: string, opts: NodeAuth) => {
-      await call(opts.node, `v1/operator/warrants/${encodeURIComponent(id)}/approve`, { method: 'POST', body: {}, token: resolveToken(opts) });
-      process.stdout.write(`approved ${id}\n`);
+      const r = await call<{ status: string; officers?: { required: number; approvedBy: unknown[]; awaited: string[] } }>(
+        opts.node,
+        `v1/operator/warrants/${encodeURIComponent(id)}/approve`,
+        { method: 'POST', body: {}, token: resolveToken(opts) },
+      );
+      // Four-eyes (§7.13, Officers): the node signs only at the m-th officer's approval.
+      if (r.status === 'pending' && r.officers) {
+        process.stdout.write(`approval recorded for ${id}: ${r.officers.approvedBy.length} of ${r.officers.required} officers; awaiting ${r.officers.awaited.join(', ') || 'nobody'}\n`);
+      } else process.stdout.write(`approved ${id}\n`);
     });
 
   nodeOptions(cust.command('deny'))
@@ -178,6 +201,13 @@ export function registerCustodianCommands(program: Command): void {
       await call(opts.node, `v1/operator/warrants/${encodeURIComponent(id)}/deny`, { method: 'POST', body: { reason: opts.reason }, token: resolveToken(opts) });
       process.stdout.write(`denied ${id}\n`);
     });
+}
+
+/** Both webhook options or neither; the secret is read from its file and never printed. */
+function webhookOption(url: string | undefined, secretFile: string | undefined): { url: string; secret: string } | undefined {
+  if (url === undefined && secretFile === undefined) return undefined;
+  if (url === undefined || secretFile === undefined) throw new CliError('--webhook-url and --webhook-secret-file go together');
+  return { url, secret: new TextDecoder().decode(readBytes(secretFile)).trim() };
 }
 
 /** An answer as JSON, its times in ISO 8601. */

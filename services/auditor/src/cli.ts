@@ -56,6 +56,19 @@ function portNumber(text: string, name: string): number {
   return Number(text);
 }
 
+/** The webhook option pair (docs/PROTOCOL.md §9.7): both or neither; the secret never reaches a message. */
+function readWebhook(url: string | undefined, secretFile: string | undefined): { url: string; secret: string } | undefined {
+  if (url === undefined && secretFile === undefined) return undefined;
+  if (url === undefined || secretFile === undefined) throw new UsageError('--webhook-url and --webhook-secret-file go together');
+  let secret: string;
+  try {
+    secret = readFileSync(secretFile, 'utf8').trim();
+  } catch (err) {
+    throw new UsageError(`cannot read ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  return { url, secret };
+}
+
 function readPins(path: string | undefined): PinnedKeys | undefined {
   if (path === undefined) return undefined;
   let text: string;
@@ -165,9 +178,12 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
     .option('--report-dir <dir>', 'also write the transparency report (report.json, report.html) here whenever the log grew; a coordinator started with --report-dir serves it at /report/')
     .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port while watching (default: off)')
     .option('--metrics-host <host>', 'bind address of the metrics port', '127.0.0.1')
-    .action((opts: { log: string; custodian?: string[]; interval: string; once?: boolean; state?: string; pinKeys?: string; reportDir?: string; metricsPort?: string; metricsHost: string }) =>
+    .option('--webhook-url <url>', 'POST each new finding as a signed webhook here (docs/PROTOCOL.md §9.7)')
+    .option('--webhook-secret-file <file>', 'file holding the HMAC-SHA256 webhook secret (≥ 32 bytes)')
+    .action((opts: { log: string; custodian?: string[]; interval: string; once?: boolean; state?: string; pinKeys?: string; reportDir?: string; metricsPort?: string; metricsHost: string; webhookUrl?: string; webhookSecretFile?: string }) =>
       guarded(io, async () => {
         const interval = positiveInt(opts.interval, '--interval');
+        const webhook = readWebhook(opts.webhookUrl, opts.webhookSecretFile);
         const pins = readPins(opts.pinKeys);
         const metricsPort = opts.metricsPort === undefined ? undefined : portNumber(opts.metricsPort, '--metrics-port');
         const metrics = metricsPort === undefined ? undefined : watchMetrics();
@@ -195,6 +211,7 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
               if (opts.reportDir !== undefined && (r.newEntries > 0 || r.round === 1)) await writeReport({ logUrl: opts.log, outDir: opts.reportDir, pinnedKeys: pins });
               io.stderr(`${roundLine(r)}\n`);
             },
+            ...(webhook ? { webhook } : {}),
           }));
         } finally {
           stop?.dispose();

@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, type DB } from '@custodes/shared/service';
+import { openDatabase, WebhookSender, type DB, type WebhookOptions } from '@custodes/shared/service';
 import type { Finding } from './findings';
 
 const MIGRATIONS: readonly string[] = [
@@ -105,6 +105,11 @@ export class AuditorState {
     const insert = this.#db.prepare('INSERT OR IGNORE INTO reported (idx, code, message, reported_at) VALUES (?, ?, ?, ?)');
     const tx = this.#db.transaction(() => findings.filter((f) => insert.run(f.index, f.code, f.message, now).changes > 0));
     return tx.immediate();
+  }
+
+  /** The webhook outbox in this state's database (docs/PROTOCOL.md §9.7): undelivered events wait here across runs. */
+  webhooks(options: WebhookOptions): WebhookSender {
+    return new WebhookSender(this.#db, options);
   }
 
   close(): void {

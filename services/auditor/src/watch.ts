@@ -8,7 +8,9 @@
  */
 import { bytesToBase64, equalBytes } from '@custodes/shared/crypto';
 import { MemoryTree, openCheckpoint, verifiedCosigners, verifyConsistency } from '@custodes/shared/log';
+import { createHash } from 'node:crypto';
 import { storageProblem } from '@custodes/shared/service';
+import type { WebhookSender } from '@custodes/shared/service';
 import { AuditError, fetchWitnessCheckpoint, LogClient, type FetchOptions } from './fetch';
 import { compareFindings, type Finding } from './findings';
 import type { PinnedKeys } from './pins';
@@ -37,6 +39,12 @@ export interface WatchOptions {
   readonly onRound?: (round: WatchRound) => void | Promise<void>;
   readonly signal?: AbortSignal;
   readonly fetch?: FetchOptions;
+  /**
+   * Signed webhooks (docs/PROTOCOL.md §9.7): `audit.finding` for each new
+   * finding, `storage.trouble` when the state cannot be stored. Undelivered
+   * events wait in the state (`stateDir`) for the next run.
+   */
+  readonly webhook?: { readonly url: string; readonly secret: string; readonly retryBaseMs?: number; readonly retryMaxMs?: number };
 }
 
 export interface WatchRound {
@@ -103,7 +111,7 @@ export async function compareWitness(custodianUrl: string, verified: VerifyResul
 }
 
 /** One round: verify the log, compare every custodian, and keep only findings not reported before. */
-export async function watchRound(options: WatchOptions, state: AuditorState, round: number): Promise<WatchRound> {
+export async function watchRound(options: WatchOptions, state: AuditorState, round: number, webhooks?: WebhookSender): Promise<WatchRound> {
   const now = (options.now ?? nowSeconds)();
   const before = state.size;
   const verified = await verifyLog({
@@ -125,9 +133,25 @@ export async function watchRound(options: WatchOptions, state: AuditorState, rou
     }
   }
   findings.sort(compareFindings);
+  // Stored as events before they count as reported: a crash between the two re-emits, and the key makes that one event.
+  for (const f of findings) {
+    const key = `finding:${f.index}:${f.code}:${createHash('sha256').update(f.message, 'utf8').digest('hex')}`;
+    webhooks?.emit('audit.finding', { index: f.index, code: f.code, message: f.message }, now, key);
+  }
+  void webhooks?.kick();
   const fresh = state.markReported(findings, now);
   if (fresh.length) options.onFindings?.(fresh, round);
   return { round, findings: fresh, size: verified.size, newEntries: Math.max(0, state.size - before) };
+}
+
+/** `storage.trouble` (docs/PROTOCOL.md §9.7): stored if the state can take it, else one unstored attempt. */
+function storageEvent(webhooks: WebhookSender | undefined, code: string, now: number): void {
+  if (!webhooks) return;
+  try {
+    webhooks.emit('storage.trouble', { code }, now, `storage:${code}:${Math.floor(now / 60)}`);
+  } catch {
+    void webhooks.sendNow('storage.trouble', { code }, now);
+  }
 }
 
 function pause(seconds: number, signal: AbortSignal | undefined): Promise<void> {
@@ -153,14 +177,20 @@ export async function watchLog(options: WatchOptions): Promise<WatchRound[]> {
   if (!(interval > 0)) throw new RangeError('intervalSeconds must be positive');
   const state = AuditorState.open(options.stateDir);
   const rounds: WatchRound[] = [];
+  let webhooks: WebhookSender | undefined;
   try {
+    webhooks = options.webhook
+      ? state.webhooks({ ...options.webhook, source: { service: 'auditor' }, onError: (message) => options.onWarning?.(message) })
+      : undefined;
+    void webhooks?.kick(); // what an earlier run left undelivered
     for (let round = 1; ; round++) {
       try {
-        const done = await watchRound(options, state, round);
+        const done = await watchRound(options, state, round, webhooks);
         rounds.push(done);
         await options.onRound?.(done);
       } catch (err) {
         const storage = storageProblem(err);
+        if (storage) storageEvent(webhooks, storage.code, nowSeconds());
         if (!(err instanceof AuditError || storage) || options.once) throw err;
         options.onWarning?.(storage ? `round ${round}: the auditor's state could not be stored (${storage.code}); the next round tries again` : (err as Error).message);
       }
@@ -169,6 +199,8 @@ export async function watchLog(options: WatchOptions): Promise<WatchRound[]> {
       if (options.signal?.aborted) return rounds;
     }
   } finally {
+    await webhooks?.kick(); // one last attempt before exit; what fails waits in the state
+    await webhooks?.close();
     state.close();
   }
 }

@@ -29,6 +29,7 @@ import { coordinatorMetrics } from './metrics';
 import { logPublicKey, openCoordinatorDb } from './init';
 import { Ledger } from './ledger';
 import { createLogReadRouter } from './api/logRead';
+import { warrantSearchRoutes } from './api/logSearch';
 import { openLogStore } from './log/index';
 import { Repository } from './repo/repository';
 import { Changes } from './core/changes';
@@ -201,6 +202,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     res.status(health.ok ? 200 : 503).json(health);
   });
   app.use(registryRoutes(ctx));
+  app.use(warrantSearchRoutes(ctx));
   app.use(warrantRoutes(ctx));
   app.use(recordRoutes(ctx));
   app.use(requestRoutes(ctx));

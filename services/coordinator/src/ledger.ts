@@ -5,6 +5,7 @@
  */
 import { canonicalBytes, LogEntrySchema } from '@custodes/shared/records';
 import type { LogEntry } from '@custodes/shared/records';
+import { warrantOfEntry } from './domain/warrantIndex';
 import type { Repository } from './repo/repository';
 
 /** What the coordinator needs of the SQLite log store (./log/store). */
@@ -66,6 +67,9 @@ export class Ledger {
       if (existing !== undefined) return { index: existing, fresh: false };
       const index = this.#store.append([leaf]);
       this.#repo.putEntryKey(key, index);
+      // The warrant index (docs/PROTOCOL.md §7.3, "Warrant search"), in the append's own commit.
+      const warrantId = warrantOfEntry(entry, (requestId) => this.#repo.request(requestId)?.warrantId);
+      if (warrantId !== undefined) this.#repo.putWarrantEntry(warrantId, index);
       then?.(index);
       // A step about to wait for cosigning publishes its checkpoint in the same commit (one fsync, not two).
       if (opts.publish) this.#store.publishCheckpoint();

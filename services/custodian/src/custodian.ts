@@ -17,6 +17,8 @@ import { LogHead } from './health';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { custodianMetrics } from './metrics';
+import { Notifier } from './notify';
+import type { WebhookConfig } from './notify';
 import { Outbox } from './outbox';
 import { RefusalCounter } from './refusals';
 import { parsePolicy, readPolicyFile } from './policy';
@@ -92,6 +94,8 @@ export interface CustodianConfig {
    * here, not left to the coordinator. An integer in [0, 2^53 − 1].
    */
   releaseLogDeadlineMs?: number;
+  /** Signed webhooks for the node's events (docs/PROTOCOL.md §9.7); none by default. */
+  webhook?: WebhookConfig;
   logger?: Logger;
   /** pino level when no logger is given (default: CUSTODES_LOG_LEVEL, silent under vitest, else info). */
   logLevel?: string;
@@ -222,12 +226,41 @@ export function createCustodian(config: CustodianConfig): Custodian {
   const witness = new Witness(ctx);
   const head = new LogHead(ctx, config.logHeadIntervalMs ?? 15_000);
   const metrics = config.metricsPort === undefined ? null : custodianMetrics(ctx, storage, head);
+  let notifier: Notifier | undefined;
+  try {
+    notifier = config.webhook
+      ? new Notifier(
+          store,
+          store.webhooks({
+            url: config.webhook.url,
+            secret: config.webhook.secret,
+            source: { service: 'custodian', custodian: node.custodian },
+            ...(config.webhook.retryBaseMs !== undefined ? { retryBaseMs: config.webhook.retryBaseMs } : {}),
+            ...(config.webhook.retryMaxMs !== undefined ? { retryMaxMs: config.webhook.retryMaxMs } : {}),
+            onError: (message, eventId) => log.warn({ eventId }, message),
+          }),
+          log,
+        )
+      : undefined;
+  } catch (err) {
+    store.close();
+    lock.release();
+    throw new CustodianError('BAD_OPTIONS', `webhook: ${(err as Error).message}`);
+  }
 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   if (metrics) app.use(requestMetrics(metrics));
   app.use(rateLimit({ windowMs: 60_000, max: config.requestsPerMinute ?? 6000 }));
+  // Every answered request may have stored a review or a release-log row: the webhook scan turns them into events.
+  if (notifier) {
+    const scanning = notifier;
+    app.use((_req, res, next) => {
+      res.on('finish', () => scanning.scanSoon());
+      next();
+    });
+  }
   // No app-wide body parser: each route reads its own body after its cheap checks (routes/bodies.ts).
   app.use(healthRoute(ctx, storage, head));
   app.use(healthAndSealRoutes(ctx));
@@ -248,6 +281,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
     errorHandler((err, _req, problem) => {
       storage.failed(err);
       log.error({ code: problem?.code, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, problem ? 'storage failure: the call was not completed' : 'unexpected error');
+      if (problem) notifier?.storageTrouble(problem.code, Math.floor(ctx.nowMs() / 1000));
     }),
   );
 
@@ -282,6 +316,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
       head.start();
       log.info({ custodian: node.custodian, port: bound.port, sealed: vault.sealed }, 'custodian listening');
       void outbox.kick(); // resend anything not yet acknowledged
+      notifier?.scan(); // events for rows stored before a crash, and anything undelivered
       return { port: bound.port };
     },
     async close() {
@@ -291,6 +326,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
       if (metricsServer) await closeServer(metricsServer);
       await head.close();
       await outbox.close();
+      await notifier?.close();
       await witness.idle();
       vault.seal();
       store.close();

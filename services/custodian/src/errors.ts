@@ -42,6 +42,9 @@ export type CustodianCode =
   // a revocation posted directly (revocation.ts)
   | 'FORBIDDEN'
   | 'BAD_SIGNATURE'
+  // four-eyes approval (docs/PROTOCOL.md §7.13, Officers)
+  | 'OFFICER_REQUIRED'
+  | 'BAD_OFFICER'
   // release: the coordinator's call authorisation (docs/PROTOCOL.md §7.12, Call authorisation), checked first
   | 'BAD_CALL_SIGNATURE'
   | 'WRONG_CUSTODIAN'
@@ -90,6 +93,7 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   UNKNOWN_WARRANT: 404,
   ALREADY_DECIDED: 409,
   FORBIDDEN: 403,
+  OFFICER_REQUIRED: 403,
   REQUEST_NOT_LOGGED: 409,
   WARRANT_INVALID: 403,
   INVESTIGATOR_MISMATCH: 403,

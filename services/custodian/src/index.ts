@@ -10,6 +10,8 @@
  */
 export { createCustodian, type Custodian, type CustodianConfig } from './custodian';
 export { initCustodian, type InitOptions, type InitResult } from './init';
+export { type WebhookConfig } from './notify';
+export { addOfficer, type AddOfficerOptions, type AddOfficerResult } from './officers';
 export { CustodianError, type CustodianCode } from './errors';
 export { evaluatePolicy, parsePolicy, readPolicyFile, type Policy, type PolicyVerdict } from './policy';
 export { type ReleaseAnswer } from './release';

@@ -3,8 +3,8 @@
  * WAL and numbered migrations come from openDatabase; every multi-row change
  * goes through `tx` (DESIGN.md §2).
  */
-import { openDatabase } from '@custodes/shared/service';
-import type { OpenOptions, StorageMonitor } from '@custodes/shared/service';
+import { openDatabase, WebhookSender } from '@custodes/shared/service';
+import type { OpenOptions, StorageMonitor, WebhookOptions } from '@custodes/shared/service';
 import type { DB } from '@custodes/shared/service';
 import type { CustodianCode } from './errors';
 
@@ -128,6 +128,24 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE received_revocations (warrant_id TEXT PRIMARY KEY, entry TEXT NOT NULL, received_at INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  // 7: four-eyes approval (docs/PROTOCOL.md §7.13, Officers): named officers with their own
+  // tokens (SHA-256 only), how many must approve, and every officer's decision
+  `
+  CREATE TABLE officers (
+    name TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE officer_quorum (id INTEGER PRIMARY KEY CHECK (id = 1), required INTEGER NOT NULL CHECK (required >= 1));
+  CREATE TABLE officer_decisions (
+    warrant_id TEXT NOT NULL,
+    officer TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('approve', 'deny')),
+    reason TEXT,
+    time INTEGER NOT NULL,
+    PRIMARY KEY (warrant_id, officer)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The newest migration version of this code (what a restored backup may be at, at most). */
@@ -191,6 +209,13 @@ export interface ReleaseLogRow {
   /** Why a refused call was refused; null when served or repeated. */
   code: CustodianCode | null;
   count: number;
+  time: number;
+}
+
+export interface OfficerDecisionRow {
+  officer: string;
+  decision: 'approve' | 'deny';
+  reason: string | null;
   time: number;
 }
 
@@ -279,6 +304,17 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
     pendingReviewCount: db.prepare("SELECT COUNT(*) FROM reviews WHERE status = 'pending'").pluck(),
     outboxBacklog: db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE acked_at IS NULL'),
     servedAfter: db.prepare('SELECT rowid AS id, agency, count FROM served WHERE rowid > ? ORDER BY rowid LIMIT ?'),
+    reviewsAfter: db.prepare('SELECT rowid AS seq, warrant_id, warrant, received_at, policy FROM reviews WHERE rowid > ? ORDER BY rowid LIMIT 500'),
+    lastReview: db.prepare('SELECT COALESCE(MAX(rowid), 0) FROM reviews').pluck(),
+    releaseLogAfter: db.prepare('SELECT * FROM release_log WHERE id > ? ORDER BY id LIMIT 500'),
+    lastReleaseLog: db.prepare('SELECT COALESCE(MAX(id), 0) FROM release_log').pluck(),
+    officerByToken: db.prepare('SELECT name FROM officers WHERE token_hash = ?').pluck(),
+    officerNames: db.prepare('SELECT name FROM officers ORDER BY name').pluck(),
+    insertOfficer: db.prepare('INSERT INTO officers (name, token_hash, created_at) VALUES (?, ?, ?)'),
+    officerQuorum: db.prepare('SELECT required FROM officer_quorum WHERE id = 1').pluck(),
+    setOfficerQuorum: db.prepare('INSERT INTO officer_quorum (id, required) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET required = excluded.required'),
+    officerDecisions: db.prepare('SELECT officer, decision, reason, time FROM officer_decisions WHERE warrant_id = ? ORDER BY time, officer'),
+    insertOfficerDecision: db.prepare('INSERT OR IGNORE INTO officer_decisions (warrant_id, officer, decision, reason, time) VALUES (?, ?, ?, ?, ?)'),
   };
 
   type Raw = Record<string, unknown>;
@@ -293,6 +329,15 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
     reason: (r.reason as string | null) ?? null,
     decidedBy: (r.decided_by as string | null) ?? null,
     decidedAt: (r.decided_at as number | null) ?? null,
+  });
+  const releaseLogRow = (r: Raw): ReleaseLogRow => ({
+    requestId: (r.request_id as string | null) ?? null,
+    warrantId: (r.warrant_id as string | null) ?? null,
+    outcome: r.outcome as ReleaseLogRow['outcome'],
+    // Written only by insertReleaseLog.
+    code: (r.code as CustodianCode | null) ?? null,
+    count: r.count as number,
+    time: r.time as number,
   });
   const outboxRow = (r: Raw): OutboxRow => ({
     key: r.key as string,
@@ -466,15 +511,7 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
       q.insertReleaseLog.run(r.requestId, r.warrantId, r.outcome, r.code, r.count, r.time);
     },
     releaseLog(limit: number): ReleaseLogRow[] {
-      return (q.releaseLog.all(limit) as Raw[]).map((r) => ({
-        requestId: (r.request_id as string | null) ?? null,
-        warrantId: (r.warrant_id as string | null) ?? null,
-        outcome: r.outcome as ReleaseLogRow['outcome'],
-        // Written only by insertReleaseLog.
-        code: (r.code as CustodianCode | null) ?? null,
-        count: r.count as number,
-        time: r.time as number,
-      }));
+      return (q.releaseLog.all(limit) as Raw[]).map(releaseLogRow);
     },
 
     // ### outbox (records for the coordinator, persisted before sending)
@@ -511,6 +548,57 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
      */
     servedAfter(after: number, limit: number): { id: number; agency: string; count: number }[] {
       return q.servedAfter.all(after, limit) as { id: number; agency: string; count: number }[];
+    },
+
+    // ### webhooks (docs/PROTOCOL.md §9.7): the outbox lives in this database, the change scan reads these
+    webhooks(options: WebhookOptions): WebhookSender {
+      return new WebhookSender(db, options);
+    },
+    /** Reviews received after row `seq`, in order (at most 500). */
+    reviewsAfter(seq: number): { seq: number; warrantId: string; warrant: string; receivedAt: number; policy: string }[] {
+      return (q.reviewsAfter.all(seq) as Raw[]).map((r) => ({
+        seq: r.seq as number,
+        warrantId: r.warrant_id as string,
+        warrant: r.warrant as string,
+        receivedAt: r.received_at as number,
+        policy: r.policy as string,
+      }));
+    },
+    lastReview(): number {
+      return q.lastReview.get() as number;
+    },
+    /** Release-log rows after `id`, in order (at most 500). */
+    releaseLogAfter(id: number): (ReleaseLogRow & { id: number })[] {
+      return (q.releaseLogAfter.all(id) as Raw[]).map((r) => ({ id: r.id as number, ...releaseLogRow(r) }));
+    },
+    lastReleaseLog(): number {
+      return q.lastReleaseLog.get() as number;
+    },
+
+    // ### officers (docs/PROTOCOL.md §7.13, Officers)
+    /** The officer whose token has SHA-256 `tokenHash` (hex), if any. */
+    officerByToken(tokenHash: string): string | undefined {
+      return q.officerByToken.get(tokenHash) as string | undefined;
+    },
+    officerNames(): string[] {
+      return q.officerNames.all() as string[];
+    },
+    insertOfficer(name: string, tokenHash: string): void {
+      q.insertOfficer.run(name, tokenHash, Math.floor(Date.now() / 1000));
+    },
+    /** How many officers must approve; undefined while no quorum is set (one operator token decides). */
+    officerQuorum(): number | undefined {
+      return q.officerQuorum.get() as number | undefined;
+    },
+    setOfficerQuorum(required: number): void {
+      q.setOfficerQuorum.run(required);
+    },
+    officerDecisions(warrantId: string): OfficerDecisionRow[] {
+      return q.officerDecisions.all(warrantId) as OfficerDecisionRow[];
+    },
+    /** Records an officer's decision; false if that officer had already decided on this warrant. */
+    insertOfficerDecision(warrantId: string, d: OfficerDecisionRow): boolean {
+      return q.insertOfficerDecision.run(warrantId, d.officer, d.decision, d.reason, d.time).changes === 1;
     },
 
     // ### used partials calls (docs/PROTOCOL.md §7.12, Call authorisation)

@@ -10,3 +10,13 @@ export { checkTransport, isLoopbackHost } from './transport';
 export { createMetricsRegistry, metricsApp, requestMetrics, routeOf, serveMetrics, storageMetrics, UNMATCHED_ROUTE, type MetricsServerOptions } from './metrics';
 export { StorageMonitor, type StorageFailure, type StorageSnapshot, type StorageState } from './storageHealth';
 export { backupDatabase, BackupError, checkBackup, installDatabase, readExisting, withDataDirHeld, type BackupCode, type BackupShape } from './backup';
+export {
+  MIN_WEBHOOK_SECRET_BYTES,
+  signWebhook,
+  verifyWebhook,
+  WEBHOOK_HEADERS,
+  WebhookSender,
+  type WebhookEvent,
+  type WebhookOptions,
+  type WebhookVerdict,
+} from './webhook';

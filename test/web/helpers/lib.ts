@@ -89,3 +89,14 @@ export const loadEntries = () => load<EntriesModule>('entries.js');
 export const loadBytes = () => load<BytesModule>('bytes.js');
 export const loadBip340 = () => load<Bip340Module>('bip340.js');
 export const loadRules = () => load<RulesModule>('rules.js');
+
+export interface SearchModule {
+  findWarrantEntries(
+    warrantId: string,
+    checkpoint: { size: number; root: Uint8Array },
+    urls: { search: string; entries: string; inclusion: string },
+    getJson: (url: string) => Promise<unknown>,
+  ): Promise<{ registry: DecodedEntry[]; entries: DecodedEntry[] }>;
+  parseIndexAnswer(body: unknown, warrantId: string, size: number): { indices: number[]; registry: number[] };
+}
+export const loadSearch = () => load<SearchModule>('search.js');

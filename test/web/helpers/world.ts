@@ -30,6 +30,7 @@ import {
 } from '@custodes/shared/records';
 import type { ApprovalEntry, LogEntry, RegistryEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
 import { closeServer, errorHandler, HttpError, listen } from '@custodes/shared/service';
+import { warrantOfEntry } from '../../../services/coordinator/src/domain/warrantIndex';
 import { consoleRouter, explorerRouter, reportRouter } from '../../../services/web/src/index';
 import type { ReportOptions } from '../../../services/web/src/index';
 
@@ -173,6 +174,15 @@ function queryInt(raw: unknown, name: string): number {
 
 // ## Stand-in log (DESIGN.md §4.4)
 
+/** A leaf's JSON, or null for a junk leaf (which belongs to no warrant). */
+function leafJson(b: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(b).toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
 export class StandInLog {
   readonly #world: World;
   readonly #tree = new MemoryTree();
@@ -234,6 +244,23 @@ export class StandInLog {
     return this.#tree.root(size);
   }
 
+  /** Indices of the registry entries in [0, size). */
+  registryIndices(size: number): number[] {
+    return this.#leaves.slice(0, size).flatMap((b, i) => (LogEntrySchema.safeParse(leafJson(b)).data?.type === 'registry' ? [i] : []));
+  }
+
+  /** Indices of `warrantId`'s entries in [0, size), as the coordinator's warrant index holds them. */
+  warrantEntries(warrantId: string, size: number): number[] {
+    const parsed = this.#leaves.slice(0, size).map((b) => LogEntrySchema.safeParse(leafJson(b)));
+    const requestWarrant = new Map<string, string>();
+    for (const p of parsed) if (p.success && p.data.type === 'decryption-request') requestWarrant.set(p.data.requestId, p.data.warrantId);
+    const out: number[] = [];
+    parsed.forEach((p, i) => {
+      if (p.success && warrantOfEntry(p.data, (id) => requestWarrant.get(id)) === warrantId) out.push(i);
+    });
+    return out;
+  }
+
   router(): Router {
     const r = Router();
     r.get('/log/v1/checkpoint', (_req, res) => {
@@ -262,6 +289,12 @@ export class StandInLog {
     });
     r.get('/v1/registry', (_req, res) => {
       res.json({ index: 0, entry: this.#world.registry });
+    });
+    // docs/PROTOCOL.md §7.3, "Warrant search": the coordinator's index, by its own rule, from the leaves.
+    r.get('/v1/log/warrant/:id', (req, res) => {
+      const size = req.query.size === undefined ? this.#checkpointSize : queryInt(req.query.size, 'size');
+      if (size > this.#checkpointSize) throw new HttpError(404, 'BEYOND_TREE', 'size beyond the checkpoint');
+      res.json({ warrantId: req.params.id, size, indices: this.warrantEntries(req.params.id, size), registry: this.registryIndices(size) });
     });
     return r;
   }

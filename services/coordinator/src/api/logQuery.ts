@@ -39,7 +39,12 @@ type InclusionByHashQuery = z.infer<typeof InclusionByHashQuery>;
 const ConsistencyQuery = z.object({ from: Count, to: Count }).strict();
 type ConsistencyQuery = z.infer<typeof ConsistencyQuery>;
 
+/** `GET /v1/log/warrant/:id` (docs/PROTOCOL.md §7.3, "Warrant search"): the tree size defaults to the latest checkpoint's. */
+const WarrantSearchQuery = z.object({ size: Count.optional() }).strict();
+type WarrantSearchQuery = z.infer<typeof WarrantSearchQuery>;
+
 export {
+  WarrantSearchQuery,
   ConsistencyQuery,
   EntriesQuery,
   InclusionByHashQuery,

@@ -36,6 +36,38 @@ function sealStoredPlaintexts(db: DB): void {
   db.exec('ALTER TABLE results DROP COLUMN plaintext');
 }
 
+/**
+ * Migration 5: the warrant index of the public log (docs/PROTOCOL.md §7.3,
+ * "Warrant search"): one row per (warrant, log index) of every entry that
+ * belongs to a warrant, filled at append time (ledger.ts) so that
+ * `GET /v1/log/warrant/:id` is one index range scan. A log written before
+ * this migration is indexed here from its leaves: entries naming a warrant
+ * directly, then those naming one of its requests (through `requests`, which
+ * holds every request this coordinator logged). A fresh database has no log
+ * tables yet (the log store creates them after this runs): nothing to index.
+ */
+function indexWarrantEntries(db: DB): void {
+  db.exec(`
+    CREATE TABLE warrant_entries (
+      warrant_id TEXT NOT NULL,
+      log_index INTEGER NOT NULL,
+      PRIMARY KEY (warrant_id, log_index)
+    ) WITHOUT ROWID;
+  `);
+  const hasLog = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log_entries'").get() !== undefined;
+  if (!hasLog) return;
+  db.exec(`
+    INSERT OR IGNORE INTO warrant_entries (warrant_id, log_index)
+      SELECT json_extract(CAST(leaf AS TEXT), '$.warrantId'), idx FROM log_entries
+      WHERE json_extract(CAST(leaf AS TEXT), '$.type') IN ('warrant', 'approval', 'decryption-request', 'revocation', 'unseal')
+        AND json_extract(CAST(leaf AS TEXT), '$.warrantId') IS NOT NULL;
+    INSERT OR IGNORE INTO warrant_entries (warrant_id, log_index)
+      SELECT requests.warrant_id, log_entries.idx FROM log_entries
+      JOIN requests ON requests.id = json_extract(CAST(log_entries.leaf AS TEXT), '$.requestId')
+      WHERE json_extract(CAST(log_entries.leaf AS TEXT), '$.type') IN ('release', 'decryption-complete', 'misbehavior');
+  `);
+}
+
 export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
   `
   -- One row per logged entry that must never be logged twice (DESIGN.md §5:
@@ -167,6 +199,7 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
   CREATE INDEX requests_to_purge ON requests(purge_at) WHERE purged = 0 AND purge_at IS NOT NULL;
   `,
   { up: sealStoredPlaintexts, scrub: true },
+  indexWarrantEntries,
 ];
 
 /** Applies the coordinator's migrations in order, each once, each in one transaction (shared/service/migrations.ts). */

@@ -145,7 +145,25 @@ export class Repository {
     this.#prepare('INSERT INTO entry_keys (key, log_index) VALUES (?, ?)').run(key, logIndex);
   }
 
+  // ## Warrant index of the log (migration 5; docs/PROTOCOL.md §7.3, "Warrant search")
+
+  putWarrantEntry(warrantId: string, logIndex: number): void {
+    this.#prepare('INSERT OR IGNORE INTO warrant_entries (warrant_id, log_index) VALUES (?, ?)').run(warrantId, logIndex);
+  }
+
+  /** Log indices of `warrantId`'s entries in [0, size), ascending. */
+  warrantEntries(warrantId: string, size: number): number[] {
+    return this.#prepare('SELECT log_index FROM warrant_entries WHERE warrant_id = ? AND log_index < ? ORDER BY log_index')
+      .pluck()
+      .all(warrantId, size) as number[];
+  }
+
   // ## Registry
+
+  /** Log indices of every registry entry in [0, size), by sequence (genesis first). */
+  registryIndices(size: number): number[] {
+    return this.#prepare('SELECT log_index FROM registry WHERE log_index < ? ORDER BY sequence').pluck().all(size) as number[];
+  }
 
   putRegistry(sequence: number, logIndex: number, entryJson: string): void {
     this.#prepare('INSERT INTO registry (sequence, log_index, entry_json) VALUES (?, ?, ?)').run(sequence, logIndex, entryJson);

@@ -1,7 +1,7 @@
 /** Operator API (bearer token; docs/PROTOCOL.md §7.13). */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { bytesToHex } from '@custodes/shared/crypto';
 import { Uuid } from '@custodes/shared/records';
@@ -10,24 +10,38 @@ import { BODIES } from './bodies';
 import type { Context } from '../context';
 import { CustodianError } from '../errors';
 import { releaseHistory, unloggedReleases } from '../release';
+import { decideAs, officerStatus } from '../officers';
+import type { Actor } from '../officers';
 import { currentRegistry } from '../replica';
-import { decide, queue, showWarrant } from '../review';
+import { queue, showWarrant } from '../review';
 
 const ApproveBody = z.object({ reason: z.string().min(1).max(1024).optional() }).strict();
 const DenyBody = z.object({ reason: z.string().min(1).max(1024) }).strict();
 
-/** Checks `Authorization: Bearer <token>` against the stored SHA-256. */
+/**
+ * Checks `Authorization: Bearer <token>` against the stored SHA-256 of the
+ * operator token (constant time), then of the officers' tokens (an indexed
+ * lookup of the hash, §7.13 Officers); `res.locals.actor` says who it is.
+ */
 export function operatorAuth(ctx: Context): RequestHandler {
   const expected = Buffer.from(ctx.node.tokenHash, 'hex');
-  return (req, _res, next) => {
+  return (req, res, next) => {
     const token = bearerToken(req);
     const given = token ? createHash('sha256').update(token, 'utf8').digest() : Buffer.alloc(expected.length);
     // Missing and wrong are told apart (the operator fixes different things); the token is never echoed.
-    if (req.get('authorization') === undefined) return next(new CustodianError('UNAUTHENTICATED', 'an operator token is required (Authorization: Bearer)'));
-    if (!token || !timingSafeEqual(given, expected)) return next(new CustodianError('UNAUTHENTICATED', 'the operator token is not valid for this node'));
+    if (req.get('authorization') === undefined) return next(new CustodianError('UNAUTHENTICATED', 'an operator or officer token is required (Authorization: Bearer)'));
+    if (token && timingSafeEqual(given, expected)) {
+      res.locals.actor = { kind: 'operator' } satisfies Actor;
+      return next();
+    }
+    const officer = token ? ctx.store.officerByToken(given.toString('hex')) : undefined;
+    if (officer === undefined) return next(new CustodianError('UNAUTHENTICATED', 'the operator or officer token is not valid for this node'));
+    res.locals.actor = { kind: 'officer', name: officer } satisfies Actor;
     next();
   };
 }
+
+const actorOf = (res: Response): Actor => res.locals.actor as Actor; // set by operatorAuth, which guards every route here
 
 function warrantId(raw: unknown): string {
   const r = Uuid.safeParse(raw);
@@ -42,16 +56,22 @@ export function operatorRoutes(ctx: Context, operator: RequestHandler): Router {
   r.get('/v1/operator/queue', (_req, res) => {
     res.json({ warrants: queue(ctx) });
   });
+  r.get('/v1/operator/whoami', (_req, res) => {
+    const required = ctx.store.officerQuorum();
+    res.json({ actor: actorOf(res), fourEyes: required === undefined ? null : { required, officers: ctx.store.officerNames() } });
+  });
   r.get('/v1/operator/warrants/:id', (req, res) => {
-    res.json(showWarrant(ctx, warrantId(req.params.id)));
+    const id = warrantId(req.params.id);
+    const officers = officerStatus(ctx, id);
+    res.json({ ...showWarrant(ctx, id), ...(officers ? { officers } : {}) });
   });
   r.post('/v1/operator/warrants/:id/approve', jsonBody(BODIES.decision), (req, res) => {
     const { reason } = parseBody(ApproveBody, req.body ?? {});
-    res.json(decide(ctx, warrantId(req.params.id), 'approve', reason, 'operator'));
+    res.json(decideAs(ctx, actorOf(res), warrantId(req.params.id), 'approve', reason));
   });
   r.post('/v1/operator/warrants/:id/deny', jsonBody(BODIES.decision), (req, res) => {
     const { reason } = parseBody(DenyBody, req.body ?? {});
-    res.json(decide(ctx, warrantId(req.params.id), 'deny', reason, 'operator'));
+    res.json(decideAs(ctx, actorOf(res), warrantId(req.params.id), 'deny', reason));
   });
   // Names for ids (docs/PROTOCOL.md §7.13): the console shows "Demo District Court", not court-1.
   r.get('/v1/operator/names', (_req, res) => {

@@ -8,6 +8,7 @@
  */
 import { ApiError, describeError, requestJson } from './lib/api.js';
 import { byId, dl, formatDate, formatTime, h, replace, short, table } from './lib/dom.js';
+import { decisionMessage, officersSection, signedInText } from './officers.js';
 
 const TOKEN_KEY = 'custodes.operatorToken';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -166,6 +167,12 @@ async function enterApp() {
   } catch {
     // ids instead of names: the console still works
   }
+  byId('signed-in-as', HTMLElement).textContent = '';
+  try {
+    byId('signed-in-as', HTMLElement).textContent = signedInText(await operator('whoami'));
+  } catch {
+    // a node without officers (docs/PROTOCOL.md §7.13): nothing to say
+  }
   await showView('queue', false);
 }
 
@@ -311,6 +318,7 @@ async function loadWarrant(id) {
         ['At', formatTime(decision.decidedAt)],
         ['Reason', String(decision.reason ?? '—')],
       ]),
+      officersSection(d?.officers),
       h('h3', {}, 'In the log'),
       dl([
         ['Approvals logged', h('span', { id: 'logged-approvals' }, loggedLine(logged.approvals, decision.status === 'approved'))],
@@ -373,14 +381,10 @@ async function decide(decision) {
   for (const b of byId('decide', HTMLElement).querySelectorAll('button')) b.disabled = true;
   try {
     const res = await operator(`warrants/${encodeURIComponent(id)}/${decision}`, { method: 'POST', body });
-    const entry = res?.entry ?? {};
     await loadWarrant(id);
-    status(
-      'decide-status',
-      `${decision === 'approve' ? 'Approved' : 'Denied'}: signed ${entry.decision ?? decision} entry by custodian ${entry.custodian ?? '?'} at ${formatTime(entry.time)}, sent to the log.`,
-      'ok',
-    );
-    void followIntoLog(id, decision);
+    status('decide-status', decisionMessage(decision, res), 'ok');
+    // Once the node has signed (not while four-eyes waits for more officers), follow its entry into the log.
+    if (res?.status !== 'pending') void followIntoLog(id, decision);
   } catch (err) {
     status('decide-status', `The node did not record the decision: ${describeError(err)}`, 'bad');
   } finally {

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The public log explorer (served by the coordinator, no sign-in). It reads
- * only the fixed read API of DESIGN.md §4.4, relative to this page:
+ * only the fixed read API of DESIGN.md §4.4 and the warrant index of
+ * docs/PROTOCOL.md §7.3 (`../v1/log/warrant/:id`), relative to this page:
  * `../log/v1/checkpoint`, `../log/v1/entries`, `../log/v1/proof/inclusion`
  * and `../v1/registry`. Everything it reads is attacker-controlled and is
  * shown as text; the inclusion check runs here with WebCrypto.
@@ -13,6 +14,7 @@ import { canonicalText, decodeLeaf, describeEntry, warrantHistory, warrantIdOf }
 import { leafHash, verifyConsistency, verifyInclusion } from './lib/merkle.js';
 import { classifySignatures, parseCheckpointNote } from './lib/note.js';
 import { newestEpoch, replayWarrant } from './lib/rules.js';
+import { findWarrantEntries } from './lib/search.js';
 
 /** DESIGN.md §4.4: at most 1000 entries a page. */
 const MAX_PAGE = 1000;
@@ -24,6 +26,7 @@ const api = {
   inclusion: new URL('../log/v1/proof/inclusion', location.href).href,
   consistency: new URL('../log/v1/proof/consistency', location.href).href,
   registry: new URL('../v1/registry', location.href).href,
+  warrantSearch: new URL('../v1/log/warrant/', location.href).href,
 };
 
 // ## State
@@ -407,12 +410,15 @@ async function showWarrant(warrantId) {
   replace(body);
   try {
     const cp = await needCheckpoint();
-    status('warrant-status', `Scanning ${cp.size} entries…`);
-    const all = await fetchEntries(0, cp.size, (done) => status('warrant-status', `Scanned ${done} of ${cp.size} entries…`));
-    const hist = warrantHistory(id, all);
+    // Only this warrant's entries, each proved against the checkpoint here (docs/PROTOCOL.md §7.3, "Warrant search").
+    status('warrant-status', `Looking up warrant ${id} in the log's index…`);
+    const proved = await findWarrantEntries(id, cp, { search: api.warrantSearch, entries: api.entries, inclusion: api.inclusion }, requestJson);
+    const all = [...proved.registry, ...proved.entries].sort((a, b) => a.index - b.index); // log order, genesis first
+    for (const d of all) cache.set(d.index, d);
+    const hist = warrantHistory(id, proved.entries);
     const found = Object.values(hist).reduce((n, list) => n + list.length, 0);
     if (found === 0) {
-      status('warrant-status', `Warrant ${id} does not appear in the ${cp.size} entries of the latest checkpoint.`, 'warn');
+      status('warrant-status', `Warrant ${id} does not appear in the log's index at the latest checkpoint (${cp.size} entries).`, 'warn');
       return;
     }
     const cover = hist.cover[0]?.entry;
@@ -430,7 +436,7 @@ async function showWarrant(warrantId) {
       else facts.push(`sealed until ${formatTime(sealedUntil)}`);
     }
     const overdue = replay?.seal === 'overdue';
-    status('warrant-status', `Warrant ${id} (${replay ? replay.status : 'status unknown'}): ${facts.join('; ')}.`, replay && !overdue ? 'ok' : 'warn');
+    status('warrant-status', `Warrant ${id} (${replay ? replay.status : 'status unknown'}): ${facts.join('; ')}. ${found} entries, each proved in the checkpoint here.`, replay && !overdue ? 'ok' : 'warn');
     replace(
       body,
       timeline(Object.values(hist).flat()),
@@ -444,7 +450,7 @@ async function showWarrant(warrantId) {
       historySection('Unsealing', hist.unsealings, overdue ? 'Overdue: not yet unsealed.' : 'Not yet unsealed.'),
     );
   } catch (err) {
-    status('warrant-status', `Could not scan the log: ${describeError(err)}`, 'bad');
+    status('warrant-status', `✗ Could not show warrant ${id}'s history: ${describeError(err)}`, 'bad');
   }
 }
 
