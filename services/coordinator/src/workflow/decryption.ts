@@ -382,7 +382,7 @@ export class DecryptionWorkflow {
           logger.warn({ requestId: req.id, custodian: index }, 'custodian answer does not match its release; ignored');
           return { kind: 'refused' };
         }
-        checkRelease(r, registry, true);
+        checkRelease(r, registry, [...new Set(envelopes.map((e) => e.epoch))]);
         return { kind: 'served', answer: a };
       } catch (err) {
         if (err instanceof CoordinatorError) {
