@@ -162,7 +162,8 @@ export async function startCluster(
     court,
     investigators,
     tokens,
-    groupKey,
+    // What seal() seals to: epoch 0's group key (with `epochs`, the one listed as epoch 0, if any).
+    groupKey: epochSpecs.find((e) => e.epoch === 0)?.ceremony.groupKey ?? groupKey,
     registry,
     log,
     clock,
