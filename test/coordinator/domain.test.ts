@@ -11,8 +11,9 @@ import { envelopeSetRoot, signRecord } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
 import { checkGenesis, checkUpdate, Registry } from '../../services/coordinator/src/domain/registry';
 import { checkRequestEntry } from '../../services/coordinator/src/domain/requests';
-import { requireAdmissible } from '../../services/coordinator/src/domain/warrants';
+import { releasePlan, requireAdmissible } from '../../services/coordinator/src/domain/warrants';
 import { CoordinatorError } from '../../services/coordinator/src/errors';
+import { multiGenesis } from '../rules/corpus';
 import { ceremonyFilesPoints } from './helpers/crypto';
 import { party } from './helpers/cluster';
 
@@ -145,5 +146,20 @@ describe('checkRequestEntry', () => {
     const e = entry();
     expect(code(() => checkRequestEntry({ ...e, signature: signRecord(e, 'decryption-request', party().secretKey) }, draft, 100))).toBe('BAD_SIGNATURE');
     expect(code(() => checkRequestEntry(e, { ...draft, envelopeIds: [] }, 100))).toBe('NO_ENVELOPES');
+  });
+});
+
+describe('releasePlan (docs/PROTOCOL.md §8.1 "Epochs and quorum", §8.2 (h))', () => {
+  // Epochs 7 (newest) t = 2 of {1, 2, 6}; 3: t = 4 of {1..5}; 5: t = 3 of {1, 3, 4, 5}.
+  const registry = new Registry(multiGenesis, 0);
+  it('asks approvers holding a share of every requested epoch, max t_e of them', () => {
+    expect(releasePlan([1, 2, 6], registry, [7])).toEqual({ candidates: [1, 2, 6], needed: 2 });
+    expect(releasePlan([1, 2, 6], registry, [3])).toEqual({ candidates: [1, 2], needed: 4 });
+    expect(releasePlan([1, 2, 6], registry, [3, 7])).toEqual({ candidates: [1, 2], needed: 4 });
+    expect(releasePlan([1, 2, 6], registry, [5, 7])).toEqual({ candidates: [1], needed: 3 });
+  });
+  it('leaves no candidate for an epoch the registry does not list, and refuses no epoch', () => {
+    expect(releasePlan([1, 2, 6], registry, [4]).candidates).toEqual([]);
+    expect(() => releasePlan([1, 2], registry, [])).toThrow(RangeError);
   });
 });

@@ -8,7 +8,7 @@
  * that hurt": one rule written in several services).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { epochCases, registryCases, warrantCases } from './corpus';
+import { epochCases, registryCases, releaseCases, revocationCases, warrantCases } from './corpus';
 import { parties, removeCustodianStores } from './parties';
 import type { PartyAdapter } from './parties';
 
@@ -48,5 +48,33 @@ describe('agreement: warrant status', () => {
 describe('agreement: request admissibility', () => {
   it.each(warrantCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     expectAgreement(await verdicts((p) => p.admissibility(c)), c.expected.admissible);
+  });
+});
+
+describe('agreement: who may sign a release (shared/src/rules/releases.ts)', () => {
+  it.each(releaseCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const v: Record<string, string> = {};
+    // The explorer shows releases but judges none (no release rule to port).
+    for (const p of parties) if (p.judgeRelease) v[p.name] = await p.judgeRelease(c);
+    expect(Object.keys(v)).toEqual(['coordinator', 'custodian', 'auditor']);
+    expectAgreement(v, c.expected);
+  });
+});
+
+describe('agreement: who may sign a revocation (shared/src/rules/revocations.ts)', () => {
+  it.each(revocationCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const log: Record<string, string> = {};
+    const warrant: Record<string, string> = {};
+    for (const p of parties) {
+      const v = await p.judgeRevocation(c);
+      if (v.log) log[p.name] = v.log;
+      if (v.warrant) warrant[p.name] = v.warrant;
+    }
+    // From the cover sheet: the custodians' replicas, the auditor, the explorer. Knowing the warrant: the coordinator's
+    // intake, a custodian taking a direct post, the auditor after unseal.
+    expect(Object.keys(log)).toEqual(['custodian', 'auditor', 'explorer']);
+    expect(Object.keys(warrant)).toEqual(['coordinator', 'custodian', 'auditor']);
+    expectAgreement(log, c.expected.log);
+    expectAgreement(warrant, c.expected.warrant);
   });
 });

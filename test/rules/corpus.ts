@@ -9,7 +9,7 @@
 import { bytesToHex, decodePoint, encodePoint, hexToBytes, mulBase, parseEnvelope, schnorrPublicKey, sealEnvelope, sha256, utf8 } from '@custodes/shared/crypto';
 import type { Envelope } from '@custodes/shared/crypto';
 import { envelopeSetRoot, signRecord, signWarrant, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
-import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
+import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, ReleaseEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
 
 export const SEED = 'custodes/agreement/v1';
 export const NOW = 1_800_000_000;
@@ -36,6 +36,10 @@ export const logKey = party('log');
 export const otherLogKey = party('other-log');
 export const court = party('court');
 export const investigator = party('investigator');
+/** Another registered investigator of the warrant's agency (not the warrant's own). */
+export const colleague = party('colleague');
+/** An investigator key no registry lists. */
+export const outsider = party('outsider');
 export const ORIGIN = 'custodes.test/agreement';
 
 /** Feldman commitments C_k = a_k·G with a_k from the seed (DESIGN.md §3.1); only their form matters here. */
@@ -77,7 +81,7 @@ export function unsignedRegistry(sequence: number, epochs: readonly EpochSpec[],
     logKey: logKey.publicKey,
     epochs: epochs.map(epochOf),
     courts: [{ id: 'court-1', name: 'A court', key: court.publicKey }],
-    agencies: [{ id: 'agency-1', name: 'An agency', investigators: [investigator.publicKey] }],
+    agencies: [{ id: 'agency-1', name: 'An agency', investigators: [investigator.publicKey, colleague.publicKey] }],
     time: NOW - 86_400 + sequence,
     signatures: [],
     ...over,
@@ -311,4 +315,78 @@ export const warrantCases: readonly WarrantCase[] = [
   warrantCase('multi: all of {1, 2, 6} approve, epoch 7 envelopes', 'approved', 'ok', { registry: multiGenesis, decisions: approve(1, 2, 6), epochs: [7] }),
   warrantCase('multi: 2 newest denials', 'denied', 'no-quorum', { registry: multiGenesis, decisions: deny(1, 2), epochs: [7] }),
   warrantCase('multi: 1 newest denial, 2 approvals', 'approved', 'ok', { registry: multiGenesis, decisions: [...approve(1, 2), ...deny(6)], epochs: [7] }),
+];
+
+// ## Releases (shared/src/rules/releases.ts)
+
+export interface ReleaseCase {
+  readonly name: string;
+  /** The stated policy: accept iff by a custodian of every epoch the request covers, signature valid. */
+  readonly expected: 'accept' | 'refuse';
+  readonly registry: RegistryEntry;
+  /** Epochs of the request's envelopes (one envelope each). */
+  readonly epochs: readonly number[];
+  readonly custodian: number;
+  readonly bad?: true;
+}
+
+/** The signed release by `c.custodian` for `request` (a garbage partialsRoot: only the signer is judged). */
+export function releaseEntry(request: DecryptionRequestEntry, c: ReleaseCase): ReleaseEntry {
+  const unsigned = { type: 'release' as const, requestId: request.requestId, custodian: c.custodian, count: request.envelopeCount, partialsRoot: bytesToHex(secretOf('partials-root')) };
+  const key = c.bad ? secretOf(`forger-${c.custodian}`) : (custodianKeys.get(c.custodian)?.secretKey ?? secretOf(`stranger-${c.custodian}`));
+  return { ...unsigned, signature: signRecord(unsigned, 'release', key, AUX) };
+}
+
+const releaseCase = (expected: 'accept' | 'refuse', name: string, registry: RegistryEntry, epochs: number[], custodian: number, bad?: true): ReleaseCase => ({
+  name,
+  expected,
+  registry,
+  epochs,
+  custodian,
+  ...(bad ? { bad } : {}),
+});
+
+export const releaseCases: readonly ReleaseCase[] = [
+  releaseCase('accept', 'single: a custodian of the epoch', singleGenesis, [1], 4),
+  releaseCase('refuse', 'single: an unknown custodian', singleGenesis, [1], 9),
+  releaseCase('refuse', 'single: a bad signature', singleGenesis, [1], 2, true),
+  // Three epochs: newest 7 of {1, 2, 6}; 3 of {1..5}; 5 of {1, 3, 4, 5}.
+  releaseCase('accept', 'multi: a newest custodian, epoch 7 request', multiGenesis, [7], 6),
+  releaseCase('accept', 'multi: an older-epoch custodian, epoch 3 request', multiGenesis, [3], 4),
+  releaseCase('accept', 'multi: a custodian of both epochs 3 and 7', multiGenesis, [3, 7], 2),
+  releaseCase('refuse', "multi: another epoch's custodian, epoch 7 request", multiGenesis, [7], 3),
+  releaseCase('refuse', "multi: a newest custodian outside epoch 5, epoch 5 request", multiGenesis, [5], 2),
+  releaseCase('refuse', 'multi: a custodian of epoch 7 only, epochs 3 and 7', multiGenesis, [3, 7], 6),
+  releaseCase('refuse', 'multi: an unknown custodian', multiGenesis, [7], 9),
+  releaseCase('refuse', 'multi: a bad signature by an epoch 3 custodian', multiGenesis, [3], 5, true),
+];
+
+// ## Revocations (shared/src/rules/revocations.ts)
+
+export interface RevocationCase {
+  readonly name: string;
+  /** The log rule (from the cover sheet), and the rule where the full warrant is known. */
+  readonly expected: { readonly log: 'accept' | 'refuse'; readonly warrant: 'accept' | 'refuse' };
+  readonly by: 'court' | 'investigator';
+  readonly signer: Party;
+  /** Signed by another key than `signer` (an invalid signature). */
+  readonly bad?: true;
+}
+
+export function revocationBy(cover: WarrantEntry, c: RevocationCase): RevocationEntry {
+  const unsigned = { type: 'revocation' as const, warrantId: cover.warrantId, by: c.by, reason: 'withdrawn', signer: c.signer.publicKey, time: NOW - 600 };
+  const key = c.bad ? secretOf('forger-revocation') : c.signer.secretKey;
+  return { ...unsigned, signature: signRecord(unsigned, 'revocation', key, AUX) } as RevocationEntry;
+}
+
+const both = (v: 'accept' | 'refuse') => ({ log: v, warrant: v });
+
+export const revocationCases: readonly RevocationCase[] = [
+  { name: "the warrant's court", expected: both('accept'), by: 'court', signer: court },
+  { name: "the warrant's investigator", expected: both('accept'), by: 'investigator', signer: investigator },
+  { name: 'another investigator of the agency', expected: { log: 'accept', warrant: 'refuse' }, by: 'investigator', signer: colleague },
+  { name: 'an unregistered investigator', expected: both('refuse'), by: 'investigator', signer: outsider },
+  { name: "an investigator signing as the court", expected: both('refuse'), by: 'court', signer: investigator },
+  { name: "the court, a bad signature", expected: both('refuse'), by: 'court', signer: court, bad: true },
+  { name: "the warrant's investigator, a bad signature", expected: both('refuse'), by: 'investigator', signer: investigator, bad: true },
 ];

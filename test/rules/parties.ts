@@ -28,6 +28,7 @@ import { CustodianError } from '../../services/custodian/src/errors';
 import { genesisProblem, updateProblem } from '../../services/custodian/src/registry';
 import type { OwnIdentity } from '../../services/custodian/src/registry';
 import { releasePartials } from '../../services/custodian/src/release';
+import { receiveRevocation } from '../../services/custodian/src/revocation';
 import { showWarrant } from '../../services/custodian/src/review';
 import { applyEntry } from '../../services/custodian/src/replica';
 import { openStore } from '../../services/custodian/src/store';
@@ -40,12 +41,17 @@ import {
   WARRANT_ID,
   envelopesFor,
   logKey,
+  NOW,
   REQUEST_ID,
   requestEntry,
+  releaseEntry,
+  revocationBy,
   revocationEntry,
   SALT_HEX,
+  signedWarrant,
+  singleGenesis,
 } from './corpus';
-import type { RegistryCase, WarrantCase } from './corpus';
+import type { RegistryCase, ReleaseCase, RevocationCase, WarrantCase } from './corpus';
 
 export type RegistryVerdict = 'accept' | 'refuse' | 'no rule';
 export type Admissibility = 'ok' | 'revoked' | 'expired' | 'no-quorum' | 'unknown-epoch' | 'no rule';
@@ -57,7 +63,13 @@ export interface PartyAdapter {
   epochInForce(registry: RegistryEntry): Promise<string>;
   warrantStatus(c: WarrantCase): Promise<string>;
   admissibility(c: WarrantCase): Promise<Admissibility>;
+  /** Whether a `release` is accepted where this party judges it; absent where a party has no release rule (the explorer). */
+  judgeRelease?(c: ReleaseCase): Promise<Verdict>;
+  /** Whether a `revocation` is accepted: from the cover sheet (`log`) and, where the party holds the full warrant, knowing it (`warrant`). */
+  judgeRevocation(c: RevocationCase): Promise<{ log?: Verdict; warrant?: Verdict }>;
 }
+
+export type Verdict = 'accept' | 'refuse';
 
 /** The shared request codes (judgeRequest), as the coordinator answers them too, in the common vocabulary. */
 const REQUEST_CODES: Record<string, Admissibility> = {
@@ -91,10 +103,26 @@ function requestOf(c: WarrantCase) {
   return r;
 }
 
+/** A release case's log: registry, cover sheet, the request (one envelope per epoch), and the release judged. */
+const releaseLogs = new WeakMap<ReleaseCase, { head: LogEntry[]; request: ReturnType<typeof requestEntry>; release: ReturnType<typeof releaseEntry> }>();
+function releaseLogOf(c: ReleaseCase) {
+  let r = releaseLogs.get(c);
+  if (!r) {
+    const cover = coverOf(signedWarrant());
+    const request = requestEntry(cover, envelopesFor(c.registry, c.epochs), NOW);
+    r = { head: [c.registry, cover, request], request, release: releaseEntry(request, c) };
+    releaseLogs.set(c, r);
+  }
+  return r;
+}
+
+/** A warrant case standing for the log a release or revocation case needs: the registry and the corpus warrant. */
+const bareCase = (registry: RegistryEntry): WarrantCase => ({ name: '', expected: { status: '', admissible: '' }, registry, warrant: signedWarrant(), decisions: [], revoked: false, epochs: [1], now: NOW });
+
 // ## The coordinator
 
 /** A coordinator context over memory: the parts intake and status read (core/records.ts, core/warrants.ts). */
-function coordinatorContext(c: WarrantCase): CoordinatorContext {
+function coordinatorContext(c: WarrantCase, request?: ReturnType<typeof requestEntry>): CoordinatorContext {
   const registry = new Registry(c.registry, 0);
   const w = c.warrant;
   const cover = coverOf(w);
@@ -121,6 +149,7 @@ function coordinatorContext(c: WarrantCase): CoordinatorContext {
       decisions: () => [...decisions].sort((a, b) => a[0] - b[0]).map(([custodian, d]) => ({ custodian, decision: d.decision })),
       putRevocation: () => void (revoked = true),
       isRevoked: () => revoked,
+      request: (id: string) => (request && id === request.requestId ? { id, warrantId: w.id, investigator: request.investigator, state: 'logged', envelopeCount: request.envelopeCount, entryJson: JSON.stringify(request), logIndex: 1 } : undefined),
     },
   };
   return ctx as unknown as CoordinatorContext;
@@ -175,7 +204,27 @@ export const coordinator: PartyAdapter = {
       return REQUEST_CODES[err.code] ?? (`coordinator ${err.code}` as Admissibility);
     }
   },
+  async judgeRelease(c) {
+    const { request, release } = releaseLogOf(c);
+    return coordinatorIntake(coordinatorContext(bareCase(c.registry), request), release);
+  },
+  async judgeRevocation(c) {
+    // The coordinator holds every warrant it logged: its intake is the rule knowing the warrant.
+    const ctx = coordinatorContext(bareCase(singleGenesis));
+    return { warrant: coordinatorIntake(ctx, revocationBy(coverOf(signedWarrant()), c)) };
+  },
 };
+
+/** POST /v1/records: 'accept' if logged, 'refuse' if the intake refuses it with a code. */
+function coordinatorIntake(ctx: CoordinatorContext, entry: Parameters<typeof logRecord>[1]): Verdict {
+  try {
+    logRecord(ctx, entry);
+    return 'accept';
+  } catch (err) {
+    if (err instanceof CoordinatorError) return 'refuse';
+    throw err;
+  }
+}
 
 // ## A custodian
 
@@ -236,7 +285,51 @@ export const custodian: PartyAdapter = {
       }
     });
   },
+  async judgeRelease(c) {
+    const { head, release } = releaseLogOf(c);
+    return replicaVerdict(c.registry, head, release);
+  },
+  async judgeRevocation(c) {
+    const cover = coverOf(signedWarrant());
+    const entry = revocationBy(cover, c);
+    // Logged: the replica's witness rule. Posted directly (§7.14) to a node that was delivered the warrant.
+    const log = replicaVerdict(singleGenesis, [singleGenesis, cover], entry);
+    const warrant = withReplica(bareCase(singleGenesis), (ctx) => {
+      try {
+        receiveRevocation(ctx, entry);
+        return 'accept' as const;
+      } catch (err) {
+        if (err instanceof CustodianError) return 'refuse' as const;
+        throw err;
+      }
+    });
+    return { log, warrant };
+  },
 };
+
+/** Whether a custodian's replica, holding `head`, accepts `entry` as the next log entry (replica.ts applyEntry). */
+function replicaVerdict(registry: RegistryEntry, head: readonly LogEntry[], entry: LogEntry): Verdict {
+  const dir = mkdtempSync(join(tmpdir(), 'custodes-agreement-'));
+  tempDirs.push(dir);
+  const store = openStore(join(dir, 'custodian.db'));
+  try {
+    const me = identity(registry, firstOfNewest(registry));
+    head.forEach((e, idx) => {
+      const { leaf, hash } = leafOf(e);
+      store.tx(() => applyEntry(store, me, idx, e, hash, leaf));
+    });
+    const { leaf, hash } = leafOf(entry);
+    try {
+      store.tx(() => applyEntry(store, me, head.length, entry, hash, leaf));
+      return 'accept';
+    } catch (err) {
+      if (err instanceof CustodianError) return 'refuse';
+      throw err;
+    }
+  } finally {
+    store.close();
+  }
+}
 
 /**
  * A custodian (the serving one) whose replica holds the case's log, each
@@ -309,7 +402,29 @@ export const auditor: PartyAdapter = {
     if (codes.has('UNKNOWN_EPOCH')) return 'unknown-epoch';
     return 'ok';
   },
+  async judgeRelease(c) {
+    const { head, release } = releaseLogOf(c);
+    return auditorVerdict([...head, release], head.length, RELEASE_SIGNER_FINDINGS);
+  },
+  async judgeRevocation(c) {
+    const w = signedWarrant();
+    const cover = coverOf(w);
+    const log = [singleGenesis, cover, revocationBy(cover, c)];
+    // Once the warrant is unsealed (§4.2 `unseal`), the auditor knows its investigator too.
+    const unseal = { type: 'unseal' as const, warrantId: w.id, salt: SALT_HEX, warrant: w, time: NOW + 2 * 86_400 };
+    return { log: auditorVerdict(log, 2, REVOCATION_FINDINGS), warrant: auditorVerdict([...log, unseal], 2, REVOCATION_FINDINGS) };
+  },
 };
+
+/** Findings that mean the auditor refuses who signed an entry (others, such as a missing quorum, are about the log's history). */
+const RELEASE_SIGNER_FINDINGS = new Set(['UNKNOWN_CUSTODIAN', 'NOT_EPOCH_CUSTODIAN', 'BAD_SIGNATURE']);
+const REVOCATION_FINDINGS = new Set(['UNAUTHORIZED_REVOCATION', 'BAD_SIGNATURE']);
+
+/** 'refuse' if the auditor reports one of `codes` at or after log index `from`. */
+function auditorVerdict(log: readonly unknown[], from: number, codes: ReadonlySet<string>): Verdict {
+  const { findings } = checkEntries(log, { now: NOW + 3 * 86_400 });
+  return findings.some((f) => f.index >= from && codes.has(f.code)) ? 'refuse' : 'accept';
+}
 
 // ## The explorer (browser JS)
 
@@ -339,6 +454,12 @@ export const explorer: PartyAdapter = {
     if (!replay) return 'no rule';
     const verdict = rules.judgeRequest({ status: replay.status, epochs: c.epochs, approvers: replay.approvers }, replay.registry);
     return verdict.ok ? 'ok' : (REQUEST_CODES[verdict.code] ?? (`explorer ${verdict.code}` as Admissibility));
+  },
+  async judgeRevocation(c) {
+    // The explorer reads the log only: a revocation it accepts makes the warrant's status revoked.
+    const cover = coverOf(signedWarrant());
+    const replay = await rules.replayWarrant([singleGenesis, cover, revocationBy(cover, c)] as unknown as Record<string, unknown>[], cover.warrantId, NOW);
+    return { log: replay?.status === 'revoked' ? 'accept' : 'refuse' };
   },
 };
 

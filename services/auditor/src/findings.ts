@@ -17,6 +17,7 @@ export type FindingCode =
   // Signatures (§3.5) and who may sign what.
   | 'BAD_SIGNATURE' // a record's signature does not verify under the key that must have made it
   | 'UNKNOWN_CUSTODIAN' // signed by a custodian index the registry does not name
+  | 'NOT_EPOCH_CUSTODIAN' // a release by a custodian holding no share of an epoch its request covers
   | 'UNKNOWN_COURT' // a warrant or unsealing names a court the registry does not know
   | 'UNKNOWN_AGENCY' // a warrant names an agency the registry does not know
   | 'UNKNOWN_INVESTIGATOR' // a request or warrant by a key not registered for the warrant's agency

@@ -5,7 +5,7 @@
  * coordinator and the auditors apply; this node adds only what concerns
  * itself (the genesis must name it with the key of its share).
  */
-import { registryAgency, registryCourt, registryEpoch, verifyRecordSignature } from '@custodes/shared/records';
+import { registryAgency, registryCourt, registryEpoch } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
 import { judgeGenesis, judgeRegistryUpdate } from '@custodes/shared/rules';
 
@@ -30,12 +30,6 @@ export function custodianRecord(reg: RegistryEntry, index: number): { name: stri
     if (c) return { name: c.name, signingKey: c.signingKey };
   }
   return undefined;
-}
-
-/** True iff `signature` on `record` verifies under a registered key of custodian `index`. */
-export function signedByCustodian(reg: RegistryEntry, record: object, kind: string, index: number, signature: string): boolean {
-  const keys = custodianKeys(reg, index);
-  return keys.length > 0 && keys.some((k) => verifyRecordSignature(record, kind, signature, k));
 }
 
 export function courtKey(reg: RegistryEntry, court: string): string | undefined {

@@ -4,10 +4,10 @@
  * witness's one transaction (DESIGN.md §4.3; docs/PROTOCOL.md §7.10, Witness).
  */
 import { canonicalJson, formatZodError, LogEntrySchema, RegistryEntrySchema, verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
-import type { DecryptionRequestEntry, LogEntry, RegistryEntry, RevocationEntry, WarrantEntry } from '@custodes/shared/records';
-import { judgeApproval } from '@custodes/shared/rules';
+import type { DecryptionRequestEntry, LogEntry, RegistryEntry, WarrantEntry } from '@custodes/shared/records';
+import { judgeApproval, judgeRelease, judgeRevocation } from '@custodes/shared/rules';
 import { CustodianError } from './errors';
-import { agencyInvestigators, courtKey, custodianKeys, genesisProblem, registryEpoch, signedByCustodian, updateProblem } from './registry';
+import { agencyInvestigators, courtKey, custodianKeys, genesisProblem, registryEpoch, updateProblem } from './registry';
 import type { OwnIdentity } from './registry';
 import type { Store } from './store';
 
@@ -70,21 +70,6 @@ export function loggedWarrant(store: Store, warrantId: string): { idx: number; e
 export function loggedRequest(store: Store, requestId: string): { idx: number; entry: DecryptionRequestEntry } | undefined {
   const row = store.request(requestId);
   return row ? { idx: row.idx, entry: JSON.parse(row.data) as DecryptionRequestEntry } : undefined;
-}
-
-// ## Rules shared by the replica and direct submissions
-
-/**
- * Why `entry` is not a valid revocation of the logged warrant `warrant`, or
- * null: signed (DESIGN.md §3.5) by the warrant's registered court, or by a
- * registered investigator of its agency, as `by` says. The replica applies it
- * to logged revocations; revocation.ts to one posted to this node directly.
- */
-export function revocationProblem(registry: RegistryEntry, warrant: WarrantEntry, entry: RevocationEntry): { code: 'FORBIDDEN' | 'BAD_SIGNATURE'; message: string } | null {
-  const allowed = entry.by === 'court' ? courtKey(registry, warrant.court) === entry.signer : (agencyInvestigators(registry, warrant.agency) ?? []).includes(entry.signer);
-  if (!allowed) return { code: 'FORBIDDEN', message: `revocation signer is not the warrant's registered ${entry.by}` };
-  if (!verifyRecordSignature(entry, entry.type, entry.signature, entry.signer)) return { code: 'BAD_SIGNATURE', message: 'revocation signature does not verify' };
-  return null;
 }
 
 // ## Applying entries (call inside store.tx)
@@ -171,8 +156,10 @@ export function applyEntry(
       break;
     }
     case 'release': {
-      if (!store.request(entry.requestId)) bad(idx, `release for unlogged request ${entry.requestId}`);
-      if (!signedByCustodian(registry, entry, 'release', entry.custodian, entry.signature)) bad(idx, `release not signed by registered custodian ${entry.custodian}`);
+      const request = loggedRequest(store, entry.requestId) ?? bad(idx, `release for unlogged request ${entry.requestId}`);
+      // By a custodian of every epoch the request covers, signed: the shared rule (docs/PROTOCOL.md §8.1).
+      const verdict = judgeRelease(entry, registry, request.entry.epochs);
+      if (!verdict.ok) bad(idx, verdict.message);
       store.insertRelease(idx, entry.requestId, entry.custodian, entry.count);
       if (entry.custodian === me.custodian) {
         ackLoggedOwnRecord(store, `release:${entry.requestId}`, canonicalJson(entry), idx);
@@ -181,8 +168,10 @@ export function applyEntry(
       break;
     }
     case 'revocation': {
-      const problem = revocationProblem(registry, warrantOf(entry.warrantId), entry);
-      if (problem) bad(idx, problem.message);
+      // The cover-sheet rule (docs/PROTOCOL.md §8.1): a witness judges only by what every witness holds, so not by
+      // a delivered warrant's investigator, which other witnesses may lack.
+      const verdict = judgeRevocation(entry, registry, warrantOf(entry.warrantId));
+      if (!verdict.ok) bad(idx, verdict.message);
       store.insertRevocation(idx, entry.warrantId, entry.by);
       // A revocation this node took directly (revocation.ts) and forwarded is now in the log.
       ackLoggedOwnRecord(store, `revocation:${entry.warrantId}`, canonicalJson(entry), idx);

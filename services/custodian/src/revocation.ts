@@ -7,16 +7,20 @@
  * outbox, from which the other custodians enforce it.
  *
  * No operator token: the signature is the authority, checked against this
- * node's replicated registry (the rule the replica applies, revocationProblem)
- * before anything is stored. A caller without the court's or investigator's
+ * node's replicated registry before anything is stored, by the shared rule
+ * (@custodes/shared/rules judgeRevocation, docs/PROTOCOL.md §8.1): knowing
+ * the warrant's investigator when this node was delivered the warrant, so it
+ * refuses what the coordinator would refuse to log; else the cover-sheet rule
+ * its replica applies. A caller without the court's or investigator's
  * key costs one parse and at most one signature check.
  */
 import { canonicalJson } from '@custodes/shared/records';
-import type { RevocationEntry } from '@custodes/shared/records';
+import type { RevocationEntry, SignedWarrant } from '@custodes/shared/records';
+import { judgeRevocation } from '@custodes/shared/rules';
 import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
-import { currentRegistry, loggedWarrant, revocationProblem } from './replica';
+import { currentRegistry, loggedWarrant } from './replica';
 import type { Store } from './store';
 
 export interface RevocationAnswer {
@@ -32,8 +36,8 @@ export function receiveRevocation(ctx: Context, entry: RevocationEntry): Revocat
   const warrant = loggedWarrant(store, entry.warrantId);
   const registry = currentRegistry(store);
   if (!warrant || !registry) throw new CustodianError('WARRANT_NOT_LOGGED', `warrant ${entry.warrantId} is not in this node's log replica`);
-  const problem = revocationProblem(registry.entry, warrant.entry, entry);
-  if (problem) throw new CustodianError(problem.code, problem.message);
+  const verdict = judgeRevocation(entry, registry.entry, warrant.entry, deliveredInvestigator(store, entry.warrantId));
+  if (!verdict.ok) throw new CustodianError(verdict.code === 'BAD_SIGNATURE' ? 'BAD_SIGNATURE' : 'FORBIDDEN', verdict.message);
 
   const canonical = canonicalJson(entry);
   const fresh = store.tx(() => {
@@ -48,6 +52,12 @@ export function receiveRevocation(ctx: Context, entry: RevocationEntry): Revocat
   }
   const logged = store.revocations(entry.warrantId)[0];
   return { warrantId: entry.warrantId, revoked: true, logIndex: logged?.idx ?? null };
+}
+
+/** The investigator of the warrant delivered to this node (§7.11), if it was; stored only after review checked it opens the commitment. */
+function deliveredInvestigator(store: Store, warrantId: string): string | undefined {
+  const review = store.review(warrantId);
+  return review ? (JSON.parse(review.warrant) as SignedWarrant).investigator : undefined;
 }
 
 /** Rule (c): revoked in the log, or by a revocation posted here (receiveRevocation). */

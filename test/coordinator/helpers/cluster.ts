@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   bytesToHex,
   ceremonyFilesPoints,
+  epochCeremony,
   decodePoint,
   hexToBytes,
   openSealedResult,
@@ -70,10 +71,22 @@ export async function startCluster(
     postReleases?: boolean;
     custodians?: Record<number, Partial<StandInOptions>>;
     coordinator?: Partial<CoordinatorConfig>;
+    /**
+     * A multi-epoch registry instead of epoch 0 = THRESHOLD of TOTAL: each
+     * epoch's t and custodian indices (within 1..TOTAL), one dealer ceremony
+     * each; every stand-in holds the shares of the epochs that list it.
+     */
+    epochs?: readonly { readonly epoch: number; readonly threshold: number; readonly custodians: readonly number[] }[];
   } = {},
 ): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'custodes-coord-'));
   const { groupKey, commitments, shares } = ceremonyFilesPoints(THRESHOLD, TOTAL);
+  const all = Array.from({ length: TOTAL }, (_, i) => i + 1);
+  const epochSpecs = (opts.epochs ?? [{ epoch: 0, threshold: THRESHOLD, custodians: all }]).map((e) => ({
+    ...e,
+    ceremony: opts.epochs ? epochCeremony(e.threshold, e.custodians) : { groupKey, commitments, shares: new Map(all.map((i) => [i, shares[i - 1]!] as const)) },
+  }));
+  const sharesOf = (index: number) => new Map(epochSpecs.filter((e) => e.custodians.includes(index)).map((e) => [e.epoch, e.ceremony.shares.get(index)!] as const));
   const custodianKeys = Array.from({ length: TOTAL }, party);
   const custodians = custodianKeys.map(
     (k, i) =>
@@ -84,6 +97,7 @@ export async function startCluster(
         share: shares[i]!,
         behaviour: opts.behaviours?.[i + 1] ?? 'honest',
         postReleases: opts.postReleases ?? true,
+        ...(opts.epochs ? { shares: sharesOf(i + 1) } : {}),
         ...opts.custodians?.[i + 1],
       }),
   );
@@ -96,16 +110,14 @@ export async function startCluster(
     sequence: 0,
     origin: ORIGIN,
     logKey: log.publicKey,
-    epochs: [
-      {
-        epoch: 0,
-        threshold: THRESHOLD,
-        total: TOTAL,
-        groupKey,
-        commitments,
-        custodians: custodians.map((c, i) => ({ index: i + 1, name: c.opts.name, signingKey: custodianKeys[i]!.publicKey, url: c.url })),
-      },
-    ],
+    epochs: epochSpecs.map((e) => ({
+      epoch: e.epoch,
+      threshold: e.threshold,
+      total: e.custodians.length,
+      groupKey: e.ceremony.groupKey,
+      commitments: e.ceremony.commitments,
+      custodians: e.custodians.map((i) => ({ index: i, name: custodians[i - 1]!.opts.name, signingKey: custodianKeys[i - 1]!.publicKey, url: custodians[i - 1]!.url })),
+    })),
     courts: [{ id: 'court-1', name: 'Test District Court', key: court.publicKey }],
     agencies: [
       { id: 'agency-1', name: 'First Agency', investigators: [investigators.a.publicKey, investigators.b.publicKey] },
@@ -150,7 +162,8 @@ export async function startCluster(
     court,
     investigators,
     tokens,
-    groupKey,
+    // What seal() seals to: epoch 0's group key (with `epochs`, the one listed as epoch 0, if any).
+    groupKey: epochSpecs.find((e) => e.epoch === 0)?.ceremony.groupKey ?? groupKey,
     registry,
     log,
     clock,
@@ -271,7 +284,7 @@ export function requestEntry(
     investigator: inv.publicKey,
     envelopeCount: envelopes.length,
     envelopeSetRoot: envelopeSetRoot(envelopes.map((e) => parseEnvelope(e).id)),
-    epochs: [0],
+    epochs: [...new Set(envelopes.map((e) => e.epoch))].sort((a, b) => a - b),
     time: cluster.config.now!(),
   };
   return { ...unsigned, signature: signRecord(unsigned, 'decryption-request', inv.secretKey) };

@@ -1,5 +1,5 @@
 /** Crypto helpers for the coordinator tests: a dealer ceremony in hex. */
-import { bytesToHex, dealShares, encodePoint } from '@custodes/shared/crypto';
+import { bytesToHex, CURVE_ORDER, dealShares, encodePoint, mulBase, randomScalar } from '@custodes/shared/crypto';
 
 export {
   bytesToHex,
@@ -21,4 +21,17 @@ export function ceremonyFilesPoints(threshold: number, total: number): { groupKe
   const c = dealShares(threshold, total);
   const commitments = c.commitments.map((C) => bytesToHex(encodePoint(C)));
   return { groupKey: commitments[0]!, commitments, shares: c.shares.map((x) => x.toString(16).padStart(64, '0')) };
+}
+
+/**
+ * A dealer ceremony for an epoch listing only `indices` (DESIGN.md §3.1):
+ * f of degree t − 1, C_k = a_k·G, and f(i) for the listed i only, as hex by
+ * index. dealShares deals to 1..n with t > n/2, which a set such as {4, 5}
+ * with t = 2 is not.
+ */
+export function epochCeremony(threshold: number, indices: readonly number[]): { groupKey: string; commitments: string[]; shares: Map<number, string> } {
+  const a = Array.from({ length: threshold }, randomScalar);
+  const commitments = a.map((x) => bytesToHex(encodePoint(mulBase(x))));
+  const f = (i: number) => a.reduceRight((acc, x) => (acc * BigInt(i) + x) % CURVE_ORDER, 0n);
+  return { groupKey: commitments[0]!, commitments, shares: new Map(indices.map((i) => [i, f(i).toString(16).padStart(64, '0')] as const)) };
 }

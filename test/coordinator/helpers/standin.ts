@@ -26,6 +26,8 @@ export interface StandInOptions {
   name: string;
   signingKey: string; // hex32 secret
   share: string; // hex32
+  /** Shares by epoch (hex32), for a multi-epoch registry; `share` is then unused. An envelope of an epoch not here is refused as a real node's rule (h) does (409 UNKNOWN_EPOCH). */
+  shares?: ReadonlyMap<number, string>;
   /** 'bad-partial': every partial uses a wrong share (valid form, failing DLEQ); 'refuse': 403 NOT_APPROVED_BY_ME; 'unavailable': 503 to every partials call. */
   behaviour?: 'honest' | 'bad-partial' | 'refuse' | 'unavailable';
   /** What the stand-in decides on each delivered warrant (default approve). */
@@ -142,9 +144,17 @@ export class StandInCustodian {
         res.json(cached);
         return;
       }
-      const share = scalarFromBytes(hexToBytes(this.opts.share, 32));
-      const used = this.opts.behaviour === 'bad-partial' ? share + 1n : share;
-      const partials: PartialRecord[] = envelopes.map((e) => createPartial(used, this.opts.index, parseEnvelope(e)));
+      const parsed = envelopes.map((e) => parseEnvelope(e));
+      const shareOf = (epoch: number) => (this.opts.shares ? this.opts.shares.get(epoch) : this.opts.share);
+      const missing = parsed.find((e) => shareOf(e.epoch) === undefined);
+      if (missing) {
+        res.status(409).json({ error: { code: 'UNKNOWN_EPOCH', message: `no share of epoch ${missing.epoch} (stand-in)` } });
+        return;
+      }
+      const partials: PartialRecord[] = parsed.map((e) => {
+        const share = scalarFromBytes(hexToBytes(shareOf(e.epoch)!, 32));
+        return createPartial(this.opts.behaviour === 'bad-partial' ? share + 1n : share, this.opts.index, e);
+      });
       const unsigned = { type: 'release' as const, requestId, custodian: this.opts.index, count: partials.length, partialsRoot: partialsRoot(partials) };
       const release: ReleaseEntry = { ...unsigned, signature: signRecord(unsigned, 'release', this.opts.signingKey) };
       const answer = { requestId, custodian: this.opts.index, partials, release };

@@ -33,7 +33,8 @@ export interface WarrantState {
   readonly decisions: Map<number, Decision>;
   /** Time and index of the approval that brought the t-th distinct approval. */
   quorum: { readonly time: number; readonly index: number } | undefined;
-  revocation: { readonly index: number; readonly entry: RevocationEntry } | undefined;
+  /** With the registry in force where it was logged, to re-judge it knowing the investigator once unsealed. */
+  revocation: { readonly index: number; readonly entry: RevocationEntry; readonly registry: RegistryView } | undefined;
   /** A valid unsealing (it opens the commitment and both signatures verify). */
   unseal: { readonly index: number; readonly entry: UnsealEntry } | undefined;
   readonly requests: RequestState[];
@@ -100,6 +101,7 @@ export interface Check<E> {
 export const REJECTING: ReadonlySet<FindingCode> = new Set<FindingCode>([
   'BAD_SIGNATURE',
   'UNKNOWN_CUSTODIAN',
+  'NOT_EPOCH_CUSTODIAN',
   'UNKNOWN_WARRANT',
   'UNKNOWN_INVESTIGATOR',
   'UNAUTHORIZED_REVOCATION',

@@ -1,12 +1,12 @@
 /**
  * Release checks (DESIGN.md §1 goals 2, 3 and 7): after its request, signed by a
- * registered custodian, once, by an approver, with a quorum (@custodes/shared/rules),
+ * custodian of the request's epochs, once, by an approver, with a quorum (@custodes/shared/rules),
  * not after revocation or expiry, no more partials than envelopes.
  *
  * Everything read here is attacker-controlled: the log is what is on trial.
  */
-import { verifyRecordSignature } from '@custodes/shared/records';
 import type { ReleaseEntry } from '@custodes/shared/records';
+import { judgeRelease } from '@custodes/shared/rules';
 import { quorumShortfall } from './approval';
 import { iso, rejected, short } from './context';
 import type { Check, Context } from './context';
@@ -29,15 +29,14 @@ export function releaseChecks(requestIndex: RequestIndex): readonly Check<Releas
       },
     },
     {
-      name: 'release.signature',
+      // By a custodian of every epoch the request covers, signed (@custodes/shared/rules judgeRelease, docs/PROTOCOL.md §8.1).
+      name: 'release.signer',
       run(entry, ctx) {
         const reg = ctx.state.registry;
-        if (!reg) return;
-        const c = reg.custodian(entry.custodian);
-        if (!c) ctx.report('UNKNOWN_CUSTODIAN', `a release is signed as custodian ${entry.custodian}, who is not registered.`);
-        else if (!verifyRecordSignature(entry, 'release', entry.signature, c.signingKey)) {
-          ctx.report('BAD_SIGNATURE', `the release by custodian ${entry.custodian} for request ${short(entry.requestId)} has a signature that does not verify.`);
-        }
+        const r = ctx.state.requests.get(entry.requestId);
+        if (!reg || !r) return; // without its request there are no epochs to judge by; release.request reported it
+        const verdict = judgeRelease(entry, reg.entry, r.entry.epochs);
+        if (!verdict.ok) ctx.report(verdict.code, `${verdict.message} (release for request ${short(entry.requestId)}).`);
       },
     },
     {

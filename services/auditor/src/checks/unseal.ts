@@ -7,7 +7,7 @@
  */
 import { canonicalJson, verifyWarrantSignature, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
 import type { UnsealEntry } from '@custodes/shared/records';
-import { sealState } from '@custodes/shared/rules';
+import { judgeRevocation, sealState } from '@custodes/shared/rules';
 import type { Finding } from '../findings';
 import { iso, rejected, short, warrantFor } from './context';
 import type { AuditState, Check, Context } from './context';
@@ -57,8 +57,11 @@ export const unsealChecks: readonly Check<UnsealEntry>[] = [
           ctx.report('INVESTIGATOR_MISMATCH', `request ${short(r.entry.requestId)} (#${r.index}) was signed by another investigator than unsealed warrant ${short(entry.warrantId)} names.`);
         }
       }
+      // The revocation passed the cover-sheet rule where it was logged; knowing the investigator now, the shared
+      // rule is re-run against that registry (@custodes/shared/rules judgeRevocation, docs/PROTOCOL.md §8.1).
       const rev = w.revocation;
-      if (rev && rev.entry.by === 'investigator' && rev.entry.signer !== entry.warrant.investigator) {
+      const verdict = rev && judgeRevocation(rev.entry, rev.registry.entry, w.entry, entry.warrant.investigator);
+      if (rev && verdict && !verdict.ok) {
         ctx.report('UNAUTHORIZED_REVOCATION', `the revocation at #${rev.index} was signed by another investigator than unsealed warrant ${short(entry.warrantId)} names.`);
       }
     },

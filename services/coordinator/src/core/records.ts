@@ -4,7 +4,7 @@
  * a repeat answers with the existing index.
  */
 import { canonicalJson, SignedWarrantSchema } from '@custodes/shared/records';
-import type { ApprovalEntry, RegistryEntry, ReleaseEntry, RevocationEntry, SignedWarrant } from '@custodes/shared/records';
+import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, ReleaseEntry, RevocationEntry, SignedWarrant } from '@custodes/shared/records';
 import type { Context } from '../context';
 import { buildUnseal, checkApproval, checkRelease, checkRevocation, entryKey } from '../domain/records';
 import type { LoggedWarrant } from '../domain/records';
@@ -18,7 +18,13 @@ export interface Logged {
 
 function loggedWarrant(ctx: Context, warrantId: string): LoggedWarrant | undefined {
   const w = ctx.repo.warrant(warrantId);
-  return w && { id: w.id, commitment: w.commitment, court: w.court, investigator: w.investigator, sealedUntil: w.sealedUntil };
+  return w && { id: w.id, commitment: w.commitment, court: w.court, investigator: w.investigator, agency: w.agency, sealedUntil: w.sealedUntil };
+}
+
+/** The epochs a logged request covers (its signed entry, docs/PROTOCOL.md §4.2), or undefined if it is not logged. */
+function loggedRequestEpochs(ctx: Context, requestId: string): readonly number[] | undefined {
+  const r = ctx.repo.request(requestId);
+  return r && r.logIndex !== null && r.entryJson !== null ? (JSON.parse(r.entryJson) as DecryptionRequestEntry).epochs : undefined;
 }
 
 export function logRecord(ctx: Context, entry: ApprovalEntry | ReleaseEntry | RevocationEntry): Logged {
@@ -40,7 +46,7 @@ export function logRecord(ctx: Context, entry: ApprovalEntry | ReleaseEntry | Re
       break;
     }
     case 'release': {
-      checkRelease(entry, registry, ctx.ledger.indexOf(entryKey.request(entry.requestId)) !== undefined);
+      checkRelease(entry, registry, loggedRequestEpochs(ctx, entry.requestId));
       result = ctx.ledger.appendOnce(entryKey.release(entry.requestId, entry.custodian), entry);
       break;
     }

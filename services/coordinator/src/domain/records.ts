@@ -4,9 +4,9 @@
  * investigator, and unsealings. Each check returns the entry's unique key
  * (so it is never logged twice). No HTTP, no SQL.
  */
-import { isoTime, verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
+import { isoTime, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { ApprovalEntry, ReleaseEntry, RevocationEntry, SignedWarrant, UnsealEntry } from '@custodes/shared/records';
-import { judgeApproval } from '@custodes/shared/rules';
+import { judgeApproval, judgeRelease, judgeRevocation } from '@custodes/shared/rules';
 import { fail } from '../errors';
 import type { Registry } from './registry';
 
@@ -16,6 +16,7 @@ export interface LoggedWarrant {
   commitment: string;
   court: string;
   investigator: string;
+  agency: string;
   sealedUntil: number;
 }
 
@@ -42,26 +43,27 @@ export function checkApproval(entry: ApprovalEntry, registry: Registry, warrant:
   if (!verdict.ok) fail('BAD_COMMITMENT', "the approval's commitment is not the logged warrant's");
 }
 
-/** release: a registered custodian, its signature, a logged request. */
-export function checkRelease(entry: ReleaseEntry, registry: Registry, requestLogged: boolean): void {
-  const custodian = registry.custodian(entry.custodian);
-  if (!custodian) fail('UNKNOWN_CUSTODIAN', `custodian ${entry.custodian} is not registered`);
-  if (!verifyRecordSignature(entry, 'release', entry.signature, custodian.signingKey)) {
-    fail('BAD_SIGNATURE', `the release's signature by custodian ${entry.custodian} does not verify`);
-  }
-  if (!requestLogged) fail('REQUEST_NOT_LOGGED', `request ${entry.requestId} is not in the log`);
+/**
+ * release: for a logged request, by a custodian of every epoch it covers,
+ * signed (@custodes/shared/rules judgeRelease; docs/PROTOCOL.md §8.1).
+ * `epochs` is the logged request's, undefined if it is not logged.
+ */
+export function checkRelease(entry: ReleaseEntry, registry: Registry, epochs: readonly number[] | undefined): void {
+  if (!epochs) fail('REQUEST_NOT_LOGGED', `request ${entry.requestId} is not in the log`);
+  const verdict = judgeRelease(entry, registry.entry, epochs);
+  // A registered custodian releasing for an epoch it holds no share of is not allowed to, hence 403 (§7.4).
+  if (!verdict.ok) fail(verdict.code === 'NOT_EPOCH_CUSTODIAN' ? 'FORBIDDEN' : verdict.code, verdict.message);
 }
 
-/** revocation: by the warrant's court or its investigator, under that party's key. */
+/**
+ * revocation: the shared rule knowing the warrant (@custodes/shared/rules
+ * judgeRevocation with its investigator; docs/PROTOCOL.md §8.1, §8.5): by its
+ * court, or by its own investigator, never a colleague of the agency.
+ */
 export function checkRevocation(entry: RevocationEntry, registry: Registry, warrant: LoggedWarrant | undefined): void {
   if (!warrant) fail('WARRANT_NOT_LOGGED', `warrant ${entry.warrantId} is not in the log`);
-  const expected = entry.by === 'court' ? registry.court(warrant.court)?.key : warrant.investigator;
-  if (expected === undefined || entry.signer !== expected) {
-    fail('FORBIDDEN', `only the warrant's ${entry.by} may sign this revocation`);
-  }
-  if (!verifyRecordSignature(entry, 'revocation', entry.signature, entry.signer)) {
-    fail('BAD_SIGNATURE', "the revocation's signature does not verify");
-  }
+  const verdict = judgeRevocation(entry, registry.entry, { warrantId: warrant.id, court: warrant.court, agency: warrant.agency }, warrant.investigator);
+  if (!verdict.ok) fail(verdict.code === 'BAD_SIGNATURE' ? 'BAD_SIGNATURE' : 'FORBIDDEN', verdict.message);
 }
 
 /**

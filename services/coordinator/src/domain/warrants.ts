@@ -6,7 +6,7 @@
  */
 import { warrantCommitment, warrantCoverSheet, warrantProblems } from '@custodes/shared/records';
 import type { SignedWarrant, WarrantEntry } from '@custodes/shared/records';
-import { judgeRequest, reviewers, tallyDecisions } from '@custodes/shared/rules';
+import { judgeRequest, quorumOf, reviewers, tallyDecisions } from '@custodes/shared/rules';
 import type { Decision, RequestFacts } from '@custodes/shared/rules';
 import { fail } from '../errors';
 import type { Registry } from './registry';
@@ -51,7 +51,33 @@ export function requireAdmissible(facts: RequestFacts, registry: Registry): void
   if (!verdict.ok) fail(verdict.code, verdict.message);
 }
 
-/** The distinct approving reviewers, ascending: the custodians asked for partials (@custodes/shared/rules tallyDecisions). */
+/** The distinct approving reviewers, ascending (@custodes/shared/rules tallyDecisions). */
 export function approversOf(decisions: readonly Decision[], registry: Registry): readonly number[] {
   return tallyDecisions(decisions, reviewers(registry.entry)!.custodians).approvers;
+}
+
+/** Who is asked for a request's partials, and how many must serve. */
+export interface ReleasePlan {
+  /** Approvers that are custodians of every epoch of the request, ascending: the order they are asked in. */
+  readonly candidates: readonly number[];
+  /** max over the request's epochs e of t_e: enough answers for every envelope to reach its epoch's threshold. */
+  readonly needed: number;
+}
+
+/**
+ * The custodians to ask for partials of a request whose envelopes are of
+ * `epochs`, and how many must serve (docs/PROTOCOL.md §8.1 "Epochs and
+ * quorum", §8.2 (h)). One call carries all of a request's envelopes (§7.12,
+ * rule (e)), and a custodian releases only for epochs it holds a share of
+ * (rule (h), `judgeRelease`), so each one asked must be a custodian of every
+ * epoch e of the request (`quorumOf`); each answer then gives a partial for
+ * every envelope, and max_e t_e answers give each envelope of epoch e its t_e.
+ * An epoch the registry does not list leaves no candidate. Requires epochs ≠ ∅.
+ */
+export function releasePlan(approvers: readonly number[], registry: Registry, epochs: readonly number[]): ReleasePlan {
+  if (epochs.length === 0) throw new RangeError('epochs must name at least one epoch');
+  const quorums = epochs.map((e) => quorumOf(registry.entry, e));
+  const candidates = approvers.filter((i) => quorums.every((q) => q?.custodians.has(i) === true));
+  const needed = Math.max(...quorums.map((q) => q?.threshold ?? 1));
+  return { candidates, needed };
 }

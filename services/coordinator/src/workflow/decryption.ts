@@ -9,8 +9,9 @@
  *
  * Each step is a method that takes what the one before produced and returns
  * what the next needs; none calls back into an earlier one. `combining` and
- * `recombining` live in memory only (partials are not stored). The approvers
- * are listed once per run (#approvers): #release asks the first t, and the
+ * `recombining` live in memory only (partials are not stored). Who is asked
+ * is planned once per run (#plan: approvers holding a share of every epoch of
+ * the request, max t_e of them needed): #release asks the first of them, and the
  * next ones only while fewer than t have served; those it did not ask are the
  * reserve. The reserve is asked at most once, only when blamed partials left
  * an envelope without t valid ones, and only the envelopes that fell short
@@ -33,7 +34,8 @@ import { checkRelease, entryKey } from '../domain/records';
 import type { Registry } from '../domain/registry';
 import { misbehaviorEntry, openEnvelope } from '../domain/requests';
 import type { EnvelopeFailureCode } from '../domain/requests';
-import { approversOf } from '../domain/warrants';
+import { approversOf, releasePlan } from '../domain/warrants';
+import type { ReleasePlan } from '../domain/warrants';
 import { CoordinatorError } from '../errors';
 import type { Ledger } from '../ledger';
 import type { Repository, RequestRow } from '../repo/repository';
@@ -202,16 +204,16 @@ export class DecryptionWorkflow {
     if (!req) return;
     try {
       if (req.state === 'logged' || req.state === 'cosigned' || req.state === 'releasing') {
-        const approvers = this.#approvers(req);
+        const envelopes = this.#envelopes(req);
+        const plan = this.#plan(req, envelopes);
         if (req.state === 'logged') {
-          await this.#cosign(req, approvers);
+          await this.#cosign(req, plan);
           this.#step();
         }
         // Keeps the time of the first start across restarts: the partials deadline counts from it.
         repo.startReleasing(requestId, this.#d.now());
         req = repo.request(requestId)!;
-        const envelopes = this.#envelopes(req);
-        const released = await this.#release(req, envelopes, approvers);
+        const released = await this.#release(req, envelopes, plan);
         this.#step();
         const first = await this.#combine(req, envelopes, released.answers, released.reserve.length > 0);
         const done = first.short.length > 0 ? await this.#recombine(req, envelopes, released, first) : first;
@@ -226,9 +228,16 @@ export class DecryptionWorkflow {
     logger.info({ requestId, state: repo.request(requestId)?.state }, 'decryption request finished');
   }
 
-  /** The reviewers that approved the request's warrant, in index order (@custodes/shared/rules tallyDecisions). */
-  #approvers(req: RequestRow): readonly number[] {
-    return approversOf(this.#d.repo.decisions(req.warrantId), this.#d.registry());
+  /**
+   * Who is asked for partials: the reviewers that approved the request's
+   * warrant (@custodes/shared/rules tallyDecisions) that are custodians of
+   * every epoch of its envelopes, and how many must serve (max t_e;
+   * domain/warrants.ts releasePlan).
+   */
+  #plan(req: RequestRow, envelopes: readonly ParsedEnvelope[]): ReleasePlan {
+    const registry = this.#d.registry();
+    const epochs = [...new Set(envelopes.map((e) => e.epoch))].sort((a, b) => a - b);
+    return releasePlan(approversOf(this.#d.repo.decisions(req.warrantId), registry), registry, epochs);
   }
 
   /**
@@ -238,13 +247,14 @@ export class DecryptionWorkflow {
    * until `deadlineMs` has passed in this process; only then does the request
    * fail with QUORUM_UNAVAILABLE, before anything was released.
    */
-  async #cosign(req: RequestRow, approvers: readonly number[]): Promise<void> {
+  async #cosign(req: RequestRow, plan: ReleasePlan): Promise<void> {
     const { logger } = this.#d;
     const minSize = req.logIndex! + 1;
+    // Witnesses are the newest epoch's custodians (§4.3): its t cosignatures make the checkpoint.
     const t = this.#d.registry().threshold;
-    // Also wait for the custodians #release asks first (the lowest approving indices), unless they are down:
+    // Also wait for the custodians #release asks first (the plan's lowest indices), unless they are down:
     // each releases only from a checkpoint it has cosigned itself (DESIGN.md §1 goal 2).
-    const first = approvers.slice(0, t);
+    const first = plan.candidates.slice(0, plan.needed);
     const until = Date.now() + this.#d.deadlineMs;
     for (let pause = this.#d.retryBaseMs ?? 500; ; pause = Math.min(pause * 2, RETRY_MAX_MS)) {
       const r = await this.#d.cosigner.ensureCosigned(minSize, 3, first);
@@ -264,8 +274,9 @@ export class DecryptionWorkflow {
   }
 
   /**
-   * Step 5: partials from t approving custodians, in parallel; each release is
-   * logged. The fast path (DESIGN.md §3.4) needs only t partials per envelope
+   * Step 5: partials from `plan.needed` (max t_e over the request's epochs)
+   * approvers that are custodians of every one of those epochs (#plan), in
+   * parallel; each release is logged. The fast path (DESIGN.md §3.4) needs only t partials per envelope
    * and a release costs each custodian a BIP340 check and a DLEQ proof per
    * envelope, so the others are asked only if fewer than t serve, or later if
    * a partial fails its proof (#recombine). `reserve` are those not asked.
@@ -278,9 +289,9 @@ export class DecryptionWorkflow {
    * restart the workflow resumes here and asks again (a custodian repeats the
    * stored answer for a request it served; releases are logged once by key).
    */
-  async #release(req: RequestRow, envelopes: readonly ParsedEnvelope[], approvers: readonly number[]): Promise<Released> {
+  async #release(req: RequestRow, envelopes: readonly ParsedEnvelope[], plan: ReleasePlan): Promise<Released> {
     const { logger } = this.#d;
-    const registry = this.#d.registry();
+    const { candidates: approvers, needed } = plan;
     const answers = new Map<number, PartialsAnswer>();
     // Counted from when the request first went to releasing, so a restart does not start it again.
     const spentMs = Math.max(0, this.#d.now() - (req.releasingSince ?? this.#d.now())) * 1000;
@@ -290,16 +301,16 @@ export class DecryptionWorkflow {
     let next = 0;
     let pause = this.#d.retryBaseMs ?? 500;
     for (;;) {
-      while (answers.size < registry.threshold && next < approvers.length && !this.#closed) {
-        const batch = approvers.slice(next, next + registry.threshold - answers.size);
+      while (answers.size < needed && next < approvers.length && !this.#closed) {
+        const batch = approvers.slice(next, next + needed - answers.size);
         next += batch.length;
         waiting.push(...(await this.#askAll(req, batch, envelopes, answers)));
       }
       this.#step();
-      if (answers.size >= registry.threshold || waiting.length === 0) break;
+      if (answers.size >= needed || waiting.length === 0) break;
       const left = deadline - Date.now();
       if (left <= 0) break;
-      logger.info({ requestId: req.id, waiting, released: answers.size, threshold: registry.threshold }, 'approvers unavailable; asking again');
+      logger.info({ requestId: req.id, waiting, released: answers.size, threshold: needed }, 'approvers unavailable; asking again');
       await this.#sleep(Math.min(pause, left));
       this.#step();
       pause = Math.min(pause * 2, RETRY_MAX_MS);
@@ -308,10 +319,10 @@ export class DecryptionWorkflow {
       waiting.push(...(await this.#askAll(req, again, envelopes, answers)));
     }
     this.#step();
-    if (answers.size < registry.threshold) {
+    if (answers.size < needed) {
       throw new RequestFailure(
         'NOT_ENOUGH_CUSTODIANS',
-        `${answers.size} custodians released partials and ${registry.threshold} are needed; nothing was combined`,
+        `${answers.size} custodians released partials and ${needed} are needed; nothing was combined`,
       );
     }
     logger.info({ requestId: req.id, custodians: [...answers.keys()] }, 'partials released');
@@ -384,7 +395,7 @@ export class DecryptionWorkflow {
           logger.warn({ requestId: req.id, custodian: index }, 'custodian answer does not match its release; ignored');
           return { kind: 'refused' };
         }
-        checkRelease(r, registry, true);
+        checkRelease(r, registry, [...new Set(envelopes.map((e) => e.epoch))]);
         return { kind: 'served', answer: a };
       } catch (err) {
         if (err instanceof CoordinatorError) {

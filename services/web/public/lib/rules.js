@@ -202,6 +202,34 @@ async function judgeApproval(entry, registry, commitment) {
   return { ok: true };
 }
 
+// ## Revocations (shared/src/rules/revocations.ts)
+
+/**
+ * By the cover sheet's court, or a registered investigator of its agency (the
+ * warrant's own if `investigator` is given), signed. The explorer reads the log
+ * only, so it judges by the cover sheet (docs/PROTOCOL.md §8.1).
+ * @param {Record<string, any>} entry @param {Registry} registry @param {Record<string, any>} cover @param {string} [investigator]
+ * @returns {Promise<{ ok: true } | { ok: false, code: string, message: string }>}
+ */
+async function judgeRevocation(entry, registry, cover, investigator) {
+  if (entry.by === 'court') {
+    if (registry.courts.find((c) => c.id === cover.court)?.key !== entry.signer) {
+      return { ok: false, code: 'NOT_THE_COURT', message: `the revocation of warrant ${entry.warrantId} is not signed by its registered court ${cover.court}` };
+    }
+  } else {
+    if (!registry.agencies.find((a) => a.id === cover.agency)?.investigators.includes(entry.signer)) {
+      return { ok: false, code: 'NOT_AN_INVESTIGATOR', message: `the revocation of warrant ${entry.warrantId} is not signed by a registered investigator of agency ${cover.agency}` };
+    }
+    if (investigator !== undefined && entry.signer !== investigator) {
+      return { ok: false, code: 'NOT_THE_INVESTIGATOR', message: `the revocation of warrant ${entry.warrantId} is signed by another investigator than the warrant's` };
+    }
+  }
+  if (!(await verifyRecordSignature(entry, 'revocation', entry.signature, entry.signer))) {
+    return { ok: false, code: 'BAD_SIGNATURE', message: `the revocation of warrant ${entry.warrantId} has a signature that does not verify` };
+  }
+  return { ok: true };
+}
+
 /**
  * Each custodian's first decision among `custodians`, counted once.
  * @param {Iterable<{ custodian: number, decision: string }>} decisions @param {{ has(i: number): boolean }} custodians
@@ -303,8 +331,7 @@ async function replayWarrant(entries, warrantId, now) {
     } else if (e.type === 'approval' && cover && (await judgeApproval(e, registry, cover.commitment)).ok) {
       decisions.push({ custodian: e.custodian, decision: e.decision });
     } else if (e.type === 'revocation' && cover && !revoked) {
-      const allowed = e.by === 'court' ? registry.courts.find((c) => c.id === cover?.court)?.key === e.signer : !!registry.agencies.find((a) => a.id === cover?.agency)?.investigators.includes(e.signer);
-      revoked = allowed && (await verifyRecordSignature(e, 'revocation', e.signature, e.signer));
+      revoked = (await judgeRevocation(e, registry, cover)).ok;
     } else if (e.type === 'unseal') {
       unsealed = true; // shown, not trusted: the auditor checks the opening
     }
@@ -322,6 +349,7 @@ export {
   judgeGenesis,
   judgeRegistryUpdate,
   judgeRequest,
+  judgeRevocation,
   newestEpoch,
   quorumOf,
   registryProblems,
