@@ -294,7 +294,7 @@ export const custodian: PartyAdapter = {
     const entry = revocationBy(cover, c);
     // Logged: the replica's witness rule. Posted directly (§7.14) to a node that was delivered the warrant.
     const log = replicaVerdict(singleGenesis, [singleGenesis, cover], entry);
-    const warrant = withReplica(bareCase(singleGenesis), (ctx) => {
+    const warrant = await withReplica(bareCase(singleGenesis), (ctx) => {
       try {
         receiveRevocation(ctx, entry);
         return 'accept' as const;
