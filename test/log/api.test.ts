@@ -19,7 +19,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../shared/src/log/index';
-import { createLogServer, type LogServer } from '../../services/coordinator/src/api/logServer';
+import { createLogServer, type LogServer } from '../../services/coordinator/src/routes/logServer';
 import { LogStore } from '../../services/coordinator/src/log/index';
 import { startLogOnlyCoordinator } from '../../services/coordinator/src/logOnly';
 

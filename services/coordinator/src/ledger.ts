@@ -5,7 +5,7 @@
  */
 import { canonicalBytes, LogEntrySchema } from '@custodes/shared/records';
 import type { LogEntry } from '@custodes/shared/records';
-import { warrantOfEntry } from './domain/warrantIndex';
+import { warrantOfEntry } from './rules/warrantIndex';
 import type { Repository } from './repo/repository';
 
 /** What the coordinator needs of the SQLite log store (./log/store). */

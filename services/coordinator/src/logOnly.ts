@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogStore, type StoredCheckpoint } from './log/index';
-import { createLogServer } from './api/logServer';
+import { createLogServer } from './routes/logServer';
 
 interface LogOnlyOptions {
   readonly dataDir: string;

@@ -30,7 +30,7 @@ import {
 } from '@custodes/shared/records';
 import type { ApprovalEntry, LogEntry, RegistryEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
 import { closeServer, errorHandler, HttpError, listen } from '@custodes/shared/service';
-import { warrantOfEntry } from '../../../services/coordinator/src/domain/warrantIndex';
+import { warrantOfEntry } from '../../../services/coordinator/src/rules/warrantIndex';
 import { consoleRouter, explorerRouter, reportRouter } from '../../../services/web/src/index';
 import type { ReportOptions } from '../../../services/web/src/index';
 

@@ -30,12 +30,12 @@ import { envelopeSetRoot, partialsRoot } from '@custodes/shared/records';
 import type { PartialRecord } from '@custodes/shared/records';
 import { HttpError } from '@custodes/shared/service';
 import type { Logger } from 'pino';
-import { checkRelease, entryKey } from '../domain/records';
-import type { Registry } from '../domain/registry';
-import { misbehaviorEntry, openEnvelope } from '../domain/requests';
-import type { EnvelopeFailureCode } from '../domain/requests';
-import { approversOf, releasePlan } from '../domain/warrants';
-import type { ReleasePlan } from '../domain/warrants';
+import { checkRelease, entryKey } from '../rules/recordChecks';
+import type { Registry } from '../rules/registryChecks';
+import { misbehaviorEntry, openEnvelope } from '../rules/requestChecks';
+import type { EnvelopeFailureCode } from '../rules/requestChecks';
+import { approversOf, releasePlan } from '../rules/warrantChecks';
+import type { ReleasePlan } from '../rules/warrantChecks';
 import { CoordinatorError } from '../errors';
 import type { Ledger } from '../ledger';
 import type { Repository, RequestRow } from '../repo/repository';
@@ -232,7 +232,7 @@ export class DecryptionWorkflow {
    * Who is asked for partials: the reviewers that approved the request's
    * warrant (@custodes/shared/rules tallyDecisions) that are custodians of
    * every epoch of its envelopes, and how many must serve (max t_e;
-   * domain/warrants.ts releasePlan).
+   * rules/warrantChecks.ts releasePlan).
    */
   #plan(req: RequestRow, envelopes: readonly ParsedEnvelope[]): ReleasePlan {
     const registry = this.#d.registry();

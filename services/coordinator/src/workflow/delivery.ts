@@ -12,7 +12,7 @@
 import { HttpError } from '@custodes/shared/service';
 import { SignedWarrantSchema } from '@custodes/shared/records';
 import type { ApprovalEntry } from '@custodes/shared/records';
-import type { GroupCommit } from '../core/groupCommit';
+import type { GroupCommit } from '../repo/groupCommit';
 import type { Logger } from 'pino';
 import type { DeliveryRow, Repository, WarrantRow } from '../repo/repository';
 import type { Cosigner } from './cosigner';

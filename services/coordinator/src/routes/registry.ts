@@ -5,7 +5,7 @@ import { RegistryEntrySchema } from '@custodes/shared/records';
 import { jsonBody, parseBody } from '@custodes/shared/service';
 import { BODIES } from '../config';
 import type { Context } from '../context';
-import { updateRegistry } from '../core/records';
+import { updateRegistry } from '../actions/logRecords';
 
 const UpdateBody = z.object({ entry: RegistryEntrySchema }).strict();
 export type UpdateBody = z.infer<typeof UpdateBody>;

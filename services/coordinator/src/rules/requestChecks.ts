@@ -11,7 +11,7 @@ import type { ProtocolCode } from '@custodes/shared';
 import { envelopeSetRoot, verifyRecordSignature } from '@custodes/shared/records';
 import type { DecryptionRequestEntry, MisbehaviorEntry, PartialRecord, Warrant } from '@custodes/shared/records';
 import { fail } from '../errors';
-import type { Registry } from './registry';
+import type { Registry } from './registryChecks';
 
 export type RejectReason = 'MALFORMED' | 'BAD_BINDING' | 'OUT_OF_SCOPE' | 'UNKNOWN_EPOCH';
 

@@ -4,10 +4,10 @@
  */
 import type { SignedWarrant } from '@custodes/shared/records';
 import type { Context } from '../context';
-import { entryKey } from '../domain/records';
+import { entryKey } from '../rules/recordChecks';
 import { reviewers, tallyDecisions, warrantStatus } from '@custodes/shared/rules';
-import { checkIntake } from '../domain/warrants';
-import type { InvestigatorIdentity, WarrantStatus } from '../domain/warrants';
+import { checkIntake } from '../rules/warrantChecks';
+import type { InvestigatorIdentity, WarrantStatus } from '../rules/warrantChecks';
 import { fail } from '../errors';
 
 export function submitWarrant(

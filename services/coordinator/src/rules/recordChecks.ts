@@ -8,7 +8,7 @@ import { isoTime, verifyWarrantSignature, warrantCommitment } from '@custodes/sh
 import type { ApprovalEntry, ReleaseEntry, RevocationEntry, SignedWarrant, UnsealEntry } from '@custodes/shared/records';
 import { judgeApproval, judgeRelease, judgeRevocation } from '@custodes/shared/rules';
 import { fail } from '../errors';
-import type { Registry } from './registry';
+import type { Registry } from './registryChecks';
 
 /** What the coordinator knows of a logged warrant. */
 export interface LoggedWarrant {

@@ -9,7 +9,7 @@ import type { SignedWarrant, WarrantEntry } from '@custodes/shared/records';
 import { judgeRequest, quorumOf, reviewers, tallyDecisions } from '@custodes/shared/rules';
 import type { Decision, RequestFacts } from '@custodes/shared/rules';
 import { fail } from '../errors';
-import type { Registry } from './registry';
+import type { Registry } from './registryChecks';
 
 export type { WarrantStatus } from '@custodes/shared/rules';
 
