@@ -1,4 +1,20 @@
+import type { Command } from 'commander';
+import type { TlsFiles } from '@custodes/shared/service';
 import { CliError } from './io';
+
+/** `--tls-cert` and `--tls-key` on a service's start command (docs/DEPLOY.md, TLS). */
+export function tlsOptions(cmd: Command): Command {
+  return cmd
+    .option('--tls-cert <file>', 'serve https with this PEM certificate (chain); needs --tls-key')
+    .option('--tls-key <file>', "the certificate's PEM private key (keep it 0600); needs --tls-cert");
+}
+
+/** The TLS files named by tlsOptions, or undefined for plain http; one without the other is a usage error. */
+export function tlsFiles(opts: { tlsCert?: string; tlsKey?: string }): TlsFiles | undefined {
+  if (opts.tlsCert === undefined && opts.tlsKey === undefined) return undefined;
+  if (!opts.tlsCert || !opts.tlsKey) throw new CliError('--tls-cert and --tls-key go together');
+  return { certFile: opts.tlsCert, keyFile: opts.tlsKey };
+}
 
 /** A refused listen (port taken, not allowed, no such address) as one line for the operator; null for anything else. */
 export function listenProblem(err: unknown): string | null {

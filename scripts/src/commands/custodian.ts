@@ -6,7 +6,7 @@ import { createCustodian, initCustodian, readPolicyFile } from '@custodes/custod
 import { CustodesError } from '@custodes/shared';
 import { CliError, intOption, json, readJson, resolveToken } from '../io';
 import { call } from '../remote';
-import { serveUntilSignal } from '../serve';
+import { serveUntilSignal, tlsFiles, tlsOptions } from '../serve';
 
 async function domain<T>(fn: () => Promise<T> | T): Promise<T> {
   try {
@@ -64,8 +64,7 @@ export function registerCustodianCommands(program: Command): void {
       );
     });
 
-  cust
-    .command('start')
+  tlsOptions(cust.command('start'))
     .description('serve the node (sealed until unsealed, unless initialised with --dev)')
     .requiredOption('--data <dir>', 'data directory')
     .requiredOption('--coordinator <url>', 'coordinator URL')
@@ -80,7 +79,8 @@ export function registerCustodianCommands(program: Command): void {
       intOption('outbox-grace-ms', 0),
     )
     .option('--max-db-mb <MiB>', 'cap custodian.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; maxDbMb?: number }) => {
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; maxDbMb?: number; tlsCert?: string; tlsKey?: string }) => {
+      const tls = tlsFiles(opts);
       // domain(): a bad option or data directory is one line (BAD_OPTIONS, NOT_INITIALISED, BAD_POLICY), not a stack.
       const service = await domain(() =>
         createCustodian({
@@ -88,6 +88,7 @@ export function registerCustodianCommands(program: Command): void {
           coordinatorUrl: opts.coordinator,
           port: opts.port,
           host: opts.host,
+          ...(tls ? { tls } : {}),
           ...(opts.policy ? { policyFile: opts.policy } : {}),
           ...(opts.rate ? { rateLimit: { envelopesPerMinute: opts.rate } } : {}),
           ...(opts.callWindow !== undefined ? { callWindowSeconds: opts.callWindow } : {}),
@@ -95,7 +96,7 @@ export function registerCustodianCommands(program: Command): void {
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
         }),
       );
-      await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}`);
+      await serveUntilSignal(service, (port) => `custodian listening on ${tls ? 'https' : 'http'}://${opts.host}:${port}`);
     });
 
   nodeOptions(cust.command('status'), false)

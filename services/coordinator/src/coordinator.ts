@@ -11,7 +11,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
 import { explorerRouter, reportRouter } from '@custodes/web';
-import { closeServer, listen, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import { closeServer, listen, loadTls, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
 import { coordinatorErrors } from './api/errors';
 import { recordRoutes } from './api/records';
 import { logRecord } from './core/records';
@@ -50,6 +50,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   const now = config.now ?? (() => Math.floor(Date.now() / 1000));
   if (!existsSync(join(config.dataDir, DB_FILE))) throw new CoordinatorError('NOT_FOUND', `${config.dataDir} holds no coordinator; run init first`);
   const logKey = logPublicKey(config.logSecretKey);
+  // Before the data directory is locked: a bad certificate or key is one error at start (BAD_TLS).
+  const tls = config.tls ? loadTls(config.tls) : undefined;
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     fail('BAD_REQUEST', 'maxDatabaseBytes must be a positive integer');
   }
@@ -202,9 +204,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     async start() {
       if (server) throw new Error('already started');
       const host = config.host ?? '127.0.0.1';
-      const bound = await listen(app, config.port ?? 0, host);
+      const bound = await listen(app, config.port ?? 0, host, tls ? { tls } : {});
       server = bound.server;
-      url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+      url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
       logger.info({ port: bound.port, size: store.size() }, 'coordinator listening');
       purge();
       purgeTimer = setInterval(purge, 60_000);

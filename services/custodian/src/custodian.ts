@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import express from 'express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { LogError } from '@custodes/shared/log';
-import { closeServer, errorHandler, HttpError, listen, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import { closeServer, errorHandler, HttpError, listen, loadTls, notFound, rateLimit, tryLockDataDir } from '@custodes/shared/service';
+import type { TlsFiles } from '@custodes/shared/service';
 import type { Context } from './context';
 import { CustodianError, STATUS } from './errors';
 import { DB_FILE, DEV_KEYS_FILE } from './init';
@@ -36,6 +37,8 @@ export interface CustodianConfig {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
+  /** Serve https with this certificate and key (PEM files; docs/DEPLOY.md, TLS); plain http without. */
+  tls?: TlsFiles;
   /** Base URL of the coordinator (read API and `POST /v1/records`). */
   coordinatorUrl: string;
   /** Auto-approval policy (JSON); overrides one stored at init. */
@@ -121,6 +124,8 @@ export function createCustodian(config: CustodianConfig): Custodian {
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     throw new CustodianError('BAD_OPTIONS', 'maxDatabaseBytes must be a positive integer');
   }
+  // Before the data directory is locked: a bad certificate or key is one error at start (BAD_TLS).
+  const tls = config.tls ? loadTls(config.tls) : undefined;
   const dbFile = join(config.dataDir, DB_FILE);
   if (!existsSync(dbFile)) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no custodian; run init first`);
   // One node per data directory, held until close (or the process's end): two would cosign from one replica.
@@ -202,9 +207,9 @@ export function createCustodian(config: CustodianConfig): Custodian {
         log.warn('dev mode: unsealed from keys kept on disk');
       }
       const host = config.host ?? '127.0.0.1';
-      const bound = await listen(app, config.port ?? 0, host);
+      const bound = await listen(app, config.port ?? 0, host, tls ? { tls } : {});
       server = bound.server;
-      url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+      url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
       log.info({ custodian: node.custodian, port: bound.port, sealed: vault.sealed }, 'custodian listening');
       void outbox.kick(); // resend anything not yet acknowledged
       return { port: bound.port };
