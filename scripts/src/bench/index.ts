@@ -7,6 +7,9 @@
  *   log, p2  the log store at 1M entries vs raw SQLite inserts (log = p2)
  *   p1       end-to-end envelopes/s on a 3-of-5 cluster vs a naive single-key escrow
  *   p3       a warrant round trip vs one loopback HTTP round trip
+ *   wan      a warrant round trip across hosts with a WAN round trip (--rtt ms, default 100; --rounds pairs
+ *            of warm trips at RTT 0 and at the RTT, default 2), in RTTs
+ *            per phase next to the round trips the code makes; needs root (not in the default set)
  *
  * Options: --quick (smaller sizes: 20,000 log entries, 100 envelopes, 3 rounds),
  * --entries N (log), --envelopes N (p1), --rounds N (p3), --profile (p1, p3: CPU
@@ -33,10 +36,11 @@ const suites: Record<string, () => Promise<unknown>> = {
   p2: logSuite,
   p1: async () => (await import('./e2e')).runP1({ envelopes: option('--envelopes', 100, 500), profile: args.includes('--profile') }),
   p3: async () => (await import('./e2e')).runP3({ rounds: option('--rounds', 3, 5), profile: args.includes('--profile') }),
+  wan: async () => (await import('./wan')).runWan({ rtt: option('--rtt', 100, 100), custodians: option('--custodians', 5, 5), pairs: option('--rounds', 1, 2) }),
 };
 /** What `npm run bench` runs: every suite once (p2 is the log suite). */
 const ALL = ['crypto', 'p1', 'p2', 'p3'];
-const FLAGS_WITH_VALUE = new Set(['--entries', '--envelopes', '--rounds']);
+const FLAGS_WITH_VALUE = new Set(['--entries', '--envelopes', '--rounds', '--rtt', '--custodians']);
 
 const named = args.filter((a, i) => !a.startsWith('--') && !FLAGS_WITH_VALUE.has(args[i - 1] ?? ''));
 const unknown = named.filter((a) => !suites[a]);
