@@ -8,8 +8,9 @@
  * catch up and cosign again, nothing may be logged twice or lost, and the
  * auditor (`custodes audit verify` on its own host) must find nothing.
  */
-import { runIn } from './procs';
-import { CLI } from './procs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { CLI, runIn } from './procs';
 import type { Hosts } from './harness';
 
 export interface PartitionReport {
@@ -24,7 +25,8 @@ export interface PartitionReport {
   byType: Record<string, number>;
   repeatedBytes: number;
   repeatedKeys: number;
-  witness: { before: number | null; atHeal: number | null; after: number | null; logSize: number };
+  /** The cut custodian's last cosigned size: before the cut, at the end of the cut, after the catch-up; and the log's size at the end. */
+  witness: { beforeCut: number | null; atHeal: number | null; after: number | null; logSize: number };
   /** Seconds from the heal until the published checkpoint carried every custodian's cosignature again. */
   catchUpSeconds: number | null;
   refusedByProxies: number;
@@ -33,6 +35,21 @@ export interface PartitionReport {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The size of the last checkpoint custodian `id` cosigned, read from its own
+ * store (read-only; what its operator sees at `GET /v1/operator/witness`):
+ * instant, and readable while its links are cut.
+ */
+function cosignedSize(hosts: Hosts, id: string): number | null {
+  const db = new Database(join(hosts.dir, id, 'data', 'custodian.db'), { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('SELECT size FROM witness WHERE id = 1').get() as { size: number } | undefined;
+    return row?.size ?? null;
+  } finally {
+    db.close();
+  }
+}
 
 export async function runPartition(hosts: Hosts, opts: { cutSeconds: number; say?: (l: string) => void; requests?: number; gapMs?: number; cutAfterMs?: number }): Promise<PartitionReport> {
   const say = opts.say ?? (() => undefined);
@@ -46,8 +63,8 @@ export async function runPartition(hosts: Hosts, opts: { cutSeconds: number; say
   const files = { coordinator: hosts.coordinatorUrl, ...hosts.investigator };
 
   await hosts.drive('settle', { coordinator: hosts.coordinatorUrl, witnesses: custodians.length, timeoutMs: 60_000 });
+  // The public view of the same, over the network from the auditor's host (GET /witness/v1/checkpoint).
   const witness = async () => (await hosts.drive<{ size: number | null }>('witness', { url: victim.url }, 'aud')).size;
-  const before = await witness();
   say(`stream of ${requests} requests (2 envelopes each, one every ${gapMs / 1000} s); custodian ${victim.id} is cut ${cutAfterMs / 1000} s in, for ${opts.cutSeconds} s`);
   const stream = hosts.drive<{ outcomes: { k: number; ok: boolean; ms: number; error?: string }[] }>('stream', { files, requests, envelopes: 2, gapMs }, 'inv', { timeoutMs: 600_000 });
   let streamDone = false;
@@ -55,13 +72,14 @@ export async function runPartition(hosts: Hosts, opts: { cutSeconds: number; say
 
   await sleep(cutAfterMs);
   if (streamDone) throw new Error('the stream ended before the cut; give it more requests');
+  const beforeCut = cosignedSize(hosts, victim.id);
   await victim.proxy!.cut();
   await coord.proxy!.cut(victim.ip);
   say(`cut: ${victim.id} (${victim.ip}) unreachable, and the coordinator refuses its connections`);
   await sleep(opts.cutSeconds * 1000);
+  const atHeal = cosignedSize(hosts, victim.id);
   const refused = (await victim.proxy!.heal()).refused + (await coord.proxy!.heal()).refused;
   const healedAt = Date.now();
-  const atHeal = await witness();
   say(`healed after ${opts.cutSeconds} s (${refused} connections refused meanwhile); waiting for the stream and the catch-up`);
 
   const { outcomes } = await stream;
@@ -86,7 +104,7 @@ export async function runPartition(hosts: Hosts, opts: { cutSeconds: number; say
     byType: log.byType,
     repeatedBytes: log.repeatedBytes,
     repeatedKeys: log.repeatedKeys,
-    witness: { before, atHeal, after, logSize: log.size },
+    witness: { beforeCut, atHeal, after, logSize: log.size },
     catchUpSeconds,
     refusedByProxies: refused,
     auditor: { exitCode: audit.code, findings, summary },
@@ -112,7 +130,7 @@ export function formatPartitionReport(r: PartitionReport): string {
     `  requests ${r.requests}, completed ${r.completed}, failed ${r.failed.length}${r.failed.length ? ` (${r.failed.map((f) => `#${f.k}: ${f.error ?? '?'}`).join('; ')})` : ''}; slowest ${(r.slowestMs / 1000).toFixed(1)} s`,
     `  log entries ${r.entries}: ${Object.entries(r.byType).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `  duplicates: ${r.repeatedBytes} repeated leaves, ${r.repeatedKeys} repeated (request | request,custodian | warrant,custodian) keys`,
-    `  cut custodian's witness size: before ${r.witness.before}, at the heal ${r.witness.atHeal}, after ${r.witness.after} (log ${r.witness.logSize}); caught up ${r.catchUpSeconds === null ? 'NOT within 120 s' : `${r.catchUpSeconds} s after the heal`}`,
+    `  cut custodian's witness size (last checkpoint it cosigned): before the cut ${r.witness.beforeCut}, at the end of the cut ${r.witness.atHeal}, after (GET /witness/v1/checkpoint) ${r.witness.after} (log ${r.witness.logSize}); every cosignature back ${r.catchUpSeconds === null ? 'NOT within 120 s' : `${r.catchUpSeconds} s after the heal`}`,
     `  connections refused by the proxies during the cut: ${r.refusedByProxies}`,
     `  auditor (custodes audit verify, on its own host): exit ${r.auditor.exitCode}; ${r.auditor.summary}${r.auditor.findings.length ? `\n    ${r.auditor.findings.join('\n    ')}` : ''}`,
     `  ${r.clean ? 'CLEAN: every request completed, nothing repeated, the custodian caught up, no findings' : 'NOT CLEAN'}`,
