@@ -9,8 +9,25 @@ export function tlsOptions(cmd: Command): Command {
     .option('--tls-key <file>', "the certificate's PEM private key (keep it 0600); needs --tls-cert");
 }
 
+/** What tlsOptions adds to a command's options. */
+export interface TlsCliOptions {
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** `{ tls }` for a service's config when tlsOptions named files, else `{}` (plain http). */
+export function tlsConfig(opts: TlsCliOptions): { tls?: TlsFiles } {
+  const tls = tlsFiles(opts);
+  return tls ? { tls } : {};
+}
+
+/** The URL scheme the service will answer on. */
+export function scheme(opts: TlsCliOptions): 'https' | 'http' {
+  return tlsFiles(opts) ? 'https' : 'http';
+}
+
 /** The TLS files named by tlsOptions, or undefined for plain http; one without the other is a usage error. */
-export function tlsFiles(opts: { tlsCert?: string; tlsKey?: string }): TlsFiles | undefined {
+export function tlsFiles(opts: TlsCliOptions): TlsFiles | undefined {
   if (opts.tlsCert === undefined && opts.tlsKey === undefined) return undefined;
   if (!opts.tlsCert || !opts.tlsKey) throw new CliError('--tls-cert and --tls-key go together');
   return { certFile: opts.tlsCert, keyFile: opts.tlsKey };

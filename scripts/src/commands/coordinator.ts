@@ -9,7 +9,8 @@ import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custo
 import { parseRecord, RegistryEntrySchema } from '@custodes/shared/records';
 import { CustodesError } from '@custodes/shared';
 import { CliError, intOption, json, readJson, readKeyFile, writeOutput } from '../io';
-import { serveUntilSignal, tlsFiles, tlsOptions } from '../serve';
+import { scheme, serveUntilSignal, tlsConfig, tlsOptions } from '../serve';
+import type { TlsCliOptions } from '../serve';
 
 export const COORDINATOR_CONFIG = 'coordinator.json';
 export const LOG_KEY_FILE = 'log.key';
@@ -68,8 +69,7 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--custodian-url <index=url>', "override a custodian's registry URL (repeatable)", collectUrl)
     .option('--retention <seconds>', 'how long decrypted results are kept', intOption('retention'), 86_400)
     .option('--max-db-mb <MiB>', 'cap coordinator.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
-    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number; maxDbMb?: number; tlsCert?: string; tlsKey?: string }) => {
-      const tls = tlsFiles(opts);
+    .action(async (opts: { data: string; port: number; host: string; custodianUrl?: Record<number, string>; retention: number; maxDbMb?: number }) => {
       const setup = readCoordinatorSetup(opts.data);
       // domain(): a data directory in use or a registry that does not match is one line, not a stack.
       const service = domain(() =>
@@ -80,12 +80,12 @@ export function registerCoordinatorCommands(program: Command): void {
           origin: setup.origin,
           logSecretKey: setup.logSecretKey,
           retentionSeconds: opts.retention,
-          ...(tls ? { tls } : {}),
+          ...tlsConfig(opts as TlsCliOptions), // the options tlsOptions() added
           ...(opts.custodianUrl ? { custodianUrls: opts.custodianUrl } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
         }),
       );
-      await serveUntilSignal(service, (port) => `coordinator listening on ${tls ? 'https' : 'http'}://${opts.host}:${port}`);
+      await serveUntilSignal(service, (port) => `coordinator listening on ${scheme(opts as TlsCliOptions)}://${opts.host}:${port}`);
     });
 
   coord

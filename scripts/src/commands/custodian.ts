@@ -6,7 +6,8 @@ import { createCustodian, initCustodian, readPolicyFile } from '@custodes/custod
 import { CustodesError } from '@custodes/shared';
 import { CliError, intOption, json, readJson, resolveToken } from '../io';
 import { call } from '../remote';
-import { serveUntilSignal, tlsFiles, tlsOptions } from '../serve';
+import { scheme, serveUntilSignal, tlsConfig, tlsOptions } from '../serve';
+import type { TlsCliOptions } from '../serve';
 
 async function domain<T>(fn: () => Promise<T> | T): Promise<T> {
   try {
@@ -79,8 +80,7 @@ export function registerCustodianCommands(program: Command): void {
       intOption('outbox-grace-ms', 0),
     )
     .option('--max-db-mb <MiB>', 'cap custodian.db at this size: writes beyond it are refused 503 STORAGE_FULL, as on a full disk (default: no cap)', intOption('max-db-mb', 1))
-    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; maxDbMb?: number; tlsCert?: string; tlsKey?: string }) => {
-      const tls = tlsFiles(opts);
+    .action(async (opts: { data: string; coordinator: string; port: number; host: string; policy?: string; rate?: number; callWindow?: number; outboxGraceMs?: number; maxDbMb?: number }) => {
       // domain(): a bad option or data directory is one line (BAD_OPTIONS, NOT_INITIALISED, BAD_POLICY), not a stack.
       const service = await domain(() =>
         createCustodian({
@@ -88,7 +88,7 @@ export function registerCustodianCommands(program: Command): void {
           coordinatorUrl: opts.coordinator,
           port: opts.port,
           host: opts.host,
-          ...(tls ? { tls } : {}),
+          ...tlsConfig(opts as TlsCliOptions), // the options tlsOptions() added
           ...(opts.policy ? { policyFile: opts.policy } : {}),
           ...(opts.rate ? { rateLimit: { envelopesPerMinute: opts.rate } } : {}),
           ...(opts.callWindow !== undefined ? { callWindowSeconds: opts.callWindow } : {}),
@@ -96,7 +96,7 @@ export function registerCustodianCommands(program: Command): void {
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
         }),
       );
-      await serveUntilSignal(service, (port) => `custodian listening on ${tls ? 'https' : 'http'}://${opts.host}:${port}`);
+      await serveUntilSignal(service, (port) => `custodian listening on ${scheme(opts as TlsCliOptions)}://${opts.host}:${port}`);
     });
 
   nodeOptions(cust.command('status'), false)
