@@ -116,15 +116,17 @@ function delayedPipe(from: Socket, to: Socket, delayMs: () => number, count: (n:
     if (queued >= HIGH_WATER) from.pause();
     arm();
   });
-  from.on('end', () => {
+  let ended = false;
+  const endLater = () => {
+    if (ended) return;
+    ended = true;
     queue.push({ at: due(), chunk: null });
     arm();
-  });
-  from.on('close', () => {
-    // Whatever is still queued is delivered before the other side is closed, as the network would.
-    const last = queue.length ? queue[queue.length - 1]!.at : performance.now();
-    setTimeout(() => to.destroy(), Math.max(0, last - performance.now()) + 1).unref();
-  });
+  };
+  from.on('end', endLater);
+  // Closed without a FIN of its own: the other side still gets everything queued, then the FIN, in order
+  // (a timer of its own could fire before the flush and drop the queued bytes).
+  from.on('close', endLater);
 }
 
 export function createDelayProxy(options: DelayProxyOptions): DelayProxy {
