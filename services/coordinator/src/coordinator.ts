@@ -11,7 +11,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { allCustodians, partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
 import { explorerRouter, reportRouter, rootRedirect } from '@custodes/web';
-import { checkDataDir, checkTransport, closeServer, databaseFiles, listen, LOCK_FILE, notFound, rateLimit, requestMetrics, serveMetrics, StorageMonitor, tryLockDataDir } from '@custodes/shared/service';
+import { checkDataDir, checkTransport, closeServer, databaseFiles, listen, loadTls, LOCK_FILE, notFound, rateLimit, requestMetrics, serveMetrics, StorageMonitor, tryLockDataDir } from '@custodes/shared/service';
 import { coordinatorErrors } from './routes/errors';
 import { recordRoutes } from './routes/records';
 import { logRecord } from './actions/logRecords';
@@ -57,6 +57,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   const now = config.now ?? (() => Math.floor(Date.now() / 1000));
   if (!existsSync(join(config.dataDir, DB_FILE))) throw new CoordinatorError('NOT_FOUND', `${config.dataDir} holds no coordinator; run init first`);
   const logKey = logPublicKey(config.logSecretKey);
+  // Before the data directory is locked: a bad certificate or key is one error at start (BAD_TLS).
+  const tls = config.tls ? loadTls(config.tls) : undefined;
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     fail('BAD_REQUEST', 'maxDatabaseBytes must be a positive integer');
   }
@@ -254,9 +256,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
         logger.info('restored log confirmed by the witnesses');
       }
       const host = config.host ?? '127.0.0.1';
-      const bound = await listen(app, config.port ?? 0, host);
+      const bound = await listen(app, config.port ?? 0, host, tls ? { tls } : {});
       server = bound.server;
-      url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+      url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
       if (metrics) {
         ({ server: metricsServer, url: metricsUrl } = await serveMetrics(metrics, { port: config.metricsPort!, host: config.metricsHost ?? '127.0.0.1' }));
       }
