@@ -1,5 +1,5 @@
 /**
- * The shared registry view (DESIGN.md §4.2 `registry`) that the coordinator,
+ * The shared registry view (docs/PROTOCOL.md §4.2 `registry`) that the coordinator,
  * the custodians and the auditors all read: junk refused with named errors,
  * the newest epoch chosen by number, per-epoch verification shares
  * (§3.1 X_i = x_i·G), and an update that drops an investigator.
@@ -138,7 +138,7 @@ describe('RegistryView: the newest epoch is the highest number', () => {
   });
 });
 
-describe('RegistryView: verification shares per epoch (DESIGN.md §3.1)', () => {
+describe('RegistryView: verification shares per epoch (docs/PROTOCOL.md §3.1)', () => {
   const view = new RegistryView(genesis(), 0);
 
   it('X_i = x_i·G for every custodian of every epoch', () => {
@@ -205,7 +205,7 @@ describe('registryProblems and registrySignatures', () => {
   });
 });
 
-describe('an update that removes an investigator (DESIGN.md §4.2: later updates signed by t)', () => {
+describe('an update that removes an investigator (docs/PROTOCOL.md §4.2: later updates signed by t)', () => {
   const g = genesis();
   const [kept, removed] = investigators;
   const body: RegistryEntry = {

@@ -35,7 +35,7 @@ export function registerCustodianCommands(program: Command): void {
 
   cust
     .command('init')
-    .description('store the share and signing key sealed (DESIGN.md §3.6); prints unseal keys and the operator token ONCE')
+    .description('store the share and signing key sealed (docs/PROTOCOL.md §3.6); prints unseal keys and the operator token ONCE')
     .requiredOption('--data <dir>', 'data directory')
     .requiredOption('--share <file>', 'share-<i>.json from the ceremony')
     .requiredOption('--key <file>', "the custodian's signing key file")

@@ -1,5 +1,5 @@
 /**
- * `createCoordinator(config)` (DESIGN.md §2, §5): builds the context (database,
+ * `createCoordinator(config)` (docs/PROTOCOL.md §2, §5): builds the context (database,
  * log, registry, workflows) and the express app; `start()` listens and resumes
  * unfinished work; `close()` stops work, then HTTP, then the database.
  */
@@ -190,7 +190,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   app.set('query parser', 'simple');
   if (metrics) app.use(requestMetrics(metrics));
   app.use(rateLimit({ windowMs: 60_000, max: config.rateLimitPerMinute ?? 6000 }));
-  // The public read API (DESIGN.md §4.4) first: its own error handler then sees only its own errors.
+  // The public read API (docs/PROTOCOL.md §4.4) first: its own error handler then sees only its own errors.
   app.use(
     createLogReadRouter(store, {
       onUnexpected: (err) => logger.error({ err: String(err) }, 'log read API error'),

@@ -31,7 +31,7 @@ export interface LogStorePort {
 export class Ledger {
   readonly #store: LogStorePort;
   readonly #repo: Repository;
-  /** Called after each fresh append commits (DESIGN.md §4.3: publish a checkpoint after appends). */
+  /** Called after each fresh append commits (docs/PROTOCOL.md §4.3: publish a checkpoint after appends). */
   onAppend: (() => void) | undefined;
 
   constructor(store: LogStorePort, repo: Repository) {

@@ -1,6 +1,6 @@
 /**
  * A coordinator that runs only the transparency log: the SQLite store in
- * `<dataDir>/log.sqlite` and the public read API (DESIGN.md §4.4), for
+ * `<dataDir>/log.sqlite` and the public read API (docs/PROTOCOL.md §4.4), for
  * `custodes coordinator start` until the full coordinator is wired in.
  * Appends and checkpoints are programmatic (no write API).
  */

@@ -1,5 +1,5 @@
 /**
- * `createCustodian(config)`: one custodian node (DESIGN.md §2) — an express app
+ * `createCustodian(config)`: one custodian node (docs/PROTOCOL.md §2) — an express app
  * over its own SQLite store and in-memory vault. No module-level state: many
  * nodes run in one process.
  */
@@ -93,7 +93,7 @@ export interface CustodianConfig {
   /**
    * How long one of this node's releases may stay out of its log replica
    * before it refuses new partials calls (503 RELEASES_UNLOGGED), ms (default
-   * 300 000): "each release is logged" (DESIGN.md §5 step 5) is then enforced
+   * 300 000): "each release is logged" (docs/PROTOCOL.md §5 step 5) is then enforced
    * here, not left to the coordinator. An integer in [0, 2^53 − 1].
    */
   releaseLogDeadlineMs?: number;

@@ -1,5 +1,5 @@
 /**
- * Warrant intake and status (DESIGN.md §5 step 2; docs/PROTOCOL.md §7.5): check,
+ * Warrant intake and status (docs/PROTOCOL.md §5 step 2; docs/PROTOCOL.md §7.5): check,
  * log the cover sheet, then deliver it with its checkpoint in the background.
  */
 import type { SignedWarrant } from '@custodes/shared/records';

@@ -1,4 +1,4 @@
-/** `GET /v1/registry` (DESIGN.md §4.4) and `POST /v1/registry` (updates signed by t custodians). */
+/** `GET /v1/registry` (docs/PROTOCOL.md §4.4) and `POST /v1/registry` (updates signed by t custodians). */
 import { Router } from 'express';
 import { z } from 'zod';
 import { RegistryEntrySchema } from '@custodes/shared/records';

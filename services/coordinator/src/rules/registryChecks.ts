@@ -1,5 +1,5 @@
 /**
- * The coordinator's answer to a registry entry (DESIGN.md §4.2 `registry`):
+ * The coordinator's answer to a registry entry (docs/PROTOCOL.md §4.2 `registry`):
  * the genesis it starts from and the t-of-n updates brought to
  * `POST /v1/registry`. The rule is the shared one (@custodes/shared/rules
  * judgeGenesis, judgeRegistryUpdate); this file only maps its verdict to the

@@ -1,5 +1,5 @@
 /**
- * Warrant rules (DESIGN.md §4.1, §5 step 2): intake checks and the public
+ * Warrant rules (docs/PROTOCOL.md §4.1, §5 step 2): intake checks and the public
  * cover sheet. A warrant's status and whether it admits a request are the
  * shared rules (@custodes/shared/rules warrantStatus, judgeRequest); this
  * file maps their verdicts to the coordinator's codes. No HTTP, no SQL.
