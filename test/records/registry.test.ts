@@ -71,11 +71,11 @@ describe('RegistryView: junk is refused with a named error', () => {
     ['another entry type', { ...good, type: 'warrant' }],
   ])('entry = %s → TypeError', (_, junk) => {
     expect(() => new RegistryView(junk as unknown as RegistryEntry, 0)).toThrow(TypeError);
-    expect(() => new RegistryView(junk as unknown as RegistryEntry, 0)).toThrow(/^entry is not a registry entry \(DESIGN\.md §4\.2\): /);
+    expect(() => new RegistryView(junk as unknown as RegistryEntry, 0)).toThrow(/^entry is not a registry entry \(docs\/PROTOCOL\.md §4\.2\): /);
   });
 
   it('names the offending field', () => {
-    expect(() => new RegistryView({ ...good, epochs: [] }, 0)).toThrow(/^entry is not a registry entry \(DESIGN\.md §4\.2\): epochs: /);
+    expect(() => new RegistryView({ ...good, epochs: [] }, 0)).toThrow(/^entry is not a registry entry \(docs\/PROTOCOL\.md §4\.2\): epochs: /);
     expect(() => new RegistryView({ ...good, logKey: '' }, 0)).toThrow(/: logKey: /);
     const badEpoch = { ...good, epochs: [{ ...good.epochs[0]!, commitments: ['zz'] }] };
     expect(() => new RegistryView(badEpoch, 0)).toThrow(/: epochs\.0\.commitments\.0: /);
