@@ -1,5 +1,5 @@
 /**
- * A short narrated walk through the protocol (DESIGN.md §3): a 3-of-5 ceremony,
+ * A short narrated walk through the protocol (docs/PROTOCOL.md §3): a 3-of-5 ceremony,
  * sealing, partials from three custodians, combination, and a visible failure
  * with two. Pure library calls; no services.
  */
@@ -18,7 +18,7 @@ import { ceremonyFiles, parsePublicKeySet, parseShareFile } from '@custodes/shar
 const say = (line = '') => process.stdout.write(line + '\n');
 
 export function runProtocolDemo(): void {
-  say('Custodes protocol demo (DESIGN.md §3)');
+  say('Custodes protocol demo (docs/PROTOCOL.md §3)');
   say('');
   say('1. Key ceremony: 3-of-5 shares of a fresh group key, with Feldman commitments.');
   const files = ceremonyFiles(dealShares(3, 5), 1);

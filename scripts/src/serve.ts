@@ -1,4 +1,37 @@
+import type { Command } from 'commander';
+import type { TlsFiles } from '@custodes/shared/service';
 import { CliError } from './io';
+
+/** `--tls-cert` and `--tls-key` on a service's start command (docs/DEPLOY.md, TLS). */
+export function tlsOptions(cmd: Command): Command {
+  return cmd
+    .option('--tls-cert <file>', 'serve https with this PEM certificate (chain); needs --tls-key')
+    .option('--tls-key <file>', "the certificate's PEM private key (keep it 0600); needs --tls-cert");
+}
+
+/** What tlsOptions adds to a command's options. */
+export interface TlsCliOptions {
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** `{ tls }` for a service's config when tlsOptions named files, else `{}` (plain http). */
+export function tlsConfig(opts: TlsCliOptions): { tls?: TlsFiles } {
+  const tls = tlsFiles(opts);
+  return tls ? { tls } : {};
+}
+
+/** The URL scheme the service will answer on. */
+export function scheme(opts: TlsCliOptions): 'https' | 'http' {
+  return tlsFiles(opts) ? 'https' : 'http';
+}
+
+/** The TLS files named by tlsOptions, or undefined for plain http; one without the other is a usage error. */
+export function tlsFiles(opts: TlsCliOptions): TlsFiles | undefined {
+  if (opts.tlsCert === undefined && opts.tlsKey === undefined) return undefined;
+  if (!opts.tlsCert || !opts.tlsKey) throw new CliError('--tls-cert and --tls-key go together');
+  return { certFile: opts.tlsCert, keyFile: opts.tlsKey };
+}
 
 /** A refused listen (port taken, not allowed, no such address) as one line for the operator; null for anything else. */
 export function listenProblem(err: unknown): string | null {

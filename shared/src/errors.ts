@@ -12,7 +12,7 @@ export class CustodesError<Code extends string = string> extends Error {
   }
 }
 
-/** Codes raised by the protocol library (DESIGN.md §3–§4). */
+/** Codes raised by the protocol library (docs/PROTOCOL.md §3–§4). */
 export type ProtocolCode =
   | 'BAD_INPUT' // a value is malformed (wrong type, length, encoding)
   | 'BAD_FORMAT' // a record does not match its schema

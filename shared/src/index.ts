@@ -1,4 +1,4 @@
-/** @custodes/shared: the protocol library (DESIGN.md §2). */
+/** @custodes/shared: the protocol library (docs/PROTOCOL.md §2). */
 export * as crypto from './crypto/index';
 export * as dkg from './dkg/index';
 export * as log from './log/index';

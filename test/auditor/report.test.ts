@@ -119,7 +119,7 @@ describe('audit report', () => {
   test('long court labels are shown in full, or ellipsised with the full id in a <title> and in the table', () => {
     const { state } = checkLeaves(clean.log.leaves(), { now: clean.now });
     const built = buildReport({ audit: state, leaves: clean.log.leaves(), findings: [], checkpointAccepted: true });
-    // Court ids are DESIGN.md §4.2 identifiers: up to 128 characters.
+    // Court ids are docs/PROTOCOL.md §4.2 identifiers: up to 128 characters.
     const medium = 'supreme-court.eastern-district:2026'; // 35 characters: fits
     const longest = `court.${'x'.repeat(117)}.last`; // 128 characters: does not
     const perCourt = [

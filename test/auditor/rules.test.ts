@@ -1,6 +1,6 @@
 /**
  * The rule engine on entry sequences built in-test: a clean log passes with
- * no findings, and each broken rule of DESIGN.md §1 is caught with its own code
+ * no findings, and each broken rule of docs/PROTOCOL.md §1 is caught with its own code
  * at the index of the entry at fault.
  */
 import { describe, expect, test } from 'vitest';
@@ -66,7 +66,7 @@ describe('a clean log', () => {
   });
 });
 
-describe('signatures (DESIGN.md §3.5)', () => {
+describe('signatures (docs/PROTOCOL.md §3.5)', () => {
   test('a forged approval signature is BAD_SIGNATURE and does not count toward the quorum', () => {
     const log = new LogBuilder(keys);
     const w = log.warrant();
@@ -115,7 +115,7 @@ describe('signatures (DESIGN.md §3.5)', () => {
   });
 });
 
-describe('quorum before release (DESIGN.md §1 goal 3)', () => {
+describe('quorum before release (docs/PROTOCOL.md §1 goal 3)', () => {
   test('a request before t approvals is REQUEST_BEFORE_QUORUM, and so are its releases', () => {
     const log = new LogBuilder(keys);
     const w = log.warrant();
@@ -188,7 +188,7 @@ describe('quorum before release (DESIGN.md §1 goal 3)', () => {
   });
 });
 
-describe('expiry, revocation and caps (DESIGN.md §1 goal 7)', () => {
+describe('expiry, revocation and caps (docs/PROTOCOL.md §1 goal 7)', () => {
   test('a release after revocation is RELEASE_AFTER_REVOCATION; a request after it, REQUEST_AFTER_REVOCATION', () => {
     const log = new LogBuilder(keys);
     const w = approved(log);
@@ -229,7 +229,7 @@ describe('expiry, revocation and caps (DESIGN.md §1 goal 7)', () => {
   });
 });
 
-describe('sealed but accountable (DESIGN.md §1 goal 6)', () => {
+describe('sealed but accountable (docs/PROTOCOL.md §1 goal 6)', () => {
   test('an unsealing that does not open the commitment is UNSEAL_DOES_NOT_OPEN', () => {
     const log = new LogBuilder(keys);
     const w = approved(log, { sealedFor: 10 * DAY });
@@ -266,7 +266,7 @@ describe('sealed but accountable (DESIGN.md §1 goal 6)', () => {
   });
 });
 
-describe('verifiable shares (DESIGN.md §1 goal 5)', () => {
+describe('verifiable shares (docs/PROTOCOL.md §1 goal 5)', () => {
   test('a misbehavior entry whose partial really fails DLEQ passes; one whose partial verifies is FALSE_MISBEHAVIOR', () => {
     const log = new LogBuilder(keys);
     const w = approved(log);

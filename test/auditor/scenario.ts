@@ -121,7 +121,7 @@ export class LogBuilder {
     return this.entries.length - 1;
   }
 
-  /** The JCS bytes of every entry: the log's leaves (DESIGN.md §4.2). */
+  /** The JCS bytes of every entry: the log's leaves (docs/PROTOCOL.md §4.2). */
   leaves(): Uint8Array[] {
     return this.entries.map((e) => canonicalBytes(e));
   }

@@ -1,5 +1,5 @@
 /**
- * A minimal in-test log server speaking the public read API of DESIGN.md §4.4
+ * A minimal in-test log server speaking the public read API of docs/PROTOCOL.md §4.4
  * (checkpoint note with the log signature and custodians' cosignatures,
  * entries by range, consistency proofs, the registry), plus each custodian's
  * public `GET /witness/v1/checkpoint` under `/custodian/<i>`. Built on

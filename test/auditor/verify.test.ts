@@ -1,5 +1,5 @@
 /**
- * verifyLog against an in-test read-API server (DESIGN.md §4.4): checkpoint
+ * verifyLog against an in-test read-API server (docs/PROTOCOL.md §4.4): checkpoint
  * signature, cosignatures by ≥ t custodians, consistency with the state kept
  * across runs, the root recomputed from the entries, and the rules.
  */

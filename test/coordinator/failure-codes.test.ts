@@ -7,8 +7,8 @@
  * failure tests.
  */
 import { describe, expectTypeOf, it } from 'vitest';
-import type { EnvelopeFailureCode, RejectReason } from '../../services/coordinator/src/domain/requests';
-import type { RequestProgress, RequestResults } from '../../services/coordinator/src/core/requests';
+import type { EnvelopeFailureCode, RejectReason } from '../../services/coordinator/src/rules/requestChecks';
+import type { RequestProgress, RequestResults } from '../../services/coordinator/src/actions/requests';
 import type { ErrorDetails } from '../../services/coordinator/src/errors';
 import type { Repository, RequestRow, ResultRow } from '../../services/coordinator/src/repo/repository';
 import type { RequestFailureCode } from '../../services/coordinator/src/workflow/decryption';

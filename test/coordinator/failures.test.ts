@@ -1,5 +1,5 @@
 /**
- * The coordinator when custodians fail (DESIGN.md §1 goals 5 and 8, §5):
+ * The coordinator when custodians fail (docs/PROTOCOL.md §1 goals 5 and 8, §5):
  * one down, too many down, one returning bad partials, and the coordinator
  * itself stopped mid-request and restarted on the same data directory
  * (also with a request row in the legacy `cosigned` state).
@@ -89,7 +89,7 @@ describe('bad partials', () => {
     const bad = entries.filter((e) => e.type === 'misbehavior' && e.requestId === id);
     expect(bad).toHaveLength(1);
     expect(bad[0]).toMatchObject({ custodian: 1, epoch: 0, partial: { index: 1 } });
-    // Anyone can re-run the DLEQ check from public data and see it fail (DESIGN.md §3.3).
+    // Anyone can re-run the DLEQ check from public data and see it fail (docs/PROTOCOL.md §3.3).
     const env = envelopes.map((e) => parseEnvelope(e)).find((e) => e.id === bad[0]!.envelopeId)!;
     expect(env.envelope.R).toBe(bad[0]!.R);
     const commitments = (entries[0]!.epochs[0].commitments as string[]).map((h) => decodePoint(hexToBytes(h, 33)));

@@ -1,5 +1,5 @@
 /**
- * One negative test per attack on DESIGN.md §3 (goals 4, 5 and 9 of §1), each
+ * One negative test per attack on docs/PROTOCOL.md §3 (goals 4, 5 and 9 of §1), each
  * asserting the exact failure: `false`, `null` or a ProtocolError code.
  */
 import { beforeAll, describe, expect, it } from 'vitest';

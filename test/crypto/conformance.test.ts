@@ -1,5 +1,5 @@
 /**
- * Known-answer vectors of DESIGN.md §3–§4.1 (test/vectors/custodes-v1.json, made
+ * Known-answer vectors of docs/PROTOCOL.md §3–§4.1 (test/vectors/custodes-v1.json, made
  * by an independent implementation): every value must be reproduced.
  */
 import { describe, expect, it } from 'vitest';

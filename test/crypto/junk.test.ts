@@ -1,6 +1,6 @@
 /**
  * Junk inputs to every public function of shared/src/crypto and shared/src/records
- * (DESIGN.md §1 goal 9; STYLE.md: TypeError for a wrong type, RangeError for a
+ * (docs/PROTOCOL.md §1 goal 9; STYLE.md: TypeError for a wrong type, RangeError for a
  * wrong length or range, `false` from a verifier). Each case names the exact
  * outcome: the error class and a message naming the argument, a ProtocolError
  * code, or the value returned. Nothing may crash with an unrelated error, and no

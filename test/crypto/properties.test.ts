@@ -1,5 +1,5 @@
 /**
- * Property tests of DESIGN.md §3.1–§3.4 over random t-of-n (n ≤ 7, t > n/2),
+ * Property tests of docs/PROTOCOL.md §3.1–§3.4 over random t-of-n (n ≤ 7, t > n/2),
  * plaintexts, labels and epochs. Heavy properties run ~20 times: each case deals,
  * seals, makes n DLEQ partials and combines every subset.
  */
@@ -30,7 +30,7 @@ import { expectProtocolError, subsets } from './helpers';
 
 // ## Arbitraries
 
-/** n ∈ [1, 7] and n/2 < t ≤ n (DESIGN.md §3.1). */
+/** n ∈ [1, 7] and n/2 < t ≤ n (docs/PROTOCOL.md §3.1). */
 const thresholdArb = fc
   .integer({ min: 1, max: 7 })
   .chain((n) => fc.record({ n: fc.constant(n), t: fc.integer({ min: Math.floor(n / 2) + 1, max: n }) }));

@@ -1,6 +1,6 @@
 /**
  * Only the coordinator collects partials (docs/PROTOCOL.md §7.12, Call authorisation;
- * DESIGN.md §5 step 6 "to that investigator only"): `POST /v1/partials` needs a
+ * docs/PROTOCOL.md §5 step 6 "to that investigator only"): `POST /v1/partials` needs a
  * `Custodes-Call` header signed by the registry's log key for this node, this
  * request and these envelopes, issued within the freshness window, and each
  * call is good for one use (REPLAYED_CALL after, also across a restart). Every
@@ -80,7 +80,7 @@ describe('the call format (custodes/v1/partials-call)', () => {
     const call = signPartialsCall({ custodian: 2, requestId: s.request.requestId, envelopeCount: 3, envelopeSetRoot: s.request.envelopeSetRoot, issuedAt: NOW }, world.logKey.secretKey);
     const { signature, ...unsigned } = call;
     expect(unsigned.type).toBe('partials-call');
-    // Recomputed from DESIGN.md §3 / §3.5 directly: BIP340 over H("custodes/v1/partials-call", JCS(record without signature)).
+    // Recomputed from docs/PROTOCOL.md §3 / §3.5 directly: BIP340 over H("custodes/v1/partials-call", JCS(record without signature)).
     const digest = taggedHash('custodes/v1/partials-call', utf8(canonicalJson(unsigned)));
     expect(schnorrVerify(hexToBytes(signature), digest, hexToBytes(world.logKey.publicKey))).toBe(true);
     expect(verifyPartialsCall(call, world.logKey.publicKey)).toBe(true);

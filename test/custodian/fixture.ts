@@ -2,7 +2,7 @@
  * Test fixture for the custodian: a 3-of-5 ceremony, a genesis registry signed
  * by all five custodian keys, a court, an agency with an investigator, a signed
  * warrant with salt, envelopes, and a stand-in coordinator (express on port 0)
- * serving the DESIGN.md §4.4 read API from an in-memory log built with
+ * serving the docs/PROTOCOL.md §4.4 read API from an in-memory log built with
  * shared/src/log, plus `POST /v1/records` capturing what custodians post.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §1 goal 9: junk to every endpoint gives a 4xx with a code, never a
+ * docs/PROTOCOL.md §1 goal 9: junk to every endpoint gives a 4xx with a code, never a
  * 5xx, and never changes state. Run against an unsealed node with a replica,
  * a queued warrant and a logged request, so that the checks behind parsing run.
  */

@@ -43,7 +43,7 @@ describe('release: the valid scenario', () => {
     expect(r.json.partials).toHaveLength(3);
     const parsed = s.envelopes.map((e) => parseEnvelope(e));
     r.json.partials.forEach((p: unknown, k: number) => expect(verifyPartial(p, verificationShare(1), parsed[k]!)).toBe(true));
-    // …and under the independent implementation of DESIGN.md §3.3 (test/independent/impl.ts), which fails them when tampered.
+    // …and under the independent implementation of docs/PROTOCOL.md §3.3 (test/independent/impl.ts), which fails them when tampered.
     const X1 = Independent.readPublic(world.publicKeySet as never).X.get(1)!;
     r.json.partials.forEach((p: Independent.Partial, k: number) => {
       const o = Independent.decodeEnvelope(s.envelopes[k] as never);

@@ -1,5 +1,5 @@
 /**
- * Review (DESIGN.md §5 step 3): delivery checks with their codes, the operator
+ * Review (docs/PROTOCOL.md §5 step 3): delivery checks with their codes, the operator
  * queue and decisions, the auto-approval policy, and the outbox that resends
  * approvals until the coordinator acknowledges them, across restarts.
  */

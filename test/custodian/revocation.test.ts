@@ -1,7 +1,7 @@
 /**
  * A revocation posted to a custodian directly (docs/PROTOCOL.md §7.14):
  * in force there at once, forwarded to the log by its outbox, then enforced
- * by the other custodians from their replicas (DESIGN.md §1 goal 7). Every
+ * by the other custodians from their replicas (docs/PROTOCOL.md §1 goal 7). Every
  * refusal stores nothing and leaves releases as they were.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

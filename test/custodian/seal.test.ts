@@ -1,5 +1,5 @@
 /**
- * Init and the seal (DESIGN.md §3.6): unseal keys one at a time, wrong and too
+ * Init and the seal (docs/PROTOCOL.md §3.6): unseal keys one at a time, wrong and too
  * few keys, re-seal, restart comes back sealed, 503 while sealed, and no secret
  * on disk in the clear or in any answer.
  */

@@ -1,5 +1,5 @@
 /**
- * The witness and log replica (DESIGN.md §4.3; C2SP tlog-witness): cosigning,
+ * The witness and log replica (docs/PROTOCOL.md §4.3; C2SP tlog-witness): cosigning,
  * every refusal, never two inconsistent checkpoints (also across restarts),
  * genesis acceptance, entry checks, and an interrupted replica update that
  * stores nothing and succeeds on retry.

@@ -1,5 +1,5 @@
 /**
- * A full disk (DESIGN.md §1 goal 9: bad conditions never crash or corrupt,
+ * A full disk (docs/PROTOCOL.md §1 goal 9: bad conditions never crash or corrupt,
  * and no accepted data is lost). A node whose storage is full refuses the
  * calls it cannot store with 503 STORAGE_FULL, keeps serving reads and
  * /health, and catches up once space is freed — without a restart.

@@ -1,6 +1,6 @@
 /**
  * An independent investigator/court client of a Custodes coordinator, written
- * from DESIGN.md §3.5, §4.1–§4.2 and docs/PROTOCOL.md §7 alone. It imports
+ * from docs/PROTOCOL.md §3.5, §4.1–§4.2 and docs/PROTOCOL.md §7 alone. It imports
  * nothing from the project: JCS, tagged hashes and BIP340 come from ./impl.
  *
  * Every answer from the network is attacker-controlled: each is checked for
@@ -25,7 +25,7 @@ export class ServiceError extends Error {
   }
 }
 
-// ## Records (DESIGN.md §4.1–§4.2, docs/PROTOCOL.md §7)
+// ## Records (docs/PROTOCOL.md §4.1–§4.2, docs/PROTOCOL.md §7)
 
 export interface Scope {
   subjects: string[];
@@ -73,7 +73,7 @@ export interface KeyPair {
   publicKey: string;
 }
 
-// ## Signing (DESIGN.md §3.5, §4.1)
+// ## Signing (docs/PROTOCOL.md §3.5, §4.1)
 
 const random32 = (): Uint8Array => new Uint8Array(randomBytes(32));
 
@@ -114,7 +114,7 @@ export function envelopeSetRoot(ids: readonly string[]): string {
   return I.hex(merkleRoot(leaves));
 }
 
-/** The signed `decryption-request` entry (DESIGN.md §3.5 with kind = its type). */
+/** The signed `decryption-request` entry (docs/PROTOCOL.md §3.5 with kind = its type). */
 export function signRequestEntry(
   fields: { requestId: string; warrantId: string; envelopeIds: readonly string[]; epochs: readonly number[]; time: number },
   investigator: KeyPair,

@@ -1,6 +1,6 @@
 /**
  * Cross-checks the project's library (and CLI) against the independent
- * implementation of DESIGN.md §3 in ./impl:
+ * implementation of docs/PROTOCOL.md §3 in ./impl:
  * (a) the independent implementation reproduces the conformance vectors;
  * (b) it opens envelopes the project sealed, from partial decryptions D_i made
  *     with the ceremony's shares (never by interpolating the secret), and its

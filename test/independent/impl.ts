@@ -1,5 +1,5 @@
 /**
- * An independent implementation of DESIGN.md §3 (and the §4.1 warrant
+ * An independent implementation of docs/PROTOCOL.md §3 (and the §4.1 warrant
  * commitment), written from the design text alone to cross-check the project's
  * library. It imports nothing from shared/src: points come from
  * @noble/secp256k1 directly, hashes from node:crypto, JCS from `canonicalize`.

@@ -1,7 +1,7 @@
 /**
  * Interoperability from the outside: the real local cluster (`npm start`,
  * separate processes on loopback) driven by a client and a log verifier
- * written from the public documents alone (DESIGN.md, README.md,
+ * written from the public documents alone (docs/PROTOCOL.md, README.md,
  * docs/PROTOCOL.md §7). Nothing here imports the project's code.
  *
  * 1. Offline: the verifier passes every RFC 6962/9162 vector in
@@ -131,7 +131,7 @@ describe('the independent verifier against the conformance vectors', () => {
     }
   });
 
-  it('DESIGN.md §4.3 signed note: the conformance note verifies, its lines are reproduced byte for byte, key IDs match', () => {
+  it('docs/PROTOCOL.md §4.3 signed note: the conformance note verifies, its lines are reproduced byte for byte, key IDs match', () => {
     const sn = readJson<{ signedNote: Record<string, string | number> }>(join(conformance, 'custodes-v1.json')).signedNote;
     const note = String(sn.note);
     const origin = String(sn.origin);
@@ -408,7 +408,7 @@ describe('the live local cluster, driven from the outside', { timeout: 600_000 }
     expect(wanted.length).toBe(6);
     expect(unwanted.length).toBe(27);
 
-    // Envelopes that must be refused for other reasons (DESIGN.md §1 goal 4).
+    // Envelopes that must be refused for other reasons (docs/PROTOCOL.md §1 goal 4).
     const victim = unwanted[0]!.envelope;
     const relabelled: I.Envelope = { ...victim, label: { subject: inSubject, category: inCategory!, time: notBefore + DAY } };
     const otherEpoch = I.seal(I.utf8('other epoch'), Y, epoch + 1000, { subject: inSubject, category: inCategory!, time: notBefore + DAY });
@@ -447,7 +447,7 @@ describe('the live local cluster, driven from the outside', { timeout: 600_000 }
     // A tampered signature is refused.
     await expect(client.submitWarrant({ ...warrant, id: randomUUID() }, salt)).rejects.toMatchObject({ status: 400, code: 'BAD_COURT_SIGNATURE' });
 
-    // The public cover sheet: our commitment, no subjects, no signatures (DESIGN.md §4.2).
+    // The public cover sheet: our commitment, no subjects, no signatures (docs/PROTOCOL.md §4.2).
     const log = new V.LogReader(coordinator);
     const [coverBytes] = await log.entries(warrantIndex, warrantIndex + 1);
     const cover = JSON.parse(text(coverBytes!)) as Record<string, unknown>;
@@ -566,7 +566,7 @@ describe('the live local cluster, driven from the outside', { timeout: 600_000 }
       expect(byHash.proof.map(I.hex)).toEqual(proofs[i]!.proof.map(I.hex));
     }
 
-    // Bad parameters are 400, ranges beyond the published tree 404 (DESIGN.md §4.4).
+    // Bad parameters are 400, ranges beyond the published tree 404 (docs/PROTOCOL.md §4.4).
     const codeOf = async (path: string) => {
       const res = await fetch(coordinator + path);
       const body = (await res.json()) as { error?: { code?: string } };

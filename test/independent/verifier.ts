@@ -1,12 +1,12 @@
 /**
  * An independent verifier of the Custodes transparency log, written from
- * DESIGN.md §4.3–§4.4 and the RFCs / C2SP specs it cites, importing nothing
+ * docs/PROTOCOL.md §4.3–§4.4 and the RFCs / C2SP specs it cites, importing nothing
  * from the project:
  *
  * - RFC 6962 leaf and node hashing, and the RFC 6962 Merkle tree hash;
  * - RFC 9162 §2.1.3.2 inclusion and §2.1.4.2 consistency proof verification;
  * - a strict C2SP tlog-checkpoint parser;
- * - a C2SP signed-note parser and the DESIGN.md §4.3 signature types
+ * - a C2SP signed-note parser and the docs/PROTOCOL.md §4.3 signature types
  *   (log key `custodes/bip340`, witness `custodes/bip340-cosignature`).
  *
  * Verification functions return `false` (or a result carrying the failure)
@@ -43,7 +43,7 @@ function strictBase64(s: string): Uint8Array | null {
   return new Uint8Array(b);
 }
 
-/** `H(tag, m)`: the BIP340 tagged hash (DESIGN.md §3). */
+/** `H(tag, m)`: the BIP340 tagged hash (docs/PROTOCOL.md §3). */
 function taggedHash(tag: string, ...m: Uint8Array[]): Uint8Array {
   const t = sha256(utf8(tag));
   return sha256(t, t, ...m);
@@ -187,7 +187,7 @@ export function parseCheckpoint(body: string): Checkpoint | null {
   return { origin, size, root, extensions, body };
 }
 
-// ## C2SP signed-note, with the DESIGN.md §4.3 signature types
+// ## C2SP signed-note, with the docs/PROTOCOL.md §4.3 signature types
 
 export const LOG_IDENTIFIER = 'custodes/bip340';
 export const COSIGNATURE_IDENTIFIER = 'custodes/bip340-cosignature';
@@ -230,7 +230,7 @@ export function parseNote(note: string): Note | null {
   return { text, signatures };
 }
 
-/** key ID = SHA256(name ‖ 0x0A ‖ 0xff ‖ identifier ‖ xonly)[:4] (DESIGN.md §4.3). */
+/** key ID = SHA256(name ‖ 0x0A ‖ 0xff ‖ identifier ‖ xonly)[:4] (docs/PROTOCOL.md §4.3). */
 export function keyId(name: string, identifier: string, xonly: Uint8Array): Uint8Array {
   return sha256(utf8(name), Uint8Array.of(0x0a, 0xff), utf8(identifier), xonly).slice(0, 4);
 }
@@ -297,7 +297,7 @@ export type CheckpointResult =
 /**
  * A checkpoint note is accepted iff it parses, its origin is `origin`, it carries
  * a valid log signature under the key name = origin, and at least `threshold`
- * distinct witnesses among `witnesses` cosigned its body (DESIGN.md §1 goal 8).
+ * distinct witnesses among `witnesses` cosigned its body (docs/PROTOCOL.md §1 goal 8).
  * Signatures from unknown keys are ignored (C2SP signed-note).
  */
 export function verifyCheckpointNote(note: string, origin: string, logKey: Uint8Array, witnesses: readonly Witness[], threshold: number): CheckpointResult {
@@ -318,7 +318,7 @@ export function verifyCheckpointNote(note: string, origin: string, logKey: Uint8
   return { ok: true, checkpoint, cosigners: [...cosigners].map(([name, timestamp]) => ({ name, timestamp })) };
 }
 
-// ## The public read API (DESIGN.md §4.4), no authentication
+// ## The public read API (docs/PROTOCOL.md §4.4), no authentication
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -1,5 +1,5 @@
 /**
- * The public read API (DESIGN.md §4.4) end to end over loopback: served
+ * The public read API (docs/PROTOCOL.md §4.4) end to end over loopback: served
  * proofs verify with the library's verifier against the signed checkpoint and
  * fail when any byte changes; junk parameters get 400 with
  * `{ error: { code, message } }`, ranges beyond the published tree 404, and
@@ -19,7 +19,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../shared/src/log/index';
-import { createLogServer, type LogServer } from '../../services/coordinator/src/api/logServer';
+import { createLogServer, type LogServer } from '../../services/coordinator/src/routes/logServer';
 import { LogStore } from '../../services/coordinator/src/log/index';
 import { startLogOnlyCoordinator } from '../../services/coordinator/src/logOnly';
 

@@ -1,6 +1,6 @@
 /**
  * Every transparency-dev/merkle vector (test/vectors/merkle, a copy of ../shared/conformance/merkle) through
- * the verifier (DESIGN.md §4.3): accept iff wantErr is false.
+ * the verifier (docs/PROTOCOL.md §4.3): accept iff wantErr is false.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * Signed notes and checkpoints: the conformance `signedNote` reproduced byte
- * for byte (DESIGN.md §4.3), bit flips rejected, strict parsing of junk.
+ * for byte (docs/PROTOCOL.md §4.3), bit flips rejected, strict parsing of junk.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Crash safety of the log store (DESIGN.md §5: persisted before acknowledged):
+ * Crash safety of the log store (docs/PROTOCOL.md §5: persisted before acknowledged):
  * a child process appends in a loop and is SIGKILLed mid-write, three times.
  * After each kill every acknowledged entry is present with its bytes, every
  * stored hash recomputes from the leaves, proofs verify, and the latest

@@ -1,5 +1,5 @@
 /**
- * Witness logic (C2SP tlog-witness add-checkpoint, DESIGN.md §4.3): accepts
+ * Witness logic (C2SP tlog-witness add-checkpoint, docs/PROTOCOL.md §4.3): accepts
  * only consistent growth from its last cosigned head, with the statuses the
  * spec assigns to each refusal, and never moves backwards.
  */

@@ -1,5 +1,5 @@
 /**
- * The shared registry view (DESIGN.md §4.2 `registry`) that the coordinator,
+ * The shared registry view (docs/PROTOCOL.md §4.2 `registry`) that the coordinator,
  * the custodians and the auditors all read: junk refused with named errors,
  * the newest epoch chosen by number, per-epoch verification shares
  * (§3.1 X_i = x_i·G), and an update that drops an investigator.
@@ -71,11 +71,11 @@ describe('RegistryView: junk is refused with a named error', () => {
     ['another entry type', { ...good, type: 'warrant' }],
   ])('entry = %s → TypeError', (_, junk) => {
     expect(() => new RegistryView(junk as unknown as RegistryEntry, 0)).toThrow(TypeError);
-    expect(() => new RegistryView(junk as unknown as RegistryEntry, 0)).toThrow(/^entry is not a registry entry \(DESIGN\.md §4\.2\): /);
+    expect(() => new RegistryView(junk as unknown as RegistryEntry, 0)).toThrow(/^entry is not a registry entry \(docs\/PROTOCOL\.md §4\.2\): /);
   });
 
   it('names the offending field', () => {
-    expect(() => new RegistryView({ ...good, epochs: [] }, 0)).toThrow(/^entry is not a registry entry \(DESIGN\.md §4\.2\): epochs: /);
+    expect(() => new RegistryView({ ...good, epochs: [] }, 0)).toThrow(/^entry is not a registry entry \(docs\/PROTOCOL\.md §4\.2\): epochs: /);
     expect(() => new RegistryView({ ...good, logKey: '' }, 0)).toThrow(/: logKey: /);
     const badEpoch = { ...good, epochs: [{ ...good.epochs[0]!, commitments: ['zz'] }] };
     expect(() => new RegistryView(badEpoch, 0)).toThrow(/: epochs\.0\.commitments\.0: /);
@@ -138,7 +138,7 @@ describe('RegistryView: the newest epoch is the highest number', () => {
   });
 });
 
-describe('RegistryView: verification shares per epoch (DESIGN.md §3.1)', () => {
+describe('RegistryView: verification shares per epoch (docs/PROTOCOL.md §3.1)', () => {
   const view = new RegistryView(genesis(), 0);
 
   it('X_i = x_i·G for every custodian of every epoch', () => {
@@ -205,7 +205,7 @@ describe('registryProblems and registrySignatures', () => {
   });
 });
 
-describe('an update that removes an investigator (DESIGN.md §4.2: later updates signed by t)', () => {
+describe('an update that removes an investigator (docs/PROTOCOL.md §4.2: later updates signed by t)', () => {
   const g = genesis();
   const [kept, removed] = investigators;
   const body: RegistryEntry = {

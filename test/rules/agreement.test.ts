@@ -27,7 +27,7 @@ function expectAgreement(v: Record<string, string>, expected?: string): void {
   if (expected !== undefined) expect(Object.values(v)[0], JSON.stringify(v)).toBe(expected);
 }
 
-describe('agreement: registry acceptance (DESIGN.md §4.2)', () => {
+describe('agreement: registry acceptance (docs/PROTOCOL.md §4.2)', () => {
   it.each(registryCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     expectAgreement(await verdicts((p) => p.judgeRegistry(c)), c.expected);
   });

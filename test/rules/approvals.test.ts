@@ -1,5 +1,5 @@
 /**
- * Approvals (shared/src/rules/approvals.ts, DESIGN.md §4.2, §1 goal 3): who may
+ * Approvals (shared/src/rules/approvals.ts, docs/PROTOCOL.md §4.2, §1 goal 3): who may
  * sign one, each refusal with its code; the tally of distinct custodians.
  */
 import { describe, expect, it } from 'vitest';

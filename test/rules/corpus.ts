@@ -30,7 +30,7 @@ function party(label: string): Party {
   return { secretKey, publicKey: bytesToHex(schnorrPublicKey(secretKey)) };
 }
 
-/** Custodians 1..9 (one signing key per index across epochs, DESIGN.md §4.2). */
+/** Custodians 1..9 (one signing key per index across epochs, docs/PROTOCOL.md §4.2). */
 export const custodianKeys = new Map<number, Party>(Array.from({ length: 9 }, (_, i) => [i + 1, party(`custodian-${i + 1}`)] as const));
 export const logKey = party('log');
 export const otherLogKey = party('other-log');
@@ -42,7 +42,7 @@ export const colleague = party('colleague');
 export const outsider = party('outsider');
 export const ORIGIN = 'custodes.test/agreement';
 
-/** Feldman commitments C_k = a_k·G with a_k from the seed (DESIGN.md §3.1); only their form matters here. */
+/** Feldman commitments C_k = a_k·G with a_k from the seed (docs/PROTOCOL.md §3.1); only their form matters here. */
 function commitments(epoch: number, t: number): string[] {
   return Array.from({ length: t }, (_, k) => {
     const a = BigInt('0x' + bytesToHex(secretOf(`epoch-${epoch}-a${k}`)));
@@ -88,7 +88,7 @@ export function unsignedRegistry(sequence: number, epochs: readonly EpochSpec[],
   };
 }
 
-/** Signs `entry` (DESIGN.md §3.5, kind `registry`) as listed, in order, duplicates and bad ones included. */
+/** Signs `entry` (docs/PROTOCOL.md §3.5, kind `registry`) as listed, in order, duplicates and bad ones included. */
 export function signAs(entry: RegistryEntry, signers: readonly SignSpec[]): RegistryEntry {
   const signatures = signers.map((s) => {
     if (typeof s === 'number') {
@@ -142,7 +142,7 @@ const bad = (custodian: number) => ({ custodian, bad: true }) as const;
 const ADDED: readonly EpochSpec[] = [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 2, 3, 4, 5] }];
 
 export const registryCases: readonly RegistryCase[] = [
-  // Genesis: every custodian it lists must sign (DESIGN.md §4.2).
+  // Genesis: every custodian it lists must sign (docs/PROTOCOL.md §4.2).
   genesisCase('accept', 'single epoch, all sign', SINGLE, [1, 2, 3, 4, 5]),
   genesisCase('refuse', 'single epoch, one missing', SINGLE, [1, 2, 3, 4]),
   genesisCase('refuse', 'all sign plus an unknown signer', SINGLE, [1, 2, 3, 4, 5, 9]),
@@ -237,7 +237,7 @@ export const SALT_HEX = SALT;
 export const REQUEST_ID = '00000000-0000-4000-8000-0000000000aa';
 
 /**
- * One in-scope envelope per epoch (DESIGN.md §3.2), sealed to that epoch's
+ * One in-scope envelope per epoch (docs/PROTOCOL.md §3.2), sealed to that epoch's
  * group key in `registry` (or to a seeded key for an epoch it does not list).
  */
 export function envelopesFor(registry: RegistryEntry, epochs: readonly number[]): Envelope[] {

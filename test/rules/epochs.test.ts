@@ -1,5 +1,5 @@
 /**
- * Epoch selection (shared/src/rules/epochs.ts, DESIGN.md §3.1, §4.2): the
+ * Epoch selection (shared/src/rules/epochs.ts, docs/PROTOCOL.md §3.1, §4.2): the
  * newest epoch by number wherever it is listed, each epoch's own quorum, and
  * junk rejected with named errors.
  */

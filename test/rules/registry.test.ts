@@ -1,5 +1,5 @@
 /**
- * Registry acceptance (shared/src/rules/registry.ts, DESIGN.md §4.2): one
+ * Registry acceptance (shared/src/rules/registry.ts, docs/PROTOCOL.md §4.2): one
  * sound genesis and one sound update, then every rule broken one way at a
  * time, each with its own code; junk arguments are a caller's bug (TypeError).
  */

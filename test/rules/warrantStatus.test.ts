@@ -1,6 +1,6 @@
 /**
  * Warrant status and request admissibility (shared/src/rules/warrantStatus.ts,
- * DESIGN.md §1 goals 3, 6, 7): the precedence revoked > expired > denied >
+ * docs/PROTOCOL.md §1 goals 3, 6, 7): the precedence revoked > expired > denied >
  * approved > pending, the sealing flag, and each refusal of a request with
  * its own code, one rule broken at a time.
  */

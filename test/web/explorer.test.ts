@@ -1,6 +1,6 @@
 /**
  * The public log explorer in headless Chromium against a stand-in log (the
- * DESIGN.md §4.4 read API over shared/src/log): checkpoint and cosigners,
+ * docs/PROTOCOL.md §4.4 read API over shared/src/log): checkpoint and cosigners,
  * paging, decoding, a warrant's history, and the in-browser inclusion check
  * passing, then failing when one proof byte changes.
  */

@@ -137,7 +137,7 @@ describe.skipIf(SKIP_BROWSER)(`transparency report page in Chromium${SKIP_REASON
   });
 
   it("report.html draws long court labels inside the chart: in full, or ellipsised with the full id in a <title>", async () => {
-    // Court ids are DESIGN.md §4.2 identifiers of up to 128 characters; before
+    // Court ids are docs/PROTOCOL.md §4.2 identifiers of up to 128 characters; before
     // the fix a long one ran off the left edge of the chart.
     const medium = 'supreme-court.eastern-district:2026';
     const longest = `COURT.${'W'.repeat(117)}.last`; // wide capitals: the worst case for the width estimate

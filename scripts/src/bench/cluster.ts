@@ -13,15 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CURVE_ORDER, hexToBytes, lagrangeCoefficients, openSealedResult, parseEnvelope, resultContext, sealEnvelope } from '@custodes/shared/crypto';
 import type { Envelope, GroupPoint } from '@custodes/shared/crypto';
-import { newSalt, parsePublicKeySet, parseShareFile, signWarrant } from '@custodes/shared/records';
-import type { SignedWarrant, Warrant } from '@custodes/shared/records';
+import { newSalt, parsePublicKeySet, parseShareFile } from '@custodes/shared/records';
 import { requestJson } from '@custodes/shared/service';
 import { buildRequestEntry } from '../commands/investigator';
 import { readJson, readKeyFile } from '../io';
 import { bootstrap, DEMO_POLICY } from '../cluster/bootstrap';
-import { AGENCY_ID, COURT_ID, CUSTODIANS, layout, ports } from '../cluster/layout';
+import { CUSTODIANS, layout, ports } from '../cluster/layout';
 import type { Layout } from '../cluster/layout';
 import { startChild, stopAll, waitHealthy } from '../cluster/processes';
+import { signedDemoWarrant } from '../cluster/warrant';
 import type { Child } from '../cluster/processes';
 
 const DAY = 86_400;
@@ -194,27 +194,18 @@ const api = <T>(c: BenchCluster, path: string, body?: unknown): Promise<T> =>
 
 /** Submits a warrant for the benchmark scope; returns its id. `maxEnvelopes` > the demo policy's needs operators (see approveAll). */
 export async function submitWarrant(c: BenchCluster, maxEnvelopes: number): Promise<string> {
-  const court = readKeyFile(c.layout.courtKey);
-  const investigator = readKeyFile(c.layout.investigatorKey);
   const now = Math.floor(Date.now() / 1000);
-  const warrant: Warrant = {
-    format: 'custodes.warrant.v1',
-    id: randomUUID(),
-    agency: AGENCY_ID,
-    investigator: investigator.publicKey,
-    court: COURT_ID,
+  const signed = signedDemoWarrant({
+    court: readKeyFile(c.layout.courtKey),
+    investigator: readKeyFile(c.layout.investigatorKey),
+    scope: { subjects: [SUBJECT], categories: ['messages'], notBefore: c.window.notBefore, notAfter: c.window.notAfter },
+    maxEnvelopes,
     caseNumber: `BENCH-${now}`,
     legalAuthority: 'Benchmark Act §1',
     offense: 'benchmark',
-    scope: { subjects: [SUBJECT], categories: ['messages'], notBefore: c.window.notBefore, notAfter: c.window.notAfter },
-    maxEnvelopes,
-    issuedAt: now - 60,
-    expiresAt: now + 30 * DAY,
-    sealedUntil: now + 180 * DAY,
-  };
-  const signed: SignedWarrant = { ...warrant, courtSignature: signWarrant(warrant, court.secretKey), investigatorSignature: signWarrant(warrant, investigator.secretKey) };
+  });
   await api(c, 'v1/warrants', { warrant: signed, salt: newSalt() });
-  return warrant.id;
+  return signed.id;
 }
 
 /** True iff the demo policy auto-approves a benchmark warrant with this cap. */

@@ -1,5 +1,5 @@
 /**
- * Cost of the protocol's crypto operations (DESIGN.md §3.2–§3.4), each given in
+ * Cost of the protocol's crypto operations (docs/PROTOCOL.md §3.2–§3.4), each given in
  * µs per operation and as a multiple of one secp256k1 arbitrary-point
  * multiplication measured in the same run, so figures compare across machines.
  *

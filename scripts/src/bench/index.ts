@@ -8,6 +8,9 @@
  *   p1       end-to-end envelopes/s on a 3-of-5 cluster vs a naive single-key escrow
  *   p3       a warrant round trip vs one loopback HTTP round trip
  *   stall    the longest event-loop stall at a custodian during a 10,000-envelope release (not in the default run)
+ *   wan      a warrant round trip across hosts with a WAN round trip (--rtt ms, default 100; --rounds pairs
+ *            of warm trips at RTT 0 and at the RTT, default 2), in RTTs
+ *            per phase next to the round trips the code makes; needs root (not in the default set)
  *
  * Options: --quick (smaller sizes: 20,000 log entries, 100 envelopes, 3 rounds),
  * --entries N (log), --envelopes N (p1; stall, default 10,000), --rounds N (p3), --profile (p1, p3: CPU
@@ -35,10 +38,11 @@ const suites: Record<string, () => Promise<unknown>> = {
   p1: async () => (await import('./e2e')).runP1({ envelopes: option('--envelopes', 100, 500), profile: args.includes('--profile') }),
   p3: async () => (await import('./e2e')).runP3({ rounds: option('--rounds', 3, 5), profile: args.includes('--profile') }),
   stall: async () => (await import('./stall')).runStall({ envelopes: option('--envelopes', 1000, 10_000) }),
+  wan: async () => (await import('./wan')).runWan({ rtt: option('--rtt', 100, 100), custodians: option('--custodians', 5, 5), pairs: option('--rounds', 1, 2) }),
 };
 /** What `npm run bench` runs: every suite once (p2 is the log suite). */
 const ALL = ['crypto', 'p1', 'p2', 'p3'];
-const FLAGS_WITH_VALUE = new Set(['--entries', '--envelopes', '--rounds']);
+const FLAGS_WITH_VALUE = new Set(['--entries', '--envelopes', '--rounds', '--rtt', '--custodians']);
 
 const named = args.filter((a, i) => !a.startsWith('--') && !FLAGS_WITH_VALUE.has(args[i - 1] ?? ''));
 const unknown = named.filter((a) => !suites[a]);

@@ -1,5 +1,5 @@
 /**
- * Log store benchmark (DESIGN.md §4.3): grows a fresh SQLite log to N entries
+ * Log store benchmark (docs/PROTOCOL.md §4.3): grows a fresh SQLite log to N entries
  * of ~200 bytes in batches (one transaction each), then measures the median
  * inclusion and consistency proof time at N and the bytes on disk per entry.
  *

@@ -1,6 +1,6 @@
 /**
  * A real cluster in one process: a t-of-n key ceremony, the genesis registry
- * signed by every custodian (DESIGN.md §3.1), real custodian nodes
+ * signed by every custodian (docs/PROTOCOL.md §3.1), real custodian nodes
  * (services/custodian) and a real coordinator (services/coordinator) on
  * loopback ports, each in its own temporary directory.
  *
@@ -155,7 +155,7 @@ function signedGenesis(opts: {
     agencies: [{ id: 'agency-1', name: opts.names.agency, investigators: opts.investigators.map((k) => k.publicKey) }],
     time: opts.time,
   };
-  // DESIGN.md §3.1: a genesis entry is valid only when every listed custodian has signed it.
+  // docs/PROTOCOL.md §3.1: a genesis entry is valid only when every listed custodian has signed it.
   return { ...unsigned, signatures: opts.custodianKeys.map((k, i) => ({ custodian: i + 1, signature: signRecord(unsigned, 'registry', k.secretKey) })) };
 }
 

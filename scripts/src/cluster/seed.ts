@@ -4,17 +4,17 @@
  * week (auto-approved by the demo policy), and one decryption of exactly the
  * in-scope records. Out-of-scope envelopes are refused and stay sealed.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hexToBytes, openSealedResult, resultContext } from '@custodes/shared/crypto';
-import { newSalt, openRecords, parsePublicKeySet, sealRecords, signWarrant } from '@custodes/shared/records';
-import type { ProviderRecord, SignedWarrant, Warrant } from '@custodes/shared/records';
+import { newSalt, openRecords, parsePublicKeySet, sealRecords } from '@custodes/shared/records';
+import type { ProviderRecord } from '@custodes/shared/records';
 import { buildRequestEntry, waitForRequest } from '../commands/investigator';
 import { json, readJson, readKeyFile, writeOutput } from '../io';
 import { call } from '../remote';
 import { warrantProgressLine } from '../status';
 import { AGENCY_ID, COURT_ID } from './layout';
+import { signedDemoWarrant } from './warrant';
 import type { Layout } from './layout';
 
 const DAY = 86_400;
@@ -78,34 +78,27 @@ export async function seedDemo(l: Layout, coordinator: string, say: (line: strin
   const court = readKeyFile(l.courtKey);
   const investigator = readKeyFile(l.investigatorKey);
   const token = (await import('node:fs')).readFileSync(l.investigatorToken, 'utf8').trim();
-  const warrant: Warrant = {
-    format: 'custodes.warrant.v1',
-    id: randomUUID(),
-    agency: AGENCY_ID,
-    investigator: investigator.publicKey,
-    court: COURT_ID,
+  const signed = signedDemoWarrant({
+    court,
+    investigator,
+    scope: { subjects: [SUBJECTS[0]!], categories: ['messages'], notBefore: firstDay + 7 * DAY, notAfter: firstDay + 14 * DAY - 1 },
+    maxEnvelopes: 20,
     caseNumber: 'DEMO-0001',
     legalAuthority: 'Demo Act §1 (production order)',
     offense: 'demonstration',
-    scope: { subjects: [SUBJECTS[0]!], categories: ['messages'], notBefore: firstDay + 7 * DAY, notAfter: firstDay + 14 * DAY - 1 },
-    maxEnvelopes: 20,
-    issuedAt: now - 60,
-    expiresAt: now + 30 * DAY,
-    sealedUntil: now + 180 * DAY,
-  };
+  });
   const salt = newSalt();
-  const signed: SignedWarrant = { ...warrant, courtSignature: signWarrant(warrant, court.secretKey), investigatorSignature: signWarrant(warrant, investigator.secretKey) };
   writeOutput(join(l.demo, 'warrant-package.json'), json({ warrant: signed, salt }), { secret: true });
   const submitted = await call<{ warrantId: string; index: number }>(coordinator, 'v1/warrants', { body: { warrant: signed, salt }, token });
   say(`   warrant ${submitted.warrantId} logged at index ${submitted.index} (cover sheet and commitment only)`);
 
   say('3. Each custodian checks it against its own log replica; the demo policy approves it.');
-  await waitApproved(coordinator, warrant.id, token, say);
+  await waitApproved(coordinator, signed.id, token, say);
 
   say('4. The investigator asks for every envelope of the corpus; out-of-scope ones are refused.');
   const envFiles = readdirSync(join(sealedDir, 'envelopes')).sort();
   const envelopes = envFiles.map((f) => readJson(join(sealedDir, 'envelopes', f), 'envelope'));
-  const { requestId } = await call<{ requestId: string }>(coordinator, 'v1/requests', { body: { warrantId: warrant.id }, token });
+  const { requestId } = await call<{ requestId: string }>(coordinator, 'v1/requests', { body: { warrantId: signed.id }, token });
   const accepted: string[] = [];
   let refused = 0;
   for (let i = 0; i < envelopes.length; i += 500) {
@@ -114,7 +107,7 @@ export async function seedDemo(l: Layout, coordinator: string, say: (line: strin
     refused += r.rejected.length;
   }
   say(`   ${accepted.length} in scope, ${refused} refused (out of scope: they stay sealed)`);
-  const entry = buildRequestEntry(requestId, warrant.id, accepted, investigator, [keys.epoch]);
+  const entry = buildRequestEntry(requestId, signed.id, accepted, investigator, [keys.epoch]);
   await call(coordinator, `v1/requests/${requestId}/submit`, { body: { entry }, token });
 
   say('5. The request is logged and cosigned; custodians release partials; the coordinator combines them.');
@@ -136,5 +129,5 @@ export async function seedDemo(l: Layout, coordinator: string, say: (line: strin
   const resultsFile = join(resultsDir, 'records.jsonl');
   writeFileSync(resultsFile, lines.sort().map((x) => x + '\n').join(''), { mode: 0o600 });
   say(`   ${res.results.length} envelopes opened → ${lines.length} records in ${l.show(resultsFile)}`);
-  return { warrantId: warrant.id, requestId, inScope: accepted.length, refused, records: lines.length, resultsFile };
+  return { warrantId: signed.id, requestId, inScope: accepted.length, refused, records: lines.length, resultsFile };
 }

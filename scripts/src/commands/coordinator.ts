@@ -10,7 +10,8 @@ import { parseRecord, RegistryEntrySchema } from '@custodes/shared/records';
 import { CustodesError } from '@custodes/shared';
 import { checkDataDir } from '@custodes/shared/service';
 import { CliError, intOption, json, readJson, readKeyFile, writeOutput } from '../io';
-import { serveUntilSignal } from '../serve';
+import { scheme, serveUntilSignal, tlsConfig, tlsOptions } from '../serve';
+import type { TlsCliOptions } from '../serve';
 
 export const COORDINATOR_CONFIG = 'coordinator.json';
 export const LOG_KEY_FILE = 'log.key';
@@ -72,8 +73,7 @@ export function registerCoordinatorCommands(program: Command): void {
       process.stdout.write(`coordinator initialised in ${opts.data}; genesis registry at index ${r.index}\n`);
     });
 
-  coord
-    .command('start')
+  tlsOptions(coord.command('start'))
     .description('serve the coordinator (loopback by default)')
     .requiredOption('--data <dir>', 'data directory')
     .option('--port <port>', 'port (0 picks one)', intOption('port'), Number(process.env.CUSTODES_PORT ?? 8600))
@@ -97,6 +97,7 @@ export function registerCoordinatorCommands(program: Command): void {
           logSecretKey: setup.logSecretKey,
           retentionSeconds: opts.retention,
           insecureHttp: opts.insecureHttp === true,
+          ...tlsConfig(opts as TlsCliOptions), // the options tlsOptions() added
           ...(opts.custodianUrl ? { custodianUrls: opts.custodianUrl } : {}),
           ...(opts.maxDbMb !== undefined ? { maxDatabaseBytes: opts.maxDbMb * 1024 * 1024 } : {}),
           ...(opts.reportDir !== undefined ? { reportDir: opts.reportDir } : {}),
@@ -104,7 +105,7 @@ export function registerCoordinatorCommands(program: Command): void {
         }),
       );
       await domainAsync(() =>
-        serveUntilSignal(service, (port) => `coordinator listening on http://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`),
+        serveUntilSignal(service, (port) => `coordinator listening on ${scheme(opts as TlsCliOptions)}://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`),
       );
     });
 

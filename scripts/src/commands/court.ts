@@ -1,5 +1,5 @@
 /**
- * `custodes court draft|sign|revoke|unseal` (DESIGN.md §4.1, §5; docs/PROTOCOL.md §7.4).
+ * `custodes court draft|sign|revoke|unseal` (docs/PROTOCOL.md §4.1, §5; docs/PROTOCOL.md §7.4).
  * `sign` writes a warrant package `{ warrant, salt }`: the court keeps it, the
  * investigator adds its signature and submits it, the court unseals with it.
  */

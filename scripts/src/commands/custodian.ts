@@ -6,7 +6,8 @@ import { addOfficer, backupCustodian, createCustodian, initCustodian, readPolicy
 import { CustodesError } from '@custodes/shared';
 import { CliError, intOption, json, readBytes, readJson, resolveToken, withIsoTimes } from '../io';
 import { call } from '../remote';
-import { serveUntilSignal } from '../serve';
+import { scheme, serveUntilSignal, tlsConfig, tlsOptions } from '../serve';
+import type { TlsCliOptions } from '../serve';
 
 async function domain<T>(fn: () => Promise<T> | T): Promise<T> {
   try {
@@ -34,7 +35,7 @@ export function registerCustodianCommands(program: Command): void {
 
   cust
     .command('init')
-    .description('store the share and signing key sealed (DESIGN.md §3.6); prints unseal keys and the operator token ONCE')
+    .description('store the share and signing key sealed (docs/PROTOCOL.md §3.6); prints unseal keys and the operator token ONCE')
     .requiredOption('--data <dir>', 'data directory')
     .requiredOption('--share <file>', 'share-<i>.json from the ceremony')
     .requiredOption('--key <file>', "the custodian's signing key file")
@@ -76,8 +77,7 @@ export function registerCustodianCommands(program: Command): void {
       process.stdout.write(`officer ${r.name} added in ${opts.data}; ${quorum}\n\nOfficer token for ${r.name} (shown ONCE; stored only as a hash):\n  ${r.token}\n`);
     });
 
-  cust
-    .command('start')
+  tlsOptions(cust.command('start'))
     .description('serve the node (sealed until unsealed, unless initialised with --dev)')
     .requiredOption('--data <dir>', 'data directory')
     .requiredOption('--coordinator <url>', 'coordinator URL')
@@ -112,6 +112,7 @@ export function registerCustodianCommands(program: Command): void {
           insecureHttp: opts.insecureHttp === true,
           port: opts.port,
           host: opts.host,
+          ...tlsConfig(opts as TlsCliOptions), // the options tlsOptions() added
           ...(opts.policy ? { policyFile: opts.policy } : {}),
           ...(opts.rate ? { rateLimit: { envelopesPerMinute: opts.rate } } : {}),
           ...(opts.callWindow !== undefined ? { callWindowSeconds: opts.callWindow } : {}),
@@ -122,7 +123,7 @@ export function registerCustodianCommands(program: Command): void {
           ...(webhook ? { webhook } : {}),
         }),
       );
-      await serveUntilSignal(service, (port) => `custodian listening on http://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`);
+      await serveUntilSignal(service, (port) => `custodian listening on ${scheme(opts as TlsCliOptions)}://${opts.host}:${port}${service.metricsUrl ? `; metrics at ${service.metricsUrl}/metrics` : ''}`);
     });
 
   cust

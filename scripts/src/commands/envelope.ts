@@ -1,6 +1,6 @@
 /**
  * `custodes envelope seal|partial|verify-partial|combine`: the offline tools of
- * DESIGN.md §3.2–§3.4.
+ * docs/PROTOCOL.md §3.2–§3.4.
  */
 import type { Command } from 'commander';
 import {
@@ -40,7 +40,7 @@ function checkEpoch(env: ParsedEnvelope, keys: EpochKeys): void {
 }
 
 export function registerEnvelopeCommands(program: Command): void {
-  const envelope = program.command('envelope').description('seal, partially decrypt and combine envelopes offline (DESIGN.md §3.2–§3.4)');
+  const envelope = program.command('envelope').description('seal, partially decrypt and combine envelopes offline (docs/PROTOCOL.md §3.2–§3.4)');
 
   envelope
     .command('seal')
@@ -114,7 +114,7 @@ export function registerEnvelopeCommands(program: Command): void {
       if (!verifyBinding(env)) throw new CliError('envelope binding proof does not verify');
       const partials = opts.partials.map((p) => readJson(p, 'partial'));
       // Offline, every proof is checked up front so a bad partial is named even
-      // when the fast path (DESIGN.md §3.4) would still open the envelope.
+      // when the fast path (docs/PROTOCOL.md §3.4) would still open the envelope.
       const seen = new Set<unknown>();
       for (const p of partials as { index?: unknown }[]) {
         if (seen.has(p?.index)) throw new CliError(`custodian ${String(p?.index)} appears more than once`);

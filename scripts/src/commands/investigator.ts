@@ -1,5 +1,5 @@
 /**
- * `custodes investigator submit|status|request|results|revoke` (DESIGN.md §5
+ * `custodes investigator submit|status|request|results|revoke` (docs/PROTOCOL.md §5
  * steps 2, 4 and 6; docs/PROTOCOL.md §7).
  */
 import type { Command } from 'commander';
@@ -316,7 +316,7 @@ async function requestInBatches(to: Sender, files: string[]): Promise<Sent> {
   return { requestId, count: ids.length, rejected: rejected.length };
 }
 
-/** The signed `decryption-request` entry over the accepted ids (DESIGN.md §4.2); `epochs` as a set, written ascending. */
+/** The signed `decryption-request` entry over the accepted ids (docs/PROTOCOL.md §4.2); `epochs` as a set, written ascending. */
 export function buildRequestEntry(requestId: string, warrantId: string, envelopeIds: string[], key: { secretKey: string; publicKey: string }, epochs: number[]): DecryptionRequestEntry {
   const entry = {
     type: 'decryption-request' as const,

@@ -1,5 +1,5 @@
 /**
- * `custodes ceremony` (DESIGN.md §3.1) and `custodes keygen` (BIP340 key files).
+ * `custodes ceremony` (docs/PROTOCOL.md §3.1) and `custodes keygen` (BIP340 key files).
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ export function runCeremony(opts: { threshold: number; custodians: number; epoch
 export function registerKeyCommands(program: Command): void {
   program
     .command('ceremony')
-    .description('dealer key ceremony: t-of-n shares of a new group key (DESIGN.md §3.1)')
+    .description('dealer key ceremony: t-of-n shares of a new group key (docs/PROTOCOL.md §3.1)')
     .requiredOption('--threshold <t>', 'shares needed to decrypt (more than half of n)', intOption('threshold'))
     .requiredOption('--custodians <n>', 'number of custodians (at most 255)', intOption('custodians'))
     .requiredOption('--epoch <e>', 'key epoch number', intOption('epoch'))

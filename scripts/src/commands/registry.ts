@@ -1,5 +1,5 @@
 /**
- * `custodes registry propose|sign|submit` (DESIGN.md §4.2): build a registry
+ * `custodes registry propose|sign|submit` (docs/PROTOCOL.md §4.2): build a registry
  * entry (genesis, or the next update of the coordinator's current one), collect
  * custodian signatures, and submit an update for logging. Whether an entry is
  * acceptable is the shared rule (@custodes/shared/rules), the one the

@@ -182,7 +182,7 @@ function templates(seed: Seed): Template[] {
   const coordinator = (t: Omit<Template, 'service' | 'limit'> & { limit?: number }): Template => ({ service: 'coordinator', limit: MB, ...t });
   const custodian = (t: Omit<Template, 'service' | 'limit'> & { limit?: number }): Template => ({ service: 'custodian', limit: MB, ...t });
   return [
-    // Coordinator: public read API (DESIGN.md §4.4).
+    // Coordinator: public read API (docs/PROTOCOL.md §4.4).
     coordinator({ endpoint: 'GET /health', method: 'GET', path: '/health', auth: 'none', weight: 1 }),
     coordinator({ endpoint: 'GET /log/v1/checkpoint', method: 'GET', path: '/log/v1/checkpoint', auth: 'none', weight: 1 }),
     coordinator({ endpoint: 'GET /log/v1/entries', method: 'GET', path: '/log/v1/entries', query: query(['start', 'end'], sizes), auth: 'none', weight: 4 }),

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 
-// ## Constants from DESIGN.md §3
+// ## Constants from docs/PROTOCOL.md §3
 
 /** secp256k1 group order n, hex. */
 export const CURVE_N = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141';

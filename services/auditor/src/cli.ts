@@ -141,7 +141,7 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
 
   audit
     .command('verify')
-    .description('fetch the log, check its checkpoint and every rule of DESIGN §1; exit 0 only without findings')
+    .description('fetch the log, check its checkpoint and every rule of docs/PROTOCOL.md §1 and §8; exit 0 only without findings')
     .requiredOption('--log <url>', "the coordinator's base URL (public read API)")
     .option('--state <dir>', 'keep verified checkpoints and entries here (default: in memory, nothing kept)')
     .option('--pin-keys <file>', 'JSON { format: "custodes.pins.v1", logKey, custodianKeys, origin? } instead of trusting the genesis on first use')

@@ -1,5 +1,5 @@
 /**
- * A client for the public read API of DESIGN.md §4.4. Everything it returns
+ * A client for the public read API of docs/PROTOCOL.md §4.4. Everything it returns
  * is attacker-controlled and checked for form here; what it means is checked
  * by ./verify.
  */

@@ -1,5 +1,5 @@
 /**
- * Findings of the auditor: one per broken rule of DESIGN.md §1, attributed
+ * Findings of the auditor: one per broken rule of docs/PROTOCOL.md §1, attributed
  * to a log index, with a stable code (STYLE.md: a string union per layer).
  */
 
@@ -7,7 +7,7 @@
 
 /** Every rule the auditor checks, by code. */
 export type FindingCode =
-  // Form of the log (DESIGN.md §4.2: one leaf = the JCS bytes of one entry).
+  // Form of the log (docs/PROTOCOL.md §4.2: one leaf = the JCS bytes of one entry).
   | 'MALFORMED_ENTRY' // not JSON, not canonical JCS, or not a known entry schema
   | 'DUPLICATE_ENTRY' // a second entry for a key the log must hold once
   // Registry (§4.2 `registry`).

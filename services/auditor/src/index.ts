@@ -1,6 +1,6 @@
 /**
  * @custodes/auditor: an independent verifier and monitor of a Custodes log
- * (DESIGN.md §1, §5 step 7) and its transparency report.
+ * (docs/PROTOCOL.md §1, §5 step 7) and its transparency report.
  */
 export { compareFindings, formatFinding, type Finding, type FindingCode } from './findings';
 export { AuditError, type AuditErrorCode, fetchWitnessCheckpoint, LogClient, PAGE_SIZE } from './fetch';

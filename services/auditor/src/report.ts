@@ -1,6 +1,6 @@
 /**
  * `audit report`: a transparency report computed from the log alone
- * (DESIGN.md §1 goal 6, §5 step 7). Reproducible: the same log and the same
+ * (docs/PROTOCOL.md §1 goal 6, §5 step 7). Reproducible: the same log and the same
  * as-of time give a byte-identical report.json; `asOf` is the latest time
  * carried by an entry unless given.
  */

@@ -1,6 +1,6 @@
 /**
  * The rule engine: replays a log's entries from genesis and checks every rule
- * of DESIGN.md §1 that public data can show (§5 step 7). Pure: no network, no
+ * of docs/PROTOCOL.md §1 that public data can show (§5 step 7). Pure: no network, no
  * storage, no clock (`now` is an argument).
  *
  * The engine is a pipeline. Each entry is decoded (form, checks/decode.ts),

@@ -1,5 +1,5 @@
 /**
- * The auditor's memory (SQLite, DESIGN.md §2): the entries of the last
+ * The auditor's memory (SQLite, docs/PROTOCOL.md §2): the entries of the last
  * verified checkpoint, every checkpoint it accepted, conflicting checkpoints
  * kept as evidence, and which findings were already reported. Repository
  * layer: SQL only, plain records out.
@@ -68,7 +68,7 @@ export class AuditorState {
 
   /**
    * Accepts a checkpoint and the leaves [this.size, checkpoint.size) in one
-   * transaction (DESIGN.md §2: multi-row changes are atomic).
+   * transaction (docs/PROTOCOL.md §2: multi-row changes are atomic).
    */
   accept(checkpoint: StoredCheckpoint, newLeaves: readonly Uint8Array[], now: number): void {
     const tx = this.#db.transaction(() => {

@@ -1,5 +1,5 @@
 /**
- * `audit verify`: fetch a log over the public read API (DESIGN.md §4.4),
+ * `audit verify`: fetch a log over the public read API (docs/PROTOCOL.md §4.4),
  * accept its checkpoint only if it is signed by the log key, consistent with
  * every checkpoint accepted before, reproduced by the entries and cosigned by
  * at least t registered custodians (§1 goal 8), then check every rule of §1
@@ -87,7 +87,7 @@ const REFUSING: ReadonlySet<FindingCode> = new Set<FindingCode>([
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-/** The log's note key: name = origin, key from the pins or the genesis registry (DESIGN.md §4.3). */
+/** The log's note key: name = origin, key from the pins or the genesis registry (docs/PROTOCOL.md §4.3). */
 export function logNoteKey(origin: string, logKey: string): NoteKey {
   return { name: origin, publicKey: hexToBytes(logKey, 32, 'logKey') };
 }

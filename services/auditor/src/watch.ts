@@ -1,6 +1,6 @@
 /**
  * `audit watch`: polls a log, reports findings not reported before, and looks
- * for split views (DESIGN.md §1 goal 8): the coordinator's checkpoint is
+ * for split views (docs/PROTOCOL.md §1 goal 8): the coordinator's checkpoint is
  * compared with each custodian's latest cosigned one, served publicly at
  * `GET /witness/v1/checkpoint` (docs/PROTOCOL.md §7.10). Two checkpoints of one size
  * with different roots, or a custodian's checkpoint that is not a prefix of

@@ -1,7 +1,7 @@
 /** The coordinator's configuration and its defaults (docs/PROTOCOL.md §7). */
 import type { Logger } from 'pino';
 import { KiB, MiB } from '@custodes/shared/service';
-import type { BodyLimits } from '@custodes/shared/service';
+import type { BodyLimits, TlsFiles } from '@custodes/shared/service';
 
 export interface CoordinatorConfig {
   /** Directory holding `coordinator.db` (made by initCoordinator). */
@@ -10,6 +10,8 @@ export interface CoordinatorConfig {
   port?: number;
   /** Loopback by default (docs/PROTOCOL.md §7.1). */
   host?: string;
+  /** Serve https with this certificate and key (PEM files; docs/DEPLOY.md, TLS); plain http without. */
+  tls?: TlsFiles;
   /** The log's origin; must equal the registry's. */
   origin: string;
   /** The log's BIP340 secret key, hex32; its x-only public key is the registry's logKey. */

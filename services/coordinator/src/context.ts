@@ -3,9 +3,9 @@
  * createCoordinator, never module-level state).
  */
 import type { Logger } from 'pino';
-import type { Changes } from './core/changes';
-import type { GroupCommit } from './core/groupCommit';
-import type { Registry } from './domain/registry';
+import type { Changes } from './actions/changes';
+import type { GroupCommit } from './repo/groupCommit';
+import type { Registry } from './rules/registryChecks';
 import type { Ledger, LogStorePort } from './ledger';
 import type { Repository } from './repo/repository';
 import type { Cosigner } from './workflow/cosigner';

@@ -1,5 +1,5 @@
 /**
- * `createCoordinator(config)` (DESIGN.md §2, §5): builds the context (database,
+ * `createCoordinator(config)` (docs/PROTOCOL.md §2, §5): builds the context (database,
  * log, registry, workflows) and the express app; `start()` listens and resumes
  * unfinished work; `close()` stops work, then HTTP, then the database.
  */
@@ -11,29 +11,29 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { allCustodians, partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
 import { explorerRouter, reportRouter, rootRedirect } from '@custodes/web';
-import { checkDataDir, checkTransport, closeServer, databaseFiles, listen, LOCK_FILE, notFound, rateLimit, requestMetrics, serveMetrics, StorageMonitor, tryLockDataDir } from '@custodes/shared/service';
-import { coordinatorErrors } from './api/errors';
-import { recordRoutes } from './api/records';
-import { logRecord } from './core/records';
-import { registryRoutes } from './api/registry';
-import { requestRoutes } from './api/requests';
-import { warrantRoutes } from './api/warrants';
+import { checkDataDir, checkTransport, closeServer, databaseFiles, listen, loadTls, LOCK_FILE, notFound, rateLimit, requestMetrics, serveMetrics, StorageMonitor, tryLockDataDir } from '@custodes/shared/service';
+import { coordinatorErrors } from './routes/errors';
+import { recordRoutes } from './routes/records';
+import { logRecord } from './actions/logRecords';
+import { registryRoutes } from './routes/registry';
+import { requestRoutes } from './routes/requests';
+import { warrantRoutes } from './routes/warrants';
 import { DB_FILE } from './config';
 import type { CoordinatorConfig } from './config';
 import type { Context } from './context';
-import { Registry } from './domain/registry';
+import { Registry } from './rules/registryChecks';
 import { CoordinatorError, fail } from './errors';
 import { RESTORE_MARKER } from './backup';
 import { coordinatorHealth } from './health';
 import { coordinatorMetrics } from './metrics';
 import { logPublicKey, openCoordinatorDb } from './init';
 import { Ledger } from './ledger';
-import { createLogReadRouter } from './api/logRead';
-import { warrantSearchRoutes } from './api/logSearch';
+import { createLogReadRouter } from './routes/logRead';
+import { warrantSearchRoutes } from './routes/logSearch';
 import { openLogStore } from './log/index';
 import { Repository } from './repo/repository';
-import { Changes } from './core/changes';
-import { GroupCommit } from './core/groupCommit';
+import { Changes } from './actions/changes';
+import { GroupCommit } from './repo/groupCommit';
 import { Cosigner } from './workflow/cosigner';
 import { DecryptionWorkflow } from './workflow/decryption';
 import { Delivery } from './workflow/delivery';
@@ -57,6 +57,8 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   const now = config.now ?? (() => Math.floor(Date.now() / 1000));
   if (!existsSync(join(config.dataDir, DB_FILE))) throw new CoordinatorError('NOT_FOUND', `${config.dataDir} holds no coordinator; run init first`);
   const logKey = logPublicKey(config.logSecretKey);
+  // Before the data directory is locked: a bad certificate or key is one error at start (BAD_TLS).
+  const tls = config.tls ? loadTls(config.tls) : undefined;
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
     fail('BAD_REQUEST', 'maxDatabaseBytes must be a positive integer');
   }
@@ -188,7 +190,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   app.set('query parser', 'simple');
   if (metrics) app.use(requestMetrics(metrics));
   app.use(rateLimit({ windowMs: 60_000, max: config.rateLimitPerMinute ?? 6000 }));
-  // The public read API (DESIGN.md §4.4) first: its own error handler then sees only its own errors.
+  // The public read API (docs/PROTOCOL.md §4.4) first: its own error handler then sees only its own errors.
   app.use(
     createLogReadRouter(store, {
       onUnexpected: (err) => logger.error({ err: String(err) }, 'log read API error'),
@@ -254,9 +256,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
         logger.info('restored log confirmed by the witnesses');
       }
       const host = config.host ?? '127.0.0.1';
-      const bound = await listen(app, config.port ?? 0, host);
+      const bound = await listen(app, config.port ?? 0, host, tls ? { tls } : {});
       server = bound.server;
-      url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+      url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
       if (metrics) {
         ({ server: metricsServer, url: metricsUrl } = await serveMetrics(metrics, { port: config.metricsPort!, host: config.metricsHost ?? '127.0.0.1' }));
       }

@@ -4,7 +4,7 @@
  * to its status in one place, used by the error middleware.
  */
 import { CustodesError } from '@custodes/shared';
-import type { RejectReason } from './domain/requests';
+import type { RejectReason } from './rules/requestChecks';
 
 export type CoordinatorCode =
   // 400: the caller sent something wrong

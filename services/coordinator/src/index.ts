@@ -1,4 +1,4 @@
-/** @custodes/coordinator: warrant intake, the log, the decryption workflow (DESIGN.md §5). */
+/** @custodes/coordinator: warrant intake, the log, the decryption workflow (docs/PROTOCOL.md §5). */
 export { createCoordinator, type Coordinator } from './coordinator';
 export { type CoordinatorConfig } from './config';
 export { addInvestigatorToken, initCoordinator, type AddTokenOptions, type InitCoordinatorOptions } from './init';

@@ -5,7 +5,7 @@
  */
 import { canonicalBytes, LogEntrySchema } from '@custodes/shared/records';
 import type { LogEntry } from '@custodes/shared/records';
-import { warrantOfEntry } from './domain/warrantIndex';
+import { warrantOfEntry } from './rules/warrantIndex';
 import type { Repository } from './repo/repository';
 
 /** What the coordinator needs of the SQLite log store (./log/store). */
@@ -31,7 +31,7 @@ export interface LogStorePort {
 export class Ledger {
   readonly #store: LogStorePort;
   readonly #repo: Repository;
-  /** Called after each fresh append commits (DESIGN.md §4.3: publish a checkpoint after appends). */
+  /** Called after each fresh append commits (docs/PROTOCOL.md §4.3: publish a checkpoint after appends). */
   onAppend: (() => void) | undefined;
 
   constructor(store: LogStorePort, repo: Repository) {

@@ -1,13 +1,13 @@
 /**
  * A coordinator that runs only the transparency log: the SQLite store in
- * `<dataDir>/log.sqlite` and the public read API (DESIGN.md §4.4), for
+ * `<dataDir>/log.sqlite` and the public read API (docs/PROTOCOL.md §4.4), for
  * `custodes coordinator start` until the full coordinator is wired in.
  * Appends and checkpoints are programmatic (no write API).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogStore, type StoredCheckpoint } from './log/index';
-import { createLogServer } from './api/logServer';
+import { createLogServer } from './routes/logServer';
 
 interface LogOnlyOptions {
   readonly dataDir: string;

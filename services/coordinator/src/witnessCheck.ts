@@ -14,7 +14,7 @@ import { bytesToHex, equalBytes, hexToBytes } from '@custodes/shared/crypto';
 import { openCheckpoint } from '@custodes/shared/log';
 import { requestJson } from '@custodes/shared/service';
 import type { Logger } from 'pino';
-import type { Registry } from './domain/registry';
+import type { Registry } from './rules/registryChecks';
 import { CoordinatorError } from './errors';
 
 export interface WitnessCheckDeps {

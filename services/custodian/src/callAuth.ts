@@ -1,12 +1,12 @@
 /**
  * The coordinator's authorisation of `POST /v1/partials` (docs/PROTOCOL.md §7.12,
- * Call authorisation; the tag `custodes/v1/partials-call` extends DESIGN.md §6).
+ * Call authorisation; the tag `custodes/v1/partials-call` extends docs/PROTOCOL.md §6).
  *
  * Only the coordinator may collect partials: otherwise anyone holding a logged
  * request's envelopes could combine t partials themselves and bypass "plaintexts
- * to that investigator only" (DESIGN.md §5 step 6). The coordinator signs each
+ * to that investigator only" (docs/PROTOCOL.md §5 step 6). The coordinator signs each
  * call with its log key, which this node trusts from the registry in its own
- * replica, as it does for checkpoints (DESIGN.md §4.3). Checked before the body
+ * replica, as it does for checkpoints (docs/PROTOCOL.md §4.3). Checked before the body
  * is read, so an unauthenticated caller costs one header parse and at most one
  * BIP340 verification; an authenticated call is then used up (one use per call).
  */

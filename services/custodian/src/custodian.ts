@@ -1,5 +1,5 @@
 /**
- * `createCustodian(config)`: one custodian node (DESIGN.md §2) — an express app
+ * `createCustodian(config)`: one custodian node (docs/PROTOCOL.md §2) — an express app
  * over its own SQLite store and in-memory vault. No module-level state: many
  * nodes run in one process.
  */
@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import express from 'express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { LogError } from '@custodes/shared/log';
-import { checkDataDir, checkTransport, closeServer, databaseFiles, errorHandler, HttpError, listen, LOCK_FILE, notFound, rateLimit, requestMetrics, serveMetrics, StorageMonitor, tryLockDataDir } from '@custodes/shared/service';
+import { checkDataDir, checkTransport, closeServer, databaseFiles, errorHandler, HttpError, listen, loadTls, LOCK_FILE, notFound, rateLimit, requestMetrics, serveMetrics, StorageMonitor, tryLockDataDir } from '@custodes/shared/service';
+import type { TlsFiles } from '@custodes/shared/service';
 import type { Context } from './context';
 import { CustodianError, STATUS } from './errors';
 import { DB_FILE, DEV_KEYS_FILE } from './init';
@@ -45,6 +46,8 @@ export interface CustodianConfig {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
+  /** Serve https with this certificate and key (PEM files; docs/DEPLOY.md, TLS); plain http without. */
+  tls?: TlsFiles;
   /** Base URL of the coordinator (read API and `POST /v1/records`). */
   coordinatorUrl: string;
   /**
@@ -90,7 +93,7 @@ export interface CustodianConfig {
   /**
    * How long one of this node's releases may stay out of its log replica
    * before it refuses new partials calls (503 RELEASES_UNLOGGED), ms (default
-   * 300 000): "each release is logged" (DESIGN.md §5 step 5) is then enforced
+   * 300 000): "each release is logged" (docs/PROTOCOL.md §5 step 5) is then enforced
    * here, not left to the coordinator. An integer in [0, 2^53 − 1].
    */
   releaseLogDeadlineMs?: number;
@@ -167,6 +170,8 @@ export function createCustodian(config: CustodianConfig): Custodian {
   if (config.logHeadIntervalMs !== undefined && !(Number.isSafeInteger(config.logHeadIntervalMs) && config.logHeadIntervalMs >= 100 && config.logHeadIntervalMs <= MAX_TIMER_MS)) {
     throw new CustodianError('BAD_OPTIONS', `logHeadIntervalMs must be an integer in [100, ${MAX_TIMER_MS}]`);
   }
+  // Before the data directory is locked: a bad certificate or key is one error at start (BAD_TLS).
+  const tls = config.tls ? loadTls(config.tls) : undefined;
   const dbFile = join(config.dataDir, DB_FILE);
   if (!existsSync(dbFile)) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no custodian; run init first`);
   // The sealed share box, the replica and (dev) the unseal keys are this node's alone: refused if others can read or replace them.
@@ -307,9 +312,9 @@ export function createCustodian(config: CustodianConfig): Custodian {
         log.warn('dev mode: unsealed from keys kept on disk');
       }
       const host = config.host ?? '127.0.0.1';
-      const bound = await listen(app, config.port ?? 0, host);
+      const bound = await listen(app, config.port ?? 0, host, tls ? { tls } : {});
       server = bound.server;
-      url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+      url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
       if (metrics) {
         ({ server: metricsServer, url: metricsUrl } = await serveMetrics(metrics, { port: config.metricsPort!, host: config.metricsHost ?? '127.0.0.1' }));
       }

@@ -5,7 +5,7 @@
 import { CustodesError } from '@custodes/shared';
 
 export type CustodianCode =
-  // seal (DESIGN.md §3.6)
+  // seal (docs/PROTOCOL.md §3.6)
   | 'sealed'
   | 'BAD_UNSEAL_KEY'
   | 'WRONG_UNSEAL_KEY'

@@ -1,5 +1,5 @@
 /**
- * @custodes/custodian: one custodian node (DESIGN.md §2, §3.6, §4, §5;
+ * @custodes/custodian: one custodian node (docs/PROTOCOL.md §2, §3.6, §4, §5;
  * HTTP contract in docs/PROTOCOL.md §7).
  *
  * - `initCustodian(options)`: validates the share (Feldman check) and key file,

@@ -1,6 +1,6 @@
 /**
  * `custodes custodian init`: stores the share and signing key sealed under a
- * fresh node key (DESIGN.md §3.6) and returns the unseal keys and the operator
+ * fresh node key (docs/PROTOCOL.md §3.6) and returns the unseal keys and the operator
  * token exactly once.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,7 +21,7 @@ export const DEV_KEYS_FILE = 'dev-unseal-keys.json';
 
 export interface InitOptions {
   dataDir: string;
-  /** Parsed `share-<i>.json` (DESIGN.md §3.1); checked against its commitments. */
+  /** Parsed `share-<i>.json` (docs/PROTOCOL.md §3.1); checked against its commitments. */
   shareFile: unknown;
   /** Parsed `{ format: 'custodes.key.v1', secretKey, publicKey }`. */
   keyFile: unknown;

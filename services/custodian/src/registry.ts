@@ -1,5 +1,5 @@
 /**
- * Lookups in a `registry` entry (DESIGN.md §4.2) and this node's answer to
+ * Lookups in a `registry` entry (docs/PROTOCOL.md §4.2) and this node's answer to
  * one. Whether an entry is accepted is the shared rule
  * (@custodes/shared/rules judgeGenesis, judgeRegistryUpdate), the one the
  * coordinator and the auditors apply; this node adds only what concerns
@@ -20,7 +20,7 @@ export function custodianKeys(reg: RegistryEntry, index: number): string[] {
 
 /**
  * The custodian's registry record in the newest epoch (highest number, as in
- * newestEpoch) listing it: the name it cosigns under (DESIGN.md §4.3), which
+ * newestEpoch) listing it: the name it cosigns under (docs/PROTOCOL.md §4.3), which
  * auditors look up in the newest epoch.
  */
 export function custodianRecord(reg: RegistryEntry, index: number): { name: string; signingKey: string } | undefined {

@@ -1,5 +1,5 @@
 /**
- * Release (DESIGN.md §5 step 5, §1 goals 2–4 and 7): partial decryptions only
+ * Release (docs/PROTOCOL.md §5 step 5, §1 goals 2–4 and 7): partial decryptions only
  * when every rule (a)–(j) of the custodian issue holds, each checked from this
  * node's own replica, each with its own code (docs/PROTOCOL.md §7.12, Release).
  */
@@ -95,7 +95,7 @@ async function releaseOnce(ctx: Context, call: PartialsCall, requestId: string, 
 }
 
 /**
- * "Each release is logged" (DESIGN.md §5 step 5), enforced by this node rather
+ * "Each release is logged" (docs/PROTOCOL.md §5 step 5), enforced by this node rather
  * than left to the coordinator: while one of its own releases has stayed out
  * of its replica longer than `releaseLogDeadlineMs`, it releases nothing new
  * (503 RELEASES_UNLOGGED: a coordinator that logs late gets served again).

@@ -1,7 +1,7 @@
 /**
  * The log replica: each fetched leaf is parsed strictly (attacker-controlled),
  * then checked against the registry it replicates and indexed, all inside the
- * witness's one transaction (DESIGN.md §4.3; docs/PROTOCOL.md §7.10, Witness).
+ * witness's one transaction (docs/PROTOCOL.md §4.3; docs/PROTOCOL.md §7.10, Witness).
  */
 import { canonicalJson, formatZodError, LogEntrySchema, RegistryEntrySchema, verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { DecryptionRequestEntry, LogEntry, RegistryEntry, WarrantEntry } from '@custodes/shared/records';
@@ -13,7 +13,7 @@ import type { Store } from './store';
 
 // ## Parsing a leaf
 
-/** A leaf is the JCS bytes of one entry (DESIGN.md §4.2); anything else is refused. */
+/** A leaf is the JCS bytes of one entry (docs/PROTOCOL.md §4.2); anything else is refused. */
 export function parseLeaf(bytes: Uint8Array, index: number): LogEntry {
   let raw: unknown;
   const text = Buffer.from(bytes).toString('utf8');
@@ -120,7 +120,7 @@ export function applyEntry(
     case 'registry': {
       const why = updateProblem(entry, registry);
       if (why) bad(idx, why);
-      // v1 has no custodian rotation (DESIGN.md §1, out of scope): an update must keep this node as it is.
+      // v1 has no custodian rotation (docs/PROTOCOL.md §1, out of scope): an update must keep this node as it is.
       if (!custodianKeys(entry, me.custodian).includes(me.signingKey) || custodianKeys(entry, me.custodian).length !== 1) {
         bad(idx, `registry update does not keep custodian ${me.custodian} with its signing key`);
       }

@@ -1,5 +1,5 @@
 /**
- * Review (DESIGN.md §5 step 3): a delivered warrant is checked against its
+ * Review (docs/PROTOCOL.md §5 step 3): a delivered warrant is checked against its
  * logged cover sheet and the registry, queued, and decided by an operator or by
  * the auto-approval policy. A decision is a signed `approval` entry (§3.5),
  * persisted in the outbox before it is sent to the coordinator.

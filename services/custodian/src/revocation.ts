@@ -1,7 +1,7 @@
 /**
  * A revocation posted to this custodian directly (docs/PROTOCOL.md §7.14):
  * the court (or the warrant's investigator) need not go through
- * the coordinator to stop releases. DESIGN.md §1 goal 7 has each custodian
+ * the coordinator to stop releases. docs/PROTOCOL.md §1 goal 7 has each custodian
  * enforce revocations from its own copy of the log; one it receives itself is
  * in force here at once (release rule (c)) and is forwarded to the log by the
  * outbox, from which the other custodians enforce it.

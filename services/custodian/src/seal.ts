@@ -1,10 +1,10 @@
 /**
- * The sealed store (DESIGN.md §3.6): the custodian's secrets (epoch shares and
+ * The sealed store (docs/PROTOCOL.md §3.6): the custodian's secrets (epoch shares and
  * signing key) encrypted under a random 32-byte node key K with AES-256-GCM; K
  * split with shamir-secret-sharing into m unseal keys with threshold k. The AEAD
  * tag is the check of a combination: wrong keys open nothing.
  *
- * This is the only module that imports shamir-secret-sharing (DESIGN.md §2).
+ * This is the only module that imports shamir-secret-sharing (docs/PROTOCOL.md §2).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { combine, split } from 'shamir-secret-sharing';
@@ -57,7 +57,7 @@ export function openSecrets(key: Uint8Array, sealed: SealedBox): Secrets | null 
 // ## Commitments to the unseal keys
 
 /**
- * Deliberate extension of DESIGN.md §6: the tag of an unseal key's commitment.
+ * Deliberate extension of docs/PROTOCOL.md §6: the tag of an unseal key's commitment.
  * c_x = H("custodes/v1/unseal-key", f(x) ‖ x), f the split's polynomial (one per byte of K).
  */
 const COMMITMENT_TAG = 'custodes/v1/unseal-key';
@@ -71,7 +71,7 @@ const commitmentOf = (unsealKey: Uint8Array): Uint8Array => taggedHash(COMMITMEN
  * The commitments c_1 ‖ … ‖ c_255 to the unseal-key polynomial f at every
  * nonzero x (255 × 32 bytes), from at least `threshold` distinct unseal keys
  * of one split. The sealed node checks each submitted key against c_x alone,
- * so a key that is not f(x) never enters the progress (DESIGN.md §3.6: junk
+ * so a key that is not f(x) never enters the progress (docs/PROTOCOL.md §3.6: junk
  * must not reset the officers' keys). Committing to every x, not only the
  * m issued ones, is what lets a node initialised before commitments existed
  * learn them from the k keys of its first unseal, without knowing the others'

@@ -2,7 +2,7 @@
  * Long CPU work in slices, so one call cannot hold the event loop: between
  * slices the node answers /health, witnesses checkpoints, takes deliveries.
  * A release of 10 000 envelopes is tens of seconds of scalar multiplications
- * (binding proofs, partials and their DLEQ proofs; DESIGN.md §3.2–§3.3).
+ * (binding proofs, partials and their DLEQ proofs; docs/PROTOCOL.md §3.2–§3.3).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 

@@ -1,7 +1,7 @@
 /**
  * The custodian's SQLite repository: SQL only, plain records out (STYLE.md).
  * WAL and numbered migrations come from openDatabase; every multi-row change
- * goes through `tx` (DESIGN.md §2).
+ * goes through `tx` (docs/PROTOCOL.md §2).
  */
 import { openDatabase, WebhookSender } from '@custodes/shared/service';
 import type { OpenOptions, StorageMonitor, WebhookOptions } from '@custodes/shared/service';

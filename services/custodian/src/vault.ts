@@ -1,5 +1,5 @@
 /**
- * The node's secrets in memory: present only while unsealed (DESIGN.md §3.6).
+ * The node's secrets in memory: present only while unsealed (docs/PROTOCOL.md §3.6).
  * Sealing drops K and everything it opened.
  */
 import { hexToBytes, mulBase, scalarFromBytes } from '@custodes/shared/crypto';
@@ -12,7 +12,7 @@ interface Open {
   key: Uint8Array;
   signingKey: Uint8Array;
   shares: Map<number, bigint>; // epoch → x_i
-  /** epoch → X_i = x_i·G, computed once at unseal rather than per released envelope (DESIGN.md §3.3). */
+  /** epoch → X_i = x_i·G, computed once at unseal rather than per released envelope (docs/PROTOCOL.md §3.3). */
   verificationShares: Map<number, GroupPoint>;
 }
 

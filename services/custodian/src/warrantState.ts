@@ -1,5 +1,5 @@
 /**
- * A logged warrant's state as this node's replica shows it (DESIGN.md §1 goals
+ * A logged warrant's state as this node's replica shows it (docs/PROTOCOL.md §1 goals
  * 3 and 7): its decisions tallied among the reviewers and its status, by the
  * shared rules (@custodes/shared/rules) the coordinator and the auditors
  * apply. Read by release rules (c)–(d) and the operator's warrant view.

@@ -1,5 +1,5 @@
 /**
- * The witness and log replica (DESIGN.md §4.3, §1 goals 2 and 8; C2SP
+ * The witness and log replica (docs/PROTOCOL.md §4.3, §1 goals 2 and 8; C2SP
  * tlog-witness add-checkpoint). Flow: parse (400) → the log key from entry 0
  * of the replica, or from a fetched genesis registry checked first (404/422) →
  * log signature (403) → size and consistency against the last cosigned head
@@ -31,7 +31,7 @@ import { CustodianError } from './errors';
 import { custodianRecord, genesisProblem } from './registry';
 import { applyEntry, currentRegistry, parseLeaf } from './replica';
 
-/** The coordinator serves at most this many entries a page (DESIGN.md §4.4). */
+/** The coordinator serves at most this many entries a page (docs/PROTOCOL.md §4.4). */
 const PAGE = 1000;
 /** Refuse to replicate more than this many new entries in one call. */
 const MAX_NEW_ENTRIES = 1_000_000;
@@ -49,7 +49,7 @@ export class WitnessRefused extends CustodianError {
 
 const EntriesPage = z.object({ start: z.number().int().min(0), entries: z.array(z.string()).max(PAGE) }).strict();
 
-/** Fetches leaves [start, end) from the coordinator, page by page (DESIGN.md §4.4). */
+/** Fetches leaves [start, end) from the coordinator, page by page (docs/PROTOCOL.md §4.4). */
 async function fetchLeaves(ctx: Context, start: number, end: number): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   let next = start;
@@ -181,7 +181,7 @@ export class Witness {
         entries.forEach((entry: LogEntry, k) => applyEntry(ctx.store, ctx.me, oldSize + k, entry, hashes[k]!, leaves[k]!, genesisLeaf));
         const self = custodianRecord(currentRegistry(ctx.store)!.entry, ctx.node.custodian);
         if (!self) throw new Error('the replicated registry no longer lists this node');
-        // The caller's step first: a refusal there leaves nothing signed (DESIGN.md §4.3: check, then cosign).
+        // The caller's step first: a refusal there leaves nothing signed (docs/PROTOCOL.md §4.3: check, then cosign).
         result = then();
         const line = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.signingKey(), timestamp: nowSeconds(ctx) });
         // Stored as this node made it, the log's verified signature and its own cosignature

@@ -1,5 +1,5 @@
 /**
- * Routers serving the static pages of public/ (DESIGN.md §4.4 for what the
+ * Routers serving the static pages of public/ (docs/PROTOCOL.md §4.4 for what the
  * explorer reads; docs/PROTOCOL.md §7.9 for the console's calls). No state, no
  * singletons: each call returns a fresh Router.
  */

@@ -1,5 +1,5 @@
 /**
- * Key derivation and AEAD of the envelope (DESIGN.md §3.2 steps 3–4), via node:crypto.
+ * Key derivation and AEAD of the envelope (docs/PROTOCOL.md §3.2 steps 3–4), via node:crypto.
  */
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import { abytes, concatBytes, u32, utf8 } from './bytes';

@@ -5,7 +5,7 @@
  *
  * Why: @noble/secp256k1 does an arbitrary-point multiplication in pure-bigint
  * JavaScript (~10× slower than libsecp256k1 in WASM on Node 20, ~40× slower
- * than native), and a custodian does three of them per envelope (DESIGN.md
+ * than native), and a custodian does three of them per envelope (docs/PROTOCOL.md
  * §3.3). group.ts keeps noble's `Point` as its point type and calls this
  * module only for the expensive steps (multiplications, decompression,
  * BIP340); noble stays the reference (tests cross-check every operation of

@@ -1,6 +1,6 @@
 /**
  * Byte helpers: argument checks, hex/base64 codecs, u32/u64 big-endian.
- * DESIGN.md §3: keys and hashes are hex in JSON; other byte strings base64.
+ * docs/PROTOCOL.md §3: keys and hashes are hex in JSON; other byte strings base64.
  */
 
 // ## Argument checks (STYLE.md: TypeError for a wrong type, RangeError for a wrong length)
@@ -74,7 +74,7 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** `u32(e)`: 4 bytes big-endian (DESIGN.md §3). */
+/** `u32(e)`: 4 bytes big-endian (docs/PROTOCOL.md §3). */
 export function u32(value: number): Uint8Array {
   auint(value, 0xffffffff, 'u32');
   const out = new Uint8Array(4);
@@ -82,7 +82,7 @@ export function u32(value: number): Uint8Array {
   return out;
 }
 
-/** 8 bytes big-endian, for cosignature timestamps (DESIGN.md §4.3). */
+/** 8 bytes big-endian, for cosignature timestamps (docs/PROTOCOL.md §4.3). */
 export function u64(value: bigint | number): Uint8Array {
   if (typeof value === 'number') auint(value, Number.MAX_SAFE_INTEGER, 'u64');
   else if (typeof value !== 'bigint') throw new TypeError('u64 must be a bigint or an integer');

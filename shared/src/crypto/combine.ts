@@ -1,5 +1,5 @@
 /**
- * Lagrange combination with the fast path and blame (DESIGN.md §3.4):
+ * Lagrange combination with the fast path and blame (docs/PROTOCOL.md §3.4):
  * λ_i = Π_{j∈S, j≠i} j·(j − i)^{−1} mod n; Z = Σ λ_i·D_i.
  * Fast path: combine t partials and try the AEAD; only if the tag fails,
  * verify every DLEQ proof, drop and blame the bad ones, and retry with others.

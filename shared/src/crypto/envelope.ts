@@ -1,5 +1,5 @@
 /**
- * The envelope: Schnorr-signed ElGamal with a label (DESIGN.md §3.2).
+ * The envelope: Schnorr-signed ElGamal with a label (docs/PROTOCOL.md §3.2).
  */
 import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../errors';
@@ -25,7 +25,7 @@ import type { Label } from './label';
 export const ENVELOPE_FORMAT = 'custodes.envelope.v1';
 export const MAX_EPOCH = 0xffffffff;
 
-/** Envelope JSON (DESIGN.md §3.2). */
+/** Envelope JSON (docs/PROTOCOL.md §3.2). */
 export interface Envelope {
   format: typeof ENVELOPE_FORMAT;
   epoch: number;
@@ -74,7 +74,7 @@ function checkEpoch(epoch: unknown): number {
   return epoch;
 }
 
-/** Seals `plaintext` to group key `Y` of `epoch` under `label` (DESIGN.md §3.2 steps 1–6). */
+/** Seals `plaintext` to group key `Y` of `epoch` under `label` (docs/PROTOCOL.md §3.2 steps 1–6). */
 export function sealEnvelope(
   plaintext: Uint8Array,
   groupKey: GroupPoint,
@@ -170,7 +170,7 @@ export function assertParsedEnvelope(env: unknown): asserts env is ParsedEnvelop
   apoint(e.R, 'env.R');
 }
 
-/** The binding proof verifies: BIP340.verify(proof, μ, Rx) (DESIGN.md §3.2 step 6). */
+/** The binding proof verifies: BIP340.verify(proof, μ, Rx) (docs/PROTOCOL.md §3.2 step 6). */
 export function verifyBinding(env: ParsedEnvelope): boolean {
   assertParsedEnvelope(env);
   return schnorrVerify(env.proof, env.mu, env.Rx);

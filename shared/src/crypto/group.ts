@@ -1,7 +1,7 @@
 /**
  * The group: secp256k1 point and scalar arithmetic, and BIP340 signatures.
  *
- * This is the only module that imports @noble/secp256k1 (DESIGN.md §2), so a
+ * This is the only module that imports @noble/secp256k1 (docs/PROTOCOL.md §2), so a
  * faster backend can be swapped in here without touching protocol code.
  * Multiplications by secret scalars use noble's constant-time-shaped `multiply`;
  * `mulPublic` is variable time and only for public scalars (verification).
@@ -52,7 +52,7 @@ export function isScalar(k: unknown): k is bigint {
   return typeof k === 'bigint' && k >= 0n && k < CURVE_ORDER;
 }
 
-/** 32-byte big-endian encoding (DESIGN.md §3). */
+/** 32-byte big-endian encoding (docs/PROTOCOL.md §3). */
 export function scalarToBytes(k: bigint): Uint8Array {
   if (!isScalar(k)) throw new RangeError('scalar must be in [0, n)');
   return Uint8Array.from(Buffer.from(k.toString(16).padStart(64, '0'), 'hex'));
@@ -175,7 +175,7 @@ export function randomSecretKey(): Uint8Array {
   return scalarToBytes(randomScalar());
 }
 
-/** Negation mod n, used to normalise `r` to an even-y `R` (DESIGN.md §3.2). */
+/** Negation mod n, used to normalise `r` to an even-y `R` (docs/PROTOCOL.md §3.2). */
 export function negateScalar(k: bigint): bigint {
   return modN(-k);
 }
@@ -204,7 +204,7 @@ export interface Group {
   schnorrVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
   /**
    * A secret scalar whose point has even y, so the point travels x-only
-   * (DESIGN.md §3.2 step 1; the sealed results reuse it): `k` as given (or
+   * (docs/PROTOCOL.md §3.2 step 1; the sealed results reuse it): `k` as given (or
    * uniform), replaced by n − k if k·G has odd y. Returns the scalar and its point.
    */
   evenYScalar(k?: bigint): { k: bigint; P: GroupPoint };

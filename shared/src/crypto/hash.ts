@@ -1,5 +1,5 @@
 /**
- * Hashes of DESIGN.md §3: SHA-256, BIP340 tagged hashes `H(tag, m)` and the
+ * Hashes of docs/PROTOCOL.md §3: SHA-256, BIP340 tagged hashes `H(tag, m)` and the
  * scalar hash `Hs(tag, m)`, all through node:crypto.
  */
 import { createHash } from 'node:crypto';
@@ -30,7 +30,7 @@ export function taggedHash(tag: string, ...message: Uint8Array[]): Uint8Array {
   return sha256(tagPrefix(tag), ...message);
 }
 
-/** `Hs(tag, m) = int(H(tag, m)) mod n`, rejecting 0 (DESIGN.md §3). */
+/** `Hs(tag, m) = int(H(tag, m)) mod n`, rejecting 0 (docs/PROTOCOL.md §3). */
 export function hashToScalar(tag: string, ...message: Uint8Array[]): bigint {
   const h = taggedHash(tag, ...message);
   const s = BigInt('0x' + Buffer.from(h).toString('hex')) % CURVE_ORDER;
@@ -38,7 +38,7 @@ export function hashToScalar(tag: string, ...message: Uint8Array[]): bigint {
   return s;
 }
 
-/** Tags of DESIGN.md §6. */
+/** Tags of docs/PROTOCOL.md §6. */
 export const TAG = {
   label: 'custodes/v1/label',
   envelopeKey: 'custodes/v1/envelope-key',

@@ -1,4 +1,4 @@
-/** Protocol crypto of DESIGN.md §3. */
+/** Protocol crypto of docs/PROTOCOL.md §3. */
 export {
   abytes,
   base64ToBytes,

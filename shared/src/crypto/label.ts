@@ -1,5 +1,5 @@
 /**
- * Labels and scope (DESIGN.md §3.2, §4.1): ℓ = H("custodes/v1/label", JCS(label));
+ * Labels and scope (docs/PROTOCOL.md §3.2, §4.1): ℓ = H("custodes/v1/label", JCS(label));
  * scopeCovers(scope, label) iff subject ∈ subjects, category ∈ categories and
  * notBefore ≤ time ≤ notAfter.
  */
@@ -59,7 +59,7 @@ export function labelHash(label: Label): Uint8Array {
   return taggedHash(TAG.label, labelBytes(label));
 }
 
-/** DESIGN.md §4.1. Returns false (never throws) for a label or scope of the wrong shape. */
+/** docs/PROTOCOL.md §4.1. Returns false (never throws) for a label or scope of the wrong shape. */
 export function scopeCovers(scope: Scope, label: Label): boolean {
   if (typeof scope !== 'object' || scope === null) return false;
   if (!Array.isArray(scope.subjects) || !Array.isArray(scope.categories)) return false;
@@ -76,7 +76,7 @@ export type ScopeField = 'subject' | 'category' | 'time';
 
 /**
  * Which parts of a well-formed `label` fall outside a well-formed `scope`
- * (the terms of scopeCovers, DESIGN.md §4.1), to tell a person why an
+ * (the terms of scopeCovers, docs/PROTOCOL.md §4.1), to tell a person why an
  * envelope was OUT_OF_SCOPE; empty when the scope covers the label.
  */
 export function scopeMisses(scope: Scope, label: Label): ScopeField[] {

@@ -5,7 +5,7 @@
  *
  * Why: on this project's machines a native multiplication costs ~60 µs
  * against ~240 µs in WASM, and a custodian does three per envelope
- * (DESIGN.md §3.3) besides a BIP340 check (§3.2); see BENCHMARKS.md.
+ * (docs/PROTOCOL.md §3.3) besides a BIP340 check (§3.2); see BENCHMARKS.md.
  *
  * Constant time: secret-scalar products go through `secp256k1_ec_pubkey_tweak_mul`
  * (`ecmult_const`) and `secp256k1_ec_pubkey_create` (`ecmult_gen`), as in WASM.

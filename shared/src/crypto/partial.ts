@@ -1,5 +1,5 @@
 /**
- * Partial decryption with a Chaum–Pedersen DLEQ proof (DESIGN.md §3.3):
+ * Partial decryption with a Chaum–Pedersen DLEQ proof (docs/PROTOCOL.md §3.3):
  * D_i = x_i·R; A = w·G, B = w·R;
  * c = Hs("custodes/v1/dleq", ser33(X_i) ‖ Rx ‖ ser33(D_i) ‖ ser33(A) ‖ ser33(B) ‖ μ);
  * z = w + c·x_i mod n.
@@ -27,7 +27,7 @@ import type { GroupPoint } from './group';
 import { assertParsedEnvelope } from './envelope';
 import type { ParsedEnvelope } from './envelope';
 
-/** Partial JSON (DESIGN.md §3.3). */
+/** Partial JSON (docs/PROTOCOL.md §3.3). */
 export interface Partial {
   index: number;
   D: string; // hex33
@@ -51,9 +51,9 @@ function challenge(X: GroupPoint, env: ParsedEnvelope, D: GroupPoint, A: GroupPo
  * Custodian `index` with share x_i computes its partial for `env`. `w` may be
  * fixed for known-answer tests only. `verificationShare` is X_i = x_i·G: a
  * custodian serving many envelopes computes it once per epoch and passes it
- * (DESIGN.md §3.1 guarantees X_i = x_i·G for an accepted share), saving a base
+ * (docs/PROTOCOL.md §3.1 guarantees X_i = x_i·G for an accepted share), saving a base
  * multiplication per envelope; omitted, it is computed here. A wrong X_i only
- * yields a proof that fails verification (DESIGN.md §3.3), never a leak.
+ * yields a proof that fails verification (docs/PROTOCOL.md §3.3), never a leak.
  */
 export function createPartial(
   share: bigint,
@@ -97,7 +97,7 @@ export function parsePartial(input: unknown): ParsedPartial | null {
 }
 
 /**
- * Verifies a partial against verification share X_i (DESIGN.md §3.3): D a valid
+ * Verifies a partial against verification share X_i (docs/PROTOCOL.md §3.3): D a valid
  * point ≠ ∞, 0 ≤ c, z < n, A' = z·G − c·X_i, B' = z·R − c·D (neither ∞), and c
  * recomputes. Returns false for anything malformed.
  */

@@ -2,7 +2,7 @@
  * Results sealed to the investigator (docs/PROTOCOL.md §3.7, "Results sealed to the
  * investigator"): ECIES to the investigator's registered x-only BIP340 key, so
  * the coordinator never keeps a plaintext at rest. It reuses the envelope's
- * construction (DESIGN.md §3.2 steps 1–4) with the investigator's key in place
+ * construction (docs/PROTOCOL.md §3.2 steps 1–4) with the investigator's key in place
  * of the group key and a context that binds request and envelope.
  *
  *   e uniform, E = e·G with even y (carried x-only as Ex); P = lift_x(investigator)
@@ -76,7 +76,7 @@ export function sealToInvestigator(
   abytes(context, undefined, 'context');
   const P = liftX(hexToBytes(investigatorXOnlyHex, 32, 'investigator'), 'investigator');
   if (typeof randomness !== 'object' || randomness === null) throw new TypeError('randomness must be an object');
-  // As in DESIGN.md §3.2 step 1: E normalised to even y so it travels x-only.
+  // As in docs/PROTOCOL.md §3.2 step 1: E normalised to even y so it travels x-only.
   const { k: e, P: E } = evenYScalar(randomness.e);
   const Ex = xOnly(E);
   const key = resultKey(encodePoint(mul(P, e)), Ex, context); // mul: constant time in the secret e (group.ts)

@@ -1,5 +1,5 @@
 /**
- * Dealer key ceremony: Shamir shares with Feldman commitments (DESIGN.md §3.1).
+ * Dealer key ceremony: Shamir shares with Feldman commitments (docs/PROTOCOL.md §3.1).
  * f(x) = Σ a_k·x^k mod n; custodian i gets x_i = f(i); C_k = a_k·G; Y = C_0;
  * verification share X_i = Σ_k i^k·C_k (= x_i·G).
  */
@@ -17,7 +17,7 @@ export interface Ceremony {
   shares: bigint[];
 }
 
-/** Requires n ≤ 255 and n/2 < t ≤ n (DESIGN.md §3.1, §1 goal 8). */
+/** Requires n ≤ 255 and n/2 < t ≤ n (docs/PROTOCOL.md §3.1, §1 goal 8). */
 export function checkThreshold(threshold: number, total: number): void {
   if (!Number.isInteger(threshold) || !Number.isInteger(total)) throw new TypeError('threshold and total must be integers');
   if (total < 1 || total > MAX_CUSTODIANS) throw new RangeError(`total must be in [1, ${MAX_CUSTODIANS}], got ${total}`);
@@ -48,7 +48,7 @@ export function dealShares(threshold: number, total: number, coefficients?: read
   return { threshold, total, commitments, shares };
 }
 
-/** X_i = Σ_k i^k·C_k (DESIGN.md §3.1). */
+/** X_i = Σ_k i^k·C_k (docs/PROTOCOL.md §3.1). */
 export function verificationShare(commitments: readonly GroupPoint[], index: number): GroupPoint {
   if (!Number.isInteger(index) || index < 1 || index > MAX_CUSTODIANS) throw new RangeError('index must be in [1, 255]');
   if (!Array.isArray(commitments)) throw new TypeError('commitments must be an array of points');
@@ -63,7 +63,7 @@ export function verificationShare(commitments: readonly GroupPoint[], index: num
   return acc;
 }
 
-/** A custodian rejects a share with x_i·G ≠ X_i (DESIGN.md §3.1). */
+/** A custodian rejects a share with x_i·G ≠ X_i (docs/PROTOCOL.md §3.1). */
 export function shareMatchesCommitments(share: bigint, index: number, commitments: readonly GroupPoint[]): boolean {
   if (typeof share !== 'bigint' || share <= 0n || modN(share) !== share) return false;
   return pointEquals(mulBase(share), verificationShare(commitments, index));

@@ -1,6 +1,6 @@
 /**
  * Checkpoint bodies per C2SP tlog-checkpoint: `<origin>\n<size>\n<base64 root>\n`
- * (DESIGN.md §4.3). Parsing is strict: one canonical text per checkpoint.
+ * (docs/PROTOCOL.md §4.3). Parsing is strict: one canonical text per checkpoint.
  */
 import { abytes, astring, base64ToBytes, bytesToBase64 } from '../crypto/bytes';
 import { LogError } from './errors';

@@ -1,5 +1,5 @@
 /**
- * The log library (DESIGN.md §4.3): RFC 6962/9162 Merkle hashing and proofs,
+ * The log library (docs/PROTOCOL.md §4.3): RFC 6962/9162 Merkle hashing and proofs,
  * C2SP checkpoints, signed notes, tiles and witness logic. No storage, no network.
  */
 export { LogError, type LogCode } from './errors';

@@ -1,6 +1,6 @@
 /**
  * An in-memory tree that keeps every complete-subtree hash: a HashReader for
- * tests, replicas and auditors replaying a log (DESIGN.md §5 step 7).
+ * tests, replicas and auditors replaying a log (docs/PROTOCOL.md §5 step 7).
  * Memory: about 2n hashes for n leaves.
  */
 import { abytes } from '../crypto/bytes';

@@ -1,6 +1,6 @@
 /**
  * RFC 6962 / RFC 9162 Merkle tree hashing and proof verification
- * (DESIGN.md §4.3). Storage-free: proofs are generated in ./proof from a
+ * (docs/PROTOCOL.md §4.3). Storage-free: proofs are generated in ./proof from a
  * HashReader, and verified here from the proof alone.
  *
  * Sizes and indices are JS numbers: a tree holds at most 2^53 − 1 leaves.
@@ -73,7 +73,7 @@ function rootFromLeafHashes(hashes: readonly Uint8Array[]): Uint8Array {
   return root;
 }
 
-/** `MTH(D[0:n])` of raw leaf data (RFC 9162 §2.1.1), e.g. an envelope set root (DESIGN.md §4.2). */
+/** `MTH(D[0:n])` of raw leaf data (RFC 9162 §2.1.1), e.g. an envelope set root (docs/PROTOCOL.md §4.2). */
 function rootFromLeaves(leaves: readonly Uint8Array[]): Uint8Array {
   if (!Array.isArray(leaves)) throw new TypeError('leaves must be an array');
   return rootFromLeafHashes(leaves.map((leaf, i) => leafHash(abytes(leaf, undefined, `leaves[${i}]`))));

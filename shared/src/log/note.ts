@@ -1,6 +1,6 @@
 /**
  * Signed notes per C2SP signed-note, with the two Custodes signature types
- * of DESIGN.md §4.3: the log's BIP340 signature and witnesses' timestamped
+ * of docs/PROTOCOL.md §4.3: the log's BIP340 signature and witnesses' timestamped
  * BIP340 cosignatures (shaped after C2SP tlog-cosignature).
  *
  *   key ID = SHA256(name ‖ 0x0A ‖ 0xff ‖ identifier ‖ xonly)[:4]
@@ -16,14 +16,14 @@ import { hasControlCharacters, isWellFormedUnicode } from './text';
 
 // ## Parameters
 
-/** Identifier after signature type byte 0xff for the log's key (DESIGN.md §4.3). */
+/** Identifier after signature type byte 0xff for the log's key (docs/PROTOCOL.md §4.3). */
 const LOG_KEY_TYPE = 'custodes/bip340';
-/** Identifier after signature type byte 0xff for a witness's key (DESIGN.md §4.3). */
+/** Identifier after signature type byte 0xff for a witness's key (docs/PROTOCOL.md §4.3). */
 const COSIGNATURE_KEY_TYPE = 'custodes/bip340-cosignature';
 /** C2SP signed-note: 0xff marks a type named by the identifier that follows it. */
 const SIGNATURE_TYPE_BYTE = 0xff;
 
-/** Input cap: 300 cosignatures of ~150 bytes fit (DESIGN.md §3.1: n ≤ 255). */
+/** Input cap: 300 cosignatures of ~150 bytes fit (docs/PROTOCOL.md §3.1: n ≤ 255). */
 const MAX_NOTE_BYTES = 64 * 1024;
 /** C2SP signed-note: verifiers must accept at least 16 signatures. */
 const MAX_SIGNATURES = 300;
@@ -78,7 +78,7 @@ function assertKeyName(name: unknown, argument: string): string {
   return name;
 }
 
-/** `SHA256(name ‖ 0x0A ‖ 0xff ‖ identifier ‖ xonly)[:4]` (DESIGN.md §4.3, C2SP signed-note). */
+/** `SHA256(name ‖ 0x0A ‖ 0xff ‖ identifier ‖ xonly)[:4]` (docs/PROTOCOL.md §4.3, C2SP signed-note). */
 function noteKeyId(name: string, identifier: string, publicKey: Uint8Array): Uint8Array {
   assertKeyName(name, 'name');
   astring(identifier, 'identifier');
@@ -172,13 +172,13 @@ function noteMessage(text: string): Uint8Array {
 }
 
 function cosignatureMessage(text: string, timestamp: bigint): Uint8Array {
-  // C2SP tlog-cosignature §Ed25519 signed message, hashed as DESIGN.md §4.3 asks.
+  // C2SP tlog-cosignature §Ed25519 signed message, hashed as docs/PROTOCOL.md §4.3 asks.
   return taggedHash(TAG.note, utf8(`cosignature/v1\ntime ${timestamp}\n${text}`));
 }
 
 /**
  * The signed note of a checkpoint with the log's signature under the key
- * name = origin (DESIGN.md §4.3). `aux` is BIP340 auxiliary randomness,
+ * name = origin (docs/PROTOCOL.md §4.3). `aux` is BIP340 auxiliary randomness,
  * fresh unless given (for known-answer tests).
  */
 function signCheckpoint(checkpoint: Checkpoint, secretKey: Uint8Array, aux?: Uint8Array): string {
@@ -199,7 +199,7 @@ interface CosignOptions {
   readonly aux?: Uint8Array;
 }
 
-/** A witness's cosignature line over a checkpoint (DESIGN.md §4.3, C2SP tlog-cosignature). */
+/** A witness's cosignature line over a checkpoint (docs/PROTOCOL.md §4.3, C2SP tlog-cosignature). */
 function cosignCheckpoint(checkpoint: Checkpoint, options: CosignOptions): string {
   const text = formatCheckpoint(checkpoint);
   const name = assertKeyName(options.name, 'name');

@@ -1,5 +1,5 @@
 /**
- * Witness logic of C2SP tlog-witness `add-checkpoint` (DESIGN.md §4.3, §1 goal 8),
+ * Witness logic of C2SP tlog-witness `add-checkpoint` (docs/PROTOCOL.md §4.3, §1 goal 8),
  * without storage: the request body's format and the check of a checkpoint
  * against the last cosigned head. The service (services/custodian/src/witness.ts)
  * runs the check again inside the transaction that stores the new head, so two

@@ -1,7 +1,7 @@
 /**
  * A checkpoint bundle: a C2SP tlog-witness add-checkpoint request together
  * with the log entries it adds (docs/PROTOCOL.md §4.5, "Checkpoint bundles"). A
- * deliberate extension of DESIGN.md §4.3, for speed only: the witness checks
+ * deliberate extension of docs/PROTOCOL.md §4.3, for speed only: the witness checks
  * exactly what it checks after fetching the entries itself (log signature,
  * consistency with its last cosigned head, entries reproducing the root, every
  * entry rule), it just does not have to ask for them.
@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 
-/** At most one page of entries, as `GET /log/v1/entries` serves (DESIGN.md §4.4). */
+/** At most one page of entries, as `GET /log/v1/entries` serves (docs/PROTOCOL.md §4.4). */
 export const MAX_BUNDLE_ENTRIES = 1000;
 /** Above this many base64 characters of entries the witness fetches them itself (bodies stay well under 1 MB). */
 export const MAX_BUNDLE_ENTRY_CHARS = 512 * 1024;

@@ -1,16 +1,16 @@
 /**
  * The coordinator's authorisation of one `POST /v1/partials` call
  * (docs/PROTOCOL.md §4.6, "The partials call"). A deliberate extension of
- * DESIGN.md §6: the tag `custodes/v1/partials-call`, used only here.
+ * docs/PROTOCOL.md §6: the tag `custodes/v1/partials-call`, used only here.
  *
- * Why: DESIGN.md §5 step 6 promises plaintexts "to that investigator only".
+ * Why: docs/PROTOCOL.md §5 step 6 promises plaintexts "to that investigator only".
  * Anyone holding a logged request's envelopes (the provider, say) could
  * otherwise ask t custodians for partials and combine them without the
  * coordinator. The coordinator therefore signs each call with its log key,
  * which every custodian already trusts from the registry in its replica
- * (DESIGN.md §4.2 `registry.logKey`, §4.3).
+ * (docs/PROTOCOL.md §4.2 `registry.logKey`, §4.3).
  *
- * The call is a signed record under the one rule of DESIGN.md §3.5:
+ * The call is a signed record under the one rule of docs/PROTOCOL.md §3.5:
  *   signature = BIP340.sign(H("custodes/v1/partials-call", JCS(call without signature)), logSecretKey)
  * `partials-call` is not a log entry type, so the signature can never be
  * replayed as a log entry or a checkpoint note (`custodes/v1/note`), which the
@@ -27,7 +27,7 @@ import { signRecord, verifyRecordSignature } from './signing';
 
 // ## Format
 
-/** Record kind, so the signing tag is `custodes/v1/partials-call` (DESIGN.md §3.5). */
+/** Record kind, so the signing tag is `custodes/v1/partials-call` (docs/PROTOCOL.md §3.5). */
 export const PARTIALS_CALL_KIND = 'partials-call';
 /** The HTTP header that carries the call (lower case, as node reports it). */
 export const PARTIALS_CALL_HEADER = 'custodes-call';
@@ -101,7 +101,7 @@ export function decodePartialsCall(header: unknown): PartialsCall | null {
   return r.data;
 }
 
-/** Header value for a fresh call: what the coordinator sends (DESIGN.md §5 step 5). */
+/** Header value for a fresh call: what the coordinator sends (docs/PROTOCOL.md §5 step 5). */
 export function partialsCallHeader(body: PartialsCallBody, logSecretKey: Uint8Array | string): string {
   return encodePartialsCall(signPartialsCall(body, logSecretKey));
 }

@@ -1,4 +1,4 @@
-/** Records of DESIGN.md §3–§4: schemas, canonical JSON, signing, warrants, ceremony files. */
+/** Records of docs/PROTOCOL.md §3–§4: schemas, canonical JSON, signing, warrants, ceremony files. */
 export { canonicalBytes, canonicalJson } from './jcs';
 export * from './schemas';
 export { isSignatureField, recordDigest, signRecord, unsignedRecord, verifyRecordSignature } from './signing';

@@ -1,5 +1,5 @@
 /**
- * Ceremony files (DESIGN.md §3.1) decoded into group elements, with their
+ * Ceremony files (docs/PROTOCOL.md §3.1) decoded into group elements, with their
  * internal consistency checked: Y = C_0 and X_i = Σ_k i^k·C_k for every i.
  */
 import { ProtocolError } from '../errors';
@@ -86,12 +86,12 @@ export function parseShareFile(input: unknown): CustodianShare {
   return { epoch: s.epoch, index: s.index, threshold: s.threshold, total: s.total, share, commitments };
 }
 
-/** The ceremony's output files (DESIGN.md §3.1). */
+/** The ceremony's output files (docs/PROTOCOL.md §3.1). */
 export function ceremonyFiles(ceremony: Ceremony, epoch: number): { publicKeySet: PublicKeySet; shares: ShareFile[] } {
   if (typeof ceremony !== 'object' || ceremony === null || !Array.isArray(ceremony.commitments) || !Array.isArray(ceremony.shares)) {
     throw new TypeError('ceremony must come from dealShares');
   }
-  // The files must parse again (DESIGN.md §3.1): epoch is a u32.
+  // The files must parse again (docs/PROTOCOL.md §3.1): epoch is a u32.
   auint(epoch, 0xffffffff, 'epoch');
   const commitments = ceremony.commitments.map((C) => bytesToHex(encodePoint(C)));
   const groupKey = commitments[0]!;

@@ -1,5 +1,5 @@
 /**
- * The registry entry (DESIGN.md §4.2): who the custodians, courts, agencies and
+ * The registry entry (docs/PROTOCOL.md §4.2): who the custodians, courts, agencies and
  * investigators are. Genesis is signed by every custodian; later updates by t.
  *
  * One reading of the entry for every service: the coordinator, the custodians
@@ -29,7 +29,7 @@ export type RegistryAgency = RegistryEntry['agencies'][number];
 
 /**
  * Every custodian named in any epoch of `entry`, by index (the first listing
- * of each). The genesis must be signed by all of them (DESIGN.md §4.2).
+ * of each). The genesis must be signed by all of them (docs/PROTOCOL.md §4.2).
  */
 export function allCustodians(entry: RegistryBody): Map<number, RegistryCustodian> {
   const out = new Map<number, RegistryCustodian>();
@@ -53,7 +53,7 @@ export function registryAgency(entry: RegistryBody, id: string): RegistryAgency 
 }
 
 /**
- * The Feldman verification shares X_i = Σ_k i^k·C_k (DESIGN.md §3.1) of every
+ * The Feldman verification shares X_i = Σ_k i^k·C_k (docs/PROTOCOL.md §3.1) of every
  * custodian of `epoch`, or null if a commitment is not a point on secp256k1
  * (a malformed registry; the caller reports it, see registryProblems).
  */
@@ -73,7 +73,7 @@ function epochShares(epoch: RegistryEpoch): Map<number, GroupPoint> | null {
 // ## Structure
 
 /**
- * Structural problems of a registry entry (DESIGN.md §3.1, §4.2): distinct
+ * Structural problems of a registry entry (docs/PROTOCOL.md §3.1, §4.2): distinct
  * epochs, court ids and agency ids; per epoch n custodians and t commitments
  * with n/2 < t ≤ n (an honest majority must be needed), groupKey = C_0,
  * distinct custodian indices and names (cosignatures are named by `name`,
@@ -118,7 +118,7 @@ export interface RegistrySignatureVerdict {
 /**
  * Judges each signature over `entry` against `signers` (the custodians of the
  * registry in force: every custodian the entry names at genesis, the newest
- * epoch of the previous registry for updates; DESIGN.md §4.2), in order.
+ * epoch of the previous registry for updates; docs/PROTOCOL.md §4.2), in order.
  * rules/registry.ts refuses an entry with any repeat, unknown or bad one.
  */
 export function registrySignatures(entry: RegistryEntry, signers: ReadonlyMap<number, { signingKey: string }>): RegistrySignatureVerdict[] {
@@ -145,7 +145,7 @@ export function signRegistry(entry: RegistryEntry, index: number, secretKey: str
 /**
  * A logged registry entry with the lookups every service makes: the newest
  * epoch's t, n and custodians, each epoch's keys, courts, agencies and
- * investigators (DESIGN.md §4.2). It does not judge the entry: a caller checks
+ * investigators (docs/PROTOCOL.md §4.2). It does not judge the entry: a caller checks
  * registryProblems and the signatures before it trusts the view.
  *
  * Throws TypeError if `entry` does not parse as a §4.2 registry entry and
@@ -162,7 +162,7 @@ export class RegistryView {
 
   constructor(entry: RegistryEntry, index: number) {
     const parsed = RegistryEntrySchema.safeParse(entry);
-    if (!parsed.success) throw new TypeError(`entry is not a registry entry (DESIGN.md §4.2): ${formatZodError(parsed.error)}`);
+    if (!parsed.success) throw new TypeError(`entry is not a registry entry (docs/PROTOCOL.md §4.2): ${formatZodError(parsed.error)}`);
     if (typeof index !== 'number') throw new TypeError('index must be a number');
     if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`index must be a log index, an integer ≥ 0; got ${index}`);
     this.entry = entry;
@@ -209,7 +209,7 @@ export class RegistryView {
   }
 
   /**
-   * X_i = Σ_k i^k·C_k (DESIGN.md §3.1) for every custodian of `epoch`, or
+   * X_i = Σ_k i^k·C_k (docs/PROTOCOL.md §3.1) for every custodian of `epoch`, or
    * undefined if the epoch is unknown or a commitment is not a point. Cached:
    * each X_i costs t scalar multiplications.
    */

@@ -1,5 +1,5 @@
 /**
- * Roots that bind a request and a release to exact sets (DESIGN.md §4.2,
+ * Roots that bind a request and a release to exact sets (docs/PROTOCOL.md §4.2,
  * docs/PROTOCOL.md §4.2): RFC 6962 roots over envelope ids and over partials.
  */
 import { bytesToHex, hexToBytes, utf8 } from '../crypto/bytes';
@@ -19,7 +19,7 @@ export function partialsRoot(partials: readonly object[]): string {
 const HEX = /^[0-9a-f]*$/;
 
 /**
- * RFC 8785 text of a partial of the usual shape (DESIGN.md §3.3), written
+ * RFC 8785 text of a partial of the usual shape (docs/PROTOCOL.md §3.3), written
  * directly: each side hashes every partial of a release (500 a request in
  * the P1 bench) and the general canonicaliser is most of that cost. Keys in
  * JCS order (UTF-16: "D" < "c" < "index" < "z"); lowercase hex strings need no

@@ -1,10 +1,10 @@
 /**
  * Strict zod schemas, with inferred types beside them, for every record of
- * DESIGN.md §3 and §4.1–§4.2. Everything parsed here is attacker-controlled.
+ * docs/PROTOCOL.md §3 and §4.1–§4.2. Everything parsed here is attacker-controlled.
  */
 import { z } from 'zod';
 
-// ## Primitives (DESIGN.md §3: points hex33, x-only keys and hashes hex32, sigs hex64)
+// ## Primitives (docs/PROTOCOL.md §3: points hex33, x-only keys and hashes hex32, sigs hex64)
 
 export const Hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lower-case hex');
 export const Hex33 = z.string().regex(/^0[23][0-9a-f]{64}$/, 'expected a 33-byte compressed point in lower-case hex');

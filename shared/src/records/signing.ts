@@ -1,5 +1,5 @@
 /**
- * The signed-record rule (DESIGN.md §3.5): signature fields (`signature`,
+ * The signed-record rule (docs/PROTOCOL.md §3.5): signature fields (`signature`,
  * `signatures`, and any field whose name ends in `Signature`) are left out of the
  * signed bytes; the signature is BIP340 over H("custodes/v1/" + kind, JCS(rest)).
  */

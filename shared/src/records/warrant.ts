@@ -1,5 +1,5 @@
 /**
- * Warrants (DESIGN.md §4.1): signatures by court and investigator, the salted
+ * Warrants (docs/PROTOCOL.md §4.1): signatures by court and investigator, the salted
  * commitment, and the public cover sheet logged as a `warrant` entry (§4.2).
  */
 import { randomBytes } from 'node:crypto';

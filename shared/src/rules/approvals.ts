@@ -1,5 +1,5 @@
 /**
- * Approvals (DESIGN.md §4.2 `approval`, §1 goal 3, §5 step 3): who may sign
+ * Approvals (docs/PROTOCOL.md §4.2 `approval`, §1 goal 3, §5 step 3): who may sign
  * one, and the tally of decisions among a custodian set.
  *
  * - An approval or denial is signed by a reviewer, a custodian of the newest

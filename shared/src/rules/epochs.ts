@@ -1,5 +1,5 @@
 /**
- * Epoch selection (DESIGN.md §3.1, §4.2): which epoch of a registry is in
+ * Epoch selection (docs/PROTOCOL.md §3.1, §4.2): which epoch of a registry is in
  * force for what.
  *
  * - The newest epoch is the one with the highest `epoch` number, never the
@@ -30,17 +30,17 @@ interface Quorum {
 
 function aregistry(registry: unknown): RegistryBody {
   if (typeof registry !== 'object' || registry === null || !Array.isArray((registry as { epochs?: unknown }).epochs)) {
-    throw new TypeError('registry must be a registry entry with an epochs array (DESIGN.md §4.2)');
+    throw new TypeError('registry must be a registry entry with an epochs array (docs/PROTOCOL.md §4.2)');
   }
   return registry as RegistryBody;
 }
 
-/** The epoch with the highest number (DESIGN.md §4.2), or undefined if none is listed. */
+/** The epoch with the highest number (docs/PROTOCOL.md §4.2), or undefined if none is listed. */
 function newestEpoch(registry: RegistryBody): RegistryEpoch | undefined {
   return aregistry(registry).epochs.reduce<RegistryEpoch | undefined>((a, b) => (a === undefined || b.epoch > a.epoch ? b : a), undefined);
 }
 
-/** The epoch an envelope is sealed under (DESIGN.md §3.2: `epoch` is bound into k, the AAD and μ). */
+/** The epoch an envelope is sealed under (docs/PROTOCOL.md §3.2: `epoch` is bound into k, the AAD and μ). */
 function envelopeEpoch(envelope: { readonly epoch: number }): number {
   if (typeof envelope !== 'object' || envelope === null) throw new TypeError('envelope must be an object');
   if (!Number.isSafeInteger(envelope.epoch) || envelope.epoch < 0) throw new RangeError('envelope.epoch must be an integer ≥ 0');
@@ -50,7 +50,7 @@ function envelopeEpoch(envelope: { readonly epoch: number }): number {
 /**
  * The threshold and the custodian set of epoch `epoch` of `registry`, or
  * undefined if it does not list that epoch. Envelopes of epoch e are released
- * only with approvals from ≥ t_e custodians of epoch e (DESIGN.md §1 goal 3,
+ * only with approvals from ≥ t_e custodians of epoch e (docs/PROTOCOL.md §1 goal 3,
  * §3.1), and only by them.
  */
 function quorumOf(registry: RegistryBody, epoch: number): Quorum | undefined {
@@ -60,7 +60,7 @@ function quorumOf(registry: RegistryBody, epoch: number): Quorum | undefined {
   return { epoch: e.epoch, threshold: e.threshold, total: e.total, custodians: new Map(e.custodians.map((c) => [c.index, c] as const)) };
 }
 
-/** The quorum of the newest epoch: the reviewers, witnesses and signers of updates (DESIGN.md §4.2, §4.3, §5 step 3). */
+/** The quorum of the newest epoch: the reviewers, witnesses and signers of updates (docs/PROTOCOL.md §4.2, §4.3, §5 step 3). */
 function reviewers(registry: RegistryBody): Quorum | undefined {
   const newest = newestEpoch(registry);
   return newest && quorumOf(registry, newest.epoch);

@@ -1,6 +1,6 @@
 /**
  * @custodes/shared/rules: each protocol rule that more than one party applies,
- * written once (DESIGN.md §4.2, §5; STYLE.md "Shapes that hurt"). The
+ * written once (docs/PROTOCOL.md §4.2, §5; STYLE.md "Shapes that hurt"). The
  * coordinator, the custodians, the auditor and the CLI call these; the
  * explorer's browser port (services/web/public/lib/rules.js) follows them and
  * test/rules/agreement.test.ts holds all of them to the same verdicts.

@@ -1,5 +1,5 @@
 /**
- * Registry acceptance (DESIGN.md §4.2 `registry`): the one rule by which the
+ * Registry acceptance (docs/PROTOCOL.md §4.2 `registry`): the one rule by which the
  * coordinator logs, a custodian replicates, an auditor accepts and the CLI
  * checks a registry entry.
  *
@@ -44,7 +44,7 @@ const refuse = (code: RegistryCode, message: string): RegistryVerdict => ({ ok: 
 
 function aentry(entry: unknown, name: string): RegistryEntry {
   if (typeof entry !== 'object' || entry === null || (entry as { type?: unknown }).type !== 'registry' || !Array.isArray((entry as { signatures?: unknown }).signatures)) {
-    throw new TypeError(`${name} must be a parsed registry entry (DESIGN.md §4.2)`);
+    throw new TypeError(`${name} must be a parsed registry entry (docs/PROTOCOL.md §4.2)`);
   }
   return entry as RegistryEntry;
 }

@@ -1,5 +1,5 @@
 /**
- * Warrant status and request admissibility (DESIGN.md §1 goals 3, 6 and 7;
+ * Warrant status and request admissibility (docs/PROTOCOL.md §1 goals 3, 6 and 7;
  * §5 steps 3–5).
  *
  * Status, by precedence: revoked > expired > denied > approved > pending.

@@ -1,5 +1,5 @@
 /**
- * SQLite (better-sqlite3 12) with WAL and numbered migrations (DESIGN.md §2).
+ * SQLite (better-sqlite3 12) with WAL and numbered migrations (docs/PROTOCOL.md §2).
  * Every multi-row change goes through `db.transaction(fn)`.
  */
 import Database from 'better-sqlite3';
@@ -59,7 +59,7 @@ export interface StorageProblem {
 /**
  * Classifies an error thrown by better-sqlite3 (`SqliteError`, whose `code` is
  * SQLite's extended result code name). Each rolls back the transaction that
- * met it; every call between services is idempotent (DESIGN.md §5), so the
+ * met it; every call between services is idempotent (docs/PROTOCOL.md §5), so the
  * caller repeats it. Null for any other error.
  */
 export function storageProblem(err: unknown): StorageProblem | null {

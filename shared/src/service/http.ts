@@ -7,6 +7,9 @@ import express from 'express';
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { createSecureContext as tlsContext } from 'node:tls';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import { CustodesError } from '../errors';
@@ -150,21 +153,65 @@ export interface ListenOptions {
   headersTimeoutMs?: number;
   /** The whole request, body included, within this (default 120 000 ms: a 64 MB partials body over a slow link). The answer may take longer (long-poll). */
   requestTimeoutMs?: number;
+  /** Serve https with this certificate chain and key (from loadTls) instead of plain http (docs/PROTOCOL.md §7.1, Transport). */
+  tls?: TlsMaterial;
 }
 
-/** Listens on host:port (port 0 allowed) and resolves with the bound port. */
+/** A loaded certificate chain and private key (PEM bytes). */
+export interface TlsMaterial {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** A server certificate (chain) and its private key, as PEM files (docs/DEPLOY.md, TLS). */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * Reads and checks a TLS certificate and key before anything listens, so a
+ * wrong path or a key that does not match its certificate is one clear
+ * error at start, not a failed handshake later. The key's bytes never reach
+ * an error message.
+ */
+export function loadTls(files: TlsFiles): TlsMaterial {
+  if (typeof files?.certFile !== 'string' || files.certFile === '') throw new TypeError('tls.certFile must be a non-empty path');
+  if (typeof files.keyFile !== 'string' || files.keyFile === '') throw new TypeError('tls.keyFile must be a non-empty path');
+  const read = (path: string, what: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new CustodesError('BAD_TLS', `cannot read the TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+  };
+  const cert = read(files.certFile, 'certificate');
+  const key = read(files.keyFile, 'key');
+  try {
+    // createSecureContext parses both and checks that the key matches the certificate.
+    tlsContext({ cert, key });
+  } catch (err) {
+    throw new CustodesError('BAD_TLS', `the TLS certificate ${files.certFile} and key ${files.keyFile} do not load together: ${(err as { code?: string }).code ?? 'invalid PEM'}`);
+  }
+  return { cert, key };
+}
+
+/**
+ * Listens on host:port (port 0 allowed) and resolves with the bound port;
+ * https when `opts.tls` is given (one implementation for every service).
+ */
 export function listen(app: Express, port: number, host: string, opts: ListenOptions = {}): Promise<{ server: Server; port: number }> {
   const headersTimeout = opts.headersTimeoutMs ?? 10_000;
+  const timeouts = {
+    headersTimeout,
+    requestTimeout: Math.max(headersTimeout, opts.requestTimeoutMs ?? 120_000),
+    // How often those timeouts are checked (Node's default, 30 s, would let a slow client stay 3× longer).
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  };
+  const tls = opts.tls;
   return new Promise((resolve, reject) => {
-    const server = createServer(
-      {
-        headersTimeout,
-        requestTimeout: Math.max(headersTimeout, opts.requestTimeoutMs ?? 120_000),
-        // How often those timeouts are checked (Node's default, 30 s, would let a slow client stay 3× longer).
-        connectionsCheckingInterval: Math.min(1000, headersTimeout),
-      },
-      app,
-    );
+    // An https.Server is a tls.Server, not an http.Server, but has the same request API and close methods.
+    const server = (tls ? createTlsServer({ ...timeouts, ...tls, minVersion: 'TLSv1.2' }, app) : createServer(timeouts, app)) as Server;
     server.listen(port, host);
     server.once('error', reject);
     server.once('listening', () => {

@@ -1,5 +1,5 @@
 /**
- * The one migration runner of every service's SQLite database (DESIGN.md §2:
+ * The one migration runner of every service's SQLite database (docs/PROTOCOL.md §2:
  * numbered migrations, append, never edit).
  *
  * A set of migrations is tracked in its own table, one row per applied

@@ -1,7 +1,7 @@
 /**
  * Who may read a node's data directory (docs/SERVICES.md, Storage). The
  * coordinator's database holds sealed warrants with their salts (a salt opens
- * the logged commitment: DESIGN.md §3.5), a custodian's its sealed share box
+ * the logged commitment: docs/PROTOCOL.md §3.5), a custodian's its sealed share box
  * and its replica, and both directories may hold key files: another local user
  * must not read or replace any of them. Directories are 0700 and files 0600,
  * made so at init and checked at every start.

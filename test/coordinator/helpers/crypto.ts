@@ -16,7 +16,7 @@ export {
   type Label,
 } from '@custodes/shared/crypto';
 
-/** A dealer ceremony (DESIGN.md §3.1): group key and commitments hex33, shares hex32. */
+/** A dealer ceremony (docs/PROTOCOL.md §3.1): group key and commitments hex33, shares hex32. */
 export function ceremonyFilesPoints(threshold: number, total: number): { groupKey: string; commitments: string[]; shares: string[] } {
   const c = dealShares(threshold, total);
   const commitments = c.commitments.map((C) => bytesToHex(encodePoint(C)));
@@ -24,7 +24,7 @@ export function ceremonyFilesPoints(threshold: number, total: number): { groupKe
 }
 
 /**
- * A dealer ceremony for an epoch listing only `indices` (DESIGN.md §3.1):
+ * A dealer ceremony for an epoch listing only `indices` (docs/PROTOCOL.md §3.1):
  * f of degree t − 1, C_k = a_k·G, and f(i) for the listed i only, as hex by
  * index. dealShares deals to 1..n with t > n/2, which a set such as {4, 5}
  * with t = 2 is not.

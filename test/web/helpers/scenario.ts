@@ -1,5 +1,5 @@
 /**
- * A populated stand-in log: warrants at every stage of DESIGN.md §5, so the
+ * A populated stand-in log: warrants at every stage of docs/PROTOCOL.md §5, so the
  * explorer has every entry type to decode.
  */
 import { randomUUID } from 'node:crypto';

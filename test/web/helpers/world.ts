@@ -2,7 +2,7 @@
  * A small Custodes world for the web tests: a 2-of-3 registry, a court, an
  * agency, signed warrants, and two stand-ins served on loopback:
  *
- * - a log (DESIGN.md §4.4 read API) over shared/src/log's MemoryTree, with
+ * - a log (docs/PROTOCOL.md §4.4 read API) over shared/src/log's MemoryTree, with
  *   checkpoints signed by the log key and cosigned by the custodians, and
  *   entries JCS-encoded and checked against shared/src/records' schemas;
  * - a custodian node's seal and operator API (docs/PROTOCOL.md §7.9) over
@@ -30,7 +30,7 @@ import {
 } from '@custodes/shared/records';
 import type { ApprovalEntry, LogEntry, RegistryEntry, SignedWarrant, Warrant } from '@custodes/shared/records';
 import { closeServer, errorHandler, HttpError, listen } from '@custodes/shared/service';
-import { warrantOfEntry } from '../../../services/coordinator/src/domain/warrantIndex';
+import { warrantOfEntry } from '../../../services/coordinator/src/rules/warrantIndex';
 import { consoleRouter, explorerRouter, reportRouter } from '../../../services/web/src/index';
 import type { ReportOptions } from '../../../services/web/src/index';
 
@@ -172,7 +172,7 @@ function queryInt(raw: unknown, name: string): number {
   return n;
 }
 
-// ## Stand-in log (DESIGN.md §4.4)
+// ## Stand-in log (docs/PROTOCOL.md §4.4)
 
 /** A leaf's JSON, or null for a junk leaf (which belongs to no warrant). */
 function leafJson(b: Uint8Array): unknown {
@@ -367,7 +367,7 @@ export class StandInCustodian {
     };
   }
 
-  /** A warrant delivered by the coordinator (its cover sheet is logged first, as in DESIGN.md §5 step 2). */
+  /** A warrant delivered by the coordinator (its cover sheet is logged first, as in docs/PROTOCOL.md §5 step 2). */
   deliver(issued: IssuedWarrant, policy: { auto: boolean; reasons: string[] } = { auto: false, reasons: ['no auto-approval policy'] }): number {
     const logIndex = this.#log.append(warrantCoverSheet(issued.warrant, issued.commitment));
     this.#log.publish();

@@ -1,5 +1,5 @@
 /**
- * Approval checks (DESIGN.md §4.2 `approval`, §1 goal 3) and a warrant's
+ * Approval checks (docs/PROTOCOL.md §4.2 `approval`, §1 goal 3) and a warrant's
  * tally and status, all by the shared rules (@custodes/shared/rules): an
  * approval is signed by a reviewer (a custodian of the newest epoch), a
  * custodian's first decision counts, and status has the precedence

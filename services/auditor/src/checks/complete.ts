@@ -1,5 +1,5 @@
 /**
- * Completion checks (DESIGN.md §5 step 6): for a logged request, once, within
+ * Completion checks (docs/PROTOCOL.md §5 step 6): for a logged request, once, within
  * its envelopes, with t releases for any decryption, blaming only custodians
  * with a misbehavior entry.
  *

@@ -1,5 +1,5 @@
 /**
- * The auditor's state and the context every check reads (DESIGN.md §5 step 7):
+ * The auditor's state and the context every check reads (docs/PROTOCOL.md §5 step 7):
  * what the entries before the current one established, and how a check
  * reports a finding.
  *
@@ -66,7 +66,7 @@ export interface AuditState {
 }
 
 export interface RuleOptions {
-  /** Unix seconds, for overdue unsealings (DESIGN.md §1 goal 6). */
+  /** Unix seconds, for overdue unsealings (docs/PROTOCOL.md §1 goal 6). */
   readonly now: number;
   /** Keys the genesis registry must name (instead of trust on first use). */
   readonly pinnedKeys?: PinnedKeys;

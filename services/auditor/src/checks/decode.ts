@@ -1,5 +1,5 @@
 /**
- * Decoding (DESIGN.md §4.2: one leaf = the JCS bytes of one entry).
+ * Decoding (docs/PROTOCOL.md §4.2: one leaf = the JCS bytes of one entry).
  *
  * Everything read here is attacker-controlled: the log is what is on trial.
  */

@@ -1,5 +1,5 @@
 /**
- * Misbehavior checks (DESIGN.md §1 goal 5, §3.3): the evidence must make the
+ * Misbehavior checks (docs/PROTOCOL.md §1 goal 5, §3.3): the evidence must make the
  * DLEQ check fail when anyone re-runs it.
  *
  * Everything read here is attacker-controlled: the log is what is on trial.
@@ -39,7 +39,7 @@ export const misbehaviorChecks: readonly Check<MisbehaviorEntry>[] = [
         return;
       }
       const partial = parsePartial(entry.partial);
-      // DESIGN.md §3.3: re-run the DLEQ check; a malformed partial fails it too.
+      // docs/PROTOCOL.md §3.3: re-run the DLEQ check; a malformed partial fails it too.
       if (partial !== null && verifyParsedPartial(partial, X, env)) {
         ctx.report('FALSE_MISBEHAVIOR', `custodian ${entry.custodian} is blamed for request ${short(entry.requestId)}, but its partial for envelope ${short(entry.envelopeId)} verifies.`);
       }
@@ -49,7 +49,7 @@ export const misbehaviorChecks: readonly Check<MisbehaviorEntry>[] = [
 
 /**
  * The envelope fields the DLEQ challenge reads: Rx, R = lift_x(Rx) and μ
- * (DESIGN.md §3.3). The ciphertext is not in the log and not needed.
+ * (docs/PROTOCOL.md §3.3). The ciphertext is not in the log and not needed.
  */
 function evidenceEnvelope(entry: MisbehaviorEntry): ParsedEnvelope | null {
   let R;

@@ -1,5 +1,5 @@
 /**
- * Registry checks (DESIGN.md §4.2 `registry`): every structural problem is
+ * Registry checks (docs/PROTOCOL.md §4.2 `registry`): every structural problem is
  * reported, then the entry is judged by the shared acceptance rule
  * (@custodes/shared/rules judgeGenesis at index 0, judgeRegistryUpdate after)
  * — the rule the coordinator logs by and the custodians replicate by — and

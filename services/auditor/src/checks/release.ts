@@ -1,5 +1,5 @@
 /**
- * Release checks (DESIGN.md §1 goals 2, 3 and 7): after its request, signed by a
+ * Release checks (docs/PROTOCOL.md §1 goals 2, 3 and 7): after its request, signed by a
  * custodian of the request's epochs, once, by an approver, with a quorum (@custodes/shared/rules),
  * not after revocation or expiry, no more partials than envelopes.
  *

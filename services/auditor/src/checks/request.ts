@@ -1,5 +1,5 @@
 /**
- * Decryption request checks (DESIGN.md §1 goals 3 and 7): one per id, signed by
+ * Decryption request checks (docs/PROTOCOL.md §1 goals 3 and 7): one per id, signed by
  * a registered investigator of the warrant's agency, registered epochs, a
  * quorum before it (the warrant's and each epoch's, @custodes/shared/rules),
  * not after expiry or revocation, within the envelope cap.

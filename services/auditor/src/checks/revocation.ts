@@ -1,5 +1,5 @@
 /**
- * Revocation checks (DESIGN.md §4.2 `revocation`): by the warrant's court or an
+ * Revocation checks (docs/PROTOCOL.md §4.2 `revocation`): by the warrant's court or an
  * investigator of its agency (its own, once the warrant is unsealed), with a
  * valid signature, once.
  *

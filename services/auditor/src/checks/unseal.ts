@@ -1,5 +1,5 @@
 /**
- * Unsealing checks (DESIGN.md §1 goal 6): the opening reproduces the logged
+ * Unsealing checks (docs/PROTOCOL.md §1 goal 6): the opening reproduces the logged
  * commitment and cover sheet, both signatures verify; at the end, warrants
  * still sealed after sealedUntil (@custodes/shared/rules sealState).
  *
@@ -75,7 +75,7 @@ export function applyUnseal(entry: UnsealEntry, ctx: Context): void {
 
 // ## End checks
 
-/** Warrants still sealed after sealedUntil, relative to `now` (DESIGN.md §1 goal 6). */
+/** Warrants still sealed after sealedUntil, relative to `now` (docs/PROTOCOL.md §1 goal 6). */
 export function overdueFindings(state: AuditState, now: number): Finding[] {
   const out: Finding[] = [];
   for (const w of state.warrants.values()) {

@@ -1,5 +1,5 @@
 /**
- * Warrant cover sheet checks (DESIGN.md §4.2 `warrant`): one per id, a
+ * Warrant cover sheet checks (docs/PROTOCOL.md §4.2 `warrant`): one per id, a
  * registered court and agency, dates that make sense.
  *
  * Everything read here is attacker-controlled: the log is what is on trial.

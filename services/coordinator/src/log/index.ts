@@ -1,4 +1,4 @@
-/** The coordinator's SQLite transparency log (DESIGN.md §4.3). */
+/** The coordinator's SQLite transparency log (docs/PROTOCOL.md §4.3). */
 import type { DB } from '@custodes/shared/service';
 import { LogStore, type LogStoreOptions } from './store';
 

@@ -1,5 +1,5 @@
 /**
- * The log store's tables, numbered migrations applied once each (DESIGN.md §2).
+ * The log store's tables, numbered migrations applied once each (docs/PROTOCOL.md §2).
  * Tracked in `log_migrations`, apart from the coordinator's own, so both can
  * live in one database file and evolve independently.
  */
@@ -14,7 +14,7 @@ const LOG_MIGRATIONS: readonly string[] = [
     leaf BLOB NOT NULL,
     hash BLOB NOT NULL CHECK (length(hash) = 32)
   );
-  -- Inclusion proof by leaf hash (DESIGN.md §4.3); replaced in migration 2.
+  -- Inclusion proof by leaf hash (docs/PROTOCOL.md §4.3); replaced in migration 2.
   CREATE INDEX log_entries_by_hash ON log_entries(hash);
 
   -- Every complete subtree of level ≥ 1, keyed by its position in creation

@@ -1,6 +1,6 @@
 /**
  * The coordinator's transparency log in SQLite (better-sqlite3, WAL;
- * DESIGN.md §2, §4.3): leaves with their hashes, every complete-subtree hash,
+ * docs/PROTOCOL.md §2, §4.3): leaves with their hashes, every complete-subtree hash,
  * and the published checkpoints.
  *
  * Every complete subtree is stored, so any root, inclusion or consistency
@@ -43,7 +43,7 @@ import { migrateLog } from './migrations';
 // ## Types
 
 interface LogStoreOptions {
-  /** The log's origin: the checkpoint origin line and its key name (DESIGN.md §4.3). */
+  /** The log's origin: the checkpoint origin line and its key name (docs/PROTOCOL.md §4.3). */
   readonly origin: string;
   /** The log's BIP340 secret key (hex or bytes); without it the store cannot publish. */
   readonly logSecretKey?: string | Uint8Array;
@@ -147,7 +147,7 @@ class LogStore implements HashReader {
     formatCheckpoint({ origin: this.origin, size: 0, root: EMPTY_ROOT });
     const key = options.logSecretKey;
     if (key !== undefined) {
-      // It signs under the key name = origin (DESIGN.md §4.3).
+      // It signs under the key name = origin (docs/PROTOCOL.md §4.3).
       if (!isValidKeyName(this.origin)) throw new RangeError('origin must be a valid key name (no spaces or "+")');
       this.#secretKey = typeof key === 'string' ? hexToBytes(key, 32, 'logSecretKey') : abytes(key, 32, 'logSecretKey');
       this.#logKey = { name: this.origin, publicKey: schnorrPublicKey(this.#secretKey) };

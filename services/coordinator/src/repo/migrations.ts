@@ -1,7 +1,7 @@
 /**
  * The coordinator's own tables (the log's tables belong to ../log/store).
  * Numbered migrations, applied once each, tracked apart from the log store's
- * so the two can evolve independently in one database file (DESIGN.md §2).
+ * so the two can evolve independently in one database file (docs/PROTOCOL.md §2).
  */
 import { resultContext, sealToInvestigator } from '@custodes/shared/crypto';
 import { migrate } from '@custodes/shared/service';
@@ -70,7 +70,7 @@ function indexWarrantEntries(db: DB): void {
 
 export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
   `
-  -- One row per logged entry that must never be logged twice (DESIGN.md §5:
+  -- One row per logged entry that must never be logged twice (docs/PROTOCOL.md §5:
   -- "every call between services is idempotent"): warrant:<id>,
   -- request:<id>, release:<request>:<custodian>, and so on.
   CREATE TABLE entry_keys (
@@ -137,7 +137,7 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
     size INTEGER NOT NULL
   );
 
-  -- Decryption requests: a durable workflow (DESIGN.md §5 steps 4–6).
+  -- Decryption requests: a durable workflow (docs/PROTOCOL.md §5 steps 4–6).
   CREATE TABLE requests (
     id TEXT PRIMARY KEY,
     warrant_id TEXT NOT NULL REFERENCES warrants(id),

@@ -6,7 +6,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { SealedResult } from '@custodes/shared/crypto';
 import type { DB, StorageMonitor } from '@custodes/shared/service';
-import type { EnvelopeFailureCode } from '../domain/requests';
+import type { EnvelopeFailureCode } from '../rules/requestChecks';
 import type { RequestFailureCode } from '../workflow/decryption';
 
 export interface TokenRow {

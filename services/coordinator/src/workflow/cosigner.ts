@@ -1,5 +1,5 @@
 /**
- * Checkpoints and cosigning (DESIGN.md §4.3, §1 goal 8): publish a signed
+ * Checkpoints and cosigning (docs/PROTOCOL.md §4.3, §1 goal 8): publish a signed
  * checkpoint after appends, and bring every custodian, as a C2SP tlog-witness,
  * up to the newest published checkpoint.
  *
@@ -22,9 +22,9 @@ import type { CheckpointBundle } from '@custodes/shared/records';
 import { formatAddCheckpointRequest, formatSignedNote, parseSignedNote, verifyCosignature } from '@custodes/shared/log';
 import { storageProblem } from '@custodes/shared/service';
 import type { Logger } from 'pino';
-import type { Registry, RegistryCustodian } from '../domain/registry';
+import type { Registry, RegistryCustodian } from '../rules/registryChecks';
 import type { LogStorePort } from '../ledger';
-import type { GroupCommit } from '../core/groupCommit';
+import type { GroupCommit } from '../repo/groupCommit';
 import type { Repository } from '../repo/repository';
 import { addCheckpointBundle, witnessRefusal, witnessSizeConflict } from './custodians';
 import type { AddCheckpointAnswer } from './custodians';
@@ -361,7 +361,7 @@ export class Cosigner {
     }
     if (size > st.answered) st.answered = size;
     this.#tell(w.index, size);
-    // Persisted before any waiter is told (DESIGN.md §5: every step persisted before it is acknowledged).
+    // Persisted before any waiter is told (docs/PROTOCOL.md §5: every step persisted before it is acknowledged).
     await this.#persist(size, w.index, line);
     if (size > st.cosigned) st.cosigned = size;
     this.#d.logger.debug({ custodian: w.index, size }, 'checkpoint cosigned');

@@ -12,7 +12,7 @@ export type AddCheckpointAnswer =
   | { kind: 'conflict'; size: number }
   | { kind: 'refused'; status: number; message: string };
 
-/** One cosignature line (DESIGN.md §4.3). */
+/** One cosignature line (docs/PROTOCOL.md §4.3). */
 const COSIGNATURE_LINE = /^\u2014 \S+ [A-Za-z0-9+/=]+\n?$/;
 const withNewline = (line: string) => (line.endsWith('\n') ? line : `${line}\n`);
 const CosignatureAnswer = z.object({ cosignature: z.string().regex(COSIGNATURE_LINE) }).strict();

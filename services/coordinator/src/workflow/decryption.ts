@@ -1,5 +1,5 @@
 /**
- * The decryption workflow (DESIGN.md §5 steps 4–6), durable: each step is
+ * The decryption workflow (docs/PROTOCOL.md §5 steps 4–6), durable: each step is
  * persisted before the next, a restarted coordinator resumes unfinished
  * requests, and every log entry has a unique key so nothing is logged twice.
  *
@@ -15,7 +15,7 @@
  * next ones only while fewer than t have served; those it did not ask are the
  * reserve. The reserve is asked at most once, only when blamed partials left
  * an envelope without t valid ones, and only the envelopes that fell short
- * are combined again (DESIGN.md §3.4).
+ * are combined again (docs/PROTOCOL.md §3.4).
  *
  * (`cosigned`, between logged and releasing, is no longer written: it cost a
  * commit on the request's path. A request stored in it by an older version
@@ -30,12 +30,12 @@ import { envelopeSetRoot, partialsRoot } from '@custodes/shared/records';
 import type { PartialRecord } from '@custodes/shared/records';
 import { HttpError } from '@custodes/shared/service';
 import type { Logger } from 'pino';
-import { checkRelease, entryKey } from '../domain/records';
-import type { Registry } from '../domain/registry';
-import { misbehaviorEntry, openEnvelope } from '../domain/requests';
-import type { EnvelopeFailureCode } from '../domain/requests';
-import { approversOf, releasePlan } from '../domain/warrants';
-import type { ReleasePlan } from '../domain/warrants';
+import { checkRelease, entryKey } from '../rules/recordChecks';
+import type { Registry } from '../rules/registryChecks';
+import { misbehaviorEntry, openEnvelope } from '../rules/requestChecks';
+import type { EnvelopeFailureCode } from '../rules/requestChecks';
+import { approversOf, releasePlan } from '../rules/warrantChecks';
+import type { ReleasePlan } from '../rules/warrantChecks';
 import { CoordinatorError } from '../errors';
 import type { Ledger } from '../ledger';
 import type { Repository, RequestRow } from '../repo/repository';
@@ -155,7 +155,7 @@ export class DecryptionWorkflow {
    * stops on an unexpected error — a full disk, say, when a commit fails — it
    * runs again from its stored state after a pause (1 s, doubling to 60 s):
    * every step is persisted before the next and logged once by key, so a
-   * repeat redoes only what was not stored (DESIGN.md §5).
+   * repeat redoes only what was not stored (docs/PROTOCOL.md §5).
    */
   start(requestId: string): void {
     if (this.#closed || this.#running.has(requestId)) return;
@@ -232,7 +232,7 @@ export class DecryptionWorkflow {
    * Who is asked for partials: the reviewers that approved the request's
    * warrant (@custodes/shared/rules tallyDecisions) that are custodians of
    * every epoch of its envelopes, and how many must serve (max t_e;
-   * domain/warrants.ts releasePlan).
+   * rules/warrantChecks.ts releasePlan).
    */
   #plan(req: RequestRow, envelopes: readonly ParsedEnvelope[]): ReleasePlan {
     const registry = this.#d.registry();
@@ -253,7 +253,7 @@ export class DecryptionWorkflow {
     // Witnesses are the newest epoch's custodians (§4.3): its t cosignatures make the checkpoint.
     const t = this.#d.registry().threshold;
     // Also wait for the custodians #release asks first (the plan's lowest indices), unless they are down:
-    // each releases only from a checkpoint it has cosigned itself (DESIGN.md §1 goal 2).
+    // each releases only from a checkpoint it has cosigned itself (docs/PROTOCOL.md §1 goal 2).
     const first = plan.candidates.slice(0, plan.needed);
     const until = Date.now() + this.#d.deadlineMs;
     for (let pause = this.#d.retryBaseMs ?? 500; ; pause = Math.min(pause * 2, RETRY_MAX_MS)) {
@@ -276,7 +276,7 @@ export class DecryptionWorkflow {
   /**
    * Step 5: partials from `plan.needed` (max t_e over the request's epochs)
    * approvers that are custodians of every one of those epochs (#plan), in
-   * parallel; each release is logged. The fast path (DESIGN.md §3.4) needs only t partials per envelope
+   * parallel; each release is logged. The fast path (docs/PROTOCOL.md §3.4) needs only t partials per envelope
    * and a release costs each custodian a BIP340 check and a DLEQ proof per
    * envelope, so the others are asked only if fewer than t serve, or later if
    * a partial fails its proof (#recombine). `reserve` are those not asked.
@@ -363,7 +363,7 @@ export class DecryptionWorkflow {
     });
     this.#step();
     const { repo, ledger } = this.#d;
-    // Logged before they are combined (DESIGN.md §5 step 5); a crash before this commit only means asking again.
+    // Logged before they are combined (docs/PROTOCOL.md §5 step 5); a crash before this commit only means asking again.
     repo.transaction(() => {
       for (const a of served) ledger.appendOnce(entryKey.release(req.id, a.custodian), a.release);
     });

@@ -1,5 +1,5 @@
 /**
- * Delivery of full warrants to custodians (DESIGN.md §5 step 2): a persisted
+ * Delivery of full warrants to custodians (docs/PROTOCOL.md §5 step 2): a persisted
  * outbox, retried in the background until every custodian has each warrant.
  * A custodian takes a warrant only once it has cosigned a checkpoint that
  * contains it (its replica then holds the cover sheet), so the delivery
@@ -12,7 +12,7 @@
 import { HttpError } from '@custodes/shared/service';
 import { SignedWarrantSchema } from '@custodes/shared/records';
 import type { ApprovalEntry } from '@custodes/shared/records';
-import type { GroupCommit } from '../core/groupCommit';
+import type { GroupCommit } from '../repo/groupCommit';
 import type { Logger } from 'pino';
 import type { DeliveryRow, Repository, WarrantRow } from '../repo/repository';
 import type { Cosigner } from './cosigner';

@@ -1,4 +1,4 @@
-/** Seal routes: with /health (./health.ts), the only ones that answer while sealed (DESIGN.md §3.6). */
+/** Seal routes: with /health (./health.ts), the only ones that answer while sealed (docs/PROTOCOL.md §3.6). */
 import { Router } from 'express';
 import { z } from 'zod';
 import { jsonBody, parseBody } from '@custodes/shared/service';

@@ -56,7 +56,7 @@ function named(kind, id) {
   return name ? `${name} (${String(id)})` : String(id ?? '—');
 }
 
-// ## Seal and unseal (DESIGN.md §3.6)
+// ## Seal and unseal (docs/PROTOCOL.md §3.6)
 
 /** @param {any} s the body of GET /v1/seal */
 function renderSeal(s) {

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The public log explorer (served by the coordinator, no sign-in). It reads
- * only the fixed read API of DESIGN.md §4.4 and the warrant index of
+ * only the fixed read API of docs/PROTOCOL.md §4.4 and the warrant index of
  * docs/PROTOCOL.md §7.3 (`../v1/log/warrant/:id`), relative to this page:
  * `../log/v1/checkpoint`, `../log/v1/entries`, `../log/v1/proof/inclusion`
  * and `../v1/registry`. Everything it reads is attacker-controlled and is
@@ -16,7 +16,7 @@ import { classifySignatures, parseCheckpointNote } from './lib/note.js';
 import { newestEpoch, replayWarrant } from './lib/rules.js';
 import { findWarrantEntries } from './lib/search.js';
 
-/** DESIGN.md §4.4: at most 1000 entries a page. */
+/** docs/PROTOCOL.md §4.4: at most 1000 entries a page. */
 const MAX_PAGE = 1000;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -186,7 +186,7 @@ async function needCheckpoint() {
 // ## Entries
 
 /**
- * Decoded leaves [start, end), fetched in pages of at most 1000 (DESIGN.md §4.4).
+ * Decoded leaves [start, end), fetched in pages of at most 1000 (docs/PROTOCOL.md §4.4).
  * @param {number} start @param {number} end @param {(done: number) => void} [progress]
  */
 async function fetchEntries(start, end, progress) {

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * BIP340 Schnorr signature VERIFICATION over secp256k1, for the explorer to
- * check checkpoint signatures itself (DESIGN.md §4.3). WebCrypto has no
+ * check checkpoint signatures itself (docs/PROTOCOL.md §4.3). WebCrypto has no
  * secp256k1, so this is plain BigInt arithmetic: verification handles only
  * public data, so constant time does not matter here; there is no signing.
  * Malformed keys or signatures verify as false; only wrong JS types throw.
@@ -112,7 +112,7 @@ function toBigInt(bytes) {
 }
 
 /**
- * Whether `bytes` is a SEC1 compressed point on secp256k1 (DESIGN.md §3: 33
+ * Whether `bytes` is a SEC1 compressed point on secp256k1 (docs/PROTOCOL.md §3: 33
  * bytes, 0x02 or 0x03, then an x with a y). @param {Uint8Array} bytes
  */
 function isCompressedPoint(bytes) {
@@ -121,7 +121,7 @@ function isCompressedPoint(bytes) {
   return liftX(toBigInt(bytes.subarray(1))) !== null;
 }
 
-// ## Tagged hashes (BIP340; DESIGN.md §3: H(tag, m) = SHA256(SHA256(tag) ‖ SHA256(tag) ‖ m))
+// ## Tagged hashes (BIP340; docs/PROTOCOL.md §3: H(tag, m) = SHA256(SHA256(tag) ‖ SHA256(tag) ‖ m))
 
 /** @param {string} tag @param {...Uint8Array} parts */
 async function taggedHash(tag, ...parts) {
@@ -152,7 +152,7 @@ async function schnorrVerify(signature, message, publicKey) {
   return R !== null && R.y % 2n === 0n && R.x === r;
 }
 
-// ## Custodes note signatures (DESIGN.md §4.3)
+// ## Custodes note signatures (docs/PROTOCOL.md §4.3)
 
 /** `H("custodes/v1/note", text)`, the message the log signs. @param {string} text */
 function noteMessage(text) {

@@ -6,7 +6,7 @@
  */
 
 const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
-/** Canonical padded base64 (RFC 4648 §4), as DESIGN.md §4.4 serves it. */
+/** Canonical padded base64 (RFC 4648 §4), as docs/PROTOCOL.md §4.4 serves it. */
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Log entries (DESIGN.md §4.2) decoded in the browser: one leaf is the JCS
+ * Log entries (docs/PROTOCOL.md §4.2) decoded in the browser: one leaf is the JCS
  * bytes of one entry, served base64 by `GET /log/v1/entries` (§4.4). The
  * bytes are attacker-controlled: a leaf that is not a JSON object with a
  * known `type` is shown as undecodable, never trusted.
@@ -66,7 +66,7 @@ function describeEntry(d) {
   if (!e) return { title: `Undecodable leaf (${d.error})`, fields: [['Bytes', String(d.bytes.length)]] };
   switch (d.type) {
     case 'registry': {
-      // The newest epoch by number, never the last listed (rules.js newestEpoch; DESIGN.md §4.2).
+      // The newest epoch by number, never the last listed (rules.js newestEpoch; docs/PROTOCOL.md §4.2).
       /** @type {any} */
       const newest = newestEpoch(/** @type {any} */ (e)) ?? {};
       const custodians = Array.isArray(newest.custodians) ? newest.custodians : [];
@@ -197,7 +197,7 @@ function warrantIdOf(d) {
 }
 
 /**
- * A warrant's public history (DESIGN.md §4.2): its cover sheet, approvals and
+ * A warrant's public history (docs/PROTOCOL.md §4.2): its cover sheet, approvals and
  * denials, requests, releases, completions, misbehaviour, revocation and
  * unsealing. Releases and completions name a request, not the warrant, so
  * they are found through the warrant's `decryption-request` entries.

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * RFC 6962 / RFC 9162 Merkle hashing and inclusion-proof verification in the
- * browser, with WebCrypto SHA-256 (DESIGN.md §4.3). Proofs, indices, sizes
+ * browser, with WebCrypto SHA-256 (docs/PROTOCOL.md §4.3). Proofs, indices, sizes
  * and roots come from the network: malformed input gives a failed result
  * with a reason, never an exception (STYLE.md); only a wrong JS type throws.
  */

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Signed checkpoint notes (C2SP signed-note, tlog-checkpoint; DESIGN.md §4.3),
+ * Signed checkpoint notes (C2SP signed-note, tlog-checkpoint; docs/PROTOCOL.md §4.3),
  * parsed in the browser: the body lines, then `— name base64` signature lines.
  * Each line is matched to a registry key by name and key ID, then its BIP340
  * signature is verified (./bip340.js): the log's over H("custodes/v1/note",
@@ -86,7 +86,7 @@ function parseCheckpointNote(note) {
 }
 
 /**
- * `SHA256(name ‖ 0x0A ‖ 0xff ‖ identifier ‖ xonly)[:4]` (DESIGN.md §4.3), hex.
+ * `SHA256(name ‖ 0x0A ‖ 0xff ‖ identifier ‖ xonly)[:4]` (docs/PROTOCOL.md §4.3), hex.
  * @param {string} name @param {'log' | 'cosignature'} kind @param {string} xonlyHex
  * @returns {Promise<string>}
  */

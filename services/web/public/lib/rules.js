@@ -6,7 +6,7 @@
  * the same order of checks, the same codes; test/rules/agreement.test.ts runs
  * this port and the services over one corpus and requires identical verdicts.
  *
- * - Epochs (shared/src/rules/epochs.ts; DESIGN.md §4.2): the newest epoch is
+ * - Epochs (shared/src/rules/epochs.ts; docs/PROTOCOL.md §4.2): the newest epoch is
  *   the highest number, never the last in the array; its custodians review.
  *   Envelopes of epoch e need ≥ t_e approvals by custodians of epoch e.
  * - Registry acceptance (shared/src/rules/registry.ts): strict — any unknown,
@@ -32,7 +32,7 @@ import { canonicalText } from './entries.js';
 /** @typedef {{ epoch: number, threshold: number, total: number, custodians: Map<number, Custodian> }} Quorum */
 /** @typedef {{ ok: true, signers: number[] } | { ok: false, code: string, message: string }} Verdict */
 
-// ## Signed records (DESIGN.md §3.5)
+// ## Signed records (docs/PROTOCOL.md §3.5)
 
 /** @param {string} name */
 const isSignatureField = (name) => name === 'signature' || name === 'signatures' || name.endsWith('Signature');
@@ -78,7 +78,7 @@ function reviewers(registry) {
 /** @param {unknown} v */
 const isInt = (v) => typeof v === 'number' && Number.isSafeInteger(v);
 
-/** @param {unknown} entry @returns {string | null} why `entry` is not shaped as a registry (DESIGN.md §4.2) */
+/** @param {unknown} entry @returns {string | null} why `entry` is not shaped as a registry (docs/PROTOCOL.md §4.2) */
 function formProblem(entry) {
   const e = /** @type {any} */ (entry);
   if (typeof e !== 'object' || e === null || e.type !== 'registry') return 'not a registry entry';
@@ -301,7 +301,7 @@ function judgeRequest(facts, registry) {
   return { ok: true };
 }
 
-// ## A warrant's public state, replayed from the log (DESIGN.md §5 step 7)
+// ## A warrant's public state, replayed from the log (docs/PROTOCOL.md §5 step 7)
 
 /**
  * Replays decoded entries (log order) for one warrant: the registry in force

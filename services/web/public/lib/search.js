@@ -22,7 +22,7 @@ import { base64ToBytes } from './bytes.js';
 import { decodeLeaf, warrantHistory } from './entries.js';
 import { leafHash, verifyInclusion } from './merkle.js';
 
-/** DESIGN.md §4.4: at most 1000 entries a page. */
+/** docs/PROTOCOL.md §4.4: at most 1000 entries a page. */
 const MAX_PAGE = 1000;
 /** Proof calls in flight at once. */
 const PARALLEL = 8;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { bearerToken } from '@custodes/shared/service';
 import type { Context } from '../context';
-import type { InvestigatorIdentity } from '../domain/warrants';
+import type { InvestigatorIdentity } from '../rules/warrantChecks';
 import { fail } from '../errors';
 
 export function hashToken(token: string): string {

@@ -1,5 +1,5 @@
 /**
- * Warrant rules (DESIGN.md §4.1, §5 step 2): intake checks and the public
+ * Warrant rules (docs/PROTOCOL.md §4.1, §5 step 2): intake checks and the public
  * cover sheet. A warrant's status and whether it admits a request are the
  * shared rules (@custodes/shared/rules warrantStatus, judgeRequest); this
  * file maps their verdicts to the coordinator's codes. No HTTP, no SQL.
@@ -9,7 +9,7 @@ import type { SignedWarrant, WarrantEntry } from '@custodes/shared/records';
 import { judgeRequest, quorumOf, reviewers, tallyDecisions } from '@custodes/shared/rules';
 import type { Decision, RequestFacts } from '@custodes/shared/rules';
 import { fail } from '../errors';
-import type { Registry } from './registry';
+import type { Registry } from './registryChecks';
 
 export type { WarrantStatus } from '@custodes/shared/rules';
 

@@ -1,6 +1,6 @@
 /** Query fields of the long-polling status calls (docs/PROTOCOL.md §7.7 `?wait=`). Query values are attacker-controlled text. */
 import { z } from 'zod';
-import { MAX_WAIT_MS } from '../core/changes';
+import { MAX_WAIT_MS } from '../actions/changes';
 
 /** Milliseconds to wait for a change: a canonical decimal, capped at MAX_WAIT_MS. */
 export const WaitMs = z

@@ -3,7 +3,7 @@
  * one transaction, each in its own savepoint, so a burst (e.g. the approvals
  * of five custodians arriving together) costs one fsync instead of one each.
  * Each caller's promise settles only after the shared commit: nothing is
- * acknowledged before it is persisted (DESIGN.md §5).
+ * acknowledged before it is persisted (docs/PROTOCOL.md §5).
  */
 
 interface Queued {

@@ -1,5 +1,5 @@
 /**
- * The coordinator's answer to a registry entry (DESIGN.md §4.2 `registry`):
+ * The coordinator's answer to a registry entry (docs/PROTOCOL.md §4.2 `registry`):
  * the genesis it starts from and the t-of-n updates brought to
  * `POST /v1/registry`. The rule is the shared one (@custodes/shared/rules
  * judgeGenesis, judgeRegistryUpdate); this file only maps its verdict to the
@@ -11,7 +11,7 @@ import type { RegistryCode, RegistryVerdict } from '@custodes/shared/rules';
 import type { CoordinatorCode } from '../errors';
 import { fail } from '../errors';
 
-/** The coordinator's name for the registry in force (imported across workflow/ and domain/). */
+/** The coordinator's name for the registry in force (imported across workflow/ and rules/). */
 export { RegistryView as Registry, type RegistryCustodian } from '@custodes/shared/records';
 
 /** docs/SERVICES.md `POST /v1/registry`: 400 BAD_SIGNATURE, BAD_REGISTRY, UNKNOWN_CUSTODIAN; 409 REGISTRY_SEQUENCE. */

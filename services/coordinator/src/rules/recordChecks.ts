@@ -1,5 +1,5 @@
 /**
- * Rules for signed records that others bring to the log (DESIGN.md §4.2):
+ * Rules for signed records that others bring to the log (docs/PROTOCOL.md §4.2):
  * approvals and releases by custodians, revocations by the court or the
  * investigator, and unsealings. Each check returns the entry's unique key
  * (so it is never logged twice). No HTTP, no SQL.
@@ -8,7 +8,7 @@ import { isoTime, verifyWarrantSignature, warrantCommitment } from '@custodes/sh
 import type { ApprovalEntry, ReleaseEntry, RevocationEntry, SignedWarrant, UnsealEntry } from '@custodes/shared/records';
 import { judgeApproval, judgeRelease, judgeRevocation } from '@custodes/shared/rules';
 import { fail } from '../errors';
-import type { Registry } from './registry';
+import type { Registry } from './registryChecks';
 
 /** What the coordinator knows of a logged warrant. */
 export interface LoggedWarrant {
@@ -68,7 +68,7 @@ export function checkRevocation(entry: RevocationEntry, registry: Registry, warr
 
 /**
  * unseal: only after sealedUntil, the opening must reproduce the logged
- * commitment, and both signatures must verify (DESIGN.md §1 goal 6).
+ * commitment, and both signatures must verify (docs/PROTOCOL.md §1 goal 6).
  */
 export function buildUnseal(
   input: { warrantId: string; salt: string; warrant: SignedWarrant },

@@ -5,9 +5,9 @@ import { DecryptionRequestEntrySchema, Uuid } from '@custodes/shared/records';
 import { jsonBody, parseBody } from '@custodes/shared/service';
 import { BODIES } from '../config';
 import type { Context } from '../context';
-import { addEnvelopes, MAX_BATCH, openRequest, requestInOneCall, requestProgress, requestResults, submitRequest } from '../core/requests';
+import { addEnvelopes, MAX_BATCH, openRequest, requestInOneCall, requestProgress, requestResults, submitRequest } from '../actions/requests';
 import { caller, investigatorAuth } from './auth';
-import { waitForChange } from '../core/changes';
+import { waitForChange } from '../actions/changes';
 import { Count, WaitMs } from './wait';
 
 const OpenBody = z.object({ warrantId: Uuid }).strict();

@@ -5,7 +5,7 @@ import { ApprovalEntrySchema, Hex32, ReleaseEntrySchema, RevocationEntrySchema, 
 import { jsonBody, parseBody } from '@custodes/shared/service';
 import { BODIES } from '../config';
 import type { Context } from '../context';
-import { logRecord, unseal } from '../core/records';
+import { logRecord, unseal } from '../actions/logRecords';
 
 const RecordBody = z.object({ entry: z.discriminatedUnion('type', [ApprovalEntrySchema, ReleaseEntrySchema, RevocationEntrySchema]) }).strict();
 export type RecordBody = z.infer<typeof RecordBody>;

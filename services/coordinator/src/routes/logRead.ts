@@ -1,5 +1,5 @@
 /**
- * The public read API of the log (DESIGN.md §4.4; C2SP tlog-tiles paths), as
+ * The public read API of the log (docs/PROTOCOL.md §4.4; C2SP tlog-tiles paths), as
  * a self-contained express Router with absolute paths, to mount at the root:
  * `app.use(createLogReadRouter(store))`.
  *
@@ -32,13 +32,13 @@ type LogReader = Pick<
 >;
 
 interface LogReadOptions {
-  /** Largest entries page (DESIGN.md §4.4: 1000). */
+  /** Largest entries page (docs/PROTOCOL.md §4.4: 1000). */
   readonly maxPage?: number;
   /** Called with errors that become 500 (a logger); never sent to the client. */
   readonly onUnexpected?: (err: unknown, req: Request) => void;
   /**
    * Cosignatures a checkpoint needs before `GET /log/v1/checkpoint` serves it
-   * (the registry's t): auditors accept only such checkpoints (DESIGN.md §1
+   * (the registry's t): auditors accept only such checkpoints (docs/PROTOCOL.md §1
    * goal 8), so the newest one still collecting cosignatures is held back
    * until it has them. Until any has, the latest is served.
    */

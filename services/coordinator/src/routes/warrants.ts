@@ -5,8 +5,8 @@ import { Hex32, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
 import { jsonBody, parseBody } from '@custodes/shared/service';
 import { BODIES } from '../config';
 import type { Context } from '../context';
-import { waitForChange } from '../core/changes';
-import { ownWarrant, statusOf, submitWarrant } from '../core/warrants';
+import { waitForChange } from '../actions/changes';
+import { ownWarrant, statusOf, submitWarrant } from '../actions/warrants';
 import { Count, WaitMs } from './wait';
 import { caller, investigatorAuth } from './auth';
 

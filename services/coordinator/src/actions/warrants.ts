@@ -1,13 +1,13 @@
 /**
- * Warrant intake and status (DESIGN.md §5 step 2; docs/PROTOCOL.md §7.5): check,
+ * Warrant intake and status (docs/PROTOCOL.md §5 step 2; docs/PROTOCOL.md §7.5): check,
  * log the cover sheet, then deliver it with its checkpoint in the background.
  */
 import type { SignedWarrant } from '@custodes/shared/records';
 import type { Context } from '../context';
-import { entryKey } from '../domain/records';
+import { entryKey } from '../rules/recordChecks';
 import { reviewers, tallyDecisions, warrantStatus } from '@custodes/shared/rules';
-import { checkIntake } from '../domain/warrants';
-import type { InvestigatorIdentity, WarrantStatus } from '../domain/warrants';
+import { checkIntake } from '../rules/warrantChecks';
+import type { InvestigatorIdentity, WarrantStatus } from '../rules/warrantChecks';
 import { fail } from '../errors';
 
 export function submitWarrant(

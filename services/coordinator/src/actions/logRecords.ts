@@ -6,9 +6,9 @@
 import { canonicalJson, SignedWarrantSchema } from '@custodes/shared/records';
 import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, ReleaseEntry, RevocationEntry, SignedWarrant } from '@custodes/shared/records';
 import type { Context } from '../context';
-import { buildUnseal, checkApproval, checkRelease, checkRevocation, entryKey } from '../domain/records';
-import type { LoggedWarrant } from '../domain/records';
-import { checkUpdate } from '../domain/registry';
+import { buildUnseal, checkApproval, checkRelease, checkRevocation, entryKey } from '../rules/recordChecks';
+import type { LoggedWarrant } from '../rules/recordChecks';
+import { checkUpdate } from '../rules/registryChecks';
 import { fail } from '../errors';
 
 export interface Logged {

@@ -1,11 +1,11 @@
-/** `GET /v1/registry` (DESIGN.md §4.4) and `POST /v1/registry` (updates signed by t custodians). */
+/** `GET /v1/registry` (docs/PROTOCOL.md §4.4) and `POST /v1/registry` (updates signed by t custodians). */
 import { Router } from 'express';
 import { z } from 'zod';
 import { RegistryEntrySchema } from '@custodes/shared/records';
 import { jsonBody, parseBody } from '@custodes/shared/service';
 import { BODIES } from '../config';
 import type { Context } from '../context';
-import { updateRegistry } from '../core/records';
+import { updateRegistry } from '../actions/logRecords';
 
 const UpdateBody = z.object({ entry: RegistryEntrySchema }).strict();
 export type UpdateBody = z.infer<typeof UpdateBody>;

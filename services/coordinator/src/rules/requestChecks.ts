@@ -1,5 +1,5 @@
 /**
- * Decryption-request rules (DESIGN.md §5 steps 4–6; docs/PROTOCOL.md §7.6):
+ * Decryption-request rules (docs/PROTOCOL.md §5 steps 4–6; docs/PROTOCOL.md §7.6):
  * screening envelopes against the full warrant's scope, checking the
  * investigator's signed `decryption-request`, and combining partials with
  * blame. No HTTP, no SQL.
@@ -11,7 +11,7 @@ import type { ProtocolCode } from '@custodes/shared';
 import { envelopeSetRoot, verifyRecordSignature } from '@custodes/shared/records';
 import type { DecryptionRequestEntry, MisbehaviorEntry, PartialRecord, Warrant } from '@custodes/shared/records';
 import { fail } from '../errors';
-import type { Registry } from './registry';
+import type { Registry } from './registryChecks';
 
 export type RejectReason = 'MALFORMED' | 'BAD_BINDING' | 'OUT_OF_SCOPE' | 'UNKNOWN_EPOCH';
 
@@ -60,7 +60,7 @@ export function checkRequestEntry(entry: DecryptionRequestEntry, draft: Draft, n
   }
 }
 
-// ## Combination (DESIGN.md §3.4)
+// ## Combination (docs/PROTOCOL.md §3.4)
 
 /** Why one envelope of a request could not be opened (stored in its result, shown to the investigator). */
 export type EnvelopeFailureCode = 'UNKNOWN_EPOCH' | ProtocolCode;
@@ -109,7 +109,7 @@ function blamedPartials(indices: readonly number[], byCustodian: ReadonlyMap<num
   return out;
 }
 
-/** Every custodian whose partial fails its DLEQ proof (DESIGN.md §3.3), as the slow path judged. */
+/** Every custodian whose partial fails its DLEQ proof (docs/PROTOCOL.md §3.3), as the slow path judged. */
 function blameAll(env: ParsedEnvelope, partials: readonly PartialRecord[], shares: ReadonlyMap<number, GroupPoint>): number[] {
   return partials.filter((p) => {
     const X = shares.get(p.index);

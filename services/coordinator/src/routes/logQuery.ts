@@ -1,5 +1,5 @@
 /**
- * Query schemas of the public read API (DESIGN.md §4.4). Query strings are
+ * Query schemas of the public read API (docs/PROTOCOL.md §4.4). Query strings are
  * attacker-controlled: integers must be canonical decimals (no sign, no
  * leading zeroes, no exponent) within 2^53 − 1; unknown or repeated
  * parameters are rejected.
