@@ -1,7 +1,7 @@
 /**
  * Request bodies are read after authentication, within each route's limit, and
  * never parsed when nested deeper than the route's schema (shared/src/service/body.ts;
- * docs/endpoints.md). JSON.parse of 6 MB of `[[[[…` blocks a node for seconds,
+ * docs/PROTOCOL.md §8.9). JSON.parse of 6 MB of `[[[[…` blocks a node for seconds,
  * so whether it ran is asserted directly: JSON.parse is watched, and no call
  * may receive the refused body. No timing is measured.
  */

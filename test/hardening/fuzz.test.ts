@@ -67,7 +67,7 @@ describe('limits', { timeout: 90_000 }, () => {
     const node = cluster.nodes[0]!;
     const big = (bytes: number) => JSON.stringify({ pad: 'x'.repeat(bytes) });
     const custodianCases: [string, string, Record<string, string>][] = [
-      ['/v1/warrants', big(2 * 1024 * 1024 + 10), {}], // a delivery: a warrant and its checkpoint bundle (docs/endpoints.md)
+      ['/v1/warrants', big(2 * 1024 * 1024 + 10), {}], // a delivery: a warrant and its checkpoint bundle (docs/PROTOCOL.md §8.9)
       ['/v1/unseal', big(1024 * 1024 + 10), {}],
     ];
     for (const [path, body, headers] of custodianCases) {
@@ -95,7 +95,7 @@ describe('coordinator body caps', { timeout: 90_000 }, () => {
     await cluster?.close();
   });
 
-  it('each route\'s cap (8 MB for envelope batches and one-call requests, less for the rest; docs/endpoints.md): 413 BODY_TOO_LARGE beyond', async () => {
+  it('each route\'s cap (8 MB for envelope batches and one-call requests, less for the rest; docs/PROTOCOL.md §8.9): 413 BODY_TOO_LARGE beyond', async () => {
     const big = (bytes: number) => JSON.stringify({ pad: 'x'.repeat(bytes) });
     for (const [path, bytes] of [
       ['/v1/records', 1024 * 1024 + 10],

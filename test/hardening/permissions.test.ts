@@ -1,6 +1,6 @@
 /**
  * Data directories are the service's alone (shared/src/service/perms.ts;
- * docs/SERVICES.md, Storage): init makes the directory 0700 and every file
+ * docs/PROTOCOL.md §9.2, Storage): init makes the directory 0700 and every file
  * 0600 — also when the directory already existed, wider — and a start refuses
  * INSECURE_PERMISSIONS when another user could read or write a database, its
  * -wal/-shm, a key file or the lock, or write the directory; a directory others

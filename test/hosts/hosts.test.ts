@@ -57,7 +57,7 @@ describe('hosts: one namespace per organisation, TLS, WAN delay', () => {
     expect(m.approved).toBeLessThanOrEqual(m.requested);
     expect(m.requested).toBeLessThanOrEqual(m.complete);
     expect(m.complete).toBeLessThanOrEqual(m.plaintexts);
-    // Six sequential round trips at least (docs/PROTOCOL.md §5, Round trips per phase): the delay is really there.
+    // Six sequential round trips at least (docs/PROTOCOL.md §5.1, Round trips per phase): the delay is really there.
     expect(m.plaintexts).toBeGreaterThanOrEqual(6 * 2 * ONE_WAY_MS);
     // Every exchange went through the proxies: each service's proxy carried traffic.
     for (const x of h.hosts.filter((y) => y.proxy)) expect((await x.proxy!.stats()).bytesIn).toBeGreaterThan(0);

@@ -248,7 +248,7 @@ export function envelopesFor(registry: RegistryEntry, epochs: readonly number[])
   });
 }
 
-/** The investigator's signed request over `envelopes` (docs/SERVICES.md), timed `time`. */
+/** The investigator's signed request over `envelopes` (docs/PROTOCOL.md §7.6), timed `time`. */
 export function requestEntry(cover: WarrantEntry, envelopes: readonly Envelope[], time: number): DecryptionRequestEntry {
   const ids = envelopes.map((e) => parseEnvelope(e).id);
   const unsigned = {

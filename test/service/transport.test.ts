@@ -1,5 +1,5 @@
 /**
- * Plain http only on loopback (shared/src/service/transport.ts; docs/SERVICES.md,
+ * Plain http only on loopback (shared/src/service/transport.ts; docs/PROTOCOL.md §9.8,
  * Running a node behind TLS): the shared client refuses an http URL to another
  * host with INSECURE_TRANSPORT before any connection, unless `insecureHttp`;
  * the coordinator refuses to be created with such a custodian URL and a

@@ -3,7 +3,7 @@
  * (scripts/src/hosts/harness.ts: a network namespace per organisation, TLS,
  * a delay proxy in front of every service), each phase's wall time divided by
  * the RTT next to the number of sequential round trips the code makes in that
- * phase (counted in docs/PROTOCOL.md §5, Round trips per phase).
+ * phase (counted in docs/PROTOCOL.md §5.1, Round trips per phase).
  *
  * Trips: the first on fresh services (their code runs for the first time);
  * then pairs of warm trips, one with the proxies at RTT 0 and one at the RTT,
@@ -23,7 +23,7 @@ export interface WanTrip extends RoundTrip {
   pauseMs: number;
 }
 
-/** Phases, from the investigator's marks; `counted` is docs/PROTOCOL.md §5 (Round trips per phase), with kept-alive connections. */
+/** Phases, from the investigator's marks; `counted` is docs/PROTOCOL.md §5.1 (Round trips per phase), with kept-alive connections. */
 const PHASES: { name: string; from: keyof RoundTrip['marks'] | null; to: keyof RoundTrip['marks']; counted: number; target?: number }[] = [
   { name: 'submit → approved (status seen)', from: null, to: 'approved', counted: 2, target: 3 },
   { name: 'approved → request logged (202)', from: 'approved', to: 'requested', counted: 1 },

@@ -78,7 +78,7 @@ interface Template {
   auth: 'investigator' | 'operator' | 'coordinator-call' | 'none';
   /** Never send the valid credential (e.g. POST /v1/seal would seal the node). */
   noValidAuth?: boolean;
-  /** Body cap of this route in bytes (for oversize bodies; docs/endpoints.md). */
+  /** Body cap of this route in bytes (for oversize bodies; docs/PROTOCOL.md §8.9). */
   limit: number;
   /** Deepest nesting the route's schema has (JSON routes; deeper bodies must be 400 TOO_DEEP, never parsed). */
   maxDepth?: number;
@@ -315,7 +315,7 @@ function requestFor(t: Template, seed: Seed): fc.Arbitrary<FuzzRequest> {
 }
 
 /**
- * Bodies nested deeper than the route's schema (docs/endpoints.md): the real
+ * Bodies nested deeper than the route's schema (docs/PROTOCOL.md §8.9): the real
  * body with one value replaced by a value nested a little or a lot too deep,
  * bare `[[[[…` up to 6 MB (seconds of JSON.parse, were it reached), and deep
  * nesting past the limit. Each must be refused without being parsed.

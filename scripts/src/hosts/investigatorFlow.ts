@@ -1,6 +1,6 @@
 /**
  * What the investigator's host does in a warrant round trip, timed phase by
- * phase (docs/PROTOCOL.md §5, Round trips per phase): the court's signature
+ * phase (docs/PROTOCOL.md §5.1, Round trips per phase): the court's signature
  * and the provider's envelopes are made before the clock starts; then
  * submit (`POST /v1/warrants`) → approved (long-poll `GET /v1/warrants/:id`,
  * §7.7) → the request in one call (`POST /v1/requests`, §7.6) → complete

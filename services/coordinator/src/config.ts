@@ -21,7 +21,7 @@ export interface CoordinatorConfig {
   /**
    * Allow plain http to custodians that are not on loopback (default false:
    * INSECURE_TRANSPORT at creation for every custodian URL, and at every call;
-   * docs/SERVICES.md, Running a node behind TLS). `--insecure-http`.
+   * docs/PROTOCOL.md §9.8, Running a node behind TLS). `--insecure-http`.
    */
   insecureHttp?: boolean;
   /** How long results (sealed to the investigator) are kept (default 86 400 s). */
@@ -79,7 +79,7 @@ export const DB_FILE = 'coordinator.db';
 /**
  * Each route's body: the size of its largest legitimate request and the depth
  * of its schema, the body itself being depth 1 (shared/src/service/body.ts;
- * docs/endpoints.md). A JSON string costs at most 3 bytes per UTF-16 unit
+ * docs/PROTOCOL.md §8.9). A JSON string costs at most 3 bytes per UTF-16 unit
  * unescaped, so a field of `max(n)` characters is at most 3n bytes.
  */
 export const BODIES = {

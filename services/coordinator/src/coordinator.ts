@@ -103,7 +103,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     if (!url) throw new CoordinatorError('UNKNOWN_CUSTODIAN', `no URL for custodian ${index}`);
     return url.replace(/\/+$/, '');
   };
-  // Every custodian this coordinator will call, checked before it serves (docs/SERVICES.md,
+  // Every custodian this coordinator will call, checked before it serves (docs/PROTOCOL.md §9.8,
   // Running a node behind TLS); URLs a later registry adds are checked by the client at call time.
   const insecureHttp = config.insecureHttp ?? false;
   try {

@@ -52,7 +52,7 @@ export interface CustodianConfig {
   coordinatorUrl: string;
   /**
    * Allow plain http to a coordinator that is not on loopback (default false:
-   * INSECURE_TRANSPORT at creation and at every call; docs/SERVICES.md,
+   * INSECURE_TRANSPORT at creation and at every call; docs/PROTOCOL.md §9.8,
    * Running a node behind TLS). `--insecure-http`.
    */
   insecureHttp?: boolean;

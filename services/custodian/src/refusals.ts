@@ -1,5 +1,5 @@
 /**
- * Partials calls refused before they authenticate (docs/SERVICES.md, Call
+ * Partials calls refused before they authenticate (docs/PROTOCOL.md §7.12, Call
  * authorisation): counted in memory, per code, and logged at most once a
  * minute per code, never stored one row per call. Anyone can send a junk
  * `Custodes-Call` header; a synchronous, fsync'd row for each would let them

@@ -1,6 +1,6 @@
 /**
  * JSON request bodies, read per route after its caller is authenticated
- * (docs/endpoints.md). Everything here is attacker-controlled.
+ * (docs/PROTOCOL.md §8.9). Everything here is attacker-controlled.
  *
  * Threat: a body is work the node does for whoever sends it. JSON.parse of
  * 6 MB of `[[[[…` blocks the event loop for seconds (witnessing, cosigning and
@@ -99,7 +99,7 @@ function refuse(req: Request, res: Response, next: NextFunction, err: HttpError)
 const tooLarge = (limit: number) => new HttpError(413, 'BODY_TOO_LARGE', `request body is larger than this route's limit of ${limit} bytes`);
 
 /**
- * Reads and parses a JSON body within `limits` into `req.body` (docs/endpoints.md).
+ * Reads and parses a JSON body within `limits` into `req.body` (docs/PROTOCOL.md §8.9).
  * A request without a body, or with another content type, is left with
  * `req.body` undefined and its body unread: the route's schema refuses it.
  * `onParse`, if given, is called just before JSON.parse (tests count it).

@@ -1,5 +1,5 @@
 /**
- * Who may read a node's data directory (docs/SERVICES.md, Storage). The
+ * Who may read a node's data directory (docs/PROTOCOL.md §9.2, Storage). The
  * coordinator's database holds sealed warrants with their salts (a salt opens
  * the logged commitment: docs/PROTOCOL.md §3.5), a custodian's its sealed share box
  * and its replica, and both directories may hold key files: another local user

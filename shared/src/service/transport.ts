@@ -1,5 +1,5 @@
 /**
- * Plain HTTP only on loopback (docs/SERVICES.md, Running a node behind TLS).
+ * Plain HTTP only on loopback (docs/PROTOCOL.md §9.8, Running a node behind TLS).
  * Calls between services carry what must not be read or altered on the way:
  * investigator tokens, warrants with their salts, signed partials calls (a call
  * intercepted before the coordinator's copy arrives is served once: Call

@@ -51,7 +51,7 @@ export function submitWarrant(
   return { warrantId: warrant.id, index, fresh };
 }
 
-/** The answer of `GET /v1/warrants/:id` (docs/SERVICES.md). */
+/** The answer of `GET /v1/warrants/:id` (docs/PROTOCOL.md §7.5). */
 export interface WarrantStatusView {
   status: WarrantStatus;
   approvals: number;

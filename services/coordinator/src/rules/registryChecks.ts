@@ -3,7 +3,7 @@
  * the genesis it starts from and the t-of-n updates brought to
  * `POST /v1/registry`. The rule is the shared one (@custodes/shared/rules
  * judgeGenesis, judgeRegistryUpdate); this file only maps its verdict to the
- * coordinator's HTTP codes (docs/SERVICES.md). No HTTP, no SQL.
+ * coordinator's HTTP codes (docs/PROTOCOL.md §7.4). No HTTP, no SQL.
  */
 import type { RegistryEntry, RegistryView } from '@custodes/shared/records';
 import { judgeGenesis, judgeRegistryUpdate } from '@custodes/shared/rules';
@@ -14,7 +14,7 @@ import { fail } from '../errors';
 /** The coordinator's name for the registry in force (imported across workflow/ and rules/). */
 export { RegistryView as Registry, type RegistryCustodian } from '@custodes/shared/records';
 
-/** docs/SERVICES.md `POST /v1/registry`: 400 BAD_SIGNATURE, BAD_REGISTRY, UNKNOWN_CUSTODIAN; 409 REGISTRY_SEQUENCE. */
+/** docs/PROTOCOL.md §7.4 `POST /v1/registry`: 400 BAD_SIGNATURE, BAD_REGISTRY, UNKNOWN_CUSTODIAN; 409 REGISTRY_SEQUENCE. */
 const HTTP_CODE: Record<RegistryCode, CoordinatorCode> = {
   REGISTRY_SEQUENCE: 'REGISTRY_SEQUENCE',
   REGISTRY_ORIGIN: 'BAD_REGISTRY',

@@ -1,7 +1,7 @@
 /**
  * Each route's body: the size of its largest legitimate request and the depth
  * of its schema, the body itself being depth 1 (shared/src/service/body.ts;
- * docs/endpoints.md). Bodies are read by their route, after its cheap checks:
+ * docs/PROTOCOL.md §8.9). Bodies are read by their route, after its cheap checks:
  * the sealed gate, the operator token, the `Custodes-Call` header. A JSON
  * string costs at most 3 bytes per UTF-16 unit unescaped (6 escaped).
  */
