@@ -12,7 +12,7 @@
  * What it does not model: the TCP handshake itself is answered at once (a
  * real WAN adds one round trip per new connection), bandwidth, loss and
  * jitter. A connection's first exchange over TLS 1.3 costs one extra round
- * trip here (the TLS handshake), kept-alive ones none (docs/PROTOCOL.md §5,
+ * trip here (the TLS handshake), kept-alive ones none (docs/PROTOCOL.md §5.1,
  * Round trips per phase).
  *
  * `setDelay(ms)` changes the delay of bytes read from then on (the wan bench
