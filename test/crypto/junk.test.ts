@@ -53,6 +53,7 @@ import {
   schnorrSign,
   schnorrVerify,
   scopeCovers,
+  scopeMisses,
   sealEnvelope,
   sealToInvestigator,
   sha256,
@@ -443,6 +444,15 @@ describe('labels', () => {
       }
     }
     check('scopeCovers(subjects holds the subject as a non-string)', () => scopeCovers({ ...scope, subjects: [{ toString: () => LABEL.subject }] } as unknown as Scope, LABEL), RET(false));
+  });
+
+  it('scopeMisses throws TypeError for a junk scope or label, and names each field a label misses', () => {
+    const scope = { subjects: [LABEL.subject], categories: [LABEL.category], notBefore: LABEL.time, notAfter: LABEL.time };
+    expect(scopeMisses(scope, LABEL)).toEqual([]);
+    expect(scopeMisses(scope, { subject: 'other', category: 'other', time: LABEL.time + 1 })).toEqual(['subject', 'category', 'time']);
+    each('scopeMisses(scope)', JUNK, (v) => scopeMisses(v as Scope, LABEL), () => TE(/scope/));
+    // A junk label gets assertLabel's own error: TypeError for a non-object, RangeError for a wrong field.
+    for (const [name, v] of JUNK) expect(() => scopeMisses(scope, v as Label), `scopeMisses(label ${name})`).toThrow(/label/);
   });
 
   it('scopeCovers truth table: subject ∈ subjects ∧ category ∈ categories ∧ notBefore ≤ time ≤ notAfter (inclusive)', () => {
@@ -914,7 +924,7 @@ describe('the junk tests cover every public function', () => {
     'abytes', 'base64ToBytes', 'bytesToBase64', 'bytesToHex', 'concatBytes', 'equalBytes', 'hexToBytes', 'u32', 'u64', 'utf8',
     'hashToScalar', 'sha256', 'taggedHash', 'apoint', 'decodePoint', 'encodePoint', 'liftX', 'mulBase', 'pointEquals',
     'scalarFromBytes', 'scalarToBytes', 'schnorrPublicKey', 'schnorrSign', 'schnorrVerify', 'xOnly', 'checkThreshold', 'dealShares',
-    'shareMatchesCommitments', 'verificationShare', 'assertLabel', 'labelBytes', 'labelHash', 'scopeCovers', 'aeadOpen', 'aeadSeal',
+    'shareMatchesCommitments', 'verificationShare', 'assertLabel', 'labelBytes', 'labelHash', 'scopeCovers', 'scopeMisses', 'aeadOpen', 'aeadSeal',
     'envelopeKey', 'assertParsedEnvelope', 'envelopeId', 'openWithKey', 'openWithSharedPoint', 'parseEnvelope', 'sealEnvelope',
     'verifyBinding', 'createPartial', 'parsePartial', 'verifyParsedPartial', 'verifyPartial', 'combineAndOpen', 'combinePoints',
     'lagrangeCoefficients', 'resultContext', 'sealToInvestigator', 'openSealedResult',

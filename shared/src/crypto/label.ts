@@ -80,6 +80,12 @@ export type ScopeField = 'subject' | 'category' | 'time';
  * envelope was OUT_OF_SCOPE; empty when the scope covers the label.
  */
 export function scopeMisses(scope: Scope, label: Label): ScopeField[] {
+  // Arguments first: a malformed scope or label is a caller's bug here (scopeCovers answers false for it).
+  if (typeof scope !== 'object' || scope === null || !Array.isArray(scope.subjects) || !Array.isArray(scope.categories)) {
+    throw new TypeError('scope must be a scope: { subjects: string[], categories: string[], notBefore, notAfter }');
+  }
+  if (!Number.isSafeInteger(scope.notBefore) || !Number.isSafeInteger(scope.notAfter)) throw new TypeError('scope.notBefore and scope.notAfter must be safe integers');
+  assertLabel(label);
   const misses: ScopeField[] = [];
   if (!scope.subjects.includes(label.subject)) misses.push('subject');
   if (!scope.categories.includes(label.category)) misses.push('category');
