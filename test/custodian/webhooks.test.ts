@@ -6,8 +6,9 @@
  * subject or a token.
  */
 import { randomBytes } from 'node:crypto';
+import { PARTIALS_CALL_HEADER } from '@custodes/shared/records';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWorld, call, coverSheet, makeWarrant, removeTempDirs, StandIn, startNode, sync, SUBJECTS } from './fixture';
+import { buildWorld, call, callHeader, coverSheet, inScope, makeEnvelopes, makeWarrant, removeTempDirs, StandIn, startNode, sync, SUBJECTS } from './fixture';
 import type { Node, World } from './fixture';
 import { askPartials, scenario } from './scenario';
 import { WebhookReceiver } from '../service/webhookReceiver';
@@ -44,6 +45,8 @@ async function deliver(): Promise<string> {
   return w.warrant.id;
 }
 
+const NEVER_LOGGED = '00000000-0000-4000-8000-000000000000';
+
 const accepted = (type: string) => [...receiver.events.values()].filter((e) => e.type === type);
 
 describe('webhooks: a receiver that fails, refuses connections, then recovers', () => {
@@ -58,8 +61,13 @@ describe('webhooks: a receiver that fails, refuses connections, then recovers', 
     // Connections refused; meanwhile another warrant and a refused partials call, then a node restart.
     await receiver.close();
     warrants.push(await deliver());
-    const refused = await call(`${node.url}/v1/partials`, { json: { requestId: '00000000-0000-4000-8000-000000000000', envelopes: [] } });
-    expect(refused.status).toBe(401);
+    // A call the coordinator signed, refused by a release rule, is stored and becomes an event; junk
+    // without a valid Custodes-Call is only counted (docs/PROTOCOL.md §7.12), so it cannot flood the receiver.
+    const junk = await call(`${node.url}/v1/partials`, { json: { requestId: NEVER_LOGGED, envelopes: [] } });
+    expect(junk.status).toBe(401);
+    const { envelopes } = makeEnvelopes(world, [inScope(0)]);
+    const refused = await call(`${node.url}/v1/partials`, { json: { requestId: NEVER_LOGGED, envelopes }, headers: { [PARTIALS_CALL_HEADER]: callHeader(world, 1, NEVER_LOGGED, envelopes) } });
+    expect(refused.json.error.code).toBe('REQUEST_NOT_LOGGED');
     await new Promise<void>((resolve) => setImmediate(resolve)); // the scan after that answer
     await node.restart();
 
@@ -69,7 +77,7 @@ describe('webhooks: a receiver that fails, refuses connections, then recovers', 
     await expect.poll(() => accepted('release.refused').length, { timeout: 15_000 }).toBe(1);
     // Oldest first, also across the backoff: in the order the node stored them.
     expect([...receiver.events.values()].map((e) => (e.type === 'warrant.awaiting-review' ? e.data.warrantId : e.type))).toEqual([...warrants, 'release.refused']);
-    expect(accepted('release.refused')[0]!.data).toEqual({ requestId: null, warrantId: null, code: 'UNAUTHENTICATED' });
+    expect(accepted('release.refused')[0]!.data).toEqual({ requestId: NEVER_LOGGED, warrantId: null, code: 'REQUEST_NOT_LOGGED' });
     for (const e of receiver.events.values()) expect(e.source).toEqual({ service: 'custodian', custodian: 1 });
     // The ids that failed are the ids that arrived: retries keep the event's id.
     for (const id of failedIds) expect(receiver.events.has(id)).toBe(true);
