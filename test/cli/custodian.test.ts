@@ -48,7 +48,8 @@ describe('custodes custodian init / start / unseal', { timeout: 300_000 }, () =>
     // The tuning flags are accepted (the node would exit otherwise).
     const start = ['custodian', 'start', '--data', data, '--coordinator', 'http://127.0.0.1:9', '--port', String(port), '--call-window', '60', '--outbox-grace-ms', '1000', '--max-db-mb', '64'];
     child = spawn(process.execPath, [BIN, ...start], { stdio: 'ignore' });
-    await waitFor(`${node}/health`, child);
+    // A sealed node answers /health 503 (docs/PROTOCOL.md §9.5); ?sealedok=1 asks whether it is up at all.
+    await waitFor(`${node}/health?sealedok=1`, child);
   }, 300_000);
 
   afterAll(() => {
