@@ -111,9 +111,14 @@ describe.skipIf(SKIP_BROWSER)(`four-eyes approval in the console${SKIP_REASON}`,
     await poll(approvalsLogged).toBe(1);
 
     const explorer = await context.newPage();
-    await explorer.goto(`${cluster.coordinatorUrl}/explorer/#warrant=${warrant.id}`);
-    await explorer.waitForSelector('body[data-ready="true"]');
-    await poll(() => explorer.locator('#warrant-status').textContent()).toMatch(/1 approval\(s\), 0 denial\(s\)/);
+    // Logged is not yet cosigned: the explorer proves entries against the latest cosigned checkpoint
+    // it loaded, so a person reloads until the witnesses have cosigned the approval.
+    await poll(async () => {
+      await explorer.goto(`${cluster.coordinatorUrl}/explorer/?t=${Date.now()}#warrant=${warrant.id}`);
+      await explorer.waitForSelector('body[data-ready="true"]');
+      await explorer.waitForFunction(() => !/Looking up/.test(document.querySelector('#warrant-status')?.textContent ?? ''));
+      return explorer.locator('#warrant-status').textContent();
+    }).toMatch(/1 approval\(s\), 0 denial\(s\)/);
     const approval = await explorer.locator('#warrant-body section[aria-label="Approvals and denials"] li').innerText();
     expect(approval).toContain('custodian 1');
     expect(approval).toContain('four-eyes: 2 officers approved (2 required)');
