@@ -116,7 +116,7 @@ describe.skipIf(SKIP_BROWSER)(`four-eyes approval in the console${SKIP_REASON}`,
     await poll(async () => {
       await explorer.goto(`${cluster.coordinatorUrl}/explorer/?t=${Date.now()}#warrant=${warrant.id}`);
       await explorer.waitForSelector('body[data-ready="true"]');
-      await explorer.waitForFunction(() => !/Looking up/.test(document.querySelector('#warrant-status')?.textContent ?? ''));
+      await explorer.waitForFunction("!/Looking up/.test(document.querySelector('#warrant-status')?.textContent ?? '')");
       return explorer.locator('#warrant-status').textContent();
     }).toMatch(/1 approval\(s\), 0 denial\(s\)/);
     const approval = await explorer.locator('#warrant-body section[aria-label="Approvals and denials"] li').innerText();
