@@ -186,6 +186,10 @@ export class WebhookSender {
     this.#onError = options.onError ?? (() => {});
     this.#db = db;
     migrate(db, 'webhook_migrations', WEBHOOK_MIGRATIONS);
+    // A new run is the retry for what an earlier run left undelivered: it is
+    // due now, not when that run's backoff would have ended (a one-shot run,
+    // `audit watch --once`, ends before any backoff does).
+    db.prepare('UPDATE webhook_outbox SET next_at = ? WHERE delivered_at IS NULL AND next_at > ?').run(this.#now(), this.#now());
     this.#sql = {
       // A new event is due no sooner than the undelivered ones before it (oldest first, also during a backoff).
       insert: db.prepare(`INSERT OR IGNORE INTO webhook_outbox (id, dedup_key, body, created_at, next_at)
