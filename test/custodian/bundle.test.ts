@@ -4,19 +4,20 @@
  * witness checks given entries exactly as fetched ones — every refusal of the
  * fetched path has a test here that breaks only that rule — and a decision
  * taken from the delivery's answer is still posted by the outbox unless the
- * replica sees it logged.
+ * replica sees it logged. A partials call may carry the checkpoint that logs
+ * its request (§4.6): witnessed first, then every release rule as before.
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bytesToBase64, hexToBytes, utf8 } from '@custodes/shared/crypto';
 import { MemoryTree, parseSignedNote, verifyCosignature } from '@custodes/shared/log';
-import { canonicalBytes } from '@custodes/shared/records';
+import { canonicalBytes, PARTIALS_CALL_HEADER } from '@custodes/shared/records';
 import type { ApprovalEntry } from '@custodes/shared/records';
 import type { CustodianConfig } from '../../services/custodian/src/custodian';
 import type { Policy } from '../../services/custodian/src/policy';
 import { Vault } from '../../services/custodian/src/vault';
-import { approval, buildWorld, call, coverSheet, makeWarrant, removeTempDirs, StandIn, startNode, sync, witnessSize } from './fixture';
+import { approval, buildWorld, call, callHeader, coverSheet, makeWarrant, removeTempDirs, StandIn, startNode, sync, witnessSize } from './fixture';
 import type { Node, World } from './fixture';
 import { askPartials, scenario } from './scenario';
 
@@ -299,5 +300,55 @@ describe('a release the coordinator took from the answer', () => {
     const u = await askPartials(t.node, t.request.requestId, t.envelopes);
     expect(t.standIn.records.filter((e) => e.type === 'release')).toEqual([]);
     await vi.waitFor(() => expect(t.standIn.records.filter((e) => e.type === 'release')).toEqual([u.json.release]), { timeout: 3000, interval: 50 });
+  });
+});
+
+describe('partials call with the checkpoint that logs the request', () => {
+  /** POST /v1/partials as the coordinator sends it, with `checkpoint` in the body. */
+  const askWith = (s: Awaited<ReturnType<typeof scenario>>, checkpoint: unknown) =>
+    call(`${s.node.url}/v1/partials`, {
+      json: { requestId: s.request.requestId, envelopes: s.envelopes, checkpoint },
+      headers: { [PARTIALS_CALL_HEADER]: callHeader(world, 1, s.request.requestId, s.envelopes) },
+    });
+
+  it('one exchange: witnesses the checkpoint, then releases; the answer carries the cosignature', async () => {
+    const s = await scenario(world, { logRequest: false });
+    closers.push(() => s.close());
+    const before = await witnessSize(s.node);
+    expect(before).toBeLessThan(s.standIn.leaves.length);
+    // Without the checkpoint, rule (a) refuses: the request is not in a checkpoint this node cosigned.
+    const alone = await askPartials(s.node, s.request.requestId, s.envelopes);
+    expect(alone.json.error?.code).toBe('REQUEST_NOT_LOGGED');
+    const r = await askWith(s, bundle(s.standIn, before));
+    expect(r.status, r.text).toBe(200);
+    expect(r.json.partials).toHaveLength(s.envelopes.length);
+    expect(r.json.release).toMatchObject({ type: 'release', requestId: s.request.requestId, custodian: 1 });
+    expect(cosignedBy(s.standIn, r.json.cosignature)).toBe(true);
+    expect(await witnessSize(s.node)).toBe(s.standIn.leaves.length);
+  });
+
+  it('a checkpoint the witness refuses: nothing is released (4xx with the witness code)', async () => {
+    const s = await scenario(world, { logRequest: false });
+    closers.push(() => s.close());
+    const before = await witnessSize(s.node);
+    const entries = bundle(s.standIn, before).entries.slice(1);
+    const r = await askWith(s, bundle(s.standIn, before, entries));
+    expect(r.status).toBe(422);
+    expect(r.json.error.code).toBe('ENTRIES_MISMATCH');
+    expect(await witnessSize(s.node)).toBe(before);
+    const released = await call(`${s.node.url}/v1/operator/releases`, { token: s.node.token });
+    expect(released.status).toBe(200);
+    expect(JSON.stringify(released.json)).not.toContain(s.request.requestId);
+  });
+
+  it('a release rule still refuses after the checkpoint is witnessed (here (d): no quorum of approvals)', async () => {
+    const s = await scenario(world, { logRequest: false, approvers: [] });
+    closers.push(() => s.close());
+    const before = await witnessSize(s.node);
+    const r = await askWith(s, bundle(s.standIn, before));
+    expect(r.json.error?.code).toBe('NO_QUORUM');
+    expect(r.json.cosignature).toBeUndefined();
+    // Witnessing a valid checkpoint is harmless: it is kept, and the refusal is the release's.
+    expect(await witnessSize(s.node)).toBe(s.standIn.leaves.length);
   });
 });

@@ -131,7 +131,7 @@ const ROUTES: Route[] = [
   { name: 'custodian POST …/deny', url: () => custodianUrl(`/v1/operator/warrants/${s.warrant.id}/deny`), auth: () => bearer(s.node.token), limit: 8 * KiB, maxDepth: 1 },
   { name: 'custodian POST /witness/v1/add-checkpoint-bundle', url: () => custodianUrl('/witness/v1/add-checkpoint-bundle'), limit: 1 * MiB, maxDepth: 2 },
   { name: 'custodian POST /v1/warrants', url: () => custodianUrl('/v1/warrants'), limit: 2 * MiB, maxDepth: 4 },
-  { name: 'custodian POST /v1/partials', url: () => custodianUrl('/v1/partials'), auth: goodCall, limit: 64 * MiB, maxDepth: 4 },
+  { name: 'custodian POST /v1/partials', url: () => custodianUrl('/v1/partials'), auth: goodCall, limit: 65 * MiB, maxDepth: 4 },
 ];
 
 /** A JSON object of exactly `n` bytes: `{"pad":"xxx…"}`. */

@@ -3,10 +3,11 @@
  * client that trickles its headers (slowloris) is cut off at the headers
  * timeout, while other clients are served meanwhile.
  */
+import http from 'node:http';
 import type { Server } from 'node:http';
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jsonApp, listen, requestJson } from '@custodes/shared/service';
+import { jsonApp, KEEP_ALIVE_TIMEOUT_MS, listen, requestJson } from '@custodes/shared/service';
 
 const servers: Server[] = [];
 const sockets: net.Socket[] = [];
@@ -29,6 +30,43 @@ describe('listen', () => {
     const { server } = await healthApp();
     expect(server.headersTimeout).toBe(10_000);
     expect(server.requestTimeout).toBe(120_000);
+  });
+
+  it('keeps an idle connection 10 minutes, and says so to the client (docs/PROTOCOL.md §5.1)', async () => {
+    const { server, port } = await healthApp();
+    expect(server.keepAliveTimeout).toBe(KEEP_ALIVE_TIMEOUT_MS);
+    expect(KEEP_ALIVE_TIMEOUT_MS).toBe(600_000);
+    // The client's agent times its idle socket out by this header (a second early).
+    const header = await new Promise<string | undefined>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/health', agent: false, headers: { connection: 'keep-alive' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers['keep-alive'] as string | undefined));
+      }).on('error', reject);
+    });
+    expect(header).toBe('timeout=600');
+  });
+
+  it('keeps the headers timeout per request: a connection idle longer than it is reused', async () => {
+    const { server, port } = await healthApp({ headersTimeoutMs: 300, keepAliveTimeoutMs: 5000 });
+    let connections = 0;
+    server.on('connection', () => connections++);
+    const agent = new http.Agent({ keepAlive: true });
+    const get = () =>
+      new Promise<number>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        }).on('error', reject);
+      });
+    try {
+      expect(await get()).toBe(200);
+      // Idle for well over the headers timeout (and its 300 ms check interval): the same connection serves again.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await get()).toBe(200);
+      expect(connections).toBe(1);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('cuts off a client that trickles its headers at the headers timeout, and serves others meanwhile', async () => {

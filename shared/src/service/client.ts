@@ -66,9 +66,13 @@ function transient(err: unknown): boolean {
  * about three times the CPU of node:http per call here (≈ 1.1 against 0.4 ms
  * for `GET /health` on loopback), and a round trip makes ~25 calls between
  * services (BENCHMARKS.md, P3). Idle sockets are unref'd by the agent and
- * closed a second before the server's announced keep-alive timeout.
+ * closed a second before the server's announced keep-alive timeout (10 min for
+ * our services, http.ts KEEP_ALIVE_TIMEOUT_MS), so a connection survives the
+ * quiet periods between warrants (docs/PROTOCOL.md §5.1); TCP keep-alive
+ * probes after 30 s idle keep NAT and firewall state for it meanwhile.
  */
-const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+const AGENT = { keepAlive: true, keepAliveMsecs: 30_000 };
+const agents = { 'http:': new http.Agent(AGENT), 'https:': new https.Agent(AGENT) };
 
 /** Answers beyond this are refused, not buffered: another service is not trusted with our memory. */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;

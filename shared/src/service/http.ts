@@ -153,9 +153,24 @@ export interface ListenOptions {
   headersTimeoutMs?: number;
   /** The whole request, body included, within this (default 120 000 ms: a 64 MB partials body over a slow link). The answer may take longer (long-poll). */
   requestTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection stays open (default 600 000 ms;
+   * Node's own default is 5 000). Across a WAN a new connection costs one
+   * round trip for TLS 1.3 and one for TCP, and warrants come minutes apart,
+   * so the coordinator's connections to custodians are kept across quiet
+   * periods (docs/PROTOCOL.md §5.1). The answer announces it (`Keep-Alive:
+   * timeout=600`) and the client's agent closes its idle socket a second
+   * earlier, so a reused socket is never one the server just closed. The
+   * headers timeout is unaffected: in Node 20 it counts from a request's
+   * first byte, not from when the connection went idle.
+   */
+  keepAliveTimeoutMs?: number;
   /** Serve https with this certificate chain and key (from loadTls) instead of plain http (docs/PROTOCOL.md §7.1, Transport). */
   tls?: TlsMaterial;
 }
+
+/** ListenOptions.keepAliveTimeoutMs by default: 10 minutes. */
+export const KEEP_ALIVE_TIMEOUT_MS = 600_000;
 
 /** A loaded certificate chain and private key (PEM bytes). */
 export interface TlsMaterial {
@@ -212,6 +227,7 @@ export function listen(app: Express, port: number, host: string, opts: ListenOpt
   return new Promise((resolve, reject) => {
     // An https.Server is a tls.Server, not an http.Server, but has the same request API and close methods.
     const server = (tls ? createTlsServer({ ...timeouts, ...tls, minVersion: 'TLSv1.2' }, app) : createServer(timeouts, app)) as Server;
+    server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
     server.listen(port, host);
     server.once('error', reject);
     server.once('listening', () => {

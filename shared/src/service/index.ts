@@ -1,6 +1,6 @@
 /** Service plumbing (HTTP, client, SQLite). Not part of the pure protocol library. */
 export { DepthScan, jsonBody, KiB, MiB, type BodyLimits } from './body';
-export { bearerToken, closeServer, closeUnreadBody, errorHandler, HttpError, jsonApp, listen, loadTls, notFound, type ListenOptions, type TlsFiles, type TlsMaterial, parseBody, rateLimit } from './http';
+export { bearerToken, closeServer, closeUnreadBody, errorHandler, HttpError, jsonApp, KEEP_ALIVE_TIMEOUT_MS, listen, loadTls, notFound, type ListenOptions, type TlsFiles, type TlsMaterial, parseBody, rateLimit } from './http';
 export { MAX_RESPONSE_BYTES, requestJson, type RequestOptions } from './client';
 export { capSize, openDatabase, storageProblem, type DB, type OpenOptions, type StorageProblem } from './db';
 export { migrate, NewerDatabaseError, type Migration, type MigrationSpec, type MigrationStep } from './migrations';

@@ -54,8 +54,8 @@ export class StandInCustodian {
   readonly warrants = new Map<string, { warrant: SignedWarrant; salt: string }>();
   readonly served = new Map<string, unknown>();
   partialCalls = 0;
-  /** The `Custodes-Call` header of every `POST /v1/partials` (undefined when absent), with the body's request id. */
-  readonly calls: { requestId: string; header: string | undefined }[] = [];
+  /** The `Custodes-Call` header of every `POST /v1/partials` (undefined when absent), with the body's request id and whether it carried a checkpoint. */
+  readonly calls: { requestId: string; header: string | undefined; checkpoint: boolean }[] = [];
   /** While set, `POST /v1/partials` waits for it (to stop the coordinator mid-request). */
   hold: Promise<void> | null = null;
   /** While set, add-checkpoint waits for it (to keep a cosigning exchange in flight). */
@@ -125,8 +125,8 @@ export class StandInCustodian {
     app.post('/v1/partials', async (req, res) => {
       this.partialCalls++;
       if (this.hold) await this.hold;
-      const { requestId, envelopes } = req.body as { requestId: string; envelopes: unknown[] };
-      this.calls.push({ requestId, header: req.get(PARTIALS_CALL_HEADER) });
+      const { requestId, envelopes, checkpoint } = req.body as { requestId: string; envelopes: unknown[]; checkpoint?: { addCheckpoint: string; entries?: string[] } };
+      this.calls.push({ requestId, header: req.get(PARTIALS_CALL_HEADER), checkpoint: checkpoint !== undefined });
       if (this.opts.behaviour === 'unavailable') {
         res.status(503).json({ error: { code: 'sealed', message: 'unavailable (stand-in)' } });
         return;
@@ -135,13 +135,24 @@ export class StandInCustodian {
         res.status(403).json({ error: { code: 'NOT_APPROVED_BY_ME', message: 'refused' } });
         return;
       }
+      // A carried checkpoint is witnessed first, as a real node does (docs/PROTOCOL.md §4.6).
+      const witnessed = !checkpoint
+        ? undefined
+        : this.opts.refuseCarriedCheckpoint
+          ? { status: 422, error: { error: { code: 'BAD_PROOF', message: 'refused (stand-in)' } } }
+          : await this.#witness(checkpoint.addCheckpoint, checkpoint.entries);
+      if (witnessed && witnessed.status !== 200) {
+        res.status(witnessed.status).json(witnessed.error);
+        return;
+      }
+      const cosigned = witnessed ? { cosignature: witnessed.line } : {};
       if (!this.logged.requests.has(requestId)) {
         res.status(409).json({ error: { code: 'REQUEST_NOT_LOGGED', message: 'not in a checkpoint I cosigned' } });
         return;
       }
       const cached = this.served.get(requestId);
       if (cached) {
-        res.json(cached);
+        res.json({ ...(cached as object), ...cosigned });
         return;
       }
       const parsed = envelopes.map((e) => parseEnvelope(e));
@@ -159,7 +170,7 @@ export class StandInCustodian {
       const release: ReleaseEntry = { ...unsigned, signature: signRecord(unsigned, 'release', this.opts.signingKey) };
       const answer = { requestId, custodian: this.opts.index, partials, release };
       this.served.set(requestId, answer);
-      res.json(answer);
+      res.json({ ...answer, ...cosigned });
       if (this.opts.postReleases) await requestJson(`${this.coordinatorUrl}/v1/records`, { body: { entry: release } }).catch(() => undefined);
     });
     const { server, port: bound } = await listen(app as never, port, '127.0.0.1');

@@ -171,6 +171,27 @@ export class Cosigner {
   }
 
   /**
+   * The witnesses whose stored cosignature covers a checkpoint of at least
+   * `minSize`, once those of `prefer` are no longer busy (a cosignature
+   * answered in a carried exchange is being stored). Publishes nothing and
+   * asks no one: a request whose releasers cosigned it in their partials
+   * exchanges learns that it has its quorum without another exchange.
+   */
+  async cosignedBy(minSize: number, prefer: readonly number[] = []): Promise<Set<number>> {
+    if (this.#closed) return this.#cosignersAt(minSize);
+    return this.#wait(minSize, (c) => prefer.every((i) => c.has(i) || !this.#witnesses.get(i)?.busy));
+  }
+
+  /**
+   * Leaves every witness but `needed` (those a request is about to call with
+   * a carried bundle, docs/PROTOCOL.md §4.6) to the next background pass, so
+   * that only they compete for the CPU on the request's path.
+   */
+  focus(needed: readonly number[]): void {
+    if (!this.#closed) this.#defer(new Set(needed));
+  }
+
+  /**
    * Publish and start catching witnesses up soon, e.g. after an approval is
    * logged: `backgroundDelayMs` after the first call, however many follow.
    */

@@ -101,6 +101,7 @@ const PartialsAnswerSchema = z
     custodian: z.number().int(),
     partials: z.array(PartialSchema),
     release: ReleaseEntrySchema,
+    cosignature: z.string().regex(COSIGNATURE_LINE).optional(),
   })
   .strict();
 
@@ -120,8 +121,11 @@ export type CallSigner = (call: Omit<PartialsCallBody, 'issuedAt'>) => string;
 /**
  * POST /v1/partials to custodian `index`, authorised by a call signed for that
  * index, this request and these envelopes (re-signed on every attempt, so a
- * retry is never stale); retries transient failures. Refusals throw HttpError
- * with the custodian's code.
+ * retry is never stale); retries transient failures. With `checkpoint`, the
+ * custodian first witnesses the checkpoint that logs the request, and the
+ * answer carries its cosignature (docs/PROTOCOL.md §4.6): one exchange instead
+ * of a cosigning round and then the call. Refusals throw HttpError with the
+ * custodian's code (a witness size conflict: see witnessSizeConflict).
  */
 export async function fetchPartials(
   url: string,
@@ -133,12 +137,15 @@ export async function fetchPartials(
   timeoutMs: number,
   retries: number,
   insecureHttp = false,
-): Promise<PartialsAnswer> {
+  checkpoint?: CheckpointBundle,
+): Promise<PartialsAnswer & { cosignature?: string }> {
   const headers = () => ({ [PARTIALS_CALL_HEADER]: sign({ custodian: index, requestId, envelopeCount: envelopes.length, envelopeSetRoot }) });
-  const raw = await requestJson<unknown>(`${url}/v1/partials`, { body: { requestId, envelopes }, headers, timeoutMs, retries, insecureHttp });
+  const body = checkpoint ? { requestId, envelopes, checkpoint } : { requestId, envelopes };
+  const raw = await requestJson<unknown>(`${url}/v1/partials`, { body, headers, timeoutMs, retries, insecureHttp });
   const r = PartialsAnswerSchema.safeParse(raw);
   if (!r.success) throw new HttpError(502, 'BAD_UPSTREAM', 'the custodian answered a malformed release');
-  return { custodian: r.data.custodian, partials: r.data.partials, release: r.data.release };
+  const answer = { custodian: r.data.custodian, partials: r.data.partials, release: r.data.release };
+  return r.data.cosignature ? { ...answer, cosignature: withNewline(r.data.cosignature) } : answer;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; settles all. */

@@ -27,7 +27,7 @@
 import { parseEnvelope, resultContext, sealToInvestigator } from '@custodes/shared/crypto';
 import type { ParsedEnvelope, SealedResult } from '@custodes/shared/crypto';
 import { envelopeSetRoot, partialsRoot } from '@custodes/shared/records';
-import type { PartialRecord } from '@custodes/shared/records';
+import type { CheckpointBundle, PartialRecord } from '@custodes/shared/records';
 import { HttpError } from '@custodes/shared/service';
 import type { Logger } from 'pino';
 import { checkRelease, entryKey } from '../rules/recordChecks';
@@ -206,14 +206,15 @@ export class DecryptionWorkflow {
       if (req.state === 'logged' || req.state === 'cosigned' || req.state === 'releasing') {
         const envelopes = this.#envelopes(req);
         const plan = this.#plan(req, envelopes);
-        if (req.state === 'logged') {
-          await this.#cosign(req, plan);
-          this.#step();
-        }
         // Keeps the time of the first start across restarts: the partials deadline counts from it.
         repo.startReleasing(requestId, this.#d.now());
         req = repo.request(requestId)!;
         const released = await this.#release(req, envelopes, plan);
+        this.#step();
+        // Each partials call carried the checkpoint that logs the request (#ask), so the
+        // custodians that released have cosigned it in the same exchange: normally the quorum
+        // is already there, and nothing is combined before it is (docs/PROTOCOL.md §4.6).
+        await this.#cosign(req, [...released.answers.keys()]);
         this.#step();
         const first = await this.#combine(req, envelopes, released.answers, released.reserve.length > 0);
         const done = first.short.length > 0 ? await this.#recombine(req, envelopes, released, first) : first;
@@ -241,20 +242,23 @@ export class DecryptionWorkflow {
   }
 
   /**
-   * Step 4: the request must be in a checkpoint at least t custodians
-   * cosigned. Witnesses that cannot cosign now (restarting, unreachable, their
-   * storage full) are asked again with backoff (as #release asks approvers)
-   * until `deadlineMs` has passed in this process; only then does the request
-   * fail with QUORUM_UNAVAILABLE, before anything was released.
+   * Step 4, checked before anything is combined: the request must be in a
+   * checkpoint at least t custodians cosigned. Those that released cosigned it
+   * in their partials exchange (#ask), so this normally waits only for their
+   * cosignatures to be stored. Witnesses that cannot cosign now (restarting,
+   * unreachable, their storage full) are asked again with backoff until
+   * `deadlineMs` has passed in this process; only then does the request fail
+   * with QUORUM_UNAVAILABLE, with fewer than t witnesses, and nothing combined
+   * (what was released is logged; docs/PROTOCOL.md §4.6).
    */
-  async #cosign(req: RequestRow, plan: ReleasePlan): Promise<void> {
+  async #cosign(req: RequestRow, released: readonly number[]): Promise<void> {
     const { logger } = this.#d;
     const minSize = req.logIndex! + 1;
     // Witnesses are the newest epoch's custodians (§4.3): its t cosignatures make the checkpoint.
     const t = this.#d.registry().threshold;
-    // Also wait for the custodians #release asks first (the plan's lowest indices), unless they are down:
-    // each releases only from a checkpoint it has cosigned itself (docs/PROTOCOL.md §1 goal 2).
-    const first = plan.candidates.slice(0, plan.needed);
+    const first = released;
+    if ((await this.#d.cosigner.cosignedBy(minSize, first)).size >= t) return;
+    this.#step();
     const until = Date.now() + this.#d.deadlineMs;
     for (let pause = this.#d.retryBaseMs ?? 500; ; pause = Math.min(pause * 2, RETRY_MAX_MS)) {
       const r = await this.#d.cosigner.ensureCosigned(minSize, 3, first);
@@ -292,6 +296,8 @@ export class DecryptionWorkflow {
   async #release(req: RequestRow, envelopes: readonly ParsedEnvelope[], plan: ReleasePlan): Promise<Released> {
     const { logger } = this.#d;
     const { candidates: approvers, needed } = plan;
+    // The others catch up in the next background pass, off this request's path.
+    this.#d.cosigner.focus(approvers.slice(0, needed));
     const answers = new Map<number, PartialsAnswer>();
     // Counted from when the request first went to releasing, so a restart does not start it again.
     const spentMs = Math.max(0, this.#d.now() - (req.releasingSince ?? this.#d.now())) * 1000;
@@ -378,10 +384,17 @@ export class DecryptionWorkflow {
     // The call is authorised for exactly these envelopes, in the order sent (docs/PROTOCOL.md §7.12, Call authorisation).
     const root = envelopeSetRoot(envelopes.map((e) => e.id));
     const records = envelopes.map((e) => e.envelope);
+    const minSize = req.logIndex! + 1;
+    // With the checkpoint that logs the request unless the custodian already cosigned one:
+    // it witnesses and releases in one exchange (docs/PROTOCOL.md §4.6, §5.1).
+    const call = (checkpoint?: CheckpointBundle) =>
+      fetchPartials(this.#d.custodianUrl(index), index, req.id, records, root, this.#d.signCall, this.#d.timeoutMs, this.#d.retries, this.#d.insecureHttp, checkpoint).then(
+        ({ cosignature, ...result }) => (cosignature === undefined ? { result } : { result, cosignature }),
+      );
     let lastRetryable = false;
     for (let attempt = 0; attempt < 3 && !this.#closed; attempt++) {
       try {
-        const a = await fetchPartials(this.#d.custodianUrl(index), index, req.id, records, root, this.#d.signCall, this.#d.timeoutMs, this.#d.retries, this.#d.insecureHttp);
+        const a = await this.#d.cosigner.carry(index, minSize, call);
         const r = a.release;
         const consistent =
           a.custodian === index &&

@@ -19,8 +19,8 @@ export const BODIES = {
   warrant: { limit: 2 * MiB, maxDepth: 4 },
   /** `{ entry }`: a signed revocation (docs/PROTOCOL.md §7.14), a few hundred bytes; anyone may post one, so the cap is tight. */
   revocation: { limit: 16 * KiB, maxDepth: 2 },
-  /** `{ requestId, envelopes: [{ label: {…} }] }`: every envelope of a request in one call (docs/PROTOCOL.md §7.12). */
-  partials: { limit: 64 * MiB, maxDepth: 4 },
+  /** `{ requestId, envelopes: [{ label: {…} }], checkpoint?: bundle }`: every envelope of a request in one call (docs/PROTOCOL.md §7.12) and a bundle. */
+  partials: { limit: 65 * MiB, maxDepth: 4 },
 } as const satisfies Record<string, BodyLimits>;
 
 /** `POST /witness/v1/add-checkpoint` (text): proof lines and a checkpoint with every cosignature. */

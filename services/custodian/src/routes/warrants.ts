@@ -1,4 +1,4 @@
-/** `POST /v1/warrants` (coordinator delivers a full warrant, optionally with the checkpoint that logs it) and `POST /v1/partials` (release). */
+/** `POST /v1/warrants` (coordinator delivers a full warrant, optionally with the checkpoint that logs it) and `POST /v1/partials` (release, optionally with the checkpoint that logs the request). */
 import { Router } from 'express';
 import { z } from 'zod';
 import { CheckpointBundleSchema, Hex32, PARTIALS_CALL_HEADER, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
@@ -13,8 +13,12 @@ import type { Witness } from '../witness';
 
 /** `checkpoint`: the coordinator's single-exchange delivery (docs/PROTOCOL.md §4.5, Checkpoint bundles). */
 const WarrantBody = z.object({ warrant: SignedWarrantSchema, salt: Hex32, checkpoint: CheckpointBundleSchema.optional() }).strict();
-/** Envelopes are parsed strictly one by one in the domain (parseEnvelope). */
-const PartialsBody = z.object({ requestId: Uuid, envelopes: z.array(z.unknown()).min(1).max(100_000) }).strict();
+/**
+ * Envelopes are parsed strictly one by one in the domain (parseEnvelope).
+ * `checkpoint`: the checkpoint that logs the request, witnessed before the
+ * release in the same exchange (docs/PROTOCOL.md §4.6, §7.12).
+ */
+const PartialsBody = z.object({ requestId: Uuid, envelopes: z.array(z.unknown()).min(1).max(100_000), checkpoint: CheckpointBundleSchema.optional() }).strict();
 
 export function warrantRoutes(ctx: Context, witness: Witness): Router {
   const r = Router();
@@ -44,8 +48,15 @@ export function warrantRoutes(ctx: Context, witness: Witness): Router {
     },
     jsonBody(BODIES.partials),
     async (req, res) => {
-      const { requestId, envelopes } = parseBody(PartialsBody, req.body);
-      res.json(await releasePartials(ctx, res.locals.call as PartialsCall, requestId, envelopes));
+      const { requestId, envelopes, checkpoint } = parseBody(PartialsBody, req.body);
+      // With a bundle: witness it first (all of §4.3's checks, one commit), so that rule (a)
+      // finds the request in a checkpoint this node has cosigned; the release rules then run
+      // unchanged. A witness refusal answers before anything is released. Without one, an
+      // add-checkpoint already queued (the coordinator's background pass, sent just before)
+      // is applied first, so it is not mistaken for a lagging replica (REQUEST_NOT_LOGGED).
+      const cosignature = checkpoint ? await witness.add(checkpoint.addCheckpoint, checkpoint.entries) : (await witness.idle(), undefined);
+      const answer = await releasePartials(ctx, res.locals.call as PartialsCall, requestId, envelopes);
+      res.json(cosignature === undefined ? answer : { ...answer, cosignature });
     },
   );
   return r;
