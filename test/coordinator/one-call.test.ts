@@ -437,6 +437,23 @@ describe('custodes investigator request', { timeout: 180_000 }, () => {
     expect(existsSync(join(dir, 'out-bad', `${ids[0]}.bin`))).toBe(false);
   });
 
+  it('request --out opens the results carried by the complete answer: no separate results call (docs/PROTOCOL.md §5.1)', async () => {
+    const { warrant } = await approvedWarrant(cluster, 'a');
+    const envDir = join(dir, 'for-out');
+    mkdirSync(envDir);
+    writeFileSync(join(envDir, '01-alice.json'), JSON.stringify(alice('carried to alice')));
+    const id = parseEnvelope(JSON.parse(readFileSync(join(envDir, '01-alice.json'), 'utf8'))).id;
+    const from = proxy.calls.length;
+    const out = join(dir, 'out-carried');
+    const r = await custodes(['investigator', 'request', '--coordinator', proxy.url, '--token', cluster.tokens.a, '--key', join(dir, 'inv.key'), '--warrant-id', warrant.id, '--envelopes', envDir, '--out', out]);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain(`1 plaintexts written to ${out}`);
+    expect(readFileSync(join(out, `${id}.bin`), 'utf8')).toBe('carried to alice');
+    const made = proxy.calls.slice(from);
+    expect(made[0]).toMatchObject({ method: 'POST', path: '/v1/requests', status: 202 });
+    expect(made.slice(1).every((c) => c.method === 'GET' && /^\/v1\/requests\/[0-9a-f-]{36}$/.test(c.path))).toBe(true);
+  });
+
   it('sends up to 500 envelopes in one call, drops what the coordinator rejects, and reports the refusals grouped by reason', async () => {
     const { warrant } = await approvedWarrant(cluster, 'a');
     const envDir = join(dir, 'small');

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRecord, warrantCommitment } from '@custodes/shared/records';
 import type { ApprovalEntry } from '@custodes/shared/records';
-import { api, approvedWarrant, finished, makeWarrant, seal, startCluster, subjectLabel, submitRequest, waitFor } from './helpers/cluster';
+import { api, approvedWarrant, finished, makeWarrant, openResults, seal, startCluster, subjectLabel, submitRequest, waitFor } from './helpers/cluster';
 import type { Cluster } from './helpers/cluster';
 
 let cluster: Cluster;
@@ -92,6 +92,36 @@ describe('long-poll on GET /v1/requests/:id', () => {
     // logged → cosigned → releasing → complete at most, each seen once: no answer without a change.
     expect(states.at(-1)).toBe('complete');
     expect(new Set(states).size).toBe(states.length);
+  }, 20_000);
+
+  it('with results=1, the complete answer carries the sealed results, as GET …/results gives them (§7.6)', async () => {
+    const w = await approvedWarrant(cluster, 'a');
+    const open = await api(cluster.url, 'POST', '/v1/requests', { warrantId: w.warrant.id }, cluster.tokens.a);
+    const draft = await api(cluster.url, 'GET', `/v1/requests/${open.body.requestId}?results=1`, undefined, cluster.tokens.a);
+    expect(draft.body.state).toBe('draft');
+    expect(draft.body.results).toBeUndefined(); // not complete: no results
+    const requestId = await submitRequest(cluster, 'a', w.warrant.id, [seal(cluster, 'carried', subjectLabel('alice@example.com'))]);
+    let since = '';
+    let last: { state: string; results?: unknown } | undefined;
+    for (let calls = 0; calls < 8; calls++) {
+      const r = await api(cluster.url, 'GET', `/v1/requests/${requestId}?wait=30000&results=1${since}`, undefined, cluster.tokens.a);
+      expect(r.status).toBe(200);
+      last = r.body;
+      if (r.body.state === 'complete' || r.body.state === 'failed') break;
+      expect(r.body.results).toBeUndefined();
+      since = `&state=${r.body.state}&done=${r.body.done}&failed=${r.body.failed}`;
+    }
+    expect(last?.state).toBe('complete');
+    const separate = await api(cluster.url, 'GET', `/v1/requests/${requestId}/results`, undefined, cluster.tokens.a);
+    expect(last?.results).toEqual(separate.body);
+    expect(openResults(last!.results as never, requestId, cluster.investigators.a.secretKey)).toEqual(['carried']);
+    // Only the request's investigator, only results=1.
+    expect((await api(cluster.url, 'GET', `/v1/requests/${requestId}?results=1`, undefined, cluster.tokens.b)).status).toBe(403);
+    for (const q of ['results=0', 'results=true', 'results=']) {
+      expect((await api(cluster.url, 'GET', `/v1/requests/${requestId}?${q}`, undefined, cluster.tokens.a)).status, q).toBe(400);
+    }
+    // Without it, the answer stays the progress view.
+    expect((await api(cluster.url, 'GET', `/v1/requests/${requestId}`, undefined, cluster.tokens.a)).body.results).toBeUndefined();
   }, 20_000);
 
   it('answers at the cap for a request that does not change, and 403 for someone else', async () => {

@@ -66,6 +66,8 @@ export interface RequestProgress {
   done: number;
   failed: number;
   error?: string;
+  /** With `results=1`, in a `complete` answer: the sealed results, as `GET …/results` answers them (unchecked here). */
+  results?: unknown;
 }
 
 export function registerInvestigatorCommands(program: Command): void {
@@ -112,7 +114,9 @@ export function registerInvestigatorCommands(program: Command): void {
     .option('--no-wait', 'return once submitted instead of waiting for the result')
     .option('--package <file>', 'the warrant package: refusals then name the field (subject, category or time) outside its scope')
     .option('--verbose', 'one line per refused envelope, not only a count per reason')
-    .action(async (opts: Auth & { key: string; warrantId: string; envelopes: string[]; wait: boolean; package?: string; verbose?: boolean }) => {
+    .option('--out <dir>', 'when it completes, open the results with --key and write them here, as `investigator results` does (no extra round trip)')
+    .option('--records <dir>', 'with --out: a `seal-records` output directory, as for `investigator results`')
+    .action(async (opts: Auth & { key: string; warrantId: string; envelopes: string[]; wait: boolean; package?: string; verbose?: boolean; out?: string; records?: string }) => {
       const key = readKeyFile(opts.key);
       const token = resolveToken(opts);
       const files = envelopeFiles(opts.envelopes);
@@ -122,9 +126,17 @@ export function registerInvestigatorCommands(program: Command): void {
       const { requestId, count, rejected } = await send({ coordinator: opts.coordinator, token, key, warrantId: opts.warrantId, report }, files);
       process.stdout.write(`request ${requestId}: ${count} envelopes submitted, ${rejected} rejected\n`);
       if (!opts.wait) return;
-      const final = await waitForRequest(opts.coordinator, requestId, token, count);
+      const out = opts.out;
+      const final = await waitForRequest(opts.coordinator, requestId, token, count, out !== undefined);
       if (final.state !== 'complete') throw new CliError(`request ${requestId} ${final.state}${final.error ? `: ${final.error}` : ''}`);
-      process.stdout.write(`request ${requestId} complete: ${final.done} decrypted, ${final.failed} failed; fetch with \`${resultsCommand(requestId, opts)}\`\n`);
+      if (out === undefined) {
+        process.stdout.write(`request ${requestId} complete: ${final.done} decrypted, ${final.failed} failed; fetch with \`${resultsCommand(requestId, opts)}\`\n`);
+        return;
+      }
+      process.stdout.write(`request ${requestId} complete: ${final.done} decrypted, ${final.failed} failed\n`);
+      // The complete answer carried the results (§7.6); a coordinator that left them out (purged meanwhile) is asked once.
+      const results = final.results ?? (await call<unknown>(opts.coordinator, `v1/requests/${encodeURIComponent(requestId)}/results`, { token }));
+      writeResults(requestId, results, { key: opts.key, out, ...(opts.records ? { records: opts.records } : {}) });
     });
 
   authOptions(inv.command('results'))
@@ -134,35 +146,8 @@ export function registerInvestigatorCommands(program: Command): void {
     .requiredOption('--out <dir>', 'directory for <envelopeId>.bin files')
     .option('--records <dir>', 'a `seal-records` output directory: also decrypt its matching records into <out>/records.jsonl')
     .action(async (requestId: string, opts: Auth & { key: string; out: string; records?: string }) => {
-      const secretKey = hexToBytes(readKeyFile(opts.key).secretKey, 32, 'secretKey');
-      // Attacker-controlled (the coordinator's answer): each result is checked when it is opened.
-      const r = await call<{ results: { envelopeId: string; sealed: unknown }[] }>(opts.coordinator, `v1/requests/${encodeURIComponent(requestId)}/results`, { token: resolveToken(opts) });
-      if (typeof r !== 'object' || r === null || !Array.isArray(r.results)) throw new CliError('coordinator returned a malformed results answer');
-      mkdirSync(opts.out, { recursive: true, mode: 0o700 });
-      const lines: string[] = [];
-      let written = 0;
-      let unopened = 0;
-      for (const { envelopeId, sealed } of r.results) {
-        if (typeof envelopeId !== 'string' || !/^[0-9a-f]{64}$/.test(envelopeId)) throw new CliError('coordinator returned a malformed envelope id');
-        // Sealed to this investigator for this request and envelope (docs/PROTOCOL.md §3.7, "Results sealed to the investigator").
-        const bytes = openSealedResult(sealed, secretKey, resultContext(requestId, envelopeId));
-        if (!bytes) {
-          process.stderr.write(`result ${envelopeId}: does not open with the key in ${opts.key}\n`);
-          unopened++;
-          continue;
-        }
-        writeFileSync(join(opts.out, `${envelopeId}.bin`), bytes, { mode: 0o600 });
-        written++;
-        if (opts.records) {
-          const file = join(opts.records, 'records', `${envelopeId}.json`);
-          const sealed = readJson(file, 'sealed records') as { records?: unknown[] };
-          const records = openRecords(envelopeId, bytes, (sealed.records ?? []).map((s) => SealedRecordSchema.parse(s)));
-          for (const rec of records) lines.push(JSON.stringify(rec));
-        }
-      }
-      if (opts.records) writeFileSync(join(opts.out, 'records.jsonl'), lines.map((l) => l + '\n').join(''), { mode: 0o600 });
-      process.stdout.write(`${written} plaintexts written to ${opts.out}${opts.records ? `, ${lines.length} records to ${join(opts.out, 'records.jsonl')}` : ''}\n`);
-      if (unopened) throw new CliError(`${unopened} of ${r.results.length} results did not open`);
+      const r = await call<unknown>(opts.coordinator, `v1/requests/${encodeURIComponent(requestId)}/results`, { token: resolveToken(opts) });
+      writeResults(requestId, r, opts);
     });
 
   inv
@@ -177,6 +162,45 @@ export function registerInvestigatorCommands(program: Command): void {
       const r = await call<{ index: number }>(opts.coordinator, 'v1/records', { body: { entry } });
       process.stdout.write(`revocation logged at index ${r.index}\n`);
     });
+}
+
+/**
+ * Opens each sealed result of `answer` (a `GET …/results` answer, or the
+ * `results` of a long-poll's `complete` answer, docs/PROTOCOL.md §7.6) with the
+ * investigator key and writes the plaintexts into `opts.out`. The answer is
+ * the coordinator's, attacker-controlled: each result is checked as it is opened.
+ */
+export function writeResults(requestId: string, answer: unknown, opts: { key: string; out: string; records?: string }): void {
+  const secretKey = hexToBytes(readKeyFile(opts.key).secretKey, 32, 'secretKey');
+  const r = answer as { results?: unknown };
+  if (typeof r !== 'object' || r === null || !Array.isArray(r.results)) throw new CliError('coordinator returned a malformed results answer');
+  const results = r.results as { envelopeId: unknown; sealed: unknown }[];
+  mkdirSync(opts.out, { recursive: true, mode: 0o700 });
+  const lines: string[] = [];
+  let written = 0;
+  let unopened = 0;
+  for (const item of results) {
+    const { envelopeId, sealed } = (typeof item === 'object' && item !== null ? item : {}) as { envelopeId?: unknown; sealed?: unknown };
+    if (typeof envelopeId !== 'string' || !/^[0-9a-f]{64}$/.test(envelopeId)) throw new CliError('coordinator returned a malformed envelope id');
+    // Sealed to this investigator for this request and envelope (docs/PROTOCOL.md §3.7, "Results sealed to the investigator").
+    const bytes = openSealedResult(sealed, secretKey, resultContext(requestId, envelopeId));
+    if (!bytes) {
+      process.stderr.write(`result ${envelopeId}: does not open with the key in ${opts.key}\n`);
+      unopened++;
+      continue;
+    }
+    writeFileSync(join(opts.out, `${envelopeId}.bin`), bytes, { mode: 0o600 });
+    written++;
+    if (opts.records) {
+      const file = join(opts.records, 'records', `${envelopeId}.json`);
+      const sealedRecords = readJson(file, 'sealed records') as { records?: unknown[] };
+      const records = openRecords(envelopeId, bytes, (sealedRecords.records ?? []).map((x) => SealedRecordSchema.parse(x)));
+      for (const rec of records) lines.push(JSON.stringify(rec));
+    }
+  }
+  if (opts.records) writeFileSync(join(opts.out, 'records.jsonl'), lines.map((l) => l + '\n').join(''), { mode: 0o600 });
+  process.stdout.write(`${written} plaintexts written to ${opts.out}${opts.records ? `, ${lines.length} records to ${join(opts.out, 'records.jsonl')}` : ''}\n`);
+  if (unopened) throw new CliError(`${unopened} of ${results.length} results did not open`);
 }
 
 /** The `investigator results` command for `requestId`, with the flags this run used (never a token itself). */
@@ -334,15 +358,18 @@ export function buildRequestEntry(requestId: string, warrantId: string, envelope
 /**
  * Follows a request until it is `complete` or `failed`, drawing progress: a
  * long-poll (`?wait=`) that returns as soon as the state or counts differ from
- * what was last seen; it sleeps only when an answer shows nothing new.
+ * what was last seen; it sleeps only when an answer shows nothing new. With
+ * `results`, the `complete` answer carries the sealed results (`results=1`,
+ * docs/PROTOCOL.md §7.6): no separate `GET …/results` round trip.
  */
-export async function waitForRequest(coordinator: string, requestId: string, token: string, total: number): Promise<RequestProgress> {
+export async function waitForRequest(coordinator: string, requestId: string, token: string, total: number, results = false): Promise<RequestProgress> {
   const bar = progressBar('decrypting', total);
   const deadline = Date.now() + 30 * 60_000;
+  const ask = results ? '&results=1' : '';
   let seen: RequestProgress | undefined;
   for (let delay = 200; Date.now() < deadline; ) {
     const since = seen ? `&state=${seen.state}&done=${seen.done}&failed=${seen.failed}` : '';
-    const s = await call<RequestProgress>(coordinator, `v1/requests/${requestId}?wait=10000${since}`, { token, timeoutMs: 40_000 });
+    const s = await call<RequestProgress>(coordinator, `v1/requests/${requestId}?wait=10000${ask}${since}`, { token, timeoutMs: 40_000 });
     bar.update(Math.min(total, s.done + s.failed));
     if (s.state === 'complete' || s.state === 'failed') {
       bar.finish();

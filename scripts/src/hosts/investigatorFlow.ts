@@ -4,8 +4,9 @@
  * and the provider's envelopes are made before the clock starts; then
  * submit (`POST /v1/warrants`) → approved (long-poll `GET /v1/warrants/:id`,
  * §7.7) → the request in one call (`POST /v1/requests`, §7.6) → complete
- * (the CLI's own long-poll, `waitForRequest`) → results fetched and opened
- * with the investigator key (§3.7). Every call is the CLI's (`call`).
+ * (the CLI's own long-poll, `waitForRequest`, whose `complete` answer
+ * carries the sealed results) → results opened with the investigator key
+ * (§3.7). Every call is the CLI's (`call`).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -92,16 +93,22 @@ export async function sendRequest(f: InvestigatorFiles, warrantId: string, envel
   return requestId;
 }
 
-/** Follows the request to its end with the CLI's long-poll; throws unless it completed. */
-export async function waitComplete(f: InvestigatorFiles, requestId: string, total: number): Promise<void> {
-  const final = await waitForRequest(f.coordinator, requestId, token(f), total);
+/**
+ * Follows the request to its end with the CLI's long-poll (`custodes
+ * investigator request --out`); throws unless it completed. The `complete`
+ * answer carries the sealed results (§7.6), returned as they came.
+ */
+export async function waitComplete(f: InvestigatorFiles, requestId: string, total: number): Promise<unknown> {
+  const final = await waitForRequest(f.coordinator, requestId, token(f), total, true);
   if (final.state !== 'complete') throw new Error(`request ${requestId} ended ${final.state}${final.error ? `: ${JSON.stringify(final.error)}` : ''}`);
+  if (final.results === undefined) throw new Error(`request ${requestId}: the complete answer carried no results`);
+  return final.results;
 }
 
-/** `GET /v1/requests/:id/results`, each result opened with the investigator key (§3.7); the number opened. */
-export async function openResults(f: InvestigatorFiles, requestId: string): Promise<number> {
+/** Each result of a results answer (§7.6) opened with the investigator key (§3.7); the number opened. */
+export function openResults(f: InvestigatorFiles, requestId: string, answer: unknown): number {
   const secretKey = hexToBytes(readKeyFile(f.keyFile).secretKey, 32, 'secretKey');
-  const r = await call<{ results: { envelopeId: string; sealed: unknown }[] }>(f.coordinator, `v1/requests/${requestId}/results`, { token: token(f) });
+  const r = answer as { results: { envelopeId: string; sealed: unknown }[] };
   let opened = 0;
   for (const x of r.results) if (openSealedResult(x.sealed, secretKey, resultContext(requestId, x.envelopeId))) opened++;
   return opened;
@@ -128,9 +135,9 @@ export async function roundTrip(f: InvestigatorFiles, count: number): Promise<Ro
   const approved = at();
   const requestId = await sendRequest(f, w.warrant.id, envelopes);
   const requested = at();
-  await waitComplete(f, requestId, count);
+  const results = await waitComplete(f, requestId, count);
   const complete = at();
-  const opened = await openResults(f, requestId);
+  const opened = openResults(f, requestId, results);
   const plaintexts = at();
   return { warrantId: w.warrant.id, requestId, opened, marks: { submitted, approved, requested, complete, plaintexts } };
 }

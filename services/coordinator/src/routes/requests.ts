@@ -6,6 +6,9 @@ import { jsonBody, parseBody } from '@custodes/shared/service';
 import { BODIES } from '../config';
 import type { Context } from '../context';
 import { addEnvelopes, MAX_BATCH, openRequest, requestInOneCall, requestProgress, requestResults, submitRequest } from '../actions/requests';
+import type { RequestProgress, RequestResults } from '../actions/requests';
+import type { InvestigatorIdentity } from '../rules/warrantChecks';
+import { CoordinatorError } from '../errors';
 import { caller, investigatorAuth } from './auth';
 import { waitForChange } from '../actions/changes';
 import { Count, WaitMs } from './wait';
@@ -28,9 +31,13 @@ const OneCallBody = z
 export type OneCallBody = z.infer<typeof OneCallBody>;
 const SubmitBody = z.object({ entry: DecryptionRequestEntrySchema }).strict();
 export type SubmitBody = z.infer<typeof SubmitBody>;
-/** `?wait=<ms>` long-polls; the other fields are what the caller last saw (docs/PROTOCOL.md §7.7). */
+/**
+ * `?wait=<ms>` long-polls; `state`, `done`, `failed` are what the caller last
+ * saw (docs/PROTOCOL.md §7.7); `results=1` asks for the sealed results in a
+ * `complete` answer, sparing the investigator a round trip (§7.6, §5.1).
+ */
 const RequestWaitQuery = z
-  .object({ wait: WaitMs.optional(), state: z.string().max(16).optional(), done: Count.optional(), failed: Count.optional() })
+  .object({ wait: WaitMs.optional(), results: z.literal('1').optional(), state: z.string().max(16).optional(), done: Count.optional(), failed: Count.optional() })
   .strict();
 export type RequestWaitQuery = z.infer<typeof RequestWaitQuery>;
 
@@ -38,6 +45,21 @@ export type RequestWaitQuery = z.infer<typeof RequestWaitQuery>;
 function isOneCall(body: unknown): boolean {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
   return ['requestId', 'envelopes', 'entry'].some((k) => Object.hasOwn(body, k));
+}
+
+/**
+ * A progress answer with the request's sealed results once it is complete
+ * (as `GET …/results` gives them); without them before, after a failure, or
+ * once purged (`results` is then absent and `GET …/results` says why).
+ */
+function withResults(ctx: Context, who: InvestigatorIdentity, id: string, answer: RequestProgress): RequestProgress & { results?: RequestResults } {
+  if (answer.state !== 'complete') return answer;
+  try {
+    return { ...answer, results: requestResults(ctx, who, id) };
+  } catch (err) {
+    if (err instanceof CoordinatorError && (err.code === 'PURGED' || err.code === 'NOT_READY')) return answer;
+    throw err;
+  }
 }
 
 export function requestRoutes(ctx: Context): Router {
@@ -64,12 +86,14 @@ export function requestRoutes(ctx: Context): Router {
   });
   r.get('/v1/requests/:id', async (req, res) => {
     const id = parseBody(Uuid, req.params.id, 'request id');
-    const { wait, ...seen } = parseBody(RequestWaitQuery, req.query, 'query');
+    const { wait, results, ...seen } = parseBody(RequestWaitQuery, req.query, 'query');
     const who = caller(res);
     const view = () => requestProgress(ctx, who, id);
-    if (wait === undefined) return void res.json(view());
-    view(); // 404/403 before waiting
-    res.json(await waitForChange(ctx.changes, view, seen, wait, () => res.destroyed));
+    let answer = view(); // 404/403 before waiting
+    if (wait !== undefined) answer = await waitForChange(ctx.changes, view, seen, wait, () => res.destroyed);
+    if (results === undefined) return void res.json(answer);
+    res.set('cache-control', 'no-store');
+    res.json(withResults(ctx, who, id, answer));
   });
   r.get('/v1/requests/:id/results', (req, res) => {
     const id = parseBody(Uuid, req.params.id, 'request id');
