@@ -35,6 +35,13 @@ export interface CoordinatorConfig {
    * checkpoint asks for one at once.
    */
   cosignDelayMs?: number;
+  /**
+   * A witness that could not be reached is left alone this long after its
+   * first failure, doubling per failure up to 30 s (default 500 ms); meanwhile
+   * it is probed every second (`GET /health`), and the pause ends as soon as it
+   * answers (docs/PROTOCOL.md §7.8, Cosigning).
+   */
+  witnessRetryBaseMs?: number;
   /** Timeout of each witness's answer to the check at start (docs/PROTOCOL.md §9.6; default 3000 ms). */
   witnessCheckTimeoutMs?: number;
   /** Timeout of one `POST /v1/partials` call (default 60 000 ms). */

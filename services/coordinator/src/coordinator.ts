@@ -125,6 +125,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     timeoutMs: config.cosignTimeoutMs ?? 10_000,
     insecureHttp,
     backgroundDelayMs: config.cosignDelayMs ?? 1000,
+    ...(config.witnessRetryBaseMs !== undefined ? { retryBaseMs: config.witnessRetryBaseMs } : {}),
     concurrency,
     logger,
   });

@@ -20,7 +20,7 @@ import { bytesToBase64, hexToBytes } from '@custodes/shared/crypto';
 import { MAX_BUNDLE_ENTRIES, MAX_BUNDLE_ENTRY_CHARS } from '@custodes/shared/records';
 import type { CheckpointBundle } from '@custodes/shared/records';
 import { formatAddCheckpointRequest, formatSignedNote, parseSignedNote, verifyCosignature } from '@custodes/shared/log';
-import { storageProblem } from '@custodes/shared/service';
+import { HttpError, requestJson, storageProblem } from '@custodes/shared/service';
 import type { Logger } from 'pino';
 import type { Registry, RegistryCustodian } from '../rules/registryChecks';
 import type { LogStorePort } from '../ledger';
@@ -49,6 +49,10 @@ export interface CosignerDeps {
   insecureHttp?: boolean;
   /** Delay of a background publish after the append that scheduled it, so that a burst shares one. */
   backgroundDelayMs?: number;
+  /** First pause after a witness failed, doubling to 30 s (or this, if longer; default 500 ms); see #probe. */
+  retryBaseMs?: number;
+  /** How often a witness that could not be reached is probed during its pause (default 1000 ms). */
+  probeMs?: number;
   concurrency: number;
   logger: Logger;
 }
@@ -82,6 +86,9 @@ interface Waiter {
   resolve: (cosigners: Set<number>) => void;
 }
 
+/** Longest pause before a witness that failed is asked again. */
+const BACKOFF_MAX_MS = 30_000;
+
 export class Cosigner {
   readonly #d: CosignerDeps;
   #closed = false;
@@ -89,6 +96,7 @@ export class Cosigner {
   /**
    * Witnesses that just failed are skipped until `until` (ms), backing off
    * to 30 s, so one unreachable node does not stall every waiter by a timeout.
+   * One that could not be reached at all is probed meanwhile (#probe).
    */
   readonly #backoff = new Map<number, { until: number; failures: number }>();
   readonly #witnesses = new Map<number, WitnessState>();
@@ -361,16 +369,48 @@ export class Cosigner {
       if (this.#closed) return false;
       // Backing off either way, so a full disk here does not turn into a loop of exchanges.
       const failures = (this.#backoff.get(w.index)?.failures ?? 0) + 1;
-      const waitMs = Math.min(30_000, 500 * 2 ** (failures - 1));
-      this.#backoff.set(w.index, { until: Date.now() + waitMs, failures });
+      const base = this.#d.retryBaseMs ?? 500;
+      const waitMs = Math.min(Math.max(BACKOFF_MAX_MS, base), base * 2 ** (failures - 1));
+      const pause = { until: Date.now() + waitMs, failures };
+      this.#backoff.set(w.index, pause);
       // Asked again when the pause ends, even if nothing is appended meanwhile (an idle log).
       setTimeout(() => this.#driveAll(false), waitMs).unref();
       if (storageProblem(err)) logger.error({ custodian: w.index, size, retryInMs: waitMs, err: String(err) }, 'storing a cosignature failed');
       else logger.warn({ custodian: w.index, size, retryInMs: waitMs, err: String(err) }, 'witness unreachable');
+      // Not reached at all (no HTTP answer): the pause ends as soon as it answers again.
+      if (!(err instanceof HttpError) && !storageProblem(err)) void this.#probe(w.index, pause);
       return false;
     }
     this.#settle();
     return true;
+  }
+
+  /**
+   * While `pause` is the witness's current backoff, asks its `GET /health`
+   * every `probeMs`; the first answer from an unsealed node ends the pause and
+   * the witness is asked again at once. A custodian cut off by a partition
+   * thus cosigns within about a second of the link healing, not at the end of
+   * a pause of up to 30 s (BENCHMARKS.md, Partition). A probe costs the node
+   * a health check, and a witness that answers but fails its exchanges (5xx)
+   * is never probed: it backs off as before.
+   */
+  async #probe(index: number, pause: { until: number; failures: number }): Promise<void> {
+    const every = this.#d.probeMs ?? 1000;
+    while (!this.#closed && this.#backoff.get(index) === pause && Date.now() + every < pause.until) {
+      await new Promise((r) => setTimeout(r, every).unref());
+      if (this.#closed || this.#backoff.get(index) !== pause) return;
+      try {
+        const health = await requestJson<{ sealed?: unknown }>(`${this.#d.custodianUrl(index)}/health`, { timeoutMs: Math.max(every, 2000), insecureHttp: this.#d.insecureHttp ?? false });
+        if (health?.sealed === true) continue; // reachable, but it cannot cosign until unsealed
+      } catch {
+        continue; // still unreachable (or answering errors): the pause goes on
+      }
+      if (this.#backoff.get(index) !== pause) return;
+      this.#d.logger.info({ custodian: index }, 'witness reachable again');
+      this.#backoff.delete(index);
+      this.#driveAll(false);
+      return;
+    }
   }
 
   /** Verifies and stores a witness's cosignature of the checkpoint `note` of `size`; false if it does not verify. */
