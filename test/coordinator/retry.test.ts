@@ -113,17 +113,17 @@ describe('an approver briefly unreachable', { timeout: 240_000 }, () => {
     expect(mine.filter((e) => e.type === 'decryption-complete')).toHaveLength(1);
   });
 
-  it('with fewer than t witnesses up, the request waits in logged, releases nothing, and completes when they are back', async () => {
+  it('with fewer than t witnesses up, the request waits in releasing with fewer than t partials, combines nothing, and completes when they are back', async () => {
     const warrantId = await approvedByThree();
-    // Nodes 1 and 2 alone cannot give the t = 3 cosignatures the request needs before any release.
+    // Nodes 1 and 2 witness the request and release in one exchange each (docs/PROTOCOL.md §4.6);
+    // two partials of a 3-of-5 key reveal nothing, and nothing is combined without the third.
     await Promise.all([3, 4, 5].map((i) => cluster.stopNode(i)));
     const texts = ['delta'];
     const requestId = await submit(warrantId, texts);
-    await waitFor('the coordinator to ask the witnesses again', () =>
-      logLines.some((l) => l.includes(requestId) && l.includes('too few witnesses cosigned the request; asking again')) ? true : undefined,
-    60_000);
-    expect((await api(url, 'GET', `/v1/requests/${requestId}`, undefined, token)).body.state).toBe('logged');
-    expect((await logEntries()).filter((e) => e.requestId === requestId && e.type === 'release')).toEqual([]);
+    await retrying(requestId);
+    expect((await api(url, 'GET', `/v1/requests/${requestId}`, undefined, token)).body).toMatchObject({ state: 'releasing', done: 0 });
+    const early = (await logEntries()).filter((e) => e.requestId === requestId && e.type === 'release');
+    expect(early.map((e) => e.custodian).sort()).toEqual([1, 2]); // each logged as a release
 
     await Promise.all([3, 4, 5].map((i) => cluster.startNode(i)));
     expect(await finished(requestId)).toMatchObject({ state: 'complete', done: 1, failed: 0 });
