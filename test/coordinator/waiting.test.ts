@@ -161,4 +161,42 @@ describe('cosigning while witnesses are busy', () => {
       for (const c of cluster.custodians) c.witnessHold = null;
     }
   }, 30_000);
+
+  it('sends the partials calls without waiting for the answer of a background exchange already sent (docs/PROTOCOL.md §5.1)', async () => {
+    const w = await approvedWarrant(cluster, 'a');
+    // A second warrant, delivered everywhere but not decided: an approval of it, posted later, is an
+    // entry that only the background pass cosigns (no delivery carries it).
+    for (const c of cluster.custodians) c.opts.decision = 'none';
+    const other = makeWarrant(cluster, 'a');
+    try {
+      expect((await api(cluster.url, 'POST', '/v1/warrants', other, cluster.tokens.a)).status).toBe(201);
+      await waitFor('the second warrant delivered', () => (cluster.custodians.every((c) => c.warrants.has(other.warrant.id)) ? true : undefined));
+    } finally {
+      for (const c of cluster.custodians) c.opts.decision = 'approve';
+    }
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    const before = cluster.custodians.map((c) => c.witnessCalls);
+    for (const c of cluster.custodians) c.witnessHold = hold;
+    try {
+      expect((await api(cluster.url, 'POST', '/v1/records', { entry: approval(4, other) })).status).toBeLessThan(300);
+      await waitFor('every witness in a background exchange', () => (cluster.custodians.every((c, i) => c.witnessCalls > before[i]!) ? true : undefined));
+      const requestId = await submitRequest(cluster, 'a', w.warrant.id, [seal(cluster, 'pipelined', subjectLabel('alice@example.com'))]);
+      // While every background exchange is still unanswered, t custodians already have the partials call,
+      // carrying the checkpoint from the size the running exchange brings them to.
+      const asked = await waitFor('t partials calls sent behind the running exchanges', () => {
+        const got = cluster.custodians.filter((c) => c.calls.some((k) => k.requestId === requestId));
+        return got.length >= 3 ? got : undefined;
+      }, 1500); // well inside the exchanges' 2 s timeout (cosignTimeoutMs), which would end them otherwise
+      expect(asked.every((c) => c.calls.find((k) => k.requestId === requestId)!.checkpoint)).toBe(true);
+      release();
+      expect((await finished(cluster, 'a', requestId)).state).toBe('complete');
+      // One partials call each: the pipelined bundle was applied after the running exchange, not refused.
+      for (const c of asked) expect(c.calls.filter((k) => k.requestId === requestId)).toHaveLength(1);
+      for (const c of asked) expect(c.witnessAnswers.get(409) ?? 0).toBe(0);
+    } finally {
+      release();
+      for (const c of cluster.custodians) c.witnessHold = null;
+    }
+  }, 30_000);
 });

@@ -136,6 +136,7 @@ export class StandInCustodian {
         return;
       }
       // A carried checkpoint is witnessed first, as a real node does (docs/PROTOCOL.md §4.6).
+      if (!checkpoint) await this.witnessIdle();
       const witnessed = !checkpoint
         ? undefined
         : this.opts.refuseCarriedCheckpoint
@@ -184,8 +185,22 @@ export class StandInCustodian {
   }
 
   /** add-checkpoint (C2SP) with the entries it adds if given, else fetched: the answer's status and cosignature line or error. */
-  async #witness(text: string, given?: string[]): Promise<{ status: number; line?: string; message?: string; error?: unknown }> {
+  /** add-checkpoints are applied one at a time, in arrival order, as a real node's witness does. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  #witness(text: string, given?: string[]): Promise<{ status: number; line?: string; message?: string; error?: unknown }> {
     this.witnessCalls++;
+    const run = this.#queue.then(() => this.#witnessNow(text, given));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves when no add-checkpoint is running (a partials call without a checkpoint waits for it, as on a real node). */
+  async witnessIdle(): Promise<void> {
+    await this.#queue;
+  }
+
+  async #witnessNow(text: string, given?: string[]): Promise<{ status: number; line?: string; message?: string; error?: unknown }> {
     if (this.witnessHold) await this.witnessHold;
     const body = parseAddCheckpointRequest(text);
     const answer = (status: number, code = '', message = '') => {

@@ -64,6 +64,8 @@ interface WitnessState {
   answered: number;
   /** An add-checkpoint exchange with this witness is running. */
   busy: boolean;
+  /** The checkpoint size a running background exchange (#cosignOne) has sent, else null (carry pipelines behind it). */
+  sending: number | null;
   /** The published size this witness last refused: not asked again for it except by an explicit round. */
   refused: number;
   /** Left to the next background pass (#defer): not asked before it except by an explicit round. */
@@ -247,7 +249,7 @@ export class Cosigner {
   #state(index: number): WitnessState {
     let st = this.#witnesses.get(index);
     if (!st) {
-      st = { cosigned: 0, answered: 0, busy: false, refused: -1, deferred: false, idle: [] };
+      st = { cosigned: 0, answered: 0, busy: false, sending: null, refused: -1, deferred: false, idle: [] };
       this.#witnesses.set(index, st);
     }
     return st;
@@ -306,15 +308,24 @@ export class Cosigner {
    * Runs `send`, a call to custodian `index` that can carry a checkpoint
    * bundle, so that the custodian has cosigned a checkpoint of at least
    * `minSize` by the time it serves the call: without a bundle if its replica
-   * already holds that size; otherwise with one, after any exchange already
-   * running with it. A cosignature in the answer is verified and stored like
-   * any other. A witness size conflict is retried once from the witness's
-   * size; other errors of `send` are the caller's.
+   * already holds that size; otherwise with one. Behind a background exchange
+   * already sent, the call goes at once (#pipelined) instead of waiting for
+   * that exchange's answer, so background cosigning never costs a waiting
+   * request a round trip (docs/PROTOCOL.md §5.1); behind another carried call,
+   * it waits. A cosignature in the answer is verified and stored like any
+   * other. A witness size conflict is retried once from the witness's size;
+   * other errors of `send` are the caller's.
    */
   async carry<T>(index: number, minSize: number, send: (bundle?: CheckpointBundle) => Promise<Carried<T>>): Promise<T> {
     const w = this.#d.registry().custodian(index);
     if (!w) return (await send()).result;
     const st = this.#state(index);
+    if (st.busy && st.answered < minSize && st.sending !== null && !this.#closed) {
+      // The witness applies add-checkpoints in the order they arrive, and serves a call after the
+      // one it is applying (custodian routes/warrants.ts): the running exchange was sent first.
+      if (st.sending >= minSize) return (await send()).result;
+      return this.#pipelined(w, st, st.sending, send);
+    }
     while (st.busy && st.answered < minSize && !this.#closed) await new Promise<void>((r) => st.idle.push(r));
     if (st.answered >= minSize || this.#closed) return (await send()).result;
     st.busy = true;
@@ -353,12 +364,56 @@ export class Cosigner {
     }
   }
 
+  /**
+   * A carried call sent while a background exchange to checkpoint size
+   * `sending` is in flight with the same witness: its bundle starts at
+   * `sending`, the size the witness will hold once it has applied that
+   * exchange. Should the call overtake it, the witness answers a size
+   * conflict and #ask retries from the witness's size. The witness stays the
+   * background exchange's (`busy`); this cosignature is stored as any other.
+   */
+  async #pipelined<T>(w: RegistryCustodian, st: WitnessState, sending: number, send: (bundle?: CheckpointBundle) => Promise<Carried<T>>): Promise<T> {
+    this.#publish();
+    const target = this.#published!;
+    let served: { result: T } | undefined;
+    const line = await this.#ask(
+      w,
+      target.size,
+      target.note,
+      async (bundle) => {
+        try {
+          const carried = await send(bundle);
+          served = { result: carried.result };
+          return carried.cosignature === undefined ? { kind: 'refused', status: 502, message: 'no cosignature in the answer' } : { kind: 'cosigned', line: carried.cosignature };
+        } catch (err) {
+          if (witnessSizeConflict(err) === undefined && witnessRefusal(err)) return { kind: 'refused', status: err.status, message: err.message };
+          throw err;
+        }
+      },
+      sending,
+    );
+    if (line !== null && served) {
+      this.#backoff.delete(w.index);
+      try {
+        await this.#accept(w, st, target.size, target.note, line);
+      } catch (err) {
+        this.#d.logger.error({ custodian: w.index, err: String(err) }, 'storing a cosignature failed');
+      }
+      this.#settle();
+      return served.result;
+    }
+    return served ? served.result : (await send()).result;
+  }
+
   /** One checkpoint for one witness: ask, verify, store. False if it refused or failed. */
   async #cosignOne(w: RegistryCustodian, st: WitnessState, target: { size: number; note: string }): Promise<boolean> {
     const { logger } = this.#d;
     const { size, note } = target;
     try {
-      const line = await this.#ask(w, size, note, (bundle) => addCheckpointBundle(this.#d.custodianUrl(w.index), bundle, this.#d.timeoutMs, this.#d.insecureHttp));
+      st.sending = size;
+      const line = await this.#ask(w, size, note, (bundle) => addCheckpointBundle(this.#d.custodianUrl(w.index), bundle, this.#d.timeoutMs, this.#d.insecureHttp)).finally(() => {
+        st.sending = null;
+      });
       this.#backoff.delete(w.index);
       if (this.#closed) return false;
       if (line === null || !(await this.#accept(w, st, size, note, line))) {
@@ -508,9 +563,9 @@ export class Cosigner {
    * retries once from the witness's own size. The cosignature line, or null
    * if the witness refused.
    */
-  async #ask(w: RegistryCustodian, size: number, note: string, exchange: (bundle: CheckpointBundle) => Promise<AddCheckpointAnswer>): Promise<string | null> {
+  async #ask(w: RegistryCustodian, size: number, note: string, exchange: (bundle: CheckpointBundle) => Promise<AddCheckpointAnswer>, from?: number): Promise<string | null> {
     const { repo, logger } = this.#d;
-    let old = Math.min(repo.witnessSize(w.index), size);
+    let old = Math.min(from ?? repo.witnessSize(w.index), size);
     for (let attempt = 0; attempt < 2; attempt++) {
       let answer: AddCheckpointAnswer;
       try {
@@ -527,7 +582,8 @@ export class Cosigner {
         return null;
       }
       if (answer.size > size) {
-        logger.error({ custodian: w.index, size, witnessSize: answer.size }, 'witness has seen a larger tree than this log published');
+        // Beyond this checkpoint but not beyond what we published: a pipelined call (#pipelined) got there first.
+        if (answer.size > (this.#published?.size ?? 0)) logger.error({ custodian: w.index, size, witnessSize: answer.size }, 'witness has seen a larger tree than this log published');
         return null;
       }
       repo.setWitnessSize(w.index, answer.size);
