@@ -29,6 +29,8 @@ export interface PartitionReport {
   witness: { beforeCut: number | null; atHeal: number | null; after: number | null; logSize: number };
   /** Seconds from the heal until the published checkpoint carried every custodian's cosignature again. */
   catchUpSeconds: number | null;
+  /** Seconds from the heal until the cut custodian cosigned a checkpoint beyond the one it had at the heal (it caught up with the cut's entries), or null if not within 60 s. */
+  firstCosignSeconds: number | null;
   refusedByProxies: number;
   auditor: { exitCode: number | null; findings: string[]; summary: string };
   clean: boolean;
@@ -81,6 +83,14 @@ export async function runPartition(hosts: Hosts, opts: { cutSeconds: number; say
   const refused = (await victim.proxy!.heal()).refused + (await coord.proxy!.heal()).refused;
   const healedAt = Date.now();
   say(`healed after ${opts.cutSeconds} s (${refused} connections refused meanwhile); waiting for the stream and the catch-up`);
+  // The cut custodian's first cosignature after the heal covers every entry logged during the cut.
+  let firstCosignSeconds: number | null = null;
+  for (const until = healedAt + 60_000; Date.now() < until; await sleep(100)) {
+    if ((cosignedSize(hosts, victim.id) ?? 0) > (atHeal ?? 0)) {
+      firstCosignSeconds = Math.round((Date.now() - healedAt) / 100) / 10;
+      break;
+    }
+  }
 
   const { outcomes } = await stream;
   const settled = await hosts.drive<{ settled: boolean; size: number }>('settle', { coordinator: hosts.coordinatorUrl, witnesses: custodians.length, timeoutMs: 120_000 });
@@ -106,6 +116,7 @@ export async function runPartition(hosts: Hosts, opts: { cutSeconds: number; say
     repeatedKeys: log.repeatedKeys,
     witness: { beforeCut, atHeal, after, logSize: log.size },
     catchUpSeconds,
+    firstCosignSeconds,
     refusedByProxies: refused,
     auditor: { exitCode: audit.code, findings, summary },
     clean: false,
@@ -130,7 +141,7 @@ export function formatPartitionReport(r: PartitionReport): string {
     `  requests ${r.requests}, completed ${r.completed}, failed ${r.failed.length}${r.failed.length ? ` (${r.failed.map((f) => `#${f.k}: ${f.error ?? '?'}`).join('; ')})` : ''}; slowest ${(r.slowestMs / 1000).toFixed(1)} s`,
     `  log entries ${r.entries}: ${Object.entries(r.byType).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `  duplicates: ${r.repeatedBytes} repeated leaves, ${r.repeatedKeys} repeated (request | request,custodian | warrant,custodian) keys`,
-    `  cut custodian's witness size (last checkpoint it cosigned): before the cut ${r.witness.beforeCut}, at the end of the cut ${r.witness.atHeal}, after (GET /witness/v1/checkpoint) ${r.witness.after} (log ${r.witness.logSize}); every cosignature back ${r.catchUpSeconds === null ? 'NOT within 120 s' : `${r.catchUpSeconds} s after the heal`}`,
+    `  cut custodian's witness size (last checkpoint it cosigned): before the cut ${r.witness.beforeCut}, at the end of the cut ${r.witness.atHeal}, after (GET /witness/v1/checkpoint) ${r.witness.after} (log ${r.witness.logSize}); first cosignature after the heal ${r.firstCosignSeconds === null ? 'NOT within 60 s' : `${r.firstCosignSeconds} s after it`}; stream ended and every cosignature back ${r.catchUpSeconds === null ? 'NOT within 120 s' : `${r.catchUpSeconds} s after the heal`}`,
     `  connections refused by the proxies during the cut: ${r.refusedByProxies}`,
     `  auditor (custodes audit verify, on its own host): exit ${r.auditor.exitCode}; ${r.auditor.summary}${r.auditor.findings.length ? `\n    ${r.auditor.findings.join('\n    ')}` : ''}`,
     `  ${r.clean ? 'CLEAN: every request completed, nothing repeated, the custodian caught up, no findings' : 'NOT CLEAN'}`,

@@ -19,7 +19,7 @@
  * is never read either.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { closeUnreadBody, HttpError } from './http';
+import { closeUnreadBody, HttpError, parsedFromText } from './http';
 
 // ## Depth scan
 
@@ -136,6 +136,7 @@ export function jsonBody(limits: BodyLimits, onParse?: () => void): RequestHandl
         onParse?.();
         try {
           req.body = JSON.parse(text) as unknown;
+          parsedFromText(req.body, text);
         } catch {
           return refuse(req, res, next, new HttpError(400, 'BAD_JSON', 'request body is not valid JSON'));
         }

@@ -50,10 +50,26 @@ function holdsLoneSurrogate(input: unknown): boolean {
   return false;
 }
 
+/**
+ * Values JSON.parse made from text with no surrogate escape (`\uD800`–`\uDFFF`).
+ * Text decoded from UTF-8 never holds a lone surrogate (an invalid sequence
+ * decodes to U+FFFD), so only such an escape can put one into a parsed
+ * value: for these, parseBody skips its walk over every string, which cost
+ * ≈ 0.03 ms per envelope of each request and partials body (BENCHMARKS.md, P1).
+ */
+const WELL_FORMED = new WeakSet<object>();
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** Records that `value` was parsed from the JSON `text` (jsonBody); called only with the text it came from. */
+export function parsedFromText(value: unknown, text: string): void {
+  if (value !== null && typeof value === 'object' && !SURROGATE_ESCAPE.test(text)) WELL_FORMED.add(value);
+}
+
 /** Parses `input` with `schema` or throws HttpError 400 BAD_REQUEST naming the path. */
 export function parseBody<S extends z.ZodType>(schema: S, input: unknown, what = 'body'): z.infer<S> {
   // Signed records are hashed as JCS bytes, which a lone surrogate has none of: refuse it here, not as a 500 later.
-  if (holdsLoneSurrogate(input)) throw new HttpError(400, 'BAD_REQUEST', `${what}: strings must be well-formed Unicode (a lone surrogate has no UTF-8 form)`);
+  const known = input !== null && typeof input === 'object' && WELL_FORMED.has(input);
+  if (!known && holdsLoneSurrogate(input)) throw new HttpError(400, 'BAD_REQUEST', `${what}: strings must be well-formed Unicode (a lone surrogate has no UTF-8 form)`);
   const r = schema.safeParse(input);
   if (!r.success) throw new HttpError(400, 'BAD_REQUEST', `${what}: ${formatZodError(r.error)}`);
   return r.data;
