@@ -98,11 +98,7 @@ export class StandInCustodian {
       const { warrant, salt, checkpoint } = req.body as { warrant: SignedWarrant; salt: string; checkpoint?: { addCheckpoint: string; entries?: string[] } };
       const delivery = { checkpoint: checkpoint !== undefined, status: 202 };
       this.deliveries.push(delivery);
-      const a = !checkpoint
-        ? undefined
-        : this.opts.refuseCarriedCheckpoint
-          ? { status: 422, error: { error: { code: 'BAD_PROOF', message: 'refused (stand-in)' } } }
-          : await this.#witness(checkpoint.addCheckpoint, checkpoint.entries);
+      const a = checkpoint && (await this.#carried(checkpoint));
       if (a && a.status !== 200) {
         delivery.status = a.status;
         res.status(a.status).json(a.error);
@@ -137,11 +133,7 @@ export class StandInCustodian {
       }
       // A carried checkpoint is witnessed first, as a real node does (docs/PROTOCOL.md §4.6).
       if (!checkpoint) await this.witnessIdle();
-      const witnessed = !checkpoint
-        ? undefined
-        : this.opts.refuseCarriedCheckpoint
-          ? { status: 422, error: { error: { code: 'BAD_PROOF', message: 'refused (stand-in)' } } }
-          : await this.#witness(checkpoint.addCheckpoint, checkpoint.entries);
+      const witnessed = checkpoint && (await this.#carried(checkpoint));
       if (witnessed && witnessed.status !== 200) {
         res.status(witnessed.status).json(witnessed.error);
         return;
@@ -185,6 +177,12 @@ export class StandInCustodian {
   }
 
   /** add-checkpoint (C2SP) with the entries it adds if given, else fetched: the answer's status and cosignature line or error. */
+  /** A checkpoint carried by a delivery or a partials call: witnessed, or refused (422 BAD_PROOF) with `refuseCarriedCheckpoint`. */
+  #carried(checkpoint: { addCheckpoint: string; entries?: string[] }): Promise<{ status: number; line?: string; message?: string; error?: unknown }> {
+    if (this.opts.refuseCarriedCheckpoint) return Promise.resolve({ status: 422, error: { error: { code: 'BAD_PROOF', message: 'refused (stand-in)' } } });
+    return this.#witness(checkpoint.addCheckpoint, checkpoint.entries);
+  }
+
   /** add-checkpoints are applied one at a time, in arrival order, as a real node's witness does. */
   #queue: Promise<unknown> = Promise.resolve();
 

@@ -88,6 +88,25 @@ interface Waiter {
   resolve: (cosigners: Set<number>) => void;
 }
 
+/**
+ * The add-checkpoint exchange of a call that carries a bundle (Cosigner.carry):
+ * `served` gets the call's result when the custodian served it; the witness
+ * part's answer is the cosignature in it, or its refusal. A witness refusal
+ * means the call itself was not served (a size conflict is #ask's to retry).
+ */
+function carrying<T>(send: (bundle?: CheckpointBundle) => Promise<Carried<T>>, served: (result: T) => void): (bundle: CheckpointBundle) => Promise<AddCheckpointAnswer> {
+  return async (bundle) => {
+    try {
+      const carried = await send(bundle);
+      served(carried.result);
+      return carried.cosignature === undefined ? { kind: 'refused', status: 502, message: 'no cosignature in the answer' } : { kind: 'cosigned', line: carried.cosignature };
+    } catch (err) {
+      if (witnessSizeConflict(err) === undefined && witnessRefusal(err)) return { kind: 'refused', status: err.status, message: err.message };
+      throw err;
+    }
+  };
+}
+
 /** Longest pause before a witness that failed is asked again. */
 const BACKOFF_MAX_MS = 30_000;
 
@@ -334,19 +353,7 @@ export class Cosigner {
       this.#publish();
       const target = this.#published!;
       let served: { result: T } | undefined;
-      const line = await this.#ask(w, target.size, target.note, async (bundle) => {
-        try {
-          const carried = await send(bundle);
-          served = { result: carried.result };
-          return carried.cosignature === undefined
-            ? { kind: 'refused', status: 502, message: 'no cosignature in the answer' }
-            : { kind: 'cosigned', line: carried.cosignature };
-        } catch (err) {
-          // The witness part refused (a size conflict is #ask's to retry): the call itself was not served.
-          if (witnessSizeConflict(err) === undefined && witnessRefusal(err)) return { kind: 'refused', status: err.status, message: err.message };
-          throw err;
-        }
-      });
+      const line = await this.#ask(w, target.size, target.note, carrying(send, (result) => (served = { result })));
       if (line !== null && served) {
         this.#backoff.delete(index); // it answered and cosigned: no reason left to skip it
         // The cosignature goes into the next group commit, which the caller's own writes for this
@@ -376,22 +383,7 @@ export class Cosigner {
     this.#publish();
     const target = this.#published!;
     let served: { result: T } | undefined;
-    const line = await this.#ask(
-      w,
-      target.size,
-      target.note,
-      async (bundle) => {
-        try {
-          const carried = await send(bundle);
-          served = { result: carried.result };
-          return carried.cosignature === undefined ? { kind: 'refused', status: 502, message: 'no cosignature in the answer' } : { kind: 'cosigned', line: carried.cosignature };
-        } catch (err) {
-          if (witnessSizeConflict(err) === undefined && witnessRefusal(err)) return { kind: 'refused', status: err.status, message: err.message };
-          throw err;
-        }
-      },
-      sending,
-    );
+    const line = await this.#ask(w, target.size, target.note, carrying(send, (result) => (served = { result })), sending);
     if (line !== null && served) {
       this.#backoff.delete(w.index);
       try {
