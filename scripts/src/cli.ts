@@ -26,6 +26,10 @@ const SERVICE_GROUPS: Record<string, { description: string; load: () => Promise<
     description: 'a custodian node: sealed share store, review, witness, release',
     load: async () => (await import('./commands/custodian')).registerCustodianCommands,
   },
+  log: {
+    description: 'the public log: mirror it as static tiles (C2SP tlog-tiles)',
+    load: async () => (await import('./commands/log')).registerLogCommands,
+  },
   audit: {
     description: 'verify a Custodes log, watch it for split views, publish a transparency report',
     load: async () => (await import('@custodes/auditor')).registerAuditCommands,

@@ -142,16 +142,19 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
   audit
     .command('verify')
     .description('fetch the log, check its checkpoint and every rule of docs/PROTOCOL.md §1 and §8; exit 0 only without findings')
-    .requiredOption('--log <url>', "the coordinator's base URL (public read API)")
+    .option('--log <url>', "the coordinator's base URL (public read API)")
+    .option('--tiles <url>', 'instead of --log: a static C2SP tlog-tiles mirror (custodes log mirror), or <coordinator>/log/v1')
     .option('--state <dir>', 'keep verified checkpoints and entries here (default: in memory, nothing kept)')
     .option('--pin-keys <file>', 'JSON { format: "custodes.pins.v1", logKey, custodianKeys, origin? } instead of trusting the genesis on first use')
     .option('--now <time>', 'judge overdue unsealings as of this time (Unix seconds or ISO 8601; default: now)')
     .option('--progress-every <n>', 'progress on stderr every n entries', '1000')
-    .action((opts: { log: string; state?: string; pinKeys?: string; now?: string; progressEvery: string }) =>
+    .action((opts: { log?: string; tiles?: string; state?: string; pinKeys?: string; now?: string; progressEvery: string }) =>
       guarded(io, async () => {
         const every = positiveInt(opts.progressEvery, '--progress-every');
+        if ((opts.log === undefined) === (opts.tiles === undefined)) throw new UsageError('give exactly one of --log <url> and --tiles <url>');
         const result = await verifyLog({
           logUrl: opts.log,
+          tilesUrl: opts.tiles,
           stateDir: opts.state,
           pinnedKeys: readPins(opts.pinKeys),
           now: opts.now === undefined ? undefined : parseTime(opts.now, '--now'),

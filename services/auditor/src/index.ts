@@ -3,7 +3,8 @@
  * (docs/PROTOCOL.md §1, §5 step 7) and its transparency report.
  */
 export { compareFindings, formatFinding, type Finding, type FindingCode } from './findings';
-export { AuditError, type AuditErrorCode, fetchWitnessCheckpoint, LogClient, PAGE_SIZE } from './fetch';
+export { AuditError, type AuditErrorCode, fetchWitnessCheckpoint, LogClient, type LogSource, PAGE_SIZE } from './fetch';
+export { TileClient } from './tiles';
 export { parsePinnedKeys, PinnedKeysSchema, type PinnedKeys } from './pins';
 export { RegistryView } from '@custodes/shared/records';
 export {

@@ -23,7 +23,8 @@ import {
 } from '@custodes/shared/log';
 import type { RegistryView } from '@custodes/shared/records';
 import { compareFindings, type Finding, type FindingCode } from './findings';
-import { LogClient, type FetchOptions } from './fetch';
+import { LogClient, type FetchOptions, type LogSource } from './fetch';
+import { TileClient } from './tiles';
 import type { PinnedKeys } from './pins';
 import { checkDecodedEntries, decodeLeaf, type AuditState } from './rules';
 import { AuditorState } from './state';
@@ -35,7 +36,10 @@ export interface Progress {
 }
 
 export interface VerifyOptions {
-  readonly logUrl: string;
+  /** The coordinator's base URL (its read API, docs/PROTOCOL.md §4.4)... */
+  readonly logUrl?: string;
+  /** ...or, instead, a C2SP tlog-tiles mirror's base URL (§9.9): exactly one of the two. */
+  readonly tilesUrl?: string;
   /** Directory of the SQLite state; without it (and without `state`) the state is in memory. */
   readonly stateDir?: string;
   /** An open state to use instead of `stateDir` (the watcher keeps one across rounds). */
@@ -108,8 +112,14 @@ function parseNote(text: string): { note: SignedNote; checkpoint: Checkpoint } |
   }
 }
 
+/** The read API or the mirror, whichever the options name (exactly one). */
+function sourceOf(options: Pick<VerifyOptions, 'logUrl' | 'tilesUrl' | 'fetch'>): LogSource {
+  if ((options.logUrl === undefined) === (options.tilesUrl === undefined)) throw new TypeError('give exactly one of logUrl and tilesUrl');
+  return options.tilesUrl !== undefined ? new TileClient(options.tilesUrl, options.fetch) : new LogClient(options.logUrl!, options.fetch);
+}
+
 /**
- * Verifies the log at `logUrl` and checks its entries. Findings are returned,
+ * Verifies the log at `logUrl` (or the mirror at `tilesUrl`) and checks its entries. Findings are returned,
  * never thrown; AuditError is thrown only when the log cannot be read.
  */
 export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
@@ -123,7 +133,7 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
 
 async function verifyWithState(options: VerifyOptions, state: AuditorState): Promise<VerifyResult> {
   const now = options.now ?? nowSeconds();
-  const client = new LogClient(options.logUrl, options.fetch);
+  const client = sourceOf(options);
   const findings: Finding[] = [];
   const stored = state.leaves();
   const previous = state.latest();
@@ -162,7 +172,7 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
   if (checkpoint.size === 0 && stored.length === 0) return finish(stored, described(false));
 
   // 2. The trust anchor: the genesis registry, stored or fetched, and the log key.
-  const genesisLeaf = stored[0] ?? (await client.entries(0, 1))[0]!;
+  const genesisLeaf = stored[0] ?? (await client.entries(0, 1, checkpoint.size))[0]!;
   const genesis = decodeLeaf(genesisLeaf);
   if (!genesis.ok || genesis.entry.type !== 'registry') {
     // The rules report BAD_GENESIS at index 0; nothing else can be trusted.
@@ -215,7 +225,7 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
   // 4. The new entries must reproduce the root.
   const start = stored.length;
   const fresh = start === 0 && checkpoint.size >= 1 ? [genesisLeaf] : [];
-  const more = await client.entries(start + fresh.length, checkpoint.size, (n) =>
+  const more = await client.entries(start + fresh.length, checkpoint.size, checkpoint.size, (n) =>
     options.onProgress?.({ phase: 'fetch', done: start + fresh.length + n, total: checkpoint.size }),
   );
   fresh.push(...more);

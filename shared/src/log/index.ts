@@ -70,6 +70,7 @@ export {
   tileNodes,
   tileWidthAt,
 } from './tiles';
+export { type EntryTile, type HashTile, TileHashReader, entryTilesFor, tilesForNodes } from './tileReader';
 export {
   MAX_PROOF_LINES,
   type AddCheckpointRequest,
