@@ -129,7 +129,7 @@ function signedGenesis(opts: {
   log: KeyPair;
   publicKeySet: { groupKey: string; commitments: string[] };
   threshold: number;
-  nodes: readonly RealNode[];
+  nodes: readonly Pick<RealNode, 'index' | 'url'>[];
   custodianKeys: readonly KeyPair[];
   court: KeyPair;
   investigators: readonly KeyPair[];
@@ -253,5 +253,5 @@ async function startRealCluster(opts: RealClusterOptions): Promise<RealCluster> 
   }
 }
 
-export { freePort, keyPair, startRealCluster };
+export { freePort, keyPair, signedGenesis, startRealCluster };
 export type { KeyPair, NodeInit, RealCluster, RealClusterOptions, RealNode };
