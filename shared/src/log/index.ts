@@ -63,6 +63,7 @@ export {
   type TilePath,
   decodeEntryBundle,
   encodeEntryBundle,
+  entryTilesFor,
   formatTileIndex,
   formatTilePath,
   hashesAtTileLevel,
@@ -70,7 +71,6 @@ export {
   tileNodes,
   tileWidthAt,
 } from './tiles';
-export { type EntryTile, type HashTile, TileHashReader, entryTilesFor, tilesForNodes } from './tileReader';
 export {
   MAX_PROOF_LINES,
   type AddCheckpointRequest,
