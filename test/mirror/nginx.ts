@@ -46,7 +46,14 @@ function freePort(): Promise<number> {
   });
 }
 
-function config(dir: string, root: string, port: number): string {
+/** docs/PROTOCOL.md §9.9: the explorer's pages next to the mirror, same origin, with the coordinator's page CSP. */
+function explorerLocations(publicDir: string, csp: string): string {
+  const headers = `add_header Content-Security-Policy "${csp}"; add_header X-Content-Type-Options nosniff;`;
+  return `location /explorer/lib/ { alias ${join(publicDir, 'lib')}/; ${headers} }
+    location /explorer/ { alias ${join(publicDir, 'explorer')}/; ${headers} }`;
+}
+
+function config(dir: string, root: string, port: number, explorer?: { publicDir: string; csp: string }): string {
   const temp = (name: string) => `${name}_temp_path ${join(dir, 'temp', name)};`;
   return `daemon off;
 worker_processes 1;
@@ -58,6 +65,7 @@ http {
   access_log ${join(dir, 'access.log')};
   ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
   default_type application/octet-stream;
+  types { text/html html; text/javascript js; text/css css; }
   server {
     listen 127.0.0.1:${port};
     root ${root};
@@ -65,6 +73,7 @@ http {
     location = /checkpoint { default_type "text/plain; charset=utf-8"; add_header Cache-Control "no-cache"; }
     location /tile/ { add_header Cache-Control "public, max-age=31536000, immutable"; }
     location ~ /\\. { deny all; }
+    ${explorer ? explorerLocations(explorer.publicDir, explorer.csp) : ''}
   }
 }
 `;
@@ -83,15 +92,18 @@ async function waitUntilServing(url: string, child: ChildProcess, errorLog: stri
   throw new Error(`nginx did not start serving ${url}`);
 }
 
-/** Starts nginx serving `root` (made world-readable: workers may run as another user). */
-export async function startNginx(root: string): Promise<Nginx> {
+/**
+ * Starts nginx serving `root` (made world-readable: workers may run as another
+ * user); with `explorer`, also the explorer's pages at /explorer/.
+ */
+export async function startNginx(root: string, explorer?: { publicDir: string; csp: string }): Promise<Nginx> {
   if (!HAVE_NGINX) throw new Error(`nginx not found at ${NGINX_PATH}; CI=true requires it (apt-get update && apt-get install -y nginx)`);
   chmodSync(root, 0o755);
   for (let attempt = 0; ; attempt++) {
     const dir = mkdtempSync(join(tmpdir(), 'custodes-nginx-'));
     for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, 'temp', t), { recursive: true });
     const port = await freePort();
-    writeFileSync(join(dir, 'nginx.conf'), config(dir, root, port));
+    writeFileSync(join(dir, 'nginx.conf'), config(dir, root, port, explorer));
     const errorLog = join(dir, 'error.log');
     const child = spawn(NGINX_PATH, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', errorLog], { stdio: 'ignore' });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

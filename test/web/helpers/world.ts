@@ -211,6 +211,11 @@ export class StandInLog {
     return this.#note;
   }
 
+  /** The leaves of the published checkpoint's tree (to write a tiles mirror of it). */
+  get leaves(): Uint8Array[] {
+    return this.#leaves.slice(0, this.#checkpointSize);
+  }
+
   /** Appends one entry as its JCS bytes (after checking it against the schemas); returns its index. */
   append(entry: LogEntry): number {
     const parsed = LogEntrySchema.parse(entry);
