@@ -180,6 +180,10 @@ describe('custodes log mirror refuses, and keeps what it had', () => {
     await refused(fresh, await source(fillerLeaves(3)), 'BAD_GENESIS');
   });
 
+  test('an --out whose parent cannot be made is an error at once, not a hang (Node\'s recursive mkdir spins on /proc)', () => {
+    expect(() => Mirror.open('/proc/custodes-no-such-dir/mirror')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  }, 5_000);
+
   test('LOCAL_CORRUPT: its own files no longer reproduce its checkpoint', async () => {
     const dir = tempDir('corrupt');
     await Mirror.open(dir).sync(await source(first));

@@ -84,6 +84,8 @@ export function registerLogCommands(program: Command): void {
             process.stderr.write(`${roundLine(await round(mirror, source))}\n`);
           } catch (err) {
             if (err instanceof MirrorError) throw new CliError(`mirror: ${err.code}: ${err.message}`);
+            const code = (err as NodeJS.ErrnoException).code;
+            if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new CliError(`mirror: cannot write ${opts.out}: ${code}`);
             if (!(err instanceof AuditError)) throw err;
             if (!opts.watch) throw new CliError(`mirror: ${err.message}`);
             process.stderr.write(`mirror: warning: ${err.message.split('\n')[0]}; retrying\n`);

@@ -10,13 +10,30 @@ import { dirname, join } from 'node:path';
 
 const STAGING = '.incoming';
 
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdirSync spins forever
+ * where mkdir answers ENOENT for an existing parent (/proc), and a bad --out
+ * must be one line, not a hang.
+ */
+function makeDirs(path: string): void {
+  try {
+    mkdirSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(path) === path || existsSync(dirname(path))) throw err;
+    makeDirs(dirname(path));
+    mkdirSync(path);
+  }
+}
+
 export class MirrorDir {
   readonly root: string;
   readonly #staged = new Set<string>();
 
   constructor(root: string) {
     this.root = root;
-    mkdirSync(root, { recursive: true });
+    makeDirs(root);
     // What an interrupted round left staged was never verified: start clean.
     rmSync(join(root, STAGING), { recursive: true, force: true });
   }
@@ -36,7 +53,7 @@ export class MirrorDir {
   /** Stages `data` for `path` (a tile path); nothing is visible until commit. */
   stage(path: string, data: Uint8Array): void {
     const full = join(this.root, STAGING, path);
-    mkdirSync(dirname(full), { recursive: true });
+    makeDirs(dirname(full));
     writeFileSync(full, data);
     this.#staged.add(path);
   }
@@ -45,7 +62,7 @@ export class MirrorDir {
   commit(note: string): void {
     for (const path of this.#staged) {
       const target = join(this.root, path);
-      mkdirSync(dirname(target), { recursive: true });
+      makeDirs(dirname(target));
       renameSync(join(this.root, STAGING, path), target);
     }
     this.#staged.clear();
