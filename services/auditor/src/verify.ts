@@ -87,14 +87,19 @@ const REFUSING: ReadonlySet<FindingCode> = new Set<FindingCode>([
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-/** The log's note key: name = origin, key from the pins or the genesis registry (docs/PROTOCOL.md §4.3). */
-export function logNoteKey(origin: string, logKey: string): NoteKey {
-  return { name: origin, publicKey: hexToBytes(logKey, 32, 'logKey') };
+/** The log's Ed25519 note key: name = origin, key from the pins or the genesis registry (docs/PROTOCOL.md §4.3). */
+export function logNoteKey(origin: string, logNoteKeyHex: string): NoteKey {
+  return { name: origin, publicKey: hexToBytes(logNoteKeyHex, 32, 'logNoteKey') };
 }
 
-/** Note keys of the witnesses: the current epoch's custodians under their registry names. */
+/** Ed25519 note keys of the custodians as witnesses: the current epoch's, under their registry names. */
 export function witnessKeys(registry: RegistryView): NoteKey[] {
-  return registry.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.signingKey, 32, 'signingKey') }));
+  return registry.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.witnessKey, 32, 'witnessKey') }));
+}
+
+/** Ed25519 note keys of the registry's external witnesses (docs/PROTOCOL.md §4.3). */
+export function externalWitnessKeys(registry: RegistryView): NoteKey[] {
+  return registry.witnesses.map((w) => ({ name: w.name, publicKey: hexToBytes(w.key, 32, 'key') }));
 }
 
 /** Parses a note without trusting it; null if malformed. */
@@ -169,7 +174,7 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
     return finish(stored.length ? stored : [genesisLeaf], described(false));
   }
   const pins = options.pinnedKeys;
-  const logKey = logNoteKey(pins?.origin ?? genesis.entry.origin, pins?.logKey ?? genesis.entry.logKey);
+  const logKey = logNoteKey(pins?.origin ?? genesis.entry.origin, pins?.logNoteKey ?? genesis.entry.logNoteKey);
   const opened = openCheckpoint(noteText, logKey);
   if (!opened) {
     findings.push({

@@ -67,7 +67,7 @@ export async function compareWitness(custodianUrl: string, verified: VerifyResul
   const registry = verified.audit.registry;
   if (!genesis || !genesis.ok || genesis.entry.type !== 'registry' || !registry) return [];
   const text = await fetchWitnessCheckpoint(custodianUrl, fetchOpts);
-  const opened = openCheckpoint(text, logNoteKey(genesis.entry.origin, genesis.entry.logKey));
+  const opened = openCheckpoint(text, logNoteKey(genesis.entry.origin, genesis.entry.logNoteKey));
   const who = custodianUrl;
   if (!opened) {
     return [{ index: verified.size, code: 'BAD_CHECKPOINT', message: `the checkpoint served by custodian ${who} is not signed by the log.` }];

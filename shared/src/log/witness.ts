@@ -13,7 +13,7 @@ import { abytes, astring, base64ToBytes, bytesToBase64, equalBytes } from '../cr
 import { formatCheckpoint, parseTreeSize, type Checkpoint } from './checkpoint';
 import { LogError } from './errors';
 import { HASH_SIZE, verifyConsistency } from './merkle';
-import { formatSignatureLine, LOG_KEY_TYPE, noteKeyId, type NoteKey, type SignedNote } from './note';
+import { formatSignatureLine, LOG_SIGNATURE_TYPE, noteKeyId, type NoteKey, type SignedNote } from './note';
 
 // ## State
 
@@ -135,7 +135,7 @@ function witnessNote(checkpoint: Checkpoint, note: SignedNote, logKey: NoteKey, 
   if (!cosignature.startsWith('\u2014 ') || !cosignature.endsWith('\n') || cosignature.indexOf('\n') !== cosignature.length - 1) {
     throw new RangeError('cosignature must be one signature line');
   }
-  const keyId = noteKeyId(logKey.name, LOG_KEY_TYPE, logKey.publicKey);
+  const keyId = noteKeyId(logKey.name, LOG_SIGNATURE_TYPE, logKey.publicKey);
   const logLines = note.signatures.filter((s) => s.name === logKey.name && equalBytes(s.keyId, keyId));
   if (logLines.length === 0) throw new RangeError('note must carry the log signature');
   return `${text}\n${logLines.map(formatSignatureLine).join('')}${cosignature}`;
