@@ -26,6 +26,10 @@ const SERVICE_GROUPS: Record<string, { description: string; load: () => Promise<
     description: 'a custodian node: sealed share store, review, witness, release',
     load: async () => (await import('./commands/custodian')).registerCustodianCommands,
   },
+  witness: {
+    description: 'a standalone witness: cosigns the log\'s checkpoints (C2SP tlog-witness add-checkpoint), nothing else',
+    load: async () => (await import('./commands/witness')).registerWitnessCommands,
+  },
   audit: {
     description: 'verify a Custodes log, watch it for split views, publish a transparency report',
     load: async () => (await import('@custodes/auditor')).registerAuditCommands,

@@ -47,6 +47,18 @@ export interface VerifyOptions {
   /** Report progress every this many entries (default 1000). */
   readonly progressEvery?: number;
   readonly fetch?: FetchOptions;
+  readonly policy?: CosignaturePolicy;
+}
+
+/**
+ * How many cosignatures a checkpoint needs before the auditor accepts it
+ * (docs/PROTOCOL.md §8.8): from registered custodians of the newest epoch
+ * (default t, the threshold) and from the registry's external witnesses
+ * (default 0: they cosign after the custodians, and releases never wait on them).
+ */
+export interface CosignaturePolicy {
+  readonly custodians?: number;
+  readonly external?: number;
 }
 
 export interface VerifiedCheckpoint {
@@ -58,6 +70,8 @@ export interface VerifiedCheckpoint {
   readonly note: string;
   /** Registered custodians whose cosignature verifies. */
   readonly cosigners: readonly string[];
+  /** The registry's external witnesses whose cosignature verifies. */
+  readonly externalCosigners: readonly string[];
   /** Whether it became the auditor's verified head. */
   readonly accepted: boolean;
 }
@@ -83,6 +97,7 @@ const REFUSING: ReadonlySet<FindingCode> = new Set<FindingCode>([
   'INCONSISTENT_CHECKPOINT',
   'ROOT_MISMATCH',
   'INSUFFICIENT_COSIGNATURES',
+  'INSUFFICIENT_EXTERNAL_COSIGNATURES',
 ]);
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
@@ -156,12 +171,13 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
     return finish(stored, undefined);
   }
   const { checkpoint } = parsed;
-  const described = (accepted: boolean, cosigners: readonly string[] = []): VerifiedCheckpoint => ({
+  const described = (accepted: boolean, cosigners: readonly string[] = [], externalCosigners: readonly string[] = []): VerifiedCheckpoint => ({
     origin: checkpoint.origin,
     size: checkpoint.size,
     root: bytesToBase64(checkpoint.root),
     note: noteText,
     cosigners,
+    externalCosigners,
     accepted,
   });
   if (checkpoint.size === 0 && stored.length === 0) return finish(stored, described(false));
@@ -203,7 +219,8 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
       // note's cosigners are counted as for a new checkpoint (a repeated verify is not "cosigned by 0").
       const registry = rules(stored).state.registry;
       const cosigners = registry ? verifiedCosigners(opened.note, witnessKeys(registry)) : [];
-      return finish(stored, described(checkpoint.size === previous.size && findings.length === 0, cosigners));
+      const external = registry ? verifiedCosigners(opened.note, externalWitnessKeys(registry)) : [];
+      return finish(stored, described(checkpoint.size === previous.size && findings.length === 0, cosigners, external));
     }
     const proof = await client.consistency(previous.size, checkpoint.size);
     if (!verifyConsistency(previous.size, checkpoint.size, proof, previous.root, checkpoint.root)) {
@@ -240,13 +257,24 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
   const result = rules(leaves);
   const registry = result.state.registry;
   let cosigners: string[] = [];
+  let external: string[] = [];
   if (registry) {
     cosigners = verifiedCosigners(opened.note, witnessKeys(registry));
-    if (cosigners.length < registry.threshold) {
+    external = verifiedCosigners(opened.note, externalWitnessKeys(registry));
+    const needed = options.policy?.custodians ?? registry.threshold;
+    if (cosigners.length < needed) {
       findings.push({
         index: checkpoint.size,
         code: 'INSUFFICIENT_COSIGNATURES',
-        message: `the checkpoint of size ${checkpoint.size} is cosigned by ${cosigners.length} registered custodians (${cosigners.join(', ') || 'none'}); ${registry.threshold} are needed.`,
+        message: `the checkpoint of size ${checkpoint.size} is cosigned by ${cosigners.length} registered custodians (${cosigners.join(', ') || 'none'}); ${needed} are needed.`,
+      });
+    }
+    const neededExternal = options.policy?.external ?? 0;
+    if (external.length < neededExternal) {
+      findings.push({
+        index: checkpoint.size,
+        code: 'INSUFFICIENT_EXTERNAL_COSIGNATURES',
+        message: `the checkpoint of size ${checkpoint.size} is cosigned by ${external.length} of the registry's ${registry.witnesses.length} external witnesses (${external.join(', ') || 'none'}); the policy asks for ${neededExternal}.`,
       });
     }
   }
@@ -254,5 +282,5 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
   const accepted = registry !== undefined && !anchorBroken && !findings.some((f) => REFUSING.has(f.code));
   if (accepted) state.accept({ size: checkpoint.size, root: checkpoint.root, note: noteText }, fresh, now);
   const all = [...findings, ...result.findings].sort(compareFindings);
-  return { findings: all, size: leaves.length, checkpoint: described(accepted, cosigners), audit: result.state, leaves };
+  return { findings: all, size: leaves.length, checkpoint: described(accepted, cosigners, external), audit: result.state, leaves };
 }

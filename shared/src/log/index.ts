@@ -73,12 +73,15 @@ export {
 } from './tiles';
 export {
   MAX_PROOF_LINES,
+  type AddCheckpointOpening,
   type AddCheckpointRequest,
+  type OpenedAddCheckpoint,
   type CosignedHead,
   type WitnessRefusal,
   type WitnessVerdict,
   checkCheckpointUpdate,
   formatAddCheckpointRequest,
+  openAddCheckpoint,
   parseAddCheckpointRequest,
   witnessNote,
 } from './witness';
