@@ -9,6 +9,8 @@ import {
   bytesToHex,
   createPartial,
   dealShares,
+  ed25519PublicKey,
+  ed25519SecretKey,
   parseEnvelope,
   randomSecretKey,
   schnorrPublicKey,
@@ -46,14 +48,18 @@ export const T0 = 1_767_225_600;
 export const DAY = 86_400;
 export const HOUR = 3_600;
 
+/** A BIP340 key pair (records) with an Ed25519 note key pair (checkpoints; docs/PROTOCOL.md §4.3). */
 export interface KeyPair {
   readonly secret: Uint8Array;
   readonly public: string;
+  readonly noteSecret: Uint8Array;
+  readonly notePublic: string;
 }
 
 export function keyPair(): KeyPair {
   const secret = randomSecretKey();
-  return { secret, public: bytesToHex(schnorrPublicKey(secret)) };
+  const noteSecret = ed25519SecretKey();
+  return { secret, public: bytesToHex(schnorrPublicKey(secret)), noteSecret, notePublic: bytesToHex(ed25519PublicKey(noteSecret)) };
 }
 
 export interface Keys {
@@ -133,6 +139,7 @@ export class LogBuilder {
       sequence: 0,
       origin: ORIGIN,
       logKey: this.keys.log.public,
+      logNoteKey: this.keys.log.notePublic,
       epochs: [
         {
           epoch: 1,
@@ -144,6 +151,7 @@ export class LogBuilder {
             index: i + 1,
             name: custodianName(i + 1),
             signingKey: k.public,
+            witnessKey: k.notePublic,
             url: `http://127.0.0.1:9/custodian/${i + 1}`,
           })),
         },

@@ -4,7 +4,7 @@
  * spec assigns to each refusal, and never moves backwards.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { schnorrPublicKey } from '../../shared/src/crypto/group';
+import { ed25519PublicKey } from '../../shared/src/crypto/ed25519';
 import {
   LogError,
   MemoryTree,
@@ -163,7 +163,7 @@ describe('add-checkpoint request bodies', () => {
 
 describe('witnessNote (the note a witness stores and serves)', () => {
   it("refuses a caller's bug: a note of another checkpoint, no log signature, or not one line", () => {
-    const logKey = { name: ORIGIN, publicKey: schnorrPublicKey(LOG_SECRET) };
+    const logKey = { name: ORIGIN, publicKey: ed25519PublicKey(LOG_SECRET) };
     const cp = { origin: ORIGIN, size: 5, root: A.root(5) };
     const line = '\u2014 custodian-1.test AAAAAAAA\n';
     const signed = note(A, 5);

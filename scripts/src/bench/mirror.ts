@@ -20,7 +20,7 @@ import { canonicalBytes, ceremonyFiles } from '@custodes/shared/records';
 import { TileClient } from '@custodes/auditor';
 import { LogStore } from '../../../services/coordinator/src/log/index';
 import { createLogServer } from '../../../services/coordinator/src/routes/logServer';
-import { keyPair, signedGenesis } from '../cluster/in-process';
+import { keyPair, noteKeyPair, signedGenesis } from '../cluster/in-process';
 import { Mirror } from '../mirror/mirror';
 
 const ORIGIN = 'bench.custodes.example/log';
@@ -36,8 +36,8 @@ export async function runMirrorBench(opts: { entries?: number; print?: (line: st
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (!Number.isSafeInteger(entries) || entries < 10) throw new RangeError('entries must be an integer ≥ 10');
   const dir = mkdtempSync(join(tmpdir(), 'custodes-bench-mirror-'));
-  const log = keyPair();
-  const custodians = Array.from({ length: 5 }, keyPair);
+  const log = noteKeyPair();
+  const custodians = Array.from({ length: 5 }, noteKeyPair);
   const genesis = signedGenesis({
     origin: ORIGIN,
     log,
@@ -50,7 +50,7 @@ export async function runMirrorBench(opts: { entries?: number; print?: (line: st
     names: { custodian: (i) => `custodian-${i}`, court: 'Bench court', agency: 'Bench agency' },
     time: Math.floor(Date.now() / 1000),
   });
-  const store = LogStore.open(join(dir, 'log.sqlite'), { origin: ORIGIN, logSecretKey: log.secretKey });
+  const store = LogStore.open(join(dir, 'log.sqlite'), { origin: ORIGIN, noteSecretKey: log.noteSecretKey });
   const filler = randomBytes(150).toString('base64').slice(0, 150);
   const grow = (to: number) => {
     if (store.size() === 0) store.append([canonicalBytes(genesis)]);
@@ -60,7 +60,7 @@ export async function runMirrorBench(opts: { entries?: number; print?: (line: st
     const { note } = store.publishCheckpoint();
     const checkpoint = parseCheckpoint(parseSignedNote(note).text);
     const timestamp = Math.floor(Date.now() / 1000);
-    store.addCosignatures(checkpoint.size, [1, 2, 3].map((i) => cosignCheckpoint(checkpoint, { name: `custodian-${i}`, secretKey: hexToBytes(custodians[i - 1]!.secretKey, 32, 'secretKey'), timestamp })));
+    store.addCosignatures(checkpoint.size, [1, 2, 3].map((i) => cosignCheckpoint(checkpoint, { name: `custodian-${i}`, secretKey: hexToBytes(custodians[i - 1]!.noteSecretKey, 32, 'noteSecretKey'), timestamp })));
   };
   const server = await createLogServer(store);
   try {

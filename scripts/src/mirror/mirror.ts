@@ -8,8 +8,9 @@
  *    reproduces the checkpoint's root (so it is consistent with the held
  *    checkpoint, whose tree is the prefix);
  * 3. the served hash tiles equal the hashes of those leaves, byte for byte;
- * 4. the checkpoint is signed by the log key of the genesis registry and
- *    cosigned by at least t custodians of the registry in force (§4.3),
+ * 4. the checkpoint is signed by the Ed25519 log note key of the genesis
+ *    registry and cosigned (cosignature/v1) by at least t custodians of the
+ *    registry in force (§4.3, the auditor's default policy, §8.8),
  *    registries being accepted by the shared rule (@custodes/shared/rules).
  *
  * Entries are copied as bytes; only `registry` entries are read (as the
@@ -270,14 +271,14 @@ export class Mirror {
   }
 
   #cosigners(note: string, registry: RegistryTrack): string[] {
-    const opened = registry.genesis && openCheckpoint(note, logNoteKey(registry.genesis.origin, registry.genesis.logKey));
+    const opened = registry.genesis && openCheckpoint(note, logNoteKey(registry.genesis.origin, registry.genesis.logNoteKey));
     return opened && registry.current ? verifiedCosigners(opened.note, witnessKeys(registry.current)) : [];
   }
 
   /** The log key of the genesis, then at least t cosignatures of the registry in force (docs/PROTOCOL.md §8.8). */
   #verifySignatures(note: string, registry: RegistryTrack, size: number): string[] {
     if (!registry.genesis || !registry.current) throw new MirrorError('BAD_GENESIS', 'the log has no genesis registry');
-    const logKey = logNoteKey(registry.genesis.origin, registry.genesis.logKey);
+    const logKey = logNoteKey(registry.genesis.origin, registry.genesis.logNoteKey);
     const opened = openCheckpoint(note, logKey);
     if (!opened) throw new MirrorError('BAD_LOG_SIGNATURE', `the checkpoint of size ${size} is not signed by the log key of origin "${logKey.name}"`);
     const cosigners = verifiedCosigners(opened.note, witnessKeys(registry.current));

@@ -27,7 +27,7 @@ export {
   type WarrantState,
 } from './rules';
 export { AuditorState, STATE_FILE } from './state';
-export { logNoteKey, verifyLog, witnessKeys, type Progress, type VerifiedCheckpoint, type VerifyOptions, type VerifyResult } from './verify';
+export { externalWitnessKeys, logNoteKey, verifyLog, witnessKeys, type CosignaturePolicy, type Progress, type VerifiedCheckpoint, type VerifyOptions, type VerifyResult } from './verify';
 export { buildReport, REPORT_FORMAT, reportJson, writeReport, type Count, type ReportInput, type ReportOptions, type TransparencyReport } from './report';
 export { renderReportHtml } from './html';
 export { compareWitness, watchLog, watchRound, type WatchOptions, type WatchRound } from './watch';

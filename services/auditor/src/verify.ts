@@ -51,6 +51,18 @@ export interface VerifyOptions {
   /** Report progress every this many entries (default 1000). */
   readonly progressEvery?: number;
   readonly fetch?: FetchOptions;
+  readonly policy?: CosignaturePolicy;
+}
+
+/**
+ * How many cosignatures a checkpoint needs before the auditor accepts it
+ * (docs/PROTOCOL.md §8.8): from registered custodians of the newest epoch
+ * (default t, the threshold) and from the registry's external witnesses
+ * (default 0: they cosign after the custodians, and releases never wait on them).
+ */
+export interface CosignaturePolicy {
+  readonly custodians?: number;
+  readonly external?: number;
 }
 
 export interface VerifiedCheckpoint {
@@ -62,6 +74,8 @@ export interface VerifiedCheckpoint {
   readonly note: string;
   /** Registered custodians whose cosignature verifies. */
   readonly cosigners: readonly string[];
+  /** The registry's external witnesses whose cosignature verifies. */
+  readonly externalCosigners: readonly string[];
   /** Whether it became the auditor's verified head. */
   readonly accepted: boolean;
 }
@@ -87,18 +101,24 @@ const REFUSING: ReadonlySet<FindingCode> = new Set<FindingCode>([
   'INCONSISTENT_CHECKPOINT',
   'ROOT_MISMATCH',
   'INSUFFICIENT_COSIGNATURES',
+  'INSUFFICIENT_EXTERNAL_COSIGNATURES',
 ]);
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-/** The log's note key: name = origin, key from the pins or the genesis registry (docs/PROTOCOL.md §4.3). */
-export function logNoteKey(origin: string, logKey: string): NoteKey {
-  return { name: origin, publicKey: hexToBytes(logKey, 32, 'logKey') };
+/** The log's Ed25519 note key: name = origin, key from the pins or the genesis registry (docs/PROTOCOL.md §4.3). */
+export function logNoteKey(origin: string, logNoteKeyHex: string): NoteKey {
+  return { name: origin, publicKey: hexToBytes(logNoteKeyHex, 32, 'logNoteKey') };
 }
 
-/** Note keys of the witnesses: the current epoch's custodians under their registry names. */
+/** Ed25519 note keys of the custodians as witnesses: the current epoch's, under their registry names. */
 export function witnessKeys(registry: RegistryView): NoteKey[] {
-  return registry.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.signingKey, 32, 'signingKey') }));
+  return registry.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.witnessKey, 32, 'witnessKey') }));
+}
+
+/** Ed25519 note keys of the registry's external witnesses (docs/PROTOCOL.md §4.3). */
+export function externalWitnessKeys(registry: RegistryView): NoteKey[] {
+  return registry.witnesses.map((w) => ({ name: w.name, publicKey: hexToBytes(w.key, 32, 'key') }));
 }
 
 /** Parses a note without trusting it; null if malformed. */
@@ -161,12 +181,13 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
     return finish(stored, undefined);
   }
   const { checkpoint } = parsed;
-  const described = (accepted: boolean, cosigners: readonly string[] = []): VerifiedCheckpoint => ({
+  const described = (accepted: boolean, cosigners: readonly string[] = [], externalCosigners: readonly string[] = []): VerifiedCheckpoint => ({
     origin: checkpoint.origin,
     size: checkpoint.size,
     root: bytesToBase64(checkpoint.root),
     note: noteText,
     cosigners,
+    externalCosigners,
     accepted,
   });
   if (checkpoint.size === 0 && stored.length === 0) return finish(stored, described(false));
@@ -179,7 +200,7 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
     return finish(stored.length ? stored : [genesisLeaf], described(false));
   }
   const pins = options.pinnedKeys;
-  const logKey = logNoteKey(pins?.origin ?? genesis.entry.origin, pins?.logKey ?? genesis.entry.logKey);
+  const logKey = logNoteKey(pins?.origin ?? genesis.entry.origin, pins?.logNoteKey ?? genesis.entry.logNoteKey);
   const opened = openCheckpoint(noteText, logKey);
   if (!opened) {
     findings.push({
@@ -208,7 +229,8 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
       // note's cosigners are counted as for a new checkpoint (a repeated verify is not "cosigned by 0").
       const registry = rules(stored).state.registry;
       const cosigners = registry ? verifiedCosigners(opened.note, witnessKeys(registry)) : [];
-      return finish(stored, described(checkpoint.size === previous.size && findings.length === 0, cosigners));
+      const external = registry ? verifiedCosigners(opened.note, externalWitnessKeys(registry)) : [];
+      return finish(stored, described(checkpoint.size === previous.size && findings.length === 0, cosigners, external));
     }
     const proof = await client.consistency(previous.size, checkpoint.size);
     if (!verifyConsistency(previous.size, checkpoint.size, proof, previous.root, checkpoint.root)) {
@@ -245,13 +267,24 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
   const result = rules(leaves);
   const registry = result.state.registry;
   let cosigners: string[] = [];
+  let external: string[] = [];
   if (registry) {
     cosigners = verifiedCosigners(opened.note, witnessKeys(registry));
-    if (cosigners.length < registry.threshold) {
+    external = verifiedCosigners(opened.note, externalWitnessKeys(registry));
+    const needed = options.policy?.custodians ?? registry.threshold;
+    if (cosigners.length < needed) {
       findings.push({
         index: checkpoint.size,
         code: 'INSUFFICIENT_COSIGNATURES',
-        message: `the checkpoint of size ${checkpoint.size} is cosigned by ${cosigners.length} registered custodians (${cosigners.join(', ') || 'none'}); ${registry.threshold} are needed.`,
+        message: `the checkpoint of size ${checkpoint.size} is cosigned by ${cosigners.length} registered custodians (${cosigners.join(', ') || 'none'}); ${needed} are needed.`,
+      });
+    }
+    const neededExternal = options.policy?.external ?? 0;
+    if (external.length < neededExternal) {
+      findings.push({
+        index: checkpoint.size,
+        code: 'INSUFFICIENT_EXTERNAL_COSIGNATURES',
+        message: `the checkpoint of size ${checkpoint.size} is cosigned by ${external.length} of the registry's ${registry.witnesses.length} external witnesses (${external.join(', ') || 'none'}); the policy asks for ${neededExternal}.`,
       });
     }
   }
@@ -259,5 +292,5 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
   const accepted = registry !== undefined && !anchorBroken && !findings.some((f) => REFUSING.has(f.code));
   if (accepted) state.accept({ size: checkpoint.size, root: checkpoint.root, note: noteText }, fresh, now);
   const all = [...findings, ...result.findings].sort(compareFindings);
-  return { findings: all, size: leaves.length, checkpoint: described(accepted, cosigners), audit: result.state, leaves };
+  return { findings: all, size: leaves.length, checkpoint: described(accepted, cosigners, external), audit: result.state, leaves };
 }

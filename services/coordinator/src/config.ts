@@ -14,8 +14,10 @@ export interface CoordinatorConfig {
   tls?: TlsFiles;
   /** The log's origin; must equal the registry's. */
   origin: string;
-  /** The log's BIP340 secret key, hex32; its x-only public key is the registry's logKey. */
+  /** The log's BIP340 secret key, hex32; its x-only public key is the registry's logKey. Signs partials calls (docs/PROTOCOL.md §4.6). */
   logSecretKey: string;
+  /** The log's Ed25519 note key, hex32 (the RFC 8032 seed); its public key is the registry's logNoteKey. Signs checkpoints (docs/PROTOCOL.md §4.3). */
+  logNoteSecretKey: string;
   /** Overrides the registry's custodian URLs, by index (e.g. a dev cluster on local ports). */
   custodianUrls?: Record<number, string>;
   /**

@@ -26,7 +26,7 @@ import { CoordinatorError, fail } from './errors';
 import { RESTORE_MARKER } from './backup';
 import { coordinatorHealth } from './health';
 import { coordinatorMetrics } from './metrics';
-import { logPublicKey, openCoordinatorDb } from './init';
+import { checkDataFormat, logNotePublicKey, logPublicKey, openCoordinatorDb } from './init';
 import { Ledger } from './ledger';
 import { createLogReadRouter } from './routes/logRead';
 import { warrantSearchRoutes } from './routes/logSearch';
@@ -57,6 +57,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   const now = config.now ?? (() => Math.floor(Date.now() / 1000));
   if (!existsSync(join(config.dataDir, DB_FILE))) throw new CoordinatorError('NOT_FOUND', `${config.dataDir} holds no coordinator; run init first`);
   const logKey = logPublicKey(config.logSecretKey);
+  const logNoteKey = logNotePublicKey(config.logNoteSecretKey);
   // Before the data directory is locked: a bad certificate or key is one error at start (BAD_TLS).
   const tls = config.tls ? loadTls(config.tls) : undefined;
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
@@ -83,6 +84,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   const loadRegistry = (): Registry => {
     const latest = repo.latestRegistry();
     if (!latest) fail('NOT_FOUND', 'the coordinator has no registry; run initCoordinator first');
+    checkDataFormat(config.dataDir, latest.entryJson);
     return new Registry(RegistryEntrySchema.parse(JSON.parse(latest.entryJson)), latest.logIndex);
   };
   let registry: Registry;
@@ -90,13 +92,14 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     registry = loadRegistry();
     if (registry.entry.origin !== config.origin) fail('BAD_REGISTRY', `origin ${config.origin} is not the registry's ${registry.entry.origin}`);
     if (registry.entry.logKey !== logKey) fail('BAD_REGISTRY', "logSecretKey does not match the registry's logKey");
+    if (registry.entry.logNoteKey !== logNoteKey) fail('BAD_REGISTRY', "logNoteSecretKey does not match the registry's logNoteKey");
   } catch (err) {
     db.close();
     lock.release();
     throw err;
   }
 
-  const store = openLogStore(db, { origin: config.origin, logSecretKey: config.logSecretKey });
+  const store = openLogStore(db, { origin: config.origin, noteSecretKey: config.logNoteSecretKey });
   const ledger = new Ledger(store, repo);
   const custodianUrl = (index: number): string => {
     const url = config.custodianUrls?.[index] ?? registry.custodian(index)?.url;

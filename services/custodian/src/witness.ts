@@ -159,7 +159,7 @@ export class Witness {
     if (checkpoint.size === 0 && !currentRegistry(ctx.store)) throw new CustodianError('UNKNOWN_LOG', 'no log is known before its genesis entry');
     const { registry, genesisLeaf } = await trustedRegistry(ctx);
     if (checkpoint.origin !== registry.origin) throw new CustodianError('UNKNOWN_LOG', 'unknown log origin');
-    const logKey = { name: registry.origin, publicKey: hexToBytes(registry.logKey, 32) };
+    const logKey = { name: registry.origin, publicKey: hexToBytes(registry.logNoteKey, 32) };
     if (!verifyLogSignature(note, logKey)) {
       throw new CustodianError('BAD_LOG_SIGNATURE', 'no valid signature from the log key');
     }
@@ -183,7 +183,7 @@ export class Witness {
         if (!self) throw new Error('the replicated registry no longer lists this node');
         // The caller's step first: a refusal there leaves nothing signed (docs/PROTOCOL.md §4.3: check, then cosign).
         result = then();
-        const line = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.signingKey(), timestamp: nowSeconds(ctx) });
+        const line = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.witnessKey(), timestamp: nowSeconds(ctx) });
         // Stored as this node made it, the log's verified signature and its own cosignature
         // and nothing else of the posted note: GET /witness/v1/checkpoint serves it (witnessNote).
         ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: witnessNote(checkpoint, note, logKey, line), cosignedAt: nowSeconds(ctx) });

@@ -34,8 +34,8 @@ export {
   parseTreeSize,
 } from './checkpoint';
 export {
-  COSIGNATURE_KEY_TYPE,
-  LOG_KEY_TYPE,
+  COSIGNATURE_TYPE,
+  LOG_SIGNATURE_TYPE,
   MAX_NOTE_BYTES,
   MAX_SIGNATURES,
   type CosignOptions,
@@ -46,6 +46,7 @@ export {
   cosignatureTimestamp,
   formatSignatureLine,
   formatSignedNote,
+  formatVerifierKey,
   isValidKeyName,
   noteKeyId,
   openCheckpoint,
@@ -73,12 +74,15 @@ export {
 } from './tiles';
 export {
   MAX_PROOF_LINES,
+  type AddCheckpointOpening,
   type AddCheckpointRequest,
+  type OpenedAddCheckpoint,
   type CosignedHead,
   type WitnessRefusal,
   type WitnessVerdict,
   checkCheckpointUpdate,
   formatAddCheckpointRequest,
+  openAddCheckpoint,
   parseAddCheckpointRequest,
   witnessNote,
 } from './witness';

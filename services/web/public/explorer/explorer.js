@@ -45,7 +45,7 @@ const mirror = tilesParam ? new TileReader(new URL(tilesParam, location.href).hr
 
 /** @type {ReturnType<typeof parseCheckpointNote> | null} */
 let checkpoint = null;
-/** @typedef {{ index: number, entry: unknown, origin: string, logKey: string, threshold: number, custodians: { index: number, name: string, signingKey: string }[] }} Registry */
+/** @typedef {{ index: number, entry: unknown, origin: string, logNoteKey: string, threshold: number, custodians: { index: number, name: string, witnessKey: string }[], witnesses: { name: string, key: string }[] }} Registry */
 /** @type {Registry | null} */
 let registry = null;
 /** Decoded leaves by index; all within the checkpoint's tree. @type {Map<number, import('./lib/entries.js').DecodedEntry>} */
@@ -74,16 +74,21 @@ async function loadRegistry() {
     if (!Number.isSafeInteger(body?.index) || body.index < 0) return null;
     // The newest epoch by number (lib/rules.js, as every service reads it): its custodians cosign.
     const newest = newestEpoch(entry);
-    if (typeof entry?.origin !== 'string' || typeof entry?.logKey !== 'string' || !newest || !Array.isArray(newest.custodians)) return null;
+    if (typeof entry?.origin !== 'string' || typeof entry?.logNoteKey !== 'string' || !newest || !Array.isArray(newest.custodians)) return null;
+    const hex32 = (/** @type {unknown} */ v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
     return {
       index: body.index,
       entry,
       origin: entry.origin,
-      logKey: entry.logKey,
+      logNoteKey: entry.logNoteKey,
       threshold: Number(newest.threshold),
       custodians: newest.custodians
-        .filter((/** @type {any} */ c) => typeof c?.name === 'string' && typeof c?.signingKey === 'string' && /^[0-9a-f]{64}$/.test(c.signingKey))
-        .map((/** @type {any} */ c) => ({ index: Number(c.index), name: c.name, signingKey: c.signingKey })),
+        .filter((/** @type {any} */ c) => typeof c?.name === 'string' && hex32(c?.witnessKey))
+        .map((/** @type {any} */ c) => ({ index: Number(c.index), name: c.name, witnessKey: c.witnessKey })),
+      // External witnesses (docs/PROTOCOL.md §4.3): their cosignatures are shown and checked, not counted toward t.
+      witnesses: (Array.isArray(entry.witnesses) ? entry.witnesses : [])
+        .filter((/** @type {any} */ w) => typeof w?.name === 'string' && hex32(w?.key))
+        .map((/** @type {any} */ w) => ({ name: w.name, key: w.key })),
     };
   } catch {
     return null; // the page still works without names
@@ -177,7 +182,7 @@ async function loadCheckpoint() {
         ['Signer', 'Role', 'Key ID', 'Cosigned at', 'Signature'],
         roles.map((r) => [
           r.signature.name,
-          r.role === 'log' ? 'log signature' : r.role === 'cosignature' ? `cosignature (custodian ${r.custodian})` : 'unknown key',
+          r.role === 'log' ? 'log signature' : r.role === 'cosignature' ? `cosignature (custodian ${r.custodian})` : r.role === 'external' ? 'cosignature (external witness)' : 'unknown key',
           h('code', {}, r.signature.keyId),
           r.signature.timestamp === null ? '—' : formatTime(r.signature.timestamp),
           r.role === 'unknown'
