@@ -2,9 +2,11 @@
  * Interop with tools no one on the project wrote (docs/PROTOCOL.md §9.9): a Go
  * program (test/interop/tlogcheck) built with Debian's Go and
  * golang.org/x/mod (golang-golang-x-mod-dev, offline, GOPATH mode) checks the
- * live coordinator's log and its nginx mirror with note.Open,
- * tlog.TileHashReader, tlog.CheckRecord and tlog.CheckTree, and must fail on
- * a mirror with one tampered hash tile. Under CI=true missing Go, x/mod or
+ * live coordinator's log and its nginx mirror: the log's Ed25519 signature
+ * with note.Open, the custodians' cosignature/v1 lines with crypto/ed25519,
+ * the tiles with tlog.TileHashReader, tlog.CheckRecord and tlog.CheckTree; it
+ * must fail on a mirror with one tampered hash tile, log signature or
+ * cosignature. Under CI=true missing Go, x/mod or
  * nginx fail the test; elsewhere it is skipped with the reason in its name.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,6 +20,7 @@ import { Mirror } from '../../scripts/src/mirror/mirror';
 import { approvedWarrant, finished, seal, startCluster, subjectLabel, submitRequest, type Cluster } from '../coordinator/helpers/cluster';
 import { HAVE_NGINX, NGINX_PATH, startNginx, type Nginx } from '../mirror/nginx';
 import { MemoryTree } from '@custodes/shared/log';
+import type { RegistryEntry } from '@custodes/shared/records';
 import { LogBuilder, makeKeys, ORIGIN } from '../auditor/scenario';
 import { signedNote } from '../auditor/server';
 import { fillerLeaves, serveDir, writeTiles } from '../mirror/helpers';
@@ -78,9 +81,22 @@ afterAll(async () => {
   if (mirrorDir) rmSync(mirrorDir, { recursive: true, force: true });
 });
 
+/** The keys tlogcheck is given, from the registry in the log: the log's note key, the custodians' witness keys, t. */
+function keyArgs(registry: RegistryEntry): string[] {
+  const newest = [...registry.epochs].sort((a, b) => b.epoch - a.epoch)[0]!;
+  return [
+    '-log-key',
+    `${registry.origin}=${registry.logNoteKey}`,
+    ...newest.custodians.flatMap((c) => ['-witness', `${c.name}=${c.witnessKey}`]),
+    '-min-cosignatures',
+    String(newest.threshold),
+  ];
+}
+
 /** The lines every passing run prints, in order. */
 function expectPassing(r: Run, size?: number): void {
-  expect(r.stdout, r.stdout).toMatch(/^note\.Open: /);
+  expect(r.stdout, r.stdout).toMatch(/^note\.Open: the log's Ed25519 signature verifies \(custodes\.test\/log, key ID [0-9a-f]{8}\)\n/);
+  expect(r.stdout).toMatch(/\ncosignature\/v1: [3-5] witness cosignature\(s\) verify with crypto\/ed25519 \(custodian-\d(, custodian-\d)+\)\n/);
   expect(r.stdout).toMatch(/\ncheckpoint: origin custodes\.test\/log, size \d+, root [A-Za-z0-9+/]{43}=\n/);
   expect(r.stdout).toMatch(/\ntlog\.TileHashReader: hash tiles authenticated against the root of size \d+\n/);
   expect(r.stdout).toMatch(/\ntlog\.CheckRecord: 25 random entries proven in the tree of size \d+\n/);
@@ -92,7 +108,7 @@ function expectPassing(r: Run, size?: number): void {
 
 describe.skipIf(SKIP)(`Go's sumdb/note and sumdb/tlog check the log${SKIP ? ` [SKIPPED: missing ${missing.join(' and ')}]` : ''}`, () => {
   test('against the live coordinator: its tiles, and its own JSON proofs', async () => {
-    const r = await run(['-tiles', `${cluster!.url}/log/v1`, '-api', cluster!.url, '-samples', '25']);
+    const r = await run(['-tiles', `${cluster!.url}/log/v1`, '-api', cluster!.url, '-samples', '25', ...keyArgs(cluster!.registry)]);
     expectPassing(r);
     expect(r.stdout).toContain('api: the coordinator\'s inclusion and consistency proofs pass tlog.CheckRecord and tlog.CheckTree\n');
     console.log(`tlogcheck against the coordinator:\n${r.stdout}`);
@@ -102,7 +118,7 @@ describe.skipIf(SKIP)(`Go's sumdb/note and sumdb/tlog check the log${SKIP ? ` [S
     const nginx = await startNginx(mirrorDir);
     nginxes.push(nginx);
     const size = Number(readFileSync(join(mirrorDir, 'checkpoint'), 'utf8').split('\n')[1]);
-    const r = await run(['-tiles', nginx.url, '-samples', '25']);
+    const r = await run(['-tiles', nginx.url, '-samples', '25', ...keyArgs(cluster!.registry)]);
     expectPassing(r, size);
     console.log(`tlogcheck against the nginx mirror:\n${r.stdout}`);
   }, 120_000);
@@ -120,7 +136,8 @@ describe.skipIf(SKIP)(`Go's sumdb/note and sumdb/tlog check the log${SKIP ? ` [S
       await Mirror.open(big).sync(new TileClient(server.url));
       const nginx = await startNginx(big);
       nginxes.push(nginx);
-      const r = await run(['-tiles', nginx.url, '-samples', '25']);
+      const genesis = JSON.parse(new TextDecoder().decode(leaves[0])) as RegistryEntry;
+      const r = await run(['-tiles', nginx.url, '-samples', '25', ...keyArgs(genesis)]);
       expectPassing(r, leaves.length);
       console.log(`tlogcheck against a mirror of ${leaves.length} entries:\n${r.stdout}`);
     } finally {
@@ -141,12 +158,45 @@ describe.skipIf(SKIP)(`Go's sumdb/note and sumdb/tlog check the log${SKIP ? ` [S
       writeFileSync(tile, bytes);
       const nginx = await startNginx(tampered);
       nginxes.push(nginx);
-      const r = await run(['-tiles', nginx.url, '-samples', '25']);
+      const r = await run(['-tiles', nginx.url, '-samples', '25', ...keyArgs(cluster!.registry)]);
       expect(r.stdout).toMatch(/\nFAIL: tlog\.TileHashReader: .*(invalid|inconsistent|malformed).*\n$/i);
       console.log(`tlogcheck against the tampered mirror:\n${r.stdout}`);
       expect(r.status).toBe(1);
     } finally {
       rmSync(tampered, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test('fails on a flipped bit in the log signature, and in a cosignature', async () => {
+    const note = readFileSync(join(mirrorDir, 'checkpoint'), 'utf8');
+    const lines = note.split('\n');
+    const signatureLines = lines.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('— '));
+    /** The note with the last byte of signature line `k` flipped (its key ID kept). */
+    const flipped = (k: number) => {
+      const [line, at] = signatureLines[k]!;
+      const raw = Buffer.from(line.slice(line.lastIndexOf(' ') + 1), 'base64');
+      raw[raw.length - 1]! ^= 1;
+      const out = [...lines];
+      out[at] = `${line.slice(0, line.lastIndexOf(' ') + 1)}${raw.toString('base64')}`;
+      return out.join('\n');
+    };
+    const cases: [string, RegExp][] = [
+      [flipped(0), /\nFAIL: note\.Open: .*\n$|^FAIL: note\.Open: .*\n$/],
+      [flipped(1), /\nFAIL: cosignature of custodian-\d \(time \d+\) does not verify\n$/],
+    ];
+    for (const [text, expected] of cases) {
+      const tampered = mkdtempSync(join(tmpdir(), 'custodes-interop-note-'));
+      try {
+        cpSync(mirrorDir, tampered, { recursive: true });
+        writeFileSync(join(tampered, 'checkpoint'), text);
+        const nginx = await startNginx(tampered);
+        nginxes.push(nginx);
+        const r = await run(['-tiles', nginx.url, ...keyArgs(cluster!.registry)]);
+        expect(r.stdout).toMatch(expected);
+        expect(r.status).toBe(1);
+      } finally {
+        rmSync(tampered, { recursive: true, force: true });
+      }
     }
   }, 120_000);
 });

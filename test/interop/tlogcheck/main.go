@@ -4,8 +4,9 @@
 //
 // It reads a C2SP tlog-tiles tree (the coordinator's /log/v1 or a static
 // mirror), then:
-//   - opens the checkpoint with note.Open under the log's Ed25519 verifier
-//     key, if one is given (-log-vkey);
+//   - opens the checkpoint with note.Open under the log's Ed25519 key
+//     (-log-key origin=hexkey: the verifier key, key ID included, is made by
+//     note.NewEd25519VerifierKey, not taken from us);
 //   - verifies the C2SP cosignature/v1 lines (type 0x04) of the given
 //     witnesses with crypto/ed25519 (-witness name=hexkey, repeatable);
 //   - reads hash tiles through tlog.TileHashReader, which authenticates
@@ -189,7 +190,7 @@ func proofJSON(url string) []tlog.Hash {
 func main() {
 	base := flag.String("tiles", "", "tlog-tiles base URL: <coordinator>/log/v1 or a mirror")
 	api := flag.String("api", "", "optional: the coordinator's base URL, to check its JSON proofs too")
-	vkey := flag.String("log-vkey", "", "the log's note verifier key (name+hash+base64), Ed25519")
+	logKey := flag.String("log-key", "", "the log's Ed25519 note key: origin=<64 hex digits>")
 	minCosigs := flag.Int("min-cosignatures", 0, "cosignatures required among -witness keys")
 	samples := flag.Int("samples", 20, "random entries and sizes to prove")
 	seed := flag.Int64("seed", time.Now().UnixNano(), "random seed")
@@ -204,10 +205,19 @@ func main() {
 
 	msg := get(*base + "/checkpoint")
 	var n *note.Note
-	if *vkey != "" {
-		v, err := note.NewVerifier(*vkey)
+	if *logKey != "" {
+		name, keyHex, found := strings.Cut(*logKey, "=")
+		key, err := hex.DecodeString(keyHex)
+		if !found || err != nil || len(key) != ed25519.PublicKeySize {
+			fail("-log-key %q: want origin=<64 hex digits>", *logKey)
+		}
+		vkey, err := note.NewEd25519VerifierKey(name, key)
 		if err != nil {
-			fail("-log-vkey: %v", err)
+			fail("note.NewEd25519VerifierKey: %v", err)
+		}
+		v, err := note.NewVerifier(vkey)
+		if err != nil {
+			fail("note.NewVerifier: %v", err)
 		}
 		n, err = note.Open(msg, note.VerifierList(v))
 		if err != nil {
@@ -223,7 +233,7 @@ func main() {
 			fail("note.Open: %v", err)
 		}
 		n = unverified.Note
-		fmt.Printf("note.Open: well-formed note, %d signature line(s), log signature NOT checked (no -log-vkey)\n", len(n.UnverifiedSigs))
+		fmt.Printf("note.Open: well-formed note, %d signature line(s), log signature NOT checked (no -log-key)\n", len(n.UnverifiedSigs))
 	}
 	origin, tree := parseCheckpoint(n.Text)
 	fmt.Printf("checkpoint: origin %s, size %d, root %s\n", origin, tree.N, base64.StdEncoding.EncodeToString(tree.Hash[:]))
