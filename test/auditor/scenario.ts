@@ -66,6 +66,8 @@ export interface Keys {
   readonly ceremony: Ceremony;
   readonly custodians: KeyPair[]; // index i at position i−1
   readonly log: KeyPair;
+  /** The registry's external witness (EXTERNAL_WITNESS). */
+  readonly external: KeyPair;
   readonly courts: Record<'court-a' | 'court-b', KeyPair>;
   readonly investigators: Record<'agency-x' | 'agency-y', KeyPair>;
 }
@@ -76,12 +78,15 @@ export function makeKeys(): Keys {
     ceremony: dealShares(3, 5),
     custodians: Array.from({ length: 5 }, keyPair),
     log: keyPair(),
+    external: keyPair(),
     courts: { 'court-a': keyPair(), 'court-b': keyPair() },
     investigators: { 'agency-x': keyPair(), 'agency-y': keyPair() },
   };
 }
 
 export const custodianName = (i: number): string => `custodian-${i}`;
+/** The registry's external witness (its key is `keys.external`). */
+export const EXTERNAL_WITNESS = 'witness.civil-liberties.example';
 
 export interface WarrantHandle {
   readonly warrant: SignedWarrant;
@@ -140,6 +145,8 @@ export class LogBuilder {
       origin: ORIGIN,
       logKey: this.keys.log.public,
       logNoteKey: this.keys.log.notePublic,
+      // An external witness (docs/PROTOCOL.md §4.3): auditors count it only when their policy asks.
+      witnesses: [{ name: EXTERNAL_WITNESS, key: this.keys.external.notePublic, url: 'http://127.0.0.1:9/witness' }],
       epochs: [
         {
           epoch: 1,

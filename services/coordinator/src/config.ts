@@ -37,6 +37,12 @@ export interface CoordinatorConfig {
    * checkpoint asks for one at once.
    */
   cosignDelayMs?: number;
+  /**
+   * How often the registry's external witnesses are offered the newest
+   * checkpoint (default 2000 ms; docs/PROTOCOL.md §4.3): in the background,
+   * nothing waits on their cosignatures.
+   */
+  externalWitnessIntervalMs?: number;
   /** Timeout of each witness's answer to the check at start (docs/PROTOCOL.md §9.6; default 3000 ms). */
   witnessCheckTimeoutMs?: number;
   /** Timeout of one `POST /v1/partials` call (default 60 000 ms). */

@@ -35,6 +35,7 @@ import { Repository } from './repo/repository';
 import { Changes } from './actions/changes';
 import { GroupCommit } from './repo/groupCommit';
 import { Cosigner } from './workflow/cosigner';
+import { ExternalWitnesses } from './workflow/externalWitnesses';
 import { DecryptionWorkflow } from './workflow/decryption';
 import { Delivery } from './workflow/delivery';
 import { checkAgainstWitnesses } from './witnessCheck';
@@ -129,6 +130,17 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     insecureHttp,
     backgroundDelayMs: config.cosignDelayMs ?? 1000,
     concurrency,
+    logger,
+  });
+  // The registry's external witnesses cosign in the background; nothing waits on them (docs/PROTOCOL.md §4.3).
+  const externalWitnesses = new ExternalWitnesses({
+    store,
+    commits,
+    witnesses: () => registry.witnesses,
+    origin: config.origin,
+    intervalMs: config.externalWitnessIntervalMs ?? 2000,
+    timeoutMs: config.cosignTimeoutMs ?? 10_000,
+    insecureHttp,
     logger,
   });
   // Every fresh entry gets into a published, cosigned checkpoint soon (coalesced: cosignDelayMs).
@@ -273,11 +285,13 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       delivery.kick();
       // Entries appended just before a stop may not be in a cosigned checkpoint yet: catch the witnesses up.
       cosigner.schedule();
+      externalWitnesses.start();
       return { port: bound.port };
     },
     async close() {
       if (purgeTimer) clearInterval(purgeTimer);
       cosigner.close();
+      await externalWitnesses.close();
       changes.close();
       await Promise.all([delivery.close(), decryption.close()]);
       if (server) await closeServer(server);

@@ -90,6 +90,10 @@ export async function startCluster(
      * each; every stand-in holds the shares of the epochs that list it.
      */
     epochs?: readonly { readonly epoch: number; readonly threshold: number; readonly custodians: readonly number[] }[];
+    /** The log's keys (default: fresh ones), e.g. for an external witness started first. */
+    log?: NoteParty;
+    /** External witnesses the genesis registry lists (docs/PROTOCOL.md §4.3). */
+    witnesses?: RegistryEntry['witnesses'];
   } = {},
 ): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'custodes-coord-'));
@@ -116,7 +120,7 @@ export async function startCluster(
       }),
   );
   await Promise.all(custodians.map((c) => c.start()));
-  const log = noteParty();
+  const log = opts.log ?? noteParty();
   const court = party();
   const investigators = { a: party(), b: party(), c: party() };
   const unsigned: RegistryEntry = {
@@ -125,6 +129,7 @@ export async function startCluster(
     origin: ORIGIN,
     logKey: log.publicKey,
     logNoteKey: log.notePublicKey,
+    ...(opts.witnesses ? { witnesses: opts.witnesses } : {}),
     epochs: epochSpecs.map((e) => ({
       epoch: e.epoch,
       threshold: e.threshold,

@@ -106,11 +106,12 @@ async function ed25519Verify(signature, message, keyHex) {
   if (signature.length !== 64) return false;
   let key;
   try {
-    key = await crypto.subtle.importKey('raw', hexToBytes(keyHex, 'key'), { name: 'Ed25519' }, false, ['verify']);
+    // Copies: WebCrypto's BufferSource wants an ArrayBuffer-backed view.
+    key = await crypto.subtle.importKey('raw', new Uint8Array(hexToBytes(keyHex, 'key')), { name: 'Ed25519' }, false, ['verify']);
   } catch {
     return false; // not a 32-byte encoding of a curve point
   }
-  return crypto.subtle.verify({ name: 'Ed25519' }, key, signature, message);
+  return crypto.subtle.verify({ name: 'Ed25519' }, key, new Uint8Array(signature), new Uint8Array(message));
 }
 
 /**
