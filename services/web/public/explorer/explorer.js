@@ -66,30 +66,37 @@ function status(id, text, kind = '') {
 
 // ## Checkpoint and registry
 
+/**
+ * The keys the page checks signatures with, from registry entry `entry` at log index `index`.
+ * @param {number} index @param {any} entry @returns {Registry | null}
+ */
+function registryKeys(index, entry) {
+  // The newest epoch by number (lib/rules.js, as every service reads it): its custodians cosign.
+  const newest = newestEpoch(entry);
+  if (typeof entry?.origin !== 'string' || typeof entry?.logNoteKey !== 'string' || !newest || !Array.isArray(newest.custodians)) return null;
+  const hex32 = (/** @type {unknown} */ v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+  return {
+    index,
+    entry,
+    origin: entry.origin,
+    logNoteKey: entry.logNoteKey,
+    threshold: Number(newest.threshold),
+    custodians: newest.custodians
+      .filter((/** @type {any} */ c) => typeof c?.name === 'string' && hex32(c?.witnessKey))
+      .map((/** @type {any} */ c) => ({ index: Number(c.index), name: c.name, witnessKey: c.witnessKey })),
+    // External witnesses (docs/PROTOCOL.md §4.3): their cosignatures are shown and checked, not counted toward t.
+    witnesses: (Array.isArray(entry.witnesses) ? entry.witnesses : [])
+      .filter((/** @type {any} */ w) => typeof w?.name === 'string' && hex32(w?.key))
+      .map((/** @type {any} */ w) => ({ name: w.name, key: w.key })),
+  };
+}
+
 /** @returns {Promise<Registry | null>} */
 async function loadRegistry() {
   try {
     const body = await requestJson(api.registry);
-    const entry = body?.entry;
     if (!Number.isSafeInteger(body?.index) || body.index < 0) return null;
-    // The newest epoch by number (lib/rules.js, as every service reads it): its custodians cosign.
-    const newest = newestEpoch(entry);
-    if (typeof entry?.origin !== 'string' || typeof entry?.logNoteKey !== 'string' || !newest || !Array.isArray(newest.custodians)) return null;
-    const hex32 = (/** @type {unknown} */ v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-    return {
-      index: body.index,
-      entry,
-      origin: entry.origin,
-      logNoteKey: entry.logNoteKey,
-      threshold: Number(newest.threshold),
-      custodians: newest.custodians
-        .filter((/** @type {any} */ c) => typeof c?.name === 'string' && hex32(c?.witnessKey))
-        .map((/** @type {any} */ c) => ({ index: Number(c.index), name: c.name, witnessKey: c.witnessKey })),
-      // External witnesses (docs/PROTOCOL.md §4.3): their cosignatures are shown and checked, not counted toward t.
-      witnesses: (Array.isArray(entry.witnesses) ? entry.witnesses : [])
-        .filter((/** @type {any} */ w) => typeof w?.name === 'string' && hex32(w?.key))
-        .map((/** @type {any} */ w) => ({ name: w.name, key: w.key })),
-    };
+    return registryKeys(body.index, body?.entry);
   } catch {
     return null; // the page still works without names
   }
@@ -116,18 +123,7 @@ async function registryFromLog(cp) {
     current = d.entry;
     at = d.index;
   }
-  const newest = current ? newestEpoch(current) : undefined;
-  if (!current || !newest || typeof current.origin !== 'string' || typeof current.logKey !== 'string') return null;
-  return {
-    index: at,
-    entry: current,
-    origin: current.origin,
-    logKey: current.logKey,
-    threshold: Number(newest.threshold),
-    custodians: (Array.isArray(newest.custodians) ? newest.custodians : [])
-      .filter((/** @type {any} */ c) => typeof c?.name === 'string' && typeof c?.signingKey === 'string' && /^[0-9a-f]{64}$/.test(c.signingKey))
-      .map((/** @type {any} */ c) => ({ index: Number(c.index), name: c.name, signingKey: c.signingKey })),
-  };
+  return current ? registryKeys(at, current) : null;
 }
 
 /**
