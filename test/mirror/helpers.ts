@@ -38,9 +38,10 @@ export interface FileServer {
   close(): Promise<void>;
 }
 
-/** Serves the files under `dir` (GET only, 404 otherwise). */
-export async function serveDir(dir: string): Promise<FileServer> {
+/** Serves the files under `dir` (GET only, 404 otherwise); a function picks the directory per request. */
+export async function serveDir(root: string | (() => string)): Promise<FileServer> {
   const server: Server = createServer((req, res) => {
+    const dir = typeof root === 'string' ? root : root();
     const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!));
     const full = join(dir, path);
     try {

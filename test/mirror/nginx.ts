@@ -73,6 +73,7 @@ http {
     location = /checkpoint { default_type "text/plain; charset=utf-8"; add_header Cache-Control "no-cache"; }
     location /tile/ { add_header Cache-Control "public, max-age=31536000, immutable"; }
     location ~ /\\. { deny all; }
+    location = /service.lock { deny all; }
     ${explorer ? explorerLocations(explorer.publicDir, explorer.csp) : ''}
   }
 }

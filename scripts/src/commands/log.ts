@@ -3,12 +3,16 @@
  * (docs/PROTOCOL.md §9.9), verified as it is copied (../mirror/mirror.ts).
  * Progress and the outcome of each round go to stderr, one line each; a
  * failed check is one line and exit 1, and a watching mirror stops at it
- * (a mirror must not go on past a log that lied); an unreachable source is
- * retried by a watching mirror at the next round.
+ * (a mirror must not go on past a log that lied). What is not a lie is
+ * retried by a watching mirror at the next round: an unreachable source, and
+ * a checkpoint still short of t cosignatures (a fresh log, §7.3). One mirror
+ * process per directory (docs/PROTOCOL.md §9.2: the shared data-directory lock).
  */
 import type { Command } from 'commander';
 import { AuditError, TileClient } from '@custodes/auditor';
+import { tryLockDataDir, type DataDirLock } from '@custodes/shared/service';
 import { CliError } from '../io';
+import { makeDirs } from '../mirror/files';
 import { Mirror, MirrorError, type SyncResult } from '../mirror/mirror';
 
 interface MirrorOptions {
@@ -68,9 +72,16 @@ export function registerLogCommands(program: Command): void {
       if (!/^[1-9][0-9]{0,5}$/.test(opts.interval)) throw new CliError(`--interval must be a positive number of seconds, got "${opts.interval}"`);
       const source = sourceOf(opts);
       let mirror: Mirror;
+      let lock: DataDirLock | null = null;
       try {
+        // The lock before anything else: opening clears what a round left staged.
+        makeDirs(opts.out);
+        lock = tryLockDataDir(opts.out);
+        if (!lock) throw new CliError(`mirror: another process is writing ${opts.out}`);
         mirror = Mirror.open(opts.out);
       } catch (err) {
+        lock?.release();
+        if (err instanceof CliError) throw err;
         if (err instanceof MirrorError) throw new CliError(`mirror: ${err.code}: ${err.message}`);
         throw new CliError(`mirror: cannot open ${opts.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
@@ -83,16 +94,19 @@ export function registerLogCommands(program: Command): void {
           try {
             process.stderr.write(`${roundLine(await round(mirror, source))}\n`);
           } catch (err) {
-            if (err instanceof MirrorError) throw new CliError(`mirror: ${err.code}: ${err.message}`);
-            const code = (err as NodeJS.ErrnoException).code;
-            if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new CliError(`mirror: cannot write ${opts.out}: ${code}`);
-            if (!(err instanceof AuditError)) throw err;
+            if (err instanceof MirrorError && !(opts.watch && err.code === 'INSUFFICIENT_COSIGNATURES')) throw new CliError(`mirror: ${err.code}: ${err.message}`);
+            if (!(err instanceof MirrorError) && !(err instanceof AuditError)) {
+              const code = (err as NodeJS.ErrnoException).code;
+              if (typeof code === 'string') throw new CliError(`mirror: cannot write ${opts.out}: ${code}`);
+              throw err;
+            }
             if (!opts.watch) throw new CliError(`mirror: ${err.message}`);
             process.stderr.write(`mirror: warning: ${err.message.split('\n')[0]}; retrying\n`);
           }
           if (opts.watch) await sleep(Number(opts.interval) * 1000, controller.signal);
         } while (opts.watch && !controller.signal.aborted);
       } finally {
+        lock?.release();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       }

@@ -15,7 +15,7 @@ const STAGING = '.incoming';
  * where mkdir answers ENOENT for an existing parent (/proc), and a bad --out
  * must be one line, not a hang.
  */
-function makeDirs(path: string): void {
+export function makeDirs(path: string): void {
   try {
     mkdirSync(path);
   } catch (err) {
