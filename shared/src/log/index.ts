@@ -75,14 +75,18 @@ export {
 export {
   MAX_PROOF_LINES,
   type AddCheckpointOpening,
+  type AddCheckpointParse,
   type AddCheckpointRequest,
   type OpenedAddCheckpoint,
+  type ParsedAddCheckpoint,
   type CosignedHead,
   type WitnessRefusal,
   type WitnessVerdict,
   checkCheckpointUpdate,
   formatAddCheckpointRequest,
   openAddCheckpoint,
+  parseAddCheckpoint,
   parseAddCheckpointRequest,
+  verifyAddCheckpoint,
   witnessNote,
 } from './witness';

@@ -197,7 +197,9 @@ async function loadCheckpoint() {
       status('checkpoint-status', `✗ ${invalid.length} signature(s) from registered keys do NOT verify: do not trust this checkpoint.`, 'bad');
     } else {
       const enough = cosigners.length >= reg.threshold;
-      const text = `Cosigned by ${cosigners.length} of ${reg.custodians.length} custodians (auditors require ${reg.threshold}); signatures verified here.${hasLog ? '' : ' No valid signature by the log key.'}`;
+      const external = roles.filter((r) => r.role === 'external' && r.verified).length;
+      const others = reg.witnesses.length > 0 ? ` and ${external} of ${reg.witnesses.length} external witnesses` : '';
+      const text = `Cosigned by ${cosigners.length} of ${reg.custodians.length} custodians (auditors require ${reg.threshold})${others}; signatures verified here.${hasLog ? '' : ' No valid signature by the log key.'}`;
       status('checkpoint-status', text, enough && hasLog ? 'ok' : 'warn');
     }
   } catch (err) {
