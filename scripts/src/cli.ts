@@ -26,6 +26,14 @@ const SERVICE_GROUPS: Record<string, { description: string; load: () => Promise<
     description: 'a custodian node: sealed share store, review, witness, release',
     load: async () => (await import('./commands/custodian')).registerCustodianCommands,
   },
+  log: {
+    description: 'the public log: mirror it as static tiles (C2SP tlog-tiles)',
+    load: async () => (await import('./commands/log')).registerLogCommands,
+  },
+  witness: {
+    description: 'a standalone witness: cosigns the log\'s checkpoints (C2SP tlog-witness add-checkpoint), nothing else',
+    load: async () => (await import('./commands/witness')).registerWitnessCommands,
+  },
   audit: {
     description: 'verify a Custodes log, watch it for split views, publish a transparency report',
     load: async () => (await import('@custodes/auditor')).registerAuditCommands,

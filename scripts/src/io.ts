@@ -81,12 +81,23 @@ export function intOption(name: string, min?: number) {
 }
 
 /** Reads a `custodes.key.v1` file; the secret never reaches an error message. */
-export function readKeyFile(path: string): { secretKey: string; publicKey: string } {
+export function readKeyFile(path: string): { secretKey: string; publicKey: string; noteSecretKey?: string; notePublicKey?: string } {
   const raw = readJson(path, 'key file') as Record<string, unknown> | null;
-  if (!raw || raw.format !== 'custodes.key.v1' || typeof raw.secretKey !== 'string' || !/^[0-9a-f]{64}$/.test(raw.secretKey) || typeof raw.publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(raw.publicKey)) {
+  const hex32 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+  if (!raw || raw.format !== 'custodes.key.v1' || !hex32(raw.secretKey) || !hex32(raw.publicKey)) {
     throw new CliError(`${path} is not a custodes.key.v1 key file`);
   }
-  return { secretKey: raw.secretKey, publicKey: raw.publicKey };
+  if (raw.noteSecretKey === undefined && raw.notePublicKey === undefined) return { secretKey: raw.secretKey, publicKey: raw.publicKey };
+  if (!hex32(raw.noteSecretKey) || !hex32(raw.notePublicKey)) throw new CliError(`${path}: noteSecretKey and notePublicKey must both be 32 bytes of lower-case hex`);
+  return { secretKey: raw.secretKey, publicKey: raw.publicKey, noteSecretKey: raw.noteSecretKey, notePublicKey: raw.notePublicKey };
+}
+
+/** The Ed25519 note key of a key file (docs/PROTOCOL.md §4.3, §9.3); a file from an older `custodes keygen` has none. */
+export function requireNoteKey(path: string, key: { noteSecretKey?: string; notePublicKey?: string }): { noteSecretKey: string; notePublicKey: string } {
+  if (key.noteSecretKey === undefined || key.notePublicKey === undefined) {
+    throw new CliError(`${path} has no Ed25519 note key (noteSecretKey, notePublicKey): an older custodes keygen wrote it; make a new key file with custodes keygen`);
+  }
+  return { noteSecretKey: key.noteSecretKey, notePublicKey: key.notePublicKey };
 }
 
 /**

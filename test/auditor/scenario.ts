@@ -9,6 +9,8 @@ import {
   bytesToHex,
   createPartial,
   dealShares,
+  ed25519PublicKey,
+  ed25519SecretKey,
   parseEnvelope,
   randomSecretKey,
   schnorrPublicKey,
@@ -46,20 +48,26 @@ export const T0 = 1_767_225_600;
 export const DAY = 86_400;
 export const HOUR = 3_600;
 
+/** A BIP340 key pair (records) with an Ed25519 note key pair (checkpoints; docs/PROTOCOL.md §4.3). */
 export interface KeyPair {
   readonly secret: Uint8Array;
   readonly public: string;
+  readonly noteSecret: Uint8Array;
+  readonly notePublic: string;
 }
 
 export function keyPair(): KeyPair {
   const secret = randomSecretKey();
-  return { secret, public: bytesToHex(schnorrPublicKey(secret)) };
+  const noteSecret = ed25519SecretKey();
+  return { secret, public: bytesToHex(schnorrPublicKey(secret)), noteSecret, notePublic: bytesToHex(ed25519PublicKey(noteSecret)) };
 }
 
 export interface Keys {
   readonly ceremony: Ceremony;
   readonly custodians: KeyPair[]; // index i at position i−1
   readonly log: KeyPair;
+  /** The registry's external witness (EXTERNAL_WITNESS). */
+  readonly external: KeyPair;
   readonly courts: Record<'court-a' | 'court-b', KeyPair>;
   readonly investigators: Record<'agency-x' | 'agency-y', KeyPair>;
 }
@@ -70,12 +78,15 @@ export function makeKeys(): Keys {
     ceremony: dealShares(3, 5),
     custodians: Array.from({ length: 5 }, keyPair),
     log: keyPair(),
+    external: keyPair(),
     courts: { 'court-a': keyPair(), 'court-b': keyPair() },
     investigators: { 'agency-x': keyPair(), 'agency-y': keyPair() },
   };
 }
 
 export const custodianName = (i: number): string => `custodian-${i}`;
+/** The registry's external witness (its key is `keys.external`). */
+export const EXTERNAL_WITNESS = 'witness.civil-liberties.example';
 
 export interface WarrantHandle {
   readonly warrant: SignedWarrant;
@@ -133,6 +144,9 @@ export class LogBuilder {
       sequence: 0,
       origin: ORIGIN,
       logKey: this.keys.log.public,
+      logNoteKey: this.keys.log.notePublic,
+      // An external witness (docs/PROTOCOL.md §4.3): auditors count it only when their policy asks.
+      witnesses: [{ name: EXTERNAL_WITNESS, key: this.keys.external.notePublic, url: 'http://127.0.0.1:9/witness' }],
       epochs: [
         {
           epoch: 1,
@@ -144,6 +158,7 @@ export class LogBuilder {
             index: i + 1,
             name: custodianName(i + 1),
             signingKey: k.public,
+            witnessKey: k.notePublic,
             url: `http://127.0.0.1:9/custodian/${i + 1}`,
           })),
         },

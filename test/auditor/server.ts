@@ -20,8 +20,8 @@ export interface Published {
 
 /** The signed note of a tree: the log's signature, then cosignatures by `cosigners` (custodian indices). */
 export function signedNote(keys: Keys, checkpoint: Checkpoint, cosigners: readonly number[], timestamp = T0): string {
-  const note = signCheckpoint(checkpoint, keys.log.secret);
-  const lines = cosigners.map((i) => cosignCheckpoint(checkpoint, { name: custodianName(i), secretKey: keys.custodians[i - 1]!.secret, timestamp }));
+  const note = signCheckpoint(checkpoint, keys.log.noteSecret);
+  const lines = cosigners.map((i) => cosignCheckpoint(checkpoint, { name: custodianName(i), secretKey: keys.custodians[i - 1]!.noteSecret, timestamp }));
   return note + lines.join('');
 }
 

@@ -96,7 +96,7 @@ describe('verifyLog', () => {
     server.publish(leaves, [1, 2]);
     const { checkpoint } = server.current;
     const stranger = keyPair();
-    const extra = ['custodian-3', 'custodian-4'].map((name) => cosignCheckpoint(checkpoint, { name, secretKey: stranger.secret, timestamp: T0 }));
+    const extra = ['custodian-3', 'custodian-4'].map((name) => cosignCheckpoint(checkpoint, { name, secretKey: stranger.noteSecret, timestamp: T0 }));
     server.serveNote(server.current.note + extra.join(''));
     const r = await verifyLog({ logUrl: server.url, now: clean.now });
     expect(codes(r.findings)).toEqual([`${leaves.length} INSUFFICIENT_COSIGNATURES`]);
@@ -171,8 +171,14 @@ describe('verifyLog', () => {
     const r = await verifyLog({ logUrl: server.url, now: clean.now, pinnedKeys: wrong });
     expect(new Set(r.findings.map((f) => f.code))).toEqual(new Set(['PIN_MISMATCH']));
     expect(r.checkpoint?.accepted).toBe(false);
+    // The BIP340 log key is pinned against the genesis; the Ed25519 note key, when pinned, verifies the checkpoint.
     const wrongLog = { ...pins, logKey: keyPair().public };
-    expect(codes((await verifyLog({ logUrl: server.url, now: clean.now, pinnedKeys: wrongLog })).findings)).toContain(`${leaves.length} BAD_LOG_SIGNATURE`);
+    expect(codes((await verifyLog({ logUrl: server.url, now: clean.now, pinnedKeys: wrongLog })).findings)).toContain('0 PIN_MISMATCH');
+    expect((await verifyLog({ logUrl: server.url, now: clean.now, pinnedKeys: { ...pins, logNoteKey: keys.log.notePublic } })).findings).toEqual([]);
+    const wrongNote = { ...pins, logNoteKey: keyPair().notePublic };
+    const noted = await verifyLog({ logUrl: server.url, now: clean.now, pinnedKeys: wrongNote });
+    expect(codes(noted.findings)).toEqual([`${leaves.length} BAD_LOG_SIGNATURE`]);
+    expect(noted.checkpoint?.accepted).toBe(false);
   });
 
   test('junk from the server is an AuditError (BAD_RESPONSE / FETCH_FAILED), never a crash or a finding', async () => {

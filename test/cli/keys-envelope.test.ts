@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { schnorrPublicKey, hexToBytes, bytesToHex } from '@custodes/shared/crypto';
+import { bytesToHex, ed25519PublicKey, hexToBytes, schnorrPublicKey } from '@custodes/shared/crypto';
 import { KeyFileSchema, PublicKeySetSchema, ShareFileSchema, parseShareFile } from '@custodes/shared/records';
 import { custodes } from './run';
 
@@ -57,14 +57,16 @@ describe('custodes ceremony / keygen', { timeout: 240_000 }, () => {
     oneLineError(r.stderr);
   });
 
-  it('keygen writes a BIP340 key file (0600) whose public key matches', () => {
+  it('keygen writes a key file (0600): a BIP340 pair and an Ed25519 pair whose public keys match, printed in that order', () => {
     const file = join(dir, 'k.json');
     const r = custodes(['keygen', '--out', file]);
     expect(r.status).toBe(0);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const key = KeyFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
     expect(bytesToHex(schnorrPublicKey(hexToBytes(key.secretKey)))).toBe(key.publicKey);
-    expect(r.stdout.trim()).toBe(key.publicKey);
+    expect(bytesToHex(ed25519PublicKey(hexToBytes(key.noteSecretKey!)))).toBe(key.notePublicKey);
+    expect(key.noteSecretKey).not.toBe(key.secretKey);
+    expect(r.stdout).toBe(`${key.publicKey}\n${key.notePublicKey}\n`);
     const again = custodes(['keygen', '--out', file]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already exists/);

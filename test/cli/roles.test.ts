@@ -78,11 +78,15 @@ describe('custodes seal-records', { timeout: 240_000 }, () => {
 describe('custodes registry propose / sign and court sign', { timeout: 240_000 }, () => {
   it('builds a genesis registry that is valid only once every custodian has signed', () => {
     const keyFiles = [1, 2, 3].map((i) => join(dir, `c${i}.key`));
-    const pubs = keyFiles.map((f) => custodes(['keygen', '--out', f]).stdout.trim());
-    const logKey = custodes(['keygen', '--out', join(dir, 'log.key')]).stdout.trim();
+    // keygen prints the BIP340 key, then the Ed25519 key (docs/PROTOCOL.md §9.3).
+    const keygen = (f: string) => custodes(['keygen', '--out', f]).stdout.trim().split('\n') as [string, string];
+    const pairs = keyFiles.map(keygen);
+    const pubs = pairs.map(([bip340]) => bip340);
+    const [logKey, logNoteKey] = keygen(join(dir, 'log.key'));
     const proposal = join(dir, 'registry.json');
-    const args = ['registry', 'propose', '--genesis', '--public', join(keys, 'public.json'), '--origin', 'test.custodes/log', '--log-key', logKey, '--out', proposal];
-    pubs.forEach((k, i) => args.push('--custodian', `${i + 1},custodian-${i + 1},http://127.0.0.1:${7001 + i},${k}`));
+    const args = ['registry', 'propose', '--genesis', '--public', join(keys, 'public.json'), '--origin', 'test.custodes/log', '--log-key', logKey, '--log-note-key', logNoteKey, '--out', proposal];
+    pairs.forEach(([k, w], i) => args.push('--custodian', `${i + 1},custodian-${i + 1},http://127.0.0.1:${7001 + i},${k},${w}`));
+    args.push('--witness', `witness.example,${keygen(join(dir, 'w.key'))[1]},https://witness.example/`);
     args.push('--court', `court-1,Demo Court,${pubs[0]}`, '--agency', 'agency-1,Demo Agency', '--investigator', `agency-1,${logKey}`);
     const r = custodes(args);
     expect(r.status, r.stderr).toBe(0);
@@ -94,6 +98,7 @@ describe('custodes registry propose / sign and court sign', { timeout: 240_000 }
     const entry = RegistryEntrySchema.parse(read(proposal));
     expect(judgeGenesis(entry)).toMatchObject({ ok: true, signers: [1, 2, 3] });
     expect(entry.agencies[0]!.investigators).toEqual([logKey]);
+    expect([entry.logNoteKey, entry.epochs[0]!.custodians.map((c) => c.witnessKey), entry.witnesses?.map((w) => w.name)]).toEqual([logNoteKey, pairs.map(([, w]) => w), ['witness.example']]);
     const wrong = custodes(['registry', 'sign', '--key', keyFiles[0]!, '--index', '2', '--in', proposal]);
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/not this key/);

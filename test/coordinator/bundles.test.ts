@@ -23,7 +23,7 @@ const everyone = (o: object) => Object.fromEntries([1, 2, 3, 4, 5].map((i) => [i
 
 /** Waits for a served checkpoint of more than `size` entries (and of the whole log) cosigned by all five. */
 async function cosignedByAll(c: Cluster, size: number): Promise<void> {
-  const keys = c.registry.epochs[0]!.custodians.map((k) => ({ name: k.name, publicKey: hexToBytes(k.signingKey, 32) }));
+  const keys = c.registry.epochs[0]!.custodians.map((k) => ({ name: k.name, publicKey: hexToBytes(k.witnessKey, 32) }));
   await waitFor(`a checkpoint of more than ${size} entries cosigned by all five`, async () => {
     const cp = await api<string>(c.url, 'GET', '/log/v1/checkpoint');
     const health = await api<{ size: number }>(c.url, 'GET', '/health');

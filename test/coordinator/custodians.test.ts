@@ -9,7 +9,7 @@ import type { Label } from '@custodes/shared/crypto';
 import { parseSignedNote, verifiedCosigners } from '@custodes/shared/log';
 import type { RealCluster } from '../../scripts/src/cluster/in-process';
 import { api, openResults, waitFor } from './helpers/cluster';
-import type { Party } from './helpers/cluster';
+import type { NoteParty, Party } from './helpers/cluster';
 import { courtSignedWarrant, finishedRequest, startTestCluster, submitSealed } from './helpers/real';
 
 const ORIGIN = 'custodes.test/real';
@@ -20,7 +20,7 @@ let url: string;
 let token: string;
 let court: Party;
 let investigator: Party;
-let custodianKeys: Party[];
+let custodianKeys: NoteParty[];
 let groupKey: string;
 
 beforeAll(async () => {
@@ -59,7 +59,7 @@ describe('with real custodians', () => {
     expect(openResults(results.body, requestId, investigator.secretKey)).toEqual(texts);
 
     // The latest checkpoint (after the completion entry) gets its t cosignatures.
-    const keys = custodianKeys.map((k, i) => ({ name: `custodian-${i + 1}.test`, publicKey: hexToBytes(k.publicKey, 32) }));
+    const keys = custodianKeys.map((k, i) => ({ name: `custodian-${i + 1}.test`, publicKey: hexToBytes(k.notePublicKey, 32) }));
     await waitFor('a cosigned checkpoint covering the whole log', async () => {
       const size = (await api(url, 'GET', '/health')).body.size as number;
       const cp = await api<string>(url, 'GET', '/log/v1/checkpoint');

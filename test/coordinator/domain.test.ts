@@ -15,7 +15,7 @@ import { releasePlan, requireAdmissible } from '../../services/coordinator/src/r
 import { CoordinatorError } from '../../services/coordinator/src/errors';
 import { multiGenesis } from '../rules/corpus';
 import { ceremonyFilesPoints } from './helpers/crypto';
-import { party } from './helpers/cluster';
+import { noteParty, party } from './helpers/cluster';
 
 function code(fn: () => void): string | undefined {
   try {
@@ -41,8 +41,8 @@ describe('requireAdmissible: the shared verdict as the coordinator\'s 409 codes'
   });
 });
 
-const keys = Array.from({ length: 5 }, party);
-const log = party();
+const keys = Array.from({ length: 5 }, noteParty);
+const log = noteParty();
 
 function genesis(over: Partial<RegistryEntry> = {}, signers = [1, 2, 3, 4, 5]): RegistryEntry {
   const { commitments, groupKey } = ceremonyFilesPoints(3, 5);
@@ -51,6 +51,7 @@ function genesis(over: Partial<RegistryEntry> = {}, signers = [1, 2, 3, 4, 5]): 
     sequence: 0,
     origin: 'custodes.test/domain',
     logKey: log.publicKey,
+    logNoteKey: log.notePublicKey,
     epochs: [
       {
         epoch: 0,
@@ -58,7 +59,7 @@ function genesis(over: Partial<RegistryEntry> = {}, signers = [1, 2, 3, 4, 5]): 
         total: 5,
         groupKey,
         commitments,
-        custodians: keys.map((k, i) => ({ index: i + 1, name: `c${i + 1}`, signingKey: k.publicKey, url: `http://127.0.0.1:${9000 + i}` })),
+        custodians: keys.map((k, i) => ({ index: i + 1, name: `c${i + 1}`, signingKey: k.publicKey, witnessKey: k.notePublicKey, url: `http://127.0.0.1:${9000 + i}` })),
       },
     ],
     courts: [],
@@ -72,26 +73,27 @@ function genesis(over: Partial<RegistryEntry> = {}, signers = [1, 2, 3, 4, 5]): 
 
 describe('registry rules', () => {
   it('accepts a genesis signed by every custodian under this log key', () => {
-    expect(code(() => checkGenesis(genesis(), log.publicKey))).toBeUndefined();
+    expect(code(() => checkGenesis(genesis(), log.publicKey, log.notePublicKey))).toBeUndefined();
   });
 
   it('refuses a genesis missing a signature, under another log key, or with a bad threshold', () => {
-    expect(code(() => checkGenesis(genesis({}, [1, 2, 3, 4]), log.publicKey))).toBe('BAD_SIGNATURE');
-    expect(code(() => checkGenesis(genesis(), party().publicKey))).toBe('BAD_REGISTRY');
+    expect(code(() => checkGenesis(genesis({}, [1, 2, 3, 4]), log.publicKey, log.notePublicKey))).toBe('BAD_SIGNATURE');
+    expect(code(() => checkGenesis(genesis(), party().publicKey, log.notePublicKey))).toBe('BAD_REGISTRY');
+    expect(code(() => checkGenesis(genesis(), log.publicKey, noteParty().notePublicKey))).toBe('BAD_REGISTRY');
     const g = genesis();
     const weak = genesis({ epochs: [{ ...g.epochs[0]!, threshold: 2, commitments: g.epochs[0]!.commitments.slice(0, 2) }] });
-    expect(code(() => checkGenesis(weak, log.publicKey))).toBe('BAD_REGISTRY');
+    expect(code(() => checkGenesis(weak, log.publicKey, log.notePublicKey))).toBe('BAD_REGISTRY');
     const forged = { ...g, signatures: g.signatures.map((s, i) => (i === 0 ? { ...s, signature: g.signatures[1]!.signature } : s)) };
-    expect(code(() => checkGenesis(forged, log.publicKey))).toBe('BAD_SIGNATURE');
+    expect(code(() => checkGenesis(forged, log.publicKey, log.notePublicKey))).toBe('BAD_SIGNATURE');
   });
 
   it('refuses what an auditor would report as BAD_REGISTRY: a repeated custodian name or index (shared registryProblems)', () => {
     const g = genesis();
     const e = g.epochs[0]!;
     const sameName = genesis({ epochs: [{ ...e, custodians: e.custodians.map((c) => ({ ...c, name: 'same' })) }] });
-    expect(code(() => checkGenesis(sameName, log.publicKey))).toBe('BAD_REGISTRY');
+    expect(code(() => checkGenesis(sameName, log.publicKey, log.notePublicKey))).toBe('BAD_REGISTRY');
     const sameIndex = genesis({ epochs: [{ ...e, custodians: e.custodians.map((c, i) => (i === 1 ? { ...c, index: 1, signingKey: e.custodians[0]!.signingKey } : c)) }] });
-    expect(code(() => checkGenesis(sameIndex, log.publicKey))).toBe('BAD_REGISTRY');
+    expect(code(() => checkGenesis(sameIndex, log.publicKey, log.notePublicKey))).toBe('BAD_REGISTRY');
   });
 
   it('needs t distinct valid signatures for an update, in sequence, same origin', () => {

@@ -136,7 +136,7 @@ describe('whole path', () => {
     expect(new Set(leaves).size).toBe(leaves.length);
 
     // The served checkpoint carries at least t verifying cosignatures.
-    const keys = cluster.registry.epochs[0]!.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.signingKey, 32) }));
+    const keys = cluster.registry.epochs[0]!.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.witnessKey, 32) }));
     await waitFor('t cosignatures on the latest checkpoint', async () => {
       const cp = await api<string>(cluster.url, 'GET', '/log/v1/checkpoint');
       return verifiedCosigners(parseSignedNote(cp.body), keys).length >= THRESHOLD ? true : undefined;
@@ -145,7 +145,7 @@ describe('whole path', () => {
     // The service's own logs name no subject, plaintext, token or salt.
     const logs = cluster.logLines.join('\n');
     expect(logs).toContain('decryption request finished');
-    for (const secret of ['alice@example.com', 'bob@example.com', 'hello alice', Buffer.from('hello alice').toString('base64'), cluster.tokens.a, cluster.log.secretKey]) {
+    for (const secret of ['alice@example.com', 'bob@example.com', 'hello alice', Buffer.from('hello alice').toString('base64'), cluster.tokens.a, cluster.log.secretKey, cluster.log.noteSecretKey]) {
       expect(logs).not.toContain(secret);
     }
 
@@ -188,7 +188,7 @@ describe('witnesses', () => {
       const c = witness.opts;
       const key = cluster.registry.epochs[0]!.custodians.find((x) => x.index === c.index)!;
       const size = Number(cp.body.split('\n')[1]);
-      const ok = size > r.body.index && verifiedCosigners(parseSignedNote(cp.body), [{ name: key.name, publicKey: hexToBytes(key.signingKey, 32) }]).length === 1;
+      const ok = size > r.body.index && verifiedCosigners(parseSignedNote(cp.body), [{ name: key.name, publicKey: hexToBytes(key.witnessKey, 32) }]).length === 1;
       return ok ? true : undefined;
     });
     expect(witness.witnessAnswers.get(409)).toBeGreaterThan(conflicts);

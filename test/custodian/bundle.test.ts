@@ -54,7 +54,7 @@ function bundle(standIn: StandIn, oldSize: number, entries?: string[]) {
 const postBundle = (node: Node, body: unknown) => call(`${node.url}/witness/v1/add-checkpoint-bundle`, { json: body });
 
 function cosignedBy(standIn: StandIn, line: string): boolean {
-  const key = { name: world.names[0]!, publicKey: hexToBytes(world.custodians[0]!.publicKey, 32) };
+  const key = { name: world.names[0]!, publicKey: hexToBytes(world.custodians[0]!.notePublicKey, 32) };
   return verifyCosignature(parseSignedNote(standIn.note() + line), key);
 }
 
@@ -156,7 +156,7 @@ describe('checkpoint bundle: refusals (each breaks one rule; nothing is stored)'
     const { standIn, node } = await setup();
     appendWarrants(standIn, 1);
     const b = bundle(standIn, 1);
-    const forgedNote = standIn.note(standIn.size, world.custodians[0]!.secretKey);
+    const forgedNote = standIn.note(standIn.size, world.custodians[0]!.noteSecretKey);
     const r = await postBundle(node, { ...b, addCheckpoint: b.addCheckpoint.slice(0, b.addCheckpoint.indexOf('\n\n') + 2) + forgedNote });
     expect(r.status).toBe(403);
     expect(r.json.error.code).toBe('BAD_LOG_SIGNATURE');

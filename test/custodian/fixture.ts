@@ -15,6 +15,8 @@ import {
   bytesToBase64,
   bytesToHex,
   dealShares,
+  ed25519PublicKey,
+  ed25519SecretKey,
   decodePoint,
   envelopeId,
   hexToBytes,
@@ -55,17 +57,21 @@ export const EPOCH = 1;
 export const ORIGIN = 'custodes.test/log';
 export const NOW = 1_800_000_000; // fixed test time (Unix seconds)
 
+/** A BIP340 key pair with the identity's Ed25519 note key pair (docs/PROTOCOL.md §9.3), hex. */
 export interface KeyPair {
   secretKey: string;
   publicKey: string;
+  noteSecretKey: string;
+  notePublicKey: string;
 }
 
 export function keyPair(): KeyPair {
   const sk = randomSecretKey();
-  return { secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)) };
+  const note = ed25519SecretKey();
+  return { secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)), noteSecretKey: bytesToHex(note), notePublicKey: bytesToHex(ed25519PublicKey(note)) };
 }
 
-export const keyFile = (k: KeyPair) => ({ format: 'custodes.key.v1' as const, secretKey: k.secretKey, publicKey: k.publicKey });
+export const keyFile = (k: KeyPair) => ({ format: 'custodes.key.v1' as const, secretKey: k.secretKey, publicKey: k.publicKey, noteSecretKey: k.noteSecretKey, notePublicKey: k.notePublicKey });
 
 // ## Ceremony and registry (shared by every test in a file; cheap to rebuild)
 
@@ -98,6 +104,7 @@ export function buildWorld(): World {
     sequence: 0,
     origin: ORIGIN,
     logKey: logKey.publicKey,
+    logNoteKey: logKey.notePublicKey,
     epochs: [
       {
         epoch: EPOCH,
@@ -105,7 +112,7 @@ export function buildWorld(): World {
         total: 5,
         groupKey: publicKeySet.groupKey,
         commitments: publicKeySet.commitments,
-        custodians: custodians.map((k, i) => ({ index: i + 1, name: names[i]!, signingKey: k.publicKey, url: `http://127.0.0.1:1/${i + 1}` })),
+        custodians: custodians.map((k, i) => ({ index: i + 1, name: names[i]!, signingKey: k.publicKey, witnessKey: k.notePublicKey, url: `http://127.0.0.1:1/${i + 1}` })),
       },
     ],
     courts: [{ id: court.id, name: 'Test Court', key: court.publicKey }],
@@ -235,7 +242,7 @@ export class StandIn {
   }
 
   /** The signed checkpoint note of the first `size` leaves. */
-  note(size = this.size, logSecret = this.world.logKey.secretKey): string {
+  note(size = this.size, logSecret = this.world.logKey.noteSecretKey): string {
     return signCheckpoint({ origin: ORIGIN, size, root: this.tree.root(size) }, hexToBytes(logSecret, 32));
   }
 

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes, utf8 } from '@custodes/shared/crypto';
 import {
-  COSIGNATURE_KEY_TYPE,
+  COSIGNATURE_TYPE,
   formatAddCheckpointRequest,
   formatSignatureLine,
   noteKeyId,
@@ -94,7 +94,7 @@ describe('witness: cosigning', () => {
     expect(first.status, first.text).toBe(200);
     expect(first.type).toMatch(/^text\/plain/);
     const note = parseSignedNote(standIn.note() + first.text);
-    const key = { name: world.names[0]!, publicKey: hexToBytes(world.custodians[0]!.publicKey, 32) };
+    const key = { name: world.names[0]!, publicKey: hexToBytes(world.custodians[0]!.notePublicKey, 32) };
     expect(verifyCosignature(note, key)).toBe(true);
 
     const { warrant, commitment } = makeWarrant(world);
@@ -123,7 +123,7 @@ describe('witness: public checkpoint', () => {
     expect(r.type).toMatch(/^text\/plain/);
     const note = parseSignedNote(r.text);
     expect(note.text).toBe(standIn.note().slice(0, standIn.note().indexOf('\n\n') + 1));
-    const key = { name: world.names[0]!, publicKey: hexToBytes(world.custodians[0]!.publicKey, 32) };
+    const key = { name: world.names[0]!, publicKey: hexToBytes(world.custodians[0]!.notePublicKey, 32) };
     expect(verifyCosignature(note, key)).toBe(true);
     expect(note.text.split('\n')[1]).toBe('3');
   });
@@ -132,8 +132,8 @@ describe('witness: public checkpoint', () => {
     const { standIn, node } = await setup(2);
     expect((await addCheckpoint(node, standIn, 0)).status).toBe(200);
     const name = world.names[0]!;
-    const key = { name, publicKey: hexToBytes(world.custodians[0]!.publicKey, 32) };
-    const junk = formatSignatureLine({ name, keyId: noteKeyId(name, COSIGNATURE_KEY_TYPE, key.publicKey), signature: new Uint8Array(72).fill(7) });
+    const key = { name, publicKey: hexToBytes(world.custodians[0]!.notePublicKey, 32) };
+    const junk = formatSignatureLine({ name, keyId: noteKeyId(name, COSIGNATURE_TYPE, key.publicKey), signature: new Uint8Array(72).fill(7) });
     const repost = await call(`${node.url}/witness/v1/add-checkpoint`, { text: formatAddCheckpointRequest({ oldSize: 2, proof: [], note: standIn.note() + junk }) });
     expect(repost.status, repost.text).toBe(200);
     for (const path of ['/witness/v1/checkpoint', '/v1/operator/witness']) {
@@ -143,7 +143,7 @@ describe('witness: public checkpoint', () => {
       const note = parseSignedNote(text);
       expect(note.signatures).toHaveLength(2);
       expect(verifyCosignature(note, key)).toBe(true);
-      expect(verifyLogSignature(note, { name: ORIGIN, publicKey: hexToBytes(world.logKey.publicKey, 32) })).toBe(true);
+      expect(verifyLogSignature(note, { name: ORIGIN, publicKey: hexToBytes(world.logKey.notePublicKey, 32) })).toBe(true);
     }
   });
 });
@@ -182,11 +182,11 @@ describe('witness: refusals', () => {
     const bad = await call(`${node.url}/witness/v1/add-checkpoint`, { text: formatAddCheckpointRequest({ oldSize: 3, proof, note: standIn.note() }) });
     expect(bad.status).toBe(422);
 
-    const forged = signCheckpoint({ origin: ORIGIN, size: 6, root: standIn.tree.root(6) }, hexToBytes(keyPair().secretKey, 32));
+    const forged = signCheckpoint({ origin: ORIGIN, size: 6, root: standIn.tree.root(6) }, hexToBytes(keyPair().noteSecretKey, 32));
     const body = formatAddCheckpointRequest({ oldSize: 3, proof: standIn.tree.consistencyProof(3, 6), note: forged });
     expect((await call(`${node.url}/witness/v1/add-checkpoint`, { text: body })).status).toBe(403);
 
-    const otherOrigin = signCheckpoint({ origin: 'other.example/log', size: 6, root: standIn.tree.root(6) }, hexToBytes(world.logKey.secretKey, 32));
+    const otherOrigin = signCheckpoint({ origin: 'other.example/log', size: 6, root: standIn.tree.root(6) }, hexToBytes(world.logKey.noteSecretKey, 32));
     const unknown = await call(`${node.url}/witness/v1/add-checkpoint`, { text: formatAddCheckpointRequest({ oldSize: 3, proof: [], note: otherOrigin }) });
     expect(unknown.status).toBe(404);
 
@@ -256,6 +256,12 @@ describe('witness: genesis and entry checks', () => {
     await refusedGenesis(signRegistry(reg, keys.map((key, i) => ({ index: i + 1, key }))));
   });
 
+  it('refuses a genesis registry that lists another witness key at this node\'s index', async () => {
+    const base = unsigned();
+    const reg = { ...base, epochs: base.epochs.map((e) => ({ ...e, custodians: e.custodians.map((c) => (c.index === 1 ? { ...c, witnessKey: keyPair().notePublicKey } : c)) })) };
+    await refusedGenesis(signRegistry(reg, world.custodians.map((key, i) => ({ index: i + 1, key }))));
+  });
+
   it('refuses a genesis registry whose group key is not this node\'s', async () => {
     const otherWorld = buildWorld();
     const base = unsigned();
@@ -312,6 +318,7 @@ describe('witness: genesis and entry checks', () => {
     const signers = (ids: number[]) => ids.map((i) => ({ index: i, key: world.custodians[i - 1]! }));
     const cases: [string, Omit<RegistryEntry, 'signatures'>, string][] = [
       ['log key', { ...base, sequence: 1, logKey: keyPair().publicKey }, 'log key'],
+      ['log note key', { ...base, sequence: 1, logNoteKey: keyPair().notePublicKey }, 'log note key'],
       ['origin', { ...base, sequence: 1, origin: 'example.org/another-log' }, 'origin'],
       ['duplicate court', { ...base, sequence: 1, courts: [...base.courts, ...base.courts] }, 'registry update'],
     ];

@@ -30,9 +30,9 @@ let s: Scenario;
 beforeAll(async () => {
   world = buildWorld();
   const dataDir = tempDir();
-  initCoordinator({ dataDir, registry: world.registry, logSecretKey: world.logKey.secretKey });
+  initCoordinator({ dataDir, registry: world.registry, logSecretKey: world.logKey.secretKey, logNoteSecretKey: world.logKey.noteSecretKey });
   token = addInvestigatorToken({ dataDir, agency: world.agency.id, investigator: world.agency.investigator.publicKey });
-  coordinator = createCoordinator({ dataDir, origin: world.registry.origin, logSecretKey: world.logKey.secretKey });
+  coordinator = createCoordinator({ dataDir, origin: world.registry.origin, logSecretKey: world.logKey.secretKey, logNoteSecretKey: world.logKey.noteSecretKey });
   await coordinator.start();
   s = await scenario(world);
 }, 60_000);

@@ -90,7 +90,7 @@ class Liar {
   }
 
   note(name: string, size = this.view(name).tree.size): string {
-    return signCheckpoint({ origin: ORIGIN, size, root: this.view(name).tree.root(size) }, hexToBytes(this.world.logKey.secretKey, 32));
+    return signCheckpoint({ origin: ORIGIN, size, root: this.view(name).tree.root(size) }, hexToBytes(this.world.logKey.noteSecretKey, 32));
   }
 
   addCheckpointBody(name: string, oldSize: number, size = this.view(name).tree.size): string {
@@ -210,7 +210,7 @@ describe('a coordinator that equivocates', { timeout: 120_000 }, () => {
         const forkB = new MemoryTree();
         for (const l of liar.view('b').leaves) forkB.append(l);
         liar.views.set('b', { tree: forkB, leaves: liar.view('b').leaves });
-        const forged = [1, 2, 3].map((i) => cosignCheckpoint({ origin: ORIGIN, size: 2, root: forkB.root(2) }, { name: world.names[i - 1]!, secretKey: hexToBytes(world.custodians[i - 1]!.secretKey, 32), timestamp: NOW }));
+        const forged = [1, 2, 3].map((i) => cosignCheckpoint({ origin: ORIGIN, size: 2, root: forkB.root(2) }, { name: world.names[i - 1]!, secretKey: hexToBytes(world.custodians[i - 1]!.noteSecretKey, 32), timestamp: NOW }));
         liar.cosignatures.set('b', forged.map((l) => (l.endsWith('\n') ? l : `${l}\n`)));
         const second = await verifyLog({ logUrl: liar.url, stateDir, now: NOW });
         expect(second.findings.map((f) => f.code)).toContain('LOG_EQUIVOCATION');

@@ -39,13 +39,13 @@ function expectInsecure(fn: () => unknown, path: string) {
 
 describe('coordinator data directory', { timeout: 60_000 }, () => {
   const coordinator = (dataDir: string, lines: string[] = []) =>
-    createCoordinator({ dataDir, origin: world.registry.origin, logSecretKey: world.logKey.secretKey, logger: capture(lines) });
+    createCoordinator({ dataDir, origin: world.registry.origin, logSecretKey: world.logKey.secretKey, logNoteSecretKey: world.logKey.noteSecretKey, logger: capture(lines) });
 
   it('is made 0700 with a 0600 database at init, even when it existed as 0755, and so are the files made at start', async () => {
     const dataDir = join(tempDir(), 'coord');
     mkdirSync(dataDir, { mode: 0o755 });
     chmodSync(dataDir, 0o755);
-    initCoordinator({ dataDir, registry: world.registry, logSecretKey: world.logKey.secretKey });
+    initCoordinator({ dataDir, registry: world.registry, logSecretKey: world.logKey.secretKey, logNoteSecretKey: world.logKey.noteSecretKey });
     expect(mode(dataDir)).toBe('700');
     expect(mode(join(dataDir, 'coordinator.db'))).toBe('600');
     const c = coordinator(dataDir);
@@ -56,7 +56,7 @@ describe('coordinator data directory', { timeout: 60_000 }, () => {
 
   it('refuses to start when the database, its WAL or the lock is readable by others, or the directory writable by others', () => {
     const dataDir = tempDir();
-    initCoordinator({ dataDir, registry: world.registry, logSecretKey: world.logKey.secretKey });
+    initCoordinator({ dataDir, registry: world.registry, logSecretKey: world.logKey.secretKey, logNoteSecretKey: world.logKey.noteSecretKey });
     const db = join(dataDir, 'coordinator.db');
     chmodSync(db, 0o644);
     expectInsecure(() => coordinator(dataDir), db);
@@ -70,7 +70,7 @@ describe('coordinator data directory', { timeout: 60_000 }, () => {
 
   it('starts with a warning when others may only list the directory', async () => {
     const dataDir = tempDir();
-    initCoordinator({ dataDir, registry: world.registry, logSecretKey: world.logKey.secretKey });
+    initCoordinator({ dataDir, registry: world.registry, logSecretKey: world.logKey.secretKey, logNoteSecretKey: world.logKey.noteSecretKey });
     chmodSync(dataDir, 0o755);
     const lines: string[] = [];
     const c = coordinator(dataDir, lines);

@@ -143,12 +143,12 @@ describe('the independent verifier against the conformance vectors', () => {
     expect(r.checkpoint.size).toBe(2);
     expect(r.cosigners).toEqual([{ name: witness.name, timestamp: BigInt(sn.timestamp as number) }]);
     expect(I.hex(r.checkpoint.root)).toBe(I.hex(V.merkleRoot((sn.leavesJcs as unknown as string[]).map(I.utf8))));
-    expect(I.hex(V.keyId(origin, V.LOG_IDENTIFIER, logKey))).toBe(sn.keyIdLog);
-    expect(I.hex(V.keyId(witness.name, V.COSIGNATURE_IDENTIFIER, witness.key))).toBe(sn.keyIdWitness);
+    expect(I.hex(V.keyId(origin, V.LOG_TYPE, logKey))).toBe(sn.keyIdLog);
+    expect(I.hex(V.keyId(witness.name, V.COSIGNATURE_TYPE, witness.key))).toBe(sn.keyIdWitness);
     const body = r.checkpoint.body;
     const lines = [
-      V.signLogLine(body, origin, I.unhex(String(sn.logSecretKey)), I.unhex(String(sn.logAux))),
-      V.cosignLine(body, witness.name, I.unhex(String(sn.witnessSecretKey)), Number(sn.timestamp), I.unhex(String(sn.witnessAux))),
+      V.signLogLine(body, origin, I.unhex(String(sn.logSecretKey))),
+      V.cosignLine(body, witness.name, I.unhex(String(sn.witnessSecretKey)), Number(sn.timestamp)),
     ];
     expect(`${body}\n${lines.join('\n')}\n`).toBe(note);
     // Without the witness, or with another threshold, the note is refused.
@@ -181,12 +181,16 @@ interface RegistryCustodian {
   index: number;
   name: string;
   signingKey: string;
+  /** Ed25519, cosigns checkpoints (docs/PROTOCOL.md §4.3). */
+  witnessKey: string;
   url: string;
 }
 interface Registry {
   type: 'registry';
   origin: string;
   logKey: string;
+  /** Ed25519, signs checkpoints (docs/PROTOCOL.md §4.3). */
+  logNoteKey: string;
   epochs: { epoch: number; threshold: number; total: number; groupKey: string; custodians: RegistryCustodian[] }[];
   courts: { id: string; name: string; key: string }[];
   agencies: { id: string; name: string; investigators: string[] }[];
@@ -338,13 +342,13 @@ describe('the live local cluster, driven from the outside', { timeout: 600_000 }
    */
   async function cosignedCheckpoint(minSize: number, deadlineMs: number): Promise<{ note: string; size: number }> {
     const registry = readJson<Registry>(file('registry.json'));
-    const witnesses = registry.epochs.flatMap((e) => e.custodians).map((c) => ({ name: c.name, key: I.unhex(c.signingKey) }));
+    const witnesses = registry.epochs.flatMap((e) => e.custodians).map((c) => ({ name: c.name, key: I.unhex(c.witnessKey) }));
     const t = Math.max(...registry.epochs.map((e) => e.threshold));
     const log = new V.LogReader(coordinator);
     const end = Date.now() + deadlineMs;
     for (;;) {
       const note = await log.checkpoint();
-      const v = V.verifyCheckpointNote(note, registry.origin, I.unhex(registry.logKey), witnesses, t);
+      const v = V.verifyCheckpointNote(note, registry.origin, I.unhex(registry.logNoteKey), witnesses, t);
       if (v.ok && v.checkpoint.size >= minSize) return { note, size: v.checkpoint.size };
       if (!v.ok && v.code === 'TOO_FEW_COSIGNATURES') underCosigned.push(V.parseCheckpoint(V.parseNote(note)!.text)!.size);
       else if (!v.ok) throw new Error(`the coordinator's checkpoint does not verify (${v.code}):\n${note}`);
@@ -520,9 +524,9 @@ describe('the live local cluster, driven from the outside', { timeout: 600_000 }
     const registry = entry as Registry;
     // The registry served is the one on disk (the genesis, signed by every custodian).
     expect(canonicalize(registry)).toBe(canonicalize(readJson(file('registry.json'))));
-    const logKey = I.unhex(registry.logKey);
+    const logKey = I.unhex(registry.logNoteKey);
     const custodians = registry.epochs.flatMap((e) => e.custodians);
-    const witnesses = [...new Map(custodians.map((c) => [c.name, { name: c.name, key: I.unhex(c.signingKey) }])).values()];
+    const witnesses = [...new Map(custodians.map((c) => [c.name, { name: c.name, key: I.unhex(c.witnessKey) }])).values()];
     const t = Math.max(...registry.epochs.map((e) => e.threshold));
 
     // The latest checkpoint may be published before its cosigning round ends: poll for one with ≥ t.

@@ -6,21 +6,15 @@
  * - RFC 6962 leaf and node hashing, and the RFC 6962 Merkle tree hash;
  * - RFC 9162 §2.1.3.2 inclusion and §2.1.4.2 consistency proof verification;
  * - a strict C2SP tlog-checkpoint parser;
- * - a C2SP signed-note parser and the docs/PROTOCOL.md §4.3 signature types
- *   (log key `custodes/bip340`, witness `custodes/bip340-cosignature`).
+ * - a C2SP signed-note parser and the docs/PROTOCOL.md §4.3 signature types:
+ *   the log's Ed25519 (type 0x01) and witnesses' C2SP tlog-cosignature
+ *   `cosignature/v1` (type 0x04), with node:crypto's Ed25519.
  *
  * Verification functions return `false` (or a result carrying the failure)
  * for anything a network peer could send; they throw only on caller bugs.
  * Everything parsed here is attacker-controlled.
  */
-import { createHash } from 'node:crypto';
-import * as secp from '@noble/secp256k1';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-
-// noble's synchronous API needs its hash functions wired in (its README).
-secp.hashes.sha256 = nobleSha256;
-secp.hashes.hmacSha256 = (key, msg) => hmac(nobleSha256, key, msg);
+import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
 
 // ## Bytes
 
@@ -41,12 +35,6 @@ function strictBase64(s: string): Uint8Array | null {
   // Reject non-canonical trailing bits.
   if (b.toString('base64') !== s) return null;
   return new Uint8Array(b);
-}
-
-/** `H(tag, m)`: the BIP340 tagged hash (docs/PROTOCOL.md §3). */
-function taggedHash(tag: string, ...m: Uint8Array[]): Uint8Array {
-  const t = sha256(utf8(tag));
-  return sha256(t, t, ...m);
 }
 
 // ## RFC 6962 §2.1 hashing
@@ -189,9 +177,9 @@ export function parseCheckpoint(body: string): Checkpoint | null {
 
 // ## C2SP signed-note, with the docs/PROTOCOL.md §4.3 signature types
 
-export const LOG_IDENTIFIER = 'custodes/bip340';
-export const COSIGNATURE_IDENTIFIER = 'custodes/bip340-cosignature';
-const NOTE_TAG = 'custodes/v1/note';
+/** C2SP signed-note signature types (docs/PROTOCOL.md §4.3). */
+export const LOG_TYPE = 0x01;
+export const COSIGNATURE_TYPE = 0x04;
 const DASH = '\u2014';
 
 export interface NoteSignature {
@@ -230,9 +218,9 @@ export function parseNote(note: string): Note | null {
   return { text, signatures };
 }
 
-/** key ID = SHA256(name ‖ 0x0A ‖ 0xff ‖ identifier ‖ xonly)[:4] (docs/PROTOCOL.md §4.3). */
-export function keyId(name: string, identifier: string, xonly: Uint8Array): Uint8Array {
-  return sha256(utf8(name), Uint8Array.of(0x0a, 0xff), utf8(identifier), xonly).slice(0, 4);
+/** key ID = SHA256(name ‖ 0x0A ‖ type ‖ 32-byte Ed25519 key)[:4] (C2SP signed-note, tlog-cosignature). */
+export function keyId(name: string, type: number, key: Uint8Array): Uint8Array {
+  return sha256(utf8(name), Uint8Array.of(0x0a, type), key).slice(0, 4);
 }
 
 const u64 = (n: number): Uint8Array => {
@@ -241,50 +229,63 @@ const u64 = (n: number): Uint8Array => {
   return new Uint8Array(b);
 };
 
-/** The message a witness signs: "cosignature/v1\ntime <ts>\n" ‖ checkpoint body. */
+/** The message a witness signs (C2SP tlog-cosignature): "cosignature/v1\ntime <ts>\n" ‖ checkpoint body. */
 const cosignedMessage = (timestamp: number | bigint, body: string): Uint8Array => utf8(`cosignature/v1\ntime ${timestamp}\n${body}`);
 
-function schnorrVerify(sig: Uint8Array, msg: Uint8Array, key: Uint8Array): boolean {
+// RFC 8410 DER wrappers for raw Ed25519 keys.
+const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+function ed25519Verify(sig: Uint8Array, msg: Uint8Array, key: Uint8Array): boolean {
+  if (sig.length !== 64 || key.length !== 32) return false;
   try {
-    return secp.schnorr.verify(sig, msg, key);
+    return edVerify(null, msg, createPublicKey({ key: Buffer.concat([SPKI, key]), format: 'der', type: 'spki' }), sig);
   } catch {
-    // Malformed signature bytes or a key that is not on the curve: a verification failure, not a bug.
+    // A key that is not a curve point: a verification failure, not a bug.
     return false;
   }
 }
 
-/** True iff `s` is a valid log signature by (name, key) over the note text. */
+function ed25519Sign(msg: Uint8Array, seed: Uint8Array): Uint8Array {
+  return new Uint8Array(edSign(null, msg, createPrivateKey({ key: Buffer.concat([PKCS8, seed]), format: 'der', type: 'pkcs8' })));
+}
+
+function ed25519PublicKey(seed: Uint8Array): Uint8Array {
+  const spki = createPublicKey(createPrivateKey({ key: Buffer.concat([PKCS8, seed]), format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(spki.subarray(SPKI.length));
+}
+
+/** True iff `s` is a valid log signature by (name, key) over the note text: Ed25519 over the text itself. */
 export function verifyLogSignature(text: string, s: NoteSignature, name: string, key: Uint8Array): boolean {
-  if (s.name !== name || !equal(s.keyId, keyId(name, LOG_IDENTIFIER, key)) || s.sig.length !== 64) return false;
-  return schnorrVerify(s.sig, taggedHash(NOTE_TAG, utf8(text)), key);
+  if (s.name !== name || !equal(s.keyId, keyId(name, LOG_TYPE, key))) return false;
+  return ed25519Verify(s.sig, utf8(text), key);
 }
 
 /** The timestamp of a valid cosignature by (name, key) over the checkpoint body, or null. */
 export function verifyCosignature(body: string, s: NoteSignature, name: string, key: Uint8Array): bigint | null {
-  if (s.name !== name || !equal(s.keyId, keyId(name, COSIGNATURE_IDENTIFIER, key)) || s.sig.length !== 72) return null;
+  if (s.name !== name || !equal(s.keyId, keyId(name, COSIGNATURE_TYPE, key)) || s.sig.length !== 72) return null;
   const timestamp = Buffer.from(s.sig.slice(0, 8)).readBigUInt64BE();
-  return schnorrVerify(s.sig.slice(8), taggedHash(NOTE_TAG, cosignedMessage(timestamp, body)), key) ? timestamp : null;
+  if (timestamp > (1n << 63n) - 1n) return null;
+  return ed25519Verify(s.sig.slice(8), cosignedMessage(timestamp, body), key) ? timestamp : null;
 }
 
 /** Signs a note text as the log (for tests of this verifier). */
-export function signLogLine(text: string, name: string, secretKey: Uint8Array, aux?: Uint8Array): string {
-  const key = secp.schnorr.getPublicKey(secretKey);
-  const sig = secp.schnorr.sign(taggedHash(NOTE_TAG, utf8(text)), secretKey, aux);
-  return `${DASH} ${name} ${Buffer.from(cat(keyId(name, LOG_IDENTIFIER, key), sig)).toString('base64')}`;
+export function signLogLine(text: string, name: string, seed: Uint8Array): string {
+  const sig = ed25519Sign(utf8(text), seed);
+  return `${DASH} ${name} ${Buffer.from(cat(keyId(name, LOG_TYPE, ed25519PublicKey(seed)), sig)).toString('base64')}`;
 }
 
 /** A witness cosignature line (for tests of this verifier). */
-export function cosignLine(body: string, name: string, secretKey: Uint8Array, timestamp: number, aux?: Uint8Array): string {
-  const key = secp.schnorr.getPublicKey(secretKey);
-  const sig = secp.schnorr.sign(taggedHash(NOTE_TAG, cosignedMessage(timestamp, body)), secretKey, aux);
-  return `${DASH} ${name} ${Buffer.from(cat(keyId(name, COSIGNATURE_IDENTIFIER, key), u64(timestamp), sig)).toString('base64')}`;
+export function cosignLine(body: string, name: string, seed: Uint8Array, timestamp: number): string {
+  const sig = ed25519Sign(cosignedMessage(timestamp, body), seed);
+  return `${DASH} ${name} ${Buffer.from(cat(keyId(name, COSIGNATURE_TYPE, ed25519PublicKey(seed)), u64(timestamp), sig)).toString('base64')}`;
 }
 
 // ## Checkpoint verification against a trust policy
 
 export interface Witness {
   name: string;
-  /** x-only key, 32 bytes. */
+  /** Ed25519 key, 32 bytes. */
   key: Uint8Array;
 }
 

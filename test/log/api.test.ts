@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64ToBytes, bytesToBase64, concatBytes } from '../../shared/src/crypto/bytes';
-import { schnorrPublicKey } from '../../shared/src/crypto/group';
+import { ed25519PublicKey } from '../../shared/src/crypto/ed25519';
 import {
   decodeEntryBundle,
   leafHash,
@@ -25,7 +25,7 @@ import { startLogOnlyCoordinator } from '../../services/coordinator/src/logOnly'
 
 const ORIGIN = 'custodes.test/api';
 const SECRET = new Uint8Array(32).fill(31);
-const LOG_KEY = { name: ORIGIN, publicKey: schnorrPublicKey(SECRET) };
+const LOG_KEY = { name: ORIGIN, publicKey: ed25519PublicKey(SECRET) };
 const PUBLISHED = 600; // two full level-0 tiles and a partial one of width 88
 const STORED = 610; // ten more, stored but not yet published
 
@@ -38,7 +38,7 @@ let root: Uint8Array;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'custodes-api-'));
-  store = LogStore.open(join(dir, 'log.sqlite'), { origin: ORIGIN, logSecretKey: SECRET });
+  store = LogStore.open(join(dir, 'log.sqlite'), { origin: ORIGIN, noteSecretKey: SECRET });
   store.append(Array.from({ length: PUBLISHED }, (_, i) => leaf(i)));
   store.publishCheckpoint();
   store.append(Array.from({ length: STORED - PUBLISHED }, (_, i) => leaf(PUBLISHED + i)));
@@ -263,7 +263,7 @@ describe('tiles (C2SP tlog-tiles)', () => {
 
 describe('failures inside the server', () => {
   it('become 500 INTERNAL without a stack, and are reported to onUnexpected', async () => {
-    const broken = LogStore.open(join(dir, 'broken.sqlite'), { origin: ORIGIN, logSecretKey: SECRET });
+    const broken = LogStore.open(join(dir, 'broken.sqlite'), { origin: ORIGIN, noteSecretKey: SECRET });
     broken.append([leaf(0)]);
     broken.publishCheckpoint();
     const seen: unknown[] = [];
@@ -284,7 +284,7 @@ describe('failures inside the server', () => {
 describe('startLogOnlyCoordinator', () => {
   it('serves the log from a data directory, publishes on start and keeps data across restarts', async () => {
     const dataDir = join(dir, 'coordinator');
-    const first = await startLogOnlyCoordinator({ dataDir, port: 0, origin: ORIGIN, logSecretKey: Buffer.from(SECRET).toString('hex') });
+    const first = await startLogOnlyCoordinator({ dataDir, port: 0, origin: ORIGIN, noteSecretKey: Buffer.from(SECRET).toString('hex') });
     try {
       expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const empty = openCheckpoint(await (await fetch(`${first.url}/log/v1/checkpoint`)).text(), LOG_KEY);
@@ -294,7 +294,7 @@ describe('startLogOnlyCoordinator', () => {
     } finally {
       await first.close();
     }
-    const second = await startLogOnlyCoordinator({ dataDir, origin: ORIGIN, logSecretKey: SECRET });
+    const second = await startLogOnlyCoordinator({ dataDir, origin: ORIGIN, noteSecretKey: SECRET });
     try {
       const opened = openCheckpoint(await (await fetch(`${second.url}/log/v1/checkpoint`)).text(), LOG_KEY);
       expect(opened?.checkpoint.size).toBe(3);

@@ -6,16 +6,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesToBase64, bytesToHex, hexToBytes, utf8 } from '../../shared/src/crypto/bytes';
-import { schnorrPublicKey } from '../../shared/src/crypto/group';
+import { ed25519PublicKey } from '../../shared/src/crypto/ed25519';
 import {
-  COSIGNATURE_KEY_TYPE,
-  LOG_KEY_TYPE,
+  COSIGNATURE_TYPE,
+  LOG_SIGNATURE_TYPE,
   LogError,
   MAX_SIGNATURES,
   cosignCheckpoint,
   cosignatureTimestamp,
   formatCheckpoint,
   formatSignatureLine,
+  formatVerifierKey,
   noteKeyId,
   openCheckpoint,
   parseCheckpoint,
@@ -33,11 +34,11 @@ interface SignedNoteVector {
   origin: string;
   logSecretKey: string;
   logPublicKey: string;
-  logAux: string;
+  logVerifierKey: string;
   witnessName: string;
   witnessSecretKey: string;
   witnessPublicKey: string;
-  witnessAux: string;
+  witnessVerifierKey: string;
   timestamp: number;
   leavesJcs: string[];
   note: string;
@@ -61,18 +62,23 @@ function accepts(note: string | Uint8Array): boolean {
 
 describe('conformance: signedNote', () => {
   it('derives the key IDs', () => {
-    expect(bytesToHex(noteKeyId(V.origin, LOG_KEY_TYPE, logKey.publicKey))).toBe(V.keyIdLog);
-    expect(bytesToHex(noteKeyId(V.witnessName, COSIGNATURE_KEY_TYPE, witnessKey.publicKey))).toBe(V.keyIdWitness);
-    expect(bytesToHex(schnorrPublicKey(hexToBytes(V.logSecretKey)))).toBe(V.logPublicKey);
+    expect(bytesToHex(noteKeyId(V.origin, LOG_SIGNATURE_TYPE, logKey.publicKey))).toBe(V.keyIdLog);
+    expect(bytesToHex(noteKeyId(V.witnessName, COSIGNATURE_TYPE, witnessKey.publicKey))).toBe(V.keyIdWitness);
+    expect(bytesToHex(ed25519PublicKey(hexToBytes(V.logSecretKey)))).toBe(V.logPublicKey);
+    expect(bytesToHex(ed25519PublicKey(hexToBytes(V.witnessSecretKey)))).toBe(V.witnessPublicKey);
   });
 
-  it('reproduces the note exactly from the leaves, keys and aux bytes', () => {
-    const signed = signCheckpoint(checkpoint, hexToBytes(V.logSecretKey), hexToBytes(V.logAux));
+  it('formats the C2SP verifier keys (what Go note.NewVerifier reads)', () => {
+    expect(formatVerifierKey(V.origin, LOG_SIGNATURE_TYPE, logKey.publicKey)).toBe(V.logVerifierKey);
+    expect(formatVerifierKey(V.witnessName, COSIGNATURE_TYPE, witnessKey.publicKey)).toBe(V.witnessVerifierKey);
+  });
+
+  it('reproduces the note exactly from the leaves and keys (Ed25519 is deterministic)', () => {
+    const signed = signCheckpoint(checkpoint, hexToBytes(V.logSecretKey));
     const cosignature = cosignCheckpoint(checkpoint, {
       name: V.witnessName,
       secretKey: hexToBytes(V.witnessSecretKey),
       timestamp: V.timestamp,
-      aux: hexToBytes(V.witnessAux),
     });
     expect(signed + cosignature).toBe(V.note);
   });
@@ -133,7 +139,7 @@ describe('signed-note verification rules (C2SP signed-note §Signatures)', () =>
   });
 
   it('rejects the note when a second line under the known key fails', () => {
-    const keyId = noteKeyId(V.origin, LOG_KEY_TYPE, logKey.publicKey);
+    const keyId = noteKeyId(V.origin, LOG_SIGNATURE_TYPE, logKey.publicKey);
     const bad = formatSignatureLine({ name: V.origin, keyId, signature: new Uint8Array(64).fill(1) });
     expect(verifyLogSignature(parseSignedNote(signed + bad), logKey)).toBe(false);
   });
@@ -169,7 +175,7 @@ describe('signed-note verification rules (C2SP signed-note §Signatures)', () =>
     expect(() => signCheckpoint({ ...checkpoint, origin: 'has space' }, secret)).toThrow(RangeError);
     expect(() => cosignCheckpoint(checkpoint, { name: 'a+b', secretKey: secret, timestamp: 1 })).toThrow(RangeError);
     expect(() => cosignCheckpoint(checkpoint, { name: 'w', secretKey: secret, timestamp: -1 })).toThrow(RangeError);
-    expect(() => noteKeyId('', LOG_KEY_TYPE, logKey.publicKey)).toThrow(RangeError);
+    expect(() => noteKeyId('', LOG_SIGNATURE_TYPE, logKey.publicKey)).toThrow(RangeError);
   });
 });
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../shared/src/crypto/bytes';
-import { schnorrPublicKey } from '../../shared/src/crypto/group';
+import { ed25519PublicKey } from '../../shared/src/crypto/ed25519';
 import { MemoryTree, leafHash, openCheckpoint, subtreeNodes, verifyConsistency, verifyInclusion } from '../../shared/src/log/index';
 import { LogStore } from '../../services/coordinator/src/log/index';
 import { expectedLeaf } from './fixtures/leaves';
@@ -90,7 +90,7 @@ function checkStore(acked: number, checkpoints: number[]): number {
     const latest = store.latestCheckpoint();
     if (checkpoints.length > 0) expect(latest?.size).toBeGreaterThanOrEqual(Math.max(...checkpoints));
     if (latest) {
-      const opened = openCheckpoint(latest.note, { name: 'custodes.test/crash', publicKey: schnorrPublicKey(SECRET) });
+      const opened = openCheckpoint(latest.note, { name: 'custodes.test/crash', publicKey: ed25519PublicKey(SECRET) });
       expect(opened?.checkpoint.root).toEqual(ref.root(latest.size));
     }
     return size;

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { schnorrPublicKey } from '../../shared/src/crypto/group';
+import { ed25519PublicKey } from '../../shared/src/crypto/ed25519';
 import {
   EMPTY_ROOT,
   MemoryTree,
@@ -25,9 +25,9 @@ import { LOG_MIGRATIONS, LogStore, LogStoreError, storedHashIndex } from '../../
 
 const ORIGIN = 'custodes.test/log';
 const SECRET = new Uint8Array(32).fill(11);
-const LOG_KEY = { name: ORIGIN, publicKey: schnorrPublicKey(SECRET) };
+const LOG_KEY = { name: ORIGIN, publicKey: ed25519PublicKey(SECRET) };
 const WITNESS_SECRET = new Uint8Array(32).fill(12);
-const WITNESS = { name: 'witness.test', publicKey: schnorrPublicKey(WITNESS_SECRET) };
+const WITNESS = { name: 'witness.test', publicKey: ed25519PublicKey(WITNESS_SECRET) };
 
 const leaf = (i: number): Uint8Array => new TextEncoder().encode(`leaf ${i}`);
 
@@ -41,7 +41,7 @@ let dir: string;
 let file: string;
 const open: LogStore[] = [];
 
-function openStore(options: { logSecretKey?: Uint8Array } = { logSecretKey: SECRET }): LogStore {
+function openStore(options: { noteSecretKey?: Uint8Array } = { noteSecretKey: SECRET }): LogStore {
   const store = LogStore.open(file, { origin: ORIGIN, ...options });
   open.push(store);
   return store;
@@ -226,7 +226,7 @@ describe('LogStore', () => {
   it('refuses an origin that cannot be a key name or a checkpoint line', () => {
     expect(() => LogStore.open(file, { origin: '' })).toThrow(RangeError);
     expect(() => LogStore.open(file, { origin: 'a\nb' })).toThrow(RangeError);
-    expect(() => LogStore.open(file, { origin: ORIGIN, logSecretKey: 'zz' })).toThrow(RangeError);
+    expect(() => LogStore.open(file, { origin: ORIGIN, noteSecretKey: 'zz' })).toThrow(RangeError);
   });
 });
 

@@ -4,18 +4,19 @@
  * spec assigns to each refusal, and never moves backwards.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { schnorrPublicKey } from '../../shared/src/crypto/group';
+import { ed25519PublicKey } from '../../shared/src/crypto/ed25519';
 import {
+  checkCheckpointUpdate,
+  type CosignedHead,
+  formatAddCheckpointRequest,
   LogError,
   MemoryTree,
-  checkCheckpointUpdate,
-  formatAddCheckpointRequest,
+  openAddCheckpoint,
   parseAddCheckpointRequest,
   parseCheckpoint,
   parseSignedNote,
   signCheckpoint,
   witnessNote,
-  type CosignedHead,
 } from '../../shared/src/log/index';
 import { flipBit } from './helpers';
 
@@ -163,7 +164,7 @@ describe('add-checkpoint request bodies', () => {
 
 describe('witnessNote (the note a witness stores and serves)', () => {
   it("refuses a caller's bug: a note of another checkpoint, no log signature, or not one line", () => {
-    const logKey = { name: ORIGIN, publicKey: schnorrPublicKey(LOG_SECRET) };
+    const logKey = { name: ORIGIN, publicKey: ed25519PublicKey(LOG_SECRET) };
     const cp = { origin: ORIGIN, size: 5, root: A.root(5) };
     const line = '\u2014 custodian-1.test AAAAAAAA\n';
     const signed = note(A, 5);
@@ -172,5 +173,27 @@ describe('witnessNote (the note a witness stores and serves)', () => {
     expect(() => witnessNote(cp, parseSignedNote(note(A, 5, OTHER_SECRET)), logKey, line)).toThrow(RangeError);
     expect(() => witnessNote(cp, parseSignedNote(note(A, 5)), logKey, `${line}${line}`)).toThrow(RangeError);
     expect(() => witnessNote(cp, parseSignedNote(note(A, 5)), logKey, 'x')).toThrow(RangeError);
+  });
+});
+
+describe('openAddCheckpoint (the C2SP steps every witness shares)', () => {
+  const logKey = { name: ORIGIN, publicKey: ed25519PublicKey(LOG_SECRET) };
+  const known = (origin: string) => (origin === ORIGIN ? logKey : undefined);
+  const body = (text: string) => formatAddCheckpointRequest({ oldSize: 3, proof: A.consistencyProof(3, 7), note: text });
+
+  it('opens a well-formed request signed by the known log key', () => {
+    const opened = openAddCheckpoint(body(note(A, 7)), known);
+    expect(opened.ok).toBe(true);
+    if (!opened.ok) return;
+    expect([opened.oldSize, opened.checkpoint.size, opened.proof.length, opened.logKey]).toEqual([3, 7, A.consistencyProof(3, 7).length, logKey]);
+  });
+
+  it('400 for junk, 404 for an unknown origin, 403 for another key, in that order', () => {
+    expect(openAddCheckpoint('old 3\n', known)).toMatchObject({ ok: false, status: 400 });
+    expect(openAddCheckpoint(body(note(A, 7)), () => undefined)).toMatchObject({ ok: false, status: 404, code: 'UNKNOWN_LOG' });
+    expect(openAddCheckpoint(body(note(A, 7, OTHER_SECRET)), known)).toMatchObject({ ok: false, status: 403, code: 'BAD_SIGNATURE' });
+    // A key under another name than the origin is not that log's.
+    expect(openAddCheckpoint(body(note(A, 7)), () => ({ ...logKey, name: 'other.test/log' }))).toMatchObject({ ok: false, status: 404 });
+    expect(() => openAddCheckpoint(body(note(A, 7)), null as never)).toThrow(TypeError);
   });
 });

@@ -14,14 +14,15 @@ import {
   signRegistry,
 } from '@custodes/shared/records';
 import type { RegistryEntry, RegistryEpoch } from '@custodes/shared/records';
+import { noteKeyPair } from './noteKeys';
 import { judgeGenesis, judgeRegistryUpdate, newestEpoch } from '@custodes/shared/rules';
 
 const party = () => {
   const secretKey = randomSecretKey();
   return { secretKey, publicKey: bytesToHex(schnorrPublicKey(secretKey)) };
 };
-const custodians = Array.from({ length: 5 }, party);
-const log = party();
+const custodians = Array.from({ length: 5 }, () => ({ ...party(), ...noteKeyPair() }));
+const log = { ...party(), ...noteKeyPair() };
 const investigators = [party(), party()];
 const hex = (c: Ceremony) => c.commitments.map((C) => bytesToHex(encodePoint(C)));
 
@@ -34,7 +35,7 @@ function epochOf(epoch: number, ceremony: Ceremony): RegistryEpoch {
     total: ceremony.total,
     groupKey: commitments[0]!,
     commitments,
-    custodians: custodians.slice(0, ceremony.total).map((k, i) => ({ index: i + 1, name: `c${i + 1}-e${epoch}`, signingKey: k.publicKey, url: `http://127.0.0.1:${9000 + i}` })),
+    custodians: custodians.slice(0, ceremony.total).map((k, i) => ({ index: i + 1, name: `c${i + 1}-e${epoch}`, signingKey: k.publicKey, witnessKey: k.notePublicKey, url: `http://127.0.0.1:${9000 + i}` })),
   };
 }
 
@@ -51,6 +52,7 @@ function genesis(): RegistryEntry {
     sequence: 0,
     origin: 'custodes.test/registry',
     logKey: log.publicKey,
+    logNoteKey: log.notePublicKey,
     epochs: [...ceremonies].map(([e, c]) => epochOf(e, c)),
     courts: [{ id: 'court-1', name: 'A court', key: party().publicKey }],
     agencies: [{ id: 'agency-1', name: 'An agency', investigators: investigators.map((k) => k.publicKey) }],

@@ -6,7 +6,7 @@
  * Every key, commitment and signature is derived from SEED (BIP340 with zero
  * auxiliary randomness), so two runs build byte-identical entries.
  */
-import { bytesToHex, decodePoint, encodePoint, hexToBytes, mulBase, parseEnvelope, schnorrPublicKey, sealEnvelope, sha256, utf8 } from '@custodes/shared/crypto';
+import { bytesToHex, decodePoint, ed25519PublicKey, encodePoint, hexToBytes, mulBase, parseEnvelope, schnorrPublicKey, sealEnvelope, sha256, utf8 } from '@custodes/shared/crypto';
 import type { Envelope } from '@custodes/shared/crypto';
 import { envelopeSetRoot, signRecord, signWarrant, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
 import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, ReleaseEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
@@ -23,11 +23,13 @@ function secretOf(label: string): Uint8Array {
 export interface Party {
   readonly secretKey: Uint8Array;
   readonly publicKey: string;
+  /** Its Ed25519 note key (docs/PROTOCOL.md §4.3): the log's `logNoteKey`, a custodian's `witnessKey`. */
+  readonly notePublicKey: string;
 }
 
 function party(label: string): Party {
   const secretKey = secretOf(label);
-  return { secretKey, publicKey: bytesToHex(schnorrPublicKey(secretKey)) };
+  return { secretKey, publicKey: bytesToHex(schnorrPublicKey(secretKey)), notePublicKey: bytesToHex(ed25519PublicKey(secretOf(`${label}/note`))) };
 }
 
 /** Custodians 1..9 (one signing key per index across epochs, docs/PROTOCOL.md §4.2). */
@@ -66,7 +68,7 @@ export function epochOf(spec: EpochSpec): RegistryEntry['epochs'][number] {
     total: spec.total ?? spec.custodians.length,
     groupKey: c[0]!,
     commitments: c,
-    custodians: spec.custodians.map((i) => ({ index: i, name: `custodian-${i}`, signingKey: custodianKeys.get(i)!.publicKey, url: `http://127.0.0.1:${9000 + i}` })),
+    custodians: spec.custodians.map((i) => ({ index: i, name: `custodian-${i}`, signingKey: custodianKeys.get(i)!.publicKey, witnessKey: custodianKeys.get(i)!.notePublicKey, url: `http://127.0.0.1:${9000 + i}` })),
   };
 }
 
@@ -79,6 +81,7 @@ export function unsignedRegistry(sequence: number, epochs: readonly EpochSpec[],
     sequence,
     origin: ORIGIN,
     logKey: logKey.publicKey,
+    logNoteKey: logKey.notePublicKey,
     epochs: epochs.map(epochOf),
     courts: [{ id: 'court-1', name: 'A court', key: court.publicKey }],
     agencies: [{ id: 'agency-1', name: 'An agency', investigators: [investigator.publicKey, colleague.publicKey] }],
@@ -140,6 +143,8 @@ function updateCase(expected: 'accept' | 'refuse', name: string, current: Regist
 
 const bad = (custodian: number) => ({ custodian, bad: true }) as const;
 const ADDED: readonly EpochSpec[] = [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 2, 3, 4, 5] }];
+/** An external witness (docs/PROTOCOL.md §4.3) with a key derived from its name. */
+const witnessOf = (name: string) => ({ name, key: party(`witness/${name}`).notePublicKey, url: 'https://witness.example/' });
 
 export const registryCases: readonly RegistryCase[] = [
   // Genesis: every custodian it lists must sign (docs/PROTOCOL.md §4.2).
@@ -155,6 +160,15 @@ export const registryCases: readonly RegistryCase[] = [
   genesisCase('accept', 'multi-epoch out of order, all sign', MULTI, [1, 2, 3, 4, 5, 6]),
   genesisCase('refuse', 'multi-epoch, an older-epoch-only custodian missing', MULTI, [1, 2, 3, 4, 6]),
   genesisCase('refuse', 'multi-epoch, the newest-only custodian missing', MULTI, [1, 2, 3, 4, 5]),
+  // Ed25519 note keys and external witnesses (docs/PROTOCOL.md §4.3, witnessKeyProblems).
+  genesisCase('accept', 'an external witness', SINGLE, [1, 2, 3, 4, 5], { witnesses: [witnessOf('witness.example')] }),
+  genesisCase('refuse', 'an external witness named as a custodian', SINGLE, [1, 2, 3, 4, 5], { witnesses: [witnessOf('custodian-2')] }),
+  genesisCase('refuse', 'an external witness named as the log', SINGLE, [1, 2, 3, 4, 5], { witnesses: [witnessOf(ORIGIN)] }),
+  genesisCase('refuse', 'two external witnesses with one name', SINGLE, [1, 2, 3, 4, 5], { witnesses: [witnessOf('witness.example'), { ...witnessOf('other.example'), name: 'witness.example' }] }),
+  genesisCase('refuse', 'an external witness name with a space', SINGLE, [1, 2, 3, 4, 5], { witnesses: [witnessOf('witness example')] }),
+  genesisCase('refuse', 'an external witness with a custodian’s witness key', SINGLE, [1, 2, 3, 4, 5], { witnesses: [{ ...witnessOf('witness.example'), key: custodianKeys.get(3)!.notePublicKey }] }),
+  genesisCase('refuse', 'the log note key is a custodian’s witness key', SINGLE, [1, 2, 3, 4, 5], { logNoteKey: custodianKeys.get(1)!.notePublicKey }),
+  genesisCase('refuse', 'a custodian with two witness keys across epochs', ADDED, [1, 2, 3, 4, 5], { epochs: [epochOf(ADDED[0]!), { ...epochOf(ADDED[1]!), custodians: epochOf(ADDED[1]!).custodians.map((c) => (c.index === 4 ? { ...c, witnessKey: otherLogKey.notePublicKey } : c)) }] }),
   // Updates of a single-epoch registry: t = 3 of {1..5}.
   updateCase('accept', 't valid', singleGenesis, SINGLE, [1, 2, 3]),
   updateCase('accept', 'all valid', singleGenesis, SINGLE, [1, 2, 3, 4, 5]),
@@ -168,6 +182,8 @@ export const registryCases: readonly RegistryCase[] = [
   updateCase('refuse', 'sequence repeats', singleGenesis, SINGLE, [1, 2, 3], { sequence: 0 }),
   updateCase('refuse', 'origin changed', singleGenesis, SINGLE, [1, 2, 3], { origin: 'custodes.test/elsewhere' }),
   updateCase('refuse', 'log key changed', singleGenesis, SINGLE, [1, 2, 3], { logKey: otherLogKey.publicKey }),
+  updateCase('refuse', 'log note key changed', singleGenesis, SINGLE, [1, 2, 3], { logNoteKey: otherLogKey.notePublicKey }),
+  updateCase('accept', 'adds an external witness', singleGenesis, SINGLE, [1, 2, 3], { witnesses: [witnessOf('witness.example')] }),
   updateCase('refuse', 'two epochs with one number', singleGenesis, [...SINGLE, ...SINGLE], [1, 2, 3]),
   updateCase('refuse', 't ≤ n/2', singleGenesis, [{ epoch: 1, threshold: 2, custodians: [1, 2, 3, 4, 5] }], [1, 2, 3]),
   updateCase('accept', 'adds epoch 2', singleGenesis, ADDED, [1, 2, 3]),

@@ -172,7 +172,7 @@ export const coordinator: PartyAdapter = {
   name: 'coordinator',
   async judgeRegistry(c) {
     try {
-      if (c.history.length === 0) checkGenesis(c.candidate, logKey.publicKey);
+      if (c.history.length === 0) checkGenesis(c.candidate, logKey.publicKey, logKey.notePublicKey);
       else checkUpdate(c.candidate, new Registry(c.history.at(-1)!, 0));
       return 'accept';
     } catch (err) {
@@ -236,7 +236,7 @@ export function removeCustodianStores(): void {
 /** Custodian `index` as listed in the newest epoch (by number) that lists it. */
 function identity(registry: RegistryEntry, index: number): OwnIdentity {
   const epoch = [...registry.epochs].sort((a, b) => b.epoch - a.epoch).find((e) => e.custodians.some((x) => x.index === index)) ?? registry.epochs[0]!;
-  return { custodian: index, epoch: epoch.epoch, signingKey: custodianKeys.get(index)!.publicKey, groupKey: epoch.groupKey, commitments: epoch.commitments, name: null };
+  return { custodian: index, epoch: epoch.epoch, signingKey: custodianKeys.get(index)!.publicKey, witnessKey: custodianKeys.get(index)!.notePublicKey, groupKey: epoch.groupKey, commitments: epoch.commitments, name: null };
 }
 
 /** The first custodian of the highest-numbered epoch: a node that accepts this genesis if anyone does. */

@@ -71,9 +71,9 @@ describe('the shared client', () => {
 
 describe('the coordinator', () => {
   const dataDir = tempDir();
-  initCoordinator({ dataDir, registry: world.registry, logSecretKey: world.logKey.secretKey });
+  initCoordinator({ dataDir, registry: world.registry, logSecretKey: world.logKey.secretKey, logNoteSecretKey: world.logKey.noteSecretKey });
   const create = (over: { custodianUrls?: Record<number, string>; insecureHttp?: boolean }) =>
-    createCoordinator({ dataDir, origin: world.registry.origin, logSecretKey: world.logKey.secretKey, ...over });
+    createCoordinator({ dataDir, origin: world.registry.origin, logSecretKey: world.logKey.secretKey, logNoteSecretKey: world.logKey.noteSecretKey, ...over });
 
   it('refuses a plain-http custodian off loopback at creation, allows it with insecureHttp, and loopback always', async () => {
     const request = vi.spyOn(http, 'request');

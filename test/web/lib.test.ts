@@ -9,10 +9,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesToBase64, bytesToHex, hexToBytes, randomSecretKey, schnorrPublicKey, schnorrSign, schnorrVerify, sha256, taggedHash, utf8 } from '@custodes/shared/crypto';
-import { COSIGNATURE_KEY_TYPE, cosignCheckpoint, LOG_KEY_TYPE, MemoryTree, noteKeyId, signCheckpoint } from '@custodes/shared/log';
+import { COSIGNATURE_TYPE, cosignCheckpoint, LOG_SIGNATURE_TYPE, MemoryTree, noteKeyId, signCheckpoint } from '@custodes/shared/log';
 import { canonicalBytes, warrantCoverSheet } from '@custodes/shared/records';
 import { loadBip340, loadBytes, loadEntries, loadMerkle, loadNote } from './helpers/lib';
-import { issueWarrant, makeWorld, ORIGIN, signedApproval } from './helpers/world';
+import { issueWarrant, makeWorld, ORIGIN, party, signedApproval } from './helpers/world';
 
 const merkle = await loadMerkle();
 const note = await loadNote();
@@ -165,12 +165,18 @@ describe('note.js: checkpoints and signature lines', () => {
   const cp = { origin: ORIGIN, size: 7, root: t.root() };
   const sk = (hex: string) => hexToBytes(hex, 32);
   const signed =
-    signCheckpoint(cp, sk(world.log.secretKey)) +
+    signCheckpoint(cp, sk(world.log.noteSecretKey)) +
     world.custodians
       .slice(0, 2)
-      .map((c) => cosignCheckpoint(cp, { name: c.name, secretKey: sk(c.secretKey), timestamp: 1_800_000_123 }))
+      .map((c) => cosignCheckpoint(cp, { name: c.name, secretKey: sk(c.noteSecretKey), timestamp: 1_800_000_123 }))
       .join('');
-  const registry = { origin: ORIGIN, logKey: world.log.publicKey, custodians: world.custodians.map((c) => ({ index: c.index, name: c.name, signingKey: c.publicKey })) };
+  const external = { name: 'witness.civil-liberties.example', ...party() };
+  const registry = {
+    origin: ORIGIN,
+    logNoteKey: world.log.notePublicKey,
+    custodians: world.custodians.map((c) => ({ index: c.index, name: c.name, witnessKey: c.notePublicKey })),
+    witnesses: [{ name: external.name, key: external.notePublicKey }],
+  };
 
   it('parses the body and the signature lines', () => {
     const parsed = note.parseCheckpointNote(signed);
@@ -184,8 +190,17 @@ describe('note.js: checkpoints and signature lines', () => {
 
   it('computes key IDs as shared/src/log does', async () => {
     const c = world.custodians[2]!;
-    expect(await note.noteKeyId(c.name, 'cosignature', c.publicKey)).toBe(bytesToHex(noteKeyId(c.name, COSIGNATURE_KEY_TYPE, hexToBytes(c.publicKey))));
-    expect(await note.noteKeyId(ORIGIN, 'log', world.log.publicKey)).toBe(bytesToHex(noteKeyId(ORIGIN, LOG_KEY_TYPE, hexToBytes(world.log.publicKey))));
+    expect(await note.noteKeyId(c.name, 'cosignature', c.notePublicKey)).toBe(bytesToHex(noteKeyId(c.name, COSIGNATURE_TYPE, hexToBytes(c.notePublicKey))));
+    expect(await note.noteKeyId(ORIGIN, 'log', world.log.notePublicKey)).toBe(bytesToHex(noteKeyId(ORIGIN, LOG_SIGNATURE_TYPE, hexToBytes(world.log.notePublicKey))));
+  });
+
+  it('verifies an external witness’s cosignature under its registry key, apart from the custodians', async () => {
+    const line = cosignCheckpoint(cp, { name: external.name, secretKey: sk(external.noteSecretKey), timestamp: 1_800_000_200 });
+    const roles = await note.classifySignatures(note.parseCheckpointNote(signed + line), registry);
+    expect(roles.at(-1)).toMatchObject({ role: 'external', custodian: null, verified: true });
+    // The same line without the registry listing the witness is an unknown key.
+    const unlisted = await note.classifySignatures(note.parseCheckpointNote(signed + line), { ...registry, witnesses: [] });
+    expect(unlisted.at(-1)!.role).toBe('unknown');
   });
 
   it('identifies the log key and the cosigners by registry key IDs', async () => {
@@ -211,7 +226,7 @@ describe('note.js: checkpoints and signature lines', () => {
     const other = signed.replace(`\n7\n`, '\n8\n');
     expect((await note.classifySignatures(note.parseCheckpointNote(other), registry)).every((r) => !r.verified)).toBe(true);
     // A line under a registered name but another key is not that custodian.
-    const stranger = cosignCheckpoint(cp, { name: world.custodians[2]!.name, secretKey: sk(world.log.secretKey), timestamp: 1 });
+    const stranger = cosignCheckpoint(cp, { name: world.custodians[2]!.name, secretKey: sk(world.log.noteSecretKey), timestamp: 1 });
     const mixed = await note.classifySignatures(note.parseCheckpointNote(signed + stranger), registry);
     expect(mixed.at(-1)!.role).toBe('unknown');
     expect((await note.classifySignatures(note.parseCheckpointNote(signed), null)).every((r) => r.role === 'unknown')).toBe(true);
@@ -226,7 +241,7 @@ describe('note.js: checkpoints and signature lines', () => {
     expect([parsed.origin, parsed.size]).toEqual([v.origin, 2]);
     expect(parsed.signatures.map((s) => s.keyId)).toEqual([v.keyIdLog, v.keyIdWitness]);
     expect(parsed.signatures[1]!.timestamp).toBe(v.timestamp);
-    const roles = await note.classifySignatures(parsed, { origin: v.origin, logKey: v.logPublicKey, custodians: [{ index: 2, name: v.witnessName, signingKey: v.witnessPublicKey }] });
+    const roles = await note.classifySignatures(parsed, { origin: v.origin, logNoteKey: v.logPublicKey, custodians: [{ index: 2, name: v.witnessName, witnessKey: v.witnessPublicKey }] });
     expect(roles.map((r) => [r.role, r.verified])).toEqual([
       ['log', true],
       ['cosignature', true],

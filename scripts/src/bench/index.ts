@@ -7,6 +7,7 @@
  *   log, p2  the log store at 1M entries vs raw SQLite inserts (log = p2)
  *   p1       end-to-end envelopes/s on a 3-of-5 cluster vs a naive single-key escrow
  *   p3       a warrant round trip vs one loopback HTTP round trip
+ *   mirror   `custodes log mirror` catching up with a coordinator's log of N entries (default 200,000), in entries/s
  *   stall    the longest event-loop stall at a custodian during a 10,000-envelope release (not in the default run)
  *   wan      a warrant round trip across hosts with a WAN round trip (--rtt ms, default 100; --rounds pairs
  *            of warm trips at RTT 0 and at the RTT, default 2), in RTTs
@@ -38,10 +39,11 @@ const suites: Record<string, () => Promise<unknown>> = {
   p1: async () => (await import('./e2e')).runP1({ envelopes: option('--envelopes', 100, 500), profile: args.includes('--profile') }),
   p3: async () => (await import('./e2e')).runP3({ rounds: option('--rounds', 3, 5), profile: args.includes('--profile') }),
   stall: async () => (await import('./stall')).runStall({ envelopes: option('--envelopes', 1000, 10_000) }),
+  mirror: async () => (await import('./mirror')).runMirrorBench({ entries: option('--entries', 20_000, 200_000) }),
   wan: async () => (await import('./wan')).runWan({ rtt: option('--rtt', 100, 100), custodians: option('--custodians', 5, 5), pairs: option('--rounds', 1, 2) }),
 };
-/** What `npm run bench` runs: every suite once (p2 is the log suite). */
-const ALL = ['crypto', 'p1', 'p2', 'p3'];
+/** What `npm run bench` runs: every suite once (p2 is the log suite; mirror shares --entries with it). */
+const ALL = ['crypto', 'p1', 'p2', 'p3', 'mirror'];
 const FLAGS_WITH_VALUE = new Set(['--entries', '--envelopes', '--rounds', '--rtt', '--custodians']);
 
 const named = args.filter((a, i) => !a.startsWith('--') && !FLAGS_WITH_VALUE.has(args[i - 1] ?? ''));

@@ -85,7 +85,7 @@ async function runLogBench(opts: LogBenchOptions = {}): Promise<LogBenchResult> 
 
   const dir = mkdtempSync(join(tmpdir(), 'custodes-bench-log-'));
   const file = join(dir, 'log.sqlite');
-  const store = LogStore.open(file, { origin: ORIGIN, logSecretKey: randomBytes(32) });
+  const store = LogStore.open(file, { origin: ORIGIN, noteSecretKey: randomBytes(32) });
   try {
     print(`log bench: ${entries.toLocaleString('en')} entries of ${leafBytes} B, ${batch} per transaction, synchronous=FULL, ${file}`);
     const filler = randomBytes(4096).toString('base64');

@@ -46,8 +46,9 @@ export async function bootstrap(l: Layout, p: Ports, say: (line: string) => void
   let registry = genesisRegistry({
     origin: ORIGIN,
     logKey: logKey.publicKey,
+    logNoteKey: logKey.notePublicKey!,
     publicKeySet,
-    custodians: custodianKeys.map((k, i) => ({ index: i + 1, name: CUSTODIAN_NAMES[i]!, url: `http://127.0.0.1:${p.custodians[i]}`, signingKey: k.publicKey })),
+    custodians: custodianKeys.map((k, i) => ({ index: i + 1, name: CUSTODIAN_NAMES[i]!, url: `http://127.0.0.1:${p.custodians[i]}`, signingKey: k.publicKey, witnessKey: k.notePublicKey! })),
     courts: [{ id: COURT_ID, name: 'Demo District Court', key: court.publicKey }],
     agencies: [{ id: AGENCY_ID, name: 'Demo Investigative Agency', investigators: [investigator.publicKey] }],
     time: Math.floor(Date.now() / 1000),

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesToHex, dealShares, randomSecretKey, schnorrPublicKey } from '@custodes/shared/crypto';
+import { bytesToHex, dealShares, ed25519PublicKey, ed25519SecretKey, randomSecretKey, schnorrPublicKey } from '@custodes/shared/crypto';
 import { ceremonyFiles, signRecord } from '@custodes/shared/records';
 import type { RegistryEntry, ShareFile } from '@custodes/shared/records';
 import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
@@ -28,10 +28,22 @@ interface KeyPair {
   publicKey: string;
 }
 
+/** A BIP340 key pair with the identity's Ed25519 note key (docs/PROTOCOL.md §4.3, §9.3): the log's, a custodian's. */
+interface NoteKeyPair extends KeyPair {
+  noteSecretKey: string;
+  notePublicKey: string;
+}
+
 /** A fresh BIP340 key pair, hex. */
 function keyPair(): KeyPair {
   const sk = randomSecretKey();
   return { secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)) };
+}
+
+/** A fresh BIP340 key pair and Ed25519 note key pair, hex (what `custodes keygen` writes). */
+function noteKeyPair(): NoteKeyPair {
+  const note = ed25519SecretKey();
+  return { ...keyPair(), noteSecretKey: bytesToHex(note), notePublicKey: bytesToHex(ed25519PublicKey(note)) };
 }
 
 /** A loopback port that was free a moment ago, so custodians can be told the coordinator's URL before it starts. */
@@ -81,7 +93,7 @@ interface RealClusterOptions {
   nodeInit?: (index: number) => NodeInit;
   /** Every node's service config; the port is chosen here so that a node restarts where the registry says it is. */
   custodian?: Partial<Omit<CustodianConfig, 'dataDir' | 'coordinatorUrl' | 'port'>>;
-  coordinator?: Partial<Omit<CoordinatorConfig, 'dataDir' | 'port' | 'origin' | 'logSecretKey'>>;
+  coordinator?: Partial<Omit<CoordinatorConfig, 'dataDir' | 'port' | 'origin' | 'logSecretKey' | 'logNoteSecretKey'>>;
 }
 
 interface RealNode {
@@ -110,8 +122,8 @@ interface RealCluster {
   registry: RegistryEntry;
   groupKey: string;
   shares: ShareFile[];
-  custodianKeys: KeyPair[];
-  log: KeyPair;
+  custodianKeys: NoteKeyPair[];
+  log: NoteKeyPair;
   /** Starts node `index` again on its data directory and URL. */
   startNode(index: number): Promise<void>;
   stopNode(index: number): Promise<void>;
@@ -126,11 +138,11 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 /** The genesis registry (sequence 0) of one epoch, signed by every custodian it lists. */
 function signedGenesis(opts: {
   origin: string;
-  log: KeyPair;
+  log: NoteKeyPair;
   publicKeySet: { groupKey: string; commitments: string[] };
   threshold: number;
-  nodes: readonly RealNode[];
-  custodianKeys: readonly KeyPair[];
+  nodes: readonly Pick<RealNode, 'index' | 'url'>[];
+  custodianKeys: readonly NoteKeyPair[];
   court: KeyPair;
   investigators: readonly KeyPair[];
   names: RealClusterOptions['names'];
@@ -141,6 +153,7 @@ function signedGenesis(opts: {
     sequence: 0,
     origin: opts.origin,
     logKey: opts.log.publicKey,
+    logNoteKey: opts.log.notePublicKey,
     epochs: [
       {
         epoch: 1,
@@ -148,7 +161,7 @@ function signedGenesis(opts: {
         total: opts.nodes.length,
         groupKey: opts.publicKeySet.groupKey,
         commitments: opts.publicKeySet.commitments,
-        custodians: opts.nodes.map((n) => ({ index: n.index, name: opts.names.custodian(n.index), signingKey: opts.custodianKeys[n.index - 1]!.publicKey, url: n.url })),
+        custodians: opts.nodes.map((n) => ({ index: n.index, name: opts.names.custodian(n.index), signingKey: opts.custodianKeys[n.index - 1]!.publicKey, witnessKey: opts.custodianKeys[n.index - 1]!.notePublicKey, url: n.url })),
       },
     ],
     courts: [{ id: 'court-1', name: opts.names.court, key: opts.court.publicKey }],
@@ -171,7 +184,7 @@ async function startRealCluster(opts: RealClusterOptions): Promise<RealCluster> 
   const { publicKeySet, shares } = ceremonyFiles(dealShares(threshold, total), 1);
   const port = await freePort();
   const coordinatorUrl = `http://127.0.0.1:${port}`;
-  const custodianKeys = Array.from({ length: total }, keyPair);
+  const custodianKeys = Array.from({ length: total }, noteKeyPair);
   const nodes: RealNode[] = [];
   let coordinator: Coordinator | undefined;
 
@@ -211,14 +224,14 @@ async function startRealCluster(opts: RealClusterOptions): Promise<RealCluster> 
       nodes.push({ index, dataDir, url: '', init, service: null });
       await startNode(index);
     }
-    const log = keyPair();
+    const log = noteKeyPair();
     const court = keyPair();
     const investigators = Array.from({ length: investigatorCount }, keyPair);
     const registry = signedGenesis({ origin: opts.origin, log, publicKeySet, threshold, nodes, custodianKeys, court, investigators, names: opts.names, time: nowSeconds() - registryAgeSeconds });
     const coordinatorDir = temp.make();
-    initCoordinator({ dataDir: coordinatorDir, registry, logSecretKey: log.secretKey });
+    initCoordinator({ dataDir: coordinatorDir, registry, logSecretKey: log.secretKey, logNoteSecretKey: log.noteSecretKey });
     const tokens = investigators.map((k) => addInvestigatorToken({ dataDir: coordinatorDir, agency: 'agency-1', investigator: k.publicKey }));
-    const coordinatorConfig: CoordinatorConfig = { ...opts.coordinator, dataDir: coordinatorDir, port, origin: opts.origin, logSecretKey: log.secretKey };
+    const coordinatorConfig: CoordinatorConfig = { ...opts.coordinator, dataDir: coordinatorDir, port, origin: opts.origin, logSecretKey: log.secretKey, logNoteSecretKey: log.noteSecretKey };
     coordinator = createCoordinator(coordinatorConfig);
     await coordinator.start();
 
@@ -253,5 +266,5 @@ async function startRealCluster(opts: RealClusterOptions): Promise<RealCluster> 
   }
 }
 
-export { freePort, keyPair, startRealCluster };
-export type { KeyPair, NodeInit, RealCluster, RealClusterOptions, RealNode };
+export { freePort, keyPair, noteKeyPair, signedGenesis, startRealCluster };
+export type { KeyPair, NodeInit, NoteKeyPair, RealCluster, RealClusterOptions, RealNode };

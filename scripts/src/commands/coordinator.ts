@@ -9,7 +9,7 @@ import { addInvestigatorToken, backupCoordinator, createCoordinator, initCoordin
 import { parseRecord, RegistryEntrySchema } from '@custodes/shared/records';
 import { CustodesError } from '@custodes/shared';
 import { checkDataDir } from '@custodes/shared/service';
-import { CliError, intOption, json, readJson, readKeyFile, writeOutput } from '../io';
+import { CliError, intOption, json, readJson, readKeyFile, requireNoteKey, writeOutput } from '../io';
 import { scheme, serveUntilSignal, tlsConfig, tlsOptions } from '../serve';
 import type { TlsCliOptions } from '../serve';
 
@@ -35,19 +35,22 @@ async function domainAsync<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function readCoordinatorSetup(dataDir: string): { origin: string; logSecretKey: string } {
+export function readCoordinatorSetup(dataDir: string): { origin: string; logSecretKey: string; logNoteSecretKey: string } {
   const configFile = join(dataDir, COORDINATOR_CONFIG);
   if (!existsSync(configFile)) throw new CliError(`${dataDir} holds no coordinator; run \`custodes coordinator init\` first`);
   domain(() => checkDataDir(dataDir, [LOG_KEY_FILE])); // the log key: INSECURE_PERMISSIONS if others can read it
   const { origin } = JSON.parse(readFileSync(configFile, 'utf8')) as { origin: string };
-  return { origin, logSecretKey: readKeyFile(join(dataDir, LOG_KEY_FILE)).secretKey };
+  const keyFile = join(dataDir, LOG_KEY_FILE);
+  const key = readKeyFile(keyFile);
+  return { origin, logSecretKey: key.secretKey, logNoteSecretKey: requireNoteKey(keyFile, key).noteSecretKey };
 }
 
 /** Sets up a coordinator data directory from a signed genesis registry and the log key file. */
 export function initCoordinatorDir(dataDir: string, registryInput: unknown, logKeyFile: string): { index: number } {
   const registry = domain(() => parseRecord(RegistryEntrySchema, registryInput, 'registry'));
   const key = readKeyFile(logKeyFile);
-  const r = domain(() => initCoordinator({ dataDir, registry, logSecretKey: key.secretKey }));
+  const { noteSecretKey } = requireNoteKey(logKeyFile, key);
+  const r = domain(() => initCoordinator({ dataDir, registry, logSecretKey: key.secretKey, logNoteSecretKey: noteSecretKey }));
   writeOutput(join(dataDir, LOG_KEY_FILE), json({ format: 'custodes.key.v1', ...key }), { secret: true });
   writeOutput(join(dataDir, COORDINATOR_CONFIG), json({ origin: registry.origin }));
   return r;
@@ -95,6 +98,7 @@ export function registerCoordinatorCommands(program: Command): void {
           host: opts.host,
           origin: setup.origin,
           logSecretKey: setup.logSecretKey,
+          logNoteSecretKey: setup.logNoteSecretKey,
           retentionSeconds: opts.retention,
           insecureHttp: opts.insecureHttp === true,
           ...tlsConfig(opts as TlsCliOptions), // the options tlsOptions() added

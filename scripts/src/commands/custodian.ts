@@ -38,7 +38,7 @@ export function registerCustodianCommands(program: Command): void {
     .description('store the share and signing key sealed (docs/PROTOCOL.md §3.6); prints unseal keys and the operator token ONCE')
     .requiredOption('--data <dir>', 'data directory')
     .requiredOption('--share <file>', 'share-<i>.json from the ceremony')
-    .requiredOption('--key <file>', "the custodian's signing key file")
+    .requiredOption('--key <file>', "the custodian's key file (custodes keygen): its BIP340 signing key and Ed25519 witness key are sealed into the store")
     .option('--unseal-keys <m>', 'number of unseal keys', intOption('unseal-keys'), 5)
     .option('--unseal-threshold <k>', 'unseal keys needed', intOption('unseal-threshold'), 3)
     .option('--name <name>', "this node's name in the registry")
@@ -58,7 +58,8 @@ export function registerCustodianCommands(program: Command): void {
         }),
       );
       process.stdout.write(
-        `custodian ${r.custodian} (epoch ${r.epoch}) initialised in ${opts.data}\n\n` +
+        `custodian ${r.custodian} (epoch ${r.epoch}) initialised in ${opts.data}\n` +
+          `signing key ${r.publicKey}, witness key ${r.witnessKey} (the registry lists them as signingKey and witnessKey)\n\n` +
           `Unseal keys (any ${opts.unsealThreshold} of ${opts.unsealKeys} unseal the node). They are shown ONCE: hand one to each officer.\n` +
           r.unsealKeys.map((k, i) => `  ${i + 1}: ${k}\n`).join('') +
           `\nOperator token (shown ONCE; stored only as a hash):\n  ${r.operatorToken}\n`,

@@ -4,14 +4,25 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { bytesToHex, checkThreshold, dealShares, randomSecretKey, schnorrPublicKey } from '@custodes/shared/crypto';
+import { bytesToHex, checkThreshold, dealShares, ed25519PublicKey, ed25519SecretKey, randomSecretKey, schnorrPublicKey } from '@custodes/shared/crypto';
 import { ceremonyFiles } from '@custodes/shared/records';
 import type { KeyFile } from '@custodes/shared/records';
 import { CliError, intOption, isAbsentOrEmptyDir, json, writeOutput } from '../io';
 
+/**
+ * A new identity: its BIP340 key (records, docs/PROTOCOL.md §3.5) and its
+ * Ed25519 note key (checkpoints and cosignatures, §4.3), drawn independently.
+ */
 export function newKeyFile(): KeyFile {
   const sk = randomSecretKey();
-  return { format: 'custodes.key.v1', secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)) };
+  const note = ed25519SecretKey();
+  return {
+    format: 'custodes.key.v1',
+    secretKey: bytesToHex(sk),
+    publicKey: bytesToHex(schnorrPublicKey(sk)),
+    noteSecretKey: bytesToHex(note),
+    notePublicKey: bytesToHex(ed25519PublicKey(note)),
+  };
 }
 
 /** Runs the dealer ceremony into `out` (which must be absent or empty). */
@@ -44,11 +55,12 @@ export function registerKeyCommands(program: Command): void {
 
   program
     .command('keygen')
-    .description('new BIP340 signing key file { format, secretKey, publicKey } (mode 0600)')
+    .description('new key file { format, secretKey, publicKey, noteSecretKey, notePublicKey } (mode 0600): a BIP340 key for records and an Ed25519 key for checkpoints and cosignatures')
     .requiredOption('--out <file>', 'key file to create (must not exist)')
     .action((opts: { out: string }) => {
       const key = newKeyFile();
       writeOutput(opts.out, json(key), { secret: true });
-      process.stdout.write(`${key.publicKey}\n`);
+      // Line 1: the BIP340 key (registry logKey, signingKey, court key); line 2: the Ed25519 key (logNoteKey, witnessKey).
+      process.stdout.write(`${key.publicKey}\n${key.notePublicKey!}\n`);
     });
 }

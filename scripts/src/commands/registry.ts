@@ -33,8 +33,12 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export interface GenesisInput {
   origin: string;
   logKey: string;
+  /** The log's Ed25519 checkpoint key (docs/PROTOCOL.md §4.3). */
+  logNoteKey: string;
   publicKeySet: PublicKeySet;
-  custodians: { index: number; name: string; url: string; signingKey: string }[];
+  custodians: { index: number; name: string; url: string; signingKey: string; witnessKey: string }[];
+  /** External witnesses (docs/PROTOCOL.md §4.3); none if absent. */
+  witnesses?: { name: string; key: string; url: string }[];
   courts: { id: string; name: string; key: string }[];
   agencies: { id: string; name: string; investigators: string[] }[];
   time: number;
@@ -51,6 +55,8 @@ export function genesisRegistry(input: GenesisInput): RegistryEntry {
         sequence: 0,
         origin: input.origin,
         logKey: input.logKey,
+        logNoteKey: input.logNoteKey,
+        ...(input.witnesses && input.witnesses.length > 0 ? { witnesses: input.witnesses } : {}),
         epochs: [{ epoch: p.epoch, threshold: p.threshold, total: p.total, groupKey: p.groupKey, commitments: p.commitments, custodians: input.custodians }],
         courts: input.courts,
         agencies: input.agencies,
@@ -71,8 +77,10 @@ export function registerRegistryCommands(program: Command): void {
     .option('--genesis', 'build the genesis entry')
     .option('--public <file>', 'genesis: public.json from the ceremony')
     .option('--origin <name>', 'genesis: the log origin (its key name)')
-    .option('--log-key <hex>', "genesis: the log's x-only public key")
-    .option('--custodian <index,name,url,key>', 'genesis: a custodian (repeat for each)', collect)
+    .option('--log-key <hex>', "genesis: the log's x-only public key (line 1 of `custodes keygen`)")
+    .option('--log-note-key <hex>', "genesis: the log's Ed25519 checkpoint key (line 2 of `custodes keygen`)")
+    .option('--custodian <index,name,url,key,witnessKey>', 'genesis: a custodian with its BIP340 and Ed25519 keys (repeat for each)', collect)
+    .option('--witness <name,key,url>', 'add an external witness: its note key name, Ed25519 key and add-checkpoint URL (repeatable)', collect)
     .option('--coordinator <url>', 'update: fetch the current registry from here')
     .option('--base <file>', 'update: the current registry entry from a file')
     .option('--court <id,name,key>', 'add a court (repeatable)', collect)
@@ -80,23 +88,23 @@ export function registerRegistryCommands(program: Command): void {
     .option('--investigator <agency,key>', "add an investigator key to an agency (repeatable)", collect)
     .requiredOption('--out <file>', 'proposal file')
     .action(async (opts: {
-      genesis?: boolean; public?: string; origin?: string; logKey?: string; custodian?: string[];
+      genesis?: boolean; public?: string; origin?: string; logKey?: string; logNoteKey?: string; custodian?: string[]; witness?: string[];
       coordinator?: string; base?: string; court?: string[]; agency?: string[]; investigator?: string[]; out: string;
     }) => {
       const now = Math.floor(Date.now() / 1000);
       let entry: RegistryEntry;
       if (opts.genesis) {
-        if (!opts.public || !opts.origin || !opts.logKey || !opts.custodian?.length) throw new CliError('--genesis needs --public, --origin, --log-key and every --custodian');
+        if (!opts.public || !opts.origin || !opts.logKey || !opts.logNoteKey || !opts.custodian?.length) throw new CliError('--genesis needs --public, --origin, --log-key, --log-note-key and every --custodian');
         const publicKeySet = record(() => {
           const raw = readJson(opts.public, 'public key set');
           parsePublicKeySet(raw);
           return raw as PublicKeySet;
         });
         const custodians = opts.custodian.map((c) => {
-          const [index, name, url, key] = fields(c, 4, '--custodian');
-          return { index: Number(index), name: name!, url: url!, signingKey: key! };
+          const [index, name, url, key, witnessKey] = fields(c, 5, '--custodian');
+          return { index: Number(index), name: name!, url: url!, signingKey: key!, witnessKey: witnessKey! };
         });
-        entry = genesisRegistry({ origin: opts.origin, logKey: opts.logKey, publicKeySet, custodians, courts: [], agencies: [], time: now });
+        entry = genesisRegistry({ origin: opts.origin, logKey: opts.logKey, logNoteKey: opts.logNoteKey, publicKeySet, custodians, courts: [], agencies: [], time: now });
       } else {
         const current = opts.base
           ? readJson(opts.base, 'registry')
@@ -110,6 +118,10 @@ export function registerRegistryCommands(program: Command): void {
       for (const c of opts.court ?? []) {
         const [id, name, key] = fields(c, 3, '--court');
         entry.courts = [...entry.courts.filter((x) => x.id !== id), { id: id!, name: name!, key: key! }];
+      }
+      for (const w of opts.witness ?? []) {
+        const [name, key, url] = fields(w, 3, '--witness');
+        entry.witnesses = [...(entry.witnesses ?? []).filter((x) => x.name !== name), { name: name!, key: key!, url: url! }];
       }
       for (const a of opts.agency ?? []) {
         const [id, name] = fields(a, 2, '--agency');

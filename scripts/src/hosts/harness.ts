@@ -117,8 +117,9 @@ function ceremony(dir: string, n: number, t: number, urls: string[], hostDir: (i
   let registry = genesisRegistry({
     origin: ORIGIN,
     logKey: log.publicKey,
+    logNoteKey: log.notePublicKey!,
     publicKeySet: readJson(publicKeySet, 'public key set') as PublicKeySet,
-    custodians: custodianKeys.map((k, i) => ({ index: i + 1, name: `custodian-${i + 1}.hosts.custodes.test`, url: urls[i]!, signingKey: k.publicKey })),
+    custodians: custodianKeys.map((k, i) => ({ index: i + 1, name: `custodian-${i + 1}.hosts.custodes.test`, url: urls[i]!, signingKey: k.publicKey, witnessKey: k.notePublicKey! })),
     courts: [{ id: COURT_ID, name: 'Hosts District Court', key: court.publicKey }],
     agencies: [{ id: AGENCY_ID, name: 'Hosts Investigative Agency', investigators: [investigator.publicKey] }],
     time: Math.floor(Date.now() / 1000),

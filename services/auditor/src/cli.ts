@@ -12,7 +12,7 @@ import { AuditError } from './fetch';
 import { formatFinding, type Finding } from './findings';
 import { parsePinnedKeys, type PinnedKeys } from './pins';
 import { writeReport } from './report';
-import type { Progress } from './verify';
+import type { CosignaturePolicy, Progress } from './verify';
 import { verifyLog } from './verify';
 import { closeServer, serveMetrics } from '@custodes/shared/service';
 import { watchLog, type WatchOptions } from './watch';
@@ -54,6 +54,31 @@ function positiveInt(text: string, name: string): number {
 function portNumber(text: string, name: string): number {
   if (!/^(0|[1-9][0-9]{0,4})$/.test(text) || Number(text) > 65_535) throw new UsageError(`${name} must be a port number (0 to 65535), got "${text}"`);
   return Number(text);
+}
+
+// ## The cosignature policy (docs/PROTOCOL.md §8.8)
+
+const MIN_CUSTODIANS_FLAG = '--min-custodian-cosignatures <n>';
+const MIN_CUSTODIANS_HELP = 'cosignatures a checkpoint needs from registered custodians of the newest epoch (default: its threshold t)';
+const MIN_EXTERNAL_FLAG = '--min-external-cosignatures <n>';
+const MIN_EXTERNAL_HELP = "cosignatures a checkpoint needs from the registry's external witnesses (default: 0)";
+
+interface PolicyFlags {
+  minCustodianCosignatures?: string;
+  minExternalCosignatures?: string;
+}
+
+function count(text: string, name: string): number {
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(text)) throw new UsageError(`${name} must be an integer from 0 to 999, got "${text}"`);
+  return Number(text);
+}
+
+/** The policy the flags ask for; an absent flag keeps its default. */
+function policyOf(opts: PolicyFlags): { policy?: CosignaturePolicy } {
+  const custodians = opts.minCustodianCosignatures === undefined ? undefined : count(opts.minCustodianCosignatures, '--min-custodian-cosignatures');
+  const external = opts.minExternalCosignatures === undefined ? undefined : count(opts.minExternalCosignatures, '--min-external-cosignatures');
+  if (custodians === undefined && external === undefined) return {};
+  return { policy: { ...(custodians !== undefined ? { custodians } : {}), ...(external !== undefined ? { external } : {}) } };
 }
 
 /** The webhook option pair (docs/PROTOCOL.md §9.7): both or neither; the secret never reaches a message. */
@@ -142,16 +167,22 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
   audit
     .command('verify')
     .description('fetch the log, check its checkpoint and every rule of docs/PROTOCOL.md §1 and §8; exit 0 only without findings')
-    .requiredOption('--log <url>', "the coordinator's base URL (public read API)")
+    .option('--log <url>', "the coordinator's base URL (public read API)")
+    .option('--tiles <url>', 'instead of --log: a static C2SP tlog-tiles mirror (custodes log mirror), or <coordinator>/log/v1')
     .option('--state <dir>', 'keep verified checkpoints and entries here (default: in memory, nothing kept)')
     .option('--pin-keys <file>', 'JSON { format: "custodes.pins.v1", logKey, custodianKeys, origin? } instead of trusting the genesis on first use')
     .option('--now <time>', 'judge overdue unsealings as of this time (Unix seconds or ISO 8601; default: now)')
     .option('--progress-every <n>', 'progress on stderr every n entries', '1000')
-    .action((opts: { log: string; state?: string; pinKeys?: string; now?: string; progressEvery: string }) =>
+    .option(MIN_CUSTODIANS_FLAG, MIN_CUSTODIANS_HELP)
+    .option(MIN_EXTERNAL_FLAG, MIN_EXTERNAL_HELP)
+    .action((opts: { log?: string; tiles?: string; state?: string; pinKeys?: string; now?: string; progressEvery: string } & PolicyFlags) =>
       guarded(io, async () => {
         const every = positiveInt(opts.progressEvery, '--progress-every');
+        if ((opts.log === undefined) === (opts.tiles === undefined)) throw new UsageError('give exactly one of --log <url> and --tiles <url>');
         const result = await verifyLog({
+          ...policyOf(opts),
           logUrl: opts.log,
+          tilesUrl: opts.tiles,
           stateDir: opts.state,
           pinnedKeys: readPins(opts.pinKeys),
           now: opts.now === undefined ? undefined : parseTime(opts.now, '--now'),
@@ -170,7 +201,7 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
     .command('watch')
     .description("poll the log, report new findings, compare the coordinator's checkpoint with custodians' cosigned ones")
     .requiredOption('--log <url>', "the coordinator's base URL")
-    .option('--custodian <url...>', "a custodian's base URL (its public GET /witness/v1/checkpoint); repeatable")
+    .option('--custodian <url...>', "a custodian's or external witness's base URL (its public GET /witness/v1/checkpoint); repeatable")
     .option('--interval <seconds>', 'seconds between rounds', '60')
     .option('--once', 'one round, then exit (0 without findings, 1 with)')
     .option('--state <dir>', 'keep state here across restarts (default: in memory)')
@@ -180,7 +211,9 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
     .option('--metrics-host <host>', 'bind address of the metrics port', '127.0.0.1')
     .option('--webhook-url <url>', 'POST each new finding as a signed webhook here (docs/PROTOCOL.md §9.7)')
     .option('--webhook-secret-file <file>', 'file holding the HMAC-SHA256 webhook secret (≥ 32 bytes)')
-    .action((opts: { log: string; custodian?: string[]; interval: string; once?: boolean; state?: string; pinKeys?: string; reportDir?: string; metricsPort?: string; metricsHost: string; webhookUrl?: string; webhookSecretFile?: string }) =>
+    .option(MIN_CUSTODIANS_FLAG, MIN_CUSTODIANS_HELP)
+    .option(MIN_EXTERNAL_FLAG, MIN_EXTERNAL_HELP)
+    .action((opts: { log: string; custodian?: string[]; interval: string; once?: boolean; state?: string; pinKeys?: string; reportDir?: string; metricsPort?: string; metricsHost: string; webhookUrl?: string; webhookSecretFile?: string } & PolicyFlags) =>
       guarded(io, async () => {
         const interval = positiveInt(opts.interval, '--interval');
         const webhook = readWebhook(opts.webhookUrl, opts.webhookSecretFile);
@@ -194,6 +227,7 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
         const observe = metrics?.observe ?? ((o: WatchOptions) => o);
         try {
           await watchLog(observe({
+            ...policyOf(opts),
             logUrl: opts.log,
             custodianUrls: opts.custodian ?? [],
             stateDir: opts.state,

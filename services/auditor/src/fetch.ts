@@ -22,7 +22,7 @@ export interface FetchOptions {
   readonly retries?: number;
 }
 
-function trimBase(url: string): string {
+export function trimBase(url: string): string {
   let u: URL;
   try {
     u = new URL(url);
@@ -48,6 +48,11 @@ async function get<T>(url: string, opts: FetchOptions, expectText: boolean): Pro
   }
 }
 
+/** `GET url` as text (a checkpoint note), mapped to AuditError. */
+export function getText(url: string, opts: FetchOptions = {}): Promise<string> {
+  return get<string>(url, opts, true);
+}
+
 function decodeHashes(list: unknown, what: string): Uint8Array[] {
   if (!Array.isArray(list) || list.length > 64) throw new AuditError('BAD_RESPONSE', `${what}: expected an array of at most 64 hashes`);
   return list.map((h, i) => {
@@ -60,8 +65,23 @@ function decodeHashes(list: unknown, what: string): Uint8Array[] {
   });
 }
 
+/**
+ * What the auditor reads a log through: the coordinator's read API (LogClient)
+ * or a C2SP tlog-tiles mirror (./tiles TileClient). Answers are unverified.
+ */
+export interface LogSource {
+  /** The base URL, for messages and the state's conflict records. */
+  readonly base: string;
+  /** The signed checkpoint note as served. */
+  checkpoint(): Promise<string>;
+  /** Leaves [start, end) of the tree of `size` leaves (end ≤ size); `onPage` sees the count fetched so far. */
+  entries(start: number, end: number, size: number, onPage?: (fetched: number) => void): Promise<Uint8Array[]>;
+  /** PROOF(from, D[0:to]) (RFC 9162 §2.1.4). */
+  consistency(from: number, to: number): Promise<Uint8Array[]>;
+}
+
 /** A client for one log's read API. */
-export class LogClient {
+export class LogClient implements LogSource {
   readonly base: string;
   readonly #opts: FetchOptions;
 
@@ -75,8 +95,8 @@ export class LogClient {
     return get<string>(`${this.base}/log/v1/checkpoint`, this.#opts, true);
   }
 
-  /** Leaves [start, end), in pages; `onPage` sees the count fetched so far. */
-  async entries(start: number, end: number, onPage?: (fetched: number) => void): Promise<Uint8Array[]> {
+  /** Leaves [start, end), in pages; `onPage` sees the count fetched so far. The API needs no tree size. */
+  async entries(start: number, end: number, _size: number, onPage?: (fetched: number) => void): Promise<Uint8Array[]> {
     const out: Uint8Array[] = [];
     let next = start;
     while (next < end) {

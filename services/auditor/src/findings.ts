@@ -56,7 +56,8 @@ export type FindingCode =
   | 'BAD_LOG_SIGNATURE' // the checkpoint is not signed by the registry's log key
   | 'LOG_EQUIVOCATION' // two checkpoints of one size with different roots
   | 'INCONSISTENT_CHECKPOINT' // no valid consistency proof from the last verified checkpoint
-  | 'INSUFFICIENT_COSIGNATURES' // fewer than t registered custodians cosigned the checkpoint
+  | 'INSUFFICIENT_COSIGNATURES' // fewer registered custodians than the policy asks (default t) cosigned the checkpoint
+  | 'INSUFFICIENT_EXTERNAL_COSIGNATURES' // fewer of the registry's external witnesses than the policy asks cosigned it
   | 'ROOT_MISMATCH' // the entries served do not hash to the checkpoint's root
   | 'SPLIT_VIEW'; // a custodian cosigned a checkpoint inconsistent with the coordinator's
 

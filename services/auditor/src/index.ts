@@ -3,7 +3,8 @@
  * (docs/PROTOCOL.md §1, §5 step 7) and its transparency report.
  */
 export { compareFindings, formatFinding, type Finding, type FindingCode } from './findings';
-export { AuditError, type AuditErrorCode, fetchWitnessCheckpoint, LogClient, PAGE_SIZE } from './fetch';
+export { AuditError, type AuditErrorCode, fetchWitnessCheckpoint, LogClient, type LogSource, PAGE_SIZE } from './fetch';
+export { TileClient } from './tiles';
 export { parsePinnedKeys, PinnedKeysSchema, type PinnedKeys } from './pins';
 export { RegistryView } from '@custodes/shared/records';
 export {
@@ -26,7 +27,7 @@ export {
   type WarrantState,
 } from './rules';
 export { AuditorState, STATE_FILE } from './state';
-export { logNoteKey, verifyLog, witnessKeys, type Progress, type VerifiedCheckpoint, type VerifyOptions, type VerifyResult } from './verify';
+export { externalWitnessKeys, logNoteKey, verifyLog, witnessKeys, type CosignaturePolicy, type Progress, type VerifiedCheckpoint, type VerifyOptions, type VerifyResult } from './verify';
 export { buildReport, REPORT_FORMAT, reportJson, writeReport, type Count, type ReportInput, type ReportOptions, type TransparencyReport } from './report';
 export { renderReportHtml } from './html';
 export { compareWitness, watchLog, watchRound, type WatchOptions, type WatchRound } from './watch';

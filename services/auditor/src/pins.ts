@@ -5,7 +5,7 @@
  * name exactly these keys.
  */
 import { z } from 'zod';
-import { formatZodError, XOnlyKey } from '@custodes/shared/records';
+import { Ed25519Key, formatZodError, XOnlyKey } from '@custodes/shared/records';
 
 export const PinnedKeysSchema = z
   .object({
@@ -13,6 +13,8 @@ export const PinnedKeysSchema = z
     /** The log's origin (its note key name); optional. */
     origin: z.string().min(1).max(253).optional(),
     logKey: XOnlyKey,
+    /** The log's Ed25519 checkpoint key (docs/PROTOCOL.md §4.3); optional: without it, the genesis registry's. */
+    logNoteKey: Ed25519Key.optional(),
     /** Every custodian signing key of the genesis registry, in any order. */
     custodianKeys: z.array(XOnlyKey).min(1).max(255),
   })

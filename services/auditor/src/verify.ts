@@ -23,7 +23,8 @@ import {
 } from '@custodes/shared/log';
 import type { RegistryView } from '@custodes/shared/records';
 import { compareFindings, type Finding, type FindingCode } from './findings';
-import { LogClient, type FetchOptions } from './fetch';
+import { LogClient, type FetchOptions, type LogSource } from './fetch';
+import { TileClient } from './tiles';
 import type { PinnedKeys } from './pins';
 import { checkDecodedEntries, decodeLeaf, type AuditState } from './rules';
 import { AuditorState } from './state';
@@ -35,7 +36,10 @@ export interface Progress {
 }
 
 export interface VerifyOptions {
-  readonly logUrl: string;
+  /** The coordinator's base URL (its read API, docs/PROTOCOL.md §4.4)... */
+  readonly logUrl?: string;
+  /** ...or, instead, a C2SP tlog-tiles mirror's base URL (§9.9): exactly one of the two. */
+  readonly tilesUrl?: string;
   /** Directory of the SQLite state; without it (and without `state`) the state is in memory. */
   readonly stateDir?: string;
   /** An open state to use instead of `stateDir` (the watcher keeps one across rounds). */
@@ -47,6 +51,18 @@ export interface VerifyOptions {
   /** Report progress every this many entries (default 1000). */
   readonly progressEvery?: number;
   readonly fetch?: FetchOptions;
+  readonly policy?: CosignaturePolicy;
+}
+
+/**
+ * How many cosignatures a checkpoint needs before the auditor accepts it
+ * (docs/PROTOCOL.md §8.8): from registered custodians of the newest epoch
+ * (default t, the threshold) and from the registry's external witnesses
+ * (default 0: they cosign after the custodians, and releases never wait on them).
+ */
+export interface CosignaturePolicy {
+  readonly custodians?: number;
+  readonly external?: number;
 }
 
 export interface VerifiedCheckpoint {
@@ -58,6 +74,8 @@ export interface VerifiedCheckpoint {
   readonly note: string;
   /** Registered custodians whose cosignature verifies. */
   readonly cosigners: readonly string[];
+  /** The registry's external witnesses whose cosignature verifies. */
+  readonly externalCosigners: readonly string[];
   /** Whether it became the auditor's verified head. */
   readonly accepted: boolean;
 }
@@ -83,18 +101,24 @@ const REFUSING: ReadonlySet<FindingCode> = new Set<FindingCode>([
   'INCONSISTENT_CHECKPOINT',
   'ROOT_MISMATCH',
   'INSUFFICIENT_COSIGNATURES',
+  'INSUFFICIENT_EXTERNAL_COSIGNATURES',
 ]);
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-/** The log's note key: name = origin, key from the pins or the genesis registry (docs/PROTOCOL.md §4.3). */
-export function logNoteKey(origin: string, logKey: string): NoteKey {
-  return { name: origin, publicKey: hexToBytes(logKey, 32, 'logKey') };
+/** The log's Ed25519 note key: name = origin, key from the pins or the genesis registry (docs/PROTOCOL.md §4.3). */
+export function logNoteKey(origin: string, logNoteKeyHex: string): NoteKey {
+  return { name: origin, publicKey: hexToBytes(logNoteKeyHex, 32, 'logNoteKey') };
 }
 
-/** Note keys of the witnesses: the current epoch's custodians under their registry names. */
+/** Ed25519 note keys of the custodians as witnesses: the current epoch's, under their registry names. */
 export function witnessKeys(registry: RegistryView): NoteKey[] {
-  return registry.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.signingKey, 32, 'signingKey') }));
+  return registry.custodians.map((c) => ({ name: c.name, publicKey: hexToBytes(c.witnessKey, 32, 'witnessKey') }));
+}
+
+/** Ed25519 note keys of the registry's external witnesses (docs/PROTOCOL.md §4.3). */
+export function externalWitnessKeys(registry: RegistryView): NoteKey[] {
+  return registry.witnesses.map((w) => ({ name: w.name, publicKey: hexToBytes(w.key, 32, 'key') }));
 }
 
 /** Parses a note without trusting it; null if malformed. */
@@ -108,8 +132,14 @@ function parseNote(text: string): { note: SignedNote; checkpoint: Checkpoint } |
   }
 }
 
+/** The read API or the mirror, whichever the options name (exactly one). */
+function sourceOf(options: Pick<VerifyOptions, 'logUrl' | 'tilesUrl' | 'fetch'>): LogSource {
+  if ((options.logUrl === undefined) === (options.tilesUrl === undefined)) throw new TypeError('give exactly one of logUrl and tilesUrl');
+  return options.tilesUrl !== undefined ? new TileClient(options.tilesUrl, options.fetch) : new LogClient(options.logUrl!, options.fetch);
+}
+
 /**
- * Verifies the log at `logUrl` and checks its entries. Findings are returned,
+ * Verifies the log at `logUrl` (or the mirror at `tilesUrl`) and checks its entries. Findings are returned,
  * never thrown; AuditError is thrown only when the log cannot be read.
  */
 export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
@@ -123,7 +153,7 @@ export async function verifyLog(options: VerifyOptions): Promise<VerifyResult> {
 
 async function verifyWithState(options: VerifyOptions, state: AuditorState): Promise<VerifyResult> {
   const now = options.now ?? nowSeconds();
-  const client = new LogClient(options.logUrl, options.fetch);
+  const client = sourceOf(options);
   const findings: Finding[] = [];
   const stored = state.leaves();
   const previous = state.latest();
@@ -151,25 +181,26 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
     return finish(stored, undefined);
   }
   const { checkpoint } = parsed;
-  const described = (accepted: boolean, cosigners: readonly string[] = []): VerifiedCheckpoint => ({
+  const described = (accepted: boolean, cosigners: readonly string[] = [], externalCosigners: readonly string[] = []): VerifiedCheckpoint => ({
     origin: checkpoint.origin,
     size: checkpoint.size,
     root: bytesToBase64(checkpoint.root),
     note: noteText,
     cosigners,
+    externalCosigners,
     accepted,
   });
   if (checkpoint.size === 0 && stored.length === 0) return finish(stored, described(false));
 
   // 2. The trust anchor: the genesis registry, stored or fetched, and the log key.
-  const genesisLeaf = stored[0] ?? (await client.entries(0, 1))[0]!;
+  const genesisLeaf = stored[0] ?? (await client.entries(0, 1, checkpoint.size))[0]!;
   const genesis = decodeLeaf(genesisLeaf);
   if (!genesis.ok || genesis.entry.type !== 'registry') {
     // The rules report BAD_GENESIS at index 0; nothing else can be trusted.
     return finish(stored.length ? stored : [genesisLeaf], described(false));
   }
   const pins = options.pinnedKeys;
-  const logKey = logNoteKey(pins?.origin ?? genesis.entry.origin, pins?.logKey ?? genesis.entry.logKey);
+  const logKey = logNoteKey(pins?.origin ?? genesis.entry.origin, pins?.logNoteKey ?? genesis.entry.logNoteKey);
   const opened = openCheckpoint(noteText, logKey);
   if (!opened) {
     findings.push({
@@ -198,7 +229,8 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
       // note's cosigners are counted as for a new checkpoint (a repeated verify is not "cosigned by 0").
       const registry = rules(stored).state.registry;
       const cosigners = registry ? verifiedCosigners(opened.note, witnessKeys(registry)) : [];
-      return finish(stored, described(checkpoint.size === previous.size && findings.length === 0, cosigners));
+      const external = registry ? verifiedCosigners(opened.note, externalWitnessKeys(registry)) : [];
+      return finish(stored, described(checkpoint.size === previous.size && findings.length === 0, cosigners, external));
     }
     const proof = await client.consistency(previous.size, checkpoint.size);
     if (!verifyConsistency(previous.size, checkpoint.size, proof, previous.root, checkpoint.root)) {
@@ -215,7 +247,7 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
   // 4. The new entries must reproduce the root.
   const start = stored.length;
   const fresh = start === 0 && checkpoint.size >= 1 ? [genesisLeaf] : [];
-  const more = await client.entries(start + fresh.length, checkpoint.size, (n) =>
+  const more = await client.entries(start + fresh.length, checkpoint.size, checkpoint.size, (n) =>
     options.onProgress?.({ phase: 'fetch', done: start + fresh.length + n, total: checkpoint.size }),
   );
   fresh.push(...more);
@@ -235,13 +267,24 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
   const result = rules(leaves);
   const registry = result.state.registry;
   let cosigners: string[] = [];
+  let external: string[] = [];
   if (registry) {
     cosigners = verifiedCosigners(opened.note, witnessKeys(registry));
-    if (cosigners.length < registry.threshold) {
+    external = verifiedCosigners(opened.note, externalWitnessKeys(registry));
+    const needed = options.policy?.custodians ?? registry.threshold;
+    if (cosigners.length < needed) {
       findings.push({
         index: checkpoint.size,
         code: 'INSUFFICIENT_COSIGNATURES',
-        message: `the checkpoint of size ${checkpoint.size} is cosigned by ${cosigners.length} registered custodians (${cosigners.join(', ') || 'none'}); ${registry.threshold} are needed.`,
+        message: `the checkpoint of size ${checkpoint.size} is cosigned by ${cosigners.length} registered custodians (${cosigners.join(', ') || 'none'}); ${needed} are needed.`,
+      });
+    }
+    const neededExternal = options.policy?.external ?? 0;
+    if (external.length < neededExternal) {
+      findings.push({
+        index: checkpoint.size,
+        code: 'INSUFFICIENT_EXTERNAL_COSIGNATURES',
+        message: `the checkpoint of size ${checkpoint.size} is cosigned by ${external.length} of the registry's ${registry.witnesses.length} external witnesses (${external.join(', ') || 'none'}); the policy asks for ${neededExternal}.`,
       });
     }
   }
@@ -249,5 +292,5 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
   const accepted = registry !== undefined && !anchorBroken && !findings.some((f) => REFUSING.has(f.code));
   if (accepted) state.accept({ size: checkpoint.size, root: checkpoint.root, note: noteText }, fresh, now);
   const all = [...findings, ...result.findings].sort(compareFindings);
-  return { findings: all, size: leaves.length, checkpoint: described(accepted, cosigners), audit: result.state, leaves };
+  return { findings: all, size: leaves.length, checkpoint: described(accepted, cosigners, external), audit: result.state, leaves };
 }

@@ -16,7 +16,7 @@ import { compareFindings, type Finding } from './findings';
 import type { PinnedKeys } from './pins';
 import { decodeLeaf } from './rules';
 import { AuditorState } from './state';
-import { logNoteKey, verifyLog, witnessKeys, type Progress, type VerifyResult } from './verify';
+import { externalWitnessKeys, logNoteKey, verifyLog, witnessKeys, type CosignaturePolicy, type Progress, type VerifyResult } from './verify';
 
 export interface WatchOptions {
   readonly logUrl: string;
@@ -39,6 +39,8 @@ export interface WatchOptions {
   readonly onRound?: (round: WatchRound) => void | Promise<void>;
   readonly signal?: AbortSignal;
   readonly fetch?: FetchOptions;
+  /** Cosignatures a checkpoint needs (verify.ts CosignaturePolicy; defaults: t custodians, 0 external). */
+  readonly policy?: CosignaturePolicy;
   /**
    * Signed webhooks (docs/PROTOCOL.md §9.7): `audit.finding` for each new
    * finding, `storage.trouble` when the state cannot be stored. Undelivered
@@ -67,14 +69,15 @@ export async function compareWitness(custodianUrl: string, verified: VerifyResul
   const registry = verified.audit.registry;
   if (!genesis || !genesis.ok || genesis.entry.type !== 'registry' || !registry) return [];
   const text = await fetchWitnessCheckpoint(custodianUrl, fetchOpts);
-  const opened = openCheckpoint(text, logNoteKey(genesis.entry.origin, genesis.entry.logKey));
+  const opened = openCheckpoint(text, logNoteKey(genesis.entry.origin, genesis.entry.logNoteKey));
   const who = custodianUrl;
   if (!opened) {
     return [{ index: verified.size, code: 'BAD_CHECKPOINT', message: `the checkpoint served by custodian ${who} is not signed by the log.` }];
   }
-  const names = verifiedCosigners(opened.note, witnessKeys(registry));
+  // A custodian or one of the registry's external witnesses (docs/PROTOCOL.md §4.3): the same split-view check.
+  const names = verifiedCosigners(opened.note, [...witnessKeys(registry), ...externalWitnessKeys(registry)]);
   if (names.length === 0) {
-    return [{ index: opened.checkpoint.size, code: 'BAD_CHECKPOINT', message: `the checkpoint served by custodian ${who} carries no valid cosignature of a registered custodian.` }];
+    return [{ index: opened.checkpoint.size, code: 'BAD_CHECKPOINT', message: `the checkpoint served by witness ${who} carries no valid cosignature of a registered custodian or witness.` }];
   }
   const label = `${names.join(', ')} (${who})`;
   const { size, root } = opened.checkpoint;
@@ -121,6 +124,7 @@ export async function watchRound(options: WatchOptions, state: AuditorState, rou
     now,
     onProgress: options.onProgress,
     fetch: options.fetch,
+    ...(options.policy ? { policy: options.policy } : {}),
   });
   const client = new LogClient(options.logUrl, options.fetch);
   const findings = [...verified.findings];

@@ -14,8 +14,10 @@ export interface CoordinatorConfig {
   tls?: TlsFiles;
   /** The log's origin; must equal the registry's. */
   origin: string;
-  /** The log's BIP340 secret key, hex32; its x-only public key is the registry's logKey. */
+  /** The log's BIP340 secret key, hex32; its x-only public key is the registry's logKey. Signs partials calls (docs/PROTOCOL.md §4.6). */
   logSecretKey: string;
+  /** The log's Ed25519 note key, hex32 (the RFC 8032 seed); its public key is the registry's logNoteKey. Signs checkpoints (docs/PROTOCOL.md §4.3). */
+  logNoteSecretKey: string;
   /** Overrides the registry's custodian URLs, by index (e.g. a dev cluster on local ports). */
   custodianUrls?: Record<number, string>;
   /**
@@ -42,6 +44,12 @@ export interface CoordinatorConfig {
    * answers (docs/PROTOCOL.md §7.8, Cosigning).
    */
   witnessRetryBaseMs?: number;
+  /**
+   * How often the registry's external witnesses are offered the newest
+   * checkpoint (default 2000 ms; docs/PROTOCOL.md §4.3): in the background,
+   * nothing waits on their cosignatures.
+   */
+  externalWitnessIntervalMs?: number;
   /** Timeout of each witness's answer to the check at start (docs/PROTOCOL.md §9.6; default 3000 ms). */
   witnessCheckTimeoutMs?: number;
   /** Timeout of one `POST /v1/partials` call (default 60 000 ms). */

@@ -26,7 +26,7 @@ import { CoordinatorError, fail } from './errors';
 import { RESTORE_MARKER } from './backup';
 import { coordinatorHealth } from './health';
 import { coordinatorMetrics } from './metrics';
-import { logPublicKey, openCoordinatorDb } from './init';
+import { checkDataFormat, logNotePublicKey, logPublicKey, openCoordinatorDb } from './init';
 import { Ledger } from './ledger';
 import { createLogReadRouter } from './routes/logRead';
 import { warrantSearchRoutes } from './routes/logSearch';
@@ -35,6 +35,7 @@ import { Repository } from './repo/repository';
 import { Changes } from './actions/changes';
 import { GroupCommit } from './repo/groupCommit';
 import { Cosigner } from './workflow/cosigner';
+import { ExternalWitnesses } from './workflow/externalWitnesses';
 import { DecryptionWorkflow } from './workflow/decryption';
 import { Delivery } from './workflow/delivery';
 import { checkAgainstWitnesses } from './witnessCheck';
@@ -57,6 +58,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   const now = config.now ?? (() => Math.floor(Date.now() / 1000));
   if (!existsSync(join(config.dataDir, DB_FILE))) throw new CoordinatorError('NOT_FOUND', `${config.dataDir} holds no coordinator; run init first`);
   const logKey = logPublicKey(config.logSecretKey);
+  const logNoteKey = logNotePublicKey(config.logNoteSecretKey);
   // Before the data directory is locked: a bad certificate or key is one error at start (BAD_TLS).
   const tls = config.tls ? loadTls(config.tls) : undefined;
   if (config.maxDatabaseBytes !== undefined && !(Number.isSafeInteger(config.maxDatabaseBytes) && config.maxDatabaseBytes > 0)) {
@@ -83,6 +85,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   const loadRegistry = (): Registry => {
     const latest = repo.latestRegistry();
     if (!latest) fail('NOT_FOUND', 'the coordinator has no registry; run initCoordinator first');
+    checkDataFormat(config.dataDir, latest.entryJson);
     return new Registry(RegistryEntrySchema.parse(JSON.parse(latest.entryJson)), latest.logIndex);
   };
   let registry: Registry;
@@ -90,13 +93,14 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     registry = loadRegistry();
     if (registry.entry.origin !== config.origin) fail('BAD_REGISTRY', `origin ${config.origin} is not the registry's ${registry.entry.origin}`);
     if (registry.entry.logKey !== logKey) fail('BAD_REGISTRY', "logSecretKey does not match the registry's logKey");
+    if (registry.entry.logNoteKey !== logNoteKey) fail('BAD_REGISTRY', "logNoteSecretKey does not match the registry's logNoteKey");
   } catch (err) {
     db.close();
     lock.release();
     throw err;
   }
 
-  const store = openLogStore(db, { origin: config.origin, logSecretKey: config.logSecretKey });
+  const store = openLogStore(db, { origin: config.origin, noteSecretKey: config.logNoteSecretKey });
   const ledger = new Ledger(store, repo);
   const custodianUrl = (index: number): string => {
     const url = config.custodianUrls?.[index] ?? registry.custodian(index)?.url;
@@ -127,6 +131,17 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     backgroundDelayMs: config.cosignDelayMs ?? 1000,
     ...(config.witnessRetryBaseMs !== undefined ? { retryBaseMs: config.witnessRetryBaseMs } : {}),
     concurrency,
+    logger,
+  });
+  // The registry's external witnesses cosign in the background; nothing waits on them (docs/PROTOCOL.md §4.3).
+  const externalWitnesses = new ExternalWitnesses({
+    store,
+    commits,
+    witnesses: () => registry.witnesses,
+    origin: config.origin,
+    intervalMs: config.externalWitnessIntervalMs ?? 2000,
+    timeoutMs: config.cosignTimeoutMs ?? 10_000,
+    insecureHttp,
     logger,
   });
   // Every fresh entry gets into a published, cosigned checkpoint soon (coalesced: cosignDelayMs).
@@ -271,11 +286,13 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       delivery.kick();
       // Entries appended just before a stop may not be in a cosigned checkpoint yet: catch the witnesses up.
       cosigner.schedule();
+      externalWitnesses.start();
       return { port: bound.port };
     },
     async close() {
       if (purgeTimer) clearInterval(purgeTimer);
       cosigner.close();
+      await externalWitnesses.close();
       changes.close();
       await Promise.all([delivery.close(), decryption.close()]);
       if (server) await closeServer(server);

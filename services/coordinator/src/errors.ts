@@ -28,6 +28,7 @@ export type CoordinatorCode =
   | 'REQUEST_NOT_LOGGED'
   // 409: the request is well formed but the state does not allow it
   | 'DATA_DIR_IN_USE'
+  | 'DATA_FORMAT_OLD'
   | 'LOG_BEHIND_WITNESSES'
   | 'LOG_FORKED'
   | 'WITNESSES_UNREACHABLE'
@@ -66,6 +67,7 @@ export class CoordinatorError extends CustodesError<CoordinatorCode> {
 
 const STATUS: Record<CoordinatorCode, number> = {
   DATA_DIR_IN_USE: 409,
+  DATA_FORMAT_OLD: 409,
   // Refusals to start (docs/PROTOCOL.md §9.6): never an HTTP answer, listed for completeness.
   LOG_BEHIND_WITNESSES: 409,
   LOG_FORKED: 409,

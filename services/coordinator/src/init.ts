@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { bytesToHex, hexToBytes, schnorrPublicKey } from '@custodes/shared/crypto';
+import { bytesToHex, ed25519PublicKey, hexToBytes, schnorrPublicKey } from '@custodes/shared/crypto';
 import { RegistryEntrySchema } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
 import { capSize, makePrivateDir, openDatabase } from '@custodes/shared/service';
@@ -37,18 +37,41 @@ export function logPublicKey(logSecretKey: string): string {
   }
 }
 
+/** The Ed25519 public key of a hex32 note secret key (docs/PROTOCOL.md §4.3); throws BAD_REQUEST for junk. */
+export function logNotePublicKey(logNoteSecretKey: string): string {
+  try {
+    return bytesToHex(ed25519PublicKey(hexToBytes(logNoteSecretKey, 32, 'logNoteSecretKey')));
+  } catch {
+    fail('BAD_REQUEST', 'logNoteSecretKey must be 32 bytes of lower-case hex');
+  }
+}
+
+/**
+ * The stored registry JSON, refused with DATA_FORMAT_OLD if an older version
+ * wrote it: before checkpoints were Ed25519-signed notes its registry had no
+ * `logNoteKey` (docs/PROTOCOL.md §4.3, §11), and nothing it logged verifies now.
+ */
+export function checkDataFormat(dataDir: string, registryJson: string): void {
+  const stored = JSON.parse(registryJson) as { logNoteKey?: unknown };
+  if (typeof stored !== 'object' || stored === null || typeof stored.logNoteKey !== 'string') {
+    fail('DATA_FORMAT_OLD', `${dataDir} was created by an older version of Custodes (BIP340-signed checkpoints, no logNoteKey in its registry); start a new log with a new genesis registry`);
+  }
+}
+
 export interface InitCoordinatorOptions {
   dataDir: string;
   /** The genesis registry, signed by every custodian it names. */
   registry: RegistryEntry;
   logSecretKey: string;
+  /** The log's Ed25519 note key, hex32: signs checkpoints (docs/PROTOCOL.md §4.3). */
+  logNoteSecretKey: string;
 }
 
 /** Creates the database and logs the genesis registry as entry 0, with a first checkpoint. */
 export function initCoordinator(opts: InitCoordinatorOptions): { index: number; logKey: string } {
   const registry = RegistryEntrySchema.parse(opts.registry);
   const logKey = logPublicKey(opts.logSecretKey);
-  checkGenesis(registry, logKey);
+  checkGenesis(registry, logKey, logNotePublicKey(opts.logNoteSecretKey));
   // 0700: the database holds sealed warrants with their salts (shared/src/service/perms.ts).
   makePrivateDir(opts.dataDir);
   if (existsSync(join(opts.dataDir, DB_FILE))) {
@@ -60,7 +83,7 @@ export function initCoordinator(opts: InitCoordinatorOptions): { index: number; 
   const db = openCoordinatorDb(opts.dataDir);
   try {
     const repo = new Repository(db);
-    const store = openLogStore(db, { origin: registry.origin, logSecretKey: opts.logSecretKey });
+    const store = openLogStore(db, { origin: registry.origin, noteSecretKey: opts.logNoteSecretKey });
     const ledger = new Ledger(store, repo);
     const { index } = ledger.appendOnce(entryKey.registry(0), registry, (i) => repo.putRegistry(0, i, JSON.stringify(registry)));
     if (index !== 0) fail('CONFLICT', 'the log was not empty');

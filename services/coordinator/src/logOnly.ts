@@ -16,8 +16,8 @@ interface LogOnlyOptions {
   /** Loopback unless told otherwise. */
   readonly host?: string;
   readonly origin: string;
-  /** The log's BIP340 secret key, hex or 32 bytes. */
-  readonly logSecretKey: string | Uint8Array;
+  /** The log's Ed25519 note key (docs/PROTOCOL.md §4.3), hex or 32 bytes. */
+  readonly noteSecretKey: string | Uint8Array;
 }
 
 interface LogOnlyCoordinator {
@@ -38,7 +38,7 @@ async function startLogOnlyCoordinator(options: LogOnlyOptions): Promise<LogOnly
   mkdirSync(options.dataDir, { recursive: true });
   const store = LogStore.open(join(options.dataDir, 'log.sqlite'), {
     origin: options.origin,
-    logSecretKey: options.logSecretKey,
+    noteSecretKey: options.noteSecretKey,
   });
   try {
     // Readers see nothing until a checkpoint exists; cover whatever is stored.

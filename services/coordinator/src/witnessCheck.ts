@@ -41,7 +41,7 @@ export type WitnessAnswer = { custodian: number; size: number } | { custodian: n
  */
 export async function checkAgainstWitnesses(d: WitnessCheckDeps): Promise<WitnessAnswer[]> {
   const { registry } = d;
-  const logKey = { name: registry.entry.origin, publicKey: hexToBytes(registry.entry.logKey, 32) };
+  const logKey = { name: registry.entry.origin, publicKey: hexToBytes(registry.entry.logNoteKey, 32) };
   const answers = await Promise.all(
     registry.custodians.map(async (c): Promise<WitnessAnswer> => {
       let text: string;

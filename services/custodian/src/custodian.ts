@@ -130,6 +130,8 @@ const mapErrors: ErrorRequestHandler = (err, _req, res, next) => {
 interface OpenedNode {
   store: Store;
   node: NodeRow;
+  /** The node's Ed25519 witness key, public half (checked present: DATA_FORMAT_OLD otherwise). */
+  witnessKey: string;
   policy: Policy | undefined;
 }
 
@@ -139,8 +141,13 @@ function openNode(dbFile: string, config: CustodianConfig, storage: StorageMonit
   try {
     const node = store.node();
     if (!node) throw new CustodianError('NOT_INITIALISED', `${config.dataDir} holds no initialised custodian`);
+    // Before checkpoints were Ed25519 notes the node had no witness key (docs/PROTOCOL.md §4.3, §11):
+    // its replica and cosignatures are BIP340 and nothing it holds verifies under the new format.
+    if (node.witnessKey === null) {
+      throw new CustodianError('DATA_FORMAT_OLD', `${config.dataDir} was created by an older version of Custodes (BIP340 cosignatures, no Ed25519 witness key); initialise a new node with custodes keygen and custodes custodian init`);
+    }
     const policy = config.policyFile ? readPolicyFile(config.policyFile) : node.policy ? parsePolicy(JSON.parse(node.policy)) : undefined;
-    return { store, node, policy };
+    return { store, node, witnessKey: node.witnessKey, policy };
   } catch (err) {
     store.close();
     throw err;
@@ -211,6 +218,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
       custodian: node.custodian,
       epoch: node.epoch,
       signingKey: node.signingKey,
+      witnessKey: opened.witnessKey,
       groupKey: node.groupKey,
       commitments: node.commitments,
       name: node.name,

@@ -15,6 +15,7 @@ export type CustodianCode =
   | 'ALREADY_INITIALISED'
   | 'NOT_INITIALISED'
   | 'DATA_DIR_IN_USE'
+  | 'DATA_FORMAT_OLD'
   | 'BAD_KEY_FILE'
   | 'BAD_OPTIONS'
   | 'BAD_POLICY'

@@ -64,7 +64,7 @@ export class LogHead {
     if (!registry) return;
     try {
       const text = await requestJson<string>(`${this.ctx.coordinatorUrl}/log/v1/checkpoint`, { expectText: true, timeoutMs: 5000 });
-      const opened = openCheckpoint(text, { name: registry.origin, publicKey: hexToBytes(registry.logKey, 32) });
+      const opened = openCheckpoint(text, { name: registry.origin, publicKey: hexToBytes(registry.logNoteKey, 32) });
       if (!opened) {
         this.ctx.log.warn('the coordinator served a checkpoint that does not verify under the log key');
         return;

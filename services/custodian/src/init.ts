@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bytesToHex, hexToBytes, schnorrPublicKey } from '@custodes/shared/crypto';
+import { bytesToHex, ed25519PublicKey, hexToBytes, schnorrPublicKey } from '@custodes/shared/crypto';
 import { KeyFileSchema, parseShareFile, ShareFileSchema } from '@custodes/shared/records';
 import { makePrivateDir } from '@custodes/shared/service';
 import { CustodianError } from './errors';
@@ -23,7 +23,7 @@ export interface InitOptions {
   dataDir: string;
   /** Parsed `share-<i>.json` (docs/PROTOCOL.md §3.1); checked against its commitments. */
   shareFile: unknown;
-  /** Parsed `{ format: 'custodes.key.v1', secretKey, publicKey }`. */
+  /** Parsed `{ format: 'custodes.key.v1', secretKey, publicKey, noteSecretKey, notePublicKey }` (docs/PROTOCOL.md §9.3). */
   keyFile: unknown;
   unsealShares?: number;
   unsealThreshold?: number;
@@ -37,6 +37,8 @@ export interface InitResult {
   custodian: number;
   epoch: number;
   publicKey: string;
+  /** The Ed25519 witness key (the registry's `witnessKey`). */
+  witnessKey: string;
   /** Shown once; any `unsealThreshold` of them unseal the node. */
   unsealKeys: string[];
   /** Shown once; stored only as its SHA-256. */
@@ -61,13 +63,20 @@ export async function initCustodian(opts: InitOptions): Promise<InitResult> {
   if (bytesToHex(schnorrPublicKey(hexToBytes(key.data.secretKey, 32))) !== key.data.publicKey) {
     throw new CustodianError('BAD_KEY_FILE', 'key file publicKey does not match its secretKey');
   }
+  const { noteSecretKey, notePublicKey } = key.data;
+  if (noteSecretKey === undefined || notePublicKey === undefined) {
+    throw new CustodianError('BAD_KEY_FILE', 'key file has no Ed25519 witness key (noteSecretKey, notePublicKey): an older custodes keygen wrote it; make a new one with custodes keygen');
+  }
+  if (bytesToHex(ed25519PublicKey(hexToBytes(noteSecretKey, 32))) !== notePublicKey) {
+    throw new CustodianError('BAD_KEY_FILE', 'key file notePublicKey does not match its noteSecretKey');
+  }
 
   // 0700, also when the directory already existed (shared/src/service/perms.ts); the store is created 0600.
   makePrivateDir(dataDir);
   const store = openStore(join(dataDir, DB_FILE));
   try {
     if (store.node()) throw new CustodianError('ALREADY_INITIALISED', `${dataDir} already holds an initialised custodian`);
-    const { sealed, unsealKeys, commitments } = await createSealedStore({ signingKey: key.data.secretKey, shares: [shareFile] }, unsealShares, unsealThreshold);
+    const { sealed, unsealKeys, commitments } = await createSealedStore({ signingKey: key.data.secretKey, witnessKey: noteSecretKey, shares: [shareFile] }, unsealShares, unsealThreshold);
     const operatorToken = randomBytes(32).toString('base64url');
     const devFile = join(dataDir, DEV_KEYS_FILE);
     if (dev) writeFileSync(devFile, JSON.stringify({ unsealKeys }), { mode: 0o600 });
@@ -76,6 +85,7 @@ export async function initCustodian(opts: InitOptions): Promise<InitResult> {
       custodian: share.index,
       epoch: share.epoch,
       signingKey: key.data.publicKey,
+      witnessKey: notePublicKey,
       name: opts.name ?? null,
       groupKey: shareFile.groupKey,
       commitments: shareFile.commitments,
@@ -88,7 +98,7 @@ export async function initCustodian(opts: InitOptions): Promise<InitResult> {
       policy: policy ? JSON.stringify(policy) : null,
       unsealCommitments: commitments,
     });
-    return { custodian: share.index, epoch: share.epoch, publicKey: key.data.publicKey, unsealKeys, operatorToken };
+    return { custodian: share.index, epoch: share.epoch, publicKey: key.data.publicKey, witnessKey: notePublicKey, unsealKeys, operatorToken };
   } finally {
     store.close();
   }

@@ -23,11 +23,11 @@ export function custodianKeys(reg: RegistryEntry, index: number): string[] {
  * newestEpoch) listing it: the name it cosigns under (docs/PROTOCOL.md §4.3), which
  * auditors look up in the newest epoch.
  */
-export function custodianRecord(reg: RegistryEntry, index: number): { name: string; signingKey: string } | undefined {
+export function custodianRecord(reg: RegistryEntry, index: number): { name: string; signingKey: string; witnessKey: string } | undefined {
   const epochs = [...reg.epochs].sort((a, b) => b.epoch - a.epoch);
   for (const e of epochs) {
     const c = e.custodians.find((x) => x.index === index);
-    if (c) return { name: c.name, signingKey: c.signingKey };
+    if (c) return { name: c.name, signingKey: c.signingKey, witnessKey: c.witnessKey };
   }
   return undefined;
 }
@@ -44,6 +44,8 @@ export interface OwnIdentity {
   custodian: number;
   epoch: number;
   signingKey: string;
+  /** Ed25519, public half: what the registry must list as this node's `witnessKey` (docs/PROTOCOL.md §4.3). */
+  witnessKey: string;
   groupKey: string;
   commitments: string[];
   name: string | null;
@@ -60,6 +62,7 @@ export function genesisProblem(reg: RegistryEntry, me: OwnIdentity): string | nu
   }
   const self = mine.custodians.find((c) => c.index === me.custodian);
   if (!self || self.signingKey !== me.signingKey) return `genesis registry does not list this node's signing key at index ${me.custodian}`;
+  if (self.witnessKey !== me.witnessKey) return `genesis registry does not list this node's witness key at index ${me.custodian}`;
   if (me.name !== null && self.name !== me.name) return `genesis registry names index ${me.custodian} "${self.name}", not "${me.name}"`;
   return null;
 }

@@ -1,6 +1,6 @@
 /**
- * The sealed store (docs/PROTOCOL.md §3.6): the custodian's secrets (epoch shares and
- * signing key) encrypted under a random 32-byte node key K with AES-256-GCM; K
+ * The sealed store (docs/PROTOCOL.md §3.6): the custodian's secrets (epoch shares,
+ * signing key and witness key) encrypted under a random 32-byte node key K with AES-256-GCM; K
  * split with shamir-secret-sharing into m unseal keys with threshold k. The AEAD
  * tag is the check of a combination: wrong keys open nothing.
  *
@@ -19,10 +19,13 @@ import { CustodianError } from './errors';
 /** What K protects. Never logged, never in an error or a response. */
 export interface Secrets {
   signingKey: string; // hex32 BIP340 secret key
+  witnessKey: string; // hex32 Ed25519 secret key (docs/PROTOCOL.md §4.3)
   shares: ShareFile[];
 }
 
-const SecretsSchema = z.object({ signingKey: z.string().regex(/^[0-9a-f]{64}$/), shares: z.array(ShareFileSchema).min(1) }).strict();
+const SecretsSchema = z
+  .object({ signingKey: z.string().regex(/^[0-9a-f]{64}$/), witnessKey: z.string().regex(/^[0-9a-f]{64}$/), shares: z.array(ShareFileSchema).min(1) })
+  .strict();
 
 export interface SealedBox {
   nonce: Uint8Array;

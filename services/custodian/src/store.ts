@@ -146,6 +146,11 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (warrant_id, officer)
   ) WITHOUT ROWID;
   `,
+  // 8: the node's Ed25519 witness key (docs/PROTOCOL.md §4.3), public half; NULL for a node an
+  // older version initialised, which cosigned with BIP340 and refuses to start (DATA_FORMAT_OLD)
+  `
+  ALTER TABLE node ADD COLUMN witness_key TEXT;
+  `,
 ];
 
 /** The newest migration version of this code (what a restored backup may be at, at most). */
@@ -157,6 +162,8 @@ export interface NodeRow {
   custodian: number;
   epoch: number;
   signingKey: string;
+  /** The Ed25519 witness key, public half; null for a node an older version initialised (migration 8). */
+  witnessKey: string | null;
   name: string | null;
   groupKey: string;
   commitments: string[];
@@ -245,9 +252,9 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
 
   const q = {
     node: db.prepare('SELECT * FROM node WHERE id = 1'),
-    insertNode: db.prepare(`INSERT INTO node (id, custodian, epoch, signing_key, name, group_key, commitments, token_hash,
+    insertNode: db.prepare(`INSERT INTO node (id, custodian, epoch, signing_key, witness_key, name, group_key, commitments, token_hash,
       unseal_shares, unseal_threshold, dev, sealed_nonce, sealed_box, policy, unseal_commitments, created_at)
-      VALUES (1, @custodian, @epoch, @signingKey, @name, @groupKey, @commitments, @tokenHash, @unsealShares, @unsealThreshold,
+      VALUES (1, @custodian, @epoch, @signingKey, @witnessKey, @name, @groupKey, @commitments, @tokenHash, @unsealShares, @unsealThreshold,
       @dev, @sealedNonce, @sealedBox, @policy, @unsealCommitments, @createdAt)`),
     setUnsealCommitments: db.prepare('UPDATE node SET unseal_commitments = ? WHERE id = 1 AND unseal_commitments IS NULL'),
     witness: db.prepare('SELECT * FROM witness WHERE id = 1'),
@@ -364,6 +371,7 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
         custodian: r.custodian as number,
         epoch: r.epoch as number,
         signingKey: r.signing_key as string,
+        witnessKey: (r.witness_key as string | null) ?? null,
         name: (r.name as string | null) ?? null,
         groupKey: r.group_key as string,
         commitments: JSON.parse(r.commitments as string) as string[],

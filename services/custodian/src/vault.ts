@@ -11,6 +11,8 @@ import type { SealedBox, SealProgress } from './seal';
 interface Open {
   key: Uint8Array;
   signingKey: Uint8Array;
+  /** Ed25519: cosigns checkpoints (docs/PROTOCOL.md §4.3). */
+  witnessKey: Uint8Array;
   shares: Map<number, bigint>; // epoch → x_i
   /** epoch → X_i = x_i·G, computed once at unseal rather than per released envelope (docs/PROTOCOL.md §3.3). */
   verificationShares: Map<number, GroupPoint>;
@@ -51,7 +53,7 @@ export class Vault {
       shares.set(s.epoch, x);
       verificationShares.set(s.epoch, mulBase(x)); // secret scalar: the constant-time base multiplication
     }
-    this.#open = { key: opened.key, signingKey: hexToBytes(opened.secrets.signingKey, 32), shares, verificationShares };
+    this.#open = { key: opened.key, signingKey: hexToBytes(opened.secrets.signingKey, 32), witnessKey: hexToBytes(opened.secrets.witnessKey, 32), shares, verificationShares };
     return true;
   }
 
@@ -60,6 +62,7 @@ export class Vault {
     if (this.#open) {
       this.#open.key.fill(0);
       this.#open.signingKey.fill(0);
+      this.#open.witnessKey.fill(0);
       this.#open.shares.clear();
       this.#open.verificationShares.clear();
     }
@@ -74,6 +77,10 @@ export class Vault {
 
   signingKey(): Uint8Array {
     return this.#require().signingKey;
+  }
+
+  witnessKey(): Uint8Array {
+    return this.#require().witnessKey;
   }
 
   /** x_i for `epoch`, or undefined if this node holds no share of it. */

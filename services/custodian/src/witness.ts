@@ -9,19 +9,8 @@
  * → cosign under this node's registry name.
  */
 import { base64ToBytes, bytesToHex, equalBytes, hexToBytes } from '@custodes/shared/crypto';
-import {
-  checkCheckpointUpdate,
-  cosignCheckpoint,
-  leafHash,
-  LogError,
-  parseAddCheckpointRequest,
-  parseCheckpoint,
-  parseSignedNote,
-  MemoryTree,
-  verifyLogSignature,
-  witnessNote,
-} from '@custodes/shared/log';
-import type { Checkpoint, SignedNote } from '@custodes/shared/log';
+import { checkCheckpointUpdate, cosignCheckpoint, leafHash, MemoryTree, parseAddCheckpoint, verifyAddCheckpoint, witnessNote } from '@custodes/shared/log';
+import type { Checkpoint } from '@custodes/shared/log';
 import type { LogEntry, RegistryEntry } from '@custodes/shared/records';
 import { HttpError, requestJson } from '@custodes/shared/service';
 import { z } from 'zod';
@@ -142,27 +131,15 @@ export class Witness {
 
   async #add<R>(body: string, given: readonly string[] | undefined, then: () => R, needs: (added: readonly LogEntry[]) => void): Promise<{ cosignature: string; result: R }> {
     const { ctx } = this;
-    let oldSize: number;
-    let proof: Uint8Array[];
-    let note: SignedNote;
-    let checkpoint: Checkpoint;
-    try {
-      const req = parseAddCheckpointRequest(body);
-      oldSize = req.oldSize;
-      proof = req.proof;
-      note = parseSignedNote(req.note);
-      checkpoint = parseCheckpoint(note.text);
-    } catch (err) {
-      if (err instanceof LogError) throw new CustodianError('BAD_CHECKPOINT', err.message);
-      throw err;
-    }
-    if (checkpoint.size === 0 && !currentRegistry(ctx.store)) throw new CustodianError('UNKNOWN_LOG', 'no log is known before its genesis entry');
+    // The shared C2SP steps (shared/src/log/witness.ts), with this node's codes: the body first,
+    // so that junk is refused before the genesis is fetched, then the origin and the log signature.
+    const parsed = parseAddCheckpoint(body);
+    if (!parsed.ok) throw new CustodianError('BAD_CHECKPOINT', parsed.message);
+    if (parsed.checkpoint.size === 0 && !currentRegistry(ctx.store)) throw new CustodianError('UNKNOWN_LOG', 'no log is known before its genesis entry');
     const { registry, genesisLeaf } = await trustedRegistry(ctx);
-    if (checkpoint.origin !== registry.origin) throw new CustodianError('UNKNOWN_LOG', 'unknown log origin');
-    const logKey = { name: registry.origin, publicKey: hexToBytes(registry.logKey, 32) };
-    if (!verifyLogSignature(note, logKey)) {
-      throw new CustodianError('BAD_LOG_SIGNATURE', 'no valid signature from the log key');
-    }
+    const opened = verifyAddCheckpoint(parsed, { name: registry.origin, publicKey: hexToBytes(registry.logNoteKey, 32) });
+    if (!opened.ok) throw new CustodianError(opened.status === 404 ? 'UNKNOWN_LOG' : 'BAD_LOG_SIGNATURE', opened.status === 404 ? 'unknown log origin' : opened.message);
+    const { oldSize, proof, note, checkpoint, logKey } = opened;
     this.#precheck(oldSize, proof, checkpoint);
 
     const leaves = given ? decodeGiven(given, oldSize, checkpoint.size) : checkpoint.size > oldSize ? await this.#fetchNew(oldSize, checkpoint.size) : [];
@@ -183,7 +160,7 @@ export class Witness {
         if (!self) throw new Error('the replicated registry no longer lists this node');
         // The caller's step first: a refusal there leaves nothing signed (docs/PROTOCOL.md §4.3: check, then cosign).
         result = then();
-        const line = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.signingKey(), timestamp: nowSeconds(ctx) });
+        const line = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.witnessKey(), timestamp: nowSeconds(ctx) });
         // Stored as this node made it, the log's verified signature and its own cosignature
         // and nothing else of the posted note: GET /witness/v1/checkpoint serves it (witnessNote).
         ctx.store.setWitness({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: witnessNote(checkpoint, note, logKey, line), cosignedAt: nowSeconds(ctx) });

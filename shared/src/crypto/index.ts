@@ -12,6 +12,7 @@ export {
   utf8,
 } from './bytes';
 export { hashToScalar, sha256, TAG, taggedHash } from './hash';
+export { ed25519PublicKey, ed25519SecretKey, ed25519Sign, ed25519Verify } from './ed25519';
 export {
   apoint,
   CURVE_ORDER,

@@ -34,8 +34,8 @@ export {
   parseTreeSize,
 } from './checkpoint';
 export {
-  COSIGNATURE_KEY_TYPE,
-  LOG_KEY_TYPE,
+  COSIGNATURE_TYPE,
+  LOG_SIGNATURE_TYPE,
   MAX_NOTE_BYTES,
   MAX_SIGNATURES,
   type CosignOptions,
@@ -46,6 +46,7 @@ export {
   cosignatureTimestamp,
   formatSignatureLine,
   formatSignedNote,
+  formatVerifierKey,
   isValidKeyName,
   noteKeyId,
   openCheckpoint,
@@ -63,6 +64,7 @@ export {
   type TilePath,
   decodeEntryBundle,
   encodeEntryBundle,
+  entryTilesFor,
   formatTileIndex,
   formatTilePath,
   hashesAtTileLevel,
@@ -72,12 +74,19 @@ export {
 } from './tiles';
 export {
   MAX_PROOF_LINES,
+  type AddCheckpointOpening,
+  type AddCheckpointParse,
   type AddCheckpointRequest,
+  type OpenedAddCheckpoint,
+  type ParsedAddCheckpoint,
   type CosignedHead,
   type WitnessRefusal,
   type WitnessVerdict,
   checkCheckpointUpdate,
   formatAddCheckpointRequest,
+  openAddCheckpoint,
+  parseAddCheckpoint,
   parseAddCheckpointRequest,
+  verifyAddCheckpoint,
   witnessNote,
 } from './witness';

@@ -1,27 +1,26 @@
 /**
- * Signed notes per C2SP signed-note, with the two Custodes signature types
- * of docs/PROTOCOL.md §4.3: the log's BIP340 signature and witnesses' timestamped
- * BIP340 cosignatures (shaped after C2SP tlog-cosignature).
+ * Signed notes per C2SP signed-note, with the two signature types of
+ * docs/PROTOCOL.md §4.3: the log's Ed25519 signature (type 0x01) and
+ * witnesses' Ed25519 cosignatures (C2SP tlog-cosignature `cosignature/v1`,
+ * type 0x04). Go's golang.org/x/mod/sumdb/note opens the log's signature.
  *
- *   key ID = SHA256(name ‖ 0x0A ‖ 0xff ‖ identifier ‖ xonly)[:4]
- *   log:    BIP340 over H("custodes/v1/note", text)
- *   cosig:  u64(ts) ‖ BIP340 over H("custodes/v1/note", "cosignature/v1\ntime <ts>\n" ‖ text)
+ *   key ID = SHA256(name ‖ 0x0A ‖ type ‖ 32-byte Ed25519 public key)[:4]
+ *   log:    Ed25519 over the note text
+ *   cosig:  u64(ts) ‖ Ed25519 over "cosignature/v1\ntime <ts>\n" ‖ note text
  */
-import { abytes, astring, auint, base64ToBytes, bytesToBase64, concatBytes, equalBytes, u64, utf8 } from '../crypto/bytes';
-import { schnorrPublicKey, schnorrSign, schnorrVerify } from '../crypto/group';
-import { sha256, taggedHash, TAG } from '../crypto/hash';
+import { abytes, astring, auint, base64ToBytes, bytesToBase64, bytesToHex, concatBytes, equalBytes, u64, utf8 } from '../crypto/bytes';
+import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../crypto/ed25519';
+import { sha256 } from '../crypto/hash';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint';
 import { LogError } from './errors';
 import { hasControlCharacters, isWellFormedUnicode } from './text';
 
 // ## Parameters
 
-/** Identifier after signature type byte 0xff for the log's key (docs/PROTOCOL.md §4.3). */
-const LOG_KEY_TYPE = 'custodes/bip340';
-/** Identifier after signature type byte 0xff for a witness's key (docs/PROTOCOL.md §4.3). */
-const COSIGNATURE_KEY_TYPE = 'custodes/bip340-cosignature';
-/** C2SP signed-note: 0xff marks a type named by the identifier that follows it. */
-const SIGNATURE_TYPE_BYTE = 0xff;
+/** C2SP signed-note: signature type 0x01 is Ed25519 over the note text (the log's key). */
+const LOG_SIGNATURE_TYPE = 0x01;
+/** C2SP signed-note / tlog-cosignature: type 0x04 is an Ed25519 `cosignature/v1` (a witness's key). */
+const COSIGNATURE_TYPE = 0x04;
 
 /** Input cap: 300 cosignatures of ~150 bytes fit (docs/PROTOCOL.md §3.1: n ≤ 255). */
 const MAX_NOTE_BYTES = 64 * 1024;
@@ -29,7 +28,7 @@ const MAX_NOTE_BYTES = 64 * 1024;
 const MAX_SIGNATURES = 300;
 
 const KEY_ID_SIZE = 4;
-const BIP340_SIZE = 64;
+const ED25519_SIZE = 64;
 const TIMESTAMP_SIZE = 8;
 /** C2SP tlog-cosignature: a timestamp must not exceed 2^63 − 1. */
 const MAX_TIMESTAMP = (1n << 63n) - 1n;
@@ -53,7 +52,7 @@ interface SignedNote {
   readonly signatures: readonly NoteSignature[];
 }
 
-/** A trusted key: the name it signs under and its x-only public key. */
+/** A trusted key: the name it signs under and its 32-byte Ed25519 public key. */
 interface NoteKey {
   readonly name: string;
   readonly publicKey: Uint8Array;
@@ -78,13 +77,26 @@ function assertKeyName(name: unknown, argument: string): string {
   return name;
 }
 
-/** `SHA256(name ‖ 0x0A ‖ 0xff ‖ identifier ‖ xonly)[:4]` (docs/PROTOCOL.md §4.3, C2SP signed-note). */
-function noteKeyId(name: string, identifier: string, publicKey: Uint8Array): Uint8Array {
+function assertSignatureType(type: unknown): number {
+  if (type !== LOG_SIGNATURE_TYPE && type !== COSIGNATURE_TYPE) throw new RangeError('type must be 0x01 (log) or 0x04 (cosignature)');
+  return type;
+}
+
+/** `SHA256(name ‖ 0x0A ‖ type ‖ publicKey)[:4]` (docs/PROTOCOL.md §4.3, C2SP signed-note, tlog-cosignature). */
+function noteKeyId(name: string, type: number, publicKey: Uint8Array): Uint8Array {
   assertKeyName(name, 'name');
-  astring(identifier, 'identifier');
-  if (!/^[\x21-\x7e]+$/.test(identifier)) throw new RangeError('identifier must be printable ASCII');
+  assertSignatureType(type);
   abytes(publicKey, 32, 'publicKey');
-  return sha256(utf8(name), Uint8Array.of(0x0a, SIGNATURE_TYPE_BYTE), utf8(identifier), publicKey).slice(0, KEY_ID_SIZE);
+  return sha256(utf8(name), Uint8Array.of(0x0a, type), publicKey).slice(0, KEY_ID_SIZE);
+}
+
+/**
+ * The C2SP signed-note verifier key `<name>+<hex key ID>+base64(type ‖ publicKey)`,
+ * the form Go's `note.NewVerifier` reads (type 0x01) and witness lists publish (0x04).
+ */
+function formatVerifierKey(name: string, type: number, publicKey: Uint8Array): string {
+  const keyId = noteKeyId(name, type, publicKey);
+  return `${name}+${bytesToHex(keyId)}+${bytesToBase64(concatBytes(Uint8Array.of(type), publicKey))}`;
 }
 
 // ## Format and parse
@@ -167,46 +179,42 @@ function parseSignedNote(input: string | Uint8Array): SignedNote {
 
 // ## Signing
 
-function noteMessage(text: string): Uint8Array {
-  return taggedHash(TAG.note, utf8(text));
-}
-
 function cosignatureMessage(text: string, timestamp: bigint): Uint8Array {
-  // C2SP tlog-cosignature §Ed25519 signed message, hashed as docs/PROTOCOL.md §4.3 asks.
-  return taggedHash(TAG.note, utf8(`cosignature/v1\ntime ${timestamp}\n${text}`));
+  // C2SP tlog-cosignature §Ed25519 signed message: two header lines, then the whole note text.
+  return utf8(`cosignature/v1\ntime ${timestamp}\n${text}`);
 }
 
 /**
- * The signed note of a checkpoint with the log's signature under the key
- * name = origin (docs/PROTOCOL.md §4.3). `aux` is BIP340 auxiliary randomness,
- * fresh unless given (for known-answer tests).
+ * The signed note of a checkpoint with the log's Ed25519 signature (type
+ * 0x01) under the key name = origin (docs/PROTOCOL.md §4.3). `secretKey` is
+ * the 32-byte Ed25519 seed; the signature is deterministic (RFC 8032).
  */
-function signCheckpoint(checkpoint: Checkpoint, secretKey: Uint8Array, aux?: Uint8Array): string {
+function signCheckpoint(checkpoint: Checkpoint, secretKey: Uint8Array): string {
   const text = formatCheckpoint(checkpoint);
   const name = assertKeyName(checkpoint.origin, 'origin');
   abytes(secretKey, 32, 'secretKey');
-  const keyId = noteKeyId(name, LOG_KEY_TYPE, schnorrPublicKey(secretKey));
-  const signature = schnorrSign(noteMessage(text), secretKey, aux);
+  const keyId = noteKeyId(name, LOG_SIGNATURE_TYPE, ed25519PublicKey(secretKey));
+  const signature = ed25519Sign(utf8(text), secretKey);
   return formatSignedNote({ text, signatures: [{ name, keyId, signature }] });
 }
 
 interface CosignOptions {
   /** The witness's key name (its `name` in the registry). */
   readonly name: string;
+  /** The witness's 32-byte Ed25519 seed. */
   readonly secretKey: Uint8Array;
   /** POSIX seconds, in [0, 2^53 − 1]. */
   readonly timestamp: number;
-  readonly aux?: Uint8Array;
 }
 
-/** A witness's cosignature line over a checkpoint (docs/PROTOCOL.md §4.3, C2SP tlog-cosignature). */
+/** A witness's `cosignature/v1` line over a checkpoint (docs/PROTOCOL.md §4.3, C2SP tlog-cosignature). */
 function cosignCheckpoint(checkpoint: Checkpoint, options: CosignOptions): string {
   const text = formatCheckpoint(checkpoint);
   const name = assertKeyName(options.name, 'name');
   abytes(options.secretKey, 32, 'secretKey');
   const timestamp = auint(options.timestamp, Number.MAX_SAFE_INTEGER, 'timestamp');
-  const keyId = noteKeyId(name, COSIGNATURE_KEY_TYPE, schnorrPublicKey(options.secretKey));
-  const sig = schnorrSign(cosignatureMessage(text, BigInt(timestamp)), options.secretKey, options.aux);
+  const keyId = noteKeyId(name, COSIGNATURE_TYPE, ed25519PublicKey(options.secretKey));
+  const sig = ed25519Sign(cosignatureMessage(text, BigInt(timestamp)), options.secretKey);
   return formatSignatureLine({ name, keyId, signature: concatBytes(u64(timestamp), sig) });
 }
 
@@ -219,12 +227,12 @@ function checkNoteKey(key: NoteKey): void {
 }
 
 /**
- * Signatures from `key` under its name and key ID for `identifier`. Per C2SP
+ * Signatures from `key` under its name and key ID for signature `type`. Per C2SP
  * signed-note, a line that matches the name or the ID but not both is ignored.
  */
-function matching(note: SignedNote, key: NoteKey, identifier: string): NoteSignature[] {
+function matching(note: SignedNote, key: NoteKey, type: number): NoteSignature[] {
   if (!isValidKeyName(key.name)) return [];
-  const keyId = noteKeyId(key.name, identifier, key.publicKey);
+  const keyId = noteKeyId(key.name, type, key.publicKey);
   return note.signatures.filter((s) => s.name === key.name && equalBytes(s.keyId, keyId));
 }
 
@@ -242,15 +250,15 @@ function checkSignedNote(note: SignedNote): void {
 function verifyLogSignature(note: SignedNote, key: NoteKey): boolean {
   checkSignedNote(note);
   checkNoteKey(key);
-  const found = matching(note, key, LOG_KEY_TYPE);
+  const found = matching(note, key, LOG_SIGNATURE_TYPE);
   if (found.length === 0) return false;
-  const message = noteMessage(note.text);
-  return found.every((s) => s.signature.length === BIP340_SIZE && schnorrVerify(s.signature, message, key.publicKey));
+  const message = utf8(note.text);
+  return found.every((s) => ed25519Verify(s.signature, message, key.publicKey));
 }
 
-/** The timestamp of a cosignature, or null if its bytes are not `u64(ts) ‖ sig64` with ts ≤ 2^63 − 1. */
+/** The timestamp of a cosignature, or null if its bytes are not `u64(ts) ‖ Ed25519 sig` with ts ≤ 2^63 − 1. */
 function cosignatureTimestamp(sig: NoteSignature): bigint | null {
-  if (sig.signature.length !== TIMESTAMP_SIZE + BIP340_SIZE) return null;
+  if (sig.signature.length !== TIMESTAMP_SIZE + ED25519_SIZE) return null;
   const view = new DataView(sig.signature.buffer, sig.signature.byteOffset, TIMESTAMP_SIZE);
   const timestamp = view.getBigUint64(0, false);
   return timestamp > MAX_TIMESTAMP ? null : timestamp;
@@ -260,13 +268,13 @@ function cosignatureTimestamp(sig: NoteSignature): bigint | null {
 function verifyCosignature(note: SignedNote, key: NoteKey): boolean {
   checkSignedNote(note);
   checkNoteKey(key);
-  const found = matching(note, key, COSIGNATURE_KEY_TYPE);
+  const found = matching(note, key, COSIGNATURE_TYPE);
   if (found.length === 0) return false;
   return found.every((s) => {
     const timestamp = cosignatureTimestamp(s);
     if (timestamp === null) return false;
     const sig = s.signature.subarray(TIMESTAMP_SIZE);
-    return schnorrVerify(sig, cosignatureMessage(note.text, timestamp), key.publicKey);
+    return ed25519Verify(sig, cosignatureMessage(note.text, timestamp), key.publicKey);
   });
 }
 
@@ -300,8 +308,8 @@ function openCheckpoint(
 }
 
 export {
-  COSIGNATURE_KEY_TYPE,
-  LOG_KEY_TYPE,
+  COSIGNATURE_TYPE,
+  LOG_SIGNATURE_TYPE,
   MAX_NOTE_BYTES,
   MAX_SIGNATURES,
   type CosignOptions,
@@ -312,6 +320,7 @@ export {
   cosignatureTimestamp,
   formatSignatureLine,
   formatSignedNote,
+  formatVerifierKey,
   isValidKeyName,
   noteKeyId,
   openCheckpoint,

@@ -138,6 +138,24 @@ function tileNodes(level: number, index: number, width: number): TreeNode[] {
   return Array.from({ length: width }, (_, i) => ({ level: level * TILE_HEIGHT, index: first + i }));
 }
 
+/**
+ * The entry bundles of the tree of `size` leaves that hold leaves [start, end),
+ * at the widths that tree gives them (requires start ≤ end ≤ size). The
+ * browser's reader (services/web/public/lib/tiles.js) has the same function.
+ */
+function entryTilesFor(start: number, end: number, size: number): Extract<TilePath, { kind: 'entries' }>[] {
+  assertInteger(start, 0, Number.MAX_SAFE_INTEGER, 'start');
+  assertInteger(end, 0, Number.MAX_SAFE_INTEGER, 'end');
+  assertInteger(size, 0, Number.MAX_SAFE_INTEGER, 'size');
+  if (start > end || end > size) throw new RangeError(`need start ≤ end ≤ size, got [${start}, ${end}) of ${size}`);
+  const tiles: Extract<TilePath, { kind: 'entries' }>[] = [];
+  if (start === end) return tiles;
+  for (let index = Math.floor(start / TILE_WIDTH); index * TILE_WIDTH < end; index++) {
+    tiles.push({ kind: 'entries', index, width: tileWidthAt(size, 0, index) });
+  }
+  return tiles;
+}
+
 // ## Entry bundles (C2SP tlog-tiles §Log entries)
 
 function encodeEntryBundle(entries: readonly Uint8Array[]): Uint8Array {
@@ -184,6 +202,7 @@ export {
   type TilePath,
   decodeEntryBundle,
   encodeEntryBundle,
+  entryTilesFor,
   formatTileIndex,
   formatTilePath,
   hashesAtTileLevel,

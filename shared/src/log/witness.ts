@@ -10,10 +10,10 @@
  * cosigned tree head.
  */
 import { abytes, astring, base64ToBytes, bytesToBase64, equalBytes } from '../crypto/bytes';
-import { formatCheckpoint, parseTreeSize, type Checkpoint } from './checkpoint';
+import { formatCheckpoint, parseCheckpoint, parseTreeSize, type Checkpoint } from './checkpoint';
 import { LogError } from './errors';
 import { HASH_SIZE, verifyConsistency } from './merkle';
-import { formatSignatureLine, LOG_KEY_TYPE, noteKeyId, type NoteKey, type SignedNote } from './note';
+import { formatSignatureLine, LOG_SIGNATURE_TYPE, noteKeyId, parseSignedNote, verifyLogSignature, type NoteKey, type SignedNote } from './note';
 
 // ## State
 
@@ -135,7 +135,7 @@ function witnessNote(checkpoint: Checkpoint, note: SignedNote, logKey: NoteKey, 
   if (!cosignature.startsWith('\u2014 ') || !cosignature.endsWith('\n') || cosignature.indexOf('\n') !== cosignature.length - 1) {
     throw new RangeError('cosignature must be one signature line');
   }
-  const keyId = noteKeyId(logKey.name, LOG_KEY_TYPE, logKey.publicKey);
+  const keyId = noteKeyId(logKey.name, LOG_SIGNATURE_TYPE, logKey.publicKey);
   const logLines = note.signatures.filter((s) => s.name === logKey.name && equalBytes(s.keyId, keyId));
   if (logLines.length === 0) throw new RangeError('note must carry the log signature');
   return `${text}\n${logLines.map(formatSignatureLine).join('')}${cosignature}`;
@@ -202,14 +202,80 @@ function parseAddCheckpointRequest(body: string | Uint8Array): AddCheckpointRequ
   return { oldSize, proof, note: text.slice(blank + 2) };
 }
 
+// ## The first steps of add-checkpoint, for any witness
+
+/** An add-checkpoint request whose body parsed (nothing verified yet). */
+interface ParsedAddCheckpoint {
+  readonly ok: true;
+  readonly oldSize: number;
+  readonly proof: Uint8Array[];
+  readonly note: SignedNote;
+  readonly checkpoint: Checkpoint;
+}
+
+/** An add-checkpoint request whose body parsed and whose log signature verified. */
+interface OpenedAddCheckpoint extends ParsedAddCheckpoint {
+  /** The log key the signature verified under. */
+  readonly logKey: NoteKey;
+}
+
+type Refusal<S extends WitnessRefusal['status']> = { readonly ok: false } & Extract<WitnessRefusal, { status: S }>;
+type AddCheckpointParse = ParsedAddCheckpoint | Refusal<400>;
+type AddCheckpointOpening = OpenedAddCheckpoint | Refusal<400 | 403 | 404>;
+
+/**
+ * C2SP tlog-witness step 1: the body (attacker-controlled) parses as `old`,
+ * proof lines and a signed checkpoint note (400). Nothing is verified.
+ */
+function parseAddCheckpoint(body: string | Uint8Array): AddCheckpointParse {
+  try {
+    const request = parseAddCheckpointRequest(body);
+    const note = parseSignedNote(request.note);
+    return { ok: true, oldSize: request.oldSize, proof: request.proof, note, checkpoint: parseCheckpoint(note.text) };
+  } catch (error) {
+    if (error instanceof LogError) return { ok: false, status: 400, code: 'BAD_REQUEST', message: error.message };
+    throw error;
+  }
+}
+
+/**
+ * C2SP tlog-witness steps 2 and 3: the origin is a log this witness knows
+ * (`logKey` undefined: 404), and the log's Ed25519 signature verifies under
+ * that key (403).
+ */
+function verifyAddCheckpoint(parsed: ParsedAddCheckpoint, logKey: NoteKey | undefined): AddCheckpointOpening {
+  if (logKey === undefined || logKey.name !== parsed.checkpoint.origin) return { ok: false, status: 404, code: 'UNKNOWN_LOG', message: 'this witness does not witness that origin' };
+  if (!verifyLogSignature(parsed.note, logKey)) return { ok: false, status: 403, code: 'BAD_SIGNATURE', message: 'no valid signature from the log key' };
+  return { ...parsed, logKey };
+}
+
+/**
+ * C2SP tlog-witness add-checkpoint, in its order, up to the check against the
+ * witness's state: parseAddCheckpoint (400), then verifyAddCheckpoint under
+ * `logKeyFor(origin)` (404, 403). The caller then runs `checkCheckpointUpdate`
+ * against its stored head, inside the transaction that stores the new one.
+ */
+function openAddCheckpoint(body: string | Uint8Array, logKeyFor: (origin: string) => NoteKey | undefined): AddCheckpointOpening {
+  if (typeof logKeyFor !== 'function') throw new TypeError('logKeyFor must be a function');
+  const parsed = parseAddCheckpoint(body);
+  return parsed.ok ? verifyAddCheckpoint(parsed, logKeyFor(parsed.checkpoint.origin)) : parsed;
+}
+
 export {
   MAX_PROOF_LINES,
+  type AddCheckpointOpening,
+  type AddCheckpointParse,
+  type OpenedAddCheckpoint,
+  type ParsedAddCheckpoint,
   type AddCheckpointRequest,
   type CosignedHead,
   type WitnessRefusal,
   type WitnessVerdict,
   checkCheckpointUpdate,
   formatAddCheckpointRequest,
+  openAddCheckpoint,
+  parseAddCheckpoint,
   parseAddCheckpointRequest,
+  verifyAddCheckpoint,
   witnessNote,
 };

@@ -34,6 +34,7 @@ export {
   type RegistryCustodian,
   type RegistryEpoch,
   type RegistrySignatureVerdict,
+  type RegistryWitness,
 } from './registry';
 export {
   decodePartialsCall,

@@ -24,6 +24,7 @@ export type RegistryEpoch = RegistryEntry['epochs'][number];
 export type RegistryCustodian = RegistryEpoch['custodians'][number];
 export type RegistryCourt = RegistryEntry['courts'][number];
 export type RegistryAgency = RegistryEntry['agencies'][number];
+export type RegistryWitness = NonNullable<RegistryEntry['witnesses']>[number];
 
 // ## Lookups
 
@@ -101,6 +102,38 @@ export function registryProblems(entry: RegistryBody): string[] {
     }
     if (epochShares(e) === null) problems.push(`epoch ${e.epoch}: a commitment is not a point on secp256k1`);
   }
+  return [...problems, ...witnessKeyProblems(entry)];
+}
+
+/**
+ * The Ed25519 note keys (docs/PROTOCOL.md §4.3): one witness key per custodian
+ * index across epochs (its cosignatures must verify under one key whichever
+ * epoch a verifier reads); external witnesses with distinct names that are
+ * valid note key names and name neither a custodian nor the log; and every
+ * cosigner's key distinct from every other's and from the log's note key
+ * (C2SP tlog-cosignature: the signed message does not commit to the name, so
+ * one key under two names would be one witness counted twice).
+ */
+function witnessKeyProblems(entry: RegistryBody): string[] {
+  const problems: string[] = [];
+  const byIndex = new Map<number, string>();
+  const custodianNames = new Set<string>();
+  for (const e of entry.epochs) {
+    for (const c of e.custodians) {
+      custodianNames.add(c.name);
+      const seen = byIndex.get(c.index);
+      if (seen !== undefined && seen !== c.witnessKey) problems.push(`custodian ${c.index} has two witness keys`);
+      byIndex.set(c.index, c.witnessKey);
+    }
+  }
+  const external = entry.witnesses ?? [];
+  if (new Set(external.map((w) => w.name)).size !== external.length) problems.push('external witness names are not distinct');
+  for (const w of external) {
+    if (w.name.length === 0 || /[\s+]/u.test(w.name)) problems.push(`external witness "${w.name}" is not a valid note key name`);
+    if (custodianNames.has(w.name) || w.name === entry.origin) problems.push(`external witness "${w.name}" has the name of a custodian or of the log`);
+  }
+  const keys = [entry.logNoteKey, ...byIndex.values(), ...external.map((w) => w.key)];
+  if (new Set(keys).size !== keys.length) problems.push('the log note key and the witness keys are not distinct');
   return problems;
 }
 
@@ -184,6 +217,11 @@ export class RegistryView {
   /** The custodians of the newest epoch. */
   get custodians(): readonly RegistryCustodian[] {
     return this.current.custodians;
+  }
+
+  /** The external witnesses (docs/PROTOCOL.md §4.3): cosigners that are not custodians. */
+  get witnesses(): readonly RegistryWitness[] {
+    return this.entry.witnesses ?? [];
   }
 
   /** Custodian `index` of the newest epoch, or undefined if it is not one. */

@@ -10,6 +10,8 @@ export const Hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lo
 export const Hex33 = z.string().regex(/^0[23][0-9a-f]{64}$/, 'expected a 33-byte compressed point in lower-case hex');
 export const Hex64 = z.string().regex(/^[0-9a-f]{128}$/, 'expected a 64-byte signature in lower-case hex');
 export const XOnlyKey = Hex32;
+/** A 32-byte Ed25519 public key (RFC 8032), lower-case hex: the log's note key and witness keys (docs/PROTOCOL.md §4.3). */
+export const Ed25519Key = Hex32;
 export const Base64 = z.string().regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'expected padded base64');
 /** Integer Unix seconds. */
 export const UnixTime = z.number().int().min(0).max(2 ** 53 - 1);
@@ -54,7 +56,14 @@ export const ShareFileSchema = z
 export type ShareFile = z.infer<typeof ShareFileSchema>;
 
 export const KeyFileSchema = z
-  .object({ format: z.literal('custodes.key.v1'), secretKey: Hex32, publicKey: XOnlyKey })
+  .object({
+    format: z.literal('custodes.key.v1'),
+    secretKey: Hex32,
+    publicKey: XOnlyKey,
+    /** The identity's Ed25519 key for signed notes (docs/PROTOCOL.md §4.3, §9.3): the log's checkpoint key, a custodian's witness key. */
+    noteSecretKey: Hex32.optional(),
+    notePublicKey: Ed25519Key.optional(),
+  })
   .strict();
 export type KeyFile = z.infer<typeof KeyFileSchema>;
 
@@ -129,8 +138,10 @@ export type SignedWarrant = z.infer<typeof SignedWarrantSchema>;
 // ## §4.2 Log entries
 
 export const RegistryCustodianSchema = z
-  .object({ index: CustodianIndex, name: Text(253), signingKey: XOnlyKey, url: z.url().max(2048) })
+  .object({ index: CustodianIndex, name: Text(253), signingKey: XOnlyKey, witnessKey: Ed25519Key, url: z.url().max(2048) })
   .strict();
+/** A witness that is not a custodian (docs/PROTOCOL.md §4.2, §4.3): it cosigns, and nothing else. */
+export const RegistryWitnessSchema = z.object({ name: Text(253), key: Ed25519Key, url: z.url().max(2048) }).strict();
 export const RegistryEpochSchema = z
   .object({
     epoch: Epoch,
@@ -154,6 +165,10 @@ export const RegistryEntrySchema = z
     sequence: z.number().int().min(0),
     origin: Text(253),
     logKey: XOnlyKey,
+    /** The log's Ed25519 checkpoint key (docs/PROTOCOL.md §4.3); `logKey` signs partials calls (§4.6). */
+    logNoteKey: Ed25519Key,
+    /** External witnesses (docs/PROTOCOL.md §4.3): cosign checkpoints, never release. */
+    witnesses: z.array(RegistryWitnessSchema).max(64).optional(),
     epochs: z.array(RegistryEpochSchema).min(1).max(64),
     courts: z.array(RegistryCourtSchema).max(1000),
     agencies: z.array(RegistryAgencySchema).max(1000),

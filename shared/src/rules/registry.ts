@@ -10,13 +10,15 @@
  *   ignore the extras could disagree with parties that do not.
  * - Genesis: sequence 0, structurally sound, signed by every custodian it
  *   lists in any epoch (§5 step 1).
- * - Update: sequence = current + 1, the same origin and log key (a new log
- *   key would let its holder sign checkpoints the custodians trust, §4.3),
+ * - Update: sequence = current + 1, the same origin, log key and log note
+ *   key (a new one would let its holder sign calls or checkpoints the
+ *   custodians trust, §4.3, §4.6),
  *   structurally sound, and at least t valid signatures by custodians of the
  *   newest epoch — highest number, never array position — of the registry in
  *   force (rules/epochs.ts reviewers).
  * - Structure is registryProblems (records/registry.ts): §3.1 n/2 < t ≤ n,
- *   distinct epochs, indices, names, ids, commitments on the curve.
+ *   distinct epochs, indices, names, ids, commitments on the curve; distinct
+ *   Ed25519 note keys and witness names (§4.3).
  *
  * Checks run in that order and the first failure is the verdict. Pure: no
  * HTTP, no SQL; a service maps the code to its own answer.
@@ -72,10 +74,11 @@ function judgeShape(entry: RegistryEntry): RegistryVerdict | undefined {
  * given (the coordinator's own), sound structure, and a valid signature by
  * every custodian it lists (and no other signature).
  */
-function judgeGenesis(entry: RegistryEntry, options: { readonly logKey?: string } = {}): RegistryVerdict {
+function judgeGenesis(entry: RegistryEntry, options: { readonly logKey?: string; readonly logNoteKey?: string } = {}): RegistryVerdict {
   aentry(entry, 'entry');
   if (entry.sequence !== 0) return refuse('REGISTRY_SEQUENCE', `the genesis registry must have sequence 0, has ${entry.sequence}`);
   if (options.logKey !== undefined && entry.logKey !== options.logKey) return refuse('REGISTRY_LOG_KEY', 'the genesis logKey is not the log key of this log');
+  if (options.logNoteKey !== undefined && entry.logNoteKey !== options.logNoteKey) return refuse('REGISTRY_LOG_KEY', 'the genesis logNoteKey is not the note key of this log');
   const shape = judgeShape(entry);
   if (shape) return shape;
   const listed = allCustodians(entry);
@@ -97,6 +100,7 @@ function judgeRegistryUpdate(next: RegistryEntry, current: RegistryEntry): Regis
   if (next.sequence !== current.sequence + 1) return refuse('REGISTRY_SEQUENCE', `registry sequence must be ${current.sequence + 1}, got ${next.sequence}`);
   if (next.origin !== current.origin) return refuse('REGISTRY_ORIGIN', 'a registry update cannot change the origin');
   if (next.logKey !== current.logKey) return refuse('REGISTRY_LOG_KEY', 'a registry update cannot change the log key');
+  if (next.logNoteKey !== current.logNoteKey) return refuse('REGISTRY_LOG_KEY', 'a registry update cannot change the log note key');
   const shape = judgeShape(next);
   if (shape) return shape;
   const quorum = reviewers(current);

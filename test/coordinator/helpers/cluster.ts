@@ -12,6 +12,8 @@ import {
   ceremonyFilesPoints,
   epochCeremony,
   decodePoint,
+  ed25519PublicKey,
+  ed25519SecretKey,
   hexToBytes,
   openSealedResult,
   parseEnvelope,
@@ -45,6 +47,17 @@ export function party(): Party {
   return { secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)) };
 }
 
+/** A party with an Ed25519 note key pair too (docs/PROTOCOL.md §4.3, §9.3): the log, a custodian. */
+export interface NoteParty extends Party {
+  noteSecretKey: string;
+  notePublicKey: string;
+}
+
+export function noteParty(): NoteParty {
+  const note = ed25519SecretKey();
+  return { ...party(), noteSecretKey: bytesToHex(note), notePublicKey: bytesToHex(ed25519PublicKey(note)) };
+}
+
 export interface Cluster {
   dir: string;
   coordinator: Coordinator;
@@ -55,7 +68,7 @@ export interface Cluster {
   tokens: { a: string; b: string; c: string };
   groupKey: string;
   registry: RegistryEntry;
-  log: Party;
+  log: NoteParty;
   clock: { offset: number };
   config: CoordinatorConfig;
   /** Every line the coordinator logged (pino JSON, debug level). */
@@ -77,6 +90,10 @@ export async function startCluster(
      * each; every stand-in holds the shares of the epochs that list it.
      */
     epochs?: readonly { readonly epoch: number; readonly threshold: number; readonly custodians: readonly number[] }[];
+    /** The log's keys (default: fresh ones), e.g. for an external witness started first. */
+    log?: NoteParty;
+    /** External witnesses the genesis registry lists (docs/PROTOCOL.md §4.3). */
+    witnesses?: RegistryEntry['witnesses'];
   } = {},
 ): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'custodes-coord-'));
@@ -87,13 +104,14 @@ export async function startCluster(
     ceremony: opts.epochs ? epochCeremony(e.threshold, e.custodians) : { groupKey, commitments, shares: new Map(all.map((i) => [i, shares[i - 1]!] as const)) },
   }));
   const sharesOf = (index: number) => new Map(epochSpecs.filter((e) => e.custodians.includes(index)).map((e) => [e.epoch, e.ceremony.shares.get(index)!] as const));
-  const custodianKeys = Array.from({ length: TOTAL }, party);
+  const custodianKeys = Array.from({ length: TOTAL }, noteParty);
   const custodians = custodianKeys.map(
     (k, i) =>
       new StandInCustodian({
         index: i + 1,
         name: `custodian-${i + 1}`,
         signingKey: k.secretKey,
+        witnessKey: k.noteSecretKey,
         share: shares[i]!,
         behaviour: opts.behaviours?.[i + 1] ?? 'honest',
         postReleases: opts.postReleases ?? true,
@@ -102,7 +120,7 @@ export async function startCluster(
       }),
   );
   await Promise.all(custodians.map((c) => c.start()));
-  const log = party();
+  const log = opts.log ?? noteParty();
   const court = party();
   const investigators = { a: party(), b: party(), c: party() };
   const unsigned: RegistryEntry = {
@@ -110,13 +128,15 @@ export async function startCluster(
     sequence: 0,
     origin: ORIGIN,
     logKey: log.publicKey,
+    logNoteKey: log.notePublicKey,
+    ...(opts.witnesses ? { witnesses: opts.witnesses } : {}),
     epochs: epochSpecs.map((e) => ({
       epoch: e.epoch,
       threshold: e.threshold,
       total: e.custodians.length,
       groupKey: e.ceremony.groupKey,
       commitments: e.ceremony.commitments,
-      custodians: e.custodians.map((i) => ({ index: i, name: custodians[i - 1]!.opts.name, signingKey: custodianKeys[i - 1]!.publicKey, url: custodians[i - 1]!.url })),
+      custodians: e.custodians.map((i) => ({ index: i, name: custodians[i - 1]!.opts.name, signingKey: custodianKeys[i - 1]!.publicKey, witnessKey: custodianKeys[i - 1]!.notePublicKey, url: custodians[i - 1]!.url })),
     })),
     courts: [{ id: 'court-1', name: 'Test District Court', key: court.publicKey }],
     agencies: [
@@ -130,7 +150,7 @@ export async function startCluster(
     ...unsigned,
     signatures: custodianKeys.map((k, i) => ({ custodian: i + 1, signature: signRecord(unsigned, 'registry', k.secretKey) })),
   };
-  initCoordinator({ dataDir: dir, registry, logSecretKey: log.secretKey });
+  initCoordinator({ dataDir: dir, registry, logSecretKey: log.secretKey, logNoteSecretKey: log.noteSecretKey });
   const tokens = {
     a: addInvestigatorToken({ dataDir: dir, agency: 'agency-1', investigator: investigators.a.publicKey }),
     b: addInvestigatorToken({ dataDir: dir, agency: 'agency-1', investigator: investigators.b.publicKey }),
@@ -149,6 +169,7 @@ export async function startCluster(
     dataDir: dir,
     origin: ORIGIN,
     logSecretKey: log.secretKey,
+    logNoteSecretKey: log.noteSecretKey,
     cosignTimeoutMs: 2000,
     partialsTimeoutMs: 5000,
     now: () => Math.floor(Date.now() / 1000) + clock.offset,

@@ -4,6 +4,8 @@ import { bytesToHex, CURVE_ORDER, dealShares, encodePoint, mulBase, randomScalar
 export {
   bytesToHex,
   decodePoint,
+  ed25519PublicKey,
+  ed25519SecretKey,
   hexToBytes,
   openSealedResult,
   parseEnvelope,

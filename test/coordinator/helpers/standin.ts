@@ -25,6 +25,7 @@ export interface StandInOptions {
   index: number;
   name: string;
   signingKey: string; // hex32 secret
+  witnessKey: string; // hex32 Ed25519 secret (docs/PROTOCOL.md §4.3)
   share: string; // hex32
   /** Shares by epoch (hex32), for a multi-epoch registry; `share` is then unused. An envelope of an epoch not here is refused as a real node's rule (h) does (409 UNKNOWN_EPOCH). */
   shares?: ReadonlyMap<number, string>;
@@ -217,7 +218,7 @@ export class StandInCustodian {
     this.roots.set(checkpoint.size, checkpoint.root);
     const line = cosignCheckpoint(checkpoint, {
       name: this.opts.name,
-      secretKey: hexToBytes(this.opts.signingKey, 32),
+      secretKey: hexToBytes(this.opts.witnessKey, 32),
       timestamp: Math.floor(Date.now() / 1000),
     });
     return { status: 200, line };

@@ -39,11 +39,11 @@ export interface ParsedCheckpoint {
 }
 export interface NoteModule {
   parseCheckpointNote(note: string): ParsedCheckpoint;
-  noteKeyId(name: string, kind: 'log' | 'cosignature', xonlyHex: string): Promise<string>;
+  noteKeyId(name: string, kind: 'log' | 'cosignature', keyHex: string): Promise<string>;
   classifySignatures(
     cp: ParsedCheckpoint,
-    registry: { origin: string; logKey: string; custodians: { index: number; name: string; signingKey: string }[] } | null,
-  ): Promise<{ signature: NoteSignature; role: 'log' | 'cosignature' | 'unknown'; custodian: number | null; verified: boolean }[]>;
+    registry: { origin: string; logNoteKey: string; custodians: { index: number; name: string; witnessKey: string }[]; witnesses?: { name: string; key: string }[] } | null,
+  ): Promise<{ signature: NoteSignature; role: 'log' | 'cosignature' | 'external' | 'unknown'; custodian: number | null; verified: boolean }[]>;
 }
 export interface Bip340Module {
   schnorrVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean>;

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { Router } from 'express';
 import type { RequestHandler } from 'express';
-import { bytesToBase64, bytesToHex, randomSecretKey, schnorrPublicKey } from '@custodes/shared/crypto';
+import { bytesToBase64, bytesToHex, ed25519PublicKey, ed25519SecretKey, randomSecretKey, schnorrPublicKey } from '@custodes/shared/crypto';
 import { cosignCheckpoint, MemoryTree, signCheckpoint } from '@custodes/shared/log';
 import {
   canonicalBytes,
@@ -38,14 +38,18 @@ export const ORIGIN = 'custodes.example/log';
 export const THRESHOLD = 2;
 const DAY = 86_400;
 
+/** A BIP340 key pair with an Ed25519 note key pair (docs/PROTOCOL.md §9.3), hex. */
 export interface Party {
   readonly secretKey: string;
   readonly publicKey: string;
+  readonly noteSecretKey: string;
+  readonly notePublicKey: string;
 }
 
 export function party(): Party {
   const sk = randomSecretKey();
-  return { secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)) };
+  const note = ed25519SecretKey();
+  return { secretKey: bytesToHex(sk), publicKey: bytesToHex(schnorrPublicKey(sk)), noteSecretKey: bytesToHex(note), notePublicKey: bytesToHex(ed25519PublicKey(note)) };
 }
 
 /** A valid compressed point (an x-only key has an even-y lift). */
@@ -76,6 +80,7 @@ export function makeWorld(now: number): World {
     sequence: 0,
     origin: ORIGIN,
     logKey: log.publicKey,
+    logNoteKey: log.notePublicKey,
     epochs: [
       {
         epoch: 1,
@@ -83,7 +88,7 @@ export function makeWorld(now: number): World {
         total: custodians.length,
         groupKey,
         commitments: [groupKey, point()],
-        custodians: custodians.map((c) => ({ index: c.index, name: c.name, signingKey: c.publicKey, url: `http://127.0.0.1:${7100 + c.index}` })),
+        custodians: custodians.map((c) => ({ index: c.index, name: c.name, signingKey: c.publicKey, witnessKey: c.notePublicKey, url: `http://127.0.0.1:${7100 + c.index}` })),
       },
     ],
     courts: [
@@ -211,6 +216,11 @@ export class StandInLog {
     return this.#note;
   }
 
+  /** The leaves of the published checkpoint's tree (to write a tiles mirror of it). */
+  get leaves(): Uint8Array[] {
+    return this.#leaves.slice(0, this.#checkpointSize);
+  }
+
   /** Appends one entry as its JCS bytes (after checking it against the schemas); returns its index. */
   append(entry: LogEntry): number {
     const parsed = LogEntrySchema.parse(entry);
@@ -228,9 +238,9 @@ export class StandInLog {
   /** Signs a checkpoint of the whole tree and has every custodian cosign it. */
   publish(): void {
     const checkpoint = { origin: ORIGIN, size: this.#tree.size, root: this.#tree.root() };
-    let note = signCheckpoint(checkpoint, Uint8Array.from(Buffer.from(this.#world.log.secretKey, 'hex')));
+    let note = signCheckpoint(checkpoint, Uint8Array.from(Buffer.from(this.#world.log.noteSecretKey, 'hex')));
     for (const c of this.#world.custodians) {
-      note += cosignCheckpoint(checkpoint, { name: c.name, secretKey: Uint8Array.from(Buffer.from(c.secretKey, 'hex')), timestamp: this.now });
+      note += cosignCheckpoint(checkpoint, { name: c.name, secretKey: Uint8Array.from(Buffer.from(c.noteSecretKey, 'hex')), timestamp: this.now });
     }
     this.#note = note;
     this.#checkpointSize = checkpoint.size;

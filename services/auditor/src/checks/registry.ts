@@ -60,6 +60,7 @@ export const registryChecks: readonly Check<RegistryEntry>[] = [
       const pins = ctx.options.pinnedKeys;
       if (ctx.index !== 0 || !pins) return;
       if (entry.logKey !== pins.logKey) ctx.report('PIN_MISMATCH', `the genesis log key ${short(entry.logKey)}… is not the pinned ${short(pins.logKey)}….`);
+      if (pins.logNoteKey !== undefined && entry.logNoteKey !== pins.logNoteKey) ctx.report('PIN_MISMATCH', `the genesis log note key ${short(entry.logNoteKey)}… is not the pinned ${short(pins.logNoteKey)}….`);
       if (pins.origin !== undefined && entry.origin !== pins.origin) ctx.report('PIN_MISMATCH', `the genesis origin "${entry.origin}" is not the pinned "${pins.origin}".`);
       const named = new Set([...allCustodians(entry).values()].map((c) => c.signingKey));
       const pinned = new Set(pins.custodianKeys);

@@ -11,7 +11,7 @@
  * from storage before it is kept, and it is written in one statement.
  */
 import Database from 'better-sqlite3';
-import { abytes, equalBytes, hexToBytes, schnorrPublicKey } from '@custodes/shared/crypto';
+import { abytes, ed25519PublicKey, equalBytes, hexToBytes } from '@custodes/shared/crypto';
 import {
   EMPTY_ROOT,
   HASH_SIZE,
@@ -45,8 +45,8 @@ import { migrateLog } from './migrations';
 interface LogStoreOptions {
   /** The log's origin: the checkpoint origin line and its key name (docs/PROTOCOL.md §4.3). */
   readonly origin: string;
-  /** The log's BIP340 secret key (hex or bytes); without it the store cannot publish. */
-  readonly logSecretKey?: string | Uint8Array;
+  /** The log's Ed25519 note key (32-byte seed, hex or bytes; docs/PROTOCOL.md §4.3); without it the store cannot publish. */
+  readonly noteSecretKey?: string | Uint8Array;
 }
 
 /** A published checkpoint: the signed note grows as cosignatures are added. */
@@ -145,12 +145,12 @@ class LogStore implements HashReader {
     this.origin = astring(options.origin, 'origin');
     // The origin is also the log's key name: validate it once, here.
     formatCheckpoint({ origin: this.origin, size: 0, root: EMPTY_ROOT });
-    const key = options.logSecretKey;
+    const key = options.noteSecretKey;
     if (key !== undefined) {
       // It signs under the key name = origin (docs/PROTOCOL.md §4.3).
       if (!isValidKeyName(this.origin)) throw new RangeError('origin must be a valid key name (no spaces or "+")');
-      this.#secretKey = typeof key === 'string' ? hexToBytes(key, 32, 'logSecretKey') : abytes(key, 32, 'logSecretKey');
-      this.#logKey = { name: this.origin, publicKey: schnorrPublicKey(this.#secretKey) };
+      this.#secretKey = typeof key === 'string' ? hexToBytes(key, 32, 'noteSecretKey') : abytes(key, 32, 'noteSecretKey');
+      this.#logKey = { name: this.origin, publicKey: ed25519PublicKey(this.#secretKey) };
     }
     migrateLog(db);
     this.#sql = prepareStatements(db);

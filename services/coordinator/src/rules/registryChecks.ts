@@ -32,8 +32,8 @@ function answer(verdict: RegistryVerdict): void {
 }
 
 /** The genesis entry: sequence 0, this log's key, signed by every custodian it names. Throws CoordinatorError. */
-export function checkGenesis(entry: RegistryEntry, logKey: string): void {
-  answer(judgeGenesis(entry, { logKey }));
+export function checkGenesis(entry: RegistryEntry, logKey: string, logNoteKey: string): void {
+  answer(judgeGenesis(entry, { logKey, logNoteKey }));
 }
 
 /** A later update after `previous`, the registry in force. Throws CoordinatorError. */

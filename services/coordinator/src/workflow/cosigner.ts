@@ -258,7 +258,7 @@ export class Cosigner {
     if (!latest) return;
     const note = parseSignedNote(latest.note);
     for (const w of this.#d.registry().custodians) {
-      if (verifyCosignature(note, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) {
+      if (verifyCosignature(note, { name: w.name, publicKey: hexToBytes(w.witnessKey, 32) })) {
         const st = this.#state(w.index);
         st.cosigned = st.answered = latest.size;
       }
@@ -463,7 +463,7 @@ export class Cosigner {
   /** Verifies and stores a witness's cosignature of the checkpoint `note` of `size`; false if it does not verify. */
   async #accept(w: RegistryCustodian, st: WitnessState, size: number, note: string, line: string): Promise<boolean> {
     const check = parseSignedNote(`${note}${line}`);
-    if (!verifyCosignature(check, { name: w.name, publicKey: hexToBytes(w.signingKey, 32) })) {
+    if (!verifyCosignature(check, { name: w.name, publicKey: hexToBytes(w.witnessKey, 32) })) {
       this.#d.logger.warn({ custodian: w.index, size }, 'witness returned a cosignature that does not verify');
       return false;
     }

@@ -6,6 +6,13 @@
  * `../log/v1/checkpoint`, `../log/v1/entries`, `../log/v1/proof/inclusion`
  * and `../v1/registry`. Everything it reads is attacker-controlled and is
  * shown as text; the inclusion check runs here with WebCrypto.
+ *
+ * With `?tiles=URL` (relative to this page) it reads a C2SP tlog-tiles
+ * mirror instead and nothing from a coordinator (docs/PROTOCOL.md §9.9): the
+ * checkpoint, entries from bundles, and every proof computed here from hash
+ * tiles (lib/tiles.js, the reader the auditor uses). The registry and a
+ * warrant's history then come from reading the log itself, each entry shown
+ * proved by inclusion against the checkpoint.
  */
 import { describeError, requestJson, requestText } from './lib/api.js';
 import { base64ToBytes, bytesToBase64, bytesToHex, equalBytes, hexToBytes } from './lib/bytes.js';
@@ -13,8 +20,9 @@ import { byId, dl, formatTime, h, replace, short, table } from './lib/dom.js';
 import { canonicalText, decodeLeaf, describeEntry, warrantHistory, warrantIdOf } from './lib/entries.js';
 import { leafHash, verifyConsistency, verifyInclusion } from './lib/merkle.js';
 import { classifySignatures, parseCheckpointNote } from './lib/note.js';
-import { newestEpoch, replayWarrant } from './lib/rules.js';
+import { judgeGenesis, judgeRegistryUpdate, newestEpoch, replayWarrant } from './lib/rules.js';
 import { findWarrantEntries } from './lib/search.js';
+import { TileReader } from './lib/tiles.js';
 
 /** docs/PROTOCOL.md §4.4: at most 1000 entries a page. */
 const MAX_PAGE = 1000;
@@ -29,11 +37,15 @@ const api = {
   warrantSearch: new URL('../v1/log/warrant/', location.href).href,
 };
 
+/** The mirror this page reads instead of the coordinator (`?tiles=URL`), or null. */
+const tilesParam = new URLSearchParams(location.search).get('tiles');
+const mirror = tilesParam ? new TileReader(new URL(tilesParam, location.href).href) : null;
+
 // ## State
 
 /** @type {ReturnType<typeof parseCheckpointNote> | null} */
 let checkpoint = null;
-/** @typedef {{ index: number, entry: unknown, origin: string, logKey: string, threshold: number, custodians: { index: number, name: string, signingKey: string }[] }} Registry */
+/** @typedef {{ index: number, entry: unknown, origin: string, logNoteKey: string, threshold: number, custodians: { index: number, name: string, witnessKey: string }[], witnesses: { name: string, key: string }[] }} Registry */
 /** @type {Registry | null} */
 let registry = null;
 /** Decoded leaves by index; all within the checkpoint's tree. @type {Map<number, import('./lib/entries.js').DecodedEntry>} */
@@ -54,41 +66,91 @@ function status(id, text, kind = '') {
 
 // ## Checkpoint and registry
 
+/**
+ * The keys the page checks signatures with, from registry entry `entry` at log index `index`.
+ * @param {number} index @param {any} entry @returns {Registry | null}
+ */
+function registryKeys(index, entry) {
+  // The newest epoch by number (lib/rules.js, as every service reads it): its custodians cosign.
+  const newest = newestEpoch(entry);
+  if (typeof entry?.origin !== 'string' || typeof entry?.logNoteKey !== 'string' || !newest || !Array.isArray(newest.custodians)) return null;
+  const hex32 = (/** @type {unknown} */ v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+  return {
+    index,
+    entry,
+    origin: entry.origin,
+    logNoteKey: entry.logNoteKey,
+    threshold: Number(newest.threshold),
+    custodians: newest.custodians
+      .filter((/** @type {any} */ c) => typeof c?.name === 'string' && hex32(c?.witnessKey))
+      .map((/** @type {any} */ c) => ({ index: Number(c.index), name: c.name, witnessKey: c.witnessKey })),
+    // External witnesses (docs/PROTOCOL.md §4.3): their cosignatures are shown and checked, not counted toward t.
+    witnesses: (Array.isArray(entry.witnesses) ? entry.witnesses : [])
+      .filter((/** @type {any} */ w) => typeof w?.name === 'string' && hex32(w?.key))
+      .map((/** @type {any} */ w) => ({ name: w.name, key: w.key })),
+  };
+}
+
 /** @returns {Promise<Registry | null>} */
 async function loadRegistry() {
   try {
     const body = await requestJson(api.registry);
-    const entry = body?.entry;
     if (!Number.isSafeInteger(body?.index) || body.index < 0) return null;
-    // The newest epoch by number (lib/rules.js, as every service reads it): its custodians cosign.
-    const newest = newestEpoch(entry);
-    if (typeof entry?.origin !== 'string' || typeof entry?.logKey !== 'string' || !newest || !Array.isArray(newest.custodians)) return null;
-    return {
-      index: body.index,
-      entry,
-      origin: entry.origin,
-      logKey: entry.logKey,
-      threshold: Number(newest.threshold),
-      custodians: newest.custodians
-        .filter((/** @type {any} */ c) => typeof c?.name === 'string' && typeof c?.signingKey === 'string' && /^[0-9a-f]{64}$/.test(c.signingKey))
-        .map((/** @type {any} */ c) => ({ index: Number(c.index), name: c.name, signingKey: c.signingKey })),
-    };
+    return registryKeys(body.index, body?.entry);
   } catch {
     return null; // the page still works without names
   }
 }
 
+/**
+ * A mirror serves no registry call: the registry in force is read from the
+ * log itself, replayed by the protocol's rule (lib/rules.js), each registry
+ * entry proved in the checkpoint's tree here.
+ * @param {{ size: number, root: Uint8Array }} cp
+ * @returns {Promise<Registry | null>}
+ */
+async function registryFromLog(cp) {
+  if (!mirror) return null;
+  const all = await fetchEntries(0, cp.size);
+  /** @type {any} */
+  let current = null;
+  let at = -1;
+  for (const d of all) {
+    if (d.type !== 'registry' || !d.entry) continue;
+    const verdict = d.index === 0 ? await judgeGenesis(d.entry) : current ? await judgeRegistryUpdate(d.entry, current) : null;
+    if (!verdict?.ok) continue;
+    await proveEntry(d, cp);
+    current = d.entry;
+    at = d.index;
+  }
+  return current ? registryKeys(at, current) : null;
+}
+
+/**
+ * RFC 9162 §2.1.3.2 here, for an entry read from a mirror: its inclusion
+ * proof, computed from the mirror's hash tiles, must lead to the checkpoint's root.
+ * @param {import('./lib/entries.js').DecodedEntry} d @param {{ size: number, root: Uint8Array }} cp
+ */
+async function proveEntry(d, cp) {
+  if (!mirror) throw new Error('no mirror');
+  const proof = await mirror.inclusionProof(d.index, cp.size);
+  const result = await verifyInclusion(d.index, cp.size, await leafHash(d.bytes), proof, cp.root);
+  if (!result.ok) throw new Error(`entry ${d.index} read from the mirror is not in the checkpoint's tree: ${result.reason}`);
+}
+
 async function loadCheckpoint() {
   status('checkpoint-status', 'Loading the latest checkpoint…');
   try {
-    const [note, served] = await Promise.all([requestText(api.checkpoint), loadRegistry()]);
+    const [note, served] = await Promise.all([mirror ? mirror.checkpoint() : requestText(api.checkpoint), mirror ? null : loadRegistry()]);
     const parsed = parseCheckpointNote(note);
     if (checkpoint) await checkConsistency(checkpoint, parsed);
     checkpoint = parsed;
     // The keys come from the registry the log itself holds: the served copy must be that entry, byte for byte in meaning.
-    let reg = served;
+    let reg = mirror ? await registryFromLog(parsed) : served;
     let registryProblem = '';
-    if (reg && reg.index >= parsed.size) {
+    if (mirror) {
+      // Read from the log and proved here: nothing served to compare it with.
+    } else if (reg && reg.index >= parsed.size) {
       registryProblem = `the registry is entry ${reg.index}, beyond this checkpoint`;
       reg = null;
     } else if (reg) {
@@ -116,7 +178,7 @@ async function loadCheckpoint() {
         ['Signer', 'Role', 'Key ID', 'Cosigned at', 'Signature'],
         roles.map((r) => [
           r.signature.name,
-          r.role === 'log' ? 'log signature' : r.role === 'cosignature' ? `cosignature (custodian ${r.custodian})` : 'unknown key',
+          r.role === 'log' ? 'log signature' : r.role === 'cosignature' ? `cosignature (custodian ${r.custodian})` : r.role === 'external' ? 'cosignature (external witness)' : 'unknown key',
           h('code', {}, r.signature.keyId),
           r.signature.timestamp === null ? '—' : formatTime(r.signature.timestamp),
           r.role === 'unknown'
@@ -135,7 +197,9 @@ async function loadCheckpoint() {
       status('checkpoint-status', `✗ ${invalid.length} signature(s) from registered keys do NOT verify: do not trust this checkpoint.`, 'bad');
     } else {
       const enough = cosigners.length >= reg.threshold;
-      const text = `Cosigned by ${cosigners.length} of ${reg.custodians.length} custodians (auditors require ${reg.threshold}); signatures verified here.${hasLog ? '' : ' No valid signature by the log key.'}`;
+      const external = roles.filter((r) => r.role === 'external' && r.verified).length;
+      const others = reg.witnesses.length > 0 ? ` and ${external} of ${reg.witnesses.length} external witnesses` : '';
+      const text = `Cosigned by ${cosigners.length} of ${reg.custodians.length} custodians (auditors require ${reg.threshold})${others}; signatures verified here.${hasLog ? '' : ' No valid signature by the log key.'}`;
       status('checkpoint-status', text, enough && hasLog ? 'ok' : 'warn');
     }
   } catch (err) {
@@ -155,7 +219,14 @@ async function checkConsistency(before, after) {
     return;
   }
   let proof = /** @type {Uint8Array[]} */ ([]);
-  if (after.size > before.size) {
+  if (after.size > before.size && mirror) {
+    try {
+      proof = await mirror.consistencyProof(before.size, after.size);
+    } catch (err) {
+      status(id, `✗ Could not check that size ${after.size} extends size ${before.size}: ${describeError(err)}`, 'bad');
+      return;
+    }
+  } else if (after.size > before.size) {
     try {
       const url = new URL(api.consistency);
       url.searchParams.set('from', String(before.size));
@@ -197,6 +268,14 @@ async function fetchEntries(start, end, progress) {
       continue;
     }
     const stop = Math.min(end, at + MAX_PAGE);
+    if (mirror) {
+      // Bundles of the tree of the checkpoint shown (C2SP tlog-tiles).
+      const leaves = await mirror.entries(at, stop, checkpoint?.size ?? stop);
+      leaves.forEach((leaf, i) => cache.set(at + i, decodeLeaf(at + i, bytesToBase64(leaf))));
+      at = stop;
+      progress?.(at - start);
+      continue;
+    }
     const url = new URL(api.entries);
     url.searchParams.set('start', String(at));
     url.searchParams.set('end', String(stop));
@@ -398,6 +477,21 @@ function timeline(all) {
   );
 }
 
+/**
+ * A mirror has no warrant index: read every entry, keep the warrant's (the
+ * coordinator's rule, entries.js `warrantHistory`) and the registries, and
+ * prove each in the checkpoint's tree here.
+ * @param {string} id @param {{ size: number, root: Uint8Array }} cp
+ */
+async function warrantFromLog(id, cp) {
+  status('warrant-status', `Reading the mirror's ${cp.size} entries for warrant ${id}…`);
+  const all = await fetchEntries(0, cp.size);
+  const entries = Object.values(warrantHistory(id, all)).flat();
+  const registry = all.filter((d) => d.type === 'registry');
+  for (const d of [...registry, ...entries]) await proveEntry(d, cp);
+  return { registry, entries };
+}
+
 /** @param {string} warrantId */
 async function showWarrant(warrantId) {
   const id = warrantId.trim().toLowerCase();
@@ -412,7 +506,7 @@ async function showWarrant(warrantId) {
     const cp = await needCheckpoint();
     // Only this warrant's entries, each proved against the checkpoint here (docs/PROTOCOL.md §7.3, "Warrant search").
     status('warrant-status', `Looking up warrant ${id} in the log's index…`);
-    const proved = await findWarrantEntries(id, cp, { search: api.warrantSearch, entries: api.entries, inclusion: api.inclusion }, requestJson);
+    const proved = mirror ? await warrantFromLog(id, cp) : await findWarrantEntries(id, cp, { search: api.warrantSearch, entries: api.entries, inclusion: api.inclusion }, requestJson);
     const all = [...proved.registry, ...proved.entries].sort((a, b) => a.index - b.index); // log order, genesis first
     for (const d of all) cache.set(d.index, d);
     const hist = warrantHistory(id, proved.entries);
@@ -496,7 +590,10 @@ async function fetchProof(index) {
     const url = new URL(api.inclusion);
     url.searchParams.set('index', String(index));
     url.searchParams.set('size', String(cp.size));
-    const body = await requestJson(url.href);
+    // From a mirror the proof is computed here from its hash tiles, in the read API's shape.
+    const body = mirror
+      ? { index, size: cp.size, proof: (await mirror.inclusionProof(index, cp.size)).map(bytesToBase64), leafHash: undefined }
+      : await requestJson(url.href);
     if (body?.index !== index || body?.size !== cp.size || !Array.isArray(body.proof)) throw new Error('the log answered with a malformed proof');
     servedProof = body.proof.map((/** @type {unknown} */ p, /** @type {number} */ i) => base64ToBytes(typeof p === 'string' ? p : '', `proof[${i}]`));
     // The leaf hash is computed here from the entry's bytes, not taken from the server.
@@ -517,7 +614,7 @@ async function fetchProof(index) {
         ['Leaf hash, computed here', h('code', { class: 'wrap', id: 'proof-leaf-hash' }, bytesToHex(hash))],
         [
           'Leaf hash, served',
-          served === null ? 'missing or malformed' : equalBytes(served, hash) ? 'matches' : h('strong', {}, 'DIFFERS from the entry bytes'),
+          mirror ? 'not served by a mirror (computed here only)' : served === null ? 'missing or malformed' : equalBytes(served, hash) ? 'matches' : h('strong', {}, 'DIFFERS from the entry bytes'),
         ],
       ]),
     );

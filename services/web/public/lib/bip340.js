@@ -152,16 +152,4 @@ async function schnorrVerify(signature, message, publicKey) {
   return R !== null && R.y % 2n === 0n && R.x === r;
 }
 
-// ## Custodes note signatures (docs/PROTOCOL.md §4.3)
-
-/** `H("custodes/v1/note", text)`, the message the log signs. @param {string} text */
-function noteMessage(text) {
-  return taggedHash('custodes/v1/note', utf8Encode(text));
-}
-
-/** `H("custodes/v1/note", "cosignature/v1\ntime <ts>\n" ‖ text)`, what a witness signs. @param {string} text @param {bigint} timestamp */
-function cosignatureMessage(text, timestamp) {
-  return taggedHash('custodes/v1/note', concatBytes(utf8Encode(`cosignature/v1\ntime ${timestamp}\n`), utf8Encode(text)));
-}
-
-export { cosignatureMessage, isCompressedPoint, noteMessage, schnorrVerify, taggedHash };
+export { isCompressedPoint, schnorrVerify, taggedHash };

@@ -75,7 +75,9 @@ function describeEntry(d) {
         fields: [
           ['Origin', str(e.origin)],
           ['Log key', str(e.logKey)],
+          ['Log note key (Ed25519)', str(e.logNoteKey)],
           ['Custodians', custodians.map((/** @type {any} */ c) => `${num(c.index)}. ${str(c.name)}`).join(', ')],
+          ['External witnesses', Array.isArray(e.witnesses) && e.witnesses.length > 0 ? e.witnesses.map((/** @type {any} */ w) => str(w.name)).join(', ') : '—'],
           ['Courts', Array.isArray(e.courts) ? e.courts.map((/** @type {any} */ c) => str(c.id)).join(', ') : '—'],
           ['Agencies', Array.isArray(e.agencies) ? e.agencies.map((/** @type {any} */ a) => str(a.id)).join(', ') : '—'],
           ['Time', formatTime(e.time)],

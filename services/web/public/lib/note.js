@@ -2,17 +2,18 @@
 /**
  * Signed checkpoint notes (C2SP signed-note, tlog-checkpoint; docs/PROTOCOL.md §4.3),
  * parsed in the browser: the body lines, then `— name base64` signature lines.
- * Each line is matched to a registry key by name and key ID, then its BIP340
- * signature is verified (./bip340.js): the log's over H("custodes/v1/note",
- * text), a witness's over the cosignature/v1 message with its timestamp.
+ * Each line is matched to a registry key by name and key ID, then its Ed25519
+ * signature is verified with WebCrypto: the log's (type 0x01) over the note
+ * text, a witness's (type 0x04, C2SP tlog-cosignature) over the
+ * `cosignature/v1` message with its timestamp.
  */
-import { schnorrVerify, cosignatureMessage, noteMessage } from './bip340.js';
-import { base64ToBytes, bytesToHex, hexToBytes, utf8Encode } from './bytes.js';
+import { base64ToBytes, bytesToHex, concatBytes, hexToBytes, utf8Encode } from './bytes.js';
 import { sha256 } from './merkle.js';
 
 const DASH = '\u2014 ';
-const LOG_KEY_TYPE = 'custodes/bip340';
-const COSIGNATURE_KEY_TYPE = 'custodes/bip340-cosignature';
+/** C2SP signed-note signature types: 0x01 Ed25519 (the log), 0x04 Ed25519 cosignature/v1 (a witness). */
+const LOG_SIGNATURE_TYPE = 0x01;
+const COSIGNATURE_TYPE = 0x04;
 const MAX_NOTE_LENGTH = 64 * 1024;
 const SIZE_RE = /^(?:0|[1-9][0-9]{0,15})$/;
 
@@ -86,27 +87,44 @@ function parseCheckpointNote(note) {
 }
 
 /**
- * `SHA256(name ‖ 0x0A ‖ 0xff ‖ identifier ‖ xonly)[:4]` (docs/PROTOCOL.md §4.3), hex.
- * @param {string} name @param {'log' | 'cosignature'} kind @param {string} xonlyHex
+ * `SHA256(name ‖ 0x0A ‖ type ‖ 32-byte Ed25519 key)[:4]` (docs/PROTOCOL.md §4.3), hex.
+ * @param {string} name @param {'log' | 'cosignature'} kind @param {string} keyHex
  * @returns {Promise<string>}
  */
-async function noteKeyId(name, kind, xonlyHex) {
-  const identifier = kind === 'log' ? LOG_KEY_TYPE : COSIGNATURE_KEY_TYPE;
-  const digest = await sha256(utf8Encode(name), Uint8Array.of(0x0a, 0xff), utf8Encode(identifier), hexToBytes(xonlyHex, 'key'));
+async function noteKeyId(name, kind, keyHex) {
+  const type = kind === 'log' ? LOG_SIGNATURE_TYPE : COSIGNATURE_TYPE;
+  const digest = await sha256(utf8Encode(name), Uint8Array.of(0x0a, type), hexToBytes(keyHex, 'key'));
   return bytesToHex(digest.slice(0, 4));
+}
+
+/**
+ * RFC 8032 Ed25519 verification by WebCrypto (Chromium, Firefox, Safari and
+ * Node ship it); false for a malformed signature or a key that is not a point.
+ * @param {Uint8Array} signature @param {Uint8Array} message @param {string} keyHex
+ */
+async function ed25519Verify(signature, message, keyHex) {
+  if (signature.length !== 64) return false;
+  let key;
+  try {
+    // Copies: WebCrypto's BufferSource wants an ArrayBuffer-backed view.
+    key = await crypto.subtle.importKey('raw', new Uint8Array(hexToBytes(keyHex, 'key')), { name: 'Ed25519' }, false, ['verify']);
+  } catch {
+    return false; // not a 32-byte encoding of a curve point
+  }
+  return crypto.subtle.verify({ name: 'Ed25519' }, key, new Uint8Array(signature), new Uint8Array(message));
 }
 
 /**
  * @typedef {object} SignatureRole
  * @property {NoteSignature} signature
- * @property {'log' | 'cosignature' | 'unknown'} role
+ * @property {'log' | 'cosignature' | 'external' | 'unknown'} role
  * @property {number | null} custodian  registry index of a matching custodian
- * @property {boolean} verified  the BIP340 signature verifies under that key (false for 'unknown')
+ * @property {boolean} verified  the Ed25519 signature verifies under that key (false for 'unknown')
  */
 
 /** @param {NoteSignature} sig @param {string} text @param {string} keyHex */
 async function verifyLogLine(sig, text, keyHex) {
-  return sig.signature.length === 64 && schnorrVerify(sig.signature, await noteMessage(text), hexToBytes(keyHex, 'key'));
+  return ed25519Verify(sig.signature, utf8Encode(text), keyHex);
 }
 
 /** @param {NoteSignature} sig @param {string} text @param {string} keyHex */
@@ -114,16 +132,19 @@ async function verifyCosignatureLine(sig, text, keyHex) {
   if (sig.signature.length !== 72) return false;
   const timestamp = new DataView(sig.signature.buffer, sig.signature.byteOffset, 8).getBigUint64(0, false);
   if (timestamp > (1n << 63n) - 1n) return false; // C2SP tlog-cosignature
-  return schnorrVerify(sig.signature.subarray(8), await cosignatureMessage(text, timestamp), hexToBytes(keyHex, 'key'));
+  // C2SP tlog-cosignature §Ed25519 signed message: two header lines, then the note text.
+  const message = concatBytes(utf8Encode(`cosignature/v1\ntime ${timestamp}\n`), utf8Encode(text));
+  return ed25519Verify(sig.signature.subarray(8), message, keyHex);
 }
 
 /**
- * Classifies each signature line by the registry's keys (the log's key under
- * the origin, or a custodian's signing key under its registry name) and
- * verifies it. A line whose name and key ID do not both match a known key is
- * 'unknown' (C2SP signed-note: ignored, not an error).
+ * Classifies each signature line by the registry's Ed25519 keys (the log's
+ * note key under the origin, a custodian's witness key under its registry
+ * name, or an external witness's key under its name) and verifies it. A line
+ * whose name and key ID do not both match a known key is 'unknown' (C2SP
+ * signed-note: ignored, not an error).
  * @param {Checkpoint} checkpoint
- * @param {{ origin: string, logKey: string, custodians: { index: number, name: string, signingKey: string }[] } | null} registry
+ * @param {{ origin: string, logNoteKey: string, custodians: { index: number, name: string, witnessKey: string }[], witnesses?: { name: string, key: string }[] } | null} registry
  * @returns {Promise<SignatureRole[]>}
  */
 async function classifySignatures(checkpoint, registry) {
@@ -133,12 +154,17 @@ async function classifySignatures(checkpoint, registry) {
     /** @type {SignatureRole} */
     let found = { signature, role: 'unknown', custodian: null, verified: false };
     if (registry) {
-      if (signature.name === registry.origin && signature.keyId === (await noteKeyId(registry.origin, 'log', registry.logKey))) {
-        found = { signature, role: 'log', custodian: null, verified: await verifyLogLine(signature, checkpoint.text, registry.logKey) };
+      if (signature.name === registry.origin && signature.keyId === (await noteKeyId(registry.origin, 'log', registry.logNoteKey))) {
+        found = { signature, role: 'log', custodian: null, verified: await verifyLogLine(signature, checkpoint.text, registry.logNoteKey) };
       }
       for (const c of registry.custodians) {
-        if (signature.name === c.name && signature.keyId === (await noteKeyId(c.name, 'cosignature', c.signingKey))) {
-          found = { signature, role: 'cosignature', custodian: c.index, verified: await verifyCosignatureLine(signature, checkpoint.text, c.signingKey) };
+        if (signature.name === c.name && signature.keyId === (await noteKeyId(c.name, 'cosignature', c.witnessKey))) {
+          found = { signature, role: 'cosignature', custodian: c.index, verified: await verifyCosignatureLine(signature, checkpoint.text, c.witnessKey) };
+        }
+      }
+      for (const w of registry.witnesses ?? []) {
+        if (signature.name === w.name && signature.keyId === (await noteKeyId(w.name, 'cosignature', w.key))) {
+          found = { signature, role: 'external', custodian: null, verified: await verifyCosignatureLine(signature, checkpoint.text, w.key) };
         }
       }
     }

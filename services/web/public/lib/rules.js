@@ -26,9 +26,10 @@ import { hexToBytes, utf8Encode } from './bytes.js';
 import { isCompressedPoint, schnorrVerify, taggedHash } from './bip340.js';
 import { canonicalText } from './entries.js';
 
-/** @typedef {{ index: number, name: string, signingKey: string, url: string }} Custodian */
+/** @typedef {{ index: number, name: string, signingKey: string, witnessKey: string, url: string }} Custodian */
+/** @typedef {{ name: string, key: string, url: string }} ExternalWitness */
 /** @typedef {{ epoch: number, threshold: number, total: number, groupKey: string, commitments: string[], custodians: Custodian[] }} Epoch */
-/** @typedef {{ type: string, sequence: number, origin: string, logKey: string, epochs: Epoch[], courts: { id: string, name: string, key: string }[], agencies: { id: string, name: string, investigators: string[] }[], time: number, signatures: { custodian: number, signature: string }[] }} Registry */
+/** @typedef {{ type: string, sequence: number, origin: string, logKey: string, logNoteKey: string, witnesses?: ExternalWitness[], epochs: Epoch[], courts: { id: string, name: string, key: string }[], agencies: { id: string, name: string, investigators: string[] }[], time: number, signatures: { custodian: number, signature: string }[] }} Registry */
 /** @typedef {{ epoch: number, threshold: number, total: number, custodians: Map<number, Custodian> }} Quorum */
 /** @typedef {{ ok: true, signers: number[] } | { ok: false, code: string, message: string }} Verdict */
 
@@ -82,11 +83,12 @@ const isInt = (v) => typeof v === 'number' && Number.isSafeInteger(v);
 function formProblem(entry) {
   const e = /** @type {any} */ (entry);
   if (typeof e !== 'object' || e === null || e.type !== 'registry') return 'not a registry entry';
-  if (!isInt(e.sequence) || e.sequence < 0 || typeof e.origin !== 'string' || typeof e.logKey !== 'string') return 'malformed sequence, origin or log key';
+  if (!isInt(e.sequence) || e.sequence < 0 || typeof e.origin !== 'string' || typeof e.logKey !== 'string' || typeof e.logNoteKey !== 'string') return 'malformed sequence, origin or log key';
+  if (e.witnesses !== undefined && (!Array.isArray(e.witnesses) || e.witnesses.some((/** @type {any} */ w) => typeof w !== 'object' || w === null || typeof w.name !== 'string' || typeof w.key !== 'string'))) return 'malformed witnesses';
   if (!Array.isArray(e.epochs) || e.epochs.length === 0 || !Array.isArray(e.courts) || !Array.isArray(e.agencies) || !Array.isArray(e.signatures)) return 'malformed lists';
   for (const ep of e.epochs) {
     if (typeof ep !== 'object' || ep === null || !isInt(ep.epoch) || !isInt(ep.threshold) || !isInt(ep.total) || !Array.isArray(ep.commitments) || !Array.isArray(ep.custodians)) return 'a malformed epoch';
-    for (const c of ep.custodians) if (typeof c !== 'object' || c === null || !isInt(c.index) || typeof c.name !== 'string' || typeof c.signingKey !== 'string') return 'a malformed custodian';
+    for (const c of ep.custodians) if (typeof c !== 'object' || c === null || !isInt(c.index) || typeof c.name !== 'string' || typeof c.signingKey !== 'string' || typeof c.witnessKey !== 'string') return 'a malformed custodian';
   }
   for (const s of e.signatures) if (typeof s !== 'object' || s === null || !isInt(s.custodian)) return 'a malformed signature';
   return null;
@@ -116,6 +118,32 @@ function registryProblems(entry) {
     const onCurve = e.commitments.every((h) => typeof h === 'string' && /^[0-9a-f]{66}$/.test(h) && isCompressedPoint(hexToBytes(h)));
     if (!onCurve) problems.push(`epoch ${e.epoch}: a commitment is not a point on secp256k1`);
   }
+  return [...problems, ...witnessKeyProblems(entry)];
+}
+
+/** The Ed25519 note keys and witness names (shared witnessKeyProblems, docs/PROTOCOL.md §4.3). @param {Registry} entry */
+function witnessKeyProblems(entry) {
+  /** @type {string[]} */
+  const problems = [];
+  /** @type {Map<number, string>} */
+  const byIndex = new Map();
+  const custodianNames = new Set();
+  for (const e of entry.epochs) {
+    for (const c of e.custodians) {
+      custodianNames.add(c.name);
+      const seen = byIndex.get(c.index);
+      if (seen !== undefined && seen !== c.witnessKey) problems.push(`custodian ${c.index} has two witness keys`);
+      byIndex.set(c.index, c.witnessKey);
+    }
+  }
+  const external = entry.witnesses ?? [];
+  if (new Set(external.map((w) => w.name)).size !== external.length) problems.push('external witness names are not distinct');
+  for (const w of external) {
+    if (w.name.length === 0 || /[\s+]/u.test(w.name)) problems.push(`external witness "${w.name}" is not a valid note key name`);
+    if (custodianNames.has(w.name) || w.name === entry.origin) problems.push(`external witness "${w.name}" has the name of a custodian or of the log`);
+  }
+  const keys = [entry.logNoteKey, ...byIndex.values(), ...external.map((w) => w.key)];
+  if (new Set(keys).size !== keys.length) problems.push('the log note key and the witness keys are not distinct');
   return problems;
 }
 
@@ -171,6 +199,7 @@ async function judgeRegistryUpdate(input, current) {
   if (next.sequence !== current.sequence + 1) return refuse('REGISTRY_SEQUENCE', `registry sequence must be ${current.sequence + 1}, got ${next.sequence}`);
   if (next.origin !== current.origin) return refuse('REGISTRY_ORIGIN', 'a registry update cannot change the origin');
   if (next.logKey !== current.logKey) return refuse('REGISTRY_LOG_KEY', 'a registry update cannot change the log key');
+  if (next.logNoteKey !== current.logNoteKey) return refuse('REGISTRY_LOG_KEY', 'a registry update cannot change the log note key');
   const shape = judgeShape(next);
   if (shape) return shape;
   const quorum = reviewers(current);
