@@ -47,6 +47,13 @@ describe('coordinator', () => {
     await c.close();
   });
 
+  it('refuses BAD_REGISTRY when its Ed25519 note key is not the registry\'s logNoteKey', () => {
+    const dataDir = tempDir();
+    initCoordinator({ dataDir, registry: world.registry, logSecretKey: world.logKey.secretKey, logNoteSecretKey: world.logKey.noteSecretKey });
+    expect(codeOf(() => createCoordinator({ ...config(dataDir), logNoteSecretKey: world.custodians[0]!.noteSecretKey }))).toBe('BAD_REGISTRY');
+    expect(codeOf(() => initCoordinator({ dataDir: tempDir(), registry: world.registry, logSecretKey: world.logKey.secretKey, logNoteSecretKey: world.custodians[0]!.noteSecretKey }))).toBe('BAD_REGISTRY');
+  });
+
   it('refuses DATA_FORMAT_OLD on a registry without logNoteKey, and again at the next try (the lock is released)', () => {
     const dataDir = oldDataDir();
     expect(codeOf(() => createCoordinator(config(dataDir)))).toBe('DATA_FORMAT_OLD');

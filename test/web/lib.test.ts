@@ -273,7 +273,7 @@ describe('note.js: checkpoints and signature lines', () => {
 describe('bip340.js: Schnorr verification in the browser', () => {
   it('computes tagged hashes as shared/src/crypto does', async () => {
     const m = utf8('checkpoint text\n');
-    expect(await bip340.taggedHash('custodes/v1/note', m)).toEqual(taggedHash('custodes/v1/note', m));
+    expect(await bip340.taggedHash('custodes/v1/approval', m)).toEqual(taggedHash('custodes/v1/approval', m));
     expect(await bip340.taggedHash('BIP0340/challenge', m)).toEqual(taggedHash('BIP0340/challenge', m));
   });
 

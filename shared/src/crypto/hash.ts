@@ -46,7 +46,6 @@ export const TAG = {
   dleq: 'custodes/v1/dleq',
   warrant: 'custodes/v1/warrant',
   warrantCommit: 'custodes/v1/warrant-commit',
-  note: 'custodes/v1/note',
   result: 'custodes/v1/result',
   resultKey: 'custodes/v1/result-key',
   record: (kind: string) => `custodes/v1/${kind}`,

@@ -13,8 +13,8 @@
  * The call is a signed record under the one rule of docs/PROTOCOL.md §3.5:
  *   signature = BIP340.sign(H("custodes/v1/partials-call", JCS(call without signature)), logSecretKey)
  * `partials-call` is not a log entry type, so the signature can never be
- * replayed as a log entry or a checkpoint note (`custodes/v1/note`), which the
- * same key signs under other tags.
+ * replayed as a log entry; checkpoints are signed by another key and another
+ * scheme altogether (Ed25519 `logNoteKey`, docs/PROTOCOL.md §4.3).
  *
  * On the wire: the HTTP header `Custodes-Call: base64(JCS(call))` (standard,
  * padded base64 of the RFC 8785 bytes, signature included).

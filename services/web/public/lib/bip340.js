@@ -1,12 +1,13 @@
 // @ts-check
 /**
  * BIP340 Schnorr signature VERIFICATION over secp256k1, for the explorer to
- * check checkpoint signatures itself (docs/PROTOCOL.md §4.3). WebCrypto has no
+ * check record signatures itself (registry, approvals, releases: docs/PROTOCOL.md
+ * §3.5; checkpoints are Ed25519, lib/note.js). WebCrypto has no
  * secp256k1, so this is plain BigInt arithmetic: verification handles only
  * public data, so constant time does not matter here; there is no signing.
  * Malformed keys or signatures verify as false; only wrong JS types throw.
  */
-import { concatBytes, utf8Encode } from './bytes.js';
+import { utf8Encode } from './bytes.js';
 import { sha256 } from './merkle.js';
 
 // ## secp256k1 (SEC 2 §2.4.1)
