@@ -45,6 +45,8 @@ function entryTime(entry: LogEntry): number | undefined {
     case 'decryption-complete':
     case 'revocation':
     case 'unseal':
+    case 'dkg':
+    case 'epoch':
       return entry.time;
     case 'warrant':
     case 'release':

@@ -24,6 +24,7 @@ function findingOf(code: RegistryCode, genesis: boolean): FindingCode | undefine
       return genesis ? 'BAD_GENESIS' : 'BAD_REGISTRY';
     case 'REGISTRY_ORIGIN':
     case 'REGISTRY_LOG_KEY':
+    case 'EPOCH_CHANGED':
       return 'BAD_REGISTRY';
     case 'UNKNOWN_CUSTODIAN':
       return 'UNKNOWN_CUSTODIAN';
