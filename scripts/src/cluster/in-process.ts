@@ -62,7 +62,7 @@ function tempDirs(prefix: string): { make: () => string; removeAll: () => void }
 // ## The cluster
 
 /** How one node is initialised beyond its share and signing key. */
-type NodeInit = Pick<InitOptions, 'dev' | 'policy' | 'name'>;
+type NodeInit = Pick<InitOptions, 'dev' | 'policy' | 'name' | 'hostKeyFile'>;
 
 interface RealClusterOptions {
   /** The log's origin, in the registry and the coordinator's config. */
@@ -160,7 +160,7 @@ function signedGenesis(opts: {
           name: opts.names.custodian(n.index),
           signingKey: opts.custodianKeys[n.index - 1]!.publicKey,
           url: n.url,
-          ...(opts.publicKeySet ? {} : { hostKey: n.init.hostKey }),
+          ...(opts.publicKeySet ? {} : { hostKey: n.init.hostKey! }),
         })),
       },
     ],

@@ -13,9 +13,11 @@
  *   DKG_ABORTED            the session has a logged `abort`
  *   DKG_REVEAL_MISMATCH    a logged reveal does not hash to its logged commit
  *   DKG_AGGREGATE_MISMATCH the logged aggregate is not coordinatorStep1 of the logged reveals
- *   DKG_FAULTY_COORDINATOR ChillDKG step 2 or the investigation blames the coordinator
- * and on success of the session (a valid logged `epoch` entry), the share is
- * recovered from the host key and the recovery data (DKG_BAD_RECOVERY if not).
+ * Past these, ChillDKG step 2 cannot blame the coordinator (the aggregate is
+ * recomputed here, and so is the investigation message), so a failed step 2
+ * names a participant: this node signs a `blame`. On success of the session (a
+ * valid logged `epoch` entry, whose certificate holds this node's own
+ * signature) the share is recovered from the host key and the recovery data.
  *
  * Every entry the node signs is stored before it is returned (dkg_signed), and
  * the round-1 randomness is sealed under K (dkg_sessions): after a restart the
@@ -42,6 +44,7 @@ import { sessionHostKeys } from '@custodes/shared/rules';
 import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
+import { newHostKeyFile } from './init';
 import { currentRegistry, loggedDkgEntries } from './replica';
 
 type RegistryEpoch = RegistryEntry['epochs'][number];
@@ -68,6 +71,17 @@ export function dkgStatus(ctx: Context, epochs: readonly number[]): { hostKey: s
   return { hostKey: host ? bytesToHex(hostpubkeyGen(host)) : null, consents };
 }
 
+/** Gives this node a host key if it has none (a node initialised with a dealer share); returns the host public key. */
+export function ensureHostKey(ctx: Context): string {
+  const box = ctx.vault.addHostKey(newHostKeyFile().secretKey);
+  if (box) {
+    ctx.store.setSealed(box);
+    ctx.node.sealedNonce = box.nonce;
+    ctx.node.sealedBox = box.box;
+  }
+  return bytesToHex(hostpubkeyGen(ctx.vault.hostKey()!));
+}
+
 // ## Share from the log
 
 /**
@@ -86,16 +100,16 @@ export function adoptShare(ctx: Context, epoch: number): { epoch: number; groupK
   try {
     recovered = participantRecover(host, base64ToBytes(entry.recoveryData, 'recoveryData'));
   } catch (err) {
-    if (err instanceof DkgError) fail('DKG_BAD_RECOVERY', `the logged recovery data of epoch ${epoch} gives this node no share: ${err.message}`);
+    // The replica holds only epoch entries whose certificate verifies over the registry's host keys (applyEntry).
+    if (err instanceof DkgError) throw new Error(`the logged recovery data of epoch ${epoch} gives this node no share: ${err.message}`, { cause: err });
     throw err;
   }
   const { output, params } = recovered;
   // Participant p is evaluated at p + 1: our position must be our index (registryProblems keeps indices 1..n).
   const position = ctx.me.custodian - 1;
-  if (!params.hostpubkeys[position] || !equalBytes(params.hostpubkeys[position], hostpubkeyGen(host))) {
-    fail('DKG_BAD_RECOVERY', `the session of epoch ${epoch} does not place this node at index ${ctx.me.custodian}`);
+  if (!params.hostpubkeys[position] || !equalBytes(params.hostpubkeys[position], hostpubkeyGen(host)) || bytesToHex(output.threshPk) !== entry.groupKey) {
+    throw new Error(`the session of epoch ${epoch} does not place this node at index ${ctx.me.custodian} under the logged key`);
   }
-  if (bytesToHex(output.threshPk) !== entry.groupKey) fail('DKG_BAD_RECOVERY', `the recovered group key of epoch ${epoch} is not the logged one`);
   const box = ctx.vault.addShare({
     format: 'custodes.share.v1',
     epoch,
@@ -234,8 +248,9 @@ export function dkgStep(ctx: Context, epoch: number, session: string): DkgAnswer
 /**
  * Who a failed participant_step2 blames: a participant (FAULTY_PARTICIPANT_OR_COORDINATOR
  * with a name, directly or after investigating with the investigation message
- * this node computes itself from the logged reveals), or the coordinator
- * (DKG_FAULTY_COORDINATOR). Undefined for anything else (a bug: rethrown).
+ * this node computes itself from the logged reveals). Undefined for anything
+ * else, rethrown by the caller: with the aggregate and the investigation
+ * message recomputed here, a verdict against the coordinator is a bug.
  */
 function blamed(err: unknown, pmsgs1: Uint8Array[], params: SessionParams, position: number): { participant: number; evidence: string } | undefined {
   const cinv = coordinatorInvestigate(pmsgs1, params)[position]!;
@@ -249,9 +264,6 @@ function blamed(err: unknown, pmsgs1: Uint8Array[], params: SessionParams, posit
   }
   if (verdict instanceof DkgError && verdict.code === 'FAULTY_PARTICIPANT_OR_COORDINATOR' && verdict.participant !== undefined) {
     return { participant: verdict.participant, evidence: bytesToBase64(cinv) };
-  }
-  if (verdict instanceof DkgError && (verdict.code === 'FAULTY_COORDINATOR' || verdict.code === 'FAULTY_PARTICIPANT_OR_COORDINATOR')) {
-    fail('DKG_FAULTY_COORDINATOR', `ChillDKG step 2 failed: ${verdict.message}`);
   }
   return undefined;
 }

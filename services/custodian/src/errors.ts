@@ -75,9 +75,7 @@ export type CustodianCode =
   | 'DKG_HOST_KEY_MISMATCH'
   | 'DKG_ABORTED'
   | 'DKG_REVEAL_MISMATCH'
-  | 'DKG_AGGREGATE_MISMATCH'
-  | 'DKG_FAULTY_COORDINATOR'
-  | 'DKG_BAD_RECOVERY';
+  | 'DKG_AGGREGATE_MISMATCH';
 
 export class CustodianError extends CustodesError<CustodianCode> {}
 
@@ -126,6 +124,4 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   DKG_ABORTED: 409,
   DKG_REVEAL_MISMATCH: 409,
   DKG_AGGREGATE_MISMATCH: 409,
-  DKG_FAULTY_COORDINATOR: 409,
-  DKG_BAD_RECOVERY: 409,
 };

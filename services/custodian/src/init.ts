@@ -43,8 +43,8 @@ export interface InitResult {
   custodian: number;
   epoch: number;
   publicKey: string;
-  /** The ChillDKG host public key (Hex33) to list as `hostKey` in the registry (docs/PROTOCOL.md §3.8). */
-  hostKey: string;
+  /** The ChillDKG host public key (Hex33) to list as `hostKey` in the registry (docs/PROTOCOL.md §3.8); null for a dealer node given none. */
+  hostKey: string | null;
   /** Shown once; any `unsealThreshold` of them unseal the node. */
   unsealKeys: string[];
   /** Shown once; stored only as its SHA-256. */
@@ -96,13 +96,14 @@ export async function initCustodian(opts: InitOptions): Promise<InitResult> {
 
   // Validate everything before touching the disk.
   if ((opts.shareFile === undefined) === (opts.dkg === undefined)) throw new CustodianError('BAD_OPTIONS', 'give either a share file or a DKG index and epoch');
+  const share = opts.shareFile === undefined ? undefined : parseShareFile(opts.shareFile);
   const shareFile = opts.shareFile === undefined ? undefined : ShareFileSchema.parse(opts.shareFile);
-  const share = shareFile === undefined ? undefined : parseShareFile(opts.shareFile);
   const dkg = opts.dkg;
   if (dkg && !(Number.isInteger(dkg.custodian) && dkg.custodian >= 1 && dkg.custodian <= 255 && Number.isInteger(dkg.epoch) && dkg.epoch >= 0 && dkg.epoch <= 0xffffffff)) {
     throw new CustodianError('BAD_OPTIONS', 'the DKG index must be 1–255 and the epoch 0–2^32−1');
   }
-  const hostSecret = opts.hostKeyFile === undefined ? newHostKeyFile().secretKey : parseHostKeyFile(opts.hostKeyFile).secretKey;
+  // A DKG node always has a host key; a dealer node gets one only if given (or later: POST /v1/operator/dkg/hostkey).
+  const hostSecret = opts.hostKeyFile !== undefined ? parseHostKeyFile(opts.hostKeyFile).secretKey : dkg ? newHostKeyFile().secretKey : undefined;
   const key = KeyFileSchema.safeParse(opts.keyFile);
   if (!key.success) throw new CustodianError('BAD_KEY_FILE', 'key file must be { format: "custodes.key.v1", secretKey, publicKey }');
   if (bytesToHex(schnorrPublicKey(hexToBytes(key.data.secretKey, 32))) !== key.data.publicKey) {
@@ -115,7 +116,7 @@ export async function initCustodian(opts: InitOptions): Promise<InitResult> {
   try {
     if (store.node()) throw new CustodianError('ALREADY_INITIALISED', `${dataDir} already holds an initialised custodian`);
     const { sealed, unsealKeys, commitments } = await createSealedStore(
-      { signingKey: key.data.secretKey, shares: shareFile ? [shareFile] : [], hostKey: hostSecret },
+      { signingKey: key.data.secretKey, shares: shareFile ? [shareFile] : [], ...(hostSecret ? { hostKey: hostSecret } : {}) },
       unsealShares,
       unsealThreshold,
     );
@@ -142,7 +143,8 @@ export async function initCustodian(opts: InitOptions): Promise<InitResult> {
       policy: policy ? JSON.stringify(policy) : null,
       unsealCommitments: commitments,
     });
-    return { custodian, epoch, publicKey: key.data.publicKey, hostKey: bytesToHex(hostpubkeyGen(hexToBytes(hostSecret, 32))), unsealKeys, operatorToken };
+    const hostKey = hostSecret === undefined ? null : bytesToHex(hostpubkeyGen(hexToBytes(hostSecret, 32)));
+    return { custodian, epoch, publicKey: key.data.publicKey, hostKey, unsealKeys, operatorToken };
   } finally {
     store.close();
   }

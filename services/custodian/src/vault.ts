@@ -98,6 +98,18 @@ export class Vault {
     return aeadOpen(this.#require().key, sealed.nonce, sealed.box, utf8(`custodes/v1/custodian-seal/${context}`));
   }
 
+  /**
+   * Gives a node that has none a host key (docs/PROTOCOL.md §3.8) and returns the
+   * secrets sealed anew under K for the caller to store; undefined if it has one.
+   */
+  addHostKey(secret: string): SealedBox | undefined {
+    const open = this.#require();
+    if (open.hostKey !== undefined) return undefined;
+    open.secrets = { ...open.secrets, hostKey: secret };
+    open.hostKey = hexToBytes(secret, 32);
+    return sealSecrets(open.key, open.secrets);
+  }
+
   /** The ChillDKG host secret key, or undefined if this node has none (dealer-only). */
   hostKey(): Uint8Array | undefined {
     return this.#require().hostKey;

@@ -214,7 +214,8 @@ export class DkgWorkflow {
           } else if (steps.length === 0 && 'active' in answer) got.set(i, { type: 'dkg', epoch: e.epoch, session, step: 'certeq', payload: '', time: 0 });
         }),
       );
-      if (got.size === indices.length) {
+      // A logged blame means a participant will never sign this transcript: stop waiting for the others.
+      if (got.size === indices.length || [...got.values()].some((x) => x.step === 'blame')) {
         this.#d.cosign();
         return got;
       }
@@ -240,7 +241,7 @@ export class DkgWorkflow {
         insecureHttp: this.#d.insecureHttp,
       });
     } catch (err) {
-      if (err instanceof HttpError && ['DKG_REVEAL_MISMATCH', 'DKG_AGGREGATE_MISMATCH', 'DKG_FAULTY_COORDINATOR'].includes(err.code)) {
+      if (err instanceof HttpError && ['DKG_REVEAL_MISMATCH', 'DKG_AGGREGATE_MISMATCH'].includes(err.code)) {
         // A custodian says the log shows the coordinator cheating: nothing to retry.
         throw new Abort('coordinator', []);
       }

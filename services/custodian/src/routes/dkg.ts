@@ -12,7 +12,7 @@ import { jsonBody, parseBody } from '@custodes/shared/service';
 import { BODIES } from './bodies';
 import type { Context } from '../context';
 import { nowSeconds } from '../context';
-import { adoptShare, consentToDkg, dkgStatus, dkgStep } from '../dkg';
+import { adoptShare, consentToDkg, dkgStatus, dkgStep, ensureHostKey } from '../dkg';
 import { CustodianError } from '../errors';
 import type { Actor } from '../officers';
 import { currentRegistry } from '../replica';
@@ -40,6 +40,10 @@ export function dkgRoutes(ctx: Context, operator: RequestHandler): Router {
   r.get('/v1/operator/dkg', (_req, res) => {
     const epochs = currentRegistry(ctx.store)?.entry.epochs.map((e) => e.epoch) ?? [];
     res.json(dkgStatus(ctx, epochs));
+  });
+  // `custodes custodian dkg hostkey`: a node without a host key makes one, sealed with its secrets; it never leaves the node.
+  r.post('/v1/operator/dkg/hostkey', (_req, res) => {
+    res.json({ hostKey: ensureHostKey(ctx) });
   });
   r.post('/v1/operator/dkg/consent', jsonBody(BODIES.dkg), (req, res) => {
     const { epoch } = parseBody(EpochBody, req.body);
