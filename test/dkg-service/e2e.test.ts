@@ -12,11 +12,12 @@ import type { RealCluster } from '../../scripts/src/cluster/in-process';
 import { api, openResults, waitFor } from '../coordinator/helpers/cluster';
 import { courtSignedWarrant, finishedRequest, submitSealed } from '../coordinator/helpers/real';
 import { startDkgCluster } from './helpers';
+import { checkEntries } from '../../services/auditor/src/index';
 
 let cluster: RealCluster;
 
 /** Every entry up to the published checkpoint, from the public read API (docs/PROTOCOL.md §4.4). */
-async function logEntries(url: string): Promise<{ type: string; step?: string; recoveryData?: string; groupKey?: string }[]> {
+async function logEntries(url: string): Promise<{ type: string; step?: string; recoveryData?: string; groupKey?: string; commitments?: string[] }[]> {
   const cp = await api<string>(url, 'GET', '/log/v1/checkpoint');
   const size = Number(cp.body.split('\n')[1]);
   if (size === 0) return [];
@@ -73,5 +74,20 @@ describe('a 4-of-7 DKG over the log', () => {
     expect(await finishedRequest(url, token, requestId)).toMatchObject({ state: 'complete', done: 2, failed: 0 });
     const results = await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token);
     expect(openResults(results.body, requestId, investigator.secretKey)).toEqual(texts);
+  }, 60_000);
+
+  it('the auditor replays the whole log with no finding; a forged epoch entry is BAD_EPOCH', async () => {
+    const entries = await waitFor('a published checkpoint with the completion', async () => {
+      const found = await logEntries(cluster.coordinatorUrl);
+      return found.some((e) => e.type === 'decryption-complete') ? found : undefined;
+    });
+    const clean = checkEntries(entries, { now: now() });
+    expect(clean.findings).toEqual([]);
+    // The epoch is active for the auditor too (its quorum judged the request).
+    expect(clean.state.registry!.entry.epochs[0]!.groupKey).toBe(cluster.groupKey);
+    const at = entries.findIndex((e) => e.type === 'epoch');
+    const forged = entries.map((e, i) => (i === at ? { ...e, groupKey: e.commitments![1] } : e));
+    const codes = checkEntries(forged, { now: now() }).findings.map((f) => f.code);
+    expect(codes[0]).toBe('BAD_EPOCH');
   }, 60_000);
 });
