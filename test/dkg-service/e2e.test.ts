@@ -38,14 +38,17 @@ describe('a 4-of-7 DKG over the log', () => {
   it('nothing can be asked of the proposed epoch before the DKG', async () => {
     const reg = await api(cluster.coordinatorUrl, 'GET', '/v1/registry');
     expect(reg.body.entry.epochs[0].groupKey).toBeUndefined();
+    expect(reg.body.activated).toEqual([]);
     expect(reg.body.entry.epochs[0].custodians.every((c: { hostKey?: string }) => typeof c.hostKey === 'string')).toBe(true);
   });
 
   it('runs commit, reveal, aggregate, certeq and logs the epoch entry; every step is in the log', async () => {
     const state = await runDkg(cluster);
     expect(state).toMatchObject({ status: 'active', epoch: 1 });
+    // The registry is served as logged (its signatures still verify), the activation beside it.
     const reg = await api(cluster.coordinatorUrl, 'GET', '/v1/registry');
-    expect(reg.body.entry.epochs[0].groupKey).toBe(cluster.groupKey);
+    expect(reg.body.entry.epochs[0].groupKey).toBeUndefined();
+    expect(reg.body.activated).toEqual([{ epoch: 1, groupKey: cluster.groupKey, commitments: expect.any(Array) }]);
     // The log holds 7 commits, 7 reveals, 1 aggregate, 7 certeq and the epoch entry, in that order.
     const leaves = await waitFor('a published checkpoint with the epoch entry', async () => {
       const found = await logEntries(cluster.coordinatorUrl);
