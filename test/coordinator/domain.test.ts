@@ -81,7 +81,7 @@ describe('registry rules', () => {
     expect(code(() => checkGenesis(genesis(), party().publicKey, log.notePublicKey))).toBe('BAD_REGISTRY');
     expect(code(() => checkGenesis(genesis(), log.publicKey, noteParty().notePublicKey))).toBe('BAD_REGISTRY');
     const g = genesis();
-    const weak = genesis({ epochs: [{ ...g.epochs[0]!, threshold: 2, commitments: g.epochs[0]!.commitments.slice(0, 2) }] });
+    const weak = genesis({ epochs: [{ ...g.epochs[0]!, threshold: 2, commitments: g.epochs[0]!.commitments!.slice(0, 2) }] });
     expect(code(() => checkGenesis(weak, log.publicKey, log.notePublicKey))).toBe('BAD_REGISTRY');
     const forged = { ...g, signatures: g.signatures.map((s, i) => (i === 0 ? { ...s, signature: g.signatures[1]!.signature } : s)) };
     expect(code(() => checkGenesis(forged, log.publicKey, log.notePublicKey))).toBe('BAD_SIGNATURE');

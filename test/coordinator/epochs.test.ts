@@ -27,7 +27,7 @@ afterAll(async () => cluster?.close());
 
 /** An envelope sealed to epoch `epoch`'s group key in the cluster's registry. */
 function sealTo(epoch: number, text: string): Envelope {
-  const groupKey = cluster.registry.epochs.find((e) => e.epoch === epoch)!.groupKey;
+  const groupKey = cluster.registry.epochs.find((e) => e.epoch === epoch)!.groupKey!;
   return sealEnvelope(utf8(text), decodePoint(hexToBytes(groupKey, 33)), epoch, subjectLabel('alice@example.com'));
 }
 

@@ -171,7 +171,7 @@ describe('RegistryView: verification shares per epoch (docs/PROTOCOL.md §3.1)',
     const entry = genesis();
     // x = 5 has no y on secp256k1 (5³ + 7 = 132 is not a square mod p).
     const offCurve = '02' + '5'.padStart(64, '0');
-    const bad = { ...entry, epochs: entry.epochs.map((e) => (e.epoch === 3 ? { ...e, commitments: [e.commitments[0]!, offCurve, e.commitments[2]!] } : e)) };
+    const bad = { ...entry, epochs: entry.epochs.map((e) => (e.epoch === 3 ? { ...e, commitments: [e.commitments![0]!, offCurve, e.commitments![2]!] } : e)) };
     const v = new RegistryView(bad, 0);
     expect(v.verificationShares(3)).toBeUndefined();
     expect(v.verificationShare(5, 1)).toBeDefined();
@@ -185,8 +185,8 @@ describe('registryProblems and registrySignatures', () => {
 
   it.each<[string, Partial<RegistryEntry>, string]>([
     ['a repeated epoch', { epochs: [e0, e0] }, 'epochs are not distinct'],
-    ['t ≤ n/2', { epochs: [{ ...e0, threshold: 1, commitments: [e0.commitments[0]!] }] }, 'epoch 1 breaks n/2 < t ≤ n (t=1, n=3)'],
-    ['groupKey ≠ C_0', { epochs: [{ ...e0, groupKey: e0.commitments[1]! }] }, 'epoch 1: groupKey is not commitments[0]'],
+    ['t ≤ n/2', { epochs: [{ ...e0, threshold: 1, commitments: [e0.commitments![0]!] }] }, 'epoch 1 breaks n/2 < t ≤ n (t=1, n=3)'],
+    ['groupKey ≠ C_0', { epochs: [{ ...e0, groupKey: e0.commitments![1]! }] }, 'epoch 1: groupKey is not commitments[0]'],
     ['a repeated name', { epochs: [{ ...e0, custodians: e0.custodians.map((c) => ({ ...c, name: 'same' })) }] }, 'epoch 1 repeats a custodian name'],
     ['two keys for one index', { epochs: [e0, { ...entry.epochs[1]!, custodians: entry.epochs[1]!.custodians.map((c) => (c.index === 2 ? { ...c, signingKey: log.publicKey } : c)) }] }, 'custodian 2 has two signing keys'],
   ])('names %s', (_, over, problem) => {

@@ -8,6 +8,7 @@
  */
 import { bytesToHex, decodePoint, ed25519PublicKey, encodePoint, hexToBytes, mulBase, parseEnvelope, schnorrPublicKey, sealEnvelope, sha256, utf8 } from '@custodes/shared/crypto';
 import type { Envelope } from '@custodes/shared/crypto';
+import { hostpubkeyGen } from '@custodes/shared/dkg';
 import { envelopeSetRoot, signRecord, signWarrant, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
 import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, ReleaseEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
 
@@ -58,18 +59,22 @@ export interface EpochSpec {
   readonly custodians: readonly number[];
   /** Override n (to break n/2 < t ≤ n or the custodian count). */
   readonly total?: number;
+  /** A proposed epoch (docs/PROTOCOL.md §3.8): no groupKey or commitments, a host key per custodian unless `hostKeys: false`. */
+  readonly proposed?: true;
+  readonly hostKeys?: false;
+}
+
+/** Custodian i's ChillDKG host public key (BIP hostpubkey_gen of a seed-derived host secret key). */
+export function hostKeyOf(index: number): string {
+  return bytesToHex(hostpubkeyGen(secretOf(`host-${index}`)));
 }
 
 export function epochOf(spec: EpochSpec): RegistryEntry['epochs'][number] {
+  const custodians = spec.custodians.map((i) => ({ index: i, name: `custodian-${i}`, signingKey: custodianKeys.get(i)!.publicKey, witnessKey: custodianKeys.get(i)!.notePublicKey, url: `http://127.0.0.1:${9000 + i}` }));
+  const base = { epoch: spec.epoch, threshold: spec.threshold, total: spec.total ?? spec.custodians.length };
+  if (spec.proposed) return { ...base, custodians: spec.hostKeys === false ? custodians : custodians.map((c) => ({ ...c, hostKey: hostKeyOf(c.index) })) };
   const c = commitments(spec.epoch, spec.threshold);
-  return {
-    epoch: spec.epoch,
-    threshold: spec.threshold,
-    total: spec.total ?? spec.custodians.length,
-    groupKey: c[0]!,
-    commitments: c,
-    custodians: spec.custodians.map((i) => ({ index: i, name: `custodian-${i}`, signingKey: custodianKeys.get(i)!.publicKey, witnessKey: custodianKeys.get(i)!.notePublicKey, url: `http://127.0.0.1:${9000 + i}` })),
-  };
+  return { ...base, groupKey: c[0]!, commitments: c, custodians };
 }
 
 /** How one entry of `signatures` is made: by a custodian's key, a wrong key (invalid), or a garbage signature. */
@@ -145,6 +150,11 @@ const bad = (custodian: number) => ({ custodian, bad: true }) as const;
 const ADDED: readonly EpochSpec[] = [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 2, 3, 4, 5] }];
 /** An external witness (docs/PROTOCOL.md §4.3) with a key derived from its name. */
 const witnessOf = (name: string) => ({ name, key: party(`witness/${name}`).notePublicKey, url: 'https://witness.example/' });
+/** A genesis that runs its first DKG (docs/PROTOCOL.md §3.8): one proposed epoch, 3 of 1..5. */
+export const DKG_ONLY: readonly EpochSpec[] = [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 5], proposed: true }];
+/** Active epoch 1 (3 of 1..5) and proposed epoch 2 (2 of 1..3): epoch 1 stays in force until 2 is activated. */
+export const DKG_NEXT: readonly EpochSpec[] = [...SINGLE, { epoch: 2, threshold: 2, custodians: [1, 2, 3], proposed: true }];
+export const dkgGenesis = signAs(unsignedRegistry(0, DKG_ONLY), [1, 2, 3, 4, 5]);
 
 export const registryCases: readonly RegistryCase[] = [
   // Genesis: every custodian it lists must sign (docs/PROTOCOL.md §4.2).
@@ -195,6 +205,32 @@ export const registryCases: readonly RegistryCase[] = [
   updateCase('refuse', 'multi: t of the newest plus an older-epoch custodian', multiGenesis, MULTI, [1, 2, 3]),
   updateCase('refuse', 'multi: t − 1 of the newest plus older ones', multiGenesis, MULTI, [1, 3, 4, 5]),
   updateCase('accept', 'multi: epochs listed in another order', multiGenesis, [...MULTI].reverse(), [1, 6]),
+  // Proposed epochs (docs/PROTOCOL.md §3.8): indices 1..n, a distinct host key each, no half-listed keys.
+  genesisCase('accept', 'one proposed epoch, all sign', DKG_ONLY, [1, 2, 3, 4, 5]),
+  genesisCase('refuse', 'proposed epoch without host keys', [{ ...DKG_ONLY[0]!, hostKeys: false }], [1, 2, 3, 4, 5]),
+  genesisCase('refuse', 'proposed epoch with a gap in its indices', [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 6], proposed: true }], [1, 2, 3, 4, 6]),
+  {
+    name: 'genesis: an epoch with groupKey but no commitments',
+    expected: 'refuse',
+    history: [],
+    candidate: (() => {
+      const u = unsignedRegistry(0, DKG_ONLY);
+      return signAs({ ...u, epochs: [{ ...u.epochs[0]!, groupKey: hostKeyOf(1) }] }, [1, 2, 3, 4, 5]);
+    })(),
+  },
+  {
+    name: 'genesis: two custodians of a proposed epoch share a host key',
+    expected: 'refuse',
+    history: [],
+    candidate: (() => {
+      const u = unsignedRegistry(0, DKG_ONLY);
+      const e = u.epochs[0]!;
+      return signAs({ ...u, epochs: [{ ...e, custodians: e.custodians.map((c) => ({ ...c, hostKey: hostKeyOf(1) })) }] }, [1, 2, 3, 4, 5]);
+    })(),
+  },
+  updateCase('accept', 'proposes epoch 2, signed by t of active epoch 1', singleGenesis, DKG_NEXT, [1, 2, 3]),
+  updateCase('refuse', 'proposes epoch 2, signed by its own custodians only (t − 1 of epoch 1)', singleGenesis, DKG_NEXT, [1, 2]),
+  updateCase('accept', 'restarts the first DKG, signed by t of the proposed epoch', dkgGenesis, [{ epoch: 2, threshold: 3, custodians: [1, 2, 3, 4], proposed: true }], [1, 2, 4]),
 ];
 
 /** Registries whose epoch in force (t and custodian set) every party must read alike: epoch 7, wherever it is listed. */
@@ -202,6 +238,8 @@ export const epochCases: readonly { readonly name: string; readonly registry: Re
   { name: 'single epoch', registry: singleGenesis, expected: 't=3 of [1,2,3,4,5]' },
   { name: 'three epochs, newest first', registry: multiGenesis, expected: 't=2 of [1,2,6]' },
   { name: 'three epochs, newest last', registry: signAs(unsignedRegistry(0, [...MULTI].reverse()), [1, 2, 3, 4, 5, 6]), expected: 't=2 of [1,2,6]' },
+  { name: 'a genesis that runs its first DKG: the proposed epoch witnesses', registry: dkgGenesis, expected: 't=3 of [1,2,3,4,5]' },
+  { name: 'active epoch 1 and proposed epoch 2: epoch 1', registry: signAs(unsignedRegistry(0, DKG_NEXT), [1, 2, 3, 4, 5]), expected: 't=3 of [1,2,3,4,5]' },
   { name: 'three epochs, newest in the middle', registry: signAs(unsignedRegistry(0, [MULTI[1]!, MULTI[0]!, MULTI[2]!]), [1, 2, 3, 4, 5, 6]), expected: 't=2 of [1,2,6]' },
 ];
 
@@ -259,7 +297,7 @@ export const REQUEST_ID = '00000000-0000-4000-8000-0000000000aa';
 export function envelopesFor(registry: RegistryEntry, epochs: readonly number[]): Envelope[] {
   return epochs.map((epoch) => {
     const listed = registry.epochs.find((e) => e.epoch === epoch);
-    const Y = listed ? decodePoint(hexToBytes(listed.groupKey, 33)) : mulBase(BigInt('0x' + bytesToHex(secretOf(`unlisted-${epoch}`))));
+    const Y = listed ? decodePoint(hexToBytes(listed.groupKey!, 33)) : mulBase(BigInt('0x' + bytesToHex(secretOf(`unlisted-${epoch}`))));
     return sealEnvelope(utf8(`envelope of epoch ${epoch}`), Y, epoch, { subject: 'subject-a', category: 'messages', time: NOW - 86_400 });
   });
 }

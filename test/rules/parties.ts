@@ -236,7 +236,7 @@ export function removeCustodianStores(): void {
 /** Custodian `index` as listed in the newest epoch (by number) that lists it. */
 function identity(registry: RegistryEntry, index: number): OwnIdentity {
   const epoch = [...registry.epochs].sort((a, b) => b.epoch - a.epoch).find((e) => e.custodians.some((x) => x.index === index)) ?? registry.epochs[0]!;
-  return { custodian: index, epoch: epoch.epoch, signingKey: custodianKeys.get(index)!.publicKey, witnessKey: custodianKeys.get(index)!.notePublicKey, groupKey: epoch.groupKey, commitments: epoch.commitments, name: null };
+  return { custodian: index, epoch: epoch.epoch, signingKey: custodianKeys.get(index)!.publicKey, witnessKey: custodianKeys.get(index)!.notePublicKey, groupKey: epoch.groupKey ?? '', commitments: epoch.commitments ?? [], name: null };
 }
 
 /** The first custodian of the highest-numbered epoch: a node that accepts this genesis if anyone does. */

@@ -28,6 +28,7 @@ export type FindingCode =
   | 'COMMITMENT_MISMATCH' // an approval carries another commitment than the warrant's
   | 'BAD_WARRANT' // a cover sheet with impossible dates
   | 'UNKNOWN_EPOCH' // a request or misbehavior names an epoch the registry does not know
+  | 'BAD_EPOCH' // an epoch entry that does not activate its proposed epoch (§3.8: certificate, host keys, t, keys)
   | 'REQUEST_BEFORE_QUORUM' // a decryption request without t distinct approvals before it
   // Release (§1 goals 2, 3, 7).
   | 'UNKNOWN_REQUEST' // a release, completion or misbehavior for a request never logged

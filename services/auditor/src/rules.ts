@@ -28,6 +28,7 @@ import { applyRequest, requestChecks } from './checks/request';
 import { applyRevocation, revocationChecks } from './checks/revocation';
 import { applyUnseal, overdueFindings, unsealChecks } from './checks/unseal';
 import { applyWarrant, warrantChecks } from './checks/warrant';
+import { applyEpoch, dkgChecks, epochChecks } from './checks/dkg';
 
 export { decisionStatusOf, tallyOf, warrantStatusOf } from './checks/approval';
 export { iso, type AuditState, type Decision, type RequestState, type RuleOptions, type RuleResult, type WarrantState } from './checks/context';
@@ -45,6 +46,8 @@ function entryTime(entry: LogEntry): number | undefined {
     case 'decryption-complete':
     case 'revocation':
     case 'unseal':
+    case 'dkg':
+    case 'epoch':
       return entry.time;
     case 'warrant':
     case 'release':
@@ -68,6 +71,8 @@ export const CHECK_NAMES: readonly string[] = [
   ...misbehaviorChecks,
   ...revocationChecks,
   ...unsealChecks,
+  ...dkgChecks,
+  ...epochChecks,
 ].map((c) => c.name);
 
 /**
@@ -79,6 +84,8 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
   const findings: Finding[] = [];
   const state: AuditState = {
     registry: undefined,
+    rawRegistry: undefined,
+    epochEntries: [],
     registries: [],
     warrants: new Map(),
     requests: new Map(),
@@ -117,6 +124,13 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
         case 'registry':
           runAll(registryChecks, entry, ctx);
           applyRegistry(entry, ctx);
+          break;
+        case 'dkg':
+          runAll(dkgChecks, entry, ctx);
+          break;
+        case 'epoch':
+          runAll(epochChecks, entry, ctx);
+          applyEpoch(entry, ctx);
           break;
         case 'warrant':
           runAll(warrantChecks, entry, ctx);

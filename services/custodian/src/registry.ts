@@ -57,7 +57,8 @@ export function genesisProblem(reg: RegistryEntry, me: OwnIdentity): string | nu
   if (!verdict.ok) return `genesis registry: ${verdict.message}`;
   const mine = registryEpoch(reg, me.epoch);
   if (!mine) return `genesis registry does not list this node's epoch ${me.epoch}`;
-  if (mine.groupKey !== me.groupKey || mine.commitments.join() !== me.commitments.join()) {
+  // A proposed epoch has no key yet (docs/PROTOCOL.md §3.8): the node's share comes from the DKG, not from a file.
+  if (mine.groupKey !== undefined && (mine.groupKey !== me.groupKey || mine.commitments?.join() !== me.commitments.join())) {
     return `genesis registry's epoch ${me.epoch} group key does not match this node's share commitments`;
   }
   const self = mine.custodians.find((c) => c.index === me.custodian);

@@ -21,3 +21,4 @@ export { coordinatorRecover, participantRecover, participantRecoveryAckSign, par
 export { hostpubkeyGen, paramsHash, type SessionParams } from './params';
 export { DkgError, UnknownFaultyPartyError, type DkgCode, type InvestigationData } from './errors';
 export { cinvLength, cmsg1Length, pmsg1Length } from './messages';
+export { epochFromRecovery, pmsg1Commitment, type EpochKeys } from './public';

@@ -59,6 +59,7 @@ export function registryAgency(entry: RegistryBody, id: string): RegistryAgency 
  * (a malformed registry; the caller reports it, see registryProblems).
  */
 function epochShares(epoch: RegistryEpoch): Map<number, GroupPoint> | null {
+  if (epoch.commitments === undefined) return null;
   let commitments: GroupPoint[];
   try {
     commitments = epoch.commitments.map((h, i) => decodePoint(hexToBytes(h, 33), `commitments[${i}]`));
@@ -90,9 +91,7 @@ export function registryProblems(entry: RegistryBody): string[] {
   const keys = new Map<number, string>();
   for (const e of entry.epochs) {
     if (e.custodians.length !== e.total) problems.push(`epoch ${e.epoch} lists ${e.custodians.length} custodians but total is ${e.total}`);
-    if (e.commitments.length !== e.threshold) problems.push(`epoch ${e.epoch} has ${e.commitments.length} commitments for threshold ${e.threshold}`);
     if (2 * e.threshold <= e.total || e.threshold > e.total) problems.push(`epoch ${e.epoch} breaks n/2 < t ≤ n (t=${e.threshold}, n=${e.total})`);
-    if (e.groupKey !== e.commitments[0]) problems.push(`epoch ${e.epoch}: groupKey is not commitments[0]`);
     if (new Set(e.custodians.map((c) => c.index)).size !== e.custodians.length) problems.push(`epoch ${e.epoch} repeats a custodian index`);
     if (new Set(e.custodians.map((c) => c.name)).size !== e.custodians.length) problems.push(`epoch ${e.epoch} repeats a custodian name`);
     for (const c of e.custodians) {
@@ -100,7 +99,13 @@ export function registryProblems(entry: RegistryBody): string[] {
       if (seen !== undefined && seen !== c.signingKey) problems.push(`custodian ${c.index} has two signing keys`);
       keys.set(c.index, c.signingKey);
     }
-    if (epochShares(e) === null) problems.push(`epoch ${e.epoch}: a commitment is not a point on secp256k1`);
+    if (e.commitments === undefined && e.groupKey === undefined) problems.push(...proposedEpochProblems(e));
+    else if (e.commitments === undefined || e.groupKey === undefined) problems.push(`epoch ${e.epoch} has one of groupKey and commitments without the other`);
+    else {
+      if (e.commitments.length !== e.threshold) problems.push(`epoch ${e.epoch} has ${e.commitments.length} commitments for threshold ${e.threshold}`);
+      if (e.groupKey !== e.commitments[0]) problems.push(`epoch ${e.epoch}: groupKey is not commitments[0]`);
+      if (epochShares(e) === null) problems.push(`epoch ${e.epoch}: a commitment is not a point on secp256k1`);
+    }
   }
   return [...problems, ...witnessKeyProblems(entry)];
 }
@@ -135,6 +140,40 @@ function witnessKeyProblems(entry: RegistryBody): string[] {
   const keys = [entry.logNoteKey, ...byIndex.values(), ...external.map((w) => w.key)];
   if (new Set(keys).size !== keys.length) problems.push('the log note key and the witness keys are not distinct');
   return problems;
+}
+
+/**
+ * A proposed epoch (docs/PROTOCOL.md §3.8) runs ChillDKG, which evaluates
+ * participant p (0-based, in host-key order) at p + 1: the custodians must be
+ * exactly 1..n and every one needs a host key, all distinct and on the curve
+ * (the session parameters are the host keys in index order).
+ */
+function proposedEpochProblems(e: RegistryEpoch): string[] {
+  const problems: string[] = [];
+  const indices = e.custodians.map((c) => c.index).sort((a, b) => a - b);
+  if (!indices.every((x, i) => x === i + 1)) problems.push(`proposed epoch ${e.epoch}: custodian indices must be exactly 1..n`);
+  const hostKeys = e.custodians.map((c) => c.hostKey);
+  if (hostKeys.some((k) => k === undefined)) problems.push(`proposed epoch ${e.epoch}: every custodian needs a hostKey`);
+  else {
+    if (new Set(hostKeys).size !== hostKeys.length) problems.push(`proposed epoch ${e.epoch}: host keys are not distinct`);
+    if (hostKeys.some((k) => !isPoint(k!))) problems.push(`proposed epoch ${e.epoch}: a host key is not a point on secp256k1`);
+  }
+  return problems;
+}
+
+function isPoint(hex: string): boolean {
+  try {
+    decodePoint(hexToBytes(hex, 33), 'hostKey');
+    return true;
+  } catch (err) {
+    if (err instanceof RangeError) return false;
+    throw err;
+  }
+}
+
+/** Whether `epoch` is proposed: listed without keys, so usable only once a logged `epoch` entry activates it (§3.8). */
+export function isProposed(epoch: RegistryEpoch): boolean {
+  return epoch.groupKey === undefined;
 }
 
 // ## Signatures

@@ -138,17 +138,30 @@ export type SignedWarrant = z.infer<typeof SignedWarrantSchema>;
 // ## §4.2 Log entries
 
 export const RegistryCustodianSchema = z
-  .object({ index: CustodianIndex, name: Text(253), signingKey: XOnlyKey, witnessKey: Ed25519Key, url: z.url().max(2048) })
+  .object({
+    index: CustodianIndex,
+    name: Text(253),
+    signingKey: XOnlyKey,
+    witnessKey: Ed25519Key,
+    url: z.url().max(2048),
+    /** The ChillDKG host public key (§3.8); required for every custodian of a proposed (DKG) epoch. */
+    hostKey: Hex33.optional(),
+  })
   .strict();
 /** A witness that is not a custodian (docs/PROTOCOL.md §4.2, §4.3): it cosigns, and nothing else. */
 export const RegistryWitnessSchema = z.object({ name: Text(253), key: Ed25519Key, url: z.url().max(2048) }).strict();
+/**
+ * An epoch. Without `groupKey` and `commitments` (both or neither:
+ * registryProblems) it is *proposed* and runs a DKG (§3.8); it becomes
+ * active only through a logged `epoch` entry (rules/dkgEpochs.ts resolveRegistry).
+ */
 export const RegistryEpochSchema = z
   .object({
     epoch: Epoch,
     threshold: z.number().int().min(1).max(255),
     total: z.number().int().min(1).max(255),
-    groupKey: Hex33,
-    commitments: z.array(Hex33).min(1).max(255),
+    groupKey: Hex33.optional(),
+    commitments: z.array(Hex33).min(1).max(255).optional(),
     custodians: z.array(RegistryCustodianSchema).min(1).max(255),
   })
   .strict();
@@ -288,6 +301,86 @@ export const UnsealEntrySchema = z
   .strict();
 export type UnsealEntry = z.infer<typeof UnsealEntrySchema>;
 
+/** The steps of a DKG session over the log (§3.8): who writes each, and whether it is signed (§3.5 kind `dkg`). */
+export const DKG_STEPS = ['commit', 'reveal', 'aggregate', 'certeq', 'blame', 'abort'] as const;
+export type DkgStep = (typeof DKG_STEPS)[number];
+/** Steps a custodian writes and signs; the others are the coordinator's, covered by the checkpoint signature. */
+export const DKG_PARTICIPANT_STEPS: readonly DkgStep[] = ['commit', 'reveal', 'certeq', 'blame'];
+
+const ascendingIndices = z
+  .array(CustodianIndex)
+  .max(255)
+  .refine((xs) => xs.every((x, i) => i === 0 || xs[i - 1]! < x), { message: 'must be strictly ascending (sorted, no repeats)' });
+
+/**
+ * `dkg` (§3.8, §4.2): one message of a ChillDKG session. Per step:
+ * commit: payload Hex32 = SHA256(pmsg1); reveal: Base64 pmsg1; aggregate:
+ * Base64 cmsg1; certeq: Hex64 pmsg2; blame: Base64 of the investigation
+ * message used, `blamed` = [the culprit]; abort: Base64 of the UTF-8 reason,
+ * `blamed` = the custodians that timed out or were blamed.
+ */
+export const DkgEntrySchema = z
+  .object({
+    type: z.literal('dkg'),
+    epoch: Epoch,
+    session: Uuid,
+    step: z.enum(DKG_STEPS),
+    custodian: CustodianIndex.optional(),
+    payload: z.string().max(200_000),
+    blamed: ascendingIndices.optional(),
+    time: UnixTime,
+    signature: Hex64.optional(),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    const participant = DKG_PARTICIPANT_STEPS.includes(e.step);
+    if (participant && (e.custodian === undefined || e.signature === undefined)) {
+      ctx.addIssue({ code: 'custom', message: `a ${e.step} step needs custodian and signature` });
+    }
+    if (!participant && (e.custodian !== undefined || e.signature !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: `a ${e.step} step is the coordinator's: no custodian, no signature` });
+    }
+    const needsBlamed = e.step === 'blame' || e.step === 'abort';
+    if (needsBlamed !== (e.blamed !== undefined)) ctx.addIssue({ code: 'custom', message: 'blamed is required for blame and abort, and only for them' });
+    if (e.step === 'blame' && e.blamed?.length !== 1) ctx.addIssue({ code: 'custom', message: 'a blame names exactly one custodian' });
+    const format = e.step === 'commit' ? Hex32 : e.step === 'certeq' ? Hex64 : Base64;
+    if (!format.safeParse(e.payload).success) ctx.addIssue({ code: 'custom', message: `payload of a ${e.step} step is not in its encoding` });
+  });
+export type DkgEntry = z.infer<typeof DkgEntrySchema>;
+
+/** `epoch` (§3.8, §4.2): a DKG session succeeded; the epoch is active once this is logged and valid (rules/dkgEpochs.ts). */
+export const EpochEntrySchema = z
+  .object({
+    type: z.literal('epoch'),
+    epoch: Epoch,
+    session: Uuid,
+    groupKey: Hex33,
+    commitments: z.array(Hex33).min(1).max(255),
+    /** ChillDKG recovery data, eq_input ‖ cert (BIP ChillDKG "Backup and Recovery"). */
+    recoveryData: Base64.max(200_000),
+    time: UnixTime,
+  })
+  .strict();
+export type EpochEntry = z.infer<typeof EpochEntrySchema>;
+
+/**
+ * The coordinator's call asking custodian `custodian` for its next step of a
+ * DKG session (docs/PROTOCOL.md §3.8, §7.15): signed by the log key, kind
+ * `dkg-call`. Not a log entry. The custodian answers from its cosigned replica only.
+ */
+export const DkgCallSchema = z
+  .object({ type: z.literal('dkg-call'), custodian: CustodianIndex, epoch: Epoch, session: Uuid, issuedAt: UnixTime, signature: Hex64 })
+  .strict();
+export type DkgCall = z.infer<typeof DkgCallSchema>;
+
+/** A custodian's answer to a dkg-call: the entry it signed for its next step, what it waits for, or its epoch active. */
+export const DkgAnswerSchema = z.union([
+  z.object({ entry: DkgEntrySchema }).strict(),
+  z.object({ waiting: z.enum(['commits', 'aggregate', 'epoch']) }).strict(),
+  z.object({ active: z.object({ epoch: Epoch, groupKey: Hex33 }).strict() }).strict(),
+]);
+export type DkgAnswer = z.infer<typeof DkgAnswerSchema>;
+
 export const LogEntrySchema = z.discriminatedUnion('type', [
   RegistryEntrySchema,
   WarrantEntrySchema,
@@ -298,6 +391,8 @@ export const LogEntrySchema = z.discriminatedUnion('type', [
   MisbehaviorEntrySchema,
   RevocationEntrySchema,
   UnsealEntrySchema,
+  DkgEntrySchema,
+  EpochEntrySchema,
 ]);
 export type LogEntry = z.infer<typeof LogEntrySchema>;
 export type LogEntryType = LogEntry['type'];

@@ -2,9 +2,15 @@
  * Epoch selection (docs/PROTOCOL.md §3.1, §4.2): which epoch of a registry is in
  * force for what.
  *
- * - The newest epoch is the one with the highest `epoch` number, never the
- *   last in the array: §4.2 lists epochs as a set, and a registry whose
- *   epochs are listed out of order must not change who reviews.
+ * - The newest epoch is the ACTIVE one with the highest `epoch` number, never
+ *   the last in the array: §4.2 lists epochs as a set, and a registry whose
+ *   epochs are listed out of order must not change who reviews. A proposed
+ *   epoch (§3.8: no keys yet) is not usable — no approvals, requests or
+ *   partials — until a logged `epoch` entry activates it; services pass the
+ *   registry through resolveRegistry (rules/dkgEpochs.ts) first. Only while
+ *   no epoch is active (a genesis that runs its first DKG) is the newest
+ *   proposed epoch the newest: its custodians witness the log the DKG runs
+ *   over and may sign a registry update that restarts it.
  * - Reviewers are the custodians of the newest epoch: they approve or deny
  *   warrants (§5 step 3), witness checkpoints (§4.3) and sign registry
  *   updates (§4.2).
@@ -35,9 +41,15 @@ function aregistry(registry: unknown): RegistryBody {
   return registry as RegistryBody;
 }
 
-/** The epoch with the highest number (docs/PROTOCOL.md §4.2), or undefined if none is listed. */
+/** The active epoch with the highest number, else the highest proposed one (docs/PROTOCOL.md §3.8, §4.2); undefined if none is listed. */
 function newestEpoch(registry: RegistryBody): RegistryEpoch | undefined {
-  return aregistry(registry).epochs.reduce<RegistryEpoch | undefined>((a, b) => (a === undefined || b.epoch > a.epoch ? b : a), undefined);
+  const highest = (list: readonly RegistryEpoch[]) => list.reduce<RegistryEpoch | undefined>((a, b) => (a === undefined || b.epoch > a.epoch ? b : a), undefined);
+  const epochs = aregistry(registry).epochs;
+  return highest(epochs.filter((e) => e.groupKey !== undefined)) ?? highest(epochs);
+}
+
+function quorum(e: RegistryEpoch): Quorum {
+  return { epoch: e.epoch, threshold: e.threshold, total: e.total, custodians: new Map(e.custodians.map((c) => [c.index, c] as const)) };
 }
 
 /** The epoch an envelope is sealed under (docs/PROTOCOL.md §3.2: `epoch` is bound into k, the AAD and μ). */
@@ -56,14 +68,15 @@ function envelopeEpoch(envelope: { readonly epoch: number }): number {
 function quorumOf(registry: RegistryBody, epoch: number): Quorum | undefined {
   if (typeof epoch !== 'number') throw new TypeError('epoch must be a number');
   const e = aregistry(registry).epochs.find((x) => x.epoch === epoch);
-  if (!e) return undefined;
-  return { epoch: e.epoch, threshold: e.threshold, total: e.total, custodians: new Map(e.custodians.map((c) => [c.index, c] as const)) };
+  // A proposed epoch holds no key yet (§3.8): nothing may be approved, requested or released for it.
+  if (!e || e.groupKey === undefined) return undefined;
+  return quorum(e);
 }
 
 /** The quorum of the newest epoch: the reviewers, witnesses and signers of updates (docs/PROTOCOL.md §4.2, §4.3, §5 step 3). */
 function reviewers(registry: RegistryBody): Quorum | undefined {
   const newest = newestEpoch(registry);
-  return newest && quorumOf(registry, newest.epoch);
+  return newest && quorum(newest);
 }
 
 export { envelopeEpoch, newestEpoch, quorumOf, reviewers, type Quorum };

@@ -26,3 +26,13 @@ export {
   type WarrantFacts,
   type WarrantStatus,
 } from './warrantStatus';
+export {
+  judgeDkgEntry,
+  judgeEpochEntry,
+  resolveRegistry,
+  sessionHostKeys,
+  type DkgEntryCode,
+  type DkgEntryVerdict,
+  type EpochCode,
+  type EpochVerdict,
+} from './dkgEpochs';

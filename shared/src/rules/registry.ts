@@ -25,6 +25,7 @@
  */
 import { allCustodians, registryProblems, registrySignatures } from '../records/registry';
 import type { RegistryEntry } from '../records/schemas';
+import { sessionHostKeys } from './dkgEpochs';
 import { reviewers } from './epochs';
 
 type RegistryCode =
@@ -36,7 +37,8 @@ type RegistryCode =
   | 'UNKNOWN_CUSTODIAN'
   | 'BAD_SIGNATURE'
   | 'MISSING_SIGNATURE'
-  | 'INSUFFICIENT_SIGNATURES';
+  | 'INSUFFICIENT_SIGNATURES'
+  | 'EPOCH_CHANGED';
 
 type RegistryVerdict =
   | { readonly ok: true; readonly signers: readonly number[] }
@@ -90,7 +92,25 @@ function judgeGenesis(entry: RegistryEntry, options: { readonly logKey?: string;
 }
 
 /**
- * A later entry `next` after `current`, the registry in force: the next
+ * An epoch that a logged `epoch` entry activated stays as its certificate
+ * proves it (§3.8): an update that lists it proposed again with another
+ * threshold or other host keys would switch it off and is refused. Epochs
+ * `next` leaves out, and dealer epochs, follow the older rules.
+ */
+function judgeActivatedEpochs(next: RegistryEntry, current: RegistryEntry): RegistryVerdict | undefined {
+  for (const e of next.epochs) {
+    const was = current.epochs.find((x) => x.epoch === e.epoch);
+    if (!was || was.groupKey === undefined || e.groupKey !== undefined) continue;
+    const same = was.threshold === e.threshold && sessionHostKeys(was).join() === sessionHostKeys(e).join();
+    if (!same) return refuse('EPOCH_CHANGED', `registry update ${next.sequence} changes the threshold or host keys of epoch ${e.epoch}, which a logged DKG activated`);
+  }
+  return undefined;
+}
+
+/**
+ * A later entry `next` after `current`, the registry in force (resolved:
+ * rules/dkgEpochs.ts resolveRegistry, so its reviewers are the newest ACTIVE
+ * epoch's custodians, §3.8): the next
  * sequence, the same origin and log key, sound structure, and ≥ t valid
  * signatures by the reviewers of `current` (and no other signature).
  */
@@ -103,6 +123,8 @@ function judgeRegistryUpdate(next: RegistryEntry, current: RegistryEntry): Regis
   if (next.logNoteKey !== current.logNoteKey) return refuse('REGISTRY_LOG_KEY', 'a registry update cannot change the log note key');
   const shape = judgeShape(next);
   if (shape) return shape;
+  const changed = judgeActivatedEpochs(next, current);
+  if (changed) return changed;
   const quorum = reviewers(current);
   if (!quorum) return refuse('BAD_REGISTRY', 'the registry in force lists no epoch');
   const signed = judgeSignatures(next, quorum.custodians);

@@ -8,6 +8,8 @@
 import type { RegistryView } from '@custodes/shared/records';
 import type {
   DecryptionCompleteEntry,
+  EpochEntry,
+  RegistryEntry,
   DecryptionRequestEntry,
   LogEntry,
   MisbehaviorEntry,
@@ -53,8 +55,12 @@ export interface RequestState {
 }
 
 export interface AuditState {
-  /** The registry in force after the last entry (undefined without a valid genesis). */
+  /** The registry in force after the last entry, resolved with the valid epoch entries (undefined without a valid genesis). */
   registry: RegistryView | undefined;
+  /** The newest accepted registry entry as logged (before resolveRegistry, docs/PROTOCOL.md §3.8). */
+  rawRegistry: RegistryEntry | undefined;
+  /** Valid `epoch` entries so far, in log order. */
+  epochEntries: EpochEntry[];
   readonly registries: RegistryView[];
   readonly warrants: Map<string, WarrantState>;
   readonly requests: Map<string, RequestState>;

@@ -9,7 +9,7 @@
  */
 import { allCustodians, registryProblems, RegistryView } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
-import { judgeGenesis, judgeRegistryUpdate } from '@custodes/shared/rules';
+import { judgeGenesis, judgeRegistryUpdate, resolveRegistry } from '@custodes/shared/rules';
 import type { RegistryCode } from '@custodes/shared/rules';
 import type { FindingCode } from '../findings';
 import { rejected, short } from './context';
@@ -24,6 +24,7 @@ function findingOf(code: RegistryCode, genesis: boolean): FindingCode | undefine
       return genesis ? 'BAD_GENESIS' : 'BAD_REGISTRY';
     case 'REGISTRY_ORIGIN':
     case 'REGISTRY_LOG_KEY':
+    case 'EPOCH_CHANGED':
       return 'BAD_REGISTRY';
     case 'UNKNOWN_CUSTODIAN':
       return 'UNKNOWN_CUSTODIAN';
@@ -73,7 +74,8 @@ export const registryChecks: readonly Check<RegistryEntry>[] = [
 export function applyRegistry(entry: RegistryEntry, ctx: Context): void {
   if (rejected(ctx)) return;
   if (ctx.index !== 0 && !ctx.state.registry) return;
-  const view = new RegistryView(entry, ctx.index);
+  ctx.state.rawRegistry = entry;
+  const view = new RegistryView(resolveRegistry(entry, ctx.state.epochEntries), ctx.index);
   ctx.state.registries.push(view);
   ctx.state.registry = view;
 }

@@ -25,6 +25,7 @@ const HTTP_CODE: Record<RegistryCode, CoordinatorCode> = {
   BAD_SIGNATURE: 'BAD_SIGNATURE',
   MISSING_SIGNATURE: 'BAD_SIGNATURE',
   INSUFFICIENT_SIGNATURES: 'BAD_SIGNATURE',
+  EPOCH_CHANGED: 'BAD_REGISTRY',
 };
 
 function answer(verdict: RegistryVerdict): void {

@@ -24,6 +24,8 @@ function warrantOfEntry(entry: LogEntry, requestWarrant: (requestId: string) => 
     case 'misbehavior':
       return requestWarrant(entry.requestId);
     case 'registry':
+    case 'dkg':
+    case 'epoch':
       return undefined;
   }
 }

@@ -67,12 +67,21 @@ function status(id, text, kind = '') {
 // ## Checkpoint and registry
 
 /**
- * The keys the page checks signatures with, from registry entry `entry` at log index `index`.
- * @param {number} index @param {any} entry @returns {Registry | null}
+ * The keys the page checks signatures with, from registry entry `entry` at log index `index`, with
+ * the proposed epochs that logged `epoch` entries activated filled in (`activated`, docs/PROTOCOL.md §3.8).
+ * @param {number} index @param {any} entry @param {any[]} [activated] @returns {Registry | null}
  */
-function registryKeys(index, entry) {
-  // The newest epoch by number (lib/rules.js, as every service reads it): its custodians cosign.
-  const newest = newestEpoch(entry);
+function registryKeys(index, entry, activated = []) {
+  const epochs = Array.isArray(entry?.epochs) ? entry.epochs : [];
+  const resolved = {
+    ...entry,
+    epochs: epochs.map((/** @type {any} */ e) => {
+      const a = activated.find((/** @type {any} */ x) => x?.epoch === e?.epoch);
+      return a ? { ...e, groupKey: a.groupKey, commitments: a.commitments } : e;
+    }),
+  };
+  // The newest ACTIVE epoch by number (lib/rules.js, as every service reads it): its custodians cosign.
+  const newest = newestEpoch(resolved);
   if (typeof entry?.origin !== 'string' || typeof entry?.logNoteKey !== 'string' || !newest || !Array.isArray(newest.custodians)) return null;
   const hex32 = (/** @type {unknown} */ v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
   return {
@@ -96,7 +105,8 @@ async function loadRegistry() {
   try {
     const body = await requestJson(api.registry);
     if (!Number.isSafeInteger(body?.index) || body.index < 0) return null;
-    return registryKeys(body.index, body?.entry);
+    // The epochs logged `epoch` entries activated (docs/PROTOCOL.md §3.8), as the coordinator reports them.
+    return registryKeys(body.index, body?.entry, Array.isArray(body?.activated) ? body.activated : []);
   } catch {
     return null; // the page still works without names
   }

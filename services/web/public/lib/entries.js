@@ -19,6 +19,8 @@ const TYPES = [
   'misbehavior',
   'revocation',
   'unseal',
+  'dkg',
+  'epoch',
 ];
 
 /**
@@ -187,6 +189,28 @@ function describeEntry(d) {
         ],
       };
     }
+    case 'dkg':
+      // One message of a DKG session over the log (docs/PROTOCOL.md §3.8).
+      return {
+        title: `DKG epoch ${num(e.epoch)}: ${str(e.step)}${e.custodian === undefined ? ' (coordinator)' : ` by custodian ${num(e.custodian)}`}`,
+        fields: [
+          ['Session', str(e.session)],
+          ['Step', str(e.step)],
+          ['Custodian', e.custodian === undefined ? 'coordinator' : num(e.custodian)],
+          ...(/** @type {[string, string][]} */ (Array.isArray(e.blamed) ? [['Blamed', e.blamed.length ? list(e.blamed) : 'none']] : [])),
+          ['Time', formatTime(e.time)],
+        ],
+      };
+    case 'epoch':
+      return {
+        title: `Epoch ${num(e.epoch)} active: key made by DKG`,
+        fields: [
+          ['Session', str(e.session)],
+          ['Group key', str(e.groupKey)],
+          ['Threshold', num(Array.isArray(e.commitments) ? e.commitments.length : undefined)],
+          ['Time', formatTime(e.time)],
+        ],
+      };
     default:
       return { title: d.type, fields: [] };
   }

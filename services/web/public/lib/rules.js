@@ -6,8 +6,9 @@
  * the same order of checks, the same codes; test/rules/agreement.test.ts runs
  * this port and the services over one corpus and requires identical verdicts.
  *
- * - Epochs (shared/src/rules/epochs.ts; docs/PROTOCOL.md §4.2): the newest epoch is
- *   the highest number, never the last in the array; its custodians review.
+ * - Epochs (shared/src/rules/epochs.ts; docs/PROTOCOL.md §3.8, §4.2): the newest
+ *   epoch is the highest ACTIVE number, never the last in the array; its
+ *   custodians review. A proposed epoch (no keys yet) has no quorum.
  *   Envelopes of epoch e need ≥ t_e approvals by custodians of epoch e.
  * - Registry acceptance (shared/src/rules/registry.ts): strict — any unknown,
  *   invalid or repeated signature refuses the entry; genesis signed by every
@@ -26,9 +27,9 @@ import { hexToBytes, utf8Encode } from './bytes.js';
 import { isCompressedPoint, schnorrVerify, taggedHash } from './bip340.js';
 import { canonicalText } from './entries.js';
 
-/** @typedef {{ index: number, name: string, signingKey: string, witnessKey: string, url: string }} Custodian */
+/** @typedef {{ index: number, name: string, signingKey: string, witnessKey: string, url: string, hostKey?: string }} Custodian */
 /** @typedef {{ name: string, key: string, url: string }} ExternalWitness */
-/** @typedef {{ epoch: number, threshold: number, total: number, groupKey: string, commitments: string[], custodians: Custodian[] }} Epoch */
+/** @typedef {{ epoch: number, threshold: number, total: number, groupKey?: string, commitments?: string[], custodians: Custodian[] }} Epoch */
 /** @typedef {{ type: string, sequence: number, origin: string, logKey: string, logNoteKey: string, witnesses?: ExternalWitness[], epochs: Epoch[], courts: { id: string, name: string, key: string }[], agencies: { id: string, name: string, investigators: string[] }[], time: number, signatures: { custodian: number, signature: string }[] }} Registry */
 /** @typedef {{ epoch: number, threshold: number, total: number, custodians: Map<number, Custodian> }} Quorum */
 /** @typedef {{ ok: true, signers: number[] } | { ok: false, code: string, message: string }} Verdict */
@@ -55,24 +56,33 @@ async function verifyRecordSignature(record, kind, signature, key) {
 
 // ## Epochs (shared/src/rules/epochs.ts)
 
-/** @param {Registry} registry @returns {Epoch | undefined} */
+/** @param {Epoch[]} list @returns {Epoch | undefined} */
+const highest = (list) => list.reduce((/** @type {Epoch | undefined} */ a, b) => (a === undefined || b.epoch > a.epoch ? b : a), undefined);
+
+/** The newest active epoch, else the newest proposed one (docs/PROTOCOL.md §3.8). @param {Registry} registry @returns {Epoch | undefined} */
 function newestEpoch(registry) {
   const epochs = Array.isArray(registry?.epochs) ? registry.epochs : [];
-  return epochs.reduce((/** @type {Epoch | undefined} */ a, b) => (a === undefined || b.epoch > a.epoch ? b : a), undefined);
+  return highest(epochs.filter((e) => e.groupKey !== undefined)) ?? highest(epochs);
 }
 
-/** @param {Registry} registry @param {number} epoch @returns {Quorum | undefined} */
+/** @param {Epoch} e @returns {Quorum} */
+const quorum = (e) => ({ epoch: e.epoch, threshold: e.threshold, total: e.total, custodians: new Map(e.custodians.map((c) => [c.index, c])) });
+
+/** Undefined for an unlisted or a proposed epoch (no key yet, §3.8). @param {Registry} registry @param {number} epoch @returns {Quorum | undefined} */
 function quorumOf(registry, epoch) {
   const e = (Array.isArray(registry?.epochs) ? registry.epochs : []).find((x) => x.epoch === epoch);
-  if (!e) return undefined;
-  return { epoch: e.epoch, threshold: e.threshold, total: e.total, custodians: new Map(e.custodians.map((c) => [c.index, c])) };
+  if (!e || e.groupKey === undefined) return undefined;
+  return quorum(e);
 }
 
 /** The newest epoch's quorum: reviewers, witnesses, signers of updates. @param {Registry} registry */
 function reviewers(registry) {
   const newest = newestEpoch(registry);
-  return newest && quorumOf(registry, newest.epoch);
+  return newest && quorum(newest);
 }
+
+/** Host keys in index order: ChillDKG's session parameters (§3.8). @param {Epoch} e */
+const sessionHostKeys = (e) => [...e.custodians].sort((a, b) => a.index - b.index).map((c) => c.hostKey ?? '');
 
 // ## Registry structure (shared/src/records/registry.ts registryProblems)
 
@@ -87,11 +97,29 @@ function formProblem(entry) {
   if (e.witnesses !== undefined && (!Array.isArray(e.witnesses) || e.witnesses.some((/** @type {any} */ w) => typeof w !== 'object' || w === null || typeof w.name !== 'string' || typeof w.key !== 'string'))) return 'malformed witnesses';
   if (!Array.isArray(e.epochs) || e.epochs.length === 0 || !Array.isArray(e.courts) || !Array.isArray(e.agencies) || !Array.isArray(e.signatures)) return 'malformed lists';
   for (const ep of e.epochs) {
-    if (typeof ep !== 'object' || ep === null || !isInt(ep.epoch) || !isInt(ep.threshold) || !isInt(ep.total) || !Array.isArray(ep.commitments) || !Array.isArray(ep.custodians)) return 'a malformed epoch';
+    if (typeof ep !== 'object' || ep === null || !isInt(ep.epoch) || !isInt(ep.threshold) || !isInt(ep.total) || (ep.commitments !== undefined && !Array.isArray(ep.commitments)) || !Array.isArray(ep.custodians)) return 'a malformed epoch';
     for (const c of ep.custodians) if (typeof c !== 'object' || c === null || !isInt(c.index) || typeof c.name !== 'string' || typeof c.signingKey !== 'string' || typeof c.witnessKey !== 'string') return 'a malformed custodian';
   }
   for (const s of e.signatures) if (typeof s !== 'object' || s === null || !isInt(s.custodian)) return 'a malformed signature';
   return null;
+}
+
+/** @param {unknown} h */
+const isPoint = (h) => typeof h === 'string' && /^[0-9a-f]{66}$/.test(h) && isCompressedPoint(hexToBytes(h));
+
+/** A proposed epoch: indices exactly 1..n, a distinct host key on the curve for each (shared registry.ts proposedEpochProblems). @param {Epoch} e */
+function proposedEpochProblems(e) {
+  /** @type {string[]} */
+  const problems = [];
+  const indices = e.custodians.map((c) => c.index).sort((a, b) => a - b);
+  if (!indices.every((x, i) => x === i + 1)) problems.push(`proposed epoch ${e.epoch}: custodian indices must be exactly 1..n`);
+  const hostKeys = e.custodians.map((c) => c.hostKey);
+  if (hostKeys.some((k) => k === undefined)) problems.push(`proposed epoch ${e.epoch}: every custodian needs a hostKey`);
+  else {
+    if (new Set(hostKeys).size !== hostKeys.length) problems.push(`proposed epoch ${e.epoch}: host keys are not distinct`);
+    if (!hostKeys.every(isPoint)) problems.push(`proposed epoch ${e.epoch}: a host key is not a point on secp256k1`);
+  }
+  return problems;
 }
 
 /** One sentence per structural problem, in the shared order; [] for a sound entry. @param {Registry} entry */
@@ -105,9 +133,7 @@ function registryProblems(entry) {
   const keys = new Map();
   for (const e of entry.epochs) {
     if (e.custodians.length !== e.total) problems.push(`epoch ${e.epoch} lists ${e.custodians.length} custodians but total is ${e.total}`);
-    if (e.commitments.length !== e.threshold) problems.push(`epoch ${e.epoch} has ${e.commitments.length} commitments for threshold ${e.threshold}`);
     if (2 * e.threshold <= e.total || e.threshold > e.total) problems.push(`epoch ${e.epoch} breaks n/2 < t ≤ n (t=${e.threshold}, n=${e.total})`);
-    if (e.groupKey !== e.commitments[0]) problems.push(`epoch ${e.epoch}: groupKey is not commitments[0]`);
     if (new Set(e.custodians.map((c) => c.index)).size !== e.custodians.length) problems.push(`epoch ${e.epoch} repeats a custodian index`);
     if (new Set(e.custodians.map((c) => c.name)).size !== e.custodians.length) problems.push(`epoch ${e.epoch} repeats a custodian name`);
     for (const c of e.custodians) {
@@ -115,8 +141,13 @@ function registryProblems(entry) {
       if (seen !== undefined && seen !== c.signingKey) problems.push(`custodian ${c.index} has two signing keys`);
       keys.set(c.index, c.signingKey);
     }
-    const onCurve = e.commitments.every((h) => typeof h === 'string' && /^[0-9a-f]{66}$/.test(h) && isCompressedPoint(hexToBytes(h)));
-    if (!onCurve) problems.push(`epoch ${e.epoch}: a commitment is not a point on secp256k1`);
+    if (e.commitments === undefined && e.groupKey === undefined) problems.push(...proposedEpochProblems(e));
+    else if (e.commitments === undefined || e.groupKey === undefined) problems.push(`epoch ${e.epoch} has one of groupKey and commitments without the other`);
+    else {
+      if (e.commitments.length !== e.threshold) problems.push(`epoch ${e.epoch} has ${e.commitments.length} commitments for threshold ${e.threshold}`);
+      if (e.groupKey !== e.commitments[0]) problems.push(`epoch ${e.epoch}: groupKey is not commitments[0]`);
+      if (!e.commitments.every(isPoint)) problems.push(`epoch ${e.epoch}: a commitment is not a point on secp256k1`);
+    }
   }
   return [...problems, ...witnessKeyProblems(entry)];
 }
@@ -202,12 +233,19 @@ async function judgeRegistryUpdate(input, current) {
   if (next.logNoteKey !== current.logNoteKey) return refuse('REGISTRY_LOG_KEY', 'a registry update cannot change the log note key');
   const shape = judgeShape(next);
   if (shape) return shape;
-  const quorum = reviewers(current);
-  if (!quorum) return refuse('BAD_REGISTRY', 'the registry in force lists no epoch');
-  const signed = await judgeSignatures(next, quorum.custodians);
+  for (const e of next.epochs) {
+    const was = current.epochs.find((x) => x.epoch === e.epoch);
+    if (!was || was.groupKey === undefined || e.groupKey !== undefined) continue;
+    if (was.threshold !== e.threshold || sessionHostKeys(was).join() !== sessionHostKeys(e).join()) {
+      return refuse('EPOCH_CHANGED', `registry update ${next.sequence} changes the threshold or host keys of epoch ${e.epoch}, which a logged DKG activated`);
+    }
+  }
+  const q = reviewers(current);
+  if (!q) return refuse('BAD_REGISTRY', 'the registry in force lists no epoch');
+  const signed = await judgeSignatures(next, q.custodians);
   if (!signed.ok) return signed;
-  if (signed.signers.length < quorum.threshold) {
-    return refuse('INSUFFICIENT_SIGNATURES', `registry update ${next.sequence} has ${signed.signers.length} valid signatures from custodians of epoch ${quorum.epoch}; ${quorum.threshold} are needed`);
+  if (signed.signers.length < q.threshold) {
+    return refuse('INSUFFICIENT_SIGNATURES', `registry update ${next.sequence} has ${signed.signers.length} valid signatures from custodians of epoch ${q.epoch}; ${q.threshold} are needed`);
   }
   return signed;
 }

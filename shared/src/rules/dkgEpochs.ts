@@ -1,0 +1,153 @@
+/**
+ * Epochs made by distributed key generation (docs/PROTOCOL.md §3.8): when a
+ * proposed epoch becomes active, and the one registry every service reads
+ * keys and quorums from.
+ *
+ * - judgeEpochEntry: an `epoch` entry activates proposed epoch e iff its
+ *   recovery data carries a valid certificate by exactly the host keys the
+ *   registry lists for e (in index order) with e's threshold, and its
+ *   `groupKey`/`commitments` are what that data yields (dkg/public.ts).
+ * - resolveRegistry: the registry in force with every proposed epoch that a
+ *   valid logged `epoch` entry activates filled in (groupKey, commitments),
+ *   so that quorumOf, reviewers and RegistryView.verificationShares treat it
+ *   as any dealer epoch (X_i = Σ_k i^k·C_k, §3.1). Proposed epochs that no
+ *   entry activates stay without keys: quorumOf refuses them.
+ * - judgeDkgEntry: a `dkg` entry is for a proposed epoch, and a participant's
+ *   step is signed (§3.5 kind `dkg`) by that custodian of the epoch, so the
+ *   coordinator cannot write one in a custodian's name.
+ *
+ * The coordinator, every custodian, the auditor and the CLI call these; the
+ * explorer's port (services/web/public/lib/rules.js) checks the same entry
+ * fields and test/rules/agreement.test.ts holds both to the same verdicts.
+ * Pure: no HTTP, no SQL. resolveRegistry verifies n signatures per activated
+ * epoch: a service calls it when a registry or an epoch entry is logged, not
+ * per request.
+ */
+import { base64ToBytes } from '../crypto/bytes';
+import { epochFromRecovery } from '../dkg/public';
+import type { EpochKeys } from '../dkg/public';
+import { DkgError } from '../dkg/errors';
+import { DKG_PARTICIPANT_STEPS } from '../records/schemas';
+import type { DkgEntry, EpochEntry, RegistryEntry } from '../records/schemas';
+import { verifyRecordSignature } from '../records/signing';
+
+type RegistryBody = Omit<RegistryEntry, 'signatures'>;
+type RegistryEpoch = RegistryEntry['epochs'][number];
+
+type EpochCode =
+  | 'UNKNOWN_EPOCH'
+  | 'NOT_PROPOSED'
+  | 'BAD_RECOVERY_DATA'
+  | 'THRESHOLD_MISMATCH'
+  | 'HOST_KEYS_MISMATCH'
+  | 'GROUP_KEY_MISMATCH'
+  | 'COMMITMENTS_MISMATCH';
+
+type EpochVerdict = { readonly ok: true; readonly keys: EpochKeys } | { readonly ok: false; readonly code: EpochCode; readonly message: string };
+
+type DkgEntryCode = 'UNKNOWN_EPOCH' | 'NOT_PROPOSED' | 'UNKNOWN_CUSTODIAN' | 'BAD_SIGNATURE';
+type DkgEntryVerdict = { readonly ok: true } | { readonly ok: false; readonly code: DkgEntryCode; readonly message: string };
+
+function aentry<T>(entry: unknown, type: string): T {
+  if (typeof entry !== 'object' || entry === null || (entry as { type?: unknown }).type !== type) {
+    throw new TypeError(`entry must be a parsed ${type} entry (docs/PROTOCOL.md §4.2)`);
+  }
+  return entry as T;
+}
+
+function aregistry(registry: unknown): RegistryBody {
+  if (typeof registry !== 'object' || registry === null || !Array.isArray((registry as { epochs?: unknown }).epochs)) {
+    throw new TypeError('registry must be a registry entry with an epochs array (docs/PROTOCOL.md §4.2)');
+  }
+  return registry as RegistryBody;
+}
+
+/** The host keys of a proposed epoch in index order: ChillDKG's session parameters (§3.8). */
+function sessionHostKeys(epoch: RegistryEpoch): string[] {
+  return [...epoch.custodians].sort((a, b) => a.index - b.index).map((c) => c.hostKey ?? '');
+}
+
+// ## `epoch` entries
+
+/**
+ * Whether `entry` activates its epoch in `registry` (raw or resolved: an
+ * epoch the registry lists with keys is a dealer epoch, or already active,
+ * and is refused NOT_PROPOSED). Checks in this order, first failure wins:
+ * UNKNOWN_EPOCH, NOT_PROPOSED, BAD_RECOVERY_DATA (unparsable, bad parameters
+ * or certificate), THRESHOLD_MISMATCH, HOST_KEYS_MISMATCH, GROUP_KEY_MISMATCH,
+ * COMMITMENTS_MISMATCH.
+ */
+function judgeEpochEntry(entry: EpochEntry, registry: RegistryBody): EpochVerdict {
+  aentry<EpochEntry>(entry, 'epoch');
+  const e = aregistry(registry).epochs.find((x) => x.epoch === entry.epoch);
+  if (!e) return { ok: false, code: 'UNKNOWN_EPOCH', message: `epoch ${entry.epoch} is not in the registry` };
+  if (e.groupKey !== undefined) return { ok: false, code: 'NOT_PROPOSED', message: `epoch ${entry.epoch} is not a proposed epoch: it has its keys already` };
+  let keys: EpochKeys;
+  try {
+    keys = epochFromRecovery(base64ToBytes(entry.recoveryData, 'recoveryData'));
+  } catch (err) {
+    if (err instanceof DkgError || err instanceof RangeError) return { ok: false, code: 'BAD_RECOVERY_DATA', message: `epoch ${entry.epoch}: ${err.message}` };
+    throw err;
+  }
+  if (keys.threshold !== e.threshold) {
+    return { ok: false, code: 'THRESHOLD_MISMATCH', message: `epoch ${entry.epoch}: the session's threshold is ${keys.threshold}, the registry's ${e.threshold}` };
+  }
+  const expected = sessionHostKeys(e);
+  if (expected.length !== keys.hostKeys.length || expected.some((k, i) => k !== keys.hostKeys[i])) {
+    return { ok: false, code: 'HOST_KEYS_MISMATCH', message: `epoch ${entry.epoch}: the certificate is not by the registry's host keys in index order` };
+  }
+  if (entry.groupKey !== keys.groupKey) return { ok: false, code: 'GROUP_KEY_MISMATCH', message: `epoch ${entry.epoch}: groupKey is not the session's threshold key` };
+  if (entry.commitments.length !== keys.commitments.length || entry.commitments.some((c, i) => c !== keys.commitments[i])) {
+    return { ok: false, code: 'COMMITMENTS_MISMATCH', message: `epoch ${entry.epoch}: commitments are not the session's summed commitments` };
+  }
+  return { ok: true, keys };
+}
+
+/**
+ * The registry in force (docs/PROTOCOL.md §3.8): `registry` with each proposed
+ * epoch that a valid entry of `epochEntries` (in log order; the first valid
+ * one per epoch counts) activates given its groupKey and commitments. The
+ * result is a view, not a logged entry: its signatures no longer cover it,
+ * so judge registry entries as logged, and resolve afterwards.
+ */
+function resolveRegistry<R extends RegistryBody>(registry: R, epochEntries: readonly EpochEntry[]): R {
+  aregistry(registry);
+  if (!Array.isArray(epochEntries)) throw new TypeError('epochEntries must be an array');
+  const activated = new Map<number, EpochKeys>();
+  for (const entry of epochEntries) {
+    if (activated.has(entry.epoch)) continue;
+    const verdict = judgeEpochEntry(entry, registry);
+    if (verdict.ok) activated.set(entry.epoch, verdict.keys);
+  }
+  if (activated.size === 0) return registry;
+  const epochs = registry.epochs.map((e) => {
+    const keys = activated.get(e.epoch);
+    return keys ? { ...e, groupKey: keys.groupKey, commitments: [...keys.commitments] } : e;
+  });
+  return { ...registry, epochs };
+}
+
+// ## `dkg` entries
+
+/**
+ * Whether `entry` may stand in the log: its epoch is a proposed epoch of
+ * `registry`, and a participant's step (commit, reveal, certeq, blame) names
+ * a custodian of that epoch and carries its valid signature (§3.5 kind
+ * `dkg`). Session order (reveal after every commit, a reveal matching its
+ * commit, …) is the session's rule, dkgSession.ts.
+ */
+function judgeDkgEntry(entry: DkgEntry, registry: RegistryBody): DkgEntryVerdict {
+  aentry<DkgEntry>(entry, 'dkg');
+  const e = aregistry(registry).epochs.find((x) => x.epoch === entry.epoch);
+  if (!e) return { ok: false, code: 'UNKNOWN_EPOCH', message: `epoch ${entry.epoch} is not in the registry` };
+  if (e.groupKey !== undefined) return { ok: false, code: 'NOT_PROPOSED', message: `epoch ${entry.epoch} is not a proposed epoch` };
+  if (!DKG_PARTICIPANT_STEPS.includes(entry.step)) return { ok: true };
+  const custodian = e.custodians.find((c) => c.index === entry.custodian);
+  if (!custodian) return { ok: false, code: 'UNKNOWN_CUSTODIAN', message: `custodian ${entry.custodian} is not a custodian of epoch ${entry.epoch}` };
+  if (!verifyRecordSignature(entry, 'dkg', entry.signature, custodian.signingKey)) {
+    return { ok: false, code: 'BAD_SIGNATURE', message: `the ${entry.step} of custodian ${entry.custodian} does not verify` };
+  }
+  return { ok: true };
+}
+
+export { judgeDkgEntry, judgeEpochEntry, resolveRegistry, sessionHostKeys, type DkgEntryCode, type DkgEntryVerdict, type EpochCode, type EpochVerdict };
