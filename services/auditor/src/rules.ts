@@ -21,6 +21,8 @@ import { applyComplete, completeChecks } from './checks/complete';
 import type { AuditState, Check, Context, RuleOptions, RuleResult } from './checks/context';
 import { decodeLeaf, decodeRecord } from './checks/decode';
 import type { DecodedLeaf } from './checks/decode';
+import { applyDkg, dkgChecks } from './checks/dkg';
+import { applyEpoch, epochChecks } from './checks/epoch';
 import { applyMisbehavior, misbehaviorChecks } from './checks/misbehavior';
 import { applyRegistry, registryChecks } from './checks/registry';
 import { applyRelease, releaseChecks } from './checks/release';
@@ -30,7 +32,7 @@ import { applyUnseal, overdueFindings, unsealChecks } from './checks/unseal';
 import { applyWarrant, warrantChecks } from './checks/warrant';
 
 export { decisionStatusOf, tallyOf, warrantStatusOf } from './checks/approval';
-export { iso, type AuditState, type Decision, type RequestState, type RuleOptions, type RuleResult, type WarrantState } from './checks/context';
+export { iso, type Activation, type AuditState, type DkgSessionState, type Decision, type RequestState, type RuleOptions, type RuleResult, type WarrantState } from './checks/context';
 export { decodeLeaf, decodeRecord, type DecodedLeaf } from './checks/decode';
 export { overdueFindings } from './checks/unseal';
 
@@ -70,6 +72,8 @@ export const CHECK_NAMES: readonly string[] = [
   ...misbehaviorChecks,
   ...revocationChecks,
   ...unsealChecks,
+  ...dkgChecks,
+  ...epochChecks,
 ].map((c) => c.name);
 
 /**
@@ -81,6 +85,9 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
   const findings: Finding[] = [];
   const state: AuditState = {
     registry: undefined,
+    logged: undefined,
+    activations: new Map(),
+    dkgSessions: new Map(),
     registries: [],
     warrants: new Map(),
     requests: new Map(),
@@ -151,6 +158,14 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
         case 'unseal':
           runAll(unsealChecks, entry, ctx);
           applyUnseal(entry, ctx);
+          break;
+        case 'dkg':
+          runAll(dkgChecks, entry, ctx);
+          applyDkg(entry, ctx);
+          break;
+        case 'epoch':
+          runAll(epochChecks, entry, ctx);
+          applyEpoch(entry, ctx);
           break;
       }
       const t = entryTime(entry);

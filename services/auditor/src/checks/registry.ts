@@ -14,6 +14,7 @@ import type { RegistryCode } from '@custodes/shared/rules';
 import type { FindingCode } from '../findings';
 import { rejected, short } from './context';
 import type { Check, Context } from './context';
+import { resolveInForce } from './epoch';
 
 /** The finding for a refusal; BAD_REGISTRY is reported, problem by problem, by `registry.shape`. */
 function findingOf(code: RegistryCode, genesis: boolean): FindingCode | undefined {
@@ -73,7 +74,9 @@ export const registryChecks: readonly Check<RegistryEntry>[] = [
 export function applyRegistry(entry: RegistryEntry, ctx: Context): void {
   if (rejected(ctx)) return;
   if (ctx.index !== 0 && !ctx.state.registry) return;
-  const view = new RegistryView(entry, ctx.index);
-  ctx.state.registries.push(view);
-  ctx.state.registry = view;
+  // The registry in force is the logged one with the epochs that logged DKGs activated (§3.8).
+  ctx.state.logged = entry;
+  ctx.state.registry = new RegistryView(entry, ctx.index);
+  resolveInForce(ctx);
+  ctx.state.registries.push(ctx.state.registry);
 }
