@@ -19,6 +19,8 @@ const TYPES = [
   'misbehavior',
   'revocation',
   'unseal',
+  'dkg',
+  'epoch',
 ];
 
 /**
@@ -185,6 +187,33 @@ function describeEntry(d) {
         ],
       };
     }
+    case 'dkg': {
+      // docs/PROTOCOL.md §3.8: a participant's step names its custodian; the coordinator's do not.
+      const by = e.custodian === undefined ? 'the coordinator' : `custodian ${num(e.custodian)}`;
+      return {
+        title: `DKG ${str(e.step)} for epoch ${num(e.epoch)} by ${by}`,
+        fields: [
+          ['Epoch', num(e.epoch)],
+          ['Session', str(e.session)],
+          ['Step', str(e.step)],
+          ['Custodian', e.custodian === undefined ? '—' : num(e.custodian)],
+          ['Blamed', e.blamed === undefined ? '—' : list(e.blamed)],
+          ['Payload', `${typeof e.payload === 'string' ? e.payload.length : 0} characters`],
+          ['Time', formatTime(e.time)],
+        ],
+      };
+    }
+    case 'epoch':
+      return {
+        title: `Epoch ${num(e.epoch)} activated by a DKG`,
+        fields: [
+          ['Epoch', num(e.epoch)],
+          ['Session', str(e.session)],
+          ['Group key', str(e.groupKey)],
+          ['Commitments', Array.isArray(e.commitments) ? String(e.commitments.length) : '—'],
+          ['Time', formatTime(e.time)],
+        ],
+      };
     default:
       return { title: d.type, fields: [] };
   }
