@@ -8,57 +8,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { bytesToBase64, bytesToHex, hexToBytes } from '@custodes/shared/crypto';
-import { pmsg1Commitment } from '@custodes/shared/dkg';
-import { signRecord, signRegistry } from '@custodes/shared/records';
-import type { DkgEntry, EpochEntry, RegistryEntry } from '@custodes/shared/records';
+import { bytesToBase64 } from '@custodes/shared/crypto';
 import { epochEntry, runDkg } from '../auditor/dkgScenario';
-import type { DkgRun } from '../auditor/dkgScenario';
 import { launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
 import type { PageWatch } from './helpers/browser';
-import { makeWorld, StandInLog } from './helpers/world';
-import type { Served, World } from './helpers/world';
+import { dkgStandInLog, dkgWorld } from './helpers/dkgLog';
+import type { Served } from './helpers/world';
 
 const NOW = Math.floor(Date.now() / 1000);
 
-/** The world's genesis with epoch 1 proposed: no keys, each custodian's host key from `dkg`. */
-function dkgWorld(dkg: DkgRun): World {
-  const world = makeWorld(NOW);
-  const { groupKey: _g, commitments: _c, ...e } = world.registry.epochs[0]!;
-  let registry: RegistryEntry = {
-    ...world.registry,
-    epochs: [{ ...e, custodians: e.custodians.map((c) => ({ ...c, hostKey: dkg.hostKeys[c.index - 1]! })) }],
-    signatures: [],
-  };
-  for (const c of world.custodians) registry = signRegistry(registry, c.index, c.secretKey);
-  return { ...world, registry };
-}
-
-function step(world: World, session: string, i: number, kind: 'commit' | 'reveal' | 'certeq' | 'blame', payload: string, extra: Partial<DkgEntry> = {}): DkgEntry {
-  const body: DkgEntry = { type: 'dkg', epoch: 1, session, step: kind, custodian: i, payload, time: NOW - 500, ...extra };
-  return { ...body, signature: signRecord(body, 'dkg', hexToBytes(world.custodians[i - 1]!.secretKey, 32)) };
-}
-
-/** A failed session (custodian 2 blames 3, the coordinator aborts), then `dkg`'s session and `epoch`. */
-function dkgLog(world: World, dkg: DkgRun, epoch: EpochEntry): StandInLog {
-  const log = new StandInLog(world, NOW);
-  const failed = randomUUID();
-  for (const i of [1, 2, 3]) log.append(step(world, failed, i, 'commit', '11'.repeat(32)));
-  log.append(step(world, failed, 2, 'blame', bytesToBase64(new Uint8Array(8)), { blamed: [3] }));
-  log.append({ type: 'dkg', epoch: 1, session: failed, step: 'abort', payload: bytesToBase64(new TextEncoder().encode('blame')), blamed: [3], time: NOW - 400 });
-  const s = epoch.session;
-  for (const i of [1, 2, 3]) log.append(step(world, s, i, 'commit', bytesToHex(pmsg1Commitment(dkg.pmsgs1[i - 1]!))));
-  for (const i of [1, 2, 3]) log.append(step(world, s, i, 'reveal', bytesToBase64(dkg.pmsgs1[i - 1]!)));
-  log.append({ type: 'dkg', epoch: 1, session: s, step: 'aggregate', payload: bytesToBase64(dkg.cmsg1), time: NOW - 300 });
-  for (const i of [1, 2, 3]) log.append(step(world, s, i, 'certeq', bytesToHex(dkg.pmsgs2[i - 1]!)));
-  log.append(epoch);
-  log.publish();
-  return log;
-}
-
 describe.skipIf(SKIP_BROWSER)(`explorer epoch timeline in Chromium${SKIP_REASON}`, () => {
   const dkg = runDkg(2, 3);
-  const world = dkgWorld(dkg);
+  const world = dkgWorld(dkg, NOW);
   const good = epochEntry(dkg, NOW - 200, { session: randomUUID() });
   let served: Served[] = [];
   let browser: Browser;
@@ -69,8 +30,8 @@ describe.skipIf(SKIP_BROWSER)(`explorer epoch timeline in Chromium${SKIP_REASON}
   let bad_: Served;
 
   beforeAll(async () => {
-    good_ = await dkgLog(world, dkg, good).serve();
-    bad_ = await dkgLog(world, dkg, { ...good, groupKey: good.commitments[1]! }).serve();
+    good_ = await dkgStandInLog(world, dkg, good, NOW).serve();
+    bad_ = await dkgStandInLog(world, dkg, { ...good, groupKey: good.commitments[1]! }, NOW).serve();
     served = [good_, bad_];
     browser = await launchBrowser();
     ({ context, watch } = await newContext(browser, served.map((s) => s.url)));
