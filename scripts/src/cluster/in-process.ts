@@ -14,7 +14,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesToHex, dealShares, randomSecretKey, schnorrPublicKey } from '@custodes/shared/crypto';
-import { ceremonyFiles, signRecord } from '@custodes/shared/records';
+import { ceremonyFiles, DKG_START_HEADER, dkgStartHeader, signRecord } from '@custodes/shared/records';
+import { requestJson } from '@custodes/shared/service';
 import type { RegistryEntry, ShareFile } from '@custodes/shared/records';
 import { addInvestigatorToken, createCoordinator, initCoordinator } from '@custodes/coordinator';
 import type { Coordinator, CoordinatorConfig } from '@custodes/coordinator';
@@ -61,7 +62,7 @@ function tempDirs(prefix: string): { make: () => string; removeAll: () => void }
 // ## The cluster
 
 /** How one node is initialised beyond its share and signing key. */
-type NodeInit = Pick<InitOptions, 'dev' | 'policy' | 'name'>;
+type NodeInit = Pick<InitOptions, 'dev' | 'policy' | 'name' | 'hostKeyFile'>;
 
 interface RealClusterOptions {
   /** The log's origin, in the registry and the coordinator's config. */
@@ -82,6 +83,11 @@ interface RealClusterOptions {
   /** Every node's service config; the port is chosen here so that a node restarts where the registry says it is. */
   custodian?: Partial<Omit<CustodianConfig, 'dataDir' | 'coordinatorUrl' | 'port'>>;
   coordinator?: Partial<Omit<CoordinatorConfig, 'dataDir' | 'port' | 'origin' | 'logSecretKey'>>;
+  /**
+   * No dealer (docs/PROTOCOL.md §3.8): the genesis proposes epoch 1 with every
+   * node's host key, and the key is made by `runDkg` once the cluster runs.
+   */
+  dkg?: boolean;
 }
 
 interface RealNode {
@@ -108,6 +114,7 @@ interface RealCluster {
   investigators: KeyPair[];
   tokens: string[];
   registry: RegistryEntry;
+  /** '' for a DKG cluster until runDkg made the key. */
   groupKey: string;
   shares: ShareFile[];
   custodianKeys: KeyPair[];
@@ -127,7 +134,8 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 function signedGenesis(opts: {
   origin: string;
   log: KeyPair;
-  publicKeySet: { groupKey: string; commitments: string[] };
+  /** Null: epoch 1 is proposed, listed with host keys and no keys of its own (docs/PROTOCOL.md §3.8). */
+  publicKeySet: { groupKey: string; commitments: string[] } | null;
   threshold: number;
   nodes: readonly RealNode[];
   custodianKeys: readonly KeyPair[];
@@ -146,9 +154,14 @@ function signedGenesis(opts: {
         epoch: 1,
         threshold: opts.threshold,
         total: opts.nodes.length,
-        groupKey: opts.publicKeySet.groupKey,
-        commitments: opts.publicKeySet.commitments,
-        custodians: opts.nodes.map((n) => ({ index: n.index, name: opts.names.custodian(n.index), signingKey: opts.custodianKeys[n.index - 1]!.publicKey, url: n.url })),
+        ...(opts.publicKeySet ? { groupKey: opts.publicKeySet.groupKey, commitments: opts.publicKeySet.commitments } : {}),
+        custodians: opts.nodes.map((n) => ({
+          index: n.index,
+          name: opts.names.custodian(n.index),
+          signingKey: opts.custodianKeys[n.index - 1]!.publicKey,
+          url: n.url,
+          ...(opts.publicKeySet ? {} : { hostKey: n.init.hostKey! }),
+        })),
       },
     ],
     courts: [{ id: 'court-1', name: opts.names.court, key: opts.court.publicKey }],
@@ -168,7 +181,8 @@ async function startRealCluster(opts: RealClusterOptions): Promise<RealCluster> 
   const { threshold = 3, total = 5, investigators: investigatorCount = 1, registryAgeSeconds = 60 } = opts;
   if (!Number.isInteger(total) || !Number.isInteger(threshold) || threshold < 1 || threshold > total) throw new RangeError('threshold and total: requires 1 ≤ threshold ≤ total');
   const temp = tempDirs(opts.tempPrefix);
-  const { publicKeySet, shares } = ceremonyFiles(dealShares(threshold, total), 1);
+  // The dealer only when no DKG is asked for: an offline tool for tests and vectors (docs/PROTOCOL.md §3.1).
+  const { publicKeySet, shares } = opts.dkg ? { publicKeySet: null, shares: [] as ShareFile[] } : ceremonyFiles(dealShares(threshold, total), 1);
   const port = await freePort();
   const coordinatorUrl = `http://127.0.0.1:${port}`;
   const custodianKeys = Array.from({ length: total }, keyPair);
@@ -204,7 +218,7 @@ async function startRealCluster(opts: RealClusterOptions): Promise<RealCluster> 
       const dataDir = temp.make();
       const init = await initCustodian({
         dataDir,
-        shareFile: shares[index - 1],
+        ...(opts.dkg ? { dkg: { custodian: index, epoch: 1 } } : { shareFile: shares[index - 1] }),
         keyFile: { format: 'custodes.key.v1', ...custodianKeys[index - 1]! },
         ...opts.nodeInit?.(index),
       });
@@ -232,7 +246,7 @@ async function startRealCluster(opts: RealClusterOptions): Promise<RealCluster> 
       investigators,
       tokens,
       registry,
-      groupKey: publicKeySet.groupKey,
+      groupKey: publicKeySet?.groupKey ?? '',
       shares,
       custodianKeys,
       log,
@@ -253,5 +267,34 @@ async function startRealCluster(opts: RealClusterOptions): Promise<RealCluster> 
   }
 }
 
-export { freePort, keyPair, startRealCluster };
+/**
+ * Runs the DKG of proposed epoch `epoch` (docs/PROTOCOL.md §3.8): each node's
+ * operator consents (`consent`, default all), the coordinator starts a session
+ * (the start header signed by the log key), and the state is polled until it
+ * is `active` or `aborted`. On success `cluster.groupKey` is the DKG key.
+ */
+async function runDkg(cluster: RealCluster, epoch = 1, consent: readonly number[] = cluster.nodes.map((n) => n.index)): Promise<DkgSessionState> {
+  for (const i of consent) {
+    const n = cluster.nodes[i - 1]!;
+    await requestJson(`${n.url}/v1/operator/dkg/consent`, { method: 'POST', body: { epoch }, token: n.init.operatorToken });
+  }
+  const started = await requestJson<{ session: string }>(`${cluster.coordinatorUrl}/v1/dkg/sessions`, {
+    method: 'POST',
+    headers: { [DKG_START_HEADER]: dkgStartHeader(epoch, nowSeconds(), cluster.log.secretKey) },
+  });
+  for (;;) {
+    const state = await requestJson<DkgSessionState>(`${cluster.coordinatorUrl}/v1/dkg/sessions/${started.session}`);
+    if (state.status === 'active') cluster.groupKey = state.groupKey;
+    if (state.status !== 'running') return state;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+type DkgSessionState =
+  | { status: 'running'; epoch: number; session: string; step: string }
+  | { status: 'active'; epoch: number; session: string; groupKey: string; index: number }
+  | { status: 'aborted'; epoch: number; session: string; reason: string; blamed: number[] };
+
+export { freePort, keyPair, runDkg, startRealCluster };
+export type { DkgSessionState };
 export type { KeyPair, NodeInit, RealCluster, RealClusterOptions, RealNode };

@@ -65,6 +65,8 @@ export interface CoordinatorConfig {
    * from the API; off unless set (docs/PROTOCOL.md §9.5, Health and metrics).
    */
   metricsPort?: number;
+  /** How long a DKG session waits for every participant's next step before it aborts naming the silent ones, ms (docs/PROTOCOL.md §3.8; default 60000). */
+  dkgStepTimeoutMs?: number;
   /** The metrics listener's address (default 127.0.0.1: for the operator's scraper only). */
   metricsHost?: string;
   /** Folder of the auditor's transparency report (`custodes audit report --out`), served at /report/. */

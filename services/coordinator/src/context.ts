@@ -11,8 +11,11 @@ import type { Repository } from './repo/repository';
 import type { Cosigner } from './workflow/cosigner';
 import type { DecryptionWorkflow } from './workflow/decryption';
 import type { Delivery } from './workflow/delivery';
+import type { DkgWorkflow } from './workflow/dkg';
 
 export interface Context {
+  /** Distributed key generation sessions (docs/PROTOCOL.md §3.8). */
+  dkg: DkgWorkflow;
   repo: Repository;
   store: LogStorePort;
   ledger: Ledger;

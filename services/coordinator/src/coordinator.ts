@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import express from 'express';
 import pino from 'pino';
 import type { Logger } from 'pino';
-import { allCustodians, partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
+import { allCustodians, EpochEntrySchema, partialsCallHeader, RegistryEntrySchema } from '@custodes/shared/records';
+import { resolveRegistry } from '@custodes/shared/rules';
+import { dkgKey, DkgWorkflow } from './workflow/dkg';
+import { dkgRoutes } from './routes/dkg';
 import { explorerRouter, reportRouter, rootRedirect } from '@custodes/web';
 import { checkDataDir, checkTransport, closeServer, databaseFiles, listen, loadTls, LOCK_FILE, notFound, rateLimit, requestMetrics, serveMetrics, StorageMonitor, tryLockDataDir } from '@custodes/shared/service';
 import { coordinatorErrors } from './routes/errors';
@@ -80,10 +83,24 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   const storage = new StorageMonitor();
   const repo = new Repository(db, storage);
 
+  const store = openLogStore(db, { origin: config.origin, logSecretKey: config.logSecretKey });
+  /**
+   * The registry in force: the newest logged one, each proposed epoch that a
+   * logged `epoch` entry activates filled in (@custodes/shared/rules
+   * resolveRegistry, docs/PROTOCOL.md §3.8). Loaded at start and after every
+   * registry or epoch entry, never per request.
+   */
   const loadRegistry = (): Registry => {
     const latest = repo.latestRegistry();
     if (!latest) fail('NOT_FOUND', 'the coordinator has no registry; run initCoordinator first');
-    return new Registry(RegistryEntrySchema.parse(JSON.parse(latest.entryJson)), latest.logIndex);
+    const raw = RegistryEntrySchema.parse(JSON.parse(latest.entryJson));
+    const epochEntries = raw.epochs.flatMap((e) => {
+      const index = repo.entryIndex(dkgKey.epoch(e.epoch));
+      if (index === undefined) return [];
+      const entry = EpochEntrySchema.parse(JSON.parse(new TextDecoder().decode(store.entry(index))));
+      return [entry];
+    });
+    return new Registry(resolveRegistry(raw, epochEntries), latest.logIndex);
   };
   let registry: Registry;
   try {
@@ -96,7 +113,6 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     throw err;
   }
 
-  const store = openLogStore(db, { origin: config.origin, logSecretKey: config.logSecretKey });
   const ledger = new Ledger(store, repo);
   const custodianUrl = (index: number): string => {
     const url = config.custodianUrls?.[index] ?? registry.custodian(index)?.url;
@@ -166,7 +182,23 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     concurrency,
     logger,
   });
+  const dkg = new DkgWorkflow({
+    registry: () => registry.entry,
+    reloadRegistry: () => {
+      registry = loadRegistry();
+    },
+    append: (key, entry) => ledger.appendOnce(key, entry).index,
+    cosign: () => cosigner.schedule(),
+    custodianUrl,
+    logSecretKey: config.logSecretKey,
+    now,
+    stepTimeoutMs: config.dkgStepTimeoutMs ?? 60_000,
+    callTimeoutMs: config.partialsTimeoutMs ?? 10_000,
+    insecureHttp,
+    logger,
+  });
   const ctx: Context = {
+    dkg,
     repo,
     store,
     ledger,
@@ -208,6 +240,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
   app.use(warrantRoutes(ctx));
   app.use(recordRoutes(ctx));
   app.use(requestRoutes(ctx));
+  app.use(dkgRoutes(ctx));
   // Static pages (services/web): the public log explorer and the transparency report.
   app.use(explorerRouter());
   app.use(rootRedirect('explorer'));
@@ -275,6 +308,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
     async close() {
       if (purgeTimer) clearInterval(purgeTimer);
       cosigner.close();
+      dkg.close();
       changes.close();
       await Promise.all([delivery.close(), decryption.close()]);
       if (server) await closeServer(server);

@@ -25,6 +25,7 @@ import { RefusalCounter } from './refusals';
 import { parsePolicy, readPolicyFile } from './policy';
 import type { Policy } from './policy';
 import { operatorAuth, operatorRoutes } from './routes/operator';
+import { dkgRoutes } from './routes/dkg';
 import { healthRoute } from './routes/health';
 import { revocationRoutes } from './routes/revocations';
 import { healthAndSealRoutes, sealRoute } from './routes/seal';
@@ -280,6 +281,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
   app.use(warrantRoutes(ctx, witness));
   app.use(revocationRoutes(ctx));
   app.use(operatorRoutes(ctx, operator));
+  app.use(dkgRoutes(ctx, operator));
   app.use(notFound);
   app.use(mapErrors);
   app.use(

@@ -66,7 +66,16 @@ export type CustodianCode =
   | 'OUT_OF_SCOPE'
   | 'UNKNOWN_EPOCH'
   | 'ENVELOPE_CAP'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  // distributed key generation (docs/PROTOCOL.md §3.8, §7.15), in the order dkg.ts checks them
+  | 'DKG_NO_HOST_KEY'
+  | 'DKG_NO_CONSENT'
+  | 'DKG_UNKNOWN_EPOCH'
+  | 'DKG_NOT_PARTICIPANT'
+  | 'DKG_HOST_KEY_MISMATCH'
+  | 'DKG_ABORTED'
+  | 'DKG_REVEAL_MISMATCH'
+  | 'DKG_AGGREGATE_MISMATCH';
 
 export class CustodianError extends CustodesError<CustodianCode> {}
 
@@ -107,4 +116,12 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   UNKNOWN_EPOCH: 400,
   ENVELOPE_CAP: 403,
   RATE_LIMITED: 429,
+  DKG_NO_HOST_KEY: 409,
+  DKG_NO_CONSENT: 403,
+  DKG_UNKNOWN_EPOCH: 404,
+  DKG_NOT_PARTICIPANT: 403,
+  DKG_HOST_KEY_MISMATCH: 409,
+  DKG_ABORTED: 409,
+  DKG_REVEAL_MISMATCH: 409,
+  DKG_AGGREGATE_MISMATCH: 409,
 };

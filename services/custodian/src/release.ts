@@ -9,6 +9,7 @@ import { canonicalJson, envelopeSetRoot, partialsRoot, signRecord, verifyWarrant
 import type { PartialsCall, RegistryEntry, ReleaseEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
 import { judgeRequest, quorumOf } from '@custodes/shared/rules';
 import { checkCallBody, checkCallEnvelopes } from './callAuth';
+import { adoptShare } from './dkg';
 import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
@@ -197,6 +198,8 @@ function checkLimits(ctx: Context, envelopes: ParsedEnvelope[], { warrantId, war
 
   // (h) epoch registered, this node one of its custodians (only they release for it) and its share held here.
   for (const e of new Set(envelopes.map((x) => x.epoch))) {
+    // A DKG epoch's share is recovered from the log the first time it is needed (docs/PROTOCOL.md §3.8).
+    if (quorumOf(registry, e)?.custodians.has(ctx.node.custodian) && ctx.vault.share(e) === undefined && ctx.vault.hostKey() !== undefined) adoptShare(ctx, e);
     if (!quorumOf(registry, e)?.custodians.has(ctx.node.custodian) || ctx.vault.share(e) === undefined) {
       refuse('UNKNOWN_EPOCH', `epoch ${e} is not registered, does not list this custodian, or this node holds no share of it`);
     }

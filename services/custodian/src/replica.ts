@@ -4,8 +4,8 @@
  * witness's one transaction (docs/PROTOCOL.md §4.3; docs/PROTOCOL.md §7.10, Witness).
  */
 import { canonicalJson, formatZodError, LogEntrySchema, RegistryEntrySchema, verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
-import type { DecryptionRequestEntry, LogEntry, RegistryEntry, WarrantEntry } from '@custodes/shared/records';
-import { judgeApproval, judgeRelease, judgeRevocation } from '@custodes/shared/rules';
+import type { DecryptionRequestEntry, DkgEntry, EpochEntry, LogEntry, RegistryEntry, WarrantEntry } from '@custodes/shared/records';
+import { judgeApproval, judgeDkgEntry, judgeEpochEntry, judgeRelease, judgeRevocation, resolveRegistry } from '@custodes/shared/rules';
 import { CustodianError } from './errors';
 import { agencyInvestigators, courtKey, custodianKeys, genesisProblem, registryEpoch, updateProblem } from './registry';
 import type { OwnIdentity } from './registry';
@@ -36,15 +36,24 @@ export function parseLeaf(bytes: Uint8Array, index: number): LogEntry {
  * was about a fifth of a witnessing custodian's CPU during a request. The
  * cached entry is frozen, so no caller can change what the next one reads.
  */
-const parsedRegistries = new WeakMap<Store, { idx: number; data: string; entry: RegistryEntry }>();
+const parsedRegistries = new WeakMap<Store, { idx: number; data: string; epochs: number; entry: RegistryEntry }>();
 
+/**
+ * The registry in force: the newest logged one with every proposed epoch that
+ * a replicated `epoch` entry activates filled in (@custodes/shared/rules
+ * resolveRegistry, docs/PROTOCOL.md §3.8), so quorums and keys of a DKG epoch
+ * read as a dealer epoch's. Re-resolved when a registry or epoch entry arrives.
+ */
 export function currentRegistry(store: Store): { idx: number; entry: RegistryEntry } | undefined {
   const row = store.latestRegistry();
   if (!row) return undefined;
+  const epochRows = store.replicaEntries('epoch');
   const hit = parsedRegistries.get(store);
-  if (hit && hit.idx === row.idx && hit.data === row.data) return { idx: row.idx, entry: hit.entry };
-  const entry = deepFreeze(RegistryEntrySchema.parse(JSON.parse(row.data)));
-  parsedRegistries.set(store, { idx: row.idx, data: row.data, entry });
+  if (hit && hit.idx === row.idx && hit.data === row.data && hit.epochs === epochRows.length) return { idx: row.idx, entry: hit.entry };
+  const raw = RegistryEntrySchema.parse(JSON.parse(row.data));
+  // Rows hold entries that passed EpochEntrySchema when applied (applyEntry).
+  const entry = deepFreeze(resolveRegistry(raw, epochRows.map((r) => JSON.parse(r.data) as EpochEntry)));
+  parsedRegistries.set(store, { idx: row.idx, data: row.data, epochs: epochRows.length, entry });
   return { idx: row.idx, entry };
 }
 
@@ -70,6 +79,11 @@ export function loggedWarrant(store: Store, warrantId: string): { idx: number; e
 export function loggedRequest(store: Store, requestId: string): { idx: number; entry: DecryptionRequestEntry } | undefined {
   const row = store.request(requestId);
   return row ? { idx: row.idx, entry: JSON.parse(row.data) as DecryptionRequestEntry } : undefined;
+}
+
+/** The replica's `dkg` entries in log order (rows passed DkgEntrySchema when applied). */
+export function loggedDkgEntries(store: Store): DkgEntry[] {
+  return store.replicaEntries('dkg').map((r) => JSON.parse(r.data) as DkgEntry);
 }
 
 // ## Applying entries (call inside store.tx)
@@ -124,9 +138,9 @@ export function applyEntry(
       if (!custodianKeys(entry, me.custodian).includes(me.signingKey) || custodianKeys(entry, me.custodian).length !== 1) {
         bad(idx, `registry update does not keep custodian ${me.custodian} with its signing key`);
       }
-      if (!registryEpoch(entry, me.epoch) || registryEpoch(entry, me.epoch)!.groupKey !== me.groupKey) {
-        bad(idx, `registry update changes epoch ${me.epoch}`);
-      }
+      // A DKG node (no dealer share, me.groupKey '') keeps its epoch; its keys come from the log (§3.8).
+      const mine = registryEpoch(entry, me.epoch);
+      if (!mine || (me.groupKey !== '' && mine.groupKey !== me.groupKey)) bad(idx, `registry update changes epoch ${me.epoch}`);
       store.insertRegistry(idx, entry.sequence, canonicalJson(entry));
       break;
     }
@@ -185,6 +199,21 @@ export function applyEntry(
       if (!court || !verifyWarrantSignature(entry.warrant, entry.warrant.courtSignature, court)) bad(idx, 'unsealed warrant lacks a valid court signature');
       if (!verifyWarrantSignature(entry.warrant, entry.warrant.investigatorSignature, entry.warrant.investigator)) bad(idx, 'unsealed warrant lacks a valid investigator signature');
       store.insertUnsealing(idx, entry.warrantId);
+      break;
+    }
+    case 'dkg': {
+      // A participant's step is signed by that custodian of a proposed epoch (docs/PROTOCOL.md §3.8): the shared rule.
+      const verdict = judgeDkgEntry(entry, registry);
+      if (!verdict.ok) bad(idx, verdict.message);
+      if (loggedDkgEntries(store).some((e) => e.session === entry.session && e.step === entry.step && e.custodian === entry.custodian)) {
+        bad(idx, `a second ${entry.step} of custodian ${entry.custodian ?? 'coordinator'} in session ${entry.session}`);
+      }
+      break;
+    }
+    case 'epoch': {
+      // Activates a proposed epoch only with a valid certificate over the registry's host keys (§3.8).
+      const verdict = judgeEpochEntry(entry, registry);
+      if (!verdict.ok) bad(idx, verdict.message);
       break;
     }
     case 'decryption-complete':

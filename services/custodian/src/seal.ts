@@ -20,9 +20,15 @@ import { CustodianError } from './errors';
 export interface Secrets {
   signingKey: string; // hex32 BIP340 secret key
   shares: ShareFile[];
+  /** hex32 ChillDKG host secret key (docs/PROTOCOL.md §3.8): with the logged recovery data it yields a DKG share. */
+  hostKey?: string;
 }
 
-const SecretsSchema = z.object({ signingKey: z.string().regex(/^[0-9a-f]{64}$/), shares: z.array(ShareFileSchema).min(1) }).strict();
+// A node of a DKG epoch starts with no share: it holds its host key instead (docs/PROTOCOL.md §3.8).
+const SecretsSchema = z
+  .object({ signingKey: z.string().regex(/^[0-9a-f]{64}$/), shares: z.array(ShareFileSchema), hostKey: z.string().regex(/^[0-9a-f]{64}$/).optional() })
+  .strict()
+  .refine((s) => s.shares.length > 0 || s.hostKey !== undefined, { message: 'a node holds a share or a host key' });
 
 export interface SealedBox {
   nonce: Uint8Array;

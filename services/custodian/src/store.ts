@@ -146,6 +146,16 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (warrant_id, officer)
   ) WITHOUT ROWID;
   `,
+  // 8: distributed key generation (docs/PROTOCOL.md §3.8): the operator's consent per epoch; this
+  // node's round-1 randomness per session, sealed under K (with the host key it re-derives the
+  // round-1 state after a restart); each dkg entry it signed, returned again and never re-made;
+  // and the replica's dkg and epoch entries by type
+  `
+  CREATE TABLE dkg_consent (epoch INTEGER PRIMARY KEY, officer TEXT NOT NULL, time INTEGER NOT NULL);
+  CREATE TABLE dkg_sessions (session TEXT PRIMARY KEY, epoch INTEGER NOT NULL, random_nonce BLOB NOT NULL, random_box BLOB NOT NULL, pmsg1 BLOB NOT NULL) WITHOUT ROWID;
+  CREATE TABLE dkg_signed (session TEXT NOT NULL, step TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (session, step)) WITHOUT ROWID;
+  CREATE INDEX entries_dkg ON entries (type, idx) WHERE type IN ('dkg', 'epoch');
+  `,
 ];
 
 /** The newest migration version of this code (what a restored backup may be at, at most). */
@@ -250,6 +260,16 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
       VALUES (1, @custodian, @epoch, @signingKey, @name, @groupKey, @commitments, @tokenHash, @unsealShares, @unsealThreshold,
       @dev, @sealedNonce, @sealedBox, @policy, @unsealCommitments, @createdAt)`),
     setUnsealCommitments: db.prepare('UPDATE node SET unseal_commitments = ? WHERE id = 1 AND unseal_commitments IS NULL'),
+    setSealed: db.prepare('UPDATE node SET sealed_nonce = ?, sealed_box = ? WHERE id = 1'),
+    // Served by entries_dkg (migration 8): keep the type literal in the query.
+    dkgEntries: db.prepare("SELECT idx, data FROM entries WHERE type = 'dkg' ORDER BY idx"),
+    epochEntries: db.prepare("SELECT idx, data FROM entries WHERE type = 'epoch' ORDER BY idx"),
+    dkgConsent: db.prepare('SELECT officer, time FROM dkg_consent WHERE epoch = ?'),
+    insertDkgConsent: db.prepare('INSERT OR IGNORE INTO dkg_consent (epoch, officer, time) VALUES (?, ?, ?)'),
+    dkgSession: db.prepare('SELECT * FROM dkg_sessions WHERE session = ?'),
+    insertDkgSession: db.prepare('INSERT INTO dkg_sessions (session, epoch, random_nonce, random_box, pmsg1) VALUES (?, ?, ?, ?, ?)'),
+    dkgSigned: db.prepare('SELECT entry FROM dkg_signed WHERE session = ? AND step = ?'),
+    insertDkgSigned: db.prepare('INSERT OR IGNORE INTO dkg_signed (session, step, entry) VALUES (?, ?, ?)'),
     witness: db.prepare('SELECT * FROM witness WHERE id = 1'),
     setWitness: db.prepare(`INSERT INTO witness (id, origin, size, root, note, cosigned_at) VALUES (1, @origin, @size, @root, @note, @cosignedAt)
       ON CONFLICT (id) DO UPDATE SET origin = excluded.origin, size = excluded.size, root = excluded.root, note = excluded.note, cosigned_at = excluded.cosigned_at`),
@@ -388,6 +408,38 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
         createdAt: Math.floor(Date.now() / 1000),
       });
     },
+    /** Replaces the sealed secrets (a share derived by DKG was added under the same K, vault.ts addShare). */
+    setSealed(box: { nonce: Uint8Array; box: Uint8Array }): void {
+      q.setSealed.run(Buffer.from(box.nonce), Buffer.from(box.box));
+    },
+
+    // ### distributed key generation (docs/PROTOCOL.md §3.8)
+    /** The replica's `dkg` or `epoch` entries, in log order, as their canonical JSON. */
+    replicaEntries(type: 'dkg' | 'epoch'): { idx: number; data: string }[] {
+      const rows = (type === 'dkg' ? q.dkgEntries : q.epochEntries).all() as { idx: number; data: Buffer }[];
+      return rows.map((r) => ({ idx: r.idx, data: Buffer.from(r.data).toString('utf8') }));
+    },
+    dkgConsent(epoch: number): { officer: string; time: number } | undefined {
+      return q.dkgConsent.get(epoch) as { officer: string; time: number } | undefined;
+    },
+    insertDkgConsent(epoch: number, officer: string, time: number): void {
+      q.insertDkgConsent.run(epoch, officer, time);
+    },
+    dkgSession(session: string): { epoch: number; randomNonce: Uint8Array; randomBox: Uint8Array; pmsg1: Uint8Array } | undefined {
+      const r = q.dkgSession.get(session) as Raw | undefined;
+      if (!r) return undefined;
+      return { epoch: r.epoch as number, randomNonce: toBytes(r.random_nonce as Buffer), randomBox: toBytes(r.random_box as Buffer), pmsg1: toBytes(r.pmsg1 as Buffer) };
+    },
+    insertDkgSession(session: string, epoch: number, random: { nonce: Uint8Array; box: Uint8Array }, pmsg1: Uint8Array): void {
+      q.insertDkgSession.run(session, epoch, Buffer.from(random.nonce), Buffer.from(random.box), Buffer.from(pmsg1));
+    },
+    dkgSigned(session: string, step: string): string | undefined {
+      return (q.dkgSigned.get(session, step) as { entry: string } | undefined)?.entry;
+    },
+    insertDkgSigned(session: string, step: string, entry: string): void {
+      q.insertDkgSigned.run(session, step, entry);
+    },
+
     /** Stores the unseal keys' commitments of a node that had none (never replaces them). */
     setUnsealCommitments(commitments: Uint8Array): void {
       q.setUnsealCommitments.run(Buffer.from(commitments));

@@ -2,15 +2,20 @@
  * The node's secrets in memory: present only while unsealed (docs/PROTOCOL.md §3.6).
  * Sealing drops K and everything it opened.
  */
-import { hexToBytes, mulBase, scalarFromBytes } from '@custodes/shared/crypto';
+import { randomBytes } from 'node:crypto';
+import { aeadOpen, aeadSeal, hexToBytes, mulBase, scalarFromBytes, utf8 } from '@custodes/shared/crypto';
 import type { GroupPoint } from '@custodes/shared/crypto';
 import { CustodianError } from './errors';
 import { Unsealer } from './seal';
-import type { SealedBox, SealProgress } from './seal';
+import { sealSecrets } from './seal';
+import type { SealedBox, SealProgress, Secrets } from './seal';
+import type { ShareFile } from '@custodes/shared/records';
 
 interface Open {
   key: Uint8Array;
+  secrets: Secrets;
   signingKey: Uint8Array;
+  hostKey: Uint8Array | undefined;
   shares: Map<number, bigint>; // epoch → x_i
   /** epoch → X_i = x_i·G, computed once at unseal rather than per released envelope (docs/PROTOCOL.md §3.3). */
   verificationShares: Map<number, GroupPoint>;
@@ -46,13 +51,68 @@ export class Vault {
     if (opened.learned) this.commitments.learn(opened.learned);
     const shares = new Map<number, bigint>();
     const verificationShares = new Map<number, GroupPoint>();
-    for (const s of opened.secrets.shares) {
-      const x = scalarFromBytes(hexToBytes(s.share, 32), 'share');
-      shares.set(s.epoch, x);
-      verificationShares.set(s.epoch, mulBase(x)); // secret scalar: the constant-time base multiplication
-    }
-    this.#open = { key: opened.key, signingKey: hexToBytes(opened.secrets.signingKey, 32), shares, verificationShares };
+    this.#open = {
+      key: opened.key,
+      secrets: opened.secrets,
+      signingKey: hexToBytes(opened.secrets.signingKey, 32),
+      hostKey: opened.secrets.hostKey === undefined ? undefined : hexToBytes(opened.secrets.hostKey, 32),
+      shares,
+      verificationShares,
+    };
+    for (const s of opened.secrets.shares) this.#load(s);
     return true;
+  }
+
+  #load(s: ShareFile): void {
+    const x = scalarFromBytes(hexToBytes(s.share, 32), 'share');
+    this.#open!.shares.set(s.epoch, x);
+    this.#open!.verificationShares.set(s.epoch, mulBase(x)); // secret scalar: the constant-time base multiplication
+  }
+
+  /**
+   * Adds a share this node derived by DKG (docs/PROTOCOL.md §3.8) and returns the
+   * secrets sealed anew under K; the caller stores the box before the share is
+   * used (a restart must not lose it). A share for an epoch already held is
+   * kept as it is: the first logged `epoch` entry decides.
+   */
+  addShare(share: ShareFile): SealedBox | undefined {
+    const open = this.#require();
+    if (open.shares.has(share.epoch)) return undefined;
+    open.secrets = { ...open.secrets, shares: [...open.secrets.shares, share] };
+    const box = sealSecrets(open.key, open.secrets);
+    this.#load(share);
+    return box;
+  }
+
+  /**
+   * Seals a small secret of this node (a DKG session's round-1 randomness) under
+   * K, bound to `context` (docs/PROTOCOL.md §3.6: nothing secret at rest in clear).
+   */
+  sealSecret(secret: Uint8Array, context: string): SealedBox {
+    const nonce = new Uint8Array(randomBytes(12));
+    return { nonce, box: aeadSeal(this.#require().key, nonce, secret, utf8(`custodes/v1/custodian-seal/${context}`)) };
+  }
+
+  /** Opens what sealSecret sealed under this K and `context`; null if the tag fails. */
+  openSecret(sealed: SealedBox, context: string): Uint8Array | null {
+    return aeadOpen(this.#require().key, sealed.nonce, sealed.box, utf8(`custodes/v1/custodian-seal/${context}`));
+  }
+
+  /**
+   * Gives a node that has none a host key (docs/PROTOCOL.md §3.8) and returns the
+   * secrets sealed anew under K for the caller to store; undefined if it has one.
+   */
+  addHostKey(secret: string): SealedBox | undefined {
+    const open = this.#require();
+    if (open.hostKey !== undefined) return undefined;
+    open.secrets = { ...open.secrets, hostKey: secret };
+    open.hostKey = hexToBytes(secret, 32);
+    return sealSecrets(open.key, open.secrets);
+  }
+
+  /** The ChillDKG host secret key, or undefined if this node has none (dealer-only). */
+  hostKey(): Uint8Array | undefined {
+    return this.#require().hostKey;
   }
 
   /** Drops K and the opened secrets. */
@@ -60,6 +120,7 @@ export class Vault {
     if (this.#open) {
       this.#open.key.fill(0);
       this.#open.signingKey.fill(0);
+      this.#open.hostKey?.fill(0);
       this.#open.shares.clear();
       this.#open.verificationShares.clear();
     }

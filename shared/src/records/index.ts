@@ -48,3 +48,15 @@ export {
   type PartialsCallBody,
 } from './call';
 export { CheckpointBundleSchema, MAX_BUNDLE_ENTRIES, MAX_BUNDLE_ENTRY_CHARS, WitnessSizeConflictSchema, type CheckpointBundle } from './bundle';
+export {
+  DKG_CALL_HEADER,
+  DKG_START_HEADER,
+  decodeDkgCall,
+  decodeDkgStart,
+  dkgCallHeader,
+  dkgStartHeader,
+  verifyDkgCall,
+  verifyDkgStart,
+  type DkgCallBody,
+  type DkgStart,
+} from './dkgCall';

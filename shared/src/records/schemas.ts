@@ -347,6 +347,24 @@ export const EpochEntrySchema = z
   .strict();
 export type EpochEntry = z.infer<typeof EpochEntrySchema>;
 
+/**
+ * The coordinator's call asking custodian `custodian` for its next step of a
+ * DKG session (docs/PROTOCOL.md §3.8, §7.15): signed by the log key, kind
+ * `dkg-call`. Not a log entry. The custodian answers from its cosigned replica only.
+ */
+export const DkgCallSchema = z
+  .object({ type: z.literal('dkg-call'), custodian: CustodianIndex, epoch: Epoch, session: Uuid, issuedAt: UnixTime, signature: Hex64 })
+  .strict();
+export type DkgCall = z.infer<typeof DkgCallSchema>;
+
+/** A custodian's answer to a dkg-call: the entry it signed for its next step, what it waits for, or its epoch active. */
+export const DkgAnswerSchema = z.union([
+  z.object({ entry: DkgEntrySchema }).strict(),
+  z.object({ waiting: z.enum(['commits', 'aggregate', 'epoch']) }).strict(),
+  z.object({ active: z.object({ epoch: Epoch, groupKey: Hex33 }).strict() }).strict(),
+]);
+export type DkgAnswer = z.infer<typeof DkgAnswerSchema>;
+
 export const LogEntrySchema = z.discriminatedUnion('type', [
   RegistryEntrySchema,
   WarrantEntrySchema,

@@ -21,6 +21,8 @@ export const BODIES = {
   revocation: { limit: 16 * KiB, maxDepth: 2 },
   /** `{ requestId, envelopes: [{ label: {…} }] }`: every envelope of a request in one call (docs/PROTOCOL.md §7.12). */
   partials: { limit: 64 * MiB, maxDepth: 4 },
+  /** `{ epoch }`: the operator's DKG consent or recovery (docs/PROTOCOL.md §3.8). */
+  dkg: { limit: 1 * KiB, maxDepth: 1 },
 } as const satisfies Record<string, BodyLimits>;
 
 /** `POST /witness/v1/add-checkpoint` (text): proof lines and a checkpoint with every cosignature. */

@@ -1,0 +1,256 @@
+/**
+ * The coordinator as ChillDKG's untrusted coordinator, with the log as the
+ * broadcast channel (docs/PROTOCOL.md §3.8). One session moves forward through
+ * its steps; each custodian answers from the entries it has cosigned:
+ *
+ *   commit  — every participant's signed SHA256(pmsg1), logged
+ *   reveal  — every pmsg1, once each participant cosigned all commits; a reveal
+ *             not matching its commit, or refused by coordinatorStep1, aborts
+ *             naming its sender
+ *   aggregate — cmsg1 = coordinatorStep1(reveals), logged
+ *   certeq  — every CertEq signature; a logged `blame` aborts naming the culprit
+ *   epoch   — coordinatorFinalize, then the `epoch` entry (judgeEpochEntry
+ *             first), and the registry is resolved again
+ *
+ * A participant that does not answer a step within `stepTimeoutMs` is named
+ * in an `abort` (reason `timeout`). This process never holds a share: it sees
+ * pmsg1s (encrypted shares), cmsg1 and signatures only.
+ */
+import { randomUUID } from 'node:crypto';
+import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, utf8 } from '@custodes/shared/crypto';
+import { coordinatorFinalize, coordinatorStep1, DkgError, epochFromRecovery, pmsg1Commitment } from '@custodes/shared/dkg';
+import type { CoordinatorState, SessionParams } from '@custodes/shared/dkg';
+import { DkgAnswerSchema, DKG_CALL_HEADER, dkgCallHeader } from '@custodes/shared/records';
+import type { DkgAnswer, DkgEntry, DkgStep, EpochEntry, LogEntry, RegistryEntry } from '@custodes/shared/records';
+import { judgeDkgEntry, judgeEpochEntry, sessionHostKeys } from '@custodes/shared/rules';
+import { HttpError, requestJson } from '@custodes/shared/service';
+import type { Logger } from 'pino';
+import { CoordinatorError } from '../errors';
+
+type RegistryEpoch = RegistryEntry['epochs'][number];
+
+export interface DkgDeps {
+  registry: () => RegistryEntry;
+  reloadRegistry: () => void;
+  /** Appends once under `key` (ledger.appendOnce); returns the index. */
+  append: (key: string, entry: LogEntry) => number;
+  /** Publish and start catching witnesses up now. */
+  cosign: () => void;
+  custodianUrl: (index: number) => string;
+  logSecretKey: Uint8Array | string;
+  now: () => number;
+  stepTimeoutMs: number;
+  callTimeoutMs: number;
+  insecureHttp: boolean;
+  logger: Logger;
+}
+
+export type SessionState =
+  | { status: 'running'; epoch: number; session: string; step: DkgStep }
+  | { status: 'active'; epoch: number; session: string; groupKey: string; index: number }
+  | { status: 'aborted'; epoch: number; session: string; reason: string; blamed: number[] };
+
+/** Log keys of DKG entries (one per session, step and custodian; one `epoch` per epoch). */
+export const dkgKey = {
+  step: (session: string, step: DkgStep, custodian?: number) => `dkg:${session}:${step}:${custodian ?? 0}`,
+  epoch: (epoch: number) => `epoch:${epoch}`,
+};
+
+class Abort extends Error {
+  constructor(
+    readonly reason: string,
+    readonly blamed: number[],
+  ) {
+    super(`DKG aborted: ${reason} (${blamed.join(', ')})`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class DkgWorkflow {
+  readonly #d: DkgDeps;
+  readonly #sessions = new Map<string, SessionState>();
+  readonly #running = new Set<number>();
+  #closed = false;
+
+  constructor(deps: DkgDeps) {
+    this.#d = deps;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  session(id: string): SessionState | undefined {
+    return this.#sessions.get(id);
+  }
+
+  /**
+   * Starts a session for proposed epoch `epoch`; returns its id at once and
+   * runs in the background (`session(id)` for its state). One session per
+   * epoch at a time (409 DKG_RUNNING).
+   */
+  start(epoch: number): { session: string; done: Promise<SessionState> } {
+    const e = this.#d.registry().epochs.find((x) => x.epoch === epoch);
+    if (!e) throw new CoordinatorError('NOT_FOUND', `the registry lists no epoch ${epoch}`);
+    if (e.groupKey !== undefined) throw new CoordinatorError('CONFLICT', `epoch ${epoch} is active; there is no DKG to run`);
+    if (this.#running.has(epoch)) throw new CoordinatorError('CONFLICT', `a DKG of epoch ${epoch} is running`);
+    const session = randomUUID();
+    this.#running.add(epoch);
+    this.#sessions.set(session, { status: 'running', epoch, session, step: 'commit' });
+    const done = this.#run(e, session).finally(() => this.#running.delete(epoch));
+    return { session, done };
+  }
+
+  async #run(e: RegistryEpoch, session: string): Promise<SessionState> {
+    let state: SessionState;
+    try {
+      state = await this.#drive(e, session);
+    } catch (err) {
+      if (!(err instanceof Abort)) {
+        this.#d.logger.error({ session, err: String(err) }, 'DKG session failed');
+        state = this.#abort(e.epoch, session, 'coordinator', []);
+      } else state = this.#abort(e.epoch, session, err.reason, err.blamed);
+    }
+    this.#sessions.set(session, state);
+    return state;
+  }
+
+  #abort(epoch: number, session: string, reason: string, blamed: number[]): SessionState {
+    const sorted = [...new Set(blamed)].sort((a, b) => a - b);
+    const entry: DkgEntry = { type: 'dkg', epoch, session, step: 'abort', payload: bytesToBase64(utf8(reason)), blamed: sorted, time: this.#d.now() };
+    this.#d.append(dkgKey.step(session, 'abort'), entry);
+    this.#d.cosign();
+    this.#d.logger.warn({ session, epoch, reason, blamed: sorted }, 'DKG session aborted');
+    return { status: 'aborted', epoch, session, reason, blamed: sorted };
+  }
+
+  async #drive(e: RegistryEpoch, session: string): Promise<SessionState> {
+    const indices = e.custodians.map((c) => c.index).sort((a, b) => a - b);
+    const params: SessionParams = { hostpubkeys: sessionHostKeys(e).map((k) => hexToBytes(k, 33)), t: e.threshold };
+    const set = (step: DkgStep) => this.#sessions.set(session, { status: 'running', epoch: e.epoch, session, step });
+
+    const commits = await this.#collect(e, session, indices, ['commit']);
+    set('reveal');
+    const reveals = await this.#collect(e, session, indices, ['reveal']);
+    const pmsgs1 = indices.map((i) => {
+      const pmsg1 = base64ToBytes(reveals.get(i)!.payload, 'reveal');
+      // Signed by i, so a mismatch is i's (commit-then-reveal, §3.8).
+      if (bytesToHex(pmsg1Commitment(pmsg1)) !== commits.get(i)!.payload) throw new Abort('invalid', [i]);
+      return pmsg1;
+    });
+    let state: CoordinatorState;
+    let cmsg1: Uint8Array;
+    try {
+      ({ state, cmsg1 } = coordinatorStep1(pmsgs1, params));
+    } catch (err) {
+      if (err instanceof DkgError && err.code === 'FAULTY_PARTICIPANT' && err.participant !== undefined) throw new Abort('invalid', [err.participant + 1]);
+      throw err;
+    }
+    this.#log({ type: 'dkg', epoch: e.epoch, session, step: 'aggregate', payload: bytesToBase64(cmsg1), time: this.#d.now() });
+    set('certeq');
+    const ends = await this.#collect(e, session, indices, ['certeq', 'blame']);
+    const blames = [...ends.values()].filter((x) => x.step === 'blame');
+    if (blames.length > 0) throw new Abort('blame', blames.map((b) => b.blamed![0]!));
+    let recoveryData: Uint8Array;
+    try {
+      ({ recoveryData } = coordinatorFinalize(state, indices.map((i) => hexToBytes(ends.get(i)!.payload, 64))));
+    } catch (err) {
+      if (err instanceof DkgError && err.code === 'FAULTY_PARTICIPANT' && err.participant !== undefined) throw new Abort('invalid', [err.participant + 1]);
+      throw err;
+    }
+    const keys = epochFromRecovery(recoveryData);
+    const entry: EpochEntry = {
+      type: 'epoch',
+      epoch: e.epoch,
+      session,
+      groupKey: keys.groupKey,
+      commitments: [...keys.commitments],
+      recoveryData: bytesToBase64(recoveryData),
+      time: this.#d.now(),
+    };
+    const verdict = judgeEpochEntry(entry, this.#d.registry());
+    if (!verdict.ok) throw new Error(`own epoch entry refused: ${verdict.message}`);
+    const index = this.#d.append(dkgKey.epoch(e.epoch), entry);
+    this.#d.reloadRegistry();
+    this.#d.cosign();
+    this.#d.logger.info({ session, epoch: e.epoch, groupKey: keys.groupKey, index }, 'DKG session succeeded: epoch active');
+    // Each custodian recovers and seals its share once it has the epoch entry; best effort, off the result.
+    void this.#collect(e, session, indices, []).catch(() => undefined);
+    return { status: 'active', epoch: e.epoch, session, groupKey: keys.groupKey, index };
+  }
+
+  /** Logs a DKG entry (the shared rule first: the coordinator never logs what a witness would refuse). */
+  #log(entry: DkgEntry): void {
+    const verdict = judgeDkgEntry(entry, this.#d.registry());
+    if (!verdict.ok) throw new Error(`own dkg entry refused: ${verdict.message}`);
+    this.#d.append(dkgKey.step(entry.session, entry.step, entry.custodian), entry);
+    this.#d.cosign();
+  }
+
+  /**
+   * Asks every participant for its next step until each has given one of
+   * `steps` (logged at once), or, with `steps` empty, until each says its
+   * epoch is active. Participants silent past stepTimeoutMs are aborted.
+   */
+  async #collect(e: RegistryEpoch, session: string, indices: readonly number[], steps: readonly DkgStep[]): Promise<Map<number, DkgEntry>> {
+    const got = new Map<number, DkgEntry>();
+    const deadline = Date.now() + this.#d.stepTimeoutMs;
+    let delay = 25;
+    for (;;) {
+      if (this.#closed) throw new Error('coordinator is closing');
+      const pending = indices.filter((i) => !got.has(i));
+      await Promise.all(
+        pending.map(async (i) => {
+          const answer = await this.#ask(e.epoch, session, i);
+          if (answer === undefined) return;
+          if ('entry' in answer && steps.includes(answer.entry.step)) {
+            const entry = answer.entry;
+            // Attacker-controlled: the custodian's own step of this session, signed by it (judgeDkgEntry).
+            if (entry.session !== session || entry.epoch !== e.epoch || entry.custodian !== i) throw new Abort('invalid', [i]);
+            if (!judgeDkgEntry(entry, this.#d.registry()).ok) throw new Abort('invalid', [i]);
+            this.#d.append(dkgKey.step(session, entry.step, i), entry);
+            got.set(i, entry);
+          } else if (steps.length === 0 && 'active' in answer) got.set(i, { type: 'dkg', epoch: e.epoch, session, step: 'certeq', payload: '', time: 0 });
+        }),
+      );
+      // A logged blame means a participant will never sign this transcript: stop waiting for the others.
+      if (got.size === indices.length || [...got.values()].some((x) => x.step === 'blame')) {
+        this.#d.cosign();
+        return got;
+      }
+      this.#d.cosign();
+      if (Date.now() > deadline) {
+        if (steps.length === 0) return got;
+        throw new Abort('timeout', indices.filter((i) => !got.has(i)));
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 500);
+    }
+  }
+
+  /** One call; undefined when the custodian cannot answer now (offline, waiting, no consent yet). */
+  async #ask(epoch: number, session: string, custodian: number): Promise<DkgAnswer | undefined> {
+    const header = dkgCallHeader({ custodian, epoch, session, issuedAt: this.#d.now() }, this.#d.logSecretKey);
+    let raw: unknown;
+    try {
+      raw = await requestJson<unknown>(`${this.#d.custodianUrl(custodian)}/v1/dkg`, {
+        method: 'POST',
+        headers: { [DKG_CALL_HEADER]: header },
+        timeoutMs: this.#d.callTimeoutMs,
+        insecureHttp: this.#d.insecureHttp,
+      });
+    } catch (err) {
+      if (err instanceof HttpError && ['DKG_REVEAL_MISMATCH', 'DKG_AGGREGATE_MISMATCH'].includes(err.code)) {
+        // A custodian says the log shows the coordinator cheating: nothing to retry.
+        throw new Abort('coordinator', []);
+      }
+      if (err instanceof HttpError && err.code === 'DKG_ABORTED') throw new Abort('aborted', []);
+      this.#d.logger.debug({ custodian, err: String(err) }, 'DKG call not answered');
+      return undefined;
+    }
+    const r = DkgAnswerSchema.safeParse(raw);
+    if (!r.success) return undefined;
+    return 'waiting' in r.data ? undefined : r.data;
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * A real DKG cluster for the tests of docs/PROTOCOL.md §3.8: custodian nodes
+ * initialised with host keys and no share, a genesis that proposes epoch 1,
+ * a real coordinator; each test then runs the DKG through the services.
+ */
+import { startRealCluster } from '../../scripts/src/cluster/in-process';
+import type { RealCluster, RealClusterOptions } from '../../scripts/src/cluster/in-process';
+
+/** What an auto-approving node accepts: court-1's warrants for messages. */
+export const AUTO_APPROVAL_POLICY = { courts: ['court-1'], categories: ['messages'], maxSubjects: 10, maxWindowDays: 365, maxEnvelopes: 1000 };
+
+export function startDkgCluster(opts: { tempPrefix: string; threshold: number; total: number; coordinator?: RealClusterOptions['coordinator'] }): Promise<RealCluster> {
+  return startRealCluster({
+    origin: `custodes.test/${opts.tempPrefix}`,
+    tempPrefix: opts.tempPrefix,
+    threshold: opts.threshold,
+    total: opts.total,
+    dkg: true,
+    names: { custodian: (i) => `custodian-${i}.test`, court: 'Test Court', agency: 'Test Agency' },
+    nodeInit: () => ({ dev: true, policy: AUTO_APPROVAL_POLICY }),
+    custodian: { logLevel: 'silent' },
+    coordinator: { cosignTimeoutMs: 5000, cosignDelayMs: 20, ...opts.coordinator },
+  });
+}
