@@ -1,5 +1,5 @@
 /**
- * An epoch's public key set, proven by the log (docs/PROTOCOL.md §3.8, §7.15):
+ * An epoch's public key set, proven by the log (docs/PROTOCOL.md §3.8, §7.16):
  * the CLI fetches the coordinator's whole log over the public read API,
  * accepts it only under a checkpoint signed by the log key and cosigned by t
  * custodians whose root the entries reproduce (the auditor's verifyLog),

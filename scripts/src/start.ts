@@ -1,6 +1,7 @@
 /**
  * `npm start`: the local cluster. On a fresh clone it creates `.custodes/`
- * (ceremony, registry, demo identities), starts the coordinator and five
+ * (registry proposing a DKG epoch, demo identities), runs the 3-of-5 DKG among
+ * the custodians once they are up (no dealer, docs/PROTOCOL.md §3.8), starts the coordinator and five
  * custodians as separate processes on loopback, seeds the demo once, prints
  * where everything is, and serves until Ctrl-C (stopping every child).
  *
@@ -11,7 +12,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootstrap } from './cluster/bootstrap';
-import { CUSTODIANS, layout, ports } from './cluster/layout';
+import { CUSTODIANS, EPOCH, layout, ports, THRESHOLD } from './cluster/layout';
+import { runClusterDkg } from './cluster/dkg';
 import type { Ports } from './cluster/layout';
 import { firstPortInUse, startChild, stopAll, waitHealthy } from './cluster/processes';
 import type { Child } from './cluster/processes';
@@ -77,6 +79,10 @@ async function main(): Promise<number> {
         }
       });
     }
+    if (!existsSync(join(l.keys, 'public.json'))) {
+      say(`\nDistributed key generation (ChillDKG over the log), epoch ${EPOCH}, ${THRESHOLD}-of-${CUSTODIANS}: no dealer`);
+      await runClusterDkg(l, coordinatorUrl, state.ports.custodians, say);
+    }
     if (!state.demo) {
       say('\nDemo');
       state.demo = await seedDemo(l, coordinatorUrl, say);
@@ -121,7 +127,7 @@ function banner(state: ClusterState, coordinatorUrl: string, rel: (p: string) =>
   say('');
   say(`  demo: warrant ${d.warrantId}, request ${d.requestId}`);
   say(`        ${d.inScope} in-scope envelopes decrypted → ${d.records} records in ${rel(d.resultsFile)}; ${d.refused} out-of-scope envelopes refused`);
-  say(`  keys: ${rel(l.identities)}/ (court, investigator, custodians, log), ${rel(l.keys)}/ (ceremony), tokens: ${rel(l.investigatorToken)}, ${rel(join(l.root, 'tokens'))}/custodian-<i>.token`);
+  say(`  keys: ${rel(l.identities)}/ (court, investigator, custodians, log), ${rel(l.keys)}/public.json (exported from the logged DKG), tokens: ${rel(l.investigatorToken)}, ${rel(join(l.root, 'tokens'))}/custodian-<i>.token`);
   say(`  report: ${rel(l.report)}/`);
   say(`  logs: ${rel(l.logs)}/`);
   say('');

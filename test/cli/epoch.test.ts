@@ -1,5 +1,5 @@
 /**
- * The epoch key from the log (docs/PROTOCOL.md §3.8, §7.15), as a provider
+ * The epoch key from the log (docs/PROTOCOL.md §3.8, §7.16), as a provider
  * runs it against a stand-in coordinator on loopback whose genesis proposes a
  * 2-of-3 epoch made by a real ChillDKG session:
  * - `custodes epoch export` writes public.json from the logged epoch entry

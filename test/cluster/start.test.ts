@@ -32,6 +32,11 @@ describe('npm start (local cluster)', { timeout: 600_000 }, () => {
     expect(r.status, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/The cluster is up/);
     expect(r.stdout).toMatch(/7 in scope, 77 refused/);
+    // Issue #17: the key is made by a 3-of-5 DKG among the five custodians over the log, with no dealer:
+    // no share file anywhere, and public.json is what the logged epoch entry proves.
+    expect(r.stdout).toMatch(/Distributed key generation \(ChillDKG over the log\), epoch 1, 3-of-5: no dealer/);
+    expect(r.stdout).toMatch(/epoch 1 active, group key [0-9a-f]{16}…/);
+    expect(readdirSync(join(home, 'keys'))).toEqual(['public.json']);
     // Issue #21: every page's URL, and a transparency report behind /report/ (not NO_REPORT).
     expect(r.stdout).toContain(`http://127.0.0.1:${portBase}/explorer/`);
     expect(r.stdout).toContain(`http://127.0.0.1:${portBase}/report/`);

@@ -9,7 +9,13 @@ import type { RealCluster, RealClusterOptions } from '../../scripts/src/cluster/
 /** What an auto-approving node accepts: court-1's warrants for messages. */
 export const AUTO_APPROVAL_POLICY = { courts: ['court-1'], categories: ['messages'], maxSubjects: 10, maxWindowDays: 365, maxEnvelopes: 1000 };
 
-export function startDkgCluster(opts: { tempPrefix: string; threshold: number; total: number; coordinator?: RealClusterOptions['coordinator'] }): Promise<RealCluster> {
+export function startDkgCluster(opts: {
+  tempPrefix: string;
+  threshold: number;
+  total: number;
+  coordinator?: RealClusterOptions['coordinator'];
+  nodeInit?: RealClusterOptions['nodeInit'];
+}): Promise<RealCluster> {
   return startRealCluster({
     origin: `custodes.test/${opts.tempPrefix}`,
     tempPrefix: opts.tempPrefix,
@@ -17,7 +23,7 @@ export function startDkgCluster(opts: { tempPrefix: string; threshold: number; t
     total: opts.total,
     dkg: true,
     names: { custodian: (i) => `custodian-${i}.test`, court: 'Test Court', agency: 'Test Agency' },
-    nodeInit: () => ({ dev: true, policy: AUTO_APPROVAL_POLICY }),
+    nodeInit: (i) => ({ dev: true, policy: AUTO_APPROVAL_POLICY, ...opts.nodeInit?.(i) }),
     custodian: { logLevel: 'silent' },
     coordinator: { cosignTimeoutMs: 5000, cosignDelayMs: 20, ...opts.coordinator },
   });

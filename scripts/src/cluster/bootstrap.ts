@@ -1,17 +1,19 @@
 /**
- * First start of the local cluster: a 3-of-5 ceremony, signing keys, the
- * genesis registry signed by every custodian, a demo court, agency and
- * investigator, then the coordinator's and custodians' data directories.
- * Everything here is offline; a second start finds it and reuses it.
+ * First start of the local cluster, with no dealer (docs/PROTOCOL.md §3.8):
+ * signing keys, five custodian data directories each with its own host key
+ * (sealed there, never leaving it), the genesis registry proposing a 3-of-5
+ * epoch over those host keys, signed by every custodian, a demo court, agency
+ * and investigator, and the coordinator's data directory. Everything here is
+ * offline; the key is made by the DKG once the services run (start.ts), and a
+ * second start finds all of it and reuses it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { initCustodian } from '@custodes/custodian';
 import { addInvestigatorToken } from '@custodes/coordinator';
-import { ceremonyFiles, signRegistry } from '@custodes/shared/records';
-import { dealShares } from '@custodes/shared/crypto';
+import { parseRecord, RegistryEntrySchema, signRegistry } from '@custodes/shared/records';
+import type { RegistryEntry } from '@custodes/shared/records';
 import { initCoordinatorDir } from '../commands/coordinator';
 import { newKeyFile } from '../commands/keys';
-import { genesisRegistry } from '../commands/registry';
 import { json, readJson, writeOutput } from '../io';
 import { AGENCY_ID, COURT_ID, CUSTODIANS, EPOCH, ORIGIN, THRESHOLD } from './layout';
 import type { Layout, Ports } from './layout';
@@ -26,11 +28,7 @@ export async function bootstrap(l: Layout, p: Ports, say: (line: string) => void
   writeFileSync(`${l.root}/.gitignore`, '*\n');
   mkdirSync(l.identities, { recursive: true, mode: 0o700 });
 
-  say(`key ceremony: ${THRESHOLD}-of-${CUSTODIANS}, epoch ${EPOCH}`);
-  const { publicKeySet, shares } = ceremonyFiles(dealShares(THRESHOLD, CUSTODIANS), EPOCH);
   mkdirSync(l.keys, { recursive: true, mode: 0o700 });
-  writeOutput(`${l.keys}/public.json`, json(publicKeySet));
-  for (const s of shares) writeOutput(`${l.keys}/share-${s.index}.json`, json(s), { secret: true });
 
   const write = (path: string) => {
     const k = newKeyFile();
@@ -42,16 +40,44 @@ export async function bootstrap(l: Layout, p: Ports, say: (line: string) => void
   const investigator = write(l.investigatorKey);
   const custodianKeys = Array.from({ length: CUSTODIANS }, (_, k) => write(l.custodianKey(k + 1)));
 
-  say('genesis registry: custodians, the log key, a demo court, agency and investigator');
-  let registry = genesisRegistry({
-    origin: ORIGIN,
-    logKey: logKey.publicKey,
-    publicKeySet,
-    custodians: custodianKeys.map((k, i) => ({ index: i + 1, name: CUSTODIAN_NAMES[i]!, url: `http://127.0.0.1:${p.custodians[i]}`, signingKey: k.publicKey })),
-    courts: [{ id: COURT_ID, name: 'Demo District Court', key: court.publicKey }],
-    agencies: [{ id: AGENCY_ID, name: 'Demo Investigative Agency', investigators: [investigator.publicKey] }],
-    time: Math.floor(Date.now() / 1000),
-  });
+  const hostKeys: string[] = [];
+  for (let i = 1; i <= CUSTODIANS; i++) {
+    say(`custodian ${i} (${CUSTODIAN_NAMES[i - 1]}): sealed store with a fresh host key, dev unseal keys, demo policy`);
+    const r = await initCustodian({
+      dataDir: l.custodian(i),
+      dkg: { custodian: i, epoch: EPOCH },
+      keyFile: custodianKeys[i - 1],
+      dev: true,
+      name: CUSTODIAN_NAMES[i - 1]!,
+      policy: DEMO_POLICY,
+    });
+    hostKeys.push(r.hostKey!);
+    writeOutput(l.operatorToken(i), r.operatorToken + '\n', { secret: true });
+  }
+
+  say(`genesis registry: epoch ${EPOCH} proposed (${THRESHOLD}-of-${CUSTODIANS} over the custodians' host keys), the log key, a demo court, agency and investigator`);
+  let registry: RegistryEntry = parseRecord(
+    RegistryEntrySchema,
+    {
+      type: 'registry',
+      sequence: 0,
+      origin: ORIGIN,
+      logKey: logKey.publicKey,
+      epochs: [
+        {
+          epoch: EPOCH,
+          threshold: THRESHOLD,
+          total: CUSTODIANS,
+          custodians: custodianKeys.map((k, i) => ({ index: i + 1, name: CUSTODIAN_NAMES[i]!, url: `http://127.0.0.1:${p.custodians[i]}`, signingKey: k.publicKey, hostKey: hostKeys[i]! })),
+        },
+      ],
+      courts: [{ id: COURT_ID, name: 'Demo District Court', key: court.publicKey }],
+      agencies: [{ id: AGENCY_ID, name: 'Demo Investigative Agency', investigators: [investigator.publicKey] }],
+      time: Math.floor(Date.now() / 1000),
+      signatures: [],
+    },
+    'registry',
+  );
   custodianKeys.forEach((k, i) => {
     registry = signRegistry(registry, i + 1, k.secretKey);
   });
@@ -62,17 +88,4 @@ export async function bootstrap(l: Layout, p: Ports, say: (line: string) => void
   initCoordinatorDir(l.coordinator, readJson(l.registry, 'registry'), l.logKey);
   const token = addInvestigatorToken({ dataDir: l.coordinator, agency: AGENCY_ID, investigator: investigator.publicKey });
   writeOutput(l.investigatorToken, token + '\n', { secret: true });
-
-  for (let i = 1; i <= CUSTODIANS; i++) {
-    say(`custodian ${i} (${CUSTODIAN_NAMES[i - 1]}): sealed store, dev unseal keys, demo policy`);
-    const r = await initCustodian({
-      dataDir: l.custodian(i),
-      shareFile: shares[i - 1],
-      keyFile: custodianKeys[i - 1],
-      dev: true,
-      name: CUSTODIAN_NAMES[i - 1]!,
-      policy: DEMO_POLICY,
-    });
-    writeOutput(l.operatorToken(i), r.operatorToken + '\n', { secret: true });
-  }
 }

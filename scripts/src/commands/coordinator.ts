@@ -10,6 +10,9 @@ import { parseRecord, RegistryEntrySchema } from '@custodes/shared/records';
 import { CustodesError } from '@custodes/shared';
 import { checkDataDir } from '@custodes/shared/service';
 import { CliError, intOption, json, readJson, readKeyFile, writeOutput } from '../io';
+import { publicKeySetFromLog, startDkg, waitDkg } from '../dkgClient';
+import { restartWithout } from '../dkgRestart';
+import { call } from '../remote';
 import { scheme, serveUntilSignal, tlsConfig, tlsOptions } from '../serve';
 import type { TlsCliOptions } from '../serve';
 
@@ -144,4 +147,79 @@ export function registerCoordinatorCommands(program: Command): void {
       const token = domain(() => addInvestigatorToken({ dataDir: opts.data, agency: opts.agency, investigator: opts.investigator }));
       process.stdout.write(`${token}\n`);
     });
+  registerDkgCommands(coord);
+}
+
+/**
+ * `custodes coordinator dkg start|status|exclude` (docs/PROTOCOL.md §3.8): run a
+ * session for a proposed epoch (the start call signed with the log key), follow
+ * it, and after a failure write the registry update that proposes a new epoch
+ * without the blamed custodians (then `custodes registry sign` by t custodians
+ * and `custodes registry submit`).
+ */
+function registerDkgCommands(coord: Command): void {
+  const dkg = coord.command('dkg').description('distributed key generation over the log, no dealer (docs/PROTOCOL.md §3.8)');
+  dkg
+    .command('start')
+    .description('start the DKG of a proposed epoch and wait for its end: active (the epoch entry is logged) or aborted (who is blamed)')
+    .requiredOption('--coordinator <url>', 'the coordinator URL')
+    .requiredOption('--log-key <file>', "the log's key file: the start call is signed with it")
+    .requiredOption('--epoch <e>', 'the proposed epoch', intOption('epoch', 0))
+    .option('--public-out <file>', 'on success, write public.json exported from the logged epoch entry')
+    .action(async (opts: { coordinator: string; logKey: string; epoch: number; publicOut?: string }) => {
+      const base = opts.coordinator.replace(/\/+$/, '');
+      const session = await remoteStep(() => startDkg(base, opts.epoch, readKeyFile(opts.logKey).secretKey));
+      process.stdout.write(`session ${session} started for epoch ${opts.epoch}\n`);
+      const state = await remoteStep(() => waitDkg(base, session));
+      if (state.status === 'active') {
+        process.stdout.write(`epoch ${state.epoch} active: group key ${state.groupKey} (logged at ${state.index})\n`);
+        if (opts.publicOut) writeOutput(opts.publicOut, json(await remoteStep(() => publicKeySetFromLog(base, state.index))));
+        return;
+      }
+      if (state.status === 'aborted') {
+        throw new CliError(`the DKG of epoch ${state.epoch} was aborted (${state.reason}); blamed: ${state.blamed.join(', ') || 'none'}. Restart without them: custodes coordinator dkg exclude --epoch ${state.epoch} --exclude ${state.blamed.join(',') || '<i>'}`);
+      }
+      throw new CliError(`the DKG of epoch ${state.epoch} is still running (step ${state.step})`);
+    });
+  dkg
+    .command('status')
+    .description("a session's state")
+    .requiredOption('--coordinator <url>', 'the coordinator URL')
+    .argument('<session>')
+    .action(async (session: string, opts: { coordinator: string }) => {
+      process.stdout.write(json(await call(opts.coordinator, `v1/dkg/sessions/${encodeURIComponent(session)}`)));
+    });
+  dkg
+    .command('exclude')
+    .description('write the registry update that restarts a failed DKG without the blamed custodians: a new proposed epoch; sign it with `custodes registry sign`')
+    .requiredOption('--coordinator <url>', 'the coordinator URL (its current registry)')
+    .requiredOption('--epoch <e>', 'the failed proposed epoch', intOption('epoch', 0))
+    .requiredOption('--exclude <list>', 'comma-separated custodian indices to leave out')
+    .option('--threshold <t>', "the new epoch's threshold (default: the old one, at most the custodians left)", intOption('threshold', 1))
+    .option('--out <file>', 'write the unsigned update here (default stdout)')
+    .action(async (opts: { coordinator: string; epoch: number; exclude: string; threshold?: number; out?: string }) => {
+      const exclude = opts.exclude.split(',').map((x) => {
+        if (!/^[1-9][0-9]*$/.test(x)) throw new CliError(`--exclude must list custodian indices, got '${opts.exclude}'`);
+        return Number(x);
+      });
+      const current = parseRecord(RegistryEntrySchema, (await call<{ entry: unknown }>(opts.coordinator, 'v1/registry')).entry, 'registry');
+      let next;
+      try {
+        next = restartWithout(current, opts.epoch, exclude, { time: Math.floor(Date.now() / 1000), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) });
+      } catch (err) {
+        if (err instanceof RangeError) throw new CliError(err.message);
+        throw err;
+      }
+      writeOutput(opts.out, json(next));
+    });
+}
+
+/** A call to the coordinator in a CLI step: its refusal or a network failure is one line, never a stack. */
+async function remoteStep<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof CustodesError || err instanceof TypeError) throw new CliError(`coordinator: ${(err as Error).message}`);
+    throw err;
+  }
 }

@@ -2,9 +2,9 @@
  * `custodes custodian init|add-officer|start|status|unseal|seal|queue|show|approve|deny`.
  */
 import type { Command } from 'commander';
-import { addOfficer, backupCustodian, createCustodian, initCustodian, readPolicyFile, restoreCustodian } from '@custodes/custodian';
+import { addOfficer, backupCustodian, createCustodian, initCustodian, newHostKeyFile, readPolicyFile, restoreCustodian } from '@custodes/custodian';
 import { CustodesError } from '@custodes/shared';
-import { CliError, intOption, json, readBytes, readJson, resolveToken, withIsoTimes } from '../io';
+import { CliError, intOption, json, readBytes, readJson, resolveToken, withIsoTimes, writeOutput } from '../io';
 import { call } from '../remote';
 import { scheme, serveUntilSignal, tlsConfig, tlsOptions } from '../serve';
 import type { TlsCliOptions } from '../serve';
@@ -35,20 +35,25 @@ export function registerCustodianCommands(program: Command): void {
 
   cust
     .command('init')
-    .description('store the share and signing key sealed (docs/PROTOCOL.md §3.6); prints unseal keys and the operator token ONCE')
+    .description('store the signing key and a share (dealer) or a host key (DKG, docs/PROTOCOL.md §3.8) sealed (§3.6); prints unseal keys and the operator token ONCE')
     .requiredOption('--data <dir>', 'data directory')
-    .requiredOption('--share <file>', 'share-<i>.json from the ceremony')
+    .option('--share <file>', 'share-<i>.json from the offline dealer ceremony (tests and vectors)')
+    .option('--dkg-index <i>', 'no share: this node is custodian i of a DKG epoch (its share comes from the log)', intOption('dkg-index', 1))
+    .option('--epoch <e>', 'with --dkg-index: the proposed epoch', intOption('epoch', 0), 1)
+    .option('--host-key <file>', 'the host key file officers keep offline (custodes custodian dkg hostkey --out); generated when absent')
     .requiredOption('--key <file>', "the custodian's signing key file")
     .option('--unseal-keys <m>', 'number of unseal keys', intOption('unseal-keys'), 5)
     .option('--unseal-threshold <k>', 'unseal keys needed', intOption('unseal-threshold'), 3)
     .option('--name <name>', "this node's name in the registry")
     .option('--policy <file>', 'auto-approval policy JSON')
     .option('--dev', 'keep the unseal keys on disk and unseal at start (development only)')
-    .action(async (opts: { data: string; share: string; key: string; unsealKeys: number; unsealThreshold: number; name?: string; policy?: string; dev?: boolean }) => {
+    .action(async (opts: { data: string; share?: string; dkgIndex?: number; epoch: number; hostKey?: string; key: string; unsealKeys: number; unsealThreshold: number; name?: string; policy?: string; dev?: boolean }) => {
+      if ((opts.share === undefined) === (opts.dkgIndex === undefined)) throw new CliError('give either --share or --dkg-index');
       const r = await domain(() =>
         initCustodian({
           dataDir: opts.data,
-          shareFile: readJson(opts.share, 'share file'),
+          ...(opts.share !== undefined ? { shareFile: readJson(opts.share, 'share file') } : { dkg: { custodian: opts.dkgIndex!, epoch: opts.epoch } }),
+          ...(opts.hostKey !== undefined ? { hostKeyFile: readJson(opts.hostKey, 'host key file') } : {}),
           keyFile: readJson(opts.key, 'key file'),
           unsealShares: opts.unsealKeys,
           unsealThreshold: opts.unsealThreshold,
@@ -58,7 +63,9 @@ export function registerCustodianCommands(program: Command): void {
         }),
       );
       process.stdout.write(
-        `custodian ${r.custodian} (epoch ${r.epoch}) initialised in ${opts.data}\n\n` +
+        `custodian ${r.custodian} (epoch ${r.epoch}) initialised in ${opts.data}\n` +
+          (r.hostKey ? `host key (list it as hostKey in the registry): ${r.hostKey}\n` : '') +
+          `\n` +
           `Unseal keys (any ${opts.unsealThreshold} of ${opts.unsealKeys} unseal the node). They are shown ONCE: hand one to each officer.\n` +
           r.unsealKeys.map((k, i) => `  ${i + 1}: ${k}\n`).join('') +
           `\nOperator token (shown ONCE; stored only as a hash):\n  ${r.operatorToken}\n`,
@@ -169,6 +176,37 @@ export function registerCustodianCommands(program: Command): void {
       await call(opts.node, 'v1/seal', { method: 'POST', body: {}, token: resolveToken(opts) });
       process.stdout.write('sealed\n');
     });
+
+  // ## Distributed key generation (docs/PROTOCOL.md §3.8)
+  const dkg = cust.command('dkg').description('distributed key generation: host key, consent, recovery (docs/PROTOCOL.md §3.8)');
+  dkg
+    .command('hostkey')
+    .description('--out FILE: a new host key file for `init --host-key`, kept offline by the officers (mode 0600); --node: make one inside a node that has none')
+    .option('--out <file>', 'write a new host key file here')
+    .option('--node <url>', 'the custodian node URL')
+    .option('--token <token>', 'operator token (or CUSTODES_TOKEN)')
+    .option('--token-file <file>', 'file holding the operator token')
+    .action(async (opts: { out?: string; node?: string; token?: string; tokenFile?: string }) => {
+      if ((opts.out === undefined) === (opts.node === undefined)) throw new CliError('give either --out FILE or --node URL');
+      if (opts.out !== undefined) {
+        const file = newHostKeyFile();
+        writeOutput(opts.out, json(file), { secret: true });
+        process.stdout.write(`host key ${file.hostKey} written to ${opts.out}\n`);
+        return;
+      }
+      print(await call(opts.node!, 'v1/operator/dkg/hostkey', { method: 'POST', token: resolveToken({ node: opts.node!, ...opts }) }));
+    });
+  nodeOptions(dkg.command('consent'))
+    .description("the operator's consent for this node to take part in the DKG of an epoch")
+    .requiredOption('--epoch <e>', 'the proposed epoch', intOption('epoch', 0))
+    .action(async (opts: NodeAuth & { epoch: number }) => print(await call(opts.node, 'v1/operator/dkg/consent', { method: 'POST', body: { epoch: opts.epoch }, token: resolveToken(opts) })));
+  nodeOptions(dkg.command('recover'))
+    .description("this node's share of a DKG epoch from its host key and the logged recovery data, with no one's help")
+    .requiredOption('--epoch <e>', 'the DKG epoch', intOption('epoch', 0))
+    .action(async (opts: NodeAuth & { epoch: number }) => print(await call(opts.node, 'v1/operator/dkg/recover', { method: 'POST', body: { epoch: opts.epoch }, token: resolveToken(opts) })));
+  nodeOptions(dkg.command('status'))
+    .description("this node's host public key and the epochs its operator consented to")
+    .action(async (opts: NodeAuth) => print(await call(opts.node, 'v1/operator/dkg', { token: resolveToken(opts) })));
 
   nodeOptions(cust.command('queue'))
     .description('warrants waiting for a decision')

@@ -1,6 +1,6 @@
 /**
  * `custodes epoch export`: writes `public.json` (custodes.public.v1) from what
- * the log proves (docs/PROTOCOL.md §3.8, §7.15): an export, not a
+ * the log proves (docs/PROTOCOL.md §3.8, §7.16): an export, not a
  * secret-derived file. Whoever runs it against the same log gets the same file.
  */
 import type { Command } from 'commander';

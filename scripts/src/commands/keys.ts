@@ -32,7 +32,7 @@ export function runCeremony(opts: { threshold: number; custodians: number; epoch
 export function registerKeyCommands(program: Command): void {
   program
     .command('ceremony')
-    .description('dealer key ceremony: t-of-n shares of a new group key (docs/PROTOCOL.md §3.1)')
+    .description('OFFLINE TOOL FOR TESTS AND VECTORS ONLY: a trusted dealer draws the group secret and writes t-of-n shares (docs/PROTOCOL.md §3.1). Real custodians make their key with no dealer: custodes coordinator dkg start (§3.8)')
     .requiredOption('--threshold <t>', 'shares needed to decrypt (more than half of n)', intOption('threshold'))
     .requiredOption('--custodians <n>', 'number of custodians (at most 255)', intOption('custodians'))
     .requiredOption('--epoch <e>', 'key epoch number', intOption('epoch'))

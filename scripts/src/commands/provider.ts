@@ -38,7 +38,7 @@ export function registerProviderCommands(program: Command): void {
   program
     .command('seal-records')
     .description('provider: seal records as one envelope per (subject, category, UTC day)')
-    .option('--coordinator <url>', "take the epoch key from the coordinator's log, verified (checkpoint, cosignatures, the epoch entry's certificate; docs/PROTOCOL.md §7.15)")
+    .option('--coordinator <url>', "take the epoch key from the coordinator's log, verified (checkpoint, cosignatures, the epoch entry's certificate; docs/PROTOCOL.md §7.16)")
     .option('--epoch <n>', 'with --coordinator: the epoch (default: the newest active epoch)')
     .option('--pin-keys <file>', 'with --coordinator: pinned log and custodian keys instead of trusting the genesis on first use')
     .option('--public <file>', 'public.json (from `custodes epoch export`, or a dealer ceremony)')

@@ -1,6 +1,6 @@
 /**
  * `public.json` as an export of what the log proves (docs/PROTOCOL.md §3.8,
- * §7 "Epoch keys from the log"): the key set of an epoch read from a log the
+ * §7.16): the key set of an epoch read from a log the
  * auditor verified (checkpoint signed, cosigned by t custodians, entries
  * reproducing its root) and replayed. For a DKG epoch the group key,
  * commitments and public shares are the ones recomputed from the logged

@@ -9,7 +9,7 @@
  *   data dir was initialised with `dev`), `close()` stops it.
  */
 export { createCustodian, type Custodian, type CustodianConfig } from './custodian';
-export { initCustodian, type InitOptions, type InitResult } from './init';
+export { initCustodian, newHostKeyFile, parseHostKeyFile, type HostKeyFile, type InitOptions, type InitResult } from './init';
 export { type WebhookConfig } from './notify';
 export { addOfficer, type AddOfficerOptions, type AddOfficerResult } from './officers';
 export { CustodianError, type CustodianCode } from './errors';
