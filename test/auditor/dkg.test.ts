@@ -9,7 +9,7 @@ import { bytesToBase64, bytesToHex, encodePoint } from '@custodes/shared/crypto'
 import { epochFromRecovery } from '@custodes/shared/dkg';
 import { signRecord } from '@custodes/shared/records';
 import type { DkgEntry } from '@custodes/shared/records';
-import { buildReport, checkLeaves } from '@custodes/auditor';
+import { buildReport, checkLeaves, renderReportHtml } from '@custodes/auditor';
 import type { Finding } from '@custodes/auditor';
 import { DKG_SESSION, dkgLog, epochEntry, logSession, makeDkgKeys, participantEntry, proposedGenesis, runDkg } from './dkgScenario';
 import { DAY, HOUR, LogBuilder, T0 } from './scenario';
@@ -174,5 +174,8 @@ describe('a failed session is reported, not a finding', () => {
       [DKG_SESSION, 'activated'],
     ]);
     expect(report.keyGeneration.sessions[0]).toMatchObject({ commits: 5, reveals: 0, blames: [{ custodian: 2, blamed: 4, index: 6 }], abort: { reason: 'blame', blamed: [4], index: abortAt } });
+    const html = renderReportHtml(report);
+    expect(html).toContain('1 epoch(s) made by a logged DKG, 0 by a dealer, 0 proposed; 2 DKG session(s), 1 aborted.');
+    expect(html).toContain('<td>2 blamed 4</td><td>blame (blamed: 4)</td><td>aborted</td>');
   });
 });
