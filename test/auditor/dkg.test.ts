@@ -9,7 +9,8 @@ import { bytesToBase64, bytesToHex, encodePoint } from '@custodes/shared/crypto'
 import { epochFromRecovery } from '@custodes/shared/dkg';
 import { signRecord } from '@custodes/shared/records';
 import type { DkgEntry } from '@custodes/shared/records';
-import { buildReport, checkLeaves, renderReportHtml } from '@custodes/auditor';
+import { buildReport, checkLeaves, provenEpochKeys, renderReportHtml } from '@custodes/auditor';
+import { ceremonyFiles } from '@custodes/shared/records';
 import type { Finding } from '@custodes/auditor';
 import { DKG_SESSION, dkgLog, epochEntry, logSession, makeDkgKeys, participantEntry, proposedGenesis, runDkg } from './dkgScenario';
 import { DAY, HOUR, LogBuilder, T0 } from './scenario';
@@ -177,5 +178,26 @@ describe('a failed session is reported, not a finding', () => {
     const html = renderReportHtml(report);
     expect(html).toContain('1 epoch(s) made by a logged DKG, 0 by a dealer, 0 proposed; 2 DKG session(s), 1 aborted.');
     expect(html).toContain('<td>2 blamed 4</td><td>blame (blamed: 4)</td><td>aborted</td>');
+  });
+});
+
+describe('provenEpochKeys: public.json from the replayed log (docs/PROTOCOL.md §7.16)', () => {
+  test('a DKG epoch: the public shares recomputed from the recovery data', () => {
+    const k = epochFromRecovery(dkg.recoveryData);
+    expect(provenEpochKeys(audit(dkgLog(keys, dkg)).state)).toEqual({
+      origin: 'dkg',
+      activatedAt: 17,
+      publicKeySet: { format: 'custodes.public.v1', epoch: 1, threshold: 3, total: 5, groupKey: k.groupKey, commitments: k.commitments, verificationShares: Object.fromEntries(k.publicShares.map((x, p) => [String(p + 1), x])) },
+    });
+  });
+
+  test('a dealer epoch: the ceremony’s own public.json', () => {
+    expect(provenEpochKeys(audit(new LogBuilder(keys)).state, 1)).toEqual({ origin: 'dealer', activatedAt: null, publicKeySet: ceremonyFiles(keys.ceremony, 1).publicKeySet });
+  });
+
+  test('refuses a proposed epoch and an unknown one', () => {
+    const proposed = audit(dkgLog(keys, dkg, false)).state;
+    expect(() => provenEpochKeys(proposed)).toThrow(expect.objectContaining({ code: 'EPOCH_NOT_ACTIVE' }));
+    expect(() => provenEpochKeys(proposed, 2)).toThrow(expect.objectContaining({ code: 'UNKNOWN_EPOCH' }));
   });
 });
