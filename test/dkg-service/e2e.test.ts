@@ -12,11 +12,12 @@ import type { RealCluster } from '../../scripts/src/cluster/in-process';
 import { api, openResults, waitFor } from '../coordinator/helpers/cluster';
 import { courtSignedWarrant, finishedRequest, submitSealed } from '../coordinator/helpers/real';
 import { startDkgCluster } from './helpers';
+import { checkEntries } from '../../services/auditor/src/index';
 
 let cluster: RealCluster;
 
 /** Every entry up to the published checkpoint, from the public read API (docs/PROTOCOL.md §4.4). */
-async function logEntries(url: string): Promise<{ type: string; step?: string; recoveryData?: string; groupKey?: string }[]> {
+async function logEntries(url: string): Promise<{ type: string; step?: string; recoveryData?: string; groupKey?: string; commitments?: string[] }[]> {
   const cp = await api<string>(url, 'GET', '/log/v1/checkpoint');
   const size = Number(cp.body.split('\n')[1]);
   if (size === 0) return [];
@@ -37,14 +38,17 @@ describe('a 4-of-7 DKG over the log', () => {
   it('nothing can be asked of the proposed epoch before the DKG', async () => {
     const reg = await api(cluster.coordinatorUrl, 'GET', '/v1/registry');
     expect(reg.body.entry.epochs[0].groupKey).toBeUndefined();
+    expect(reg.body.activated).toEqual([]);
     expect(reg.body.entry.epochs[0].custodians.every((c: { hostKey?: string }) => typeof c.hostKey === 'string')).toBe(true);
   });
 
   it('runs commit, reveal, aggregate, certeq and logs the epoch entry; every step is in the log', async () => {
     const state = await runDkg(cluster);
     expect(state).toMatchObject({ status: 'active', epoch: 1 });
+    // The registry is served as logged (its signatures still verify), the activation beside it.
     const reg = await api(cluster.coordinatorUrl, 'GET', '/v1/registry');
-    expect(reg.body.entry.epochs[0].groupKey).toBe(cluster.groupKey);
+    expect(reg.body.entry.epochs[0].groupKey).toBeUndefined();
+    expect(reg.body.activated).toEqual([{ epoch: 1, groupKey: cluster.groupKey, commitments: expect.any(Array) }]);
     // The log holds 7 commits, 7 reveals, 1 aggregate, 7 certeq and the epoch entry, in that order.
     const leaves = await waitFor('a published checkpoint with the epoch entry', async () => {
       const found = await logEntries(cluster.coordinatorUrl);
@@ -73,5 +77,22 @@ describe('a 4-of-7 DKG over the log', () => {
     expect(await finishedRequest(url, token, requestId)).toMatchObject({ state: 'complete', done: 2, failed: 0 });
     const results = await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token);
     expect(openResults(results.body, requestId, investigator.secretKey)).toEqual(texts);
+  }, 60_000);
+
+  it('the auditor replays the whole log with no finding; a forged epoch entry is EPOCH_KEY_MISMATCH (docs/PROTOCOL.md §8.8)', async () => {
+    const entries = await waitFor('a published checkpoint with the completion', async () => {
+      const found = await logEntries(cluster.coordinatorUrl);
+      return found.some((e) => e.type === 'decryption-complete') ? found : undefined;
+    });
+    const clean = checkEntries(entries, { now: now() });
+    expect(clean.findings).toEqual([]);
+    // The epoch is active for the auditor too (its quorum judged the request).
+    expect(clean.state.registry!.entry.epochs[0]!.groupKey).toBe(cluster.groupKey);
+    const at = entries.findIndex((e) => e.type === 'epoch');
+    const forged = entries.map((e, i) => (i === at ? { ...e, groupKey: e.commitments![1] } : e));
+    const codes = checkEntries(forged, { now: now() }).findings.map((f) => f.code);
+    expect(codes[0]).toBe('EPOCH_KEY_MISMATCH');
+    // The epoch stays proposed: what was asked of it afterwards is EPOCH_NOT_ACTIVE.
+    expect(codes.slice(1)).toContain('EPOCH_NOT_ACTIVE');
   }, 60_000);
 });

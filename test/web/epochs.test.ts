@@ -69,9 +69,9 @@ describe.skipIf(SKIP_BROWSER)(`explorer epoch timeline in Chromium${SKIP_REASON}
     expect(await page.locator('#epoch-1-activation code').getAttribute('title')).toBe(good.groupKey);
     // The entry list decodes the DKG's entries too.
     const entries = await page.locator('#entries-table').innerText();
-    expect(entries).toContain('Epoch 1 activated by a DKG');
-    expect(entries).toContain('DKG abort for epoch 1 by the coordinator');
-    expect(entries).toContain('DKG certeq for epoch 1 by civil-liberties-ngo (custodian 3)');
+    expect(entries).toContain('Epoch 1 active: key made by DKG');
+    expect(entries).toContain('DKG epoch 1: abort (coordinator)');
+    expect(entries).toContain('DKG epoch 1: certeq by civil-liberties-ngo (custodian 3)');
     expect(watch.errors).toEqual([]);
     await screenshot(page, 'explorer-epochs');
   });

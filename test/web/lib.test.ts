@@ -324,6 +324,18 @@ describe('entries.js: decoding and warrant history', () => {
     expect(entries.warrantHistory(b.warrant.id, leaves).approvals!.map((d) => d.index)).toEqual([4]);
   });
 
+  it('describes DKG entries (docs/PROTOCOL.md §3.8): a participant step, the coordinator’s abort, an epoch', () => {
+    const session = '00000000-0000-4000-8000-00000000d001';
+    const commit = entries.decodeLeaf(5, bytesToBase64(utf8(JSON.stringify({ custodian: 2, epoch: 1, payload: '00'.repeat(32), session, signature: '11'.repeat(64), step: 'commit', time: now, type: 'dkg' }))));
+    expect(entries.describeEntry(commit).title).toBe('DKG epoch 1: commit by custodian 2');
+    const abort = entries.decodeLeaf(6, bytesToBase64(utf8(JSON.stringify({ blamed: [4], epoch: 1, payload: 'dGltZW91dA==', session, step: 'abort', time: now, type: 'dkg' }))));
+    expect(entries.describeEntry(abort).title).toBe('DKG epoch 1: abort (coordinator)');
+    expect(entries.describeEntry(abort).fields).toContainEqual(['Blamed', '4']);
+    const epoch = entries.decodeLeaf(7, bytesToBase64(utf8(JSON.stringify({ commitments: ['02' + '00'.repeat(32), '03' + '00'.repeat(32)], epoch: 1, groupKey: '02' + '00'.repeat(32), recoveryData: 'AA==', session, time: now, type: 'epoch' }))));
+    expect(entries.describeEntry(epoch).title).toBe('Epoch 1 active: key made by DKG');
+    expect(entries.describeEntry(epoch).fields).toContainEqual(['Threshold', '2']);
+  });
+
   it('marks junk leaves undecodable instead of trusting them', () => {
     for (const junk of ['', '!!!!', bytesToBase64(utf8('[1,2]')), bytesToBase64(utf8('{"type":"evil"}')), bytesToBase64(Uint8Array.of(0xff, 0xfe)), bytesToBase64(utf8('null'))]) {
       const d = entries.decodeLeaf(9, junk);

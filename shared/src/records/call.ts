@@ -82,10 +82,19 @@ export function encodePartialsCall(call: PartialsCall): string {
  * base64 of RFC 8785 JSON that passes the strict schema. Null for anything else.
  */
 export function decodePartialsCall(header: unknown): PartialsCall | null {
-  if (typeof header !== 'string' || header.length === 0 || header.length > MAX_HEADER_LENGTH) return null;
+  return decodeSignedHeader(header, PartialsCallSchema, 'Custodes-Call', MAX_HEADER_LENGTH);
+}
+
+/**
+ * A signed record carried in a header (attacker-controlled): canonical padded
+ * base64 of RFC 8785 JSON, at most `maxLength` characters, passing the strict
+ * `schema`. Null for anything else. Used for `Custodes-Call` and the DKG calls (§7.15).
+ */
+export function decodeSignedHeader<T>(header: unknown, schema: { safeParse(x: unknown): { success: true; data: T } | { success: false } }, name: string, maxLength: number): T | null {
+  if (typeof header !== 'string' || header.length === 0 || header.length > maxLength) return null;
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(base64ToBytes(header, 'Custodes-Call'));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(base64ToBytes(header, name));
   } catch (err) {
     if (err instanceof TypeError || err instanceof RangeError) return null;
     throw err;
@@ -96,7 +105,7 @@ export function decodePartialsCall(header: unknown): PartialsCall | null {
   } catch {
     return null;
   }
-  const r = PartialsCallSchema.safeParse(raw);
+  const r = schema.safeParse(raw);
   if (!r.success || canonicalJson(raw) !== text) return null;
   return r.data;
 }

@@ -6,7 +6,8 @@
  * A replay is harmless: the node's answer depends only on its replica and
  * what it signed before.
  */
-import { base64ToBytes, bytesToBase64, utf8 } from '../crypto/bytes';
+import { bytesToBase64, utf8 } from '../crypto/bytes';
+import { decodeSignedHeader } from './call';
 import { canonicalJson } from './jcs';
 import { z } from 'zod';
 import { DkgCallSchema, Epoch, Hex64, UnixTime } from './schemas';
@@ -27,27 +28,7 @@ export function dkgCallHeader(body: DkgCallBody, logSecretKey: Uint8Array | stri
 
 /** Parses a header value (attacker-controlled): canonical base64 of canonical JSON passing the schema; null otherwise. */
 export function decodeDkgCall(header: unknown): DkgCall | null {
-  return decodeSigned(header, DkgCallSchema);
-}
-
-function decodeSigned<T>(header: unknown, schema: { safeParse(x: unknown): { success: true; data: T } | { success: false } }): T | null {
-  if (typeof header !== 'string' || header.length === 0 || header.length > MAX_HEADER_LENGTH) return null;
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(base64ToBytes(header, 'Custodes-Dkg-Call'));
-  } catch (err) {
-    if (err instanceof TypeError || err instanceof RangeError) return null;
-    throw err;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success || canonicalJson(raw) !== text) return null;
-  return r.data;
+  return decodeSignedHeader(header, DkgCallSchema, 'Custodes-Dkg-Call', MAX_HEADER_LENGTH);
 }
 
 // ## Starting a session (docs/PROTOCOL.md §7.15): the operator proves it holds the log key
@@ -62,7 +43,7 @@ export function dkgStartHeader(epoch: number, issuedAt: number, logSecretKey: Ui
 }
 
 export function decodeDkgStart(header: unknown): DkgStart | null {
-  return decodeSigned(header, DkgStartSchema);
+  return decodeSignedHeader(header, DkgStartSchema, 'Custodes-Dkg-Start', MAX_HEADER_LENGTH);
 }
 
 export function verifyDkgStart(start: DkgStart, logKey: string): boolean {

@@ -187,30 +187,25 @@ function describeEntry(d) {
         ],
       };
     }
-    case 'dkg': {
-      // docs/PROTOCOL.md §3.8: a participant's step names its custodian; the coordinator's do not.
-      const by = e.custodian === undefined ? 'the coordinator' : `custodian ${num(e.custodian)}`;
+    case 'dkg':
+      // One message of a DKG session over the log (docs/PROTOCOL.md §3.8).
       return {
-        title: `DKG ${str(e.step)} for epoch ${num(e.epoch)} by ${by}`,
+        title: `DKG epoch ${num(e.epoch)}: ${str(e.step)}${e.custodian === undefined ? ' (coordinator)' : ` by custodian ${num(e.custodian)}`}`,
         fields: [
-          ['Epoch', num(e.epoch)],
           ['Session', str(e.session)],
           ['Step', str(e.step)],
-          ['Custodian', e.custodian === undefined ? '—' : num(e.custodian)],
-          ['Blamed', e.blamed === undefined ? '—' : list(e.blamed)],
-          ['Payload', `${typeof e.payload === 'string' ? e.payload.length : 0} characters`],
+          ['Custodian', e.custodian === undefined ? 'coordinator' : num(e.custodian)],
+          ...(/** @type {[string, string][]} */ (Array.isArray(e.blamed) ? [['Blamed', e.blamed.length ? list(e.blamed) : 'none']] : [])),
           ['Time', formatTime(e.time)],
         ],
       };
-    }
     case 'epoch':
       return {
-        title: `Epoch ${num(e.epoch)} activated by a DKG`,
+        title: `Epoch ${num(e.epoch)} active: key made by DKG`,
         fields: [
-          ['Epoch', num(e.epoch)],
           ['Session', str(e.session)],
           ['Group key', str(e.groupKey)],
-          ['Commitments', Array.isArray(e.commitments) ? String(e.commitments.length) : '—'],
+          ['Threshold', num(Array.isArray(e.commitments) ? e.commitments.length : undefined)],
           ['Time', formatTime(e.time)],
         ],
       };
