@@ -80,7 +80,8 @@ function evidenceEnvelope(entry: MisbehaviorEntry): ParsedEnvelope | null {
 }
 
 export function applyMisbehavior(entry: MisbehaviorEntry, ctx: Context): void {
-  if (ctx.reported.has('FALSE_MISBEHAVIOR')) return;
+  // Evidence under an epoch with no shares (§3.8) or refuted by the DLEQ check blames no one.
+  if (ctx.reported.has('FALSE_MISBEHAVIOR') || ctx.reported.has('EPOCH_NOT_ACTIVE')) return;
   ctx.state.misbehaviors.push({ index: ctx.index, entry });
   ctx.state.requests.get(entry.requestId)?.misbehaving.add(entry.custodian);
 }
