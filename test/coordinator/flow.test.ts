@@ -460,7 +460,7 @@ describe('registry updates', () => {
     expect(ok.status).toBe(201);
     expect((await api(cluster.url, 'POST', '/v1/registry', { entry })).body).toEqual(ok.body);
     const after = await api(cluster.url, 'GET', '/v1/registry');
-    expect(after.body).toEqual({ index: ok.body.index, entry });
+    expect(after.body).toEqual({ index: ok.body.index, entry, activated: [] }); // no DKG epoch here (docs/PROTOCOL.md §7.4)
     // A warrant from the newly registered court is now accepted.
     const w = makeWarrant(cluster, 'a', { court: 'court-2' });
     const signed = { ...w.warrant, courtSignature: signWarrant(w.warrant, newCourt.secretKey) };

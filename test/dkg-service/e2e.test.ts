@@ -12,6 +12,8 @@ import type { RealCluster } from '../../scripts/src/cluster/in-process';
 import { api, openResults, waitFor } from '../coordinator/helpers/cluster';
 import { courtSignedWarrant, finishedRequest, submitSealed } from '../coordinator/helpers/real';
 import { startDkgCluster } from './helpers';
+import { DKG_START_HEADER, dkgStartHeader } from '@custodes/shared/records';
+import { requestJson } from '@custodes/shared/service';
 import { checkEntries } from '../../services/auditor/src/index';
 
 let cluster: RealCluster;
@@ -42,6 +44,17 @@ describe('a 4-of-7 DKG over the log', () => {
     expect(reg.body.entry.epochs[0].custodians.every((c: { hostKey?: string }) => typeof c.hostKey === 'string')).toBe(true);
   });
 
+  it('only the log key starts a session (401 before any work), and only for a listed epoch', async () => {
+    const url = cluster.coordinatorUrl;
+    expect((await api(url, 'POST', '/v1/dkg/sessions')).body.error.code).toBe('UNAUTHENTICATED');
+    const forged = await requestJson<unknown>(`${url}/v1/dkg/sessions`, { method: 'POST', headers: { [DKG_START_HEADER]: dkgStartHeader(1, now(), cluster.court.secretKey) } }).catch((e: { code?: string }) => e.code);
+    expect(forged).toBe('UNAUTHENTICATED');
+    const stale = await requestJson<unknown>(`${url}/v1/dkg/sessions`, { method: 'POST', headers: { [DKG_START_HEADER]: dkgStartHeader(1, now() - 3600, cluster.log.secretKey) } }).catch((e: { code?: string }) => e.code);
+    expect(stale).toBe('UNAUTHENTICATED');
+    const unlisted = await requestJson<unknown>(`${url}/v1/dkg/sessions`, { method: 'POST', headers: { [DKG_START_HEADER]: dkgStartHeader(9, now(), cluster.log.secretKey) } }).catch((e: { code?: string }) => e.code);
+    expect(unlisted).toBe('NOT_FOUND');
+  });
+
   it('runs commit, reveal, aggregate, certeq and logs the epoch entry; every step is in the log', async () => {
     const state = await runDkg(cluster);
     expect(state).toMatchObject({ status: 'active', epoch: 1 });
@@ -59,6 +72,9 @@ describe('a 4-of-7 DKG over the log', () => {
     const epoch = leaves.find((l) => l.type === 'epoch')!;
     // Anyone recomputes the key from the logged recovery data.
     expect(epochFromRecovery(base64ToBytes(epoch.recoveryData!)).groupKey).toBe(cluster.groupKey);
+    // An active epoch has no DKG to run.
+    const again = await requestJson<unknown>(`${cluster.coordinatorUrl}/v1/dkg/sessions`, { method: 'POST', headers: { [DKG_START_HEADER]: dkgStartHeader(1, now(), cluster.log.secretKey) } }).catch((e: { code?: string }) => e.code);
+    expect(again).toBe('CONFLICT');
   }, 60_000);
 
   it('decrypts through the normal warrant path with the DKG key', async () => {

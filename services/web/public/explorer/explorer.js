@@ -61,8 +61,18 @@ async function loadRegistry() {
     const body = await requestJson(api.registry);
     const entry = body?.entry;
     if (!Number.isSafeInteger(body?.index) || body.index < 0) return null;
-    // The newest epoch by number (lib/rules.js, as every service reads it): its custodians cosign.
-    const newest = newestEpoch(entry);
+    // The epochs logged `epoch` entries activated (docs/PROTOCOL.md §3.8), as the coordinator reports them; checking
+    // their certificates here is issue #17 point 7. The newest ACTIVE epoch by number (lib/rules.js): its custodians cosign.
+    const activated = Array.isArray(body?.activated) ? body.activated : [];
+    const epochs = Array.isArray(entry?.epochs) ? entry.epochs : [];
+    const resolved = {
+      ...entry,
+      epochs: epochs.map((/** @type {any} */ e) => {
+        const a = activated.find((/** @type {any} */ x) => x?.epoch === e?.epoch);
+        return a ? { ...e, groupKey: a.groupKey, commitments: a.commitments } : e;
+      }),
+    };
+    const newest = newestEpoch(resolved);
     if (typeof entry?.origin !== 'string' || typeof entry?.logKey !== 'string' || !newest || !Array.isArray(newest.custodians)) return null;
     return {
       index: body.index,
