@@ -9,6 +9,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCourtCommands } from './commands/court';
 import { registerEnvelopeCommands } from './commands/envelope';
+import { registerEpochCommands } from './commands/epoch';
 import { registerInvestigatorCommands } from './commands/investigator';
 import { registerKeyCommands } from './commands/keys';
 import { registerProviderCommands } from './commands/provider';
@@ -62,6 +63,7 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   registerCourtCommands(program);
   registerInvestigatorCommands(program);
   registerProviderCommands(program);
+  registerEpochCommands(program);
   return program;
 }
 

@@ -118,9 +118,10 @@ export class LogBuilder {
   readonly keys: Keys;
   readonly entries: LogEntry[] = [];
 
-  constructor(keys: Keys, registryTime = T0) {
+  /** `genesis` replaces the dealer genesis (e.g. one proposing a DKG epoch, dkgScenario.ts). */
+  constructor(keys: Keys, registryTime = T0, genesis?: RegistryEntry) {
     this.keys = keys;
-    this.push(this.genesis(registryTime));
+    this.push(genesis ?? this.genesis(registryTime));
   }
 
   get size(): number {

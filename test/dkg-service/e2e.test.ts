@@ -95,7 +95,7 @@ describe('a 4-of-7 DKG over the log', () => {
     expect(openResults(results.body, requestId, investigator.secretKey)).toEqual(texts);
   }, 60_000);
 
-  it('the auditor replays the whole log with no finding; a forged epoch entry is BAD_EPOCH', async () => {
+  it('the auditor replays the whole log with no finding; a forged epoch entry is EPOCH_KEY_MISMATCH (docs/PROTOCOL.md §8.8)', async () => {
     const entries = await waitFor('a published checkpoint with the completion', async () => {
       const found = await logEntries(cluster.coordinatorUrl);
       return found.some((e) => e.type === 'decryption-complete') ? found : undefined;
@@ -107,6 +107,8 @@ describe('a 4-of-7 DKG over the log', () => {
     const at = entries.findIndex((e) => e.type === 'epoch');
     const forged = entries.map((e, i) => (i === at ? { ...e, groupKey: e.commitments![1] } : e));
     const codes = checkEntries(forged, { now: now() }).findings.map((f) => f.code);
-    expect(codes[0]).toBe('BAD_EPOCH');
+    expect(codes[0]).toBe('EPOCH_KEY_MISMATCH');
+    // The epoch stays proposed: what was asked of it afterwards is EPOCH_NOT_ACTIVE.
+    expect(codes.slice(1)).toContain('EPOCH_NOT_ACTIVE');
   }, 60_000);
 });

@@ -27,15 +27,25 @@ import type { Child } from '../cluster/processes';
 const DAY = 86_400;
 export const SUBJECT = 'acct:bench@example.org';
 
-export interface BenchCluster {
-  readonly layout: Layout;
+/**
+ * What a benchmark warrant round trip needs of a cluster (this file's process
+ * cluster, or the in-process DKG cluster of dkg.ts): the coordinator, an
+ * investigator's token and key, the court's key, the epoch key.
+ */
+export interface WarrantTarget {
   readonly coordinator: string;
-  readonly custodians: string[];
   readonly token: string;
   readonly groupKey: GroupPoint;
   readonly epoch: number;
   /** The scope every benchmark warrant gets: one subject, `messages`, 30 days. */
   readonly window: { notBefore: number; notAfter: number };
+  court(): { secretKey: string; publicKey: string };
+  investigator(): { secretKey: string; publicKey: string };
+}
+
+export interface BenchCluster extends WarrantTarget {
+  readonly layout: Layout;
+  readonly custodians: string[];
   /** Where the children's `--cpu-prof` files go (when profiling). */
   readonly profileDir: string | null;
   /** CPU time (user + system, ms) each service process has used so far, by name; from /proc (Linux), else empty. */
@@ -129,6 +139,8 @@ export async function startBenchCluster(opts: StartOptions = {}): Promise<BenchC
       groupKey: keys.groupKey,
       epoch: keys.epoch,
       window: { notBefore: firstDay, notAfter: firstDay + 30 * DAY - 1 },
+      court: () => readKeyFile(l.courtKey),
+      investigator: () => readKeyFile(l.investigatorKey),
       profileDir,
       cpuMs: () => processCpuMs(children),
       schedMs: () => schedMs([...children.map((c) => [c.name, c.process.pid] as const), ['driver', process.pid] as const]),
@@ -182,22 +194,22 @@ export function groupSecret(c: BenchCluster): bigint {
 }
 
 /** `count` envelopes in the benchmark scope, each with a 256-byte plaintext (like a wrapped data key + records). */
-export function sealBenchEnvelopes(c: BenchCluster, count: number): Envelope[] {
+export function sealBenchEnvelopes(c: WarrantTarget, count: number): Envelope[] {
   const plaintext = new Uint8Array(256).fill(0x61);
   return Array.from({ length: count }, (_, k) =>
     sealEnvelope(plaintext, c.groupKey, c.epoch, { subject: SUBJECT, category: 'messages', time: c.window.notBefore + 60 * k }),
   );
 }
 
-const api = <T>(c: BenchCluster, path: string, body?: unknown): Promise<T> =>
+const api = <T>(c: { coordinator: string; token: string }, path: string, body?: unknown): Promise<T> =>
   requestJson<T>(`${c.coordinator}/${path}`, { token: c.token, retries: 2, timeoutMs: 120_000, ...(body === undefined ? {} : { body }) });
 
 /** Submits a warrant for the benchmark scope; returns its id. `maxEnvelopes` > the demo policy's needs operators (see approveAll). */
-export async function submitWarrant(c: BenchCluster, maxEnvelopes: number): Promise<string> {
+export async function submitWarrant(c: WarrantTarget, maxEnvelopes: number): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const signed = signedDemoWarrant({
-    court: readKeyFile(c.layout.courtKey),
-    investigator: readKeyFile(c.layout.investigatorKey),
+    court: c.court(),
+    investigator: c.investigator(),
     scope: { subjects: [SUBJECT], categories: ['messages'], notBefore: c.window.notBefore, notAfter: c.window.notAfter },
     maxEnvelopes,
     caseNumber: `BENCH-${now}`,
@@ -232,7 +244,7 @@ export async function approveAll(c: BenchCluster, warrantId: string, timeoutMs =
 }
 
 /** Follows the warrant (long-poll, `?wait=`) until `approvals` custodians approved it (or it is no longer pending). */
-export async function waitApprovals(c: BenchCluster, warrantId: string, approvals: number, pollMs = 10, timeoutMs = 120_000): Promise<void> {
+export async function waitApprovals(c: WarrantTarget, warrantId: string, approvals: number, pollMs = 10, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let since = '';
   while (Date.now() < deadline) {
@@ -263,14 +275,14 @@ export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
  * submitting (`submitted`) — then polls to completion and fetches the results.
  */
 export async function runRequest(
-  c: BenchCluster,
+  c: WarrantTarget,
   warrantId: string,
   envelopes: readonly Envelope[],
   pollMs = 10,
   /** Called as each mark is taken (e.g. to read the processes' CPU then). */
   onMark?: (name: string) => void,
 ): Promise<RequestTimeline> {
-  const investigator = readKeyFile(c.layout.investigatorKey);
+  const investigator = c.investigator();
   const t0 = performance.now();
   const from = monotonicUs();
   const marks: { name: string; ms: number }[] = [];

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { formatZodError, parsePublicKeySet, ProviderRecordSchema, sealRecords } from '@custodes/shared/records';
 import type { ProviderRecord } from '@custodes/shared/records';
 import { ProtocolError } from '@custodes/shared';
+import { epochFromLog, parseEpochOption } from '../epochFromLog';
 import { CliError, isAbsentOrEmptyDir, json, readBytes, readJson, writeOutput } from '../io';
 
 /** Parses JSON lines, naming the first bad line. */
@@ -37,18 +38,25 @@ export function registerProviderCommands(program: Command): void {
   program
     .command('seal-records')
     .description('provider: seal records as one envelope per (subject, category, UTC day)')
-    .requiredOption('--public <file>', 'public.json from the ceremony')
+    .option('--coordinator <url>', "take the epoch key from the coordinator's log, verified (checkpoint, cosignatures, the epoch entry's certificate; docs/PROTOCOL.md §7.16)")
+    .option('--epoch <n>', 'with --coordinator: the epoch (default: the newest active epoch)')
+    .option('--pin-keys <file>', 'with --coordinator: pinned log and custodian keys instead of trusting the genesis on first use')
+    .option('--public <file>', 'public.json (from `custodes epoch export`, or a dealer ceremony)')
     .option('--in <file>', 'records as JSON lines {subject, category, time, body} (default stdin)')
     .requiredOption('--out <dir>', 'output directory (must be absent or empty)')
-    .action((opts: { public: string; in?: string; out: string }) => {
+    .action(async (opts: { coordinator?: string; epoch?: string; pinKeys?: string; public?: string; in?: string; out: string }) => {
+      if ((opts.coordinator === undefined) === (opts.public === undefined)) throw new CliError('give exactly one of --coordinator <url> and --public <file>');
+      const epoch = parseEpochOption(opts.epoch);
+      if (opts.coordinator === undefined && (epoch !== undefined || opts.pinKeys !== undefined)) throw new CliError('--epoch and --pin-keys go with --coordinator');
+      if (!isAbsentOrEmptyDir(opts.out)) throw new CliError(`${opts.out} exists and is not empty`);
       let keys;
       try {
-        keys = parsePublicKeySet(readJson(opts.public, 'public key set'));
+        const set = opts.coordinator !== undefined ? (await epochFromLog({ coordinator: opts.coordinator, epoch, pinKeys: opts.pinKeys })).publicKeySet : readJson(opts.public, 'public key set');
+        keys = parsePublicKeySet(set);
       } catch (err) {
-        if (err instanceof ProtocolError) throw new CliError(`${opts.public}: ${err.message}`);
+        if (err instanceof ProtocolError) throw new CliError(`${opts.public ?? opts.coordinator}: ${err.message}`);
         throw err;
       }
-      if (!isAbsentOrEmptyDir(opts.out)) throw new CliError(`${opts.out} exists and is not empty`);
       const records = parseRecordLines(new TextDecoder().decode(readBytes(opts.in)));
       const groups = sealRecords(records, keys.groupKey, keys.epoch);
       mkdirSync(join(opts.out, 'envelopes'), { recursive: true });

@@ -28,7 +28,6 @@ export type FindingCode =
   | 'COMMITMENT_MISMATCH' // an approval carries another commitment than the warrant's
   | 'BAD_WARRANT' // a cover sheet with impossible dates
   | 'UNKNOWN_EPOCH' // a request or misbehavior names an epoch the registry does not know
-  | 'BAD_EPOCH' // an epoch entry that does not activate its proposed epoch (§3.8: certificate, host keys, t, keys)
   | 'REQUEST_BEFORE_QUORUM' // a decryption request without t distinct approvals before it
   // Release (§1 goals 2, 3, 7).
   | 'UNKNOWN_REQUEST' // a release, completion or misbehavior for a request never logged
@@ -50,6 +49,12 @@ export type FindingCode =
   | 'UNSEAL_DOES_NOT_OPEN' // the opening does not reproduce the commitment
   | 'COVER_SHEET_MISMATCH' // the logged cover sheet is not the unsealed warrant's
   | 'UNSEAL_OVERDUE' // still sealed after sealedUntil
+  // Epochs made by distributed key generation (§3.8, §8.8).
+  | 'BAD_EPOCH_CERTIFICATE' // an epoch entry whose recovery data does not parse or whose certificate does not verify
+  | 'EPOCH_SESSION_MISMATCH' // an epoch entry whose session has another threshold or other host keys than the registry's epoch
+  | 'EPOCH_KEY_MISMATCH' // an epoch entry whose groupKey or commitments are not what its recovery data yields
+  | 'EPOCH_NOT_PROPOSED' // an epoch or dkg entry for an epoch that already has its keys (a dealer epoch, or activated)
+  | 'EPOCH_NOT_ACTIVE' // a request, release or misbehavior for a proposed epoch that no valid epoch entry activated
   // Verifiable shares (§1 goal 5).
   | 'FALSE_MISBEHAVIOR' // a misbehavior entry whose partial actually verifies
   // The log itself (§4.3, §1 goal 8).

@@ -158,6 +158,26 @@ table{border-collapse:collapse;margin:.4rem 0}th,td{border:1px solid var(--line)
 .warn{color:var(--warn)}.empty{color:var(--muted)}code{font-size:.9em;word-break:break-all}
 `;
 
+/** Epochs and DKG sessions (docs/PROTOCOL.md §3.8): blames and aborts are part of the story, not findings. */
+function keyGeneration(r: TransparencyReport): string {
+  const { epochs, sessions } = r.keyGeneration;
+  const epochRows = epochs.map((e) => [`epoch ${e.epoch}`, `${e.threshold} of ${e.total}`, e.origin, e.activatedAt === null ? '—' : `#${e.activatedAt}`, e.groupKey ?? '—']);
+  const sessionRows = sessions.map((s) => [
+    `epoch ${s.epoch}, session ${s.session.slice(0, 8)}`,
+    `${s.commits}/${s.reveals}/${s.certeqs}`,
+    s.blames.map((b) => `${b.custodian} blamed ${b.blamed}`).join('; ') || '—',
+    s.abort ? `${s.abort.reason} (blamed: ${s.abort.blamed.join(', ') || 'none'})` : '—',
+    s.outcome,
+  ]);
+  const failed = sessions.filter((s) => s.outcome === 'aborted').length;
+  const summary = `<p>${esc(epochs.filter((e) => e.origin === 'dkg').length)} epoch(s) made by a logged DKG, ${esc(epochs.filter((e) => e.origin === 'dealer').length)} by a dealer, ${esc(epochs.filter((e) => e.origin === 'proposed').length)} proposed; ${esc(sessions.length)} DKG session(s), ${esc(failed)} aborted.</p>`;
+  return (
+    summary +
+    table(['Epoch', 'Threshold', 'Origin', 'Activated', 'Group key'], epochRows) +
+    (sessions.length ? table(['Session', 'Commits/reveals/certeqs', 'Blames', 'Abort', 'Outcome'], sessionRows) : '')
+  );
+}
+
 function stat(label: string, value: string | number): string {
   return `<li>${esc(label)}<b>${esc(value)}</b></li>`;
 }
@@ -233,6 +253,10 @@ ${barChart(next, 'Sealed, unsealed and overdue', [
   { label: 'overdue', count: r.sealing.overdue },
 ], 'warrants')}
 ${overdue}
+</section>
+<section aria-labelledby="s-keys">
+<h2 id="s-keys">Key generation</h2>
+${keyGeneration(r)}
 </section>
 <section aria-labelledby="s-audit">
 <h2 id="s-audit">Audit</h2>

@@ -30,6 +30,7 @@ export { AuditorState, STATE_FILE } from './state';
 export { externalWitnessKeys, logNoteKey, verifyLog, witnessKeys, type CosignaturePolicy, type Progress, type VerifiedCheckpoint, type VerifyOptions, type VerifyResult } from './verify';
 export { buildReport, REPORT_FORMAT, reportJson, writeReport, type Count, type ReportInput, type ReportOptions, type TransparencyReport } from './report';
 export { renderReportHtml } from './html';
+export { EpochKeysError, provenEpochKeys, type EpochKeysCode, type ProvenEpochKeys } from './epochKeys';
 export { compareWitness, watchLog, watchRound, type WatchOptions, type WatchRound } from './watch';
 export { watchMetrics, type WatchMetrics } from './watchMetrics';
 export { EXIT, parseTime, registerAuditCommands, type AuditIo } from './cli';

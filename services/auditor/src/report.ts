@@ -74,7 +74,38 @@ export interface TransparencyReport {
     readonly overdueWarrants: readonly { readonly warrantId: string; readonly sealedUntil: number; readonly index: number }[];
   };
   readonly misbehavior: { readonly entries: number; readonly perCustodian: readonly Count[] };
+  /** Epochs and their DKG sessions (docs/PROTOCOL.md §3.8): a blame or an abort is reported here, not as a finding. */
+  readonly keyGeneration: {
+    readonly epochs: readonly EpochReport[];
+    readonly sessions: readonly SessionReport[];
+  };
   readonly audit: { readonly findings: number; readonly byCode: readonly Count[] };
+}
+
+export interface EpochReport {
+  readonly epoch: number;
+  readonly threshold: number;
+  readonly total: number;
+  /** dealer: keys written in the registry; dkg: activated by a valid epoch entry; proposed: no valid epoch entry yet. */
+  readonly origin: 'dealer' | 'dkg' | 'proposed';
+  readonly groupKey: string | null;
+  /** Log index of the epoch entry that activated it. */
+  readonly activatedAt: number | null;
+  readonly session: string | null;
+}
+
+export interface SessionReport {
+  readonly epoch: number;
+  readonly session: string;
+  /** Log index of the session's first entry. */
+  readonly index: number;
+  readonly commits: number;
+  readonly reveals: number;
+  readonly aggregate: boolean;
+  readonly certeqs: number;
+  readonly blames: readonly { readonly custodian: number; readonly blamed: number; readonly index: number }[];
+  readonly abort: { readonly reason: string; readonly blamed: readonly number[]; readonly index: number } | null;
+  readonly outcome: 'activated' | 'aborted' | 'open';
 }
 
 // ## Helpers
@@ -220,6 +251,8 @@ export function buildReport(input: ReportInput): TransparencyReport {
   const misbehaving = new Map<string, number>();
   for (const m of audit.misbehaviors) bump(misbehaving, `custodian ${m.entry.custodian}`);
 
+  const keyGeneration = keyGenerationOf(audit);
+
   const findings = [...input.findings].sort(compareFindings);
   const byCode = new Map<string, number>();
   for (const f of findings) bump(byCode, f.code);
@@ -265,8 +298,36 @@ export function buildReport(input: ReportInput): TransparencyReport {
     },
     sealing: { sealed, unsealed, overdue: overdue.length, overdueWarrants: overdue },
     misbehavior: { entries: audit.misbehaviors.length, perCustodian: sortedCounts(misbehaving) },
+    keyGeneration,
     audit: { findings: findings.length, byCode: sortedCounts(byCode) },
   };
+}
+
+/** The registry in force's epochs, ascending, and every DKG session in log order (§3.8). */
+function keyGenerationOf(audit: AuditState): TransparencyReport['keyGeneration'] {
+  const epochs = [...(audit.registry?.entry.epochs ?? [])]
+    .sort((a, b) => a.epoch - b.epoch)
+    .map((e): EpochReport => {
+      const a = audit.activations.get(e.epoch);
+      const origin = a ? 'dkg' : e.groupKey === undefined ? 'proposed' : 'dealer';
+      return { epoch: e.epoch, threshold: e.threshold, total: e.total, origin, groupKey: e.groupKey ?? null, activatedAt: a?.index ?? null, session: a?.entry.session ?? null };
+    });
+  const sessions = [...audit.dkgSessions.values()].map((s): SessionReport => {
+    const activated = audit.activations.get(s.epoch)?.entry.session === s.session;
+    return {
+      epoch: s.epoch,
+      session: s.session,
+      index: s.index,
+      commits: s.commits.size,
+      reveals: s.reveals.size,
+      aggregate: s.aggregate,
+      certeqs: s.certeqs.size,
+      blames: s.blames.map((b) => ({ ...b })),
+      abort: s.abort ? { ...s.abort, blamed: [...s.abort.blamed] } : null,
+      outcome: activated ? 'activated' : s.abort ? 'aborted' : 'open',
+    };
+  });
+  return { epochs, sessions };
 }
 
 /** report.json: two-space JSON with a final newline; key order fixed by construction. */

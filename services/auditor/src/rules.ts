@@ -21,6 +21,8 @@ import { applyComplete, completeChecks } from './checks/complete';
 import type { AuditState, Check, Context, RuleOptions, RuleResult } from './checks/context';
 import { decodeLeaf, decodeRecord } from './checks/decode';
 import type { DecodedLeaf } from './checks/decode';
+import { applyDkg, dkgChecks } from './checks/dkg';
+import { applyEpoch, epochChecks } from './checks/epoch';
 import { applyMisbehavior, misbehaviorChecks } from './checks/misbehavior';
 import { applyRegistry, registryChecks } from './checks/registry';
 import { applyRelease, releaseChecks } from './checks/release';
@@ -28,10 +30,9 @@ import { applyRequest, requestChecks } from './checks/request';
 import { applyRevocation, revocationChecks } from './checks/revocation';
 import { applyUnseal, overdueFindings, unsealChecks } from './checks/unseal';
 import { applyWarrant, warrantChecks } from './checks/warrant';
-import { applyEpoch, dkgChecks, epochChecks } from './checks/dkg';
 
 export { decisionStatusOf, tallyOf, warrantStatusOf } from './checks/approval';
-export { iso, type AuditState, type Decision, type RequestState, type RuleOptions, type RuleResult, type WarrantState } from './checks/context';
+export { iso, type Activation, type AuditState, type DkgSessionState, type Decision, type RequestState, type RuleOptions, type RuleResult, type WarrantState } from './checks/context';
 export { decodeLeaf, decodeRecord, type DecodedLeaf } from './checks/decode';
 export { overdueFindings } from './checks/unseal';
 
@@ -84,8 +85,9 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
   const findings: Finding[] = [];
   const state: AuditState = {
     registry: undefined,
-    rawRegistry: undefined,
-    epochEntries: [],
+    logged: undefined,
+    activations: new Map(),
+    dkgSessions: new Map(),
     registries: [],
     warrants: new Map(),
     requests: new Map(),
@@ -125,13 +127,6 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
           runAll(registryChecks, entry, ctx);
           applyRegistry(entry, ctx);
           break;
-        case 'dkg':
-          runAll(dkgChecks, entry, ctx);
-          break;
-        case 'epoch':
-          runAll(epochChecks, entry, ctx);
-          applyEpoch(entry, ctx);
-          break;
         case 'warrant':
           runAll(warrantChecks, entry, ctx);
           applyWarrant(entry, ctx);
@@ -163,6 +158,14 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
         case 'unseal':
           runAll(unsealChecks, entry, ctx);
           applyUnseal(entry, ctx);
+          break;
+        case 'dkg':
+          runAll(dkgChecks, entry, ctx);
+          applyDkg(entry, ctx);
+          break;
+        case 'epoch':
+          runAll(epochChecks, entry, ctx);
+          applyEpoch(entry, ctx);
           break;
       }
       const t = entryTime(entry);

@@ -90,6 +90,14 @@ export const loadBytes = () => load<BytesModule>('bytes.js');
 export const loadBip340 = () => load<Bip340Module>('bip340.js');
 export const loadRules = () => load<RulesModule>('rules.js');
 
+type EpochVerdict = { ok: true; keys: { threshold: number; hostKeys: string[]; groupKey: string; commitments: string[] } } | { ok: false; code: string; message: string };
+export interface DkgEpochsModule {
+  judgeEpochEntry(entry: unknown, registry: unknown): Promise<EpochVerdict>;
+  judgeDkgEntry(entry: unknown, registry: unknown): Promise<{ ok: true } | { ok: false; code: string; message: string }>;
+  resolveRegistry<R>(registry: R, epochEntries: readonly unknown[]): Promise<R>;
+}
+export const loadDkgEpochs = () => load<DkgEpochsModule>('dkgEpochs.js');
+
 export interface SearchModule {
   findWarrantEntries(
     warrantId: string,

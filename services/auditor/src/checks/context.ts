@@ -6,12 +6,13 @@
  * Everything read here is attacker-controlled: the log is what is on trial.
  */
 import type { RegistryView } from '@custodes/shared/records';
+import type { EpochKeys } from '@custodes/shared/dkg';
 import type {
   DecryptionCompleteEntry,
-  EpochEntry,
-  RegistryEntry,
   DecryptionRequestEntry,
+  EpochEntry,
   LogEntry,
+  RegistryEntry,
   MisbehaviorEntry,
   RevocationEntry,
   UnsealEntry,
@@ -54,13 +55,41 @@ export interface RequestState {
   complete: { readonly index: number; readonly entry: DecryptionCompleteEntry } | undefined;
 }
 
+/** One DKG session as the log shows it (docs/PROTOCOL.md §3.8): who sent which step. */
+export interface DkgSessionState {
+  readonly epoch: number;
+  readonly session: string;
+  /** Log index of its first entry. */
+  readonly index: number;
+  readonly commits: Set<number>;
+  readonly reveals: Set<number>;
+  aggregate: boolean;
+  readonly certeqs: Set<number>;
+  readonly blames: { readonly custodian: number; readonly blamed: number; readonly index: number }[];
+  abort: { readonly reason: string; readonly blamed: readonly number[]; readonly index: number } | undefined;
+}
+
+/** A valid `epoch` entry and what its recovery data yields (judgeEpochEntry, §3.8). */
+export interface Activation {
+  readonly index: number;
+  readonly entry: EpochEntry;
+  readonly keys: EpochKeys;
+}
+
 export interface AuditState {
-  /** The registry in force after the last entry, resolved with the valid epoch entries (undefined without a valid genesis). */
+  /**
+   * The registry in force after the last entry, resolved (docs/PROTOCOL.md §3.8
+   * resolveRegistry): each proposed epoch a valid `epoch` entry activated has
+   * the keys recomputed from its recovery data, so quorums and the X_i of
+   * misbehavior evidence come from the logged DKG (undefined without a valid genesis).
+   */
   registry: RegistryView | undefined;
-  /** The newest accepted registry entry as logged (before resolveRegistry, docs/PROTOCOL.md §3.8). */
-  rawRegistry: RegistryEntry | undefined;
-  /** Valid `epoch` entries so far, in log order. */
-  epochEntries: EpochEntry[];
+  /** The newest registry entry as logged (unresolved). */
+  logged: RegistryEntry | undefined;
+  /** Valid `epoch` entries by epoch, in log order (the first valid one per epoch). */
+  readonly activations: Map<number, Activation>;
+  /** DKG sessions by session id, in order of their first entry. */
+  readonly dkgSessions: Map<string, DkgSessionState>;
   readonly registries: RegistryView[];
   readonly warrants: Map<string, WarrantState>;
   readonly requests: Map<string, RequestState>;
@@ -117,6 +146,7 @@ export const REJECTING: ReadonlySet<FindingCode> = new Set<FindingCode>([
   'BAD_GENESIS',
   'PIN_MISMATCH',
   'UNSEAL_DOES_NOT_OPEN',
+  'EPOCH_NOT_ACTIVE',
 ]);
 
 export function rejected(ctx: Context): boolean {
@@ -125,6 +155,16 @@ export function rejected(ctx: Context): boolean {
 }
 
 export const short = (id: string): string => id.slice(0, 8);
+
+/**
+ * Whether `epoch` is listed but proposed (docs/PROTOCOL.md §3.8): no valid
+ * `epoch` entry activated it, so it has no key, no shares and no quorum,
+ * and nothing may be requested, released or blamed under it.
+ */
+export function inactiveEpoch(reg: RegistryView, epoch: number): boolean {
+  const e = reg.epoch(epoch);
+  return e !== undefined && e.groupKey === undefined;
+}
 
 /** The warrant an entry refers to, reporting UNKNOWN_WARRANT if not logged before it. */
 export function warrantFor(warrantId: string, what: string, ctx: Context): WarrantState | undefined {

@@ -1,46 +1,77 @@
 /**
- * `dkg` and `epoch` entries (docs/PROTOCOL.md §3.8): the same shared rules the
- * coordinator and the custodians apply (@custodes/shared/rules judgeDkgEntry,
- * judgeEpochEntry), and the registry in force resolved again when an epoch
- * entry activates a proposed epoch (resolveRegistry), so later requests and
- * releases are judged against the DKG key's quorum.
+ * `dkg` entry checks (docs/PROTOCOL.md §3.8, §8.8): each message of a DKG
+ * session is for a proposed epoch of the registry in force, and a
+ * participant's step (commit, reveal, certeq, blame) is signed by that
+ * custodian of the epoch (@custodes/shared/rules judgeDkgEntry), so the
+ * coordinator cannot log one in a custodian's name. The form of each step
+ * (payload encoding, `blamed`) is the schema's (checks/decode.ts). A blame
+ * or an abort is how a session is meant to fail: it is reported in the
+ * transparency report (`keyGeneration`), not as a finding.
+ *
+ * Everything read here is attacker-controlled: the log is what is on trial.
  */
-import { RegistryView } from '@custodes/shared/records';
-import type { DkgEntry, EpochEntry } from '@custodes/shared/records';
-import { judgeDkgEntry, judgeEpochEntry, resolveRegistry } from '@custodes/shared/rules';
-import type { Check, Context } from './context';
+import { base64ToBytes } from '@custodes/shared/crypto';
+import type { DkgEntry } from '@custodes/shared/records';
+import { judgeDkgEntry } from '@custodes/shared/rules';
+import type { DkgEntryCode } from '@custodes/shared/rules';
+import type { FindingCode } from '../findings';
+import { short } from './context';
+import type { Check, Context, DkgSessionState } from './context';
+
+const FINDING: Record<DkgEntryCode, FindingCode> = {
+  UNKNOWN_EPOCH: 'UNKNOWN_EPOCH',
+  NOT_PROPOSED: 'EPOCH_NOT_PROPOSED',
+  UNKNOWN_CUSTODIAN: 'UNKNOWN_CUSTODIAN',
+  BAD_SIGNATURE: 'BAD_SIGNATURE',
+};
+
+/** Longest abort reason kept for the report (the payload may be up to 200,000 characters). */
+const REASON_MAX = 200;
 
 export const dkgChecks: readonly Check<DkgEntry>[] = [
   {
-    name: 'dkg.signed',
+    name: 'dkg.signer',
     run(entry, ctx) {
       const reg = ctx.state.registry;
       if (!reg) return;
       const verdict = judgeDkgEntry(entry, reg.entry);
-      if (verdict.ok) return;
-      const code = verdict.code === 'BAD_SIGNATURE' ? 'BAD_SIGNATURE' : verdict.code === 'UNKNOWN_CUSTODIAN' ? 'UNKNOWN_CUSTODIAN' : 'UNKNOWN_EPOCH';
-      ctx.report(code, `${verdict.message}.`);
+      if (!verdict.ok) ctx.report(FINDING[verdict.code], `${verdict.message} (dkg ${entry.step} of session ${short(entry.session)}).`);
     },
   },
 ];
 
-export const epochChecks: readonly Check<EpochEntry>[] = [
-  {
-    name: 'epoch.activates',
-    run(entry, ctx) {
-      const reg = ctx.state.registry;
-      if (!reg) return;
-      const verdict = judgeEpochEntry(entry, reg.entry);
-      if (!verdict.ok) ctx.report('BAD_EPOCH', `${verdict.message}.`);
-    },
-  },
-];
+/** The abort's UTF-8 reason (§3.8: `timeout`, `blame`, `invalid`), cut for the report. */
+function abortReason(payload: string): string {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(base64ToBytes(payload, 'payload'));
+  return text.length > REASON_MAX ? `${text.slice(0, REASON_MAX)}…` : text;
+}
 
-/** A valid epoch entry joins the state's list, and the registry in force is resolved again. */
-export function applyEpoch(entry: EpochEntry, ctx: Context): void {
-  const reg = ctx.state.registry;
-  if (!reg || !judgeEpochEntry(entry, reg.entry).ok) return;
-  ctx.state.epochEntries.push(entry);
-  const raw = ctx.state.rawRegistry!;
-  ctx.state.registry = new RegistryView(resolveRegistry(raw, ctx.state.epochEntries), reg.index);
+export function applyDkg(entry: DkgEntry, ctx: Context): void {
+  if (!ctx.state.registry || ctx.reported.size > 0) return;
+  const key = `${entry.epoch}/${entry.session}`;
+  let s: DkgSessionState | undefined = ctx.state.dkgSessions.get(key);
+  if (!s) {
+    s = { epoch: entry.epoch, session: entry.session, index: ctx.index, commits: new Set(), reveals: new Set(), aggregate: false, certeqs: new Set(), blames: [], abort: undefined };
+    ctx.state.dkgSessions.set(key, s);
+  }
+  switch (entry.step) {
+    case 'commit':
+      s.commits.add(entry.custodian!);
+      break;
+    case 'reveal':
+      s.reveals.add(entry.custodian!);
+      break;
+    case 'aggregate':
+      s.aggregate = true;
+      break;
+    case 'certeq':
+      s.certeqs.add(entry.custodian!);
+      break;
+    case 'blame':
+      s.blames.push({ custodian: entry.custodian!, blamed: entry.blamed![0]!, index: ctx.index });
+      break;
+    case 'abort':
+      s.abort ??= { reason: abortReason(entry.payload), blamed: [...entry.blamed!], index: ctx.index };
+      break;
+  }
 }

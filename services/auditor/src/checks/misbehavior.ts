@@ -7,7 +7,7 @@
 import { bytesToHex, hexToBytes, liftX, parsePartial, verifyParsedPartial } from '@custodes/shared/crypto';
 import type { Envelope, ParsedEnvelope } from '@custodes/shared/crypto';
 import type { MisbehaviorEntry } from '@custodes/shared/records';
-import { short } from './context';
+import { inactiveEpoch, short } from './context';
 import type { Check, Context } from './context';
 
 export const misbehaviorChecks: readonly Check<MisbehaviorEntry>[] = [
@@ -28,6 +28,11 @@ export const misbehaviorChecks: readonly Check<MisbehaviorEntry>[] = [
         ctx.report('UNKNOWN_EPOCH', `a misbehavior entry names epoch ${entry.epoch}, which is not registered.`);
         return;
       }
+      if (inactiveEpoch(reg, entry.epoch)) {
+        ctx.report('EPOCH_NOT_ACTIVE', `a misbehavior entry blames custodian ${entry.custodian} under epoch ${entry.epoch}, which no valid epoch entry activated.`);
+        return;
+      }
+      // X_i of the registry in force: for a DKG epoch, recomputed from its logged recovery data (§3.8, checks/epoch.ts).
       const X = reg.verificationShare(entry.epoch, entry.custodian);
       if (!X) {
         ctx.report('UNKNOWN_CUSTODIAN', `a misbehavior entry blames custodian ${entry.custodian}, who is not in epoch ${entry.epoch}.`);
@@ -75,7 +80,8 @@ function evidenceEnvelope(entry: MisbehaviorEntry): ParsedEnvelope | null {
 }
 
 export function applyMisbehavior(entry: MisbehaviorEntry, ctx: Context): void {
-  if (ctx.reported.has('FALSE_MISBEHAVIOR')) return;
+  // Evidence under an epoch with no shares (§3.8) or refuted by the DLEQ check blames no one.
+  if (ctx.reported.has('FALSE_MISBEHAVIOR') || ctx.reported.has('EPOCH_NOT_ACTIVE')) return;
   ctx.state.misbehaviors.push({ index: ctx.index, entry });
   ctx.state.requests.get(entry.requestId)?.misbehaving.add(entry.custodian);
 }

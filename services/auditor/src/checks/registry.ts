@@ -9,11 +9,12 @@
  */
 import { allCustodians, registryProblems, RegistryView } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';
-import { judgeGenesis, judgeRegistryUpdate, resolveRegistry } from '@custodes/shared/rules';
+import { judgeGenesis, judgeRegistryUpdate } from '@custodes/shared/rules';
 import type { RegistryCode } from '@custodes/shared/rules';
 import type { FindingCode } from '../findings';
 import { rejected, short } from './context';
 import type { Check, Context } from './context';
+import { resolveInForce } from './epoch';
 
 /** The finding for a refusal; BAD_REGISTRY is reported, problem by problem, by `registry.shape`. */
 function findingOf(code: RegistryCode, genesis: boolean): FindingCode | undefined {
@@ -74,8 +75,9 @@ export const registryChecks: readonly Check<RegistryEntry>[] = [
 export function applyRegistry(entry: RegistryEntry, ctx: Context): void {
   if (rejected(ctx)) return;
   if (ctx.index !== 0 && !ctx.state.registry) return;
-  ctx.state.rawRegistry = entry;
-  const view = new RegistryView(resolveRegistry(entry, ctx.state.epochEntries), ctx.index);
-  ctx.state.registries.push(view);
-  ctx.state.registry = view;
+  // The registry in force is the logged one with the epochs that logged DKGs activated (§3.8).
+  ctx.state.logged = entry;
+  ctx.state.registry = new RegistryView(entry, ctx.index);
+  resolveInForce(ctx);
+  ctx.state.registries.push(ctx.state.registry);
 }

@@ -8,7 +8,7 @@
 import type { ReleaseEntry } from '@custodes/shared/records';
 import { judgeRelease } from '@custodes/shared/rules';
 import { quorumShortfall } from './approval';
-import { iso, rejected, short } from './context';
+import { inactiveEpoch, iso, rejected, short } from './context';
 import type { Check, Context } from './context';
 
 /** Indices of requests by id, over the whole log, to tell "later" from "never". */
@@ -35,6 +35,12 @@ export function releaseChecks(requestIndex: RequestIndex): readonly Check<Releas
         const reg = ctx.state.registry;
         const r = ctx.state.requests.get(entry.requestId);
         if (!reg || !r) return; // without its request there are no epochs to judge by; release.request reported it
+        // A proposed epoch has no shares (§3.8): no partial under it can be what the release claims.
+        const inactive = r.entry.epochs.find((e) => inactiveEpoch(reg, e));
+        if (inactive !== undefined) {
+          ctx.report('EPOCH_NOT_ACTIVE', `custodian ${entry.custodian} released for request ${short(entry.requestId)} under epoch ${inactive}, which no valid epoch entry activated.`);
+          return;
+        }
         const verdict = judgeRelease(entry, reg.entry, r.entry.epochs);
         if (!verdict.ok) ctx.report(verdict.code, `${verdict.message} (release for request ${short(entry.requestId)}).`);
       },

@@ -9,7 +9,7 @@
 import { verifyRecordSignature } from '@custodes/shared/records';
 import type { DecryptionRequestEntry } from '@custodes/shared/records';
 import { quorumShortfall } from './approval';
-import { iso, short, warrantFor } from './context';
+import { inactiveEpoch, iso, short, warrantFor } from './context';
 import type { Check, Context, RequestState } from './context';
 
 export const requestChecks: readonly Check<DecryptionRequestEntry>[] = [
@@ -42,7 +42,10 @@ export const requestChecks: readonly Check<DecryptionRequestEntry>[] = [
     run(entry, ctx) {
       const reg = ctx.state.registry;
       if (!reg) return;
-      for (const e of entry.epochs) if (!reg.epoch(e)) ctx.report('UNKNOWN_EPOCH', `request ${short(entry.requestId)} names epoch ${e}, which is not registered.`);
+      for (const e of entry.epochs) {
+        if (!reg.epoch(e)) ctx.report('UNKNOWN_EPOCH', `request ${short(entry.requestId)} names epoch ${e}, which is not registered.`);
+        else if (inactiveEpoch(reg, e)) ctx.report('EPOCH_NOT_ACTIVE', `request ${short(entry.requestId)} names epoch ${e}, which no valid epoch entry activated.`);
+      }
     },
   },
   {

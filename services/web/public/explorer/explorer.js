@@ -18,7 +18,8 @@ import { describeError, requestJson, requestText } from './lib/api.js';
 import { base64ToBytes, bytesToBase64, bytesToHex, equalBytes, hexToBytes } from './lib/bytes.js';
 import { byId, dl, formatTime, h, replace, short, table } from './lib/dom.js';
 import { canonicalText, decodeLeaf, describeEntry, warrantHistory, warrantIdOf } from './lib/entries.js';
-import { leafHash, verifyConsistency, verifyInclusion } from './lib/merkle.js';
+import { epochTimeline } from './lib/epochTimeline.js';
+import { leafHash, rootFromLeafHashes, verifyConsistency, verifyInclusion } from './lib/merkle.js';
 import { classifySignatures, parseCheckpointNote } from './lib/note.js';
 import { judgeGenesis, judgeRegistryUpdate, newestEpoch, replayWarrant } from './lib/rules.js';
 import { findWarrantEntries } from './lib/search.js';
@@ -688,6 +689,91 @@ function tamper() {
   void checkProof();
 }
 
+// ## Epoch timeline (docs/PROTOCOL.md §3.8)
+
+/** @param {{ custodians: { index: number, name: string }[] }} story @param {number} index */
+function nameIn(story, index) {
+  return story.custodians.find((c) => c.index === index)?.name ?? `custodian ${index}`;
+}
+
+/** @param {Awaited<ReturnType<typeof epochTimeline>>['epochs'][number]} story @param {number | null} current */
+function epochSection(story, current) {
+  const by = (/** @type {{ custodian: number }[]} */ steps) => steps.map((x) => nameIn(story, x.custodian)).join(', ') || 'none';
+  const state = story.activation ? 'active (DKG)' : story.origin === 'dealer' ? 'active (dealer)' : 'proposed, not active';
+  /** @type {import('./lib/dom.js').Child[]} */
+  const steps = [h('li', {}, `Listed in registry entry ${story.listedAt}: ${story.threshold} of ${story.total} — ${story.custodians.map((c) => c.name).join(', ')}`)];
+  for (const s of story.sessions) {
+    const n = story.total;
+    steps.push(
+      h(
+        'li',
+        { class: 'dkg-session', 'data-session': s.session },
+        h('strong', {}, `DKG session ${s.session.slice(0, 8)}`),
+        ` (from entry ${s.index}): ${s.commits.length}/${n} commits, ${s.reveals.length}/${n} reveals, `,
+        s.aggregate === null ? 'no aggregate' : `aggregate at entry ${s.aggregate}`,
+        `, ${s.certeqs.length}/${n} CertEq signatures.`,
+        h(
+          'ul',
+          {},
+          [
+            h('li', {}, `Committed: ${by(s.commits)}`),
+            h('li', {}, `Revealed: ${by(s.reveals)}`),
+            h('li', {}, `Signed the transcript: ${by(s.certeqs)}`),
+            ...s.blames.map((b) => h('li', { class: 'warn' }, `Entry ${b.index}: ${nameIn(story, b.custodian)} blamed ${nameIn(story, b.blamed)}`)),
+            s.abort
+              ? h('li', { class: 'bad' }, `Entry ${s.abort.index}: aborted (${s.abort.reason || 'no reason'}); blamed: ${s.abort.blamed.map((i) => nameIn(story, i)).join(', ') || 'nobody'}`)
+              : null,
+            ...s.refused.map((r) => h('li', { class: 'bad' }, `Entry ${r.index}: refused by the rules here (${r.code})`)),
+          ],
+        ),
+      ),
+    );
+  }
+  for (const r of story.refusedEpochEntries) steps.push(h('li', { class: 'bad' }, `Entry ${r.index}: an epoch entry refused here (${r.code}); it activates nothing`));
+  if (story.activation) {
+    const a = story.activation;
+    steps.push(
+      h(
+        'li',
+        { class: 'ok', id: `epoch-${story.epoch}-activation` },
+        `✓ Activated by entry ${a.index} (session ${a.session.slice(0, 8)}, ${formatTime(a.time)}): certificate verified here, group key and ${a.commitments} commitment(s) recomputed from the recovery data. Group key `,
+        short(a.groupKey),
+      ),
+    );
+  }
+  return h(
+    'section',
+    { 'aria-label': `Epoch ${story.epoch}`, class: 'epoch', 'data-epoch': String(story.epoch) },
+    h('h3', {}, `Epoch ${story.epoch}: ${state}${story.epoch === current ? ' — current' : ''}`),
+    h('ol', { class: 'steps' }, steps),
+  );
+}
+
+async function showEpochs() {
+  const body = byId('epochs-body', HTMLElement);
+  replace(body);
+  try {
+    const cp = await needCheckpoint();
+    status('epochs-status', `Reading ${cp.size} entries…`);
+    const all = await fetchEntries(0, cp.size, (done) => status('epochs-status', `Reading entries: ${done} of ${cp.size}…`));
+    // The entries must be the checkpoint's: recompute its root from them (RFC 9162 §2.1.1).
+    const root = await rootFromLeafHashes(await Promise.all(all.map((d) => leafHash(d.bytes))));
+    if (!equalBytes(root, cp.root)) {
+      status('epochs-status', `✗ The ${cp.size} entries served do not hash to the checkpoint's root: nothing shown.`, 'bad');
+      return;
+    }
+    const { epochs, current } = await epochTimeline(all);
+    if (epochs.length === 0) {
+      status('epochs-status', 'No registry this page accepts: no epochs to show.', 'warn');
+      return;
+    }
+    status('epochs-status', `✓ ${epochs.length} epoch(s) from ${cp.size} entries that hash to the checkpoint's root; current epoch: ${current ?? 'none'}.`, 'ok');
+    replace(body, ...epochs.map((e) => epochSection(e, current)));
+  } catch (err) {
+    status('epochs-status', `✗ Could not build the epoch timeline: ${describeError(err)}`, 'bad');
+  }
+}
+
 // ## Routing: #warrant=<id>, #proof=<index>, #entries=<start>
 
 /** @param {string} hash */
@@ -753,6 +839,7 @@ function main() {
   });
   onSubmit('proof-check-form', checkProof);
   byId('proof-tamper', HTMLButtonElement).addEventListener('click', tamper);
+  byId('epochs-load', HTMLButtonElement).addEventListener('click', () => void showEpochs());
   byId('proof-reset', HTMLButtonElement).addEventListener('click', () => {
     byId('proof-hashes', HTMLTextAreaElement).value = proofText(servedProof);
     void checkProof();

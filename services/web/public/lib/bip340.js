@@ -131,17 +131,43 @@ async function taggedHash(tag, ...parts) {
 }
 
 /**
- * BIP340 Verify(pk, m, sig) for a 32-byte message.
- * @param {Uint8Array} signature 64 bytes
- * @param {Uint8Array} message 32 bytes
- * @param {Uint8Array} publicKey 32-byte x-only key
+ * A SEC1 compressed point (33 bytes), or null if it is not one (docs/PROTOCOL.md §3 encodings).
+ * @param {Uint8Array} bytes @returns {Jacobian}
+ */
+function decodePoint(bytes) {
+  if (!isCompressedPoint(bytes)) return null;
+  const P1 = /** @type {{ x: bigint, y: bigint, z: bigint }} */ (liftX(toBigInt(bytes.subarray(1))));
+  return (bytes[0] === 3) === (P1.y % 2n === 1n) ? P1 : { x: P1.x, y: P - P1.y, z: 1n };
+}
+
+/** ser33 of a point; null for the point at infinity. @param {Jacobian} a @returns {Uint8Array | null} */
+function encodePoint(a) {
+  const aff = toAffine(a);
+  if (aff === null) return null;
+  const out = new Uint8Array(33);
+  out[0] = aff.y % 2n === 0n ? 2 : 3;
+  let x = aff.x;
+  for (let i = 32; i >= 1; i--) {
+    out[i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return out;
+}
+
+/** k·G for 0 ≤ k (null for k ≡ 0). @param {bigint} k @returns {Jacobian} */
+const mulBase = (k) => multiply({ x: GX, y: GY, z: 1n }, k % N);
+
+/**
+ * BIP340 Verify(pk, m, sig) for a message of any length (BIP340 allows it;
+ * ChillDKG's CertEq signs prefix ‖ u32(i) ‖ eq_input, docs/PROTOCOL.md §3.8).
+ * @param {Uint8Array} signature @param {Uint8Array} message @param {Uint8Array} publicKey 32-byte x-only key
  * @returns {Promise<boolean>}
  */
-async function schnorrVerify(signature, message, publicKey) {
+async function schnorrVerifyAny(signature, message, publicKey) {
   for (const [v, name] of /** @type {const} */ ([[signature, 'signature'], [message, 'message'], [publicKey, 'publicKey']])) {
     if (!(v instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
   }
-  if (signature.length !== 64 || message.length !== 32 || publicKey.length !== 32) return false;
+  if (signature.length !== 64 || publicKey.length !== 32) return false;
   const pk = liftX(toBigInt(publicKey));
   if (pk === null) return false;
   const r = toBigInt(signature.subarray(0, 32));
@@ -153,4 +179,22 @@ async function schnorrVerify(signature, message, publicKey) {
   return R !== null && R.y % 2n === 0n && R.x === r;
 }
 
-export { isCompressedPoint, schnorrVerify, taggedHash };
+/**
+ * BIP340 Verify(pk, m, sig) for a 32-byte message.
+ * @param {Uint8Array} signature 64 bytes
+ * @param {Uint8Array} message 32 bytes
+ * @param {Uint8Array} publicKey 32-byte x-only key
+ * @returns {Promise<boolean>}
+ */
+async function schnorrVerify(signature, message, publicKey) {
+  for (const [v, name] of /** @type {const} */ ([[signature, 'signature'], [message, 'message'], [publicKey, 'publicKey']])) {
+    if (!(v instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+  }
+  if (message.length !== 32) return false;
+  return schnorrVerifyAny(signature, message, publicKey);
+}
+
+/** a + b. @param {Jacobian} a @param {Jacobian} b */
+const addPoints = (a, b) => add(a, b);
+
+export { addPoints, decodePoint, encodePoint, isCompressedPoint, mulBase, N as ORDER, schnorrVerify, schnorrVerifyAny, taggedHash, toBigInt };

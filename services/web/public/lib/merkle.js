@@ -188,4 +188,17 @@ async function verifyConsistency(size1, size2, root1, root2, proof) {
   return { ok: true, reason: '' };
 }
 
-export { HASH_SIZE, leafHash, nodeHash, rootFromInclusionProof, sha256, verifyConsistency, verifyInclusion };
+/**
+ * MTH(D[0:n]) from the n leaf hashes (RFC 9162 §2.1.1): the largest power of
+ * two k < n splits the leaves; requires n ≥ 1.
+ * @param {readonly Uint8Array[]} hashes @returns {Promise<Uint8Array>}
+ */
+async function rootFromLeafHashes(hashes) {
+  if (hashes.length === 0) throw new RangeError('a root needs at least one leaf');
+  if (hashes.length === 1) return /** @type {Uint8Array} */ (hashes[0]);
+  let k = 1;
+  while (k * 2 < hashes.length) k *= 2;
+  return nodeHash(await rootFromLeafHashes(hashes.slice(0, k)), await rootFromLeafHashes(hashes.slice(k)));
+}
+
+export { HASH_SIZE, leafHash, rootFromLeafHashes, nodeHash, rootFromInclusionProof, sha256, verifyConsistency, verifyInclusion };
