@@ -63,6 +63,7 @@ export function makeDkgKeys(): { keys: Keys; dkg: DkgRun } {
     ceremony: { threshold: 3, total: 5, commitments: commitments.map((c) => decodePoint(hexToBytes(c, 33))), shares: dkg.secshares },
     custodians: Array.from({ length: 5 }, keyPair),
     log: keyPair(),
+    external: keyPair(),
     courts: { 'court-a': keyPair(), 'court-b': keyPair() },
     investigators: { 'agency-x': keyPair(), 'agency-y': keyPair() },
   };

@@ -32,6 +32,7 @@ const DEALER_ALLOWED = new Set([
   'scripts/src/commands/keys.ts', // `custodes ceremony`, marked so in --help and the README
   'scripts/src/demo.ts', // `custodes demo`: the primitives narrated, no services
   'scripts/src/bench/crypto.ts', // the crypto benchmark
+  'scripts/src/bench/mirror.ts', // the mirror benchmark: a synthetic log of a dealer epoch, no services
   'scripts/src/cluster/in-process.ts', // tests' dealer clusters (a DKG cluster with `dkg: true`)
 ]);
 

@@ -36,7 +36,7 @@ export function dkgWorld(t: number, n: number, extra?: { t: number; n: number })
   const agency = { id: 'agency-1', investigator: keyPair() };
   const logKey = keyPair();
   const listed = (count: number) =>
-    custodians.slice(0, count).map((k, i) => ({ index: i + 1, name: names[i]!, signingKey: k.publicKey, url: `http://127.0.0.1:1/${i + 1}`, hostKey: hostKeys[i]!.hostKey }));
+    custodians.slice(0, count).map((k, i) => ({ index: i + 1, name: names[i]!, signingKey: k.publicKey, witnessKey: k.notePublicKey, url: `http://127.0.0.1:1/${i + 1}`, hostKey: hostKeys[i]!.hostKey }));
   const epochs: RegistryEntry['epochs'] = [{ epoch: 1, threshold: t, total: n, custodians: listed(n) }];
   if (extra) epochs.push({ epoch: 2, threshold: extra.t, total: extra.n, custodians: listed(extra.n) });
   const unsigned: Omit<RegistryEntry, 'signatures'> = {
@@ -44,6 +44,7 @@ export function dkgWorld(t: number, n: number, extra?: { t: number; n: number })
     sequence: 0,
     origin: ORIGIN,
     logKey: logKey.publicKey,
+    logNoteKey: logKey.notePublicKey,
     epochs,
     courts: [{ id: court.id, name: 'Test Court', key: court.publicKey }],
     agencies: [{ id: agency.id, name: 'Test Agency', investigators: [agency.investigator.publicKey] }],
