@@ -94,7 +94,7 @@ describe('partials calls with the checkpoint that logs the request', () => {
     const results = await api(cluster.url, 'GET', `/v1/requests/${requestId}/results`, undefined, cluster.tokens.a);
     expect(openResults(results.body, requestId, cluster.investigators.a.secretKey)).toEqual(['hello alice']);
     // The releasers' cosignatures, answered with their partials, were stored: a checkpoint with the request cosigned by them.
-    const keys = cluster.registry.epochs[0]!.custodians.map((k) => ({ name: k.name, publicKey: hexToBytes(k.signingKey, 32) }));
+    const keys = cluster.registry.epochs[0]!.custodians.map((k) => ({ name: k.name, publicKey: hexToBytes(k.witnessKey, 32) }));
     const cp = await api<string>(cluster.url, 'GET', '/log/v1/checkpoint');
     expect(Number(cp.body.split('\n')[1])).toBeGreaterThan(sizeBefore); // the request is at sizeBefore or later
     expect(verifiedCosigners(parseSignedNote(cp.body), keys).length).toBeGreaterThanOrEqual(3);

@@ -916,9 +916,32 @@ describe('records: ceremony files and schemas', () => {
 
 // ## Coverage of the public surface
 
+describe('Ed25519 (docs/PROTOCOL.md §4.3): checkpoint and cosignature keys', () => {
+  it('ed25519PublicKey, ed25519Sign, ed25519Verify: TypeError for a wrong type, RangeError for a wrong key length; a malformed signature is false', () => {
+    const { ed25519PublicKey, ed25519SecretKey, ed25519Sign, ed25519Verify } = cryptoApi;
+    const sk = ed25519SecretKey();
+    const pk = ed25519PublicKey(sk);
+    for (const junk of [undefined, null, 0, 'ab', [1, 2], {}, new ArrayBuffer(32), Buffer.alloc(0).buffer]) {
+      expect(() => ed25519PublicKey(junk as Uint8Array)).toThrow(TypeError);
+      expect(() => ed25519Sign(junk as Uint8Array, sk)).toThrow(TypeError);
+      expect(() => ed25519Sign(new Uint8Array(1), junk as Uint8Array)).toThrow(TypeError);
+      expect(() => ed25519Verify(junk as Uint8Array, new Uint8Array(1), pk)).toThrow(TypeError);
+      expect(() => ed25519Verify(new Uint8Array(64), junk as Uint8Array, pk)).toThrow(TypeError);
+      expect(() => ed25519Verify(new Uint8Array(64), new Uint8Array(1), junk as Uint8Array)).toThrow(TypeError);
+    }
+    expect(() => ed25519PublicKey(new Uint8Array(31))).toThrow(RangeError);
+    expect(() => ed25519Sign(new Uint8Array(1), new Uint8Array(33))).toThrow(RangeError);
+    expect(() => ed25519Verify(new Uint8Array(64), new Uint8Array(1), new Uint8Array(31))).toThrow(RangeError);
+    const sig = ed25519Sign(Uint8Array.of(1), sk);
+    expect(ed25519Verify(sig, Uint8Array.of(1), pk)).toBe(true);
+    expect(ed25519Verify(sig.subarray(0, 63), Uint8Array.of(1), pk)).toBe(false);
+    expect(ed25519Verify(new Uint8Array(64), Uint8Array.of(1), pk)).toBe(false);
+  });
+});
+
 describe('the junk tests cover every public function', () => {
   /** Functions with no input to junk (they only draw randomness) or helpers over library-made values. */
-  const noJunkInput = new Set(['randomScalar', 'randomSecretKey', 'newSalt', 'formatZodError']);
+  const noJunkInput = new Set(['randomScalar', 'randomSecretKey', 'ed25519SecretKey', 'newSalt', 'formatZodError']);
   const covered = new Set([
     // crypto
     'abytes', 'base64ToBytes', 'bytesToBase64', 'bytesToHex', 'concatBytes', 'equalBytes', 'hexToBytes', 'u32', 'u64', 'utf8',
@@ -927,7 +950,7 @@ describe('the junk tests cover every public function', () => {
     'shareMatchesCommitments', 'verificationShare', 'assertLabel', 'labelBytes', 'labelHash', 'scopeCovers', 'scopeMisses', 'aeadOpen', 'aeadSeal',
     'envelopeKey', 'assertParsedEnvelope', 'envelopeId', 'openWithKey', 'openWithSharedPoint', 'parseEnvelope', 'sealEnvelope',
     'verifyBinding', 'createPartial', 'parsePartial', 'verifyParsedPartial', 'verifyPartial', 'combineAndOpen', 'combinePoints',
-    'lagrangeCoefficients', 'resultContext', 'sealToInvestigator', 'openSealedResult',
+    'lagrangeCoefficients', 'resultContext', 'sealToInvestigator', 'openSealedResult', 'ed25519PublicKey', 'ed25519Sign', 'ed25519Verify',
     // records
     'canonicalBytes', 'canonicalJson', 'isSignatureField', 'recordDigest', 'signRecord', 'unsignedRecord', 'verifyRecordSignature',
     'signWarrant', 'verifyWarrantSignature', 'warrantBody', 'warrantCommitment', 'warrantCoverSheet', 'ceremonyFiles',

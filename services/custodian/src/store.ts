@@ -159,7 +159,8 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE dkg_consent (epoch INTEGER PRIMARY KEY, officer TEXT NOT NULL, time INTEGER NOT NULL);
   CREATE TABLE dkg_sessions (session TEXT PRIMARY KEY, epoch INTEGER NOT NULL, random_nonce BLOB NOT NULL, random_box BLOB NOT NULL, pmsg1 BLOB NOT NULL) WITHOUT ROWID;
   CREATE TABLE dkg_signed (session TEXT NOT NULL, step TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (session, step)) WITHOUT ROWID;
-  CREATE INDEX entries_dkg ON entries (type, idx) WHERE type IN ('dkg', 'epoch');
+  CREATE INDEX entries_dkg ON entries (idx) WHERE type = 'dkg';
+  CREATE INDEX entries_epoch ON entries (idx) WHERE type = 'epoch';
   `,
 ];
 
@@ -268,7 +269,7 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
       @dev, @sealedNonce, @sealedBox, @policy, @unsealCommitments, @createdAt)`),
     setUnsealCommitments: db.prepare('UPDATE node SET unseal_commitments = ? WHERE id = 1 AND unseal_commitments IS NULL'),
     setSealed: db.prepare('UPDATE node SET sealed_nonce = ?, sealed_box = ? WHERE id = 1'),
-    // Served by entries_dkg (migration 8): keep the type literal in the query.
+    // Served by entries_dkg and entries_epoch (migration 9), one partial index each: keep the type literal in the query.
     dkgEntries: db.prepare("SELECT idx, data FROM entries WHERE type = 'dkg' ORDER BY idx"),
     epochEntries: db.prepare("SELECT idx, data FROM entries WHERE type = 'epoch' ORDER BY idx"),
     dkgConsent: db.prepare('SELECT officer, time FROM dkg_consent WHERE epoch = ?'),
