@@ -76,8 +76,8 @@ describe('limits', { timeout: 90_000 }, () => {
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('BODY_TOO_LARGE');
     }
     // POST /v1/partials without the coordinator's call: the body is never read, 401 before any cap
-    // applies (with the call, 413 beyond 64 MB: below).
-    const unsigned = await fetch(`${node.url}/v1/partials`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big(64 * 1024 * 1024 + 10) });
+    // applies (with the call, 413 beyond 65 MiB: below).
+    const unsigned = await fetch(`${node.url}/v1/partials`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big(65 * 1024 * 1024 + 10) });
     expect(unsigned.status).toBe(401);
     expect(((await unsigned.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
     const witness = await fetch(`${node.url}/witness/v1/add-checkpoint`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'old 0\n' + 'A'.repeat(200 * 1024) });
@@ -111,7 +111,7 @@ describe('coordinator body caps', { timeout: 90_000 }, () => {
     expect(cluster.errors).toEqual([]);
   });
 
-  it('a custodian reads a partials body only under the coordinator\'s signed call, and caps it at 64 MB: 413 BODY_TOO_LARGE', async () => {
+  it('a custodian reads a partials body only under the coordinator\'s signed call, and caps it at 65 MiB (the envelopes and the carried checkpoint, docs/PROTOCOL.md §8.9): 413 BODY_TOO_LARGE', async () => {
     const node = cluster.nodes[0]!;
     // The node needs the registry (hence the log key) in its replica: any appended entry starts a cosigning round.
     const w = makeWarrant(cluster.court, cluster.investigators.a);
@@ -121,7 +121,7 @@ describe('coordinator body caps', { timeout: 90_000 }, () => {
       { custodian: node.index, requestId: randomUUID(), envelopeCount: 1, envelopeSetRoot: '00'.repeat(32), issuedAt: Math.floor(Date.now() / 1000) },
       cluster.log.secretKey,
     );
-    const body = JSON.stringify({ pad: 'x'.repeat(64 * 1024 * 1024 + 10) });
+    const body = JSON.stringify({ pad: 'x'.repeat(65 * 1024 * 1024 + 10) });
     const r = await fetch(`${node.url}/v1/partials`, { method: 'POST', headers: { 'content-type': 'application/json', [PARTIALS_CALL_HEADER]: call }, body });
     expect(r.status, r.status === 413 ? '' : await r.text()).toBe(413);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe('BODY_TOO_LARGE');
