@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runClusterDkg } from '../cluster/dkg';
 import { bootstrap } from '../cluster/bootstrap';
 import { CUSTODIANS, layout, ports } from '../cluster/layout';
 import type { Layout, Ports } from '../cluster/layout';
@@ -100,6 +101,13 @@ export async function startProcessCluster(opts: { say?: (line: string) => void; 
     const tails = NAMES.map((n) => `${n}: ${logTail(l, n)}`).join('\n');
     await stop();
     throw new Error(`${(err as Error).message}\n${tails}`);
+  }
+  try {
+    // No dealer (docs/PROTOCOL.md §3.8): the key is made by the five custodians, as `npm start` makes it.
+    await runClusterDkg(l, coordinatorUrl, p.custodians, (line) => say(line));
+  } catch (err) {
+    await stop();
+    throw err;
   }
   const pub = JSON.parse(readFileSync(join(l.keys, 'public.json'), 'utf8')) as { groupKey: string; epoch: number };
   return {
