@@ -7,17 +7,18 @@
  * Ctrl-C.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CURVE_ORDER, hexToBytes, lagrangeCoefficients, openSealedResult, parseEnvelope, resultContext, sealEnvelope } from '@custodes/shared/crypto';
+import { hexToBytes, openSealedResult, parseEnvelope, resultContext, sealEnvelope } from '@custodes/shared/crypto';
 import type { Envelope, GroupPoint } from '@custodes/shared/crypto';
-import { newSalt, parsePublicKeySet, parseShareFile } from '@custodes/shared/records';
+import { newSalt, parsePublicKeySet } from '@custodes/shared/records';
 import { requestJson } from '@custodes/shared/service';
 import { buildRequestEntry } from '../commands/investigator';
 import { readJson, readKeyFile } from '../io';
 import { bootstrap, DEMO_POLICY } from '../cluster/bootstrap';
+import { runClusterDkg } from '../cluster/dkg';
 import { CUSTODIANS, layout, ports } from '../cluster/layout';
 import type { Layout } from '../cluster/layout';
 import { startChild, stopAll, waitHealthy } from '../cluster/processes';
@@ -128,6 +129,8 @@ export async function startBenchCluster(opts: StartOptions = {}): Promise<BenchC
     }
     await Promise.all(children.map((c) => waitHealthy(c, 60_000)));
     say(`cluster: coordinator ${coordinator}, custodians on the next ${CUSTODIANS} ports, home ${home}`);
+    // No dealer (docs/PROTOCOL.md §3.8): the five custodians make the key, as `npm start` does.
+    await runClusterDkg(l, coordinator, p.custodians, () => undefined);
     const keys = parsePublicKeySet(readJson(join(l.keys, 'public.json'), 'public key set'));
     const now = Math.floor(Date.now() / 1000);
     const firstDay = Math.floor(now / DAY) * DAY - 40 * DAY;
@@ -182,15 +185,6 @@ function schedMs(processes: readonly (readonly [string, number | undefined])[]):
     }
   }
   return out;
-}
-
-/** The group secret, rebuilt from t share files: what a naive single-key escrow would hold (baseline only). */
-export function groupSecret(c: BenchCluster): bigint {
-  const shares = [1, 2, 3].map((i) => parseShareFile(readJson(join(c.layout.keys, `share-${i}.json`), 'share')));
-  const lambdas = lagrangeCoefficients(shares.map((s) => s.index));
-  let x = 0n;
-  for (const s of shares) x = (x + lambdas.get(s.index)! * s.share) % CURVE_ORDER;
-  return x;
 }
 
 /** `count` envelopes in the benchmark scope, each with a 256-byte plaintext (like a wrapped data key + records). */
