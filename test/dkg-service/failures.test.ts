@@ -129,6 +129,11 @@ describe('a custodian that lost its database', () => {
       policy: { courts: ['court-1'], categories: ['messages'], maxSubjects: 10, maxWindowDays: 365, maxEnvelopes: 1000 },
     });
     await c.startNode(2);
+    // The log may have been idle since before the wipe (everything cosigned), and the coordinator sends
+    // witnesses nothing until something is appended: an ordinary warrant makes the next cosigning round,
+    // in which node 2 answers with its empty head and is sent the log from the start (docs/PROTOCOL.md §7.10).
+    const other = courtSignedWarrant(c.court, c.investigators[0]!, 'CASE-NEXT');
+    expect((await api(c.coordinatorUrl, 'POST', '/v1/warrants', other, c.tokens[0]!)).status).toBe(201);
     // It witnesses the log again from the start; once the epoch entry is in its replica it recovers, with no one's help.
     const recovered = await waitFor('the share recovered from the log', async () => {
       await api(c.coordinatorUrl, 'GET', '/health');
