@@ -24,7 +24,7 @@
  * node returns what it signed, never a second, different message for a step.
  */
 import { randomBytes } from 'node:crypto';
-import { base64ToBytes, bytesToBase64, bytesToHex, equalBytes, hexToBytes } from '@custodes/shared/crypto';
+import { base64ToBytes, bytesToBase64, bytesToHex, equalBytes, evaluationPoints, hexToBytes } from '@custodes/shared/crypto';
 import {
   coordinatorInvestigate,
   coordinatorStep1,
@@ -105,15 +105,17 @@ export function adoptShare(ctx: Context, epoch: number): { epoch: number; groupK
     throw err;
   }
   const { output, params } = recovered;
-  // Participant p is evaluated at p + 1: our position must be our index (registryProblems keeps indices 1..n).
-  const position = ctx.me.custodian - 1;
+  // Participant p is evaluated at p + 1, the rank of the custodian with the (p+1)-th smallest index (§3.1, §3.8).
+  const ranks = evaluationPoints(registryEpochIndices(ctx, epoch));
+  const position = (ranks.get(ctx.me.custodian) ?? 0) - 1;
   if (!params.hostpubkeys[position] || !equalBytes(params.hostpubkeys[position], hostpubkeyGen(host)) || bytesToHex(output.threshPk) !== entry.groupKey) {
-    throw new Error(`the session of epoch ${epoch} does not place this node at index ${ctx.me.custodian} under the logged key`);
+    throw new Error(`the session of epoch ${epoch} does not place custodian ${ctx.me.custodian} at its rank under the logged key`);
   }
   const box = ctx.vault.addShare({
     format: 'custodes.share.v1',
     epoch,
     index: ctx.me.custodian,
+    ...(position + 1 === ctx.me.custodian ? {} : { point: position + 1 }),
     threshold: params.t,
     total: params.hostpubkeys.length,
     share: bytesToHex(output.secshare!),
@@ -136,6 +138,11 @@ function sign(ctx: Context, body: Omit<DkgEntry, 'signature'>): DkgEntry {
   // Stored before it leaves: the first signed message of a step is the only one (INSERT OR IGNORE).
   ctx.store.insertDkgSigned(body.session, body.step, canonicalJson(entry));
   return JSON.parse(ctx.store.dkgSigned(body.session, body.step)!) as DkgEntry;
+}
+
+/** The custodian indices the replicated registry lists for `epoch` ([] if none). */
+function registryEpochIndices(ctx: Context, epoch: number): number[] {
+  return currentRegistry(ctx.store)?.entry.epochs.find((x) => x.epoch === epoch)?.custodians.map((c) => c.index) ?? [];
 }
 
 function signedBefore(ctx: Context, session: string, step: DkgStep): DkgEntry | undefined {
@@ -211,9 +218,9 @@ export function dkgStep(ctx: Context, epoch: number, session: string): DkgAnswer
   if (!aggregate || reveals.size < e.total) return { waiting: 'aggregate' };
 
   // The aggregate must be exactly coordinatorStep1 over the logged reveals, each matching its commit.
-  const pmsgs1 = e.custodians
-    .map((c) => c.index)
-    .sort((a, b) => a - b)
+  // Participant p is the custodian of rank p + 1 (§3.1, §3.8: host keys in index order).
+  const order = e.custodians.map((c) => c.index).sort((a, b) => a - b);
+  const pmsgs1 = order
     .map((i) => {
       const pmsg1 = base64ToBytes(reveals.get(i)!.payload, 'reveal');
       if (bytesToHex(pmsg1Commitment(pmsg1)) !== commits.get(i)!.payload) fail('DKG_REVEAL_MISMATCH', `the reveal of custodian ${i} does not match its commit`);
@@ -239,9 +246,9 @@ export function dkgStep(ctx: Context, epoch: number, session: string): DkgAnswer
     const { pmsg2 } = participantStep2(host, s1!.state, cmsg1!, new Uint8Array(randomBytes(32)));
     return { entry: sign(ctx, { ...base, step: 'certeq', payload: bytesToHex(pmsg2) }) };
   } catch (err) {
-    const culprit = blamed(err, pmsgs1, params, mine - 1);
+    const culprit = blamed(err, pmsgs1, params, order.indexOf(mine));
     if (culprit === undefined) throw err;
-    return { entry: sign(ctx, { ...base, step: 'blame', payload: culprit.evidence, blamed: [culprit.participant + 1] }) };
+    return { entry: sign(ctx, { ...base, step: 'blame', payload: culprit.evidence, blamed: [order[culprit.participant]!] }) };
   }
 }
 

@@ -13,6 +13,7 @@ import { hexToBytes } from '../crypto/bytes';
 import { decodePoint } from '../crypto/group';
 import type { GroupPoint } from '../crypto/group';
 import { verificationShare } from '../crypto/shares';
+import { evaluationPoints } from '../crypto/points';
 import { newestEpoch } from '../rules/epochs';
 import { RegistryEntrySchema } from './schemas';
 import type { RegistryEntry } from './schemas';
@@ -67,8 +68,10 @@ function epochShares(epoch: RegistryEpoch): Map<number, GroupPoint> | null {
     if (err instanceof RangeError) return null;
     throw err;
   }
+  // Custodian i's share sits at its evaluation point, its rank in the epoch (§3.1, crypto/points.ts).
+  const points = evaluationPoints(epoch.custodians.map((c) => c.index));
   const shares = new Map<number, GroupPoint>();
-  for (const c of epoch.custodians) shares.set(c.index, verificationShare(commitments, c.index));
+  for (const c of epoch.custodians) shares.set(c.index, verificationShare(commitments, points.get(c.index)!));
   return shares;
 }
 
@@ -144,14 +147,13 @@ function witnessKeyProblems(entry: RegistryBody): string[] {
 
 /**
  * A proposed epoch (docs/PROTOCOL.md §3.8) runs ChillDKG, which evaluates
- * participant p (0-based, in host-key order) at p + 1: the custodians must be
- * exactly 1..n and every one needs a host key, all distinct and on the curve
- * (the session parameters are the host keys in index order).
+ * participant p (0-based, in host-key order) at p + 1, the rank of the
+ * custodian with the (p+1)-th smallest index (§3.1): any indices will do, and
+ * every custodian needs a host key, all distinct and on the curve (the
+ * session parameters are the host keys in index order).
  */
 function proposedEpochProblems(e: RegistryEpoch): string[] {
   const problems: string[] = [];
-  const indices = e.custodians.map((c) => c.index).sort((a, b) => a - b);
-  if (!indices.every((x, i) => x === i + 1)) problems.push(`proposed epoch ${e.epoch}: custodian indices must be exactly 1..n`);
   const hostKeys = e.custodians.map((c) => c.hostKey);
   if (hostKeys.some((k) => k === undefined)) problems.push(`proposed epoch ${e.epoch}: every custodian needs a hostKey`);
   else {

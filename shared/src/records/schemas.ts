@@ -46,6 +46,8 @@ export const ShareFileSchema = z
     format: z.literal('custodes.share.v1'),
     epoch: Epoch,
     index: CustodianIndex,
+    /** Where the share sits when that is not `index` (§3.1: the custodian's rank in an epoch with index gaps). */
+    point: z.number().int().min(1).max(255).optional(),
     threshold: z.number().int().min(1).max(255),
     total: z.number().int().min(1).max(255),
     share: Hex32,

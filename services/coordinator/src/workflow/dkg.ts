@@ -126,6 +126,7 @@ export class DkgWorkflow {
   }
 
   async #drive(e: RegistryEpoch, session: string): Promise<SessionState> {
+    // Participant p is the custodian of rank p + 1 (§3.1, §3.8): indices[p].
     const indices = e.custodians.map((c) => c.index).sort((a, b) => a - b);
     const params: SessionParams = { hostpubkeys: sessionHostKeys(e).map((k) => hexToBytes(k, 33)), t: e.threshold };
     const set = (step: DkgStep) => this.#sessions.set(session, { status: 'running', epoch: e.epoch, session, step });
@@ -144,7 +145,7 @@ export class DkgWorkflow {
     try {
       ({ state, cmsg1 } = coordinatorStep1(pmsgs1, params));
     } catch (err) {
-      if (err instanceof DkgError && err.code === 'FAULTY_PARTICIPANT' && err.participant !== undefined) throw new Abort('invalid', [err.participant + 1]);
+      if (err instanceof DkgError && err.code === 'FAULTY_PARTICIPANT' && err.participant !== undefined) throw new Abort('invalid', [indices[err.participant]!]);
       throw err;
     }
     this.#log({ type: 'dkg', epoch: e.epoch, session, step: 'aggregate', payload: bytesToBase64(cmsg1), time: this.#d.now() });
@@ -156,7 +157,7 @@ export class DkgWorkflow {
     try {
       ({ recoveryData } = coordinatorFinalize(state, indices.map((i) => hexToBytes(ends.get(i)!.payload, 64))));
     } catch (err) {
-      if (err instanceof DkgError && err.code === 'FAULTY_PARTICIPANT' && err.participant !== undefined) throw new Abort('invalid', [err.participant + 1]);
+      if (err instanceof DkgError && err.code === 'FAULTY_PARTICIPANT' && err.participant !== undefined) throw new Abort('invalid', [indices[err.participant]!]);
       throw err;
     }
     const keys = epochFromRecovery(recoveryData);

@@ -107,12 +107,10 @@ function formProblem(entry) {
 /** @param {unknown} h */
 const isPoint = (h) => typeof h === 'string' && /^[0-9a-f]{66}$/.test(h) && isCompressedPoint(hexToBytes(h));
 
-/** A proposed epoch: indices exactly 1..n, a distinct host key on the curve for each (shared registry.ts proposedEpochProblems). @param {Epoch} e */
+/** A proposed epoch: a distinct host key on the curve for each custodian, any indices (shared registry.ts proposedEpochProblems). @param {Epoch} e */
 function proposedEpochProblems(e) {
   /** @type {string[]} */
   const problems = [];
-  const indices = e.custodians.map((c) => c.index).sort((a, b) => a - b);
-  if (!indices.every((x, i) => x === i + 1)) problems.push(`proposed epoch ${e.epoch}: custodian indices must be exactly 1..n`);
   const hostKeys = e.custodians.map((c) => c.hostKey);
   if (hostKeys.some((k) => k === undefined)) problems.push(`proposed epoch ${e.epoch}: every custodian needs a hostKey`);
   else {
