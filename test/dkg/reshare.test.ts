@@ -125,7 +125,7 @@ describe('reshare: decryption in the new epoch', () => {
     const two = [r.next.holders[0]!, r.next.holders[2]!]; // points 1 and 3
     for (const claimed of [2, 4, 5, 6, 7]) {
       const parsed = partialsOf(env, [...two, { ...leaver, point: claimed }]).map((p) => parsePartial(p)!);
-      expect(openWithSharedPoint(env, combinePoints(parsed))).toBeNull();
+      expect(openWithSharedPoint(env, combinePoints(parsed, new Map(parsed.map((p) => [p.index, p.index] as const))))).toBeNull(); // partials named by point
     }
     // And the combiner blames it: its partial fails against every new public share.
     const withLeaver = partialsOf(env, [...two, { ...leaver, point: 2 }]);
@@ -136,7 +136,7 @@ describe('reshare: decryption in the new epoch', () => {
     const oldTwo = [old.holders[0]!, old.holders[1]!]; // points 1, 2 of epoch 1
     const newOne = r.next.holders[2]!; // point 3 of epoch 2
     const parsed: ParsedPartial[] = partialsOf(env, [...oldTwo, newOne]).map((p) => parsePartial(p)!);
-    expect(openWithSharedPoint(env, combinePoints(parsed))).toBeNull();
+    expect(openWithSharedPoint(env, combinePoints(parsed, new Map(parsed.map((p) => [p.index, p.index] as const))))).toBeNull(); // partials named by point
     const mixed = partialsOf(env, [old.holders[0]!, r.next.holders[1]!, r.next.holders[2]!]);
     expect(() => combineAndOpen(env, mixed, 3, sharesByPoint(r.next))).toThrow(expect.objectContaining({ code: 'NOT_ENOUGH_PARTIALS' }));
     // Old holders alone still open it: destroying old shares is the service's job (§3.9).
