@@ -45,7 +45,7 @@ type EpochCode =
 
 type EpochVerdict = { readonly ok: true; readonly keys: EpochKeys } | { readonly ok: false; readonly code: EpochCode; readonly message: string };
 
-type DkgEntryCode = 'UNKNOWN_EPOCH' | 'NOT_PROPOSED' | 'UNKNOWN_CUSTODIAN' | 'BAD_SIGNATURE';
+type DkgEntryCode = 'UNKNOWN_EPOCH' | 'NOT_PROPOSED' | 'WRONG_STEP' | 'UNKNOWN_CUSTODIAN' | 'BAD_SIGNATURE';
 type DkgEntryVerdict = { readonly ok: true } | { readonly ok: false; readonly code: DkgEntryCode; readonly message: string };
 
 function aentry<T>(entry: unknown, type: string): T {
@@ -133,17 +133,24 @@ function resolveRegistry<R extends RegistryBody>(registry: R, epochEntries: read
  * Whether `entry` may stand in the log: its epoch is a proposed epoch of
  * `registry`, and a participant's step (commit, reveal, certeq, blame) names
  * a custodian of that epoch and carries its valid signature (§3.5 kind
- * `dkg`). Session order (reveal after every commit, a reveal matching its
- * commit, …) is the session's rule, dkgSession.ts.
+ * `dkg`). In a reshare into N (`reshareOf: O`, §3.9) the dealers' steps
+ * (commit, reveal) are by custodians of O and the receivers' (certeq, blame)
+ * by custodians of N; `dealers` is a reshare's step only (WRONG_STEP).
+ * Session order (reveal after every commit, a reveal matching its commit, …)
+ * is the session's rule, checked by each participant.
  */
 function judgeDkgEntry(entry: DkgEntry, registry: RegistryBody): DkgEntryVerdict {
   aentry<DkgEntry>(entry, 'dkg');
-  const e = aregistry(registry).epochs.find((x) => x.epoch === entry.epoch);
+  const epochs = aregistry(registry).epochs;
+  const e = epochs.find((x) => x.epoch === entry.epoch);
   if (!e) return { ok: false, code: 'UNKNOWN_EPOCH', message: `epoch ${entry.epoch} is not in the registry` };
   if (e.groupKey !== undefined) return { ok: false, code: 'NOT_PROPOSED', message: `epoch ${entry.epoch} is not a proposed epoch` };
+  if (entry.step === 'dealers' && e.reshareOf === undefined) return { ok: false, code: 'WRONG_STEP', message: `epoch ${entry.epoch} runs a DKG, not a reshare: it has no dealers step` };
   if (!DKG_PARTICIPANT_STEPS.includes(entry.step)) return { ok: true };
-  const custodian = e.custodians.find((c) => c.index === entry.custodian);
-  if (!custodian) return { ok: false, code: 'UNKNOWN_CUSTODIAN', message: `custodian ${entry.custodian} is not a custodian of epoch ${entry.epoch}` };
+  const dealing = e.reshareOf !== undefined && (entry.step === 'commit' || entry.step === 'reveal');
+  const committee = dealing ? epochs.find((x) => x.epoch === e.reshareOf) : e;
+  const custodian = committee?.custodians.find((c) => c.index === entry.custodian);
+  if (!custodian) return { ok: false, code: 'UNKNOWN_CUSTODIAN', message: `custodian ${entry.custodian} is not a custodian of epoch ${committee?.epoch ?? e.reshareOf}` };
   if (!verifyRecordSignature(entry, 'dkg', entry.signature, custodian.signingKey)) {
     return { ok: false, code: 'BAD_SIGNATURE', message: `the ${entry.step} of custodian ${entry.custodian} does not verify` };
   }

@@ -6,7 +6,7 @@
  * test/rules/agreement.test.ts holds all of them to the same verdicts.
  */
 export { judgeApproval, tallyDecisions, type ApprovalCode, type ApprovalVerdict, type Decision, type Tally } from './approvals';
-export { envelopeEpoch, newestEpoch, quorumOf, reviewers, type Quorum } from './epochs';
+export { envelopeEpoch, isSuperseded, keyEpochOf, newestEpoch, quorumOf, reviewers, successorOf, type Quorum } from './epochs';
 export { judgeGenesis, judgeRegistryUpdate, type RegistryCode, type RegistryVerdict } from './registry';
 export { judgeRelease, type ReleaseCode, type ReleaseVerdict } from './releases';
 export { judgeRevocation, type RevocationCode, type RevocationVerdict } from './revocations';

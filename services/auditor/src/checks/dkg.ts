@@ -21,6 +21,7 @@ import type { Check, Context, DkgSessionState } from './context';
 const FINDING: Record<DkgEntryCode, FindingCode> = {
   UNKNOWN_EPOCH: 'UNKNOWN_EPOCH',
   NOT_PROPOSED: 'EPOCH_NOT_PROPOSED',
+  WRONG_STEP: 'DKG_WRONG_STEP',
   UNKNOWN_CUSTODIAN: 'UNKNOWN_CUSTODIAN',
   BAD_SIGNATURE: 'BAD_SIGNATURE',
 };
@@ -63,6 +64,8 @@ export function applyDkg(entry: DkgEntry, ctx: Context): void {
       break;
     case 'aggregate':
       s.aggregate = true;
+      break;
+    case 'dealers':
       break;
     case 'certeq':
       s.certeqs.add(entry.custodian!);
