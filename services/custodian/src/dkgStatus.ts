@@ -11,14 +11,13 @@
  * the node's own store; no secret leaves it: the host key is public, a share
  * is reported as held or not.
  */
-import { base64ToBytes, bytesToHex } from '@custodes/shared/crypto';
+import { bytesToHex } from '@custodes/shared/crypto';
 import { hostpubkeyGen } from '@custodes/shared/dkg';
+import { abortReason } from '@custodes/shared/records';
 import type { DkgEntry, DkgStep, EpochEntry } from '@custodes/shared/records';
 import type { Context } from './context';
 import { currentRegistry, loggedDkgEntries } from './replica';
 
-/** Longest abort reason returned (the payload may be up to 200,000 characters). */
-const REASON_MAX = 200;
 
 export interface DkgConsent {
   epoch: number;
@@ -39,7 +38,7 @@ export interface DkgSessionStatus {
   certified: number[];
   /** `active`: its `epoch` entry is logged; `aborted`: an `abort` is logged; else `running`. */
   outcome: 'running' | 'active' | 'aborted';
-  /** For an aborted session: the abort's reason (§3.8: `timeout`, `blame`, `invalid`) and the custodians it names. */
+  /** For an aborted session: the abort's reason (§3.8: `timeout`, `blame`, `invalid`; abortReason) and the custodians it names. */
   reason: string | null;
   blamed: number[];
 }
@@ -62,12 +61,6 @@ export interface DkgStatus {
   hostKey: string | null;
   consents: DkgConsent[];
   epochs: DkgEpochStatus[];
-}
-
-/** The abort's UTF-8 reason, cut to REASON_MAX. */
-function abortReason(payload: string): string {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(base64ToBytes(payload, 'payload'));
-  return text.length > REASON_MAX ? `${text.slice(0, REASON_MAX)}…` : text;
 }
 
 /** The sessions of `epoch` in log order, from the replica's `dkg` entries (schema-checked when applied). */
