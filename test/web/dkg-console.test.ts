@@ -32,7 +32,7 @@ describe.skipIf(SKIP_BROWSER)(`DKG consent in the custodian console${SKIP_REASON
 
   beforeAll(async () => {
     // A short step timeout: the session custodian 3 has not consented to aborts within seconds.
-    cluster = await startDkgCluster({ tempPrefix: 'web-dkg-console', threshold: 2, total: 3, coordinator: { dkgStepTimeoutMs: 4000 } });
+    cluster = await startDkgCluster({ tempPrefix: 'web-dkg-console', threshold: 2, total: 3, coordinator: { dkgStepTimeoutMs: 8000 } });
     node = cluster.nodes[0]!;
     alice = addOfficer({ dataDir: node.dataDir, name: 'alice' }).token;
     consoleUrl = node.service!.url;
