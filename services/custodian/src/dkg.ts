@@ -55,20 +55,10 @@ const fail = (code: ConstructorParameters<typeof CustodianError>[0], message: st
 
 // ## Consent (docs/PROTOCOL.md §7.13)
 
-/** The operator's consent for this node to take part in the DKG of `epoch`; kept once given. */
+/** The operator's consent for this node to take part in the DKG of `epoch`; kept once given (the first consent stands). */
 export function consentToDkg(ctx: Context, epoch: number, officer: string): { epoch: number; officer: string; time: number } {
   ctx.store.insertDkgConsent(epoch, officer, nowSeconds(ctx));
   return { epoch, ...ctx.store.dkgConsent(epoch)! };
-}
-
-/** What the console and `custodes custodian dkg status` show: the host public key and the consents. */
-export function dkgStatus(ctx: Context, epochs: readonly number[]): { hostKey: string | null; consents: { epoch: number; officer: string; time: number }[] } {
-  const host = ctx.vault.hostKey();
-  const consents = epochs.flatMap((e) => {
-    const c = ctx.store.dkgConsent(e);
-    return c ? [{ epoch: e, ...c }] : [];
-  });
-  return { hostKey: host ? bytesToHex(hostpubkeyGen(host)) : null, consents };
 }
 
 /** Gives this node a host key if it has none (a node initialised with a dealer share); returns the host public key. */

@@ -61,3 +61,4 @@ export {
   type DkgCallBody,
   type DkgStart,
 } from './dkgCall';
+export { ABORT_REASON_MAX, abortReason } from './dkgAbort';
