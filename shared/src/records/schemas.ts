@@ -163,6 +163,11 @@ export const RegistryEpochSchema = z
     groupKey: Hex33.optional(),
     commitments: z.array(Hex33).min(1).max(255).optional(),
     custodians: z.array(RegistryCustodianSchema).min(1).max(255),
+    /**
+     * On a proposed epoch only: it gets its key by resharing this active epoch
+     * (docs/PROTOCOL.md §3.9) instead of a fresh DKG, so its group key is that epoch's.
+     */
+    reshareOf: Epoch.optional(),
   })
   .strict();
 export const RegistryCourtSchema = z.object({ id: Id, name: Text(256), key: XOnlyKey }).strict();
