@@ -6,17 +6,20 @@
  * test; the interpolation helpers exist to prove the group secret is kept.
  */
 import { randomBytes } from 'node:crypto';
-import { dealShares, encodePoint, mulBase, scalarFromBytes, scalarToBytes } from '@custodes/shared/crypto';
+import { concatBytes, dealShares, encodePoint, mulBase, scalarFromBytes, scalarToBytes, taggedHash, u32 } from '@custodes/shared/crypto';
 import { dealReshare, hostpubkeyGen, reshareAckSign, receiveReshare, reshareRecoveryData, uuidBytes } from '@custodes/shared/dkg';
 import type { ReshareParams, ReshareReceived } from '@custodes/shared/dkg';
 import { modN } from '../../shared/src/crypto/group';
 import { lagrangeCoefficients } from '../../shared/src/crypto/combine';
+import { certeqSign } from '../../shared/src/dkg/certeq';
 
 /** An epoch as the tests hold it: every custodian's index, rank point, share and public share. */
 export interface HeldEpoch {
   readonly epoch: number;
   readonly threshold: number;
   readonly groupKey: Uint8Array;
+  /** C_0 … C_{t−1} (ser33). */
+  readonly commitments: readonly Uint8Array[];
   readonly holders: readonly { index: number; point: number; share: Uint8Array; publicShare: Uint8Array }[];
 }
 
@@ -29,6 +32,7 @@ export function dealerEpoch(epoch: number, t: number, n: number): HeldEpoch {
     epoch,
     threshold: t,
     groupKey: encodePoint(c.commitments[0]!),
+    commitments: c.commitments.map(encodePoint),
     holders: c.shares.map((s, k) => ({ index: k + 1, point: k + 1, share: scalarToBytes(s), publicShare: encodePoint(mulBase(s)) })),
   };
 }
@@ -72,6 +76,7 @@ export function completeReshare(
     epoch: params.newEpoch,
     threshold: params.newThreshold,
     groupKey: received[0]!.groupKey,
+    commitments: received[0]!.commitments,
     holders: received.map((r, k) => ({ index: r.index, point: r.point, share: r.share, publicShare: r.publicShares[k]! })),
   };
   return { recoveryData, next, received };
@@ -81,4 +86,27 @@ export function completeReshare(
 export function interpolateSecret(holders: readonly { point: number; share: Uint8Array }[]): bigint {
   const lambdas = lagrangeCoefficients(holders.map((h) => h.point));
   return holders.reduce((acc, h) => modN(acc + lambdas.get(h.point)! * scalarFromBytes(h.share)), 0n);
+}
+
+/**
+ * Recovery data assembled from the §3.9 byte formats and signed by every new
+ * host key WITHOUT the checks reshareRecoveryData makes: for tests of the
+ * checks that must still refuse data with a valid certificate.
+ */
+export function forgeRecovery(params: ReshareParams, hosts: ReadonlyMap<number, Uint8Array>, dealings: readonly Uint8Array[]): Uint8Array {
+  const paramsBytes = concatBytes(
+    u32(params.oldEpoch),
+    u32(params.newEpoch),
+    params.session,
+    Uint8Array.of(params.oldThreshold, params.newThreshold),
+    params.groupKey,
+    Uint8Array.of(params.oldCommittee.length),
+    ...params.oldCommittee.flatMap((c) => [Uint8Array.of(c.index), c.publicShare]),
+    Uint8Array.of(params.newCommittee.length),
+    ...params.newCommittee.flatMap((c) => [Uint8Array.of(c.index), c.hostKey]),
+  );
+  const ctx = taggedHash('custodes/v1/reshare', paramsBytes);
+  const x = taggedHash('custodes/v1/reshare transcript', ctx, Uint8Array.of(dealings.length), ...dealings);
+  const sigs = params.newCommittee.map((c, k) => certeqSign('reshare-certificate', hosts.get(c.index)!, k, x, Uint8Array.from(randomBytes(32))));
+  return concatBytes(paramsBytes, Uint8Array.of(dealings.length), ...dealings, ...sigs);
 }

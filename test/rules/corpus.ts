@@ -62,6 +62,8 @@ export interface EpochSpec {
   /** A proposed epoch (docs/PROTOCOL.md §3.8): no groupKey or commitments, a host key per custodian unless `hostKeys: false`. */
   readonly proposed?: true;
   readonly hostKeys?: false;
+  /** A proposed epoch that reshares this one (docs/PROTOCOL.md §3.9). */
+  readonly reshareOf?: number;
 }
 
 /** Custodian i's ChillDKG host public key (BIP hostpubkey_gen of a seed-derived host secret key). */
@@ -71,7 +73,7 @@ export function hostKeyOf(index: number): string {
 
 export function epochOf(spec: EpochSpec): RegistryEntry['epochs'][number] {
   const custodians = spec.custodians.map((i) => ({ index: i, name: `custodian-${i}`, signingKey: custodianKeys.get(i)!.publicKey, witnessKey: custodianKeys.get(i)!.notePublicKey, url: `http://127.0.0.1:${9000 + i}` }));
-  const base = { epoch: spec.epoch, threshold: spec.threshold, total: spec.total ?? spec.custodians.length };
+  const base = { epoch: spec.epoch, threshold: spec.threshold, total: spec.total ?? spec.custodians.length, ...(spec.reshareOf === undefined ? {} : { reshareOf: spec.reshareOf }) };
   if (spec.proposed) return { ...base, custodians: spec.hostKeys === false ? custodians : custodians.map((c) => ({ ...c, hostKey: hostKeyOf(c.index) })) };
   const c = commitments(spec.epoch, spec.threshold);
   return { ...base, groupKey: c[0]!, commitments: c, custodians };
@@ -208,7 +210,12 @@ export const registryCases: readonly RegistryCase[] = [
   // Proposed epochs (docs/PROTOCOL.md §3.8): indices 1..n, a distinct host key each, no half-listed keys.
   genesisCase('accept', 'one proposed epoch, all sign', DKG_ONLY, [1, 2, 3, 4, 5]),
   genesisCase('refuse', 'proposed epoch without host keys', [{ ...DKG_ONLY[0]!, hostKeys: false }], [1, 2, 3, 4, 5]),
-  genesisCase('accept', 'proposed epoch with a gap in its indices (shares sit at ranks, §3.1)', [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 6], proposed: true }], [1, 2, 3, 4, 6]),
+  // Points are ranks (§3.1), so a proposed epoch may leave an index out.
+  genesisCase('accept', 'proposed epoch with a gap in its indices', [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 6], proposed: true }], [1, 2, 3, 4, 6]),
+  // Resharing (§3.9): reshareOf names a lower epoch the registry lists.
+  updateCase('accept', 'proposes epoch 2 as a reshare of epoch 1', singleGenesis, [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1 }], [1, 2, 3]),
+  updateCase('refuse', 'a reshare of an epoch the registry does not list', singleGenesis, [...SINGLE, { epoch: 3, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 2 }], [1, 2, 3]),
+  updateCase('refuse', 'a reshare of a higher epoch', singleGenesis, [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 2 }], [1, 2, 3]),
   {
     name: 'genesis: an epoch with groupKey but no commitments',
     expected: 'refuse',
