@@ -101,9 +101,11 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       const index = repo.entryIndex(dkgKey.epoch(e.epoch));
       if (index === undefined) return [];
       const entry = EpochEntrySchema.parse(JSON.parse(new TextDecoder().decode(store.entry(index))));
-      return [entry];
+      return [{ index, entry }];
     });
-    return new Registry(resolveRegistry(raw, epochEntries), latest.logIndex);
+    // In log order: a reshare's entry is judged with its old epoch already active (§3.9).
+    epochEntries.sort((a, b) => a.index - b.index);
+    return new Registry(resolveRegistry(raw, epochEntries.map((x) => x.entry)), latest.logIndex);
   };
   let registry: Registry;
   try {

@@ -46,12 +46,11 @@ import { nowSeconds } from './context';
 import { CustodianError } from './errors';
 import { newHostKeyFile } from './init';
 import { currentRegistry, loggedDkgEntries } from './replica';
+import { fail, sign, signedBefore } from './dkgSigned';
+import { adoptReshareShare, reshareStep, settleReshare } from './reshare';
 
 type RegistryEpoch = RegistryEntry['epochs'][number];
 
-const fail = (code: ConstructorParameters<typeof CustodianError>[0], message: string): never => {
-  throw new CustodianError(code, message);
-};
 
 // ## Consent (docs/PROTOCOL.md §7.13)
 
@@ -80,11 +79,21 @@ export function ensureHostKey(ctx: Context): string {
  * already. Undefined if no `epoch` entry for it is replicated. This is also
  * how a custodian that lost its database gets its share back (§3.8).
  */
-export function adoptShare(ctx: Context, epoch: number): { epoch: number; groupKey: string } | undefined {
+/** The first replicated `epoch` entry for `epoch` (the one resolveRegistry counts when valid), or undefined. */
+function replicatedEpochEntry(ctx: Context, epoch: number): EpochEntry | undefined {
   const row = ctx.store.replicaEntries('epoch').find((r) => (JSON.parse(r.data) as EpochEntry).epoch === epoch);
-  if (!row) return undefined;
-  const entry = JSON.parse(row.data) as EpochEntry;
+  return row && (JSON.parse(row.data) as EpochEntry);
+}
+
+export function adoptShare(ctx: Context, epoch: number): { epoch: number; groupKey: string } | undefined {
+  const entry = replicatedEpochEntry(ctx, epoch);
+  if (!entry) return undefined;
   if (ctx.vault.share(epoch) !== undefined) return { epoch, groupKey: entry.groupKey };
+  const listed = currentRegistry(ctx.store)?.entry.epochs.find((x) => x.epoch === epoch);
+  if (listed?.reshareOf !== undefined) {
+    adoptReshareShare(ctx, listed, entry);
+    return { epoch, groupKey: entry.groupKey };
+  }
   const host = ctx.vault.hostKey() ?? fail('DKG_NO_HOST_KEY', 'this node holds no host key');
   let recovered;
   try {
@@ -123,21 +132,9 @@ export function adoptShare(ctx: Context, epoch: number): { epoch: number; groupK
 
 // ## The next step
 
-function sign(ctx: Context, body: Omit<DkgEntry, 'signature'>): DkgEntry {
-  const entry = { ...body, signature: signRecord(body, 'dkg', ctx.vault.signingKey()) } as DkgEntry;
-  // Stored before it leaves: the first signed message of a step is the only one (INSERT OR IGNORE).
-  ctx.store.insertDkgSigned(body.session, body.step, canonicalJson(entry));
-  return JSON.parse(ctx.store.dkgSigned(body.session, body.step)!) as DkgEntry;
-}
-
 /** The custodian indices the replicated registry lists for `epoch` ([] if none). */
 function registryEpochIndices(ctx: Context, epoch: number): number[] {
   return currentRegistry(ctx.store)?.entry.epochs.find((x) => x.epoch === epoch)?.custodians.map((c) => c.index) ?? [];
-}
-
-function signedBefore(ctx: Context, session: string, step: DkgStep): DkgEntry | undefined {
-  const stored = ctx.store.dkgSigned(session, step);
-  return stored === undefined ? undefined : (JSON.parse(stored) as DkgEntry);
 }
 
 function participantEpoch(ctx: Context, registry: RegistryEntry, epoch: number, host: Uint8Array): RegistryEpoch {
@@ -169,6 +166,11 @@ export function dkgStep(ctx: Context, epoch: number, session: string): DkgAnswer
   if (!ctx.store.dkgConsent(epoch)) fail('DKG_NO_CONSENT', `the operator has not consented to the DKG of epoch ${epoch} (custodes custodian dkg consent --epoch ${epoch})`);
   const registry = currentRegistry(ctx.store)?.entry ?? fail('DKG_UNKNOWN_EPOCH', 'this node has replicated no registry yet');
   const listed = registry.epochs.find((x) => x.epoch === epoch);
+  if (listed?.reshareOf !== undefined) {
+    // A reshare (§3.9): once its epoch entry is in the replica, settle (adopt the new share, destroy the old).
+    const entry = listed.groupKey === undefined ? undefined : replicatedEpochEntry(ctx, epoch);
+    return entry ? settleReshare(ctx, registry, listed, entry) : reshareStep(ctx, registry, listed, session, host);
+  }
   if (listed?.groupKey !== undefined) {
     const active = adoptShare(ctx, epoch);
     if (!active) fail('DKG_UNKNOWN_EPOCH', `epoch ${epoch} has a dealer key; there is no DKG to run`);

@@ -5,7 +5,7 @@
  */
 import { canonicalJson, formatZodError, LogEntrySchema, RegistryEntrySchema, verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { DecryptionRequestEntry, DkgEntry, EpochEntry, LogEntry, RegistryEntry, WarrantEntry } from '@custodes/shared/records';
-import { judgeApproval, judgeDkgEntry, judgeEpochEntry, judgeRelease, judgeRevocation, resolveRegistry } from '@custodes/shared/rules';
+import { judgeApproval, judgeDkgEntry, judgeEpochEntry, judgeRelease, judgeRevocation, judgeShareDestroyed, resolveRegistry } from '@custodes/shared/rules';
 import { CustodianError } from './errors';
 import { agencyInvestigators, courtKey, custodianKeys, genesisProblem, registryEpoch, updateProblem } from './registry';
 import type { OwnIdentity } from './registry';
@@ -213,6 +213,12 @@ export function applyEntry(
     case 'epoch': {
       // Activates a proposed epoch only with a valid certificate over the registry's host keys (§3.8).
       const verdict = judgeEpochEntry(entry, registry);
+      if (!verdict.ok) bad(idx, verdict.message);
+      break;
+    }
+    case 'share-destroyed': {
+      // Only after the reshare that superseded the epoch is logged, by a custodian of it, signed (§3.9): the shared rule.
+      const verdict = judgeShareDestroyed(entry, registry);
       if (!verdict.ok) bad(idx, verdict.message);
       break;
     }

@@ -62,3 +62,4 @@ export {
   type DkgStart,
 } from './dkgCall';
 export { ABORT_REASON_MAX, abortReason } from './dkgAbort';
+export { decodeDealerSet, encodeDealerSet } from './dealerSet';

@@ -29,13 +29,15 @@
  * per request.
  */
 import { successorOf } from './epochs';
-import { base64ToBytes, bytesToHex } from '../crypto/bytes';
+import { base64ToBytes, bytesToHex, hexToBytes } from '../crypto/bytes';
 import { encodePoint } from '../crypto/group';
 import { epochFromRecovery } from '../dkg/public';
 import type { EpochKeys } from '../dkg/public';
 import { DkgError, ReshareError } from '../dkg/errors';
 import { epochFromReshare } from '../dkg/reshare';
 import type { ReshareEpochKeys } from '../dkg/reshare';
+import { uuidBytes } from '../dkg/reshareParams';
+import type { ReshareParams } from '../dkg/reshareParams';
 import { epochShares } from '../records/registry';
 import { DKG_PARTICIPANT_STEPS } from '../records/schemas';
 import type { DkgEntry, EpochEntry, RegistryEntry } from '../records/schemas';
@@ -128,6 +130,32 @@ function oldCommitteeOf(o: RegistryEpoch): { index: number; publicShare: string 
   const shares = epochShares(o);
   if (shares === null) return null;
   return [...shares.keys()].sort((a, b) => a - b).map((index) => ({ index, publicShare: bytesToHex(encodePoint(shares.get(index)!)) }));
+}
+
+/**
+ * The session parameters of a reshare of proposed epoch `epoch` (§3.9) in
+ * session `session`, as the registry in force has them: O's threshold, group
+ * key and public shares (X_i at O's points), N's threshold and host keys,
+ * both committees in index order. Every participant and the coordinator
+ * derive them here, so they agree byte for byte. Throws RangeError if
+ * `epoch` is not a proposed reshare or O is not active.
+ */
+function reshareParamsOf(registry: RegistryBody, epoch: number, session: string): ReshareParams {
+  const e = aregistry(registry).epochs.find((x) => x.epoch === epoch);
+  if (!e || e.groupKey !== undefined || e.reshareOf === undefined) throw new RangeError(`epoch ${epoch} is not a proposed reshare`);
+  const o = registry.epochs.find((x) => x.epoch === e.reshareOf);
+  const oldCommittee = o?.groupKey === undefined ? null : oldCommitteeOf(o);
+  if (!o || oldCommittee === null) throw new RangeError(`epoch ${epoch} reshares epoch ${e.reshareOf}, which is not active`);
+  return {
+    oldEpoch: o.epoch,
+    newEpoch: e.epoch,
+    session: uuidBytes(session),
+    oldThreshold: o.threshold,
+    newThreshold: e.threshold,
+    groupKey: hexToBytes(o.groupKey!, 33),
+    oldCommittee: oldCommittee.map((c) => ({ index: c.index, publicShare: hexToBytes(c.publicShare, 33) })),
+    newCommittee: [...e.custodians].sort((a, b) => a.index - b.index).map((c) => ({ index: c.index, hostKey: hexToBytes(c.hostKey ?? '', 33) })),
+  };
 }
 
 /**
@@ -229,4 +257,4 @@ function judgeDkgEntry(entry: DkgEntry, registry: RegistryBody): DkgEntryVerdict
   return { ok: true };
 }
 
-export { judgeDkgEntry, judgeEpochEntry, resolveRegistry, sessionHostKeys, type DkgEntryCode, type DkgEntryVerdict, type EpochCode, type EpochVerdict };
+export { judgeDkgEntry, judgeEpochEntry, reshareParamsOf, resolveRegistry, sessionHostKeys, type DkgEntryCode, type DkgEntryVerdict, type EpochCode, type EpochVerdict };

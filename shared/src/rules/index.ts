@@ -29,6 +29,7 @@ export {
 export {
   judgeDkgEntry,
   judgeEpochEntry,
+  reshareParamsOf,
   resolveRegistry,
   sessionHostKeys,
   type DkgEntryCode,
@@ -36,3 +37,4 @@ export {
   type EpochCode,
   type EpochVerdict,
 } from './dkgEpochs';
+export { judgeShareDestroyed, type ShareDestroyedCode, type ShareDestroyedVerdict } from './shareDestroyed';

@@ -20,12 +20,13 @@ import { randomUUID } from 'node:crypto';
 import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, utf8 } from '@custodes/shared/crypto';
 import { coordinatorFinalize, coordinatorStep1, DkgError, epochFromRecovery, pmsg1Commitment } from '@custodes/shared/dkg';
 import type { CoordinatorState, SessionParams } from '@custodes/shared/dkg';
-import { DkgAnswerSchema, DKG_CALL_HEADER, dkgCallHeader } from '@custodes/shared/records';
+import { DkgAnswerSchema, DKG_CALL_HEADER, dkgCallHeader, encodeDealerSet } from '@custodes/shared/records';
 import type { DkgAnswer, DkgEntry, DkgStep, EpochEntry, LogEntry, RegistryEntry } from '@custodes/shared/records';
-import { judgeDkgEntry, judgeEpochEntry, sessionHostKeys } from '@custodes/shared/rules';
+import { judgeDkgEntry, judgeEpochEntry, judgeShareDestroyed, quorumOf, reshareParamsOf, sessionHostKeys } from '@custodes/shared/rules';
 import { HttpError, requestJson } from '@custodes/shared/service';
 import type { Logger } from 'pino';
 import { CoordinatorError } from '../errors';
+import { convicted, reshareEpochEntry, validDealings } from './reshare';
 
 type RegistryEpoch = RegistryEntry['epochs'][number];
 
@@ -60,6 +61,8 @@ class Abort extends Error {
   constructor(
     readonly reason: string,
     readonly blamed: number[],
+    /** A reshare dealer convicted by a valid complaint: the reshare tries again without it (§3.9). */
+    readonly exclude?: number,
   ) {
     super(`DKG aborted: ${reason} (${blamed.join(', ')})`);
   }
@@ -95,11 +98,115 @@ export class DkgWorkflow {
     if (!e) throw new CoordinatorError('NOT_FOUND', `the registry lists no epoch ${epoch}`);
     if (e.groupKey !== undefined) throw new CoordinatorError('CONFLICT', `epoch ${epoch} is active; there is no DKG to run`);
     if (this.#running.has(epoch)) throw new CoordinatorError('CONFLICT', `a DKG of epoch ${epoch} is running`);
+    if (e.reshareOf !== undefined && quorumOf(this.#d.registry(), e.reshareOf)?.epoch !== e.reshareOf) {
+      throw new CoordinatorError('CONFLICT', `epoch ${epoch} reshares epoch ${e.reshareOf}, which is not active or whose key already moved on`);
+    }
     const session = randomUUID();
     this.#running.add(epoch);
     this.#sessions.set(session, { status: 'running', epoch, session, step: 'commit' });
-    const done = this.#run(e, session).finally(() => this.#running.delete(epoch));
+    const run = e.reshareOf === undefined ? this.#run(e, session) : this.#runReshare(e, session);
+    const done = run.finally(() => this.#running.delete(epoch));
     return { session, done };
+  }
+
+  /**
+   * Reshare sessions (docs/PROTOCOL.md §3.9) until one succeeds or fails for
+   * good. A dealer convicted by a valid complaint is left out of the next
+   * session's dealers, while t_O others remain; the first session's id
+   * follows the attempts (its state names the current session).
+   */
+  async #runReshare(e: RegistryEpoch, first: string): Promise<SessionState> {
+    const excluded = new Set<number>();
+    for (let session = first; ; session = randomUUID()) {
+      this.#sessions.set(first, { status: 'running', epoch: e.epoch, session, step: 'commit' });
+      let state: SessionState;
+      try {
+        state = await this.#driveReshare(e, session, excluded);
+      } catch (err) {
+        if (!(err instanceof Abort)) {
+          this.#d.logger.error({ session, err: String(err) }, 'reshare session failed');
+          state = this.#abort(e.epoch, session, 'coordinator', []);
+        } else {
+          state = this.#abort(e.epoch, session, err.reason, err.blamed);
+          if (err.exclude !== undefined && !excluded.has(err.exclude)) {
+            excluded.add(err.exclude);
+            this.#sessions.set(session, state);
+            continue;
+          }
+        }
+      }
+      this.#sessions.set(session, state);
+      this.#sessions.set(first, state);
+      return state;
+    }
+  }
+
+  async #driveReshare(e: RegistryEpoch, session: string, excluded: ReadonlySet<number>): Promise<SessionState> {
+    const registry = this.#d.registry();
+    const o = registry.epochs.find((x) => x.epoch === e.reshareOf)!;
+    const params = reshareParamsOf(registry, e.epoch, session);
+    const dealers = o.custodians.map((c) => c.index).filter((i) => !excluded.has(i)).sort((a, b) => a - b);
+    const receivers = e.custodians.map((c) => c.index).sort((a, b) => a - b);
+    if (dealers.length < o.threshold) throw new Abort('invalid', [...excluded]);
+    const set = (step: DkgStep) => this.#sessions.set(session, { status: 'running', epoch: e.epoch, session, step });
+    set('commit');
+
+    // Commit: every dealer of O that answers in time, at least t_O of them; an offline one is left out (§3.9).
+    const commits = await this.#collect(e, session, dealers, ['commit'], o.threshold);
+    const committed = [...commits.keys()].sort((a, b) => a - b);
+    this.#log({ type: 'dkg', epoch: e.epoch, session, step: 'dealers', payload: encodeDealerSet(committed), time: this.#d.now() });
+    set('reveal');
+    const reveals = await this.#collect(e, session, committed, ['reveal'], o.threshold);
+    const { valid, failed } = validDealings(params, committed, commits, reveals);
+    if (valid.size < o.threshold) throw new Abort('invalid', failed);
+    const q = [...valid.keys()].slice(0, o.threshold);
+    this.#log({ type: 'dkg', epoch: e.epoch, session, step: 'aggregate', payload: encodeDealerSet(q), time: this.#d.now() });
+    set('certeq');
+    const ends = await this.#collect(e, session, receivers, ['certeq', 'blame']);
+    const blame = [...ends.values()].find((x) => x.step === 'blame');
+    if (blame) {
+      const guilty = convicted(params, blame, valid);
+      throw new Abort('blame', [guilty], guilty === blame.custodian ? undefined : guilty);
+    }
+    const entry = reshareEpochEntry(params, session, q.map((i) => valid.get(i)!), receivers.map((j) => ends.get(j)!), this.#d.now());
+    const verdict = judgeEpochEntry(entry, this.#d.registry());
+    if (!verdict.ok) throw new Error(`own epoch entry refused: ${verdict.message}`);
+    const index = this.#d.append(dkgKey.epoch(e.epoch), entry);
+    this.#d.reloadRegistry();
+    this.#d.cosign();
+    this.#d.logger.info({ session, epoch: e.epoch, from: o.epoch, index }, 'reshare succeeded: epoch active with the same group key');
+    // The new custodians adopt their shares, then the old ones destroy theirs and say so; best effort, off the result.
+    void this.#settle(e, o, session).catch(() => undefined);
+    return { status: 'active', epoch: e.epoch, session, groupKey: entry.groupKey, index };
+  }
+
+  /**
+   * After a reshare into `n` is logged (§3.9): asks each custodian of O and N
+   * until every one of O has handed over its signed `share-destroyed`
+   * (logged at once, once) and every one of N says it holds its share.
+   * Custodians silent past the step timeout are left; the auditor reports
+   * an old custodian that never logged its statement.
+   */
+  async #settle(n: RegistryEpoch, o: RegistryEpoch, session: string): Promise<void> {
+    const olds = new Set(o.custodians.map((c) => c.index));
+    const pending = new Set([...olds, ...n.custodians.map((c) => c.index)]);
+    const deadline = Date.now() + this.#d.stepTimeoutMs;
+    for (let delay = 25; pending.size > 0 && !this.#closed && Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
+      await Promise.all(
+        [...pending].map(async (i) => {
+          const answer = await this.#ask(n.epoch, session, i).catch(() => undefined);
+          if (answer === undefined) return;
+          if ('destroyed' in answer) {
+            const statement = answer.destroyed;
+            if (statement.custodian !== i || statement.epoch !== o.epoch || !judgeShareDestroyed(statement, this.#d.registry()).ok) return;
+            this.#d.append(`share-destroyed:${o.epoch}:${i}`, statement);
+            pending.delete(i);
+          } else if ('active' in answer && !olds.has(i)) pending.delete(i);
+        }),
+      );
+      this.#d.cosign();
+      await sleep(delay);
+    }
   }
 
   async #run(e: RegistryEpoch, session: string): Promise<SessionState> {
@@ -194,7 +301,7 @@ export class DkgWorkflow {
    * `steps` (logged at once), or, with `steps` empty, until each says its
    * epoch is active. Participants silent past stepTimeoutMs are aborted.
    */
-  async #collect(e: RegistryEpoch, session: string, indices: readonly number[], steps: readonly DkgStep[]): Promise<Map<number, DkgEntry>> {
+  async #collect(e: RegistryEpoch, session: string, indices: readonly number[], steps: readonly DkgStep[], quorum?: number): Promise<Map<number, DkgEntry>> {
     const got = new Map<number, DkgEntry>();
     const deadline = Date.now() + this.#d.stepTimeoutMs;
     let delay = 25;
@@ -222,7 +329,8 @@ export class DkgWorkflow {
       }
       this.#d.cosign();
       if (Date.now() > deadline) {
-        if (steps.length === 0) return got;
+        // A reshare needs only t_O dealers (§3.9): the silent ones are left out, not waited for.
+        if (steps.length === 0 || (quorum !== undefined && got.size >= quorum)) return got;
         throw new Abort('timeout', indices.filter((i) => !got.has(i)));
       }
       await sleep(delay);
