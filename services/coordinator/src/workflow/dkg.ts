@@ -15,6 +15,12 @@
  * A participant that does not answer a step within `stepTimeoutMs` is named
  * in an `abort` (reason `timeout`). This process never holds a share: it sees
  * pmsg1s (encrypted shares), cmsg1 and signatures only.
+ *
+ * The log is a session's durable record: each step starts from the entries
+ * already logged for it, so a coordinator that stopped mid-session resumes it
+ * at start (`resumeAll`) without asking again for a logged step, and its
+ * keyed appends never log a second `aggregate` or `epoch` entry. A stop
+ * leaves a running session running (no `abort`).
  */
 import { randomUUID } from 'node:crypto';
 import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, utf8 } from '@custodes/shared/crypto';
@@ -34,6 +40,12 @@ export interface DkgDeps {
   reloadRegistry: () => void;
   /** Appends once under `key` (ledger.appendOnce); returns the index. */
   append: (key: string, entry: LogEntry) => number;
+  /** The `dkg` entries logged (of `session`, or of every session), in log order. */
+  logged: (session?: string) => DkgEntry[];
+  /** The `epoch` entry logged for `epoch`, if any, and its index. */
+  loggedEpoch: (epoch: number) => { index: number; entry: EpochEntry } | undefined;
+  /** The registry in force just before the entry of `session` first logged (as logged, unresolved). */
+  registryAtStart: (session: string) => RegistryEntry | undefined;
   /** Publish and start catching witnesses up now. */
   cosign: () => void;
   custodianUrl: (index: number) => string;
@@ -56,6 +68,13 @@ export const dkgKey = {
   epoch: (epoch: number) => `epoch:${epoch}`,
 };
 
+/** The coordinator is closing: the session stays running in the log, for the next start to resume. */
+class Closing extends Error {
+  constructor() {
+    super('coordinator is closing');
+  }
+}
+
 class Abort extends Error {
   constructor(
     readonly reason: string,
@@ -67,18 +86,27 @@ class Abort extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether a session's epoch is still the one it began under: same threshold, custodians and host keys (§3.8). */
+function sameParticipants(a: RegistryEpoch, b: RegistryEpoch): boolean {
+  const ids = (e: RegistryEpoch) => [...e.custodians].sort((x, y) => x.index - y.index).map((c) => `${c.index}:${c.signingKey}`).join();
+  return a.threshold === b.threshold && sessionHostKeys(a).join() === sessionHostKeys(b).join() && ids(a) === ids(b);
+}
+
 export class DkgWorkflow {
   readonly #d: DkgDeps;
   readonly #sessions = new Map<string, SessionState>();
   readonly #running = new Set<number>();
+  readonly #runs = new Set<Promise<SessionState>>();
   #closed = false;
 
   constructor(deps: DkgDeps) {
     this.#d = deps;
   }
 
-  close(): void {
+  /** Stops driving sessions and waits for their calls in flight; a running session stays running in the log. */
+  async close(): Promise<void> {
     this.#closed = true;
+    await Promise.allSettled([...this.#runs]);
   }
 
   session(id: string): SessionState | undefined {
@@ -96,10 +124,69 @@ export class DkgWorkflow {
     if (e.groupKey !== undefined) throw new CoordinatorError('CONFLICT', `epoch ${epoch} is active; there is no DKG to run`);
     if (this.#running.has(epoch)) throw new CoordinatorError('CONFLICT', `a DKG of epoch ${epoch} is running`);
     const session = randomUUID();
-    this.#running.add(epoch);
-    this.#sessions.set(session, { status: 'running', epoch, session, step: 'commit' });
-    const done = this.#run(e, session).finally(() => this.#running.delete(epoch));
-    return { session, done };
+    return { session, done: this.#launch(e, session) };
+  }
+
+  /**
+   * At start (docs/PROTOCOL.md §3.8, §7.15): every session the log holds gets
+   * its state back — `active` with its `epoch` entry, `aborted` with its
+   * `abort` — and each *running* one (`dkg` entries, no `abort`, no `epoch`
+   * entry for its epoch) is resumed from its logged entries. Of several
+   * running sessions of one epoch the newest resumes and the others are
+   * aborted (`superseded`). A session whose epoch the registry no longer
+   * proposes as it did when the session began is aborted (`registry-changed`),
+   * or, if the registry no longer lists the epoch (an `abort` naming it would
+   * be refused, UNKNOWN_EPOCH), marked aborted here only. Returns the resumed
+   * sessions' ends.
+   */
+  resumeAll(): Promise<SessionState>[] {
+    const sessions = new Map<string, DkgEntry[]>();
+    for (const x of this.#d.logged()) sessions.set(x.session, [...(sessions.get(x.session) ?? []), x]);
+    const running = new Map<number, string[]>();
+    for (const [session, logged] of sessions) {
+      const epoch = logged[0]!.epoch;
+      const abort = logged.find((x) => x.step === 'abort');
+      const done = this.#d.loggedEpoch(epoch);
+      if (abort) {
+        const reason = new TextDecoder().decode(base64ToBytes(abort.payload, 'abort'));
+        this.#sessions.set(session, { status: 'aborted', epoch, session, reason, blamed: [...abort.blamed!] });
+      } else if (done?.entry.session === session) {
+        this.#sessions.set(session, { status: 'active', epoch, session, groupKey: done.entry.groupKey, index: done.index });
+      } else if (!done) running.set(epoch, [...(running.get(epoch) ?? []), session]);
+      // A session of an epoch that another session activated has nothing left to do, and nothing to log (NOT_PROPOSED).
+    }
+    const resumed: Promise<SessionState>[] = [];
+    for (const [epoch, ids] of running) {
+      const newest = ids.at(-1)!;
+      const e = this.#d.registry().epochs.find((x) => x.epoch === epoch);
+      for (const session of ids) {
+        if (!e) {
+          this.#d.logger.warn({ session, epoch }, 'DKG session not resumed: the registry no longer lists its epoch');
+          this.#sessions.set(session, { status: 'aborted', epoch, session, reason: 'epoch-withdrawn', blamed: [] });
+          continue;
+        }
+        const began = this.#d.registryAtStart(session)?.epochs.find((x) => x.epoch === epoch);
+        if (session !== newest) this.#sessions.set(session, this.#abort(epoch, session, 'superseded', []));
+        else if (!began || !sameParticipants(began, e)) this.#sessions.set(session, this.#abort(epoch, session, 'registry-changed', []));
+        else {
+          this.#d.logger.info({ session, epoch }, 'DKG session resumed from the log');
+          resumed.push(this.#launch(e, session));
+        }
+      }
+    }
+    return resumed;
+  }
+
+  /** Runs `session` of `e` in the background, one session per epoch. */
+  #launch(e: RegistryEpoch, session: string): Promise<SessionState> {
+    this.#running.add(e.epoch);
+    this.#sessions.set(session, { status: 'running', epoch: e.epoch, session, step: 'commit' });
+    const run = this.#run(e, session).finally(() => {
+      this.#running.delete(e.epoch);
+      this.#runs.delete(run);
+    });
+    this.#runs.add(run);
+    return run;
   }
 
   async #run(e: RegistryEpoch, session: string): Promise<SessionState> {
@@ -107,6 +194,8 @@ export class DkgWorkflow {
     try {
       state = await this.#drive(e, session);
     } catch (err) {
+      // Stopping is not failing: the session stays running in the log, and the next start resumes it.
+      if (this.#closed) return this.#sessions.get(session)!;
       if (!(err instanceof Abort)) {
         this.#d.logger.error({ session, err: String(err) }, 'DKG session failed');
         state = this.#abort(e.epoch, session, 'coordinator', []);
@@ -197,13 +286,15 @@ export class DkgWorkflow {
     const got = new Map<number, DkgEntry>();
     const deadline = Date.now() + this.#d.stepTimeoutMs;
     let delay = 25;
+    // What is logged already is not asked again (a resumed session; a custodian answers `waiting` for it).
+    for (const x of this.#d.logged(session)) if (x.custodian !== undefined && steps.includes(x.step)) got.set(x.custodian, x);
     for (;;) {
-      if (this.#closed) throw new Error('coordinator is closing');
+      if (this.#closed) throw new Closing();
       const pending = indices.filter((i) => !got.has(i));
       await Promise.all(
         pending.map(async (i) => {
           const answer = await this.#ask(e.epoch, session, i);
-          if (answer === undefined) return;
+          if (answer === undefined || this.#closed) return;
           if ('entry' in answer && steps.includes(answer.entry.step)) {
             const entry = answer.entry;
             // Attacker-controlled: the custodian's own step of this session, signed by it (judgeDkgEntry).
