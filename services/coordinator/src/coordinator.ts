@@ -323,6 +323,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
         rmSync(marker, { force: true });
         logger.info('restored log confirmed by the witnesses');
       }
+      // Sessions a stop left running continue from the log (docs/PROTOCOL.md §3.8), before any
+      // start call can be served: a session resumed later could run beside a new one of its epoch.
+      dkg.resumeAll();
       const host = config.host ?? '127.0.0.1';
       const bound = await listen(app, config.port ?? 0, host, tls ? { tls } : {});
       server = bound.server;
@@ -335,8 +338,6 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       purgeTimer = setInterval(purge, 60_000);
       purgeTimer.unref();
       decryption.resumeAll();
-      // Sessions a stop left running continue from the log (docs/PROTOCOL.md §3.8); their ends are logged, not awaited.
-      dkg.resumeAll();
       delivery.kick();
       // Entries appended just before a stop may not be in a cosigned checkpoint yet: catch the witnesses up.
       cosigner.schedule();

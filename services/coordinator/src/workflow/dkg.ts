@@ -186,6 +186,8 @@ export class DkgWorkflow {
       this.#runs.delete(run);
     });
     this.#runs.add(run);
+    // Nobody may be awaiting it (the route answers at once): a failure to log the abort is logged here.
+    run.catch((err: unknown) => this.#d.logger.error({ session, err: String(err) }, 'DKG session could not log its end'));
     return run;
   }
 
