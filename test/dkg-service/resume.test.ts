@@ -15,7 +15,7 @@ import type { RealCluster } from '../../scripts/src/cluster/in-process';
 import type { DkgSessionState } from '../../scripts/src/cluster/in-process';
 import { checkEntries } from '../../services/auditor/src/index';
 import { api, waitFor } from '../coordinator/helpers/cluster';
-import { startDkgCluster } from './helpers';
+import { logEntries, startDkgCluster } from './helpers';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -55,15 +55,6 @@ class WithholdingProxy {
   async close(): Promise<void> {
     if (this.server) await closeServer(this.server);
   }
-}
-
-/** Every entry up to the published checkpoint, from the public read API (docs/PROTOCOL.md §4.4). */
-async function logEntries(url: string): Promise<Record<string, unknown>[]> {
-  const cp = await api<string>(url, 'GET', '/log/v1/checkpoint');
-  const size = Number(cp.body.split('\n')[1]);
-  if (size === 0) return [];
-  const page = await api(url, 'GET', `/log/v1/entries?start=0&end=${size}`);
-  return (page.body.entries as string[]).map((b) => JSON.parse(Buffer.from(b, 'base64').toString('utf8')));
 }
 
 const sessionState = (c: RealCluster, session: string) => requestJson<DkgSessionState>(`${c.coordinatorUrl}/v1/dkg/sessions/${session}`);
