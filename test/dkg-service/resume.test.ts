@@ -14,6 +14,7 @@ import { closeServer, requestJson } from '@custodes/shared/service';
 import type { RealCluster } from '../../scripts/src/cluster/in-process';
 import type { DkgSessionState } from '../../scripts/src/cluster/in-process';
 import { checkEntries } from '../../services/auditor/src/index';
+import { custodesAsync } from '../cli/run';
 import { api, waitFor } from '../coordinator/helpers/cluster';
 import { logEntries, startDkgCluster } from './helpers';
 
@@ -89,8 +90,11 @@ describe('a coordinator restart in the middle of a DKG session', () => {
 
     // (restartCoordinator applies its overrides to the first config: the proxy is named again each time.)
     await c.restartCoordinator({ custodianUrls: { 5: proxy.url } });
-    // The restarted coordinator knows the session from the log alone, and no stop logged an abort.
+    // The restarted coordinator knows the session from the log alone (`custodes coordinator dkg status` shows it), and no stop logged an abort.
     expect(await sessionState(c, session)).toMatchObject({ status: 'running', epoch: 1, session });
+    const status = await custodesAsync(['coordinator', 'dkg', 'status', '--coordinator', c.coordinatorUrl, session]);
+    expect(status.status, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual({ status: 'running', epoch: 1, session, step: 'certeq' });
     const before = await waitFor('the aggregate in a published checkpoint', async () => {
       const found = await logEntries(c.coordinatorUrl);
       return found.some((e) => e.step === 'aggregate') ? found : undefined;
