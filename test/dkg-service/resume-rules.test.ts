@@ -4,8 +4,9 @@
  * ended sessions get their state back and nothing is logged; of two running
  * sessions of one epoch the older is aborted `superseded`; a session whose
  * epoch changed since it began is aborted `registry-changed`; one whose epoch
- * the registry no longer lists is marked aborted without a log entry (an
- * abort naming an unlisted epoch is refused); a stop logs no abort.
+ * the registry no longer proposes (unlisted, or listed with a key) is marked
+ * aborted without a log entry (an abort naming it would be refused); a stop
+ * logs no abort.
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -17,12 +18,13 @@ const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
 const hex = (c: string, n: number) => c.repeat(n * 2);
 
-function registry(epochs: { epoch: number; threshold: number; hostKey?: string }[]): RegistryEntry {
+function registry(epochs: { epoch: number; threshold: number; hostKey?: string; groupKey?: string }[]): RegistryEntry {
   return {
     epochs: epochs.map((e) => ({
       epoch: e.epoch,
       threshold: e.threshold,
       total: 3,
+      ...(e.groupKey !== undefined ? { groupKey: e.groupKey, commitments: [e.groupKey] } : {}),
       custodians: [1, 2, 3].map((index) => ({ index, name: `c${index}`, url: `http://127.0.0.1:9`, signingKey: hex(String(index), 32), witnessKey: hex('e', 32), hostKey: e.hostKey ?? `02${hex(String(index), 32)}` })),
     })),
   } as unknown as RegistryEntry;
@@ -92,11 +94,13 @@ describe('DkgWorkflow.resumeAll (docs/PROTOCOL.md §3.8)', () => {
     }
   });
 
-  it('marks a session whose epoch the registry no longer lists aborted, and logs nothing (an abort for it would be UNKNOWN_EPOCH)', async () => {
-    const { w, appended } = workflow({ logged: [dkg(A, 'commit', 1)], now: registry([{ epoch: 2, threshold: 2 }]), atStart: registry([{ epoch: 1, threshold: 2 }]) });
-    expect(w.resumeAll()).toEqual([]);
-    expect(w.session(A)).toEqual({ status: 'aborted', epoch: 1, session: A, reason: 'epoch-withdrawn', blamed: [] });
-    expect(appended).toEqual([]);
-    await w.close();
+  it('marks a session whose epoch the registry no longer proposes aborted, and logs nothing (an abort for it would be UNKNOWN_EPOCH or NOT_PROPOSED)', async () => {
+    for (const now of [registry([{ epoch: 2, threshold: 2 }]), registry([{ epoch: 1, threshold: 2, groupKey: `02${hex('c', 32)}` }])]) {
+      const { w, appended } = workflow({ logged: [dkg(A, 'commit', 1)], now, atStart: registry([{ epoch: 1, threshold: 2 }]) });
+      expect(w.resumeAll()).toEqual([]);
+      expect(w.session(A)).toEqual({ status: 'aborted', epoch: 1, session: A, reason: 'not-proposed', blamed: [] });
+      expect(appended).toEqual([]);
+      await w.close();
+    }
   });
 });

@@ -135,9 +135,10 @@ export class DkgWorkflow {
    * running sessions of one epoch the newest resumes and the others are
    * aborted (`superseded`). A session whose epoch the registry no longer
    * proposes as it did when the session began is aborted (`registry-changed`),
-   * or, if the registry no longer lists the epoch (an `abort` naming it would
-   * be refused, UNKNOWN_EPOCH), marked aborted here only. Returns the resumed
-   * sessions' ends.
+   * or, if the registry no longer proposes the epoch at all — unlisted, or
+   * listed with a key (an `abort` naming it would be refused, UNKNOWN_EPOCH or
+   * NOT_PROPOSED) — marked aborted here only (`not-proposed`). Returns the
+   * resumed sessions' ends.
    */
   resumeAll(): Promise<SessionState>[] {
     const sessions = new Map<string, DkgEntry[]>();
@@ -160,9 +161,9 @@ export class DkgWorkflow {
       const newest = ids.at(-1)!;
       const e = this.#d.registry().epochs.find((x) => x.epoch === epoch);
       for (const session of ids) {
-        if (!e) {
-          this.#d.logger.warn({ session, epoch }, 'DKG session not resumed: the registry no longer lists its epoch');
-          this.#sessions.set(session, { status: 'aborted', epoch, session, reason: 'epoch-withdrawn', blamed: [] });
+        if (!e || e.groupKey !== undefined) {
+          this.#d.logger.warn({ session, epoch }, 'DKG session not resumed: the registry no longer proposes its epoch');
+          this.#sessions.set(session, { status: 'aborted', epoch, session, reason: 'not-proposed', blamed: [] });
           continue;
         }
         const began = this.#d.registryAtStart(session)?.epochs.find((x) => x.epoch === epoch);
