@@ -23,7 +23,7 @@ import { restartWithout } from '../../scripts/src/dkgRestart';
 import { api, openResults, waitFor } from '../coordinator/helpers/cluster';
 import { courtSignedWarrant, finishedRequest, submitSealed } from '../coordinator/helpers/real';
 import { corruptEncShare } from '../dkg/session';
-import { startDkgCluster } from './helpers';
+import { logEntries, startDkgCluster } from './helpers';
 
 let cluster: RealCluster | undefined;
 let fake: Server | undefined;
@@ -36,15 +36,6 @@ afterEach(async () => {
 });
 
 const now = () => Math.floor(Date.now() / 1000);
-
-/** Every entry up to the published checkpoint. */
-async function logEntries(url: string): Promise<Record<string, unknown>[]> {
-  const cp = await api<string>(url, 'GET', '/log/v1/checkpoint');
-  const size = Number(cp.body.split('\n')[1]);
-  if (size === 0) return [];
-  const page = await api(url, 'GET', `/log/v1/entries?start=0&end=${size}`);
-  return (page.body.entries as string[]).map((b) => JSON.parse(Buffer.from(b, 'base64').toString('utf8')));
-}
 
 describe('an offline participant', () => {
   it('makes the session abort past the step timeout, naming it in the log', async () => {
