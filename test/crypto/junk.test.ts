@@ -36,6 +36,7 @@ import {
   hexToBytes,
   labelBytes,
   labelHash,
+  evaluationPoints,
   lagrangeCoefficients,
   liftX,
   mulBase,
@@ -711,6 +712,20 @@ describe('partials', () => {
     check('combinePoints([1,2,3])', () => combinePoints([1, 2, 3] as unknown as []), TE(/^partials must be an array of parsed partials$/));
     check('combinePoints([])', () => combinePoints([]), RE(/^indices must not be empty$/));
     check('combinePoints(D as hex)', () => combinePoints([{ index: 1, D: 'ab' as unknown as GroupPoint, c: 0n, z: 0n }]), TE(/^point must be a secp256k1 point$/));
+    const D = mulBase(5n);
+    check('combinePoints(points as object)', () => combinePoints([{ index: 1, D, c: 0n, z: 0n }], {} as Map<number, number>), TE(/^points must be a Map of index to evaluation point$/));
+    check('combinePoints(no point for 2)', () => combinePoints([{ index: 2, D, c: 0n, z: 0n }], new Map([[1, 1]])), RE(/^custodian 2 has no evaluation point$/));
+  });
+
+  it('evaluationPoints: an iterable of distinct indices in [1, 255]', () => {
+    each('evaluationPoints', junkExcept('[]', '[1,2,3]', 'Uint16Array'), (v) => evaluationPoints(v as number[]), () => TE(/^indices must be an iterable of integers$/));
+    each('evaluationPoints([1, junk])', JUNK, (v) => evaluationPoints([1, v as number]), (v) =>
+      typeof v === 'number' && Number.isInteger(v) ? (v === 1 ? PE('DUPLICATE_INDEX', /^index 1 appears more than once$/) : RE(/^index must be in \[1, 255\], got -?\d+$/)) : TE(/^indices must be integers$/),
+    );
+    check("evaluationPoints('12')", () => evaluationPoints('12' as unknown as number[]), TE(/^indices must be an iterable of integers$/));
+    check('evaluationPoints(Uint16Array)', () => evaluationPoints(new Uint16Array(2)), RE(/^index must be in \[1, 255\], got 0$/));
+    expect([...evaluationPoints([7, 2, 5])]).toEqual([[2, 1], [5, 2], [7, 3]]);
+    expect(evaluationPoints([]).size).toBe(0);
   });
 
   it('combineAndOpen: TypeError/RangeError for junk arguments; junk partials are ignored or blamed, never trusted', () => {
@@ -950,7 +965,7 @@ describe('the junk tests cover every public function', () => {
     'shareMatchesCommitments', 'verificationShare', 'assertLabel', 'labelBytes', 'labelHash', 'scopeCovers', 'scopeMisses', 'aeadOpen', 'aeadSeal',
     'envelopeKey', 'assertParsedEnvelope', 'envelopeId', 'openWithKey', 'openWithSharedPoint', 'parseEnvelope', 'sealEnvelope',
     'verifyBinding', 'createPartial', 'parsePartial', 'verifyParsedPartial', 'verifyPartial', 'combineAndOpen', 'combinePoints',
-    'lagrangeCoefficients', 'resultContext', 'sealToInvestigator', 'openSealedResult', 'ed25519PublicKey', 'ed25519Sign', 'ed25519Verify',
+    'lagrangeCoefficients', 'evaluationPoints', 'resultContext', 'sealToInvestigator', 'openSealedResult', 'ed25519PublicKey', 'ed25519Sign', 'ed25519Verify',
     // records
     'canonicalBytes', 'canonicalJson', 'isSignatureField', 'recordDigest', 'signRecord', 'unsignedRecord', 'verifyRecordSignature',
     'signWarrant', 'verifyWarrantSignature', 'warrantBody', 'warrantCommitment', 'warrantCoverSheet', 'ceremonyFiles',

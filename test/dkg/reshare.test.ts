@@ -9,6 +9,7 @@ import {
   combineAndOpen,
   createPartial,
   decodePoint,
+  evaluationPoints,
   mulBase,
   parseEnvelope,
   parsePartial,
@@ -114,10 +115,15 @@ describe('reshare: decryption in the new epoch', () => {
   const env = parseEnvelope(sealEnvelope(PLAINTEXT, decodePoint(old.groupKey), 1, LABEL));
   const r = reshare(old, 2, 3, [1, 3, 4, 5], [1, 3, 4]);
 
-  it('t new holders open an envelope sealed before the reshare (with the new X\')', () => {
+  it('t new holders open an envelope sealed before the reshare (with the new X\' and λ over their points)', () => {
     const chosen = [r.next.holders[1]!, r.next.holders[3]!, r.next.holders[0]!];
-    const opened = combineAndOpen(env, partialsOf(env, chosen), 3, sharesByPoint(r.next));
+    const partials = chosen.map((h) => createPartial(scalarFromBytes(h.share), h.index, env));
+    const byIndex = new Map(r.next.holders.map((h) => [h.index, decodePoint(h.publicShare)]));
+    const points = evaluationPoints(r.next.holders.map((h) => h.index));
+    const opened = combineAndOpen(env, partials, 3, byIndex, points);
     expect(new TextDecoder().decode(opened.plaintext)).toBe('sealed before the reshare');
+    // λ over the indices (3, 5, 1) instead of the points (2, 4, 1): every proof holds, the key does not.
+    expect(() => combineAndOpen(env, partials, 3, byIndex)).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }));
   });
 
   it('the excluded old holder with t − 1 new holders cannot open it, at any point it might claim', () => {

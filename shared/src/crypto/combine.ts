@@ -1,6 +1,8 @@
 /**
  * Lagrange combination with the fast path and blame (docs/PROTOCOL.md §3.4):
- * λ_i = Π_{j∈S, j≠i} j·(j − i)^{−1} mod n; Z = Σ λ_i·D_i.
+ * λ_i = Π_{j∈S, j≠i} j·(j − i)^{−1} mod n over the partials' evaluation
+ * points (§3.1: a custodian's rank in its epoch, crypto/points.ts; its index
+ * when the epoch's indices are 1..n, the default); Z = Σ λ_i·D_i.
  * Fast path: combine t partials and try the AEAD; only if the tag fails,
  * verify every DLEQ proof, drop and blame the bad ones, and retry with others.
  */
@@ -56,17 +58,31 @@ function lagrange(indices: readonly number[]): ReadonlyMap<number, bigint> {
   return out;
 }
 
-/** Z = Σ λ_i·D_i over exactly the partials given. */
-export function combinePoints(partials: readonly ParsedPartial[]): GroupPoint {
+/** The evaluation point of custodian `index`: `points` maps index → point (§3.1); without it the index is the point. */
+function pointOf(index: number, points: ReadonlyMap<number, number> | undefined): number {
+  if (points === undefined) return index;
+  const p = points.get(index);
+  if (p === undefined) throw new RangeError(`custodian ${index} has no evaluation point`);
+  return p;
+}
+
+/**
+ * Z = Σ λ_i·D_i over exactly the partials given, λ over their points
+ * (`points`: index → point, e.g. evaluationPoints of the epoch's indices;
+ * omitted, the indices themselves).
+ */
+export function combinePoints(partials: readonly ParsedPartial[], points?: ReadonlyMap<number, number>): GroupPoint {
   if (!Array.isArray(partials) || partials.some((p) => typeof p !== 'object' || p === null)) {
     throw new TypeError('partials must be an array of parsed partials');
   }
-  const lambdas = lagrange(partials.map((p) => p.index));
+  if (points !== undefined && !(points instanceof Map)) throw new TypeError('points must be a Map of index to evaluation point');
+  const at = partials.map((p) => pointOf(p.index, points));
+  const lambdas = lagrange(at);
   // Start from the first product, not from ∞: sums of backend-made points keep
   // their encoding (group.ts `add`), so encoding Z later costs no field inversion.
   let Z: GroupPoint | null = null;
-  for (const p of partials) {
-    const term = mulPublic(p.D, lambdas.get(p.index)!);
+  for (const [k, p] of partials.entries()) {
+    const term = mulPublic(p.D, lambdas.get(at[k]!)!);
     Z = Z === null ? term : add(Z, term);
   }
   return Z ?? IDENTITY;
@@ -83,15 +99,17 @@ export interface CombineResult {
 }
 
 /**
- * Opens `env` from partials. `verificationShares` maps index → X_i. Throws
- * ProtocolError DUPLICATE_INDEX (naming the index) or NOT_ENOUGH_PARTIALS (naming
- * blamed indices) when it cannot.
+ * Opens `env` from partials. `verificationShares` maps index → X_i; `points`
+ * maps index → evaluation point (§3.1; needed when the epoch's indices are
+ * not 1..n, omitted it is the index). Throws ProtocolError DUPLICATE_INDEX
+ * (naming the index) or NOT_ENOUGH_PARTIALS (naming blamed indices) when it cannot.
  */
 export function combineAndOpen(
   env: ParsedEnvelope,
   partials: readonly unknown[],
   threshold: number,
   verificationShares: ReadonlyMap<number, GroupPoint>,
+  points?: ReadonlyMap<number, number>,
 ): CombineResult {
   assertParsedEnvelope(env);
   if (!Array.isArray(partials)) throw new TypeError('partials must be an array');
@@ -107,7 +125,7 @@ export function combineAndOpen(
       throw new ProtocolError('DUPLICATE_INDEX', `custodian ${index} appears more than once`);
     }
     if (typeof index === 'number') seen.add(index);
-    if (!p || !verificationShares.has(p.index)) {
+    if (!p || !verificationShares.has(p.index) || (points !== undefined && !points.has(p.index))) {
       if (typeof index === 'number') blamed.push(index);
       continue;
     }
@@ -116,7 +134,7 @@ export function combineAndOpen(
   // Fast path: the first t well-formed partials; the AEAD tag is the check.
   if (parsed.length >= threshold) {
     const first = parsed.slice(0, threshold);
-    const opened = openWithSharedPoint(env, combinePoints(first));
+    const opened = openWithSharedPoint(env, combinePoints(first, points));
     if (opened) return { ...opened, used: first.map((p) => p.index), blamed };
   }
   // Slow path: verify every proof, blame the bad, retry with t good ones.
@@ -130,7 +148,7 @@ export function combineAndOpen(
     throw new ProtocolError('NOT_ENOUGH_PARTIALS', `need ${threshold} valid partials, have ${good.length}${who}`);
   }
   const chosen = good.slice(0, threshold);
-  const opened = openWithSharedPoint(env, combinePoints(chosen));
+  const opened = openWithSharedPoint(env, combinePoints(chosen, points));
   if (!opened) {
     // t valid partials that still fail the tag: the envelope itself is bad
     // (e.g. sealed to another key), not any custodian.

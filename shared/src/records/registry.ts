@@ -70,7 +70,8 @@ export function epochShares(epoch: RegistryEpoch): Map<number, GroupPoint> | nul
     throw err;
   }
   const shares = new Map<number, GroupPoint>();
-  const points = evaluationPoints(epoch.custodians.map((c) => c.index));
+  // Distinct: a repeated index is registryProblems' to report, not a reason to throw here.
+  const points = evaluationPoints(new Set(epoch.custodians.map((c) => c.index)));
   for (const c of epoch.custodians) shares.set(c.index, verificationShare(commitments, points.get(c.index)!));
   return shares;
 }

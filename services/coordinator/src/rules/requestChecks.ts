@@ -4,7 +4,7 @@
  * investigator's signed `decryption-request`, and combining partials with
  * blame. No HTTP, no SQL.
  */
-import { combineAndOpen, parseEnvelope, scopeCovers, verifyBinding, verifyPartial } from '@custodes/shared/crypto';
+import { combineAndOpen, evaluationPoints, parseEnvelope, scopeCovers, verifyBinding, verifyPartial } from '@custodes/shared/crypto';
 import type { Envelope, GroupPoint, ParsedEnvelope } from '@custodes/shared/crypto';
 import { ProtocolError } from '@custodes/shared';
 import type { ProtocolCode } from '@custodes/shared';
@@ -89,7 +89,8 @@ export function openEnvelope(
   if (!epoch || !shares) return { envelopeId: env.id, plaintext: null, failure: 'UNKNOWN_EPOCH', blamed: [] };
   const partials = order.map((i) => partialsByCustodian.get(i)).filter((p): p is PartialRecord => p !== undefined);
   try {
-    const r = combineAndOpen(env, partials, epoch.threshold, shares);
+    // Lagrange over the custodians' points, their ranks in the epoch (PROTOCOL §3.1, §3.4).
+    const r = combineAndOpen(env, partials, epoch.threshold, shares, evaluationPoints(epoch.custodians.map((c) => c.index)));
     r.key.fill(0);
     return { envelopeId: env.id, plaintext: r.plaintext, failure: null, blamed: blamedPartials(r.blamed, partialsByCustodian) };
   } catch (err) {
