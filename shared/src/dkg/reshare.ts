@@ -261,6 +261,37 @@ function verifyComplaint(params: ReshareParams, dealing: Uint8Array, complaint: 
 }
 
 /**
+ * The coordinator's choice of Q (§3.9): the first t_O dealers by index whose
+ * dealing passes verifyDealingPublic and against whom no complaint convicts
+ * the dealer (a complaint that convicts its complainer changes nothing).
+ * `dealings` in any order, at most one per dealer (BAD_QUALIFIED_SET for a
+ * second); returns Q's dealings ascending. Throws BAD_PARAMS, NOT_ENOUGH_DEALERS.
+ */
+function selectQualified(params: ReshareParams, dealings: readonly Uint8Array[], complaints: readonly Uint8Array[]): Uint8Array[] {
+  const rp = resolveParams(params);
+  if (!Array.isArray(dealings) || !Array.isArray(complaints)) throw new TypeError('dealings and complaints must be arrays');
+  complaints.forEach((c, k) => abytes(c, undefined, `complaints[${k}]`));
+  const valid = new Map<number, Uint8Array>();
+  for (const dealing of dealings) {
+    let d: ParsedDealing;
+    try {
+      d = checkDealing(rp, dealing);
+    } catch (err) {
+      if (err instanceof ReshareError) continue;
+      throw err;
+    }
+    if (valid.has(d.dealer)) throw new ReshareError('BAD_QUALIFIED_SET', `custodian ${d.dealer} has two dealings`, { dealer: d.dealer });
+    if (complaints.some((c) => c[1] === d.dealer && judgeComplaint(rp, dealing, c) === 'dealer')) continue;
+    valid.set(d.dealer, dealing);
+  }
+  const chosen = [...valid.keys()].sort((a, b) => a - b).slice(0, rp.params.oldThreshold);
+  if (chosen.length < rp.params.oldThreshold) {
+    throw new ReshareError('NOT_ENOUGH_DEALERS', `${chosen.length} dealers qualify, t_O is ${rp.params.oldThreshold}`);
+  }
+  return chosen.map((i) => valid.get(i)!);
+}
+
+/**
  * A new custodian's share from the dealings of Q (ascending by dealer):
  * every sub-share decrypted and checked, combined with λ over the dealers'
  * points, x'_j·G = X'_j. Throws the reshareOutput codes, HOST_SECKEY,
@@ -361,6 +392,7 @@ export {
   reshareAckVerify,
   reshareOutput,
   reshareRecoveryData,
+  selectQualified,
   verifyComplaint,
   verifyDealingPublic,
   type ReshareEpochKeys,
