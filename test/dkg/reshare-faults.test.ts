@@ -310,3 +310,11 @@ describe('the pad and the bytes, from the spec', () => {
     });
   });
 });
+
+describe('sizes', () => {
+  it('recovery data is 61 + 34·(n_O + n_N) + 1 + |Q|·(34 + 33·t_N + 32·n_N) + 64·n_N bytes (§3.9: 1,407 for 3 of 5 into 3 of 4)', () => {
+    const dealings = dealAll(params, old, [1, 3, 5]);
+    expect(completeReshare(params, hosts, dealings).recoveryData).toHaveLength(61 + 34 * 9 + 1 + 3 * (34 + 33 * 3 + 32 * 4) + 64 * 4);
+    expect(61 + 34 * 9 + 1 + 3 * (34 + 33 * 3 + 32 * 4) + 64 * 4).toBe(1407);
+  });
+});
