@@ -49,6 +49,7 @@ function entryTime(entry: LogEntry): number | undefined {
     case 'unseal':
     case 'dkg':
     case 'epoch':
+    case 'retired':
       return entry.time;
     case 'warrant':
     case 'release':

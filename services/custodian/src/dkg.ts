@@ -40,7 +40,7 @@ import {
 import type { SessionParams } from '@custodes/shared/dkg';
 import { canonicalJson, signRecord } from '@custodes/shared/records';
 import type { DkgAnswer, DkgEntry, DkgStep, EpochEntry, RegistryEntry } from '@custodes/shared/records';
-import { sessionHostKeys } from '@custodes/shared/rules';
+import { retiredAmong, sessionHostKeys } from '@custodes/shared/rules';
 import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
@@ -94,6 +94,10 @@ export function adoptShare(ctx: Context, epoch: number): { epoch: number; groupK
   const row = ctx.store.replicaEntries('epoch').find((r) => (JSON.parse(r.data) as EpochEntry).epoch === epoch);
   if (!row) return undefined;
   const entry = JSON.parse(row.data) as EpochEntry;
+  // A retired epoch's share is destroyed and never made again (docs/PROTOCOL.md §3.10).
+  const registry = currentRegistry(ctx.store)?.entry;
+  const retired = registry && retiredAmong(registry, [epoch], nowSeconds(ctx));
+  if (retired) fail('EPOCH_RETIRED', retired.message);
   if (ctx.vault.share(epoch) !== undefined) return { epoch, groupKey: entry.groupKey };
   const host = ctx.vault.hostKey() ?? fail('DKG_NO_HOST_KEY', 'this node holds no host key');
   let recovered;

@@ -1,13 +1,13 @@
 /**
  * Release (docs/PROTOCOL.md §5 step 5, §1 goals 2–4 and 7): partial decryptions only
- * when every rule (a)–(j) of the custodian issue holds, each checked from this
+ * when every rule (a)–(k) of the custodian issue holds, each checked from this
  * node's own replica, each with its own code (docs/PROTOCOL.md §7.12, Release).
  */
 import { createPartial, parseEnvelope, scopeCovers, verifyBinding } from '@custodes/shared/crypto';
 import type { Partial, ParsedEnvelope } from '@custodes/shared/crypto';
 import { canonicalJson, envelopeSetRoot, partialsRoot, signRecord, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { PartialsCall, RegistryEntry, ReleaseEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
-import { judgeRequest, quorumOf } from '@custodes/shared/rules';
+import { judgeRequest, quorumOf, retiredAmong } from '@custodes/shared/rules';
 import { checkCallBody, checkCallEnvelopes } from './callAuth';
 import { adoptShare } from './dkg';
 import type { Context } from './context';
@@ -189,12 +189,16 @@ function checkRequest(ctx: Context, requestId: string, envelopes: ParsedEnvelope
   return { warrantId: request.warrantId, warrant, entry: logged, registry };
 }
 
-/** Rules (g)–(j), in order ((f), the binding proofs, is checked between the two halves). */
+/** Rules (g), (k), (h), (i), (j), in that order ((f), the binding proofs, is checked between the two halves). */
 function checkLimits(ctx: Context, envelopes: ParsedEnvelope[], { warrantId, warrant, entry: logged, registry }: Logged): Checked {
   const { store } = ctx;
   // (g) every label in scope.
   const outside = envelopes.findIndex((e) => !scopeCovers(warrant.scope, e.envelope.label));
   if (outside >= 0) refuse('OUT_OF_SCOPE', `envelope ${outside} is outside the warrant's scope`);
+
+  // (k) no epoch retired (docs/PROTOCOL.md §3.10): checked before (h), so a retired DKG epoch's share is never recovered.
+  const retired = retiredAmong(registry, new Set(envelopes.map((x) => x.epoch)), nowSeconds(ctx));
+  if (retired) refuse('EPOCH_RETIRED', retired.message);
 
   // (h) epoch registered, this node one of its custodians (only they release for it) and its share held here.
   for (const e of new Set(envelopes.map((x) => x.epoch))) {
