@@ -62,6 +62,8 @@ export interface EpochSpec {
   /** A proposed epoch (docs/PROTOCOL.md §3.8): no groupKey or commitments, a host key per custodian unless `hostKeys: false`. */
   readonly proposed?: true;
   readonly hostKeys?: false;
+  /** The epoch's retireAfter (docs/PROTOCOL.md §3.10). */
+  readonly retireAfter?: number;
 }
 
 /** Custodian i's ChillDKG host public key (BIP hostpubkey_gen of a seed-derived host secret key). */
@@ -71,7 +73,7 @@ export function hostKeyOf(index: number): string {
 
 export function epochOf(spec: EpochSpec): RegistryEntry['epochs'][number] {
   const custodians = spec.custodians.map((i) => ({ index: i, name: `custodian-${i}`, signingKey: custodianKeys.get(i)!.publicKey, witnessKey: custodianKeys.get(i)!.notePublicKey, url: `http://127.0.0.1:${9000 + i}` }));
-  const base = { epoch: spec.epoch, threshold: spec.threshold, total: spec.total ?? spec.custodians.length };
+  const base = { epoch: spec.epoch, threshold: spec.threshold, total: spec.total ?? spec.custodians.length, ...(spec.retireAfter === undefined ? {} : { retireAfter: spec.retireAfter }) };
   if (spec.proposed) return { ...base, custodians: spec.hostKeys === false ? custodians : custodians.map((c) => ({ ...c, hostKey: hostKeyOf(c.index) })) };
   const c = commitments(spec.epoch, spec.threshold);
   return { ...base, groupKey: c[0]!, commitments: c, custodians };
@@ -155,6 +157,9 @@ export const DKG_ONLY: readonly EpochSpec[] = [{ epoch: 1, threshold: 3, custodi
 /** Active epoch 1 (3 of 1..5) and proposed epoch 2 (2 of 1..3): epoch 1 stays in force until 2 is activated. */
 export const DKG_NEXT: readonly EpochSpec[] = [...SINGLE, { epoch: 2, threshold: 2, custodians: [1, 2, 3], proposed: true }];
 export const dkgGenesis = signAs(unsignedRegistry(0, DKG_ONLY), [1, 2, 3, 4, 5]);
+/** Epoch 1 (3 of 1..5) retiring at NOW (docs/PROTOCOL.md §3.10). */
+export const RETIRING: readonly EpochSpec[] = [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 5], retireAfter: NOW }];
+export const retiringGenesis = signAs(unsignedRegistry(0, RETIRING), [1, 2, 3, 4, 5]);
 
 export const registryCases: readonly RegistryCase[] = [
   // Genesis: every custodian it lists must sign (docs/PROTOCOL.md §4.2).
@@ -231,6 +236,13 @@ export const registryCases: readonly RegistryCase[] = [
   updateCase('accept', 'proposes epoch 2, signed by t of active epoch 1', singleGenesis, DKG_NEXT, [1, 2, 3]),
   updateCase('refuse', 'proposes epoch 2, signed by its own custodians only (t − 1 of epoch 1)', singleGenesis, DKG_NEXT, [1, 2]),
   updateCase('accept', 'restarts the first DKG, signed by t of the proposed epoch', dkgGenesis, [{ epoch: 2, threshold: 3, custodians: [1, 2, 3, 4], proposed: true }], [1, 2, 4]),
+  // Retirement dates (docs/PROTOCOL.md §3.10): set once, then kept by every update that lists the epoch.
+  genesisCase('accept', 'an epoch with a retireAfter', RETIRING, [1, 2, 3, 4, 5]),
+  updateCase('accept', 'gives epoch 1 a retireAfter', singleGenesis, RETIRING, [1, 2, 3]),
+  updateCase('accept', 'keeps the retireAfter of epoch 1', retiringGenesis, RETIRING, [1, 2, 3]),
+  updateCase('refuse', 'moves the retireAfter of epoch 1 later', retiringGenesis, [{ ...RETIRING[0]!, retireAfter: NOW + 86_400 }], [1, 2, 3]),
+  updateCase('refuse', 'moves the retireAfter of epoch 1 earlier', retiringGenesis, [{ ...RETIRING[0]!, retireAfter: NOW - 86_400 }], [1, 2, 3]),
+  updateCase('refuse', 'removes the retireAfter of epoch 1', retiringGenesis, SINGLE, [1, 2, 3, 4, 5]),
 ];
 
 /** Registries whose epoch in force (t and custodian set) every party must read alike: epoch 7, wherever it is listed. */
