@@ -70,6 +70,9 @@ async function releaseOnce(ctx: Context, call: PartialsCall, requestId: string, 
   let warrantId: string | null = null;
   const seen = (id: string) => (warrantId = id);
   try {
+    // (k) before a repeat too: after retirement not even a stored answer leaves this node (docs/PROTOCOL.md §3.10).
+    const registry = currentRegistry(ctx.store)?.entry;
+    if (registry) checkNotRetired(ctx, registry, envelopes);
     const repeated = repeat(ctx, requestId, ids);
     if (repeated) return repeated;
     requireOwnReleasesLogged(ctx);
@@ -189,6 +192,17 @@ function checkRequest(ctx: Context, requestId: string, envelopes: ParsedEnvelope
   return { warrantId: request.warrantId, warrant, entry: logged, registry };
 }
 
+/**
+ * Rule (k) (docs/PROTOCOL.md §3.10): no envelope of an epoch retired at this
+ * node's clock (@custodes/shared/rules retiredAmong). Its custodians destroy
+ * their shares from retireAfter on; the date, not whether this node has got
+ * round to it, decides.
+ */
+function checkNotRetired(ctx: Context, registry: RegistryEntry, envelopes: readonly ParsedEnvelope[]): void {
+  const retired = retiredAmong(registry, new Set(envelopes.map((x) => x.epoch)), nowSeconds(ctx));
+  if (retired) refuse('EPOCH_RETIRED', retired.message);
+}
+
 /** Rules (g), (k), (h), (i), (j), in that order ((f), the binding proofs, is checked between the two halves). */
 function checkLimits(ctx: Context, envelopes: ParsedEnvelope[], { warrantId, warrant, entry: logged, registry }: Logged): Checked {
   const { store } = ctx;
@@ -196,9 +210,8 @@ function checkLimits(ctx: Context, envelopes: ParsedEnvelope[], { warrantId, war
   const outside = envelopes.findIndex((e) => !scopeCovers(warrant.scope, e.envelope.label));
   if (outside >= 0) refuse('OUT_OF_SCOPE', `envelope ${outside} is outside the warrant's scope`);
 
-  // (k) no epoch retired (docs/PROTOCOL.md §3.10): checked before (h), so a retired DKG epoch's share is never recovered.
-  const retired = retiredAmong(registry, new Set(envelopes.map((x) => x.epoch)), nowSeconds(ctx));
-  if (retired) refuse('EPOCH_RETIRED', retired.message);
+  // (k) no epoch retired: checked before (h), so a retired DKG epoch's share is never recovered.
+  checkNotRetired(ctx, registry, envelopes);
 
   // (h) epoch registered, this node one of its custodians (only they release for it) and its share held here.
   for (const e of new Set(envelopes.map((x) => x.epoch))) {
