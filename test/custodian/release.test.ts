@@ -1,5 +1,5 @@
 /**
- * Release rules (a)–(j) of the custodian issue: one valid scenario, then one
+ * Release rules (a)–(k) of the custodian issue: one valid scenario, then one
  * test per rule that breaks exactly that rule and expects exactly its code.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

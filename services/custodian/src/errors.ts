@@ -54,7 +54,7 @@ export type CustodianCode =
   | 'CALL_MISMATCH'
   // release: this node's earlier releases must reach the log first (docs/PROTOCOL.md §7.12)
   | 'RELEASES_UNLOGGED'
-  // release, one per rule (a)–(j)
+  // release, one per rule (a)–(k)
   | 'REQUEST_NOT_LOGGED'
   | 'WARRANT_INVALID'
   | 'INVESTIGATOR_MISMATCH'
