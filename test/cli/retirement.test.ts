@@ -14,7 +14,7 @@ import type { RegistryEntry } from '@custodes/shared/records';
 import { keyPair } from '../auditor/scenario';
 import { makeWorld, StandInLog } from '../web/helpers/world';
 import type { Served, World } from '../web/helpers/world';
-import { custodesAsync } from './run';
+import { custodes, custodesAsync } from './run';
 
 const NOW = Math.floor(Date.now() / 1000);
 const RETIRED_AT = NOW - 3600;
@@ -83,5 +83,26 @@ describe('seal-records rolls over to the newest epoch that is not retired', { ti
     expect(r.status).toBe(1);
     expect(r.stderr.split('\n')).toHaveLength(2);
     expect(r.stderr).toContain('no active epoch that is not retired to seal to (epoch 1 was retired on');
+  });
+});
+
+describe('registry propose --retire-after', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'custodes-retire-propose-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('dates an epoch’s retirement in the proposal, and refuses to move a date already set', () => {
+    const base = join(dir, 'base.json');
+    writeFileSync(base, JSON.stringify(makeWorld(NOW).registry));
+    const proposal = join(dir, 'retire-proposal.json');
+    const r = custodes(['registry', 'propose', '--base', base, '--retire-after', '1,2027-01-15T08:00:00Z', '--out', proposal]);
+    expect(r.status, r.stderr).toBe(0);
+    const entry = JSON.parse(readFileSync(proposal, 'utf8')) as RegistryEntry;
+    expect([entry.sequence, entry.epochs[0]!.retireAfter, entry.signatures]).toEqual([1, 1_800_000_000, []]);
+    const moved = custodes(['registry', 'propose', '--base', proposal, '--retire-after', '1,1800000001', '--out', join(dir, 'moved.json')]);
+    expect(moved.status).toBe(1);
+    expect(moved.stderr).toBe('custodes: epoch 1 already retires at 1800000000; a retireAfter is kept once set\n');
+    const unknown = custodes(['registry', 'propose', '--base', base, '--retire-after', '9,1800000000', '--out', join(dir, 'unknown.json')]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr.split('\n')).toHaveLength(2);
   });
 });
