@@ -8,7 +8,7 @@
  * that hurt": one rule written in several services).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { epochCases, registryCases, releaseCases, revocationCases, warrantCases } from './corpus';
+import { epochCases, registryCases, releaseCases, retirementCases, revocationCases, warrantCases } from './corpus';
 import { parties, removeCustodianStores } from './parties';
 import type { PartyAdapter } from './parties';
 
@@ -76,5 +76,11 @@ describe('agreement: who may sign a revocation (shared/src/rules/revocations.ts)
     expect(Object.keys(warrant)).toEqual(['coordinator', 'custodian', 'auditor']);
     expectAgreement(log, c.expected.log);
     expectAgreement(warrant, c.expected.warrant);
+  });
+});
+
+describe('agreement: which retirement statements stand (shared/src/rules/retirement.ts)', () => {
+  it.each(retirementCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    expectAgreement(await verdicts((p) => p.judgeRetirement(c)), c.expected);
   });
 });

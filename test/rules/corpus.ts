@@ -10,7 +10,7 @@ import { bytesToHex, decodePoint, ed25519PublicKey, encodePoint, hexToBytes, mul
 import type { Envelope } from '@custodes/shared/crypto';
 import { hostpubkeyGen } from '@custodes/shared/dkg';
 import { envelopeSetRoot, signRecord, signWarrant, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
-import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, ReleaseEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
+import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, ReleaseEntry, RetiredEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
 
 export const SEED = 'custodes/agreement/v1';
 export const NOW = 1_800_000_000;
@@ -455,4 +455,29 @@ export const revocationCases: readonly RevocationCase[] = [
   { name: "an investigator signing as the court", expected: both('refuse'), by: 'court', signer: investigator },
   { name: "the court, a bad signature", expected: both('refuse'), by: 'court', signer: court, bad: true },
   { name: "the warrant's investigator, a bad signature", expected: both('refuse'), by: 'investigator', signer: investigator, bad: true },
+];
+
+// ## Retirement statements (shared/src/rules/retirement.ts, docs/PROTOCOL.md §3.10)
+
+export interface RetirementCase {
+  readonly name: string;
+  readonly expected: 'accept' | 'refuse';
+  readonly registry: RegistryEntry;
+  readonly entry: RetiredEntry;
+}
+
+function retiredBy(custodian: number, time: number, epoch = 1, signer = custodianKeys.get(custodian)?.secretKey ?? secretOf(`stranger-${custodian}`)): RetiredEntry {
+  const unsigned = { type: 'retired' as const, epoch, custodian, time };
+  return { ...unsigned, signature: signRecord(unsigned, 'retired', signer, AUX) };
+}
+
+/** Epoch 1 retires at NOW (retiringGenesis); every party judges each statement as it would find it in the log. */
+export const retirementCases: readonly RetirementCase[] = [
+  { name: 'a custodian of the epoch, at retireAfter', expected: 'accept', registry: retiringGenesis, entry: retiredBy(2, NOW) },
+  { name: 'a custodian of the epoch, two minutes later', expected: 'accept', registry: retiringGenesis, entry: retiredBy(5, NOW + 120) },
+  { name: 'dated a second before retireAfter', expected: 'refuse', registry: retiringGenesis, entry: retiredBy(2, NOW - 1) },
+  { name: 'a custodian not of the epoch', expected: 'refuse', registry: retiringGenesis, entry: retiredBy(7, NOW) },
+  { name: 'a signature by another custodian', expected: 'refuse', registry: retiringGenesis, entry: retiredBy(2, NOW, 1, custodianKeys.get(3)!.secretKey) },
+  { name: 'an epoch without retireAfter', expected: 'refuse', registry: singleGenesis, entry: retiredBy(2, NOW) },
+  { name: 'an epoch the registry does not list', expected: 'refuse', registry: retiringGenesis, entry: retiredBy(2, NOW, 4) },
 ];

@@ -51,7 +51,7 @@ import {
   signedWarrant,
   singleGenesis,
 } from './corpus';
-import type { RegistryCase, ReleaseCase, RevocationCase, WarrantCase } from './corpus';
+import type { RegistryCase, ReleaseCase, RetirementCase, RevocationCase, WarrantCase } from './corpus';
 
 export type RegistryVerdict = 'accept' | 'refuse' | 'no rule';
 export type Admissibility = 'ok' | 'revoked' | 'expired' | 'no-quorum' | 'unknown-epoch' | 'no rule';
@@ -67,6 +67,8 @@ export interface PartyAdapter {
   judgeRelease?(c: ReleaseCase): Promise<Verdict>;
   /** Whether a `revocation` is accepted: from the cover sheet (`log`) and, where the party holds the full warrant, knowing it (`warrant`). */
   judgeRevocation(c: RevocationCase): Promise<{ log?: Verdict; warrant?: Verdict }>;
+  /** Whether a `retired` statement stands (docs/PROTOCOL.md §3.10): the coordinator's intake, a replica, the auditor, the explorer's timeline. */
+  judgeRetirement(c: RetirementCase): Promise<Verdict>;
 }
 
 export type Verdict = 'accept' | 'refuse';
@@ -213,6 +215,9 @@ export const coordinator: PartyAdapter = {
     const ctx = coordinatorContext(bareCase(singleGenesis));
     return { warrant: coordinatorIntake(ctx, revocationBy(coverOf(signedWarrant()), c)) };
   },
+  async judgeRetirement(c) {
+    return coordinatorIntake(coordinatorContext(bareCase(c.registry)), c.entry);
+  },
 };
 
 /** POST /v1/records: 'accept' if logged, 'refuse' if the intake refuses it with a code. */
@@ -304,6 +309,10 @@ export const custodian: PartyAdapter = {
       }
     });
     return { log, warrant };
+  },
+  async judgeRetirement(c) {
+    // The witness rule: a replica (a node of epoch 1, not the signer) takes the statement into its log or refuses the batch.
+    return replicaVerdict(c.registry, [c.registry], c.entry);
   },
 };
 
@@ -414,11 +423,15 @@ export const auditor: PartyAdapter = {
     const unseal = { type: 'unseal' as const, warrantId: w.id, salt: SALT_HEX, warrant: w, time: NOW + 2 * 86_400 };
     return { log: auditorVerdict(log, 2, REVOCATION_FINDINGS), warrant: auditorVerdict([...log, unseal], 2, REVOCATION_FINDINGS) };
   },
+  async judgeRetirement(c) {
+    return auditorVerdict([c.registry, c.entry], 1, RETIREMENT_FINDINGS);
+  },
 };
 
 /** Findings that mean the auditor refuses who signed an entry (others, such as a missing quorum, are about the log's history). */
 const RELEASE_SIGNER_FINDINGS = new Set(['UNKNOWN_CUSTODIAN', 'NOT_EPOCH_CUSTODIAN', 'BAD_SIGNATURE']);
 const REVOCATION_FINDINGS = new Set(['UNAUTHORIZED_REVOCATION', 'BAD_SIGNATURE']);
+const RETIREMENT_FINDINGS = new Set(['BAD_RETIREMENT']);
 
 /** 'refuse' if the auditor reports one of `codes` at or after log index `from`. */
 function auditorVerdict(log: readonly unknown[], from: number, codes: ReadonlySet<string>): Verdict {
@@ -460,6 +473,11 @@ export const explorer: PartyAdapter = {
     const cover = coverOf(signedWarrant());
     const replay = await rules.replayWarrant([singleGenesis, cover, revocationBy(cover, c)] as unknown as Record<string, unknown>[], cover.warrantId, NOW);
     return { log: replay?.status === 'revoked' ? 'accept' : 'refuse' };
+  },
+  async judgeRetirement(c) {
+    // The Epochs panel (lib/epochTimeline.js) lists a statement only if lib/rules.js judgeRetired accepts it.
+    const verdict = await (rules as unknown as { judgeRetired(e: unknown, r: unknown): Promise<{ ok: boolean }> }).judgeRetired(c.entry, c.registry);
+    return verdict.ok ? 'accept' : 'refuse';
   },
 };
 
