@@ -26,16 +26,18 @@ export interface ProvenEpochKeys {
 
 /**
  * The epoch a provider seals to at `now` (docs/PROTOCOL.md §3.10, providers
- * roll over): the active epoch with the highest number that is not retired.
- * Throws EPOCH_RETIRED when every active epoch is, naming the newest one's date.
+ * roll over): the active epoch with the highest number that is not retired
+ * (while none is active, the newest proposed one, as newestEpoch). Throws
+ * EPOCH_RETIRED when every active epoch is, naming the newest one's date.
  */
 function sealingEpoch(reg: NonNullable<AuditState['registry']>, now: number) {
   const active = reg.entry.epochs.filter((e) => e.groupKey !== undefined).sort((a, b) => b.epoch - a.epoch);
+  const newest = active[0];
+  // None active: the newest proposed one, which the caller refuses as not active (§3.8).
+  if (newest === undefined) return newestEpoch(reg.entry);
   const open = active.find((e) => retiredAmong(reg.entry, [e.epoch], now) === undefined);
   if (open) return open;
-  const newest = active[0];
-  const why = newest === undefined ? 'no epoch is active' : retiredAmong(reg.entry, [newest.epoch], now)!.message;
-  throw new EpochKeysError('EPOCH_RETIRED', `no active epoch that is not retired to seal to (${why})`);
+  throw new EpochKeysError('EPOCH_RETIRED', `no active epoch that is not retired to seal to (${retiredAmong(reg.entry, [newest.epoch], now)!.message})`);
 }
 
 /**
