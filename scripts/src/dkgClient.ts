@@ -1,15 +1,14 @@
 /**
  * The operator's side of a DKG over the log (docs/PROTOCOL.md §3.8, §7.15): start
  * a session at the coordinator (the start header signed with the log key),
- * follow it to its end, and read the epoch's public keys from the logged
- * `epoch` entry — an export of what the log proves, computed by anyone from
- * the recovery data (epochFromRecovery), never from a secret.
+ * follow it to its end, and read the epoch's public keys from the verified
+ * log — an export of what the log proves, computed by anyone from the
+ * recovery data, never from a secret.
  */
-import { base64ToBytes } from '@custodes/shared/crypto';
-import { epochFromRecovery } from '@custodes/shared/dkg';
-import { DKG_START_HEADER, dkgStartHeader, EpochEntrySchema } from '@custodes/shared/records';
+import { DKG_START_HEADER, dkgStartHeader } from '@custodes/shared/records';
 import type { PublicKeySet } from '@custodes/shared/records';
 import { requestJson } from '@custodes/shared/service';
+import { epochFromLog } from './epochFromLog';
 
 export type DkgState =
   | { status: 'running'; epoch: number; session: string; step: string }
@@ -35,10 +34,13 @@ export async function waitDkg(coordinatorUrl: string, session: string, timeoutMs
 }
 
 /**
- * `public.json` for an epoch, from its logged `epoch` entry at `index` (read
- * through the public read API once a published checkpoint covers it).
+ * `public.json` for `epoch`, whose `epoch` entry is logged at `index`: once a
+ * published checkpoint covers that entry, the log is verified and the keys
+ * are taken from what it proves (epochFromLog: the resolved registry, so the
+ * public shares are keyed by the epoch's custodian indices, §3.1), exactly as
+ * `custodes epoch export` does.
  */
-export async function publicKeySetFromLog(coordinatorUrl: string, index: number, timeoutMs = 60_000, insecureHttp = false): Promise<PublicKeySet> {
+export async function publicKeySetFromLog(coordinatorUrl: string, epoch: number, index: number, timeoutMs = 60_000, insecureHttp = false): Promise<PublicKeySet> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
     const cp = await requestJson<string>(`${coordinatorUrl}/log/v1/checkpoint`, { expectText: true, insecureHttp });
@@ -46,17 +48,5 @@ export async function publicKeySetFromLog(coordinatorUrl: string, index: number,
     if (Date.now() > deadline) throw new Error(`no published checkpoint covers entry ${index} yet`);
     await sleep(delay);
   }
-  const page = await requestJson<{ entries: string[] }>(`${coordinatorUrl}/log/v1/entries?start=${index}&end=${index + 1}`, { insecureHttp });
-  const entry = EpochEntrySchema.parse(JSON.parse(new TextDecoder().decode(base64ToBytes(page.entries[0]!))));
-  const keys = epochFromRecovery(base64ToBytes(entry.recoveryData));
-  if (keys.groupKey !== entry.groupKey || keys.commitments.join() !== entry.commitments.join()) throw new Error(`the epoch entry at ${index} does not match its recovery data`);
-  return {
-    format: 'custodes.public.v1',
-    epoch: entry.epoch,
-    threshold: keys.threshold,
-    total: keys.hostKeys.length,
-    groupKey: keys.groupKey,
-    commitments: [...keys.commitments],
-    verificationShares: Object.fromEntries(keys.publicShares.map((x, p) => [String(p + 1), x])),
-  };
+  return (await epochFromLog({ coordinator: coordinatorUrl, epoch })).publicKeySet;
 }

@@ -2,10 +2,10 @@
  * The registry update that restarts a failed DKG without the blamed custodians
  * (docs/PROTOCOL.md §3.8, Failures): the failed proposed epoch stays listed
  * (it never gets a key, so nothing uses it), and a new proposed epoch, one
- * above the highest listed, names the others with their host keys. ChillDKG
- * evaluates participant p at p + 1, so the remaining indices must still be
- * 1..n' (registryProblems refuses otherwise); t' defaults to the old t,
- * lowered to n' when fewer remain, and must keep n'/2 < t' ≤ n'.
+ * above the highest listed, names the others with their host keys, which
+ * keep their indices (any custodian may go: shares sit at ranks, §3.1);
+ * t' defaults to the old t, lowered to n' when fewer remain, and must keep
+ * n'/2 < t' ≤ n'.
  */
 import type { RegistryEntry } from '@custodes/shared/records';
 import { registryProblems } from '@custodes/shared/records';

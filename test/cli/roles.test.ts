@@ -13,10 +13,13 @@ import {
   parseShareFile,
   RegistryEntrySchema,
   SealedRecordSchema,
+  signRegistry,
   verifyWarrantSignature,
   warrantCommitment,
 } from '@custodes/shared/records';
 import { judgeGenesis } from '@custodes/shared/rules';
+import { newHostKeyFile } from '../../services/custodian/src/index';
+import { newKeyFile } from '../../scripts/src/commands/keys';
 import { custodes } from './run';
 
 const dir = mkdtempSync(join(tmpdir(), 'custodes-roles-'));
@@ -102,6 +105,26 @@ describe('custodes registry propose / sign and court sign', { timeout: 240_000 }
     const wrong = custodes(['registry', 'sign', '--key', keyFiles[0]!, '--index', '2', '--in', proposal]);
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/not this key/);
+  });
+
+  it('proposes a DKG genesis with --threshold: epoch 1 without keys, each custodian with its host key (docs/PROTOCOL.md §3.8)', () => {
+    const ids = [1, 2, 3].map(() => ({ key: newKeyFile(), host: newHostKeyFile() }));
+    const proposal = join(dir, 'registry-dkg.json');
+    const log = newKeyFile();
+    const args = ['registry', 'propose', '--genesis', '--threshold', '2', '--origin', 'test.custodes/dkg', '--log-key', log.publicKey, '--log-note-key', log.notePublicKey!, '--out', proposal];
+    ids.forEach(({ key, host }, i) => args.push('--custodian', `${i + 1},custodian-${i + 1},http://127.0.0.1:${7001 + i},${key.publicKey},${key.notePublicKey!},${host.hostKey}`));
+    const r = custodes(args);
+    expect(r.status, r.stderr).toBe(0);
+    let entry = RegistryEntrySchema.parse(read(proposal));
+    expect(entry.epochs).toEqual([{ epoch: 1, threshold: 2, total: 3, custodians: expect.any(Array) }]);
+    expect(entry.epochs[0]!.custodians.map((c) => c.hostKey)).toEqual(ids.map((x) => x.host.hostKey));
+    ids.forEach(({ key }, i) => (entry = signRegistry(entry, i + 1, key.secretKey)));
+    expect(judgeGenesis(entry)).toMatchObject({ ok: true, signers: [1, 2, 3] });
+    // A DKG custodian without its host key, or both --public and --threshold: one line, exit 1.
+    const short = custodes([...args.slice(0, 13), '--custodian', `1,c,http://127.0.0.1:7001,${ids[0]!.key.publicKey},${ids[0]!.key.notePublicKey!}`]);
+    expect([short.status, short.stderr]).toEqual([1, expect.stringMatching(/^custodes: --custodian must be 6 comma-separated fields[^\n]*\n$/)]);
+    const both = custodes([...args, '--public', join(keys, 'public.json')]);
+    expect([both.status, both.stderr]).toEqual([1, expect.stringMatching(/^custodes: --genesis needs one of --public \(dealer\) or --threshold \(DKG\)[^\n]*\n$/)]);
   });
 
   it('court sign writes a package whose signature and commitment verify', () => {

@@ -177,7 +177,7 @@ describe('combination (§3.4, §1 goal 5)', () => {
       'DUPLICATE_INDEX',
       /custodian 2 appears more than once/,
     );
-    expectProtocolError(() => lagrangeCoefficients([4, 1, 4]), 'DUPLICATE_INDEX', /index 4 appears more than once/);
+    expectProtocolError(() => lagrangeCoefficients([4, 1, 4]), 'DUPLICATE_INDEX', /point 4 appears more than once/);
   });
 
   it('a bad partial among t+1: the fast path fails, blame names exactly that index, the envelope opens from the others', () => {
@@ -276,7 +276,9 @@ describe('ceremony files (§3.1)', () => {
     );
     const { '5': _dropped, ...four } = vs;
     expectProtocolError(() => parsePublicKeySet({ ...pub, verificationShares: four }), 'BAD_FORMAT', /one verification share per custodian/);
-    expectProtocolError(() => parsePublicKeySet({ ...pub, verificationShares: { ...four, '6': vs['5']! } }), 'BAD_FORMAT', /verification share 5 is missing/);
+    // Indices {1,2,3,4,6}: custodian 6 has rank 5, so its share sits at point 5 (§3.1) and X_5 is its share.
+    expect(parsePublicKeySet({ ...pub, verificationShares: { ...four, '6': vs['5']! } }).verificationShares.get(6)).toEqual(parsePublicKeySet(pub).verificationShares.get(5));
+    expectProtocolError(() => parsePublicKeySet({ ...pub, verificationShares: { ...four, '9': vs['4']! } }), 'BAD_FORMAT', /verification share 9 does not match the commitments/);
     expectProtocolError(() => parsePublicKeySet({ ...pub, groupKey: pub.commitments[1]! }), 'BAD_FORMAT', /groupKey must equal commitments\[0\]/);
     expectProtocolError(() => parsePublicKeySet({ ...pub, commitments: pub.commitments.slice(0, 2) }), 'BAD_FORMAT', /exactly t commitments/);
     expect(parsePublicKeySet(pub).verificationShares.size).toBe(5);

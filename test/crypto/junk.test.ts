@@ -36,6 +36,7 @@ import {
   hexToBytes,
   labelBytes,
   labelHash,
+  evaluationPoints,
   lagrangeCoefficients,
   liftX,
   mulBase,
@@ -365,13 +366,13 @@ describe('shares', () => {
     each('verificationShare(commitments)', JUNK, (v) => verificationShare(v as GroupPoint[], 1), (v) =>
       Array.isArray(v) ? (v.length ? TE(/^commitments\[0\] must be a secp256k1 point$/) : RE(/^commitments must not be empty$/)) : TE(/^commitments must be an array of points$/),
     );
-    each('verificationShare(index)', junkExcept('1n'), (v) => verificationShare(C, v as number), () => RE(/^index must be in \[1, 255\]$/));
-    check('verificationShare(256)', () => verificationShare(C, 256), RE(/^index must be in \[1, 255\]$/));
+    each('verificationShare(index)', junkExcept('1n'), (v) => verificationShare(C, v as number), () => RE(/^point must be in \[1, 255\]$/));
+    check('verificationShare(256)', () => verificationShare(C, 256), RE(/^point must be in \[1, 255\]$/));
     each('shareMatchesCommitments(share)', JUNK, (v) => shareMatchesCommitments(v as bigint, 1, C), () => RET(false));
     check('shareMatchesCommitments(0n)', () => shareMatchesCommitments(0n, 1, C), RET(false));
     check('shareMatchesCommitments(n)', () => shareMatchesCommitments(CURVE_ORDER, 1, C), RET(false));
     check('shareMatchesCommitments(x_1 + n)', () => shareMatchesCommitments(f.shares[0]!.share + CURVE_ORDER, 1, C), RET(false));
-    each('shareMatchesCommitments(index)', junkExcept('1n'), (v) => shareMatchesCommitments(f.shares[0]!.share, v as number, C), () => RE(/^index must be in \[1, 255\]$/));
+    each('shareMatchesCommitments(index)', junkExcept('1n'), (v) => shareMatchesCommitments(f.shares[0]!.share, v as number, C), () => RE(/^point must be in \[1, 255\]$/));
     check('shareMatchesCommitments(commitments [null])', () => shareMatchesCommitments(f.shares[0]!.share, 1, [null as unknown as GroupPoint]), TE(/^commitments\[0\] must be a secp256k1 point$/));
     check('control', () => shareMatchesCommitments(f.shares[0]!.share, 1, C), RET(true));
   });
@@ -697,20 +698,29 @@ describe('partials', () => {
     check('verifyParsedPartial(X = ∞)', () => verifyParsedPartial(parsed, IDENTITY(), env), RET(false));
   });
 
-  it('lagrangeCoefficients and combinePoints: arrays of distinct indices in [1, 255]', () => {
-    each('lagrangeCoefficients', junkExcept('[]', '[1,2,3]'), (v) => lagrangeCoefficients(v as number[]), () => TE(/^indices must be an array$/));
-    check('lagrangeCoefficients([])', () => lagrangeCoefficients([]), RE(/^indices must not be empty$/));
+  it('lagrangeCoefficients, combinePoints and evaluationPoints: distinct points/indices in [1, 255]', () => {
+    each('lagrangeCoefficients', junkExcept('[]', '[1,2,3]'), (v) => lagrangeCoefficients(v as number[]), () => TE(/^points must be an array$/));
+    check('lagrangeCoefficients([])', () => lagrangeCoefficients([]), RE(/^points must not be empty$/));
     each('lagrangeCoefficients([1, junk])', JUNK, (v) => lagrangeCoefficients([1, v as number]), (v) =>
-      typeof v === 'number' && Number.isInteger(v) ? RE(/^index must be in \[1, 255\], got -?\d+$/) : TE(/^indices must be integers$/),
+      typeof v === 'number' && Number.isInteger(v) ? RE(/^point must be in \[1, 255\], got -?\d+$/) : TE(/^points must be integers$/),
     );
-    check('lagrangeCoefficients([256])', () => lagrangeCoefficients([256]), RE(/^index must be in \[1, 255\], got 256$/));
-    check('lagrangeCoefficients(string)', () => lagrangeCoefficients('123' as unknown as number[]), TE(/^indices must be an array$/));
-    check('lagrangeCoefficients([2, 2])', () => lagrangeCoefficients([2, 2]), PE('DUPLICATE_INDEX', /^index 2 appears more than once$/));
+    check('lagrangeCoefficients([256])', () => lagrangeCoefficients([256]), RE(/^point must be in \[1, 255\], got 256$/));
+    check('lagrangeCoefficients(string)', () => lagrangeCoefficients('123' as unknown as number[]), TE(/^points must be an array$/));
+    check('lagrangeCoefficients([2, 2])', () => lagrangeCoefficients([2, 2]), PE('DUPLICATE_INDEX', /^point 2 appears more than once$/));
     expect(lagrangeCoefficients([1]).get(1)).toBe(1n);
-    each('combinePoints', junkExcept('[]', '[1,2,3]'), (v) => combinePoints(v as []), () => TE(/^partials must be an array of parsed partials$/));
-    check('combinePoints([1,2,3])', () => combinePoints([1, 2, 3] as unknown as []), TE(/^partials must be an array of parsed partials$/));
-    check('combinePoints([])', () => combinePoints([]), RE(/^indices must not be empty$/));
-    check('combinePoints(D as hex)', () => combinePoints([{ index: 1, D: 'ab' as unknown as GroupPoint, c: 0n, z: 0n }]), TE(/^point must be a secp256k1 point$/));
+    const points = new Map([[1, 1], [2, 2], [3, 3]]);
+    each('combinePoints', junkExcept('[]', '[1,2,3]'), (v) => combinePoints(v as [], points), () => TE(/^partials must be an array of parsed partials$/));
+    check('combinePoints([1,2,3])', () => combinePoints([1, 2, 3] as unknown as [], points), TE(/^partials must be an array of parsed partials$/));
+    check('combinePoints([])', () => combinePoints([], points), RE(/^points must not be empty$/));
+    check('combinePoints(D as hex)', () => combinePoints([{ index: 1, D: 'ab' as unknown as GroupPoint, c: 0n, z: 0n }], points), TE(/^point must be a secp256k1 point$/));
+    each('combinePoints(points)', junkExcept(), (v) => combinePoints([], v as Map<number, number>), () => TE(/^points must be a Map of custodian index to evaluation point$/));
+    check('combinePoints(index without a point)', () => combinePoints([{ index: 9, D: f.keys.groupKey, c: 0n, z: 0n }], points), RE(/^custodian 9 has no evaluation point in this epoch$/));
+    each('evaluationPoints', junkExcept('[]', '[1,2,3]', 'Uint16Array'), (v) => evaluationPoints(v as number[]), () => TE(/^indices must be an iterable of integers$/));
+    check('evaluationPoints(Uint16Array)', () => evaluationPoints(new Uint16Array(2)), RE(/^index must be in \[1, 255\], got 0$/));
+    check('evaluationPoints([1.5])', () => evaluationPoints([1.5]), TE(/^indices must be integers$/));
+    check('evaluationPoints([0])', () => evaluationPoints([0]), RE(/^index must be in \[1, 255\], got 0$/));
+    check('evaluationPoints([3, 3])', () => evaluationPoints([3, 3]), PE('DUPLICATE_INDEX', /^index 3 appears more than once$/));
+    expect([...evaluationPoints([5, 1, 3])]).toEqual([[1, 1], [3, 2], [5, 3]]);
   });
 
   it('combineAndOpen: TypeError/RangeError for junk arguments; junk partials are ignored or blamed, never trusted', () => {
@@ -950,7 +960,7 @@ describe('the junk tests cover every public function', () => {
     'shareMatchesCommitments', 'verificationShare', 'assertLabel', 'labelBytes', 'labelHash', 'scopeCovers', 'scopeMisses', 'aeadOpen', 'aeadSeal',
     'envelopeKey', 'assertParsedEnvelope', 'envelopeId', 'openWithKey', 'openWithSharedPoint', 'parseEnvelope', 'sealEnvelope',
     'verifyBinding', 'createPartial', 'parsePartial', 'verifyParsedPartial', 'verifyPartial', 'combineAndOpen', 'combinePoints',
-    'lagrangeCoefficients', 'resultContext', 'sealToInvestigator', 'openSealedResult', 'ed25519PublicKey', 'ed25519Sign', 'ed25519Verify',
+    'lagrangeCoefficients', 'evaluationPoints', 'resultContext', 'sealToInvestigator', 'openSealedResult', 'ed25519PublicKey', 'ed25519Sign', 'ed25519Verify',
     // records
     'canonicalBytes', 'canonicalJson', 'isSignatureField', 'recordDigest', 'signRecord', 'unsignedRecord', 'verifyRecordSignature',
     'signWarrant', 'verifyWarrantSignature', 'warrantBody', 'warrantCommitment', 'warrantCoverSheet', 'ceremonyFiles',

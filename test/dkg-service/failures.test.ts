@@ -23,7 +23,7 @@ import { restartWithout } from '../../scripts/src/dkgRestart';
 import { api, openResults, waitFor } from '../coordinator/helpers/cluster';
 import { courtSignedWarrant, finishedRequest, submitSealed } from '../coordinator/helpers/real';
 import { corruptEncShare } from '../dkg/session';
-import { startDkgCluster } from './helpers';
+import { logEntries, startDkgCluster } from './helpers';
 
 let cluster: RealCluster | undefined;
 let fake: Server | undefined;
@@ -36,15 +36,6 @@ afterEach(async () => {
 });
 
 const now = () => Math.floor(Date.now() / 1000);
-
-/** Every entry up to the published checkpoint. */
-async function logEntries(url: string): Promise<Record<string, unknown>[]> {
-  const cp = await api<string>(url, 'GET', '/log/v1/checkpoint');
-  const size = Number(cp.body.split('\n')[1]);
-  if (size === 0) return [];
-  const page = await api(url, 'GET', `/log/v1/entries?start=0&end=${size}`);
-  return (page.body.entries as string[]).map((b) => JSON.parse(Buffer.from(b, 'base64').toString('utf8')));
-}
 
 describe('an offline participant', () => {
   it('makes the session abort past the step timeout, naming it in the log', async () => {
@@ -63,50 +54,68 @@ describe('an offline participant', () => {
 });
 
 describe('a cheating participant', () => {
-  it('is named by the investigation, excluded, and the restart without it succeeds', async () => {
+  it('is named by the investigation, excluded, and the restart without it succeeds; the others keep their indices and shares sit at ranks', async () => {
     const cheaterHost = newHostKeyFile();
-    cluster = await startDkgCluster({ tempPrefix: 'dkg-cheat', threshold: 3, total: 5, nodeInit: (i) => (i === 5 ? { hostKeyFile: cheaterHost } : {}) });
+    cluster = await startDkgCluster({ tempPrefix: 'dkg-cheat', threshold: 3, total: 5, nodeInit: (i) => (i === 2 ? { hostKeyFile: cheaterHost } : {}) });
     const c = cluster;
-    // Custodian 5 is replaced by a process that encrypts a wrong share for participant 0 (custodian 1).
-    const url5 = c.nodes[4]!.url;
-    await c.stopNode(5);
+    // Custodian 2 (not the highest index: its exclusion leaves a gap) is replaced by a process that
+    // encrypts a wrong share for participant 0 (custodian 1).
+    const url2 = c.nodes[1]!.url;
+    await c.stopNode(2);
     const epoch = c.registry.epochs[0]!;
     const params = { hostpubkeys: [...epoch.custodians].sort((a, b) => a.index - b.index).map((x) => hexToBytes(x.hostKey!, 33)), t: 3 };
     const pmsg1 = corruptEncShare(participantStep1(hexToBytes(cheaterHost.secretKey, 32), params, new Uint8Array(randomBytes(32))).pmsg1, 3, 0);
-    const signed = (body: Omit<DkgEntry, 'signature'>): DkgEntry => ({ ...body, signature: signRecord(body, 'dkg', c.custodianKeys[4]!.secretKey) }) as DkgEntry;
+    const signed = (body: Omit<DkgEntry, 'signature'>): DkgEntry => ({ ...body, signature: signRecord(body, 'dkg', c.custodianKeys[1]!.secretKey) }) as DkgEntry;
     let committed = false;
     const app = express();
     app.post('/v1/dkg', (req, res) => {
       const call = decodeDkgCall(req.get(DKG_CALL_HEADER))!;
-      const base = { type: 'dkg' as const, epoch: call.epoch, session: call.session, custodian: 5, time: now() };
+      const base = { type: 'dkg' as const, epoch: call.epoch, session: call.session, custodian: 2, time: now() };
       const entry = committed ? signed({ ...base, step: 'reveal', payload: bytesToBase64(pmsg1) }) : signed({ ...base, step: 'commit', payload: bytesToHex(pmsg1Commitment(pmsg1)) });
       committed = true;
       res.json({ entry: JSON.parse(canonicalJson(entry)) });
     });
-    fake = (await listen(app, Number(new URL(url5).port), '127.0.0.1')).server;
+    fake = (await listen(app, Number(new URL(url2).port), '127.0.0.1')).server;
 
-    const failed = await runDkg(c, 1, [1, 2, 3, 4]);
-    expect(failed).toMatchObject({ status: 'aborted', reason: 'blame', blamed: [5] });
+    const honest = [1, 3, 4, 5];
+    const failed = await runDkg(c, 1, honest);
+    expect(failed).toMatchObject({ status: 'aborted', reason: 'blame', blamed: [2] });
     const blame = await waitFor('the blame in a published checkpoint', async () => (await logEntries(c.coordinatorUrl)).find((e) => e.step === 'blame'));
-    expect(blame).toMatchObject({ custodian: 1, blamed: [5] });
+    expect(blame).toMatchObject({ custodian: 1, blamed: [2] });
 
-    // The operator restarts without custodian 5: a registry update proposing epoch 2 of 1..4, signed by t of epoch 1.
+    // The operator restarts without custodian 2: a registry update proposing epoch 2 of {1, 3, 4, 5}, signed by t of epoch 1.
     const current = (await api(c.coordinatorUrl, 'GET', '/v1/registry')).body.entry as RegistryEntry;
-    let next = restartWithout(current, 1, [5], { time: now() });
-    for (const i of [1, 2, 3]) next = signRegistry(next, i, c.custodianKeys[i - 1]!.secretKey);
+    let next = restartWithout(current, 1, [2], { time: now() });
+    expect(next.epochs.find((e) => e.epoch === 2)!.custodians.map((x) => x.index)).toEqual(honest);
+    for (const i of [1, 3, 4]) next = signRegistry(next, i, c.custodianKeys[i - 1]!.secretKey);
     expect((await api(c.coordinatorUrl, 'POST', '/v1/registry', { entry: next })).status).toBe(201);
-    await waitFor('the update replicated at nodes 1..4', async () => {
-      for (const n of c.nodes.slice(0, 4)) {
+    await waitFor('the update replicated at nodes 1, 3, 4, 5', async () => {
+      for (const n of c.nodes.filter((_, k) => honest.includes(k + 1))) {
         const w = await requestJson<{ replicaSize: number }>(`${n.url}/v1/operator/witness`, { token: n.init.operatorToken });
         if (w.replicaSize < (await api(c.coordinatorUrl, 'GET', '/v1/registry')).body.index + 1) return undefined;
       }
       return true;
     });
-    const restarted = await runDkg(c, 2, [1, 2, 3, 4]);
+    const restarted = await runDkg(c, 2, honest);
     expect(restarted).toMatchObject({ status: 'active', epoch: 2 });
     const served = (await api(c.coordinatorUrl, 'GET', '/v1/registry')).body as { activated: { epoch: number; groupKey: string }[] };
-    expect(served.activated.map((a) => [a.epoch, a.groupKey])).toEqual([[2, c.groupKey]]);
-  }, 90_000);
+    expect(served.activated.map((a) => a.epoch)).toEqual([2]);
+    const groupKey = served.activated[0]!.groupKey;
+
+    // Custodians 3, 4 and 5 hold the shares at points 2, 3 and 4 (§3.1): with custodian 1 stopped, an
+    // envelope of epoch 2 opens only if every party places them at their ranks, not their indices.
+    await c.stopNode(1);
+    const url = c.coordinatorUrl;
+    const token = c.tokens[0]!;
+    const investigator = c.investigators[0]!;
+    const w = courtSignedWarrant(c.court, investigator, 'CASE-RANKS');
+    expect((await api(url, 'POST', '/v1/warrants', w, token)).status).toBe(201);
+    await waitFor('approval', async () => ((await api(url, 'GET', `/v1/warrants/${w.warrant.id}`, undefined, token)).body.status === 'approved' ? true : undefined));
+    const label = (k: number): Label => ({ subject: 'subject-a', category: 'messages', time: now() - 86_400 - k });
+    const requestId = await submitSealed({ url, token, investigator, groupKey, warrantId: w.warrant.id, texts: ['at ranks'], label, epoch: 2 });
+    expect(await finishedRequest(url, token, requestId)).toMatchObject({ state: 'complete', done: 1 });
+    expect(openResults((await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token)).body, requestId, investigator.secretKey)).toEqual(['at ranks']);
+  }, 120_000);
 });
 
 describe('a custodian that lost its database', () => {

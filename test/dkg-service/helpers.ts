@@ -5,6 +5,7 @@
  */
 import { startRealCluster } from '../../scripts/src/cluster/in-process';
 import type { RealCluster, RealClusterOptions } from '../../scripts/src/cluster/in-process';
+import { api } from '../coordinator/helpers/cluster';
 
 /** What an auto-approving node accepts: court-1's warrants for messages. */
 export const AUTO_APPROVAL_POLICY = { courts: ['court-1'], categories: ['messages'], maxSubjects: 10, maxWindowDays: 365, maxEnvelopes: 1000 };
@@ -28,4 +29,13 @@ export function startDkgCluster(opts: {
     custodian: { logLevel: 'silent', ...opts.custodian },
     coordinator: { cosignTimeoutMs: 5000, cosignDelayMs: 20, ...opts.coordinator },
   });
+}
+
+/** Every entry up to the published checkpoint, from the public read API (docs/PROTOCOL.md §4.4). */
+export async function logEntries(url: string): Promise<Record<string, unknown>[]> {
+  const cp = await api<string>(url, 'GET', '/log/v1/checkpoint');
+  const size = Number(cp.body.split('\n')[1]);
+  if (size === 0) return [];
+  const page = await api(url, 'GET', `/log/v1/entries?start=0&end=${size}`);
+  return (page.body.entries as string[]).map((b) => JSON.parse(Buffer.from(b, 'base64').toString('utf8')));
 }

@@ -54,6 +54,12 @@ describe('no service code path can compute the group secret', () => {
     }
   });
 
+  it('`npm run hosts` makes its key by the DKG: no dealer, no share file handed to a host', () => {
+    const hosts = files.filter((f) => f.path.startsWith('scripts/src/hosts/'));
+    expect(hosts.map((f) => f.path)).toContain('scripts/src/hosts/harness.ts');
+    for (const f of hosts) expect(f.text, f.path).not.toMatch(/\b(dealShares|ceremonyFiles|runCeremony|shares?File)\b|'--share'/);
+  });
+
   it('only the custodian recovers a share, its own; the coordinator never names a secret share', () => {
     const recoverers = files.filter((f) => /\bparticipantRecover\b|\bparticipantFinalize\b/.test(f.text)).map((f) => f.path);
     expect(recoverers).toEqual(['services/custodian/src/dkg.ts']);

@@ -3,13 +3,16 @@
  * hosts` is the long one): a namespace per organisation with 3 custodians,
  * every service set up and started with the `custodes` CLI inside its
  * namespace, TLS under a private CA, a delay proxy in front of every service.
- * One warrant round trip end to end; each service reachable only at its
- * namespace's address; then everything removed.
+ * The key is made by the DKG among the custodian hosts (docs/PROTOCOL.md
+ * §3.8), with no dealer and no share file. One warrant round trip end to
+ * end; each service reachable only at its namespace's address; then
+ * everything removed.
  *
  * Needs root and `ip netns`. Under CI=true a missing capability fails the
  * test; elsewhere the test is skipped with the reason printed.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
 import { buildHosts, PUBLIC_PORT, SERVICE_PORT } from '../../scripts/src/hosts/harness';
@@ -62,6 +65,18 @@ describe('hosts: one namespace per organisation, TLS, WAN delay', () => {
     // Every exchange went through the proxies: each service's proxy carried traffic.
     for (const x of h.hosts.filter((y) => y.proxy)) expect((await x.proxy!.stats()).bytesIn).toBeGreaterThan(0);
   }, 180_000);
+
+  it('made its key by the DKG among the custodian hosts: the session and one epoch entry are logged, no share file exists', async (ctx) => {
+    needNamespaces(ctx);
+    const h = hosts!;
+    const log = await h.drive<{ byType: Record<string, number> }>('log', { coordinator: h.coordinatorUrl });
+    // 3 commits, 3 reveals, the aggregate, 3 CertEqs; then the epoch entry that activated epoch 1.
+    expect([log.byType.dkg, log.byType.epoch]).toEqual([10, 1]);
+    const files = readdirSync(h.dir, { recursive: true, encoding: 'utf8' });
+    expect(files.filter((f) => /share/.test(f))).toEqual([]);
+    // The investigator's public.json is `custodes epoch export` of the log: a DKG epoch, t-of-n as proposed.
+    expect(JSON.parse(readFileSync(h.investigator.publicKeySet, 'utf8'))).toMatchObject({ format: 'custodes.public.v1', epoch: 1, threshold: 2, total: 3 });
+  }, 60_000);
 
   it('serves https only, with certificates that chain to the private CA', async (ctx) => {
     needNamespaces(ctx);

@@ -4,13 +4,18 @@
  * browser port (test/rules/parties.ts). For every registry they must agree on
  * accept or refuse and on the epoch in force; for every warrant on its
  * status; for every request on whether it may be served, and why not.
+ * For every `epoch` entry they must agree on whether it activates its epoch and
+ * on the key then in force, and for every `dkg` entry on whether it may stand,
+ * naming the shared rule's code where they name one (docs/PROTOCOL.md §3.8).
  * A disagreement is a split between parties of one log (STYLE.md, "Shapes
  * that hurt": one rule written in several services).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { epochCases, registryCases, releaseCases, retirementCases, revocationCases, warrantCases } from './corpus';
+import type { EpochEntry, RegistryEntry } from '@custodes/shared/records';
+import { judgeDkgEntry, judgeEpochEntry, resolveRegistry } from '@custodes/shared/rules';
+import { dkgEntryCases, epochCases, epochEntryCases, registryCases, releaseCases, retirementCases, revocationCases, warrantCases } from './corpus';
 import { parties, removeCustodianStores } from './parties';
-import type { PartyAdapter } from './parties';
+import type { EntryVerdict, PartyAdapter } from './parties';
 
 afterAll(() => removeCustodianStores());
 
@@ -76,6 +81,37 @@ describe('agreement: who may sign a revocation (shared/src/rules/revocations.ts)
     expect(Object.keys(warrant)).toEqual(['coordinator', 'custodian', 'auditor']);
     expectAgreement(log, c.expected.log);
     expectAgreement(warrant, c.expected.warrant);
+  });
+});
+
+describe('agreement: epoch entries (shared/src/rules/dkgEpochs.ts judgeEpochEntry, resolveRegistry)', () => {
+  it.each(epochEntryCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    // The spec is the shared rule: the case's code is its verdict against the registry in force before the entry.
+    const before = resolveRegistry(c.head[0] as RegistryEntry, c.head.slice(1) as EpochEntry[]);
+    const shared = judgeEpochEntry(c.entry, before);
+    expect(shared.ok ? 'ok' : shared.code).toBe(c.expected);
+    const answers = new Map<string, EntryVerdict>();
+    for (const p of parties) answers.set(p.name, await p.judgeEpochEntry(c));
+    const inForce = c.expected === 'ok' ? c.entry.groupKey : c.expected === 'UNKNOWN_EPOCH' ? 'unlisted' : (before.epochs[0]!.groupKey ?? 'no key');
+    expectAgreement(Object.fromEntries([...answers].map(([n, a]) => [n, a.verdict])), `${c.expected === 'ok' ? 'accept' : 'refuse'}; epoch ${c.entry.epoch}: ${inForce}`);
+    // Where a party names its refusal, it names the shared code (the auditor's findings each cover one or two).
+    for (const [name, a] of answers) if (a.codes !== undefined) expect(a.codes.split('|'), name).toContain(c.expected);
+    if (c.expected !== 'ok') expect(answers.get('auditor')!.codes, 'the auditor reports a finding').toBeDefined();
+    if (c.expected !== 'ok' && c.expected !== 'UNKNOWN_EPOCH') expect(answers.get('explorer')!.codes, 'the explorer shows the refusal').toBeDefined();
+  });
+});
+
+describe('agreement: dkg entries (shared/src/rules/dkgEpochs.ts judgeDkgEntry)', () => {
+  it.each(dkgEntryCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const shared = judgeDkgEntry(c.entry, c.registry);
+    expect(shared.ok ? 'ok' : shared.code).toBe(c.expected);
+    const answers = new Map<string, EntryVerdict>();
+    for (const p of parties) if (p.judgeDkgEntry) answers.set(p.name, await p.judgeDkgEntry(c));
+    expect([...answers.keys()]).toEqual(['custodian', 'auditor', 'explorer']);
+    expectAgreement(Object.fromEntries([...answers].map(([n, a]) => [n, a.verdict])), c.expected === 'ok' ? 'accept' : 'refuse');
+    for (const [name, a] of answers) if (a.codes !== undefined) expect(a.codes.split('|'), name).toContain(c.expected);
+    if (c.expected !== 'ok') expect(answers.get('auditor')!.codes, 'the auditor reports a finding').toBeDefined();
+    if (c.expected !== 'ok' && c.expected !== 'UNKNOWN_EPOCH') expect(answers.get('explorer')!.codes, 'the explorer shows the refusal').toBeDefined();
   });
 });
 

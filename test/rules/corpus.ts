@@ -6,11 +6,11 @@
  * Every key, commitment and signature is derived from SEED (BIP340 with zero
  * auxiliary randomness), so two runs build byte-identical entries.
  */
-import { bytesToHex, decodePoint, ed25519PublicKey, encodePoint, hexToBytes, mulBase, parseEnvelope, schnorrPublicKey, sealEnvelope, sha256, utf8 } from '@custodes/shared/crypto';
+import { bytesToBase64, bytesToHex, decodePoint, ed25519PublicKey, encodePoint, hexToBytes, mulBase, parseEnvelope, schnorrPublicKey, sealEnvelope, sha256, utf8 } from '@custodes/shared/crypto';
 import type { Envelope } from '@custodes/shared/crypto';
-import { hostpubkeyGen } from '@custodes/shared/dkg';
+import { coordinatorFinalize, coordinatorStep1, epochFromRecovery, hostpubkeyGen, participantStep1, participantStep2 } from '@custodes/shared/dkg';
 import { envelopeSetRoot, signRecord, signWarrant, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
-import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, ReleaseEntry, RetiredEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
+import type { ApprovalEntry, DecryptionRequestEntry, DkgEntry, EpochEntry, LogEntry, RegistryEntry, ReleaseEntry, RetiredEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
 
 export const SEED = 'custodes/agreement/v1';
 export const NOW = 1_800_000_000;
@@ -64,6 +64,8 @@ export interface EpochSpec {
   readonly hostKeys?: false;
   /** The epoch's retireAfter (docs/PROTOCOL.md §3.10). */
   readonly retireAfter?: number;
+  /** A proposed epoch that reshares this one (docs/PROTOCOL.md §3.9). */
+  readonly reshareOf?: number;
 }
 
 /** Custodian i's ChillDKG host public key (BIP hostpubkey_gen of a seed-derived host secret key). */
@@ -73,7 +75,7 @@ export function hostKeyOf(index: number): string {
 
 export function epochOf(spec: EpochSpec): RegistryEntry['epochs'][number] {
   const custodians = spec.custodians.map((i) => ({ index: i, name: `custodian-${i}`, signingKey: custodianKeys.get(i)!.publicKey, witnessKey: custodianKeys.get(i)!.notePublicKey, url: `http://127.0.0.1:${9000 + i}` }));
-  const base = { epoch: spec.epoch, threshold: spec.threshold, total: spec.total ?? spec.custodians.length, ...(spec.retireAfter === undefined ? {} : { retireAfter: spec.retireAfter }) };
+  const base = { epoch: spec.epoch, threshold: spec.threshold, total: spec.total ?? spec.custodians.length, ...(spec.reshareOf === undefined ? {} : { reshareOf: spec.reshareOf }), ...(spec.retireAfter === undefined ? {} : { retireAfter: spec.retireAfter }) };
   if (spec.proposed) return { ...base, custodians: spec.hostKeys === false ? custodians : custodians.map((c) => ({ ...c, hostKey: hostKeyOf(c.index) })) };
   const c = commitments(spec.epoch, spec.threshold);
   return { ...base, groupKey: c[0]!, commitments: c, custodians };
@@ -213,7 +215,12 @@ export const registryCases: readonly RegistryCase[] = [
   // Proposed epochs (docs/PROTOCOL.md §3.8): indices 1..n, a distinct host key each, no half-listed keys.
   genesisCase('accept', 'one proposed epoch, all sign', DKG_ONLY, [1, 2, 3, 4, 5]),
   genesisCase('refuse', 'proposed epoch without host keys', [{ ...DKG_ONLY[0]!, hostKeys: false }], [1, 2, 3, 4, 5]),
-  genesisCase('refuse', 'proposed epoch with a gap in its indices', [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 6], proposed: true }], [1, 2, 3, 4, 6]),
+  // Points are ranks (§3.1), so a proposed epoch may leave an index out.
+  genesisCase('accept', 'proposed epoch with a gap in its indices', [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 6], proposed: true }], [1, 2, 3, 4, 6]),
+  // Resharing (§3.9): reshareOf names a lower epoch the registry lists.
+  updateCase('accept', 'proposes epoch 2 as a reshare of epoch 1', singleGenesis, [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1 }], [1, 2, 3]),
+  updateCase('refuse', 'a reshare of an epoch the registry does not list', singleGenesis, [...SINGLE, { epoch: 3, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 2 }], [1, 2, 3]),
+  updateCase('refuse', 'a reshare of a higher epoch', singleGenesis, [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 2 }], [1, 2, 3]),
   {
     name: 'genesis: an epoch with groupKey but no commitments',
     expected: 'refuse',
@@ -455,6 +462,91 @@ export const revocationCases: readonly RevocationCase[] = [
   { name: "an investigator signing as the court", expected: both('refuse'), by: 'court', signer: investigator },
   { name: "the court, a bad signature", expected: both('refuse'), by: 'court', signer: court, bad: true },
   { name: "the warrant's investigator, a bad signature", expected: both('refuse'), by: 'investigator', signer: investigator, bad: true },
+];
+
+// ## DKG entries (shared/src/rules/dkgEpochs.ts, docs/PROTOCOL.md §3.8)
+
+export const DKG_SESSION = '00000000-0000-4000-8000-0000000000d1';
+
+/**
+ * The recovery data of a t-of-n ChillDKG session among the host keys of
+ * custodians `hosts` (hostKeyOf), every random input derived from the seed
+ * and `label`, so the corpus stays byte-identical between runs.
+ */
+function dkgRecoveryData(label: string, t: number, hosts: readonly number[]): Uint8Array {
+  const secrets = hosts.map((i) => secretOf(`host-${i}`));
+  const params = { hostpubkeys: secrets.map(hostpubkeyGen), t };
+  const s1 = secrets.map((sk, k) => participantStep1(sk, params, secretOf(`${label}/random-${k}`)));
+  const c1 = coordinatorStep1(s1.map((s) => s.pmsg1), params);
+  const s2 = secrets.map((sk, k) => participantStep2(sk, s1[k]!.state, c1.cmsg1, secretOf(`${label}/aux-${k}`)));
+  return coordinatorFinalize(c1.state, s2.map((s) => s.pmsg2)).recoveryData;
+}
+
+function epochEntryOf(recoveryData: Uint8Array): EpochEntry {
+  const keys = epochFromRecovery(recoveryData);
+  return { type: 'epoch', epoch: 1, session: DKG_SESSION, groupKey: keys.groupKey, commitments: [...keys.commitments], recoveryData: bytesToBase64(recoveryData), time: NOW - 3_600 };
+}
+
+/** The session dkgGenesis proposes (3 of custodians 1..5), and its valid activation. */
+const sessionData = dkgRecoveryData('session', 3, [1, 2, 3, 4, 5]);
+export const goodEpochEntry = epochEntryOf(sessionData);
+
+export interface EpochEntryCase {
+  readonly name: string;
+  /** 'ok', or the shared rule's EpochCode (judgeEpochEntry), which every party must reach. */
+  readonly expected: 'ok' | 'UNKNOWN_EPOCH' | 'NOT_PROPOSED' | 'BAD_RECOVERY_DATA' | 'THRESHOLD_MISMATCH' | 'HOST_KEYS_MISMATCH' | 'GROUP_KEY_MISMATCH' | 'COMMITMENTS_MISMATCH';
+  /** The log before the entry judged: a registry first. */
+  readonly head: readonly LogEntry[];
+  readonly entry: EpochEntry;
+}
+
+const flipped = (bytes: Uint8Array, at: number): string => {
+  const b = bytes.slice();
+  b[(b.length + at) % b.length]! ^= 1;
+  return bytesToBase64(b);
+};
+const g = goodEpochEntry;
+
+export const epochEntryCases: readonly EpochEntryCase[] = [
+  { name: 'a valid activation', expected: 'ok', head: [dkgGenesis], entry: g },
+  { name: 'UNKNOWN_EPOCH: epoch 2 is not listed', expected: 'UNKNOWN_EPOCH', head: [dkgGenesis], entry: { ...g, epoch: 2 } },
+  { name: 'NOT_PROPOSED: epoch 1 is a dealer epoch', expected: 'NOT_PROPOSED', head: [singleGenesis], entry: g },
+  { name: 'NOT_PROPOSED: epoch 1 is active already', expected: 'NOT_PROPOSED', head: [dkgGenesis, g], entry: { ...g, time: g.time + 60 } },
+  { name: 'BAD_RECOVERY_DATA: a certificate byte flipped', expected: 'BAD_RECOVERY_DATA', head: [dkgGenesis], entry: { ...g, recoveryData: flipped(sessionData, -10) } },
+  { name: 'BAD_RECOVERY_DATA: truncated', expected: 'BAD_RECOVERY_DATA', head: [dkgGenesis], entry: { ...g, recoveryData: bytesToBase64(sessionData.subarray(0, 100)) } },
+  {
+    name: 'THRESHOLD_MISMATCH: the registry proposes 4 of 5',
+    expected: 'THRESHOLD_MISMATCH',
+    head: [signAs(unsignedRegistry(0, [{ ...DKG_ONLY[0]!, threshold: 4 }]), [1, 2, 3, 4, 5])],
+    entry: g,
+  },
+  { name: "HOST_KEYS_MISMATCH: a session among custodians 2..6's host keys", expected: 'HOST_KEYS_MISMATCH', head: [dkgGenesis], entry: epochEntryOf(dkgRecoveryData('other', 3, [2, 3, 4, 5, 6])) },
+  { name: 'GROUP_KEY_MISMATCH: groupKey is C_1', expected: 'GROUP_KEY_MISMATCH', head: [dkgGenesis], entry: { ...g, groupKey: g.commitments[1]! } },
+  { name: 'COMMITMENTS_MISMATCH: C_1 and C_2 swapped', expected: 'COMMITMENTS_MISMATCH', head: [dkgGenesis], entry: { ...g, commitments: [g.commitments[0]!, g.commitments[2]!, g.commitments[1]!] } },
+];
+
+export interface DkgEntryCase {
+  readonly name: string;
+  /** 'ok', or the shared rule's DkgEntryCode (judgeDkgEntry). */
+  readonly expected: 'ok' | 'UNKNOWN_EPOCH' | 'NOT_PROPOSED' | 'UNKNOWN_CUSTODIAN' | 'BAD_SIGNATURE';
+  readonly registry: RegistryEntry;
+  readonly entry: DkgEntry;
+}
+
+/** Custodian `custodian`'s commit in epoch `epoch`, signed by `signer`'s key (its own unless given). */
+function commitBy(custodian: number, over: { epoch?: number; signer?: number } = {}): DkgEntry {
+  const body = { type: 'dkg' as const, epoch: over.epoch ?? 1, session: DKG_SESSION, step: 'commit' as const, custodian, payload: '07'.repeat(32), time: NOW - 7_200 };
+  const key = (custodianKeys.get(over.signer ?? custodian) ?? party(`stranger-${custodian}`)).secretKey;
+  return { ...body, signature: signRecord(body, 'dkg', key, AUX) };
+}
+
+export const dkgEntryCases: readonly DkgEntryCase[] = [
+  { name: "a custodian's signed commit", expected: 'ok', registry: dkgGenesis, entry: commitBy(2) },
+  { name: "the coordinator's aggregate (unsigned)", expected: 'ok', registry: dkgGenesis, entry: { type: 'dkg', epoch: 1, session: DKG_SESSION, step: 'aggregate', payload: 'AAAA', time: NOW - 7_000 } },
+  { name: 'BAD_SIGNATURE: custodian 2 signed by custodian 3', expected: 'BAD_SIGNATURE', registry: dkgGenesis, entry: commitBy(2, { signer: 3 }) },
+  { name: 'UNKNOWN_CUSTODIAN: custodian 9 is not of epoch 1', expected: 'UNKNOWN_CUSTODIAN', registry: dkgGenesis, entry: commitBy(9) },
+  { name: 'UNKNOWN_EPOCH: epoch 4 is not listed', expected: 'UNKNOWN_EPOCH', registry: dkgGenesis, entry: commitBy(2, { epoch: 4 }) },
+  { name: 'NOT_PROPOSED: epoch 1 is a dealer epoch', expected: 'NOT_PROPOSED', registry: singleGenesis, entry: commitBy(2) },
 ];
 
 // ## Retirement statements (shared/src/rules/retirement.ts, docs/PROTOCOL.md §3.10)

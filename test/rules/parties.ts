@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { mulBase, utf8 } from '@custodes/shared/crypto';
 import { leafHash } from '@custodes/shared/log';
 import { canonicalJson } from '@custodes/shared/records';
-import type { LogEntry, RegistryEntry } from '@custodes/shared/records';
+import type { EpochEntry, LogEntry, RegistryEntry } from '@custodes/shared/records';
 import { buildReport, checkEntries } from '../../services/auditor/src/index';
 import { logRecord } from '../../services/coordinator/src/actions/logRecords';
 import { tally } from '../../services/coordinator/src/actions/warrants';
@@ -30,10 +30,10 @@ import type { OwnIdentity } from '../../services/custodian/src/registry';
 import { releasePartials } from '../../services/custodian/src/release';
 import { receiveRevocation } from '../../services/custodian/src/revocation';
 import { showWarrant } from '../../services/custodian/src/review';
-import { applyEntry } from '../../services/custodian/src/replica';
+import { applyEntry, currentRegistry } from '../../services/custodian/src/replica';
 import { openStore } from '../../services/custodian/src/store';
-import { reviewers } from '@custodes/shared/rules';
-import { loadEntries, loadRules } from '../web/helpers/lib';
+import { resolveRegistry, reviewers } from '@custodes/shared/rules';
+import { loadEntries, loadEpochTimeline, loadRules } from '../web/helpers/lib';
 import {
   approvalEntry,
   coverOf,
@@ -51,7 +51,7 @@ import {
   signedWarrant,
   singleGenesis,
 } from './corpus';
-import type { RegistryCase, ReleaseCase, RetirementCase, RevocationCase, WarrantCase } from './corpus';
+import type { DkgEntryCase, EpochEntryCase, RegistryCase, ReleaseCase, RetirementCase, RevocationCase, WarrantCase } from './corpus';
 
 export type RegistryVerdict = 'accept' | 'refuse' | 'no rule';
 export type Admissibility = 'ok' | 'revoked' | 'expired' | 'no-quorum' | 'unknown-epoch' | 'no rule';
@@ -67,11 +67,33 @@ export interface PartyAdapter {
   judgeRelease?(c: ReleaseCase): Promise<Verdict>;
   /** Whether a `revocation` is accepted: from the cover sheet (`log`) and, where the party holds the full warrant, knowing it (`warrant`). */
   judgeRevocation(c: RevocationCase): Promise<{ log?: Verdict; warrant?: Verdict }>;
+  /** Whether an `epoch` entry activates its epoch, and the key of that epoch in force after it. */
+  judgeEpochEntry(c: EpochEntryCase): Promise<EntryVerdict>;
+  /** Whether a `dkg` entry may stand in the log; absent where a party has no intake for it (the coordinator writes them). */
+  judgeDkgEntry?(c: DkgEntryCase): Promise<EntryVerdict>;
   /** Whether a `retired` statement stands (docs/PROTOCOL.md §3.10): the coordinator's intake, a replica, the auditor, the explorer's timeline. */
   judgeRetirement(c: RetirementCase): Promise<Verdict>;
 }
 
 export type Verdict = 'accept' | 'refuse';
+
+/**
+ * A party's verdict on a DKG entry: `verdict` is compared across parties
+ * ('accept' or 'refuse', and for an `epoch` entry the key then in force,
+ * "accept; epoch 1: 02ab…"); `codes` are the shared rule's codes the party's
+ * own refusal stands for ('|'-separated where one of its codes covers
+ * several), where it reports one.
+ */
+export interface EntryVerdict {
+  readonly verdict: string;
+  readonly codes?: string;
+}
+
+/** The key of `epoch` in `registry`: its groupKey, 'no key' while proposed, 'unlisted'. */
+function keyInForce(registry: RegistryEntry, epoch: number): string {
+  const e = registry.epochs.find((x) => x.epoch === epoch);
+  return `epoch ${epoch}: ${e === undefined ? 'unlisted' : (e.groupKey ?? 'no key')}`;
+}
 
 /** The shared request codes (judgeRequest), as the coordinator answers them too, in the common vocabulary. */
 const REQUEST_CODES: Record<string, Admissibility> = {
@@ -215,6 +237,18 @@ export const coordinator: PartyAdapter = {
     const ctx = coordinatorContext(bareCase(singleGenesis));
     return { warrant: coordinatorIntake(ctx, revocationBy(coverOf(signedWarrant()), c)) };
   },
+  async judgeEpochEntry(c) {
+    // The registry in force as coordinator.ts loadRegistry builds it: the logged registry resolved with the logged epoch entries.
+    const [registry, ...logged] = c.head as [RegistryEntry, ...EpochEntry[]];
+    const before = new Registry(resolveRegistry(registry, logged), 0).entry;
+    const after = new Registry(resolveRegistry(registry, [...logged, c.entry]), 0).entry;
+    const was = before.epochs.find((e) => e.epoch === c.entry.epoch)?.groupKey;
+    const now = after.epochs.find((e) => e.epoch === c.entry.epoch)?.groupKey;
+    const activated = was === undefined && now !== undefined && now === c.entry.groupKey;
+    return { verdict: `${activated ? 'accept' : 'refuse'}; ${keyInForce(after, c.entry.epoch)}` };
+  },
+  // No judgeDkgEntry: the coordinator writes dkg entries; it checks a participant's step inside its session
+  // (workflow/dkg.ts, against live custodians), and has no intake for them to drive here.
   async judgeRetirement(c) {
     return coordinatorIntake(coordinatorContext(bareCase(c.registry)), c.entry);
   },
@@ -310,6 +344,12 @@ export const custodian: PartyAdapter = {
     });
     return { log, warrant };
   },
+  async judgeEpochEntry(c) {
+    return withHead(c.head[0] as RegistryEntry, c.head, c.entry, (verdict, store) => ({ verdict: `${verdict}; ${keyInForce(currentRegistry(store)!.entry, c.entry.epoch)}` }));
+  },
+  async judgeDkgEntry(c) {
+    return { verdict: replicaVerdict(c.registry, [c.registry], c.entry) };
+  },
   async judgeRetirement(c) {
     // The witness rule: a replica (a node of epoch 1, not the signer) takes the statement into its log or refuses the batch.
     return replicaVerdict(c.registry, [c.registry], c.entry);
@@ -318,6 +358,11 @@ export const custodian: PartyAdapter = {
 
 /** Whether a custodian's replica, holding `head`, accepts `entry` as the next log entry (replica.ts applyEntry). */
 function replicaVerdict(registry: RegistryEntry, head: readonly LogEntry[], entry: LogEntry): Verdict {
+  return withHead(registry, head, entry, (verdict) => verdict);
+}
+
+/** replicaVerdict, then `after` reads the replica as it then stands. */
+function withHead<T>(registry: RegistryEntry, head: readonly LogEntry[], entry: LogEntry, after: (verdict: Verdict, store: ReturnType<typeof openStore>) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'custodes-agreement-'));
   tempDirs.push(dir);
   const store = openStore(join(dir, 'custodian.db'));
@@ -328,13 +373,14 @@ function replicaVerdict(registry: RegistryEntry, head: readonly LogEntry[], entr
       store.tx(() => applyEntry(store, me, idx, e, hash, leaf));
     });
     const { leaf, hash } = leafOf(entry);
+    let verdict: Verdict = 'accept';
     try {
       store.tx(() => applyEntry(store, me, head.length, entry, hash, leaf));
-      return 'accept';
     } catch (err) {
-      if (err instanceof CustodianError) return 'refuse';
-      throw err;
+      if (!(err instanceof CustodianError)) throw err;
+      verdict = 'refuse';
     }
+    return after(verdict, store);
   } finally {
     store.close();
   }
@@ -423,10 +469,33 @@ export const auditor: PartyAdapter = {
     const unseal = { type: 'unseal' as const, warrantId: w.id, salt: SALT_HEX, warrant: w, time: NOW + 2 * 86_400 };
     return { log: auditorVerdict(log, 2, REVOCATION_FINDINGS), warrant: auditorVerdict([...log, unseal], 2, REVOCATION_FINDINGS) };
   },
+  async judgeEpochEntry(c) {
+    const { state, findings } = checkEntries([...c.head, c.entry], { now: NOW });
+    const codes = findings.filter((f) => f.index === c.head.length && EPOCH_FINDINGS[f.code] !== undefined).map((f) => EPOCH_FINDINGS[f.code]!);
+    return { verdict: `${codes.length ? 'refuse' : 'accept'}; ${keyInForce(state.registry!.entry, c.entry.epoch)}`, ...(codes.length ? { codes: codes.join('|') } : {}) };
+  },
+  async judgeDkgEntry(c) {
+    const { findings } = checkEntries([c.registry, c.entry], { now: NOW });
+    const codes = findings.filter((f) => f.index === 1 && DKG_FINDINGS[f.code] !== undefined).map((f) => DKG_FINDINGS[f.code]!);
+    return codes.length ? { verdict: 'refuse', codes: codes.join('|') } : { verdict: 'accept' };
+  },
   async judgeRetirement(c) {
     return auditorVerdict([c.registry, c.entry], 1, RETIREMENT_FINDINGS);
   },
 };
+
+/** The auditor's findings on an `epoch` entry (checks/epoch.ts) and the shared codes each stands for. */
+const EPOCH_FINDINGS: Record<string, string> = {
+  UNKNOWN_EPOCH: 'UNKNOWN_EPOCH',
+  EPOCH_NOT_PROPOSED: 'NOT_PROPOSED',
+  // A second activation of an epoch: the shared rule's NOT_PROPOSED, told apart by the auditor.
+  DUPLICATE_ENTRY: 'NOT_PROPOSED',
+  BAD_EPOCH_CERTIFICATE: 'BAD_RECOVERY_DATA',
+  EPOCH_SESSION_MISMATCH: 'THRESHOLD_MISMATCH|HOST_KEYS_MISMATCH',
+  EPOCH_KEY_MISMATCH: 'GROUP_KEY_MISMATCH|COMMITMENTS_MISMATCH',
+};
+/** The auditor's findings on a `dkg` entry (checks/dkg.ts). */
+const DKG_FINDINGS: Record<string, string> = { UNKNOWN_EPOCH: 'UNKNOWN_EPOCH', EPOCH_NOT_PROPOSED: 'NOT_PROPOSED', UNKNOWN_CUSTODIAN: 'UNKNOWN_CUSTODIAN', BAD_SIGNATURE: 'BAD_SIGNATURE' };
 
 /** Findings that mean the auditor refuses who signed an entry (others, such as a missing quorum, are about the log's history). */
 const RELEASE_SIGNER_FINDINGS = new Set(['UNKNOWN_CUSTODIAN', 'NOT_EPOCH_CUSTODIAN', 'BAD_SIGNATURE']);
@@ -443,6 +512,13 @@ function auditorVerdict(log: readonly unknown[], from: number, codes: ReadonlySe
 
 const entries = await loadEntries();
 const rules = await loadRules();
+const timeline = await loadEpochTimeline();
+
+/** The explorer's epoch timeline (lib/epochTimeline.js) over `log`, and the story of `epoch`. */
+async function storyOf(log: readonly LogEntry[], epoch: number) {
+  const t = await timeline.epochTimeline(log.map((entry, index) => ({ index, entry: entry as unknown as Record<string, unknown> })));
+  return t.epochs.find((e) => e.epoch === epoch);
+}
 
 export const explorer: PartyAdapter = {
   name: 'explorer',
@@ -473,6 +549,24 @@ export const explorer: PartyAdapter = {
     const cover = coverOf(signedWarrant());
     const replay = await rules.replayWarrant([singleGenesis, cover, revocationBy(cover, c)] as unknown as Record<string, unknown>[], cover.warrantId, NOW);
     return { log: replay?.status === 'revoked' ? 'accept' : 'refuse' };
+  },
+  async judgeEpochEntry(c) {
+    const at = c.head.length;
+    const story = await storyOf([...c.head, c.entry], c.entry.epoch);
+    const refused = story?.refusedEpochEntries.find((r) => r.index === at);
+    const verdict = story?.activation?.index === at ? 'accept' : 'refuse';
+    // The key the explorer shows: the activation's, or the registry's for a dealer epoch.
+    const registry = c.head[0] as RegistryEntry;
+    const dealt = registry.epochs.find((e) => e.epoch === c.entry.epoch)?.groupKey;
+    const key = story === undefined ? 'unlisted' : (story.activation?.groupKey ?? dealt ?? 'no key');
+    return { verdict: `${verdict}; epoch ${c.entry.epoch}: ${key}`, ...(refused ? { codes: refused.code } : {}) };
+  },
+  async judgeDkgEntry(c) {
+    const story = await storyOf([c.registry, c.entry], c.entry.epoch);
+    const s = story?.sessions.find((x) => x.session === c.entry.session);
+    const steps = s ? [...s.commits, ...s.reveals, ...s.certeqs, ...s.blames].map((x) => x.index).concat(s.aggregate ?? [], s.abort?.index ?? []) : [];
+    const refused = s?.refused.find((r) => r.index === 1);
+    return { verdict: steps.includes(1) ? 'accept' : 'refuse', ...(refused ? { codes: refused.code } : {}) };
   },
   async judgeRetirement(c) {
     // The Epochs panel (lib/epochTimeline.js) lists a statement only if lib/rules.js judgeRetired accepts it.

@@ -24,7 +24,7 @@ export async function runClusterDkg(l: Layout, coordinatorUrl: string, custodian
     throw new Error(`the DKG of epoch ${EPOCH} ended ${state.status}${state.status === 'aborted' ? ` (${state.reason}; blamed: ${state.blamed.join(', ') || 'none'})` : ''}`);
   }
   say(`  session ${session}: commit, reveal, aggregate, CertEq — epoch ${EPOCH} active, group key ${state.groupKey.slice(0, 16)}…, logged at ${state.index}`);
-  const keys = await publicKeySetFromLog(coordinatorUrl, state.index);
+  const keys = await publicKeySetFromLog(coordinatorUrl, EPOCH, state.index);
   writeOutput(join(l.keys, 'public.json'), json(keys));
   say(`  ${join(l.keys, 'public.json')}: exported from the logged epoch entry`);
 }

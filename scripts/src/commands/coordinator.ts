@@ -177,7 +177,7 @@ function registerDkgCommands(coord: Command): void {
       const state = await remoteStep(() => waitDkg(base, session));
       if (state.status === 'active') {
         process.stdout.write(`epoch ${state.epoch} active: group key ${state.groupKey} (logged at ${state.index})\n`);
-        if (opts.publicOut) writeOutput(opts.publicOut, json(await remoteStep(() => publicKeySetFromLog(base, state.index))));
+        if (opts.publicOut) writeOutput(opts.publicOut, json(await remoteStep(() => publicKeySetFromLog(base, state.epoch, state.index))));
         return;
       }
       if (state.status === 'aborted') {

@@ -198,7 +198,7 @@ export function registerCustodianCommands(program: Command): void {
       print(await call(opts.node!, 'v1/operator/dkg/hostkey', { method: 'POST', token: resolveToken({ node: opts.node!, ...opts }) }));
     });
   nodeOptions(dkg.command('consent'))
-    .description("the operator's consent for this node to take part in the DKG of an epoch")
+    .description("the operator's consent for this node to take part in the DKG of an epoch (the operator token only)")
     .requiredOption('--epoch <e>', 'the proposed epoch', intOption('epoch', 0))
     .action(async (opts: NodeAuth & { epoch: number }) => print(await call(opts.node, 'v1/operator/dkg/consent', { method: 'POST', body: { epoch: opts.epoch }, token: resolveToken(opts) })));
   nodeOptions(dkg.command('recover'))
@@ -206,7 +206,7 @@ export function registerCustodianCommands(program: Command): void {
     .requiredOption('--epoch <e>', 'the DKG epoch', intOption('epoch', 0))
     .action(async (opts: NodeAuth & { epoch: number }) => print(await call(opts.node, 'v1/operator/dkg/recover', { method: 'POST', body: { epoch: opts.epoch }, token: resolveToken(opts) })));
   nodeOptions(dkg.command('status'))
-    .description("this node's host public key and the epochs its operator consented to")
+    .description("this node's host public key and each epoch listing it: t, committee, consent, share held, sessions and their outcome")
     .action(async (opts: NodeAuth) => print(await call(opts.node, 'v1/operator/dkg', { token: resolveToken(opts) })));
 
   nodeOptions(cust.command('queue'))

@@ -35,8 +35,13 @@ export interface GenesisInput {
   logKey: string;
   /** The log's Ed25519 checkpoint key (docs/PROTOCOL.md §4.3). */
   logNoteKey: string;
-  publicKeySet: PublicKeySet;
-  custodians: { index: number; name: string; url: string; signingKey: string; witnessKey: string }[];
+  /**
+   * The genesis's one epoch: the key set of a dealer ceremony (§3.1), or a
+   * proposed epoch whose key the custodians make by the DKG (§3.8; each
+   * custodian then lists its `hostKey`).
+   */
+  epoch: { publicKeySet: PublicKeySet } | { proposed: { epoch: number; threshold: number } };
+  custodians: { index: number; name: string; url: string; signingKey: string; witnessKey: string; hostKey?: string }[];
   /** External witnesses (docs/PROTOCOL.md §4.3); none if absent. */
   witnesses?: { name: string; key: string; url: string }[];
   courts: { id: string; name: string; key: string }[];
@@ -46,7 +51,11 @@ export interface GenesisInput {
 
 /** The unsigned genesis registry entry (sequence 0). */
 export function genesisRegistry(input: GenesisInput): RegistryEntry {
-  const p = input.publicKeySet;
+  const total = input.custodians.length;
+  const epoch =
+    'publicKeySet' in input.epoch
+      ? (({ epoch, threshold, total, groupKey, commitments }) => ({ epoch, threshold, total, groupKey, commitments }))(input.epoch.publicKeySet)
+      : { epoch: input.epoch.proposed.epoch, threshold: input.epoch.proposed.threshold, total };
   return record(() =>
     parseRecord(
       RegistryEntrySchema,
@@ -57,7 +66,7 @@ export function genesisRegistry(input: GenesisInput): RegistryEntry {
         logKey: input.logKey,
         logNoteKey: input.logNoteKey,
         ...(input.witnesses && input.witnesses.length > 0 ? { witnesses: input.witnesses } : {}),
-        epochs: [{ epoch: p.epoch, threshold: p.threshold, total: p.total, groupKey: p.groupKey, commitments: p.commitments, custodians: input.custodians }],
+        epochs: [{ ...epoch, custodians: input.custodians }],
         courts: input.courts,
         agencies: input.agencies,
         time: input.time,
@@ -75,11 +84,13 @@ export function registerRegistryCommands(program: Command): void {
     .command('propose')
     .description('write an unsigned registry entry: genesis (--genesis) or the next update of the current one')
     .option('--genesis', 'build the genesis entry')
-    .option('--public <file>', 'genesis: public.json from the ceremony')
+    .option('--public <file>', 'genesis: public.json from the dealer ceremony (an offline tool for tests; or --threshold for a DKG epoch)')
+    .option('--threshold <t>', 'genesis: propose the epoch for a DKG (docs/PROTOCOL.md §3.8): its threshold; each --custodian then ends with its host key', intOption('threshold', 1))
+    .option('--epoch <e>', 'genesis with --threshold: the proposed epoch (default 1)', intOption('epoch', 0), 1)
     .option('--origin <name>', 'genesis: the log origin (its key name)')
     .option('--log-key <hex>', "genesis: the log's x-only public key (line 1 of `custodes keygen`)")
     .option('--log-note-key <hex>', "genesis: the log's Ed25519 checkpoint key (line 2 of `custodes keygen`)")
-    .option('--custodian <index,name,url,key,witnessKey>', 'genesis: a custodian with its BIP340 and Ed25519 keys (repeat for each)', collect)
+    .option('--custodian <index,name,url,key,witnessKey[,hostKey]>', 'genesis: a custodian with its BIP340 and Ed25519 keys, and with --threshold its DKG host key (repeat for each)', collect)
     .option('--witness <name,key,url>', 'add an external witness: its note key name, Ed25519 key and add-checkpoint URL (repeatable)', collect)
     .option('--coordinator <url>', 'update: fetch the current registry from here')
     .option('--base <file>', 'update: the current registry entry from a file')
@@ -89,23 +100,30 @@ export function registerRegistryCommands(program: Command): void {
     .option('--retire-after <epoch,time>', "retire an epoch at this time (Unix seconds or ISO 8601): the providers' retention period; kept once set (docs/PROTOCOL.md §3.10; repeatable)", collect)
     .requiredOption('--out <file>', 'proposal file')
     .action(async (opts: {
-      genesis?: boolean; public?: string; origin?: string; logKey?: string; logNoteKey?: string; custodian?: string[]; witness?: string[];
+      genesis?: boolean; public?: string; threshold?: number; epoch: number; origin?: string; logKey?: string; logNoteKey?: string; custodian?: string[]; witness?: string[];
       coordinator?: string; base?: string; court?: string[]; agency?: string[]; investigator?: string[]; retireAfter?: string[]; out: string;
     }) => {
       const now = Math.floor(Date.now() / 1000);
       let entry: RegistryEntry;
       if (opts.genesis) {
-        if (!opts.public || !opts.origin || !opts.logKey || !opts.logNoteKey || !opts.custodian?.length) throw new CliError('--genesis needs --public, --origin, --log-key, --log-note-key and every --custodian');
-        const publicKeySet = record(() => {
-          const raw = readJson(opts.public, 'public key set');
-          parsePublicKeySet(raw);
-          return raw as PublicKeySet;
-        });
+        if ((opts.public === undefined) === (opts.threshold === undefined) || !opts.origin || !opts.logKey || !opts.logNoteKey || !opts.custodian?.length) {
+          throw new CliError('--genesis needs one of --public (dealer) or --threshold (DKG), and --origin, --log-key, --log-note-key and every --custodian');
+        }
+        const dkg = opts.threshold !== undefined;
+        const epoch = dkg
+          ? { proposed: { epoch: opts.epoch, threshold: opts.threshold! } }
+          : {
+              publicKeySet: record(() => {
+                const raw = readJson(opts.public!, 'public key set');
+                parsePublicKeySet(raw);
+                return raw as PublicKeySet;
+              }),
+            };
         const custodians = opts.custodian.map((c) => {
-          const [index, name, url, key, witnessKey] = fields(c, 5, '--custodian');
-          return { index: Number(index), name: name!, url: url!, signingKey: key!, witnessKey: witnessKey! };
+          const [index, name, url, key, witnessKey, hostKey] = fields(c, dkg ? 6 : 5, '--custodian');
+          return { index: Number(index), name: name!, url: url!, signingKey: key!, witnessKey: witnessKey!, ...(dkg ? { hostKey: hostKey! } : {}) };
         });
-        entry = genesisRegistry({ origin: opts.origin, logKey: opts.logKey, logNoteKey: opts.logNoteKey, publicKeySet, custodians, courts: [], agencies: [], time: now });
+        entry = genesisRegistry({ origin: opts.origin, logKey: opts.logKey, logNoteKey: opts.logNoteKey, epoch, custodians, courts: [], agencies: [], time: now });
       } else {
         const current = opts.base
           ? readJson(opts.base, 'registry')

@@ -6,6 +6,8 @@
  * WAN round trip. Each service is set up and started with the documented
  * `custodes` commands, run inside its namespace, exactly as its organisation
  * would run them (docs/DEPLOY.md names the function here for each step).
+ * The key is made by the DKG among the custodian hosts over the log
+ * (docs/PROTOCOL.md §3.8), as `npm start` does: no dealer, no share file.
  *
  * In a namespace, a service listens on its loopback (127.0.0.1:9000, which no
  * other host can reach) and the proxy on the host's address
@@ -13,17 +15,16 @@
  * service to its address directly (`--host <ip> --port 8443`).
  */
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCeremony, newKeyFile } from '../commands/keys';
+import { newKeyFile } from '../commands/keys';
 import { genesisRegistry } from '../commands/registry';
 import { DEMO_POLICY } from '../cluster/bootstrap';
 import { AGENCY_ID, COURT_ID, EPOCH } from '../cluster/layout';
 import { json, readJson, writeOutput } from '../io';
 import { parsePublicKeySet, signRegistry } from '@custodes/shared/records';
-import type { PublicKeySet } from '@custodes/shared/records';
 import { createNetwork, leftovers, removeNetwork } from './netns';
 import type { Network } from './netns';
 import { makePki } from './pki';
@@ -100,10 +101,16 @@ function parseInitOutput(out: string): { unsealKeys: string[]; operatorToken: st
   return { unsealKeys, operatorToken: token };
 }
 
-/** The demo court, agency and investigator are in the genesis registry, as in the local cluster (docs/PROTOCOL.md §9.3). */
-function ceremony(dir: string, n: number, t: number, urls: string[], hostDir: (id: string) => string): { publicKeySet: string } {
-  const room = join(dir, 'ceremony');
-  runCeremony({ threshold: t, custodians: n, epoch: EPOCH, out: join(room, 'shares') });
+type Cli = (hostId: string, args: string[], what: string, input?: string) => Promise<string>;
+
+/**
+ * Every identity makes its own keys (`custodes keygen`, run here in process)
+ * and each custodian host its DKG host key (`custodes custodian dkg hostkey`
+ * on that host; its officers keep the file offline); the genesis registry
+ * proposes epoch 1, t-of-n over those host keys (docs/PROTOCOL.md §3.8), with
+ * the demo court, agency and investigator (§9.3), and every custodian signs it.
+ */
+async function identities(n: number, t: number, urls: string[], hostDir: (id: string) => string, cli: Cli): Promise<void> {
   const keyFile = (path: string) => {
     const k = newKeyFile();
     writeOutput(path, json(k), { secret: true });
@@ -113,13 +120,26 @@ function ceremony(dir: string, n: number, t: number, urls: string[], hostDir: (i
   const court = keyFile(join(hostDir('inv'), 'court.key'));
   const investigator = keyFile(join(hostDir('inv'), 'investigator.key'));
   const custodianKeys = urls.map((_, k) => keyFile(join(hostDir(`c${k + 1}`), 'signing.key')));
-  const publicKeySet = join(room, 'shares', 'public.json');
+  const hostKeys = await Promise.all(
+    urls.map(async (_, k) => {
+      const file = join(hostDir(`c${k + 1}`), 'hostkey.json');
+      await cli(`c${k + 1}`, ['custodian', 'dkg', 'hostkey', '--out', file], `custodian dkg hostkey on c${k + 1}`);
+      return (readJson(file, 'host key file') as { hostKey: string }).hostKey;
+    }),
+  );
   let registry = genesisRegistry({
     origin: ORIGIN,
     logKey: log.publicKey,
     logNoteKey: log.notePublicKey!,
-    publicKeySet: readJson(publicKeySet, 'public key set') as PublicKeySet,
-    custodians: custodianKeys.map((k, i) => ({ index: i + 1, name: `custodian-${i + 1}.hosts.custodes.test`, url: urls[i]!, signingKey: k.publicKey, witnessKey: k.notePublicKey! })),
+    epoch: { proposed: { epoch: EPOCH, threshold: t } },
+    custodians: custodianKeys.map((k, i) => ({
+      index: i + 1,
+      name: `custodian-${i + 1}.hosts.custodes.test`,
+      url: urls[i]!,
+      signingKey: k.publicKey,
+      witnessKey: k.notePublicKey!,
+      hostKey: hostKeys[i]!,
+    })),
     courts: [{ id: COURT_ID, name: 'Hosts District Court', key: court.publicKey }],
     agencies: [{ id: AGENCY_ID, name: 'Hosts Investigative Agency', investigators: [investigator.publicKey] }],
     time: Math.floor(Date.now() / 1000),
@@ -127,15 +147,7 @@ function ceremony(dir: string, n: number, t: number, urls: string[], hostDir: (i
   // Each custodian signs the genesis with its own key (`custodes registry sign`, §9.3).
   custodianKeys.forEach((k, i) => (registry = signRegistry(registry, i + 1, k.secretKey)));
   writeOutput(join(hostDir('coord'), 'registry.json'), json(registry));
-  for (let i = 1; i <= n; i++) {
-    copyFileSync(join(room, 'shares', `share-${i}.json`), join(hostDir(`c${i}`), 'share.json'));
-    writeOutput(join(hostDir(`c${i}`), 'policy.json'), json(DEMO_POLICY));
-  }
-  for (const id of ['coord', 'inv', 'aud', ...urls.map((_, k) => `c${k + 1}`)]) copyFileSync(publicKeySet, join(hostDir(id), 'public.json'));
-  // The dealer's copies are destroyed once handed out (`custodes ceremony` says so).
-  rmSync(join(room, 'shares'), { recursive: true, force: true });
-  parsePublicKeySet(readJson(join(hostDir('inv'), 'public.json'), 'public key set'));
-  return { publicKeySet: join(hostDir('inv'), 'public.json') };
+  for (let i = 1; i <= n; i++) writeOutput(join(hostDir(`c${i}`), 'policy.json'), json(DEMO_POLICY));
 }
 
 export async function buildHosts(options: HostsOptions = {}): Promise<Hosts> {
@@ -186,9 +198,9 @@ export async function buildHosts(options: HostsOptions = {}): Promise<Hosts> {
     const cli = (hostId: string, args: string[], what: string, input?: string) =>
       mustRun(host(hostId).ns, CLI, args, { env, what, ...(input !== undefined ? { input } : {}) });
 
-    say(`key ceremony (offline): ${t}-of-${n} shares, signing keys, genesis registry signed by every custodian`);
     const custodians = hosts.filter((h) => h.role === 'custodian');
-    const { publicKeySet } = ceremony(dir, n, t, custodians.map((h) => h.url!), hostDir);
+    await identities(n, t, custodians.map((h) => h.url!), hostDir, cli);
+    say(`identities (offline): signing keys, a DKG host key on each custodian host, genesis registry proposing epoch ${EPOCH} (${t}-of-${n}) signed by every custodian`);
 
     const coord = host('coord');
     const serviceArgs = (id: string) => ['--host', '127.0.0.1', '--port', String(SERVICE_PORT), '--tls-cert', pki.hosts.get(id)!.cert, '--tls-key', pki.hosts.get(id)!.key];
@@ -203,9 +215,11 @@ export async function buildHosts(options: HostsOptions = {}): Promise<Hosts> {
     };
 
     // Custodians first, unsealed before the coordinator asks them to cosign its genesis checkpoint.
+    const operatorTokens = new Map<string, string>();
     await Promise.all(
       custodians.map(async (h) => {
         const secrets = await initCustodianHost(h, hostDir(h.id), cli);
+        operatorTokens.set(h.id, secrets.operatorToken);
         await start(h, ['custodian', 'start', '--data', join(hostDir(h.id), 'data'), '--coordinator', coord.url!, ...serviceArgs(h.id)], /custodian listening on https:/);
         await unsealCustodianHost(h, secrets.unsealKeys, cli);
       }),
@@ -217,6 +231,10 @@ export async function buildHosts(options: HostsOptions = {}): Promise<Hosts> {
     writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
     await start(coord, ['coordinator', 'start', '--data', join(hostDir('coord'), 'data'), ...serviceArgs('coord')], /coordinator listening on https:/);
     say(`coordinator initialised with the genesis registry and started over TLS; investigator token issued`);
+
+    const dkgStarted = Date.now();
+    const publicKeySet = await runHostsDkg(coord, custodians, operatorTokens, hostDir, cli);
+    say(`DKG over the log: the ${n} operators consented, epoch ${EPOCH} active; the investigator exported public.json from the log (${((Date.now() - dkgStarted) / 1000).toFixed(1)} s, CLI start-up included)`);
 
     const built: Hosts = {
       dir,
@@ -266,20 +284,56 @@ function makeCertificates(dir: string, hosts: readonly Host[], say: (l: string) 
   return pki;
 }
 
-type Cli = (hostId: string, args: string[], what: string, input?: string) => Promise<string>;
-
-/** `custodes custodian init` on the custodian's own host: the share and signing key sealed, 3 unseal keys (any 2 unseal). */
+/**
+ * `custodes custodian init --dkg-index i` on the custodian's own host: the signing key and the host
+ * key sealed, no share (the DKG makes it), 3 unseal keys (any 2 unseal).
+ */
 async function initCustodianHost(h: Host, home: string, cli: Cli): Promise<{ unsealKeys: string[]; operatorToken: string }> {
+  const index = h.id.slice(1);
   const out = await cli(
     h.id,
-    ['custodian', 'init', '--data', join(home, 'data'), '--share', join(home, 'share.json'), '--key', join(home, 'signing.key'),
-      '--name', `custodian-${h.id.slice(1)}.hosts.custodes.test`, '--policy', join(home, 'policy.json'), '--unseal-keys', '3', '--unseal-threshold', '2'],
+    ['custodian', 'init', '--data', join(home, 'data'), '--dkg-index', index, '--epoch', String(EPOCH), '--host-key', join(home, 'hostkey.json'),
+      '--key', join(home, 'signing.key'), '--name', `custodian-${index}.hosts.custodes.test`, '--policy', join(home, 'policy.json'), '--unseal-keys', '3', '--unseal-threshold', '2'],
     `custodian init on ${h.id}`,
   );
-  // Once sealed into the store, the plain share and signing key are not needed on the host any more.
-  rmSync(join(home, 'share.json'));
+  // Once sealed into the store, the plain keys are not needed on the host any more (the officers keep the host key offline).
+  rmSync(join(home, 'hostkey.json'));
   rmSync(join(home, 'signing.key'));
   return parseInitOutput(out);
+}
+
+/**
+ * The DKG among the custodian hosts (docs/PROTOCOL.md §3.8), with the documented commands: each
+ * operator consents on its own host (`custodes custodian dkg consent`), the log key's holder starts
+ * the session and waits for the `epoch` entry (`custodes coordinator dkg start`), and the
+ * investigator exports the epoch's public keys from the verified log (`custodes epoch export`).
+ * Returns the path of the investigator's public.json.
+ */
+async function runHostsDkg(coord: Host, custodians: readonly Host[], operatorTokens: ReadonlyMap<string, string>, hostDir: (id: string) => string, cli: Cli): Promise<string> {
+  await Promise.all(
+    custodians.map(async (h) => {
+      // The operator's token from its secrets store: a 0600 file on its host, never on the command line.
+      const tokenFile = join(hostDir(h.id), 'operator.token');
+      writeFileSync(tokenFile, `${operatorTokens.get(h.id)!}\n`, { mode: 0o600 });
+      await cli(h.id, ['custodian', 'dkg', 'consent', '--node', h.url!, '--token-file', tokenFile, '--epoch', String(EPOCH)], `custodian dkg consent on ${h.id}`);
+    }),
+  );
+  const logKey = join(hostDir('coord'), 'log.key');
+  await cli(coord.id, ['coordinator', 'dkg', 'start', '--coordinator', coord.url!, '--log-key', logKey, '--epoch', String(EPOCH)], 'coordinator dkg start');
+  rmSync(logKey); // init copied it into the data directory (0600); starting the DKG was its last use here
+  const out = join(hostDir('inv'), 'public.json');
+  // The epoch entry is logged; a checkpoint cosigned by t custodians covers it a moment later (§4.3).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await cli('inv', ['epoch', 'export', '--coordinator', coord.url!, '--epoch', String(EPOCH), '--out', out], 'epoch export');
+      break;
+    } catch (err) {
+      if (attempt >= 30) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  parsePublicKeySet(readJson(out, 'public key set'));
+  return out;
 }
 
 /** `custodes custodian unseal`, once per officer's key, each key on stdin (never in argv). */
@@ -294,9 +348,7 @@ async function initCoordinatorHost(h: Host, home: string, cli: Cli): Promise<str
   await cli(h.id, ['coordinator', 'init', '--data', join(home, 'data'), '--registry', join(home, 'registry.json'), '--log-key', join(home, 'log.key')], 'coordinator init');
   const registry = readJson(join(home, 'registry.json'), 'registry') as { agencies: { investigators: string[] }[] };
   const investigator = registry.agencies[0]!.investigators[0]!;
-  const token = (await cli(h.id, ['coordinator', 'add-token', '--data', join(home, 'data'), '--agency', AGENCY_ID, '--investigator', investigator], 'coordinator add-token')).trim();
-  rmSync(join(home, 'log.key')); // init copied it into the data directory (0600)
-  return token;
+  return (await cli(h.id, ['coordinator', 'add-token', '--data', join(home, 'data'), '--agency', AGENCY_ID, '--investigator', investigator], 'coordinator add-token')).trim();
 }
 
 /** What was built, one line per host, for people. */

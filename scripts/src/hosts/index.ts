@@ -1,6 +1,7 @@
 /**
- * `npm run hosts [-- options]`: builds the hosts (harness.ts), prints what it
- * built, runs one warrant round trip across them (or, with --partition, the
+ * `npm run hosts [-- options]`: builds the hosts (harness.ts; the key made by
+ * the DKG among the custodian hosts), prints what it built, runs one warrant
+ * round trip across them (or, with --partition, the
  * partition run of partition.ts), and removes everything again — also after
  * a failure and on Ctrl-C.
  *

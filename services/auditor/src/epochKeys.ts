@@ -59,12 +59,13 @@ export function provenEpochKeys(state: AuditState, epoch?: number, sealAt?: numb
     throw new EpochKeysError('EPOCH_NOT_ACTIVE', `epoch ${e.epoch} is proposed: no valid epoch entry in the verified log activates it`);
   }
   const activation = state.activations.get(e.epoch);
-  // X_i: the DKG's public shares as recomputed from the recovery data, or Σ_k i^k·C_k (§3.1) for a dealer epoch.
+  // X_i: the DKG's public shares as recomputed from the recovery data (participant p is the custodian of
+  // rank p + 1, §3.1), or Σ_k p_i^k·C_k at its point p_i (§3.1) for a dealer epoch.
   const shares = reg.verificationShares(e.epoch);
   const verificationShares: Record<string, string> = {};
-  for (const c of [...e.custodians].sort((a, b) => a.index - b.index)) {
+  for (const [rank, c] of [...e.custodians].sort((a, b) => a.index - b.index).entries()) {
     const dealt = shares?.get(c.index);
-    const X = activation ? activation.keys.publicShares[c.index - 1] : dealt && bytesToHex(encodePoint(dealt));
+    const X = activation ? activation.keys.publicShares[rank] : dealt && bytesToHex(encodePoint(dealt));
     if (X === undefined) throw new EpochKeysError('EPOCH_NOT_ACTIVE', `epoch ${e.epoch}: no public share for custodian ${c.index}`);
     verificationShares[String(c.index)] = X;
   }

@@ -53,6 +53,8 @@ export type FindingCode =
   | 'BAD_EPOCH_CERTIFICATE' // an epoch entry whose recovery data does not parse or whose certificate does not verify
   | 'EPOCH_SESSION_MISMATCH' // an epoch entry whose session has another threshold or other host keys than the registry's epoch
   | 'EPOCH_KEY_MISMATCH' // an epoch entry whose groupKey or commitments are not what its recovery data yields
+  | 'RESHARE_OF_SUPERSEDED' // an epoch entry resharing an epoch whose key an earlier reshare already moved (§3.9)
+  | 'DKG_WRONG_STEP' // a reshare's `dealers` step in a DKG session (§3.9)
   | 'EPOCH_NOT_PROPOSED' // an epoch or dkg entry for an epoch that already has its keys (a dealer epoch, or activated)
   | 'EPOCH_NOT_ACTIVE' // a request, release or misbehavior for a proposed epoch that no valid epoch entry activated
   // Retiring epochs (§3.10, §8.8).

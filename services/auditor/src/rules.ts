@@ -52,6 +52,7 @@ function entryTime(entry: LogEntry): number | undefined {
     case 'dkg':
     case 'epoch':
     case 'retired':
+    case 'share-destroyed':
       return entry.time;
     case 'warrant':
     case 'release':

@@ -101,9 +101,11 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       const index = repo.entryIndex(dkgKey.epoch(e.epoch));
       if (index === undefined) return [];
       const entry = EpochEntrySchema.parse(JSON.parse(new TextDecoder().decode(store.entry(index))));
-      return [entry];
+      return [{ index, entry }];
     });
-    return new Registry(resolveRegistry(raw, epochEntries), latest.logIndex);
+    // In log order: a reshare's entry is judged with its old epoch already active (§3.9).
+    epochEntries.sort((a, b) => a.index - b.index);
+    return new Registry(resolveRegistry(raw, epochEntries.map((x) => x.entry)), latest.logIndex);
   };
   let registry: Registry;
   try {
@@ -204,6 +206,25 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       registry = loadRegistry();
     },
     append: (key, entry) => ledger.appendOnce(key, entry).index,
+    // The log is each session's durable record (docs/PROTOCOL.md §3.8): its keyed entries, in log order.
+    logged: (session) =>
+      repo.entryIndicesWithPrefix(`dkg:${session === undefined ? '' : `${session}:`}`).map((i) => {
+        const entry = ledger.entry(i);
+        if (entry.type !== 'dkg') throw new Error(`log entry ${i} is keyed as a dkg entry but is a ${entry.type}`);
+        return entry;
+      }),
+    loggedEpoch: (epoch) => {
+      const index = repo.entryIndex(dkgKey.epoch(epoch));
+      const entry = index === undefined ? undefined : ledger.entry(index);
+      if (index === undefined || entry === undefined) return undefined;
+      if (entry.type !== 'epoch') throw new Error(`log entry ${index} is keyed as an epoch entry but is a ${entry.type}`);
+      return { index, entry };
+    },
+    registryAtStart: (session) => {
+      const [first] = repo.entryIndicesWithPrefix(`dkg:${session}:`);
+      const json = first === undefined ? undefined : repo.registryBefore(first);
+      return json === undefined ? undefined : RegistryEntrySchema.parse(JSON.parse(json));
+    },
     cosign: () => cosigner.schedule(),
     custodianUrl,
     logSecretKey: config.logSecretKey,
@@ -304,6 +325,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
         rmSync(marker, { force: true });
         logger.info('restored log confirmed by the witnesses');
       }
+      // Sessions a stop left running continue from the log (docs/PROTOCOL.md §3.8), before any
+      // start call can be served: a session resumed later could run beside a new one of its epoch.
+      dkg.resumeAll();
       const host = config.host ?? '127.0.0.1';
       const bound = await listen(app, config.port ?? 0, host, tls ? { tls } : {});
       server = bound.server;
@@ -326,7 +350,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       if (purgeTimer) clearInterval(purgeTimer);
       cosigner.close();
       await externalWitnesses.close();
-      dkg.close();
+      await dkg.close();
       changes.close();
       await Promise.all([delivery.close(), decryption.close()]);
       if (server) await closeServer(server);

@@ -24,7 +24,7 @@
  * node returns what it signed, never a second, different message for a step.
  */
 import { randomBytes } from 'node:crypto';
-import { base64ToBytes, bytesToBase64, bytesToHex, equalBytes, hexToBytes } from '@custodes/shared/crypto';
+import { base64ToBytes, bytesToBase64, bytesToHex, equalBytes, evaluationPoints, hexToBytes } from '@custodes/shared/crypto';
 import {
   coordinatorInvestigate,
   coordinatorStep1,
@@ -46,29 +46,18 @@ import { nowSeconds } from './context';
 import { CustodianError } from './errors';
 import { newHostKeyFile } from './init';
 import { currentRegistry, loggedDkgEntries } from './replica';
+import { fail, sign, signedBefore } from './dkgSigned';
+import { adoptReshareShare, reshareStep, settleReshare } from './reshare';
 
 type RegistryEpoch = RegistryEntry['epochs'][number];
 
-const fail = (code: ConstructorParameters<typeof CustodianError>[0], message: string): never => {
-  throw new CustodianError(code, message);
-};
 
 // ## Consent (docs/PROTOCOL.md §7.13)
 
-/** The operator's consent for this node to take part in the DKG of `epoch`; kept once given. */
+/** The operator's consent for this node to take part in the DKG of `epoch`; kept once given (the first consent stands). */
 export function consentToDkg(ctx: Context, epoch: number, officer: string): { epoch: number; officer: string; time: number } {
   ctx.store.insertDkgConsent(epoch, officer, nowSeconds(ctx));
   return { epoch, ...ctx.store.dkgConsent(epoch)! };
-}
-
-/** What the console and `custodes custodian dkg status` show: the host public key and the consents. */
-export function dkgStatus(ctx: Context, epochs: readonly number[]): { hostKey: string | null; consents: { epoch: number; officer: string; time: number }[] } {
-  const host = ctx.vault.hostKey();
-  const consents = epochs.flatMap((e) => {
-    const c = ctx.store.dkgConsent(e);
-    return c ? [{ epoch: e, ...c }] : [];
-  });
-  return { hostKey: host ? bytesToHex(hostpubkeyGen(host)) : null, consents };
 }
 
 /** Gives this node a host key if it has none (a node initialised with a dealer share); returns the host public key. */
@@ -90,15 +79,25 @@ export function ensureHostKey(ctx: Context): string {
  * already. Undefined if no `epoch` entry for it is replicated. This is also
  * how a custodian that lost its database gets its share back (§3.8).
  */
-export function adoptShare(ctx: Context, epoch: number): { epoch: number; groupKey: string } | undefined {
+/** The first replicated `epoch` entry for `epoch` (the one resolveRegistry counts when valid), or undefined. */
+function replicatedEpochEntry(ctx: Context, epoch: number): EpochEntry | undefined {
   const row = ctx.store.replicaEntries('epoch').find((r) => (JSON.parse(r.data) as EpochEntry).epoch === epoch);
-  if (!row) return undefined;
-  const entry = JSON.parse(row.data) as EpochEntry;
+  return row && (JSON.parse(row.data) as EpochEntry);
+}
+
+export function adoptShare(ctx: Context, epoch: number): { epoch: number; groupKey: string } | undefined {
+  const entry = replicatedEpochEntry(ctx, epoch);
+  if (!entry) return undefined;
   // A retired epoch's share is destroyed and never made again (docs/PROTOCOL.md §3.10).
-  const registry = currentRegistry(ctx.store)?.entry;
-  const retired = registry && retiredAmong(registry, [epoch], nowSeconds(ctx));
+  const inForce = currentRegistry(ctx.store)?.entry;
+  const retired = inForce && retiredAmong(inForce, [epoch], nowSeconds(ctx));
   if (retired) fail('EPOCH_RETIRED', retired.message);
   if (ctx.vault.share(epoch) !== undefined) return { epoch, groupKey: entry.groupKey };
+  const listed = inForce?.epochs.find((x) => x.epoch === epoch);
+  if (listed?.reshareOf !== undefined) {
+    adoptReshareShare(ctx, listed, entry);
+    return { epoch, groupKey: entry.groupKey };
+  }
   const host = ctx.vault.hostKey() ?? fail('DKG_NO_HOST_KEY', 'this node holds no host key');
   let recovered;
   try {
@@ -109,15 +108,17 @@ export function adoptShare(ctx: Context, epoch: number): { epoch: number; groupK
     throw err;
   }
   const { output, params } = recovered;
-  // Participant p is evaluated at p + 1: our position must be our index (registryProblems keeps indices 1..n).
-  const position = ctx.me.custodian - 1;
+  // Participant p is evaluated at p + 1, the rank of the custodian with the (p+1)-th smallest index (§3.1, §3.8).
+  const ranks = evaluationPoints(registryEpochIndices(ctx, epoch));
+  const position = (ranks.get(ctx.me.custodian) ?? 0) - 1;
   if (!params.hostpubkeys[position] || !equalBytes(params.hostpubkeys[position], hostpubkeyGen(host)) || bytesToHex(output.threshPk) !== entry.groupKey) {
-    throw new Error(`the session of epoch ${epoch} does not place this node at index ${ctx.me.custodian} under the logged key`);
+    throw new Error(`the session of epoch ${epoch} does not place custodian ${ctx.me.custodian} at its rank under the logged key`);
   }
   const box = ctx.vault.addShare({
     format: 'custodes.share.v1',
     epoch,
     index: ctx.me.custodian,
+    ...(position + 1 === ctx.me.custodian ? {} : { point: position + 1 }),
     threshold: params.t,
     total: params.hostpubkeys.length,
     share: bytesToHex(output.secshare!),
@@ -135,16 +136,9 @@ export function adoptShare(ctx: Context, epoch: number): { epoch: number; groupK
 
 // ## The next step
 
-function sign(ctx: Context, body: Omit<DkgEntry, 'signature'>): DkgEntry {
-  const entry = { ...body, signature: signRecord(body, 'dkg', ctx.vault.signingKey()) } as DkgEntry;
-  // Stored before it leaves: the first signed message of a step is the only one (INSERT OR IGNORE).
-  ctx.store.insertDkgSigned(body.session, body.step, canonicalJson(entry));
-  return JSON.parse(ctx.store.dkgSigned(body.session, body.step)!) as DkgEntry;
-}
-
-function signedBefore(ctx: Context, session: string, step: DkgStep): DkgEntry | undefined {
-  const stored = ctx.store.dkgSigned(session, step);
-  return stored === undefined ? undefined : (JSON.parse(stored) as DkgEntry);
+/** The custodian indices the replicated registry lists for `epoch` ([] if none). */
+function registryEpochIndices(ctx: Context, epoch: number): number[] {
+  return currentRegistry(ctx.store)?.entry.epochs.find((x) => x.epoch === epoch)?.custodians.map((c) => c.index) ?? [];
 }
 
 function participantEpoch(ctx: Context, registry: RegistryEntry, epoch: number, host: Uint8Array): RegistryEpoch {
@@ -176,6 +170,11 @@ export function dkgStep(ctx: Context, epoch: number, session: string): DkgAnswer
   if (!ctx.store.dkgConsent(epoch)) fail('DKG_NO_CONSENT', `the operator has not consented to the DKG of epoch ${epoch} (custodes custodian dkg consent --epoch ${epoch})`);
   const registry = currentRegistry(ctx.store)?.entry ?? fail('DKG_UNKNOWN_EPOCH', 'this node has replicated no registry yet');
   const listed = registry.epochs.find((x) => x.epoch === epoch);
+  if (listed?.reshareOf !== undefined) {
+    // A reshare (§3.9): once its epoch entry is in the replica, settle (adopt the new share, destroy the old).
+    const entry = listed.groupKey === undefined ? undefined : replicatedEpochEntry(ctx, epoch);
+    return entry ? settleReshare(ctx, registry, listed, entry) : reshareStep(ctx, registry, listed, session, host);
+  }
   if (listed?.groupKey !== undefined) {
     const active = adoptShare(ctx, epoch);
     if (!active) fail('DKG_UNKNOWN_EPOCH', `epoch ${epoch} has a dealer key; there is no DKG to run`);
@@ -215,9 +214,9 @@ export function dkgStep(ctx: Context, epoch: number, session: string): DkgAnswer
   if (!aggregate || reveals.size < e.total) return { waiting: 'aggregate' };
 
   // The aggregate must be exactly coordinatorStep1 over the logged reveals, each matching its commit.
-  const pmsgs1 = e.custodians
-    .map((c) => c.index)
-    .sort((a, b) => a - b)
+  // Participant p is the custodian of rank p + 1 (§3.1, §3.8: host keys in index order).
+  const order = e.custodians.map((c) => c.index).sort((a, b) => a - b);
+  const pmsgs1 = order
     .map((i) => {
       const pmsg1 = base64ToBytes(reveals.get(i)!.payload, 'reveal');
       if (bytesToHex(pmsg1Commitment(pmsg1)) !== commits.get(i)!.payload) fail('DKG_REVEAL_MISMATCH', `the reveal of custodian ${i} does not match its commit`);
@@ -243,9 +242,9 @@ export function dkgStep(ctx: Context, epoch: number, session: string): DkgAnswer
     const { pmsg2 } = participantStep2(host, s1!.state, cmsg1!, new Uint8Array(randomBytes(32)));
     return { entry: sign(ctx, { ...base, step: 'certeq', payload: bytesToHex(pmsg2) }) };
   } catch (err) {
-    const culprit = blamed(err, pmsgs1, params, mine - 1);
+    const culprit = blamed(err, pmsgs1, params, order.indexOf(mine));
     if (culprit === undefined) throw err;
-    return { entry: sign(ctx, { ...base, step: 'blame', payload: culprit.evidence, blamed: [culprit.participant + 1] }) };
+    return { entry: sign(ctx, { ...base, step: 'blame', payload: culprit.evidence, blamed: [order[culprit.participant]!] }) };
   }
 }
 

@@ -45,6 +45,8 @@ export type CustodianCode =
   | 'BAD_SIGNATURE'
   // four-eyes approval (docs/PROTOCOL.md §7.13, Officers)
   | 'OFFICER_REQUIRED'
+  // DKG consent is the operator's (docs/PROTOCOL.md §7.15)
+  | 'OPERATOR_REQUIRED'
   | 'BAD_OFFICER'
   // release: the coordinator's call authorisation (docs/PROTOCOL.md §7.12, Call authorisation), checked first
   | 'BAD_CALL_SIGNATURE'
@@ -106,6 +108,7 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   ALREADY_DECIDED: 409,
   FORBIDDEN: 403,
   OFFICER_REQUIRED: 403,
+  OPERATOR_REQUIRED: 403,
   REQUEST_NOT_LOGGED: 409,
   WARRANT_INVALID: 403,
   INVESTIGATOR_MISMATCH: 403,

@@ -7,7 +7,7 @@ import { createPartial, parseEnvelope, scopeCovers, verifyBinding } from '@custo
 import type { Partial, ParsedEnvelope } from '@custodes/shared/crypto';
 import { canonicalJson, envelopeSetRoot, partialsRoot, signRecord, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { PartialsCall, RegistryEntry, ReleaseEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
-import { judgeRequest, quorumOf, retiredAmong } from '@custodes/shared/rules';
+import { judgeRequest, keyEpochOf, quorumOf, retiredAmong } from '@custodes/shared/rules';
 import { checkCallBody, checkCallEnvelopes } from './callAuth';
 import { adoptShare } from './dkg';
 import type { Context } from './context';
@@ -83,7 +83,12 @@ async function releaseOnce(ctx: Context, call: PartialsCall, requestId: string, 
     if (unbound >= 0) refuse('BAD_BINDING', `envelope ${unbound} fails its binding proof`);
     checkLimits(ctx, envelopes, logged);
     const index = ctx.node.custodian;
-    const partials = await mapInSlices(envelopes, (e) => createPartial(ctx.vault.share(e.epoch)!, index, e, undefined, ctx.vault.verificationShare(e.epoch)));
+    // With the share of the envelope's key epoch (§3.9): checkLimits (h) made sure this node holds it.
+    const keyEpochs = keyEpochsOf(ctx, envelopes);
+    const partials = await mapInSlices(envelopes, (e) => {
+      const k = keyEpochs.get(e.epoch)!;
+      return createPartial(ctx.vault.share(k)!, index, e, undefined, ctx.vault.verificationShare(k));
+    });
     // Again, at once with the commit: what changed while the partials were computed counts.
     const again = repeat(ctx, requestId, ids);
     if (again) return again;
@@ -203,6 +208,12 @@ function checkNotRetired(ctx: Context, registry: RegistryEntry, envelopes: reado
   if (retired) refuse('EPOCH_RETIRED', retired.message);
 }
 
+/** Envelope epoch → key epoch (§3.9) under the replicated registry in force. */
+function keyEpochsOf(ctx: Context, envelopes: readonly ParsedEnvelope[]): Map<number, number> {
+  const registry = currentRegistry(ctx.store)!.entry;
+  return new Map([...new Set(envelopes.map((e) => e.epoch))].map((e) => [e, keyEpochOf(registry, e)!] as const));
+}
+
 /** Rules (g), (k), (h), (i), (j), in that order ((f), the binding proofs, is checked between the two halves). */
 function checkLimits(ctx: Context, envelopes: ParsedEnvelope[], { warrantId, warrant, entry: logged, registry }: Logged): Checked {
   const { store } = ctx;
@@ -213,12 +224,14 @@ function checkLimits(ctx: Context, envelopes: ParsedEnvelope[], { warrantId, war
   // (k) no epoch retired: checked before (h), so a retired DKG epoch's share is never recovered.
   checkNotRetired(ctx, registry, envelopes);
 
-  // (h) epoch registered, this node one of its custodians (only they release for it) and its share held here.
+  // (h) epoch registered, this node one of the custodians of its key epoch (only they release for it: after a
+  // reshare, not the superseded committee, §3.9) and that epoch's share held here.
   for (const e of new Set(envelopes.map((x) => x.epoch))) {
-    // A DKG epoch's share is recovered from the log the first time it is needed (docs/PROTOCOL.md §3.8).
-    if (quorumOf(registry, e)?.custodians.has(ctx.node.custodian) && ctx.vault.share(e) === undefined && ctx.vault.hostKey() !== undefined) adoptShare(ctx, e);
-    if (!quorumOf(registry, e)?.custodians.has(ctx.node.custodian) || ctx.vault.share(e) === undefined) {
-      refuse('UNKNOWN_EPOCH', `epoch ${e} is not registered, does not list this custodian, or this node holds no share of it`);
+    const q = quorumOf(registry, e);
+    // A DKG or reshare epoch's share is recovered from the log the first time it is needed (docs/PROTOCOL.md §3.8, §3.9).
+    if (q?.custodians.has(ctx.node.custodian) && ctx.vault.share(q.epoch) === undefined && ctx.vault.hostKey() !== undefined) adoptShare(ctx, q.epoch);
+    if (!q?.custodians.has(ctx.node.custodian) || ctx.vault.share(q.epoch) === undefined) {
+      refuse('UNKNOWN_EPOCH', `epoch ${e} is not registered, its key epoch does not list this custodian, or this node holds no share of it`);
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { canonicalJson, formatZodError, LogEntrySchema, RegistryEntrySchema, verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { DecryptionRequestEntry, DkgEntry, EpochEntry, LogEntry, RegistryEntry, WarrantEntry } from '@custodes/shared/records';
-import { judgeApproval, judgeDkgEntry, judgeEpochEntry, judgeRelease, judgeRetired, judgeRevocation, resolveRegistry } from '@custodes/shared/rules';
+import { judgeApproval, judgeDkgEntry, judgeEpochEntry, judgeRelease, judgeRetired, judgeRevocation, judgeShareDestroyed, resolveRegistry } from '@custodes/shared/rules';
 import { retiredKey } from './outbox';
 import { CustodianError } from './errors';
 import { agencyInvestigators, courtKey, custodianKeys, genesisProblem, registryEpoch, updateProblem } from './registry';
@@ -223,6 +223,12 @@ export function applyEntry(
       if (!verdict.ok) bad(idx, verdict.message);
       // This node's own statement is in the log: the outbox stops posting it (retirement.ts).
       if (entry.custodian === me.custodian) ackLoggedOwnRecord(store, retiredKey(entry.epoch), canonicalJson(entry), idx);
+      break;
+    }
+    case 'share-destroyed': {
+      // Only after the reshare that superseded the epoch is logged, by a custodian of it, signed (§3.9): the shared rule.
+      const verdict = judgeShareDestroyed(entry, registry);
+      if (!verdict.ok) bad(idx, verdict.message);
       break;
     }
     case 'decryption-complete':

@@ -120,6 +120,22 @@ export class Vault {
   }
 
   /**
+   * Deletes this node's share of `epoch` (docs/PROTOCOL.md §3.9: after a reshare
+   * moved the key to another committee, or at retirement) and returns the
+   * secrets sealed anew without it, for the caller to store before it says the
+   * share is gone; undefined if no share of `epoch` is held. The scalar in
+   * memory is dropped; older backups still hold it (§9.6).
+   */
+  removeShare(epoch: number): SealedBox | undefined {
+    const open = this.#require();
+    if (!open.shares.has(epoch)) return undefined;
+    open.secrets = { ...open.secrets, shares: open.secrets.shares.filter((s) => s.epoch !== epoch) };
+    open.shares.delete(epoch);
+    open.verificationShares.delete(epoch);
+    return sealSecrets(open.key, open.secrets);
+  }
+
+  /**
    * Seals a small secret of this node (a DKG session's round-1 randomness) under
    * K, bound to `context` (docs/PROTOCOL.md §3.6: nothing secret at rest in clear).
    */

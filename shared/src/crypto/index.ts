@@ -58,3 +58,4 @@ export {
 export { openSealedResult, resultContext, sealToInvestigator, type SealedRandomness, type SealedResult } from './sealed';
 export { createPartial, parsePartial, verifyParsedPartial, verifyPartial, type ParsedPartial, type Partial } from './partial';
 export { combineAndOpen, combinePoints, lagrangeCoefficients, type CombineResult } from './combine';
+export { evaluationPoints } from './points';

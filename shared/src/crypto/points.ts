@@ -21,6 +21,9 @@ import { MAX_CUSTODIANS } from './shares';
 
 /** Index → evaluation point (its 1-based rank) for the epoch whose custodian indices are `indices` (any order, distinct, each in [1, 255]). */
 export function evaluationPoints(indices: Iterable<number>): Map<number, number> {
+  if (typeof indices !== 'object' || indices === null || typeof (indices as Partial<Iterable<number>>)[Symbol.iterator] !== 'function') {
+    throw new TypeError('indices must be an iterable of integers');
+  }
   const list = [...indices];
   const seen = new Set<number>();
   for (const i of list) {

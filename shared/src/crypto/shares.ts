@@ -48,9 +48,9 @@ export function dealShares(threshold: number, total: number, coefficients?: read
   return { threshold, total, commitments, shares };
 }
 
-/** X_i = Σ_k i^k·C_k (docs/PROTOCOL.md §3.1). */
-export function verificationShare(commitments: readonly GroupPoint[], index: number): GroupPoint {
-  if (!Number.isInteger(index) || index < 1 || index > MAX_CUSTODIANS) throw new RangeError('index must be in [1, 255]');
+/** X = Σ_k p^k·C_k, the public share at evaluation point `point` (docs/PROTOCOL.md §3.1: custodian i's point is its rank in the epoch, = i for indices 1..n). */
+export function verificationShare(commitments: readonly GroupPoint[], point: number): GroupPoint {
+  if (!Number.isInteger(point) || point < 1 || point > MAX_CUSTODIANS) throw new RangeError('point must be in [1, 255]');
   if (!Array.isArray(commitments)) throw new TypeError('commitments must be an array of points');
   if (commitments.length === 0) throw new RangeError('commitments must not be empty');
   commitments.forEach((C, k) => apoint(C, `commitments[${k}]`));
@@ -58,15 +58,15 @@ export function verificationShare(commitments: readonly GroupPoint[], index: num
   let power = 1n;
   for (const C of commitments) {
     acc = add(acc, mulPublic(C, power));
-    power = modN(power * BigInt(index));
+    power = modN(power * BigInt(point));
   }
   return acc;
 }
 
-/** A custodian rejects a share with x_i·G ≠ X_i (docs/PROTOCOL.md §3.1). */
-export function shareMatchesCommitments(share: bigint, index: number, commitments: readonly GroupPoint[]): boolean {
+/** A custodian rejects a share with x_i·G ≠ X_i (docs/PROTOCOL.md §3.1); `point` is where the share sits (a dealer's share file: its index). */
+export function shareMatchesCommitments(share: bigint, point: number, commitments: readonly GroupPoint[]): boolean {
   if (typeof share !== 'bigint' || share <= 0n || modN(share) !== share) return false;
-  return pointEquals(mulBase(share), verificationShare(commitments, index));
+  return pointEquals(mulBase(share), verificationShare(commitments, point));
 }
 
 export function encodePoints(points: readonly GroupPoint[]): Uint8Array[] {

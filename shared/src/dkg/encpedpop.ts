@@ -13,7 +13,6 @@
  * Internal building block (not exported from dkg/index.ts).
  */
 import { concatBytes, equalBytes, u32 } from '../crypto/bytes';
-import { sha256 } from '../crypto/hash';
 import { decodePoint, encodePoint, modN, mul, mulBase, scalarFromBytes } from '../crypto/group';
 import type { GroupPoint } from '../crypto/group';
 import { scalarFromBytesWrapping } from './codec';
@@ -23,7 +22,8 @@ import type { Cinv, Cmsg1, Pmsg1 } from './messages';
 import { encContext } from './params';
 import * as simpl from './simplpedpop';
 import type { PointOutput, SimplState } from './simplpedpop';
-import { DKG_TAG, dkgHash } from './tags';
+import { padFromSharedPoint } from './pad';
+import { BIP_TAG, DKG_TAG, dkgHash } from './tags';
 
 // ## Pads
 
@@ -32,10 +32,9 @@ import { DKG_TAG, dkgHash } from './tags';
  * RangeError if `theirPubkey` is not a point (only a pubnonce can be, here).
  */
 function ecdhPad(seckey: bigint, myPubkey: Uint8Array, theirPubkey: Uint8Array, context: Uint8Array, sending: boolean): bigint {
-  // libsecp256k1's default ECDH hash: SHA256(ser33(shared point)).
-  const shared = sha256(encodePoint(mul(decodePoint(theirPubkey, 'pubkey'), seckey)));
-  const keys = sending ? [myPubkey, theirPubkey] : [theirPubkey, myPubkey];
-  return scalarFromBytesWrapping(dkgHash(DKG_TAG.encpedpopEcdh, shared, ...keys, context));
+  const shared = mul(decodePoint(theirPubkey, 'pubkey'), seckey);
+  const [sender, recipient] = sending ? [myPubkey, theirPubkey] : [theirPubkey, myPubkey];
+  return padFromSharedPoint(BIP_TAG + DKG_TAG.encpedpopEcdh, shared, sender, recipient, context);
 }
 
 /** Pad for the share a participant encrypts to itself: deckey as a symmetric key (no ECDH). */

@@ -73,4 +73,44 @@ class UnknownFaultyPartyError extends DkgError {
   }
 }
 
-export { DkgError, UnknownFaultyPartyError, type DkgCode, type InvestigationData };
+// ## Resharing (docs/PROTOCOL.md §3.9)
+
+/** What can go wrong in a reshare; each names who is to blame where one party is. */
+type ReshareCode =
+  | 'BAD_PARAMS' // the session parameters are not valid (epochs, thresholds, committees, keys)
+  | 'HOST_SECKEY' // the host secret key is out of range or not one of the new committee's
+  | 'SHARE_MISMATCH' // a dealer's own share does not match its logged public share (it must not deal)
+  | 'BAD_DEALING' // a dealing does not parse, or its dealer is not an old custodian (`dealer`)
+  | 'DEALING_CONSTANT_MISMATCH' // C_{i,0} ≠ X_i: the dealer did not deal its own share (`dealer`)
+  | 'BAD_SUBSHARE' // s_{i,j}·G ≠ Σ q_j^k·C_{i,k}: `dealer` is convicted by `complaint`
+  | 'BAD_QUALIFIED_SET' // the dealings of Q are not in strictly ascending dealer order
+  | 'NOT_ENOUGH_DEALERS' // |Q| < t_O
+  | 'GROUP_KEY_CHANGED' // C'_0 ≠ Y
+  | 'DEGENERATE_COMMITMENT' // some C'_k is the point at infinity
+  | 'PUBLIC_SHARE_MISMATCH' // x'_j·G ≠ X'_j after combining
+  | 'BAD_CERTIFICATE' // a certificate signature fails (`participant`, a new index)
+  | 'RECOVERY_DATA'; // reshare recovery data does not parse or has invalid parameters
+
+/**
+ * A reshare failure. `dealer` is an index of the old epoch, `participant` an
+ * index of the new one; `complaint` (BAD_SUBSHARE) is the bytes the receiving
+ * holder publishes to convict the dealer (it reveals no secret key).
+ */
+class ReshareError extends CustodesError<ReshareCode> {
+  readonly dealer: number | undefined;
+  readonly participant: number | undefined;
+  readonly complaint: Uint8Array | undefined;
+
+  constructor(
+    code: ReshareCode,
+    message: string,
+    options: { dealer?: number; participant?: number; complaint?: Uint8Array; cause?: unknown } = {},
+  ) {
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.dealer = options.dealer;
+    this.participant = options.participant;
+    this.complaint = options.complaint;
+  }
+}
+
+export { DkgError, ReshareError, UnknownFaultyPartyError, type DkgCode, type InvestigationData, type ReshareCode };

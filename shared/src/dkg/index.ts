@@ -19,6 +19,25 @@ export {
 } from './chilldkg';
 export { coordinatorRecover, participantRecover, participantRecoveryAckSign, participantRecoveryAcksVerify } from './recovery';
 export { hostpubkeyGen, paramsHash, type SessionParams } from './params';
-export { DkgError, UnknownFaultyPartyError, type DkgCode, type InvestigationData } from './errors';
+export { DkgError, ReshareError, UnknownFaultyPartyError, type DkgCode, type InvestigationData, type ReshareCode } from './errors';
 export { cinvLength, cmsg1Length, pmsg1Length } from './messages';
 export { epochFromRecovery, pmsg1Commitment, type EpochKeys } from './public';
+export {
+  checkSubshare,
+  dealReshare,
+  epochFromReshare,
+  makeComplaint,
+  participantRecoverReshare,
+  receiveReshare,
+  reshareAckSign,
+  reshareAckVerify,
+  reshareOutput,
+  reshareRecoveryData,
+  verifyComplaint,
+  verifyDealingPublic,
+  type ReshareEpochKeys,
+  type ReshareOutput,
+  type ReshareReceived,
+} from './reshare';
+export { uuidBytes, uuidString, type NewCustodian, type OldCustodian, type ReshareParams } from './reshareParams';
+export type { Convicted } from './reshareComplaint';

@@ -61,3 +61,5 @@ export {
   type DkgCallBody,
   type DkgStart,
 } from './dkgCall';
+export { ABORT_REASON_MAX, abortReason } from './dkgAbort';
+export { decodeDealerSet, encodeDealerSet } from './dealerSet';

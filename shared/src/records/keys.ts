@@ -7,6 +7,7 @@ import { auint, bytesToHex, hexToBytes } from '../crypto/bytes';
 import { decodePoint, encodePoint, pointEquals, scalarFromBytes } from '../crypto/group';
 import type { GroupPoint } from '../crypto/group';
 import { checkThreshold, shareMatchesCommitments, verificationShare } from '../crypto/shares';
+import { evaluationPoints } from '../crypto/points';
 import type { Ceremony } from '../crypto/shares';
 import { PublicKeySetSchema, ShareFileSchema } from './schemas';
 import type { PublicKeySet, ShareFile } from './schemas';
@@ -46,13 +47,12 @@ export function parsePublicKeySet(input: unknown): EpochKeys {
     const groupKey = decodePoint(hexToBytes(p.groupKey, 33), 'groupKey');
     if (!pointEquals(groupKey, commitments[0]!)) throw new RangeError('groupKey must equal commitments[0]');
     const verificationShares = new Map<number, GroupPoint>();
-    const keys = Object.keys(p.verificationShares);
-    if (keys.length !== p.total) throw new RangeError('there must be one verification share per custodian');
-    for (let i = 1; i <= p.total; i++) {
-      const hex = p.verificationShares[String(i)];
-      if (!hex) throw new RangeError(`verification share ${i} is missing`);
-      const X = decodePoint(hexToBytes(hex, 33), `verificationShares.${i}`);
-      if (!pointEquals(X, verificationShare(commitments, i))) throw new RangeError(`verification share ${i} does not match the commitments`);
+    const indices = Object.keys(p.verificationShares).map(Number);
+    if (indices.length !== p.total) throw new RangeError('there must be one verification share per custodian');
+    // Keyed by custodian index; each share sits at the custodian's rank among them (§3.1, crypto/points.ts).
+    for (const [i, point] of evaluationPoints(indices)) {
+      const X = decodePoint(hexToBytes(p.verificationShares[String(i)]!, 33), `verificationShares.${i}`);
+      if (!pointEquals(X, verificationShare(commitments, point))) throw new RangeError(`verification share ${i} does not match the commitments`);
       verificationShares.set(i, X);
     }
     return { epoch: p.epoch, threshold: p.threshold, total: p.total, groupKey, commitments, verificationShares };
@@ -69,9 +69,10 @@ export function parseShareFile(input: unknown): CustodianShare {
   const s = r.data;
   let commitments: GroupPoint[];
   let share: bigint;
+  const point = s.point ?? s.index;
   try {
     checkThreshold(s.threshold, s.total);
-    if (s.index > s.total) throw new RangeError('index exceeds total');
+    if (point > s.total) throw new RangeError(s.point === undefined ? 'index exceeds total' : 'point exceeds total');
     if (s.commitments.length !== s.threshold) throw new RangeError('there must be exactly t commitments');
     commitments = decodeCommitments(s.commitments);
     if (s.groupKey !== s.commitments[0]) throw new RangeError('groupKey must equal commitments[0]');
@@ -80,7 +81,7 @@ export function parseShareFile(input: unknown): CustodianShare {
     if (err instanceof RangeError) throw new ProtocolError('BAD_FORMAT', `share file: ${err.message}`);
     throw err;
   }
-  if (!shareMatchesCommitments(share, s.index, commitments)) {
+  if (!shareMatchesCommitments(share, point, commitments)) {
     throw new ProtocolError('BAD_SHARE', `share ${s.index} does not match its Feldman commitments`);
   }
   return { epoch: s.epoch, index: s.index, threshold: s.threshold, total: s.total, share, commitments };

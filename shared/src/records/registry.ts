@@ -12,6 +12,7 @@
 import { hexToBytes } from '../crypto/bytes';
 import { decodePoint } from '../crypto/group';
 import type { GroupPoint } from '../crypto/group';
+import { evaluationPoints } from '../crypto/points';
 import { verificationShare } from '../crypto/shares';
 import { newestEpoch } from '../rules/epochs';
 import { RegistryEntrySchema } from './schemas';
@@ -54,11 +55,12 @@ export function registryAgency(entry: RegistryBody, id: string): RegistryAgency 
 }
 
 /**
- * The Feldman verification shares X_i = Σ_k i^k·C_k (docs/PROTOCOL.md §3.1) of every
- * custodian of `epoch`, or null if a commitment is not a point on secp256k1
- * (a malformed registry; the caller reports it, see registryProblems).
+ * The Feldman verification shares X_i = Σ_k p^k·C_k (docs/PROTOCOL.md §3.1) of every
+ * custodian of `epoch`, at its evaluation point p (its rank among the epoch's
+ * indices; p = i when the indices are 1..n), or null if a commitment is not a
+ * point on secp256k1 (a malformed registry; the caller reports it, see registryProblems).
  */
-function epochShares(epoch: RegistryEpoch): Map<number, GroupPoint> | null {
+export function epochShares(epoch: RegistryEpoch): Map<number, GroupPoint> | null {
   if (epoch.commitments === undefined) return null;
   let commitments: GroupPoint[];
   try {
@@ -67,8 +69,10 @@ function epochShares(epoch: RegistryEpoch): Map<number, GroupPoint> | null {
     if (err instanceof RangeError) return null;
     throw err;
   }
+  // Custodian i's share sits at its evaluation point, its rank in the epoch (§3.1, crypto/points.ts).
+  const points = evaluationPoints(epoch.custodians.map((c) => c.index));
   const shares = new Map<number, GroupPoint>();
-  for (const c of epoch.custodians) shares.set(c.index, verificationShare(commitments, c.index));
+  for (const c of epoch.custodians) shares.set(c.index, verificationShare(commitments, points.get(c.index)!));
   return shares;
 }
 
@@ -99,6 +103,7 @@ export function registryProblems(entry: RegistryBody): string[] {
       if (seen !== undefined && seen !== c.signingKey) problems.push(`custodian ${c.index} has two signing keys`);
       keys.set(c.index, c.signingKey);
     }
+    problems.push(...reshareProblems(entry, e));
     if (e.commitments === undefined && e.groupKey === undefined) problems.push(...proposedEpochProblems(e));
     else if (e.commitments === undefined || e.groupKey === undefined) problems.push(`epoch ${e.epoch} has one of groupKey and commitments without the other`);
     else {
@@ -143,15 +148,14 @@ function witnessKeyProblems(entry: RegistryBody): string[] {
 }
 
 /**
- * A proposed epoch (docs/PROTOCOL.md §3.8) runs ChillDKG, which evaluates
- * participant p (0-based, in host-key order) at p + 1: the custodians must be
- * exactly 1..n and every one needs a host key, all distinct and on the curve
- * (the session parameters are the host keys in index order).
+ * A proposed epoch (docs/PROTOCOL.md §3.8, §3.9) gets its key by ChillDKG or
+ * a reshare, both of which evaluate custodian i at its rank among the
+ * epoch's indices (§3.1), so the indices may have gaps; every custodian
+ * needs a host key, all distinct and on the curve (ChillDKG's session
+ * parameters, a reshare's new committee: the host keys in index order).
  */
 function proposedEpochProblems(e: RegistryEpoch): string[] {
   const problems: string[] = [];
-  const indices = e.custodians.map((c) => c.index).sort((a, b) => a - b);
-  if (!indices.every((x, i) => x === i + 1)) problems.push(`proposed epoch ${e.epoch}: custodian indices must be exactly 1..n`);
   const hostKeys = e.custodians.map((c) => c.hostKey);
   if (hostKeys.some((k) => k === undefined)) problems.push(`proposed epoch ${e.epoch}: every custodian needs a hostKey`);
   else {
@@ -159,6 +163,14 @@ function proposedEpochProblems(e: RegistryEpoch): string[] {
     if (hostKeys.some((k) => !isPoint(k!))) problems.push(`proposed epoch ${e.epoch}: a host key is not a point on secp256k1`);
   }
   return problems;
+}
+
+/** `reshareOf` (§3.9) names another epoch of this registry with a lower number (so the old epoch stays listed while the new one is). */
+function reshareProblems(entry: RegistryBody, e: RegistryEpoch): string[] {
+  if (e.reshareOf === undefined) return [];
+  if (e.reshareOf >= e.epoch) return [`proposed epoch ${e.epoch}: reshareOf must name a lower epoch, got ${e.reshareOf}`];
+  if (!entry.epochs.some((o) => o.epoch === e.reshareOf)) return [`proposed epoch ${e.epoch}: reshareOf names epoch ${e.reshareOf}, which the registry does not list`];
+  return [];
 }
 
 function isPoint(hex: string): boolean {

@@ -46,6 +46,8 @@ export const ShareFileSchema = z
     format: z.literal('custodes.share.v1'),
     epoch: Epoch,
     index: CustodianIndex,
+    /** Where the share sits when that is not `index` (§3.1: the custodian's rank in an epoch with index gaps). */
+    point: z.number().int().min(1).max(255).optional(),
     threshold: z.number().int().min(1).max(255),
     total: z.number().int().min(1).max(255),
     share: Hex32,
@@ -168,6 +170,11 @@ export const RegistryEpochSchema = z
      * retired, its custodians destroy their shares and nothing is released for it.
      */
     retireAfter: UnixTime.optional(),
+    /**
+     * On a proposed epoch only: it gets its key by resharing this active epoch
+     * (docs/PROTOCOL.md §3.9) instead of a fresh DKG, so its group key is that epoch's.
+     */
+    reshareOf: Epoch.optional(),
   })
   .strict();
 export const RegistryCourtSchema = z.object({ id: Id, name: Text(256), key: XOnlyKey }).strict();
@@ -307,7 +314,7 @@ export const UnsealEntrySchema = z
 export type UnsealEntry = z.infer<typeof UnsealEntrySchema>;
 
 /** The steps of a DKG session over the log (§3.8): who writes each, and whether it is signed (§3.5 kind `dkg`). */
-export const DKG_STEPS = ['commit', 'reveal', 'aggregate', 'certeq', 'blame', 'abort'] as const;
+export const DKG_STEPS = ['commit', 'dealers', 'reveal', 'aggregate', 'certeq', 'blame', 'abort'] as const;
 export type DkgStep = (typeof DKG_STEPS)[number];
 /** Steps a custodian writes and signs; the others are the coordinator's, covered by the checkpoint signature. */
 export const DKG_PARTICIPANT_STEPS: readonly DkgStep[] = ['commit', 'reveal', 'certeq', 'blame'];
@@ -322,7 +329,12 @@ const ascendingIndices = z
  * commit: payload Hex32 = SHA256(pmsg1); reveal: Base64 pmsg1; aggregate:
  * Base64 cmsg1; certeq: Hex64 pmsg2; blame: Base64 of the investigation
  * message used, `blamed` = [the culprit]; abort: Base64 of the UTF-8 reason,
- * `blamed` = the custodians that timed out or were blamed.
+ * `blamed` = the custodians that timed out or were blamed. A reshare (§3.9)
+ * uses the same entries: commit/reveal by old custodians (SHA256 of, then,
+ * the dealing), `dealers` (coordinator: Base64 of the dealers' indices, one
+ * byte each, ascending) before any reveal, `aggregate` (coordinator: the
+ * qualified set Q, same encoding), certeq/blame by new custodians (the
+ * certificate signature; a complaint against the dealer in `blamed`).
  */
 export const DkgEntrySchema = z
   .object({
@@ -391,10 +403,22 @@ export type DkgCall = z.infer<typeof DkgCallSchema>;
 /** A custodian's answer to a dkg-call: the entry it signed for its next step, what it waits for, or its epoch active. */
 export const DkgAnswerSchema = z.union([
   z.object({ entry: DkgEntrySchema }).strict(),
-  z.object({ waiting: z.enum(['commits', 'aggregate', 'epoch']) }).strict(),
+  z.object({ waiting: z.enum(['commits', 'dealers', 'aggregate', 'epoch']) }).strict(),
   z.object({ active: z.object({ epoch: Epoch, groupKey: Hex33 }).strict() }).strict(),
+  z.object({ destroyed: z.lazy(() => ShareDestroyedEntrySchema) }).strict(),
 ]);
 export type DkgAnswer = z.infer<typeof DkgAnswerSchema>;
+
+/**
+ * `share-destroyed` (§3.9, §4.2): custodian `custodian` deleted its share of
+ * epoch `epoch` after the reshare into `successor` was logged (its `epoch`
+ * entry, with every new custodian's certificate signature, came first).
+ * Signed with the custodian's signing key, kind `share-destroyed` (§3.5).
+ */
+export const ShareDestroyedEntrySchema = z
+  .object({ type: z.literal('share-destroyed'), epoch: Epoch, successor: Epoch, custodian: CustodianIndex, time: UnixTime, signature: Hex64 })
+  .strict();
+export type ShareDestroyedEntry = z.infer<typeof ShareDestroyedEntrySchema>;
 
 export const LogEntrySchema = z.discriminatedUnion('type', [
   RegistryEntrySchema,
@@ -409,6 +433,7 @@ export const LogEntrySchema = z.discriminatedUnion('type', [
   DkgEntrySchema,
   EpochEntrySchema,
   RetiredEntrySchema,
+  ShareDestroyedEntrySchema,
 ]);
 export type LogEntry = z.infer<typeof LogEntrySchema>;
 export type LogEntryType = LogEntry['type'];

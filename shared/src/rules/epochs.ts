@@ -15,8 +15,12 @@
  *   warrants (§5 step 3), witness checkpoints (§4.3) and sign registry
  *   updates (§4.2).
  * - Releasing for an envelope of epoch e (§5 step 5) needs approvals from at
- *   least t_e custodians of epoch e, and only custodians of epoch e hold a
- *   share of it (§3.1): `quorumOf(registry, e)`.
+ *   least t_k custodians of e's KEY epoch k, and only they hold a share of it
+ *   (§3.1): `quorumOf(registry, e)`. k is e itself until a reshare (§3.9)
+ *   moves e's key to a new committee: then the active epoch that reshared e
+ *   (`reshareOf: e`), and so on down the chain (`keyEpochOf`). e is then
+ *   *superseded*: its own custodians' shares are dead, and the envelopes
+ *   sealed under it open with k's shares and k's public shares.
  *
  * Pure: no HTTP, no SQL.
  */
@@ -66,11 +70,35 @@ function envelopeEpoch(envelope: { readonly epoch: number }): number {
  * §3.1), and only by them.
  */
 function quorumOf(registry: RegistryBody, epoch: number): Quorum | undefined {
+  const k = keyEpochOf(registry, epoch);
+  return k === undefined ? undefined : quorum(aregistry(registry).epochs.find((x) => x.epoch === k)!);
+}
+
+/** The active epoch that reshared `epoch` (§3.9; the lowest-numbered if a registry lists several), or undefined. */
+function successorOf(registry: RegistryBody, epoch: number): RegistryEpoch | undefined {
+  return aregistry(registry)
+    .epochs.filter((x) => x.reshareOf === epoch && x.groupKey !== undefined && x.epoch > epoch)
+    .reduce<RegistryEpoch | undefined>((a, b) => (a === undefined || b.epoch < a.epoch ? b : a), undefined);
+}
+
+/**
+ * The epoch whose custodians hold the key of `epoch` now (§3.9): `epoch`
+ * itself, or the end of its chain of active reshares. Undefined if the
+ * registry does not list `epoch` or it is proposed (no key yet, §3.8).
+ */
+function keyEpochOf(registry: RegistryBody, epoch: number): number | undefined {
   if (typeof epoch !== 'number') throw new TypeError('epoch must be a number');
   const e = aregistry(registry).epochs.find((x) => x.epoch === epoch);
-  // A proposed epoch holds no key yet (§3.8): nothing may be approved, requested or released for it.
   if (!e || e.groupKey === undefined) return undefined;
-  return quorum(e);
+  // Successors have higher numbers, so the chain ends.
+  let k = e.epoch;
+  for (let next = successorOf(registry, k); next !== undefined; next = successorOf(registry, k)) k = next.epoch;
+  return k;
+}
+
+/** Whether an active reshare moved `epoch`'s key to another committee (§3.9): its own shares must be destroyed and never used. */
+function isSuperseded(registry: RegistryBody, epoch: number): boolean {
+  return successorOf(registry, epoch) !== undefined;
 }
 
 /** The quorum of the newest epoch: the reviewers, witnesses and signers of updates (docs/PROTOCOL.md §4.2, §4.3, §5 step 3). */
@@ -79,4 +107,4 @@ function reviewers(registry: RegistryBody): Quorum | undefined {
   return newest && quorum(newest);
 }
 
-export { envelopeEpoch, newestEpoch, quorumOf, reviewers, type Quorum };
+export { envelopeEpoch, isSuperseded, keyEpochOf, newestEpoch, quorumOf, reviewers, successorOf, type Quorum };

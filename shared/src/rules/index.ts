@@ -6,7 +6,7 @@
  * test/rules/agreement.test.ts holds all of them to the same verdicts.
  */
 export { judgeApproval, tallyDecisions, type ApprovalCode, type ApprovalVerdict, type Decision, type Tally } from './approvals';
-export { envelopeEpoch, newestEpoch, quorumOf, reviewers, type Quorum } from './epochs';
+export { envelopeEpoch, isSuperseded, keyEpochOf, newestEpoch, quorumOf, reviewers, successorOf, type Quorum } from './epochs';
 export { judgeGenesis, judgeRegistryUpdate, type RegistryCode, type RegistryVerdict } from './registry';
 export { isRetired, judgeRetired, retiredAmong, retirementOf, retireAfterChange, type RetiredCode, type RetiredVerdict } from './retirement';
 export { judgeRelease, type ReleaseCode, type ReleaseVerdict } from './releases';
@@ -30,6 +30,7 @@ export {
 export {
   judgeDkgEntry,
   judgeEpochEntry,
+  reshareParamsOf,
   resolveRegistry,
   sessionHostKeys,
   type DkgEntryCode,
@@ -37,3 +38,4 @@ export {
   type EpochCode,
   type EpochVerdict,
 } from './dkgEpochs';
+export { judgeShareDestroyed, type ShareDestroyedCode, type ShareDestroyedVerdict } from './shareDestroyed';

@@ -95,15 +95,16 @@ function judgeGenesis(entry: RegistryEntry, options: { readonly logKey?: string;
 /**
  * An epoch that a logged `epoch` entry activated stays as its certificate
  * proves it (§3.8): an update that lists it proposed again with another
- * threshold or other host keys would switch it off and is refused. Epochs
+ * threshold, other host keys or another `reshareOf` (which says how its
+ * recovery data reads, §3.9) would switch it off and is refused. Epochs
  * `next` leaves out, and dealer epochs, follow the older rules.
  */
 function judgeActivatedEpochs(next: RegistryEntry, current: RegistryEntry): RegistryVerdict | undefined {
   for (const e of next.epochs) {
     const was = current.epochs.find((x) => x.epoch === e.epoch);
     if (!was || was.groupKey === undefined || e.groupKey !== undefined) continue;
-    const same = was.threshold === e.threshold && sessionHostKeys(was).join() === sessionHostKeys(e).join();
-    if (!same) return refuse('EPOCH_CHANGED', `registry update ${next.sequence} changes the threshold or host keys of epoch ${e.epoch}, which a logged DKG activated`);
+    const same = was.threshold === e.threshold && was.reshareOf === e.reshareOf && sessionHostKeys(was).join() === sessionHostKeys(e).join();
+    if (!same) return refuse('EPOCH_CHANGED', `registry update ${next.sequence} changes the threshold, host keys or reshareOf of epoch ${e.epoch}, which a logged DKG activated`);
   }
   return undefined;
 }

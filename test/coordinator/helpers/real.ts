@@ -80,10 +80,12 @@ export async function submitSealed(opts: {
   warrantId: string;
   texts: readonly string[];
   label: (k: number) => Label;
+  /** The epoch the envelopes are sealed under (default 1). */
+  epoch?: number;
 }): Promise<string> {
   const { url, token, investigator, warrantId } = opts;
   const Y = decodePoint(hexToBytes(opts.groupKey, 33));
-  const envelopes: Envelope[] = opts.texts.map((t, k) => sealEnvelope(utf8(t), Y, 1, opts.label(k)));
+  const envelopes: Envelope[] = opts.texts.map((t, k) => sealEnvelope(utf8(t), Y, opts.epoch ?? 1, opts.label(k)));
   const open = await api(url, 'POST', '/v1/requests', { warrantId }, token);
   const requestId = open.body.requestId as string;
   expect((await api(url, 'POST', `/v1/requests/${requestId}/envelopes`, { envelopes }, token)).body.rejected).toEqual([]);

@@ -10,7 +10,7 @@
  *
  * Everything read here is attacker-controlled: the log is what is on trial.
  */
-import { base64ToBytes } from '@custodes/shared/crypto';
+import { abortReason } from '@custodes/shared/records';
 import type { DkgEntry } from '@custodes/shared/records';
 import { judgeDkgEntry } from '@custodes/shared/rules';
 import type { DkgEntryCode } from '@custodes/shared/rules';
@@ -21,12 +21,11 @@ import type { Check, Context, DkgSessionState } from './context';
 const FINDING: Record<DkgEntryCode, FindingCode> = {
   UNKNOWN_EPOCH: 'UNKNOWN_EPOCH',
   NOT_PROPOSED: 'EPOCH_NOT_PROPOSED',
+  WRONG_STEP: 'DKG_WRONG_STEP',
   UNKNOWN_CUSTODIAN: 'UNKNOWN_CUSTODIAN',
   BAD_SIGNATURE: 'BAD_SIGNATURE',
 };
 
-/** Longest abort reason kept for the report (the payload may be up to 200,000 characters). */
-const REASON_MAX = 200;
 
 export const dkgChecks: readonly Check<DkgEntry>[] = [
   {
@@ -39,12 +38,6 @@ export const dkgChecks: readonly Check<DkgEntry>[] = [
     },
   },
 ];
-
-/** The abort's UTF-8 reason (§3.8: `timeout`, `blame`, `invalid`), cut for the report. */
-function abortReason(payload: string): string {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(base64ToBytes(payload, 'payload'));
-  return text.length > REASON_MAX ? `${text.slice(0, REASON_MAX)}…` : text;
-}
 
 export function applyDkg(entry: DkgEntry, ctx: Context): void {
   if (!ctx.state.registry || ctx.reported.size > 0) return;
@@ -63,6 +56,8 @@ export function applyDkg(entry: DkgEntry, ctx: Context): void {
       break;
     case 'aggregate':
       s.aggregate = true;
+      break;
+    case 'dealers':
       break;
     case 'certeq':
       s.certeqs.add(entry.custodian!);

@@ -26,6 +26,13 @@ const FINDING: Record<Exclude<EpochCode, 'NOT_PROPOSED'>, FindingCode> = {
   HOST_KEYS_MISMATCH: 'EPOCH_SESSION_MISMATCH',
   GROUP_KEY_MISMATCH: 'EPOCH_KEY_MISMATCH',
   COMMITMENTS_MISMATCH: 'EPOCH_KEY_MISMATCH',
+  // A reshare (§3.9): a key other than the old epoch's is a key mismatch; a
+  // reshare of something other than the registry's old epoch, a session mismatch.
+  GROUP_KEY_CHANGED: 'EPOCH_KEY_MISMATCH',
+  OLD_EPOCH_NOT_ACTIVE: 'EPOCH_SESSION_MISMATCH',
+  OLD_EPOCH_MISMATCH: 'EPOCH_SESSION_MISMATCH',
+  SESSION_MISMATCH: 'EPOCH_SESSION_MISMATCH',
+  OLD_EPOCH_SUPERSEDED: 'RESHARE_OF_SUPERSEDED',
 };
 
 export const epochChecks: readonly Check<EpochEntry>[] = [

@@ -4,6 +4,7 @@
  *
  * Everything read here is attacker-controlled: the log is what is on trial.
  */
+import { keyEpochOf } from '@custodes/shared/rules';
 import { bytesToHex, hexToBytes, liftX, parsePartial, verifyParsedPartial } from '@custodes/shared/crypto';
 import type { Envelope, ParsedEnvelope } from '@custodes/shared/crypto';
 import type { MisbehaviorEntry } from '@custodes/shared/records';
@@ -32,8 +33,9 @@ export const misbehaviorChecks: readonly Check<MisbehaviorEntry>[] = [
         ctx.report('EPOCH_NOT_ACTIVE', `a misbehavior entry blames custodian ${entry.custodian} under epoch ${entry.epoch}, which no valid epoch entry activated.`);
         return;
       }
-      // X_i of the registry in force: for a DKG epoch, recomputed from its logged recovery data (§3.8, checks/epoch.ts).
-      const X = reg.verificationShare(entry.epoch, entry.custodian);
+      // X_i of the registry in force, in the envelope's key epoch then (§3.9): for a DKG or reshare epoch,
+      // recomputed from its logged recovery data (§3.8, checks/epoch.ts).
+      const X = reg.verificationShare(keyEpochOf(reg.entry, entry.epoch) ?? entry.epoch, entry.custodian);
       if (!X) {
         ctx.report('UNKNOWN_CUSTODIAN', `a misbehavior entry blames custodian ${entry.custodian}, who is not in epoch ${entry.epoch}.`);
         return;

@@ -145,6 +145,17 @@ export class Repository {
     this.#prepare('INSERT INTO entry_keys (key, log_index) VALUES (?, ?)').run(key, logIndex);
   }
 
+  /**
+   * Log indices of the entries keyed `prefix…`, ascending (the DKG sessions a
+   * restart resumes, docs/PROTOCOL.md §3.8). Requires a non-empty ASCII
+   * prefix: keys in [prefix, prefix with its last character incremented).
+   */
+  entryIndicesWithPrefix(prefix: string): number[] {
+    if (prefix.length === 0) throw new RangeError('prefix must not be empty');
+    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    return this.#prepare('SELECT log_index FROM entry_keys WHERE key >= ? AND key < ? ORDER BY log_index').pluck().all(prefix, upper) as number[];
+  }
+
   // ## Warrant index of the log (migration 5; docs/PROTOCOL.md §7.3, "Warrant search")
 
   putWarrantEntry(warrantId: string, logIndex: number): void {
@@ -167,6 +178,11 @@ export class Repository {
 
   putRegistry(sequence: number, logIndex: number, entryJson: string): void {
     this.#prepare('INSERT INTO registry (sequence, log_index, entry_json) VALUES (?, ?, ?)').run(sequence, logIndex, entryJson);
+  }
+
+  /** The registry entry in force just before log index `logIndex` (the newest logged before it), as logged. */
+  registryBefore(logIndex: number): string | undefined {
+    return this.#prepare('SELECT entry_json FROM registry WHERE log_index < ? ORDER BY sequence DESC LIMIT 1').pluck().get(logIndex) as string | undefined;
   }
 
   latestRegistry(): { sequence: number; logIndex: number; entryJson: string } | undefined {

@@ -4,6 +4,7 @@
  * investigator's signed `decryption-request`, and combining partials with
  * blame. No HTTP, no SQL.
  */
+import { keyEpochOf } from '@custodes/shared/rules';
 import { combineAndOpen, parseEnvelope, scopeCovers, verifyBinding, verifyPartial } from '@custodes/shared/crypto';
 import type { Envelope, GroupPoint, ParsedEnvelope } from '@custodes/shared/crypto';
 import { ProtocolError } from '@custodes/shared';
@@ -84,8 +85,10 @@ export function openEnvelope(
   order: readonly number[],
   registry: Registry,
 ): EnvelopeOutcome {
-  const epoch = registry.epoch(env.epoch);
-  const shares = registry.verificationShares(env.epoch);
+  // The key epoch's custodians hold the envelope's key now (§3.9: the end of its chain of reshares).
+  const keyEpoch = keyEpochOf(registry.entry, env.epoch);
+  const epoch = keyEpoch === undefined ? undefined : registry.epoch(keyEpoch);
+  const shares = keyEpoch === undefined ? undefined : registry.verificationShares(keyEpoch);
   if (!epoch || !shares) return { envelopeId: env.id, plaintext: null, failure: 'UNKNOWN_EPOCH', blamed: [] };
   const partials = order.map((i) => partialsByCustodian.get(i)).filter((p): p is PartialRecord => p !== undefined);
   try {

@@ -27,6 +27,7 @@ function warrantOfEntry(entry: LogEntry, requestWarrant: (requestId: string) => 
     case 'dkg':
     case 'epoch':
     case 'retired':
+    case 'share-destroyed':
       return undefined;
   }
 }

@@ -12,7 +12,8 @@ import { jsonBody, parseBody } from '@custodes/shared/service';
 import { BODIES } from './bodies';
 import type { Context } from '../context';
 import { nowSeconds } from '../context';
-import { adoptShare, consentToDkg, dkgStatus, dkgStep, ensureHostKey } from '../dkg';
+import { adoptShare, consentToDkg, dkgStep, ensureHostKey } from '../dkg';
+import { dkgStatus } from '../dkgStatus';
 import { CustodianError } from '../errors';
 import type { Actor } from '../officers';
 import { currentRegistry } from '../replica';
@@ -30,6 +31,12 @@ function authenticateDkgCall(ctx: Context, header: string | undefined) {
   return call;
 }
 
+const requireOperator: RequestHandler = (_req, res, next) => {
+  const actor = res.locals.actor as Actor; // set by operatorAuth, which guards /v1/operator/dkg
+  if (actor.kind !== 'operator') return next(new CustodianError('OPERATOR_REQUIRED', `officer ${actor.name} cannot consent to a key generation: only the node's operator token does`));
+  next();
+};
+
 export function dkgRoutes(ctx: Context, operator: RequestHandler): Router {
   const r = Router();
   r.post('/v1/dkg', (req, res) => {
@@ -38,17 +45,17 @@ export function dkgRoutes(ctx: Context, operator: RequestHandler): Router {
   });
   r.use('/v1/operator/dkg', operator);
   r.get('/v1/operator/dkg', (_req, res) => {
-    const epochs = currentRegistry(ctx.store)?.entry.epochs.map((e) => e.epoch) ?? [];
-    res.json(dkgStatus(ctx, epochs));
+    res.json(dkgStatus(ctx));
   });
   // `custodes custodian dkg hostkey`: a node without a host key makes one, sealed with its secrets; it never leaves the node.
   r.post('/v1/operator/dkg/hostkey', (_req, res) => {
     res.json({ hostKey: ensureHostKey(ctx) });
   });
-  r.post('/v1/operator/dkg/consent', jsonBody(BODIES.dkg), (req, res) => {
+  // The node's operator consents (§7.15): an officer's token decides warrants under four-eyes, but does not
+  // commit the node to a key generation. Refused before the body is read.
+  r.post('/v1/operator/dkg/consent', requireOperator, jsonBody(BODIES.dkg), (req, res) => {
     const { epoch } = parseBody(EpochBody, req.body);
-    const actor = res.locals.actor as Actor;
-    res.json(consentToDkg(ctx, epoch, actor.kind === 'operator' ? 'operator' : actor.name));
+    res.json(consentToDkg(ctx, epoch, 'operator'));
   });
   r.post('/v1/operator/dkg/recover', jsonBody(BODIES.dkg), (req, res) => {
     const { epoch } = parseBody(EpochBody, req.body);

@@ -2,12 +2,13 @@
 /**
  * The custodian console (served by each custodian node). It talks only to
  * its own node's API (docs/PROTOCOL.md §7.9), relative to this page: `../health`,
- * `../v1/seal`, `../v1/unseal` and `../v1/operator/*`. The operator token
+ * `../v1/seal`, `../v1/unseal` and `../v1/operator/*` (key generation: dkg.js, §7.15). The operator token
  * lives in sessionStorage (this tab only) and travels in the Authorization
  * header, never in a URL. Unseal keys are never stored at all.
  */
 import { ApiError, describeError, requestJson } from './lib/api.js';
 import { byId, dl, formatDate, formatTime, h, replace, short, table } from './lib/dom.js';
+import { dkgSection } from './dkg.js';
 import { decisionMessage, officersSection, signedInText } from './officers.js';
 
 const TOKEN_KEY = 'custodes.operatorToken';
@@ -178,11 +179,11 @@ async function enterApp() {
 
 // ## Views
 
-/** @typedef {'queue' | 'warrant' | 'releases' | 'witness'} View */
+/** @typedef {'queue' | 'warrant' | 'releases' | 'witness' | 'dkg'} View */
 
 /** @param {View} view @param {boolean} [focus] */
 async function showView(view, focus = true) {
-  for (const v of ['queue', 'warrant', 'releases', 'witness']) show(`${v}-view`, v === view);
+  for (const v of ['queue', 'warrant', 'releases', 'witness', 'dkg']) show(`${v}-view`, v === view);
   for (const b of document.querySelectorAll('nav.tabs button[data-view]')) {
     if (b.getAttribute('data-view') === view) b.setAttribute('aria-current', 'page');
     else b.removeAttribute('aria-current');
@@ -191,6 +192,7 @@ async function showView(view, focus = true) {
   if (view === 'queue') await loadQueue();
   if (view === 'releases') await loadReleases();
   if (view === 'witness') await loadWitness();
+  if (view === 'dkg') await loadDkg();
   if (focus) byId(`${view}-h`, HTMLElement).focus();
 }
 
@@ -458,6 +460,32 @@ async function loadWitness() {
   }
 }
 
+async function loadDkg() {
+  const body = byId('dkg-body', HTMLElement);
+  try {
+    replace(body, dkgSection(await operator('dkg'), consentToDkg));
+  } catch (err) {
+    replace(body);
+    status('app-status', `Could not load the key generation status: ${describeError(err)}`, 'bad');
+  }
+}
+
+/**
+ * Sends the consent (docs/PROTOCOL.md §7.15), then shows the node's status
+ * again. Null when recorded, else the node's message and code.
+ * @param {number} epoch
+ */
+async function consentToDkg(epoch) {
+  try {
+    await operator('dkg/consent', { method: 'POST', body: { epoch } });
+  } catch (err) {
+    return describeError(err);
+  }
+  await loadDkg();
+  status('app-status', `Consent to epoch ${epoch} recorded.`, 'ok');
+  return null;
+}
+
 // ## Wiring
 
 /** @param {string} id @param {() => Promise<void> | void} fn */
@@ -490,6 +518,7 @@ function main() {
   byId('queue-refresh', HTMLButtonElement).addEventListener('click', () => void loadQueue());
   byId('releases-refresh', HTMLButtonElement).addEventListener('click', () => void loadReleases());
   byId('witness-refresh', HTMLButtonElement).addEventListener('click', () => void loadWitness());
+  byId('dkg-refresh', HTMLButtonElement).addEventListener('click', () => void loadDkg());
   for (const b of document.querySelectorAll('nav.tabs button[data-view]')) {
     const view = /** @type {View} */ (b.getAttribute('data-view'));
     b.addEventListener('click', () => void showView(view));

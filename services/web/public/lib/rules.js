@@ -29,7 +29,7 @@ import { canonicalText } from './entries.js';
 
 /** @typedef {{ index: number, name: string, signingKey: string, witnessKey: string, url: string, hostKey?: string }} Custodian */
 /** @typedef {{ name: string, key: string, url: string }} ExternalWitness */
-/** @typedef {{ epoch: number, threshold: number, total: number, groupKey?: string, commitments?: string[], custodians: Custodian[], retireAfter?: number }} Epoch */
+/** @typedef {{ epoch: number, threshold: number, total: number, groupKey?: string, commitments?: string[], custodians: Custodian[], reshareOf?: number, retireAfter?: number }} Epoch */
 /** @typedef {{ type: string, sequence: number, origin: string, logKey: string, logNoteKey: string, witnesses?: ExternalWitness[], epochs: Epoch[], courts: { id: string, name: string, key: string }[], agencies: { id: string, name: string, investigators: string[] }[], time: number, signatures: { custodian: number, signature: string }[] }} Registry */
 /** @typedef {{ epoch: number, threshold: number, total: number, custodians: Map<number, Custodian> }} Quorum */
 /** @typedef {{ ok: true, signers: number[] } | { ok: false, code: string, message: string }} Verdict */
@@ -97,7 +97,7 @@ function formProblem(entry) {
   if (e.witnesses !== undefined && (!Array.isArray(e.witnesses) || e.witnesses.some((/** @type {any} */ w) => typeof w !== 'object' || w === null || typeof w.name !== 'string' || typeof w.key !== 'string'))) return 'malformed witnesses';
   if (!Array.isArray(e.epochs) || e.epochs.length === 0 || !Array.isArray(e.courts) || !Array.isArray(e.agencies) || !Array.isArray(e.signatures)) return 'malformed lists';
   for (const ep of e.epochs) {
-    if (typeof ep !== 'object' || ep === null || !isInt(ep.epoch) || !isInt(ep.threshold) || !isInt(ep.total) || (ep.commitments !== undefined && !Array.isArray(ep.commitments)) || !Array.isArray(ep.custodians)) return 'a malformed epoch';
+    if (typeof ep !== 'object' || ep === null || !isInt(ep.epoch) || !isInt(ep.threshold) || !isInt(ep.total) || (ep.commitments !== undefined && !Array.isArray(ep.commitments)) || (ep.reshareOf !== undefined && !isInt(ep.reshareOf)) || !Array.isArray(ep.custodians)) return 'a malformed epoch';
     for (const c of ep.custodians) if (typeof c !== 'object' || c === null || !isInt(c.index) || typeof c.name !== 'string' || typeof c.signingKey !== 'string' || typeof c.witnessKey !== 'string') return 'a malformed custodian';
   }
   for (const s of e.signatures) if (typeof s !== 'object' || s === null || !isInt(s.custodian)) return 'a malformed signature';
@@ -107,12 +107,10 @@ function formProblem(entry) {
 /** @param {unknown} h */
 const isPoint = (h) => typeof h === 'string' && /^[0-9a-f]{66}$/.test(h) && isCompressedPoint(hexToBytes(h));
 
-/** A proposed epoch: indices exactly 1..n, a distinct host key on the curve for each (shared registry.ts proposedEpochProblems). @param {Epoch} e */
+/** A proposed epoch: a distinct host key on the curve for each custodian; indices may have gaps (points are ranks, §3.1) (shared registry.ts proposedEpochProblems). @param {Epoch} e */
 function proposedEpochProblems(e) {
   /** @type {string[]} */
   const problems = [];
-  const indices = e.custodians.map((c) => c.index).sort((a, b) => a - b);
-  if (!indices.every((x, i) => x === i + 1)) problems.push(`proposed epoch ${e.epoch}: custodian indices must be exactly 1..n`);
   const hostKeys = e.custodians.map((c) => c.hostKey);
   if (hostKeys.some((k) => k === undefined)) problems.push(`proposed epoch ${e.epoch}: every custodian needs a hostKey`);
   else {
@@ -120,6 +118,14 @@ function proposedEpochProblems(e) {
     if (!hostKeys.every(isPoint)) problems.push(`proposed epoch ${e.epoch}: a host key is not a point on secp256k1`);
   }
   return problems;
+}
+
+/** `reshareOf` names a lower epoch the registry lists (shared registry.ts reshareProblems, §3.9). @param {Registry} entry @param {Epoch} e */
+function reshareProblems(entry, e) {
+  if (e.reshareOf === undefined) return [];
+  if (e.reshareOf >= e.epoch) return [`proposed epoch ${e.epoch}: reshareOf must name a lower epoch, got ${e.reshareOf}`];
+  if (!entry.epochs.some((o) => o.epoch === e.reshareOf)) return [`proposed epoch ${e.epoch}: reshareOf names epoch ${e.reshareOf}, which the registry does not list`];
+  return [];
 }
 
 /** One sentence per structural problem, in the shared order; [] for a sound entry. @param {Registry} entry */
@@ -141,6 +147,7 @@ function registryProblems(entry) {
       if (seen !== undefined && seen !== c.signingKey) problems.push(`custodian ${c.index} has two signing keys`);
       keys.set(c.index, c.signingKey);
     }
+    problems.push(...reshareProblems(entry, e));
     if (e.commitments === undefined && e.groupKey === undefined) problems.push(...proposedEpochProblems(e));
     else if (e.commitments === undefined || e.groupKey === undefined) problems.push(`epoch ${e.epoch} has one of groupKey and commitments without the other`);
     else {
@@ -236,8 +243,8 @@ async function judgeRegistryUpdate(input, current) {
   for (const e of next.epochs) {
     const was = current.epochs.find((x) => x.epoch === e.epoch);
     if (!was || was.groupKey === undefined || e.groupKey !== undefined) continue;
-    if (was.threshold !== e.threshold || sessionHostKeys(was).join() !== sessionHostKeys(e).join()) {
-      return refuse('EPOCH_CHANGED', `registry update ${next.sequence} changes the threshold or host keys of epoch ${e.epoch}, which a logged DKG activated`);
+    if (was.threshold !== e.threshold || was.reshareOf !== e.reshareOf || sessionHostKeys(was).join() !== sessionHostKeys(e).join()) {
+      return refuse('EPOCH_CHANGED', `registry update ${next.sequence} changes the threshold, host keys or reshareOf of epoch ${e.epoch}, which a logged DKG activated`);
     }
   }
   const moved = retireAfterChange(next, current);
