@@ -221,6 +221,11 @@ export const registryCases: readonly RegistryCase[] = [
   updateCase('accept', 'proposes epoch 2 as a reshare of epoch 1', singleGenesis, [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1 }], [1, 2, 3]),
   updateCase('refuse', 'a reshare of an epoch the registry does not list', singleGenesis, [...SINGLE, { epoch: 3, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 2 }], [1, 2, 3]),
   updateCase('refuse', 'a reshare of a higher epoch', singleGenesis, [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 2 }], [1, 2, 3]),
+  // A reshare successor carries its source's retireAfter (§3.10: retirement is per key).
+  updateCase('accept', 'a reshare of a retiring epoch, retiring with it', retiringGenesis, [...RETIRING, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1, retireAfter: NOW }], [1, 2, 3]),
+  updateCase('refuse', 'a reshare of a retiring epoch without its retireAfter', retiringGenesis, [...RETIRING, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1 }], [1, 2, 3]),
+  updateCase('refuse', 'a reshare retiring later than its source', retiringGenesis, [...RETIRING, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1, retireAfter: NOW + 86_400 }], [1, 2, 3]),
+  updateCase('refuse', 'a reshare with a retireAfter its source lacks', singleGenesis, [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1, retireAfter: NOW }], [1, 2, 3]),
   {
     name: 'genesis: an epoch with groupKey but no commitments',
     expected: 'refuse',

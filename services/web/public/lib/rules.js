@@ -120,11 +120,14 @@ function proposedEpochProblems(e) {
   return problems;
 }
 
-/** `reshareOf` names a lower epoch the registry lists (shared registry.ts reshareProblems, §3.9). @param {Registry} entry @param {Epoch} e */
+/** `reshareOf` names a lower epoch the registry lists, whose retireAfter it carries (shared registry.ts reshareProblems, §3.9, §3.10). @param {Registry} entry @param {Epoch} e */
 function reshareProblems(entry, e) {
   if (e.reshareOf === undefined) return [];
   if (e.reshareOf >= e.epoch) return [`proposed epoch ${e.epoch}: reshareOf must name a lower epoch, got ${e.reshareOf}`];
-  if (!entry.epochs.some((o) => o.epoch === e.reshareOf)) return [`proposed epoch ${e.epoch}: reshareOf names epoch ${e.reshareOf}, which the registry does not list`];
+  const source = entry.epochs.find((o) => o.epoch === e.reshareOf);
+  if (!source) return [`proposed epoch ${e.epoch}: reshareOf names epoch ${e.reshareOf}, which the registry does not list`];
+  // Retirement is per key (§3.10): the successor carries its source's retireAfter.
+  if (source.retireAfter !== e.retireAfter) return [`epoch ${e.epoch} reshares epoch ${e.reshareOf} and must carry its retireAfter (${source.retireAfter ?? 'none'}), not ${e.retireAfter ?? 'none'}`];
   return [];
 }
 
