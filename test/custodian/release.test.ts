@@ -223,7 +223,7 @@ describe('release: one refusal per rule', () => {
     expect(r.status, r.text).toBe(409);
     expect(r.json.error.code).toBe('EPOCH_RETIRED');
     expect(r.json.error.message).toBe('epoch 1 was retired on 2027-01-15T08:01:00Z: its shares are destroyed and nothing sealed under it can be opened');
-    await vi.waitFor(() => expect(s.standIn.records.find((e) => e.type === 'retired')).toMatchObject({ type: 'retired', epoch: 1, custodian: 1, time: NOW + 60 }));
+    await vi.waitFor(() => expect(s.standIn.records.find((e) => e.type === 'retired')).toMatchObject({ type: 'retired', epoch: 1, custodian: 1, time: NOW + 60 }), { timeout: 15_000 });
   });
 
   it('(i) ENVELOPE_CAP: more envelopes than the warrant\'s maxEnvelopes', async () => {

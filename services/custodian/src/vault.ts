@@ -127,12 +127,9 @@ export class Vault {
    * memory is dropped; older backups still hold it (§9.6).
    */
   removeShare(epoch: number): SealedBox | undefined {
-    const open = this.#require();
-    if (!open.shares.has(epoch)) return undefined;
-    open.secrets = { ...open.secrets, shares: open.secrets.shares.filter((s) => s.epoch !== epoch) };
-    open.shares.delete(epoch);
-    open.verificationShares.delete(epoch);
-    return sealSecrets(open.key, open.secrets);
+    const without = this.withoutSecrets([epoch], false);
+    without?.forget();
+    return without?.box;
   }
 
   /**
