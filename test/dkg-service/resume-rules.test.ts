@@ -43,6 +43,7 @@ function workflow(opts: { logged: DkgEntry[]; now: RegistryEntry; atStart?: Regi
     loggedEpoch: (epoch) => (opts.epochEntry?.entry.epoch === epoch ? opts.epochEntry : undefined),
     registryAtStart: () => opts.atStart ?? opts.now,
     cosign: () => undefined,
+    replicate: async () => false,
     // Nobody answers: a resumed session waits (its step timeout is far away).
     custodianUrl: () => 'http://127.0.0.1:9',
     logSecretKey: hex('1', 32),

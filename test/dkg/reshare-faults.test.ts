@@ -18,6 +18,7 @@ import {
   reshareAckVerify,
   reshareOutput,
   reshareRecoveryData,
+  selectQualified,
   verifyComplaint,
   verifyDealingPublic,
 } from '@custodes/shared/dkg';
@@ -80,7 +81,14 @@ describe('complaints', () => {
   });
 
   it('the reshare completes with another Q that leaves the convicted dealer out', () => {
-    const q = [dealings[0]!, dealings[2]!, dealings[4]!];
+    const complaint = makeComplaint(params, hosts.get(4)!, bad);
+    const falseOne = makeComplaint(params, hosts.get(3)!, dealings[0]!);
+    // The first t_O dealers by index, skipping the convicted one; a false complaint changes nothing.
+    const q = selectQualified(params, [dealings[4]!, bad, dealings[2]!, dealings[0]!, dealings[3]!], [complaint, falseOne]);
+    expect(q.map((d) => d[0])).toEqual([1, 3, 4]);
+    expect(() => selectQualified(params, [bad, dealings[0]!, dealings[2]!], [complaint])).toThrow(code('NOT_ENOUGH_DEALERS'));
+    expect(() => selectQualified(params, [dealings[0]!, dealings[0]!, dealings[2]!], [])).toThrow(code('BAD_QUALIFIED_SET', { dealer: 1 }));
+    expect(selectQualified(params, [dealings[0]!.slice(1), ...dealings.slice(1)], []).map((d) => d[0])).toEqual([2, 3, 4]);
     const { next } = completeReshare(params, hosts, q);
     expect(interpolateSecret(next.holders.slice(1))).toBe(interpolateSecret(old.holders.slice(0, 3)));
   });
@@ -300,5 +308,13 @@ describe('the pad and the bytes, from the spec', () => {
       const expected = C.reduceRight((acc, Ck) => acc.multiply(q).add(Ck));
       expect(hex(encodePoint(mulBase(s)))).toBe(hex(encodePoint(expected)));
     });
+  });
+});
+
+describe('sizes', () => {
+  it('recovery data is 61 + 34·(n_O + n_N) + 1 + |Q|·(34 + 33·t_N + 32·n_N) + 64·n_N bytes (§3.9: 1,407 for 3 of 5 into 3 of 4)', () => {
+    const dealings = dealAll(params, old, [1, 3, 5]);
+    expect(completeReshare(params, hosts, dealings).recoveryData).toHaveLength(61 + 34 * 9 + 1 + 3 * (34 + 33 * 3 + 32 * 4) + 64 * 4);
+    expect(61 + 34 * 9 + 1 + 3 * (34 + 33 * 3 + 32 * 4) + 64 * 4).toBe(1407);
   });
 });

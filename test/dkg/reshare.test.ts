@@ -9,6 +9,7 @@ import {
   combineAndOpen,
   createPartial,
   decodePoint,
+  evaluationPoints,
   mulBase,
   parseEnvelope,
   parsePartial,
@@ -114,10 +115,18 @@ describe('reshare: decryption in the new epoch', () => {
   const env = parseEnvelope(sealEnvelope(PLAINTEXT, decodePoint(old.groupKey), 1, LABEL));
   const r = reshare(old, 2, 3, [1, 3, 4, 5], [1, 3, 4]);
 
-  it('t new holders open an envelope sealed before the reshare (with the new X\')', () => {
+  it('t new holders open an envelope sealed before the reshare (with the new X\' and λ over their points)', () => {
     const chosen = [r.next.holders[1]!, r.next.holders[3]!, r.next.holders[0]!];
-    const opened = combineAndOpen(env, partialsOf(env, chosen), 3, sharesByPoint(r.next));
+    const partials = chosen.map((h) => createPartial(scalarFromBytes(h.share), h.index, env));
+    const byIndex = new Map(r.next.holders.map((h) => [h.index, decodePoint(h.publicShare)]));
+    // combineAndOpen takes the points from the whole key set: ranks 2, 4, 1 of {1, 3, 4, 5}.
+    const opened = combineAndOpen(env, partials, 3, byIndex);
     expect(new TextDecoder().decode(opened.plaintext)).toBe('sealed before the reshare');
+    // λ over the indices (3, 5, 1) instead of the points (2, 4, 1): every proof holds, the key does not.
+    const parsed = partials.map((p) => parsePartial(p)!);
+    const asIndices = new Map(parsed.map((p) => [p.index, p.index] as const));
+    expect(openWithSharedPoint(env, combinePoints(parsed, asIndices))).toBeNull();
+    expect(openWithSharedPoint(env, combinePoints(parsed, evaluationPoints(r.next.holders.map((h) => h.index))))).not.toBeNull();
   });
 
   it('the excluded old holder with t − 1 new holders cannot open it, at any point it might claim', () => {

@@ -25,15 +25,18 @@ export interface HeldEpoch {
 
 export const SESSION = '0f3c2a8e-5b7d-4c1e-9a2b-3d4e5f607182';
 
-/** A t-of-n dealer epoch at indices 1..n (points = indices). */
-export function dealerEpoch(epoch: number, t: number, n: number): HeldEpoch {
+/**
+ * A t-of-n epoch from the dealer ceremony: f(k) goes to the custodian of
+ * rank k among `indices` (ascending; default 1..n, where points = indices).
+ */
+export function dealerEpoch(epoch: number, t: number, n: number, indices: readonly number[] = Array.from({ length: n }, (_, k) => k + 1)): HeldEpoch {
   const c = dealShares(t, n);
   return {
     epoch,
     threshold: t,
     groupKey: encodePoint(c.commitments[0]!),
     commitments: c.commitments.map(encodePoint),
-    holders: c.shares.map((s, k) => ({ index: k + 1, point: k + 1, share: scalarToBytes(s), publicShare: encodePoint(mulBase(s)) })),
+    holders: c.shares.map((s, k) => ({ index: indices[k]!, point: k + 1, share: scalarToBytes(s), publicShare: encodePoint(mulBase(s)) })),
   };
 }
 

@@ -121,7 +121,9 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
 
   const ledger = new Ledger(store, repo);
   const custodianUrl = (index: number): string => {
-    const url = config.custodianUrls?.[index] ?? registry.custodian(index)?.url;
+    // A custodian that left in a reshare is still reached at its last listed URL until it destroyed its share (§3.9).
+    const listed = registry.custodian(index) ?? [...registry.entry.epochs].sort((a, b) => b.epoch - a.epoch).flatMap((e) => e.custodians).find((c) => c.index === index);
+    const url = config.custodianUrls?.[index] ?? listed?.url;
     if (!url) throw new CoordinatorError('UNKNOWN_CUSTODIAN', `no URL for custodian ${index}`);
     return url.replace(/\/+$/, '');
   };
@@ -226,6 +228,7 @@ export function createCoordinator(config: CoordinatorConfig): Coordinator {
       return json === undefined ? undefined : RegistryEntrySchema.parse(JSON.parse(json));
     },
     cosign: () => cosigner.schedule(),
+    replicate: (custodian) => cosigner.replicateTo(custodian),
     custodianUrl,
     logSecretKey: config.logSecretKey,
     now,

@@ -123,7 +123,7 @@ export function combineAndOpen(
       throw new ProtocolError('DUPLICATE_INDEX', `custodian ${index} appears more than once`);
     }
     if (typeof index === 'number') seen.add(index);
-    if (!p || !verificationShares.has(p.index)) {
+    if (!p || !verificationShares.has(p.index) || (points !== undefined && !points.has(p.index))) {
       if (typeof index === 'number') blamed.push(index);
       continue;
     }

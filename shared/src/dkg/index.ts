@@ -33,6 +33,7 @@ export {
   reshareAckVerify,
   reshareOutput,
   reshareRecoveryData,
+  selectQualified,
   verifyComplaint,
   verifyDealingPublic,
   type ReshareEpochKeys,

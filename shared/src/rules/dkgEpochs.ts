@@ -93,7 +93,10 @@ function sessionHostKeys(epoch: RegistryEpoch): string[] {
  * and is refused NOT_PROPOSED). Checks in this order, first failure wins:
  * UNKNOWN_EPOCH, NOT_PROPOSED, BAD_RECOVERY_DATA (unparsable, bad parameters
  * or certificate), THRESHOLD_MISMATCH, HOST_KEYS_MISMATCH, GROUP_KEY_MISMATCH,
- * COMMITMENTS_MISMATCH.
+ * COMMITMENTS_MISMATCH; for an epoch with `reshareOf`, after NOT_PROPOSED,
+ * the reshare's checks (judgeReshareEntry, §3.9). Pass the registry resolved
+ * by the entries before this one (resolveRegistry does), so a reshare's old
+ * epoch has its key.
  */
 function judgeEpochEntry(entry: EpochEntry, registry: RegistryBody): EpochVerdict {
   aentry<EpochEntry>(entry, 'epoch');

@@ -92,6 +92,7 @@ export function openEnvelope(
   if (!epoch || !shares) return { envelopeId: env.id, plaintext: null, failure: 'UNKNOWN_EPOCH', blamed: [] };
   const partials = order.map((i) => partialsByCustodian.get(i)).filter((p): p is PartialRecord => p !== undefined);
   try {
+    // Lagrange over the custodians' points, their ranks among the key epoch's indices (PROTOCOL §3.1, §3.4).
     const r = combineAndOpen(env, partials, epoch.threshold, shares);
     r.key.fill(0);
     return { envelopeId: env.id, plaintext: r.plaintext, failure: null, blamed: blamedPartials(r.blamed, partialsByCustodian) };

@@ -397,6 +397,22 @@ export class Cosigner {
     return served ? served.result : (await send()).result;
   }
 
+  /**
+   * Brings a former custodian's replica up to the published checkpoint
+   * (docs/PROTOCOL.md §3.9: a custodian that left in a reshare acts on the new
+   * epoch entry only once its replica holds it, and it is no longer among the
+   * witnesses driven here). Its cosignature is neither counted nor stored.
+   * True if it answered with one.
+   */
+  async replicateTo(w: RegistryCustodian): Promise<boolean> {
+    if (this.#closed) return false;
+    this.#publish();
+    const target = this.#published;
+    if (target === null) return false;
+    const line = await this.#ask(w, target.size, target.note, (bundle) => addCheckpointBundle(this.#d.custodianUrl(w.index), bundle, this.#d.timeoutMs, this.#d.insecureHttp));
+    return line !== null;
+  }
+
   /** One checkpoint for one witness: ask, verify, store. False if it refused or failed. */
   async #cosignOne(w: RegistryCustodian, st: WitnessState, target: { size: number; note: string }): Promise<boolean> {
     const { logger } = this.#d;

@@ -49,6 +49,8 @@ export interface DkgDeps {
   registryAtStart: (session: string) => RegistryEntry | undefined;
   /** Publish and start catching witnesses up now. */
   cosign: () => void;
+  /** Brings a former custodian's replica up to the published checkpoint (Cosigner.replicateTo). */
+  replicate: (custodian: RegistryEntry['epochs'][number]['custodians'][number]) => Promise<boolean>;
   custodianUrl: (index: number) => string;
   logSecretKey: Uint8Array | string;
   now: () => number;
@@ -297,6 +299,9 @@ export class DkgWorkflow {
       await Promise.all(
         [...pending].map(async (i) => {
           const answer = await this.#ask(n.epoch, session, i).catch(() => undefined);
+          // A custodian that left is no longer a witness here: its replica learns of the epoch entry only if sent it.
+          const leaver = o.custodians.find((c) => c.index === i && !n.custodians.some((x) => x.index === i));
+          if (answer === undefined && leaver) await this.#d.replicate(leaver).catch(() => false);
           if (answer === undefined) return;
           if ('destroyed' in answer) {
             const statement = answer.destroyed;
