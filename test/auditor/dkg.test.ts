@@ -59,7 +59,7 @@ describe('a clean DKG epoch', () => {
     const { findings, state } = audit(log);
     const report = buildReport({ audit: state, leaves: log.leaves(), findings, checkpointAccepted: true });
     expect(report.keyGeneration.epochs).toEqual([
-      { epoch: 1, threshold: 3, total: 5, origin: 'dkg', groupKey: epochFromRecovery(dkg.recoveryData).groupKey, activatedAt: 17, session: DKG_SESSION },
+      { epoch: 1, threshold: 3, total: 5, origin: 'dkg', groupKey: epochFromRecovery(dkg.recoveryData).groupKey, activatedAt: 17, session: DKG_SESSION, retireAfter: null, retirements: [] },
     ]);
     expect(report.keyGeneration.sessions).toEqual([
       { epoch: 1, session: DKG_SESSION, index: 1, commits: 5, reveals: 5, aggregate: true, certeqs: 5, blames: [], abort: null, outcome: 'activated' },

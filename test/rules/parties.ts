@@ -51,7 +51,7 @@ import {
   signedWarrant,
   singleGenesis,
 } from './corpus';
-import type { DkgEntryCase, EpochEntryCase, RegistryCase, ReleaseCase, RevocationCase, WarrantCase } from './corpus';
+import type { DkgEntryCase, EpochEntryCase, RegistryCase, ReleaseCase, RetirementCase, RevocationCase, WarrantCase } from './corpus';
 
 export type RegistryVerdict = 'accept' | 'refuse' | 'no rule';
 export type Admissibility = 'ok' | 'revoked' | 'expired' | 'no-quorum' | 'unknown-epoch' | 'no rule';
@@ -71,6 +71,8 @@ export interface PartyAdapter {
   judgeEpochEntry(c: EpochEntryCase): Promise<EntryVerdict>;
   /** Whether a `dkg` entry may stand in the log; absent where a party has no intake for it (the coordinator writes them). */
   judgeDkgEntry?(c: DkgEntryCase): Promise<EntryVerdict>;
+  /** Whether a `retired` statement stands (docs/PROTOCOL.md §3.10): the coordinator's intake, a replica, the auditor, the explorer's timeline. */
+  judgeRetirement(c: RetirementCase): Promise<Verdict>;
 }
 
 export type Verdict = 'accept' | 'refuse';
@@ -247,6 +249,9 @@ export const coordinator: PartyAdapter = {
   },
   // No judgeDkgEntry: the coordinator writes dkg entries; it checks a participant's step inside its session
   // (workflow/dkg.ts, against live custodians), and has no intake for them to drive here.
+  async judgeRetirement(c) {
+    return coordinatorIntake(coordinatorContext(bareCase(c.registry)), c.entry);
+  },
 };
 
 /** POST /v1/records: 'accept' if logged, 'refuse' if the intake refuses it with a code. */
@@ -344,6 +349,10 @@ export const custodian: PartyAdapter = {
   },
   async judgeDkgEntry(c) {
     return { verdict: replicaVerdict(c.registry, [c.registry], c.entry) };
+  },
+  async judgeRetirement(c) {
+    // The witness rule: a replica (a node of epoch 1, not the signer) takes the statement into its log or refuses the batch.
+    return replicaVerdict(c.registry, [c.registry], c.entry);
   },
 };
 
@@ -470,6 +479,9 @@ export const auditor: PartyAdapter = {
     const codes = findings.filter((f) => f.index === 1 && DKG_FINDINGS[f.code] !== undefined).map((f) => DKG_FINDINGS[f.code]!);
     return codes.length ? { verdict: 'refuse', codes: codes.join('|') } : { verdict: 'accept' };
   },
+  async judgeRetirement(c) {
+    return auditorVerdict([c.registry, c.entry], 1, RETIREMENT_FINDINGS);
+  },
 };
 
 /** The auditor's findings on an `epoch` entry (checks/epoch.ts) and the shared codes each stands for. */
@@ -488,6 +500,7 @@ const DKG_FINDINGS: Record<string, string> = { UNKNOWN_EPOCH: 'UNKNOWN_EPOCH', E
 /** Findings that mean the auditor refuses who signed an entry (others, such as a missing quorum, are about the log's history). */
 const RELEASE_SIGNER_FINDINGS = new Set(['UNKNOWN_CUSTODIAN', 'NOT_EPOCH_CUSTODIAN', 'BAD_SIGNATURE']);
 const REVOCATION_FINDINGS = new Set(['UNAUTHORIZED_REVOCATION', 'BAD_SIGNATURE']);
+const RETIREMENT_FINDINGS = new Set(['BAD_RETIREMENT']);
 
 /** 'refuse' if the auditor reports one of `codes` at or after log index `from`. */
 function auditorVerdict(log: readonly unknown[], from: number, codes: ReadonlySet<string>): Verdict {
@@ -554,6 +567,11 @@ export const explorer: PartyAdapter = {
     const steps = s ? [...s.commits, ...s.reveals, ...s.certeqs, ...s.blames].map((x) => x.index).concat(s.aggregate ?? [], s.abort?.index ?? []) : [];
     const refused = s?.refused.find((r) => r.index === 1);
     return { verdict: steps.includes(1) ? 'accept' : 'refuse', ...(refused ? { codes: refused.code } : {}) };
+  },
+  async judgeRetirement(c) {
+    // The Epochs panel (lib/epochTimeline.js) lists a statement only if lib/rules.js judgeRetired accepts it.
+    const verdict = await (rules as unknown as { judgeRetired(e: unknown, r: unknown): Promise<{ ok: boolean }> }).judgeRetired(c.entry, c.registry);
+    return verdict.ok ? 'accept' : 'refuse';
   },
 };
 

@@ -161,7 +161,10 @@ table{border-collapse:collapse;margin:.4rem 0}th,td{border:1px solid var(--line)
 /** Epochs and DKG sessions (docs/PROTOCOL.md §3.8): blames and aborts are part of the story, not findings. */
 function keyGeneration(r: TransparencyReport): string {
   const { epochs, sessions } = r.keyGeneration;
-  const epochRows = epochs.map((e) => [`epoch ${e.epoch}`, `${e.threshold} of ${e.total}`, e.origin, e.activatedAt === null ? '—' : `#${e.activatedAt}`, e.groupKey ?? '—']);
+  const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
+  // Retirement (docs/PROTOCOL.md §3.10): the date, then how many of the epoch's custodians logged that they destroyed their share.
+  const retirement = (e: (typeof epochs)[number]) => (e.retireAfter === null ? '—' : `${day(e.retireAfter)}; ${e.retirements.length} of ${e.total} retired`);
+  const epochRows = epochs.map((e) => [`epoch ${e.epoch}`, `${e.threshold} of ${e.total}`, e.origin, e.activatedAt === null ? '—' : `#${e.activatedAt}`, retirement(e), e.groupKey ?? '—']);
   const sessionRows = sessions.map((s) => [
     `epoch ${s.epoch}, session ${s.session.slice(0, 8)}`,
     `${s.commits}/${s.reveals}/${s.certeqs}`,
@@ -173,7 +176,7 @@ function keyGeneration(r: TransparencyReport): string {
   const summary = `<p>${esc(epochs.filter((e) => e.origin === 'dkg').length)} epoch(s) made by a logged DKG, ${esc(epochs.filter((e) => e.origin === 'dealer').length)} by a dealer, ${esc(epochs.filter((e) => e.origin === 'proposed').length)} proposed; ${esc(sessions.length)} DKG session(s), ${esc(failed)} aborted.</p>`;
   return (
     summary +
-    table(['Epoch', 'Threshold', 'Origin', 'Activated', 'Group key'], epochRows) +
+    table(['Epoch', 'Threshold', 'Origin', 'Activated', 'Retirement', 'Group key'], epochRows) +
     (sessions.length ? table(['Session', 'Commits/reveals/certeqs', 'Blames', 'Abort', 'Outcome'], sessionRows) : '')
   );
 }

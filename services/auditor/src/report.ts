@@ -92,6 +92,10 @@ export interface EpochReport {
   /** Log index of the epoch entry that activated it. */
   readonly activatedAt: number | null;
   readonly session: string | null;
+  /** The epoch's retireAfter (docs/PROTOCOL.md §3.10), Unix seconds; null if it has none. */
+  readonly retireAfter: number | null;
+  /** Valid `retired` statements, by custodian ascending: who destroyed its share, where and when. */
+  readonly retirements: readonly { readonly custodian: number; readonly index: number; readonly time: number }[];
 }
 
 export interface SessionReport {
@@ -303,14 +307,25 @@ export function buildReport(input: ReportInput): TransparencyReport {
   };
 }
 
-/** The registry in force's epochs, ascending, and every DKG session in log order (§3.8). */
+/** The registry in force's epochs, ascending, with their retirements (§3.10), and every DKG session in log order (§3.8). */
 function keyGenerationOf(audit: AuditState): TransparencyReport['keyGeneration'] {
   const epochs = [...(audit.registry?.entry.epochs ?? [])]
     .sort((a, b) => a.epoch - b.epoch)
     .map((e): EpochReport => {
       const a = audit.activations.get(e.epoch);
       const origin = a ? 'dkg' : e.groupKey === undefined ? 'proposed' : 'dealer';
-      return { epoch: e.epoch, threshold: e.threshold, total: e.total, origin, groupKey: e.groupKey ?? null, activatedAt: a?.index ?? null, session: a?.entry.session ?? null };
+      const retirements = [...(audit.retirements.get(e.epoch)?.entries() ?? [])].sort((x, y) => x[0] - y[0]).map(([custodian, r]) => ({ custodian, index: r.index, time: r.time }));
+      return {
+        epoch: e.epoch,
+        threshold: e.threshold,
+        total: e.total,
+        origin,
+        groupKey: e.groupKey ?? null,
+        activatedAt: a?.index ?? null,
+        session: a?.entry.session ?? null,
+        retireAfter: e.retireAfter ?? null,
+        retirements,
+      };
     });
   const sessions = [...audit.dkgSessions.values()].map((s): SessionReport => {
     const activated = audit.activations.get(s.epoch)?.entry.session === s.session;

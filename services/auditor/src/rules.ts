@@ -9,7 +9,8 @@
  * findings; then the entry is applied to the state. An entry whose
  * authenticity fails (bad signature, unknown signer, unknown warrant,
  * duplicate) changes no state: a forged approval never counts toward a
- * quorum. After the last entry, end checks run (overdue unsealings).
+ * quorum. After the last entry, end checks run (overdue unsealings, missing
+ * retirements).
  * Rules that other parties apply too come from @custodes/shared/rules.
  *
  * Everything read here is attacker-controlled: the log is what is on trial.
@@ -27,6 +28,7 @@ import { applyMisbehavior, misbehaviorChecks } from './checks/misbehavior';
 import { applyRegistry, registryChecks } from './checks/registry';
 import { applyRelease, releaseChecks } from './checks/release';
 import { applyRequest, requestChecks } from './checks/request';
+import { applyRetired, DEFAULT_RETIREMENT_GRACE_SECONDS, missingRetirements, retiredChecks } from './checks/retired';
 import { applyRevocation, revocationChecks } from './checks/revocation';
 import { applyUnseal, overdueFindings, unsealChecks } from './checks/unseal';
 import { applyWarrant, warrantChecks } from './checks/warrant';
@@ -49,6 +51,7 @@ function entryTime(entry: LogEntry): number | undefined {
     case 'unseal':
     case 'dkg':
     case 'epoch':
+    case 'retired':
     case 'share-destroyed':
       return entry.time;
     case 'warrant':
@@ -75,6 +78,7 @@ export const CHECK_NAMES: readonly string[] = [
   ...unsealChecks,
   ...dkgChecks,
   ...epochChecks,
+  ...retiredChecks,
 ].map((c) => c.name);
 
 /**
@@ -95,6 +99,7 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
     misbehaviors: [],
     entries: [],
     clock: undefined,
+    retirements: new Map(),
   };
   const requestIndex = new Map<string, number>();
   leaves.forEach((leaf, i) => {
@@ -168,6 +173,10 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
           runAll(epochChecks, entry, ctx);
           applyEpoch(entry, ctx);
           break;
+        case 'retired':
+          runAll(retiredChecks, entry, ctx);
+          applyRetired(entry, ctx);
+          break;
       }
       const t = entryTime(entry);
       if (t !== undefined && (state.clock === undefined || t > state.clock)) state.clock = t;
@@ -176,6 +185,7 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
   });
 
   findings.push(...overdueFindings(state, options.now));
+  findings.push(...missingRetirements(state, options.now, options.retirementGraceSeconds ?? DEFAULT_RETIREMENT_GRACE_SECONDS));
   options.onProgress?.(leaves.length, leaves.length);
   findings.sort(compareFindings);
   return { findings, state };

@@ -98,11 +98,19 @@ export interface AuditState {
   readonly entries: (LogEntry | null)[];
   /** The latest time carried by any entry so far (the log's clock). */
   clock: number | undefined;
+  /** Valid `retired` statements (§3.10): epoch → custodian → where and when. */
+  readonly retirements: Map<number, Map<number, { readonly index: number; readonly time: number }>>;
 }
 
 export interface RuleOptions {
   /** Unix seconds, for overdue unsealings (docs/PROTOCOL.md §1 goal 6). */
   readonly now: number;
+  /**
+   * How long after an epoch's retireAfter each of its custodians has to log
+   * its retirement before RETIREMENT_MISSING, seconds (default
+   * DEFAULT_RETIREMENT_GRACE_SECONDS, one day; docs/PROTOCOL.md §8.8).
+   */
+  readonly retirementGraceSeconds?: number;
   /** Keys the genesis registry must name (instead of trust on first use). */
   readonly pinnedKeys?: PinnedKeys;
   /** Called every `progressEvery` entries and at the end. */

@@ -21,6 +21,7 @@ const TYPES = [
   'unseal',
   'dkg',
   'epoch',
+  'retired',
 ];
 
 /**
@@ -208,6 +209,15 @@ function describeEntry(d) {
           ['Session', str(e.session)],
           ['Group key', str(e.groupKey)],
           ['Threshold', num(Array.isArray(e.commitments) ? e.commitments.length : undefined)],
+          ['Time', formatTime(e.time)],
+        ],
+      };
+    case 'retired':
+      return {
+        title: `Epoch ${num(e.epoch)} retired by custodian ${num(e.custodian)}: share destroyed`,
+        fields: [
+          ['Epoch', num(e.epoch)],
+          ['Custodian', num(e.custodian)],
           ['Time', formatTime(e.time)],
         ],
       };

@@ -3,7 +3,8 @@
  * The epoch timeline (docs/PROTOCOL.md §3.8): every epoch a registry proposed
  * or dealt, the DKG sessions run for it (commits, reveals, aggregate, CertEq
  * signatures, blames and aborts, and by whom), the `epoch` entry that
- * activated it, and which epoch is current — replayed from the log's
+ * activated it, its retirement date and the custodians' signed retirement
+ * statements (docs/PROTOCOL.md §3.10), and which epoch is current — replayed from the log's
  * entries by the same rules every service applies (lib/rules.js for
  * registries, lib/dkgEpochs.js for `dkg` and `epoch` entries), so the page
  * trusts nothing the coordinator says about keys. Pure: entries in, a model
@@ -12,7 +13,7 @@
  * Everything here reads attacker-controlled entries.
  */
 import { judgeDkgEntry, judgeEpochEntry, resolveRegistry } from './dkgEpochs.js';
-import { judgeGenesis, judgeRegistryUpdate, newestEpoch } from './rules.js';
+import { judgeGenesis, judgeRegistryUpdate, judgeRetired, newestEpoch } from './rules.js';
 
 /** @typedef {import('./rules.js').Registry} Registry */
 /** @typedef {{ custodian: number, index: number }} Step */
@@ -39,6 +40,9 @@ import { judgeGenesis, judgeRegistryUpdate, newestEpoch } from './rules.js';
  * @property {Session[]} sessions
  * @property {{ index: number, session: string, groupKey: string, commitments: number, time: number } | null} activation
  * @property {{ index: number, code: string }[]} refusedEpochEntries
+ * @property {number | null} retireAfter  the epoch's retirement date in the registry in force (§3.10), Unix seconds
+ * @property {{ custodian: number, index: number, time: number }[]} retirements  statements the rules here accept, first per custodian
+ * @property {{ index: number, code: string }[]} refusedRetirements
  */
 
 /** @param {unknown} v */
@@ -62,7 +66,11 @@ async function epochTimeline(entries) {
   /** @param {Registry} reg @param {number} index */
   const list = (reg, index) => {
     for (const e of reg.epochs) {
-      if (stories.has(e.epoch)) continue;
+      const known = stories.get(e.epoch);
+      if (known) {
+        known.retireAfter = typeof e.retireAfter === 'number' ? e.retireAfter : null; // the registry in force dates it
+        continue;
+      }
       stories.set(e.epoch, {
         epoch: e.epoch,
         threshold: e.threshold,
@@ -73,6 +81,9 @@ async function epochTimeline(entries) {
         sessions: [],
         activation: null,
         refusedEpochEntries: [],
+        retireAfter: typeof e.retireAfter === 'number' ? e.retireAfter : null,
+        retirements: [],
+        refusedRetirements: [],
       });
     }
   };
@@ -106,6 +117,13 @@ async function epochTimeline(entries) {
       else if (e.step === 'aggregate') s.aggregate ??= index;
       else if (e.step === 'blame') s.blames.push({ custodian: int(e.custodian), blamed: int(e.blamed?.[0]), index });
       else if (e.step === 'abort' && !s.abort) s.abort = { reason: abortReason(e.payload), blamed: Array.isArray(e.blamed) ? e.blamed.map(int) : [], index };
+    } else if (e.type === 'retired' && resolved) {
+      const story = stories.get(e.epoch);
+      if (!story) continue;
+      const verdict = await judgeRetired(e, resolved);
+      if (!verdict.ok) story.refusedRetirements.push({ index, code: verdict.code });
+      else if (story.retirements.some((r) => r.custodian === e.custodian)) story.refusedRetirements.push({ index, code: 'DUPLICATE_ENTRY' });
+      else story.retirements.push({ custodian: int(e.custodian), index, time: int(e.time) });
     } else if (e.type === 'epoch' && resolved && logged) {
       const story = stories.get(e.epoch);
       const verdict = await judgeEpochEntry(e, resolved);
