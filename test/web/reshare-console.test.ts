@@ -89,6 +89,9 @@ describe.skipIf(SKIP_BROWSER)(`resharing in the custodian console${SKIP_REASON}`
     expect(await text('#dkg-epoch-h-2')).toBe('Epoch 2: active, reshare of epoch 1');
     expect(await text('#dkg-groupkey-2')).toBe(groupKey);
     expect(await text('#dkg-share-1')).toBe('not held: the key moved to epoch 2');
+    expect(await text('#dkg-epoch-h-1')).toBe('Epoch 1: active; its key moved to epoch 2');
+    // Dealers are named from the old committee: custodian 3 dealt, and is not in epoch 2.
+    expect(await page.locator('#dkg-sessions-2 tbody tr td').nth(2).textContent()).toBe('1 (custodian-1.test), 2 (custodian-2.test), 3 (custodian-3.test)');
     expect(await page.locator('#dkg-sessions-2 [data-outcome]').allTextContents()).toEqual(['succeeded: the epoch entry is logged']);
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'console-reshare-active');

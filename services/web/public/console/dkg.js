@@ -99,16 +99,18 @@ function outcomeText(s, members) {
 /** One row per session. @param {EpochStatus} e */
 function sessionsTable(e) {
   const kind = e.reshare ? 'reshare' : 'DKG';
+  // A reshare's dealers are the old committee's custodians, its receivers the new one's (§3.9).
+  const members = e.reshare ? [...e.custodians, ...e.reshare.custodians] : e.custodians;
   if (e.sessions.length === 0) return h('p', { class: 'muted' }, `No ${kind} session of this epoch is in the log yet.`);
   return table(
-    `${kind} sessions of epoch ${e.epoch}, as this node's replica of the log shows them`,
+    `${e.reshare ? 'Reshare' : 'DKG'} sessions of epoch ${e.epoch}, as this node's replica of the log shows them`,
     ['Session', 'Step or outcome', 'Committed', 'Revealed', 'Certified'],
     e.sessions.map((s) => [
       short(s.session, 8),
-      h('span', { class: `badge ${s.outcome === 'aborted' ? 'bad' : s.outcome === 'active' ? 'ok' : ''}`, 'data-outcome': s.outcome }, outcomeText(s, e.custodians)),
-      who(s.committed, e.custodians),
-      who(s.revealed, e.custodians),
-      who(s.certified, e.custodians),
+      h('span', { class: `badge ${s.outcome === 'aborted' ? 'bad' : s.outcome === 'active' ? 'ok' : ''}`, 'data-outcome': s.outcome }, outcomeText(s, members)),
+      who(s.committed, members),
+      who(s.revealed, members),
+      who(s.certified, members),
     ]),
     { id: `dkg-sessions-${e.epoch}` },
   );
@@ -186,7 +188,7 @@ function dkgSection(raw, consent) {
     return h(
       'section',
       { class: 'panel', id: `dkg-epoch-${e.epoch}`, 'aria-labelledby': `dkg-epoch-h-${e.epoch}` },
-      h('h3', { id: `dkg-epoch-h-${e.epoch}` }, `Epoch ${e.epoch}: ${e.state === 'active' ? 'active' : 'proposed'}${r ? `, reshare of epoch ${r.from}` : ''}`),
+      h('h3', { id: `dkg-epoch-h-${e.epoch}` }, `Epoch ${e.epoch}: ${e.state === 'active' ? 'active' : 'proposed'}${r ? `, reshare of epoch ${r.from}` : ''}${movedTo ? `; its key moved to epoch ${movedTo.epoch}` : ''}`),
       dl([
         ...(r
           ? /** @type {[string, any][]} */ ([
