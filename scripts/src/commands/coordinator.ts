@@ -224,14 +224,11 @@ function registerDkgCommands(coord: Command): void {
     .description('write the registry update that restarts a failed DKG without the blamed custodians: a new proposed epoch; sign it with `custodes registry sign`')
     .requiredOption('--coordinator <url>', 'the coordinator URL (its current registry)')
     .requiredOption('--epoch <e>', 'the failed proposed epoch', intOption('epoch', 0))
-    .requiredOption('--exclude <list>', 'comma-separated custodian indices to leave out')
+    .requiredOption('--exclude <list>', 'comma-separated custodian indices to leave out', indexList('exclude'))
     .option('--threshold <t>', "the new epoch's threshold (default: the old one, at most the custodians left)", intOption('threshold', 1))
     .option('--out <file>', 'write the unsigned update here (default stdout)')
-    .action(async (opts: { coordinator: string; epoch: number; exclude: string; threshold?: number; out?: string }) => {
-      const exclude = opts.exclude.split(',').map((x) => {
-        if (!/^[1-9][0-9]*$/.test(x)) throw new CliError(`--exclude must list custodian indices, got '${opts.exclude}'`);
-        return Number(x);
-      });
+    .action(async (opts: { coordinator: string; epoch: number; exclude: number[]; threshold?: number; out?: string }) => {
+      const exclude = opts.exclude;
       const current = parseRecord(RegistryEntrySchema, (await call<{ entry: unknown }>(opts.coordinator, 'v1/registry')).entry, 'registry');
       let next;
       try {
