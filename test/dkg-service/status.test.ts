@@ -58,6 +58,7 @@ describe('GET /v1/operator/dkg and POST /v1/operator/dkg/consent', () => {
       epochs: [
         {
           epoch: 1,
+          reshare: null,
           threshold: 2,
           total: 3,
           custodians: world.names.map((name, k) => ({ index: k + 1, name })),

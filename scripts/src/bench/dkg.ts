@@ -40,7 +40,7 @@ export interface DkgBenchResult {
   readonly dkg: readonly { readonly t: number; readonly n: number; readonly ms: number; readonly ratio: number }[];
 }
 
-function median(xs: readonly number[]): number {
+export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor((s.length - 1) / 2)]!;
 }
@@ -69,7 +69,7 @@ async function timedDkg(cluster: RealCluster): Promise<number> {
 }
 
 /** The published checkpoint covers the whole log (no background cosigning left over from the last round). */
-async function settle(url: string, timeoutMs = 15_000): Promise<void> {
+export async function settle(url: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { size } = await requestJson<{ size: number }>(`${url}/health`, { timeoutMs: 10_000 });
@@ -79,7 +79,7 @@ async function settle(url: string, timeoutMs = 15_000): Promise<void> {
   }
 }
 
-function target(cluster: RealCluster): WarrantTarget {
+export function target(cluster: RealCluster): WarrantTarget {
   const firstDay = Math.floor(Date.now() / 1000 / DAY) * DAY - 40 * DAY;
   return {
     coordinator: cluster.coordinatorUrl,
@@ -92,7 +92,7 @@ function target(cluster: RealCluster): WarrantTarget {
   };
 }
 
-async function warrantRoundTrip(c: WarrantTarget, approvals: number): Promise<number> {
+export async function warrantRoundTrip(c: WarrantTarget, approvals: number): Promise<number> {
   const t0 = performance.now();
   const warrantId = await submitWarrant(c, 10);
   await waitApprovals(c, warrantId, approvals);

@@ -10,6 +10,8 @@
  *   mirror   `custodes log mirror` catching up with a coordinator's log of N entries (default 200,000), in entries/s
  *   dkg      the wall time of a 3-of-5 and a 7-of-13 DKG over the log vs one warrant round trip (in-process
  *            clusters; --rounds N round trips, default 3; not in the default set)
+ *   reshare  the wall time of a 3-of-5 → 4-of-7 reshare over the log (two custodians join) vs one warrant round trip
+ *            (in-process; --rounds N round trips, default 3; not in the default set)
  *   stall    the longest event-loop stall at a custodian during a 10,000-envelope release (not in the default run)
  *   wan      a warrant round trip across hosts with a WAN round trip (--rtt ms, default 100; --rounds pairs
  *            of warm trips at RTT 0 and at the RTT, default 2), in RTTs
@@ -41,6 +43,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   p1: async () => (await import('./e2e')).runP1({ envelopes: option('--envelopes', 100, 500), profile: args.includes('--profile') }),
   p3: async () => (await import('./e2e')).runP3({ rounds: option('--rounds', 3, 5), profile: args.includes('--profile') }),
   dkg: async () => (await import('./dkg')).runDkgBench({ rounds: option('--rounds', 3, 3) }),
+  reshare: async () => (await import('./reshare')).runReshareBench({ rounds: option('--rounds', 3, 3) }),
   stall: async () => (await import('./stall')).runStall({ envelopes: option('--envelopes', 1000, 10_000) }),
   mirror: async () => (await import('./mirror')).runMirrorBench({ entries: option('--entries', 20_000, 200_000) }),
   wan: async () => (await import('./wan')).runWan({ rtt: option('--rtt', 100, 100), custodians: option('--custodians', 5, 5), pairs: option('--rounds', 1, 2) }),

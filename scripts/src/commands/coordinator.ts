@@ -6,12 +6,15 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addInvestigatorToken, backupCoordinator, createCoordinator, initCoordinator, restoreCoordinator } from '@custodes/coordinator';
-import { parseRecord, RegistryEntrySchema } from '@custodes/shared/records';
+import { parseRecord, RegistryCustodianSchema, RegistryEntrySchema } from '@custodes/shared/records';
+import type { RegistryEntry } from '@custodes/shared/records';
+import { isSuperseded, reviewers } from '@custodes/shared/rules';
 import { CustodesError } from '@custodes/shared';
 import { checkDataDir } from '@custodes/shared/service';
 import { CliError, intOption, json, readJson, readKeyFile, requireNoteKey, writeOutput } from '../io';
 import { publicKeySetFromLog, startDkg, waitDkg } from '../dkgClient';
 import { restartWithout } from '../dkgRestart';
+import { proposeReshare } from '../reshareProposal';
 import { call } from '../remote';
 import { scheme, serveUntilSignal, tlsConfig, tlsOptions } from '../serve';
 import type { TlsCliOptions } from '../serve';
@@ -152,6 +155,22 @@ export function registerCoordinatorCommands(program: Command): void {
       process.stdout.write(`${token}\n`);
     });
   registerDkgCommands(coord);
+  registerReshareCommands(coord);
+}
+
+/** The coordinator's registry: the entry as logged, and with the epochs that logged `epoch` entries activated (§7.4). */
+async function servedRegistry(url: string): Promise<{ logged: RegistryEntry; resolved: RegistryEntry }> {
+  const served = await remoteStep(() => call<{ entry: unknown; activated?: { epoch: number; groupKey: string; commitments: string[] }[] }>(url, 'v1/registry'));
+  const logged = domain(() => parseRecord(RegistryEntrySchema, served.entry, 'registry'));
+  const activated = new Map((served.activated ?? []).map((a) => [a.epoch, a] as const));
+  const resolved = {
+    ...logged,
+    epochs: logged.epochs.map((e) => {
+      const a = activated.get(e.epoch);
+      return a ? { ...e, groupKey: a.groupKey, commitments: a.commitments } : e;
+    }),
+  };
+  return { logged, resolved };
 }
 
 /**
@@ -172,18 +191,25 @@ function registerDkgCommands(coord: Command): void {
     .option('--public-out <file>', 'on success, write public.json exported from the logged epoch entry')
     .action(async (opts: { coordinator: string; logKey: string; epoch: number; publicOut?: string }) => {
       const base = opts.coordinator.replace(/\/+$/, '');
+      // A reshare epoch (§3.9) runs through the same start call; the output says which it is.
+      const from = (await servedRegistry(base)).logged.epochs.find((e) => e.epoch === opts.epoch)?.reshareOf;
+      const what = from === undefined ? 'DKG' : `reshare of epoch ${from}`;
       const session = await remoteStep(() => startDkg(base, opts.epoch, readKeyFile(opts.logKey).secretKey));
-      process.stdout.write(`session ${session} started for epoch ${opts.epoch}\n`);
+      process.stdout.write(`session ${session} started for epoch ${opts.epoch} (${what})\n`);
       const state = await remoteStep(() => waitDkg(base, session));
       if (state.status === 'active') {
-        process.stdout.write(`epoch ${state.epoch} active: group key ${state.groupKey} (logged at ${state.index})\n`);
+        process.stdout.write(
+          from === undefined
+            ? `epoch ${state.epoch} active: group key ${state.groupKey} (logged at ${state.index})\n`
+            : `epoch ${state.epoch} active: the key of epoch ${from} moved to it, group key ${state.groupKey} unchanged (logged at ${state.index}); the custodians of epoch ${from} now destroy their shares (custodes custodian reshare status)\n`,
+        );
         if (opts.publicOut) writeOutput(opts.publicOut, json(await remoteStep(() => publicKeySetFromLog(base, state.epoch, state.index))));
         return;
       }
       if (state.status === 'aborted') {
-        throw new CliError(`the DKG of epoch ${state.epoch} was aborted (${state.reason}); blamed: ${state.blamed.join(', ') || 'none'}. Restart without them: custodes coordinator dkg exclude --epoch ${state.epoch} --exclude ${state.blamed.join(',') || '<i>'}`);
+        throw new CliError(`the ${what} (epoch ${state.epoch}) was aborted (${state.reason}); blamed: ${state.blamed.join(', ') || 'none'}. Restart without them: custodes coordinator dkg exclude --epoch ${state.epoch} --exclude ${state.blamed.join(',') || '<i>'}`);
       }
-      throw new CliError(`the DKG of epoch ${state.epoch} is still running (step ${state.step})`);
+      throw new CliError(`the ${what} (epoch ${state.epoch}) is still running (step ${state.step})`);
     });
   dkg
     .command('status')
@@ -198,14 +224,11 @@ function registerDkgCommands(coord: Command): void {
     .description('write the registry update that restarts a failed DKG without the blamed custodians: a new proposed epoch; sign it with `custodes registry sign`')
     .requiredOption('--coordinator <url>', 'the coordinator URL (its current registry)')
     .requiredOption('--epoch <e>', 'the failed proposed epoch', intOption('epoch', 0))
-    .requiredOption('--exclude <list>', 'comma-separated custodian indices to leave out')
+    .requiredOption('--exclude <list>', 'comma-separated custodian indices to leave out', indexList('exclude'))
     .option('--threshold <t>', "the new epoch's threshold (default: the old one, at most the custodians left)", intOption('threshold', 1))
     .option('--out <file>', 'write the unsigned update here (default stdout)')
-    .action(async (opts: { coordinator: string; epoch: number; exclude: string; threshold?: number; out?: string }) => {
-      const exclude = opts.exclude.split(',').map((x) => {
-        if (!/^[1-9][0-9]*$/.test(x)) throw new CliError(`--exclude must list custodian indices, got '${opts.exclude}'`);
-        return Number(x);
-      });
+    .action(async (opts: { coordinator: string; epoch: number; exclude: number[]; threshold?: number; out?: string }) => {
+      const exclude = opts.exclude;
       const current = parseRecord(RegistryEntrySchema, (await call<{ entry: unknown }>(opts.coordinator, 'v1/registry')).entry, 'registry');
       let next;
       try {
@@ -216,6 +239,60 @@ function registerDkgCommands(coord: Command): void {
       }
       writeOutput(opts.out, json(next));
     });
+}
+
+const indexList = (name: string) => (value: string): number[] => {
+  if (!/^[1-9][0-9]*(,[1-9][0-9]*)*$/.test(value)) throw new CliError(`--${name} must list custodian indices, got '${value}'`);
+  return value.split(',').map(Number);
+};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * `custodes coordinator reshare propose` (docs/PROTOCOL.md §3.9): the registry
+ * update that moves an active epoch's key to a new committee. Then, as for
+ * any update, t custodians of the newest active epoch sign it (`custodes
+ * registry sign`), it is submitted (`custodes registry submit`), every old
+ * and new custodian's operator consents (`custodes custodian reshare
+ * consent`), and `custodes coordinator dkg start --epoch N` runs it.
+ */
+function registerReshareCommands(coord: Command): void {
+  const reshare = coord.command('reshare').description("move an active epoch's key to a new committee, same group key (docs/PROTOCOL.md §3.9)");
+  reshare
+    .command('propose')
+    .description('write the unsigned registry update proposing epoch N that reshares active epoch E: its custodians minus --remove plus --add, threshold t; sign it with `custodes registry sign`')
+    .requiredOption('--coordinator <url>', 'the coordinator URL (its current registry)')
+    .requiredOption('--from <e>', 'the active epoch whose key moves', intOption('from', 0))
+    .option('--remove <list>', 'comma-separated indices of custodians who leave', indexList('remove'))
+    .option('--add <file>', 'a joining custodian as JSON: index, name, url, signingKey, witnessKey, hostKey (repeatable)', collect)
+    .option('--threshold <t>', "the new epoch's threshold (default: the old one, at most the custodians left)", intOption('threshold', 1))
+    .requiredOption('--out <file>', 'write the unsigned update here')
+    .action(async (opts: { coordinator: string; from: number; remove?: number[]; add?: string[]; threshold?: number; out: string }) => {
+      const { logged, resolved } = await servedRegistry(opts.coordinator);
+      const old = resolved.epochs.find((e) => e.epoch === opts.from);
+      if (!old) throw new CliError(`the registry lists no epoch ${opts.from}`);
+      if (old.groupKey === undefined) throw new CliError(`epoch ${opts.from} is not active: only an active epoch's key can move`);
+      if (isSuperseded(resolved, opts.from)) throw new CliError(`epoch ${opts.from}'s key has already moved to another epoch: reshare that one`);
+      const add = (opts.add ?? []).map((f) => domain(() => parseRecord(RegistryCustodianSchema, readJson(f, 'custodian file'), `custodian file ${f}`)));
+      let next: RegistryEntry;
+      try {
+        next = proposeReshare(logged, { from: opts.from, remove: opts.remove ?? [], add, time: Math.floor(Date.now() / 1000), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) });
+      } catch (err) {
+        if (err instanceof RangeError) throw new CliError(err.message);
+        throw err;
+      }
+      writeOutput(opts.out, json(next));
+      const n = next.epochs.at(-1)!;
+      process.stdout.write(
+        `epoch ${n.epoch} (${n.threshold}-of-${n.total}: ${n.custodians.map((c) => c.index).join(', ')}) reshares epoch ${opts.from} (${old.threshold}-of-${old.total}); ` +
+          `proposal (sequence ${next.sequence}) written to ${opts.out}: ${signersNote(resolved)} sign it with \`custodes registry sign\`\n`,
+      );
+    });
+}
+
+/** Who signs an update: t of the newest active epoch of the registry in force (docs/PROTOCOL.md §4.2). */
+function signersNote(resolved: RegistryEntry): string {
+  const q = reviewers(resolved)!; // a parsed registry lists an epoch
+  return `${q.threshold} custodians of epoch ${q.epoch} (${[...q.custodians.keys()].join(', ')})`;
 }
 
 /** A call to the coordinator in a CLI step: its refusal or a network failure is one line, never a stack. */

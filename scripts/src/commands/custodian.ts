@@ -2,10 +2,12 @@
  * `custodes custodian init|add-officer|start|status|unseal|seal|queue|show|approve|deny`.
  */
 import type { Command } from 'commander';
+import type { DkgStatus } from '@custodes/custodian';
 import { addOfficer, backupCustodian, createCustodian, initCustodian, newHostKeyFile, readPolicyFile, restoreCustodian } from '@custodes/custodian';
 import { CustodesError } from '@custodes/shared';
 import { CliError, intOption, json, readBytes, readJson, resolveToken, withIsoTimes, writeOutput } from '../io';
 import { call } from '../remote';
+import { reshareStatusLines } from '../reshareStatus';
 import { scheme, serveUntilSignal, tlsConfig, tlsOptions } from '../serve';
 import type { TlsCliOptions } from '../serve';
 
@@ -197,10 +199,11 @@ export function registerCustodianCommands(program: Command): void {
       }
       print(await call(opts.node!, 'v1/operator/dkg/hostkey', { method: 'POST', token: resolveToken({ node: opts.node!, ...opts }) }));
     });
+  const consent = async (opts: NodeAuth & { epoch: number }) => print(await call(opts.node, 'v1/operator/dkg/consent', { method: 'POST', body: { epoch: opts.epoch }, token: resolveToken(opts) }));
   nodeOptions(dkg.command('consent'))
     .description("the operator's consent for this node to take part in the DKG of an epoch (the operator token only)")
     .requiredOption('--epoch <e>', 'the proposed epoch', intOption('epoch', 0))
-    .action(async (opts: NodeAuth & { epoch: number }) => print(await call(opts.node, 'v1/operator/dkg/consent', { method: 'POST', body: { epoch: opts.epoch }, token: resolveToken(opts) })));
+    .action(consent);
   nodeOptions(dkg.command('recover'))
     .description("this node's share of a DKG epoch from its host key and the logged recovery data, with no one's help")
     .requiredOption('--epoch <e>', 'the DKG epoch', intOption('epoch', 0))
@@ -208,6 +211,21 @@ export function registerCustodianCommands(program: Command): void {
   nodeOptions(dkg.command('status'))
     .description("this node's host public key and each epoch listing it: t, committee, consent, share held, sessions and their outcome")
     .action(async (opts: NodeAuth) => print(await call(opts.node, 'v1/operator/dkg', { token: resolveToken(opts) })));
+
+  // ## Resharing (docs/PROTOCOL.md §3.9): the same consent and status as the DKG, seen as O → N.
+  const reshare = cust.command('reshare').description("resharing: an active epoch's key moves to a new committee, same group key (docs/PROTOCOL.md §3.9)");
+  nodeOptions(reshare.command('consent'))
+    .description("the operator's consent for this node to take part in reshare epoch N, as dealer (a custodian of the old epoch) and/or receiver (of the new one); the operator token only")
+    .requiredOption('--epoch <e>', 'the proposed reshare epoch N', intOption('epoch', 0))
+    .action(consent);
+  nodeOptions(reshare.command('status'))
+    .description("each reshare epoch this node is in: old → new epoch, its roles, t/n, consent, the session's step, whether its old share is destroyed and the new one held")
+    .option('--json', 'the full status as JSON (GET /v1/operator/dkg)')
+    .action(async (opts: NodeAuth & { json?: boolean }) => {
+      const status = await call<DkgStatus>(opts.node, 'v1/operator/dkg', { token: resolveToken(opts) });
+      if (opts.json) return print({ ...status, epochs: status.epochs.filter((e) => e.reshare !== null) });
+      process.stdout.write(reshareStatusLines(status).map((l) => `${l}\n`).join(''));
+    });
 
   nodeOptions(cust.command('queue'))
     .description('warrants waiting for a decision')

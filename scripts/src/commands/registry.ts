@@ -77,6 +77,20 @@ export function genesisRegistry(input: GenesisInput): RegistryEntry {
   );
 }
 
+/**
+ * The proposal as its signers see it offline: an epoch listed as proposed
+ * that another epoch reshares was active when the reshare was proposed
+ * (docs/PROTOCOL.md §3.9: only an active epoch's key moves; a DKG epoch stays
+ * listed as proposed once its `epoch` entry is logged, §3.8), so it counts
+ * as active when choosing the reviewers: the custodians of the newest active
+ * epoch sign, not those of the reshare epoch being proposed. The coordinator
+ * judges the signatures against the registry in force at submission.
+ */
+function signingView(entry: RegistryEntry): RegistryEntry {
+  const reshared = new Set(entry.epochs.flatMap((e) => (e.reshareOf === undefined ? [] : [e.reshareOf])));
+  return { ...entry, epochs: entry.epochs.map((e) => (e.groupKey === undefined && reshared.has(e.epoch) ? { ...e, groupKey: 'active (reshared)' } : e)) };
+}
+
 export function registerRegistryCommands(program: Command): void {
   const reg = program.command('registry').description('registry of custodians, courts, agencies and investigators');
 
@@ -177,7 +191,7 @@ export function registerRegistryCommands(program: Command): void {
     .action((opts: { key: string; index: number; in: string; out?: string }) => {
       const key = readKeyFile(opts.key);
       const entry = record(() => parseRecord(RegistryEntrySchema, readJson(opts.in, 'registry proposal'), 'registry'));
-      const quorum = reviewers(entry)!; // a parsed registry lists at least one epoch
+      const quorum = reviewers(signingView(entry))!; // a parsed registry lists at least one epoch
       const me = quorum.custodians.get(opts.index);
       if (!me) throw new CliError(`custodian ${opts.index} is not in this registry's newest epoch`);
       if (me.signingKey !== key.publicKey) throw new CliError(`custodian ${opts.index}'s registered key is not this key`);

@@ -15,4 +15,5 @@ export { addOfficer, type AddOfficerOptions, type AddOfficerResult } from './off
 export { CustodianError, type CustodianCode } from './errors';
 export { evaluatePolicy, parsePolicy, readPolicyFile, type Policy, type PolicyVerdict } from './policy';
 export { type ReleaseAnswer } from './release';
+export { type DkgStatus, type DkgEpochStatus, type ReshareStatus } from './dkgStatus';
 export { backupCustodian, restoreCustodian, type RestoreCustodianOptions, type RestoreResult } from './backup';

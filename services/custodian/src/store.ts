@@ -272,6 +272,7 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
     // Served by entries_dkg and entries_epoch (migration 9), one partial index each: keep the type literal in the query.
     dkgEntries: db.prepare("SELECT idx, data FROM entries WHERE type = 'dkg' ORDER BY idx"),
     epochEntries: db.prepare("SELECT idx, data FROM entries WHERE type = 'epoch' ORDER BY idx"),
+    shareDestroyedEntries: db.prepare("SELECT idx, data FROM entries WHERE type = 'share-destroyed' ORDER BY idx"),
     dkgConsent: db.prepare('SELECT officer, time FROM dkg_consent WHERE epoch = ?'),
     insertDkgConsent: db.prepare('INSERT OR IGNORE INTO dkg_consent (epoch, officer, time) VALUES (?, ?, ?)'),
     dkgSession: db.prepare('SELECT * FROM dkg_sessions WHERE session = ?'),
@@ -425,9 +426,10 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
     },
 
     // ### distributed key generation (docs/PROTOCOL.md §3.8)
-    /** The replica's `dkg` or `epoch` entries, in log order, as their canonical JSON. */
-    replicaEntries(type: 'dkg' | 'epoch'): { idx: number; data: string }[] {
-      const rows = (type === 'dkg' ? q.dkgEntries : q.epochEntries).all() as { idx: number; data: Buffer }[];
+    /** The replica's `dkg`, `epoch` or `share-destroyed` entries, in log order, as their canonical JSON. */
+    replicaEntries(type: 'dkg' | 'epoch' | 'share-destroyed'): { idx: number; data: string }[] {
+      const query = { dkg: q.dkgEntries, epoch: q.epochEntries, 'share-destroyed': q.shareDestroyedEntries }[type];
+      const rows = query.all() as { idx: number; data: Buffer }[];
       return rows.map((r) => ({ idx: r.idx, data: Buffer.from(r.data).toString('utf8') }));
     },
     dkgConsent(epoch: number): { officer: string; time: number } | undefined {
