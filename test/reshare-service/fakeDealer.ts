@@ -33,7 +33,7 @@ async function resolvedRegistry(coordinatorUrl: string): Promise<RegistryEntry> 
 }
 
 /** The dealing with the encrypted sub-share at `rank` (1-based, new committee) plus one: dealing = u8(i) ‖ pubnonce ‖ C_0…C_{t_N−1} ‖ enc_1…enc_{n_N}. */
-function corruptSubshare(dealing: Uint8Array, newThreshold: number, rank: number): Uint8Array {
+export function corruptSubshare(dealing: Uint8Array, newThreshold: number, rank: number): Uint8Array {
   const out = dealing.slice();
   const at = 1 + 33 + 33 * newThreshold + 32 * (rank - 1);
   const enc = BigInt('0x' + bytesToHex(out.subarray(at, at + 32)));
