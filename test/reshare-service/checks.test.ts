@@ -20,7 +20,7 @@ import { newHostKeyFile } from '../../services/custodian/src/init';
 import type { HostKeyFile } from '../../services/custodian/src/init';
 import { reshareEpochEntry } from '../../services/coordinator/src/workflow/reshare';
 import { proposeReshare } from '../../scripts/src/reshareProposal';
-import { call, keyFile, keyPair, NOW, ORIGIN, removeTempDirs, StandIn, sync, tempDir } from '../custodian/fixture';
+import { addCheckpoint, call, keyFile, keyPair, NOW, ORIGIN, removeTempDirs, StandIn, sync, tempDir } from '../custodian/fixture';
 import type { KeyPair, Node, World } from '../custodian/fixture';
 import { ask } from '../dkg-service/participant';
 import { corruptSubshare } from './fakeDealer';
@@ -34,11 +34,15 @@ interface ReshareWorld extends World {
   update: RegistryEntry;
 }
 
-/** Epoch 1 (3-of-5: dealt, or proposed when `dealt` is false) and the update proposing its reshare into epoch 2 of `receivers`. */
-function reshareWorld(opts: { dealt: boolean; receivers: number[] }): ReshareWorld {
+/**
+ * Epoch 1 (3-of-5: dealt, or proposed when `dealt` is false) and the update
+ * proposing its reshare into epoch 2 of `receivers`, plus custodian 6 (keys
+ * made, listed by the update) when `joiner` is set.
+ */
+function reshareWorld(opts: { dealt: boolean; receivers: number[]; joiner?: boolean }): ReshareWorld {
   const { publicKeySet, shares } = ceremonyFiles(dealShares(3, 5), 1);
-  const custodians = Array.from({ length: 5 }, keyPair);
-  const hostKeys = Array.from({ length: 5 }, newHostKeyFile);
+  const custodians = Array.from({ length: opts.joiner ? 6 : 5 }, keyPair);
+  const hostKeys = Array.from({ length: opts.joiner ? 6 : 5 }, newHostKeyFile);
   const names = custodians.map((_, k) => `custodian-${k + 1}.test`);
   const court = { ...keyPair(), id: 'court-1' };
   const agency = { id: 'agency-1', investigator: keyPair() };
@@ -55,16 +59,18 @@ function reshareWorld(opts: { dealt: boolean; receivers: number[] }): ReshareWor
         threshold: 3,
         total: 5,
         ...(opts.dealt ? { groupKey: publicKeySet.groupKey, commitments: publicKeySet.commitments } : {}),
-        custodians: custodians.map((k, i) => ({ index: i + 1, name: names[i]!, signingKey: k.publicKey, witnessKey: k.notePublicKey, url: `http://127.0.0.1:1/${i + 1}`, hostKey: hostKeys[i]!.hostKey })),
+        custodians: custodians.slice(0, 5).map((k, i) => ({ index: i + 1, name: names[i]!, signingKey: k.publicKey, witnessKey: k.notePublicKey, url: `http://127.0.0.1:1/${i + 1}`, hostKey: hostKeys[i]!.hostKey })),
       },
     ],
     courts: [{ id: court.id, name: 'Test Court', key: court.publicKey }],
     agencies: [{ id: agency.id, name: 'Test Agency', investigators: [agency.investigator.publicKey] }],
     time: NOW - 86_400,
   };
-  const registry = custodians.reduce<RegistryEntry>((r, k, i) => signRegistry(r, i + 1, k.secretKey), { ...unsigned, signatures: [] });
+  const registry = custodians.slice(0, 5).reduce<RegistryEntry>((r, k, i) => signRegistry(r, i + 1, k.secretKey), { ...unsigned, signatures: [] });
   const remove = [1, 2, 3, 4, 5].filter((i) => !opts.receivers.includes(i));
-  const update = [1, 2, 3].reduce((r, i) => signRegistry(r, i, custodians[i - 1]!.secretKey), proposeReshare(registry, { from: 1, remove, time: NOW - 3600 }));
+  const six = custodians[5];
+  const add = six ? [{ index: 6, name: 'custodian-6.test', signingKey: six.publicKey, witnessKey: six.notePublicKey, url: 'http://127.0.0.1:1/6', hostKey: hostKeys[5]!.hostKey }] : [];
+  const update = [1, 2, 3].reduce((r, i) => signRegistry(r, i, custodians[i - 1]!.secretKey), proposeReshare(registry, { from: 1, remove, add, threshold: 3, time: NOW - 3600 }));
   return { publicKeySet, shares, custodians, names, court, agency, logKey, registry, hostKeys, update };
 }
 
@@ -77,26 +83,34 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-/** The stand-in with genesis and update logged, and the real node 1 synced to them and consenting to epoch 2. */
-async function setUp(world: ReshareWorld, opts: { hostKeyFile?: HostKeyFile } = {}): Promise<Node> {
+/** The stand-in with `entries` logged (default genesis and update), and real node `index` (default 1) not yet synced. */
+async function startNodeOf(world: ReshareWorld, opts: { hostKeyFile?: HostKeyFile; index?: number; entries?: object[] } = {}): Promise<Node> {
+  const index = opts.index ?? 1;
   standIn = new StandIn(world);
-  standIn.append(world.registry);
-  standIn.append(world.update);
+  for (const e of opts.entries ?? [world.registry, world.update]) standIn.append(e);
   await standIn.start();
   const dataDir = tempDir();
+  const dealt = world.registry.epochs[0]!.groupKey !== undefined && index <= 5;
   const init = await initCustodian({
     dataDir,
-    ...(world.registry.epochs[0]!.groupKey ? { shareFile: world.shares[0] } : { dkg: { custodian: 1, epoch: 1 } }),
-    keyFile: keyFile(world.custodians[0]!),
-    hostKeyFile: opts.hostKeyFile ?? world.hostKeys[0],
+    // Custodian 6 joins epoch 2 (§3.9, Joining).
+    ...(dealt ? { shareFile: world.shares[index - 1] } : { dkg: { custodian: index, epoch: index <= 5 ? 1 : 2 } }),
+    keyFile: keyFile(world.custodians[index - 1]!),
+    hostKeyFile: opts.hostKeyFile ?? world.hostKeys[index - 1],
     dev: true,
   });
   const custodian = createCustodian({ dataDir, coordinatorUrl: standIn.url, clock: () => NOW * 1000, outboxGraceMs: 300, logLevel: 'silent' });
   await custodian.start();
-  node = { index: 1, world, dataDir, init, custodian, url: custodian.url, token: init.operatorToken, restart: () => Promise.reject(new Error('not used')), close: () => custodian.close() };
-  await sync(node, standIn);
-  await consent(2);
+  node = { index, world, dataDir, init, custodian, url: custodian.url, token: init.operatorToken, restart: () => Promise.reject(new Error('not used')), close: () => custodian.close() };
   return node;
+}
+
+/** startNodeOf, then synced and consenting to epoch 2. */
+async function setUp(world: ReshareWorld, opts: { hostKeyFile?: HostKeyFile } = {}): Promise<Node> {
+  await startNodeOf(world, opts);
+  await sync(node!, standIn!);
+  await consent(2);
+  return node!;
 }
 
 async function consent(epoch: number): Promise<void> {
@@ -247,5 +261,39 @@ describe('custodian reshare checks: each refusal', () => {
     await log(c.reveal, revealOf(world, 2, c.dealings.get(2)!), revealOf(world, 3, other));
     await log(decision(world, 'aggregate', [1, 2, 3]));
     expect(await askCode()).toBe('DKG_REVEAL_MISMATCH');
+  });
+});
+
+describe('a node joining by a reshare (§3.9, Joining): what its witness accepts', () => {
+  it('a genesis that does not list it, up to the update that adds it; then it takes part as a receiver', async () => {
+    const world = reshareWorld({ dealt: true, receivers: [2, 3, 4, 5], joiner: true });
+    await startNodeOf(world, { index: 6 });
+    await sync(node!, standIn!);
+    await consent(2);
+    // Not a dealer (no share of epoch 1), a receiver: it waits for the dealers.
+    expect((await ask(node!, { epoch: 2, session: SESSION })).json).toEqual({ waiting: 'dealers' });
+  });
+
+  it('refuses a checkpoint whose registry never lists it (the genesis alone)', async () => {
+    const world = reshareWorld({ dealt: true, receivers: [2, 3, 4, 5], joiner: true });
+    await startNodeOf(world, { index: 6, entries: [world.registry] });
+    const r = await addCheckpoint(node!, standIn!, 0);
+    expect([r.status, r.json?.error?.code]).toEqual([422, 'BAD_GENESIS']);
+  });
+
+  it('refuses an update that lists its index with another signing key', async () => {
+    const world = reshareWorld({ dealt: true, receivers: [2, 3, 4, 5], joiner: true });
+    const other = keyPair();
+    const forged = proposeReshare(world.registry, {
+      from: 1,
+      remove: [1],
+      add: [{ ...world.update.epochs[1]!.custodians.find((c) => c.index === 6)!, signingKey: other.publicKey }],
+      threshold: 3,
+      time: NOW - 3600,
+    });
+    const signed = [1, 2, 3].reduce((r, i) => signRegistry(r, i, world.custodians[i - 1]!.secretKey), forged);
+    await startNodeOf(world, { index: 6, entries: [world.registry, signed] });
+    const r = await addCheckpoint(node!, standIn!, 0);
+    expect([r.status, r.json?.error?.code]).toEqual([422, 'BAD_ENTRY']);
   });
 });
