@@ -33,7 +33,7 @@ const dealerSet = (e: Logged | undefined) => decodeDealerSet(String(e?.payload))
 
 describe('a dealer goes offline after its commit', () => {
   it('is left out of Q and the reshare completes with t_O honest dealers', async () => {
-    cluster = await startDkgCluster({ tempPrefix: 'reshare-offline', threshold: 3, total: 5, coordinator: { dkgStepTimeoutMs: 1500 } });
+    cluster = await startDkgCluster({ tempPrefix: 'reshare-offline', threshold: 3, total: 5, coordinator: { dkgStepTimeoutMs: 4000 } });
     const c = cluster;
     expect(await runDkg(c)).toMatchObject({ status: 'active', epoch: 1 });
     const groupKey = c.groupKey;

@@ -63,15 +63,23 @@ export function seal(c: RealCluster, epoch: number, texts: readonly string[]): E
   return texts.map((t, k) => sealEnvelope(utf8(t), Y, epoch, label(k)));
 }
 
+/** Opens a request for `envelopes` under `warrantId`, uploads them and submits the signed entry; returns the request id. */
+export async function submitEnvelopes(c: RealCluster, warrantId: string, envelopes: readonly Envelope[]): Promise<string> {
+  const url = c.coordinatorUrl;
+  const token = c.tokens[0]!;
+  const requestId = (await api(url, 'POST', '/v1/requests', { warrantId }, token)).body.requestId as string;
+  expect((await api(url, 'POST', `/v1/requests/${requestId}/envelopes`, { envelopes }, token)).body.rejected).toEqual([]);
+  const entry = requestEntry(c.investigators[0]!, requestId, warrantId, [...envelopes]);
+  expect((await api(url, 'POST', `/v1/requests/${requestId}/submit`, { entry }, token)).status).toBe(202);
+  return requestId;
+}
+
 /** Requests `envelopes` under `warrantId` through the normal warrant path and returns what the investigator opens. */
 export async function decryptEnvelopes(c: RealCluster, warrantId: string, envelopes: readonly Envelope[], timeoutMs?: number): Promise<{ state: string; opened: string[] }> {
   const url = c.coordinatorUrl;
   const token = c.tokens[0]!;
   const investigator = c.investigators[0]!;
-  const requestId = (await api(url, 'POST', '/v1/requests', { warrantId }, token)).body.requestId as string;
-  expect((await api(url, 'POST', `/v1/requests/${requestId}/envelopes`, { envelopes }, token)).body.rejected).toEqual([]);
-  const entry = requestEntry(investigator, requestId, warrantId, [...envelopes]);
-  expect((await api(url, 'POST', `/v1/requests/${requestId}/submit`, { entry }, token)).status).toBe(202);
+  const requestId = await submitEnvelopes(c, warrantId, envelopes);
   const done = (await finishedRequest(url, token, requestId, timeoutMs)) as { state: string };
   if (done.state !== 'complete') return { state: done.state, opened: [] };
   return { state: done.state, opened: openResults((await api(url, 'GET', `/v1/requests/${requestId}/results`, undefined, token)).body, requestId, investigator.secretKey) };
