@@ -20,9 +20,9 @@ import { newHostKeyFile } from '../../services/custodian/src/init';
 import type { HostKeyFile } from '../../services/custodian/src/init';
 import { reshareEpochEntry } from '../../services/coordinator/src/workflow/reshare';
 import { proposeReshare } from '../../scripts/src/reshareProposal';
-import { addCheckpoint, call, keyFile, keyPair, NOW, ORIGIN, removeTempDirs, StandIn, sync, tempDir } from '../custodian/fixture';
-import type { KeyPair, Node, World } from '../custodian/fixture';
-import { ask } from '../dkg-service/participant';
+import { addCheckpoint, call, keyFile, keyPair, NOW, removeTempDirs, StandIn, sync, tempDir } from '../custodian/fixture';
+import type { Node, World } from '../custodian/fixture';
+import { ask, dkgWorld } from '../dkg-service/participant';
 import { corruptSubshare } from './fakeDealer';
 
 const SESSION = '00000000-0000-4000-8000-00000000e002';
@@ -40,38 +40,20 @@ interface ReshareWorld extends World {
  * made, listed by the update) when `joiner` is set.
  */
 function reshareWorld(opts: { dealt: boolean; receivers: number[]; joiner?: boolean }): ReshareWorld {
+  // Custodians 1..5 with signing and host keys, a court, an agency and the log key: the DKG world's (§3.8),
+  // its epoch 1 given the dealt key unless it stays proposed.
+  const base = dkgWorld(3, 5);
   const { publicKeySet, shares } = ceremonyFiles(dealShares(3, 5), 1);
-  const custodians = Array.from({ length: opts.joiner ? 6 : 5 }, keyPair);
-  const hostKeys = Array.from({ length: opts.joiner ? 6 : 5 }, newHostKeyFile);
-  const names = custodians.map((_, k) => `custodian-${k + 1}.test`);
-  const court = { ...keyPair(), id: 'court-1' };
-  const agency = { id: 'agency-1', investigator: keyPair() };
-  const logKey = keyPair();
-  const unsigned: Omit<RegistryEntry, 'signatures'> = {
-    type: 'registry',
-    sequence: 0,
-    origin: ORIGIN,
-    logKey: logKey.publicKey,
-    logNoteKey: logKey.notePublicKey,
-    epochs: [
-      {
-        epoch: 1,
-        threshold: 3,
-        total: 5,
-        ...(opts.dealt ? { groupKey: publicKeySet.groupKey, commitments: publicKeySet.commitments } : {}),
-        custodians: custodians.slice(0, 5).map((k, i) => ({ index: i + 1, name: names[i]!, signingKey: k.publicKey, witnessKey: k.notePublicKey, url: `http://127.0.0.1:1/${i + 1}`, hostKey: hostKeys[i]!.hostKey })),
-      },
-    ],
-    courts: [{ id: court.id, name: 'Test Court', key: court.publicKey }],
-    agencies: [{ id: agency.id, name: 'Test Agency', investigators: [agency.investigator.publicKey] }],
-    time: NOW - 86_400,
-  };
-  const registry = custodians.slice(0, 5).reduce<RegistryEntry>((r, k, i) => signRegistry(r, i + 1, k.secretKey), { ...unsigned, signatures: [] });
-  const remove = [1, 2, 3, 4, 5].filter((i) => !opts.receivers.includes(i));
+  const { signatures: _, ...genesis } = base.registry;
+  const epoch1 = { ...genesis.epochs[0]!, ...(opts.dealt ? { groupKey: publicKeySet.groupKey, commitments: publicKeySet.commitments } : {}) };
+  const registry = base.custodians.reduce<RegistryEntry>((r, k, i) => signRegistry(r, i + 1, k.secretKey), { ...genesis, epochs: [epoch1], signatures: [] });
+  const custodians = opts.joiner ? [...base.custodians, keyPair()] : base.custodians;
+  const hostKeys = opts.joiner ? [...base.hostKeys, newHostKeyFile()] : base.hostKeys;
   const six = custodians[5];
   const add = six ? [{ index: 6, name: 'custodian-6.test', signingKey: six.publicKey, witnessKey: six.notePublicKey, url: 'http://127.0.0.1:1/6', hostKey: hostKeys[5]!.hostKey }] : [];
+  const remove = [1, 2, 3, 4, 5].filter((i) => !opts.receivers.includes(i));
   const update = [1, 2, 3].reduce((r, i) => signRegistry(r, i, custodians[i - 1]!.secretKey), proposeReshare(registry, { from: 1, remove, add, threshold: 3, time: NOW - 3600 }));
-  return { publicKeySet, shares, custodians, names, court, agency, logKey, registry, hostKeys, update };
+  return { ...base, publicKeySet, shares, custodians, registry, hostKeys, update };
 }
 
 let standIn: StandIn | undefined;
