@@ -134,6 +134,15 @@ interface RealCluster {
   /** Starts node `index` again on its data directory and URL. */
   startNode(index: number): Promise<void>;
   stopNode(index: number): Promise<void>;
+  /**
+   * Starts a new node with the next index, a fresh signing key (appended to
+   * `custodianKeys`) and a host key, initialised to join proposed epoch
+   * `epoch` by a reshare or DKG (docs/PROTOCOL.md §3.9): the registry lists
+   * it once a registry update adds `registryCustodian(index)`.
+   */
+  addNode(epoch: number): Promise<RealNode>;
+  /** Node `index` as a registry entry lists it (with its host key, if it has one). */
+  registryCustodian(index: number): RegistryEntry['epochs'][number]['custodians'][number];
   /** Closes the coordinator and starts a new one on the same data directory and port, with `over` applied to its config. */
   restartCoordinator(over?: Partial<CoordinatorConfig>): Promise<void>;
   /** Stops everything and removes the temporary directories. */
@@ -227,18 +236,23 @@ async function startRealCluster(opts: RealClusterOptions): Promise<RealCluster> 
     temp.removeAll();
   };
 
+  /** Initialises and starts node `index` (the next one): a DKG node of `dkgEpoch`, else with its dealt share. */
+  const makeNode = async (index: number, dkgEpoch: number | null) => {
+    const dataDir = temp.make();
+    const init = await initCustodian({
+      dataDir,
+      ...(dkgEpoch !== null ? { dkg: { custodian: index, epoch: dkgEpoch } } : { shareFile: shares[index - 1] }),
+      keyFile: { format: 'custodes.key.v1', ...custodianKeys[index - 1]! },
+      ...opts.nodeInit?.(index),
+    });
+    const n: RealNode = { index, dataDir, url: '', init, service: null };
+    nodes.push(n);
+    await startNode(index);
+    return n;
+  };
+
   try {
-    for (let index = 1; index <= total; index++) {
-      const dataDir = temp.make();
-      const init = await initCustodian({
-        dataDir,
-        ...(opts.dkg ? { dkg: { custodian: index, epoch: 1 } } : { shareFile: shares[index - 1] }),
-        keyFile: { format: 'custodes.key.v1', ...custodianKeys[index - 1]! },
-        ...opts.nodeInit?.(index),
-      });
-      nodes.push({ index, dataDir, url: '', init, service: null });
-      await startNode(index);
-    }
+    for (let index = 1; index <= total; index++) await makeNode(index, opts.dkg ? 1 : null);
     const log = noteKeyPair();
     const court = keyPair();
     const investigators = Array.from({ length: investigatorCount }, keyPair);
@@ -266,6 +280,15 @@ async function startRealCluster(opts: RealClusterOptions): Promise<RealCluster> 
       log,
       startNode,
       stopNode,
+      addNode: async (epoch) => {
+        custodianKeys.push(noteKeyPair());
+        return makeNode(nodes.length + 1, epoch);
+      },
+      registryCustodian: (index) => {
+        const n = node(index);
+        const k = custodianKeys[index - 1]!;
+        return { index, name: opts.names.custodian(index), signingKey: k.publicKey, witnessKey: k.notePublicKey, url: n.url, ...(n.init.hostKey ? { hostKey: n.init.hostKey } : {}) };
+      },
       restartCoordinator: async (over = {}) => {
         await cluster.coordinator.close();
         cluster.coordinatorConfig = { ...coordinatorConfig, ...over };

@@ -51,11 +51,19 @@ export interface OwnIdentity {
   name: string | null;
 }
 
+/** A DKG node (no dealer share) whose epoch `reg` does not list yet: a custodian joining by a reshare (§3.9). */
+export function isJoining(reg: RegistryEntry, me: OwnIdentity): boolean {
+  return me.groupKey === '' && registryEpoch(reg, me.epoch) === undefined;
+}
+
 /** Why `reg` is not an acceptable genesis for this node, or null if it is. */
 export function genesisProblem(reg: RegistryEntry, me: OwnIdentity): string | null {
   const verdict = judgeGenesis(reg);
   if (!verdict.ok) return `genesis registry: ${verdict.message}`;
   const mine = registryEpoch(reg, me.epoch);
+  // A node joining by a reshare (docs/PROTOCOL.md §3.9, Joining) holds no key and is listed by a later
+  // update: the witness replicates only up to a checkpoint whose registry lists it (witness.ts).
+  if (!mine && isJoining(reg, me)) return null;
   if (!mine) return `genesis registry does not list this node's epoch ${me.epoch}`;
   // A proposed epoch has no key yet (docs/PROTOCOL.md §3.8): the node's share comes from the DKG, not from a file.
   if (mine.groupKey !== undefined && (mine.groupKey !== me.groupKey || mine.commitments?.join() !== me.commitments.join())) {

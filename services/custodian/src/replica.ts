@@ -8,7 +8,7 @@ import type { DecryptionRequestEntry, DkgEntry, EpochEntry, LogEntry, RegistryEn
 import { judgeApproval, judgeDkgEntry, judgeEpochEntry, judgeRelease, judgeRetired, judgeRevocation, judgeShareDestroyed, resolveRegistry } from '@custodes/shared/rules';
 import { retiredKey } from './outbox';
 import { CustodianError } from './errors';
-import { agencyInvestigators, courtKey, custodianKeys, genesisProblem, registryEpoch, updateProblem } from './registry';
+import { agencyInvestigators, courtKey, custodianKeys, genesisProblem, isJoining, registryEpoch, updateProblem } from './registry';
 import type { OwnIdentity } from './registry';
 import type { Store } from './store';
 
@@ -135,13 +135,17 @@ export function applyEntry(
     case 'registry': {
       const why = updateProblem(entry, registry);
       if (why) bad(idx, why);
-      // v1 has no custodian rotation (docs/PROTOCOL.md §1, out of scope): an update must keep this node as it is.
-      if (!custodianKeys(entry, me.custodian).includes(me.signingKey) || custodianKeys(entry, me.custodian).length !== 1) {
-        bad(idx, `registry update does not keep custodian ${me.custodian} with its signing key`);
+      // A node joining by a reshare (§3.9, Joining) is not listed until the update that proposes its epoch;
+      // from then on, as every node: an update keeps it with its one signing key.
+      const joining = isJoining(registry, me);
+      if (!joining || custodianKeys(entry, me.custodian).length > 0) {
+        if (!custodianKeys(entry, me.custodian).includes(me.signingKey) || custodianKeys(entry, me.custodian).length !== 1) {
+          bad(idx, `registry update does not keep custodian ${me.custodian} with its signing key`);
+        }
       }
       // A DKG node (no dealer share, me.groupKey '') keeps its epoch; its keys come from the log (§3.8).
       const mine = registryEpoch(entry, me.epoch);
-      if (!mine || (me.groupKey !== '' && mine.groupKey !== me.groupKey)) bad(idx, `registry update changes epoch ${me.epoch}`);
+      if (!joining && (!mine || (me.groupKey !== '' && mine.groupKey !== me.groupKey))) bad(idx, `registry update changes epoch ${me.epoch}`);
       store.insertRegistry(idx, entry.sequence, canonicalJson(entry));
       break;
     }

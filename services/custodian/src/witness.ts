@@ -157,7 +157,8 @@ export class Witness {
         this.#precheck(oldSize, proof, checkpoint);
         entries.forEach((entry: LogEntry, k) => applyEntry(ctx.store, ctx.me, oldSize + k, entry, hashes[k]!, leaves[k]!, genesisLeaf));
         const self = custodianRecord(currentRegistry(ctx.store)!.entry, ctx.node.custodian);
-        if (!self) throw new Error('the replicated registry no longer lists this node');
+        // A node joining by a reshare (docs/PROTOCOL.md §3.9, Joining) cosigns only once an update lists it.
+        if (!self) throw new CustodianError('BAD_GENESIS', `no registry up to this checkpoint lists custodian ${ctx.node.custodian}`);
         // The caller's step first: a refusal there leaves nothing signed (docs/PROTOCOL.md §4.3: check, then cosign).
         result = then();
         const line = cosignCheckpoint(checkpoint, { name: self.name, secretKey: ctx.vault.witnessKey(), timestamp: nowSeconds(ctx) });
