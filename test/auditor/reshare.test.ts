@@ -65,13 +65,13 @@ describe('a reshared epoch', () => {
     expect(proven.publicKeySet.verificationShares).toEqual(Object.fromEntries(reshared.next.holders.map((h) => [String(h.index), bytesToHex(h.publicShare)])));
   });
 
-  test('a certified reshare keyed to another Y is EPOCH_KEY_MISMATCH and activates nothing', () => {
+  test('a certified reshare keyed to another Y is RESHARE_KEY_CHANGED and activates nothing', () => {
     const otherY = { ...params, groupKey: encodePoint(mulBase(31337n)) };
     const forged = forgeRecovery(otherY, hosts, dealAll(otherY, old, [1, 2, 4]));
     const log = reshareLog();
     const at = log.push({ ...entryOf(reshared.recoveryData), recoveryData: bytesToBase64(forged) });
     const { findings, state } = checkLeaves(log.leaves(), { now: T0 + DAY });
-    expect(findings.map((f) => `${f.index} ${f.code}`)).toEqual([`${at} EPOCH_KEY_MISMATCH`]);
+    expect(findings.map((f) => `${f.index} ${f.code}`)).toEqual([`${at} RESHARE_KEY_CHANGED`]);
     expect(state.registry?.epoch(2)?.groupKey).toBeUndefined();
   });
 });

@@ -121,6 +121,14 @@ describe('judgeEpochEntry for a reshare: one test per rule', () => {
     expect(judgeEpochEntry({ ...e2, recoveryData: bytesToBase64(forged) }, registry)).toMatchObject({ ok: false, code: 'GROUP_KEY_CHANGED' });
   });
 
+  it('DEALING_CONSTANT_MISMATCH: a certified dealing whose C_{i,0} is not its dealer’s X_i', () => {
+    const dealings = dealAll(p2, old, [1, 2, 4]);
+    const moved = dealings[1]!.slice();
+    moved.set(encodePoint(mulBase(777n)), 34); // C_{2,0}: after u8(i) ‖ pubnonce (33)
+    const forged = forgeRecovery(p2, hostSecrets, [dealings[0]!, moved, dealings[2]!]);
+    expect(judgeEpochEntry({ ...e2, recoveryData: bytesToBase64(forged) }, registry)).toMatchObject({ ok: false, code: 'DEALING_CONSTANT_MISMATCH' });
+  });
+
   it('SESSION_MISMATCH', () => {
     expect(judgeEpochEntry({ ...e2, session: SESSION3 }, registry)).toMatchObject({ ok: false, code: 'SESSION_MISMATCH' });
   });

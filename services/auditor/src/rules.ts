@@ -9,7 +9,8 @@
  * findings; then the entry is applied to the state. An entry whose
  * authenticity fails (bad signature, unknown signer, unknown warrant,
  * duplicate) changes no state: a forged approval never counts toward a
- * quorum. After the last entry, end checks run (overdue unsealings).
+ * quorum. After the last entry, end checks run (overdue unsealings,
+ * old shares not destroyed after a reshare).
  * Rules that other parties apply too come from @custodes/shared/rules.
  *
  * Everything read here is attacker-controlled: the log is what is on trial.
@@ -28,6 +29,7 @@ import { applyRegistry, registryChecks } from './checks/registry';
 import { applyRelease, releaseChecks } from './checks/release';
 import { applyRequest, requestChecks } from './checks/request';
 import { applyRevocation, revocationChecks } from './checks/revocation';
+import { applyShareDestroyed, shareDestroyedChecks, undestroyedFindings } from './checks/shareDestroyed';
 import { applyUnseal, overdueFindings, unsealChecks } from './checks/unseal';
 import { applyWarrant, warrantChecks } from './checks/warrant';
 
@@ -75,6 +77,7 @@ export const CHECK_NAMES: readonly string[] = [
   ...unsealChecks,
   ...dkgChecks,
   ...epochChecks,
+  ...shareDestroyedChecks,
 ].map((c) => c.name);
 
 /**
@@ -88,6 +91,7 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
     registry: undefined,
     logged: undefined,
     activations: new Map(),
+    destructions: new Map(),
     dkgSessions: new Map(),
     registries: [],
     warrants: new Map(),
@@ -168,6 +172,10 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
           runAll(epochChecks, entry, ctx);
           applyEpoch(entry, ctx);
           break;
+        case 'share-destroyed':
+          runAll(shareDestroyedChecks, entry, ctx);
+          applyShareDestroyed(entry, ctx);
+          break;
       }
       const t = entryTime(entry);
       if (t !== undefined && (state.clock === undefined || t > state.clock)) state.clock = t;
@@ -176,6 +184,7 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
   });
 
   findings.push(...overdueFindings(state, options.now));
+  findings.push(...undestroyedFindings(state, options.now, options.destroyGraceSeconds));
   options.onProgress?.(leaves.length, leaves.length);
   findings.sort(compareFindings);
   return { findings, state };
