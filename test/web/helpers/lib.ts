@@ -95,6 +95,7 @@ export interface DkgEpochsModule {
   judgeEpochEntry(entry: unknown, registry: unknown): Promise<EpochVerdict>;
   judgeDkgEntry(entry: unknown, registry: unknown): Promise<{ ok: true } | { ok: false; code: string; message: string }>;
   resolveRegistry<R>(registry: R, epochEntries: readonly unknown[]): Promise<R>;
+  judgeShareDestroyed(entry: unknown, registry: unknown): Promise<{ ok: true } | { ok: false; code: string; message: string }>;
 }
 export const loadDkgEpochs = () => load<DkgEpochsModule>('dkgEpochs.js');
 
