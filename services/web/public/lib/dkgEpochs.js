@@ -33,7 +33,7 @@ import { verifyRecordSignature } from './rules.js';
 
 /** @typedef {import('./rules.js').Registry} Registry */
 /** @typedef {import('./rules.js').Epoch} Epoch */
-/** @typedef {{ threshold: number, hostKeys: string[], groupKey: string, commitments: string[] }} EpochKeys */
+/** @typedef {{ threshold: number, hostKeys: string[], groupKey: string, commitments: string[], qualified?: number[] }} EpochKeys  qualified: a reshare's Q (§3.9) */
 /** @typedef {{ ok: true, keys: EpochKeys } | { ok: false, code: string, message: string }} EpochVerdict */
 
 const DKG_PARTICIPANT_STEPS = ['commit', 'reveal', 'certeq', 'blame'];
