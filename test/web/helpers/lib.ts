@@ -102,10 +102,14 @@ export const loadDkgEpochs = () => load<DkgEpochsModule>('dkgEpochs.js');
 type TimelineStep = { custodian: number; index: number };
 export interface EpochStory {
   epoch: number;
-  origin: 'dealer' | 'dkg' | 'proposed';
+  origin: 'dealer' | 'dkg' | 'reshare' | 'proposed';
+  reshareOf: number | null;
   sessions: { session: string; commits: TimelineStep[]; reveals: TimelineStep[]; aggregate: number | null; certeqs: TimelineStep[]; blames: { index: number }[]; abort: { index: number } | null; refused: { index: number; code: string }[] }[];
   activation: { index: number; session: string; groupKey: string } | null;
   refusedEpochEntries: { index: number; code: string }[];
+  supersededBy: { epoch: number; index: number } | null;
+  destroyed: { custodian: number; index: number; time: number }[];
+  refusedDestructions: { index: number; code: string }[];
 }
 export interface EpochTimelineModule {
   epochTimeline(entries: readonly { index: number; entry: Record<string, unknown> | null }[]): Promise<{ epochs: EpochStory[]; current: number | null; registryIndex: number | null }>;
