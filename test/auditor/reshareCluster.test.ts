@@ -13,7 +13,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64ToBytes, bytesToBase64, encodePoint, hexToBytes, mulBase } from '@custodes/shared/crypto';
-import { epochFromReshare } from '@custodes/shared/dkg';
 import type { ReshareParams } from '@custodes/shared/dkg';
 import { signRecord } from '@custodes/shared/records';
 import type { RegistryEntry } from '@custodes/shared/records';

@@ -4,19 +4,13 @@
  * (one test per code, each breaking exactly that rule), resolveRegistry in
  * log order (a chain of reshares), and the registry rules for `reshareOf`.
  */
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bytesToBase64, bytesToHex, decodePoint, encodePoint, hexToBytes, mulBase, scalarFromBytes } from '@custodes/shared/crypto';
-import { epochFromReshare, hostpubkeyGen, uuidBytes } from '@custodes/shared/dkg';
-import type { ReshareParams } from '@custodes/shared/dkg';
 import { registryProblems, RegistryView } from '@custodes/shared/records';
-import type { EpochEntry, RegistryEntry } from '@custodes/shared/records';
 import { judgeEpochEntry, judgeRegistryUpdate, quorumOf, resolveRegistry } from '@custodes/shared/rules';
 import { completeReshare, dealAll, dealerEpoch, forgeRecovery, interpolateSecret } from '../dkg/reshareFixture';
-import type { HeldEpoch } from '../dkg/reshareFixture';
-import { epochOf, signAs, unsignedRegistry } from './corpus';
-
-import { SESSION, SESSION3, activeListing, e2, e3, entryOf, hostKey, hostSecrets, old, oldCommitments, p2, p3, paramsOf, proposedListing, r2, r3, registry } from './reshareCorpus';
+import { signAs } from './corpus';
+import { e2, e3, entryOf, hostKey, hostSecrets, old, oldCommitments, p2, paramsOf, proposedListing, r2, r3, registry, SESSION, SESSION3 } from './reshareCorpus';
 
 describe('resolveRegistry with reshares', () => {
   it('the registry is sound: reshareOf names lower listed epochs, indices may have gaps', () => {
