@@ -19,6 +19,8 @@ export interface EpochFromLogOptions {
   readonly epoch?: number;
   /** A custodes.pins.v1 file, instead of trusting the genesis registry on first use. */
   readonly pinKeys?: string;
+  /** Unix seconds: the keys are for sealing now, so skip (default) or refuse (--epoch) a retired epoch (docs/PROTOCOL.md §3.10). */
+  readonly sealAt?: number;
 }
 
 /** Parses `--epoch`: a u32. */
@@ -51,7 +53,7 @@ export async function epochFromLog(opts: EpochFromLogOptions): Promise<ProvenEpo
     throw new CliError(`the log's checkpoint is not verified, refusing its keys${why ? `: ${why.code} ${why.message}` : ''}`);
   }
   try {
-    return provenEpochKeys(verified.audit, opts.epoch);
+    return provenEpochKeys(verified.audit, opts.epoch, opts.sealAt);
   } catch (err) {
     if (err instanceof EpochKeysError) throw new CliError(err.message);
     throw err;

@@ -75,6 +75,8 @@ describe('a clean DKG epoch', () => {
         complaints: [],
         supersededBy: null,
         destroyed: [],
+        retireAfter: null,
+        retirements: [],
       },
     ]);
     expect(report.keyGeneration.sessions).toEqual([

@@ -1,5 +1,5 @@
 /**
- * Release rules (a)–(j) of the custodian issue: one valid scenario, then one
+ * Release rules (a)–(k) of the custodian issue: one valid scenario, then one
  * test per rule that breaks exactly that rule and expects exactly its code.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -205,6 +205,25 @@ describe('release: one refusal per rule', () => {
     const s = await make({ epoch: 7 });
     const r = await askPartials(s.node, s.request.requestId, s.envelopes);
     expect(r.json.error?.code, r.text).toBe('UNKNOWN_EPOCH');
+  });
+
+  it('(k) EPOCH_RETIRED: envelopes of an epoch past its retireAfter, even a request served before (and the node destroys its share and posts its statement)', async () => {
+    const { signatures: _signed, ...unsigned } = world.registry;
+    const custodians = world.custodians.map((key, i) => ({ index: i + 1, key }));
+    let now = NOW * 1000;
+    const retiring = signRegistry({ ...unsigned, sequence: 1, epochs: unsigned.epochs.map((e) => ({ ...e, retireAfter: NOW + 60 })) }, custodians.slice(0, 3));
+    const s = await make({ config: { clock: () => now, retirementCheckMs: 20 } });
+    expect((await askPartials(s.node, s.request.requestId, s.envelopes)).status).toBe(200);
+    // The providers' retention period: a registry update dates epoch 1's retirement.
+    s.standIn.append(retiring);
+    await sync(s.node, s.standIn);
+    expect((await askPartials(s.node, s.request.requestId, s.envelopes)).status).toBe(200); // not yet: a repeat is answered
+    now = (NOW + 60) * 1000;
+    const r = await askPartials(s.node, s.request.requestId, s.envelopes);
+    expect(r.status, r.text).toBe(409);
+    expect(r.json.error.code).toBe('EPOCH_RETIRED');
+    expect(r.json.error.message).toBe('epoch 1 was retired on 2027-01-15T08:01:00Z: its shares are destroyed and nothing sealed under it can be opened');
+    await vi.waitFor(() => expect(s.standIn.records.find((e) => e.type === 'retired')).toMatchObject({ type: 'retired', epoch: 1, custodian: 1, time: NOW + 60 }), { timeout: 15_000 });
   });
 
   it('(i) ENVELOPE_CAP: more envelopes than the warrant\'s maxEnvelopes', async () => {

@@ -16,6 +16,7 @@ export function startDkgCluster(opts: {
   total: number;
   coordinator?: RealClusterOptions['coordinator'];
   nodeInit?: RealClusterOptions['nodeInit'];
+  custodian?: RealClusterOptions['custodian'];
 }): Promise<RealCluster> {
   return startRealCluster({
     origin: `custodes.test/${opts.tempPrefix}`,
@@ -25,7 +26,7 @@ export function startDkgCluster(opts: {
     dkg: true,
     names: { custodian: (i) => `custodian-${i}.test`, court: 'Test Court', agency: 'Test Agency' },
     nodeInit: (i) => ({ dev: true, policy: AUTO_APPROVAL_POLICY, ...opts.nodeInit?.(i) }),
-    custodian: { logLevel: 'silent' },
+    custodian: { logLevel: 'silent', ...opts.custodian },
     coordinator: { cosignTimeoutMs: 5000, cosignDelayMs: 20, ...opts.coordinator },
   });
 }

@@ -13,7 +13,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EpochEntry, RegistryEntry } from '@custodes/shared/records';
 import { judgeDkgEntry, judgeEpochEntry, judgeShareDestroyed, resolveRegistry } from '@custodes/shared/rules';
-import { dkgEntryCases, epochCases, epochEntryCases, registryCases, releaseCases, revocationCases, warrantCases } from './corpus';
+import { dkgEntryCases, epochCases, epochEntryCases, registryCases, releaseCases, retirementCases, revocationCases, warrantCases } from './corpus';
 import { parties, removeCustodianStores } from './parties';
 import { reshareEpochEntryCases, shareDestroyedCases } from './reshareCorpus';
 import type { EntryVerdict, PartyAdapter } from './parties';
@@ -128,5 +128,11 @@ describe('agreement: share-destroyed statements (shared/src/rules/shareDestroyed
     for (const [name, a] of answers) if (a.codes !== undefined) expect(a.codes.split('|'), name).toContain(c.expected);
     if (c.expected !== 'ok') expect(answers.get('auditor')!.codes, 'the auditor reports a finding').toBeDefined();
     if (c.expected !== 'ok' && c.expected !== 'UNKNOWN_EPOCH') expect(answers.get('explorer')!.codes, 'the explorer shows the refusal').toBeDefined();
+  });
+});
+
+describe('agreement: which retirement statements stand (shared/src/rules/retirement.ts)', () => {
+  it.each(retirementCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    expectAgreement(await verdicts((p) => p.judgeRetirement(c)), c.expected);
   });
 });

@@ -10,7 +10,7 @@ import { bytesToBase64, bytesToHex, decodePoint, ed25519PublicKey, encodePoint, 
 import type { Envelope } from '@custodes/shared/crypto';
 import { coordinatorFinalize, coordinatorStep1, epochFromRecovery, hostpubkeyGen, participantStep1, participantStep2 } from '@custodes/shared/dkg';
 import { envelopeSetRoot, signRecord, signWarrant, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
-import type { ApprovalEntry, DecryptionRequestEntry, DkgEntry, EpochEntry, LogEntry, RegistryEntry, ReleaseEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
+import type { ApprovalEntry, DecryptionRequestEntry, DkgEntry, EpochEntry, LogEntry, RegistryEntry, ReleaseEntry, RetiredEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
 import type { EpochCode } from '@custodes/shared/rules';
 
 export const SEED = 'custodes/agreement/v1';
@@ -63,6 +63,8 @@ export interface EpochSpec {
   /** A proposed epoch (docs/PROTOCOL.md §3.8): no groupKey or commitments, a host key per custodian unless `hostKeys: false`. */
   readonly proposed?: true;
   readonly hostKeys?: false;
+  /** The epoch's retireAfter (docs/PROTOCOL.md §3.10). */
+  readonly retireAfter?: number;
   /** A proposed epoch that reshares this one (docs/PROTOCOL.md §3.9). */
   readonly reshareOf?: number;
 }
@@ -74,7 +76,7 @@ export function hostKeyOf(index: number): string {
 
 export function epochOf(spec: EpochSpec): RegistryEntry['epochs'][number] {
   const custodians = spec.custodians.map((i) => ({ index: i, name: `custodian-${i}`, signingKey: custodianKeys.get(i)!.publicKey, witnessKey: custodianKeys.get(i)!.notePublicKey, url: `http://127.0.0.1:${9000 + i}` }));
-  const base = { epoch: spec.epoch, threshold: spec.threshold, total: spec.total ?? spec.custodians.length, ...(spec.reshareOf === undefined ? {} : { reshareOf: spec.reshareOf }) };
+  const base = { epoch: spec.epoch, threshold: spec.threshold, total: spec.total ?? spec.custodians.length, ...(spec.reshareOf === undefined ? {} : { reshareOf: spec.reshareOf }), ...(spec.retireAfter === undefined ? {} : { retireAfter: spec.retireAfter }) };
   if (spec.proposed) return { ...base, custodians: spec.hostKeys === false ? custodians : custodians.map((c) => ({ ...c, hostKey: hostKeyOf(c.index) })) };
   const c = commitments(spec.epoch, spec.threshold);
   return { ...base, groupKey: c[0]!, commitments: c, custodians };
@@ -158,6 +160,9 @@ export const DKG_ONLY: readonly EpochSpec[] = [{ epoch: 1, threshold: 3, custodi
 /** Active epoch 1 (3 of 1..5) and proposed epoch 2 (2 of 1..3): epoch 1 stays in force until 2 is activated. */
 export const DKG_NEXT: readonly EpochSpec[] = [...SINGLE, { epoch: 2, threshold: 2, custodians: [1, 2, 3], proposed: true }];
 export const dkgGenesis = signAs(unsignedRegistry(0, DKG_ONLY), [1, 2, 3, 4, 5]);
+/** Epoch 1 (3 of 1..5) retiring at NOW (docs/PROTOCOL.md §3.10). */
+export const RETIRING: readonly EpochSpec[] = [{ epoch: 1, threshold: 3, custodians: [1, 2, 3, 4, 5], retireAfter: NOW }];
+export const retiringGenesis = signAs(unsignedRegistry(0, RETIRING), [1, 2, 3, 4, 5]);
 
 export const registryCases: readonly RegistryCase[] = [
   // Genesis: every custodian it lists must sign (docs/PROTOCOL.md §4.2).
@@ -217,6 +222,11 @@ export const registryCases: readonly RegistryCase[] = [
   updateCase('accept', 'proposes epoch 2 as a reshare of epoch 1', singleGenesis, [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1 }], [1, 2, 3]),
   updateCase('refuse', 'a reshare of an epoch the registry does not list', singleGenesis, [...SINGLE, { epoch: 3, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 2 }], [1, 2, 3]),
   updateCase('refuse', 'a reshare of a higher epoch', singleGenesis, [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 2 }], [1, 2, 3]),
+  // A reshare successor carries its source's retireAfter (§3.10: retirement is per key).
+  updateCase('accept', 'a reshare of a retiring epoch, retiring with it', retiringGenesis, [...RETIRING, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1, retireAfter: NOW }], [1, 2, 3]),
+  updateCase('refuse', 'a reshare of a retiring epoch without its retireAfter', retiringGenesis, [...RETIRING, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1 }], [1, 2, 3]),
+  updateCase('refuse', 'a reshare retiring later than its source', retiringGenesis, [...RETIRING, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1, retireAfter: NOW + 86_400 }], [1, 2, 3]),
+  updateCase('refuse', 'a reshare with a retireAfter its source lacks', singleGenesis, [...SINGLE, { epoch: 2, threshold: 3, custodians: [1, 3, 4, 5], proposed: true, reshareOf: 1, retireAfter: NOW }], [1, 2, 3]),
   {
     name: 'genesis: an epoch with groupKey but no commitments',
     expected: 'refuse',
@@ -239,6 +249,13 @@ export const registryCases: readonly RegistryCase[] = [
   updateCase('accept', 'proposes epoch 2, signed by t of active epoch 1', singleGenesis, DKG_NEXT, [1, 2, 3]),
   updateCase('refuse', 'proposes epoch 2, signed by its own custodians only (t − 1 of epoch 1)', singleGenesis, DKG_NEXT, [1, 2]),
   updateCase('accept', 'restarts the first DKG, signed by t of the proposed epoch', dkgGenesis, [{ epoch: 2, threshold: 3, custodians: [1, 2, 3, 4], proposed: true }], [1, 2, 4]),
+  // Retirement dates (docs/PROTOCOL.md §3.10): set once, then kept by every update that lists the epoch.
+  genesisCase('accept', 'an epoch with a retireAfter', RETIRING, [1, 2, 3, 4, 5]),
+  updateCase('accept', 'gives epoch 1 a retireAfter', singleGenesis, RETIRING, [1, 2, 3]),
+  updateCase('accept', 'keeps the retireAfter of epoch 1', retiringGenesis, RETIRING, [1, 2, 3]),
+  updateCase('refuse', 'moves the retireAfter of epoch 1 later', retiringGenesis, [{ ...RETIRING[0]!, retireAfter: NOW + 86_400 }], [1, 2, 3]),
+  updateCase('refuse', 'moves the retireAfter of epoch 1 earlier', retiringGenesis, [{ ...RETIRING[0]!, retireAfter: NOW - 86_400 }], [1, 2, 3]),
+  updateCase('refuse', 'removes the retireAfter of epoch 1', retiringGenesis, SINGLE, [1, 2, 3, 4, 5]),
 ];
 
 /** Registries whose epoch in force (t and custodian set) every party must read alike: epoch 7, wherever it is listed. */
@@ -536,4 +553,29 @@ export const dkgEntryCases: readonly DkgEntryCase[] = [
   { name: 'UNKNOWN_CUSTODIAN: custodian 9 is not of epoch 1', expected: 'UNKNOWN_CUSTODIAN', registry: dkgGenesis, entry: commitBy(9) },
   { name: 'UNKNOWN_EPOCH: epoch 4 is not listed', expected: 'UNKNOWN_EPOCH', registry: dkgGenesis, entry: commitBy(2, { epoch: 4 }) },
   { name: 'NOT_PROPOSED: epoch 1 is a dealer epoch', expected: 'NOT_PROPOSED', registry: singleGenesis, entry: commitBy(2) },
+];
+
+// ## Retirement statements (shared/src/rules/retirement.ts, docs/PROTOCOL.md §3.10)
+
+export interface RetirementCase {
+  readonly name: string;
+  readonly expected: 'accept' | 'refuse';
+  readonly registry: RegistryEntry;
+  readonly entry: RetiredEntry;
+}
+
+function retiredBy(custodian: number, time: number, epoch = 1, signer = custodianKeys.get(custodian)?.secretKey ?? secretOf(`stranger-${custodian}`)): RetiredEntry {
+  const unsigned = { type: 'retired' as const, epoch, custodian, time };
+  return { ...unsigned, signature: signRecord(unsigned, 'retired', signer, AUX) };
+}
+
+/** Epoch 1 retires at NOW (retiringGenesis); every party judges each statement as it would find it in the log. */
+export const retirementCases: readonly RetirementCase[] = [
+  { name: 'a custodian of the epoch, at retireAfter', expected: 'accept', registry: retiringGenesis, entry: retiredBy(2, NOW) },
+  { name: 'a custodian of the epoch, two minutes later', expected: 'accept', registry: retiringGenesis, entry: retiredBy(5, NOW + 120) },
+  { name: 'dated a second before retireAfter', expected: 'refuse', registry: retiringGenesis, entry: retiredBy(2, NOW - 1) },
+  { name: 'a custodian not of the epoch', expected: 'refuse', registry: retiringGenesis, entry: retiredBy(7, NOW) },
+  { name: 'a signature by another custodian', expected: 'refuse', registry: retiringGenesis, entry: retiredBy(2, NOW, 1, custodianKeys.get(3)!.secretKey) },
+  { name: 'an epoch without retireAfter', expected: 'refuse', registry: singleGenesis, entry: retiredBy(2, NOW) },
+  { name: 'an epoch the registry does not list', expected: 'refuse', registry: retiringGenesis, entry: retiredBy(2, NOW, 4) },
 ];

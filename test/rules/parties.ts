@@ -51,7 +51,7 @@ import {
   signedWarrant,
   singleGenesis,
 } from './corpus';
-import type { DkgEntryCase, EpochEntryCase, RegistryCase, ReleaseCase, RevocationCase, WarrantCase } from './corpus';
+import type { DkgEntryCase, EpochEntryCase, RegistryCase, ReleaseCase, RetirementCase, RevocationCase, WarrantCase } from './corpus';
 import type { ShareDestroyedCase } from './reshareCorpus';
 
 export type RegistryVerdict = 'accept' | 'refuse' | 'no rule';
@@ -74,6 +74,8 @@ export interface PartyAdapter {
   judgeDkgEntry?(c: DkgEntryCase): Promise<EntryVerdict>;
   /** Whether a `share-destroyed` statement may stand (§3.9); absent where a party has no intake for it (the coordinator logs them from its reshare workflow). */
   judgeShareDestroyed?(c: ShareDestroyedCase): Promise<EntryVerdict>;
+  /** Whether a `retired` statement stands (docs/PROTOCOL.md §3.10): the coordinator's intake, a replica, the auditor, the explorer's timeline. */
+  judgeRetirement(c: RetirementCase): Promise<Verdict>;
 }
 
 export type Verdict = 'accept' | 'refuse';
@@ -250,6 +252,9 @@ export const coordinator: PartyAdapter = {
   },
   // No judgeDkgEntry: the coordinator writes dkg entries; it checks a participant's step inside its session
   // (workflow/dkg.ts, against live custodians), and has no intake for them to drive here.
+  async judgeRetirement(c) {
+    return coordinatorIntake(coordinatorContext(bareCase(c.registry)), c.entry);
+  },
 };
 
 /** POST /v1/records: 'accept' if logged, 'refuse' if the intake refuses it with a code. */
@@ -350,6 +355,10 @@ export const custodian: PartyAdapter = {
   },
   async judgeShareDestroyed(c) {
     return { verdict: replicaVerdict(c.head[0] as RegistryEntry, c.head, c.entry) };
+  },
+  async judgeRetirement(c) {
+    // The witness rule: a replica (a node of epoch 1, not the signer) takes the statement into its log or refuses the batch.
+    return replicaVerdict(c.registry, [c.registry], c.entry);
   },
 };
 
@@ -481,6 +490,9 @@ export const auditor: PartyAdapter = {
     const codes = findings.filter((f) => f.index === c.head.length && SHARE_DESTROYED_FINDINGS[f.code] !== undefined).map((f) => SHARE_DESTROYED_FINDINGS[f.code]!);
     return codes.length ? { verdict: 'refuse', codes: codes.join('|') } : { verdict: 'accept' };
   },
+  async judgeRetirement(c) {
+    return auditorVerdict([c.registry, c.entry], 1, RETIREMENT_FINDINGS);
+  },
 };
 
 /** The auditor's findings on an `epoch` entry (checks/epoch.ts) and the shared codes each stands for. */
@@ -504,6 +516,7 @@ const DKG_FINDINGS: Record<string, string> = { UNKNOWN_EPOCH: 'UNKNOWN_EPOCH', E
 /** Findings that mean the auditor refuses who signed an entry (others, such as a missing quorum, are about the log's history). */
 const RELEASE_SIGNER_FINDINGS = new Set(['UNKNOWN_CUSTODIAN', 'NOT_EPOCH_CUSTODIAN', 'BAD_SIGNATURE']);
 const REVOCATION_FINDINGS = new Set(['UNAUTHORIZED_REVOCATION', 'BAD_SIGNATURE']);
+const RETIREMENT_FINDINGS = new Set(['BAD_RETIREMENT']);
 
 /** 'refuse' if the auditor reports one of `codes` at or after log index `from`. */
 function auditorVerdict(log: readonly unknown[], from: number, codes: ReadonlySet<string>): Verdict {
@@ -577,6 +590,11 @@ export const explorer: PartyAdapter = {
     const story = await storyOf([...c.head, c.entry], c.entry.epoch);
     const refused = story?.refusedDestructions.find((r) => r.index === at);
     return { verdict: story?.destroyed.some((d) => d.index === at) ? 'accept' : 'refuse', ...(refused ? { codes: refused.code } : {}) };
+  },
+  async judgeRetirement(c) {
+    // The Epochs panel (lib/epochTimeline.js) lists a statement only if lib/rules.js judgeRetired accepts it.
+    const verdict = await (rules as unknown as { judgeRetired(e: unknown, r: unknown): Promise<{ ok: boolean }> }).judgeRetired(c.entry, c.registry);
+    return verdict.ok ? 'accept' : 'refuse';
   },
 };
 

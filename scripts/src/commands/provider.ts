@@ -39,7 +39,7 @@ export function registerProviderCommands(program: Command): void {
     .command('seal-records')
     .description('provider: seal records as one envelope per (subject, category, UTC day)')
     .option('--coordinator <url>', "take the epoch key from the coordinator's log, verified (checkpoint, cosignatures, the epoch entry's certificate; docs/PROTOCOL.md §7.16)")
-    .option('--epoch <n>', 'with --coordinator: the epoch (default: the newest active epoch)')
+    .option('--epoch <n>', 'with --coordinator: the epoch (default: the newest active epoch that is not retired; a retired one is refused)')
     .option('--pin-keys <file>', 'with --coordinator: pinned log and custodian keys instead of trusting the genesis on first use')
     .option('--public <file>', 'public.json (from `custodes epoch export`, or a dealer ceremony)')
     .option('--in <file>', 'records as JSON lines {subject, category, time, body} (default stdin)')
@@ -51,7 +51,7 @@ export function registerProviderCommands(program: Command): void {
       if (!isAbsentOrEmptyDir(opts.out)) throw new CliError(`${opts.out} exists and is not empty`);
       let keys;
       try {
-        const set = opts.coordinator !== undefined ? (await epochFromLog({ coordinator: opts.coordinator, epoch, pinKeys: opts.pinKeys })).publicKeySet : readJson(opts.public, 'public key set');
+        const set = opts.coordinator !== undefined ? (await epochFromLog({ coordinator: opts.coordinator, epoch, pinKeys: opts.pinKeys, sealAt: Math.floor(Date.now() / 1000) })).publicKeySet : readJson(opts.public, 'public key set');
         keys = parsePublicKeySet(set);
       } catch (err) {
         if (err instanceof ProtocolError) throw new CliError(`${opts.public ?? opts.coordinator}: ${err.message}`);

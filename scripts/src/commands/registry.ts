@@ -6,7 +6,7 @@
  * coordinator, the custodians and the auditors apply.
  */
 import type { Command } from 'commander';
-import { parsePublicKeySet, parseRecord, RegistryEntrySchema, registrySignatures, signRegistry } from '@custodes/shared/records';
+import { parsePublicKeySet, parseRecord, parseTimeText, RegistryEntrySchema, registrySignatures, signRegistry } from '@custodes/shared/records';
 import type { PublicKeySet, RegistryEntry } from '@custodes/shared/records';
 import { ProtocolError } from '@custodes/shared';
 import { judgeGenesis, judgeRegistryUpdate, reviewers } from '@custodes/shared/rules';
@@ -97,10 +97,11 @@ export function registerRegistryCommands(program: Command): void {
     .option('--court <id,name,key>', 'add a court (repeatable)', collect)
     .option('--agency <id,name>', 'add an agency (repeatable)', collect)
     .option('--investigator <agency,key>', "add an investigator key to an agency (repeatable)", collect)
+    .option('--retire-after <epoch,time>', "retire an epoch at this time (Unix seconds or ISO 8601): the providers' retention period; kept once set (docs/PROTOCOL.md §3.10; repeatable)", collect)
     .requiredOption('--out <file>', 'proposal file')
     .action(async (opts: {
       genesis?: boolean; public?: string; threshold?: number; epoch: number; origin?: string; logKey?: string; logNoteKey?: string; custodian?: string[]; witness?: string[];
-      coordinator?: string; base?: string; court?: string[]; agency?: string[]; investigator?: string[]; out: string;
+      coordinator?: string; base?: string; court?: string[]; agency?: string[]; investigator?: string[]; retireAfter?: string[]; out: string;
     }) => {
       const now = Math.floor(Date.now() / 1000);
       let entry: RegistryEntry;
@@ -150,6 +151,16 @@ export function registerRegistryCommands(program: Command): void {
         const a = entry.agencies.find((x) => x.id === agency);
         if (!a) throw new CliError(`--investigator names unknown agency '${agency}'`);
         if (!a.investigators.includes(key!)) a.investigators = [...a.investigators, key!];
+      }
+      for (const r of opts.retireAfter ?? []) {
+        const [epochText, timeText] = fields(r, 2, '--retire-after');
+        const time = parseTimeText(timeText!);
+        if (time === null) throw new CliError(`--retire-after: '${timeText}' is not a time (Unix seconds or ISO 8601)`);
+        const e = entry.epochs.find((x) => String(x.epoch) === epochText);
+        if (!e) throw new CliError(`--retire-after names epoch ${epochText}, which the registry does not list`);
+        // A retireAfter is kept once set (§3.10, EPOCH_CHANGED): refused here rather than by every custodian later.
+        if (e.retireAfter !== undefined && e.retireAfter !== time) throw new CliError(`epoch ${e.epoch} already retires at ${e.retireAfter}; a retireAfter is kept once set`);
+        entry.epochs = entry.epochs.map((x) => (x === e ? { ...x, retireAfter: time } : x));
       }
       entry = record(() => parseRecord(RegistryEntrySchema, entry, 'registry'));
       writeOutput(opts.out, json(entry));

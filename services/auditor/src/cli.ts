@@ -73,6 +73,12 @@ function count(text: string, name: string): number {
   return Number(text);
 }
 
+/** A number of seconds, 0 to 9 999 999 999 (about 300 years), decimal without leading zeros. */
+function seconds(text: string, name: string): number {
+  if (!/^(0|[1-9][0-9]{0,9})$/.test(text)) throw new UsageError(`${name} must be a whole number of seconds, got "${text}"`);
+  return Number(text);
+}
+
 /** The policy the flags ask for; an absent flag keeps its default. */
 function policyOf(opts: PolicyFlags): { policy?: CosignaturePolicy } {
   const custodians = opts.minCustodianCosignatures === undefined ? undefined : count(opts.minCustodianCosignatures, '--min-custodian-cosignatures');
@@ -171,13 +177,15 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
     .option('--tiles <url>', 'instead of --log: a static C2SP tlog-tiles mirror (custodes log mirror), or <coordinator>/log/v1')
     .option('--state <dir>', 'keep verified checkpoints and entries here (default: in memory, nothing kept)')
     .option('--pin-keys <file>', 'JSON { format: "custodes.pins.v1", logKey, custodianKeys, origin? } instead of trusting the genesis on first use')
-    .option('--now <time>', 'judge overdue unsealings as of this time (Unix seconds or ISO 8601; default: now)')
+    .option('--now <time>', 'judge overdue unsealings and missing retirements as of this time (Unix seconds or ISO 8601; default: now)')
+    .option('--retirement-grace <seconds>', "seconds after an epoch's retireAfter by which each of its custodians must have logged its retirement (RETIREMENT_MISSING)", '86400')
     .option('--progress-every <n>', 'progress on stderr every n entries', '1000')
     .option(MIN_CUSTODIANS_FLAG, MIN_CUSTODIANS_HELP)
     .option(MIN_EXTERNAL_FLAG, MIN_EXTERNAL_HELP)
-    .action((opts: { log?: string; tiles?: string; state?: string; pinKeys?: string; now?: string; progressEvery: string } & PolicyFlags) =>
+    .action((opts: { log?: string; tiles?: string; state?: string; pinKeys?: string; now?: string; retirementGrace: string; progressEvery: string } & PolicyFlags) =>
       guarded(io, async () => {
         const every = positiveInt(opts.progressEvery, '--progress-every');
+        const grace = seconds(opts.retirementGrace, '--retirement-grace');
         if ((opts.log === undefined) === (opts.tiles === undefined)) throw new UsageError('give exactly one of --log <url> and --tiles <url>');
         const result = await verifyLog({
           ...policyOf(opts),
@@ -186,6 +194,7 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
           stateDir: opts.state,
           pinnedKeys: readPins(opts.pinKeys),
           now: opts.now === undefined ? undefined : parseTime(opts.now, '--now'),
+          retirementGraceSeconds: grace,
           progressEvery: every,
           onProgress: progressPrinter(io, every),
         });

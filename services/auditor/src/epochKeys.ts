@@ -10,11 +10,11 @@
  */
 import { bytesToHex, encodePoint } from '@custodes/shared/crypto';
 import type { PublicKeySet } from '@custodes/shared/records';
-import { newestEpoch } from '@custodes/shared/rules';
+import { newestEpoch, retiredAmong } from '@custodes/shared/rules';
 import { CustodesError } from '@custodes/shared';
 import type { AuditState } from './checks/context';
 
-export type EpochKeysCode = 'NO_REGISTRY' | 'UNKNOWN_EPOCH' | 'EPOCH_NOT_ACTIVE';
+export type EpochKeysCode = 'NO_REGISTRY' | 'UNKNOWN_EPOCH' | 'EPOCH_NOT_ACTIVE' | 'EPOCH_RETIRED';
 export class EpochKeysError extends CustodesError<EpochKeysCode> {}
 
 export interface ProvenEpochKeys {
@@ -25,15 +25,36 @@ export interface ProvenEpochKeys {
 }
 
 /**
- * The key set of `epoch` (default: the newest active epoch, §3.8) in the
- * replayed `state`. Throws EpochKeysError for no registry, an epoch the
- * registry does not list, or one that no valid `epoch` entry activated.
+ * The epoch a provider seals to at `now` (docs/PROTOCOL.md §3.10, providers
+ * roll over): the active epoch with the highest number that is not retired
+ * (while none is active, the newest proposed one, as newestEpoch). Throws
+ * EPOCH_RETIRED when every active epoch is, naming the newest one's date.
  */
-export function provenEpochKeys(state: AuditState, epoch?: number): ProvenEpochKeys {
+function sealingEpoch(reg: NonNullable<AuditState['registry']>, now: number) {
+  const active = reg.entry.epochs.filter((e) => e.groupKey !== undefined).sort((a, b) => b.epoch - a.epoch);
+  const newest = active[0];
+  // None active: the newest proposed one, which the caller refuses as not active (§3.8).
+  if (newest === undefined) return newestEpoch(reg.entry);
+  const open = active.find((e) => retiredAmong(reg.entry, [e.epoch], now) === undefined);
+  if (open) return open;
+  throw new EpochKeysError('EPOCH_RETIRED', `no active epoch that is not retired to seal to (${retiredAmong(reg.entry, [newest.epoch], now)!.message})`);
+}
+
+/**
+ * The key set of `epoch` (default: the newest active epoch, §3.8) in the
+ * replayed `state`. With `sealAt` (Unix seconds: a provider about to seal),
+ * the default is the newest active epoch not retired at that time and an
+ * epoch retired by then is refused (§3.10): nothing sealed to it could ever
+ * be opened. Throws EpochKeysError for no registry, an epoch the registry
+ * does not list, one that no valid `epoch` entry activated, or a retired one.
+ */
+export function provenEpochKeys(state: AuditState, epoch?: number, sealAt?: number): ProvenEpochKeys {
   const reg = state.registry;
   if (!reg) throw new EpochKeysError('NO_REGISTRY', 'the log has no accepted genesis registry');
-  const e = epoch === undefined ? newestEpoch(reg.entry) : reg.epoch(epoch);
+  const e = epoch !== undefined ? reg.epoch(epoch) : sealAt !== undefined ? sealingEpoch(reg, sealAt) : newestEpoch(reg.entry);
   if (!e) throw new EpochKeysError('UNKNOWN_EPOCH', `epoch ${epoch} is not in the registry`);
+  const retired = sealAt === undefined ? undefined : retiredAmong(reg.entry, [e.epoch], sealAt);
+  if (retired) throw new EpochKeysError('EPOCH_RETIRED', `${retired.message}; seal to a newer epoch`);
   if (e.groupKey === undefined || e.commitments === undefined) {
     throw new EpochKeysError('EPOCH_NOT_ACTIVE', `epoch ${e.epoch} is proposed: no valid epoch entry in the verified log activates it`);
   }

@@ -61,6 +61,10 @@ export type FindingCode =
   | 'DKG_WRONG_STEP' // a reshare's `dealers` step in a DKG session (§3.9)
   | 'EPOCH_NOT_PROPOSED' // an epoch or dkg entry for an epoch that already has its keys (a dealer epoch, or activated)
   | 'EPOCH_NOT_ACTIVE' // a request, release or misbehavior for a proposed epoch that no valid epoch entry activated
+  // Retiring epochs (§3.10, §8.8).
+  | 'RELEASE_AFTER_RETIREMENT' // a release for an epoch after its retireAfter, or after the releasing custodian's own retirement statement for it
+  | 'RETIREMENT_MISSING' // a custodian of an epoch that has not logged its retirement by retireAfter + grace
+  | 'BAD_RETIREMENT' // a retired entry that does not verify: unknown epoch or custodian, no retireAfter, dated before it, bad signature
   // Verifiable shares (§1 goal 5).
   | 'FALSE_MISBEHAVIOR' // a misbehavior entry whose partial actually verifies
   // The log itself (§4.3, §1 goal 8).

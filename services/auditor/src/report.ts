@@ -116,6 +116,10 @@ export interface EpochReport {
   readonly supersededBy: number | null;
   /** Valid share-destroyed statements of its custodians, in log order. */
   readonly destroyed: readonly { readonly custodian: number; readonly index: number; readonly time: number }[];
+  /** The epoch's retireAfter (docs/PROTOCOL.md §3.10), Unix seconds; null if it has none. */
+  readonly retireAfter: number | null;
+  /** Valid `retired` statements, by custodian ascending: who destroyed its share, where and when. */
+  readonly retirements: readonly { readonly custodian: number; readonly index: number; readonly time: number }[];
 }
 
 export interface SessionReport {
@@ -327,7 +331,7 @@ export function buildReport(input: ReportInput): TransparencyReport {
   };
 }
 
-/** The registry in force's epochs, ascending, as a timeline, and every DKG or reshare session in log order (§3.8, §3.9). */
+/** The registry in force's epochs, ascending, as a timeline with their retirements (§3.10), and every DKG or reshare session in log order (§3.8, §3.9). */
 function keyGenerationOf(audit: AuditState): TransparencyReport['keyGeneration'] {
   const registry = audit.registry?.entry;
   const epochs = [...(registry?.epochs ?? [])]
@@ -337,6 +341,7 @@ function keyGenerationOf(audit: AuditState): TransparencyReport['keyGeneration']
       const origin = a ? (e.reshareOf === undefined ? 'dkg' : 'reshare') : e.groupKey === undefined ? 'proposed' : 'dealer';
       const qualified = a && 'qualified' in a.keys ? (a.keys as { readonly qualified: readonly number[] }).qualified : null;
       const destroyed = [...(audit.destructions.get(e.epoch)?.entries() ?? [])].map(([custodian, d]) => ({ custodian, index: d.index, time: d.time })).sort((x, y) => x.index - y.index);
+      const retirements = [...(audit.retirements.get(e.epoch)?.entries() ?? [])].sort((x, y) => x[0] - y[0]).map(([custodian, r]) => ({ custodian, index: r.index, time: r.time }));
       return {
         epoch: e.epoch,
         threshold: e.threshold,
@@ -353,6 +358,8 @@ function keyGenerationOf(audit: AuditState): TransparencyReport['keyGeneration']
         complaints: [...audit.dkgSessions.values()].filter((s) => s.epoch === e.epoch).flatMap((s) => s.blames.map((b) => ({ ...b }))),
         supersededBy: registry ? (successorOf(registry, e.epoch)?.epoch ?? null) : null,
         destroyed,
+        retireAfter: e.retireAfter ?? null,
+        retirements,
       };
     });
   const newestActive = epochs.filter((e) => e.groupKey !== null).at(-1);

@@ -10,7 +10,7 @@
  * authenticity fails (bad signature, unknown signer, unknown warrant,
  * duplicate) changes no state: a forged approval never counts toward a
  * quorum. After the last entry, end checks run (overdue unsealings,
- * old shares not destroyed after a reshare).
+ * old shares not destroyed after a reshare, missing retirements).
  * Rules that other parties apply too come from @custodes/shared/rules.
  *
  * Everything read here is attacker-controlled: the log is what is on trial.
@@ -28,6 +28,7 @@ import { applyMisbehavior, misbehaviorChecks } from './checks/misbehavior';
 import { applyRegistry, registryChecks } from './checks/registry';
 import { applyRelease, releaseChecks } from './checks/release';
 import { applyRequest, requestChecks } from './checks/request';
+import { applyRetired, DEFAULT_RETIREMENT_GRACE_SECONDS, missingRetirements, retiredChecks } from './checks/retired';
 import { applyRevocation, revocationChecks } from './checks/revocation';
 import { applyShareDestroyed, shareDestroyedChecks, undestroyedFindings } from './checks/shareDestroyed';
 import { applyUnseal, overdueFindings, unsealChecks } from './checks/unseal';
@@ -51,6 +52,7 @@ function entryTime(entry: LogEntry): number | undefined {
     case 'unseal':
     case 'dkg':
     case 'epoch':
+    case 'retired':
     case 'share-destroyed':
       return entry.time;
     case 'warrant':
@@ -78,6 +80,7 @@ export const CHECK_NAMES: readonly string[] = [
   ...dkgChecks,
   ...epochChecks,
   ...shareDestroyedChecks,
+  ...retiredChecks,
 ].map((c) => c.name);
 
 /**
@@ -99,6 +102,7 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
     misbehaviors: [],
     entries: [],
     clock: undefined,
+    retirements: new Map(),
   };
   const requestIndex = new Map<string, number>();
   leaves.forEach((leaf, i) => {
@@ -176,6 +180,10 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
           runAll(shareDestroyedChecks, entry, ctx);
           applyShareDestroyed(entry, ctx);
           break;
+        case 'retired':
+          runAll(retiredChecks, entry, ctx);
+          applyRetired(entry, ctx);
+          break;
       }
       const t = entryTime(entry);
       if (t !== undefined && (state.clock === undefined || t > state.clock)) state.clock = t;
@@ -185,6 +193,7 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
 
   findings.push(...overdueFindings(state, options.now));
   findings.push(...undestroyedFindings(state, options.now, options.destroyGraceSeconds));
+  findings.push(...missingRetirements(state, options.now, options.retirementGraceSeconds ?? DEFAULT_RETIREMENT_GRACE_SECONDS));
   options.onProgress?.(leaves.length, leaves.length);
   findings.sort(compareFindings);
   return { findings, state };

@@ -47,6 +47,8 @@ export interface VerifyOptions {
   readonly pinnedKeys?: PinnedKeys;
   /** Unix seconds, for overdue unsealings; defaults to the clock. */
   readonly now?: number;
+  /** Seconds after an epoch's retireAfter before a missing retirement is a finding (default one day; docs/PROTOCOL.md §8.8). */
+  readonly retirementGraceSeconds?: number;
   readonly onProgress?: (progress: Progress) => void;
   /** Report progress every this many entries (default 1000). */
   readonly progressEvery?: number;
@@ -162,6 +164,7 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
     const result = checkDecodedEntries(leaves.map(decodeLeaf), {
       now,
       pinnedKeys: options.pinnedKeys,
+      ...(options.retirementGraceSeconds === undefined ? {} : { retirementGraceSeconds: options.retirementGraceSeconds }),
       progressEvery: options.progressEvery,
       onProgress: (done, total) => options.onProgress?.({ phase: 'check', done, total }),
     });

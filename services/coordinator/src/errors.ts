@@ -41,6 +41,7 @@ export type CoordinatorCode =
   | 'WARRANT_NOT_APPROVED'
   | 'EPOCH_QUORUM'
   | 'UNKNOWN_EPOCH'
+  | 'EPOCH_RETIRED'
   | 'ENVELOPE_CAP'
   | 'NO_ENVELOPES'
   | 'NOT_DRAFT'
@@ -98,6 +99,7 @@ const STATUS: Record<CoordinatorCode, number> = {
   WARRANT_NOT_APPROVED: 409,
   EPOCH_QUORUM: 409,
   UNKNOWN_EPOCH: 409,
+  EPOCH_RETIRED: 409,
   ENVELOPE_CAP: 409,
   NO_ENVELOPES: 409,
   NOT_DRAFT: 409,

@@ -21,6 +21,7 @@ import { custodianMetrics } from './metrics';
 import { Notifier } from './notify';
 import type { WebhookConfig } from './notify';
 import { Outbox } from './outbox';
+import { Retirer } from './retirement';
 import { RefusalCounter } from './refusals';
 import { parsePolicy, readPolicyFile } from './policy';
 import type { Policy } from './policy';
@@ -105,6 +106,12 @@ export interface CustodianConfig {
   logLevel?: string;
   /** Milliseconds since the epoch; tests move time with it. */
   clock?: () => number;
+  /**
+   * How often the node looks for epochs of its own that are past their
+   * `retireAfter`, to destroy its share and log its retirement, ms (default
+   * 60 000; docs/PROTOCOL.md §3.10). An integer in [1, 2^31 − 1].
+   */
+  retirementCheckMs?: number;
 }
 
 export interface Custodian {
@@ -161,6 +168,9 @@ export function createCustodian(config: CustodianConfig): Custodian {
     throw new CustodianError('BAD_OPTIONS', 'callWindowSeconds must be a non-negative number');
   }
   // A timer longer than 2^31 − 1 ms fires at once in Node (TimeoutOverflowWarning): refused, not silently shortened.
+  if (config.retirementCheckMs !== undefined && !(Number.isSafeInteger(config.retirementCheckMs) && config.retirementCheckMs >= 1 && config.retirementCheckMs <= MAX_TIMER_MS)) {
+    throw new CustodianError('BAD_OPTIONS', `retirementCheckMs must be an integer in [1, ${MAX_TIMER_MS}]`);
+  }
   if (config.outboxGraceMs !== undefined && !(Number.isSafeInteger(config.outboxGraceMs) && config.outboxGraceMs >= 0 && config.outboxGraceMs <= MAX_TIMER_MS)) {
     throw new CustodianError('BAD_OPTIONS', `outboxGraceMs must be an integer in [0, ${MAX_TIMER_MS}]`);
   }
@@ -238,6 +248,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
     releasing: new Map(),
   };
   const witness = new Witness(ctx);
+  const retirer = new Retirer(ctx, config.retirementCheckMs ?? 60_000);
   const head = new LogHead(ctx, config.logHeadIntervalMs ?? 15_000);
   const metrics = config.metricsPort === undefined ? null : custodianMetrics(ctx, storage, head);
   let notifier: Notifier | undefined;
@@ -331,6 +342,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
       head.start();
       log.info({ custodian: node.custodian, port: bound.port, sealed: vault.sealed }, 'custodian listening');
       void outbox.kick(); // resend anything not yet acknowledged
+      retirer.start(); // epochs past their retireAfter: destroy, then announce (docs/PROTOCOL.md §3.10)
       notifier?.scan(); // events for rows stored before a crash, and anything undelivered
       return { port: bound.port };
     },
@@ -340,6 +352,7 @@ export function createCustodian(config: CustodianConfig): Custodian {
       if (server) await closeServer(server);
       if (metricsServer) await closeServer(metricsServer);
       await head.close();
+      retirer.close();
       await outbox.close();
       await notifier?.close();
       await witness.idle();

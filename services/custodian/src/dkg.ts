@@ -40,7 +40,7 @@ import {
 import type { SessionParams } from '@custodes/shared/dkg';
 import { canonicalJson, signRecord } from '@custodes/shared/records';
 import type { DkgAnswer, DkgEntry, DkgStep, EpochEntry, RegistryEntry } from '@custodes/shared/records';
-import { sessionHostKeys } from '@custodes/shared/rules';
+import { retiredAmong, sessionHostKeys } from '@custodes/shared/rules';
 import type { Context } from './context';
 import { nowSeconds } from './context';
 import { CustodianError } from './errors';
@@ -88,8 +88,12 @@ function replicatedEpochEntry(ctx: Context, epoch: number): EpochEntry | undefin
 export function adoptShare(ctx: Context, epoch: number): { epoch: number; groupKey: string } | undefined {
   const entry = replicatedEpochEntry(ctx, epoch);
   if (!entry) return undefined;
+  // A retired epoch's share is destroyed and never made again (docs/PROTOCOL.md §3.10).
+  const inForce = currentRegistry(ctx.store)?.entry;
+  const retired = inForce && retiredAmong(inForce, [epoch], nowSeconds(ctx));
+  if (retired) fail('EPOCH_RETIRED', retired.message);
   if (ctx.vault.share(epoch) !== undefined) return { epoch, groupKey: entry.groupKey };
-  const listed = currentRegistry(ctx.store)?.entry.epochs.find((x) => x.epoch === epoch);
+  const listed = inForce?.epochs.find((x) => x.epoch === epoch);
   if (listed?.reshareOf !== undefined) {
     adoptReshareShare(ctx, listed, entry);
     return { epoch, groupKey: entry.groupKey };

@@ -56,7 +56,7 @@ export type CustodianCode =
   | 'CALL_MISMATCH'
   // release: this node's earlier releases must reach the log first (docs/PROTOCOL.md §7.12)
   | 'RELEASES_UNLOGGED'
-  // release, one per rule (a)–(j)
+  // release, one per rule (a)–(k)
   | 'REQUEST_NOT_LOGGED'
   | 'WARRANT_INVALID'
   | 'INVESTIGATOR_MISMATCH'
@@ -70,6 +70,8 @@ export type CustodianCode =
   | 'UNKNOWN_EPOCH'
   | 'ENVELOPE_CAP'
   | 'RATE_LIMITED'
+  // release and share recovery: the epoch is retired (docs/PROTOCOL.md §3.10, rule (k))
+  | 'EPOCH_RETIRED'
   // distributed key generation (docs/PROTOCOL.md §3.8, §7.15), in the order dkg.ts checks them
   | 'DKG_NO_HOST_KEY'
   | 'DKG_NO_CONSENT'
@@ -120,6 +122,7 @@ export const STATUS: Partial<Record<CustodianCode, number>> = {
   UNKNOWN_EPOCH: 400,
   ENVELOPE_CAP: 403,
   RATE_LIMITED: 429,
+  EPOCH_RETIRED: 409,
   DKG_NO_HOST_KEY: 409,
   DKG_NO_CONSENT: 403,
   DKG_UNKNOWN_EPOCH: 404,

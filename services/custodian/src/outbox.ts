@@ -8,6 +8,9 @@ import type { Store } from './store';
 
 const MAX_BACKOFF_MS = 30_000;
 
+/** The outbox key of this node's retirement statement for `epoch` (retirement.ts; the replica acknowledges it, docs/PROTOCOL.md §3.10). */
+export const retiredKey = (epoch: number): string => `retired:${epoch}`;
+
 export class Outbox {
   #running: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;

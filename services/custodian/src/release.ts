@@ -1,13 +1,13 @@
 /**
  * Release (docs/PROTOCOL.md §5 step 5, §1 goals 2–4 and 7): partial decryptions only
- * when every rule (a)–(j) of the custodian issue holds, each checked from this
+ * when every rule (a)–(k) of the custodian issue holds, each checked from this
  * node's own replica, each with its own code (docs/PROTOCOL.md §7.12, Release).
  */
 import { createPartial, parseEnvelope, scopeCovers, verifyBinding } from '@custodes/shared/crypto';
 import type { Partial, ParsedEnvelope } from '@custodes/shared/crypto';
 import { canonicalJson, envelopeSetRoot, partialsRoot, signRecord, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { PartialsCall, RegistryEntry, ReleaseEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
-import { judgeRequest, keyEpochOf, quorumOf } from '@custodes/shared/rules';
+import { judgeRequest, keyEpochOf, quorumOf, retiredAmong } from '@custodes/shared/rules';
 import { checkCallBody, checkCallEnvelopes } from './callAuth';
 import { adoptShare } from './dkg';
 import type { Context } from './context';
@@ -70,6 +70,9 @@ async function releaseOnce(ctx: Context, call: PartialsCall, requestId: string, 
   let warrantId: string | null = null;
   const seen = (id: string) => (warrantId = id);
   try {
+    // (k) before a repeat too: after retirement not even a stored answer leaves this node (docs/PROTOCOL.md §3.10).
+    const registry = currentRegistry(ctx.store)?.entry;
+    if (registry) checkNotRetired(ctx, registry, envelopes);
     const repeated = repeat(ctx, requestId, ids);
     if (repeated) return repeated;
     requireOwnReleasesLogged(ctx);
@@ -194,18 +197,32 @@ function checkRequest(ctx: Context, requestId: string, envelopes: ParsedEnvelope
   return { warrantId: request.warrantId, warrant, entry: logged, registry };
 }
 
+/**
+ * Rule (k) (docs/PROTOCOL.md §3.10): no envelope of an epoch retired at this
+ * node's clock (@custodes/shared/rules retiredAmong). Its custodians destroy
+ * their shares from retireAfter on; the date, not whether this node has got
+ * round to it, decides.
+ */
+function checkNotRetired(ctx: Context, registry: RegistryEntry, envelopes: readonly ParsedEnvelope[]): void {
+  const retired = retiredAmong(registry, new Set(envelopes.map((x) => x.epoch)), nowSeconds(ctx));
+  if (retired) refuse('EPOCH_RETIRED', retired.message);
+}
+
 /** Envelope epoch → key epoch (§3.9) under the replicated registry in force. */
 function keyEpochsOf(ctx: Context, envelopes: readonly ParsedEnvelope[]): Map<number, number> {
   const registry = currentRegistry(ctx.store)!.entry;
   return new Map([...new Set(envelopes.map((e) => e.epoch))].map((e) => [e, keyEpochOf(registry, e)!] as const));
 }
 
-/** Rules (g)–(j), in order ((f), the binding proofs, is checked between the two halves). */
+/** Rules (g), (k), (h), (i), (j), in that order ((f), the binding proofs, is checked between the two halves). */
 function checkLimits(ctx: Context, envelopes: ParsedEnvelope[], { warrantId, warrant, entry: logged, registry }: Logged): Checked {
   const { store } = ctx;
   // (g) every label in scope.
   const outside = envelopes.findIndex((e) => !scopeCovers(warrant.scope, e.envelope.label));
   if (outside >= 0) refuse('OUT_OF_SCOPE', `envelope ${outside} is outside the warrant's scope`);
+
+  // (k) no epoch retired: checked before (h), so a retired DKG epoch's share is never recovered.
+  checkNotRetired(ctx, registry, envelopes);
 
   // (h) epoch registered, this node one of the custodians of its key epoch (only they release for it: after a
   // reshare, not the superseded committee, §3.9) and that epoch's share held here.

@@ -5,7 +5,8 @@
  */
 import { canonicalJson, formatZodError, LogEntrySchema, RegistryEntrySchema, verifyRecordSignature, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
 import type { DecryptionRequestEntry, DkgEntry, EpochEntry, LogEntry, RegistryEntry, WarrantEntry } from '@custodes/shared/records';
-import { judgeApproval, judgeDkgEntry, judgeEpochEntry, judgeRelease, judgeRevocation, judgeShareDestroyed, resolveRegistry } from '@custodes/shared/rules';
+import { judgeApproval, judgeDkgEntry, judgeEpochEntry, judgeRelease, judgeRetired, judgeRevocation, judgeShareDestroyed, resolveRegistry } from '@custodes/shared/rules';
+import { retiredKey } from './outbox';
 import { CustodianError } from './errors';
 import { agencyInvestigators, courtKey, custodianKeys, genesisProblem, registryEpoch, updateProblem } from './registry';
 import type { OwnIdentity } from './registry';
@@ -214,6 +215,14 @@ export function applyEntry(
       // Activates a proposed epoch only with a valid certificate over the registry's host keys (§3.8).
       const verdict = judgeEpochEntry(entry, registry);
       if (!verdict.ok) bad(idx, verdict.message);
+      break;
+    }
+    case 'retired': {
+      // By a custodian of the epoch, on or after its retireAfter, signed (docs/PROTOCOL.md §3.10): the shared rule.
+      const verdict = judgeRetired(entry, registry);
+      if (!verdict.ok) bad(idx, verdict.message);
+      // This node's own statement is in the log: the outbox stops posting it (retirement.ts).
+      if (entry.custodian === me.custodian) ackLoggedOwnRecord(store, retiredKey(entry.epoch), canonicalJson(entry), idx);
       break;
     }
     case 'share-destroyed': {

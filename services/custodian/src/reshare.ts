@@ -36,6 +36,7 @@ import type { DkgAnswer, DkgStep, EpochEntry, RegistryEntry, ShareDestroyedEntry
 import { isSuperseded, reshareParamsOf } from '@custodes/shared/rules';
 import type { Context } from './context';
 import { nowSeconds } from './context';
+import { adoptShare } from './dkg';
 import { fail, sign, signedBefore } from './dkgSigned';
 import { loggedDkgEntries } from './replica';
 
@@ -50,8 +51,11 @@ interface Roles {
 function rolesOf(ctx: Context, registry: RegistryEntry, n: RegistryEpoch): Roles {
   const o = registry.epochs.find((x) => x.epoch === n.reshareOf && x.groupKey !== undefined) ?? fail('DKG_UNKNOWN_EPOCH', `epoch ${n.epoch} reshares epoch ${n.reshareOf}, which is not active`);
   const me = ctx.me.custodian;
+  const inO = o!.custodians.some((c) => c.index === me);
+  // A DKG or reshare share is recovered from the log the first time it is needed (§3.8): dealing needs it.
+  if (inO && ctx.vault.share(o!.epoch) === undefined && ctx.vault.hostKey() !== undefined && !isSuperseded(registry, o!.epoch)) adoptShare(ctx, o!.epoch);
   // A superseded O's shares are dead (§3.9): nobody deals them again.
-  const dealer = o!.custodians.some((c) => c.index === me) && ctx.vault.share(o!.epoch) !== undefined && !isSuperseded(registry, o!.epoch);
+  const dealer = inO && ctx.vault.share(o!.epoch) !== undefined && !isSuperseded(registry, o!.epoch);
   const receiver = n.custodians.some((c) => c.index === me);
   if (!dealer && !receiver) fail('DKG_NOT_PARTICIPANT', `custodian ${me} neither holds a share of epoch ${o!.epoch} nor is a custodian of epoch ${n.epoch}`);
   return { o: o!, dealer, receiver };

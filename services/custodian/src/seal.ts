@@ -26,6 +26,7 @@ export interface Secrets {
 }
 
 // A node of a DKG epoch starts with no share: it holds its host key instead (docs/PROTOCOL.md §3.8).
+// A node whose every epoch is retired holds neither (§3.10): it still signs and witnesses.
 const SecretsSchema = z
   .object({
     signingKey: z.string().regex(/^[0-9a-f]{64}$/),
@@ -33,8 +34,7 @@ const SecretsSchema = z
     shares: z.array(ShareFileSchema),
     hostKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   })
-  .strict()
-  .refine((s) => s.shares.length > 0 || s.hostKey !== undefined, { message: 'a node holds a share or a host key' });
+  .strict();
 
 export interface SealedBox {
   nonce: Uint8Array;

@@ -276,6 +276,8 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
     insertDkgConsent: db.prepare('INSERT OR IGNORE INTO dkg_consent (epoch, officer, time) VALUES (?, ?, ?)'),
     dkgSession: db.prepare('SELECT * FROM dkg_sessions WHERE session = ?'),
     insertDkgSession: db.prepare('INSERT INTO dkg_sessions (session, epoch, random_nonce, random_box, pmsg1) VALUES (?, ?, ?, ?, ?)'),
+    // Rare: once per retired epoch, over a table of one row per DKG session this node took part in.
+    forgetDkgSessions: db.prepare('DELETE FROM dkg_sessions WHERE epoch = ?'),
     dkgSigned: db.prepare('SELECT entry FROM dkg_signed WHERE session = ? AND step = ?'),
     insertDkgSigned: db.prepare('INSERT OR IGNORE INTO dkg_signed (session, step, entry) VALUES (?, ?, ?)'),
     witness: db.prepare('SELECT * FROM witness WHERE id = 1'),
@@ -441,6 +443,10 @@ export function openStore(file: string, opts: OpenOptions = {}, monitor?: Storag
     },
     insertDkgSession(session: string, epoch: number, random: { nonce: Uint8Array; box: Uint8Array }, pmsg1: Uint8Array): void {
       q.insertDkgSession.run(session, epoch, Buffer.from(random.nonce), Buffer.from(random.box), Buffer.from(pmsg1));
+    },
+    /** Forgets the sealed round-1 randomness of every DKG session of `epoch` (docs/PROTOCOL.md §3.10: with the host key it would re-derive the share). */
+    forgetDkgSessions(epoch: number): void {
+      q.forgetDkgSessions.run(epoch);
     },
     dkgSigned(session: string, step: string): string | undefined {
       return (q.dkgSigned.get(session, step) as { entry: string } | undefined)?.entry;

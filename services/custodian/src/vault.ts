@@ -88,6 +88,38 @@ export class Vault {
   }
 
   /**
+   * Destroying this node's share of each of `epochs` (docs/PROTOCOL.md §3.10,
+   * retirement) and, with `dropHostKey`, its ChillDKG host key (which with the
+   * public recovery data would re-derive a DKG share), in two steps: `box` is
+   * the secrets sealed anew under K without them, for the caller to store in
+   * the same transaction as its retirement statement; `forget()`, called once
+   * that transaction committed, drops them from memory too (before it, a failed
+   * write leaves memory and disk agreeing). Undefined if there is nothing to
+   * destroy. The box on disk is replaced, not kept beside (§3.6: one per node).
+   */
+  withoutSecrets(epochs: readonly number[], dropHostKey: boolean): { box: SealedBox; forget: () => void } | undefined {
+    const open = this.#require();
+    const held = epochs.filter((e) => open.shares.has(e));
+    const host = dropHostKey && open.secrets.hostKey !== undefined;
+    if (held.length === 0 && !host) return undefined;
+    const kept: Secrets = { signingKey: open.secrets.signingKey, witnessKey: open.secrets.witnessKey, shares: open.secrets.shares.filter((s) => !held.includes(s.epoch)) };
+    if (!host && open.secrets.hostKey !== undefined) kept.hostKey = open.secrets.hostKey;
+    const box = sealSecrets(open.key, kept);
+    const forget = () => {
+      open.secrets = kept;
+      for (const e of held) {
+        open.shares.delete(e);
+        open.verificationShares.delete(e);
+      }
+      if (host) {
+        open.hostKey?.fill(0);
+        open.hostKey = undefined;
+      }
+    };
+    return { box, forget };
+  }
+
+  /**
    * Deletes this node's share of `epoch` (docs/PROTOCOL.md §3.9: after a reshare
    * moved the key to another committee, or at retirement) and returns the
    * secrets sealed anew without it, for the caller to store before it says the
@@ -95,12 +127,9 @@ export class Vault {
    * memory is dropped; older backups still hold it (§9.6).
    */
   removeShare(epoch: number): SealedBox | undefined {
-    const open = this.#require();
-    if (!open.shares.has(epoch)) return undefined;
-    open.secrets = { ...open.secrets, shares: open.secrets.shares.filter((s) => s.epoch !== epoch) };
-    open.shares.delete(epoch);
-    open.verificationShares.delete(epoch);
-    return sealSecrets(open.key, open.secrets);
+    const without = this.withoutSecrets([epoch], false);
+    without?.forget();
+    return without?.box;
   }
 
   /**

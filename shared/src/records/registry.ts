@@ -165,11 +165,20 @@ function proposedEpochProblems(e: RegistryEpoch): string[] {
   return problems;
 }
 
-/** `reshareOf` (§3.9) names another epoch of this registry with a lower number (so the old epoch stays listed while the new one is). */
+/**
+ * `reshareOf` (§3.9) names another epoch of this registry with a lower number
+ * (so the old epoch stays listed while the new one is), whose `retireAfter`
+ * it carries (§3.10).
+ */
 function reshareProblems(entry: RegistryBody, e: RegistryEpoch): string[] {
   if (e.reshareOf === undefined) return [];
   if (e.reshareOf >= e.epoch) return [`proposed epoch ${e.epoch}: reshareOf must name a lower epoch, got ${e.reshareOf}`];
-  if (!entry.epochs.some((o) => o.epoch === e.reshareOf)) return [`proposed epoch ${e.epoch}: reshareOf names epoch ${e.reshareOf}, which the registry does not list`];
+  const source = entry.epochs.find((o) => o.epoch === e.reshareOf);
+  if (!source) return [`proposed epoch ${e.epoch}: reshareOf names epoch ${e.reshareOf}, which the registry does not list`];
+  // Retirement is per key (§3.10): the successor holds the source's key, so it retires when the source does.
+  if (source.retireAfter !== e.retireAfter) {
+    return [`epoch ${e.epoch} reshares epoch ${e.reshareOf} and must carry its retireAfter (${source.retireAfter ?? 'none'}), not ${e.retireAfter ?? 'none'}`];
+  }
   return [];
 }
 

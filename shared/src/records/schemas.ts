@@ -166,6 +166,11 @@ export const RegistryEpochSchema = z
     commitments: z.array(Hex33).min(1).max(255).optional(),
     custodians: z.array(RegistryCustodianSchema).min(1).max(255),
     /**
+     * The providers' retention period (§3.10): from this time on the epoch is
+     * retired, its custodians destroy their shares and nothing is released for it.
+     */
+    retireAfter: UnixTime.optional(),
+    /**
      * On a proposed epoch only: it gets its key by resharing this active epoch
      * (docs/PROTOCOL.md §3.9) instead of a fresh DKG, so its group key is that epoch's.
      */
@@ -376,6 +381,16 @@ export const EpochEntrySchema = z
 export type EpochEntry = z.infer<typeof EpochEntrySchema>;
 
 /**
+ * `retired` (§3.10, §4.2): custodian `custodian` destroyed its share of
+ * `epoch` (or never held one) at `time` ≥ the epoch's `retireAfter`; signed
+ * by that custodian, §3.5 kind `retired` (rules/retirement.ts judgeRetired).
+ */
+export const RetiredEntrySchema = z
+  .object({ type: z.literal('retired'), epoch: Epoch, custodian: CustodianIndex, time: UnixTime, signature: Hex64 })
+  .strict();
+export type RetiredEntry = z.infer<typeof RetiredEntrySchema>;
+
+/**
  * The coordinator's call asking custodian `custodian` for its next step of a
  * DKG session (docs/PROTOCOL.md §3.8, §7.15): signed by the log key, kind
  * `dkg-call`. Not a log entry. The custodian answers from its cosigned replica only.
@@ -417,6 +432,7 @@ export const LogEntrySchema = z.discriminatedUnion('type', [
   UnsealEntrySchema,
   DkgEntrySchema,
   EpochEntrySchema,
+  RetiredEntrySchema,
   ShareDestroyedEntrySchema,
 ]);
 export type LogEntry = z.infer<typeof LogEntrySchema>;

@@ -8,6 +8,7 @@
 export { judgeApproval, tallyDecisions, type ApprovalCode, type ApprovalVerdict, type Decision, type Tally } from './approvals';
 export { envelopeEpoch, isSuperseded, keyEpochOf, newestEpoch, quorumOf, reviewers, successorOf, type Quorum } from './epochs';
 export { judgeGenesis, judgeRegistryUpdate, type RegistryCode, type RegistryVerdict } from './registry';
+export { isRetired, judgeRetired, retiredAmong, retirementOf, retireAfterChange, type RetiredCode, type RetiredVerdict } from './retirement';
 export { judgeRelease, type ReleaseCode, type ReleaseVerdict } from './releases';
 export { judgeRevocation, type RevocationCode, type RevocationVerdict } from './revocations';
 export {

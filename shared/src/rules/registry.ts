@@ -27,6 +27,7 @@ import { allCustodians, registryProblems, registrySignatures } from '../records/
 import type { RegistryEntry } from '../records/schemas';
 import { sessionHostKeys } from './dkgEpochs';
 import { reviewers } from './epochs';
+import { retireAfterChange } from './retirement';
 
 type RegistryCode =
   | 'REGISTRY_SEQUENCE'
@@ -126,6 +127,8 @@ function judgeRegistryUpdate(next: RegistryEntry, current: RegistryEntry): Regis
   if (shape) return shape;
   const changed = judgeActivatedEpochs(next, current);
   if (changed) return changed;
+  const moved = retireAfterChange(next, current);
+  if (moved) return refuse('EPOCH_CHANGED', moved);
   const quorum = reviewers(current);
   if (!quorum) return refuse('BAD_REGISTRY', 'the registry in force lists no epoch');
   const signed = judgeSignatures(next, quorum.custodians);

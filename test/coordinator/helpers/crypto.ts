@@ -1,5 +1,5 @@
 /** Crypto helpers for the coordinator tests: a dealer ceremony in hex. */
-import { bytesToHex, CURVE_ORDER, dealShares, encodePoint, mulBase, randomScalar } from '@custodes/shared/crypto';
+import { bytesToHex, CURVE_ORDER, dealShares, encodePoint, evaluationPoints, mulBase, randomScalar } from '@custodes/shared/crypto';
 
 export {
   bytesToHex,
@@ -34,6 +34,8 @@ export function ceremonyFilesPoints(threshold: number, total: number): { groupKe
 export function epochCeremony(threshold: number, indices: readonly number[]): { groupKey: string; commitments: string[]; shares: Map<number, string> } {
   const a = Array.from({ length: threshold }, randomScalar);
   const commitments = a.map((x) => bytesToHex(encodePoint(mulBase(x))));
-  const f = (i: number) => a.reduceRight((acc, x) => (acc * BigInt(i) + x) % CURVE_ORDER, 0n);
-  return { groupKey: commitments[0]!, commitments, shares: new Map(indices.map((i) => [i, f(i).toString(16).padStart(64, '0')] as const)) };
+  const f = (p: number) => a.reduceRight((acc, x) => (acc * BigInt(p) + x) % CURVE_ORDER, 0n);
+  // Custodian i's share sits at its rank among the epoch's indices (docs/PROTOCOL.md §3.1).
+  const points = evaluationPoints(indices);
+  return { groupKey: commitments[0]!, commitments, shares: new Map(indices.map((i) => [i, f(points.get(i)!).toString(16).padStart(64, '0')] as const)) };
 }

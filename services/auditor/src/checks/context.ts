@@ -103,6 +103,8 @@ export interface AuditState {
   readonly entries: (LogEntry | null)[];
   /** The latest time carried by any entry so far (the log's clock). */
   clock: number | undefined;
+  /** Valid `retired` statements (§3.10): epoch → custodian → where and when. */
+  readonly retirements: Map<number, Map<number, { readonly index: number; readonly time: number }>>;
 }
 
 export interface RuleOptions {
@@ -110,6 +112,12 @@ export interface RuleOptions {
   readonly now: number;
   /** Seconds after a reshare's activation within which each old custodian must log share-destroyed (§3.9; default 1 day). */
   readonly destroyGraceSeconds?: number;
+  /**
+   * How long after an epoch's retireAfter each of its custodians has to log
+   * its retirement before RETIREMENT_MISSING, seconds (default
+   * DEFAULT_RETIREMENT_GRACE_SECONDS, one day; docs/PROTOCOL.md §8.8).
+   */
+  readonly retirementGraceSeconds?: number;
   /** Keys the genesis registry must name (instead of trust on first use). */
   readonly pinnedKeys?: PinnedKeys;
   /** Called every `progressEvery` entries and at the end. */

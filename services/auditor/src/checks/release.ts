@@ -1,13 +1,14 @@
 /**
  * Release checks (docs/PROTOCOL.md §1 goals 2, 3 and 7): after its request, signed by a
  * custodian of the request's epochs, once, by an approver, with a quorum (@custodes/shared/rules),
- * not after revocation or expiry, no more partials than envelopes.
+ * not after revocation, expiry or retirement of an epoch, no more partials than envelopes.
  *
  * Everything read here is attacker-controlled: the log is what is on trial.
  */
 import type { ReleaseEntry } from '@custodes/shared/records';
 import { judgeRelease } from '@custodes/shared/rules';
 import { quorumShortfall } from './approval';
+import { releaseRetirement } from './retired';
 import { inactiveEpoch, iso, rejected, short } from './context';
 import type { Check, Context } from './context';
 
@@ -88,6 +89,8 @@ export function releaseChecks(requestIndex: RequestIndex): readonly Check<Releas
         }
       },
     },
+    // Not after its epoch's retireAfter, nor after the custodian's own retirement (docs/PROTOCOL.md §3.10).
+    releaseRetirement,
     {
       name: 'release.count',
       run(entry, ctx) {

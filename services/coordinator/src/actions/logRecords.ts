@@ -4,9 +4,9 @@
  * a repeat answers with the existing index.
  */
 import { canonicalJson, SignedWarrantSchema } from '@custodes/shared/records';
-import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, ReleaseEntry, RevocationEntry, SignedWarrant } from '@custodes/shared/records';
+import type { ApprovalEntry, DecryptionRequestEntry, RegistryEntry, ReleaseEntry, RetiredEntry, RevocationEntry, SignedWarrant } from '@custodes/shared/records';
 import type { Context } from '../context';
-import { buildUnseal, checkApproval, checkRelease, checkRevocation, entryKey } from '../rules/recordChecks';
+import { buildUnseal, checkApproval, checkRelease, checkRetired, checkRevocation, entryKey } from '../rules/recordChecks';
 import type { LoggedWarrant } from '../rules/recordChecks';
 import { checkUpdate } from '../rules/registryChecks';
 import { fail } from '../errors';
@@ -27,7 +27,7 @@ function loggedRequestEpochs(ctx: Context, requestId: string): readonly number[]
   return r && r.logIndex !== null && r.entryJson !== null ? (JSON.parse(r.entryJson) as DecryptionRequestEntry).epochs : undefined;
 }
 
-export function logRecord(ctx: Context, entry: ApprovalEntry | ReleaseEntry | RevocationEntry): Logged {
+export function logRecord(ctx: Context, entry: ApprovalEntry | ReleaseEntry | RevocationEntry | RetiredEntry): Logged {
   const registry = ctx.registry();
   let result: Logged;
   switch (entry.type) {
@@ -53,6 +53,14 @@ export function logRecord(ctx: Context, entry: ApprovalEntry | ReleaseEntry | Re
     case 'revocation': {
       checkRevocation(entry, registry, loggedWarrant(ctx, entry.warrantId));
       result = ctx.ledger.appendOnce(entryKey.revocation(entry.warrantId), entry, (i) => ctx.repo.putRevocation(entry.warrantId, i));
+      break;
+    }
+    case 'retired': {
+      // One statement per (epoch, custodian): a node that re-announces after a restart gets the first one's index (§3.10).
+      const existing = ctx.ledger.indexOf(entryKey.retired(entry.epoch, entry.custodian));
+      if (existing !== undefined) return { index: existing, fresh: false };
+      checkRetired(entry, registry, ctx.now());
+      result = ctx.ledger.appendOnce(entryKey.retired(entry.epoch, entry.custodian), entry);
       break;
     }
   }

@@ -13,7 +13,7 @@ import type { Context } from '../context';
 import { entryKey } from '../rules/recordChecks';
 import { checkRequestEntry, screenEnvelope } from '../rules/requestChecks';
 import type { EnvelopeFailureCode, RejectReason } from '../rules/requestChecks';
-import { requireAdmissible } from '../rules/warrantChecks';
+import { requireAdmissible, requireNotRetired } from '../rules/warrantChecks';
 import type { InvestigatorIdentity } from '../rules/warrantChecks';
 import { fail } from '../errors';
 import type { RequestRow, WarrantRow } from '../repo/repository';
@@ -129,6 +129,7 @@ function logRequest(ctx: Context, caller: InvestigatorIdentity, req: RequestRow,
   const epochs = new Set(rows.map((r) => (JSON.parse(r.envelopeJson) as { epoch: number }).epoch));
   // The warrant's status, then ≥ t_e approvals by custodians of each epoch e of the envelopes.
   requireAdmissible({ ...tally(ctx, req.warrantId, w.expiresAt), epochs }, ctx.registry());
+  requireNotRetired(epochs, ctx.registry(), ctx.now());
   checkRequestEntry(
     entry,
     { requestId: req.id, warrantId: req.warrantId, investigator: caller.investigator, envelopeIds: rows.map((r) => r.envelopeId), epochs },

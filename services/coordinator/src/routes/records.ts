@@ -1,13 +1,13 @@
-/** `POST /v1/records` (approvals, releases, revocations) and `POST /v1/unseals` (docs/PROTOCOL.md §7.4). */
+/** `POST /v1/records` (approvals, releases, revocations, retirements) and `POST /v1/unseals` (docs/PROTOCOL.md §7.4). */
 import { Router } from 'express';
 import { z } from 'zod';
-import { ApprovalEntrySchema, Hex32, ReleaseEntrySchema, RevocationEntrySchema, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
+import { ApprovalEntrySchema, Hex32, ReleaseEntrySchema, RetiredEntrySchema, RevocationEntrySchema, SignedWarrantSchema, Uuid } from '@custodes/shared/records';
 import { jsonBody, parseBody } from '@custodes/shared/service';
 import { BODIES } from '../config';
 import type { Context } from '../context';
 import { logRecord, unseal } from '../actions/logRecords';
 
-const RecordBody = z.object({ entry: z.discriminatedUnion('type', [ApprovalEntrySchema, ReleaseEntrySchema, RevocationEntrySchema]) }).strict();
+const RecordBody = z.object({ entry: z.discriminatedUnion('type', [ApprovalEntrySchema, ReleaseEntrySchema, RevocationEntrySchema, RetiredEntrySchema]) }).strict();
 export type RecordBody = z.infer<typeof RecordBody>;
 
 const UnsealBody = z.object({ warrantId: Uuid, salt: Hex32, warrant: SignedWarrantSchema }).strict();

@@ -1,12 +1,14 @@
 /**
  * Rules for signed records that others bring to the log (docs/PROTOCOL.md §4.2):
- * approvals and releases by custodians, revocations by the court or the
+ * approvals, releases and retirements by custodians, revocations by the court or the
  * investigator, and unsealings. Each check returns the entry's unique key
  * (so it is never logged twice). No HTTP, no SQL.
  */
 import { isoTime, verifyWarrantSignature, warrantCommitment } from '@custodes/shared/records';
-import type { ApprovalEntry, ReleaseEntry, RevocationEntry, SignedWarrant, UnsealEntry } from '@custodes/shared/records';
-import { judgeApproval, judgeRelease, judgeRevocation } from '@custodes/shared/rules';
+import type { ApprovalEntry, ReleaseEntry, RetiredEntry, RevocationEntry, SignedWarrant, UnsealEntry } from '@custodes/shared/records';
+import { judgeApproval, judgeRelease, judgeRetired, judgeRevocation } from '@custodes/shared/rules';
+import type { RetiredCode } from '@custodes/shared/rules';
+import type { CoordinatorCode } from '../errors';
 import { fail } from '../errors';
 import type { Registry } from './registryChecks';
 
@@ -30,6 +32,7 @@ export const entryKey = {
   misbehavior: (requestId: string, custodian: number) => `misbehavior:${requestId}:${custodian}`,
   complete: (requestId: string) => `complete:${requestId}`,
   registry: (sequence: number) => `registry:${sequence}`,
+  retired: (epoch: number, custodian: number) => `retired:${epoch}:${custodian}`,
 } as const;
 
 /**
@@ -53,6 +56,26 @@ export function checkRelease(entry: ReleaseEntry, registry: Registry, epochs: re
   const verdict = judgeRelease(entry, registry.entry, epochs);
   // A registered custodian releasing for an epoch it holds no share of is not allowed to, hence 403 (§7.4).
   if (!verdict.ok) fail(verdict.code === 'NOT_EPOCH_CUSTODIAN' ? 'FORBIDDEN' : verdict.code, verdict.message);
+}
+
+/** docs/PROTOCOL.md §7.4: how a refused `retired` statement is answered. */
+const RETIRED_CODE: Record<RetiredCode, CoordinatorCode> = {
+  UNKNOWN_EPOCH: 'UNKNOWN_EPOCH',
+  NOT_RETIRABLE: 'FORBIDDEN',
+  UNKNOWN_CUSTODIAN: 'UNKNOWN_CUSTODIAN',
+  TOO_EARLY: 'FORBIDDEN',
+  BAD_SIGNATURE: 'BAD_SIGNATURE',
+};
+
+/**
+ * retired: by a custodian of an epoch with a retireAfter, dated on or after
+ * it, signed (@custodes/shared/rules judgeRetired; docs/PROTOCOL.md §3.10),
+ * and not dated more than 300 s in the coordinator's future (as a request, §4.2).
+ */
+export function checkRetired(entry: RetiredEntry, registry: Registry, now: number): void {
+  if (entry.time > now + 300) fail('BAD_REQUEST', 'the retirement statement is dated in the future');
+  const verdict = judgeRetired(entry, registry.entry);
+  if (!verdict.ok) fail(RETIRED_CODE[verdict.code], verdict.message);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { warrantCommitment, warrantCoverSheet, warrantProblems } from '@custodes/shared/records';
 import type { SignedWarrant, WarrantEntry } from '@custodes/shared/records';
-import { judgeRequest, quorumOf, reviewers, tallyDecisions } from '@custodes/shared/rules';
+import { judgeRequest, quorumOf, retiredAmong, reviewers, tallyDecisions } from '@custodes/shared/rules';
 import type { Decision, RequestFacts } from '@custodes/shared/rules';
 import { fail } from '../errors';
 import type { Registry } from './registryChecks';
@@ -49,6 +49,17 @@ export function checkIntake(
 export function requireAdmissible(facts: RequestFacts, registry: Registry): void {
   const verdict = judgeRequest(facts, registry.entry);
   if (!verdict.ok) fail(verdict.code, verdict.message);
+}
+
+/**
+ * 409 EPOCH_RETIRED if an epoch of the request's envelopes is retired at
+ * `now` (@custodes/shared/rules retiredAmong; docs/PROTOCOL.md §3.10): its
+ * custodians have destroyed their shares, so a request could only fail, and
+ * logging it would show a release attempt after the providers' retention period.
+ */
+export function requireNotRetired(epochs: Iterable<number>, registry: Registry, now: number): void {
+  const retired = retiredAmong(registry.entry, epochs, now);
+  if (retired) fail('EPOCH_RETIRED', retired.message);
 }
 
 /** The distinct approving reviewers, ascending (@custodes/shared/rules tallyDecisions). */

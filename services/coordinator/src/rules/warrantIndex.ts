@@ -26,6 +26,7 @@ function warrantOfEntry(entry: LogEntry, requestWarrant: (requestId: string) => 
     case 'registry':
     case 'dkg':
     case 'epoch':
+    case 'retired':
     case 'share-destroyed':
       return undefined;
   }

@@ -28,7 +28,7 @@ import { coordinatorFinalize, coordinatorStep1, DkgError, epochFromRecovery, pms
 import type { CoordinatorState, SessionParams } from '@custodes/shared/dkg';
 import { decodeDealerSet, DkgAnswerSchema, DKG_CALL_HEADER, dkgCallHeader, encodeDealerSet } from '@custodes/shared/records';
 import type { DkgAnswer, DkgEntry, DkgStep, EpochEntry, LogEntry, RegistryEntry } from '@custodes/shared/records';
-import { judgeDkgEntry, judgeEpochEntry, judgeShareDestroyed, quorumOf, reshareParamsOf, sessionHostKeys } from '@custodes/shared/rules';
+import { judgeDkgEntry, judgeEpochEntry, judgeShareDestroyed, quorumOf, reshareParamsOf, reviewers, sessionHostKeys } from '@custodes/shared/rules';
 import { HttpError, requestJson } from '@custodes/shared/service';
 import type { Logger } from 'pino';
 import { CoordinatorError } from '../errors';
@@ -273,6 +273,18 @@ export class DkgWorkflow {
   }
 
   /**
+   * A custodian of a proposed epoch that is not among the witnesses (one that
+   * joins in a reshare, §3.9) acts only on entries its replica holds: send
+   * it the log up to the published checkpoint, its cosignature not counted.
+   */
+  async #replicateIfNoWitness(e: RegistryEpoch, index: number): Promise<void> {
+    // The witnesses are the newest epoch's custodians (§4.3), whom the cosigner keeps up to date anyway.
+    if (reviewers(this.#d.registry())?.custodians.has(index)) return;
+    const custodian = e.custodians.find((c) => c.index === index);
+    if (custodian) await this.#d.replicate(custodian).catch(() => false);
+  }
+
+  /**
    * A reshare's `dealers` or `aggregate` decision (§3.9): the one already
    * logged for the session (a resumed session keeps it), else `proposal`, logged now.
    */
@@ -422,6 +434,7 @@ export class DkgWorkflow {
       await Promise.all(
         pending.map(async (i) => {
           const answer = await this.#ask(e.epoch, session, i);
+          if (answer === undefined && !this.#closed) await this.#replicateIfNoWitness(e, i);
           if (answer === undefined || this.#closed) return;
           if ('entry' in answer && steps.includes(answer.entry.step)) {
             const entry = answer.entry;

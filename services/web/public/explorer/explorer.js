@@ -753,10 +753,25 @@ function epochSection(story, current) {
     if (missing.length) steps.push(h('li', { class: 'warn' }, `No share-destroyed statement yet from: ${missing.map((c) => c.name).join(', ')}`));
   }
   for (const r of story.refusedDestructions) steps.push(h('li', { class: 'bad' }, `Entry ${r.index}: a share-destroyed statement refused here (${r.code})`));
+  // Retirement (docs/PROTOCOL.md §3.10): the date, then each custodian's signed statement that it destroyed its share.
+  const retired = story.retireAfter !== null && Date.now() / 1000 >= story.retireAfter;
+  if (story.retireAfter !== null) {
+    const missing = story.custodians.filter((c) => !story.retirements.some((r) => r.custodian === c.index)).map((c) => c.name);
+    steps.push(
+      h(
+        'li',
+        { class: retired && missing.length > 0 ? 'warn' : 'ok', id: `epoch-${story.epoch}-retirement` },
+        `${retired ? 'Retired' : 'Retires'} ${formatTime(story.retireAfter)}: ${story.retirements.length} of ${story.total} custodians logged that they destroyed their share`,
+        missing.length > 0 ? ` (not yet: ${missing.join(', ')})` : '',
+        h('ul', {}, story.retirements.map((r) => h('li', {}, `Entry ${r.index}: ${nameIn(story, r.custodian)} retired it, ${formatTime(r.time)} (signature verified here)`))),
+      ),
+    );
+  }
+  for (const r of story.refusedRetirements) steps.push(h('li', { class: 'bad' }, `Entry ${r.index}: a retirement statement refused here (${r.code})`));
   return h(
     'section',
     { 'aria-label': `Epoch ${story.epoch}`, class: 'epoch', 'data-epoch': String(story.epoch) },
-    h('h3', {}, `Epoch ${story.epoch}: ${state}${story.epoch === current ? ' — current' : ''}`),
+    h('h3', {}, `Epoch ${story.epoch}: ${retired ? 'retired' : state}${story.epoch === current ? ' — current' : ''}`),
     h('ol', { class: 'steps' }, steps),
   );
 }

@@ -22,6 +22,7 @@ const TYPES = [
   'dkg',
   'epoch',
   'share-destroyed',
+  'retired',
 ];
 
 /**
@@ -219,6 +220,15 @@ function describeEntry(d) {
         fields: [
           ['Epoch', num(e.epoch)],
           ['Successor', num(e.successor)],
+          ['Custodian', num(e.custodian)],
+          ['Time', formatTime(e.time)],
+        ],
+      };
+    case 'retired':
+      return {
+        title: `Epoch ${num(e.epoch)} retired by custodian ${num(e.custodian)}: share destroyed`,
+        fields: [
+          ['Epoch', num(e.epoch)],
           ['Custodian', num(e.custodian)],
           ['Time', formatTime(e.time)],
         ],

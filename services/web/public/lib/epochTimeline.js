@@ -1,11 +1,12 @@
 // @ts-check
 /**
- * The epoch timeline (docs/PROTOCOL.md §3.8, §3.9): every epoch a registry
- * proposed or dealt, the DKG or reshare sessions run for it (commits,
- * reveals, aggregate or dealers, CertEq signatures, blames and aborts, and
- * by whom), the `epoch` entry that activated it (for a reshare: from which
- * epoch, with which qualified dealers Q), the epoch that took its key over,
- * its custodians' `share-destroyed` statements, and which epoch is current — replayed from the log's
+ * The epoch timeline (docs/PROTOCOL.md §3.8, §3.9, §3.10): every epoch a
+ * registry proposed or dealt, the DKG or reshare sessions run for it
+ * (commits, reveals, aggregate or dealers, CertEq signatures, blames and
+ * aborts, and by whom), the `epoch` entry that activated it (for a reshare:
+ * from which epoch, with which qualified dealers Q), the epoch that took its
+ * key over, its custodians' `share-destroyed` statements, its retirement date
+ * and the custodians' signed retirement statements, and which epoch is current — replayed from the log's
  * entries by the same rules every service applies (lib/rules.js for
  * registries, lib/dkgEpochs.js for `dkg` and `epoch` entries), so the page
  * trusts nothing the coordinator says about keys. Pure: entries in, a model
@@ -14,7 +15,7 @@
  * Everything here reads attacker-controlled entries.
  */
 import { judgeDkgEntry, judgeEpochEntry, judgeShareDestroyed, resolveRegistry } from './dkgEpochs.js';
-import { judgeGenesis, judgeRegistryUpdate, newestEpoch } from './rules.js';
+import { judgeGenesis, judgeRegistryUpdate, judgeRetired, newestEpoch } from './rules.js';
 
 /** @typedef {import('./rules.js').Registry} Registry */
 /** @typedef {{ custodian: number, index: number }} Step */
@@ -46,6 +47,9 @@ import { judgeGenesis, judgeRegistryUpdate, newestEpoch } from './rules.js';
  * @property {{ epoch: number, index: number } | null} supersededBy  the reshare that took its key over, and where
  * @property {{ custodian: number, index: number, time: number }[]} destroyed  valid share-destroyed statements
  * @property {{ index: number, code: string }[]} refusedDestructions  share-destroyed statements no rule admits
+ * @property {number | null} retireAfter  the epoch's retirement date in the registry in force (§3.10), Unix seconds
+ * @property {{ custodian: number, index: number, time: number }[]} retirements  statements the rules here accept, first per custodian
+ * @property {{ index: number, code: string }[]} refusedRetirements
  */
 
 /** @param {unknown} v */
@@ -69,7 +73,11 @@ async function epochTimeline(entries) {
   /** @param {Registry} reg @param {number} index */
   const list = (reg, index) => {
     for (const e of reg.epochs) {
-      if (stories.has(e.epoch)) continue;
+      const known = stories.get(e.epoch);
+      if (known) {
+        known.retireAfter = typeof e.retireAfter === 'number' ? e.retireAfter : null; // the registry in force dates it
+        continue;
+      }
       stories.set(e.epoch, {
         epoch: e.epoch,
         threshold: e.threshold,
@@ -84,6 +92,9 @@ async function epochTimeline(entries) {
         supersededBy: null,
         destroyed: [],
         refusedDestructions: [],
+        retireAfter: typeof e.retireAfter === 'number' ? e.retireAfter : null,
+        retirements: [],
+        refusedRetirements: [],
       });
     }
   };
@@ -118,6 +129,13 @@ async function epochTimeline(entries) {
       else if (e.step === 'dealers') s.dealers ??= index;
       else if (e.step === 'blame') s.blames.push({ custodian: int(e.custodian), blamed: int(e.blamed?.[0]), index });
       else if (e.step === 'abort' && !s.abort) s.abort = { reason: abortReason(e.payload), blamed: Array.isArray(e.blamed) ? e.blamed.map(int) : [], index };
+    } else if (e.type === 'retired' && resolved) {
+      const story = stories.get(e.epoch);
+      if (!story) continue;
+      const verdict = await judgeRetired(e, resolved);
+      if (!verdict.ok) story.refusedRetirements.push({ index, code: verdict.code });
+      else if (story.retirements.some((r) => r.custodian === e.custodian)) story.refusedRetirements.push({ index, code: 'DUPLICATE_ENTRY' });
+      else story.retirements.push({ custodian: int(e.custodian), index, time: int(e.time) });
     } else if (e.type === 'epoch' && resolved && logged) {
       const story = stories.get(e.epoch);
       const verdict = await judgeEpochEntry(e, resolved);

@@ -29,7 +29,7 @@ import { canonicalText } from './entries.js';
 
 /** @typedef {{ index: number, name: string, signingKey: string, witnessKey: string, url: string, hostKey?: string }} Custodian */
 /** @typedef {{ name: string, key: string, url: string }} ExternalWitness */
-/** @typedef {{ epoch: number, threshold: number, total: number, groupKey?: string, commitments?: string[], custodians: Custodian[], reshareOf?: number }} Epoch */
+/** @typedef {{ epoch: number, threshold: number, total: number, groupKey?: string, commitments?: string[], custodians: Custodian[], reshareOf?: number, retireAfter?: number }} Epoch */
 /** @typedef {{ type: string, sequence: number, origin: string, logKey: string, logNoteKey: string, witnesses?: ExternalWitness[], epochs: Epoch[], courts: { id: string, name: string, key: string }[], agencies: { id: string, name: string, investigators: string[] }[], time: number, signatures: { custodian: number, signature: string }[] }} Registry */
 /** @typedef {{ epoch: number, threshold: number, total: number, custodians: Map<number, Custodian> }} Quorum */
 /** @typedef {{ ok: true, signers: number[] } | { ok: false, code: string, message: string }} Verdict */
@@ -120,11 +120,14 @@ function proposedEpochProblems(e) {
   return problems;
 }
 
-/** `reshareOf` names a lower epoch the registry lists (shared registry.ts reshareProblems, §3.9). @param {Registry} entry @param {Epoch} e */
+/** `reshareOf` names a lower epoch the registry lists, whose retireAfter it carries (shared registry.ts reshareProblems, §3.9, §3.10). @param {Registry} entry @param {Epoch} e */
 function reshareProblems(entry, e) {
   if (e.reshareOf === undefined) return [];
   if (e.reshareOf >= e.epoch) return [`proposed epoch ${e.epoch}: reshareOf must name a lower epoch, got ${e.reshareOf}`];
-  if (!entry.epochs.some((o) => o.epoch === e.reshareOf)) return [`proposed epoch ${e.epoch}: reshareOf names epoch ${e.reshareOf}, which the registry does not list`];
+  const source = entry.epochs.find((o) => o.epoch === e.reshareOf);
+  if (!source) return [`proposed epoch ${e.epoch}: reshareOf names epoch ${e.reshareOf}, which the registry does not list`];
+  // Retirement is per key (§3.10): the successor carries its source's retireAfter.
+  if (source.retireAfter !== e.retireAfter) return [`epoch ${e.epoch} reshares epoch ${e.reshareOf} and must carry its retireAfter (${source.retireAfter ?? 'none'}), not ${e.retireAfter ?? 'none'}`];
   return [];
 }
 
@@ -247,6 +250,8 @@ async function judgeRegistryUpdate(input, current) {
       return refuse('EPOCH_CHANGED', `registry update ${next.sequence} changes the threshold, host keys or reshareOf of epoch ${e.epoch}, which a logged DKG activated`);
     }
   }
+  const moved = retireAfterChange(next, current);
+  if (moved) return refuse('EPOCH_CHANGED', moved);
   const q = reviewers(current);
   if (!q) return refuse('BAD_REGISTRY', 'the registry in force lists no epoch');
   const signed = await judgeSignatures(next, q.custodians);
@@ -255,6 +260,36 @@ async function judgeRegistryUpdate(input, current) {
     return refuse('INSUFFICIENT_SIGNATURES', `registry update ${next.sequence} has ${signed.signers.length} valid signatures from custodians of epoch ${q.epoch}; ${q.threshold} are needed`);
   }
   return signed;
+}
+
+// ## Retirement (shared/src/rules/retirement.ts, docs/PROTOCOL.md §3.10)
+
+/** An epoch's retireAfter, kept by every update listing it once set. @param {Registry} next @param {Registry} current @returns {string | undefined} */
+function retireAfterChange(next, current) {
+  for (const e of next.epochs) {
+    const was = current.epochs.find((x) => x.epoch === e.epoch)?.retireAfter;
+    if (was !== undefined && e.retireAfter !== was) return `registry update ${next.sequence} changes the retireAfter of epoch ${e.epoch}, which is kept once set`;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a `retired` statement stands: an epoch with a retireAfter, by one of its
+ * custodians, dated on or after it, signed (kind `retired`). Same checks, same order, same codes.
+ * @param {Record<string, any>} entry @param {Registry} registry
+ * @returns {Promise<{ ok: true } | { ok: false, code: string, message: string }>}
+ */
+async function judgeRetired(entry, registry) {
+  const e = registry.epochs.find((x) => x.epoch === entry.epoch);
+  if (!e) return { ok: false, code: 'UNKNOWN_EPOCH', message: `epoch ${entry.epoch} is not in the registry` };
+  if (e.retireAfter === undefined) return { ok: false, code: 'NOT_RETIRABLE', message: `epoch ${entry.epoch} has no retireAfter: it is not to be retired` };
+  const c = e.custodians.find((x) => x.index === entry.custodian);
+  if (!c) return { ok: false, code: 'UNKNOWN_CUSTODIAN', message: `custodian ${entry.custodian} is not a custodian of epoch ${entry.epoch}` };
+  if (!(entry.time >= e.retireAfter)) return { ok: false, code: 'TOO_EARLY', message: `the retirement of epoch ${entry.epoch} by custodian ${entry.custodian} is dated before its retireAfter` };
+  if (!(await verifyRecordSignature(entry, 'retired', entry.signature, c.signingKey))) {
+    return { ok: false, code: 'BAD_SIGNATURE', message: `the retirement of epoch ${entry.epoch} by custodian ${entry.custodian} has a signature that does not verify` };
+  }
+  return { ok: true };
 }
 
 // ## Approvals (shared/src/rules/approvals.ts)
@@ -423,6 +458,7 @@ export {
   judgeGenesis,
   judgeRegistryUpdate,
   judgeRequest,
+  judgeRetired,
   judgeRevocation,
   newestEpoch,
   quorumOf,
