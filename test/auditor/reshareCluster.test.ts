@@ -3,7 +3,9 @@
  * (docs/PROTOCOL.md §3.9, §8.8; issue #18 Build 6): a 3-of-5 DKG (epoch 1),
  * a leaver (epoch 2: 3-of-4 without custodian 2), a refresh (epoch 3: the
  * same four), every old custodian's share-destroyed statement, and a
- * warrant whose envelope of epoch 1 opens with epoch 3's shares. The log is
+ * warrant whose envelope of epoch 1 opens with epoch 3's shares, then the
+ * chain's retirement (§3.10, the services' clocks driven past the date) and
+ * every custodian's `retired` statement. The log is
  * audited clean and the report's timeline tells that story; then each
  * broken rule, injected into that log, yields exactly its finding code.
  *
@@ -21,7 +23,7 @@ import { buildReport, checkEntries, renderReportHtml, verifyLog } from '@custode
 import { newHostKeyFile } from '../../services/custodian/src/init';
 import { runDkg } from '../../scripts/src/cluster/in-process';
 import type { RealCluster } from '../../scripts/src/cluster/in-process';
-import { waitFor } from '../coordinator/helpers/cluster';
+import { api, waitFor } from '../coordinator/helpers/cluster';
 import { logEntries, startDkgCluster } from '../dkg-service/helpers';
 import { forgeRecovery } from '../dkg/reshareFixture';
 import { approvedWarrant, decrypt, runReshare, submitReshare } from '../reshare-service/helpers';
@@ -29,6 +31,10 @@ import { approvedWarrant, decrypt, runReshare, submitReshare } from '../reshare-
 type Entry = Record<string, unknown>;
 
 const DAY = 86_400;
+/** Seconds the services' clocks are ahead of the real one: moved to pass the retirement date, never slept on. */
+let ahead = 0;
+const nowMs = () => Date.now() + ahead * 1000;
+const clock = () => Math.floor(nowMs() / 1000);
 const hostFiles = Array.from({ length: 5 }, () => newHostKeyFile());
 const hosts = new Map(hostFiles.map((f, k) => [k + 1, hexToBytes(f.secretKey, 32)] as const));
 
@@ -38,7 +44,7 @@ let groupKey: string;
 
 const at = (type: string, pred: (e: Entry) => boolean = () => true) => entries.findIndex((e) => e.type === type && pred(e));
 const epochEntryAt = (epoch: number) => at('epoch', (e) => e.epoch === epoch);
-/** Within the grace period for share destruction: only the injected rule can fire. */
+/** Within the grace periods for share destruction and retirement: only the injected rule can fire. */
 const soon = () => Math.max(...entries.map((e) => (typeof e.time === 'number' ? e.time : 0))) + 60;
 const brief = (list: Entry[], now = soon()) => checkEntries(list, { now }).findings.map((f) => `${f.index} ${f.code}`);
 
@@ -74,7 +80,14 @@ function withEpoch3Recovery(recovery: Uint8Array): { list: Entry[]; k: number } 
 }
 
 beforeAll(async () => {
-  cluster = await startDkgCluster({ tempPrefix: 'audit-reshare', threshold: 3, total: 5, nodeInit: (i) => ({ hostKeyFile: hostFiles[i - 1] }) });
+  cluster = await startDkgCluster({
+    tempPrefix: 'audit-reshare',
+    threshold: 3,
+    total: 5,
+    nodeInit: (i) => ({ hostKeyFile: hostFiles[i - 1] }),
+    custodian: { clock: nowMs, retirementCheckMs: 50 },
+    coordinator: { now: clock },
+  });
   const c = cluster;
   expect(await runDkg(c)).toMatchObject({ status: 'active', epoch: 1 });
   groupKey = c.groupKey;
@@ -86,10 +99,20 @@ beforeAll(async () => {
   await waitFor('four share-destroyed statements of epoch 2', async () => ((await logEntries(c.coordinatorUrl)).filter((e) => e.type === 'share-destroyed').length === 9 ? true : undefined), 30_000);
   const warrantId = await approvedWarrant(c, 'CASE-AUDIT-RESHARE');
   expect(await decrypt(c, warrantId, 1, ['sealed under epoch 1'])).toEqual({ state: 'complete', opened: ['sealed under epoch 1'] });
-  entries = await waitFor('a checkpoint covering the completion', async () => {
+  // Retirement (§3.10) is per key: the whole chain 1 → 2 → 3 gets one date, signed by reviewers 1, 3, 4 of epoch 3.
+  const current = (await api(c.coordinatorUrl, 'GET', '/v1/registry')).body.entry as RegistryEntry;
+  const { signatures: _s, ...body } = current;
+  const retiring = { ...body, sequence: current.sequence + 1, time: clock(), epochs: current.epochs.map((e) => ({ ...e, retireAfter: clock() + 60 })) };
+  const update = { ...retiring, signatures: [1, 3, 4].map((i) => ({ custodian: i, signature: signRecord(retiring, 'registry', c.custodianKeys[i - 1]!.secretKey) })) };
+  const posted = await api(c.coordinatorUrl, 'POST', '/v1/registry', { entry: update });
+  expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+  ahead = 3600;
+  // Every custodian of the key epoch 3, and the old committees that still run (a leaver may not see the date), log `retired`.
+  entries = await waitFor('the retirement statements in the published log', async () => {
     const found = await logEntries(c.coordinatorUrl);
-    return found.some((e) => e.type === 'decryption-complete') ? found : undefined;
-  });
+    const retired = (epoch: number) => found.filter((e) => e.type === 'retired' && e.epoch === epoch).length;
+    return retired(3) === 4 && retired(2) === 4 && retired(1) >= 4 && found.some((e) => e.type === 'decryption-complete') ? found : undefined;
+  }, 60_000);
 }, 170_000);
 
 afterAll(async () => {
@@ -111,6 +134,10 @@ describe('a log of a DKG and two reshares made by the services', () => {
       [3, 'reshare', 2, '3/4', '1,3,4,5', null, groupKey],
     ]);
     expect([destroyedBy(0), destroyedBy(1), destroyedBy(2)]).toEqual([[1, 2, 3, 4, 5], [1, 3, 4, 5], []]);
+    // One retirement date for the whole chain; the key epoch's custodians all retired it.
+    expect(new Set(epochs.map((e) => e.retireAfter)).size).toBe(1);
+    expect(epochs[2]!.retirements.map((r) => r.custodian)).toEqual([1, 3, 4, 5]);
+    expect(epochs[1]!.retirements.map((r) => r.custodian)).toEqual([1, 3, 4, 5]);
     for (const e of epochs) expect(e.activatedAt).toBe(verified.audit.activations.get(e.epoch)!.index);
     // Each destruction comes after its successor's activation; each reshare after its own proposal.
     expect(epochs[0]!.destroyed.every((d) => d.index > epochs[1]!.activatedAt!)).toBe(true);
@@ -200,11 +227,11 @@ describe('each broken reshare rule, injected into that log, gives exactly its fi
     expect(brief(entries, activated + DAY + 1)).toEqual([]);
   });
 
-  it('NOT_EPOCH_CUSTODIAN: after the reshares, the leaver releases for an envelope of epoch 1', () => {
-    const release = entries.find((e) => e.type === 'release')!;
-    const byLeaver = signAs({ ...release, custodian: 2 }, 'release', 2);
+  it('NOT_EPOCH_CUSTODIAN: after the reshares (before the retirement), the leaver releases for an envelope of epoch 1', () => {
+    const k = at('release') + 1;
+    const byLeaver = signAs({ ...entries[k - 1]!, custodian: 2 }, 'release', 2);
     // The leaver never approved either: it is no reviewer of epoch 3 (§4.2), so the release is also by a non-approver.
-    expect(brief([...entries, byLeaver])).toEqual([`${entries.length} NOT_EPOCH_CUSTODIAN`, `${entries.length} RELEASE_BY_NON_APPROVER`]);
+    expect(brief(insert(entries, k, byLeaver))).toEqual([`${k} NOT_EPOCH_CUSTODIAN`, `${k} RELEASE_BY_NON_APPROVER`]);
     // A custodian of epoch 1 that stayed releases under epoch 3, whose quorum epoch 1's envelopes now need.
     const stayed = entries.filter((e) => e.type === 'release').map((e) => e.custodian as number);
     expect(stayed.every((i) => [1, 3, 4, 5].includes(i))).toBe(true);
