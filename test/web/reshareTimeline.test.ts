@@ -16,7 +16,7 @@ import { epochFromReshare, hostpubkeyGen } from '@custodes/shared/dkg';
 import { signRecord, signRegistry } from '@custodes/shared/records';
 import type { EpochEntry, RegistryEntry, ShareDestroyedEntry } from '@custodes/shared/records';
 import { completeReshare, dealAll, dealerEpoch, forgeRecovery, paramsFor } from '../dkg/reshareFixture';
-import { launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
+import { launchBrowser, newContext, screenshot, showEpochs, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
 import type { PageWatch } from './helpers/browser';
 import { makeWorld, StandInLog } from './helpers/world';
 import type { Served, World } from './helpers/world';
@@ -88,15 +88,8 @@ describe.skipIf(SKIP_BROWSER)(`explorer epochs panel on a reshare in Chromium${S
     for (const s of served) await s.close();
   });
 
-  async function timeline(url: string): Promise<void> {
-    await page.goto(`${url}/explorer/#epochs`);
-    await page.waitForSelector('body[data-ready="true"]');
-    await page.locator('#epochs-load').click();
-    await poll(() => page.locator('#epochs-status').getAttribute('class')).toMatch(/ok|bad|warn/);
-  }
-
   it('shows the reshare verified in the browser, epoch 1 superseded, and each old custodian’s destruction', async () => {
-    await timeline(good.url);
+    await showEpochs(page, good.url);
     expect(await page.locator('#epochs-status').textContent()).toBe("✓ 2 epoch(s) from 5 entries that hash to the checkpoint's root; current epoch: 2.");
     expect(await page.locator('section.epoch[data-epoch="2"] h3').textContent()).toBe('Epoch 2: active (reshare of epoch 1) — current');
     const activation = await page.locator('#epoch-2-activation').innerText();
@@ -117,7 +110,7 @@ describe.skipIf(SKIP_BROWSER)(`explorer epochs panel on a reshare in Chromium${S
   });
 
   it('refuses a destruction before the reshare and a reshare keyed to another group key: epoch 1 stays current', async () => {
-    await timeline(bad.url);
+    await showEpochs(page, bad.url);
     expect(await page.locator('#epochs-status').textContent()).toBe("✓ 2 epoch(s) from 3 entries that hash to the checkpoint's root; current epoch: 1.");
     expect(await page.locator('section.epoch[data-epoch="2"] h3').textContent()).toBe('Epoch 2: proposed, not active');
     expect(await page.locator('section.epoch[data-epoch="2"]').innerText()).toContain('Entry 2: an epoch entry refused here (GROUP_KEY_CHANGED); it activates nothing');
