@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXIT, parseTime, registerAuditCommands } from '@custodes/auditor';
 import { cleanScenario, DAY, LogBuilder, makeKeys, T0 } from './scenario';
 import type { CleanScenario } from './scenario';
+import { entryOf, keys as reshareKeys, reshared, reshareLog } from './reshareScenario';
 import { TestLogServer } from './server';
 
 const keys = makeKeys();
@@ -126,6 +127,27 @@ describe('custodes audit', () => {
     const r = await run(['audit', 'report', '--log', server.url, '--out', out, '--as-of', String(clean.now)]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${join(out, 'report.json')}\n${join(out, 'report.html')}\n`);
+  });
+
+  test('verify --destroy-grace: an old custodian without share-destroyed is SHARE_NOT_DESTROYED once the grace is over; a bad value exits 2', async () => {
+    const log = reshareLog();
+    const at = log.push(entryOf(reshared.recoveryData));
+    const own = await new TestLogServer(reshareKeys).start();
+    try {
+      own.publish(log.leaves());
+      const activated = T0 + 120;
+      const within = await run(['audit', 'verify', '--log', own.url, '--now', String(activated + 600)]);
+      expect(within).toMatchObject({ code: 0, stdout: '' });
+      const past = await run(['audit', 'verify', '--log', own.url, '--now', String(activated + 600), '--destroy-grace', '300']);
+      expect(past.code).toBe(1);
+      // Every custodian of epoch 1 (1..5) owes its statement; none is logged.
+      expect(past.stdout.trim().split('\n').map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(Array(5).fill(`#${at} SHARE_NOT_DESTROYED`));
+      const bad = await run(['audit', 'verify', '--log', own.url, '--destroy-grace', 'soon']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await own.close();
+    }
   });
 
   test('parseTime takes Unix seconds or ISO 8601 and rejects the rest', () => {

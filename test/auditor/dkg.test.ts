@@ -59,7 +59,25 @@ describe('a clean DKG epoch', () => {
     const { findings, state } = audit(log);
     const report = buildReport({ audit: state, leaves: log.leaves(), findings, checkpointAccepted: true });
     expect(report.keyGeneration.epochs).toEqual([
-      { epoch: 1, threshold: 3, total: 5, origin: 'dkg', groupKey: epochFromRecovery(dkg.recoveryData).groupKey, activatedAt: 17, session: DKG_SESSION, retireAfter: null, retirements: [] },
+      {
+        epoch: 1,
+        threshold: 3,
+        total: 5,
+        custodians: [1, 2, 3, 4, 5],
+        origin: 'dkg',
+        proposedAt: 0,
+        reshareOf: null,
+        groupKey: epochFromRecovery(dkg.recoveryData).groupKey,
+        activatedAt: 17,
+        activatedTime: T0 + 120,
+        session: DKG_SESSION,
+        dealers: null,
+        complaints: [],
+        supersededBy: null,
+        destroyed: [],
+        retireAfter: null,
+        retirements: [],
+      },
     ]);
     expect(report.keyGeneration.sessions).toEqual([
       { epoch: 1, session: DKG_SESSION, index: 1, commits: 5, reveals: 5, aggregate: true, certeqs: 5, blames: [], abort: null, outcome: 'activated' },
@@ -178,7 +196,7 @@ describe('a failed session is reported, not a finding', () => {
     ]);
     expect(report.keyGeneration.sessions[0]).toMatchObject({ commits: 5, reveals: 0, blames: [{ custodian: 2, blamed: 4, index: 6 }], abort: { reason: 'blame', blamed: [4], index: abortAt } });
     const html = renderReportHtml(report);
-    expect(html).toContain('1 epoch(s) made by a logged DKG, 0 by a dealer, 0 proposed; 2 DKG session(s), 1 aborted.');
+    expect(html).toContain('1 epoch(s) made by a logged DKG, 0 by a reshare, 0 by a dealer, 0 proposed; 2 session(s), 1 aborted; the current key epoch is 1.');
     expect(html).toContain('<td>2 blamed 4</td><td>blame (blamed: 4)</td><td>aborted</td>');
   });
 });

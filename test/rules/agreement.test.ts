@@ -12,9 +12,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EpochEntry, RegistryEntry } from '@custodes/shared/records';
-import { judgeDkgEntry, judgeEpochEntry, resolveRegistry } from '@custodes/shared/rules';
+import { judgeDkgEntry, judgeEpochEntry, judgeShareDestroyed, resolveRegistry } from '@custodes/shared/rules';
 import { dkgEntryCases, epochCases, epochEntryCases, registryCases, releaseCases, retirementCases, revocationCases, warrantCases } from './corpus';
 import { parties, removeCustodianStores } from './parties';
+import { reshareEpochEntryCases, shareDestroyedCases } from './reshareCorpus';
 import type { EntryVerdict, PartyAdapter } from './parties';
 
 afterAll(() => removeCustodianStores());
@@ -84,15 +85,15 @@ describe('agreement: who may sign a revocation (shared/src/rules/revocations.ts)
   });
 });
 
-describe('agreement: epoch entries (shared/src/rules/dkgEpochs.ts judgeEpochEntry, resolveRegistry)', () => {
-  it.each(epochEntryCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+describe('agreement: epoch entries, by DKG and by reshare (shared/src/rules/dkgEpochs.ts judgeEpochEntry, resolveRegistry)', () => {
+  it.each([...epochEntryCases, ...reshareEpochEntryCases].map((c) => [c.name, c] as const))('%s', async (_, c) => {
     // The spec is the shared rule: the case's code is its verdict against the registry in force before the entry.
     const before = resolveRegistry(c.head[0] as RegistryEntry, c.head.slice(1) as EpochEntry[]);
     const shared = judgeEpochEntry(c.entry, before);
     expect(shared.ok ? 'ok' : shared.code).toBe(c.expected);
     const answers = new Map<string, EntryVerdict>();
     for (const p of parties) answers.set(p.name, await p.judgeEpochEntry(c));
-    const inForce = c.expected === 'ok' ? c.entry.groupKey : c.expected === 'UNKNOWN_EPOCH' ? 'unlisted' : (before.epochs[0]!.groupKey ?? 'no key');
+    const inForce = c.expected === 'ok' ? c.entry.groupKey : c.expected === 'UNKNOWN_EPOCH' ? 'unlisted' : (before.epochs.find((e) => e.epoch === c.entry.epoch)?.groupKey ?? 'no key');
     expectAgreement(Object.fromEntries([...answers].map(([n, a]) => [n, a.verdict])), `${c.expected === 'ok' ? 'accept' : 'refuse'}; epoch ${c.entry.epoch}: ${inForce}`);
     // Where a party names its refusal, it names the shared code (the auditor's findings each cover one or two).
     for (const [name, a] of answers) if (a.codes !== undefined) expect(a.codes.split('|'), name).toContain(c.expected);
@@ -107,6 +108,21 @@ describe('agreement: dkg entries (shared/src/rules/dkgEpochs.ts judgeDkgEntry)',
     expect(shared.ok ? 'ok' : shared.code).toBe(c.expected);
     const answers = new Map<string, EntryVerdict>();
     for (const p of parties) if (p.judgeDkgEntry) answers.set(p.name, await p.judgeDkgEntry(c));
+    expect([...answers.keys()]).toEqual(['custodian', 'auditor', 'explorer']);
+    expectAgreement(Object.fromEntries([...answers].map(([n, a]) => [n, a.verdict])), c.expected === 'ok' ? 'accept' : 'refuse');
+    for (const [name, a] of answers) if (a.codes !== undefined) expect(a.codes.split('|'), name).toContain(c.expected);
+    if (c.expected !== 'ok') expect(answers.get('auditor')!.codes, 'the auditor reports a finding').toBeDefined();
+    if (c.expected !== 'ok' && c.expected !== 'UNKNOWN_EPOCH') expect(answers.get('explorer')!.codes, 'the explorer shows the refusal').toBeDefined();
+  });
+});
+
+describe('agreement: share-destroyed statements (shared/src/rules/shareDestroyed.ts judgeShareDestroyed, §3.9)', () => {
+  it.each(shareDestroyedCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const before = resolveRegistry(c.head[0] as RegistryEntry, c.head.slice(1) as EpochEntry[]);
+    const shared = judgeShareDestroyed(c.entry, before);
+    expect(shared.ok ? 'ok' : shared.code).toBe(c.expected);
+    const answers = new Map<string, EntryVerdict>();
+    for (const p of parties) if (p.judgeShareDestroyed) answers.set(p.name, await p.judgeShareDestroyed(c));
     expect([...answers.keys()]).toEqual(['custodian', 'auditor', 'explorer']);
     expectAgreement(Object.fromEntries([...answers].map(([n, a]) => [n, a.verdict])), c.expected === 'ok' ? 'accept' : 'refuse');
     for (const [name, a] of answers) if (a.codes !== undefined) expect(a.codes.split('|'), name).toContain(c.expected);

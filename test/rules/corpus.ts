@@ -11,6 +11,7 @@ import type { Envelope } from '@custodes/shared/crypto';
 import { coordinatorFinalize, coordinatorStep1, epochFromRecovery, hostpubkeyGen, participantStep1, participantStep2 } from '@custodes/shared/dkg';
 import { envelopeSetRoot, signRecord, signWarrant, warrantCommitment, warrantCoverSheet } from '@custodes/shared/records';
 import type { ApprovalEntry, DecryptionRequestEntry, DkgEntry, EpochEntry, LogEntry, RegistryEntry, ReleaseEntry, RetiredEntry, RevocationEntry, SignedWarrant, WarrantEntry } from '@custodes/shared/records';
+import type { EpochCode } from '@custodes/shared/rules';
 
 export const SEED = 'custodes/agreement/v1';
 export const NOW = 1_800_000_000;
@@ -499,7 +500,7 @@ export const goodEpochEntry = epochEntryOf(sessionData);
 export interface EpochEntryCase {
   readonly name: string;
   /** 'ok', or the shared rule's EpochCode (judgeEpochEntry), which every party must reach. */
-  readonly expected: 'ok' | 'UNKNOWN_EPOCH' | 'NOT_PROPOSED' | 'BAD_RECOVERY_DATA' | 'THRESHOLD_MISMATCH' | 'HOST_KEYS_MISMATCH' | 'GROUP_KEY_MISMATCH' | 'COMMITMENTS_MISMATCH';
+  readonly expected: 'ok' | EpochCode;
   /** The log before the entry judged: a registry first. */
   readonly head: readonly LogEntry[];
   readonly entry: EpochEntry;

@@ -52,6 +52,7 @@ import {
   singleGenesis,
 } from './corpus';
 import type { DkgEntryCase, EpochEntryCase, RegistryCase, ReleaseCase, RetirementCase, RevocationCase, WarrantCase } from './corpus';
+import type { ShareDestroyedCase } from './reshareCorpus';
 
 export type RegistryVerdict = 'accept' | 'refuse' | 'no rule';
 export type Admissibility = 'ok' | 'revoked' | 'expired' | 'no-quorum' | 'unknown-epoch' | 'no rule';
@@ -71,6 +72,8 @@ export interface PartyAdapter {
   judgeEpochEntry(c: EpochEntryCase): Promise<EntryVerdict>;
   /** Whether a `dkg` entry may stand in the log; absent where a party has no intake for it (the coordinator writes them). */
   judgeDkgEntry?(c: DkgEntryCase): Promise<EntryVerdict>;
+  /** Whether a `share-destroyed` statement may stand (§3.9); absent where a party has no intake for it (the coordinator logs them from its reshare workflow). */
+  judgeShareDestroyed?(c: ShareDestroyedCase): Promise<EntryVerdict>;
   /** Whether a `retired` statement stands (docs/PROTOCOL.md §3.10): the coordinator's intake, a replica, the auditor, the explorer's timeline. */
   judgeRetirement(c: RetirementCase): Promise<Verdict>;
 }
@@ -350,6 +353,9 @@ export const custodian: PartyAdapter = {
   async judgeDkgEntry(c) {
     return { verdict: replicaVerdict(c.registry, [c.registry], c.entry) };
   },
+  async judgeShareDestroyed(c) {
+    return { verdict: replicaVerdict(c.head[0] as RegistryEntry, c.head, c.entry) };
+  },
   async judgeRetirement(c) {
     // The witness rule: a replica (a node of epoch 1, not the signer) takes the statement into its log or refuses the batch.
     return replicaVerdict(c.registry, [c.registry], c.entry);
@@ -479,6 +485,11 @@ export const auditor: PartyAdapter = {
     const codes = findings.filter((f) => f.index === 1 && DKG_FINDINGS[f.code] !== undefined).map((f) => DKG_FINDINGS[f.code]!);
     return codes.length ? { verdict: 'refuse', codes: codes.join('|') } : { verdict: 'accept' };
   },
+  async judgeShareDestroyed(c) {
+    const { findings } = checkEntries([...c.head, c.entry], { now: NOW });
+    const codes = findings.filter((f) => f.index === c.head.length && SHARE_DESTROYED_FINDINGS[f.code] !== undefined).map((f) => SHARE_DESTROYED_FINDINGS[f.code]!);
+    return codes.length ? { verdict: 'refuse', codes: codes.join('|') } : { verdict: 'accept' };
+  },
   async judgeRetirement(c) {
     return auditorVerdict([c.registry, c.entry], 1, RETIREMENT_FINDINGS);
   },
@@ -491,9 +502,14 @@ const EPOCH_FINDINGS: Record<string, string> = {
   // A second activation of an epoch: the shared rule's NOT_PROPOSED, told apart by the auditor.
   DUPLICATE_ENTRY: 'NOT_PROPOSED',
   BAD_EPOCH_CERTIFICATE: 'BAD_RECOVERY_DATA',
-  EPOCH_SESSION_MISMATCH: 'THRESHOLD_MISMATCH|HOST_KEYS_MISMATCH',
+  EPOCH_SESSION_MISMATCH: 'THRESHOLD_MISMATCH|HOST_KEYS_MISMATCH|OLD_EPOCH_NOT_ACTIVE|OLD_EPOCH_MISMATCH|SESSION_MISMATCH',
   EPOCH_KEY_MISMATCH: 'GROUP_KEY_MISMATCH|COMMITMENTS_MISMATCH',
+  RESHARE_COMMITMENT_MISMATCH: 'DEALING_CONSTANT_MISMATCH',
+  RESHARE_KEY_CHANGED: 'GROUP_KEY_CHANGED',
+  RESHARE_OF_SUPERSEDED: 'OLD_EPOCH_SUPERSEDED',
 };
+/** The auditor's findings on a `share-destroyed` entry (checks/shareDestroyed.ts). */
+const SHARE_DESTROYED_FINDINGS: Record<string, string> = { UNKNOWN_EPOCH: 'UNKNOWN_EPOCH', SHARE_DESTROYED_EARLY: 'NOT_SUPERSEDED', UNKNOWN_CUSTODIAN: 'UNKNOWN_CUSTODIAN', BAD_SIGNATURE: 'BAD_SIGNATURE' };
 /** The auditor's findings on a `dkg` entry (checks/dkg.ts). */
 const DKG_FINDINGS: Record<string, string> = { UNKNOWN_EPOCH: 'UNKNOWN_EPOCH', EPOCH_NOT_PROPOSED: 'NOT_PROPOSED', UNKNOWN_CUSTODIAN: 'UNKNOWN_CUSTODIAN', BAD_SIGNATURE: 'BAD_SIGNATURE' };
 
@@ -567,6 +583,13 @@ export const explorer: PartyAdapter = {
     const steps = s ? [...s.commits, ...s.reveals, ...s.certeqs, ...s.blames].map((x) => x.index).concat(s.aggregate ?? [], s.abort?.index ?? []) : [];
     const refused = s?.refused.find((r) => r.index === 1);
     return { verdict: steps.includes(1) ? 'accept' : 'refuse', ...(refused ? { codes: refused.code } : {}) };
+  },
+  async judgeShareDestroyed(c) {
+    // What the Epochs panel shows: the statement among the epoch's destructions, or refused with its code.
+    const at = c.head.length;
+    const story = await storyOf([...c.head, c.entry], c.entry.epoch);
+    const refused = story?.refusedDestructions.find((r) => r.index === at);
+    return { verdict: story?.destroyed.some((d) => d.index === at) ? 'accept' : 'refuse', ...(refused ? { codes: refused.code } : {}) };
   },
   async judgeRetirement(c) {
     // The Epochs panel (lib/epochTimeline.js) lists a statement only if lib/rules.js judgeRetired accepts it.

@@ -4,67 +4,13 @@
  * (one test per code, each breaking exactly that rule), resolveRegistry in
  * log order (a chain of reshares), and the registry rules for `reshareOf`.
  */
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bytesToBase64, bytesToHex, decodePoint, encodePoint, hexToBytes, mulBase, scalarFromBytes } from '@custodes/shared/crypto';
-import { epochFromReshare, hostpubkeyGen, uuidBytes } from '@custodes/shared/dkg';
-import type { ReshareParams } from '@custodes/shared/dkg';
 import { registryProblems, RegistryView } from '@custodes/shared/records';
-import type { EpochEntry, RegistryEntry } from '@custodes/shared/records';
 import { judgeEpochEntry, judgeRegistryUpdate, quorumOf, resolveRegistry } from '@custodes/shared/rules';
 import { completeReshare, dealAll, dealerEpoch, forgeRecovery, interpolateSecret } from '../dkg/reshareFixture';
-import type { HeldEpoch } from '../dkg/reshareFixture';
-import { epochOf, signAs, unsignedRegistry } from './corpus';
-
-const SESSION = '00000000-0000-4000-8000-0000000000e2';
-const SESSION3 = '00000000-0000-4000-8000-0000000000e3';
-const hostSecrets = new Map([1, 2, 3, 4, 5, 6, 7].map((i) => [i, Uint8Array.from(randomBytes(32))] as const));
-const hostKey = (i: number) => bytesToHex(hostpubkeyGen(hostSecrets.get(i)!));
-
-const old = dealerEpoch(1, 3, 5);
-
-/** The registry's listing of a held (dealer) epoch: its real commitments. */
-function activeListing(epoch: HeldEpoch, commitments: readonly string[]): RegistryEntry['epochs'][number] {
-  const base = epochOf({ epoch: epoch.epoch, threshold: epoch.threshold, custodians: epoch.holders.map((h) => h.index) });
-  return { ...base, groupKey: commitments[0]!, commitments: [...commitments] };
-}
-
-function proposedListing(epoch: number, t: number, indices: number[], reshareOf?: number): RegistryEntry['epochs'][number] {
-  const base = epochOf({ epoch, threshold: t, custodians: indices, proposed: true, ...(reshareOf === undefined ? {} : { reshareOf }) });
-  return { ...base, custodians: base.custodians.map((c) => ({ ...c, hostKey: hostKey(c.index) })) };
-}
-
-const oldCommitments = old.commitments.map(bytesToHex);
-
-const registry = signAs(
-  { ...unsignedRegistry(0, []), epochs: [activeListing(old, oldCommitments), proposedListing(2, 3, [1, 3, 4, 5], 1), proposedListing(3, 3, [3, 4, 5, 6, 7], 2)] },
-  [1, 2, 3, 4, 5],
-);
-
-function paramsOf(from: HeldEpoch, to: number, t: number, indices: number[], session: string): ReshareParams {
-  return {
-    oldEpoch: from.epoch,
-    newEpoch: to,
-    session: uuidBytes(session),
-    oldThreshold: from.threshold,
-    newThreshold: t,
-    groupKey: from.groupKey,
-    oldCommittee: from.holders.map((h) => ({ index: h.index, publicShare: h.publicShare })),
-    newCommittee: indices.map((index) => ({ index, hostKey: hexToBytes(hostKey(index), 33) })),
-  };
-}
-
-function entryOf(recoveryData: Uint8Array, epoch: number, session: string, over: Partial<EpochEntry> = {}): EpochEntry {
-  const keys = epochFromReshare(recoveryData);
-  return { type: 'epoch', epoch, session, groupKey: keys.groupKey, commitments: [...keys.commitments], recoveryData: bytesToBase64(recoveryData), time: 1_800_000_000, ...over };
-}
-
-const p2 = paramsOf(old, 2, 3, [1, 3, 4, 5], SESSION);
-const r2 = completeReshare(p2, hostSecrets, dealAll(p2, old, [1, 2, 4]));
-const e2 = entryOf(r2.recoveryData, 2, SESSION);
-const p3 = paramsOf(r2.next, 3, 3, [3, 4, 5, 6, 7], SESSION3);
-const r3 = completeReshare(p3, hostSecrets, dealAll(p3, r2.next, [3, 4, 5]));
-const e3 = entryOf(r3.recoveryData, 3, SESSION3);
+import { signAs } from './corpus';
+import { e2, e3, entryOf, hostKey, hostSecrets, old, oldCommitments, p2, paramsOf, proposedListing, r2, r3, registry, SESSION, SESSION3 } from './reshareCorpus';
 
 describe('resolveRegistry with reshares', () => {
   it('the registry is sound: reshareOf names lower listed epochs, indices may have gaps', () => {
@@ -119,6 +65,14 @@ describe('judgeEpochEntry for a reshare: one test per rule', () => {
     const otherY = { ...p2, groupKey: encodePoint(mulBase(4242n)) };
     const forged = forgeRecovery(otherY, hostSecrets, dealAll(otherY, old, [1, 2, 4]));
     expect(judgeEpochEntry({ ...e2, recoveryData: bytesToBase64(forged) }, registry)).toMatchObject({ ok: false, code: 'GROUP_KEY_CHANGED' });
+  });
+
+  it('DEALING_CONSTANT_MISMATCH: a certified dealing whose C_{i,0} is not its dealer’s X_i', () => {
+    const dealings = dealAll(p2, old, [1, 2, 4]);
+    const moved = dealings[1]!.slice();
+    moved.set(encodePoint(mulBase(777n)), 34); // C_{2,0}: after u8(i) ‖ pubnonce (33)
+    const forged = forgeRecovery(p2, hostSecrets, [dealings[0]!, moved, dealings[2]!]);
+    expect(judgeEpochEntry({ ...e2, recoveryData: bytesToBase64(forged) }, registry)).toMatchObject({ ok: false, code: 'DEALING_CONSTANT_MISMATCH' });
   });
 
   it('SESSION_MISMATCH', () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { bytesToBase64 } from '@custodes/shared/crypto';
 import { epochEntry, runDkg } from '../auditor/dkgScenario';
-import { launchBrowser, newContext, poll, screenshot, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
+import { launchBrowser, newContext, screenshot, showEpochs, SKIP_BROWSER, SKIP_REASON } from './helpers/browser';
 import type { PageWatch } from './helpers/browser';
 import { dkgStandInLog, dkgWorld } from './helpers/dkgLog';
 import type { Served } from './helpers/world';
@@ -43,15 +43,8 @@ describe.skipIf(SKIP_BROWSER)(`explorer epoch timeline in Chromium${SKIP_REASON}
     for (const s of served) await s.close();
   });
 
-  async function timeline(url: string): Promise<void> {
-    await page.goto(`${url}/explorer/#epochs`);
-    await page.waitForSelector('body[data-ready="true"]');
-    await page.locator('#epochs-load').click();
-    await poll(() => page.locator('#epochs-status').getAttribute('class')).toMatch(/ok|bad|warn/);
-  }
-
   it('shows the proposal, the aborted session with who blamed whom, and the activation verified in the browser', async () => {
-    await timeline(good_.url);
+    await showEpochs(page, good_.url);
     expect(await page.locator('#epochs-status').textContent()).toBe("✓ 1 epoch(s) from 17 entries that hash to the checkpoint's root; current epoch: 1.");
     const epoch = page.locator('section.epoch[data-epoch="1"]');
     expect(await epoch.locator('h3').textContent()).toBe('Epoch 1: active (DKG) — current');
@@ -77,7 +70,7 @@ describe.skipIf(SKIP_BROWSER)(`explorer epoch timeline in Chromium${SKIP_REASON}
   });
 
   it('refuses an epoch entry whose group key is not the recovery data’s: the epoch stays proposed', async () => {
-    await timeline(bad_.url);
+    await showEpochs(page, bad_.url);
     expect(await page.locator('section.epoch[data-epoch="1"] h3').textContent()).toBe('Epoch 1: proposed, not active — current');
     expect(await page.locator('section.epoch[data-epoch="1"]').innerText()).toContain('Entry 16: an epoch entry refused here (GROUP_KEY_MISMATCH); it activates nothing');
     expect(await page.locator('#epoch-1-activation').count()).toBe(0);
@@ -92,7 +85,7 @@ describe.skipIf(SKIP_BROWSER)(`explorer epoch timeline in Chromium${SKIP_REASON}
       await route.fulfill({ response: answer, json: body });
     });
     try {
-      await timeline(good_.url);
+      await showEpochs(page, good_.url);
       expect(await page.locator('#epochs-status').textContent()).toBe("✗ The 17 entries served do not hash to the checkpoint's root: nothing shown.");
       expect(await page.locator('section.epoch').count()).toBe(0);
     } finally {

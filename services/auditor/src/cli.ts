@@ -177,15 +177,17 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
     .option('--tiles <url>', 'instead of --log: a static C2SP tlog-tiles mirror (custodes log mirror), or <coordinator>/log/v1')
     .option('--state <dir>', 'keep verified checkpoints and entries here (default: in memory, nothing kept)')
     .option('--pin-keys <file>', 'JSON { format: "custodes.pins.v1", logKey, custodianKeys, origin? } instead of trusting the genesis on first use')
-    .option('--now <time>', 'judge overdue unsealings and missing retirements as of this time (Unix seconds or ISO 8601; default: now)')
+    .option('--now <time>', 'judge overdue unsealings, missing retirements and undestroyed shares as of this time (Unix seconds or ISO 8601; default: now)')
     .option('--retirement-grace <seconds>', "seconds after an epoch's retireAfter by which each of its custodians must have logged its retirement (RETIREMENT_MISSING)", '86400')
+    .option('--destroy-grace <seconds>', "seconds after a reshare's activation by which each old custodian must have logged share-destroyed (SHARE_NOT_DESTROYED)", '86400')
     .option('--progress-every <n>', 'progress on stderr every n entries', '1000')
     .option(MIN_CUSTODIANS_FLAG, MIN_CUSTODIANS_HELP)
     .option(MIN_EXTERNAL_FLAG, MIN_EXTERNAL_HELP)
-    .action((opts: { log?: string; tiles?: string; state?: string; pinKeys?: string; now?: string; retirementGrace: string; progressEvery: string } & PolicyFlags) =>
+    .action((opts: { log?: string; tiles?: string; state?: string; pinKeys?: string; now?: string; retirementGrace: string; destroyGrace: string; progressEvery: string } & PolicyFlags) =>
       guarded(io, async () => {
         const every = positiveInt(opts.progressEvery, '--progress-every');
         const grace = seconds(opts.retirementGrace, '--retirement-grace');
+        const destroyGrace = seconds(opts.destroyGrace, '--destroy-grace');
         if ((opts.log === undefined) === (opts.tiles === undefined)) throw new UsageError('give exactly one of --log <url> and --tiles <url>');
         const result = await verifyLog({
           ...policyOf(opts),
@@ -195,6 +197,7 @@ export function registerAuditCommands(program: Command, io: AuditIo = processIo)
           pinnedKeys: readPins(opts.pinKeys),
           now: opts.now === undefined ? undefined : parseTime(opts.now, '--now'),
           retirementGraceSeconds: grace,
+          destroyGraceSeconds: destroyGrace,
           progressEvery: every,
           onProgress: progressPrinter(io, every),
         });

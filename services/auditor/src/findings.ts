@@ -54,6 +54,10 @@ export type FindingCode =
   | 'EPOCH_SESSION_MISMATCH' // an epoch entry whose session has another threshold or other host keys than the registry's epoch
   | 'EPOCH_KEY_MISMATCH' // an epoch entry whose groupKey or commitments are not what its recovery data yields
   | 'RESHARE_OF_SUPERSEDED' // an epoch entry resharing an epoch whose key an earlier reshare already moved (§3.9)
+  | 'RESHARE_COMMITMENT_MISMATCH' // a reshare's dealing whose C_{i,0} is not its dealer's public share X_i of the old epoch (§3.9)
+  | 'RESHARE_KEY_CHANGED' // a certified reshare whose dealings combine to another group key than the old epoch's (§3.9)
+  | 'SHARE_DESTROYED_EARLY' // a share-destroyed statement logged before its successor's epoch entry, or naming another successor (§3.9)
+  | 'SHARE_NOT_DESTROYED' // a custodian of a superseded epoch with no share-destroyed statement within the grace period (§3.9)
   | 'DKG_WRONG_STEP' // a reshare's `dealers` step in a DKG session (§3.9)
   | 'EPOCH_NOT_PROPOSED' // an epoch or dkg entry for an epoch that already has its keys (a dealer epoch, or activated)
   | 'EPOCH_NOT_ACTIVE' // a request, release or misbehavior for a proposed epoch that no valid epoch entry activated

@@ -161,10 +161,23 @@ table{border-collapse:collapse;margin:.4rem 0}th,td{border:1px solid var(--line)
 /** Epochs and DKG sessions (docs/PROTOCOL.md §3.8): blames and aborts are part of the story, not findings. */
 function keyGeneration(r: TransparencyReport): string {
   const { epochs, sessions } = r.keyGeneration;
+  const at = (i: number | null) => (i === null ? '—' : `#${i}`);
   const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
   // Retirement (docs/PROTOCOL.md §3.10): the date, then how many of the epoch's custodians logged that they destroyed their share.
   const retirement = (e: (typeof epochs)[number]) => (e.retireAfter === null ? '—' : `${day(e.retireAfter)}; ${e.retirements.length} of ${e.total} retired`);
-  const epochRows = epochs.map((e) => [`epoch ${e.epoch}`, `${e.threshold} of ${e.total}`, e.origin, e.activatedAt === null ? '—' : `#${e.activatedAt}`, retirement(e), e.groupKey ?? '—']);
+  // The epochs timeline (§3.8, §3.9, §3.10): proposal, DKG or reshare (from which epoch, Q, complaints), activation, destruction of its shares, retirement.
+  const epochRows = epochs.map((e) => [
+    `epoch ${e.epoch}`,
+    `${e.threshold} of ${e.total} (${e.custodians.join(', ')})`,
+    e.origin === 'reshare' ? `reshare of epoch ${e.reshareOf}, Q = {${(e.dealers ?? []).join(', ')}}` : e.origin,
+    at(e.proposedAt),
+    at(e.activatedAt),
+    e.complaints.map((c) => `${c.custodian} against ${c.blamed} (#${c.index})`).join('; ') || '—',
+    e.supersededBy === null ? '—' : `by epoch ${e.supersededBy}`,
+    e.destroyed.map((d) => `${d.custodian} (#${d.index})`).join(', ') || '—',
+    retirement(e),
+    e.groupKey ?? '—',
+  ]);
   const sessionRows = sessions.map((s) => [
     `epoch ${s.epoch}, session ${s.session.slice(0, 8)}`,
     `${s.commits}/${s.reveals}/${s.certeqs}`,
@@ -173,10 +186,11 @@ function keyGeneration(r: TransparencyReport): string {
     s.outcome,
   ]);
   const failed = sessions.filter((s) => s.outcome === 'aborted').length;
-  const summary = `<p>${esc(epochs.filter((e) => e.origin === 'dkg').length)} epoch(s) made by a logged DKG, ${esc(epochs.filter((e) => e.origin === 'dealer').length)} by a dealer, ${esc(epochs.filter((e) => e.origin === 'proposed').length)} proposed; ${esc(sessions.length)} DKG session(s), ${esc(failed)} aborted.</p>`;
+  const current = r.keyGeneration.currentKeyEpoch === null ? 'no epoch is active' : `the current key epoch is ${r.keyGeneration.currentKeyEpoch}`;
+  const summary = `<p>${esc(epochs.filter((e) => e.origin === 'dkg').length)} epoch(s) made by a logged DKG, ${esc(epochs.filter((e) => e.origin === 'reshare').length)} by a reshare, ${esc(epochs.filter((e) => e.origin === 'dealer').length)} by a dealer, ${esc(epochs.filter((e) => e.origin === 'proposed').length)} proposed; ${esc(sessions.length)} session(s), ${esc(failed)} aborted; ${esc(current)}.</p>`;
   return (
     summary +
-    table(['Epoch', 'Threshold', 'Origin', 'Activated', 'Retirement', 'Group key'], epochRows) +
+    table(['Epoch', 'Threshold (custodians)', 'Origin', 'Proposed', 'Activated', 'Complaints', 'Superseded', 'Shares destroyed', 'Retirement', 'Group key'], epochRows) +
     (sessions.length ? table(['Session', 'Commits/reveals/certeqs', 'Blames', 'Abort', 'Outcome'], sessionRows) : '')
   );
 }

@@ -11,7 +11,7 @@ import { MemoryTree } from '@custodes/shared/log';
 import { compareFindings, type Finding } from './findings';
 import type { PinnedKeys } from './pins';
 import { renderReportHtml } from './html';
-import { sealState } from '@custodes/shared/rules';
+import { keyEpochOf, sealState, successorOf } from '@custodes/shared/rules';
 import { decisionStatusOf, iso, overdueFindings, type AuditState } from './rules';
 import { verifyLog, type Progress, type VerifyResult } from './verify';
 import type { FetchOptions } from './fetch';
@@ -74,24 +74,48 @@ export interface TransparencyReport {
     readonly overdueWarrants: readonly { readonly warrantId: string; readonly sealedUntil: number; readonly index: number }[];
   };
   readonly misbehavior: { readonly entries: number; readonly perCustodian: readonly Count[] };
-  /** Epochs and their DKG sessions (docs/PROTOCOL.md §3.8): a blame or an abort is reported here, not as a finding. */
+  /**
+   * The epochs timeline and the DKG/reshare sessions (docs/PROTOCOL.md §3.8,
+   * §3.9): a blame or an abort is reported here, not as a finding.
+   */
   readonly keyGeneration: {
     readonly epochs: readonly EpochReport[];
     readonly sessions: readonly SessionReport[];
+    /** The epoch whose custodians hold the newest active epoch's key now (§3.9 keyEpochOf); null if none is active. */
+    readonly currentKeyEpoch: number | null;
   };
   readonly audit: { readonly findings: number; readonly byCode: readonly Count[] };
 }
 
+/** One epoch's life in the log (§3.8, §3.9): proposal, key generation or reshare, activation, destruction of its shares. */
 export interface EpochReport {
   readonly epoch: number;
   readonly threshold: number;
   readonly total: number;
-  /** dealer: keys written in the registry; dkg: activated by a valid epoch entry; proposed: no valid epoch entry yet. */
-  readonly origin: 'dealer' | 'dkg' | 'proposed';
+  /** Its custodians' indices, ascending. */
+  readonly custodians: readonly number[];
+  /**
+   * dealer: keys written in the registry; dkg: activated by a valid epoch entry of a DKG;
+   * reshare: activated by a valid reshare of `reshareOf`; proposed: no valid epoch entry yet.
+   */
+  readonly origin: 'dealer' | 'dkg' | 'reshare' | 'proposed';
+  /** Log index of the first registry entry that lists it. */
+  readonly proposedAt: number | null;
+  /** The epoch it reshares (§3.9), or null. */
+  readonly reshareOf: number | null;
   readonly groupKey: string | null;
-  /** Log index of the epoch entry that activated it. */
+  /** Log index and time of the epoch entry that activated it. */
   readonly activatedAt: number | null;
+  readonly activatedTime: number | null;
   readonly session: string | null;
+  /** A reshare's qualified dealers Q (old indices, from the recovery data), or null. */
+  readonly dealers: readonly number[] | null;
+  /** Blames logged in its sessions (a reshare's complaints against dealers). */
+  readonly complaints: readonly { readonly custodian: number; readonly blamed: number; readonly index: number }[];
+  /** The active epoch that took over its key (§3.9 successorOf), or null. */
+  readonly supersededBy: number | null;
+  /** Valid share-destroyed statements of its custodians, in log order. */
+  readonly destroyed: readonly { readonly custodian: number; readonly index: number; readonly time: number }[];
   /** The epoch's retireAfter (docs/PROTOCOL.md §3.10), Unix seconds; null if it has none. */
   readonly retireAfter: number | null;
   /** Valid `retired` statements, by custodian ascending: who destroyed its share, where and when. */
@@ -307,26 +331,39 @@ export function buildReport(input: ReportInput): TransparencyReport {
   };
 }
 
-/** The registry in force's epochs, ascending, with their retirements (§3.10), and every DKG session in log order (§3.8). */
+/** The registry in force's epochs, ascending, as a timeline with their retirements (§3.10), and every DKG or reshare session in log order (§3.8, §3.9). */
 function keyGenerationOf(audit: AuditState): TransparencyReport['keyGeneration'] {
-  const epochs = [...(audit.registry?.entry.epochs ?? [])]
+  const registry = audit.registry?.entry;
+  const epochs = [...(registry?.epochs ?? [])]
     .sort((a, b) => a.epoch - b.epoch)
     .map((e): EpochReport => {
       const a = audit.activations.get(e.epoch);
-      const origin = a ? 'dkg' : e.groupKey === undefined ? 'proposed' : 'dealer';
+      const origin = a ? (e.reshareOf === undefined ? 'dkg' : 'reshare') : e.groupKey === undefined ? 'proposed' : 'dealer';
+      const qualified = a && 'qualified' in a.keys ? (a.keys as { readonly qualified: readonly number[] }).qualified : null;
+      const destroyed = [...(audit.destructions.get(e.epoch)?.entries() ?? [])].map(([custodian, d]) => ({ custodian, index: d.index, time: d.time })).sort((x, y) => x.index - y.index);
       const retirements = [...(audit.retirements.get(e.epoch)?.entries() ?? [])].sort((x, y) => x[0] - y[0]).map(([custodian, r]) => ({ custodian, index: r.index, time: r.time }));
       return {
         epoch: e.epoch,
         threshold: e.threshold,
         total: e.total,
+        custodians: e.custodians.map((c) => c.index).sort((x, y) => x - y),
         origin,
+        proposedAt: audit.registries.find((r) => r.entry.epochs.some((x) => x.epoch === e.epoch))?.index ?? null,
+        reshareOf: e.reshareOf ?? null,
         groupKey: e.groupKey ?? null,
         activatedAt: a?.index ?? null,
+        activatedTime: a?.entry.time ?? null,
         session: a?.entry.session ?? null,
+        dealers: qualified ? [...qualified] : null,
+        complaints: [...audit.dkgSessions.values()].filter((s) => s.epoch === e.epoch).flatMap((s) => s.blames.map((b) => ({ ...b }))),
+        supersededBy: registry ? (successorOf(registry, e.epoch)?.epoch ?? null) : null,
+        destroyed,
         retireAfter: e.retireAfter ?? null,
         retirements,
       };
     });
+  const newestActive = epochs.filter((e) => e.groupKey !== null).at(-1);
+  const currentKeyEpoch = registry && newestActive ? (keyEpochOf(registry, newestActive.epoch) ?? null) : null;
   const sessions = [...audit.dkgSessions.values()].map((s): SessionReport => {
     const activated = audit.activations.get(s.epoch)?.entry.session === s.session;
     return {
@@ -342,7 +379,7 @@ function keyGenerationOf(audit: AuditState): TransparencyReport['keyGeneration']
       outcome: activated ? 'activated' : s.abort ? 'aborted' : 'open',
     };
   });
-  return { epochs, sessions };
+  return { epochs, sessions, currentKeyEpoch };
 }
 
 /** report.json: two-space JSON with a final newline; key order fixed by construction. */

@@ -9,8 +9,8 @@
  * findings; then the entry is applied to the state. An entry whose
  * authenticity fails (bad signature, unknown signer, unknown warrant,
  * duplicate) changes no state: a forged approval never counts toward a
- * quorum. After the last entry, end checks run (overdue unsealings, missing
- * retirements).
+ * quorum. After the last entry, end checks run (overdue unsealings,
+ * old shares not destroyed after a reshare, missing retirements).
  * Rules that other parties apply too come from @custodes/shared/rules.
  *
  * Everything read here is attacker-controlled: the log is what is on trial.
@@ -30,6 +30,7 @@ import { applyRelease, releaseChecks } from './checks/release';
 import { applyRequest, requestChecks } from './checks/request';
 import { applyRetired, DEFAULT_RETIREMENT_GRACE_SECONDS, missingRetirements, retiredChecks } from './checks/retired';
 import { applyRevocation, revocationChecks } from './checks/revocation';
+import { applyShareDestroyed, shareDestroyedChecks, undestroyedFindings } from './checks/shareDestroyed';
 import { applyUnseal, overdueFindings, unsealChecks } from './checks/unseal';
 import { applyWarrant, warrantChecks } from './checks/warrant';
 
@@ -78,6 +79,7 @@ export const CHECK_NAMES: readonly string[] = [
   ...unsealChecks,
   ...dkgChecks,
   ...epochChecks,
+  ...shareDestroyedChecks,
   ...retiredChecks,
 ].map((c) => c.name);
 
@@ -92,6 +94,7 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
     registry: undefined,
     logged: undefined,
     activations: new Map(),
+    destructions: new Map(),
     dkgSessions: new Map(),
     registries: [],
     warrants: new Map(),
@@ -173,6 +176,10 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
           runAll(epochChecks, entry, ctx);
           applyEpoch(entry, ctx);
           break;
+        case 'share-destroyed':
+          runAll(shareDestroyedChecks, entry, ctx);
+          applyShareDestroyed(entry, ctx);
+          break;
         case 'retired':
           runAll(retiredChecks, entry, ctx);
           applyRetired(entry, ctx);
@@ -185,6 +192,7 @@ export function checkDecodedEntries(leaves: readonly DecodedLeaf[], options: Rul
   });
 
   findings.push(...overdueFindings(state, options.now));
+  findings.push(...undestroyedFindings(state, options.now, options.destroyGraceSeconds));
   findings.push(...missingRetirements(state, options.now, options.retirementGraceSeconds ?? DEFAULT_RETIREMENT_GRACE_SECONDS));
   options.onProgress?.(leaves.length, leaves.length);
   findings.sort(compareFindings);

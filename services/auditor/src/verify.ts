@@ -49,6 +49,8 @@ export interface VerifyOptions {
   readonly now?: number;
   /** Seconds after an epoch's retireAfter before a missing retirement is a finding (default one day; docs/PROTOCOL.md §8.8). */
   readonly retirementGraceSeconds?: number;
+  /** Seconds after a reshare's activation before a missing share-destroyed statement is a finding (default one day; docs/PROTOCOL.md §8.8). */
+  readonly destroyGraceSeconds?: number;
   readonly onProgress?: (progress: Progress) => void;
   /** Report progress every this many entries (default 1000). */
   readonly progressEvery?: number;
@@ -165,6 +167,7 @@ async function verifyWithState(options: VerifyOptions, state: AuditorState): Pro
       now,
       pinnedKeys: options.pinnedKeys,
       ...(options.retirementGraceSeconds === undefined ? {} : { retirementGraceSeconds: options.retirementGraceSeconds }),
+      ...(options.destroyGraceSeconds === undefined ? {} : { destroyGraceSeconds: options.destroyGraceSeconds }),
       progressEvery: options.progressEvery,
       onProgress: (done, total) => options.onProgress?.({ phase: 'check', done, total }),
     });

@@ -57,6 +57,7 @@ type EpochCode =
   // A reshare (`reshareOf`, §3.9):
   | 'OLD_EPOCH_NOT_ACTIVE' // the epoch it reshares has no key in the registry resolved so far
   | 'GROUP_KEY_CHANGED' // C'_0 ≠ Y: the dealings do not keep the old group key
+  | 'DEALING_CONSTANT_MISMATCH' // some dealing's C_{i,0} ≠ X_i: a dealer dealt something other than its share of O
   | 'SESSION_MISMATCH' // the recovery data's session is not the entry's
   | 'OLD_EPOCH_MISMATCH' // its O, N, t_O, Y or old committee (indices, X_i) are not the registry's
   | 'OLD_EPOCH_SUPERSEDED'; // O's key already moved to another committee by an earlier reshare: O's shares are dead
@@ -164,8 +165,8 @@ function reshareParamsOf(registry: RegistryBody, epoch: number, session: string)
 /**
  * An `epoch` entry for proposed epoch e with `reshareOf: O` (§3.9): O is
  * active in `registry` (OLD_EPOCH_NOT_ACTIVE); the recovery data verifies
- * (BAD_RECOVERY_DATA: parse, certificate, dealings, Q ≥ t_O; GROUP_KEY_CHANGED:
- * C'_0 ≠ Y); the entry's session (SESSION_MISMATCH); O, N, t_O, Y and the old
+ * (BAD_RECOVERY_DATA: parse, certificate, dealings, Q ≥ t_O;
+ * DEALING_CONSTANT_MISMATCH: a dealing's C_{i,0} ≠ X_i; GROUP_KEY_CHANGED: C'_0 ≠ Y); the entry's session (SESSION_MISMATCH); O, N, t_O, Y and the old
  * committee are O's as the registry resolved so far has it (OLD_EPOCH_MISMATCH);
  * then t_N, N's indices and host keys, groupKey and commitments as for a DKG.
  */
@@ -182,6 +183,8 @@ function judgeReshareEntry(entry: EpochEntry, e: RegistryEpoch, registry: Regist
     keys = epochFromReshare(base64ToBytes(entry.recoveryData, 'recoveryData'));
   } catch (err) {
     if (err instanceof ReshareError && err.code === 'GROUP_KEY_CHANGED') return refuse('GROUP_KEY_CHANGED', `epoch ${n}: ${err.message}`);
+    // A dealing not anchored to its dealer's public share: told apart so an auditor can name it (§8.8 RESHARE_COMMITMENT_MISMATCH).
+    if (err instanceof ReshareError && err.code === 'DEALING_CONSTANT_MISMATCH') return refuse('DEALING_CONSTANT_MISMATCH', `epoch ${n}: ${err.message}`);
     if (err instanceof ReshareError || err instanceof RangeError) return refuse('BAD_RECOVERY_DATA', `epoch ${n}: ${err.message}`);
     throw err;
   }

@@ -100,6 +100,14 @@ export function poll<T>(fn: () => Promise<T> | T) {
   return expect.poll(fn, { timeout: 15_000, interval: 50 });
 }
 
+/** Opens the explorer's Epochs panel on the log at `url`, loads it, and waits until its status says how it went. */
+export async function showEpochs(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/explorer/#epochs`);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.locator('#epochs-load').click();
+  await poll(() => page.locator('#epochs-status').getAttribute('class')).toMatch(/ok|bad|warn/);
+}
+
 /**
  * A small accessibility audit of what is on the page now: every visible form
  * control has a label, every button and link an accessible name, every chart

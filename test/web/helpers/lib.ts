@@ -95,16 +95,21 @@ export interface DkgEpochsModule {
   judgeEpochEntry(entry: unknown, registry: unknown): Promise<EpochVerdict>;
   judgeDkgEntry(entry: unknown, registry: unknown): Promise<{ ok: true } | { ok: false; code: string; message: string }>;
   resolveRegistry<R>(registry: R, epochEntries: readonly unknown[]): Promise<R>;
+  judgeShareDestroyed(entry: unknown, registry: unknown): Promise<{ ok: true } | { ok: false; code: string; message: string }>;
 }
 export const loadDkgEpochs = () => load<DkgEpochsModule>('dkgEpochs.js');
 
 type TimelineStep = { custodian: number; index: number };
 export interface EpochStory {
   epoch: number;
-  origin: 'dealer' | 'dkg' | 'proposed';
+  origin: 'dealer' | 'dkg' | 'reshare' | 'proposed';
+  reshareOf: number | null;
   sessions: { session: string; commits: TimelineStep[]; reveals: TimelineStep[]; aggregate: number | null; certeqs: TimelineStep[]; blames: { index: number }[]; abort: { index: number } | null; refused: { index: number; code: string }[] }[];
   activation: { index: number; session: string; groupKey: string } | null;
   refusedEpochEntries: { index: number; code: string }[];
+  supersededBy: { epoch: number; index: number } | null;
+  destroyed: { custodian: number; index: number; time: number }[];
+  refusedDestructions: { index: number; code: string }[];
 }
 export interface EpochTimelineModule {
   epochTimeline(entries: readonly { index: number; entry: Record<string, unknown> | null }[]): Promise<{ epochs: EpochStory[]; current: number | null; registryIndex: number | null }>;

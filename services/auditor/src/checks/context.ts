@@ -88,6 +88,11 @@ export interface AuditState {
   logged: RegistryEntry | undefined;
   /** Valid `epoch` entries by epoch, in log order (the first valid one per epoch). */
   readonly activations: Map<number, Activation>;
+  /**
+   * Valid `share-destroyed` statements (§3.9): by old epoch O, by custodian,
+   * where and when it was logged and the successor it names.
+   */
+  readonly destructions: Map<number, Map<number, { readonly index: number; readonly time: number; readonly successor: number }>>;
   /** DKG sessions by session id, in order of their first entry. */
   readonly dkgSessions: Map<string, DkgSessionState>;
   readonly registries: RegistryView[];
@@ -105,6 +110,8 @@ export interface AuditState {
 export interface RuleOptions {
   /** Unix seconds, for overdue unsealings (docs/PROTOCOL.md §1 goal 6). */
   readonly now: number;
+  /** Seconds after a reshare's activation within which each old custodian must log share-destroyed (§3.9; default 1 day). */
+  readonly destroyGraceSeconds?: number;
   /**
    * How long after an epoch's retireAfter each of its custodians has to log
    * its retirement before RETIREMENT_MISSING, seconds (default

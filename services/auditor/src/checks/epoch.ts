@@ -26,9 +26,11 @@ const FINDING: Record<Exclude<EpochCode, 'NOT_PROPOSED'>, FindingCode> = {
   HOST_KEYS_MISMATCH: 'EPOCH_SESSION_MISMATCH',
   GROUP_KEY_MISMATCH: 'EPOCH_KEY_MISMATCH',
   COMMITMENTS_MISMATCH: 'EPOCH_KEY_MISMATCH',
-  // A reshare (§3.9): a key other than the old epoch's is a key mismatch; a
-  // reshare of something other than the registry's old epoch, a session mismatch.
-  GROUP_KEY_CHANGED: 'EPOCH_KEY_MISMATCH',
+  // A reshare (§3.9): dealings not anchored to the old public shares, and a
+  // reshare that moves the group key, have codes of their own (§8.8); a
+  // reshare of something other than the registry's old epoch is a session mismatch.
+  DEALING_CONSTANT_MISMATCH: 'RESHARE_COMMITMENT_MISMATCH',
+  GROUP_KEY_CHANGED: 'RESHARE_KEY_CHANGED',
   OLD_EPOCH_NOT_ACTIVE: 'EPOCH_SESSION_MISMATCH',
   OLD_EPOCH_MISMATCH: 'EPOCH_SESSION_MISMATCH',
   SESSION_MISMATCH: 'EPOCH_SESSION_MISMATCH',

@@ -699,24 +699,27 @@ function nameIn(story, index) {
 /** @param {Awaited<ReturnType<typeof epochTimeline>>['epochs'][number]} story @param {number | null} current */
 function epochSection(story, current) {
   const by = (/** @type {{ custodian: number }[]} */ steps) => steps.map((x) => nameIn(story, x.custodian)).join(', ') || 'none';
-  const state = story.activation ? 'active (DKG)' : story.origin === 'dealer' ? 'active (dealer)' : 'proposed, not active';
+  const made = story.origin === 'reshare' ? `reshare of epoch ${story.reshareOf}` : story.origin === 'dkg' ? 'DKG' : 'dealer';
+  const state = story.supersededBy ? `superseded by epoch ${story.supersededBy.epoch}` : story.origin === 'proposed' ? 'proposed, not active' : `active (${made})`;
+  const reshare = story.reshareOf === null ? '' : ` — a reshare of epoch ${story.reshareOf}, same group key (§3.9)`;
   /** @type {import('./lib/dom.js').Child[]} */
-  const steps = [h('li', {}, `Listed in registry entry ${story.listedAt}: ${story.threshold} of ${story.total} — ${story.custodians.map((c) => c.name).join(', ')}`)];
+  const steps = [h('li', {}, `Listed in registry entry ${story.listedAt}: ${story.threshold} of ${story.total} — ${story.custodians.map((c) => c.name).join(', ')}${reshare}`)];
   for (const s of story.sessions) {
     const n = story.total;
     steps.push(
       h(
         'li',
         { class: 'dkg-session', 'data-session': s.session },
-        h('strong', {}, `DKG session ${s.session.slice(0, 8)}`),
-        ` (from entry ${s.index}): ${s.commits.length}/${n} commits, ${s.reveals.length}/${n} reveals, `,
-        s.aggregate === null ? 'no aggregate' : `aggregate at entry ${s.aggregate}`,
+        h('strong', {}, `${story.reshareOf === null ? 'DKG' : 'Reshare'} session ${s.session.slice(0, 8)}`),
+        // A reshare's dealers are the old epoch's custodians, so its count is not this epoch's n.
+        story.reshareOf === null ? ` (from entry ${s.index}): ${s.commits.length}/${n} commits, ${s.reveals.length}/${n} reveals, ` : ` (from entry ${s.index}): ${s.commits.length} dealings committed, ${s.reveals.length} revealed, `,
+        story.reshareOf === null ? (s.aggregate === null ? 'no aggregate' : `aggregate at entry ${s.aggregate}`) : s.dealers === null ? 'no dealers chosen' : `dealers chosen at entry ${s.dealers}`,
         `, ${s.certeqs.length}/${n} CertEq signatures.`,
         h(
           'ul',
           {},
           [
-            h('li', {}, `Committed: ${by(s.commits)}`),
+            h('li', {}, `Committed${story.reshareOf === null ? '' : ' (dealers of the old epoch)'}: ${by(s.commits)}`),
             h('li', {}, `Revealed: ${by(s.reveals)}`),
             h('li', {}, `Signed the transcript: ${by(s.certeqs)}`),
             ...s.blames.map((b) => h('li', { class: 'warn' }, `Entry ${b.index}: ${nameIn(story, b.custodian)} blamed ${nameIn(story, b.blamed)}`)),
@@ -736,11 +739,20 @@ function epochSection(story, current) {
       h(
         'li',
         { class: 'ok', id: `epoch-${story.epoch}-activation` },
-        `✓ Activated by entry ${a.index} (session ${a.session.slice(0, 8)}, ${formatTime(a.time)}): certificate verified here, group key and ${a.commitments} commitment(s) recomputed from the recovery data. Group key `,
+        a.qualified === null
+          ? `✓ Activated by entry ${a.index} (session ${a.session.slice(0, 8)}, ${formatTime(a.time)}): certificate verified here, group key and ${a.commitments} commitment(s) recomputed from the recovery data. Group key `
+          : `✓ Activated by entry ${a.index} (session ${a.session.slice(0, 8)}, ${formatTime(a.time)}): reshare of epoch ${story.reshareOf} dealt by custodians ${a.qualified.join(', ')}; certificate, each dealing against the old public shares and the unchanged group key verified here. Group key `,
         short(a.groupKey),
       ),
     );
   }
+  if (story.supersededBy) steps.push(h('li', { id: `epoch-${story.epoch}-superseded` }, `Entry ${story.supersededBy.index}: its key moved to epoch ${story.supersededBy.epoch}; its custodians must destroy their shares.`));
+  for (const d of story.destroyed) steps.push(h('li', { class: 'ok destroyed' }, `Entry ${d.index}: ${nameIn(story, d.custodian)} destroyed its share (${formatTime(d.time)})`));
+  if (story.supersededBy) {
+    const missing = story.custodians.filter((c) => !story.destroyed.some((d) => d.custodian === c.index));
+    if (missing.length) steps.push(h('li', { class: 'warn' }, `No share-destroyed statement yet from: ${missing.map((c) => c.name).join(', ')}`));
+  }
+  for (const r of story.refusedDestructions) steps.push(h('li', { class: 'bad' }, `Entry ${r.index}: a share-destroyed statement refused here (${r.code})`));
   // Retirement (docs/PROTOCOL.md §3.10): the date, then each custodian's signed statement that it destroyed its share.
   const retired = story.retireAfter !== null && Date.now() / 1000 >= story.retireAfter;
   if (story.retireAfter !== null) {

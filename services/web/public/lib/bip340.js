@@ -157,6 +157,9 @@ function encodePoint(a) {
 /** k·G for 0 ≤ k (null for k ≡ 0). @param {bigint} k @returns {Jacobian} */
 const mulBase = (k) => multiply({ x: GX, y: GY, z: 1n }, k % N);
 
+/** k·A for 0 ≤ k (a public point and scalar: reshare combination, docs/PROTOCOL.md §3.9). @param {Jacobian} a @param {bigint} k @returns {Jacobian} */
+const mulPoint = (a, k) => multiply(a, k % N);
+
 /**
  * BIP340 Verify(pk, m, sig) for a message of any length (BIP340 allows it;
  * ChillDKG's CertEq signs prefix ‖ u32(i) ‖ eq_input, docs/PROTOCOL.md §3.8).
@@ -197,4 +200,4 @@ async function schnorrVerify(signature, message, publicKey) {
 /** a + b. @param {Jacobian} a @param {Jacobian} b */
 const addPoints = (a, b) => add(a, b);
 
-export { addPoints, decodePoint, encodePoint, isCompressedPoint, mulBase, N as ORDER, schnorrVerify, schnorrVerifyAny, taggedHash, toBigInt };
+export { addPoints, decodePoint, encodePoint, isCompressedPoint, mulBase, mulPoint, N as ORDER, schnorrVerify, schnorrVerifyAny, taggedHash, toBigInt };

@@ -11,21 +11,29 @@
  *   recovery data eq_input ‖ cert does not parse, its parameters are invalid
  *   or a CertEq signature does not verify), THRESHOLD_MISMATCH,
  *   HOST_KEYS_MISMATCH, GROUP_KEY_MISMATCH, COMMITMENTS_MISMATCH.
+ *   For an epoch with `reshareOf` (§3.9) the reshare branch: recovery data
+ *   verified in full by reshare.js (certificate, dealings against the old
+ *   public shares, C'_0 = Y), then compared with the registry.
  * - judgeDkgEntry: a participant's step is signed (kind `dkg`) by that
- *   custodian of a proposed epoch.
+ *   custodian of a proposed epoch (in a reshare, dealers of O commit and
+ *   reveal, receivers of N certify and blame); `dealers` is a reshare's step.
  * - resolveRegistry: the registry in force with each proposed epoch that a
- *   valid entry activates given its keys (the first valid one per epoch).
+ *   valid entry activates given its keys (the first valid one per epoch),
+ *   judged in log order.
+ * - judgeShareDestroyed: a `share-destroyed` statement stands only after its
+ *   successor's activation, signed by a custodian of the old epoch.
  *
  * Everything here reads attacker-controlled entries: malformed input is
  * refused, never trusted. Public data only: no share, no secret.
  */
-import { base64ToBytes, bytesToHex, concatBytes, utf8Encode } from './bytes.js';
+import { base64ToBytes, bytesToHex, concatBytes, hexToBytes, utf8Encode } from './bytes.js';
 import { addPoints, decodePoint, encodePoint, mulBase, ORDER, schnorrVerifyAny, taggedHash, toBigInt } from './bip340.js';
+import { epochFromReshare, evalCommitments } from './reshare.js';
 import { verifyRecordSignature } from './rules.js';
 
 /** @typedef {import('./rules.js').Registry} Registry */
 /** @typedef {import('./rules.js').Epoch} Epoch */
-/** @typedef {{ threshold: number, hostKeys: string[], groupKey: string, commitments: string[] }} EpochKeys */
+/** @typedef {{ threshold: number, hostKeys: string[], groupKey: string, commitments: string[], qualified?: number[] }} EpochKeys  qualified: a reshare's Q (§3.9) */
 /** @typedef {{ ok: true, keys: EpochKeys } | { ok: false, code: string, message: string }} EpochVerdict */
 
 const DKG_PARTICIPANT_STEPS = ['commit', 'reveal', 'certeq', 'blame'];
@@ -105,6 +113,7 @@ async function judgeEpochEntry(entry, registry) {
   const e = (Array.isArray(registry?.epochs) ? registry.epochs : []).find((x) => x.epoch === entry.epoch);
   if (!e) return { ok: false, code: 'UNKNOWN_EPOCH', message: `epoch ${entry.epoch} is not in the registry` };
   if (e.groupKey !== undefined) return { ok: false, code: 'NOT_PROPOSED', message: `epoch ${entry.epoch} is not a proposed epoch: it has its keys already` };
+  if (e.reshareOf !== undefined) return judgeReshareEntry(entry, e, registry);
   /** @type {EpochKeys | null} */
   let keys = null;
   try {
@@ -126,26 +135,94 @@ async function judgeEpochEntry(entry, registry) {
   return { ok: true, keys };
 }
 
+// ## Reshares (§3.9)
+
+/** The active epoch that reshared `epoch` (the lowest-numbered), or undefined (shared rules/epochs.ts successorOf). @param {Registry} registry @param {number} epoch */
+function successorOf(registry, epoch) {
+  return registry.epochs.filter((x) => x.reshareOf === epoch && x.groupKey !== undefined && x.epoch > epoch).reduce((/** @type {Epoch | undefined} */ a, b) => (a === undefined || b.epoch < a.epoch ? b : a), undefined);
+}
+
+/** O's custodians in index order with X_i at O's rank points (§3.1), as hex; null without usable commitments. @param {Epoch} o */
+function oldCommitteeOf(o) {
+  if (!Array.isArray(o.commitments)) return null;
+  const commitments = o.commitments.map((h) => (typeof h === 'string' && /^[0-9a-f]{66}$/.test(h) ? decodePoint(hexToBytes(h)) : null));
+  if (commitments.some((c) => c === null)) return null;
+  const indices = o.custodians.map((c) => c.index).sort((a, b) => a - b);
+  const out = [];
+  for (const [k, index] of indices.entries()) {
+    const X = encodePoint(evalCommitments(commitments, k + 1));
+    if (X === null) return null;
+    out.push({ index, publicShare: bytesToHex(X) });
+  }
+  return out;
+}
+
+/** @param {readonly unknown[]} a @param {readonly unknown[]} b */
+const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * An `epoch` entry for proposed epoch e with `reshareOf: O` (shared
+ * judgeReshareEntry): OLD_EPOCH_NOT_ACTIVE, OLD_EPOCH_SUPERSEDED, the
+ * recovery data (BAD_RECOVERY_DATA, DEALING_CONSTANT_MISMATCH,
+ * GROUP_KEY_CHANGED: reshare.js), SESSION_MISMATCH, OLD_EPOCH_MISMATCH,
+ * THRESHOLD_MISMATCH, HOST_KEYS_MISMATCH, GROUP_KEY_MISMATCH, COMMITMENTS_MISMATCH.
+ * @param {Record<string, any>} entry @param {Epoch} e @param {Registry} registry @returns {Promise<EpochVerdict>}
+ */
+async function judgeReshareEntry(entry, e, registry) {
+  const n = entry.epoch;
+  const o = registry.epochs.find((x) => x.epoch === e.reshareOf);
+  const oldCommittee = o?.groupKey === undefined ? null : oldCommitteeOf(o);
+  if (!o || oldCommittee === null) return { ok: false, code: 'OLD_EPOCH_NOT_ACTIVE', message: `epoch ${n} reshares epoch ${e.reshareOf}, which is not active` };
+  const successor = successorOf(registry, o.epoch);
+  if (successor !== undefined) return { ok: false, code: 'OLD_EPOCH_SUPERSEDED', message: `epoch ${n} reshares epoch ${o.epoch}, whose key epoch ${successor.epoch} already holds` };
+  let verdict;
+  try {
+    verdict = typeof entry.recoveryData === 'string' ? await epochFromReshare(base64ToBytes(entry.recoveryData, 'recoveryData')) : null;
+  } catch (err) {
+    if (!(err instanceof RangeError || err instanceof TypeError)) throw err;
+    verdict = null;
+  }
+  if (verdict === null) return { ok: false, code: 'BAD_RECOVERY_DATA', message: `epoch ${n}: the recovery data is not base64` };
+  if (!verdict.ok) return { ok: false, code: verdict.code, message: `epoch ${n}: ${verdict.message}` };
+  const keys = verdict.keys;
+  if (keys.session !== entry.session) return { ok: false, code: 'SESSION_MISMATCH', message: `epoch ${n}: the recovery data is of session ${keys.session}, not ${entry.session}` };
+  const sameOld =
+    keys.oldEpoch === o.epoch &&
+    keys.epoch === n &&
+    keys.oldThreshold === o.threshold &&
+    keys.groupKey === o.groupKey &&
+    sameList(keys.oldCommittee.map((c) => `${c.index}:${c.publicShare}`), oldCommittee.map((c) => `${c.index}:${c.publicShare}`));
+  if (!sameOld) return { ok: false, code: 'OLD_EPOCH_MISMATCH', message: `epoch ${n}: the reshare is not of epoch ${o.epoch} as the registry has it (epochs, t_O, group key or old public shares)` };
+  if (keys.threshold !== e.threshold) return { ok: false, code: 'THRESHOLD_MISMATCH', message: `epoch ${n}: the reshare's threshold is ${keys.threshold}, the registry's ${e.threshold}` };
+  const indices = e.custodians.map((c) => c.index).sort((a, b) => a - b);
+  if (!sameList(keys.indices, indices) || !sameList(keys.hostKeys, sessionHostKeys(e))) {
+    return { ok: false, code: 'HOST_KEYS_MISMATCH', message: `epoch ${n}: the certificate is not by the registry's custodians and host keys in index order` };
+  }
+  if (entry.groupKey !== keys.groupKey) return { ok: false, code: 'GROUP_KEY_MISMATCH', message: `epoch ${n}: groupKey is not the reshared group key` };
+  if (!Array.isArray(entry.commitments) || !sameList(entry.commitments, keys.commitments)) return { ok: false, code: 'COMMITMENTS_MISMATCH', message: `epoch ${n}: commitments are not the reshare's C'` };
+  return { ok: true, keys };
+}
+
 /**
  * The registry in force: each proposed epoch that a valid entry of
  * `epochEntries` (log order, the first valid one per epoch) activates gets
- * its groupKey and commitments (shared resolveRegistry).
+ * its groupKey and commitments (shared resolveRegistry). Each entry is judged
+ * against what the earlier ones activated: a reshare needs its old epoch's key.
  * @param {Registry} registry @param {readonly Record<string, any>[]} epochEntries @returns {Promise<Registry>}
  */
 async function resolveRegistry(registry, epochEntries) {
-  /** @type {Map<number, EpochKeys>} */
-  const activated = new Map();
+  let resolved = registry;
+  /** @type {Set<number>} */
+  const activated = new Set();
   for (const entry of epochEntries) {
     if (activated.has(entry.epoch)) continue;
-    const verdict = await judgeEpochEntry(entry, registry);
-    if (verdict.ok) activated.set(entry.epoch, verdict.keys);
+    const verdict = await judgeEpochEntry(entry, resolved);
+    if (!verdict.ok) continue;
+    activated.add(entry.epoch);
+    const { groupKey, commitments } = verdict.keys;
+    resolved = { ...resolved, epochs: resolved.epochs.map((e) => (e.epoch === entry.epoch ? { ...e, groupKey, commitments: [...commitments] } : e)) };
   }
-  if (activated.size === 0) return registry;
-  const epochs = registry.epochs.map((e) => {
-    const keys = activated.get(e.epoch);
-    return keys ? { ...e, groupKey: keys.groupKey, commitments: [...keys.commitments] } : e;
-  });
-  return { ...registry, epochs };
+  return resolved;
 }
 
 /**
@@ -154,16 +231,48 @@ async function resolveRegistry(registry, epochEntries) {
  * @returns {Promise<{ ok: true } | { ok: false, code: string, message: string }>}
  */
 async function judgeDkgEntry(entry, registry) {
-  const e = (Array.isArray(registry?.epochs) ? registry.epochs : []).find((x) => x.epoch === entry.epoch);
+  const epochs = Array.isArray(registry?.epochs) ? registry.epochs : [];
+  const e = epochs.find((x) => x.epoch === entry.epoch);
   if (!e) return { ok: false, code: 'UNKNOWN_EPOCH', message: `epoch ${entry.epoch} is not in the registry` };
   if (e.groupKey !== undefined) return { ok: false, code: 'NOT_PROPOSED', message: `epoch ${entry.epoch} is not a proposed epoch` };
+  if (entry.step === 'dealers' && e.reshareOf === undefined) return { ok: false, code: 'WRONG_STEP', message: `epoch ${entry.epoch} runs a DKG, not a reshare: it has no dealers step` };
   if (!DKG_PARTICIPANT_STEPS.includes(entry.step)) return { ok: true };
-  const custodian = e.custodians.find((c) => c.index === entry.custodian);
-  if (!custodian) return { ok: false, code: 'UNKNOWN_CUSTODIAN', message: `custodian ${entry.custodian} is not a custodian of epoch ${entry.epoch}` };
+  // In a reshare (§3.9) the dealers' steps are by O's custodians, the receivers' by N's.
+  const dealing = e.reshareOf !== undefined && (entry.step === 'commit' || entry.step === 'reveal');
+  const committee = dealing ? epochs.find((x) => x.epoch === e.reshareOf) : e;
+  const custodian = committee?.custodians.find((c) => c.index === entry.custodian);
+  if (!custodian) return { ok: false, code: 'UNKNOWN_CUSTODIAN', message: `custodian ${entry.custodian} is not a custodian of epoch ${committee?.epoch ?? e.reshareOf}` };
   if (!(await verifyRecordSignature(entry, 'dkg', entry.signature, custodian.signingKey))) {
     return { ok: false, code: 'BAD_SIGNATURE', message: `the ${entry.step} of custodian ${entry.custodian} does not verify` };
   }
   return { ok: true };
 }
 
-export { epochFromRecovery, judgeDkgEntry, judgeEpochEntry, resolveRegistry, sessionHostKeys };
+/**
+ * Whether a `share-destroyed` statement may stand (shared rules/shareDestroyed.ts,
+ * §3.9), against the registry resolved by the `epoch` entries before it:
+ * UNKNOWN_EPOCH, NOT_SUPERSEDED (O has no active successor yet, or another
+ * one), UNKNOWN_CUSTODIAN, BAD_SIGNATURE (kind `share-destroyed`).
+ * @param {Record<string, any>} entry @param {Registry} registry
+ * @returns {Promise<{ ok: true } | { ok: false, code: string, message: string }>}
+ */
+async function judgeShareDestroyed(entry, registry) {
+  const o = (Array.isArray(registry?.epochs) ? registry.epochs : []).find((x) => x.epoch === entry.epoch);
+  if (!o) return { ok: false, code: 'UNKNOWN_EPOCH', message: `epoch ${entry.epoch} is not in the registry` };
+  const successor = successorOf(registry, o.epoch);
+  if (successor?.epoch !== entry.successor) {
+    return {
+      ok: false,
+      code: 'NOT_SUPERSEDED',
+      message: successor === undefined ? `epoch ${o.epoch} has no active successor yet: its shares must live until the reshare into ${entry.successor} is logged` : `epoch ${o.epoch}'s key moved to epoch ${successor.epoch}, not ${entry.successor}`,
+    };
+  }
+  const custodian = o.custodians.find((c) => c.index === entry.custodian);
+  if (!custodian) return { ok: false, code: 'UNKNOWN_CUSTODIAN', message: `custodian ${entry.custodian} is not a custodian of epoch ${o.epoch}` };
+  if (!(await verifyRecordSignature(entry, 'share-destroyed', entry.signature, custodian.signingKey))) {
+    return { ok: false, code: 'BAD_SIGNATURE', message: `the share-destroyed statement of custodian ${entry.custodian} does not verify` };
+  }
+  return { ok: true };
+}
+
+export { epochFromRecovery, judgeDkgEntry, judgeEpochEntry, judgeShareDestroyed, resolveRegistry, sessionHostKeys, successorOf };

@@ -21,6 +21,7 @@ const TYPES = [
   'unseal',
   'dkg',
   'epoch',
+  'share-destroyed',
   'retired',
 ];
 
@@ -209,6 +210,17 @@ function describeEntry(d) {
           ['Session', str(e.session)],
           ['Group key', str(e.groupKey)],
           ['Threshold', num(Array.isArray(e.commitments) ? e.commitments.length : undefined)],
+          ['Time', formatTime(e.time)],
+        ],
+      };
+    case 'share-destroyed':
+      // An old custodian deleted its share once the reshare into `successor` was logged (docs/PROTOCOL.md §3.9).
+      return {
+        title: `Share destroyed: custodian ${num(e.custodian)} of epoch ${num(e.epoch)}`,
+        fields: [
+          ['Epoch', num(e.epoch)],
+          ['Successor', num(e.successor)],
+          ['Custodian', num(e.custodian)],
           ['Time', formatTime(e.time)],
         ],
       };

@@ -1,10 +1,12 @@
 // @ts-check
 /**
- * The epoch timeline (docs/PROTOCOL.md §3.8): every epoch a registry proposed
- * or dealt, the DKG sessions run for it (commits, reveals, aggregate, CertEq
- * signatures, blames and aborts, and by whom), the `epoch` entry that
- * activated it, its retirement date and the custodians' signed retirement
- * statements (docs/PROTOCOL.md §3.10), and which epoch is current — replayed from the log's
+ * The epoch timeline (docs/PROTOCOL.md §3.8, §3.9, §3.10): every epoch a
+ * registry proposed or dealt, the DKG or reshare sessions run for it
+ * (commits, reveals, aggregate or dealers, CertEq signatures, blames and
+ * aborts, and by whom), the `epoch` entry that activated it (for a reshare:
+ * from which epoch, with which qualified dealers Q), the epoch that took its
+ * key over, its custodians' `share-destroyed` statements, its retirement date
+ * and the custodians' signed retirement statements, and which epoch is current — replayed from the log's
  * entries by the same rules every service applies (lib/rules.js for
  * registries, lib/dkgEpochs.js for `dkg` and `epoch` entries), so the page
  * trusts nothing the coordinator says about keys. Pure: entries in, a model
@@ -12,7 +14,7 @@
  *
  * Everything here reads attacker-controlled entries.
  */
-import { judgeDkgEntry, judgeEpochEntry, resolveRegistry } from './dkgEpochs.js';
+import { judgeDkgEntry, judgeEpochEntry, judgeShareDestroyed, resolveRegistry } from './dkgEpochs.js';
 import { judgeGenesis, judgeRegistryUpdate, judgeRetired, newestEpoch } from './rules.js';
 
 /** @typedef {import('./rules.js').Registry} Registry */
@@ -24,6 +26,7 @@ import { judgeGenesis, judgeRegistryUpdate, judgeRetired, newestEpoch } from './
  * @property {Step[]} commits
  * @property {Step[]} reveals
  * @property {number | null} aggregate  log index of the coordinator's aggregate
+ * @property {number | null} dealers  log index of the coordinator's `dealers` step (a reshare, §3.9)
  * @property {Step[]} certeqs
  * @property {{ custodian: number, blamed: number, index: number }[]} blames
  * @property {{ reason: string, blamed: number[], index: number } | null} abort
@@ -36,10 +39,14 @@ import { judgeGenesis, judgeRegistryUpdate, judgeRetired, newestEpoch } from './
  * @property {number} total
  * @property {{ index: number, name: string }[]} custodians
  * @property {number} listedAt  index of the first accepted registry that lists it
- * @property {'dealer' | 'dkg' | 'proposed'} origin
+ * @property {'dealer' | 'dkg' | 'reshare' | 'proposed'} origin
+ * @property {number | null} reshareOf  the epoch it reshares (§3.9), or null
  * @property {Session[]} sessions
- * @property {{ index: number, session: string, groupKey: string, commitments: number, time: number } | null} activation
+ * @property {{ index: number, session: string, groupKey: string, commitments: number, time: number, qualified: number[] | null } | null} activation
  * @property {{ index: number, code: string }[]} refusedEpochEntries
+ * @property {{ epoch: number, index: number } | null} supersededBy  the reshare that took its key over, and where
+ * @property {{ custodian: number, index: number, time: number }[]} destroyed  valid share-destroyed statements
+ * @property {{ index: number, code: string }[]} refusedDestructions  share-destroyed statements no rule admits
  * @property {number | null} retireAfter  the epoch's retirement date in the registry in force (§3.10), Unix seconds
  * @property {{ custodian: number, index: number, time: number }[]} retirements  statements the rules here accept, first per custodian
  * @property {{ index: number, code: string }[]} refusedRetirements
@@ -78,9 +85,13 @@ async function epochTimeline(entries) {
         custodians: [...e.custodians].sort((a, b) => a.index - b.index).map((c) => ({ index: c.index, name: String(c.name) })),
         listedAt: index,
         origin: e.groupKey === undefined ? 'proposed' : 'dealer',
+        reshareOf: e.reshareOf ?? null,
         sessions: [],
         activation: null,
         refusedEpochEntries: [],
+        supersededBy: null,
+        destroyed: [],
+        refusedDestructions: [],
         retireAfter: typeof e.retireAfter === 'number' ? e.retireAfter : null,
         retirements: [],
         refusedRetirements: [],
@@ -102,7 +113,7 @@ async function epochTimeline(entries) {
       if (!story) continue;
       let s = story.sessions.find((x) => x.session === e.session);
       if (!s) {
-        s = { session: String(e.session), index, commits: [], reveals: [], aggregate: null, certeqs: [], blames: [], abort: null, refused: [] };
+        s = { session: String(e.session), index, commits: [], reveals: [], aggregate: null, dealers: null, certeqs: [], blames: [], abort: null, refused: [] };
         story.sessions.push(s);
       }
       const verdict = await judgeDkgEntry(e, resolved);
@@ -115,6 +126,7 @@ async function epochTimeline(entries) {
       else if (e.step === 'reveal') s.reveals.push(step);
       else if (e.step === 'certeq') s.certeqs.push(step);
       else if (e.step === 'aggregate') s.aggregate ??= index;
+      else if (e.step === 'dealers') s.dealers ??= index;
       else if (e.step === 'blame') s.blames.push({ custodian: int(e.custodian), blamed: int(e.blamed?.[0]), index });
       else if (e.step === 'abort' && !s.abort) s.abort = { reason: abortReason(e.payload), blamed: Array.isArray(e.blamed) ? e.blamed.map(int) : [], index };
     } else if (e.type === 'retired' && resolved) {
@@ -134,9 +146,18 @@ async function epochTimeline(entries) {
       activations.push(e);
       resolved = await resolveRegistry(logged, activations);
       if (story) {
-        story.origin = 'dkg';
-        story.activation = { index, session: String(e.session), groupKey: verdict.keys.groupKey, commitments: verdict.keys.commitments.length, time: int(e.time) };
+        const qualified = Array.isArray(verdict.keys.qualified) ? [...verdict.keys.qualified] : null;
+        story.origin = story.reshareOf === null ? 'dkg' : 'reshare';
+        story.activation = { index, session: String(e.session), groupKey: verdict.keys.groupKey, commitments: verdict.keys.commitments.length, time: int(e.time), qualified };
+        const old = story.reshareOf === null ? undefined : stories.get(story.reshareOf);
+        if (old) old.supersededBy ??= { epoch: story.epoch, index };
       }
+    } else if (e.type === 'share-destroyed' && resolved) {
+      // Old shares die only after the new ones are safe (§3.9): judged against the registry resolved so far.
+      const story = stories.get(e.epoch);
+      const verdict = await judgeShareDestroyed(e, resolved);
+      if (!verdict.ok) story?.refusedDestructions.push({ index, code: verdict.code });
+      else if (story && !story.destroyed.some((d) => d.custodian === e.custodian)) story.destroyed.push({ custodian: int(e.custodian), index, time: int(e.time) });
     }
   }
   const epochs = [...stories.values()].sort((a, b) => a.epoch - b.epoch);
