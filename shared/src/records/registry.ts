@@ -58,10 +58,11 @@ export function registryAgency(entry: RegistryBody, id: string): RegistryAgency 
  * The Feldman verification shares X_i = Σ_k p^k·C_k (docs/PROTOCOL.md §3.1) of every
  * custodian of `epoch`, at its evaluation point p (its rank among the epoch's
  * indices; p = i when the indices are 1..n), or null if a commitment is not a
- * point on secp256k1 (a malformed registry; the caller reports it, see registryProblems).
+ * point on secp256k1 or an index repeats (a malformed registry; registryProblems reports it).
  */
 export function epochShares(epoch: RegistryEpoch): Map<number, GroupPoint> | null {
   if (epoch.commitments === undefined) return null;
+  if (new Set(epoch.custodians.map((c) => c.index)).size !== epoch.custodians.length) return null;
   let commitments: GroupPoint[];
   try {
     commitments = epoch.commitments.map((h, i) => decodePoint(hexToBytes(h, 33), `commitments[${i}]`));
@@ -109,7 +110,7 @@ export function registryProblems(entry: RegistryBody): string[] {
     else {
       if (e.commitments.length !== e.threshold) problems.push(`epoch ${e.epoch} has ${e.commitments.length} commitments for threshold ${e.threshold}`);
       if (e.groupKey !== e.commitments[0]) problems.push(`epoch ${e.epoch}: groupKey is not commitments[0]`);
-      if (epochShares(e) === null) problems.push(`epoch ${e.epoch}: a commitment is not a point on secp256k1`);
+      if (!e.commitments.every((h) => isPoint(h))) problems.push(`epoch ${e.epoch}: a commitment is not a point on secp256k1`);
     }
   }
   return [...problems, ...witnessKeyProblems(entry)];
@@ -184,7 +185,7 @@ function reshareProblems(entry: RegistryBody, e: RegistryEpoch): string[] {
 
 function isPoint(hex: string): boolean {
   try {
-    decodePoint(hexToBytes(hex, 33), 'hostKey');
+    decodePoint(hexToBytes(hex, 33), 'point');
     return true;
   } catch (err) {
     if (err instanceof RangeError) return false;
