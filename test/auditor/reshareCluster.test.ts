@@ -152,6 +152,18 @@ describe('a log of a DKG and two reshares made by the services', () => {
   });
 });
 
+describe('retirement after reshares', () => {
+  it('past the date and its grace, only custodians of the key epoch owe a statement: one that destroyed its share in a reshare does not', () => {
+    // The leaver, custodian 2, destroyed its share of epoch 1 and is no witness: drop any statement of its for epoch 1.
+    const list = entries.filter((e) => !(e.type === 'retired' && e.epoch === 1 && e.custodian === 2));
+    const retireAfter = Math.max(...registryBefore(entries.length).epochs.map((e) => e.retireAfter ?? 0));
+    expect(checkEntries(list, { now: retireAfter + 10, retirementGraceSeconds: 5 }).findings.map((f) => f.code)).toEqual([]);
+    // A custodian of the key epoch that never announced is still reported.
+    const missing = list.filter((e) => !(e.type === 'retired' && e.epoch === 3 && e.custodian === 4));
+    expect(checkEntries(missing, { now: retireAfter + 10, retirementGraceSeconds: 5 }).findings.map((f) => f.code)).toEqual(['RETIREMENT_MISSING']);
+  });
+});
+
 describe('each broken reshare rule, injected into that log, gives exactly its finding', () => {
   it('control: the log as logged, and epoch 3 re-certified over its own dealings, are clean', () => {
     expect(brief(entries)).toEqual([]);

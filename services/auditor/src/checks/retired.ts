@@ -81,6 +81,9 @@ export const releaseRetirement: Check<ReleaseEntry> = {
  * RETIREMENT_MISSING for each custodian of each active epoch of the registry
  * in force whose retireAfter + `graceSeconds` ≤ `now` and that has no valid
  * statement; attributed to the registry entry in force (where the date was set).
+ * A custodian that logged `share-destroyed` for the epoch (§3.9: a reshare
+ * moved its key on) owes none: its share is gone already, and a leaver is no
+ * witness, so it may never see the date.
  */
 export function missingRetirements(state: AuditState, now: number, graceSeconds: number): Finding[] {
   const reg = state.registry;
@@ -89,8 +92,9 @@ export function missingRetirements(state: AuditState, now: number, graceSeconds:
   for (const e of [...reg.entry.epochs].sort((a, b) => a.epoch - b.epoch)) {
     if (e.retireAfter === undefined || e.groupKey === undefined || now < e.retireAfter + graceSeconds) continue;
     const logged = state.retirements.get(e.epoch);
+    const destroyed = state.destructions.get(e.epoch);
     for (const c of [...e.custodians].sort((a, b) => a.index - b.index)) {
-      if (logged?.has(c.index)) continue;
+      if (logged?.has(c.index) || destroyed?.has(c.index)) continue;
       out.push({
         index: reg.index,
         code: 'RETIREMENT_MISSING',
